@@ -1,0 +1,25 @@
+"""minigrad: a small, exact, fast reverse-mode autograd engine with PyTorch's API.
+
+    import minigrad as torch   # port a script by changing the import
+"""
+from .tensor import Tensor, Size
+from .dtypes import (bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64, half,
+                     double, short, long, dtype, get_default_dtype, set_default_dtype, result_type,
+                     promote_types)
+from .dtypes import float32 as float, int32 as int  # noqa: A001  (torch.float / torch.int)
+from .device import device
+from .autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
+from .creation import *  # noqa: F401,F403
+from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator, default_generator
+from .ops import *  # noqa: F401,F403
+from . import autograd, cuda, ops
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    return input.numel()

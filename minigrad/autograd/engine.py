@@ -1,0 +1,278 @@
+"""The backward pass: walk the graph from the outputs to the leaves, applying the chain rule.
+
+1. Collect every node reachable from the outputs (iteratively: a chain of 100,000 ops must not
+   hit Python's recursion limit) and count, for each, how many edges point at it.
+2. Run a node once all its dependents have delivered their gradients (Kahn's algorithm). The
+   gradients arriving for one output of a node are summed first: that is why gradients
+   accumulate when a tensor is used twice.
+3. Undo broadcasting and dtype promotion centrally: a gradient whose shape differs from its
+   input's is summed over the broadcast dims (``sum_to_size``), and cast back to the input dtype.
+4. At a leaf, AccumulateGrad adds the gradient into ``leaf.grad``.
+
+Without ``create_graph`` the backward formulas run under ``no_grad``; with it they record a
+graph of their own, so the gradients can be differentiated again.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import grad_mode
+from .function import AccumulateGrad, Node
+from ..tensor import Tensor
+
+_anomaly = grad_mode.state.anomaly
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """torch.autograd.backward: accumulate gradients of ``tensors`` into the leaves' ``.grad``."""
+    tensors = _as_tuple(tensors)
+    grad_tensors = _as_tuple(grad_tensors) if grad_tensors is not None else (None,) * len(tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = _roots(tensors, grad_tensors)
+    capture = None
+    if inputs is not None:
+        capture = {_capture_key(t): None for t in _as_tuple(inputs)}
+    _run(roots, retain_graph, create_graph, capture, accumulate=True)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """torch.autograd.grad: the gradients of ``outputs`` w.r.t. ``inputs``, leaving ``.grad`` alone."""
+    outputs = _as_tuple(outputs)
+    inputs = _as_tuple(inputs)
+    grad_outputs = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    roots = _roots(outputs, grad_outputs)
+    keys = [_capture_key(t) for t in inputs]
+    capture = dict.fromkeys(keys)
+    _run(roots, retain_graph, create_graph, capture, accumulate=False)
+    result = []
+    for t, key in zip(inputs, keys):
+        g = capture[key]
+        if g is None:
+            if materialize_grads:
+                g = Tensor._make(np.zeros_like(t._data))
+            elif not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
+        result.append(g)
+    return tuple(result)
+
+
+def _as_tuple(x):
+    if isinstance(x, (tuple, list)):
+        return tuple(x)
+    return (x,)
+
+
+def _capture_key(t):
+    """Where a tensor's gradient arrives: its grad_fn's output slot, or its leaf accumulator."""
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._output_nr)
+    if t._accumulator is None:
+        t._accumulator = AccumulateGrad(t)
+    return (t._accumulator, 0)
+
+
+def _roots(tensors, grads):
+    roots = []
+    for t, g in zip(tensors, grads):
+        if not t.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if t._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if t._data.dtype.kind not in "fc":
+                raise RuntimeError("grad can be implicitly created only for real scalar outputs")
+            g = Tensor._make(np.ones_like(t._data))
+        elif not isinstance(g, Tensor):
+            g = Tensor._make(np.asarray(g, dtype=t._data.dtype))
+        if g._data.shape != t._data.shape:
+            raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {list(g.shape)} and "
+                               f"output[0] has a shape of {list(t.shape)}.")
+        roots.append((_capture_key(t), g))
+    return roots
+
+
+def _run(roots, retain_graph, create_graph, capture, accumulate):
+    # 1. dependencies: how many edges point at each node (only nodes reachable from the roots)
+    deps = {}
+    stack = []
+    for (node, _), _g in roots:
+        if node not in deps:
+            deps[node] = 0
+            stack.append(node)
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            if nxt in deps:
+                deps[nxt] += 1
+            else:
+                deps[nxt] = 1
+                stack.append(nxt)
+    needed = _needed_nodes(deps, capture) if capture is not None else None
+
+    # 2. seed the root gradients, then process nodes whose dependents are all done
+    pending = {}  # node -> list of gradients, one slot per output
+    for (node, nr), g in roots:
+        _deliver(pending, node, nr, g)
+    ready = [n for n in dict.fromkeys(n for (n, _), _g in roots) if deps[n] == 0]
+    with grad_mode._GradMode(bool(create_graph)):
+        while ready:
+            node = ready.pop()
+            grads = pending.pop(node, None)
+            if needed is not None and node not in needed:
+                grads = None  # not on a path to a requested input: skip the work
+            elif grads is not None:
+                _run_node(node, grads, pending, retain_graph, create_graph, capture, needed, accumulate)
+            for nxt, _ in node.next_functions:
+                if nxt is not None:
+                    deps[nxt] -= 1
+                    if deps[nxt] == 0:
+                        ready.append(nxt)
+
+
+def _needed_nodes(deps, capture):
+    """Nodes from which some captured input can be reached (autograd.grad / inputs=)."""
+    targets = {node for node, _ in capture}
+    parents = {}
+    for node in deps:
+        for nxt, _ in node.next_functions:
+            if nxt is not None:
+                parents.setdefault(nxt, []).append(node)
+    needed = set()
+    stack = [t for t in targets if t in deps]
+    while stack:
+        node = stack.pop()
+        if node in needed:
+            continue
+        needed.add(node)
+        stack.extend(parents.get(node, ()))
+    return needed
+
+
+def _deliver(pending, node, nr, g):
+    slots = pending.get(node)
+    if slots is None:
+        n = 1 if isinstance(node, AccumulateGrad) else len(node._outputs_meta)
+        slots = pending[node] = [None] * n
+    prev = slots[nr]
+    slots[nr] = g if prev is None else prev + g
+
+
+def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed, accumulate):
+    if isinstance(node, AccumulateGrad):
+        leaf = node.variable
+        g = grads[0]
+        for hook in leaf._hooks or ():
+            new = hook(g)
+            if new is not None:
+                g = new
+        if capture is not None:
+            if (node, 0) not in capture:
+                return
+            if not accumulate:
+                capture[(node, 0)] = g
+                return
+        _accumulate(leaf, g, create_graph)
+        return
+
+    if node._pre_hooks:
+        for nr, hooks in node._pre_hooks.items():
+            if grads[nr] is not None:
+                for hook in hooks:
+                    new = hook(grads[nr])
+                    if new is not None:
+                        grads[nr] = new
+    if capture is not None:
+        for nr in range(len(grads)):
+            if (node, nr) in capture:
+                capture[(node, nr)] = grads[nr]
+        if not any(nxt in needed for nxt, _ in node.next_functions):
+            return  # nothing below this node was asked for
+    if node.materialize_grads:
+        for nr, g in enumerate(grads):
+            if g is None:
+                shape, dtype = node._outputs_meta[nr]
+                grads[nr] = Tensor._make(np.zeros(shape, dtype.np))
+
+    input_grads = node.apply_backward(grads)
+    if _anomaly["enabled"]:
+        _check_anomaly(node, input_grads)
+    if not retain_graph:
+        node.release()
+
+    for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, input_grads)):
+        if nxt is None or g is None:
+            continue
+        if not isinstance(g, Tensor):
+            raise TypeError(f"function {node.name()} returned a gradient of type {type(g).__name__} "
+                            f"at index {i}; expected a Tensor or None")
+        shape, dtype = node._input_meta[i]
+        if g._data.shape != shape:
+            g = _sum_to(g, shape, node, i)
+        if g._data.dtype != dtype.np:
+            g = g.to(dtype)
+        _deliver(pending, nxt, nr, g)
+
+
+def _sum_to(g, shape, node, i):
+    """Undo broadcasting: sum a gradient down to its input's shape (the one central place)."""
+    from .. import ops
+    gshape = g._data.shape
+    lead = len(gshape) - len(shape)
+    ok = lead >= 0 and all(s == 1 or s == gs for s, gs in zip(shape, gshape[lead:]))
+    if not ok:
+        raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                           f"{list(gshape)} but expected shape compatible with {list(shape)}")
+    return ops.sum_to_size(g, shape)
+
+
+def _accumulate(leaf, g, create_graph):
+    if leaf.grad is None:
+        if create_graph:
+            leaf.grad = g
+        else:
+            # A copy: the incoming array may be shared with another leaf's gradient or be a
+            # read-only broadcast view, and optimizers update .grad in place.
+            leaf.grad = Tensor._make(np.array(g._data, copy=True))
+    elif create_graph or leaf.grad.requires_grad:
+        leaf.grad = leaf.grad + g
+    else:
+        leaf.grad._data += g._data
+        leaf.grad._vc[0] += 1
+
+
+def _check_anomaly(node, input_grads):
+    for i, g in enumerate(input_grads):
+        if g is not None and g._data.dtype.kind == "f" and np.isnan(g._data).any():
+            trace = getattr(node, "_anomaly_trace", None)
+            where = f"\nThe forward call that created it:\n{trace}" if trace else ""
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.{where}")
+
+
+class detect_anomaly:
+    """Raise, naming the forward op, when a backward produces NaN (records forward stack traces)."""
+
+    def __init__(self, check_nan: bool = True):
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        self._prev = dict(_anomaly)
+        _anomaly.update(enabled=self.check_nan, trace=True)
+        return self
+
+    def __exit__(self, *exc):
+        _anomaly.update(self._prev)
+        return False
+
+
+def set_detect_anomaly(mode: bool, check_nan: bool = True):
+    _anomaly.update(enabled=bool(mode) and check_nan, trace=bool(mode))

@@ -1,0 +1,215 @@
+"""Tensor creation with torch's names, signatures and dtype inference."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import dtypes
+from .random import rng
+from .tensor import Tensor
+
+__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange", "linspace",
+           "eye", "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like",
+           "empty_like", "rand_like", "randn_like", "randint_like"]
+
+
+def _infer_array(data, dtype):
+    """Data -> ndarray with torch's inference: Python floats -> default float, ints -> int64."""
+    if isinstance(data, Tensor):
+        array = data._data
+    elif isinstance(data, np.ndarray):
+        array = data
+    elif isinstance(data, np.generic):
+        array = np.asarray(data)
+    else:
+        if isinstance(data, (list, tuple)):
+            data = _unwrap_nested(data)
+        array = np.asarray(data)
+        if array.dtype.kind == "f" and dtype is None:
+            array = array.astype(dtypes.get_default_dtype().np)
+        elif array.dtype.kind in "iu" and dtype is None:
+            array = array.astype(np.int64)
+        elif array.dtype.kind not in "biuf":
+            raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+    if dtype is not None:
+        array = array.astype(dtypes.as_dtype(dtype).np, copy=False)
+    else:
+        dtypes.from_numpy_dtype(array.dtype)  # raises TypeError for unsupported dtypes
+    return array
+
+
+def _unwrap_nested(data):
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, (list, tuple)):
+        return [_unwrap_nested(d) for d in data]
+    return data
+
+
+def _place(array, device):
+    if device is None:
+        return array
+    from .device import device as Device
+    if Device(device).type == "cpu":
+        return array
+    from . import cuda
+    return cuda.to_device(Tensor._make(array), Device(device))._data
+
+
+def _finish(array, device, requires_grad):
+    t = Tensor._make(_place(array, device))
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (dtype inferred as torch does)."""
+    array = np.array(_infer_array(data, dtype), copy=True)
+    return _finish(array, device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """A tensor sharing memory with ``data`` where possible (NumPy arrays, tensors)."""
+    if isinstance(data, Tensor) and dtype is None and device is None:
+        return data
+    return _finish(_infer_array(data, dtype), device, False)
+
+
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    dtypes.from_numpy_dtype(ndarray.dtype)
+    return Tensor._make(ndarray)
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, (numbers.Integral, np.integer)):
+            raise TypeError(f"size must be a tuple of ints, but got an element of type {type(s).__name__}")
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+    return tuple(int(s) for s in size)
+
+
+def _float_dtype(dtype):
+    return dtypes.as_dtype(dtype).np if dtype is not None else dtypes.get_default_dtype().np
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(np.zeros(_size(size), _float_dtype(dtype)), device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(np.ones(_size(size), _float_dtype(dtype)), device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(np.empty(_size(size), _float_dtype(dtype)), device, requires_grad)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if dtype is None:
+        dtype = dtypes.scalar_dtype(fill_value)
+    return _finish(np.full(_size((size,)), fill_value, dtypes.as_dtype(dtype).np), device, requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) / step < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        is_int = all(isinstance(v, (numbers.Integral, np.integer)) for v in (start, end, step))
+        dtype = dtypes.int64 if is_int else dtypes.get_default_dtype()
+    dtype = dtypes.as_dtype(dtype)
+    n = int(np.ceil((end - start) / step))
+    array = (start + step * np.arange(n, dtype=np.float64)).astype(dtype.np) if dtype.is_floating_point \
+        else np.arange(start, end, step, dtype=dtype.np)
+    return _finish(array, device, requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype)), device, requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(np.eye(n, n if m is None else m, dtype=_float_dtype(dtype)), device, requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    array = rng(generator).random(_size(size), dtype=np.float64).astype(_float_dtype(dtype))
+    return _finish(array, device, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    array = rng(generator).standard_normal(_size(size)).astype(_float_dtype(dtype))
+    return _finish(array, device, requires_grad)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if size is None:  # randint(high, size)
+        low, high, size = 0, low, high
+    if high is None or size is None:
+        raise TypeError("randint() missing required arguments: high and size")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    d = dtypes.as_dtype(dtype).np if dtype is not None else np.int64
+    return _finish(rng(generator).integers(low, high, _size((size,))).astype(d), device, requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    d = dtypes.as_dtype(dtype).np if dtype is not None else np.int64
+    return _finish(rng(generator).permutation(n).astype(d), device, requires_grad)
+
+
+def _like(input, dtype):
+    return input.shape, (dtypes.as_dtype(dtype).np if dtype is not None else input._data.dtype)
+
+
+def _like_device(input, device):
+    return device if device is not None else (None if input.device.type == "cpu" else input.device)
+
+
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    shape, d = _like(input, dtype)
+    return _finish(np.zeros(shape, d), _like_device(input, device), requires_grad)
+
+
+def ones_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    shape, d = _like(input, dtype)
+    return _finish(np.ones(shape, d), _like_device(input, device), requires_grad)
+
+
+def empty_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    shape, d = _like(input, dtype)
+    return _finish(np.empty(shape, d), _like_device(input, device), requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    shape, d = _like(input, dtype)
+    return _finish(np.full(shape, fill_value, d), _like_device(input, device), requires_grad)
+
+
+def rand_like(input, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    shape, d = _like(input, dtype)
+    return _finish(rng(generator).random(shape).astype(d), _like_device(input, device), requires_grad)
+
+
+def randn_like(input, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    shape, d = _like(input, dtype)
+    return _finish(rng(generator).standard_normal(shape).astype(d), _like_device(input, device), requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    shape, d = _like(input, dtype)
+    return _finish(rng(generator).integers(low, high, shape).astype(d), _like_device(input, device), requires_grad)

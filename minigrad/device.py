@@ -1,0 +1,55 @@
+"""Devices: where a tensor's array lives. CPU arrays are NumPy arrays."""
+from __future__ import annotations
+
+import numpy as np
+
+
+class device:
+    """``minigrad.device('cpu')``, compared and printed like ``torch.device``."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type_or_str="cpu", index=None):
+        if isinstance(type_or_str, device):
+            type_or_str, index = type_or_str.type, type_or_str.index
+        text = str(type_or_str)
+        if ":" in text:
+            text, idx = text.split(":", 1)
+            index = int(idx)
+        if text not in ("cpu", "cuda"):
+            raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {type_or_str}")
+        self.type = text
+        self.index = index
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        if not isinstance(other, device):
+            return NotImplemented
+        return self.type == other.type and (self.index == other.index or None in (self.index, other.index))
+
+    def __hash__(self):
+        return hash(self.type)
+
+    def __repr__(self):
+        return f"device(type='{self.type}'" + (f", index={self.index})" if self.index is not None else ")")
+
+    def __str__(self):
+        return self.type + (f":{self.index}" if self.index is not None else "")
+
+
+CPU = device("cpu")
+
+
+def device_of(array) -> device:
+    if isinstance(array, np.ndarray):
+        return CPU
+    if hasattr(array, "__cuda_array_interface__"):
+        return device("cuda", getattr(getattr(array, "device", None), "id", 0))
+    return CPU
+
+
+def to_numpy(array) -> np.ndarray:
+    if isinstance(array, np.ndarray):
+        return array
+    return array.get()  # a CuPy array

@@ -1,0 +1,160 @@
+"""dtype objects and torch's type-promotion rules, in one place.
+
+A minigrad dtype wraps a NumPy dtype and knows its *category* (bool < integer < floating),
+which is all torch's promotion needs:
+
+* the result takes the highest category among the operands;
+* within that category, dimensioned tensors outrank zero-dim tensors, which outrank Python
+  scalars, so ``float32_tensor * 2.5`` stays float32 and ``int_tensor + 1.5`` becomes the default
+  float dtype (a Python scalar never widens a tensor of its own category);
+* operands of one tier and category promote as NumPy does (int32 + int64 -> int64).
+"""
+from __future__ import annotations
+
+import builtins as _builtins
+
+import numpy as np
+
+__all__ = [
+    "dtype", "bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64",
+    "half", "float", "double", "short", "int", "long", "get_default_dtype", "set_default_dtype",
+    "result_type", "promote_types", "as_dtype",
+]
+
+_BOOL, _INT, _FLOAT = 0, 1, 2
+
+
+class dtype:
+    """A tensor element type, printed and compared like ``torch.dtype``."""
+
+    __slots__ = ("name", "np", "category", "itemsize")
+
+    def __init__(self, name: str, np_dtype, category: int):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.category = category
+        self.itemsize = self.np.itemsize
+
+    @property
+    def is_floating_point(self) -> bool:
+        return self.category == _FLOAT
+
+    @property
+    def is_signed(self) -> bool:
+        return self.np.kind in "if"
+
+    def __repr__(self) -> str:
+        return f"minigrad.{self.name}"
+
+    def __reduce__(self):
+        return (as_dtype, (self.name,))
+
+
+bool_ = dtype("bool", np.bool_, _BOOL)
+uint8 = dtype("uint8", np.uint8, _INT)
+int8 = dtype("int8", np.int8, _INT)
+int16 = dtype("int16", np.int16, _INT)
+int32 = dtype("int32", np.int32, _INT)
+int64 = dtype("int64", np.int64, _INT)
+float16 = dtype("float16", np.float16, _FLOAT)
+float32 = dtype("float32", np.float32, _FLOAT)
+float64 = dtype("float64", np.float64, _FLOAT)
+globals()["bool"] = bool_
+half, float_, double = float16, float32, float64
+short, int_, long = int16, int32, int64
+globals()["float"] = float32
+globals()["int"] = int32
+
+_ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
+_BY_NP = {d.np: d for d in _ALL}
+_BY_NAME = {d.name: d for d in _ALL}
+_BY_NAME.update(half=float16, double=float64, short=int16, long=int64)
+_BY_NAME["float"] = float32
+_BY_NAME["int"] = int32
+
+_default_float = float32
+# The names float, int and bool above shadow the builtins inside this module.
+builtins_float, builtins_int, builtins_bool = _builtins.float, _builtins.int, _builtins.bool
+
+
+def get_default_dtype() -> dtype:
+    return _default_float
+
+
+def set_default_dtype(d) -> None:
+    global _default_float
+    d = as_dtype(d)
+    if not d.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default_float = d
+
+
+def as_dtype(d) -> dtype:
+    """Turn a minigrad dtype, a NumPy dtype, a name or a Python type into a minigrad dtype.
+
+    As in torch, the Python types mean the 64-bit kinds: ``float`` -> float64, ``int`` -> int64.
+    """
+    if isinstance(d, dtype):
+        return d
+    if d is builtins_float:
+        return float64
+    if d is builtins_int:
+        return int64
+    if d is builtins_bool:
+        return bool_
+    if isinstance(d, str):
+        try:
+            return _BY_NAME[d.removeprefix("torch.").removeprefix("minigrad.")]
+        except KeyError:
+            raise TypeError(f"unknown dtype name {d!r}") from None
+    torch_name = getattr(d, "__module__", None) == "torch" and str(d)
+    if torch_name:  # a torch.dtype, without importing torch
+        return as_dtype(torch_name)
+    try:
+        return _BY_NP[np.dtype(d)]
+    except (KeyError, TypeError):
+        raise TypeError(f"minigrad does not support dtype {d!r}") from None
+
+
+
+def from_numpy_dtype(np_dtype) -> dtype:
+    try:
+        return _BY_NP[np_dtype]
+    except KeyError:
+        raise TypeError(f"can't convert np.ndarray of type {np_dtype}. The only supported types are: "
+                        "float64, float32, float16, int64, int32, int16, int8, uint8, and bool.") from None
+
+
+def promote_types(a: dtype, b: dtype) -> dtype:
+    """The promotion of two dtypes of the same tier (torch.promote_types)."""
+    if a is b:
+        return a
+    if a.category != b.category:
+        return a if a.category > b.category else b
+    return _BY_NP[np.promote_types(a.np, b.np)]
+
+
+def scalar_dtype(x) -> dtype:
+    """The dtype torch gives a Python scalar on its own (tensor(2.0) -> default float)."""
+    if isinstance(x, builtins_bool):
+        return bool_
+    if isinstance(x, builtins_int):
+        return int64
+    return _default_float
+
+
+def result_type(*operands) -> dtype:
+    """torch.result_type over tensors and Python scalars (see the module docstring)."""
+    tiers = [None, None, None]  # dimensioned tensors, zero-dim tensors, Python scalars
+    for x in operands:
+        d = getattr(x, "dtype", None)
+        if isinstance(d, dtype):
+            tier = 0 if x.ndim else 1
+        else:
+            d, tier = scalar_dtype(x), 2
+        tiers[tier] = d if tiers[tier] is None else promote_types(tiers[tier], d)
+    top = max(t.category for t in tiers if t is not None)
+    for tier, d in enumerate(tiers):
+        if d is not None and d.category == top:
+            return d
+    raise AssertionError("unreachable")

@@ -1,0 +1,113 @@
+"""Shared helpers for ops: the Op base class, torch's dtype promotion, dim normalisation."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import dtypes
+from ..autograd.function import Function
+from ..tensor import Tensor, _wrap_dim
+
+__all__ = ["Op", "Tensor", "promote", "as_tensor_arg", "wrap_dim", "norm_dims", "float_result"]
+
+wrap_dim = _wrap_dim
+
+
+class Op(Function):
+    """A minigrad op: ``forward`` works on arrays, ``backward`` on Tensors (see Function)."""
+
+    array_forward = True
+
+
+def as_tensor_arg(x, name="input") -> Tensor:
+    """A Tensor argument; NumPy arrays are wrapped (without copying), anything else is a TypeError."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray):
+        return Tensor._make(x)
+    raise TypeError(f"{name} must be a Tensor, not {type(x).__name__}")
+
+
+def _is_scalar(x) -> bool:
+    return isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, Tensor)
+
+
+def promote(a, b):
+    """Apply torch's type promotion to a binary op's operands.
+
+    Returns ``(a, b)`` where tensors have been cast (differentiably) to the result dtype and Python
+    scalars are left as they are: NumPy then keeps the tensor's dtype (NEP 50), as torch does.
+    """
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    if ta and tb:
+        if a._data.dtype is b._data.dtype or a._data.dtype == b._data.dtype:
+            _check_same_device(a, b)
+            return a, b
+        _check_same_device(a, b)
+        d = dtypes.result_type(a, b)
+    elif ta:
+        b = _scalar_arg(b)
+        if isinstance(b, Tensor):
+            return promote(a, b)
+        d = dtypes.result_type(a, b)
+    elif tb:
+        a = _scalar_arg(a)
+        if isinstance(a, Tensor):
+            return promote(a, b)
+        d = dtypes.result_type(a, b)
+    else:
+        raise TypeError(f"expected at least one Tensor operand, got {type(a).__name__} and {type(b).__name__}")
+    if ta and a._data.dtype != d.np:
+        a = a.to(d)
+    if tb and b._data.dtype != d.np:
+        b = b.to(d)
+    return a, b
+
+
+def _scalar_arg(x):
+    if isinstance(x, np.generic):
+        return x.item()
+    if _is_scalar(x):
+        return x
+    if isinstance(x, np.ndarray):
+        return Tensor._make(x)
+    raise TypeError(f"unsupported operand type: {type(x).__name__} (expected a Tensor or a Python number)")
+
+
+def _check_same_device(a, b):
+    if type(a._data) is not type(b._data):
+        from ..device import device_of
+        da, db = device_of(a._data), device_of(b._data)
+        if da != db and a._data.ndim and b._data.ndim:
+            raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two "
+                               f"devices, {db} and {da}!")
+
+
+def float_result(x: Tensor) -> Tensor:
+    """Integer and bool inputs of a floating-point op (exp, sqrt, mean...) become the default float."""
+    if x._data.dtype.kind in "fc":
+        return x
+    return x.to(dtypes.get_default_dtype())
+
+
+def norm_dims(dim, ndim: int) -> tuple:
+    """``dim`` (None, an int, or a tuple/list of ints) as a sorted tuple of non-negative dims.
+
+    A 0-d tensor accepts dim 0 or -1 (as torch does) and has no dims to reduce. An empty tuple
+    means every dim, as in torch's reductions.
+    """
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
+        dim = None
+    if ndim == 0:
+        for d in (dim if isinstance(dim, (tuple, list)) else () if dim is None else (dim,)):
+            _wrap_dim(d, 0)
+        return ()
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (tuple, list)):
+        dims = tuple(_wrap_dim(d, ndim) for d in dim)
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
+        return tuple(sorted(dims))
+    return (_wrap_dim(dim, ndim),)

@@ -1,0 +1,97 @@
+"""Conversions and copies: dtype casts, clone, copy_, fill_, device moves."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes
+from ._util import Op, Tensor
+
+__all__ = ["to_dtype", "clone", "copy_into", "full_like_value", "to_device"]
+
+
+class ToDtype(Op):
+    """z = cast(x);  dz/dx = 1 (the engine casts the gradient back to x's dtype)"""
+
+    @staticmethod
+    def forward(ctx, x, np_dtype):
+        return x.astype(np_dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None
+
+
+class Clone(Op):
+    """z = copy(x);  dz/dx = 1"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class CopyInto(Op):
+    """z = broadcast(src) cast to dst's dtype (copy_'s out-of-place half);  dz/ddst = 0,  dz/dsrc = 1"""
+
+    @staticmethod
+    def forward(ctx, dst, src):
+        return np.broadcast_to(src, dst.shape).astype(dst.dtype, copy=True)
+
+    @staticmethod
+    def backward(ctx, g):
+        return None, g
+
+
+class FullLikeValue(Op):
+    """z = value everywhere (fill_'s out-of-place half);  dz/dx = 0,  dz/dvalue = sum(g)"""
+
+    @staticmethod
+    def forward(ctx, x, value):
+        return np.full(x.shape, value, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return None, (g.sum() if ctx.needs_input_grad[1] else None)
+
+
+def to_dtype(input: Tensor, dtype) -> Tensor:
+    dtype = dtypes.as_dtype(dtype)
+    if input._data.dtype == dtype.np:
+        return input
+    return ToDtype.apply(input, dtype.np)
+
+
+def clone(input: Tensor, *, memory_format=None) -> Tensor:
+    return Clone.apply(input)
+
+
+def copy_into(dst: Tensor, src: Tensor) -> Tensor:
+    try:
+        np.broadcast_shapes(src._data.shape, dst._data.shape)
+        if np.broadcast_shapes(src._data.shape, dst._data.shape) != dst._data.shape:
+            raise ValueError
+    except ValueError:
+        raise RuntimeError(f"The size of tensor a ({list(dst.shape)}) must match the size of tensor b "
+                           f"({list(src.shape)}) for copy_") from None
+    return CopyInto.apply(dst, src)
+
+
+def full_like_value(input: Tensor, value) -> Tensor:
+    if isinstance(value, Tensor):
+        if value._data.ndim != 0:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value._data.ndim} dimensions.")
+        return FullLikeValue.apply(input, value)
+    return FullLikeValue.apply(input, value)
+
+
+def to_device(input: Tensor, device) -> Tensor:
+    from ..device import device as Device, device_of
+    target = Device(device)
+    if device_of(input._data) == target:
+        return input
+    from .. import cuda
+    return cuda.to_device(input, target)

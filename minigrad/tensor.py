@@ -1,0 +1,904 @@
+"""Tensor: an ndarray plus what autograd needs (requires_grad, grad, grad_fn).
+
+Every method delegates to an op in ``minigrad.ops`` (where its forward and backward live) or to
+the autograd engine; this file holds the data model, not the math.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import dtypes
+
+
+class Tensor:
+    """A multi-dimensional array that can record the operations applied to it.
+
+    ``Tensor(data)`` behaves like ``torch.Tensor(data)`` (default float dtype); prefer
+    :func:`minigrad.tensor`, which infers the dtype as torch does.
+    """
+
+    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_output_nr", "_vc", "_base",
+                 "_accumulator", "_hooks", "_retains_grad", "__weakref__")
+    __array_priority__ = 1000  # so ndarray <op> Tensor defers to Tensor's reflected operators
+
+    def __init__(self, data=(), requires_grad: bool = False):
+        if isinstance(data, Tensor):
+            data = data._data
+        array = np.asarray(data, dtype=dtypes.get_default_dtype().np)
+        self._init(array, requires_grad, None, 0)
+        if requires_grad:
+            self.requires_grad = True
+
+    def _init(self, array, requires_grad, grad_fn, output_nr):
+        self._data = array
+        self._requires_grad = requires_grad
+        self.grad = None
+        self.grad_fn = grad_fn
+        self._output_nr = output_nr
+        self._vc = [0]       # version counter, shared with views of the same memory
+        self._base = None    # the tensor this one is a view of
+        self._accumulator = None
+        self._hooks = None
+        self._retains_grad = False
+
+    @classmethod
+    def _make(cls, array, requires_grad=False, grad_fn=None, output_nr=0):
+        """Wrap an array without copying or checking (the fast path every op takes)."""
+        t = object.__new__(cls)
+        t._init(array, requires_grad, grad_fn, output_nr)
+        return t
+
+    # -- attributes ------------------------------------------------------------------------
+    @property
+    def data(self) -> Tensor:
+        """The same memory as a tensor outside the graph (``torch.Tensor.data``)."""
+        t = Tensor._make(self._data)
+        t._vc = self._vc
+        return t
+
+    @data.setter
+    def data(self, value):
+        value = value._data if isinstance(value, Tensor) else np.asarray(value)
+        self._data = value
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool):
+        if self.grad_fn is not None:
+            if not value:
+                raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want "
+                                   "to use a computed variable in a subgraph that doesn't require "
+                                   "differentiation use var_no_grad = var.detach().")
+            return
+        if value and self._data.dtype.kind not in "fc":
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def dtype(self) -> dtypes.dtype:
+        return dtypes.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self):
+        from .device import device_of
+        return device_of(self._data)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def ndimension(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def is_contiguous(self) -> bool:
+        return self._data.flags.c_contiguous
+
+    def stride(self, dim: int | None = None):
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
+
+    @property
+    def _version(self) -> int:
+        return self._vc[0]
+
+    # -- conversion ------------------------------------------------------------------------
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        from .device import to_numpy
+        return to_numpy(self._data)
+
+    def __array__(self, dtype=None, copy=None):
+        array = self.numpy(force=True)
+        if dtype is not None and array.dtype != dtype:
+            return array.astype(dtype)
+        return array.copy() if copy else array
+
+    def __dlpack__(self, *args, **kwargs):
+        return self._data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
+    def detach(self) -> Tensor:
+        """The same memory, cut from the graph (shares the version counter, as in torch)."""
+        t = Tensor._make(self._data)
+        t._vc = self._vc
+        t._base = self._base if self._base is not None else self
+        return t
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def clone(self, *, memory_format=None) -> Tensor:
+        return _ops.clone(self)
+
+    def contiguous(self, memory_format=None) -> Tensor:
+        return self if self._data.flags.c_contiguous else _ops.clone(self)
+
+    def to(self, *args, **kwargs) -> Tensor:
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
+        dtype = kwargs.pop("dtype", None)
+        device = kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("copy", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
+            elif isinstance(a, dtypes.dtype) or a in (float, int, bool) or _is_torch_dtype(a):
+                dtype = a
+            else:
+                device = a
+        out = self
+        if device is not None:
+            out = _ops.to_device(out, device)
+        if dtype is not None:
+            out = _ops.to_dtype(out, dtypes.as_dtype(dtype))
+        return out
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"minigrad.{self.dtype.name.capitalize()}Tensor"
+        return self.to(dtype)
+
+    def float(self) -> Tensor:
+        return _ops.to_dtype(self, dtypes.float32)
+
+    def double(self) -> Tensor:
+        return _ops.to_dtype(self, dtypes.float64)
+
+    def half(self) -> Tensor:
+        return _ops.to_dtype(self, dtypes.float16)
+
+    def long(self) -> Tensor:
+        return _ops.to_dtype(self, dtypes.int64)
+
+    def int(self) -> Tensor:
+        return _ops.to_dtype(self, dtypes.int32)
+
+    def bool(self) -> Tensor:
+        return _ops.to_dtype(self, dtypes.bool_)
+
+    def byte(self) -> Tensor:
+        return _ops.to_dtype(self, dtypes.uint8)
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self, device=None) -> Tensor:
+        return self.to("cuda" if device is None else device)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(_ops.unbind(self, 0))
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        from ._repr import tensor_repr
+        return tensor_repr(self)
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (self.numpy(force=True), self._requires_grad))
+
+    # -- autograd --------------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see autograd.engine)."""
+        _engine.backward((self,), (gradient,), retain_graph, create_graph, inputs)
+
+    def register_hook(self, hook):
+        """``hook(grad)`` runs when this tensor's gradient is computed; a returned tensor replaces it."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            self.grad_fn.register_hook(self._output_nr, hook)
+        else:
+            if self._hooks is None:
+                self._hooks = []
+            self._hooks.append(hook)
+        return _RemovableHandle(self, hook)
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if self.grad_fn is None or self._retains_grad:
+            return
+        self._retains_grad = True
+        import weakref
+        ref = weakref.ref(self)
+
+        def store(grad):
+            t = ref()
+            if t is not None:
+                t.grad = grad if t.grad is None else t.grad + grad
+        self.grad_fn.register_hook(self._output_nr, store)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    # -- in-place ops ------------------------------------------------------------------------
+    def _inplace(self, result: Tensor) -> Tensor:
+        """Write an out-of-place result into this tensor's memory, as torch's in-place ops do.
+
+        The result's graph node becomes this tensor's grad_fn, and the version counter moves on,
+        so a backward that still needs the old values raises instead of using the new ones.
+        """
+        if grad_mode.state.grad_enabled:
+            if self._requires_grad and self.grad_fn is None:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+            if self._base is not None and (self._base._requires_grad or result._requires_grad):
+                raise RuntimeError(
+                    "minigrad does not support in-place operations on a view of a tensor that requires "
+                    "grad (torch's CopySlices); use an out-of-place op or write into the base tensor.")
+        if result._data.shape != self._data.shape:
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast "
+                               f"shape {list(result._data.shape)}")
+        if result._data.dtype != self._data.dtype:
+            rd, sd = result.dtype, self.dtype
+            if rd.category > sd.category:
+                raise RuntimeError(f"result type {rd.name.capitalize()} can't be cast to the desired "
+                                   f"output type {sd.name.capitalize()}")
+        if not self._data.flags.writeable:
+            raise RuntimeError("unsupported operation: the tensor is a broadcast (expanded) view whose "
+                               "elements share memory; call .clone() before writing into it.")
+        self._data[...] = result._data
+        self._vc[0] += 1
+        if result._requires_grad:
+            self._requires_grad = True
+            self.grad_fn = result.grad_fn
+            self._output_nr = result._output_nr
+        return self
+
+    def add_(self, other, *, alpha=1):
+        return self._inplace(_ops.add(self, other, alpha=alpha))
+
+    def sub_(self, other, *, alpha=1):
+        return self._inplace(_ops.sub(self, other, alpha=alpha))
+
+    def mul_(self, other):
+        return self._inplace(_ops.mul(self, other))
+
+    def div_(self, other, *, rounding_mode=None):
+        return self._inplace(_ops.div(self, other, rounding_mode=rounding_mode))
+
+    def pow_(self, exponent):
+        return self._inplace(_ops.pow(self, exponent))
+
+    def neg_(self):
+        return self._inplace(_ops.neg(self))
+
+    def clamp_(self, min=None, max=None):
+        return self._inplace(_ops.clamp(self, min, max))
+
+    clip_ = clamp_
+
+    def copy_(self, src, non_blocking=False):
+        src = src if isinstance(src, Tensor) else Tensor._make(np.asarray(src))
+        return self._inplace(_ops.copy_into(self, src))
+
+    def fill_(self, value):
+        return self._inplace(_ops.full_like_value(self, value))
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def masked_fill_(self, mask, value):
+        return self._inplace(_ops.masked_fill(self, mask, value))
+
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        from . import random
+        with grad_mode.no_grad():
+            return self.copy_(random.uniform_like(self, a, b, generator))
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        from . import random
+        with grad_mode.no_grad():
+            return self.copy_(random.normal_like(self, mean, std, generator))
+
+    def __setitem__(self, index, value):
+        self._inplace(_ops.index_put(self, index, value))
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    # -- arithmetic operators ----------------------------------------------------------------
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.sub(other, self)
+
+    def __mul__(self, other):
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.div(other, self)
+
+    def __floordiv__(self, other):
+        return _ops.div(self, other, rounding_mode="floor")
+
+    def __rfloordiv__(self, other):
+        return _ops.div(other, self, rounding_mode="floor")
+
+    def __mod__(self, other):
+        return _ops.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _ops.remainder(other, self)
+
+    def __pow__(self, other):
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __neg__(self):
+        return _ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __eq__(self, other):
+        return _ops.eq(self, other)
+
+    def __ne__(self, other):
+        return _ops.ne(self, other)
+
+    def __lt__(self, other):
+        return _ops.lt(self, other)
+
+    def __le__(self, other):
+        return _ops.le(self, other)
+
+    def __gt__(self, other):
+        return _ops.gt(self, other)
+
+    def __ge__(self, other):
+        return _ops.ge(self, other)
+
+    def __and__(self, other):
+        return _ops.bitwise_and(self, other)
+
+    def __or__(self, other):
+        return _ops.bitwise_or(self, other)
+
+    def __xor__(self, other):
+        return _ops.bitwise_xor(self, other)
+
+    def __invert__(self):
+        return _ops.bitwise_not(self)
+
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+    # -- named methods: each is the op of the same name in minigrad.ops ------------------------
+    def add(self, other, *, alpha=1):
+        return _ops.add(self, other, alpha=alpha)
+
+    def sub(self, other, *, alpha=1):
+        return _ops.sub(self, other, alpha=alpha)
+
+    subtract = sub
+
+    def mul(self, other):
+        return _ops.mul(self, other)
+
+    multiply = mul
+
+    def div(self, other, *, rounding_mode=None):
+        return _ops.div(self, other, rounding_mode=rounding_mode)
+
+    divide = div
+    true_divide = div
+
+    def neg(self):
+        return _ops.neg(self)
+
+    negative = neg
+
+    def pow(self, exponent):
+        return _ops.pow(self, exponent)
+
+    def reciprocal(self):
+        return _ops.reciprocal(self)
+
+    def abs(self):
+        return _ops.abs(self)
+
+    def sign(self):
+        return _ops.sign(self)
+
+    def floor(self):
+        return _ops.floor(self)
+
+    def ceil(self):
+        return _ops.ceil(self)
+
+    def round(self, *, decimals=0):
+        return _ops.round(self, decimals=decimals)
+
+    def trunc(self):
+        return _ops.trunc(self)
+
+    def fmod(self, other):
+        return _ops.fmod(self, other)
+
+    def remainder(self, other):
+        return _ops.remainder(self, other)
+
+    def maximum(self, other):
+        return _ops.maximum(self, other)
+
+    def minimum(self, other):
+        return _ops.minimum(self, other)
+
+    def clamp(self, min=None, max=None):
+        return _ops.clamp(self, min, max)
+
+    clip = clamp
+
+    def where(self, condition, other):
+        return _ops.where(condition, self, other)
+
+    def lerp(self, end, weight):
+        return _ops.lerp(self, end, weight)
+
+    def exp(self):
+        return _ops.exp(self)
+
+    def expm1(self):
+        return _ops.expm1(self)
+
+    def log(self):
+        return _ops.log(self)
+
+    def log2(self):
+        return _ops.log2(self)
+
+    def log10(self):
+        return _ops.log10(self)
+
+    def log1p(self):
+        return _ops.log1p(self)
+
+    def sqrt(self):
+        return _ops.sqrt(self)
+
+    def rsqrt(self):
+        return _ops.rsqrt(self)
+
+    def square(self):
+        return _ops.square(self)
+
+    def sin(self):
+        return _ops.sin(self)
+
+    def cos(self):
+        return _ops.cos(self)
+
+    def tan(self):
+        return _ops.tan(self)
+
+    def atan(self):
+        return _ops.atan(self)
+
+    arctan = atan
+
+    def atan2(self, other):
+        return _ops.atan2(self, other)
+
+    arctan2 = atan2
+
+    def sinh(self):
+        return _ops.sinh(self)
+
+    def cosh(self):
+        return _ops.cosh(self)
+
+    def tanh(self):
+        return _ops.tanh(self)
+
+    def sigmoid(self):
+        return _ops.sigmoid(self)
+
+    def erf(self):
+        return _ops.erf(self)
+
+    def relu(self):
+        return _ops.relu(self)
+
+    def softmax(self, dim, dtype=None):
+        return _ops.softmax(self, dim, dtype=dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        return _ops.log_softmax(self, dim, dtype=dtype)
+
+    # reductions
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        return _ops.sum(self, dim, keepdim, dtype=dtype)
+
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        return _ops.mean(self, dim, keepdim, dtype=dtype)
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        return _ops.prod(self, dim, keepdim, dtype=dtype)
+
+    def max(self, dim=None, keepdim=False):
+        return _ops.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return _ops.min(self, dim, keepdim)
+
+    def amax(self, dim=(), keepdim=False):
+        return _ops.amax(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return _ops.amin(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return _ops.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return _ops.argmin(self, dim, keepdim)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return _ops.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return _ops.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        return _ops.norm(self, p, dim, keepdim, dtype=dtype)
+
+    def logsumexp(self, dim, keepdim=False):
+        return _ops.logsumexp(self, dim, keepdim)
+
+    def cumsum(self, dim, *, dtype=None):
+        return _ops.cumsum(self, dim, dtype=dtype)
+
+    def all(self, dim=None, keepdim=False):
+        return _ops.all(self, dim, keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        return _ops.any(self, dim, keepdim)
+
+    # linear algebra
+    def matmul(self, other):
+        return _ops.matmul(self, other)
+
+    def mm(self, mat2):
+        return _ops.mm(self, mat2)
+
+    def bmm(self, mat2):
+        return _ops.bmm(self, mat2)
+
+    def mv(self, vec):
+        return _ops.mv(self, vec)
+
+    def dot(self, other):
+        return _ops.dot(self, other)
+
+    def outer(self, vec2):
+        return _ops.outer(self, vec2)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return _ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    # shape
+    def reshape(self, *shape):
+        return _ops.reshape(self, _shape_args(shape))
+
+    def view(self, *shape):
+        if len(shape) == 1 and (isinstance(shape[0], dtypes.dtype) or _is_torch_dtype(shape[0])):
+            raise NotImplementedError("view(dtype) is not supported by minigrad")
+        return _ops.view(self, _shape_args(shape))
+
+    def view_as(self, other):
+        return _ops.view(self, other.shape)
+
+    def reshape_as(self, other):
+        return _ops.reshape(self, other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return _ops.flatten(self, start_dim, end_dim)
+
+    def unflatten(self, dim, sizes):
+        return _ops.unflatten(self, dim, sizes)
+
+    def squeeze(self, dim=None):
+        return _ops.squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        return _ops.unsqueeze(self, dim)
+
+    def permute(self, *dims):
+        return _ops.permute(self, _shape_args(dims))
+
+    def transpose(self, dim0, dim1):
+        return _ops.transpose(self, dim0, dim1)
+
+    swapaxes = transpose
+    swapdims = transpose
+
+    def t(self):
+        return _ops.t(self)
+
+    @property
+    def T(self):
+        return _ops.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self):
+        return _ops.transpose(self, -2, -1)
+
+    def expand(self, *sizes):
+        return _ops.expand(self, _shape_args(sizes))
+
+    def expand_as(self, other):
+        return _ops.expand(self, other.shape)
+
+    def broadcast_to(self, shape):
+        return _ops.broadcast_to(self, shape)
+
+    def repeat(self, *sizes):
+        return _ops.repeat(self, _shape_args(sizes))
+
+    def tile(self, *dims):
+        return _ops.tile(self, _shape_args(dims))
+
+    def flip(self, *dims):
+        return _ops.flip(self, _shape_args(dims))
+
+    def roll(self, shifts, dims=None):
+        return _ops.roll(self, shifts, dims)
+
+    def narrow(self, dim, start, length):
+        return _ops.narrow(self, dim, start, length)
+
+    def split(self, split_size, dim=0):
+        return _ops.split(self, split_size, dim)
+
+    def chunk(self, chunks, dim=0):
+        return _ops.chunk(self, chunks, dim)
+
+    def unbind(self, dim=0):
+        return _ops.unbind(self, dim)
+
+    def tril(self, diagonal=0):
+        return _ops.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return _ops.triu(self, diagonal)
+
+    def gather(self, dim, index):
+        return _ops.gather(self, dim, index)
+
+    def scatter_add(self, dim, index, src):
+        return _ops.scatter_add(self, dim, index, src)
+
+    def index_select(self, dim, index):
+        return _ops.index_select(self, dim, index)
+
+    def masked_fill(self, mask, value):
+        return _ops.masked_fill(self, mask, value)
+
+    # comparison and logic
+    def eq(self, other):
+        return _ops.eq(self, other)
+
+    def ne(self, other):
+        return _ops.ne(self, other)
+
+    def lt(self, other):
+        return _ops.lt(self, other)
+
+    def le(self, other):
+        return _ops.le(self, other)
+
+    def gt(self, other):
+        return _ops.gt(self, other)
+
+    def ge(self, other):
+        return _ops.ge(self, other)
+
+    def logical_and(self, other):
+        return _ops.logical_and(self, other)
+
+    def logical_or(self, other):
+        return _ops.logical_or(self, other)
+
+    def logical_not(self):
+        return _ops.logical_not(self)
+
+    def isnan(self):
+        return _ops.isnan(self)
+
+    def isinf(self):
+        return _ops.isinf(self)
+
+    def isfinite(self):
+        return _ops.isfinite(self)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return _ops.allclose(self, other, rtol, atol, equal_nan)
+
+    def equal(self, other):
+        return _ops.equal(self, other)
+
+
+class Size(tuple):
+    """``tensor.shape``: a tuple that prints like ``torch.Size``."""
+
+    def __repr__(self):
+        return f"minigrad.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class _RemovableHandle:
+    def __init__(self, tensor, hook):
+        self._tensor, self._hook = tensor, hook
+
+    def remove(self):
+        t = self._tensor
+        hooks = t._hooks if t.grad_fn is None else (t.grad_fn._pre_hooks or {}).get(t._output_nr)
+        if hooks and self._hook in hooks:
+            hooks.remove(self._hook)
+
+
+def _rebuild(array, requires_grad):
+    t = Tensor._make(array)
+    t._requires_grad = requires_grad
+    return t
+
+
+def _wrap_dim(dim: int, ndim: int) -> int:
+    """A dim in [-ndim, ndim) as a non-negative index; torch's IndexError otherwise."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim % n
+
+
+def _shape_args(args):
+    """Accept both f(2, 3) and f((2, 3)) / f([2, 3]) / f(tensor.shape)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(args[0])
+    return tuple(args)
+
+
+def _is_torch_dtype(x) -> bool:
+    return type(x).__name__ == "dtype" and type(x).__module__ == "torch"
+
+
+# Imported last: these modules import Tensor themselves.
+from .autograd import grad_mode  # noqa: E402
+from . import ops as _ops  # noqa: E402
+from .autograd import engine as _engine  # noqa: E402
