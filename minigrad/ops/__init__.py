@@ -1,5 +1,24 @@
-"""Every op, under its torch name. Each family lives in its own module, forward beside backward."""
+"""Every op, under its torch name. Each family lives in its own module, forward beside backward.
+
+    convert     dtype casts, clone, copy_, fill_, device moves
+    elementwise add, sub, mul, div, neg (the arithmetic the operators use)
+    math        pow, abs, clamp, where, lerp, exp, log, sin, ... (unary and binary math)
+    compare     eq, lt, logical_*, isnan, allclose, ... (no gradient)
+    reduce      sum, mean, prod, max/min, var/std, norm, logsumexp, cumsum, all/any
+    linalg      matmul, mm, bmm, mv, dot, outer, addmm, einsum
+    shape       reshape, view, expand, permute, cat, stack, split, flip, roll, ...
+    index       __getitem__, index_put, gather, scatter_add, index_select, masked_fill, tril/triu
+    activation  relu, gelu, softmax, log_softmax, ... (nn.functional)
+    loss        cross_entropy, nll_loss, mse_loss, ... (nn.functional)
+    nnfunc      linear, pad, one_hot, embedding, layer_norm, batch_norm, dropout (nn.functional)
+    conv, pool  conv1d/2d, conv_transpose2d, max/avg/adaptive pooling, unfold/fold (Numba kernels)
+"""
 from .convert import *  # noqa: F401,F403
 from .elementwise import *  # noqa: F401,F403
+from .math import *  # noqa: F401,F403
+from .compare import *  # noqa: F401,F403
 from .reduce import *  # noqa: F401,F403
+from .linalg import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
+from .index import *  # noqa: F401,F403
+from .activation import sigmoid, tanh, relu, softmax, log_softmax  # noqa: F401  (also torch.* names)

@@ -9,7 +9,7 @@ from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor, _wrap_dim
 
-__all__ = ["Op", "Tensor", "promote", "as_tensor_arg", "wrap_dim", "norm_dims", "float_result"]
+__all__ = ["Op", "Tensor", "promote", "as_tensor_arg", "wrap_dim", "norm_dims", "float_result", "xp", "broadcast_shape"]
 
 wrap_dim = _wrap_dim
 
@@ -18,6 +18,15 @@ class Op(Function):
     """A minigrad op: ``forward`` works on arrays, ``backward`` on Tensors (see Function)."""
 
     array_forward = True
+
+
+def xp(array):
+    """The array module of ``array``: numpy, or cupy for GPU arrays. Use it to create new arrays
+    inside a forward (``xp(x).zeros(...)``) so that the op also runs on the GPU."""
+    if isinstance(array, np.ndarray):
+        return np
+    import cupy
+    return cupy
 
 
 def as_tensor_arg(x, name="input") -> Tensor:
@@ -41,6 +50,8 @@ def promote(a, b):
     """
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if ta and tb:
+        if a._data.shape != b._data.shape:
+            broadcast_shape(a._data.shape, b._data.shape)
         if a._data.dtype is b._data.dtype or a._data.dtype == b._data.dtype:
             _check_same_device(a, b)
             return a, b
@@ -63,6 +74,24 @@ def promote(a, b):
     if tb and b._data.dtype != d.np:
         b = b.to(d)
     return a, b
+
+
+def broadcast_shape(*shapes) -> tuple:
+    """The broadcast of ``shapes``, or torch's RuntimeError naming the sizes that clash."""
+    ndim = max(len(s) for s in shapes)
+    out = []
+    for i in range(-ndim, 0):
+        size = 1
+        for k, s in enumerate(shapes):
+            if -i <= len(s) and s[i] != 1:
+                if size != 1 and s[i] != size:
+                    first = next(j for j, t in enumerate(shapes) if -i <= len(t) and t[i] == size)
+                    names = "abcdefgh"
+                    raise RuntimeError(f"The size of tensor {names[first]} ({size}) must match the size of tensor "
+                                       f"{names[k]} ({s[i]}) at non-singleton dimension {ndim + i}")
+                size = s[i]
+        out.append(size)
+    return tuple(out)
 
 
 def _scalar_arg(x):

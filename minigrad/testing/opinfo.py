@@ -19,7 +19,7 @@ import numpy as np
 
 import minigrad
 
-__all__ = ["OpInfo", "Sample", "NoGrad", "check_forward", "check_grad", "check_gradgrad", "check_gradcheck",
+__all__ = ["OpInfo", "ErrorCase", "Sample", "NoGrad", "check_error", "check_forward", "check_grad", "check_gradgrad", "check_gradcheck",
            "TOLERANCES", "torch_devices"]
 
 # Per-dtype (rtol, atol), torch.testing.assert_close's defaults.
@@ -80,6 +80,42 @@ class OpInfo:
 
     def __repr__(self):
         return f"OpInfo({self.name})"
+
+
+@dataclasses.dataclass
+class ErrorCase:
+    """A bad call: minigrad must raise torch's exception class, with a message naming the culprits.
+
+    ``call(lib)`` performs the call with ``lib`` being either the ``minigrad`` or the ``torch``
+    module; ``mentions`` are substrings (shapes, argument names) minigrad's message must contain.
+    """
+
+    name: str
+    call: Callable
+    mentions: tuple = ()
+
+    def __repr__(self):
+        return f"ErrorCase({self.name})"
+
+
+def check_error(case: ErrorCase):
+    import torch
+    try:
+        case.call(torch)
+    except Exception as exc:
+        expected = type(exc)
+    else:
+        raise AssertionError(f"{case.name}: torch accepts this call; the case is wrong")
+    try:
+        case.call(minigrad)
+    except Exception as exc:
+        if not isinstance(exc, expected):
+            raise AssertionError(f"{case.name}: minigrad raised {type(exc).__name__}({exc}); torch raises "
+                                 f"{expected.__name__}") from exc
+        for text in case.mentions:
+            assert text in str(exc), f"{case.name}: message {str(exc)!r} does not mention {text!r}"
+        return
+    raise AssertionError(f"{case.name}: minigrad accepted a call that torch rejects with {expected.__name__}")
 
 
 def torch_devices():

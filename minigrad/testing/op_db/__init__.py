@@ -1,6 +1,7 @@
 """The op table: every op's parity record, one module per family. Adding an entry adds its tests.
 
-Each family module defines ``OPS``, a list of :class:`minigrad.testing.opinfo.OpInfo`.
+Each family module defines ``OPS``, a list of :class:`minigrad.testing.opinfo.OpInfo`, and may
+define ``ERRORS``, a list of :class:`minigrad.testing.opinfo.ErrorCase` (bad calls).
 """
 import importlib
 
@@ -9,7 +10,7 @@ FAMILIES = ["core", "math", "reduce", "linalg", "shape", "index", "compare", "ac
 
 
 def _load():
-    ops = []
+    ops, errors = [], []
     for family in FAMILIES:
         try:
             module = importlib.import_module(f"{__name__}.{family}")
@@ -20,11 +21,12 @@ def _load():
         for op in module.OPS:
             op.family = op.family or family
             ops.append(op)
+        errors.extend(getattr(module, "ERRORS", []))
     names = [op.name for op in ops]
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
         raise RuntimeError(f"duplicate op table entries: {sorted(dupes)}")
-    return ops
+    return ops, errors
 
 
-OP_DB = _load()
+OP_DB, ERRORS = _load()

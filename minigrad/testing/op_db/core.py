@@ -4,7 +4,7 @@ import torch
 from hypothesis import strategies as st
 
 import minigrad
-from ..opinfo import OpInfo, Sample
+from ..opinfo import ErrorCase, OpInfo, Sample
 from ..strategies import arrays, broadcastable_shapes, dims_for, shapes
 
 
@@ -54,3 +54,29 @@ OPS = [
     OpInfo("reshape", minigrad.reshape, torch.reshape, _reshape),
     OpInfo("expand", minigrad.Tensor.expand, torch.Tensor.expand, _expand),
 ]
+
+ERRORS = [
+    ErrorCase("broadcast_mismatch", lambda lib: lib.ones(2, 3) + lib.ones(4, 3), ("2", "4")),
+    ErrorCase("reshape_bad_numel", lambda lib: lib.ones(2, 3).reshape(4, 2), ("[4, 2]", "6")),
+    ErrorCase("sum_bad_dim", lambda lib: lib.ones(2, 3).sum(5), ("5",)),
+    ErrorCase("expand_bad", lambda lib: lib.ones(2, 3).expand(4, 3), ("4", "2")),
+    ErrorCase("numpy_with_grad", lambda lib: lib.ones(2, requires_grad=True).numpy(), ("numpy", "detach")),
+    ErrorCase("backward_nonscalar", lambda lib: (lib.ones(2, requires_grad=True) * 2).backward(), ("scalar",)),
+    ErrorCase("backward_twice", lambda lib: _backward_twice(lib), ("second time",)),
+    ErrorCase("inplace_on_leaf", lambda lib: lib.ones(2, requires_grad=True).add_(1), ("leaf",)),
+    ErrorCase("modified_saved_tensor", lambda lib: _modified_saved(lib), ("inplace", "version")),
+]
+
+
+def _backward_twice(lib):
+    x = lib.ones(2, requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    y.backward()
+
+
+def _modified_saved(lib):
+    x = lib.ones(2, requires_grad=True)
+    y = x.exp()
+    y.add_(1)
+    y.sum().backward()

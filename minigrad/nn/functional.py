@@ -1,0 +1,6 @@
+"""minigrad.nn.functional: torch.nn.functional's ops (they live in minigrad.ops, by family)."""
+from ..ops.activation import *  # noqa: F401,F403
+from ..ops.loss import *  # noqa: F401,F403
+from ..ops.nnfunc import *  # noqa: F401,F403
+from ..ops.conv import *  # noqa: F401,F403
+from ..ops.pool import *  # noqa: F401,F403
