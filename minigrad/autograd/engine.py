@@ -22,6 +22,10 @@ from ..tensor import Tensor
 
 _anomaly = grad_mode.state.anomaly
 
+# Callables ``observer(node, grad_outputs, grad_inputs)`` run after each node's backward; used by
+# learning tools such as trace_backward. Empty in normal use, so it costs one check per node.
+observers = []
+
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """torch.autograd.backward: accumulate gradients of ``tensors`` into the leaves' ``.grad``."""
@@ -204,6 +208,8 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
                 grads[nr] = Tensor._make(np.zeros(shape, dtype.np))
 
     input_grads = node.apply_backward(grads)
+    for observer in observers:
+        observer(node, grads, input_grads)
     if _anomaly["enabled"]:
         _check_anomaly(node, input_grads)
     if not retain_graph:

@@ -21,4 +21,4 @@ from .reduce import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .index import *  # noqa: F401,F403
-from .activation import sigmoid, tanh, relu, softmax, log_softmax  # noqa: F401  (also torch.* names)
+from .activation import relu, softmax, log_softmax  # noqa: F401  (torch.relu etc. are top-level too)

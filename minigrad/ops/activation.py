@@ -1,3 +1,3 @@
 """(placeholder: being written)"""
 __all__ = []
-sigmoid = tanh = relu = softmax = log_softmax = None  # placeholders
+relu = softmax = log_softmax = None  # placeholders
