@@ -17,8 +17,14 @@ class Tensor:
     :func:`minigrad.tensor`, which infers the dtype as torch does.
     """
 
-    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_output_nr", "_vc", "_base",
-                 "_accumulator", "_hooks", "_retains_grad", "__weakref__")
+    # Every op creates a Tensor, so only the always-set fields are slots; the rarely-set ones are
+    # class-level defaults that an instance overrides in its __dict__ when needed.
+    __slots__ = ("_data", "_requires_grad", "grad_fn", "_output_nr", "_vc", "__dict__", "__weakref__")
+    grad = None           # accumulated gradient (leaves, and non-leaves that retain_grad)
+    _base = None          # the tensor this one is a view of
+    _accumulator = None   # a leaf's AccumulateGrad node, created on first use
+    _hooks = None         # a leaf's gradient hooks
+    _retains_grad = False
     __array_priority__ = 1000  # so ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, data=(), requires_grad: bool = False):
@@ -32,20 +38,19 @@ class Tensor:
     def _init(self, array, requires_grad, grad_fn, output_nr):
         self._data = array
         self._requires_grad = requires_grad
-        self.grad = None
         self.grad_fn = grad_fn
         self._output_nr = output_nr
         self._vc = [0]       # version counter, shared with views of the same memory
-        self._base = None    # the tensor this one is a view of
-        self._accumulator = None
-        self._hooks = None
-        self._retains_grad = False
 
     @classmethod
     def _make(cls, array, requires_grad=False, grad_fn=None, output_nr=0):
         """Wrap an array without copying or checking (the fast path every op takes)."""
         t = object.__new__(cls)
-        t._init(array, requires_grad, grad_fn, output_nr)
+        t._data = array
+        t._requires_grad = requires_grad
+        t.grad_fn = grad_fn
+        t._output_nr = output_nr
+        t._vc = [0]
         return t
 
     # -- attributes ------------------------------------------------------------------------

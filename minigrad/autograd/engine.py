@@ -205,7 +205,7 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
         for nr, g in enumerate(grads):
             if g is None:
                 shape, dtype = node._outputs_meta[nr]
-                grads[nr] = Tensor._make(np.zeros(shape, dtype.np))
+                grads[nr] = Tensor._make(np.zeros(shape, dtype))
 
     input_grads = node.apply_backward(grads)
     for observer in observers:
@@ -224,7 +224,7 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
         shape, dtype = node._input_meta[i]
         if g._data.shape != shape:
             g = _sum_to(g, shape, node, i)
-        if g._data.dtype != dtype.np:
+        if g._data.dtype != dtype:
             g = g.to(dtype)
         _deliver(pending, nxt, nr, g)
 

@@ -42,24 +42,23 @@ class Node:
 
     ``next_functions[i]`` is ``(node, output_nr)`` for forward's i-th positional argument: the
     grad_fn of a non-leaf tensor, the AccumulateGrad of a leaf that requires grad, or ``(None, 0)``.
-    Attributes that forward sets on ctx live in the instance ``__dict__``.
+    The class attributes are the defaults; an instance stores only what differs (creating a ctx
+    is on every op's path, so it must be cheap).
     """
 
-    __slots__ = ("_fn", "_saved", "_freed", "needs_input_grad", "next_functions", "_input_meta",
-                 "_outputs_meta", "_non_differentiable", "materialize_grads", "_pre_hooks",
-                 "__dict__", "__weakref__")
+    _fn = None
+    _saved = None
+    _freed = False
+    needs_input_grad = ()
+    next_functions = ()
+    _input_meta = ()            # (shape, NumPy dtype) per positional argument that needs grad
+    _outputs_meta = ()          # (shape, NumPy dtype) per output, to materialise missing grads
+    _non_differentiable = ()
+    materialize_grads = True
+    _pre_hooks = None           # {output_nr: [hook]}: tensor hooks and retain_grad
 
     def __init__(self, fn):
         self._fn = fn
-        self._saved = None
-        self._freed = False
-        self.needs_input_grad = ()
-        self.next_functions = ()
-        self._input_meta = ()       # (shape, dtype) per positional argument that needs grad
-        self._outputs_meta = ()     # (shape, dtype) per output, to materialise missing grads
-        self._non_differentiable = ()
-        self.materialize_grads = True
-        self._pre_hooks = None      # {output_nr: [hook]}: tensor hooks and retain_grad
 
     # -- the ctx API ---------------------------------------------------------------------
     def save_for_backward(self, *items):
@@ -100,8 +99,7 @@ class Node:
         dropped = bool(self._saved)
         self._saved = None
         extras = self.__dict__
-        for key in [k for k, v in extras.items() if hasattr(v, "__array_interface__")
-                    or hasattr(v, "__cuda_array_interface__")]:
+        for key in [k for k in extras if k not in _GRAPH_ATTRS and _holds_array(extras[k])]:
             del extras[key]
             dropped = True
         if dropped:
@@ -128,6 +126,16 @@ class Node:
         return out
 
 
+_GRAPH_ATTRS = frozenset(("_fn", "_saved", "_freed", "needs_input_grad", "next_functions", "_input_meta",
+                          "_outputs_meta", "_non_differentiable", "materialize_grads", "_pre_hooks",
+                          "_anomaly_trace"))
+
+
+def _holds_array(value) -> bool:
+    return (isinstance(value, (np.ndarray, Tensor)) or hasattr(value, "__cuda_array_interface__")
+            or (isinstance(value, (tuple, list)) and any(isinstance(v, (np.ndarray, Tensor)) for v in value)))
+
+
 class AccumulateGrad:
     """The graph's sink for a leaf tensor: adds incoming gradients into ``leaf.grad``."""
 
@@ -143,15 +151,13 @@ class AccumulateGrad:
         return f"<AccumulateGrad object at {id(self):#x}>"
 
 
-def _pack(item, sources, outputs, raws):
+def _pack(item, args, sources, outputs, raws):
     """A saved-tensor record: (kind, payload, version counter, version at save)."""
     if item is None:
         return None
-    for i, s in enumerate(sources):
-        if item is s:
-            t = sources.tensors[i]
-            if t is not None:
-                return (_INPUT, t, t._vc, t._vc[0])
+    for a, s in zip(args, sources):
+        if item is s and isinstance(a, Tensor):
+            return (_INPUT, a, a._vc, a._vc[0])
     for i, t in enumerate(outputs):
         if t is not None and (item is raws[i] or item is t._data):
             return (_OUTPUT, (t._data, i, t._vc), t._vc, t._vc[0])
@@ -184,10 +190,7 @@ def _unpack(node, rec):
     return payload  # a Tensor constant, a Python scalar, or other data
 
 
-class _Sources(list):
-    """The objects forward received, with the tensor each came from (or None)."""
-
-    __slots__ = ("tensors",)
+_NOT_NEEDED = [(False,) * n for n in range(16)]
 
 
 class Function:
@@ -206,82 +209,109 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        state = grad_mode.state
         record = False
-        if grad_mode.state.grad_enabled and cls.differentiable:
+        if state.grad_enabled and cls.differentiable:
             for a in args:
-                if type(a) is Tensor or isinstance(a, Tensor):
-                    if a.requires_grad:
-                        record = True
-                        break
+                if isinstance(a, Tensor) and a._requires_grad:
+                    record = True
+                    break
         ctx = Node(cls)
-        if record and grad_mode.state.anomaly["trace"]:
-            ctx._anomaly_trace = "".join(traceback.format_stack()[:-1])
         if record:
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+            ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
+            if state.anomaly["trace"]:
+                ctx._anomaly_trace = "".join(traceback.format_stack()[:-1])
         else:
-            ctx.needs_input_grad = (False,) * len(args)
-        array_forward = cls.array_forward
-        sources = _Sources()
-        sources.tensors = []
-        for a in args:
-            if isinstance(a, Tensor):
-                sources.append(a._data if array_forward else a)
-                sources.tensors.append(a)
-            else:
-                sources.append(a)
-                sources.tensors.append(None)
-        if array_forward:
+            n = len(args)
+            ctx.needs_input_grad = _NOT_NEEDED[n] if n < 16 else (False,) * n
+        if cls.array_forward:
+            sources = [a._data if isinstance(a, Tensor) else a for a in args]
             raw = cls.forward(ctx, *sources, **kwargs)
         else:
+            sources = args
             with grad_mode._GradMode(False):
-                raw = cls.forward(ctx, *sources, **kwargs)
-        single = not isinstance(raw, tuple)
-        raws = (raw,) if single else raw
-        out_arrays = [r._data if isinstance(r, Tensor) else r for r in raws]
+                raw = cls.forward(ctx, *args, **kwargs)
         if not record:
-            outs = tuple(_wrap(a, False, None, 0, sources) if a is not None else None
-                         for a in out_arrays)
-            return outs[0] if single else outs
-        ctx.next_functions = tuple(_edge(a) for a in args)
-        ctx._input_meta = tuple((a._data.shape, a.dtype) if need else None
-                                for a, need in zip(args, ctx.needs_input_grad))
-        non_diff = {id(x) for x in ctx._non_differentiable}
-        outs = []
-        for nr, (r, a) in enumerate(zip(raws, out_arrays)):
-            if a is None:
-                outs.append(None)
-                continue
-            a = _as_array(a)
-            differentiable = (id(r) not in non_diff and id(a) not in non_diff
-                              and a.dtype.kind in "fc")
-            outs.append(_wrap(a, differentiable, ctx if differentiable else None, nr, sources))
-        ctx._outputs_meta = tuple((o._data.shape, o.dtype) if o is not None else None for o in outs)
-        if ctx._saved:
-            ctx._saved = tuple(_pack(item, sources, outs, raws) for item in ctx._saved)
-        return outs[0] if single else tuple(outs)
+            if type(raw) is not tuple:
+                return _wrap(raw, False, None, 0, args)
+            return tuple(_wrap(r, False, None, 0, args) if r is not None else None for r in raw)
+        return _record(ctx, args, sources, raw)
 
 
-def _as_array(a):
-    return a if isinstance(a, np.ndarray) else np.asarray(a)
+def _record(ctx, args, sources, raw):
+    """Link the outputs of a recorded call into the graph and pack what forward saved."""
+    edges, meta = [], []
+    for a in args:
+        if isinstance(a, Tensor) and a._requires_grad:
+            fn = a.grad_fn
+            if fn is not None:
+                edges.append((fn, a._output_nr))
+            else:
+                acc = a._accumulator
+                if acc is None:
+                    acc = a._accumulator = AccumulateGrad(a)
+                edges.append((acc, 0))
+            data = a._data
+            meta.append((data.shape, data.dtype))
+        else:
+            edges.append(_NO_EDGE)
+            meta.append(None)
+    ctx.next_functions = tuple(edges)
+    ctx._input_meta = tuple(meta)
+    single = type(raw) is not tuple
+    raws = (raw,) if single else raw
+    non_diff = ctx._non_differentiable
+    outs, outs_meta = [], []
+    for nr, r in enumerate(raws):
+        if r is None:
+            outs.append(None)
+            outs_meta.append(None)
+            continue
+        t = _wrap(r, False, None, nr, args)
+        data = t._data
+        if data.dtype.kind in "fc" and not (non_diff and any(x is r or x is data for x in non_diff)):
+            t._requires_grad = True
+            t.grad_fn = ctx
+        outs.append(t)
+        outs_meta.append((data.shape, data.dtype))
+    ctx._outputs_meta = tuple(outs_meta)
+    if ctx._saved:
+        ctx._saved = tuple([_pack(item, args, sources, outs, raws) for item in ctx._saved])
+    return outs[0] if single else tuple(outs)
 
 
-def _wrap(array, requires_grad, node, nr, sources):
+_NO_EDGE = (None, 0)
+
+
+def _wrap(raw, requires_grad, node, nr, args):
     """The output Tensor; an output that views an input's memory shares its version counter."""
-    array = _as_array(array)
+    if isinstance(raw, Tensor):
+        array = raw._data
+    elif type(raw) is np.ndarray:
+        array = raw
+    else:
+        array = _as_array(raw)
     t = Tensor._make(array, requires_grad, node, nr)
     base = array.base
-    for src, tensor in zip(sources, sources.tensors):
-        if tensor is not None:
-            data = tensor._data
-            if array is data or (base is not None and (base is data or base is data.base)):
-                t._vc = tensor._vc
-                t._base = tensor if tensor._base is None else tensor._base
-                break
+    if base is not None or raw is not array:
+        for a in args:
+            if isinstance(a, Tensor):
+                data = a._data
+                if array is data or (base is not None and (base is data or base is data.base)):
+                    t._vc = a._vc
+                    t._base = a if a._base is None else a._base
+                    break
     return t
 
 
+def _as_array(a):
+    if isinstance(a, np.ndarray) or hasattr(a, "__cuda_array_interface__"):
+        return a
+    return np.asarray(a)
+
+
 def _edge(a):
-    if isinstance(a, Tensor) and a.requires_grad:
+    if isinstance(a, Tensor) and a._requires_grad:
         if a.grad_fn is not None:
             return (a.grad_fn, a._output_nr)
         acc = a._accumulator
