@@ -18,12 +18,12 @@ from typing import Any, Callable
 import numpy as np
 
 import minigrad
+from .assertions import TOLERANCES, compare_arrays
 
 __all__ = ["OpInfo", "ErrorCase", "Sample", "NoGrad", "check_error", "check_forward", "check_grad", "check_gradgrad", "check_gradcheck",
            "TOLERANCES", "torch_devices"]
 
-# Per-dtype (rtol, atol), torch.testing.assert_close's defaults.
-TOLERANCES = {"float32": (1.3e-6, 1e-5), "float64": (1e-7, 1e-7)}
+# TOLERANCES: per-dtype (rtol, atol), torch.testing.assert_close's defaults (see assertions.py).
 
 
 @dataclasses.dataclass
@@ -71,7 +71,9 @@ class OpInfo:
     notes: str = ""
 
     def tolerance(self, dtype_name: str):
-        rtol, atol = TOLERANCES.get(dtype_name, (0.0, 0.0))
+        # Integer and bool samples: their float results (exp of an int...) are in the default dtype;
+        # integer results compare exactly whatever the tolerance.
+        rtol, atol = TOLERANCES.get(dtype_name) or TOLERANCES[minigrad.get_default_dtype().name]
         if self.rtol and dtype_name in self.rtol:
             rtol = self.rtol[dtype_name]
         if self.atol and dtype_name in self.atol:
@@ -151,13 +153,16 @@ def _to_torch(a, requires_grad: bool, device="cpu"):
     return a
 
 
-def _flat_tensors(args):
+def _flat_tensors(args, labels=None, prefix="input "):
+    """The tensors that require grad, in order; ``labels`` collects their positions ("input 2[0]")."""
     out = []
-    for a in args:
+    for i, a in enumerate(args):
         if isinstance(a, (list, tuple)):
-            out.extend(_flat_tensors(a))
+            out.extend(_flat_tensors(a, labels, f"{prefix}{i}["))
         elif hasattr(a, "requires_grad") and a.requires_grad:
             out.append(a)
+            if labels is not None:
+                labels.append(f"{prefix}{i}" + ("]" if prefix.endswith("[") else ""))
     return out
 
 
@@ -167,44 +172,42 @@ def _outputs(result):
     return [result]
 
 
-def _build(op: OpInfo, sample: Sample, requires_grad: bool, device):
+def _build(op: OpInfo, sample: Sample, requires_grad: bool, device, ref_device=None):
+    """Both frameworks' arguments: minigrad's on ``device``, torch's on ``ref_device`` (default: the same)."""
+    ref_device = device if ref_device is None else ref_device
     mg_args = [_to_minigrad(a, requires_grad, device) for a in sample.args]
     mg_kwargs = {k: _to_minigrad(v, False, device) for k, v in sample.kwargs.items()}
-    th_args = [_to_torch(a, requires_grad, device) for a in sample.args]
-    th_kwargs = {k: _to_torch(v, False, device) for k, v in sample.kwargs.items()}
+    th_args = [_to_torch(a, requires_grad, ref_device) for a in sample.args]
+    th_kwargs = {k: _to_torch(v, False, ref_device) for k, v in sample.kwargs.items()}
     return mg_args, mg_kwargs, th_args, th_kwargs
 
 
 def _np(x):
     if isinstance(x, minigrad.Tensor):
         return x.detach().numpy(force=True) if hasattr(x, "numpy") else np.asarray(x)
-    return x.detach().cpu().numpy()
+    return x.detach().cpu().numpy(force=True)  # force: torch's grad-of-grad may be a ZeroTensor
 
 
 def _assert_close(actual, expected, rtol, atol, what):
-    """assert_close on arrays with torch's semantics: |a - e| <= atol + rtol*|e|, NaNs equal."""
+    """assert_close on arrays with torch's semantics: |a - e| <= atol + rtol*|e|, NaNs equal.
+
+    Returns ``(largest absolute error, largest relative error)`` when the arrays are close.
+    """
     a, e = np.asarray(actual), np.asarray(expected)
     if a.shape != e.shape:
         raise AssertionError(f"{what}: shape mismatch: minigrad {a.shape} vs torch {e.shape}")
-    if a.dtype.kind in "biu" or e.dtype.kind in "biu":
-        if not np.array_equal(a, e):
-            bad = np.argwhere(a != e)
-            raise AssertionError(f"{what}: values differ at {len(bad)} positions, first at {tuple(bad[0])}: "
-                                 f"minigrad {a[tuple(bad[0])]} vs torch {e[tuple(bad[0])]}")
-        return
-    a64, e64 = a.astype(np.float64), e.astype(np.float64)
-    both_nan = np.isnan(a64) & np.isnan(e64)
-    same_inf = np.isinf(a64) & (a64 == e64)
-    diff = np.abs(a64 - e64)
-    ok = (diff <= atol + rtol * np.abs(e64)) | both_nan | same_inf
-    if not ok.all():
-        idx = np.unravel_index(np.argmax(np.where(ok, -1, diff)), ok.shape) if a.ndim else ()
-        rel = diff / np.maximum(np.abs(e64), 1e-300)
-        raise AssertionError(
-            f"{what}: {int((~ok).sum())} of {ok.size} elements differ; largest absolute error "
-            f"{np.nanmax(np.where(ok, 0, diff)):.3e} at index {tuple(int(i) for i in idx)} "
-            f"(minigrad {a64[idx]!r}, torch {e64[idx]!r}); largest relative error "
-            f"{np.nanmax(np.where(ok, 0, rel)):.3e}; rtol={rtol}, atol={atol}")
+    result = compare_arrays(a, e, rtol, atol, equal_nan=True)
+    if result.bad:
+        raise AssertionError(f"{what}: values differ (minigrad vs torch)\n" + result.describe(rtol, atol))
+    return result.max_abs, result.max_rel
+
+
+def _note(stats, errors):
+    """Fold one comparison's (abs, rel) errors into a check's running maxima."""
+    if stats is not None:
+        stats["abs"] = max(stats.get("abs", 0.0), errors[0])
+        stats["rel"] = max(stats.get("rel", 0.0), errors[1])
+    return errors[0]
 
 
 def _dtype_name(t) -> str:
@@ -212,10 +215,18 @@ def _dtype_name(t) -> str:
 
 
 # -- the checks -----------------------------------------------------------------------------
-def check_forward(op: OpInfo, sample: Sample, dtype_name: str, device="cpu"):
+# Each check takes minigrad's ``device`` and optionally torch's ``ref_device`` (default: the same),
+# returns the largest absolute error seen, and, given a ``stats`` dict, records the largest
+# absolute and relative errors in it (keys "abs" and "rel"), for the parity report.
+
+def _mg_device(device):
+    return device if device != "cpu" else None
+
+
+def check_forward(op: OpInfo, sample: Sample, dtype_name: str, device="cpu", *, ref_device=None, stats=None):
     """Outputs' values and dtypes match torch's. Returns the largest absolute error seen."""
     import torch
-    mg_args, mg_kwargs, th_args, th_kwargs = _build(op, sample, False, device)
+    mg_args, mg_kwargs, th_args, th_kwargs = _build(op, sample, False, device, ref_device)
     try:
         expected = _outputs(op.ref(*th_args, **th_kwargs))
     except Exception as exc:  # torch rejects the sample: minigrad must reject it the same way
@@ -238,10 +249,8 @@ def check_forward(op: OpInfo, sample: Sample, dtype_name: str, device="cpu"):
         assert isinstance(a, minigrad.Tensor), f"{op.name} output {i} is {type(a).__name__}, not a Tensor"
         assert _dtype_name(a) == _dtype_name(e), \
             f"{op.name} output {i}: dtype minigrad.{_dtype_name(a)} vs torch.{_dtype_name(e)}"
-        _assert_close(_np(a), _np(e), rtol, atol, f"{op.name} output {i} ({dtype_name})")
-        if e.dtype.is_floating_point and e.numel():
-            worst = max(worst, float(np.nanmax(np.abs(_np(a).astype(np.float64) - _np(e).astype(np.float64)),
-                                               initial=0.0)))
+        errors = _assert_close(_np(a), _np(e), rtol, atol, f"{op.name} output {i} ({dtype_name})")
+        worst = max(worst, _note(stats, errors))
     return worst
 
 
@@ -254,11 +263,12 @@ def _diff_outputs(outputs):
     return [o for o in outputs if hasattr(o, "requires_grad") and o.requires_grad]
 
 
-def check_grad(op: OpInfo, sample: Sample, dtype_name: str, device="cpu"):
+def check_grad(op: OpInfo, sample: Sample, dtype_name: str, device="cpu", *, ref_device=None, stats=None):
     """Every differentiable input's gradient matches torch's. Returns the largest absolute error."""
     import torch
-    mg_args, mg_kwargs, th_args, th_kwargs = _build(op, sample, True, device)
-    th_inputs = _flat_tensors(th_args)
+    mg_args, mg_kwargs, th_args, th_kwargs = _build(op, sample, True, device, ref_device)
+    labels = []
+    th_inputs = _flat_tensors(th_args, labels)
     if not th_inputs:
         return 0.0
     try:
@@ -270,30 +280,31 @@ def check_grad(op: OpInfo, sample: Sample, dtype_name: str, device="cpu"):
     if not th_out:
         return 0.0
     cots = _cotangents(th_out)
-    th_grads = torch.autograd.grad(th_out, th_inputs, [torch.tensor(c, dtype=o.dtype, device=device)
+    th_grads = torch.autograd.grad(th_out, th_inputs, [torch.tensor(c, dtype=o.dtype, device=o.device)
                                                        for c, o in zip(cots, th_out)], allow_unused=True)
     mg_inputs = _flat_tensors(mg_args)
-    mg_grads = minigrad.autograd.grad(mg_out, mg_inputs, [minigrad.tensor(c, dtype=o.dtype, device=device if device != "cpu" else None)
+    mg_grads = minigrad.autograd.grad(mg_out, mg_inputs, [minigrad.tensor(c, dtype=o.dtype, device=_mg_device(device))
                                                          for c, o in zip(cots, mg_out)], allow_unused=True)
     rtol, atol = op.tolerance(dtype_name)
     worst = 0.0
-    for i, (a, e) in enumerate(zip(mg_grads, th_grads)):
+    for label, a, e in zip(labels, mg_grads, th_grads):
         if e is None:
-            assert a is None or not np.any(_np(a)), f"{op.name}: input {i} has a gradient, torch's is None"
+            assert a is None or not np.any(_np(a)), f"{op.name}: {label} has a gradient, torch's is None"
             continue
-        assert a is not None, f"{op.name}: input {i} got no gradient; torch's is {_np(e)}"
-        assert _dtype_name(a) == _dtype_name(e), f"{op.name} grad {i}: dtype {_dtype_name(a)} vs {_dtype_name(e)}"
-        _assert_close(_np(a), _np(e), rtol, atol, f"{op.name} gradient of input {i} ({dtype_name})")
-        if e.numel():
-            worst = max(worst, float(np.nanmax(np.abs(_np(a).astype(np.float64) - _np(e).astype(np.float64)))))
+        assert a is not None, f"{op.name}: {label} got no gradient; torch's is {_np(e)}"
+        assert _dtype_name(a) == _dtype_name(e), \
+            f"{op.name} gradient of {label}: dtype minigrad.{_dtype_name(a)} vs torch.{_dtype_name(e)}"
+        errors = _assert_close(_np(a), _np(e), rtol, atol, f"{op.name} gradient of {label} ({dtype_name})")
+        worst = max(worst, _note(stats, errors))
     return worst
 
 
-def check_gradgrad(op: OpInfo, sample: Sample, dtype_name: str, device="cpu"):
+def check_gradgrad(op: OpInfo, sample: Sample, dtype_name: str, device="cpu", *, ref_device=None, stats=None):
     """d<grad(out; v), w>/d(inputs, v) matches torch (grad-of-grad). Returns the largest abs error."""
     import torch
-    mg_args, mg_kwargs, th_args, th_kwargs = _build(op, sample, True, device)
-    th_inputs = _flat_tensors(th_args)
+    mg_args, mg_kwargs, th_args, th_kwargs = _build(op, sample, True, device, ref_device)
+    labels = []
+    th_inputs = _flat_tensors(th_args, labels)
     if not th_inputs:
         return 0.0
     try:
@@ -304,15 +315,17 @@ def check_gradgrad(op: OpInfo, sample: Sample, dtype_name: str, device="cpu"):
         return 0.0
     mg_inputs = _flat_tensors(mg_args)
     mg_out = _diff_outputs(_outputs(op.op(*mg_args, **mg_kwargs)))
+    assert len(mg_out) == len(th_out), f"{op.name}: {len(mg_out)} differentiable outputs vs torch's {len(th_out)}"
     cots = _cotangents(th_out, seed=1)
-    th_v = [torch.tensor(c, dtype=o.dtype, device=device, requires_grad=True) for c, o in zip(cots, th_out)]
-    mg_v = [minigrad.tensor(c, dtype=o.dtype, device=device if device != "cpu" else None, requires_grad=True) for c, o in zip(cots, mg_out)]
+    th_v = [torch.tensor(c, dtype=o.dtype, device=o.device, requires_grad=True) for c, o in zip(cots, th_out)]
+    mg_v = [minigrad.tensor(c, dtype=o.dtype, device=_mg_device(device), requires_grad=True)
+            for c, o in zip(cots, mg_out)]
     th_g = torch.autograd.grad(th_out, th_inputs, th_v, create_graph=True, allow_unused=True)
     mg_g = minigrad.autograd.grad(mg_out, mg_inputs, mg_v, create_graph=True, allow_unused=True)
     ws = _cotangents([g for g in th_g if g is not None], seed=2)
-    th_terms = [(g * torch.tensor(w, dtype=g.dtype, device=device)).sum() for g, w in
+    th_terms = [(g * torch.tensor(w, dtype=g.dtype, device=g.device)).sum() for g, w in
                 zip([g for g in th_g if g is not None], ws) if g.requires_grad]
-    mg_terms = [(g * minigrad.tensor(w, dtype=g.dtype, device=device if device != "cpu" else None)).sum() for g, w in
+    mg_terms = [(g * minigrad.tensor(w, dtype=g.dtype, device=_mg_device(device))).sum() for g, w in
                 zip([g for g in mg_g if g is not None], ws) if g.requires_grad]
     if not th_terms:
         return 0.0  # the gradient does not depend on the inputs (a linear op)
@@ -323,18 +336,18 @@ def check_gradgrad(op: OpInfo, sample: Sample, dtype_name: str, device="cpu"):
     mg_gg = minigrad.autograd.grad(mg_total, mg_inputs + mg_v, allow_unused=True)
     rtol, atol = op.tolerance(dtype_name)
     rtol, atol = rtol * 10, atol * 10  # two chained derivatives
+    labels = labels + [f"cotangent of output {i}" for i in range(len(th_v))]
     worst = 0.0
-    for i, (a, e) in enumerate(zip(mg_gg, th_gg)):
+    for label, a, e in zip(labels, mg_gg, th_gg):
         if e is None:
-            assert a is None or not np.any(_np(a)), f"{op.name}: grad-of-grad {i} present, torch's is None"
+            assert a is None or not np.any(_np(a)), f"{op.name}: grad-of-grad of {label} present, torch's is None"
             continue
         if a is None:
             a_np = np.zeros(tuple(e.shape))
         else:
             a_np = _np(a)
-        _assert_close(a_np, _np(e), rtol, atol, f"{op.name} grad-of-grad of input {i} ({dtype_name})")
-        if e.numel():
-            worst = max(worst, float(np.nanmax(np.abs(a_np.astype(np.float64) - _np(e).astype(np.float64)))))
+        errors = _assert_close(a_np, _np(e), rtol, atol, f"{op.name} grad-of-grad of {label} ({dtype_name})")
+        worst = max(worst, _note(stats, errors))
     return worst
 
 

@@ -22,6 +22,10 @@ def broadcastable_shapes(num_shapes: int = 2, min_dims: int = 0, max_dims: int =
 
 def floats_in(low: float = -3.0, high: float = 3.0, *, exclude_near=(), margin: float = 1e-2, width: int = 64):
     """Finite floats in [low, high], keeping ``margin`` away from kinks listed in exclude_near."""
+    if width < 64:  # bounds must be representable at this width: round them inwards
+        ftype = {32: np.float32, 16: np.float16}[width]
+        low = float(np.nextafter(ftype(low), ftype(np.inf))) if float(ftype(low)) < low else float(ftype(low))
+        high = float(np.nextafter(ftype(high), ftype(-np.inf))) if float(ftype(high)) > high else float(ftype(high))
     base = st.floats(low, high, allow_nan=False, allow_infinity=False, width=width)
     if exclude_near:
         base = base.filter(lambda v: all(abs(v - k) > margin for k in exclude_near))

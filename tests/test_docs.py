@@ -1,0 +1,235 @@
+"""The docs are executable: their code and their tables are checked against minigrad and torch.
+
+* docs/walkthrough.md: every ```python block runs, section by section (each section in a fresh
+  namespace after the Setup section), so every derivation's asserts hold; a ```text block right
+  after a python block must equal what that block printed. A block starting with
+  ``# needs: minigrad.x.y`` is skipped while that function does not exist yet.
+* docs/parity.md: the tables marked ``<!-- checked: ... -->`` (tolerances, subgradients at kinks,
+  dtype promotion) are evaluated row by row in torch and in minigrad.
+* docs/cheatsheet.md must equal what ``python -m minigrad.testing.report --cheatsheet`` generates.
+"""
+from __future__ import annotations
+
+import ast
+import contextlib
+import importlib
+import io
+import math
+import pathlib
+import re
+
+import numpy as np
+import pytest
+
+DOCS = pathlib.Path(__file__).resolve().parent.parent / "docs"
+
+
+# -- reading markdown -------------------------------------------------------------------------
+def fenced_blocks(text: str):
+    """(language, code, first line number of the code, heading) for each fenced block, in order."""
+    blocks, heading, lang, start, buf = [], "", None, 0, []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if lang is None:
+            if line.startswith("## "):
+                heading = line[3:].strip()
+            m = re.match(r"^```(\w*)\s*$", line)
+            if m:
+                lang, start, buf = m.group(1) or "", n + 1, []
+        elif line.startswith("```"):
+            blocks.append((lang, "\n".join(buf) + "\n", start, heading))
+            lang = None
+        else:
+            buf.append(line)
+    return blocks
+
+
+def sections(path):
+    """{heading: [(lang, code, line)]} in document order."""
+    out = {}
+    for lang, code, line, heading in fenced_blocks(path.read_text(encoding="utf-8")):
+        out.setdefault(heading, []).append((lang, code, line))
+    return out
+
+
+def missing_needs(code: str):
+    """The dotted names a block declares with ``# needs:`` that do not resolve."""
+    missing = []
+    for m in re.finditer(r"^# needs:(.*)$", code, re.M):
+        for name in (n.strip() for n in m.group(1).split(",")):
+            if name and _resolve(name) is None:
+                missing.append(name)
+    return missing
+
+
+def _resolve(dotted: str):
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        for attr in parts[i:]:
+            obj = getattr(obj, attr, None)
+            if obj is None:
+                return None
+        return obj
+    return None
+
+
+def run_block(code: str, line: int, path, namespace: dict) -> str:
+    """Execute ``code`` (line numbers as in the markdown file); return what it printed."""
+    compiled = compile("\n" * (line - 1) + code, str(path), "exec")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compiled, namespace)
+    return out.getvalue()
+
+
+# -- docs/walkthrough.md ----------------------------------------------------------------------
+WALKTHROUGH = DOCS / "walkthrough.md"
+_WALK = sections(WALKTHROUGH)
+_WALK_SECTIONS = [h for h, blocks in _WALK.items() if h != "Setup" and any(b[0] == "python" for b in blocks)]
+
+
+def test_walkthrough_has_the_promised_sections():
+    wanted = ["Broadcasting add", "Matmul", "Softmax and cross-entropy", "Conv2d as im2col + matmul",
+              "Conv2d's backward as convolutions", "Max pooling", "Topological order, and why gradients accumulate"]
+    for heading in wanted:
+        assert heading in _WALK_SECTIONS, f"docs/walkthrough.md lost its section {heading!r}"
+    assert "Setup" in _WALK
+
+
+@pytest.mark.parametrize("heading", _WALK_SECTIONS)
+def test_walkthrough_section_runs(heading):
+    blocks = _WALK[heading]
+    needs = [name for lang, code, _ in blocks if lang == "python" for name in missing_needs(code)]
+    if needs:
+        pytest.skip(f"not implemented yet: {', '.join(sorted(set(needs)))}")
+    namespace = {"__name__": "walkthrough"}
+    for lang, code, line in _WALK["Setup"]:
+        if lang == "python":
+            run_block(code, line, WALKTHROUGH, namespace)
+    printed = None
+    asserts = 0
+    for lang, code, line in blocks:
+        if lang == "python":
+            asserts += sum(isinstance(node, ast.Assert) for node in ast.walk(ast.parse(code)))
+            printed = run_block(code, line, WALKTHROUGH, namespace)
+        elif lang == "text" and printed is not None:
+            # a ```text block right after a python block shows its output: it must be current
+            assert _strip_lines(printed) == _strip_lines(code), \
+                f"docs/walkthrough.md:{line}: the shown output is stale; the block now prints:\n{printed}"
+            printed = None
+    assert asserts, f"section {heading!r} checks nothing"
+
+
+def _strip_lines(text):
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+
+# -- docs/parity.md ---------------------------------------------------------------------------
+PARITY = DOCS / "parity.md"
+
+
+def checked_tables(kind: str):
+    """Rows (lists of cell strings, line number) of every table marked <!-- checked: kind -->."""
+    rows, lines = [], PARITY.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        if line.strip() != f"<!-- checked: {kind} -->":
+            continue
+        j = i + 3  # skip the header and the |---| line
+        while j < len(lines) and lines[j].startswith("|"):
+            cells = [c.strip() for c in re.split(r"(?<!\\)\|", lines[j].strip())[1:-1]]
+            rows.append(pytest.param([c.replace("\\|", "|") for c in cells], id=f"parity.md:{j + 1}"))
+            j += 1
+    assert rows, f"docs/parity.md has no checked table {kind!r}"
+    return rows
+
+
+def _code(cell: str) -> str:
+    m = re.fullmatch(r"`(.*)`", cell)
+    assert m, f"expected a `code` cell, got {cell!r}"
+    return m.group(1)
+
+
+def _libs():
+    import torch
+    import torch.nn.functional as tF
+
+    import minigrad
+    import minigrad.nn.functional as mF
+    return {"torch": {"torch": torch, "F": tF}, "minigrad": {"torch": minigrad, "F": mF}}
+
+
+_VALUES = {"nan": math.nan, "inf": math.inf}
+
+
+def _grad_of(lib: dict, expr: str, values):
+    torch = lib["torch"]
+    x = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    out = eval(expr, {**lib, "x": x})
+    out.sum().backward()
+    return np.asarray(x.grad.detach().numpy() if hasattr(x.grad, "detach") else x.grad, dtype=np.float64)
+
+
+@pytest.mark.parametrize("row", checked_tables("kinks"))
+def test_parity_kink_rule(row):
+    expr, at, expected = _code(row[0]), eval(_code(row[1]), _VALUES), eval(_code(row[2]), _VALUES)
+    libs = _libs()
+    torch_grad = _grad_of(libs["torch"], expr, at)
+    np.testing.assert_array_equal(torch_grad, np.asarray(expected), err_msg=f"torch's gradient of {expr} at {at} "
+                                  "is not what docs/parity.md says")
+    try:
+        mg_grad = _grad_of(libs["minigrad"], expr, at)
+    except AttributeError as exc:
+        pytest.skip(f"minigrad lacks a function used by {expr}: {exc}")
+    np.testing.assert_array_equal(mg_grad, torch_grad, err_msg=f"minigrad's gradient of {expr} at {at}")
+
+
+@pytest.mark.parametrize("row", checked_tables("promotion"))
+def test_parity_promotion_rule(row):
+    expr, expected = _code(row[0]), row[1]
+    for name, lib in _libs().items():
+        result = eval(expr, dict(lib))
+        got = str(result.dtype).split(".")[-1]
+        assert got == expected, f"{name}: {expr} gives {got}; docs/parity.md says {expected}"
+
+
+@pytest.mark.parametrize("row", checked_tables("tolerances"))
+def test_parity_tolerance_rule(row):
+    import torch
+
+    import minigrad
+    from minigrad.testing import TOLERANCES, assert_close
+    dtype, rtol, atol = row[0], float(row[1]), float(row[2])
+    if rtol == 0 and atol == 0:
+        assert TOLERANCES.get(dtype, (0.0, 0.0)) == (0.0, 0.0)
+        for lib, check in ((torch, torch.testing.assert_close), (minigrad, assert_close)):
+            check(lib.tensor([1], dtype=getattr(lib, dtype)), lib.tensor([1], dtype=getattr(lib, dtype)))
+            with pytest.raises(AssertionError):
+                check(lib.tensor([1], dtype=getattr(lib, dtype)), lib.tensor([0], dtype=getattr(lib, dtype)))
+        return
+    assert TOLERANCES[dtype] == (rtol, atol), f"minigrad.testing.TOLERANCES[{dtype!r}] disagrees with parity.md"
+    expected, bound = 64.0, atol + rtol * 64.0
+    for lib, check in ((torch, torch.testing.assert_close), (minigrad, assert_close)):
+        dt = getattr(lib, dtype)
+        inside = lib.tensor([expected + 0.5 * bound], dtype=dt)
+        outside = lib.tensor([expected + 2.0 * bound], dtype=dt)
+        check(inside, lib.tensor([expected], dtype=dt))
+        with pytest.raises(AssertionError):
+            check(outside, lib.tensor([expected], dtype=dt))
+
+
+def test_parity_has_the_conv_and_pooling_section():
+    text = PARITY.read_text(encoding="utf-8")
+    assert "## Conv and pooling" in text
+
+
+# -- docs/cheatsheet.md -----------------------------------------------------------------------
+def test_cheatsheet_is_current():
+    from minigrad.testing.report import cheatsheet
+    generated = cheatsheet()
+    assert "| add | AddBackward | `z = x + alpha*y;  dz/dx = 1,  dz/dy = alpha` |" in generated
+    committed = (DOCS / "cheatsheet.md").read_text(encoding="utf-8")
+    assert committed == generated, ("docs/cheatsheet.md is stale: regenerate it with "
+                                    "`python -m minigrad.testing.report --cheatsheet docs/cheatsheet.md`")
