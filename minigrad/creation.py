@@ -52,7 +52,10 @@ def _place(array, device):
         return array
     from .device import device as Device
     if Device(device).type == "cpu":
-        return array
+        if isinstance(array, np.ndarray):
+            return array
+        from .device import to_numpy
+        return to_numpy(array)
     from . import cuda
     return cuda.to_device(Tensor._make(array), Device(device))._data
 

@@ -205,7 +205,9 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
         for nr, g in enumerate(grads):
             if g is None:
                 shape, dtype = node._outputs_meta[nr]
-                grads[nr] = Tensor._make(np.zeros(shape, dtype))
+                like = next((h._data for h in grads if h is not None), None)
+                grads[nr] = Tensor._make(np.zeros(shape, dtype) if like is None or type(like) is np.ndarray
+                                         else np.zeros_like(like, shape=shape, dtype=dtype))  # on like's GPU
 
     input_grads = node.apply_backward(grads)
     for observer in observers:
@@ -248,7 +250,8 @@ def _accumulate(leaf, g, create_graph):
         else:
             # A copy: the incoming array may be shared with another leaf's gradient or be a
             # read-only broadcast view, and optimizers update .grad in place.
-            leaf.grad = Tensor._make(np.array(g._data, copy=True))
+            leaf.grad = Tensor._make(np.array(g._data, copy=True) if type(g._data) is np.ndarray
+                                     else g._data.copy())  # a GPU (CuPy) array
     elif create_graph or leaf.grad.requires_grad:
         leaf.grad = leaf.grad + g
     else:
