@@ -201,7 +201,7 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 dtype, device = a.dtype, a.device
-            elif isinstance(a, dtypes.dtype) or a in (float, int, bool) or _is_torch_dtype(a):
+            elif isinstance(a, (dtypes.dtype, np.dtype)) or a in (float, int, bool) or _is_torch_dtype(a):
                 dtype = a
             else:
                 device = a
@@ -394,7 +394,7 @@ class Tensor:
             return self.copy_(random.normal_like(self, mean, std, generator))
 
     def __setitem__(self, index, value):
-        self._inplace(_ops.index_put(self, index, value))
+        _ops.index.setitem(self, index, value)  # writes in place directly when there is no graph to record
 
     def __iadd__(self, other):
         return self.add_(other)
@@ -493,7 +493,18 @@ class Tensor:
     def __xor__(self, other):
         return _ops.bitwise_xor(self, other)
 
+    def __rand__(self, other):
+        return _ops.bitwise_and(other, self)
+
+    def __ror__(self, other):
+        return _ops.bitwise_or(other, self)
+
+    def __rxor__(self, other):
+        return _ops.bitwise_xor(other, self)
+
     def __invert__(self):
+        if self._data.dtype.kind not in "biu":
+            raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
         return _ops.bitwise_not(self)
 
     def __getitem__(self, index):
