@@ -143,8 +143,37 @@ def scalar_dtype(x) -> dtype:
     return _default_float
 
 
+_INT_RANGES = {}
+
+
+def wrap_int(value: int, np_dtype):
+    """A Python int as torch casts it to an integer dtype: out-of-range values wrap around
+    (``uint8_tensor + 300`` adds 44, ``uint8_tensor < -1`` compares with 255)."""
+    bounds = _INT_RANGES.get(np_dtype)
+    if bounds is None:
+        info = np.iinfo(np_dtype)
+        bounds = _INT_RANGES[np_dtype] = (builtins_int(info.min), builtins_int(info.max))
+    if bounds[0] <= value <= bounds[1]:
+        return value
+    return np.array(value).astype(np_dtype).item()
+
+
+_SCALAR_CATEGORY = {builtins_bool: _BOOL, builtins_int: _INT, builtins_float: _FLOAT}
+
+
 def result_type(*operands) -> dtype:
     """torch.result_type over tensors and Python scalars (see the module docstring)."""
+    if len(operands) == 2:  # the hot case, a tensor and a Python number: no tiers needed
+        a, b = operands
+        if b.__class__ in _SCALAR_CATEGORY:
+            t, number = a, b
+        elif a.__class__ in _SCALAR_CATEGORY:
+            t, number = b, a
+        else:
+            t = None
+        d = getattr(t, "dtype", None)
+        if isinstance(d, dtype):
+            return d if _SCALAR_CATEGORY[number.__class__] <= d.category else scalar_dtype(number)
     tiers = [None, None, None]  # dimensioned tensors, zero-dim tensors, Python scalars
     for x in operands:
         d = getattr(x, "dtype", None)

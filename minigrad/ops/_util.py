@@ -52,10 +52,10 @@ def promote(a, b):
     if ta and tb:
         if a._data.shape != b._data.shape:
             broadcast_shape(a._data.shape, b._data.shape)
+        if type(a._data) is not type(b._data):
+            a, b = _same_device(a, b)
         if a._data.dtype is b._data.dtype or a._data.dtype == b._data.dtype:
-            _check_same_device(a, b)
             return a, b
-        _check_same_device(a, b)
         d = dtypes.result_type(a, b)
     elif ta:
         b = _scalar_arg(b)
@@ -73,6 +73,11 @@ def promote(a, b):
         a = a.to(d)
     if tb and b._data.dtype != d.np:
         b = b.to(d)
+    if d.category == 1:  # an int beyond an integer tensor's range wraps around, as torch casts it
+        if type(b) is int:
+            b = dtypes.wrap_int(b, d.np)
+        elif type(a) is int:
+            a = dtypes.wrap_int(a, d.np)
     return a, b
 
 
@@ -105,12 +110,24 @@ def _scalar_arg(x):
 
 
 def _check_same_device(a, b):
-    if type(a._data) is not type(b._data):
-        from ..device import device_of
-        da, db = device_of(a._data), device_of(b._data)
-        if da != db and a._data.ndim and b._data.ndim:
-            raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two "
-                               f"devices, {db} and {da}!")
+    _same_device(a, b)
+
+
+def _same_device(a, b):
+    """``(a, b)`` on one device, or torch's RuntimeError. As in torch, a 0-d CPU tensor may join a
+    GPU tensor (it is moved there, differentiably)."""
+    from ..device import device_of
+    da, db = device_of(a._data), device_of(b._data)
+    if da == db:
+        return a, b
+    if da.type == "cpu" and not a._data.ndim:
+        return a.to(db), b
+    if db.type == "cpu" and not b._data.ndim:
+        return a, b.to(da)
+    cuda_first = da if da.type == "cuda" else db
+    other = db if cuda_first is da else da
+    raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two "
+                       f"devices, {cuda_first} and {other}!")
 
 
 def float_result(x: Tensor) -> Tensor:
