@@ -434,10 +434,10 @@ class Tensor:
         return _ops.div(other, self)
 
     def __floordiv__(self, other):
-        return _ops.div(self, other, rounding_mode="floor")
+        return _ops.floor_divide(self, other)
 
     def __rfloordiv__(self, other):
-        return _ops.div(other, self, rounding_mode="floor")
+        return _ops.floor_divide(other, self)
 
     def __mod__(self, other):
         return _ops.remainder(self, other)
@@ -467,9 +467,13 @@ class Tensor:
         return _ops.abs(self)
 
     def __eq__(self, other):
+        if other is None:
+            return False  # as torch: `t == None` is False, not an error
         return _ops.eq(self, other)
 
     def __ne__(self, other):
+        if other is None:
+            return True
         return _ops.ne(self, other)
 
     def __lt__(self, other):
@@ -790,6 +794,17 @@ class Tensor:
 
     def roll(self, shifts, dims=None):
         return _ops.roll(self, shifts, dims)
+
+    def movedim(self, source, destination):
+        return _ops.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def index_put_(self, indices, values, accumulate=False):
+        if accumulate:
+            raise NotImplementedError("index_put_(accumulate=True) is not supported by minigrad")
+        self[tuple(indices)] = values
+        return self
 
     def narrow(self, dim, start, length):
         return _ops.narrow(self, dim, start, length)
