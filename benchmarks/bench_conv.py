@@ -309,10 +309,10 @@ def main(argv=None):
         results["gemm_peak_gflops"] = gemm_peak(args.threads)
         print(f"float32 GEMM peak (np.matmul): {results['gemm_peak_gflops']:.1f} GFLOP/s", flush=True)
     groups = []
+    if "step" in only:
+        groups += [train_step_cases(64)] + ([] if args.quick else [train_step_cases(256)])
     if "layers" in only:
         groups.append(seed_layer_cases(64))
-    if "step" in only:
-        groups += [train_step_cases(64), train_step_cases(256)] if not args.quick else [train_step_cases(64)]
     if "grid" in only:
         groups.append(grid_cases(2 if args.quick else 8))
     if "extra" in only:

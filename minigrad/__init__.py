@@ -23,3 +23,8 @@ def is_tensor(obj) -> bool:
 
 def numel(input: Tensor) -> int:
     return input.numel()
+
+
+# nn, optim and data (imported last: they build on everything above)
+from . import nn, optim, utils  # noqa: E402
+from .serialization import save, load  # noqa: E402

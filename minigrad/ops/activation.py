@@ -1,3 +1,563 @@
-"""(placeholder: being written)"""
-__all__ = []
-relu = softmax = log_softmax = None  # placeholders
+"""Activations (torch.nn.functional): forward in NumPy, backward in minigrad ops.
+
+Piecewise-linear activations (relu, relu6, hardtanh, leaky_relu, hardsigmoid) scale the gradient
+by a constant mask, so their second derivative is zero, as in torch. Smooth ones write f'(x) with
+minigrad ops of x (or of the saved output), so grad-of-grad is exact.
+
+Subgradients at the kinks follow torch:
+
+    relu'(0) = 0            relu6'(0) = relu6'(6) = 0      hardtanh'(min) = hardtanh'(max) = 0
+    leaky_relu'(0) = slope  elu'(0) = alpha, selu'(0) = scale*alpha (the negative branch)
+    hardsigmoid'(+-3) = 0   hardswish'(-3) = 0, hardswish'(3) = 1
+    softplus: x*beta > threshold is the linear branch (derivative 1)
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from .. import dtypes
+from ._util import Op, Tensor, wrap_dim, xp
+from . import math as _math
+
+__all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "selu_", "celu",
+           "gelu", "silu", "mish", "softplus", "softsign", "hardtanh", "hardtanh_", "hardsigmoid",
+           "hardswish", "logsigmoid", "softmax", "log_softmax", "softmin", "sigmoid", "tanh", "threshold"]
+
+_TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+                "float16": "Half", "float32": "Float", "float64": "Double"}
+
+
+def torch_type_name(array) -> str:
+    """The scalar type name torch prints in its messages ('Long', 'Float'...)."""
+    return _TORCH_NAMES.get(array.dtype.name, array.dtype.name)
+
+
+def _float_only(input: Tensor, kernel: str):
+    if input._data.dtype.kind not in "fc":
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{torch_type_name(input._data)}\'')
+
+
+def _maybe_inplace(input: Tensor, result: Tensor, inplace: bool) -> Tensor:
+    return input._inplace(result) if inplace else result
+
+
+def _inplace_source(input: Tensor, inplace: bool) -> Tensor:
+    """What an op that saves its input should read: for the in-place form, a copy, since the
+    input is about to be overwritten (torch saves the original value the same way)."""
+    return input.clone() if inplace and input.requires_grad else input
+
+
+# -- helper ops: a gradient scaled by a constant ------------------------------------------------
+class ScaleByConstant(Op):
+    """z = x * c  (c a constant array: a mask, slopes, a dropout mask);  dz/dx = c"""
+
+    @staticmethod
+    def forward(ctx, x, c):
+        ctx.c = c
+        return x * c
+
+    @staticmethod
+    def backward(ctx, g):
+        return ScaleByConstant.apply(g, ctx.c)
+
+
+class KeepWhere(Op):
+    """z = where(keep, x, 0)  (keep a constant bool array);  dz/dx = keep"""
+
+    @staticmethod
+    def forward(ctx, x, keep):
+        ctx.keep = keep
+        return np.where(keep, x, 0)
+
+    @staticmethod
+    def backward(ctx, g):
+        return KeepWhere.apply(g, ctx.keep)
+
+
+def scale_by_constant(x: Tensor, c) -> Tensor:
+    return ScaleByConstant.apply(x, c)
+
+
+def keep_where(x: Tensor, keep) -> Tensor:
+    return KeepWhere.apply(x, keep)
+
+
+def _const(array) -> Tensor:
+    return Tensor._make(array)
+
+
+# -- piecewise-linear ---------------------------------------------------------------------------
+class Relu(Op):
+    """z = max(x, 0);  dz/dx = 1 if z > 0 else 0  (relu'(0) = 0; a NaN passes its gradient on)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        z = np.maximum(x, 0)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx, g):
+        z, = ctx.saved_tensors
+        return KeepWhere.apply(g, ~(z._data <= 0))
+
+
+# These keep the mask (not x) for backward, so that their in-place forms may overwrite x.
+class Hardtanh(Op):
+    """z = clip(x, lo, hi);  dz/dx = 1 if lo < x < hi else 0"""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        if ctx.needs_input_grad[0]:
+            ctx.keep = (x > lo) & (x < hi)
+        return np.clip(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx, g):
+        return KeepWhere.apply(g, ctx.keep)
+
+
+class LeakyRelu(Op):
+    """z = x if x > 0 else slope*x;  dz/dx = 1 if x > 0 else slope"""
+
+    @staticmethod
+    def forward(ctx, x, slope):
+        positive = x > 0
+        if ctx.needs_input_grad[0]:
+            ctx.slopes = np.where(positive, 1, slope).astype(x.dtype)
+        return np.where(positive, x, x * slope)
+
+    @staticmethod
+    def backward(ctx, g):
+        return ScaleByConstant.apply(g, ctx.slopes)
+
+
+class Hardsigmoid(Op):
+    """z = clip(x/6 + 1/2, 0, 1);  dz/dx = 1/6 if -3 < x < 3 else 0"""
+
+    @staticmethod
+    def forward(ctx, x):
+        if ctx.needs_input_grad[0]:
+            ctx.slopes = (((x > -3) & (x < 3)) / 6).astype(x.dtype)
+        return np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        return ScaleByConstant.apply(g, ctx.slopes)
+
+
+class Threshold(Op):
+    """z = x if x > threshold else value;  dz/dx = 1 if x > threshold else 0"""
+
+    @staticmethod
+    def forward(ctx, x, threshold, value):
+        keep = x > threshold
+        ctx.keep = keep
+        return np.where(keep, x, value).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        return KeepWhere.apply(g, ctx.keep)
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("Boolean inputs not supported for relu")
+    return _maybe_inplace(input, Relu.apply(input), inplace)
+
+
+def relu_(input: Tensor) -> Tensor:
+    return relu(input, inplace=True)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("Boolean inputs not supported for hardtanh")
+    return _maybe_inplace(input, Hardtanh.apply(input, min_val, max_val), inplace)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    _float_only(input, "leaky_relu_cpu")
+    return _maybe_inplace(input, LeakyRelu.apply(input, negative_slope), inplace)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    _float_only(input, "hardsigmoid_cpu")
+    return _maybe_inplace(input, Hardsigmoid.apply(input), inplace)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    return _maybe_inplace(input, Threshold.apply(input, threshold, value), inplace)
+
+
+# -- smooth -----------------------------------------------------------------------------------
+class Elu(Op):
+    """z = s*x (x > 0),  s*a*(exp(x) - 1) (x <= 0);  dz/dx = s (x > 0),  z + s*a (x <= 0)
+
+    elu is s = 1; selu is torch's fixed (a, s). The derivative uses the saved output z, so it stays
+    differentiable for grad-of-grad."""
+
+    @staticmethod
+    def forward(ctx, x, alpha, scale):
+        neg = x <= 0
+        z = np.where(neg, (alpha * scale) * np.expm1(np.minimum(x, 0)), scale * x).astype(x.dtype, copy=False)
+        ctx.neg, ctx.alpha, ctx.scale = neg, alpha, scale
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx, g):
+        z, = ctx.saved_tensors
+        neg = ctx.neg
+        dtype = z._data.dtype
+        # dz/dx = neg*z + (neg*s*a + (1-neg)*s): differentiable through the saved output z
+        slope = _const(np.where(neg, ctx.alpha * ctx.scale, ctx.scale).astype(dtype))
+        return g * (ScaleByConstant.apply(z, neg.astype(dtype)) + slope)
+
+
+class Celu(Op):
+    """z = x (x > 0),  a*(exp(x/a) - 1) (x <= 0);  dz/dx = 1 (x > 0),  z/a + 1 (x <= 0)"""
+
+    @staticmethod
+    def forward(ctx, x, alpha):
+        neg = x <= 0
+        z = np.where(neg, alpha * np.expm1(np.minimum(x, 0) / alpha), x).astype(x.dtype, copy=False)
+        ctx.neg, ctx.alpha = neg, alpha
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx, g):
+        z, = ctx.saved_tensors
+        dtype = z._data.dtype
+        return g * (ScaleByConstant.apply(z, (ctx.neg / ctx.alpha).astype(dtype)) + _const(np.ones((), dtype)))
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    _float_only(input, "elu_cpu")
+    return _maybe_inplace(input, Elu.apply(input, alpha, 1.0), inplace)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, inplace=True)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    _float_only(input, "elu_cpu")
+    return _maybe_inplace(input, Elu.apply(input, _SELU_ALPHA, _SELU_SCALE), inplace)
+
+
+def selu_(input: Tensor) -> Tensor:
+    return selu(input, inplace=True)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    _float_only(input, "elu_cpu")
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    return _maybe_inplace(input, Celu.apply(input, alpha), inplace)
+
+
+_SQRT1_2 = 1 / math.sqrt(2)
+_SQRT2_PI = math.sqrt(2 / math.pi)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+
+
+class Gelu(Op):
+    """z = x*Phi(x), Phi(x) = (1 + erf(x/sqrt2))/2;  dz/dx = Phi(x) + x*phi(x), phi = exp(-x^2/2)/sqrt(2pi)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        erf = _math.erf(Tensor._make(xp(x).asarray(x * x.dtype.type(_SQRT1_2))))._data
+        return (x * 0.5 * (1 + erf)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        cdf = (_math.erf(x * _SQRT1_2) + 1) * 0.5
+        pdf = _math.exp(x * x * -0.5) * _INV_SQRT_2PI
+        return g * (cdf + x * pdf)
+
+
+class GeluTanh(Op):
+    """z = x/2 * (1 + t), t = tanh(k(x + c x^3));  dz/dx = (1 + t)/2 + x/2 (1 - t^2) k (1 + 3c x^2)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        t = np.tanh(_SQRT2_PI * (x + 0.044715 * x * x * x))
+        return (0.5 * x * (1 + t)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        x2 = x * x
+        t = _math.tanh((x + x2 * x * 0.044715) * _SQRT2_PI)
+        inner = (x2 * (3 * 0.044715) + 1) * _SQRT2_PI
+        return g * ((t + 1) * 0.5 + x * 0.5 * (1 - t * t) * inner)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    _float_only(input, "GeluKernelImpl")
+    return Gelu.apply(input) if approximate == "none" else GeluTanh.apply(input)
+
+
+def _sigmoid_np(x):
+    # 1/(1 + exp(-x)) without overflow warnings: exp of a non-positive number only
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def _softplus_np(x):
+    """log(1 + exp(x)), stable: max(x, 0) + log1p(exp(-|x|))."""
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+class Silu(Op):
+    """z = x*s, s = sigmoid(x);  dz/dx = s*(1 + x*(1 - s))"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * _sigmoid_np(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        s = _math.sigmoid(x)
+        return g * (s * (x * (1 - s) + 1))
+
+
+class Mish(Op):
+    """z = x*tanh(softplus(x));  dz/dx = t + x*sigmoid(x)*(1 - t^2), t = tanh(softplus(x))"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (x * np.tanh(_softplus_np(x))).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        t = _math.tanh(softplus(x))
+        return g * (t + x * _math.sigmoid(x) * (1 - t * t))
+
+
+class Softplus(Op):
+    """z = log(1 + exp(b x))/b (x*b <= threshold), x (above);  dz/dx = sigmoid(b x) (below), 1 (above)"""
+
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        ctx.save_for_backward(x)
+        bx = x * beta
+        linear = bx > threshold
+        ctx.beta, ctx.linear = beta, linear
+        return np.where(linear, x, _softplus_np(bx) / beta).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        linear = ctx.linear
+        soft = ScaleByConstant.apply(_math.sigmoid(x * ctx.beta), (~linear).astype(x._data.dtype))
+        return g * (soft + _const(linear.astype(x._data.dtype)))
+
+
+class Softsign(Op):
+    """z = x/(1 + |x|);  dz/dx = 1/(1 + |x|)^2"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x / (1 + np.abs(x))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        d = ScaleByConstant.apply(x, np.sign(x._data)) + 1  # 1 + |x|, differentiable a.e.
+        return g / (d * d)
+
+
+class Hardswish(Op):
+    """z = x*clip(x + 3, 0, 6)/6;  dz/dx = 0 (x <= -3),  x/3 + 1/2 (-3 < x < 3),  1 (x >= 3)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (x * np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        xa = x._data
+        mid = (xa > -3) & (xa < 3)
+        high = _const((xa >= 3).astype(xa.dtype))
+        return g * (ScaleByConstant.apply(x, (mid / 3).astype(xa.dtype)) + _const((mid * 0.5).astype(xa.dtype)) + high)
+
+
+class Logsigmoid(Op):
+    """z = log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|));  dz/dx = sigmoid(-x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * _math.sigmoid(-x)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    _float_only(input, "silu_cpu")
+    return _maybe_inplace(input, Silu.apply(_inplace_source(input, inplace)), inplace)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    _float_only(input, "mish_cpu")
+    return _maybe_inplace(input, Mish.apply(_inplace_source(input, inplace)), inplace)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    _float_only(input, "softplus_cpu")
+    return Softplus.apply(input, beta, threshold)
+
+
+def softsign(input: Tensor) -> Tensor:
+    if input._data.dtype.kind not in "fc":
+        input = input.to(dtypes.get_default_dtype())
+    return Softsign.apply(input)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    _float_only(input, "hardswish_cpu")
+    return _maybe_inplace(input, Hardswish.apply(_inplace_source(input, inplace)), inplace)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    _float_only(input, "log_sigmoid_cpu")
+    return Logsigmoid.apply(input)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return _math.sigmoid(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    return _math.tanh(input)
+
+
+# -- softmax family ---------------------------------------------------------------------------
+def _shifted(x, axis):
+    """x - max(x) along axis (a fresh array), the shift that keeps exp from overflowing."""
+    m = x.max(axis=axis, keepdims=True)
+    if not np.isfinite(m).all():  # a row of -inf (or +inf): torch gives NaN there, as this does
+        m = np.where(np.isneginf(m), 0, m)
+    if x.ndim == 0:  # keep an array (0-d arithmetic gives NumPy scalars)
+        return (x.reshape(1) - m.reshape(1)).reshape(())
+    return x - m
+
+
+class Softmax(Op):
+    """z = exp(x - max) / sum(exp(x - max));  dz/dx . g = z * (g - sum(g * z, dim))"""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        if x.size == 0:
+            return x.copy()
+        e = _shifted(x, axis)
+        np.exp(e, out=e)
+        e /= e.sum(axis=axis, keepdims=True)
+        ctx.save_for_backward(e)
+        return e
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.saved_tensors == ():
+            return g
+        z, = ctx.saved_tensors
+        gz = g * z
+        return gz - z * gz.sum(ctx.axis, keepdim=True)
+
+
+class LogSoftmax(Op):
+    """z = x - max - log(sum(exp(x - max)));  dz/dx . g = g - exp(z) * sum(g, dim)"""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        if x.size == 0:
+            return x.copy()
+        s = _shifted(x, axis)
+        s -= np.log(np.exp(s).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(s)
+        return s
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.saved_tensors == ():
+            return g
+        z, = ctx.saved_tensors
+        return g - _math.exp(z) * g.sum(ctx.axis, keepdim=True)
+
+
+def _softmax_dim(name: str, ndim: int, dim):
+    if dim is None:
+        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
+                      "dim=X as an argument.", UserWarning, stacklevel=3)
+        return 0 if ndim in (0, 1, 3) else 1
+    return dim
+
+
+def _softmax_input(input: Tensor, dim, dtype, kernel: str):
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind not in "fc":
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{torch_type_name(input._data)}\'')
+    ndim = input._data.ndim
+    axis = wrap_dim(dim, ndim)
+    return input, (axis if ndim else None)
+
+
+def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    dim = _softmax_dim("softmax", input._data.ndim, dim)
+    input, axis = _softmax_input(input, dim, dtype, "softmax_lastdim_kernel_impl")
+    return Softmax.apply(input, axis)
+
+
+def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    dim = _softmax_dim("log_softmax", input._data.ndim, dim)
+    input, axis = _softmax_input(input, dim, dtype, "log_softmax_lastdim_kernel_impl")
+    return LogSoftmax.apply(input, axis)
+
+
+def softmin(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    dim = _softmax_dim("softmin", input._data.ndim, dim)
+    if dtype is not None:
+        input = input.to(dtype)
+    return softmax(-input, dim)

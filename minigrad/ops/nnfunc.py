@@ -1,2 +1,476 @@
-"""(placeholder: being written)"""
-__all__ = []
+"""Layer functions of torch.nn.functional: linear, dropout, pad, one_hot, embedding, the norms.
+
+Forwards are NumPy; backwards are minigrad ops, so grad-of-grad works. Two ops (the norms) take
+a shortcut on the first-order path: when no graph is being recorded (plain ``backward()``), their
+backward evaluates the textbook formula on the arrays saved in forward; under ``create_graph`` it
+rebuilds the statistics from ``x`` with minigrad ops so that the result is differentiable.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import random as _random
+from ..autograd import grad_mode
+from ._util import Op, Tensor, broadcast_shape
+from . import math as _math
+from .activation import KeepWhere, ScaleByConstant, torch_type_name
+from .shape import reshape, t as _t
+
+__all__ = ["linear", "dropout", "pad", "one_hot", "embedding", "layer_norm", "batch_norm"]
+
+
+# -- linear -----------------------------------------------------------------------------------
+class Linear(Op):
+    """z = x W^T + b;  dz/dx = g W,  dz/dW = g^T x (batch dims flattened),  dz/db = g (summed centrally)"""
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        need_x, need_w = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        ctx.save_for_backward(x if need_w else None, w if need_x else None)
+        z = np.matmul(x, w.T)
+        if b is not None:
+            z += b
+        return z
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        gx = Linear.apply(g, _t(w), None) if need_x else None  # g @ W
+        gw = None
+        if need_w:
+            rows = int(np.prod(x.shape[:-1]))  # the batch dims flattened (explicitly: they may be empty)
+            gw = Linear.apply(_t(reshape(g, (rows, g.shape[-1]))), _t(reshape(x, (rows, x.shape[-1]))), None)  # g^T x
+        return gx, gw, (g if need_b else None)
+
+
+class LinearVec(Op):
+    """z = x . w (w 1-D);  dz/dx = g w,  dz/dw = sum over the batch of g x"""
+
+    @staticmethod
+    def forward(ctx, x, w):
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
+        return np.matmul(x, w)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        gc = reshape(g, tuple(g.shape) + (1,))
+        gx = gc * w if ctx.needs_input_grad[0] else None
+        gw = (gc * x).reshape((int(np.prod(x.shape[:-1])), x.shape[-1])).sum(0) if ctx.needs_input_grad[1] else None
+        return gx, gw
+
+
+def linear(input: Tensor, weight: Tensor, bias=None) -> Tensor:
+    x, w = input._data, weight._data
+    if x.ndim == 0 or w.ndim == 0:
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {x.ndim}D and {w.ndim}D")
+    if w.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {w.ndim}D")
+    if x.dtype != w.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_c_name(x)} != {_c_name(w)}")
+    if w.ndim == 1:
+        if bias is not None:
+            raise RuntimeError("mat2 must be a matrix, got 1-D tensor")
+        if x.shape[-1] != w.shape[0]:
+            raise RuntimeError(f"inconsistent tensor size, expected tensor [{x.shape[-1]}] and src [{w.shape[0]}] to "
+                               f"have the same number of elements, but got {x.shape[-1]} and {w.shape[0]} elements "
+                               "respectively")
+        return LinearVec.apply(input, weight)
+    if x.shape[-1] != w.shape[1]:
+        rows = int(np.prod(x.shape[:-1]))
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{x.shape[-1]} and "
+                           f"{w.shape[1]}x{w.shape[0]})")
+    if bias is not None:
+        b = bias._data
+        if b.dtype != x.dtype:
+            raise RuntimeError(f"self and mat2 must have the same dtype, but got {_TORCH(b)} and {_TORCH(x)}")
+        out_shape = x.shape[:-1] + (w.shape[0],)
+        if b.shape != out_shape[len(out_shape) - b.ndim:] or b.ndim > len(out_shape):
+            _check_bias_expand(b.shape, out_shape)
+    return Linear.apply(input, weight, bias)
+
+
+def _check_bias_expand(bshape, target):
+    lead = len(target) - len(bshape)
+    for i, s in enumerate(bshape):
+        if lead + i >= 0 and s != 1 and s != target[lead + i]:
+            raise RuntimeError(f"The expanded size of the tensor ({target[lead + i]}) must match the existing size "
+                               f"({s}) at non-singleton dimension {lead + i}.  Target sizes: {list(target)}.  "
+                               f"Tensor sizes: {list(bshape)}")
+    if lead < 0:
+        raise RuntimeError(f"the number of sizes provided ({len(target)}) must be greater or equal to the number of "
+                           f"dimensions in the tensor ({len(bshape)})")
+
+
+def _c_name(a) -> str:
+    return {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int"}.get(a.dtype.name, a.dtype.name)
+
+
+_TORCH = torch_type_name
+
+
+# -- dropout ------------------------------------------------------------------------------------
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1/(1-p); backward uses the same mask."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return input
+    x = input._data
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {torch_type_name(x)}")
+    if p == 1:
+        mask = np.zeros_like(x)
+    else:
+        keep = _random.rng().random(x.shape) >= p
+        mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
+    out = ScaleByConstant.apply(input, mask)
+    return input._inplace(out) if inplace else out
+
+
+# -- pad ----------------------------------------------------------------------------------------
+class PadConstant(Op):
+    """z = x cropped (negative pads) then padded with value;  dz/dx = pad(g, -pads) (crop / zero-pad back)"""
+
+    @staticmethod
+    def forward(ctx, x, pads, value):
+        ctx.pads = pads
+        crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(pads, x.shape))
+        widths = tuple((max(lo, 0), max(hi, 0)) for lo, hi in pads)
+        x = x[crop]
+        if not any(lo or hi for lo, hi in widths):
+            return x.copy()
+        return np.pad(x, widths, mode="constant", constant_values=value)
+
+    @staticmethod
+    def backward(ctx, g):
+        return PadConstant.apply(g, tuple((-lo, -hi) for lo, hi in ctx.pads), 0)
+
+
+def _source_index(n: int, lo: int, hi: int, mode: str):
+    """For each output position along one dim, the input position it copies (reflect/replicate/circular)."""
+    i = np.arange(-lo, n + hi)
+    if mode == "reflect":
+        if n == 1:
+            return np.zeros_like(i)
+        period = 2 * (n - 1)
+        i = np.abs(i) % period
+        return np.where(i >= n, period - i, i)
+    if mode == "replicate":
+        return np.clip(i, 0, n - 1)
+    # circular: negative pads crop first; positive ones wrap around what is left
+    start, kept = max(-lo, 0), n - max(-lo, 0) - max(-hi, 0)
+    return start + np.arange(-max(lo, 0), kept + max(hi, 0)) % max(kept, 1)
+
+
+class PadGather(Op):
+    """z = x gathered along each padded dim by an index map;  dz/dx = scatter-add of g by the same maps"""
+
+    @staticmethod
+    def forward(ctx, x, maps):
+        ctx.maps, ctx.shape = maps, x.shape
+        for axis, idx in maps:
+            x = np.take(x, idx, axis=axis)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        return PadScatter.apply(g, ctx.maps, ctx.shape)
+
+
+class PadScatter(Op):
+    """z = scatter-add of x by index maps (the adjoint of PadGather);  dz/dx = gather(g)"""
+
+    @staticmethod
+    def forward(ctx, g, maps, shape):
+        ctx.maps = maps
+        for axis, idx in reversed(maps):
+            n = shape[axis]
+            moved = np.moveaxis(g, axis, 0)
+            out = np.zeros((n,) + moved.shape[1:], g.dtype)
+            np.add.at(out, idx, moved)
+            g = np.moveaxis(out, 0, axis)
+        return np.ascontiguousarray(g)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return PadGather.apply(gg, ctx.maps)
+
+
+_NON_CONSTANT = "\n".join([
+    "Supported combinations for non-constant padding:",
+    "  - 2D or 3D input: padding size = 2 (pads last dimension)",
+    "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)",
+    "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"])
+
+
+def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
+    pad = tuple(pad)
+    for i, p in enumerate(pad):
+        if not isinstance(p, (int, np.integer)) or isinstance(p, bool):
+            raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, but found element of type "
+                            f"{type(p).__name__} at pos {i}")
+    x = input._data
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > x.ndim:
+        raise RuntimeError(f"Padding length should be less than or equal to two times the input dimension but got "
+                           f"padding length {len(pad)} and input of dimension {x.ndim}")
+    k = len(pad) // 2
+    pairs = [(int(pad[2 * i]), int(pad[2 * i + 1])) for i in range(k)]  # last dim first
+    pads = tuple([(0, 0)] * (x.ndim - k) + pairs[::-1])
+    if mode == "constant":
+        for axis, ((lo, hi), n) in enumerate(zip(pads, x.shape)):
+            if n + min(lo, 0) + min(hi, 0) < 0:  # torch crops (narrows) before it pads
+                raise RuntimeError("narrow(): length must be non-negative.")
+        return PadConstant.apply(input, pads, 0 if value is None else value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if value is not None and value != 0:
+        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    if len(pad) not in (2, 4, 6) or x.ndim not in (k + 1, k + 2):
+        raise NotImplementedError(f"Padding size {len(pad)} is not supported for {x.ndim}D input tensor.\n"
+                                  + _NON_CONSTANT)
+    batched = x.ndim == k + 2
+    if mode != "circular" and any(n == 0 for n in x.shape[1 if batched else 0:]):
+        raise RuntimeError(f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly 0 batch size and other "
+                           f"non-zero dimensions for input, but got: {list(x.shape)}")
+    maps = []
+    for axis in range(x.ndim - k, x.ndim):
+        lo, hi = pads[axis]
+        n = x.shape[axis]
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, "
+                               f"but got: padding ({lo}, {hi}) at dimension {axis} of input {list(x.shape)}")
+        if mode == "circular":
+            kept = n - max(-lo, 0) - max(-hi, 0)  # negative pads crop first
+            if kept <= 0:
+                raise RuntimeError("Negative padding value is resulting in an empty dimension")
+            if lo > kept or hi > kept:
+                raise RuntimeError("Padding value causes wrapping around more than once.")
+        if lo or hi:
+            maps.append((axis, _source_index(n, lo, hi, mode)))
+    if not maps:
+        return input.clone()
+    return PadGather.apply(input, tuple(maps))
+
+
+# -- one_hot ------------------------------------------------------------------------------------
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    x = tensor._data
+    if x.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if num_classes == -1:
+        if x.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(x.max()) + 1
+    if x.size:
+        if x.min() < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        if x.max() >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    elif num_classes < 0:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    return Tensor._make((x[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
+# -- embedding ----------------------------------------------------------------------------------
+class Embedding(Op):
+    """z = W[idx];  dz/dW = the rows of g added into the rows idx (none into padding_idx), each
+    divided by its index's count in the batch when scale_grad_by_freq"""
+
+    @staticmethod
+    def forward(ctx, w, idx, padding_idx, freq_scale=None):
+        ctx.idx, ctx.padding_idx, ctx.rows, ctx.freq_scale = idx, padding_idx, w.shape[0], freq_scale
+        return np.take(w, idx, axis=0)
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.freq_scale is not None:
+            g = ScaleByConstant.apply(g, ctx.freq_scale)
+        return EmbeddingBackward.apply(g, ctx.idx, ctx.rows, ctx.padding_idx), None
+
+
+class EmbeddingBackward(Op):
+    """z = zeros(rows, D) + sum of the rows of g at idx (padding_idx's row left 0);  dz/dg = gg[idx] (0 at padding)"""
+
+    @staticmethod
+    def forward(ctx, g, idx, rows, padding_idx):
+        ctx.idx, ctx.padding_idx = idx, padding_idx
+        flat = idx.reshape(-1)
+        out = np.zeros((rows,) + g.shape[idx.ndim:], g.dtype)
+        np.add.at(out, flat, g.reshape((flat.size,) + g.shape[idx.ndim:]))
+        if padding_idx is not None:
+            out[padding_idx] = 0
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        picked = Embedding.apply(gg, ctx.idx, None)
+        if ctx.padding_idx is None:
+            return picked
+        keep = (ctx.idx != ctx.padding_idx).reshape(ctx.idx.shape + (1,) * (picked.ndim - ctx.idx.ndim))
+        return KeepWhere.apply(picked, keep)
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx=None, max_norm=None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Rows of ``weight`` picked by ``input``; ``sparse=True`` gives a dense gradient (minigrad has no sparse)."""
+    idx, w = input._data, weight._data
+    rows = w.shape[0] if w.ndim else 0
+    if padding_idx is not None:
+        if padding_idx > 0:
+            if padding_idx >= rows:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+        elif padding_idx < 0:
+            if padding_idx < -rows:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+            padding_idx = rows + padding_idx
+    if w.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
+    if idx.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+                           f"Long, Int; but got minigrad.{torch_type_name(idx)}Tensor instead (while checking "
+                           "arguments for embedding)")
+    if idx.size and (idx.min() < 0 or idx.max() >= rows):
+        raise IndexError("index out of range in self")
+    if max_norm is not None:
+        _renorm_rows(weight, np.unique(idx), max_norm, norm_type)
+    freq_scale = None
+    if scale_grad_by_freq and idx.size and weight.requires_grad:
+        _, inverse, counts = np.unique(idx, return_inverse=True, return_counts=True)
+        freq_scale = (1.0 / counts[inverse.reshape(idx.shape)]).astype(w.dtype)[..., None]
+    return Embedding.apply(weight, idx, padding_idx, freq_scale)
+
+
+def _renorm_rows(weight: Tensor, rows, max_norm, norm_type):
+    """torch.embedding_renorm_: rows whose norm exceeds max_norm are scaled down, in place."""
+    w = weight._data
+    picked = w[rows]
+    norms = np.linalg.norm(picked, ord=norm_type, axis=1) if norm_type != np.inf else np.abs(picked).max(1)
+    over = norms > max_norm
+    if over.any():
+        scale = (max_norm / (norms[over] + 1e-7)).astype(w.dtype)
+        w[rows[over]] = picked[over] * scale[:, None]
+        weight._vc[0] += 1
+
+
+# -- normalisation ------------------------------------------------------------------------------
+class Normalize(Op):
+    """z = (x - mean) * rstd, the statistics over ``dims``;  for batch statistics
+    dz/dx . g = rstd * (g - mean(g) - z * mean(g * z)); for fixed (running) statistics dz/dx . g = rstd * g"""
+
+    @staticmethod
+    def forward(ctx, x, dims, mean, rstd, batch_stats, eps):
+        z = (x - mean) * rstd
+        ctx.dims, ctx.batch_stats, ctx.eps = dims, batch_stats, eps
+        ctx.rstd = rstd
+        if batch_stats:
+            ctx.z = z
+            ctx.save_for_backward(x)
+        return z
+
+    @staticmethod
+    def backward(ctx, g):
+        dims, rstd = ctx.dims, ctx.rstd
+        if not ctx.batch_stats:
+            return ScaleByConstant.apply(g, rstd)
+        x, = ctx.saved_tensors
+        if not grad_mode.state.grad_enabled:
+            # plain backward: no graph is recorded, so the formula may run on the saved arrays
+            z, ga = ctx.z, g._data
+            gx = rstd * (ga - ga.mean(dims, keepdims=True) - z * (ga * z).mean(dims, keepdims=True))
+            return Tensor._make(gx.astype(ga.dtype, copy=False))
+        # create_graph: the statistics as minigrad ops of x, so the gradient is differentiable
+        xc = x - x.mean(dims, keepdim=True)
+        rstd_t = _math.rsqrt((xc * xc).mean(dims, keepdim=True) + ctx.eps)
+        z = xc * rstd_t
+        return rstd_t * (g - g.mean(dims, keepdim=True) - z * (g * z).mean(dims, keepdim=True))
+
+
+def _batch_stats(x, dims, eps):
+    mean = x.mean(axis=dims, keepdims=True)
+    xc = x - mean
+    var = (xc * xc).mean(axis=dims, keepdims=True)
+    rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+    return mean, var, rstd
+
+
+def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
+    if isinstance(normalized_shape, (int, np.integer)):
+        raise TypeError("layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not int")
+    shape = tuple(int(s) for s in normalized_shape)
+    x = input._data
+    if not shape:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
+                           "element, but got normalized_shape = []")
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and tuple(p.shape) != shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                               f"{list(p.shape)} and normalized_shape = {list(shape)}")
+    if x.shape[x.ndim - len(shape):] != shape or x.ndim < len(shape):
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*, {', '.join(str(s) for s in shape)}], but got input of size{list(x.shape)}")
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f'"LayerNormKernelImpl" not implemented for \'{torch_type_name(x)}\'')
+    dims = tuple(range(x.ndim - len(shape), x.ndim))
+    if x.size == 0:
+        mean = rstd = np.zeros(x.shape[:x.ndim - len(shape)] + (1,) * len(shape), x.dtype)
+    else:
+        mean, _, rstd = _batch_stats(x, dims, eps)
+    out = Normalize.apply(input, dims, mean, rstd, True, eps)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise per channel (dim 1) over the batch and spatial dims; training updates the running
+    statistics in place (running_var with the unbiased variance), as torch does."""
+    x = input._data
+    if training:
+        count = (x.shape[0] if x.ndim else 1) * int(np.prod(x.shape[2:]))
+        if count == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                             f"minigrad.Size({list(x.shape)})")
+    channels = x.shape[1] if x.ndim > 1 else 0
+    for name, p in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                    ("bias", bias)):
+        if p is not None and p._data.size != channels:
+            raise RuntimeError(f"{name} should contain {channels} elements not {p._data.size}")
+    if not training and (running_mean is None or running_var is None):
+        which = "running_mean" if running_mean is None else "running_var"
+        raise RuntimeError(f"{which} must be defined in evaluation mode")
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f'"batch_norm" not implemented for \'{torch_type_name(x)}\'')
+    dims = (0,) + tuple(range(2, x.ndim))
+    stat_shape = (1, channels) + (1,) * (x.ndim - 2)
+    if training:
+        mean, var, rstd = _batch_stats(x, dims, eps)
+        n = x.size // channels if channels else 0
+        with grad_mode.no_grad():
+            if running_mean is not None:
+                rm = running_mean._data
+                rm[...] = (1 - momentum) * rm + momentum * mean.reshape(rm.shape)
+                running_mean._vc[0] += 1
+            if running_var is not None:
+                rv = running_var._data
+                unbiased = var * (n / (n - 1)) if n > 1 else var
+                rv[...] = (1 - momentum) * rv + momentum * unbiased.reshape(rv.shape)
+                running_var._vc[0] += 1
+        out = Normalize.apply(input, dims, mean, rstd, True, eps)
+    else:
+        mean = running_mean._data.reshape(stat_shape).astype(x.dtype, copy=False)
+        var = running_var._data.reshape(stat_shape)
+        rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+        out = Normalize.apply(input, dims, mean, rstd, False, eps)
+    if weight is not None:
+        out = out * reshape(weight, stat_shape)
+    if bias is not None:
+        out = out + reshape(bias, stat_shape)
+    return out

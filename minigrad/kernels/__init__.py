@@ -1,0 +1,22 @@
+"""Numeric kernels for conv and pool, free of autograd.
+
+    reference   plain NumPy, the readable definition (and the test oracle)
+    cpu         Numba @njit + BLAS, what minigrad runs on NumPy arrays
+    cuda        numba.cuda kernels + CuPy matmul, what minigrad runs on CuPy (GPU) arrays
+                (imported on first use: it needs numba.cuda)
+
+``for_array(a)`` picks the module that runs on ``a``'s device.
+"""
+import numpy as np
+
+from . import cpu, reference
+
+__all__ = ["cpu", "reference", "for_array"]
+
+
+def for_array(array):
+    """The kernel module for ``array`` (NumPy arrays: cpu; GPU arrays: cuda)."""
+    if isinstance(array, np.ndarray):
+        return cpu
+    from . import cuda
+    return cuda

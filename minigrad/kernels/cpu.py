@@ -1,0 +1,791 @@
+"""Conv and pool kernels for the CPU: Numba loops plus one big BLAS matmul per chunk.
+
+Same functions, same arguments and same results (up to rounding) as ``reference.py``; read that
+file first for what is computed, this one for how it is made fast.
+
+* Convolutions go through im2col + GEMM, except grouped ones with few taps per output. The
+  batch is processed in chunks whose column buffer stays near ``CHUNK_BYTES``, so memory stays
+  bounded at any batch size. Columns are laid out (C*kh*kw, chunk*Ho*Wo); the GEMM gives
+  (O, chunk*Ho*Wo) and a loop moves that into NCHW while adding the bias.
+* Grouped convolutions with few taps per output (depthwise) are direct loops: per-group GEMMs
+  with an inner dimension of 9 would only shuffle memory. With stride 1 each input plane is
+  padded into a small buffer and every tap becomes one long loop over the plane (``_conv_flat``).
+* The forward keeps its columns (up to ``KEEP_BYTES``) for the weight gradient, so each pass of
+  a training step is one im2col and one GEMM over the whole batch.
+* Weight gradients reduce into per-lane partial sums (an array, summed at the end), so LLVM can
+  vectorise them without ``fastmath``, which would let it reorder float additions.
+* Max pooling stores the winner's flat index (int32) for the backward scatter.
+
+How the kernels are written, and why:
+
+* Serial ``@njit(cache=True, nogil=True)`` functions over a slice [start, stop) of their outer
+  loop; ``_parallel`` splits that loop across a few Python threads (the GIL is released).
+  ``parallel=True`` would compile several times slower, and compile time is what a first
+  training step waits for.
+* Arrays arrive already shaped for the loops (planes flattened to rows); kernels never reshape
+  or slice, since Numba's view machinery roughly doubles compile time.
+* A compound index such as ``k + off`` is cast to unsigned (``uintp``): Numba then emits no
+  negative-index wrap-around test, which would keep LLVM from vectorising the loop.
+* ``error_model="numpy"``: division follows IEEE (inf/nan) instead of raising.
+* Each kernel compiles on first use, once per dtype (float32, float64), and ``cache=True`` keeps
+  the machine code on disk between runs.
+"""
+from __future__ import annotations
+
+import functools
+
+import numba
+import numpy as np
+from numba import njit, uintp
+
+# Column-buffer budget per chunk of the batch (bytes). A chunk holds at least one sample. Larger
+# chunks were faster (fewer, bigger GEMMs): on a 2-thread Xeon, conv2 of the seed CNN at batch
+# 64 took 7.7/7.9/9.0 ms (forward/weight/input gradient) with 4 MB chunks, 7.4/7.4/6.0 with 32 MB.
+CHUNK_BYTES = 16 << 20
+# The forward keeps its columns for the weight gradient when they take at most this much; above
+# it, the weight gradient computes them again, chunk by chunk (memory stays bounded).
+KEEP_BYTES = 32 << 20
+# Grouped convolutions with at most this many taps per output (C/groups * kh * kw) run as direct
+# loops (depthwise convs); everything else goes through im2col + GEMM.
+DIRECT_MAX_TAPS = 16
+# Plane elements per block of partial sums in _conv_flat_weight_grad (they stay in L1).
+_BLOCK = 256
+
+_jit = dict(cache=True, nogil=True, error_model="numpy")
+
+
+def _c(a):
+    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
+
+
+def _chunk(n, bytes_per_sample):
+    return int(max(1, min(n, CHUNK_BYTES // max(bytes_per_sample, 1))))
+
+
+# -- threads ------------------------------------------------------------------------------------
+_pool = None
+_MIN_WORK = 1 << 15   # below this many inner iterations, threads cost more than they save
+
+
+def _parallel(kernel, n, work, *args):
+    """kernel(*args, start, stop) over [0, n), split across numba.get_num_threads() threads."""
+    threads = min(numba.get_num_threads(), n) if work >= _MIN_WORK else 1
+    if threads <= 1:
+        kernel(*args, 0, n)
+        return
+    global _pool
+    if _pool is None or _pool._max_workers < threads - 1:
+        import concurrent.futures
+        _pool = concurrent.futures.ThreadPoolExecutor(threads - 1, thread_name_prefix="minigrad")
+    bounds = [n * k // threads for k in range(threads + 1)]
+    futures = [_pool.submit(kernel, *args, bounds[k], bounds[k + 1]) for k in range(1, threads)]
+    kernel(*args, bounds[0], bounds[1])
+    for f in futures:
+        f.result()
+
+
+def _valid_range(offset, step, size, n_out):
+    """The outputs o in [lo, hi) whose input o*step + offset lies in [0, size)."""
+    lo = 0 if offset >= 0 else (-offset + step - 1) // step
+    hi = 0 if size - 1 - offset < 0 else (size - 1 - offset) // step + 1
+    hi = min(hi, n_out)
+    return min(lo, hi), hi
+
+
+@functools.lru_cache(maxsize=1024)
+def _tap_ranges(kw, dw, pw, sw, W, Wo):
+    """Per kernel column j: the valid output columns [lo, hi) (read-only arrays, cached)."""
+    r = np.array([_valid_range(j * dw - pw, sw, W, Wo) for j in range(kw)], dtype=np.int64).reshape(kw, 2)
+    lo, hi = r[:, 0].copy(), r[:, 1].copy()
+    lo.flags.writeable = hi.flags.writeable = False
+    return lo, hi
+
+
+# -- im2col / col2im ----------------------------------------------------------------------------
+@njit(**_jit)
+def _im2col(x, n0, nb, C, H, W, Ho, Wo, kh, kw, sh, sw, ph, pw, dh, dw, lo, hi, cols, rstride, bstride,
+            start, stop):
+    """cols[r*rstride + b*bstride + oh*Wo + ow] = x[(n0+b)*C + c, h*W + w], rows r = (c, i, j).
+
+    x: (N*C, H*W); cols: flat. Zero where the tap falls into the padding.
+    """
+    for r in range(start, stop):
+        c = r // (kh * kw)
+        i = (r // kw) % kh
+        j = r % kw
+        woff = j * dw - pw
+        l, u = lo[j], hi[j]
+        for b in range(nb):
+            p = (n0 + b) * C + c
+            for oh in range(Ho):
+                h = oh * sh - ph + i * dh
+                base = r * rstride + b * bstride + oh * Wo
+                if h < 0 or h >= H:
+                    for k in range(Wo):
+                        cols[uintp(base + k)] = 0
+                    continue
+                src = h * W + woff
+                for k in range(l):
+                    cols[uintp(base + k)] = 0
+                if sw == 1:
+                    for k in range(l, u):
+                        cols[uintp(base + k)] = x[p, uintp(src + k)]
+                else:
+                    for k in range(l, u):
+                        cols[uintp(base + k)] = x[p, uintp(src + k * sw)]
+                for k in range(u, Wo):
+                    cols[uintp(base + k)] = 0
+
+
+@njit(**_jit)
+def _col2im(cols, rstride, bstride, n0, nb, C, H, W, Ho, Wo, kh, kw, sh, sw, ph, pw, dh, dw, lo, hi, gx,
+            start, stop):
+    """The adjoint of _im2col: gx[(n0+b)*C + c] = sum of the column entries read from each pixel.
+
+    Units t = (b, c) own their output plane, so threads never write the same pixel.
+    """
+    HW = H * W
+    for t in range(start, stop):
+        b = t // C
+        c = t % C
+        p = (n0 + b) * C + c
+        for k in range(HW):
+            gx[p, k] = 0
+        for i in range(kh):
+            for j in range(kw):
+                r = (c * kh + i) * kw + j
+                woff = j * dw - pw
+                l, u = lo[j], hi[j]
+                for oh in range(Ho):
+                    h = oh * sh - ph + i * dh
+                    if h < 0 or h >= H:
+                        continue
+                    base = r * rstride + b * bstride + oh * Wo
+                    dst = h * W + woff
+                    if sw == 1:
+                        for k in range(l, u):
+                            gx[p, uintp(dst + k)] += cols[uintp(base + k)]
+                    else:
+                        for k in range(l, u):
+                            gx[p, uintp(dst + k * sw)] += cols[uintp(base + k)]
+
+
+@njit(**_jit)
+def _reorder(planes, buf, n0, O, L, bias, to_planes, start, stop):
+    """Between NCHW planes (N*O, L) and the GEMM's (O, nb*L) layout, units t = (b, o).
+
+    to_planes: planes[(n0+b)*O + o] = buf[o, b*L:(b+1)*L] + bias[o] (bias of length 0: none);
+    else:      buf[o, b*L:(b+1)*L] = planes[(n0+b)*O + o].
+    """
+    has_bias = bias.shape[0] > 0
+    for t in range(start, stop):
+        b = t // O
+        o = t % O
+        p = (n0 + b) * O + o
+        base = b * L
+        if not to_planes:
+            for k in range(L):
+                buf[o, uintp(base + k)] = planes[p, k]
+        elif has_bias:
+            bv = bias[o]
+            for k in range(L):
+                planes[p, k] = buf[o, uintp(base + k)] + bv
+        else:
+            for k in range(L):
+                planes[p, k] = buf[o, uintp(base + k)]
+
+
+# -- direct convolution, stride 1: whole planes as flat loops -----------------------------------
+# With stride 1, output pixel k = oh*Wp + ow of a plane computed at the padded input's width Wp
+# reads padded pixel k + i*dh*Wp + j*dw for tap (i, j): every tap is ONE unit-stride loop over the
+# plane (the Wp - Wo extra columns of each row are computed and dropped). Planes are padded one
+# at a time into a small buffer; no padded copy of the batch is ever made.
+@njit(**_jit)
+def _pad_plane(x, p, H, W, xp, q, Wp, ph, pw):
+    """xp[q] (a flat (Hp+1)*Wp plane) = plane x[p] (H*W) placed at (ph, pw), zeros elsewhere.
+
+    The extra row absorbs the reads past the last row by the dropped columns."""
+    size = xp.shape[1]
+    for k in range(size):
+        xp[q, k] = 0
+    hh = min(H, size // Wp - 1 - ph)
+    ww = min(W, Wp - pw)
+    for h in range(hh):
+        dst = (h + ph) * Wp + pw
+        src = h * W
+        for k in range(ww):
+            xp[q, uintp(dst + k)] = x[p, uintp(src + k)]
+
+
+@njit(**_jit)
+def _conv_flat(x, C, H, W, w, bias, y, Ho, Wo, kh, kw, ph, pw, dh, dw, groups, start, stop):
+    """y (N*O, Ho*Wo) = conv of x (N*C, H*W) with w (O, Cg*kh*kw); units t = (n, group)."""
+    O, T = w.shape
+    Cg, Og = C // groups, O // groups
+    Hp, Wp = Ho + (kh - 1) * dh, Wo + (kw - 1) * dw
+    M = Ho * Wp
+    xp = np.empty((Cg, (Hp + 1) * Wp), dtype=x.dtype)
+    acc = np.empty(M, dtype=y.dtype)
+    has_bias = bias.shape[0] > 0
+    for t in range(start, stop):
+        n = t // groups
+        grp = t % groups
+        for c in range(Cg):
+            _pad_plane(x, n * C + grp * Cg + c, H, W, xp, c, Wp, ph, pw)
+        for o in range(grp * Og, (grp + 1) * Og):
+            b0 = bias[o] if has_bias else 0
+            for k in range(M):
+                acc[k] = b0
+            if kh == 3 and kw == 3:   # the common kernel: all nine taps in one pass over the plane
+                for c in range(Cg):
+                    w0, w1, w2 = w[o, 9 * c], w[o, 9 * c + 1], w[o, 9 * c + 2]
+                    w3, w4, w5 = w[o, 9 * c + 3], w[o, 9 * c + 4], w[o, 9 * c + 5]
+                    w6, w7, w8 = w[o, 9 * c + 6], w[o, 9 * c + 7], w[o, 9 * c + 8]
+                    r1, r2 = dh * Wp, 2 * dh * Wp
+                    for k in range(M):
+                        a0 = uintp(k)
+                        a1 = uintp(k + r1)
+                        a2 = uintp(k + r2)
+                        acc[k] += ((w0 * xp[c, a0] + w1 * xp[c, a0 + dw] + w2 * xp[c, a0 + 2 * dw])
+                                   + (w3 * xp[c, a1] + w4 * xp[c, a1 + dw] + w5 * xp[c, a1 + 2 * dw])
+                                   + (w6 * xp[c, a2] + w7 * xp[c, a2 + dw] + w8 * xp[c, a2 + 2 * dw]))
+            else:
+                for tap in range(T):
+                    c = tap // (kh * kw)
+                    off = ((tap // kw) % kh) * dh * Wp + (tap % kw) * dw
+                    wv = w[o, tap]
+                    for k in range(M):
+                        acc[k] += wv * xp[c, uintp(k + off)]
+            p = n * O + o
+            for oh in range(Ho):
+                for ow in range(Wo):
+                    y[p, uintp(oh * Wo + ow)] = acc[uintp(oh * Wp + ow)]
+
+
+@njit(**_jit)
+def _conv_flat_weight_grad(x, C, H, W, g, Ho, Wo, gw, kh, kw, ph, pw, dh, dw, groups, start, stop):
+    """gw (O, Cg*kh*kw) from x (N*C, H*W) and g (N*O, Ho*Wo); units: output channels o."""
+    O, T = gw.shape
+    N = x.shape[0] // C
+    Cg, Og = C // groups, O // groups
+    Hp, Wp = Ho + (kh - 1) * dh, Wo + (kw - 1) * dw
+    M = Ho * Wp
+    xp = np.empty((Cg, (Hp + 1) * Wp), dtype=x.dtype)
+    gp = np.zeros(M, dtype=g.dtype)   # g at the padded width, zeros in the dropped columns
+    acc = np.empty((T, M), dtype=gw.dtype)
+    for o in range(start, stop):
+        grp = o // Og
+        for tap in range(T):
+            for k in range(M):
+                acc[tap, k] = 0
+        for n in range(N):
+            p = n * O + o
+            for oh in range(Ho):
+                for ow in range(Wo):
+                    gp[uintp(oh * Wp + ow)] = g[p, uintp(oh * Wo + ow)]
+            for c in range(Cg):
+                _pad_plane(x, n * C + grp * Cg + c, H, W, xp, c, Wp, ph, pw)
+            for k0 in range(0, M, _BLOCK):   # blocks of the plane: the partial sums stay in L1
+                k1 = min(M, k0 + _BLOCK)
+                for tap in range(T):
+                    c = tap // (kh * kw)
+                    off = ((tap // kw) % kh) * dh * Wp + (tap % kw) * dw
+                    for k in range(k1 - k0):
+                        a = uintp(k0 + k)
+                        acc[tap, a] += gp[a] * xp[c, uintp(k0 + k + off)]
+        for tap in range(T):
+            total = acc[tap, 0]
+            for k in range(1, M):
+                total += acc[tap, k]
+            gw[o, tap] = total
+
+
+@njit(**_jit)
+def _conv_flat_input_grad(g, Ho, Wo, w, gx, C, H, W, kh, kw, ph, pw, dh, dw, groups, start, stop):
+    """The forward's adjoint, units t = (n, group): every tap scattered into padded planes, then
+    cropped into gx (N*C, H*W)."""
+    O, T = w.shape
+    Cg, Og = C // groups, O // groups
+    Hp, Wp = Ho + (kh - 1) * dh, Wo + (kw - 1) * dw
+    M = Ho * Wp
+    gxp = np.empty((Cg, (Hp + 1) * Wp), dtype=gx.dtype)
+    gp = np.zeros(M, dtype=g.dtype)
+    for t in range(start, stop):
+        n = t // groups
+        grp = t % groups
+        gxp[:] = 0
+        for o in range(grp * Og, (grp + 1) * Og):
+            p = n * O + o
+            for oh in range(Ho):
+                for ow in range(Wo):
+                    gp[uintp(oh * Wp + ow)] = g[p, uintp(oh * Wo + ow)]
+            for tap in range(T):
+                c = tap // (kh * kw)
+                off = ((tap // kw) % kh) * dh * Wp + (tap % kw) * dw
+                wv = w[o, tap]
+                for k in range(M):
+                    gxp[c, uintp(k + off)] += wv * gp[k]
+        for c in range(Cg):
+            q = n * C + grp * Cg + c
+            for h in range(H):
+                for k in range(W):
+                    hp, wp = h + ph, k + pw
+                    gx[q, uintp(h * W + k)] = gxp[c, uintp(hp * Wp + wp)] if hp < Hp and wp < Wp else 0
+
+
+# -- direct convolution, any stride (row by row) ------------------------------------------------
+@njit(**_jit)
+def _conv_rows(x, C, H, W, w, bias, y, Ho, Wo, kh, kw, sh, sw, ph, pw, dh, dw, lo, hi, groups, start, stop):
+    """y (N*O, Ho*Wo) = conv of x (N*C, H*W); units t = (n, o)."""
+    O, T = w.shape
+    Cg, Og = C // groups, O // groups
+    has_bias = bias.shape[0] > 0
+    for t in range(start, stop):
+        n = t // O
+        o = t % O
+        p = n * O + o
+        b0 = bias[o] if has_bias else 0
+        for k in range(Ho * Wo):
+            y[p, k] = b0
+        for tap in range(T):
+            c = tap // (kh * kw)
+            i = (tap // kw) % kh
+            j = tap % kw
+            q = n * C + (o // Og) * Cg + c
+            wv = w[o, tap]
+            for oh in range(Ho):
+                h = oh * sh - ph + i * dh
+                if h < 0 or h >= H:
+                    continue
+                src = h * W + j * dw - pw
+                dst = oh * Wo
+                for k in range(lo[j], hi[j]):
+                    y[p, uintp(dst + k)] += wv * x[q, uintp(src + k * sw)]
+
+
+@njit(**_jit)
+def _conv_rows_weight_grad(x, C, H, W, g, Ho, Wo, gw, kh, kw, sh, sw, ph, pw, dh, dw, lo, hi, groups,
+                           start, stop):
+    """gw (O, Cg*kh*kw); units: output channels o, per-lane partial sums along output rows."""
+    O, T = gw.shape
+    N = x.shape[0] // C
+    Cg, Og = C // groups, O // groups
+    acc = np.empty((T, Wo), dtype=gw.dtype)
+    for o in range(start, stop):
+        for tap in range(T):
+            for k in range(Wo):
+                acc[tap, k] = 0
+        for n in range(N):
+            p = n * O + o
+            for tap in range(T):
+                c = tap // (kh * kw)
+                i = (tap // kw) % kh
+                j = tap % kw
+                q = n * C + (o // Og) * Cg + c
+                for oh in range(Ho):
+                    h = oh * sh - ph + i * dh
+                    if h < 0 or h >= H:
+                        continue
+                    src = h * W + j * dw - pw
+                    for k in range(lo[j], hi[j]):
+                        acc[tap, uintp(k)] += g[p, uintp(oh * Wo + k)] * x[q, uintp(src + k * sw)]
+        for tap in range(T):
+            total = acc[tap, 0]
+            for k in range(1, Wo):
+                total += acc[tap, k]
+            gw[o, tap] = total
+
+
+@njit(**_jit)
+def _conv_rows_input_grad(g, Ho, Wo, w, gx, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, lo, hi, groups,
+                          start, stop):
+    """gx (N*C, H*W), the forward's adjoint; units t = (n, c) own their output plane."""
+    O, T = w.shape
+    Cg, Og = C // groups, O // groups
+    KK = kh * kw
+    for t in range(start, stop):
+        n = t // C
+        c = t % C
+        grp = c // Cg
+        q = n * C + c
+        for k in range(H * W):
+            gx[q, k] = 0
+        for o in range(grp * Og, (grp + 1) * Og):
+            p = n * O + o
+            for tap in range((c % Cg) * KK, (c % Cg + 1) * KK):
+                i = (tap // kw) % kh
+                j = tap % kw
+                wv = w[o, tap]
+                for oh in range(Ho):
+                    h = oh * sh - ph + i * dh
+                    if h < 0 or h >= H:
+                        continue
+                    dst = h * W + j * dw - pw
+                    for k in range(lo[j], hi[j]):
+                        gx[q, uintp(dst + k * sw)] += wv * g[p, uintp(oh * Wo + k)]
+
+
+# -- the conv entry points ----------------------------------------------------------------------
+def _no_bias(dtype):
+    return np.zeros(0, dtype=dtype)
+
+
+def _direct(taps, groups):
+    """Direct loops for grouped convs with few taps (depthwise): per-group GEMMs would be tiny.
+
+    Without groups even a first layer with nine taps goes through im2col + GEMM: about as fast,
+    and it shares its kernels with the other layers, so a first training step compiles less."""
+    return groups > 1 and taps <= DIRECT_MAX_TAPS
+
+
+def conv2d(x, w, b, Ho, Wo, geom, groups):
+    return conv2d_keep(x, w, b, Ho, Wo, geom, groups, keep=False)[0]
+
+
+def conv2d_keep(x, w, b, Ho, Wo, geom, groups, keep=True):
+    """conv2d, and (when ``keep`` and they fit KEEP_BYTES) the columns, for conv2d_weight_grad."""
+    x, w = _c(x), _c(w)
+    N, C, H, W = x.shape
+    O = w.shape[0]
+    kh, kw, sh, sw, ph, pw, dh, dw = geom
+    y = np.empty((N, O, Ho, Wo), dtype=x.dtype)
+    if y.size == 0:
+        return y, None
+    bias = _c(b) if b is not None else _no_bias(x.dtype)
+    if C == 0:
+        y[...] = bias.reshape(1, -1, 1, 1) if b is not None else 0
+        return y, None
+    L = Ho * Wo
+    x2, y2, w2 = x.reshape(N * C, H * W), y.reshape(N * O, L), w.reshape(O, -1)
+    T = w2.shape[1]
+    if _direct(T, groups):
+        if sh == 1 and sw == 1:
+            _parallel(_conv_flat, N * groups, y.size * T, x2, C, H, W, w2, bias, y2, Ho, Wo, kh, kw, ph, pw, dh, dw,
+                      groups)
+        else:
+            lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
+            _parallel(_conv_rows, N * O, y.size * T, x2, C, H, W, w2, bias, y2, Ho, Wo, *geom, lo, hi, groups)
+        return y, None
+    R = C * kh * kw
+    Rg, Og = R // groups, O // groups
+    keep = keep and R * N * L * x.itemsize <= KEEP_BYTES
+    nb = N if keep else _chunk(N, (R + O) * L * x.itemsize)
+    cols = np.empty(R * nb * L, dtype=x.dtype)
+    buf = np.empty(O * nb * L, dtype=x.dtype)
+    wm = w.reshape(groups, Og, Rg)
+    lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
+    for n0 in range(0, N, nb):
+        m = min(nb, N - n0)
+        c = cols[:R * m * L]
+        _parallel(_im2col, R, c.size, x2, n0, m, C, H, W, Ho, Wo, *geom, lo, hi, c, m * L, L)
+        c = c.reshape(R, m * L)
+        # one sample: the GEMM's (O, L) output is that sample's NCHW block already
+        bb = y2[n0 * O:(n0 + 1) * O] if m == 1 else buf[:O * m * L].reshape(O, m * L)
+        for grp in range(groups):
+            np.matmul(wm[grp], c[grp * Rg:(grp + 1) * Rg], out=bb[grp * Og:(grp + 1) * Og])
+        if m > 1:
+            _parallel(_reorder, m * O, bb.size, y2, bb, n0, O, L, bias, True)
+        elif b is not None:
+            bb += bias.reshape(O, 1)
+    return y, (cols.reshape(R, N * L) if keep else None)
+
+
+def conv2d_input_grad(g, w, H, W, geom, groups):
+    g, w = _c(g), _c(w)
+    N, O, Ho, Wo = g.shape
+    C = w.shape[1] * groups
+    kh, kw, sh, sw, ph, pw, dh, dw = geom
+    gx = np.empty((N, C, H, W), dtype=g.dtype)
+    if gx.size == 0:
+        return gx
+    L = Ho * Wo
+    if O == 0 or L == 0:
+        gx[...] = 0
+        return gx
+    g2, gx2, w2 = g.reshape(N * O, L), gx.reshape(N * C, H * W), w.reshape(O, -1)
+    T = w2.shape[1]
+    if _direct(T, groups):
+        if sh == 1 and sw == 1:
+            _parallel(_conv_flat_input_grad, N * groups, g.size * T, g2, Ho, Wo, w2, gx2, C, H, W, kh, kw, ph, pw,
+                      dh, dw, groups)
+        else:
+            lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
+            _parallel(_conv_rows_input_grad, N * C, g.size * T, g2, Ho, Wo, w2, gx2, C, H, W, *geom, lo, hi, groups)
+        return gx
+    R = C * kh * kw
+    Rg, Og = R // groups, O // groups
+    # one pass over the whole batch when its columns fit what the forward may keep (faster: one
+    # big GEMM); else chunks
+    nb = N if R * N * L * g.itemsize <= KEEP_BYTES else _chunk(N, (R + O) * L * g.itemsize)
+    cols = np.empty(R * nb * L, dtype=g.dtype)
+    buf = np.empty(O * nb * L, dtype=g.dtype)
+    wm = w.reshape(groups, Og, Rg)
+    lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
+    none = _no_bias(g.dtype)
+    for n0 in range(0, N, nb):
+        m = min(nb, N - n0)
+        if m == 1:
+            bb = g2[n0 * O:(n0 + 1) * O]
+        else:
+            bb = buf[:O * m * L].reshape(O, m * L)
+            _parallel(_reorder, m * O, bb.size, g2, bb, n0, O, L, none, False)
+        c = cols[:R * m * L]
+        c2 = c.reshape(R, m * L)
+        for grp in range(groups):
+            np.matmul(wm[grp].T, bb[grp * Og:(grp + 1) * Og], out=c2[grp * Rg:(grp + 1) * Rg])
+        _parallel(_col2im, m * C, c.size, c, m * L, L, n0, m, C, H, W, Ho, Wo, *geom, lo, hi, gx2)
+    return gx
+
+
+def conv2d_weight_grad(x, g, geom, groups, cols=None):
+    """The weight gradient; ``cols`` are the forward's columns if it kept them (conv2d_keep)."""
+    x, g = _c(x), _c(g)
+    N, C, H, W = x.shape
+    _, O, Ho, Wo = g.shape
+    kh, kw, sh, sw, ph, pw, dh, dw = geom
+    gw = np.zeros((O, C // groups, kh, kw), dtype=x.dtype)
+    L = Ho * Wo
+    if gw.size == 0 or N == 0 or L == 0:
+        return gw
+    x2, g2, gw2 = x.reshape(N * C, H * W), g.reshape(N * O, L), gw.reshape(O, -1)
+    T = gw2.shape[1]
+    if _direct(T, groups):
+        if sh == 1 and sw == 1:
+            _parallel(_conv_flat_weight_grad, O, g.size * T, x2, C, H, W, g2, Ho, Wo, gw2, kh, kw, ph, pw, dh, dw,
+                      groups)
+        else:
+            lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
+            _parallel(_conv_rows_weight_grad, O, g.size * T, x2, C, H, W, g2, Ho, Wo, gw2, *geom, lo, hi, groups)
+        return gw
+    R = C * kh * kw
+    Rg, Og = R // groups, O // groups
+    nb = N if cols is not None else _chunk(N, (R + O) * L * x.itemsize)
+    if cols is None:
+        cols = np.empty(R * nb * L, dtype=x.dtype)
+        lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
+    buf = np.empty(O * nb * L, dtype=x.dtype)
+    gwm = gw.reshape(groups, Og, Rg)
+    none = _no_bias(x.dtype)
+    for n0 in range(0, N, nb):
+        m = min(nb, N - n0)
+        if nb == N and cols.ndim == 2:
+            c = cols                                     # kept by the forward
+        else:
+            c = cols[:R * m * L]
+            _parallel(_im2col, R, c.size, x2, n0, m, C, H, W, Ho, Wo, *geom, lo, hi, c, m * L, L)
+            c = c.reshape(R, m * L)
+        if m == 1:
+            bb = g2[n0 * O:(n0 + 1) * O]
+        else:
+            bb = buf[:O * m * L].reshape(O, m * L)
+            _parallel(_reorder, m * O, bb.size, g2, bb, n0, O, L, none, False)
+        for grp in range(groups):
+            # (columns @ grad^T)^T: this orientation ran about 25% faster through OpenBLAS
+            gwm[grp] += (c[grp * Rg:(grp + 1) * Rg] @ bb[grp * Og:(grp + 1) * Og].T).T
+    return gw
+
+
+def unfold(x, Ho, Wo, geom):
+    x = _c(x)
+    N, C, H, W = x.shape
+    kh, kw, sh, sw, ph, pw, dh, dw = geom
+    R, L = C * kh * kw, Ho * Wo
+    out = np.empty((N, R, L), dtype=x.dtype)
+    if out.size:
+        lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
+        _parallel(_im2col, R, out.size, x.reshape(N * C, H * W), 0, N, C, H, W, Ho, Wo, *geom, lo, hi,
+                  out.reshape(-1), L, R * L)
+    return out
+
+
+def fold(cols, C, H, W, Ho, Wo, geom):
+    cols = _c(cols)
+    N = cols.shape[0]
+    kh, kw, sh, sw, ph, pw, dh, dw = geom
+    gx = np.empty((N, C, H, W), dtype=cols.dtype)
+    if gx.size == 0:
+        return gx
+    L = Ho * Wo
+    if L == 0:
+        gx[...] = 0
+        return gx
+    R = cols.shape[1]
+    lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
+    _parallel(_col2im, N * C, cols.size, cols.reshape(-1), L, R * L, 0, N, C, H, W, Ho, Wo, *geom, lo, hi,
+              gx.reshape(N * C, H * W))
+    return gx
+
+
+# -- pooling: planes (N*C, H*W) in, planes (N*C, Ho*Wo) out ------------------------------------
+@njit(**_jit)
+def _max_pool(x, W, hs, he, hstep, ws, we, wstep, y, idx, start, stop):
+    Ho, Wo = hs.shape[0], ws.shape[0]
+    for p in range(start, stop):
+        for oh in range(Ho):
+            for ow in range(Wo):
+                best = -np.inf
+                arg = hs[oh] * W + ws[ow]
+                for h in range(hs[oh], he[oh], hstep):
+                    for w in range(ws[ow], we[ow], wstep):
+                        v = x[p, uintp(h * W + w)]
+                        if v > best or v != v:  # torch: the first maximum wins, and NaN always wins
+                            best = v
+                            arg = h * W + w
+                y[p, uintp(oh * Wo + ow)] = best
+                idx[p, uintp(oh * Wo + ow)] = arg
+
+
+@njit(**_jit)
+def _max_pool_2x2(x, W, Ho, Wo, y, idx, start, stop):
+    """Kernel 2, stride 2, no padding or dilation, every window inside the input: _max_pool's rule
+    unrolled (the first of the window's four values is the starting best)."""
+    for p in range(start, stop):
+        for oh in range(Ho):
+            r0 = 2 * oh * W
+            out = oh * Wo
+            for ow in range(Wo):
+                a = r0 + 2 * ow
+                best = x[p, uintp(a)]
+                k = 0
+                v = x[p, uintp(a + 1)]
+                if v > best or v != v:
+                    best = v
+                    k = 1
+                v = x[p, uintp(a + W)]
+                if v > best or v != v:
+                    best = v
+                    k = W
+                v = x[p, uintp(a + W + 1)]
+                if v > best or v != v:
+                    best = v
+                    k = W + 1
+                y[p, uintp(out + ow)] = best
+                idx[p, uintp(out + ow)] = a + k
+
+
+@njit(**_jit)
+def _max_pool_scatter(g, idx, gx, start, stop):
+    """gx[p, idx[p, k]] += g[p, k]; an index outside the plane (a window of padding only) is
+    dropped."""
+    HW, L = gx.shape[1], g.shape[1]
+    for p in range(start, stop):
+        for k in range(HW):
+            gx[p, k] = 0
+        for k in range(L):
+            a = idx[p, k]
+            if 0 <= a < HW:
+                gx[p, uintp(a)] += g[p, k]
+
+
+@njit(**_jit)
+def _max_pool_gather(x, idx, y, start, stop):
+    HW, L = x.shape[1], y.shape[1]
+    for p in range(start, stop):
+        for k in range(L):
+            a = idx[p, k]
+            y[p, k] = x[p, uintp(a)] if 0 <= a < HW else 0
+
+
+@njit(**_jit)
+def _avg_pool(x, W, hs, he, ws, we, divisor, y, start, stop):
+    Ho, Wo = hs.shape[0], ws.shape[0]
+    zero = np.zeros(1, dtype=x.dtype)[0]   # sum in the input's precision, as torch does
+    for p in range(start, stop):
+        for oh in range(Ho):
+            for ow in range(Wo):
+                s = zero
+                for h in range(hs[oh], he[oh]):
+                    for w in range(ws[ow], we[ow]):
+                        s += x[p, uintp(h * W + w)]
+                y[p, uintp(oh * Wo + ow)] = s / divisor[oh, ow]
+
+
+@njit(**_jit)
+def _avg_pool_transpose(g, W, hs, he, ws, we, divisor, gx, start, stop):
+    Ho, Wo = hs.shape[0], ws.shape[0]
+    HW = gx.shape[1]
+    for p in range(start, stop):
+        for k in range(HW):
+            gx[p, k] = 0
+        for oh in range(Ho):
+            for ow in range(Wo):
+                v = g[p, uintp(oh * Wo + ow)] / divisor[oh, ow]
+                for h in range(hs[oh], he[oh]):
+                    for w in range(ws[ow], we[ow]):
+                        gx[p, uintp(h * W + w)] += v
+
+
+def _planes(a):
+    return a.reshape(a.shape[0] * a.shape[1], a.shape[2] * a.shape[3])
+
+
+_pairs_seen = {}   # id(starts), id(ends) -> (starts, ends, answer); windows are cached arrays
+
+
+def _pairs(start, end):
+    """Are the windows [0, 2), [2, 4), ...? (Remembered per window array: this runs every call.)"""
+    key = (id(start), id(end))
+    hit = _pairs_seen.get(key)
+    if hit is not None and hit[0] is start and hit[1] is end:
+        return hit[2]
+    answer = bool(np.array_equal(start, np.arange(len(start)) * 2) and np.array_equal(end, start + 2))
+    if len(_pairs_seen) > 256:
+        _pairs_seen.clear()
+    _pairs_seen[key] = (start, end, answer)
+    return answer
+
+
+def _is_2x2(H, W, hs, he, hstep, ws, we, wstep):
+    return (hstep == 1 and wstep == 1 and 2 * len(hs) <= H and 2 * len(ws) <= W
+            and _pairs(hs, he) and _pairs(ws, we))
+
+
+def max_pool2d(x, hs, he, hstep, ws, we, wstep):
+    x = _c(x)
+    N, C, H, W = x.shape
+    y = np.empty((N, C, len(hs), len(ws)), dtype=x.dtype)
+    idx = np.empty(y.shape, dtype=np.int32)
+    if y.size == 0:
+        return y, idx
+    if _is_2x2(H, W, hs, he, hstep, ws, we, wstep):
+        _parallel(_max_pool_2x2, N * C, x.size, _planes(x), W, len(hs), len(ws), _planes(y), _planes(idx))
+    else:
+        _parallel(_max_pool, N * C, x.size, _planes(x), W, hs, he, hstep, ws, we, wstep, _planes(y), _planes(idx))
+    return y, idx
+
+
+def max_pool2d_scatter(g, idx, H, W):
+    g, idx = _c(g), _c(idx)
+    N, C = g.shape[:2]
+    gx = np.empty((N, C, H, W), dtype=g.dtype)
+    if gx.size:
+        _parallel(_max_pool_scatter, N * C, gx.size, _planes(g), _planes(idx), _planes(gx))
+    return gx
+
+
+def max_pool2d_gather(x, idx):
+    x, idx = _c(x), _c(idx)
+    y = np.empty(idx.shape, dtype=x.dtype)
+    if y.size:
+        _parallel(_max_pool_gather, y.shape[0] * y.shape[1], y.size, _planes(x), _planes(idx), _planes(y))
+    return y
+
+
+def avg_pool2d(x, hs, he, ws, we, divisor):
+    x = _c(x)
+    N, C, H, W = x.shape
+    y = np.empty((N, C, len(hs), len(ws)), dtype=x.dtype)
+    if y.size:
+        _parallel(_avg_pool, N * C, x.size, _planes(x), W, hs, he, ws, we, divisor.astype(x.dtype, copy=False),
+                  _planes(y))
+    return y
+
+
+def avg_pool2d_transpose(g, H, W, hs, he, ws, we, divisor):
+    g = _c(g)
+    N, C = g.shape[:2]
+    gx = np.empty((N, C, H, W), dtype=g.dtype)
+    if gx.size:
+        _parallel(_avg_pool_transpose, N * C, gx.size, _planes(g), W, hs, he, ws, we,
+                  divisor.astype(g.dtype, copy=False), _planes(gx))
+    return gx

@@ -1,0 +1,255 @@
+"""Optimizer: parameter groups, per-parameter state, zero_grad and state dicts, as torch.optim.
+
+Update rules (SGD, Adam, AdamW) work on the arrays behind parameters, in place, with torch's
+single-tensor formulas in torch's order of operations, so that the same float32 or float64
+arithmetic happens in both frameworks. An update bumps the parameter's version counter, so a
+graph that still needs the old values refuses to backward (as torch's in-place updates do).
+"""
+from __future__ import annotations
+
+import warnings
+from collections import defaultdict
+from copy import deepcopy
+from itertools import chain
+
+import numpy as np
+
+from ..autograd.grad_mode import enable_grad
+from ..nn.module import RemovableHandle, _typename
+from ..tensor import Tensor
+
+__all__ = ["Optimizer", "required"]
+
+
+def fused_multiply_add(x, alpha, y):
+    """``y + alpha * x`` rounded once, as torch's vectorized CPU kernels compute ``add(y, x, alpha)``,
+    ``lerp`` and ``addcmul`` (with a fused multiply-add). For float32 this is exact through float64:
+    the product of two float32 numbers is exact in float64, and the sum is rounded to float32. For
+    float64, with no wider type at hand, it rounds twice (a difference of at most one ulp).
+    ``alpha`` is a Python number (cast to the array's dtype first, as torch casts scalars) or an array.
+    """
+    if y.dtype.itemsize >= 8:
+        return y + alpha * x
+    wide = y.dtype.type(alpha) if not hasattr(alpha, "dtype") else alpha
+    return (x.astype(np.float64) * (wide.astype(np.float64) if hasattr(wide, "astype") else float(wide))
+            + y.astype(np.float64)).astype(y.dtype)
+
+
+class _RequiredParameter:
+    """Marks a hyperparameter without a default (it must be given per group or to the constructor)."""
+
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+class Optimizer:
+    """Base class: subclasses set ``defaults`` and implement ``step``."""
+
+    def __init__(self, params, defaults: dict):
+        self.defaults = defaults
+        self._step_pre_hooks = {}
+        self._step_post_hooks = {}
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
+                            "but got " + _typename(params))
+        self.state = defaultdict(dict)
+        self.param_groups = []
+        param_groups = list(params)
+        if len(param_groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for group in param_groups:
+            self.add_param_group(dict(group))
+
+    def __getstate__(self):
+        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_step_pre_hooks", {})
+        self.__dict__.setdefault("_step_post_hooks", {})
+
+    def __repr__(self) -> str:
+        text = type(self).__name__ + " ("
+        for i, group in enumerate(self.param_groups):
+            text += f"\nParameter Group {i}\n"
+            for key in sorted(group.keys()):
+                if key != "params":
+                    text += f"    {key}: {group[key]}\n"
+        return text + ")"
+
+    def add_param_group(self, param_group: dict) -> None:
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, but the ordering "
+                            "of tensors in sets will change between runs. Please use a list instead.")
+        else:
+            params = list(params)
+        names = [p[0] for p in params if isinstance(p, tuple)]
+        params = [p[1] if isinstance(p, tuple) else p for p in params]
+        param_group["params"] = params
+        if names:
+            if len(names) != len(params):
+                raise ValueError("all optimizer params should be with/without names. Some param names are missing")
+            param_group["param_names"] = names
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is " + _typename(p))
+            if not (p.is_leaf or p.retains_grad):
+                raise ValueError("can't optimize a non-leaf Tensor")
+        for name, default in self.defaults.items():
+            if default is required and name not in param_group:
+                raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
+            param_group.setdefault(name, default)
+        ids = [id(p) for p in params]
+        if len(ids) != len(set(ids)):
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; in future, this will "
+                          "cause an error; see github.com/pytorch/pytorch/issues/40967 for more information",
+                          stacklevel=3)
+        seen = set()
+        for group in self.param_groups:
+            seen.update(id(p) for p in group["params"])
+            if ("param_names" in param_group) != ("param_names" in group):
+                raise ValueError("all optimizer param groups should be with/without names. cannot add param group "
+                                 + ("with" if "param_names" in param_group else "without")
+                                 + " names to the optimizer")
+        if not seen.isdisjoint(ids):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    if set_to_none:
+                        p.grad = None
+                    else:
+                        if p.grad.grad_fn is not None:
+                            p.grad.detach_()
+                        else:
+                            p.grad.requires_grad_(False)
+                        p.grad.zero_()
+
+    def _run_closure(self, closure):
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
+
+    def step(self, closure=None):
+        raise NotImplementedError
+
+    # -- hooks ------------------------------------------------------------------------------
+    def register_step_pre_hook(self, hook):
+        """``hook(optimizer, args, kwargs)`` runs before each ``step``."""
+        handle = RemovableHandle(self._step_pre_hooks)
+        self._step_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_step_post_hook(self, hook):
+        """``hook(optimizer, args, kwargs)`` runs after each ``step``."""
+        handle = RemovableHandle(self._step_post_hooks)
+        self._step_post_hooks[handle.id] = hook
+        return handle
+
+    def __init_subclass__(cls, **kwargs):
+        """Wrap each subclass's ``step`` so that step hooks run around it."""
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is None or getattr(step, "_with_hooks", False):
+            return
+
+        def step_with_hooks(self, *args, **kwargs):
+            if not (self._step_pre_hooks or self._step_post_hooks) or self.__dict__.get("_in_step"):
+                return step(self, *args, **kwargs)  # no hooks, or a subclass's super().step()
+            self._in_step = True
+            try:
+                for hook in list(self._step_pre_hooks.values()):
+                    result = hook(self, args, kwargs)
+                    if result is not None:
+                        args, kwargs = result
+                out = step(self, *args, **kwargs)
+                for hook in list(self._step_post_hooks.values()):
+                    hook(self, args, kwargs)
+            finally:
+                self._in_step = False
+            return out
+        step_with_hooks._with_hooks = True
+        step_with_hooks.__doc__ = step.__doc__
+        step_with_hooks.__name__ = "step"
+        cls.step = step_with_hooks
+
+    # -- state dicts ------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """``{'state': {index: {...}}, 'param_groups': [{..., 'params': [index, ...]}]}``, with
+        parameters replaced by their position across all groups (torch's format). The state
+        tensors are the live ones, as in torch; serialise or copy them to keep a snapshot."""
+        mapping = {}
+        groups = []
+        start = 0
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            for i, p in enumerate(group["params"], start):
+                mapping.setdefault(id(p), i)
+            packed["params"] = [mapping[id(p)] for p in group["params"]]
+            start += len(packed["params"])
+            groups.append(packed)
+        state = {(mapping[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore hyperparameters and per-parameter state (tensors are copied, cast to each
+        parameter's dtype except Adam's 'step' counter)."""
+        groups = self.param_groups
+        saved_groups = deepcopy(state_dict["param_groups"])
+        if len(groups) != len(saved_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
+            raise ValueError("loaded state dict contains a parameter group that doesn't match the size of "
+                             "optimizer's group")
+        id_map = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
+                          chain.from_iterable(g["params"] for g in groups)))
+
+        def cast(param, value, key=None):
+            if isinstance(value, Tensor) or _is_torch_tensor(value):
+                value = _as_minigrad(value)
+                if key != "step" and param.is_floating_point():
+                    value = value.to(param.dtype)
+                return Tensor._make(value._data.copy())
+            if isinstance(value, dict):
+                return {k: cast(param, v, k) for k, v in value.items()}
+            if isinstance(value, (list, tuple)):
+                return type(value)(cast(param, v) for v in value)
+            return value
+
+        state = defaultdict(dict)
+        for k, v in state_dict["state"].items():
+            if k in id_map:
+                state[id_map[k]] = cast(id_map[k], v)
+            else:
+                state[k] = v
+        new_groups = []
+        for group, saved in zip(groups, saved_groups):
+            saved["params"] = group["params"]
+            if "param_names" in group and "param_names" not in saved:
+                saved["param_names"] = group["param_names"]
+            new_groups.append(saved)
+        self.__setstate__({"state": state, "param_groups": new_groups})
+
+
+def _is_torch_tensor(value) -> bool:
+    return type(value).__module__.startswith("torch") and hasattr(value, "detach")
+
+
+def _as_minigrad(value) -> Tensor:
+    if isinstance(value, Tensor):
+        return value
+    return Tensor._make(np.array(value.detach().cpu().numpy()))

@@ -1,0 +1,164 @@
+"""save / load: checkpoints as .npz files that cannot run code when loaded.
+
+``minigrad.save(obj, path)`` accepts what a training checkpoint holds: nested dicts (any
+JSON-able or int keys), lists and tuples of tensors, NumPy arrays, numbers, strings, bools and
+None: a module's state_dict, an optimizer's state_dict, an epoch, a generator state. The arrays
+go into an .npz archive; the nesting and the Python values go into a JSON manifest stored in the
+same archive as a plain string array. ``load`` reads it back with ``allow_pickle=False``, so a
+malicious file can at worst fail to load; it can never execute code (unlike pickle-based .pt).
+
+Files are written atomically: to a temporary file in the same directory, flushed and fsynced,
+then renamed over the target, so an interrupted save never leaves a half-written checkpoint.
+
+``to_torch`` / ``from_torch`` convert (nested) state dicts between minigrad and torch tensors.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import OrderedDict
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = ["save", "load", "to_torch", "from_torch"]
+
+_MANIFEST = "__minigrad_manifest__"
+_FORMAT = 1
+
+
+def _encode(obj, arrays: dict):
+    """The JSON tree of ``obj``; arrays are moved into ``arrays`` and referenced by key."""
+    if obj is None or isinstance(obj, (bool, str)):
+        return {"v": obj}
+    if isinstance(obj, int):
+        return {"int": str(obj)}  # as text: JSON numbers would lose ints above 2**53
+    if isinstance(obj, float):
+        return {"float": repr(obj)}
+    if isinstance(obj, Tensor):
+        key = f"a{len(arrays)}"
+        arrays[key] = obj.numpy(force=True)
+        return {"tensor": key, "requires_grad": obj.requires_grad,
+                "parameter": type(obj).__name__ == "Parameter"}
+    if isinstance(obj, (np.ndarray, np.generic)):
+        if obj.dtype.kind == "O":
+            raise TypeError("minigrad.save cannot store object arrays (they would need pickle)")
+        key = f"a{len(arrays)}"
+        arrays[key] = np.asarray(obj)
+        return {"ndarray" if isinstance(obj, np.ndarray) else "npscalar": key}
+    if isinstance(obj, dict):
+        kind = "odict" if isinstance(obj, OrderedDict) else "dict"
+        return {kind: [[_encode(k, arrays), _encode(v, arrays)] for k, v in obj.items()]}
+    if isinstance(obj, (list, tuple)):
+        return {"list" if isinstance(obj, list) else "tuple": [_encode(v, arrays) for v in obj]}
+    if type(obj).__name__ == "dtype" and type(obj).__module__.startswith("minigrad"):
+        return {"dtype": obj.name}
+    raise TypeError(f"minigrad.save cannot store objects of type {type(obj).__name__}; it stores tensors, "
+                    "arrays, numbers, strings, None, and dicts/lists/tuples of them")
+
+
+def _decode(node, archive):
+    if "v" in node:
+        return node["v"]
+    if "int" in node:
+        return int(node["int"])
+    if "float" in node:
+        return float(node["float"])
+    if "tensor" in node:
+        array = archive[node["tensor"]]
+        if node.get("parameter"):
+            from .nn.parameter import Parameter
+            return Parameter(Tensor._make(array), requires_grad=node["requires_grad"])
+        t = Tensor._make(array)
+        if node.get("requires_grad"):
+            t.requires_grad_(True)
+        return t
+    if "ndarray" in node:
+        return archive[node["ndarray"]]
+    if "npscalar" in node:
+        return archive[node["npscalar"]][()]
+    if "dict" in node or "odict" in node:
+        pairs = ((_key(_decode(k, archive)), _decode(v, archive)) for k, v in node.get("dict", node.get("odict")))
+        return OrderedDict(pairs) if "odict" in node else dict(pairs)
+    if "list" in node:
+        return [_decode(v, archive) for v in node["list"]]
+    if "tuple" in node:
+        return tuple(_decode(v, archive) for v in node["tuple"])
+    if "dtype" in node:
+        from . import dtypes
+        return dtypes.as_dtype(node["dtype"])
+    raise ValueError(f"unrecognised entry in the checkpoint manifest: {sorted(node)}")
+
+
+def _key(k):
+    return tuple(k) if isinstance(k, list) else k
+
+
+def save(obj, f) -> None:
+    """Write ``obj`` to ``f`` (a path, written atomically, or a binary file object)."""
+    arrays = {}
+    manifest = {"format": _FORMAT, "root": _encode(obj, arrays)}
+    arrays[_MANIFEST] = np.array(json.dumps(manifest))
+    if hasattr(f, "write"):
+        np.savez(f, **arrays)
+        return
+    path = os.fspath(f)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, **arrays)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def load(f, map_location=None, *, weights_only: bool = True):
+    """Read what :func:`save` wrote. A plain .npz (no manifest) loads as a dict of tensors.
+
+    ``map_location`` and ``weights_only`` are accepted for torch compatibility: loading is
+    always weights-only (no code runs) and tensors load on the CPU.
+    """
+    try:
+        with np.load(f, allow_pickle=False) as archive:
+            arrays = {k: archive[k] for k in archive.files}
+    except (ValueError, OSError, EOFError) as exc:
+        name = f if isinstance(f, (str, os.PathLike)) else getattr(f, "name", "<file object>")
+        raise RuntimeError(f"{name}: not a readable minigrad checkpoint (.npz): {exc}") from exc
+    if _MANIFEST not in arrays:
+        return OrderedDict((k, Tensor._make(v)) for k, v in arrays.items())
+    manifest = json.loads(str(arrays.pop(_MANIFEST)))
+    if manifest.get("format") != _FORMAT:
+        raise RuntimeError(f"unsupported minigrad checkpoint format {manifest.get('format')!r}")
+    return _decode(manifest["root"], arrays)
+
+
+def to_torch(obj):
+    """A copy of ``obj`` (a state dict, possibly nested) with minigrad tensors as torch tensors."""
+    import torch
+    if isinstance(obj, Tensor):
+        return torch.from_numpy(np.array(obj.numpy(force=True), copy=True))
+    if isinstance(obj, dict):
+        return type(obj)((k, to_torch(v)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(to_torch(v) for v in obj)
+    return obj
+
+
+def from_torch(obj):
+    """A copy of ``obj`` (a torch state dict, possibly nested) with torch tensors as minigrad tensors."""
+    if hasattr(obj, "detach") and hasattr(obj, "numpy") and not isinstance(obj, Tensor):
+        return Tensor._make(np.array(obj.detach().cpu().numpy(), copy=True))
+    if isinstance(obj, dict):
+        return type(obj)((k, from_torch(v)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(from_torch(v) for v in obj)
+    return obj

@@ -1,0 +1,256 @@
+"""Op table: losses (ops/loss.py), as torch.nn.functional.
+
+Targets are drawn valid: class indices in range with some positions set to ignore_index (at least
+one kept under 'mean', and no empty batch there, since a mean of nothing is 0/0 = NaN, which a
+numerical gradcheck cannot differentiate; those cases are the ``*_all_ignored`` entries), class probabilities
+that sum to 1 (as NoGrad arrays, and as differentiable arrays too), BCE inputs inside (0, 1).
+l1 / smooth_l1 / huber keep x - y away from their kinks (0 and +-beta / +-delta).
+"""
+import numpy as np
+import torch
+import torch.nn.functional as TF
+from hypothesis import strategies as st
+
+import minigrad.nn.functional as F
+from ..opinfo import ErrorCase, NoGrad, OpInfo, Sample
+from ..strategies import arrays, broadcastable_shapes, shapes
+
+REDUCTIONS = st.sampled_from(["mean", "sum", "none"])
+
+
+def _class_problem(max_extra_dims=2):
+    """(input shape, target shape, C): (C,) and (), (N, C) and (N,), (N, C, d1...) and (N, d1...)."""
+    c = st.integers(1, 5)
+    n = st.integers(0, 4)
+    extra = st.lists(st.integers(0, 3), max_size=max_extra_dims).map(tuple)
+    batched = st.tuples(n, c, extra).map(lambda a: ((a[0], a[1]) + a[2], (a[0],) + a[2], a[1]))
+    single = c.map(lambda k: ((k,), (), k))
+    return st.one_of(single, batched)
+
+
+def _targets(shape, c, ignore_index, reduction):
+    """Class indices in [0, c) with some set to ignore_index (one kept under 'mean')."""
+    size = int(np.prod(shape)) if shape else 1
+    classes = st.lists(st.integers(0, c - 1), min_size=size, max_size=size)
+    ignored = st.lists(st.booleans(), min_size=size, max_size=size)
+
+    def build(a):
+        t = np.array(a[0], np.int64)
+        mask = np.array(a[1], bool)
+        t[mask] = ignore_index
+        if reduction == "mean" and size and t.flat[0] == ignore_index:
+            t.flat[0] = (ignore_index + 1) % c  # c > 1 here: an in-range ignore_index needs two classes
+        return t.reshape(shape)
+    return st.tuples(classes, ignored).map(build)
+
+
+def _class_loss(smoothing=True, low=-4.0, high=4.0):
+    def strategy(dtype):
+        def with_problem(p):
+            xshape, tshape, c = p
+            empty = 0 in tshape  # an empty mean is 0/0: see the *_all_ignored entries
+            settings = st.tuples(st.sampled_from(["sum", "none"]) if empty else REDUCTIONS, st.sampled_from([-100, 0, c - 1] if c > 1 else [-100]), st.booleans(),
+                                 st.sampled_from([0.0, 0.0, 0.1, 0.5] if smoothing else [0.0]))
+
+            def with_settings(s):
+                reduction, ignore_index, weighted, ls = s
+                kw = {"reduction": reduction, "ignore_index": ignore_index}
+                if ls:
+                    kw["label_smoothing"] = ls
+                weight = arrays(dtype, (c,), 0.25, 2.0) if weighted else st.none()
+                return st.tuples(arrays(dtype, xshape, low, high), _targets(tshape, c, ignore_index, reduction),
+                                 weight).map(lambda a: Sample((a[0], a[1]), dict(kw, **({} if a[2] is None else
+                                                                                      {"weight": a[2]}))))
+            return settings.flatmap(with_settings)
+        return _class_problem().flatmap(with_problem)
+    return strategy
+
+
+def _probabilities(dtype, shape, axis):
+    return arrays(dtype, shape, 0.0625, 1.0).map(
+        lambda p: (p / p.sum(axis=axis, keepdims=True)).astype(dtype) if p.size else p)
+
+
+def _probability_targets(dtype):
+    def with_problem(p):
+        xshape, _, c = p
+        axis = 0 if len(xshape) == 1 else 1
+        return st.tuples(arrays(dtype, xshape, -4, 4), _probabilities(dtype, xshape, axis), REDUCTIONS,
+                         st.booleans(), st.sampled_from([0.0, 0.2]), st.booleans()).flatmap(
+            lambda a: (arrays(dtype, (c,), 0.25, 2.0) if a[3] else st.none()).map(
+                lambda w: Sample((a[0], a[1] if a[5] else NoGrad(a[1])),
+                                 dict({"reduction": _no_empty_mean(a[2], a[0]), "label_smoothing": a[4]},
+                                      **({} if w is None else {"weight": w})))))
+    return _class_problem().flatmap(with_problem)
+
+
+def _all_ignored(dtype):
+    """Every target ignored, or an empty batch: a mean of nothing."""
+    def sample(a):
+        n, reduction = a
+        x = np.linspace(-2, 2, 3 * n).reshape(n, 3).astype(dtype)
+        return Sample((x, np.full(n, -100, np.int64)), {"reduction": reduction})
+    return st.tuples(st.sampled_from([4, 0]), st.sampled_from(["mean", "sum", "none"])).map(sample)
+
+
+def _pair(low=-3.0, high=3.0, kinks=(), broadcast=False):
+    """(input, target) with d = input - target kept away from ``kinks`` (targets differentiable)."""
+    def strategy(dtype):
+        if broadcast:
+            pairs = broadcastable_shapes(2).flatmap(lambda s: st.tuples(arrays(dtype, s[0], low, high),
+                                                                        arrays(dtype, s[1], low, high)))
+        else:
+            pairs = shapes().flatmap(lambda s: st.tuples(
+                arrays(dtype, s, low, high),
+                arrays(dtype, s, low, high, exclude_near=kinks, margin=0.05))).map(
+                lambda xd: (xd[0], np.asarray(xd[0] - xd[1], dtype)))  # target = x - d
+        return st.tuples(pairs, REDUCTIONS).map(lambda a: Sample(a[0], {"reduction": _no_empty_mean(a[1], *a[0])}))
+    return strategy
+
+
+def _no_empty_mean(reduction, *arrays_):
+    """'sum' in place of a mean over nothing (NaN, which a numerical gradcheck cannot differentiate)."""
+    if reduction == "mean" and any(a.size == 0 for a in arrays_):
+        return "sum"
+    return reduction
+
+
+def _weighted_pair(kinks=()):
+    def strategy(dtype):
+        return st.tuples(shapes().flatmap(lambda s: st.tuples(
+            arrays(dtype, s, -3, 3), arrays(dtype, s, -3, 3, exclude_near=kinks, margin=0.05),
+            arrays(dtype, s, 0.25, 2.0))), REDUCTIONS).map(
+            lambda a: Sample((a[0][0], np.asarray(a[0][0] - a[0][1], dtype)), {"reduction": a[1], "weight": a[0][2]}))
+    return strategy
+
+
+def _bce(dtype):
+    def with_shape(s):
+        weight_shape = st.sampled_from([None, s, s[1:], s[-1:] if s else ()])
+        # hard 0/1 targets only as constants: a numerical gradcheck would step outside [0, 1]
+        return st.tuples(arrays(dtype, s, 0.03125, 0.96875), arrays(dtype, s, 0.0, 1.0),
+                         arrays(dtype, s, 0.03125, 0.96875), weight_shape, REDUCTIONS, st.booleans()).flatmap(
+            lambda a: (st.none() if a[3] is None else arrays(dtype, a[3], 0.25, 2.0)).map(
+                lambda w: Sample((a[0], a[2] if a[5] else NoGrad(a[1])),
+                                 dict({"reduction": a[4]}, **({} if w is None else {"weight": w})))))
+    return shapes().flatmap(with_shape)
+
+
+def _bce_logits(dtype):
+    def with_shape(s):
+        extra = st.sampled_from([None, s[-1:] if s else (), s])
+        return st.tuples(arrays(dtype, s, -6, 6), arrays(dtype, s, 0.0, 1.0), extra, extra, REDUCTIONS,
+                         st.booleans()).flatmap(
+            lambda a: st.tuples(st.none() if a[2] is None else arrays(dtype, a[2], 0.25, 2.0),
+                                st.none() if a[3] is None else arrays(dtype, a[3], 0.25, 3.0)).map(
+                lambda wp: Sample((a[0], a[1] if a[5] else NoGrad(a[1])),
+                                  dict({"reduction": a[4]}, **({} if wp[0] is None else {"weight": wp[0]}),
+                                       **({} if wp[1] is None else {"pos_weight": wp[1]})))))
+    return shapes().flatmap(with_shape)
+
+
+def _kl(dtype):
+    def with_shape(s):
+        return st.tuples(arrays(dtype, s, -4, -0.0625), st.booleans(),
+                         st.sampled_from(["mean", "sum", "none", "batchmean"])).flatmap(
+            lambda a: (arrays(dtype, s, -4, 0) if a[1] else arrays(dtype, s, 0.03125, 1.0)).map(
+                lambda t: Sample((a[0], t), {"reduction": a[2], "log_target": a[1]})))
+    return shapes().flatmap(with_shape)
+
+
+_MEAN_TOL = {"float32": 3e-5}  # float32 sums over a batch
+
+
+OPS = [
+    OpInfo("cross_entropy", F.cross_entropy, TF.cross_entropy, _class_loss(), atol=_MEAN_TOL,
+           notes="one fused op (log_softmax + nll); weighted mean divides by the summed target weights"),
+    OpInfo("cross_entropy_probs", F.cross_entropy, TF.cross_entropy, _probability_targets, atol=_MEAN_TOL,
+           notes="class-probability targets (input.shape == target.shape); mean divides by N*d1*..."),
+    OpInfo("cross_entropy_all_ignored", F.cross_entropy, TF.cross_entropy, _all_ignored,
+           gradgrad=False, gradcheck=False,
+           notes="mean of nothing: NaN loss, zero gradient as torch; torch's double backward gives NaN "
+                 "for the cotangent there, minigrad 0 (not compared)"),
+    OpInfo("nll_loss", F.nll_loss, TF.nll_loss, _class_loss(smoothing=False), atol=_MEAN_TOL),
+    OpInfo("nll_loss_all_ignored", F.nll_loss, TF.nll_loss, _all_ignored, gradgrad=False, gradcheck=False),
+    OpInfo("mse_loss", F.mse_loss, TF.mse_loss, _pair(broadcast=True), atol=_MEAN_TOL),
+    OpInfo("mse_loss_weighted", F.mse_loss, TF.mse_loss, _weighted_pair(), atol=_MEAN_TOL),
+    OpInfo("l1_loss", F.l1_loss, TF.l1_loss, _pair(kinks=(0.0,)), atol=_MEAN_TOL, notes="l1'(0) = 0 (sign)"),
+    OpInfo("l1_loss_weighted", F.l1_loss, TF.l1_loss, _weighted_pair(kinks=(0.0,)), atol=_MEAN_TOL),
+    OpInfo("smooth_l1_loss", lambda x, y, **kw: F.smooth_l1_loss(x, y, beta=0.5, **kw),
+           lambda x, y, **kw: TF.smooth_l1_loss(x, y, beta=0.5, **kw), _pair(kinks=(0.0, 0.5, -0.5)), atol=_MEAN_TOL),
+    OpInfo("smooth_l1_loss_beta0", lambda x, y, **kw: F.smooth_l1_loss(x, y, beta=0.0, **kw),
+           lambda x, y, **kw: TF.smooth_l1_loss(x, y, beta=0.0, **kw), _pair(kinks=(0.0,)), atol=_MEAN_TOL,
+           notes="beta = 0 is l1_loss"),
+    OpInfo("huber_loss", lambda x, y, **kw: F.huber_loss(x, y, delta=1.5, **kw),
+           lambda x, y, **kw: TF.huber_loss(x, y, delta=1.5, **kw), _pair(kinks=(0.0, 1.5, -1.5)), atol=_MEAN_TOL),
+    OpInfo("huber_loss_weighted", F.huber_loss, TF.huber_loss, _weighted_pair(kinks=(0.0, 1.0, -1.0)),
+           atol=_MEAN_TOL, notes="weighted mean divides by the element count (torch)"),
+    OpInfo("binary_cross_entropy", F.binary_cross_entropy, TF.binary_cross_entropy, _bce, atol=_MEAN_TOL,
+           notes="logs clamped at -100; dx denominator clamped at 1e-12"),
+    OpInfo("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits,
+           TF.binary_cross_entropy_with_logits, _bce_logits, atol=_MEAN_TOL, notes="stable softplus form"),
+    OpInfo("kl_div", F.kl_div, TF.kl_div, _kl, atol=_MEAN_TOL),
+]
+
+
+def _F(lib):
+    return lib.nn.functional
+
+
+def _long(lib, values):
+    return lib.tensor(values, dtype=lib.int64)
+
+
+ERRORS = [
+    ErrorCase("cross_entropy_batch_mismatch", lambda lib: _F(lib).cross_entropy(lib.ones(3, 5), _long(lib, [1, 2])),
+              ("3", "2", "batch_size")),
+    ErrorCase("cross_entropy_target_size", lambda lib: _F(lib).cross_entropy(
+        lib.ones(2, 5, 4), lib.zeros(2, 3, dtype=lib.int64)), ("[2, 4]", "[2, 3]")),
+    ErrorCase("cross_entropy_target_out_of_range", lambda lib: _F(lib).cross_entropy(
+        lib.ones(3, 5), _long(lib, [1, 2, 7])), ("Target 7",)),
+    ErrorCase("cross_entropy_negative_target", lambda lib: _F(lib).cross_entropy(
+        lib.ones(3, 5), _long(lib, [1, 2, -3])), ("Target -3",)),
+    ErrorCase("cross_entropy_multi_target", lambda lib: _F(lib).cross_entropy(lib.ones(3, 5), lib.ones(3, 4)),
+              ("multi-target",)),
+    ErrorCase("cross_entropy_int32_target", lambda lib: _F(lib).cross_entropy(
+        lib.ones(3, 5), lib.tensor([1, 2, 3], dtype=lib.int32)), ("Long", "Int")),
+    ErrorCase("cross_entropy_int_probs", lambda lib: _F(lib).cross_entropy(lib.ones(()), _long(lib, 0)),
+              ("floating point",)),
+    ErrorCase("cross_entropy_bad_weight", lambda lib: _F(lib).cross_entropy(
+        lib.ones(3, 5), _long(lib, [1, 2, 3]), weight=lib.ones(4)), ("5 classes", "[4]")),
+    ErrorCase("cross_entropy_bad_smoothing", lambda lib: _F(lib).cross_entropy(
+        lib.ones(3, 5), _long(lib, [1, 2, 3]), label_smoothing=1.5), ("label_smoothing", "1.5")),
+    ErrorCase("cross_entropy_bad_reduction", lambda lib: _F(lib).cross_entropy(
+        lib.ones(3, 5), _long(lib, [1, 2, 3]), reduction="avg"), ("avg",)),
+    ErrorCase("cross_entropy_int_input", lambda lib: _F(lib).cross_entropy(
+        lib.ones(3, 5, dtype=lib.int64), _long(lib, [1, 2, 3])), ("Long",)),
+    ErrorCase("nll_loss_0d_input", lambda lib: _F(lib).nll_loss(lib.ones(()), _long(lib, 0)), ("dimensions",)),
+    ErrorCase("nll_loss_out_of_range", lambda lib: _F(lib).nll_loss(lib.ones(3, 5), _long(lib, [1, 2, 5])),
+              ("Target 5",)),
+    ErrorCase("nll_loss_float_target", lambda lib: _F(lib).nll_loss(lib.ones(3, 5), lib.zeros(3)), ("Float",)),
+    ErrorCase("nll_loss_1d_long_target", lambda lib: _F(lib).nll_loss(lib.ones(3), _long(lib, [1, 0, 2])),
+              ("size 1", "3")),
+    ErrorCase("nll_loss_weight_dtype", lambda lib: _F(lib).nll_loss(
+        lib.ones(3, 5), _long(lib, [1, 2, 3]), weight=lib.ones(5, dtype=lib.float64)), ("Float", "Double")),
+    ErrorCase("mse_loss_shapes", lambda lib: _F(lib).mse_loss(lib.ones(3), lib.ones(4)), ("3", "4")),
+    ErrorCase("mse_loss_int", lambda lib: _F(lib).mse_loss(lib.ones(3, dtype=lib.int64), lib.ones(3, dtype=lib.int64)),
+              ("Long",)),
+    ErrorCase("mse_loss_bad_weight", lambda lib: _F(lib).mse_loss(lib.ones(2), lib.ones(2), weight=lib.ones(3)),
+              ("Weights",)),
+    ErrorCase("smooth_l1_negative_beta", lambda lib: _F(lib).smooth_l1_loss(lib.ones(2), lib.ones(2), beta=-1.0),
+              ("beta",)),
+    ErrorCase("huber_zero_delta", lambda lib: _F(lib).huber_loss(lib.ones(2), lib.ones(2), delta=0.0), ("delta",)),
+    ErrorCase("bce_input_range", lambda lib: _F(lib).binary_cross_entropy(lib.tensor([1.5]), lib.tensor([1.0])),
+              ("between 0 and 1",)),
+    ErrorCase("bce_target_range", lambda lib: _F(lib).binary_cross_entropy(lib.tensor([0.5]), lib.tensor([1.5])),
+              ("target",)),
+    ErrorCase("bce_shape", lambda lib: _F(lib).binary_cross_entropy(lib.tensor([0.5, 0.5]), lib.tensor([1.0])),
+              ("[1]", "[2]")),
+    ErrorCase("bce_logits_shape", lambda lib: _F(lib).binary_cross_entropy_with_logits(
+        lib.tensor([0.5, 0.5]), lib.tensor([1.0])), ("[1]", "[2]")),
+    ErrorCase("bce_logits_pos_weight", lambda lib: _F(lib).binary_cross_entropy_with_logits(
+        lib.ones(1, 2), lib.ones(1, 2), pos_weight=lib.ones(3)), ("3", "2")),
+    ErrorCase("kl_div_int", lambda lib: _F(lib).kl_div(lib.ones(2, dtype=lib.int64), lib.ones(2)), ("Integral",)),
+    ErrorCase("kl_div_bad_reduction", lambda lib: _F(lib).kl_div(lib.ones(2), lib.ones(2), reduction="avg"),
+              ("avg",)),
+]

@@ -1,0 +1,200 @@
+"""Conv and pool semantics beyond the op table: ties and NaN in max pooling, output-size rules
+(ceil_mode, padding, dilation) swept against torch, 'same' padding, dtypes, double backward of a
+small CNN, integer inputs, and bounded memory at batch 256.
+
+The op table (minigrad/testing/op_db/conv.py and pool.py) draws the general samples and the
+error cases; this file pins down the rules that random samples rarely hit.
+"""
+import itertools
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import minigrad
+import minigrad.nn.functional as F
+
+
+def _pair(x, requires_grad=False):
+    return (minigrad.tensor(x, requires_grad=requires_grad),
+            torch.tensor(x, requires_grad=requires_grad))
+
+
+# -- max pooling: ties, NaN, -inf --------------------------------------------------------------
+def test_max_pool_all_zero_image_grad_goes_to_first_of_each_window():
+    x, tx = _pair(np.zeros((1, 1, 4, 4), np.float32), requires_grad=True)
+    F.max_pool2d(x, 2).sum().backward()
+    TF.max_pool2d(tx, 2).sum().backward()
+    expected = np.zeros((4, 4), np.float32)
+    expected[::2, ::2] = 1          # the top-left (first scanned) element of every 2x2 window
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], expected)
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("kernel,stride,padding,dilation", [(2, 2, 0, 1), (3, 1, 1, 1), (3, 2, 1, 1), (2, 1, 1, 2),
+                                                            ((3, 2), (1, 2), (1, 0), (1, 2))])
+def test_max_pool_integer_image_ties_match_torch(kernel, stride, padding, dilation):
+    """Overlapping windows full of equal values: torch's winners (first in scan order) exactly."""
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        x, tx = _pair(rng.integers(-1, 2, (2, 3, 7, 6)).astype(np.float32), requires_grad=True)
+        y, i = F.max_pool2d(x, kernel, stride, padding, dilation, return_indices=True)
+        ty, ti = TF.max_pool2d(tx, kernel, stride, padding, dilation, return_indices=True)
+        np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())
+        np.testing.assert_array_equal(i.numpy(), ti.numpy())
+        assert i.dtype == minigrad.int64
+        g = rng.standard_normal(ty.shape).astype(np.float32)
+        y.backward(minigrad.tensor(g))
+        ty.backward(torch.tensor(g))
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_max_pool_nan_propagates_and_last_nan_wins():
+    row = [1.0, np.nan, np.nan, 2.0, -np.inf, -np.inf, 3.0, 3.0]
+    x, tx = _pair(np.array([[[row]]], np.float32))
+    y, i = F.max_pool2d(x, (1, 4), return_indices=True)
+    ty, ti = TF.max_pool2d(tx, (1, 4), return_indices=True)
+    assert np.isnan(y.numpy()[0, 0, 0, 0]) and y.numpy()[0, 0, 0, 1] == 3.0
+    np.testing.assert_array_equal(i.numpy(), ti.numpy())
+    assert i.numpy().tolist() == [[[[2, 6]]]]   # the last NaN; the first of the equal 3s
+
+
+def test_max_pool_all_minus_inf_window_keeps_first_position():
+    x, tx = _pair(np.full((1, 1, 2, 4), -np.inf, np.float32))
+    y, i = F.max_pool2d(x, 2, return_indices=True)
+    ty, ti = TF.max_pool2d(tx, 2, return_indices=True)
+    np.testing.assert_array_equal(y.numpy(), ty.numpy())
+    np.testing.assert_array_equal(i.numpy(), ti.numpy())
+
+
+def test_adaptive_max_pool_ties_match_torch():
+    rng = np.random.default_rng(1)
+    x, tx = _pair(rng.integers(0, 2, (2, 2, 7, 5)).astype(np.float64), requires_grad=True)
+    y, i = F.adaptive_max_pool2d(x, (3, 4), return_indices=True)
+    ty, ti = TF.adaptive_max_pool2d(tx, (3, 4), return_indices=True)
+    np.testing.assert_array_equal(i.numpy(), ti.numpy())
+    y.sum().backward()
+    ty.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+# -- output sizes ------------------------------------------------------------------------------
+def test_pool_output_sizes_match_torch():
+    """ceil_mode's rule (the last window must start inside the input or its left padding),
+    padding and dilation, over every small combination torch accepts."""
+    x_np = np.random.default_rng(2).standard_normal((1, 1, 9, 9)).astype(np.float32)
+    checked = 0
+    for n, k, s, p, d, ceil in itertools.product(range(1, 9), range(1, 4), range(1, 4), range(0, 2), range(1, 3),
+                                                 (False, True)):
+        x, tx = _pair(x_np[:, :, :n, :n])
+        try:
+            expected = TF.max_pool2d(tx, k, s, p, d, ceil)
+        except RuntimeError:
+            with pytest.raises(RuntimeError):
+                F.max_pool2d(x, k, s, p, d, ceil)
+            continue
+        np.testing.assert_array_equal(F.max_pool2d(x, k, s, p, d, ceil).numpy(), expected.numpy())
+        if d == 1:
+            for include_pad in (False, True):
+                np.testing.assert_allclose(F.avg_pool2d(x, k, s, p, ceil, include_pad).numpy(),
+                                           TF.avg_pool2d(tx, k, s, p, ceil, include_pad).numpy(), rtol=1e-6, atol=1e-6)
+        checked += 1
+    assert checked > 300
+
+
+def test_conv_output_sizes_match_torch():
+    rng = np.random.default_rng(3)
+    for n, k, s, p, d in itertools.product(range(1, 7), range(1, 4), range(1, 4), range(0, 3), range(1, 3)):
+        x, tx = _pair(rng.standard_normal((1, 2, n, n + 1)).astype(np.float64))
+        w, tw = _pair(rng.standard_normal((3, 2, k, k)).astype(np.float64))
+        try:
+            expected = TF.conv2d(tx, tw, None, s, p, d)
+        except RuntimeError:
+            with pytest.raises(RuntimeError):
+                F.conv2d(x, w, None, s, p, d)
+            continue
+        np.testing.assert_allclose(F.conv2d(x, w, None, s, p, d).numpy(), expected.numpy(), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("k,d", [(2, 1), (4, 1), (3, 2), (2, 3), (1, 1)])
+def test_same_padding_with_even_kernels_pads_the_end(k, d):
+    """padding='same': total d*(k-1); when odd, the extra zero goes at the bottom/right."""
+    rng = np.random.default_rng(4)
+    x, tx = _pair(rng.standard_normal((2, 3, 6, 5)).astype(np.float64))
+    w, tw = _pair(rng.standard_normal((2, 3, k, k + 1)).astype(np.float64))
+    y = F.conv2d(x, w, padding="same", dilation=d)
+    assert y.shape == x.shape[:1] + (2,) + x.shape[2:]
+    np.testing.assert_allclose(y.numpy(), TF.conv2d(tx, tw, padding="same", dilation=d).numpy(), rtol=1e-10, atol=1e-10)
+    x1, tx1 = _pair(rng.standard_normal((2, 3, 7)).astype(np.float64))
+    w1, tw1 = _pair(rng.standard_normal((4, 3, k)).astype(np.float64))
+    np.testing.assert_allclose(F.conv1d(x1, w1, padding="same", dilation=d).numpy(),
+                               TF.conv1d(tx1, tw1, padding="same", dilation=d).numpy(), rtol=1e-10, atol=1e-10)
+
+
+# -- dtypes ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("fn", [lambda F, x, w: F.conv2d(x, w, padding=1), lambda F, x, w: F.max_pool2d(x, 2),
+                                lambda F, x, w: F.avg_pool2d(x, 2), lambda F, x, w: F.adaptive_avg_pool2d(x, 1),
+                                lambda F, x, w: F.conv_transpose2d(x, w)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_dtype_is_kept(fn, dtype):
+    rng = np.random.default_rng(5)
+    x, tx = _pair(rng.standard_normal((2, 3, 6, 6)).astype(dtype))
+    w, tw = _pair(rng.standard_normal((3, 3, 3, 3)).astype(dtype))
+    out, expected = fn(F, x, w), fn(TF, tx, tw)
+    assert str(out.dtype).split(".")[-1] == dtype
+    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_integer_inputs_match_torch():
+    rng = np.random.default_rng(6)
+    x, tx = _pair(rng.integers(-3, 4, (2, 2, 5, 5)))
+    w, tw = _pair(rng.integers(-3, 4, (3, 2, 3, 3)))
+    y = F.conv2d(x, w, padding=1)
+    assert y.dtype == minigrad.int64
+    np.testing.assert_array_equal(y.numpy(), TF.conv2d(tx, tw, padding=1).numpy())
+    np.testing.assert_array_equal(F.max_pool2d(x, 2).numpy(), TF.max_pool2d(tx, 2).numpy())
+    np.testing.assert_array_equal(F.avg_pool2d(x, 2).numpy(), TF.avg_pool2d(tx, 2).numpy())
+
+
+# -- double backward through a small CNN ------------------------------------------------------
+def _cnn(F, x, w1, w2, pool):
+    h = F.conv2d(x, w1, padding=1)
+    h = F.max_pool2d(h, 2) if pool == "max" else F.avg_pool2d(h, 2)
+    h = F.conv_transpose2d(h, w2, stride=2)
+    return (h * h).sum()
+
+
+@pytest.mark.parametrize("pool", ["max", "avg"])
+def test_second_derivatives_of_a_cnn_match_torch(pool):
+    """grad of <grad(loss; x, w1, w2), v> through conv2d, pooling and conv_transpose2d."""
+    rng = np.random.default_rng(7)
+    arrays = [rng.standard_normal((2, 2, 6, 6)), rng.standard_normal((3, 2, 3, 3)), rng.standard_normal((3, 2, 2, 2))]
+    mg = [minigrad.tensor(a, requires_grad=True) for a in arrays]
+    th = [torch.tensor(a, requires_grad=True) for a in arrays]
+    g_mg = minigrad.autograd.grad(_cnn(F, *mg, pool), mg, create_graph=True)
+    g_th = torch.autograd.grad(_cnn(TF, *th, pool), th, create_graph=True)
+    vs = [rng.standard_normal(a.shape) for a in arrays]
+    s_mg = sum((g * minigrad.tensor(v)).sum() for g, v in zip(g_mg, vs))
+    s_th = sum((g * torch.tensor(v)).sum() for g, v in zip(g_th, vs))
+    for a, e in zip(minigrad.autograd.grad(s_mg, mg), torch.autograd.grad(s_th, th)):
+        np.testing.assert_allclose(a.numpy(), e.numpy(), rtol=1e-9, atol=1e-9)
+
+
+# -- memory ------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_batch_256_memory_stays_bounded():
+    """The seed CNN's conv2 at batch 256: forward + backward allocate the activations and their
+    gradients plus a bounded amount of scratch (chunks), not columns for the whole batch (75 MB)."""
+    import tracemalloc
+    rng = np.random.default_rng(8)
+    x = minigrad.tensor(rng.standard_normal((256, 32, 16, 16)).astype(np.float32), requires_grad=True)
+    w = minigrad.tensor(rng.standard_normal((64, 32, 3, 3)).astype(np.float32), requires_grad=True)
+    F.conv2d(x, w, padding=1).sum().backward()     # compile first
+    x.grad = w.grad = None
+    tracemalloc.start()
+    F.conv2d(x, w, padding=1).sum().backward()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    activations = (256 * 64 * 16 * 16 * 4) * 2 + 256 * 32 * 16 * 16 * 4   # y, its gradient, x.grad
+    assert peak - activations < 48 << 20, f"{(peak - activations) / 2 ** 20:.1f} MB beyond the activations"

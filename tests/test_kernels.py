@@ -1,0 +1,224 @@
+"""The Numba kernels (minigrad/kernels/cpu.py) against the plain NumPy reference (reference.py).
+
+Both compute the same functions; the reference is the readable definition. Every code path of
+the fast kernels is drawn: direct loops (few taps) at stride 1 (whole-plane loops) and at other
+strides (row loops), im2col + GEMM with chunks of the batch smaller than the batch, groups,
+dilation, asymmetric output sizes; max pooling through the 2x2 fast path and the general
+windows, with ties, NaN and -inf; the scatter/gather pair and avg pooling with its transpose.
+"""
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from minigrad.kernels import cpu, reference as ref
+from minigrad.ops.pool import _avg_axis, _max_axis, _out_size
+
+DTYPES = [np.float32, np.float64]
+
+
+def _tol(dtype):
+    return dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+
+
+@st.composite
+def conv_problem(draw):
+    groups = draw(st.sampled_from([1, 2, 3]))
+    C, O = groups * draw(st.integers(1, 4)), groups * draw(st.integers(1, 3))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    sh, sw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    dh, dw = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    ph, pw = draw(st.integers(0, 2)), draw(st.integers(0, 2))
+    H = max(1, dh * (kh - 1) + 1 - ph) + draw(st.integers(0, 5))
+    W = max(1, dw * (kw - 1) + 1 - pw) + draw(st.integers(0, 5))
+    # bottom/right padding: anything from none to more than the top/left (asymmetric)
+    pb, pr = draw(st.integers(0, 3)), draw(st.integers(0, 3))
+    Ho = max(1, (H + ph + pb - dh * (kh - 1) - 1) // sh + 1)
+    Wo = max(1, (W + pw + pr - dw * (kw - 1) - 1) // sw + 1)
+    N = draw(st.integers(1, 5))
+    return N, C, O, H, W, Ho, Wo, (kh, kw, sh, sw, ph, pw, dh, dw), groups
+
+
+@pytest.fixture(params=["direct", "gemm"])
+def path(request, monkeypatch):
+    """Force every conv through the direct loops, or through im2col + GEMM in small chunks."""
+    if request.param == "direct":
+        monkeypatch.setattr(cpu, "DIRECT_MAX_TAPS", 10 ** 6)
+        monkeypatch.setattr(cpu, "_direct", lambda taps, groups: True)
+    else:
+        monkeypatch.setattr(cpu, "DIRECT_MAX_TAPS", 0)
+        monkeypatch.setattr(cpu, "CHUNK_BYTES", 1)   # one sample per chunk: the chunk loop runs
+    return request.param
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])  # path only sets constants
+@given(problem=conv_problem(), seed=st.integers(0, 2 ** 16))
+def test_conv_kernels_match_reference(path, dtype, problem, seed):
+    N, C, O, H, W, Ho, Wo, geom, groups = problem
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((N, C, H, W)).astype(dtype)
+    w = rng.standard_normal((O, C // groups) + geom[:2]).astype(dtype)
+    b = rng.standard_normal(O).astype(dtype)
+    g = rng.standard_normal((N, O, Ho, Wo)).astype(dtype)
+    for bias in (b, None):
+        y = cpu.conv2d(x, w, bias, Ho, Wo, geom, groups)
+        assert y.dtype == dtype
+        np.testing.assert_allclose(y, ref.conv2d(x, w, bias, Ho, Wo, geom, groups), **_tol(dtype))
+    gx = cpu.conv2d_input_grad(g, w, H, W, geom, groups)
+    assert gx.dtype == dtype and gx.shape == x.shape
+    np.testing.assert_allclose(gx, ref.conv2d_input_grad(g, w, H, W, geom, groups), **_tol(dtype))
+    gw = cpu.conv2d_weight_grad(x, g, geom, groups)
+    assert gw.dtype == dtype and gw.shape == w.shape
+    np.testing.assert_allclose(gw, ref.conv2d_weight_grad(x, g, geom, groups), **_tol(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@settings(deadline=None)
+@given(problem=conv_problem(), seed=st.integers(0, 2 ** 16))
+def test_unfold_fold_match_reference(dtype, problem, seed):
+    N, C, _, H, W, Ho, Wo, geom, _ = problem
+    x = np.random.default_rng(seed).standard_normal((N, C, H, W)).astype(dtype)
+    cols = cpu.unfold(x, Ho, Wo, geom)
+    np.testing.assert_array_equal(cols, ref.unfold(x, Ho, Wo, geom))
+    np.testing.assert_allclose(cpu.fold(cols, C, H, W, Ho, Wo, geom), ref.fold(cols, C, H, W, Ho, Wo, geom),
+                               **_tol(dtype))
+
+
+def test_conv_kernels_are_adjoint():
+    """<conv(x, w), y> = <x, input_grad(y, w)> = <w, weight_grad(x, y)>: the three kernels are one form."""
+    rng = np.random.default_rng(0)
+    geom = (3, 2, 2, 1, 1, 0, 1, 2)
+    x, w, y = rng.standard_normal((2, 4, 7, 6)), rng.standard_normal((6, 2, 3, 2)), rng.standard_normal((2, 6, 4, 4))
+    form = np.vdot(cpu.conv2d(x, w, None, 4, 4, geom, 2), y)
+    assert np.isclose(form, np.vdot(x, cpu.conv2d_input_grad(y, w, 7, 6, geom, 2)))
+    assert np.isclose(form, np.vdot(w, cpu.conv2d_weight_grad(x, y, geom, 2)))
+
+
+def test_chunked_gemm_path_bounds_its_buffers(monkeypatch):
+    """A batch larger than one chunk is processed chunk by chunk with the same result."""
+    rng = np.random.default_rng(1)
+    x, w = rng.standard_normal((9, 8, 6, 6)).astype(np.float32), rng.standard_normal((5, 8, 3, 3)).astype(np.float32)
+    geom = (3, 3, 1, 1, 1, 1, 1, 1)
+    whole = cpu.conv2d(x, w, None, 6, 6, geom, 1)
+    monkeypatch.setattr(cpu, "CHUNK_BYTES", 2 * (8 * 9 + 5) * 36 * 4)   # two samples per chunk
+    assert cpu._chunk(9, (8 * 9 + 5) * 36 * 4) == 2
+    np.testing.assert_allclose(cpu.conv2d(x, w, None, 6, 6, geom, 1), whole, rtol=1e-5, atol=1e-5)
+
+
+@st.composite
+def pool_problem(draw):
+    k = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    s = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    d = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    p = (draw(st.integers(0, k[0] // 2)), draw(st.integers(0, k[1] // 2)))
+    ceil = draw(st.booleans())
+    H, W = (max(1, dd * (kk - 1) + 1 - 2 * pp) + draw(st.integers(0, 5)) for kk, dd, pp in zip(k, d, p))
+    out = [_out_size(n, kk, ss, pp, dd, ceil) for n, kk, ss, pp, dd in zip((H, W), k, s, p, d)]
+    return (H, W), k, s, p, d, ceil, out
+
+
+def _values(rng, shape, kind, dtype):
+    if kind == "ties":
+        return rng.integers(-1, 2, shape).astype(dtype)
+    if kind == "zeros":
+        return np.zeros(shape, dtype)
+    x = rng.standard_normal(shape).astype(dtype)
+    if kind == "special":
+        x[rng.random(shape) < 0.15] = np.nan
+        x[rng.random(shape) < 0.15] = -np.inf
+    return x
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kind", ["random", "ties", "zeros", "special"])
+@settings(deadline=None)
+@given(problem=pool_problem(), seed=st.integers(0, 2 ** 16))
+def test_max_pool_matches_reference(dtype, kind, problem, seed):
+    (H, W), k, s, p, d, ceil, (Ho, Wo) = problem
+    rng = np.random.default_rng(seed)
+    x = _values(rng, (2, 3, H, W), kind, dtype)
+    hs, he = _max_axis(H, k[0], s[0], p[0], d[0], Ho)
+    ws, we = _max_axis(W, k[1], s[1], p[1], d[1], Wo)
+    y, idx = cpu.max_pool2d(x, hs, he, d[0], ws, we, d[1])
+    y_ref, idx_ref = ref.max_pool2d(x, hs, he, d[0], ws, we, d[1])
+    np.testing.assert_array_equal(y, y_ref)          # exact, NaN included
+    np.testing.assert_array_equal(idx, idx_ref)      # the same winner of every tie
+    g = rng.standard_normal(y.shape).astype(dtype)
+    np.testing.assert_allclose(cpu.max_pool2d_scatter(g, idx, H, W), ref.max_pool2d_scatter(g, idx_ref, H, W),
+                               **_tol(dtype))
+    np.testing.assert_array_equal(cpu.max_pool2d_gather(x, idx), ref.max_pool2d_gather(x, idx_ref))
+
+
+@pytest.mark.parametrize("kind", ["random", "ties", "zeros", "special"])
+def test_max_pool_2x2_fast_path(kind):
+    """The unrolled 2x2 kernel (taken for kernel 2, stride 2) picks the reference's winners."""
+    rng = np.random.default_rng(3)
+    for H, W in [(4, 4), (5, 7), (2, 2), (8, 6)]:
+        x = _values(rng, (3, 2, H, W), kind, np.float32)
+        hs, he = _max_axis(H, 2, 2, 0, 1, H // 2)
+        ws, we = _max_axis(W, 2, 2, 0, 1, W // 2)
+        assert cpu._is_2x2(H, W, hs, he, 1, ws, we, 1)
+        y, idx = cpu.max_pool2d(x, hs, he, 1, ws, we, 1)
+        y_ref, idx_ref = ref.max_pool2d(x, hs, he, 1, ws, we, 1)
+        np.testing.assert_array_equal(y, y_ref)
+        np.testing.assert_array_equal(idx, idx_ref)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@settings(deadline=None)
+@given(problem=pool_problem(), include_pad=st.booleans(), seed=st.integers(0, 2 ** 16))
+def test_avg_pool_matches_reference(dtype, problem, include_pad, seed):
+    (H, W), k, s, p, _, ceil, _ = problem
+    Ho, Wo = (_out_size(n, kk, ss, pp, 1, ceil) for n, kk, ss, pp in zip((H, W), k, s, p))
+    if Ho < 1 or Wo < 1:
+        return
+    hs, he, hdiv = _avg_axis(H, k[0], s[0], p[0], Ho, include_pad)
+    ws, we, wdiv = _avg_axis(W, k[1], s[1], p[1], Wo, include_pad)
+    div = np.outer(hdiv, wdiv)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, 3, H, W)).astype(dtype)
+    y = cpu.avg_pool2d(x, hs, he, ws, we, div)
+    assert y.dtype == dtype
+    np.testing.assert_allclose(y, ref.avg_pool2d(x, hs, he, ws, we, div), **_tol(dtype))
+    g = rng.standard_normal(y.shape).astype(dtype)
+    np.testing.assert_allclose(cpu.avg_pool2d_transpose(g, H, W, hs, he, ws, we, div),
+                               ref.avg_pool2d_transpose(g, H, W, hs, he, ws, we, div), **_tol(dtype))
+
+
+def test_scatter_drops_out_of_range_index():
+    """A window of padding only (torch stores an index past the plane) sends its gradient nowhere."""
+    g = np.ones((1, 1, 1, 2), np.float32)
+    idx = np.array([[[[6, 1]]]], np.int32)
+    gx = cpu.max_pool2d_scatter(g, idx, 2, 2)
+    np.testing.assert_array_equal(gx.reshape(-1), [0, 1, 0, 0])
+    np.testing.assert_array_equal(cpu.max_pool2d_gather(np.arange(4.0).reshape(1, 1, 2, 2), idx), [[[[0, 1]]]])
+
+
+def test_threads_split_the_work(monkeypatch):
+    """Results do not depend on how the outer loop is split across threads."""
+    import numba
+    rng = np.random.default_rng(2)
+    x, w = rng.standard_normal((16, 4, 12, 12)).astype(np.float32), rng.standard_normal((8, 4, 3, 3)).astype(np.float32)
+    geom = (3, 3, 1, 1, 1, 1, 1, 1)
+    monkeypatch.setattr(cpu, "_MIN_WORK", 0)
+    one = None
+    for threads in (1, numba.config.NUMBA_NUM_THREADS):
+        numba.set_num_threads(threads)
+        y = cpu.conv2d(x, w, None, 12, 12, geom, 1)
+        one = y if one is None else one
+        np.testing.assert_array_equal(y, one)
+
+
+def test_kept_columns_give_the_same_weight_gradient(monkeypatch):
+    """conv2d_keep hands its im2col columns to the weight gradient; within KEEP_BYTES only."""
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal((3, 8, 5, 6)).astype(np.float32), rng.standard_normal((4, 8, 3, 3)).astype(np.float32)
+    geom = (3, 3, 1, 2, 1, 0, 1, 1)
+    y, cols = cpu.conv2d_keep(x, w, None, 5, 2, geom, 1)
+    assert cols is not None and cols.shape == (8 * 9, 3 * 5 * 2)
+    np.testing.assert_array_equal(y, cpu.conv2d(x, w, None, 5, 2, geom, 1))
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    np.testing.assert_allclose(cpu.conv2d_weight_grad(x, g, geom, 1, cols=cols), ref.conv2d_weight_grad(x, g, geom, 1),
+                               rtol=1e-4, atol=1e-4)
+    monkeypatch.setattr(cpu, "KEEP_BYTES", cols.nbytes - 1)
+    assert cpu.conv2d_keep(x, w, None, 5, 2, geom, 1)[1] is None
