@@ -46,7 +46,8 @@ def _dev(a):
 
 def _ints(a, like):
     """Small window tables (NumPy on the host) as int64 arrays next to ``like``."""
-    a = np.ascontiguousarray(a, dtype=np.int64)
+    # a copy: the window tables are cached read-only, and the simulator writes arguments back
+    a = np.array(a, dtype=np.int64, order="C")
     return a if isinstance(like, np.ndarray) else _xp(like).asarray(a)
 
 
