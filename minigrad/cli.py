@@ -21,7 +21,7 @@ SUBCOMMANDS = {
     "train": ("minigrad.train", "train the seed CNN on handwritten digits (optionally beside torch)"),
     "bench": ("minigrad.bench", "time minigrad against torch, side by side"),
     "graph": ("minigrad.viz", "draw a computation graph"),
-    "parity": ("minigrad.parity", "check minigrad's ops against torch"),
+    "parity": ("minigrad.testing.report", "check minigrad's ops against torch"),
 }
 
 
