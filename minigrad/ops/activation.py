@@ -65,12 +65,16 @@ class ScaleByConstant(Op):
 
 
 class KeepWhere(Op):
-    """z = where(keep, x, 0)  (keep a constant bool array);  dz/dx = keep"""
+    """z = x * keep  (keep a constant bool array);  dz/dx = keep
+
+    A product, three times faster than np.where; the one difference from torch's masking: a NaN
+    or inf arriving where keep is False gives NaN here (torch: 0).
+    """
 
     @staticmethod
     def forward(ctx, x, keep):
         ctx.keep = keep
-        return np.where(keep, x, 0)
+        return x * keep
 
     @staticmethod
     def backward(ctx, g):
@@ -91,7 +95,7 @@ def _const(array) -> Tensor:
 
 # -- piecewise-linear ---------------------------------------------------------------------------
 class Relu(Op):
-    """z = max(x, 0);  dz/dx = 1 if z > 0 else 0  (relu'(0) = 0; a NaN passes its gradient on)"""
+    """z = max(x, 0);  dz/dx = 1 if z > 0 else 0  (relu'(0) = 0)"""
 
     @staticmethod
     def forward(ctx, x):
@@ -102,7 +106,7 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, g):
         z, = ctx.saved_tensors
-        return KeepWhere.apply(g, ~(z._data <= 0))
+        return KeepWhere.apply(g, ~(z._data <= 0))  # not z > 0: a NaN input passes its gradient, as in torch
 
 
 # These keep the mask (not x) for backward, so that their in-place forms may overwrite x.
@@ -501,8 +505,28 @@ class Softmax(Op):
         if ctx.saved_tensors == ():
             return g
         z, = ctx.saved_tensors
+        return SoftmaxBackward.apply(g, z, ctx.axis)
+
+
+class SoftmaxBackward(Op):
+    """h = z * (g - s), s = sum(g * z, dim);  dh/dg . u = z * (u - sum(u * z, dim)) (softmax's own backward),
+    dh/dz . u = u * (g - s) - g * sum(u * z, dim)"""
+
+    @staticmethod
+    def forward(ctx, g, z, axis):
+        ctx.axis = axis
+        ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, z)
         gz = g * z
-        return gz - z * gz.sum(ctx.axis, keepdim=True)
+        return gz - z * gz.sum(axis=axis, keepdims=True)
+
+    @staticmethod
+    def backward(ctx, u):
+        g, z = ctx.saved_tensors
+        axis = ctx.axis
+        uz = (u * z).sum(axis, keepdim=True)
+        gu = SoftmaxBackward.apply(u, z, axis) if ctx.needs_input_grad[0] else None
+        gz = u * (g - (g * z).sum(axis, keepdim=True)) - g * uz if ctx.needs_input_grad[1] else None
+        return gu, gz
 
 
 class LogSoftmax(Op):
@@ -523,7 +547,26 @@ class LogSoftmax(Op):
         if ctx.saved_tensors == ():
             return g
         z, = ctx.saved_tensors
-        return g - _math.exp(z) * g.sum(ctx.axis, keepdim=True)
+        return LogSoftmaxBackward.apply(g, z, ctx.axis)
+
+
+class LogSoftmaxBackward(Op):
+    """h = g - exp(z) * sum(g, dim);  dh/dg . u = u - sum(u * exp(z), dim),  dh/dz . u = -u * exp(z) * sum(g, dim)"""
+
+    @staticmethod
+    def forward(ctx, g, z, axis):
+        ctx.axis = axis
+        ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, z)
+        return g - np.exp(z) * g.sum(axis=axis, keepdims=True)
+
+    @staticmethod
+    def backward(ctx, u):
+        g, z = ctx.saved_tensors
+        axis = ctx.axis
+        e = _math.exp(z)
+        gu = u - (u * e).sum(axis, keepdim=True) if ctx.needs_input_grad[0] else None
+        gz = -(u * e) * g.sum(axis, keepdim=True) if ctx.needs_input_grad[1] else None
+        return gu, gz
 
 
 def _softmax_dim(name: str, ndim: int, dim):
