@@ -392,28 +392,26 @@ def _check_weight(weight, input):
         raise ValueError("Weights and input must have the same size.")
 
 
-def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
-             weight=None) -> Tensor:
+def _pointwise_loss(kind, kernel_name, input, target, size_average, reduce, reduction, weight):
+    """mse_loss and l1_loss: one elementwise loss, optionally weighted, then reduced."""
     if size_average is not None or reduce is not None:
         reduction = _reduction(reduction, size_average, reduce)
-    input, target = _pointwise_inputs(input, target, "mse_cpu")
+    input, target = _pointwise_inputs(input, target, kernel_name)
     if weight is not None:
         _check_weight(weight, input)
         _check_weighted_reduction(reduction)
-        return _weighted(DiffLoss.apply(input, target, "mse", None, "none"), weight, reduction, "weight")
-    return DiffLoss.apply(input, target, "mse", None, _reduction(reduction))
+        return _weighted(DiffLoss.apply(input, target, kind, None, "none"), weight, reduction, "weight")
+    return DiffLoss.apply(input, target, kind, None, _reduction(reduction))
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+             weight=None) -> Tensor:
+    return _pointwise_loss("mse", "mse_cpu", input, target, size_average, reduce, reduction, weight)
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
             weight=None) -> Tensor:
-    if size_average is not None or reduce is not None:
-        reduction = _reduction(reduction, size_average, reduce)
-    input, target = _pointwise_inputs(input, target, "abs_cpu")
-    if weight is not None:
-        _check_weight(weight, input)
-        _check_weighted_reduction(reduction)
-        return _weighted(DiffLoss.apply(input, target, "l1", None, "none"), weight, reduction, "weight")
-    return DiffLoss.apply(input, target, "l1", None, _reduction(reduction))
+    return _pointwise_loss("l1", "abs_cpu", input, target, size_average, reduce, reduction, weight)
 
 
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
