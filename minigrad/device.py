@@ -53,3 +53,27 @@ def to_numpy(array) -> np.ndarray:
     if isinstance(array, np.ndarray):
         return array
     return array.get()  # a CuPy array
+
+
+
+def check_same_device(*tensors) -> None:
+    """torch's RuntimeError unless the tensors (or arrays) are all on one device; anything else
+    (None, numbers) is ignored. Ops that take several tensors (matmul, conv, cat, gather, losses...)
+    call this first; elementwise ops go through ``ops._util.promote``, which also lets a 0-d CPU
+    tensor join a GPU one, as torch does."""
+    first = None
+    for t in tensors:
+        a = getattr(t, "_data", t)
+        if isinstance(a, np.ndarray):
+            d = CPU
+        elif hasattr(a, "__cuda_array_interface__"):
+            d = device_of(a)
+        else:
+            continue
+        if first is None:
+            first = d
+        elif d != first:
+            gpu = first if first.type == "cuda" else d
+            other = d if gpu is first else first
+            raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two "
+                               f"devices, {gpu} and {other}!")

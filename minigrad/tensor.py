@@ -336,7 +336,7 @@ class Tensor:
             if rd.category > sd.category:
                 raise RuntimeError(f"result type {rd.name.capitalize()} can't be cast to the desired "
                                    f"output type {sd.name.capitalize()}")
-        if not self._data.flags.writeable:
+        if not getattr(self._data.flags, "writeable", True):   # CuPy arrays have no such flag
             raise RuntimeError("unsupported operation: the tensor is a broadcast (expanded) view whose "
                                "elements share memory; call .clone() before writing into it.")
         self._data[...] = result._data

@@ -48,6 +48,7 @@ class Config:
     dtype: str = "float32"
     relu: bool = False
     train_size: int | None = None
+    device: str = "cpu"            # or "cuda": the model and each batch live there
 
 
 @dataclass
@@ -93,12 +94,13 @@ def load_data(cfg: Config):
 
 
 # -- one framework's training, step by step ----------------------------------------------------
-def evaluate(model, dataset, batch_size: int = 500):
-    """(mean cross-entropy, accuracy in %) of ``model`` on ``dataset``."""
+def evaluate(model, dataset, batch_size: int = 500, device: str = "cpu"):
+    """(mean cross-entropy, accuracy in %) of ``model`` (on ``device``) on ``dataset``."""
     model.eval()
     total_loss, correct = 0.0, 0
     with minigrad.no_grad():
         for x, y in DataLoader(dataset, batch_size=batch_size):
+            x, y = x.to(device), y.to(device)
             out = model(x)
             total_loss += nn.functional.cross_entropy(out, y, reduction="sum").item()
             correct += int((out.argmax(1) == y).sum().item())
@@ -106,13 +108,13 @@ def evaluate(model, dataset, batch_size: int = 500):
     return total_loss / len(dataset), 100.0 * correct / len(dataset)
 
 
-def evaluate_torch(model, dataset, batch_size: int = 500):
+def evaluate_torch(model, dataset, batch_size: int = 500, device: str = "cpu"):
     import torch
     model.eval()
     total_loss, correct = 0.0, 0
     with torch.no_grad():
         for x, y in DataLoader(dataset, batch_size=batch_size):
-            tx, ty = torch.from_numpy(x.numpy()), torch.from_numpy(y.numpy())
+            tx, ty = torch.from_numpy(x.numpy()).to(device), torch.from_numpy(y.numpy()).to(device)
             out = model(tx)
             total_loss += torch.nn.functional.cross_entropy(out, ty, reduction="sum").item()
             correct += int((out.argmax(1) == ty).sum().item())
@@ -185,23 +187,24 @@ class TorchTwin:
         self.torch = torch
         model = torch_convnet(cfg.relu).to(getattr(torch, cfg.dtype))
         model.load_state_dict(to_torch(ours.model.state_dict()))
-        self.recipe = Recipe(torch, model, cfg)
+        self.device = cfg.device
+        self.recipe = Recipe(torch, model.to(cfg.device), cfg)
         self.recipe.load_state(to_torch(ours.state()))
 
     def step(self, x, y):
-        """(loss, seconds) of one training step on the same batch as minigrad's."""
-        tx, ty = self.torch.from_numpy(x.numpy()), self.torch.from_numpy(y.numpy())
+        """(loss, seconds) of one training step on the same (CPU) batch as minigrad's."""
+        tx = self.torch.from_numpy(x.numpy()).to(self.device)
+        ty = self.torch.from_numpy(y.numpy()).to(self.device)
         start = time.perf_counter()
-        loss = self.recipe.step(tx, ty)
-        seconds = time.perf_counter() - start
-        return loss.item(), seconds
+        loss = self.recipe.step(tx, ty).item()   # .item() waits for the GPU, if any
+        return loss, time.perf_counter() - start
 
     def max_param_difference(self, model):
         """(largest |minigrad - torch| over all parameters, the parameter's name)."""
         theirs = self.recipe.model.state_dict()
         worst, where = 0.0, ""
         for name, value in model.state_dict().items():
-            diff = float(np.max(np.abs(value.numpy() - theirs[name].numpy()))) if value.numel() else 0.0
+            diff = float(np.max(np.abs(value.cpu().numpy() - theirs[name].cpu().numpy()))) if value.numel() else 0.0
             if diff >= worst:
                 worst, where = diff, name
         return worst, where
@@ -215,9 +218,10 @@ def _warm_up(cfg: Config, compare_torch: bool) -> float:
     from minigrad.models import ConvNet, torch_convnet
     for lib in (minigrad, __import__("torch")) if compare_torch else (minigrad,):
         dtype = getattr(lib, cfg.dtype)
-        model = (ConvNet(cfg.relu) if lib is minigrad else torch_convnet(cfg.relu)).to(dtype)
+        model = (ConvNet(cfg.relu) if lib is minigrad else torch_convnet(cfg.relu)).to(dtype).to(cfg.device)
         recipe = Recipe(lib, model, cfg)
-        x, y = lib.zeros((2, 1, 32, 32), dtype=dtype), lib.zeros(2, dtype=lib.int64)
+        x = lib.zeros((2, 1, 32, 32), dtype=dtype, device=cfg.device)
+        y = lib.zeros(2, dtype=lib.int64, device=cfg.device)
         recipe.step(x, y)
         with lib.no_grad():
             model(x)
@@ -249,7 +253,7 @@ def train(cfg: Config, *, save: str | None = None, resume: str | None = None, co
         # (a longer run keeps its cosine schedule's original length, as torch's scheduler would).
         if cfg.epochs is not None:
             saved.epochs = cfg.epochs
-        saved.data_dir, saved.download = cfg.data_dir, cfg.download
+        saved.data_dir, saved.download, saved.device = cfg.data_dir, cfg.download, cfg.device
         cfg = saved
     elif cfg.epochs is None:
         cfg = replace(cfg, epochs=Config.epochs)
@@ -262,12 +266,14 @@ def train(cfg: Config, *, save: str | None = None, resume: str | None = None, co
     train_set, test_set = load_data(cfg)
     from minigrad.models import ConvNet
     model = ConvNet(relu=cfg.relu).to(getattr(minigrad, cfg.dtype))
+    if checkpoint is not None:
+        model.load_state_dict(checkpoint["model"])
+    model.to(cfg.device)
     ours = Recipe(minigrad, model, cfg)
     shuffle = minigrad.Generator().manual_seed(cfg.seed + 1)   # batch order and shifts
     loader = DataLoader(train_set, batch_size=cfg.batch_size, shuffle=True, generator=shuffle)
     history, start_epoch = History(), 0
     if checkpoint is not None:
-        model.load_state_dict(checkpoint["model"])
         ours.load_state(checkpoint["recipe"])
         shuffle.set_state(checkpoint["rng"]["shuffle"])
         minigrad.set_rng_state(checkpoint["rng"]["global"])
@@ -286,10 +292,10 @@ def train(cfg: Config, *, save: str | None = None, resume: str | None = None, co
         for step, (x, y) in enumerate(bar if bar is not None else loader):
             x = shift_images(x, cfg.shift, shuffle.np)
             start = time.perf_counter()
-            loss = ours.step(x, y)
+            loss = ours.step(x.to(cfg.device), y.to(cfg.device)).item()   # .item() waits for the GPU, if any
             seconds += time.perf_counter() - start
             images += len(y)
-            losses.append(loss.item())
+            losses.append(loss)
             if twin is not None:
                 torch_loss, torch_step_seconds = twin.step(x, y)
                 torch_losses.append(torch_loss)
@@ -310,7 +316,7 @@ def train(cfg: Config, *, save: str | None = None, resume: str | None = None, co
         history.seconds += seconds
         history.epoch_seconds.append(seconds)
         history.images += images
-        _, acc = evaluate(model, test_set)
+        _, acc = evaluate(model, test_set, device=cfg.device)
         history.epoch_acc.append(acc)
         line = (f"epoch {epoch + 1}/{cfg.epochs}: loss {history.epoch_loss[-1]:.4f}, held-out accuracy "
                 f"{acc:.2f}%, {images / max(seconds, 1e-9):.0f} images/s")
@@ -320,7 +326,7 @@ def train(cfg: Config, *, save: str | None = None, resume: str | None = None, co
             history.torch_epoch_seconds.append(torch_seconds)
             history.torch_step_loss += torch_losses
             history.torch_epoch_loss.append(float(np.mean(torch_losses)))
-            history.torch_epoch_acc.append(evaluate_torch(twin.recipe.model, test_set)[1])
+            history.torch_epoch_acc.append(evaluate_torch(twin.recipe.model, test_set, device=cfg.device)[1])
             line += f"  | torch: loss {history.torch_epoch_loss[-1]:.4f}, accuracy {history.torch_epoch_acc[-1]:.2f}%"
         say(line)
         if save:
@@ -416,6 +422,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="randomly translate training images by up to this many pixels (0: off)")
     parser.add_argument("--seed", type=int, default=d.seed)
     parser.add_argument("--dtype", choices=["float32", "float64"], default=d.dtype)
+    parser.add_argument("--device", default=d.device, help="cpu (default) or cuda (needs a GPU and CuPy: "
+                        "pip install -e '.[cuda]'); with --compare-torch, torch runs there too")
     parser.add_argument("--relu", action="store_true", help="add a ReLU after each convolution")
     parser.add_argument("--train-size", type=int, default=None, help="use only the first N training images")
     parser.add_argument("--save", metavar="PATH", help="write a checkpoint here after every epoch")
@@ -429,7 +437,7 @@ def main(args: argparse.Namespace) -> int:
     cfg = Config(dataset=args.dataset, data_dir=args.data_dir, download=args.download, epochs=args.epochs,
                  batch_size=args.batch_size, lr=args.lr, momentum=args.momentum, schedule=args.schedule,
                  label_smoothing=args.label_smoothing, shift=args.shift, seed=args.seed,
-                 dtype=args.dtype, relu=args.relu, train_size=args.train_size)
+                 dtype=args.dtype, relu=args.relu, train_size=args.train_size, device=args.device)
     from minigrad.datasets import DatasetFileError
     started = time.perf_counter()
     try:

@@ -18,15 +18,22 @@ settings.register_profile("slow", max_examples=300, **_common)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
-def _torch_devices():
-    import torch
-    return ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-
-
 def pytest_generate_tests(metafunc):
-    if "torch_device" in metafunc.fixturenames:
+    """``devices``: (minigrad's device, torch's device) for each comparison the parity table runs:
+
+    cpu        minigrad on cpu  vs torch on cpu   (always)
+    cuda       minigrad on cuda vs torch on cuda  (where torch has CUDA; minigrad falls back to cpu
+                                                    where it has no GPU of its own: CuPy missing)
+    cuda-cpu   minigrad on cuda vs torch on cpu   (where minigrad has a GPU)
+    Missing devices are skipped, and reported as skipped.
+    """
+    if "devices" in metafunc.fixturenames:
         import torch
-        params = [pytest.param("cpu")]
-        params.append(pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(),
-                                                                     reason="torch has no CUDA device here")))
-        metafunc.parametrize("torch_device", params)
+        import minigrad
+        torch_cuda, mg_cuda = torch.cuda.is_available(), minigrad.cuda.is_available()
+        params = [pytest.param(("cpu", "cpu"), id="cpu"),
+                  pytest.param(("cuda" if mg_cuda else "cpu", "cuda"), id="cuda",
+                               marks=pytest.mark.skipif(not torch_cuda, reason="torch has no CUDA device here")),
+                  pytest.param(("cuda", "cpu"), id="cuda-cpu",
+                               marks=pytest.mark.skipif(not mg_cuda, reason="minigrad.cuda.is_available() is False"))]
+        metafunc.parametrize("devices", params)

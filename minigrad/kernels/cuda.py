@@ -22,7 +22,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import cuda
+
+if not hasattr(np, "row_stack"):
+    # numba-cuda (0.30 and earlier) registers an overload for np.row_stack whenever NumPy >= 2.0,
+    # and NumPy 2.5 removed that alias of np.vstack: without it the first kernel compile fails with
+    # "module 'numpy' has no attribute 'row_stack'". Put the alias back, as NumPy had it.
+    np.row_stack = np.vstack
+
+from numba import cuda  # noqa: E402
 from numba.core import config
 
 _SIM = bool(config.ENABLE_CUDASIM)

@@ -22,6 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import kernels
+from ..device import check_same_device
 from ._util import Op, Tensor
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
@@ -170,6 +171,7 @@ def _scalar_name(t: Tensor) -> str:
 def _check_tensors(name, input, weight, bias):
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
         raise TypeError(f"{name}() expected Tensor arguments, got {type(input).__name__} and {type(weight).__name__}")
+    check_same_device(input, weight, bias)
     _dtype_check(input, weight, bias)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
-from ._util import Op, Tensor
+from ._util import Op, Tensor, xp
 
 __all__ = ["to_dtype", "clone", "copy_into", "full_like_value", "to_device"]
 
@@ -50,7 +50,7 @@ class FullLikeValue(Op):
 
     @staticmethod
     def forward(ctx, x, value):
-        return np.full(x.shape, value, dtype=x.dtype)
+        return xp(x).full(x.shape, value, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -76,6 +76,8 @@ def copy_into(dst: Tensor, src: Tensor) -> Tensor:
     except ValueError:
         raise RuntimeError(f"The size of tensor a ({list(dst.shape)}) must match the size of tensor b "
                            f"({list(src.shape)}) for copy_") from None
+    if src.device != dst.device:   # copy_ copies across devices (the gradient goes back to src's)
+        src = src.to(dst.device)
     return CopyInto.apply(dst, src)
 
 

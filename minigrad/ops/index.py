@@ -1,5 +1,6 @@
 """Indexing: ``tensor[index]``, ``tensor[index] = value``, gather, scatter_add, index_select,
-masked_fill. Backward scatters the gradient back with ``np.add.at``, so repeated indices accumulate.
+masked_fill. Backward scatters the gradient back with ``add_at`` (``np.add.at``, or CuPy's
+``scatter_add`` on the GPU), so repeated indices accumulate.
 
 ``tensor[index]`` follows torch, which differs from NumPy in one place: integers (and 0-d integer
 tensors) select first, as basic indexing, before the advanced indices (integer and bool tensors)
@@ -13,7 +14,8 @@ import numbers
 import numpy as np
 
 from ..autograd import grad_mode
-from ._util import Op, Tensor, broadcast_shape, wrap_dim
+from ..device import check_same_device
+from ._util import Op, Tensor, broadcast_shape, wrap_dim, xp
 from .shape import Slice
 
 __all__ = ["getitem", "index_put", "gather", "scatter_add", "index_select", "masked_fill"]
@@ -39,8 +41,8 @@ class IndexAddZeros(Op):
     @staticmethod
     def forward(ctx, x, shape, basic, adv):
         ctx.basic, ctx.adv = basic, adv
-        out = np.zeros_like(x, shape=shape)
-        np.add.at(out[basic], adv, x)
+        out = xp(x).zeros_like(x, shape=shape)
+        add_at(out[basic], adv, x)
         return out
 
     @staticmethod
@@ -101,7 +103,7 @@ class ScatterAdd(Op):
         ctx.index, ctx.dim = index, dim
         ctx.src_shape = src.shape
         out = x.copy()
-        np.add.at(out, _scatter_key(index, dim), src[tuple(slice(0, n) for n in index.shape)])
+        add_at(out, _scatter_key(index, dim), src[tuple(slice(0, n) for n in index.shape)])
         return out
 
     @staticmethod
@@ -121,8 +123,8 @@ class MaskedFill(Op):
     @staticmethod
     def forward(ctx, x, value, mask):
         ctx.mask = mask
-        value = value.astype(x.dtype) if hasattr(value, "astype") else np.array(value).astype(x.dtype)
-        return np.where(mask, value, x)
+        value = value.astype(x.dtype) if hasattr(value, "astype") else np.array(value).astype(x.dtype)[()]
+        return xp(x).where(mask, value, x)
 
     @staticmethod
     def backward(ctx, g):
@@ -145,8 +147,31 @@ def _scatter_key(index, dim):
         else:
             shape = [1] * ndim
             shape[d] = n
-            key.append(np.arange(n).reshape(shape))
+            key.append(xp(index).arange(n).reshape(shape))
     return tuple(key)
+
+
+def add_at(out, key, values):
+    """``out[key] += values`` in place, where repeated indices in ``key`` add up (a plain ``+=``
+    would keep only one of them): ``np.add.at`` on the CPU, ``cupyx.scatter_add`` on the GPU."""
+    if isinstance(out, np.ndarray):
+        np.add.at(out, key, values)
+    else:
+        import cupyx
+        cupyx.scatter_add(out, key, values)
+
+
+def on_device_of(x, adv):
+    """The index arrays of ``adv`` on ``x``'s device. As in torch, CPU indices may index a GPU
+    tensor (they are copied there); GPU indices into a CPU tensor are an error."""
+    if adv is None:
+        return None
+    if isinstance(x, np.ndarray):
+        if any(hasattr(a, "__cuda_array_interface__") for a in adv):
+            raise RuntimeError("indices should be either on cpu or on the same device as the indexed tensor (cpu)")
+        return adv
+    module = xp(x)
+    return tuple(a if isinstance(a, slice) else module.asarray(a) for a in adv)
 
 
 # -- parsing an index ------------------------------------------------------------------------------
@@ -330,6 +355,7 @@ def getitem(input: Tensor, index) -> Tensor:
         basic, adv = _parse(shape, index)
         if adv is None:
             return Slice.apply(input, basic)
+    adv = on_device_of(input._data, adv)
     try:
         return Index.apply(input, basic, adv)
     except IndexError:
@@ -340,6 +366,7 @@ def getitem(input: Tensor, index) -> Tensor:
 def index_put(input: Tensor, index, value) -> Tensor:
     """The out-of-place half of ``input[index] = value`` (Tensor.__setitem__ writes it back in place)."""
     basic, adv = _parse(input._data.shape, index)
+    adv = on_device_of(input._data, adv)
     if isinstance(value, Tensor) and value._data.ndim:
         try:
             target_shape = input._data[basic][adv].shape if adv is not None else input._data[basic].shape
@@ -366,7 +393,7 @@ def index_put(input: Tensor, index, value) -> Tensor:
     elif isinstance(value, (numbers.Number, np.generic)):
         pass
     else:
-        return index_put(input, index, Tensor._make(np.asarray(value, dtype=input._data.dtype)))
+        return index_put(input, index, Tensor._make(xp(input._data).asarray(value, dtype=input._data.dtype)))
     try:
         return IndexPut.apply(input, value, basic, adv, adv is None and _is_whole(basic, input._data.shape))
     except IndexError:
@@ -394,11 +421,12 @@ def setitem(input: Tensor, index, value) -> None:
     the value is written straight into input's memory; otherwise through :func:`index_put` and
     ``Tensor._inplace``, which links the write into the graph."""
     if (grad_mode.state.grad_enabled and (input._requires_grad or (isinstance(value, Tensor) and value._requires_grad))) \
-            or not input._data.flags.writeable:
+            or not getattr(input._data.flags, "writeable", True):   # (CuPy arrays have no such flag)
         input._inplace(index_put(input, index, value))
         return
     shape = input._data.shape
     basic, adv = _parse(shape, index)
+    adv = on_device_of(input._data, adv)
     v = value._data if isinstance(value, Tensor) else value
     try:
         if adv is None:
@@ -422,6 +450,7 @@ def _index_tensor(index, name):
 
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
     idx = _index_tensor(index, "gather")
+    check_same_device(input, idx)
     if idx.dtype not in (np.int64, np.int32):
         raise RuntimeError("gather(): Expected dtype int32/int64 for index")
     x = input._data
@@ -463,6 +492,7 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     if not isinstance(src, Tensor):
         raise TypeError(f"scatter_add(): argument 'src' (position 4) must be Tensor, not {type(src).__name__}")
     x, s = input._data, src._data
+    check_same_device(x, idx, s)
     if s.dtype != x.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     ndim = x.ndim
@@ -491,6 +521,7 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
 
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     idx = _index_tensor(index, "index_select")
+    check_same_device(input, idx)
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     if idx.dtype not in (np.int64, np.int32):
@@ -508,7 +539,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
         if idx.size != 1:
             raise IndexError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
         from .shape import Reshape
-        return Reshape.apply(Index.apply(input, (None, Ellipsis), (np.zeros(1, np.int64),)), ())
+        return Reshape.apply(Index.apply(input, (None, Ellipsis), (idx.reshape(1),)), ())
     return Index.apply(input, (), (slice(None),) * dim + (idx.reshape(-1),))
 
 
@@ -518,6 +549,7 @@ _CPP_DTYPE = {"int64": "long int", "int32": "int", "int16": "short int", "int8":
 
 def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
     m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    check_same_device(input, m)
     if m.dtype != np.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
                            f"{_CPP_DTYPE.get(m.dtype.name, m.dtype.name)}")

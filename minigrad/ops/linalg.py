@@ -12,6 +12,7 @@ import string
 import numpy as np
 
 from ..autograd import grad_mode
+from ..device import check_same_device
 from ._util import Op, Tensor, broadcast_shape, xp
 from .math import TORCH_TYPE_NAMES
 
@@ -195,6 +196,7 @@ def _check_matmul(input: Tensor, other: Tensor):
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
+    check_same_device(input, other)
     a, b = input._data, other._data
     # The common case (same dtype, matching inner dims, no 0-d operand) pays for one comparison each.
     if a.dtype != b.dtype or a.dtype.kind == "b" or a.ndim == 0 or b.ndim == 0 or a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0] \
@@ -204,6 +206,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    check_same_device(input, mat2)
     sa, sb = input._data.shape, mat2._data.shape
     if len(sa) != 2:
         raise RuntimeError("self must be a matrix")
@@ -218,6 +221,7 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
 
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    check_same_device(input, mat2)
     sa, sb = input._data.shape, mat2._data.shape
     if len(sa) != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
@@ -233,6 +237,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
 
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:
+    check_same_device(input, vec)
     sa, sb = input._data.shape, vec._data.shape
     if len(sa) != 2 or len(sb) != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {len(sa)}, {len(sb)}")
@@ -246,6 +251,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
 
 
 def dot(input: Tensor, tensor: Tensor) -> Tensor:
+    check_same_device(input, tensor)
     na, nb = input._data.ndim, tensor._data.ndim
     if na != 1 or nb != 1:
         raise RuntimeError(f"1D tensors expected, but got {na}D and {nb}D tensors")
@@ -254,6 +260,7 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
 
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
+    check_same_device(input, vec2)
     from .elementwise import mul
     from .shape import reshape
     for name, t in (("self", input), ("vec2", vec2)):
@@ -263,6 +270,7 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
 
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    check_same_device(input, mat1, mat2)
     sa, sb = mat1._data.shape, mat2._data.shape
     for name, s in (("mat1", sa), ("mat2", sb)):
         if len(s) != 2:
@@ -465,6 +473,7 @@ def einsum(*args) -> Tensor:
     operands = list(operands)
     if not operands:
         raise RuntimeError("einsum(): must provide at least one operand")
+    check_same_device(*operands)
     first = operands[0]._data.dtype
     for t in operands[1:]:
         if t._data.dtype != first:

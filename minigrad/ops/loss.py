@@ -17,6 +17,7 @@ import warnings
 import numpy as np
 
 from ..autograd import grad_mode
+from ..device import check_same_device
 from ._util import Op, Tensor, broadcast_shape, promote, wrap_dim, xp
 from . import math as _math
 from .activation import ScaleByConstant, _float_only, log_softmax, logsigmoid, softmax, torch_type_name
@@ -68,6 +69,7 @@ def _grad_scale(g: Tensor, reduction: str, n: int) -> Tensor:
 def _check_class_targets(input: Tensor, target: Tensor, weight, ignore_index):
     """torch's nll_loss_nd checks, in torch's order."""
     x, t = input._data, target._data
+    check_same_device(x, t, weight)
     if x.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {x.ndim})")
     if x.ndim != 1 and x.shape[0] != (t.shape[0] if t.ndim else 0):
@@ -139,8 +141,8 @@ def _class_coefficients(safe, valid, weight, smoothing, shape, dtype):
     a = xp(safe).zeros((m, c), dtype)
     a[xp(safe).arange(m), safe] = (1 - smoothing) * wt
     if smoothing > 0:
-        per_class = (np.ones(c, dtype) if weight is None else weight.astype(dtype)) * (smoothing / c)
-        a += per_class * (np.ones((m, 1), dtype) if valid is None else valid[:, None].astype(dtype))
+        per_class = (xp(a).ones(c, dtype) if weight is None else weight.astype(dtype)) * (smoothing / c)
+        a += per_class if valid is None else per_class * valid[:, None].astype(dtype)
     return a, a.sum(1, keepdims=True)
 
 

@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 
 from .. import dtypes
+from ..device import check_same_device
 from ._util import Op, Tensor, broadcast_shape, promote
 from .elementwise import div
 
@@ -907,6 +908,7 @@ def where(condition, input=_MISSING, other=_MISSING):
         warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and will be removed "
                       "in a future version of PyTorch. Use a boolean condition instead.", UserWarning, stacklevel=2)
         condition = condition.bool()
+    check_same_device(*(t for t in (condition, input, other) if isinstance(t, Tensor) and t._data.ndim))
     np_dtype = None
     if isinstance(input, Tensor) or isinstance(other, Tensor):
         input, other = promote(input, other)

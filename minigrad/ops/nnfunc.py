@@ -11,9 +11,11 @@ import numpy as np
 
 from .. import random as _random
 from ..autograd import grad_mode
-from ._util import Op, Tensor, broadcast_shape
+from ..device import check_same_device
+from ._util import Op, Tensor, broadcast_shape, xp
 from . import math as _math
 from .activation import KeepWhere, ScaleByConstant, torch_type_name
+from .index import add_at
 from .shape import reshape, t as _t
 
 __all__ = ["linear", "dropout", "pad", "one_hot", "embedding", "layer_norm", "batch_norm"]
@@ -63,6 +65,7 @@ class LinearVec(Op):
 
 def linear(input: Tensor, weight: Tensor, bias=None) -> Tensor:
     x, w = input._data, weight._data
+    check_same_device(x, w, bias)
     if x.ndim == 0 or w.ndim == 0:
         raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {x.ndim}D and {w.ndim}D")
     if w.ndim > 2:
@@ -124,8 +127,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if p == 1:
         mask = np.zeros_like(x)
     else:
-        keep = _random.rng().random(x.shape) >= p
-        mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
+        keep = _random.rng().random(x.shape) >= p   # minigrad's generator draws on the CPU
+        mask = xp(x).asarray(keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p)))
     out = ScaleByConstant.apply(input, mask)
     return input._inplace(out) if inplace else out
 
@@ -172,7 +175,7 @@ class PadGather(Op):
     def forward(ctx, x, maps):
         ctx.maps, ctx.shape = maps, x.shape
         for axis, idx in maps:
-            x = np.take(x, idx, axis=axis)
+            x = np.take(x, xp(x).asarray(idx), axis=axis)
         return x
 
     @staticmethod
@@ -189,8 +192,8 @@ class PadScatter(Op):
         for axis, idx in reversed(maps):
             n = shape[axis]
             moved = np.moveaxis(g, axis, 0)
-            out = np.zeros((n,) + moved.shape[1:], g.dtype)
-            np.add.at(out, idx, moved)
+            out = xp(g).zeros((n,) + moved.shape[1:], g.dtype)
+            add_at(out, xp(g).asarray(idx), moved)
             g = np.moveaxis(out, 0, axis)
         return np.ascontiguousarray(g)
 
@@ -273,7 +276,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             raise RuntimeError("Class values must be smaller than num_classes.")
     elif num_classes < 0:
         raise RuntimeError("Class values must be smaller than num_classes.")
-    return Tensor._make((x[..., None] == np.arange(num_classes)).astype(np.int64))
+    return Tensor._make((x[..., None] == xp(x).arange(num_classes)).astype(np.int64))
 
 
 # -- embedding ----------------------------------------------------------------------------------
@@ -300,8 +303,8 @@ class EmbeddingBackward(Op):
     def forward(ctx, g, idx, rows, padding_idx):
         ctx.idx, ctx.padding_idx = idx, padding_idx
         flat = idx.reshape(-1)
-        out = np.zeros((rows,) + g.shape[idx.ndim:], g.dtype)
-        np.add.at(out, flat, g.reshape((flat.size,) + g.shape[idx.ndim:]))
+        out = xp(g).zeros((rows,) + g.shape[idx.ndim:], g.dtype)
+        add_at(out, flat, g.reshape((flat.size,) + g.shape[idx.ndim:]))
         if padding_idx is not None:
             out[padding_idx] = 0
         return out
@@ -319,6 +322,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx=None, max_norm=None, no
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of ``weight`` picked by ``input``; ``sparse=True`` gives a dense gradient (minigrad has no sparse)."""
     idx, w = input._data, weight._data
+    check_same_device(idx, w)
     rows = w.shape[0] if w.ndim else 0
     if padding_idx is not None:
         if padding_idx > 0:
@@ -417,7 +421,7 @@ def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: flo
         raise NotImplementedError(f'"LayerNormKernelImpl" not implemented for \'{torch_type_name(x)}\'')
     dims = tuple(range(x.ndim - len(shape), x.ndim))
     if x.size == 0:
-        mean = rstd = np.zeros(x.shape[:x.ndim - len(shape)] + (1,) * len(shape), x.dtype)
+        mean = rstd = xp(x).zeros(x.shape[:x.ndim - len(shape)] + (1,) * len(shape), x.dtype)
     else:
         mean, _, rstd = _batch_stats(x, dims, eps)
     out = Normalize.apply(input, dims, mean, rstd, True, eps)
@@ -433,6 +437,7 @@ def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None,
     """Normalise per channel (dim 1) over the batch and spatial dims; training updates the running
     statistics in place (running_var with the unbiased variance), as torch does."""
     x = input._data
+    check_same_device(x, running_mean, running_var, weight, bias)
     if training:
         count = (x.shape[0] if x.ndim else 1) * int(np.prod(x.shape[2:]))
         if count == 1:

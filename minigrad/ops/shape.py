@@ -8,6 +8,8 @@ copies (flip, roll, repeat, tile, cat, stack, tril, triu) copy.
 """
 from __future__ import annotations
 
+from ..device import check_same_device
+
 import numpy as np
 
 from .. import dtypes
@@ -457,6 +459,7 @@ def _tensor_list(tensors, name):
     for i, t_ in enumerate(tensors):
         if not isinstance(t_, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t_).__name__}")
+    check_same_device(*tensors)
     return tensors
 
 

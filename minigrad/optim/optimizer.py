@@ -207,7 +207,7 @@ class Optimizer:
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore hyperparameters and per-parameter state (tensors are copied, cast to each
-        parameter's dtype except Adam's 'step' counter)."""
+        parameter's device and dtype except Adam's 'step' counter)."""
         groups = self.param_groups
         saved_groups = deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
@@ -221,8 +221,10 @@ class Optimizer:
         def cast(param, value, key=None):
             if isinstance(value, Tensor) or _is_torch_tensor(value):
                 value = _as_minigrad(value)
-                if key != "step" and param.is_floating_point():
-                    value = value.to(param.dtype)
+                if key != "step":   # as torch: state moves to the parameter's device and dtype
+                    value = value.to(param.device)
+                    if param.is_floating_point():
+                        value = value.to(param.dtype)
                 return Tensor._make(value._data.copy())
             if isinstance(value, dict):
                 return {k: cast(param, v, k) for k, v in value.items()}

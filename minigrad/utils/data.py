@@ -55,7 +55,10 @@ class TensorDataset(Dataset):
         self.tensors = tensors
 
     def __getitem__(self, index):
-        return tuple(t[index] if t.requires_grad else Tensor._make(np.asarray(t._data[index])) for t in self.tensors)
+        # (an int index gives a NumPy scalar, made a 0-d array again; a GPU array stays on the GPU)
+        return tuple(t[index] if t.requires_grad else
+                     Tensor._make(t._data[index] if hasattr(t._data, "__cuda_array_interface__") else
+                                  np.asarray(t._data[index])) for t in self.tensors)
 
     def __len__(self) -> int:
         return self.tensors[0].size(0)

@@ -70,6 +70,57 @@ def test_mixed_devices_raise_torch_error():
     assert c.is_cuda and c.cpu().tolist() == [2.0, 2.0, 2.0]
 
 
+# ops that take several tensors, called with one on cuda and one on cpu: torch raises RuntimeError
+_MIXED = {
+    "matmul": lambda L, g, c: L.matmul(g(2, 3), c(3, 2)),
+    "mm": lambda L, g, c: L.mm(c(2, 3), g(3, 2)),
+    "bmm": lambda L, g, c: L.bmm(g(1, 2, 3), c(1, 3, 2)),
+    "addmm": lambda L, g, c: L.addmm(g(2, 2), c(2, 3), g(3, 2)),
+    "einsum": lambda L, g, c: L.einsum("ij,jk->ik", g(2, 3), c(3, 2)),
+    "cat": lambda L, g, c: L.cat([g(2), c(2)]),
+    "stack": lambda L, g, c: L.stack([c(2), g(2)]),
+    "where": lambda L, g, c: L.where(c(2) > 0, g(2), g(2)),
+    "gather": lambda L, g, c: L.gather(g(2, 3), 1, L.zeros(2, 1, dtype=L.int64)),
+    "index_select": lambda L, g, c: L.index_select(c(3), 0, L.zeros(1, dtype=L.int64, device="cuda")),
+    "getitem_gpu_index": lambda L, g, c: c(3)[L.zeros(1, dtype=L.int64, device="cuda")],
+    "linear": lambda L, g, c: L.nn.functional.linear(g(2, 3), c(4, 3)),
+    "conv2d": lambda L, g, c: L.nn.functional.conv2d(g(1, 1, 4, 4), c(1, 1, 3, 3)),
+    "cross_entropy": lambda L, g, c: L.nn.functional.cross_entropy(g(2, 3), L.zeros(2, dtype=L.int64)),
+    "embedding": lambda L, g, c: L.nn.functional.embedding(L.zeros(2, dtype=L.int64), g(3, 2)),
+    "add": lambda L, g, c: g(2) + c(2),
+}
+
+
+@gpu
+@pytest.mark.parametrize("name", sorted(_MIXED))
+def test_mixed_devices_raise_torch_error_for_every_multi_tensor_op(name):
+    """Each op raises what torch raises for the same mix of devices (RuntimeError, or for a
+    CPU-index-on-GPU read, nothing), and never computes a result across devices."""
+    import torch
+    results = []
+    for L in (torch, mg):
+        g = lambda *shape, L=L: L.ones(*shape, device="cuda")
+        c = lambda *shape, L=L: L.ones(*shape)
+        try:
+            _MIXED[name](L, g, c)
+            results.append(None)
+        except Exception as e:  # noqa: BLE001 - the class is what we compare
+            results.append(type(e))
+    assert results[1] == results[0], f"{name}: torch {results[0]}, minigrad {results[1]}"
+
+
+@gpu
+def test_cpu_index_reads_and_writes_a_gpu_tensor():
+    x = mg.arange(6.0, device="cuda")
+    i = mg.tensor([0, 2, 2])
+    assert x[i].is_cuda and x[i].cpu().tolist() == [0.0, 2.0, 2.0]
+    x[i] = 7.0
+    assert x.cpu().tolist() == [7.0, 1.0, 7.0, 3.0, 4.0, 5.0]
+    y = mg.arange(4.0, device="cuda", requires_grad=True)
+    y[mg.tensor([1, 1, 3])].sum().backward()
+    assert y.grad.cpu().tolist() == [0.0, 2.0, 0.0, 1.0]
+
+
 @gpu
 @pytest.mark.parametrize("dtype", [mg.float32, mg.float64])
 def test_small_cnn_cuda_matches_cpu(dtype):

@@ -3,7 +3,8 @@
 For each op: forward values and dtypes, each input's gradient and (where supported) grad-of-grad
 against torch with hypothesis-drawn samples; and a float64 numerical gradcheck of minigrad itself.
 Where torch runs on CUDA too, the torch reference also runs there (minigrad on CPU, or on CUDA when
-minigrad has a GPU of its own).
+minigrad has a GPU of its own); where minigrad has a GPU, minigrad on CUDA is also checked against
+torch on CPU (the ``devices`` pairs of tests/conftest.py).
 """
 import pytest
 from hypothesis import given, strategies as st
@@ -13,39 +14,32 @@ from minigrad.testing.op_db import OP_DB
 from minigrad.testing.opinfo import check_forward, check_grad, check_gradcheck, check_gradgrad
 
 
-def _mg_device(torch_device):
-    """minigrad's own device for a torch device: cuda when minigrad has a GPU, else cpu."""
-    if torch_device == "cuda" and minigrad.cuda.is_available():
-        return "cuda"
-    return "cpu"
-
-
 def _params(predicate=lambda op: True):
     return [pytest.param(op, dt, id=f"{op.name}-{dt}") for op in OP_DB if predicate(op) for dt in op.dtypes]
 
 
-def _run(check, op, dtype_name, torch_device, data):
+def _run(check, op, dtype_name, devices, data):
     sample = data.draw(op.sample(dtype_name), label="sample")
-    # torch runs on torch_device; minigrad on CUDA where it has a GPU of its own, else on CPU.
-    check(op, sample, dtype_name, _mg_device(torch_device), ref_device=torch_device)
+    mg_device, torch_device = devices   # see tests/conftest.py
+    check(op, sample, dtype_name, mg_device, ref_device=torch_device)
 
 
 @pytest.mark.parametrize("op,dtype_name", _params())
 @given(data=st.data())
-def test_forward(op, dtype_name, torch_device, data):
-    _run(check_forward, op, dtype_name, torch_device, data)
+def test_forward(op, dtype_name, devices, data):
+    _run(check_forward, op, dtype_name, devices, data)
 
 
 @pytest.mark.parametrize("op,dtype_name", _params(lambda op: op.grad))
 @given(data=st.data())
-def test_grad(op, dtype_name, torch_device, data):
-    _run(check_grad, op, dtype_name, torch_device, data)
+def test_grad(op, dtype_name, devices, data):
+    _run(check_grad, op, dtype_name, devices, data)
 
 
 @pytest.mark.parametrize("op,dtype_name", _params(lambda op: op.grad and op.gradgrad))
 @given(data=st.data())
-def test_gradgrad(op, dtype_name, torch_device, data):
-    _run(check_gradgrad, op, dtype_name, torch_device, data)
+def test_gradgrad(op, dtype_name, devices, data):
+    _run(check_gradgrad, op, dtype_name, devices, data)
 
 
 @pytest.mark.parametrize("op", [pytest.param(op, id=op.name) for op in OP_DB if op.grad and op.gradcheck])
