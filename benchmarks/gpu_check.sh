@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # One GPU check for minigrad (issue 7). Usage: benchmarks/gpu_check.sh OUTDIR [PYTEST_WORKERS]
-# Run from anywhere on a machine with an NVIDIA GPU, CuPy, numba-cuda, torch+CUDA, pytest and
+# Environment: STEPS (a space-separated subset of the steps below), PARITY_K (the parity step's
+# pytest -k expression, default "cuda"). Run from anywhere on a machine with an NVIDIA GPU, CuPy, numba-cuda, torch+CUDA, pytest and
 # hypothesis installed (no network needed; pytest-xdist is used when present). Every step is
-# time-boxed and independent; the whole script ends in about 8 minutes at most (about 4 when all
+# time-boxed and independent; the whole script ends in about 8 minutes at most (about 3 when all
 # goes well on an H100). Writes seven files: OUTDIR/summary.txt and one OUTDIR/<step>.log per step.
 #   env           versions, devices, minigrad.cuda.is_available()
-#   tests_cuda    tests/cuda: device rules, mixed-device errors, CNN cuda-vs-cpu, simulator kernels
+#   tests_cuda    tests/gpu: device rules, mixed-device errors, CNN cuda-vs-cpu, simulator kernels
 #   parity_cuda   the whole parity table with minigrad on cuda vs torch on cuda and on cpu
 #   step_bench    the seed CNN's training step at batch 64 and 256, minigrad vs torch (cuDNN)
 #   train_cuda    `minigrad train --device cuda --compare-torch` for 3 epochs
 #   bench_cuda    `python -m benchmarks --device cuda --quick`
 set -u
 OUT="${1:?usage: benchmarks/gpu_check.sh OUTDIR [PYTEST_WORKERS]}"
-WORKERS="${2:-12}"
+WORKERS="${2:-14}"
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
 cd "$(dirname "$0")/.."
@@ -29,10 +30,14 @@ step() {  # step NAME SECONDS CMD...
   tail -n 3 "$OUT/$name.log" | sed 's/^/    /' >> "$OUT/summary.txt"
 }
 
+STEPS="${STEPS:-env tests_cuda parity_cuda step_bench train_cuda bench_cuda}"   # a subset: STEPS="env parity_cuda"
+PARITY_K="${PARITY_K:-cuda}"   # pytest -k expression for the parity step
+want() { [[ " $STEPS " == *" $1 "* ]]; }
+
 XDIST=""
 if $PY -c "import xdist" 2>/dev/null; then XDIST="-n $WORKERS"; fi
 
-step env 60 bash -c "nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv; nproc; $PY - <<'PYEOF'
+want env && step env 45 bash -c "nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv; nproc; $PY - <<'PYEOF'
 import platform, sys
 print('python', sys.version.split()[0], platform.platform())
 import numpy, numba; print('numpy', numpy.__version__, 'numba', numba.__version__)
@@ -49,12 +54,12 @@ y = minigrad.nn.functional.max_pool2d(minigrad.nn.functional.conv2d(x, w, paddin
 y.sum().backward(); print('smoke conv+pool on cuda ok', y.shape, x.grad.device)
 PYEOF"
 
-step tests_cuda 150 $PY -m pytest tests/cuda -q -p no:cacheprovider -rfs --tb=short $XDIST
+want tests_cuda && step tests_cuda 90 $PY -m pytest tests/gpu -q -p no:cacheprovider -rfs --tb=short $XDIST
 
-step parity_cuda 240 $PY -m pytest tests/parity/test_ops.py -q -p no:cacheprovider \
-  -k "cuda" -rf --tb=line $XDIST
+want parity_cuda && step parity_cuda 240 $PY -m pytest tests/parity/test_ops.py -q -p no:cacheprovider \
+  -k "$PARITY_K" -rf --tb=line $XDIST
 
-step step_bench 90 $PY - <<'PYEOF'
+want step_bench && step step_bench 60 $PY - <<'PYEOF'
 import statistics, time
 import minigrad as mg, torch
 from benchmarks import seed_cnn as S
@@ -90,9 +95,9 @@ for b in (64, 256):
           f"torch/minigrad {t_tc/t_mg:.2f}x  (last losses {rows[-1][0][1]:.5f} / {rows[-1][1][1]:.5f})")
 PYEOF
 
-step train_cuda 120 $PY -c "import sys; from minigrad.cli import main; sys.exit(main())" \
+want train_cuda && step train_cuda 60 $PY -c "import sys; from minigrad.cli import main; sys.exit(main())" \
   train --device cuda --epochs 3 --compare-torch
 
-step bench_cuda 90 $PY -m benchmarks --device cuda --quick --out /tmp/minigrad-bench-cuda
+want bench_cuda && step bench_cuda 45 $PY -m benchmarks --device cuda --quick --out /tmp/minigrad-bench-cuda
 
 cat "$OUT/summary.txt"

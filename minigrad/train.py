@@ -185,6 +185,8 @@ class TorchTwin:
         from minigrad.models import torch_convnet
         from minigrad.serialization import to_torch
         self.torch = torch
+        if cfg.device != "cpu":   # full float32 on the GPU too: no TF32 in cuDNN convs or cuBLAS
+            torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
         model = torch_convnet(cfg.relu).to(getattr(torch, cfg.dtype))
         model.load_state_dict(to_torch(ours.model.state_dict()))
         self.device = cfg.device

@@ -35,5 +35,5 @@ def pytest_generate_tests(metafunc):
                   pytest.param(("cuda" if mg_cuda else "cpu", "cuda"), id="cuda",
                                marks=pytest.mark.skipif(not torch_cuda, reason="torch has no CUDA device here")),
                   pytest.param(("cuda", "cpu"), id="cuda-cpu",
-                               marks=pytest.mark.skipif(not mg_cuda, reason="minigrad.cuda.is_available() is False"))]
+                               marks=pytest.mark.skipif(not mg_cuda, reason=f"minigrad.cuda.is_available() is False: {minigrad.cuda._state.get('why')}"))]
         metafunc.parametrize("devices", params)

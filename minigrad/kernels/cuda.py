@@ -33,6 +33,8 @@ from numba import cuda  # noqa: E402
 from numba.core import config
 
 _SIM = bool(config.ENABLE_CUDASIM)
+# small layers launch small grids on purpose; numba would warn about occupancy at every launch
+config.CUDA_LOW_OCCUPANCY_WARNINGS = False
 _THREADS = 256
 
 

@@ -1,7 +1,7 @@
 """minigrad's numba.cuda kernels (minigrad/kernels/cuda.py) under Numba's CUDA simulator.
 
 The simulator must be switched on before numba.cuda is first imported, so the kernels run in a
-child process (tests/cuda/_sim_check.py) with NUMBA_ENABLE_CUDASIM=1; it checks them against the
+child process (tests/gpu/_sim_check.py) with NUMBA_ENABLE_CUDASIM=1; it checks them against the
 NumPy reference (conv forward/input grad/weight grad, unfold/fold, max pool with ties/NaN/-inf and
 its scatter/gather, avg pool and its transpose) and reports one result per check. No GPU needed.
 """

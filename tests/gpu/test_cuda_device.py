@@ -9,8 +9,13 @@ import pytest
 import minigrad as mg
 
 HAS_CUDA = mg.cuda.is_available()
-gpu = pytest.mark.skipif(not HAS_CUDA, reason="minigrad.cuda.is_available() is False (no CuPy/GPU)")
+gpu = pytest.mark.skipif(not HAS_CUDA, reason=f"minigrad.cuda.is_available() is False: {mg.cuda._state.get('why')}")
 no_gpu = pytest.mark.skipif(HAS_CUDA, reason="a GPU is present")
+
+
+def test_no_tests_package_shadows_nvidias_cuda_package():
+    from pathlib import Path
+    assert not (Path(__file__).parent.parent / "cuda").exists(), "see tests/gpu/__init__.py"
 
 
 @no_gpu
