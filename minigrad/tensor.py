@@ -63,7 +63,8 @@ class Tensor:
 
     @data.setter
     def data(self, value):
-        value = value._data if isinstance(value, Tensor) else np.asarray(value)
+        value = value._data if isinstance(value, Tensor) else \
+            value if hasattr(value, "__cuda_array_interface__") else np.asarray(value)
         self._data = value
 
     @property

@@ -104,7 +104,7 @@ def _scalar_arg(x):
         return x.item()
     if _is_scalar(x):
         return x
-    if isinstance(x, np.ndarray):
+    if isinstance(x, np.ndarray) or hasattr(x, "__cuda_array_interface__"):
         return Tensor._make(x)
     raise TypeError(f"unsupported operand type: {type(x).__name__} (expected a Tensor or a Python number)")
 

@@ -48,7 +48,7 @@ def _operands(name: str, input, other, *, first_may_be_number=False):
     if isinstance(other, np.generic):
         other = other.item()
     if not isinstance(other, (bool, int, float)):
-        if isinstance(other, np.ndarray):
+        if isinstance(other, np.ndarray) or hasattr(other, "__cuda_array_interface__"):
             return _operands(name, input, Tensor._make(other))
         raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, "
                         f"{type(other).__name__}), but expected (Tensor input, Tensor other) or "
@@ -131,7 +131,7 @@ def _tensor(input, name):
 def _bitwise(ufunc, name, input, other):
     x, y = _operands(name, input, other, first_may_be_number=True)
     for v in (x, y):
-        if isinstance(v, np.ndarray) and v.dtype.kind not in "biu":
+        if hasattr(v, "shape") and v.dtype.kind not in "biu":
             raise not_implemented(f"{name}_cpu", v)
     return Elementwise.apply(ufunc, x, y)
 

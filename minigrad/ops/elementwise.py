@@ -75,7 +75,7 @@ class DivRounded(Op):
 
     @staticmethod
     def forward(ctx, x, y, rounding_mode):
-        kind = (x if isinstance(x, np.ndarray) else y).dtype.kind
+        kind = (x if hasattr(x, "dtype") else y).dtype.kind
         if kind == "f":
             return np.floor_divide(x, y) if rounding_mode == "floor" else np.trunc(x / y)
         if not np.all(y):

@@ -466,7 +466,7 @@ def _int_power(base, exponent):
 
 
 def _power(base, exponent):
-    kind = (base if isinstance(base, np.ndarray) else exponent).dtype.kind
+    kind = (base if hasattr(base, "dtype") else exponent).dtype.kind   # base: an array (NumPy or CuPy) or a number
     if kind == "f":
         return base ** exponent  # NumPy's fast paths for x**2, x**0.5, x**-1, as torch has
     if kind == "b":  # a bool tensor ** a Python bool: x^True = x, x^False = True
@@ -569,7 +569,7 @@ class Remainder(Op):
 
 def _check_int_divisor(x, y):
     """Integer division by zero is an error in torch (NumPy returns 0 with a warning)."""
-    kind = (x if isinstance(x, np.ndarray) else y).dtype.kind
+    kind = (x if hasattr(x, "dtype") else y).dtype.kind
     if kind in "iu" and not np.all(y):
         raise RuntimeError("ZeroDivisionError")
 
@@ -660,7 +660,7 @@ class Lerp(Op):
         ctx.save_for_backward(*((x, e) if ctx.needs_input_grad[2] else (None, None)), w)
         d = e - x
         # torch's formula: from the nearer end, so that w = 1 gives exactly e
-        if isinstance(w, np.ndarray):
+        if hasattr(w, "shape"):   # an array (NumPy or CuPy)
             return np.where(np.abs(w) < 0.5, x + w * d, e - d * (1 - w))
         w = x.dtype.type(w)  # torch computes in the input's precision
         return x + w * d if -0.5 < w < 0.5 else e - d * (1 - w)
@@ -801,7 +801,7 @@ def round(input, *, decimals=0):
 def pow(input, exponent):
     """``input ** exponent``: Tensor ** Tensor, Tensor ** number or number ** Tensor."""
     if isinstance(input, Tensor):
-        if isinstance(exponent, np.ndarray):
+        if isinstance(exponent, np.ndarray) or hasattr(exponent, "__cuda_array_interface__"):
             exponent = Tensor._make(exponent)
         if isinstance(exponent, Tensor):
             x, y = promote(input, exponent)

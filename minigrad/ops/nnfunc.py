@@ -195,7 +195,7 @@ class PadScatter(Op):
             out = xp(g).zeros((n,) + moved.shape[1:], g.dtype)
             add_at(out, xp(g).asarray(idx), moved)
             g = np.moveaxis(out, 0, axis)
-        return np.ascontiguousarray(g)
+        return xp(g).ascontiguousarray(g)   # (np.ascontiguousarray would copy a GPU array to the host)
 
     @staticmethod
     def backward(ctx, gg):

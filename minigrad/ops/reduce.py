@@ -525,7 +525,9 @@ class LogSumExp(Op):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.dims, ctx.keepdim = dims, keepdim
-        shift = np.max(x, axis=dims, keepdims=True, initial=-np.inf)
+        # the max (-inf over an empty reduction; CuPy's max has no initial=)
+        shift = np.max(x, axis=dims, keepdims=True) if x.size else \
+            xp(x).full(tuple(1 if i in dims else n for i, n in enumerate(x.shape)), -np.inf, x.dtype)
         shift = np.where(np.isinf(shift), 0, shift).astype(x.dtype)   # all -inf (or +inf): no shift
         with np.errstate(divide="ignore"):
             out = np.log(np.sum(np.exp(x - shift), axis=dims, keepdims=True)) + shift

@@ -70,7 +70,8 @@ class OpInfo:
     family: str = ""                 # module it lives in, for reports
     notes: str = ""
     cuda_ref: str = "cuda"           # "cpu": torch's CUDA kernel defines this case differently from
-                                     # its CPU kernel (ties, out-of-range casts); compare with torch's CPU
+                                     # its CPU kernel (ties); compare with torch's CPU. "none": the
+                                     # result is undefined (a cast of inf to int); minigrad on CUDA is not compared
 
     def tolerance(self, dtype_name: str):
         # Integer and bool samples: their float results (exp of an int...) are in the default dtype;
