@@ -14,6 +14,8 @@ graph of their own, so the gradients can be differentiated again.
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from . import grad_mode
@@ -86,14 +88,14 @@ def _capture_key(t):
 def _roots(tensors, grads):
     roots = []
     for t, g in zip(tensors, grads):
-        if not t.requires_grad:
+        if not t._requires_grad:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
         if g is None:
             if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             if t._data.dtype.kind not in "fc":
                 raise RuntimeError("grad can be implicitly created only for real scalar outputs")
-            g = Tensor._make(np.ones_like(t._data))
+            g = Tensor._make(_ones_like(t._data))
         elif not isinstance(g, Tensor):
             g = Tensor._make(np.asarray(g, dtype=t._data.dtype))
         if g._data.shape != t._data.shape:
@@ -101,6 +103,13 @@ def _roots(tensors, grads):
                                f"output[0] has a shape of {list(t.shape)}.")
         roots.append((_capture_key(t), g))
     return roots
+
+
+def _ones_like(array):
+    """np.ones_like without its Python-level wrapper (it seeds every backward)."""
+    out = np.empty_like(array)  # a CuPy array gets a CuPy array
+    out.fill(1)
+    return out
 
 
 def _run(roots, retain_graph, create_graph, capture, accumulate):
@@ -125,9 +134,11 @@ def _run(roots, retain_graph, create_graph, capture, accumulate):
 
     # 2. seed the root gradients, then process nodes whose dependents are all done
     pending = {}  # node -> list of gradients, one slot per output
+    ready = []
     for (node, nr), g in roots:
         _deliver(pending, node, nr, g)
-    ready = [n for n in dict.fromkeys(n for (n, _), _g in roots) if deps[n] == 0]
+        if deps[node] == 0 and node not in ready:
+            ready.append(node)
     with grad_mode._GradMode(bool(create_graph)):
         while ready:
             node = ready.pop()
@@ -174,7 +185,7 @@ def _deliver(pending, node, nr, g):
 def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed, accumulate):
     if isinstance(node, AccumulateGrad):
         leaf = node.variable
-        g = grads[0]
+        g = grads.pop()  # out of the pending list: now this local is the engine's only reference
         for hook in leaf._hooks or ():
             new = hook(g)
             if new is not None:
@@ -201,7 +212,7 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
                 capture[(node, nr)] = grads[nr]
         if not any(nxt in needed for nxt, _ in node.next_functions):
             return  # nothing below this node was asked for
-    if node.materialize_grads:
+    if node.materialize_grads and len(grads) > 1:  # (a single output always has its gradient)
         for nr, g in enumerate(grads):
             if g is None:
                 shape, dtype = node._outputs_meta[nr]
@@ -210,20 +221,25 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
                                          else np.zeros_like(like, shape=shape, dtype=dtype))  # on like's GPU
 
     input_grads = node.apply_backward(grads)
-    for observer in observers:
-        observer(node, grads, input_grads)
+    if observers:
+        for observer in observers:
+            observer(node, grads, input_grads)
     if _anomaly["enabled"]:
         _check_anomaly(node, input_grads)
     if not retain_graph:
         node.release()
 
-    for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, input_grads)):
-        if nxt is None or g is None:
+    edges, metas = node.next_functions, node._input_meta
+    for i, g in enumerate(input_grads):
+        if g is None:
+            continue
+        nxt, nr = edges[i]
+        if nxt is None:
             continue
         if not isinstance(g, Tensor):
             raise TypeError(f"function {node.name()} returned a gradient of type {type(g).__name__} "
                             f"at index {i}; expected a Tensor or None")
-        shape, dtype = node._input_meta[i]
+        shape, dtype = metas[i]
         if g._data.shape != shape:
             g = _sum_to(g, shape, node, i)
         if g._data.dtype != dtype:
@@ -245,18 +261,42 @@ def _sum_to(g, shape, node, i):
 
 def _accumulate(leaf, g, create_graph):
     if leaf.grad is None:
+        data = g._data
         if create_graph:
             leaf.grad = g
+        elif (type(data) is np.ndarray and data.base is None and data.flags.writeable
+              and sys.getrefcount(data) <= _ARRAY_REFS and sys.getrefcount(g) <= _TENSOR_REFS):
+            # Nothing but the engine refers to g or its array (no other leaf's pending gradient,
+            # saved tensor, hook, view or user variable): take the array over instead of copying
+            # it, as torch's AccumulateGrad steals a gradient whose use count says it is unshared.
+            leaf.grad = Tensor._make(data)
         else:
             # A copy: the incoming array may be shared with another leaf's gradient or be a
             # read-only broadcast view, and optimizers update .grad in place.
-            leaf.grad = Tensor._make(np.array(g._data, copy=True) if type(g._data) is np.ndarray
-                                     else g._data.copy())  # a GPU (CuPy) array
+            leaf.grad = Tensor._make(np.array(data, copy=True) if type(data) is np.ndarray
+                                     else data.copy())  # a GPU (CuPy) array
     elif create_graph or leaf.grad.requires_grad:
         leaf.grad = leaf.grad + g
     else:
         leaf.grad._data += g._data
         leaf.grad._vc[0] += 1
+
+
+def _unshared_ref_counts():
+    """What _accumulate's reference counts read for an unshared gradient: g held by _run_node's
+    local and _accumulate's argument, its array by g alone. Measured rather than hard-coded: the
+    interpreter's own temporary references differ between Python versions."""
+    def accumulate(g):
+        data = g._data
+        return sys.getrefcount(data), sys.getrefcount(g)
+
+    def run_node():
+        g = Tensor._make(np.empty(1))
+        return accumulate(g)
+    return run_node()
+
+
+_ARRAY_REFS, _TENSOR_REFS = _unshared_ref_counts()
 
 
 def _check_anomaly(node, input_grads):

@@ -42,23 +42,24 @@ class Node:
 
     ``next_functions[i]`` is ``(node, output_nr)`` for forward's i-th positional argument: the
     grad_fn of a non-leaf tensor, the AccumulateGrad of a leaf that requires grad, or ``(None, 0)``.
-    The class attributes are the defaults; an instance stores only what differs (creating a ctx
-    is on every op's path, so it must be cheap).
+    The graph's own fields are slots; whatever forward stashes on ctx (``ctx.alpha = ...``) goes
+    to the instance ``__dict__``, which is all that ``release`` has to look through.
     """
 
-    _fn = None
-    _saved = None
-    _freed = False
-    needs_input_grad = ()
-    next_functions = ()
-    _input_meta = ()            # (shape, NumPy dtype) per positional argument that needs grad
-    _outputs_meta = ()          # (shape, NumPy dtype) per output, to materialise missing grads
-    _non_differentiable = ()
-    materialize_grads = True
-    _pre_hooks = None           # {output_nr: [hook]}: tensor hooks and retain_grad
+    __slots__ = ("_fn", "_saved", "_freed", "needs_input_grad", "next_functions",
+                 "_input_meta",          # (shape, NumPy dtype) per positional argument that needs grad
+                 "_outputs_meta",        # (shape, NumPy dtype) per output, to materialise missing grads
+                 "_non_differentiable", "materialize_grads",
+                 "_pre_hooks",           # {output_nr: [hook]}: tensor hooks and retain_grad
+                 "_anomaly_trace", "__dict__", "__weakref__")
 
-    def __init__(self, fn):
+    def __init__(self, fn, needs_input_grad=()):
         self._fn = fn
+        self._saved = self._pre_hooks = self._anomaly_trace = None
+        self._freed = False
+        self.needs_input_grad = needs_input_grad
+        self.next_functions = self._input_meta = self._outputs_meta = self._non_differentiable = ()
+        self.materialize_grads = True
 
     # -- the ctx API ---------------------------------------------------------------------
     def save_for_backward(self, *items):
@@ -77,7 +78,7 @@ class Node:
     def saved_tensors(self):
         if self._freed:
             raise RuntimeError(FREED_MSG)
-        return tuple(_unpack(self, rec) for rec in self._saved or ())
+        return tuple([_unpack(self, rec) for rec in self._saved or ()])
 
     # -- graph helpers -------------------------------------------------------------------
     def name(self) -> str:
@@ -99,9 +100,11 @@ class Node:
         dropped = bool(self._saved)
         self._saved = None
         extras = self.__dict__
-        for key in [k for k in extras if k not in _GRAPH_ATTRS and _holds_array(extras[k])]:
-            del extras[key]
-            dropped = True
+        if extras:
+            for key, value in list(extras.items()):
+                if _holds_array(value):
+                    del extras[key]
+                    dropped = True
         if dropped:
             self._freed = True
 
@@ -110,10 +113,10 @@ class Node:
         if self._freed:
             raise RuntimeError(FREED_MSG)
         out = self._fn.backward(self, *grads)
-        if not isinstance(out, tuple):
+        if type(out) is not tuple:
             out = (out,)
         n = len(self.next_functions)
-        if len(out) != n:
+        if len(out) != n:  # (rare)
             # Trailing gradients may be left out where forward's arguments need none (the dims,
             # flags and other settings that follow the tensors); extra ones must be None.
             if len(out) > n and all(g is None for g in out[n:]):
@@ -126,14 +129,21 @@ class Node:
         return out
 
 
-_GRAPH_ATTRS = frozenset(("_fn", "_saved", "_freed", "needs_input_grad", "next_functions", "_input_meta",
-                          "_outputs_meta", "_non_differentiable", "materialize_grads", "_pre_hooks",
-                          "_anomaly_trace"))
+_ARRAYS = (np.ndarray, Tensor)
+
+
+_PLAIN = frozenset((int, float, bool, str, type(None)))   # what ctx extras mostly are: skipped fast
 
 
 def _holds_array(value) -> bool:
-    return (isinstance(value, (np.ndarray, Tensor)) or hasattr(value, "__cuda_array_interface__")
-            or (isinstance(value, (tuple, list)) and any(isinstance(v, (np.ndarray, Tensor)) for v in value)))
+    if type(value) in _PLAIN:
+        return False
+    if isinstance(value, (tuple, list)):
+        for v in value:
+            if isinstance(v, _ARRAYS):
+                return True
+        return False
+    return isinstance(value, _ARRAYS) or hasattr(value, "__cuda_array_interface__")
 
 
 class AccumulateGrad:
@@ -191,6 +201,7 @@ def _unpack(node, rec):
 
 
 _NOT_NEEDED = [(False,) * n for n in range(16)]
+_state = grad_mode.state  # (one object, its fields switched by no_grad & co.)
 
 
 class Function:
@@ -209,23 +220,27 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        state = grad_mode.state
-        record = False
-        if state.grad_enabled and cls.differentiable:
-            for a in args:
-                if isinstance(a, Tensor) and a._requires_grad:
-                    record = True
-                    break
-        ctx = Node(cls)
+        """Run forward; when grad mode is on and an argument requires grad, record the call (_record)."""
+        # One pass over the arguments: the arrays behind tensors, and which tensors require grad.
+        # (A plain loop: on every op's path, it costs half of two comprehensions.)
+        sources, needs, record = [], [], False
+        for a in args:
+            if isinstance(a, Tensor):
+                sources.append(a._data)
+                needs.append(a._requires_grad)
+                record = record or a._requires_grad
+            else:
+                sources.append(a)
+                needs.append(False)
+        record = record and _state.grad_enabled and cls.differentiable
         if record:
-            ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
-            if state.anomaly["trace"]:
+            ctx = Node(cls, tuple(needs))
+            if _state.anomaly["trace"]:
                 ctx._anomaly_trace = "".join(traceback.format_stack()[:-1])
         else:
             n = len(args)
-            ctx.needs_input_grad = _NOT_NEEDED[n] if n < 16 else (False,) * n
+            ctx = Node(cls, _NOT_NEEDED[n] if n < 16 else (False,) * n)
         if cls.array_forward:
-            sources = [a._data if isinstance(a, Tensor) else a for a in args]
             raw = cls.forward(ctx, *sources, **kwargs)
         else:
             sources = args
@@ -241,18 +256,10 @@ class Function:
 def _record(ctx, args, sources, raw):
     """Link the outputs of a recorded call into the graph and pack what forward saved."""
     edges, meta = [], []
-    for a in args:
-        if isinstance(a, Tensor) and a._requires_grad:
-            fn = a.grad_fn
-            if fn is not None:
-                edges.append((fn, a._output_nr))
-            else:
-                acc = a._accumulator
-                if acc is None:
-                    acc = a._accumulator = AccumulateGrad(a)
-                edges.append((acc, 0))
-            data = a._data
-            meta.append((data.shape, data.dtype))
+    for a, needed in zip(args, ctx.needs_input_grad):
+        if needed:
+            edges.append(_edge(a))
+            meta.append((a._data.shape, a._data.dtype))
         else:
             edges.append(_NO_EDGE)
             meta.append(None)
@@ -260,18 +267,17 @@ def _record(ctx, args, sources, raw):
     ctx._input_meta = tuple(meta)
     single = type(raw) is not tuple
     raws = (raw,) if single else raw
-    non_diff = ctx._non_differentiable
     outs, outs_meta = [], []
+    non_diff = ctx._non_differentiable
     for nr, r in enumerate(raws):
         if r is None:
             outs.append(None)
             outs_meta.append(None)
             continue
-        t = _wrap(r, False, None, nr, args)
+        t = _wrap(r, True, ctx, nr, args)
         data = t._data
-        if data.dtype.kind in "fc" and not (non_diff and any(x is r or x is data for x in non_diff)):
-            t._requires_grad = True
-            t.grad_fn = ctx
+        if data.dtype.kind not in "fc" or non_diff and any(x is r or x is data for x in non_diff):
+            t._requires_grad, t.grad_fn = False, None  # integer outputs and marked ones stay out of the graph
         outs.append(t)
         outs_meta.append((data.shape, data.dtype))
     ctx._outputs_meta = tuple(outs_meta)
@@ -285,15 +291,15 @@ _NO_EDGE = (None, 0)
 
 def _wrap(raw, requires_grad, node, nr, args):
     """The output Tensor; an output that views an input's memory shares its version counter."""
-    if isinstance(raw, Tensor):
-        array = raw._data
-    elif type(raw) is np.ndarray:
-        array = raw
+    if type(raw) is np.ndarray:
+        array, maybe_input = raw, False
+    elif isinstance(raw, Tensor):
+        array, maybe_input = raw._data, True  # a user forward may return an input tensor itself
     else:
-        array = _as_array(raw)
+        array, maybe_input = _as_array(raw), False
     t = Tensor._make(array, requires_grad, node, nr)
     base = array.base
-    if base is not None or raw is not array:
+    if base is not None or maybe_input:
         for a in args:
             if isinstance(a, Tensor):
                 data = a._data
@@ -305,17 +311,19 @@ def _wrap(raw, requires_grad, node, nr, args):
 
 
 def _as_array(a):
+    if isinstance(a, np.generic):  # a NumPy scalar, as full reductions return
+        return np.asarray(a)
     if isinstance(a, np.ndarray) or hasattr(a, "__cuda_array_interface__"):
         return a
     return np.asarray(a)
 
 
 def _edge(a):
-    if isinstance(a, Tensor) and a._requires_grad:
-        if a.grad_fn is not None:
-            return (a.grad_fn, a._output_nr)
-        acc = a._accumulator
-        if acc is None:
-            acc = a._accumulator = AccumulateGrad(a)
-        return (acc, 0)
-    return (None, 0)
+    """The graph edge to tensor ``a`` (which requires grad): its grad_fn, or its leaf's AccumulateGrad."""
+    fn = a.grad_fn
+    if fn is not None:
+        return (fn, a._output_nr)
+    acc = a._accumulator
+    if acc is None:
+        acc = a._accumulator = AccumulateGrad(a)
+    return (acc, 0)

@@ -9,7 +9,8 @@ from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor, _wrap_dim
 
-__all__ = ["Op", "Tensor", "promote", "as_tensor_arg", "wrap_dim", "norm_dims", "float_result", "xp", "broadcast_shape"]
+__all__ = ["Op", "Tensor", "promote", "as_tensor_arg", "wrap_dim", "norm_dims", "float_result", "xp", "broadcast_shape",
+           "broadcast_view"]
 
 wrap_dim = _wrap_dim
 
@@ -27,6 +28,24 @@ def xp(array):
         return np
     import cupy
     return cupy
+
+
+def broadcast_view(x, shape):
+    """``np.broadcast_to(x, shape)``: a read-only view with stride 0 along the broadcast dims.
+
+    Built directly for a contiguous NumPy array, since NumPy's own set-up (an nditer) costs several
+    microseconds, which on tiny tensors is a large share of every sum's and mean's backward.
+    ``shape`` must be a valid broadcast of ``x.shape`` (expand checks it).
+    """
+    if type(x) is not np.ndarray or not x.flags.c_contiguous or not x.size:
+        return xp(x).broadcast_to(x, shape)
+    lead = len(shape) - x.ndim
+    strides = [0] * lead
+    for n, size, stride in zip(x.shape, shape[lead:], x.strides):
+        strides.append(stride if n == size else 0)
+    out = np.ndarray(shape, x.dtype, x, 0, tuple(strides))  # a view of x's memory (its base is x)
+    out.setflags(write=False)
+    return out
 
 
 def as_tensor_arg(x, name="input") -> Tensor:

@@ -17,6 +17,7 @@ import numpy as np
 from .. import dtypes
 from ._util import Op, Tensor, float_result, norm_dims, wrap_dim, xp
 from .math import TORCH_TYPE_NAMES
+from .shape import Expand
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std", "norm",
            "logsumexp", "cumsum", "all", "any"]
@@ -63,12 +64,14 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, x, dims, keepdim, np_dtype):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        return np.sum(x, axis=dims, keepdims=keepdim, dtype=np_dtype)
+        if type(x) is np.ndarray:  # np.sum without its Python-level wrapper (same numerics)
+            return np.add.reduce(x, axis=dims, dtype=np_dtype, keepdims=keepdim)
+        return x.sum(axis=dims, dtype=np_dtype, keepdims=keepdim)  # a GPU (CuPy) array
 
     @staticmethod
     def backward(ctx, g):
-        from .shape import expand
-        return expand(_restore_dims(g, ctx.dims, ctx.keepdim), ctx.shape)
+        g = _restore_dims(g, ctx.dims, ctx.keepdim)
+        return g if g._data.shape == ctx.shape else Expand.apply(g, ctx.shape)
 
 
 class Mean(Op):

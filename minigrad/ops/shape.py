@@ -13,7 +13,7 @@ from ..device import check_same_device
 import numpy as np
 
 from .. import dtypes
-from ._util import Op, Tensor, wrap_dim
+from ._util import broadcast_view, Op, Tensor, wrap_dim
 
 __all__ = ["reshape", "view", "expand", "broadcast_to", "sum_to_size", "flatten", "unflatten", "squeeze",
            "unsqueeze", "permute", "transpose", "swapaxes", "swapdims", "t", "movedim", "moveaxis",
@@ -60,7 +60,7 @@ class Expand(Op):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = x.shape
-        return np.broadcast_to(x, shape)
+        return broadcast_view(x, shape)
 
     @staticmethod
     def backward(ctx, g):
