@@ -3,7 +3,8 @@
 Both compute the same functions; the reference is the readable definition. Every code path of
 the fast kernels is drawn: direct loops (few taps) at stride 1 (whole-plane loops) and at other
 strides (row loops), im2col + GEMM with chunks of the batch smaller than the batch, groups,
-dilation, asymmetric output sizes; max pooling through the 2x2 fast path and the general
+dilation, asymmetric output sizes; Winograd F(2x2, 3x3) for 3x3 stride-1 convs (odd sizes,
+any padding, chunks, threads); max pooling through the 2x2 fast path and the general
 windows, with ties, NaN and -inf; the scatter/gather pair and avg pooling with its transpose.
 """
 import numpy as np
@@ -222,3 +223,96 @@ def test_kept_columns_give_the_same_weight_gradient(monkeypatch):
                                rtol=1e-4, atol=1e-4)
     monkeypatch.setattr(cpu, "KEEP_BYTES", cols.nbytes - 1)
     assert cpu.conv2d_keep(x, w, None, 5, 2, geom, 1)[1] is None
+
+
+@st.composite
+def winograd_problem(draw):
+    """3x3, stride 1, no dilation or groups: what the Winograd path takes (at any channel count
+    once WINO_MIN_CHANNELS is lowered), with odd and even sizes and asymmetric padding."""
+    ph, pw = draw(st.integers(0, 2)), draw(st.integers(0, 2))
+    pb, pr = draw(st.integers(0, 3)), draw(st.integers(0, 3))
+    H = max(1, 3 - ph - pb) + draw(st.integers(0, 7))
+    W = max(1, 3 - pw - pr) + draw(st.integers(0, 7))
+    Ho, Wo = H + ph + pb - 2, W + pw + pr - 2
+    N, C, O = draw(st.integers(1, 4)), draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    return N, C, O, H, W, Ho, Wo, (3, 3, 1, 1, ph, pw, 1, 1)
+
+
+@pytest.fixture
+def winograd(monkeypatch):
+    """Every 3x3 stride-1 conv through Winograd, one sample per chunk (the chunk loop runs)."""
+    monkeypatch.setattr(cpu, "WINO_MIN_CHANNELS", 1)
+    monkeypatch.setattr(cpu, "WINO_CHUNK_BYTES", 1)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(problem=winograd_problem(), seed=st.integers(0, 2 ** 16))
+def test_winograd_matches_reference(winograd, dtype, problem, seed):
+    N, C, O, H, W, Ho, Wo, geom = problem
+    assert cpu._winograd(C, O, geom, 1)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((N, C, H, W)).astype(dtype)
+    w = rng.standard_normal((O, C, 3, 3)).astype(dtype)
+    b = rng.standard_normal(O).astype(dtype)
+    g = rng.standard_normal((N, O, Ho, Wo)).astype(dtype)
+    for bias in (b, None):
+        y, kept = cpu.conv2d_keep(x, w, bias, Ho, Wo, geom, 1)
+        assert y.dtype == dtype and kept is None
+        np.testing.assert_allclose(y, ref.conv2d(x, w, bias, Ho, Wo, geom, 1), **_tol(dtype))
+    gx_ref, gw_ref = ref.conv2d_input_grad(g, w, H, W, geom, 1), ref.conv2d_weight_grad(x, g, geom, 1)
+    gx, gw = cpu.conv2d_input_grad(g, w, H, W, geom, 1), cpu.conv2d_weight_grad(x, g, geom, 1)
+    assert gx.dtype == gw.dtype == dtype and gx.shape == x.shape and gw.shape == w.shape
+    np.testing.assert_allclose(gx, gx_ref, **_tol(dtype))
+    np.testing.assert_allclose(gw, gw_ref, **_tol(dtype))
+    both = cpu.conv2d_grads(x, g, w, geom, 1)           # the fused backward: the same two arrays
+    np.testing.assert_allclose(both[0], gx_ref, **_tol(dtype))
+    np.testing.assert_allclose(both[1], gw_ref, **_tol(dtype))
+
+
+def test_winograd_is_taken_for_the_seed_cnn_second_layer():
+    assert cpu._winograd(32, 64, (3, 3, 1, 1, 1, 1, 1, 1), 1)
+    assert not cpu._winograd(1, 32, (3, 3, 1, 1, 1, 1, 1, 1), 1)      # first layer: im2col + GEMM
+    assert not cpu._winograd(32, 64, (3, 3, 2, 2, 1, 1, 1, 1), 1)     # strided
+    assert not cpu._winograd(32, 64, (3, 3, 1, 1, 1, 1, 2, 2), 1)     # dilated
+    assert not cpu._winograd(32, 64, (3, 3, 1, 1, 1, 1, 1, 1), 2)     # grouped
+
+
+@pytest.mark.parametrize("path", ["gemm", "winograd", "direct"])
+def test_fused_grads_match_separate(path, monkeypatch):
+    """conv2d_grads returns what conv2d_input_grad and conv2d_weight_grad return, on every path."""
+    rng = np.random.default_rng(5)
+    groups = 2 if path == "direct" else 1
+    x = rng.standard_normal((5, 16, 9, 7))
+    w = rng.standard_normal((12, 16 // groups, 3, 3))
+    g = rng.standard_normal((5, 12, 9, 7))
+    geom = (3, 3, 1, 1, 1, 1, 1, 1)
+    if path == "gemm":
+        monkeypatch.setattr(cpu, "WINO_MIN_CHANNELS", 10 ** 6)
+    if path == "direct":
+        monkeypatch.setattr(cpu, "DIRECT_MAX_TAPS", 10 ** 6)
+    assert cpu._winograd(16, 12, geom, groups) == (path == "winograd")
+    gx, gw = cpu.conv2d_grads(x, g, w, geom, groups)
+    np.testing.assert_allclose(gx, cpu.conv2d_input_grad(g, w, 9, 7, geom, groups), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(gw, cpu.conv2d_weight_grad(x, g, geom, groups), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(gw, ref.conv2d_weight_grad(x, g, geom, groups), rtol=1e-10, atol=1e-10)
+
+
+def test_winograd_threads_split_the_batch(monkeypatch):
+    """Each thread runs whole chunks; the forward and the input gradient do not depend on the split
+    (the weight gradient adds the threads' partial sums, in a fixed order)."""
+    import numba
+    rng = np.random.default_rng(6)
+    x, w = rng.standard_normal((7, 16, 10, 10)).astype(np.float32), rng.standard_normal((8, 16, 3, 3)).astype(np.float32)
+    g = rng.standard_normal((7, 8, 10, 10)).astype(np.float32)
+    geom = (3, 3, 1, 1, 1, 1, 1, 1)
+    monkeypatch.setattr(cpu, "_MIN_WORK", 0)
+    monkeypatch.setattr(cpu, "WINO_CHUNK_BYTES", 1)
+    runs = []
+    for threads in (1, numba.config.NUMBA_NUM_THREADS):
+        numba.set_num_threads(threads)
+        runs.append((cpu.conv2d(x, w, None, 10, 10, geom, 1),) + cpu.conv2d_grads(x, g, w, geom, 1))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+    np.testing.assert_allclose(runs[0][2], runs[1][2], rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(runs[0][2], ref.conv2d_weight_grad(x, g, geom, 1), rtol=1e-4, atol=1e-3)

@@ -1,12 +1,17 @@
-"""Conv and pool kernels for the CPU: Numba loops plus one big BLAS matmul per chunk.
+"""Conv and pool kernels for the CPU: Numba loops around BLAS matmuls.
 
 Same functions, same arguments and same results (up to rounding) as ``reference.py``; read that
 file first for what is computed, this one for how it is made fast.
 
-* Convolutions go through im2col + GEMM, except grouped ones with few taps per output. The
-  batch is processed in chunks whose column buffer stays near ``CHUNK_BYTES``, so memory stays
-  bounded at any batch size. Columns are laid out (C*kh*kw, chunk*Ho*Wo); the GEMM gives
-  (O, chunk*Ho*Wo) and a loop moves that into NCHW while adding the bias.
+* 3x3 stride-1 convolutions with enough channels (``_winograd``) use Winograd F(2x2, 3x3): 2.25
+  times fewer multiplications, done as 16 small GEMMs per chunk of the batch between Numba
+  transforms (the section "Winograd" below explains it). A backward that needs both gradients
+  gets them from one call (``conv2d_grads``), which transforms the output gradient once for both.
+* Other convolutions go through im2col + GEMM, except grouped ones with few taps per output.
+  The batch is processed in chunks whose column buffer stays near ``CHUNK_BYTES``, so memory
+  stays bounded at any batch size. Columns are laid out (C*kh*kw, chunk*Ho*Wo); one GEMM per
+  sample reads its (C*kh*kw, Ho*Wo) block of them (a strided view) and writes its NCHW output
+  directly. The bias rides in the GEMM as one more weight column times a row of ones.
 * Grouped convolutions with few taps per output (depthwise) are direct loops: per-group GEMMs
   with an inner dimension of 9 would only shuffle memory. With stride 1 each input plane is
   padded into a small buffer and every tap becomes one long loop over the plane (``_conv_flat``).
@@ -14,7 +19,8 @@ file first for what is computed, this one for how it is made fast.
   a training step is one im2col and one GEMM over the whole batch.
 * Weight gradients reduce into per-lane partial sums (an array, summed at the end), so LLVM can
   vectorise them without ``fastmath``, which would let it reorder float additions.
-* Max pooling stores the winner's flat index (int32) for the backward scatter.
+* Max pooling stores the winner's flat index (int32) for the backward scatter; the 2x2 kernel
+  compares branch-free and handles NaN only in the windows that hold one.
 
 How the kernels are written, and why:
 
@@ -168,31 +174,6 @@ def _col2im(cols, rstride, bstride, n0, nb, C, H, W, Ho, Wo, kh, kw, sh, sw, ph,
                     else:
                         for k in range(l, u):
                             gx[p, uintp(dst + k * sw)] += cols[uintp(base + k)]
-
-
-@njit(**_jit)
-def _reorder(planes, buf, n0, O, L, bias, to_planes, start, stop):
-    """Between NCHW planes (N*O, L) and the GEMM's (O, nb*L) layout, units t = (b, o).
-
-    to_planes: planes[(n0+b)*O + o] = buf[o, b*L:(b+1)*L] + bias[o] (bias of length 0: none);
-    else:      buf[o, b*L:(b+1)*L] = planes[(n0+b)*O + o].
-    """
-    has_bias = bias.shape[0] > 0
-    for t in range(start, stop):
-        b = t // O
-        o = t % O
-        p = (n0 + b) * O + o
-        base = b * L
-        if not to_planes:
-            for k in range(L):
-                buf[o, uintp(base + k)] = planes[p, k]
-        elif has_bias:
-            bv = bias[o]
-            for k in range(L):
-                planes[p, k] = buf[o, uintp(base + k)] + bv
-        else:
-            for k in range(L):
-                planes[p, k] = buf[o, uintp(base + k)]
 
 
 # -- direct convolution, stride 1: whole planes as flat loops -----------------------------------
@@ -425,6 +406,319 @@ def _conv_rows_input_grad(g, Ho, Wo, w, gx, C, H, W, kh, kw, sh, sw, ph, pw, dh,
                         gx[q, uintp(dst + k * sw)] += wv * g[p, uintp(oh * Wo + k)]
 
 
+# -- Winograd F(2x2, 3x3): 3x3 convolutions at stride 1 ----------------------------------------
+# A 3x3 stride-1 convolution computes each 2x2 block of outputs from the 4x4 tile d of input
+# under it (neighbouring tiles overlap by two pixels) as
+#
+#     Y = A^T [ (G w G^T) * (B^T d B) ] A        (* elementwise on 4x4 matrices)
+#
+# with the constant matrices A, B, G of the helpers below: 16 multiplications per (input,
+# output) channel pair for 2x2 outputs instead of 36, 2.25 times fewer. Summed over the input
+# channels, the 16 elementwise products become 16 matrix products, one per position xi of the
+# 4x4 transform domain:
+#
+#     M[xi] (P, O) = V[xi] (P, C) @ U[xi]^T (C, O),     U = G w G^T,  V = B^T d B,
+#
+# over P tiles at once: BLAS does the multiplications, Numba the transforms (V in, Y out). The
+# two gradients are the same steps run backwards (the adjoint of each linear map):
+#
+#     dM = A dY A^T;   input:  dV = dM U,  dx = sum over tiles of B dV B^T
+#                      weight: dU = dM^T V (the GEMM sums over tiles),  dw = G^T dU G
+#
+# The batch goes through in chunks of a few samples, so that V and M (16 values per tile and
+# channel: four times the input and output) stay in the cache between the transform that
+# writes them and the GEMM that reads them; streamed through memory they cost more than the
+# multiplications saved. Layout: V[tile, xi, channel], so a transform writes each tile's values
+# next to each other and the GEMMs read V[:, xi, :] as a strided matrix. The output is padded up
+# to whole tiles (even sizes) and the input read as zeros outside. F(2x2, 3x3)'s constants are
+# 0, +-1 and 1/2, so it loses next to nothing to rounding (Lavin & Gray, "Fast Algorithms for
+# Convolutional Neural Networks", 2015).
+_WINO_G = np.array([[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]])
+# Smallest channel counts for Winograd: below them the 16 GEMMs are too thin to pay for the
+# transforms (the seed CNN's first layer, one input channel, stays on im2col + GEMM).
+WINO_MIN_CHANNELS = 8
+# Bytes of V and M per chunk of the batch (about the L2 cache), and multiply-adds per GEMM call
+# (OpenBLAS runs calls up to 2^18 on the calling thread); at least one sample per chunk.
+WINO_CHUNK_BYTES = 2 << 20
+WINO_GEMM_MAX = 1 << 18
+
+
+def _winograd(C, O, geom, groups):
+    kh, kw, sh, sw, ph, pw, dh, dw = geom
+    return (kh == 3 and kw == 3 and sh == 1 and sw == 1 and dh == 1 and dw == 1 and groups == 1
+            and min(C, O) >= WINO_MIN_CHANNELS)
+
+
+@functools.lru_cache(maxsize=None)
+def _wino_kron(dtype):
+    """kron(G, G) (16, 9): U[4a + b] = sum over taps (i, j) of G[a, i] G[b, j] w[i, j]."""
+    k = np.kron(_WINO_G, _WINO_G).astype(dtype)
+    k.flags.writeable = False
+    return k
+
+
+def _wino_weight(w):
+    """U (16, O, C) = G w G^T for every (o, c)."""
+    O, C = w.shape[:2]
+    return (_wino_kron(w.dtype) @ w.reshape(O * C, 9).T).reshape(16, O, C)
+
+
+def _wino_weight_t(dUt):
+    """dw (O, C, 3, 3) = G^T dU G from dU^T (16, C, O): the adjoint of _wino_weight."""
+    _, C, O = dUt.shape
+    return np.ascontiguousarray((_wino_kron(dUt.dtype).T @ dUt.reshape(16, C * O)).reshape(3, 3, C, O)
+                                .transpose(3, 2, 0, 1))
+
+
+@njit(inline="always")
+def _bt(a0, a1, a2, a3):      # B^T a, for 4 values a
+    return a0 - a2, a1 + a2, a2 - a1, a1 - a3
+
+
+@njit(inline="always")
+def _b(a0, a1, a2, a3):       # B a, the adjoint of _bt
+    return a0, a1 - a2 + a3, a1 + a2 - a0, -a3
+
+
+@njit(inline="always")
+def _at(a0, a1, a2, a3):      # A^T a: 4 values to 2
+    return a0 + a1 + a2, a1 - a2 - a3
+
+
+@njit(inline="always")
+def _a(a0, a1):               # A a: 2 values to 4, the adjoint of _at
+    return a0, a0 + a1, a0 - a1, -a1
+
+
+# B^T's rows, each as its two nonzero entries (i1, sign1, i2, sign2): (B^T d)[a] = sign1 d[i1] +
+# sign2 d[i2]. sign1 is always +1.
+_WINO_BT = np.array([[0, 1, 2, -1], [1, 1, 2, 1], [2, 1, 1, -1], [1, 1, 3, -1]], dtype=np.int64)
+
+
+@njit(**_jit)
+def _wino_in(x, n0, C, H, W, ph, pw, Th, Tw, V, start, stop):
+    """V[16*q + xi, c] = (B^T d B)[xi] for each 4x4 tile d of x (N*C, H*W); units u: samples n0 + u,
+    whose tile t (of Th x Tw) is tile q = u*Th*Tw + t. (V is the (P, 16, C) buffer of the GEMMs,
+    flattened to rows.)
+
+    The sample is first copied channels-last (zero-padded to whole tiles), so that the loops over
+    channels below read and write unit-stride: one loop per output xi = (a, b) lets LLVM vectorise
+    them (one store stream each)."""
+    Hp, Wp = 2 * Th + 2, 2 * Tw + 2
+    xp = np.empty((Hp * Wp, C), dtype=x.dtype)
+    bt = _WINO_BT
+    sign = np.empty(4, dtype=x.dtype)   # the second signs, in x's dtype
+    for a in range(4):
+        sign[a] = bt[a, 3]
+    for u in range(start, stop):
+        for k in range(xp.shape[0]):
+            for c in range(C):
+                xp[k, c] = 0
+        for c in range(C):
+            p = (n0 + u) * C + c
+            for h in range(min(H, Hp - ph)):
+                for k in range(min(W, Wp - pw)):
+                    xp[uintp((h + ph) * Wp + k + pw), c] = x[p, uintp(h * W + k)]
+        for ta in range(Th):
+            for tb in range(Tw):
+                q = uintp(16 * ((u * Th + ta) * Tw + tb))   # the tile's first row
+                k0 = 2 * ta * Wp + 2 * tb
+                for a in range(4):
+                    r1, r2 = uintp(k0 + bt[a, 0] * Wp), uintp(k0 + bt[a, 2] * Wp)   # tile rows i1, i2
+                    sa = sign[a]
+                    for b in range(4):
+                        j1, j2 = uintp(bt[b, 0]), uintp(bt[b, 2])
+                        sb = sign[b]
+                        xi = 4 * a + b
+                        for c in range(C):
+                            V[q + xi, c] = ((xp[r1 + j1, c] + sb * xp[r1 + j2, c])
+                                           + sa * (xp[r2 + j1, c] + sb * xp[r2 + j2, c]))
+
+
+@njit(**_jit)
+def _wino_in_t(dV, n0, C, H, W, ph, pw, Th, Tw, gx, start, stop):
+    """The adjoint of _wino_in: gx (N*C, H*W) = the sum over tiles of B dV B^T; units u: samples
+    n0 + u, which own their planes (overlapping tiles add up within one unit)."""
+    Hp, Wp = 2 * Th + 2, 2 * Tw + 2
+    xp = np.empty((Hp * Wp, C), dtype=gx.dtype)
+    for u in range(start, stop):
+        for k in range(xp.shape[0]):
+            for c in range(C):
+                xp[k, c] = 0
+        for ta in range(Th):
+            for tb in range(Tw):
+                q = uintp(16 * ((u * Th + ta) * Tw + tb))   # the tile's first row
+                k0 = uintp(2 * ta * Wp + 2 * tb)
+                k1, k2, k3 = k0 + Wp, k0 + 2 * Wp, k0 + 3 * Wp
+                for c in range(C):
+                    r0 = _b(dV[q, c], dV[q + 1, c], dV[q + 2, c], dV[q + 3, c])       # B along each row
+                    r1 = _b(dV[q + 4, c], dV[q + 5, c], dV[q + 6, c], dV[q + 7, c])
+                    r2 = _b(dV[q + 8, c], dV[q + 9, c], dV[q + 10, c], dV[q + 11, c])
+                    r3 = _b(dV[q + 12, c], dV[q + 13, c], dV[q + 14, c], dV[q + 15, c])
+                    e0 = _b(r0[0], r1[0], r2[0], r3[0])                                 # then down each column
+                    e1 = _b(r0[1], r1[1], r2[1], r3[1])
+                    e2 = _b(r0[2], r1[2], r2[2], r3[2])
+                    e3 = _b(r0[3], r1[3], r2[3], r3[3])
+                    xp[k0, c] += e0[0]
+                    xp[k0 + 1, c] += e1[0]
+                    xp[k0 + 2, c] += e2[0]
+                    xp[k0 + 3, c] += e3[0]
+                    xp[k1, c] += e0[1]
+                    xp[k1 + 1, c] += e1[1]
+                    xp[k1 + 2, c] += e2[1]
+                    xp[k1 + 3, c] += e3[1]
+                    xp[k2, c] += e0[2]
+                    xp[k2 + 1, c] += e1[2]
+                    xp[k2 + 2, c] += e2[2]
+                    xp[k2 + 3, c] += e3[2]
+                    xp[k3, c] += e0[3]
+                    xp[k3 + 1, c] += e1[3]
+                    xp[k3 + 2, c] += e2[3]
+                    xp[k3 + 3, c] += e3[3]
+        for c in range(C):
+            p = (n0 + u) * C + c
+            for h in range(H):
+                for k in range(W):
+                    hp, wp = h + ph, k + pw
+                    gx[p, uintp(h * W + k)] = xp[uintp(hp * Wp + wp), c] if hp < Hp and wp < Wp else 0
+
+
+@njit(**_jit)
+def _wino_out(M, n0, O, Th, Tw, Ho, Wo, bias, y, start, stop):
+    """y (N*O, Ho*Wo) = A^T m A (+ bias) for each tile's m = M[16*q:16*q + 16, o]; units u: samples n0 + u,
+    rows q as in _wino_in."""
+    Wb = 2 * Tw
+    yb = np.empty((2 * Th * Wb, O), dtype=y.dtype)   # the sample's output, channels last
+    has_bias = bias.shape[0] > 0
+    zero = np.zeros(1, dtype=y.dtype)[0]
+    for u in range(start, stop):
+        for ta in range(Th):
+            for tb in range(Tw):
+                q = uintp(16 * ((u * Th + ta) * Tw + tb))   # the tile's first row
+                a0 = uintp(2 * ta * Wb + 2 * tb)
+                a1 = a0 + Wb
+                for o in range(O):
+                    r0 = _at(M[q, o], M[q + 4, o], M[q + 8, o], M[q + 12, o])    # A^T down each column
+                    r1 = _at(M[q + 1, o], M[q + 5, o], M[q + 9, o], M[q + 13, o])
+                    r2 = _at(M[q + 2, o], M[q + 6, o], M[q + 10, o], M[q + 14, o])
+                    r3 = _at(M[q + 3, o], M[q + 7, o], M[q + 11, o], M[q + 15, o])
+                    yb[a0, o], yb[a0 + 1, o] = _at(r0[0], r1[0], r2[0], r3[0])   # then along each row
+                    yb[a1, o], yb[a1 + 1, o] = _at(r0[1], r1[1], r2[1], r3[1])
+        for o in range(O):
+            p = (n0 + u) * O + o
+            b0 = bias[o] if has_bias else zero
+            for oh in range(Ho):
+                for ow in range(Wo):
+                    y[p, uintp(oh * Wo + ow)] = yb[uintp(oh * Wb + ow), o] + b0
+
+
+@njit(**_jit)
+def _wino_out_t(g, n0, O, Th, Tw, Ho, Wo, dM, start, stop):
+    """The adjoint of _wino_out (bias aside): dM[16*q:16*q + 16, o] = A dY A^T for each 2x2 block dY of
+    g (N*O, Ho*Wo), zeros past the edge; units and rows as in _wino_out. Channels last, one loop
+    per output row, as in _wino_in."""
+    Wb = 2 * Tw
+    gb = np.zeros((2 * Th * Wb, O), dtype=g.dtype)   # the sample's g, channels last
+    h = np.empty((8, O), dtype=g.dtype)              # A dY: row 2a + j = (A dY)[a, j]
+    for u in range(start, stop):
+        for o in range(O):
+            p = (n0 + u) * O + o
+            for oh in range(Ho):
+                for ow in range(Wo):
+                    gb[uintp(oh * Wb + ow), o] = g[p, uintp(oh * Wo + ow)]
+        for ta in range(Th):
+            for tb in range(Tw):
+                q = uintp(16 * ((u * Th + ta) * Tw + tb))   # the tile's first row
+                a0 = uintp(2 * ta * Wb + 2 * tb)
+                a1 = a0 + Wb
+                for j in range(2):   # A down each column j: (g0j, g1j) -> 4 values
+                    for o in range(O):
+                        h[j, o] = gb[a0 + j, o]
+                    for o in range(O):
+                        h[2 + j, o] = gb[a0 + j, o] + gb[a1 + j, o]
+                    for o in range(O):
+                        h[4 + j, o] = gb[a0 + j, o] - gb[a1 + j, o]
+                    for o in range(O):
+                        h[6 + j, o] = -gb[a1 + j, o]
+                for a in range(4):   # then along each row a: (h[a, 0], h[a, 1]) -> 4 values
+                    for o in range(O):
+                        dM[q + 4 * a, o] = h[2 * a, o]
+                    for o in range(O):
+                        dM[q + 4 * a + 1, o] = h[2 * a, o] + h[2 * a + 1, o]
+                    for o in range(O):
+                        dM[q + 4 * a + 2, o] = h[2 * a, o] - h[2 * a + 1, o]
+                    for o in range(O):
+                        dM[q + 4 * a + 3, o] = -h[2 * a + 1, o]
+
+
+def _wino_plan(N, C, O, Ho, Wo, itemsize):
+    """Tiles (Th, Tw) per sample, their number T, and the samples per chunk."""
+    Th, Tw = (Ho + 1) // 2, (Wo + 1) // 2
+    T = Th * Tw
+    nb = min(WINO_CHUNK_BYTES // (16 * (C + O) * T * itemsize), WINO_GEMM_MAX // (T * C * O))
+    return Th, Tw, T, int(max(1, min(N, nb)))
+
+
+# Threads: each takes a range of samples and runs the whole pipeline (transform, GEMMs,
+# transform) on its chunks, with its own buffers, so threads meet once per call. The chunks'
+# GEMMs are small (WINO_GEMM_MAX), which OpenBLAS runs on the calling thread: many small GEMMs
+# handed to BLAS's own threads cost a thread wake-up each, and on a busy machine a scheduler
+# time slice each.
+def _wino_forward(x, w, bias, y, ph, pw):
+    N, C, H, W = x.shape
+    _, O, Ho, Wo = y.shape
+    Th, Tw, T, nb = _wino_plan(N, C, O, Ho, Wo, x.itemsize)
+    Ut = _wino_weight(w).transpose(0, 2, 1)
+    x2, y2 = x.reshape(N * C, H * W), y.reshape(N * O, Ho * Wo)
+
+    def run(start, stop):
+        V = np.empty((nb * T, 16, C), dtype=x.dtype)
+        M = np.empty((nb * T, 16, O), dtype=x.dtype)
+        for n0 in range(start, stop, nb):
+            m = min(nb, stop - n0)
+            _wino_in(x2, n0, C, H, W, ph, pw, Th, Tw, V.reshape(-1, C), 0, m)
+            np.matmul(V[:m * T].transpose(1, 0, 2), Ut, out=M[:m * T].transpose(1, 0, 2))
+            _wino_out(M.reshape(-1, O), n0, O, Th, Tw, Ho, Wo, bias, y2, 0, m)
+    _parallel(run, N, 16 * N * T * (C + O))
+
+
+def _wino_backward(x, g, w, gx, ph, pw):
+    """The gradients of a Winograd conv in one pass over the batch: the weight gradient (returned)
+    when x is given, the input gradient (written into gx) when w is. With both, each chunk's dM
+    serves both GEMMs."""
+    N, O, Ho, Wo = g.shape
+    _, C, H, W = (x if x is not None else gx).shape
+    Th, Tw, T, nb = _wino_plan(N, C, O, Ho, Wo, g.itemsize)
+    g2 = g.reshape(N * O, Ho * Wo)
+    x2 = x.reshape(N * C, H * W) if x is not None else None
+    gx2 = gx.reshape(N * C, H * W) if w is not None else None
+    U = _wino_weight(w) if w is not None else None
+    parts = {}   # each thread's share of dU^T (16, C, O), by its first sample
+
+    def run(start, stop):
+        V = np.empty((nb * T, 16, C), dtype=g.dtype)     # V, and dV for the input gradient
+        dM = np.empty((nb * T, 16, O), dtype=g.dtype)
+        dUt, part = np.zeros((16, C, O), dtype=g.dtype), np.empty((16, C, O), dtype=g.dtype)
+        for n0 in range(start, stop, nb):
+            m = min(nb, stop - n0)
+            Vt, dMt = V[:m * T].transpose(1, 0, 2), dM[:m * T].transpose(1, 0, 2)
+            _wino_out_t(g2, n0, O, Th, Tw, Ho, Wo, dM.reshape(-1, O), 0, m)
+            if x2 is not None:
+                _wino_in(x2, n0, C, H, W, ph, pw, Th, Tw, V.reshape(-1, C), 0, m)
+                dUt += np.matmul(Vt.transpose(0, 2, 1), dMt, out=part)
+            if U is not None:
+                np.matmul(dMt, U, out=Vt)
+                _wino_in_t(V.reshape(-1, C), n0, C, H, W, ph, pw, Th, Tw, gx2, 0, m)
+        parts[start] = dUt
+    _parallel(run, N, 16 * N * T * (C + O))
+    if x is None:
+        return None
+    dUt = parts.pop(0)
+    for start in sorted(parts):   # in a fixed order: the same sum on every run
+        dUt += parts[start]
+    return _wino_weight_t(dUt)
+
+
 # -- the conv entry points ----------------------------------------------------------------------
 def _no_bias(dtype):
     return np.zeros(0, dtype=dtype)
@@ -466,28 +760,36 @@ def conv2d_keep(x, w, b, Ho, Wo, geom, groups, keep=True):
             lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
             _parallel(_conv_rows, N * O, y.size * T, x2, C, H, W, w2, bias, y2, Ho, Wo, *geom, lo, hi, groups)
         return y, None
+    if _winograd(C, O, geom, groups):
+        _wino_forward(x, w, bias, y, ph, pw)
+        return y, None
     R = C * kh * kw
     Rg, Og = R // groups, O // groups
+    # The bias rides along in the GEMM (groups == 1): one more row of ones under the columns, the
+    # bias as one more column of the weights. Grouped convs add it afterwards.
+    ones = b is not None and groups == 1
+    rows = R + ones
     keep = keep and R * N * L * x.itemsize <= KEEP_BYTES
-    nb = N if keep else _chunk(N, (R + O) * L * x.itemsize)
-    cols = np.empty(R * nb * L, dtype=x.dtype)
-    buf = np.empty(O * nb * L, dtype=x.dtype)
-    wm = w.reshape(groups, Og, Rg)
+    nb = N if keep else _chunk(N, rows * L * x.itemsize)
+    cols = np.empty(rows * nb * L, dtype=x.dtype)
+    wm = np.concatenate([w2, bias.reshape(O, 1)], axis=1)[None] if ones else w.reshape(groups, Og, Rg)
     lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
+    y3 = y.reshape(N, O, L)
     for n0 in range(0, N, nb):
         m = min(nb, N - n0)
-        c = cols[:R * m * L]
-        _parallel(_im2col, R, c.size, x2, n0, m, C, H, W, Ho, Wo, *geom, lo, hi, c, m * L, L)
-        c = c.reshape(R, m * L)
-        # one sample: the GEMM's (O, L) output is that sample's NCHW block already
-        bb = y2[n0 * O:(n0 + 1) * O] if m == 1 else buf[:O * m * L].reshape(O, m * L)
-        for grp in range(groups):
-            np.matmul(wm[grp], c[grp * Rg:(grp + 1) * Rg], out=bb[grp * Og:(grp + 1) * Og])
-        if m > 1:
-            _parallel(_reorder, m * O, bb.size, y2, bb, n0, O, L, bias, True)
-        elif b is not None:
-            bb += bias.reshape(O, 1)
-    return y, (cols.reshape(R, N * L) if keep else None)
+        c = cols[:rows * m * L]
+        _parallel(_im2col, R, R * m * L, x2, n0, m, C, H, W, Ho, Wo, *geom, lo, hi, c, m * L, L)
+        if ones:
+            c[R * m * L:] = 1
+        # one GEMM per sample: its columns (rows, L) are a strided view of the chunk's, and its
+        # output is its NCHW block (no reordering pass)
+        cs, ys = c.reshape(rows, m, L).transpose(1, 0, 2), y3[n0:n0 + m]
+        k = wm.shape[2]   # Rg, and the row of ones
+        for grp in range(len(wm)):
+            np.matmul(wm[grp], cs[:, grp * Rg:grp * Rg + k], out=ys[:, grp * Og:(grp + 1) * Og])
+    if b is not None and not ones:
+        y3 += bias.reshape(O, 1)
+    return y, (cols.reshape(rows, N * L)[:R] if keep else None)
 
 
 def conv2d_input_grad(g, w, H, W, geom, groups):
@@ -512,27 +814,24 @@ def conv2d_input_grad(g, w, H, W, geom, groups):
             lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
             _parallel(_conv_rows_input_grad, N * C, g.size * T, g2, Ho, Wo, w2, gx2, C, H, W, *geom, lo, hi, groups)
         return gx
+    if _winograd(C, O, geom, groups):
+        _wino_backward(None, g, w, gx, ph, pw)
+        return gx
     R = C * kh * kw
     Rg, Og = R // groups, O // groups
     # one pass over the whole batch when its columns fit what the forward may keep (faster: one
     # big GEMM); else chunks
-    nb = N if R * N * L * g.itemsize <= KEEP_BYTES else _chunk(N, (R + O) * L * g.itemsize)
+    nb = N if R * N * L * g.itemsize <= KEEP_BYTES else _chunk(N, R * L * g.itemsize)
     cols = np.empty(R * nb * L, dtype=g.dtype)
-    buf = np.empty(O * nb * L, dtype=g.dtype)
-    wm = w.reshape(groups, Og, Rg)
+    wt = w.reshape(groups, Og, Rg).transpose(0, 2, 1)
     lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
-    none = _no_bias(g.dtype)
+    g3 = g.reshape(N, O, L)
     for n0 in range(0, N, nb):
         m = min(nb, N - n0)
-        if m == 1:
-            bb = g2[n0 * O:(n0 + 1) * O]
-        else:
-            bb = buf[:O * m * L].reshape(O, m * L)
-            _parallel(_reorder, m * O, bb.size, g2, bb, n0, O, L, none, False)
         c = cols[:R * m * L]
-        c2 = c.reshape(R, m * L)
+        cs, gs = c.reshape(R, m, L).transpose(1, 0, 2), g3[n0:n0 + m]   # per sample, as in conv2d_keep
         for grp in range(groups):
-            np.matmul(wm[grp].T, bb[grp * Og:(grp + 1) * Og], out=c2[grp * Rg:(grp + 1) * Rg])
+            np.matmul(wt[grp], gs[:, grp * Og:(grp + 1) * Og], out=cs[:, grp * Rg:(grp + 1) * Rg])
         _parallel(_col2im, m * C, c.size, c, m * L, L, n0, m, C, H, W, Ho, Wo, *geom, lo, hi, gx2)
     return gx
 
@@ -557,15 +856,18 @@ def conv2d_weight_grad(x, g, geom, groups, cols=None):
             lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
             _parallel(_conv_rows_weight_grad, O, g.size * T, x2, C, H, W, g2, Ho, Wo, gw2, *geom, lo, hi, groups)
         return gw
+    if _winograd(C, O, geom, groups):
+        gw[...] = _wino_backward(x, g, None, None, ph, pw)
+        return gw
     R = C * kh * kw
     Rg, Og = R // groups, O // groups
-    nb = N if cols is not None else _chunk(N, (R + O) * L * x.itemsize)
+    nb = N if cols is not None else _chunk(N, R * L * x.itemsize)
     if cols is None:
         cols = np.empty(R * nb * L, dtype=x.dtype)
         lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
-    buf = np.empty(O * nb * L, dtype=x.dtype)
     gwm = gw.reshape(groups, Og, Rg)
-    none = _no_bias(x.dtype)
+    g3 = g.reshape(N, O, L)
+    sb = max(1, CHUNK_BYTES // (Og * Rg * x.itemsize))   # samples per block of per-sample products
     for n0 in range(0, N, nb):
         m = min(nb, N - n0)
         if nb == N and cols.ndim == 2:
@@ -573,16 +875,25 @@ def conv2d_weight_grad(x, g, geom, groups, cols=None):
         else:
             c = cols[:R * m * L]
             _parallel(_im2col, R, c.size, x2, n0, m, C, H, W, Ho, Wo, *geom, lo, hi, c, m * L, L)
-            c = c.reshape(R, m * L)
-        if m == 1:
-            bb = g2[n0 * O:(n0 + 1) * O]
-        else:
-            bb = buf[:O * m * L].reshape(O, m * L)
-            _parallel(_reorder, m * O, bb.size, g2, bb, n0, O, L, none, False)
+        cs, gs = c.reshape(R, m, L).transpose(1, 0, 2), g3[n0:n0 + m]   # per sample, as in conv2d_keep
         for grp in range(groups):
-            # (columns @ grad^T)^T: this orientation ran about 25% faster through OpenBLAS
-            gwm[grp] += (c[grp * Rg:(grp + 1) * Rg] @ bb[grp * Og:(grp + 1) * Og].T).T
+            # sum over samples of g_n (Og, L) @ c_n^T (L, Rg), a block of samples per GEMM call
+            for s in range(0, m, sb):
+                gwm[grp] += np.matmul(gs[s:s + sb, grp * Og:(grp + 1) * Og],
+                                      cs[s:s + sb, grp * Rg:(grp + 1) * Rg].transpose(0, 2, 1)).sum(axis=0)
     return gw
+
+
+def conv2d_grads(x, g, w, geom, groups, cols=None):
+    """(conv2d_input_grad, conv2d_weight_grad) in one call, for a backward that needs both: the
+    Winograd path then transforms each chunk's output gradient once for the two."""
+    x, g, w = _c(x), _c(g), _c(w)
+    N, C, H, W = x.shape
+    if _winograd(C, w.shape[0], geom, groups) and x.size and g.size:
+        gx = np.empty_like(x)
+        gw = _wino_backward(x, g, w, gx, geom[4], geom[5])
+        return gx, gw
+    return conv2d_input_grad(g, w, H, W, geom, groups), conv2d_weight_grad(x, g, geom, groups, cols)
 
 
 def unfold(x, Ho, Wo, geom):
@@ -638,29 +949,37 @@ def _max_pool(x, W, hs, he, hstep, ws, we, wstep, y, idx, start, stop):
 @njit(**_jit)
 def _max_pool_2x2(x, W, Ho, Wo, y, idx, start, stop):
     """Kernel 2, stride 2, no padding or dilation, every window inside the input: _max_pool's rule
-    unrolled (the first of the window's four values is the starting best)."""
+    unrolled (the first of the window's four values is the starting best).
+
+    The common case compares with ``>`` only, which LLVM turns into branch-free selects; the
+    NaN test of torch's rule (``or v != v``) made it branch on every value, several times slower
+    on random data. A window holding a NaN (its sum is NaN; inf - inf also lands here, harmlessly)
+    is redone with the full rule."""
     for p in range(start, stop):
         for oh in range(Ho):
             r0 = 2 * oh * W
             out = oh * Wo
             for ow in range(Wo):
                 a = r0 + 2 * ow
-                best = x[p, uintp(a)]
-                k = 0
-                v = x[p, uintp(a + 1)]
-                if v > best or v != v:
-                    best = v
-                    k = 1
-                v = x[p, uintp(a + W)]
-                if v > best or v != v:
-                    best = v
-                    k = W
-                v = x[p, uintp(a + W + 1)]
-                if v > best or v != v:
-                    best = v
-                    k = W + 1
+                v0, v1 = x[p, uintp(a)], x[p, uintp(a + 1)]
+                v2, v3 = x[p, uintp(a + W)], x[p, uintp(a + W + 1)]
+                t = v1 > v0
+                best, k = (v1, a + 1) if t else (v0, a)
+                t = v2 > best
+                best, k = (v2, a + W) if t else (best, k)
+                t = v3 > best
+                best, k = (v3, a + W + 1) if t else (best, k)
+                s = v0 + v1 + v2 + v3
+                if s != s:
+                    best, k = v0, a
+                    if v1 > best or v1 != v1:
+                        best, k = v1, a + 1
+                    if v2 > best or v2 != v2:
+                        best, k = v2, a + W
+                    if v3 > best or v3 != v3:
+                        best, k = v3, a + W + 1
                 y[p, uintp(out + ow)] = best
-                idx[p, uintp(out + ow)] = a + k
+                idx[p, uintp(out + ow)] = k
 
 
 @njit(**_jit)

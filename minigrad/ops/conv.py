@@ -62,8 +62,15 @@ class Conv2d(Op):
         x, w = ctx.saved_tensors
         need, geo = ctx.needs_input_grad, ctx.geo
         cols = ctx.__dict__.get("cols")
-        return (ConvTranspose2d.apply(g, w, None, geo) if need[0] else None,
-                ConvWeight.apply(x, g, geo, cols) if need[1] else None,
+        gx = gw = None
+        K = kernels.for_array(g._data)
+        if need[0] and need[1] and hasattr(K, "conv2d_grads"):
+            # both gradients from one kernel call, which shares work between them (cpu's Winograd
+            # path transforms g once); they are still recorded as the two ops below, given their
+            # values, so that they can be differentiated again
+            gx, gw = K.conv2d_grads(x._data, g._data, w._data, geo.geom, geo.groups, cols)
+        return (ConvTranspose2d.apply(g, w, None, geo, gx) if need[0] else None,
+                ConvWeight.apply(x, g, geo, cols, gw) if need[1] else None,
                 _sum_nhw(g) if need[2] else None)
 
 
@@ -71,10 +78,13 @@ class ConvTranspose2d(Op):
     """z = conv_transpose2d(y, w) + b;  dz/dy = conv2d(g, w),  dz/dw = conv_weight(g, y),  dz/db = sum_nhw(g)"""
 
     @staticmethod
-    def forward(ctx, y, w, b, geo):
+    def forward(ctx, y, w, b, geo, value=None):
+        """``value``: the result, already computed (by Conv2d.backward)."""
         ctx.geo = geo
         need = ctx.needs_input_grad
         ctx.save_for_backward(y if need[1] else None, w if need[0] else None)
+        if value is not None:
+            return value
         z = kernels.for_array(y).conv2d_input_grad(y, w, geo.H, geo.W, geo.geom, geo.groups)
         if b is not None:
             z += b.reshape(1, -1, 1, 1)
@@ -93,10 +103,13 @@ class ConvWeight(Op):
     """u = conv_weight(x, y) (dB/dw);  du/dx = conv_transpose2d(y, g),  du/dy = conv2d(x, g)"""
 
     @staticmethod
-    def forward(ctx, x, y, geo, cols=None):
+    def forward(ctx, x, y, geo, cols=None, value=None):
+        """``value``: the result, already computed (by Conv2d.backward)."""
         ctx.geo = geo
         need = ctx.needs_input_grad
         ctx.save_for_backward(x if need[1] else None, y if need[0] else None)
+        if value is not None:
+            return value
         K = kernels.for_array(x)
         if cols is not None:   # the forward's im2col columns (cpu only)
             return K.conv2d_weight_grad(x, y, geo.geom, geo.groups, cols=cols)
