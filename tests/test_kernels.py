@@ -195,6 +195,16 @@ def test_scatter_drops_out_of_range_index():
     np.testing.assert_array_equal(cpu.max_pool2d_gather(np.arange(4.0).reshape(1, 1, 2, 2), idx), [[[[0, 1]]]])
 
 
+def test_winograd_tables_are_the_transforms():
+    """The kernels' tables (nonzero columns and values per row) rebuild B^T, A, A^T and B."""
+    for (cols, vals), L in [(cpu._WINO_IN, cpu._WINO_BT), (cpu._WINO_OUT_T, cpu._WINO_AT.T),
+                            (cpu._WINO_OUT, cpu._WINO_AT), (cpu._WINO_IN_T, cpu._WINO_BT.T)]:
+        rebuilt = np.zeros_like(L)
+        for r in range(L.shape[0]):
+            np.add.at(rebuilt[r], cols[r], vals[r])
+        np.testing.assert_array_equal(rebuilt, L)
+
+
 def test_threads_split_the_work(monkeypatch):
     """Results do not depend on how the outer loop is split across threads."""
     import numba

@@ -7,6 +7,8 @@ file first for what is computed, this one for how it is made fast.
   times fewer multiplications, done as 16 small GEMMs per chunk of the batch between Numba
   transforms (the section "Winograd" below explains it). A backward that needs both gradients
   gets them from one call (``conv2d_grads``), which transforms the output gradient once for both.
+  The four transforms are two kernels that read their matrix from a table (into tiles, out of
+  tiles), so that a first training step compiles two kernels instead of four.
 * Other convolutions go through im2col + GEMM, except grouped ones with few taps per output.
   The batch is processed in chunks whose column buffer stays near ``CHUNK_BYTES``, so memory
   stays bounded at any batch size. Columns are laid out (C*kh*kw, chunk*Ho*Wo); one GEMM per
@@ -412,8 +414,8 @@ def _conv_rows_input_grad(g, Ho, Wo, w, gx, C, H, W, kh, kw, sh, sw, ph, pw, dh,
 #
 #     Y = A^T [ (G w G^T) * (B^T d B) ] A        (* elementwise on 4x4 matrices)
 #
-# with the constant matrices A, B, G of the helpers below: 16 multiplications per (input,
-# output) channel pair for 2x2 outputs instead of 36, 2.25 times fewer. Summed over the input
+# with the constant matrices A, B, G below (_WINO_AT, _WINO_BT, _WINO_G): 16 multiplications
+# per (input, output) channel pair for 2x2 outputs instead of 36, 2.25 times fewer. Summed over the input
 # channels, the 16 elementwise products become 16 matrix products, one per position xi of the
 # 4x4 transform domain:
 #
@@ -470,50 +472,57 @@ def _wino_weight_t(dUt):
                                 .transpose(3, 2, 0, 1))
 
 
-@njit(inline="always")
-def _bt(a0, a1, a2, a3):      # B^T a, for 4 values a
-    return a0 - a2, a1 + a2, a2 - a1, a1 - a3
+# A transform of a tile is L d L^T for a constant matrix L: B^T (4x4) for the input, A^T (2x4) for
+# the output, and their transposes for the adjoints. L has at most three nonzeros per row (all +-1)
+# and the kernels below read it as a table: for each row, its nonzero columns and their values.
+# Entries past a row's nonzeros repeat its first column with the value 0.
+_WINO_BT = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], dtype=np.float64)
+_WINO_AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], dtype=np.float64)
 
 
-@njit(inline="always")
-def _b(a0, a1, a2, a3):       # B a, the adjoint of _bt
-    return a0, a1 - a2 + a3, a1 + a2 - a0, -a3
+def _wino_table(L, width):
+    """(columns, values) of L's nonzeros, ``width`` per row, read-only."""
+    cols = np.zeros((L.shape[0], width), dtype=np.int64)
+    vals = np.zeros((L.shape[0], width), dtype=np.float64)
+    for r in range(L.shape[0]):
+        nz = np.flatnonzero(L[r])
+        cols[r, :] = nz[0]
+        cols[r, :len(nz)], vals[r, :len(nz)] = nz, L[r, nz]
+    cols.flags.writeable = vals.flags.writeable = False
+    return cols, vals
 
 
-@njit(inline="always")
-def _at(a0, a1, a2, a3):      # A^T a: 4 values to 2
-    return a0 + a1 + a2, a1 - a2 - a3
-
-
-@njit(inline="always")
-def _a(a0, a1):               # A a: 2 values to 4, the adjoint of _at
-    return a0, a0 + a1, a0 - a1, -a1
-
-
-# B^T's rows, each as its two nonzero entries (i1, sign1, i2, sign2): (B^T d)[a] = sign1 d[i1] +
-# sign2 d[i2]. sign1 is always +1.
-_WINO_BT = np.array([[0, 1, 2, -1], [1, 1, 2, 1], [2, 1, 1, -1], [1, 1, 3, -1]], dtype=np.int64)
+_WINO_IN = _wino_table(_WINO_BT, 2)        # into tiles: V = B^T d B (two terms per row)
+_WINO_OUT_T = _wino_table(_WINO_AT.T, 2)   # into tiles: dM = A dY A^T
+_WINO_OUT = _wino_table(_WINO_AT, 3)       # out of tiles: Y = A^T m A (three terms per row)
+_WINO_IN_T = _wino_table(_WINO_BT.T, 3)    # out of tiles: dx = B dV B^T, summed over tiles
 
 
 @njit(**_jit)
-def _wino_in(x, n0, C, H, W, ph, pw, Th, Tw, V, start, stop):
-    """V[16*q + xi, c] = (B^T d B)[xi] for each 4x4 tile d of x (N*C, H*W); units u: samples n0 + u,
-    whose tile t (of Th x Tw) is tile q = u*Th*Tw + t. (V is the (P, 16, C) buffer of the GEMMs,
-    flattened to rows.)
+def _wino_to_tiles(x, n0, C, H, W, ph, pw, Th, Tw, m, cols, vals, V, start, stop):
+    """V[16*q + 4a + b, c] = (L d L^T)[a, b] for each m x m window d (at steps of 2, placed at
+    (-ph, -pw), zeros outside) of x (N*C, H*W); L (4, m) is given by its table (cols, vals).
+    Units u: samples n0 + u, whose tile t (of Th x Tw) is tile q = u*Th*Tw + t. (V is the
+    (P, 16, C) buffer of the GEMMs, flattened to rows.) The input transform (m = 4, L = B^T) and
+    the output gradient's (m = 2, L = A, no padding) are both this kernel.
 
-    The sample is first copied channels-last (zero-padded to whole tiles), so that the loops over
-    channels below read and write unit-stride: one loop per output xi = (a, b) lets LLVM vectorise
-    them (one store stream each)."""
-    Hp, Wp = 2 * Th + 2, 2 * Tw + 2
-    xp = np.empty((Hp * Wp, C), dtype=x.dtype)
-    bt = _WINO_BT
-    sign = np.empty(4, dtype=x.dtype)   # the second signs, in x's dtype
+    The sample is first copied channels-last, so that the loops over channels below read and
+    write unit-stride: one loop per output (a, b), four terms L[a, i] L[b, j] d[i, j], lets LLVM
+    vectorise them (one store stream each)."""
+    Hp, Wp = 2 * Th + m - 2, 2 * Tw + m - 2
+    xp = np.empty((Hp * Wp, C), dtype=x.dtype)   # zeroed once: only the sample's pixels change
+    for k in range(Hp * Wp):
+        for c in range(C):
+            xp[k, c] = 0
+    rows = np.empty((16, 4), dtype=np.int64)     # per output (a, b): its four terms' offsets in a tile
+    coef = np.empty((16, 4), dtype=x.dtype)      # ... and coefficients, in x's dtype
     for a in range(4):
-        sign[a] = bt[a, 3]
+        for b in range(4):
+            for k in range(4):
+                i, j = cols[a, k // 2], cols[b, k % 2]
+                rows[4 * a + b, k] = i * Wp + j
+                coef[4 * a + b, k] = vals[a, k // 2] * vals[b, k % 2]
     for u in range(start, stop):
-        for k in range(xp.shape[0]):
-            for c in range(C):
-                xp[k, c] = 0
         for c in range(C):
             p = (n0 + u) * C + c
             for h in range(min(H, Hp - ph)):
@@ -523,132 +532,69 @@ def _wino_in(x, n0, C, H, W, ph, pw, Th, Tw, V, start, stop):
             for tb in range(Tw):
                 q = uintp(16 * ((u * Th + ta) * Tw + tb))   # the tile's first row
                 k0 = 2 * ta * Wp + 2 * tb
-                for a in range(4):
-                    r1, r2 = uintp(k0 + bt[a, 0] * Wp), uintp(k0 + bt[a, 2] * Wp)   # tile rows i1, i2
-                    sa = sign[a]
-                    for b in range(4):
-                        j1, j2 = uintp(bt[b, 0]), uintp(bt[b, 2])
-                        sb = sign[b]
-                        xi = 4 * a + b
-                        for c in range(C):
-                            V[q + xi, c] = ((xp[r1 + j1, c] + sb * xp[r1 + j2, c])
-                                           + sa * (xp[r2 + j1, c] + sb * xp[r2 + j2, c]))
+                for xi in range(16):
+                    r0, r1 = uintp(k0 + rows[xi, 0]), uintp(k0 + rows[xi, 1])
+                    r2, r3 = uintp(k0 + rows[xi, 2]), uintp(k0 + rows[xi, 3])
+                    c0, c1, c2, c3 = coef[xi, 0], coef[xi, 1], coef[xi, 2], coef[xi, 3]
+                    for c in range(C):
+                        V[q + xi, c] = (c0 * xp[r0, c] + c1 * xp[r1, c]) + (c2 * xp[r2, c] + c3 * xp[r3, c])
 
 
 @njit(**_jit)
-def _wino_in_t(dV, n0, C, H, W, ph, pw, Th, Tw, gx, start, stop):
-    """The adjoint of _wino_in: gx (N*C, H*W) = the sum over tiles of B dV B^T; units u: samples
-    n0 + u, which own their planes (overlapping tiles add up within one unit)."""
-    Hp, Wp = 2 * Th + 2, 2 * Tw + 2
-    xp = np.empty((Hp * Wp, C), dtype=gx.dtype)
+def _wino_from_tiles(M, n0, O, H, W, ph, pw, Th, Tw, p, cols, vals, bias, y, start, stop):
+    """y (N*O, H*W) = the sum over tiles of L m L^T (+ bias), each tile's m = M[16*q:16*q + 16, o]
+    (as 4x4) landing as a p x p window at steps of 2, placed at (-ph, -pw) and cropped; L (p, 4)
+    is given by its table (cols, vals). Units and rows q as in _wino_to_tiles. The output
+    transform (p = 2, L = A^T, windows side by side) and the input gradient's (p = 4, L = B,
+    overlapping windows adding up within one unit) are both this kernel.
+
+    Two passes per tile, channels last: s = m L^T (4 x p, three terms each), then L s added into
+    the sample's buffer."""
+    Hp, Wp = 2 * Th + p - 2, 2 * Tw + p - 2
+    yb = np.empty((Hp * Wp, O), dtype=y.dtype)   # the sample's output, channels last
+    s = np.empty((4 * p, O), dtype=y.dtype)
+    coef = np.empty((p, 3), dtype=y.dtype)       # L's values in y's dtype
+    for i in range(p):
+        for k in range(3):
+            coef[i, k] = vals[i, k]
+    has_bias = bias.shape[0] > 0
+    zero = coef[0, 0] * 0   # 0 in y's dtype
     for u in range(start, stop):
-        for k in range(xp.shape[0]):
-            for c in range(C):
-                xp[k, c] = 0
+        for k in range(Hp * Wp):
+            for o in range(O):
+                yb[k, o] = 0
         for ta in range(Th):
             for tb in range(Tw):
                 q = uintp(16 * ((u * Th + ta) * Tw + tb))   # the tile's first row
                 k0 = uintp(2 * ta * Wp + 2 * tb)
-                k1, k2, k3 = k0 + Wp, k0 + 2 * Wp, k0 + 3 * Wp
-                for c in range(C):
-                    r0 = _b(dV[q, c], dV[q + 1, c], dV[q + 2, c], dV[q + 3, c])       # B along each row
-                    r1 = _b(dV[q + 4, c], dV[q + 5, c], dV[q + 6, c], dV[q + 7, c])
-                    r2 = _b(dV[q + 8, c], dV[q + 9, c], dV[q + 10, c], dV[q + 11, c])
-                    r3 = _b(dV[q + 12, c], dV[q + 13, c], dV[q + 14, c], dV[q + 15, c])
-                    e0 = _b(r0[0], r1[0], r2[0], r3[0])                                 # then down each column
-                    e1 = _b(r0[1], r1[1], r2[1], r3[1])
-                    e2 = _b(r0[2], r1[2], r2[2], r3[2])
-                    e3 = _b(r0[3], r1[3], r2[3], r3[3])
-                    xp[k0, c] += e0[0]
-                    xp[k0 + 1, c] += e1[0]
-                    xp[k0 + 2, c] += e2[0]
-                    xp[k0 + 3, c] += e3[0]
-                    xp[k1, c] += e0[1]
-                    xp[k1 + 1, c] += e1[1]
-                    xp[k1 + 2, c] += e2[1]
-                    xp[k1 + 3, c] += e3[1]
-                    xp[k2, c] += e0[2]
-                    xp[k2 + 1, c] += e1[2]
-                    xp[k2 + 2, c] += e2[2]
-                    xp[k2 + 3, c] += e3[2]
-                    xp[k3, c] += e0[3]
-                    xp[k3 + 1, c] += e1[3]
-                    xp[k3 + 2, c] += e2[3]
-                    xp[k3 + 3, c] += e3[3]
-        for c in range(C):
-            p = (n0 + u) * C + c
+                for a in range(4):          # along each row of m
+                    for j in range(p):
+                        m0, m1, m2 = q + 4 * a + cols[j, 0], q + 4 * a + cols[j, 1], q + 4 * a + cols[j, 2]
+                        c0, c1, c2 = coef[j, 0], coef[j, 1], coef[j, 2]
+                        if c1 == 0:   # a row of L with one nonzero (B's first and last)
+                            for o in range(O):
+                                s[a * p + j, o] = c0 * M[m0, o]
+                        else:
+                            for o in range(O):
+                                s[a * p + j, o] = (c0 * M[m0, o] + c1 * M[m1, o]) + c2 * M[m2, o]
+                for i in range(p):          # then down each column
+                    for j in range(p):
+                        s0, s1, s2 = cols[i, 0] * p + j, cols[i, 1] * p + j, cols[i, 2] * p + j
+                        c0, c1, c2 = coef[i, 0], coef[i, 1], coef[i, 2]
+                        r = k0 + i * Wp + j
+                        if c1 == 0:
+                            for o in range(O):
+                                yb[r, o] += c0 * s[s0, o]
+                        else:
+                            for o in range(O):
+                                yb[r, o] += (c0 * s[s0, o] + c1 * s[s1, o]) + c2 * s[s2, o]
+        for o in range(O):
+            r = (n0 + u) * O + o
+            b0 = bias[o] if has_bias else zero
             for h in range(H):
                 for k in range(W):
                     hp, wp = h + ph, k + pw
-                    gx[p, uintp(h * W + k)] = xp[uintp(hp * Wp + wp), c] if hp < Hp and wp < Wp else 0
-
-
-@njit(**_jit)
-def _wino_out(M, n0, O, Th, Tw, Ho, Wo, bias, y, start, stop):
-    """y (N*O, Ho*Wo) = A^T m A (+ bias) for each tile's m = M[16*q:16*q + 16, o]; units u: samples n0 + u,
-    rows q as in _wino_in."""
-    Wb = 2 * Tw
-    yb = np.empty((2 * Th * Wb, O), dtype=y.dtype)   # the sample's output, channels last
-    has_bias = bias.shape[0] > 0
-    zero = np.zeros(1, dtype=y.dtype)[0]
-    for u in range(start, stop):
-        for ta in range(Th):
-            for tb in range(Tw):
-                q = uintp(16 * ((u * Th + ta) * Tw + tb))   # the tile's first row
-                a0 = uintp(2 * ta * Wb + 2 * tb)
-                a1 = a0 + Wb
-                for o in range(O):
-                    r0 = _at(M[q, o], M[q + 4, o], M[q + 8, o], M[q + 12, o])    # A^T down each column
-                    r1 = _at(M[q + 1, o], M[q + 5, o], M[q + 9, o], M[q + 13, o])
-                    r2 = _at(M[q + 2, o], M[q + 6, o], M[q + 10, o], M[q + 14, o])
-                    r3 = _at(M[q + 3, o], M[q + 7, o], M[q + 11, o], M[q + 15, o])
-                    yb[a0, o], yb[a0 + 1, o] = _at(r0[0], r1[0], r2[0], r3[0])   # then along each row
-                    yb[a1, o], yb[a1 + 1, o] = _at(r0[1], r1[1], r2[1], r3[1])
-        for o in range(O):
-            p = (n0 + u) * O + o
-            b0 = bias[o] if has_bias else zero
-            for oh in range(Ho):
-                for ow in range(Wo):
-                    y[p, uintp(oh * Wo + ow)] = yb[uintp(oh * Wb + ow), o] + b0
-
-
-@njit(**_jit)
-def _wino_out_t(g, n0, O, Th, Tw, Ho, Wo, dM, start, stop):
-    """The adjoint of _wino_out (bias aside): dM[16*q:16*q + 16, o] = A dY A^T for each 2x2 block dY of
-    g (N*O, Ho*Wo), zeros past the edge; units and rows as in _wino_out. Channels last, one loop
-    per output row, as in _wino_in."""
-    Wb = 2 * Tw
-    gb = np.zeros((2 * Th * Wb, O), dtype=g.dtype)   # the sample's g, channels last
-    h = np.empty((8, O), dtype=g.dtype)              # A dY: row 2a + j = (A dY)[a, j]
-    for u in range(start, stop):
-        for o in range(O):
-            p = (n0 + u) * O + o
-            for oh in range(Ho):
-                for ow in range(Wo):
-                    gb[uintp(oh * Wb + ow), o] = g[p, uintp(oh * Wo + ow)]
-        for ta in range(Th):
-            for tb in range(Tw):
-                q = uintp(16 * ((u * Th + ta) * Tw + tb))   # the tile's first row
-                a0 = uintp(2 * ta * Wb + 2 * tb)
-                a1 = a0 + Wb
-                for j in range(2):   # A down each column j: (g0j, g1j) -> 4 values
-                    for o in range(O):
-                        h[j, o] = gb[a0 + j, o]
-                    for o in range(O):
-                        h[2 + j, o] = gb[a0 + j, o] + gb[a1 + j, o]
-                    for o in range(O):
-                        h[4 + j, o] = gb[a0 + j, o] - gb[a1 + j, o]
-                    for o in range(O):
-                        h[6 + j, o] = -gb[a1 + j, o]
-                for a in range(4):   # then along each row a: (h[a, 0], h[a, 1]) -> 4 values
-                    for o in range(O):
-                        dM[q + 4 * a, o] = h[2 * a, o]
-                    for o in range(O):
-                        dM[q + 4 * a + 1, o] = h[2 * a, o] + h[2 * a + 1, o]
-                    for o in range(O):
-                        dM[q + 4 * a + 2, o] = h[2 * a, o] - h[2 * a + 1, o]
-                    for o in range(O):
-                        dM[q + 4 * a + 3, o] = -h[2 * a + 1, o]
+                    y[r, uintp(h * W + k)] = (yb[uintp(hp * Wp + wp), o] if hp < Hp and wp < Wp else zero) + b0
 
 
 def _wino_plan(N, C, O, Ho, Wo, itemsize):
@@ -676,9 +622,9 @@ def _wino_forward(x, w, bias, y, ph, pw):
         M = np.empty((nb * T, 16, O), dtype=x.dtype)
         for n0 in range(start, stop, nb):
             m = min(nb, stop - n0)
-            _wino_in(x2, n0, C, H, W, ph, pw, Th, Tw, V.reshape(-1, C), 0, m)
+            _wino_to_tiles(x2, n0, C, H, W, ph, pw, Th, Tw, 4, *_WINO_IN, V.reshape(-1, C), 0, m)
             np.matmul(V[:m * T].transpose(1, 0, 2), Ut, out=M[:m * T].transpose(1, 0, 2))
-            _wino_out(M.reshape(-1, O), n0, O, Th, Tw, Ho, Wo, bias, y2, 0, m)
+            _wino_from_tiles(M.reshape(-1, O), n0, O, Ho, Wo, 0, 0, Th, Tw, 2, *_WINO_OUT, bias, y2, 0, m)
     _parallel(run, N, 16 * N * T * (C + O))
 
 
@@ -702,13 +648,14 @@ def _wino_backward(x, g, w, gx, ph, pw):
         for n0 in range(start, stop, nb):
             m = min(nb, stop - n0)
             Vt, dMt = V[:m * T].transpose(1, 0, 2), dM[:m * T].transpose(1, 0, 2)
-            _wino_out_t(g2, n0, O, Th, Tw, Ho, Wo, dM.reshape(-1, O), 0, m)
+            _wino_to_tiles(g2, n0, O, Ho, Wo, 0, 0, Th, Tw, 2, *_WINO_OUT_T, dM.reshape(-1, O), 0, m)
             if x2 is not None:
-                _wino_in(x2, n0, C, H, W, ph, pw, Th, Tw, V.reshape(-1, C), 0, m)
+                _wino_to_tiles(x2, n0, C, H, W, ph, pw, Th, Tw, 4, *_WINO_IN, V.reshape(-1, C), 0, m)
                 dUt += np.matmul(Vt.transpose(0, 2, 1), dMt, out=part)
             if U is not None:
                 np.matmul(dMt, U, out=Vt)
-                _wino_in_t(V.reshape(-1, C), n0, C, H, W, ph, pw, Th, Tw, gx2, 0, m)
+                _wino_from_tiles(V.reshape(-1, C), n0, C, H, W, ph, pw, Th, Tw, 4, *_WINO_IN_T, _no_bias(g.dtype),
+                                 gx2, 0, m)
         parts[start] = dUt
     _parallel(run, N, 16 * N * T * (C + O))
     if x is None:
@@ -742,7 +689,7 @@ def conv2d_keep(x, w, b, Ho, Wo, geom, groups, keep=True):
     N, C, H, W = x.shape
     O = w.shape[0]
     kh, kw, sh, sw, ph, pw, dh, dw = geom
-    y = np.empty((N, O, Ho, Wo), dtype=x.dtype)
+    y = np.empty((N, O, Ho, Wo), x.dtype)
     if y.size == 0:
         return y, None
     bias = _c(b) if b is not None else _no_bias(x.dtype)
@@ -797,7 +744,7 @@ def conv2d_input_grad(g, w, H, W, geom, groups):
     N, O, Ho, Wo = g.shape
     C = w.shape[1] * groups
     kh, kw, sh, sw, ph, pw, dh, dw = geom
-    gx = np.empty((N, C, H, W), dtype=g.dtype)
+    gx = np.empty((N, C, H, W), g.dtype)
     if gx.size == 0:
         return gx
     L = Ho * Wo
@@ -890,7 +837,7 @@ def conv2d_grads(x, g, w, geom, groups, cols=None):
     x, g, w = _c(x), _c(g), _c(w)
     N, C, H, W = x.shape
     if _winograd(C, w.shape[0], geom, groups) and x.size and g.size:
-        gx = np.empty_like(x)
+        gx = np.empty(x.shape, x.dtype)
         gw = _wino_backward(x, g, w, gx, geom[4], geom[5])
         return gx, gw
     return conv2d_input_grad(g, w, H, W, geom, groups), conv2d_weight_grad(x, g, geom, groups, cols)
@@ -901,7 +848,7 @@ def unfold(x, Ho, Wo, geom):
     N, C, H, W = x.shape
     kh, kw, sh, sw, ph, pw, dh, dw = geom
     R, L = C * kh * kw, Ho * Wo
-    out = np.empty((N, R, L), dtype=x.dtype)
+    out = np.empty((N, R, L), x.dtype)
     if out.size:
         lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
         _parallel(_im2col, R, out.size, x.reshape(N * C, H * W), 0, N, C, H, W, Ho, Wo, *geom, lo, hi,
@@ -913,7 +860,7 @@ def fold(cols, C, H, W, Ho, Wo, geom):
     cols = _c(cols)
     N = cols.shape[0]
     kh, kw, sh, sw, ph, pw, dh, dw = geom
-    gx = np.empty((N, C, H, W), dtype=cols.dtype)
+    gx = np.empty((N, C, H, W), cols.dtype)
     if gx.size == 0:
         return gx
     L = Ho * Wo
@@ -1062,8 +1009,8 @@ def _is_2x2(H, W, hs, he, hstep, ws, we, wstep):
 def max_pool2d(x, hs, he, hstep, ws, we, wstep):
     x = _c(x)
     N, C, H, W = x.shape
-    y = np.empty((N, C, len(hs), len(ws)), dtype=x.dtype)
-    idx = np.empty(y.shape, dtype=np.int32)
+    y = np.empty((N, C, len(hs), len(ws)), x.dtype)
+    idx = np.empty(y.shape, np.int32)
     if y.size == 0:
         return y, idx
     if _is_2x2(H, W, hs, he, hstep, ws, we, wstep):
@@ -1076,7 +1023,7 @@ def max_pool2d(x, hs, he, hstep, ws, we, wstep):
 def max_pool2d_scatter(g, idx, H, W):
     g, idx = _c(g), _c(idx)
     N, C = g.shape[:2]
-    gx = np.empty((N, C, H, W), dtype=g.dtype)
+    gx = np.empty((N, C, H, W), g.dtype)
     if gx.size:
         _parallel(_max_pool_scatter, N * C, gx.size, _planes(g), _planes(idx), _planes(gx))
     return gx
@@ -1084,7 +1031,7 @@ def max_pool2d_scatter(g, idx, H, W):
 
 def max_pool2d_gather(x, idx):
     x, idx = _c(x), _c(idx)
-    y = np.empty(idx.shape, dtype=x.dtype)
+    y = np.empty(idx.shape, x.dtype)
     if y.size:
         _parallel(_max_pool_gather, y.shape[0] * y.shape[1], y.size, _planes(x), _planes(idx), _planes(y))
     return y
@@ -1093,7 +1040,7 @@ def max_pool2d_gather(x, idx):
 def avg_pool2d(x, hs, he, ws, we, divisor):
     x = _c(x)
     N, C, H, W = x.shape
-    y = np.empty((N, C, len(hs), len(ws)), dtype=x.dtype)
+    y = np.empty((N, C, len(hs), len(ws)), x.dtype)
     if y.size:
         _parallel(_avg_pool, N * C, x.size, _planes(x), W, hs, he, ws, we, divisor.astype(x.dtype, copy=False),
                   _planes(y))
@@ -1103,7 +1050,7 @@ def avg_pool2d(x, hs, he, ws, we, divisor):
 def avg_pool2d_transpose(g, H, W, hs, he, ws, we, divisor):
     g = _c(g)
     N, C = g.shape[:2]
-    gx = np.empty((N, C, H, W), dtype=g.dtype)
+    gx = np.empty((N, C, H, W), g.dtype)
     if gx.size:
         _parallel(_avg_pool_transpose, N * C, gx.size, _planes(g), W, hs, he, ws, we,
                   divisor.astype(g.dtype, copy=False), _planes(gx))
