@@ -118,7 +118,7 @@ def run_large(rounds, iters):
     print(f"large elementwise, float32, {rounds} rounds: minigrad / numpy (target <= 1.2)")
     for name, (mg, bare) in large_cases().items():
         n = int(name.split("[")[1].rstrip("]"))
-        it = max(2, iters * 2_000 // n)
+        it = max(10, iters * 2_000 // n)   # 10+ calls per batch: fewer allocator transitions between sides
         med = interleaved({"minigrad": mg, "numpy": bare}, rounds, it)
         for clock in CLOCKS:
             m, p = med["minigrad"][clock], med["numpy"][clock]
