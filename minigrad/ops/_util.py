@@ -128,14 +128,10 @@ def _scalar_arg(x):
     raise TypeError(f"unsupported operand type: {type(x).__name__} (expected a Tensor or a Python number)")
 
 
-def _check_same_device(a, b):
-    _same_device(a, b)
-
-
 def _same_device(a, b):
     """``(a, b)`` on one device, or torch's RuntimeError. As in torch, a 0-d CPU tensor may join a
     GPU tensor (it is moved there, differentiably)."""
-    from ..device import device_of
+    from ..device import check_same_device, device_of
     da, db = device_of(a._data), device_of(b._data)
     if da == db:
         return a, b
@@ -143,10 +139,7 @@ def _same_device(a, b):
         return a.to(db), b
     if db.type == "cpu" and not b._data.ndim:
         return a, b.to(da)
-    cuda_first = da if da.type == "cuda" else db
-    other = db if cuda_first is da else da
-    raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two "
-                       f"devices, {cuda_first} and {other}!")
+    check_same_device(a, b)   # raises torch's message
 
 
 def float_result(x: Tensor) -> Tensor:
