@@ -309,6 +309,7 @@ class Tensor:
             t = ref()
             if t is not None:
                 t.grad = grad if t.grad is None else t.grad + grad
+        store.retains_grad = True   # runs after the tensor's other hooks, whenever they were registered
         self.grad_fn.register_hook(self._output_nr, store)
 
     @property

@@ -90,7 +90,11 @@ class Node:
     def register_hook(self, output_nr, hook):
         if self._pre_hooks is None:
             self._pre_hooks = {}
-        self._pre_hooks.setdefault(output_nr, []).append(hook)
+        hooks = self._pre_hooks.setdefault(output_nr, [])
+        if hooks and getattr(hooks[-1], "retains_grad", False):
+            hooks.insert(len(hooks) - 1, hook)   # retain_grad's hook stays last, as in torch
+        else:
+            hooks.append(hook)
 
     def release(self):
         """Drop saved tensors and arrays stashed on ctx after a backward without retain_graph.
