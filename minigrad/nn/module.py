@@ -18,6 +18,21 @@ from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from .parameter import Buffer, Parameter
 
+
+def _zero_grads(params, set_to_none: bool) -> None:
+    """Module.zero_grad and Optimizer.zero_grad: drop each gradient, or zero it in place
+    (detached first, as torch does)."""
+    for p in params:
+        if p.grad is not None:
+            if set_to_none:
+                p.grad = None
+            else:
+                if p.grad.grad_fn is not None:
+                    p.grad.detach_()
+                else:
+                    p.grad.requires_grad_(False)
+                p.grad.zero_()
+
 __all__ = ["Module", "RemovableHandle"]
 
 
@@ -392,16 +407,7 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.parameters():
-            if p.grad is not None:
-                if set_to_none:
-                    p.grad = None
-                else:
-                    if p.grad.grad_fn is not None:
-                        p.grad.detach_()
-                    else:
-                        p.grad.requires_grad_(False)
-                    p.grad.zero_()
+        _zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn) -> Module:
         """Call ``fn(module)`` on every submodule (children first) and then on self."""

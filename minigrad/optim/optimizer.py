@@ -15,7 +15,7 @@ from itertools import chain
 import numpy as np
 
 from ..autograd.grad_mode import enable_grad
-from ..nn.module import RemovableHandle, _typename
+from ..nn.module import RemovableHandle, _typename, _zero_grads
 from ..tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -126,17 +126,7 @@ class Optimizer:
         self.param_groups.append(param_group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    if set_to_none:
-                        p.grad = None
-                    else:
-                        if p.grad.grad_fn is not None:
-                            p.grad.detach_()
-                        else:
-                            p.grad.requires_grad_(False)
-                        p.grad.zero_()
+        _zero_grads(chain.from_iterable(g["params"] for g in self.param_groups), set_to_none)
 
     def _run_closure(self, closure):
         if closure is None:
