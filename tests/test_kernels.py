@@ -220,6 +220,37 @@ def test_threads_split_the_work(monkeypatch):
         np.testing.assert_array_equal(y, one)
 
 
+@pytest.mark.parametrize("keep", [True, False])
+def test_gemm_path_threads_split_the_batch(monkeypatch, keep):
+    """im2col + GEMM: threads take ranges of samples (chunked within each thread, columns kept or
+    not); the forward and the input gradient do not depend on the split, the weight gradient
+    adds the threads' partial sums in a fixed order."""
+    import numba
+    rng = np.random.default_rng(7)
+    x, w = rng.standard_normal((7, 3, 9, 8)).astype(np.float32), rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    b = rng.standard_normal(4).astype(np.float32)
+    geom = (3, 3, 2, 1, 1, 0, 1, 1)
+    y0 = ref.conv2d(x, w, b, 5, 6, geom, 1)
+    g = rng.standard_normal(y0.shape).astype(np.float32)
+    monkeypatch.setattr(cpu, "_MIN_WORK", 0)
+    monkeypatch.setattr(cpu, "CHUNK_BYTES", 2 * 28 * 30 * 4)   # two samples per chunk
+    if not keep:
+        monkeypatch.setattr(cpu, "KEEP_BYTES", 0)
+    runs = []
+    for threads in (1, max(2, numba.config.NUMBA_NUM_THREADS)):
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        y, cols = cpu.conv2d_keep(x, w, b, 5, 6, geom, 1)
+        assert (cols is not None) == keep
+        runs.append((y, cpu.conv2d_input_grad(g, w, 9, 8, geom, 1), cpu.conv2d_weight_grad(x, g, geom, 1, cols)))
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+    np.testing.assert_allclose(runs[1][0], y0, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(runs[1][1], ref.conv2d_input_grad(g, w, 9, 8, geom, 1), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(runs[0][2], runs[1][2], rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(runs[1][2], ref.conv2d_weight_grad(x, g, geom, 1), rtol=1e-4, atol=1e-4)
+
+
 def test_kept_columns_give_the_same_weight_gradient(monkeypatch):
     """conv2d_keep hands its im2col columns to the weight gradient; within KEEP_BYTES only."""
     rng = np.random.default_rng(4)
@@ -326,3 +357,21 @@ def test_winograd_threads_split_the_batch(monkeypatch):
     np.testing.assert_array_equal(runs[0][1], runs[1][1])
     np.testing.assert_allclose(runs[0][2], runs[1][2], rtol=1e-5, atol=1e-4)
     np.testing.assert_allclose(runs[0][2], ref.conv2d_weight_grad(x, g, geom, 1), rtol=1e-4, atol=1e-3)
+
+
+def test_blas_serial_region_restores_the_thread_count():
+    """blas.serial() runs its body on one BLAS thread and puts the count back, also when nested;
+    blas.matmul is np.matmul whatever it decides about threads."""
+    from minigrad.kernels import blas
+    controllers = blas._blas_controllers()
+    before = [c.get_num_threads() for c in controllers]
+    with blas.serial():
+        assert all(c.get_num_threads() == 1 for c in controllers)
+        with blas.serial():
+            assert all(c.get_num_threads() == 1 for c in controllers)
+        assert all(c.get_num_threads() == 1 for c in controllers)
+    assert [c.get_num_threads() for c in controllers] == before
+    rng = np.random.default_rng(8)
+    for sa, sb in [((5, 7), (7, 3)), ((2, 5, 7), (7,)), ((7,), (3, 7, 4)), ((300, 300), (300, 300))]:
+        a, b = rng.standard_normal(sa), rng.standard_normal(sb)
+        np.testing.assert_array_equal(blas.matmul(a, b), np.matmul(a, b))

@@ -46,6 +46,8 @@ import numba
 import numpy as np
 from numba import njit, uintp
 
+from . import blas
+
 # Column-buffer budget per chunk of the batch (bytes). A chunk holds at least one sample. Larger
 # chunks were faster (fewer, bigger GEMMs): on a 2-thread Xeon, conv2 of the seed CNN at batch
 # 64 took 7.7/7.9/9.0 ms (forward/weight/input gradient) with 4 MB chunks, 7.4/7.4/6.0 with 32 MB.
@@ -76,7 +78,11 @@ _MIN_WORK = 1 << 15   # below this many inner iterations, threads cost more than
 
 
 def _parallel(kernel, n, work, *args):
-    """kernel(*args, start, stop) over [0, n), split across numba.get_num_threads() threads."""
+    """kernel(*args, start, stop) over [0, n), split across numba.get_num_threads() threads.
+
+    While several threads run, BLAS runs single-threaded (blas.serial: the kernels' own GEMMs are
+    already split across threads); a kernel run on the calling thread alone leaves BLAS its
+    threads."""
     threads = min(numba.get_num_threads(), n) if work >= _MIN_WORK else 1
     if threads <= 1:
         kernel(*args, 0, n)
@@ -86,10 +92,13 @@ def _parallel(kernel, n, work, *args):
         import concurrent.futures
         _pool = concurrent.futures.ThreadPoolExecutor(threads - 1, thread_name_prefix="minigrad")
     bounds = [n * k // threads for k in range(threads + 1)]
-    futures = [_pool.submit(kernel, *args, bounds[k], bounds[k + 1]) for k in range(1, threads)]
-    kernel(*args, bounds[0], bounds[1])
-    for f in futures:
-        f.result()
+    with blas.serial():
+        futures = [_pool.submit(kernel, *args, bounds[k], bounds[k + 1]) for k in range(1, threads)]
+        try:
+            kernel(*args, bounds[0], bounds[1])
+        finally:
+            for f in futures:
+                f.result()
 
 
 def _valid_range(offset, step, size, n_out):
@@ -717,26 +726,40 @@ def conv2d_keep(x, w, b, Ho, Wo, geom, groups, keep=True):
     ones = b is not None and groups == 1
     rows = R + ones
     keep = keep and R * N * L * x.itemsize <= KEEP_BYTES
-    nb = N if keep else _chunk(N, rows * L * x.itemsize)
-    cols = np.empty(rows * nb * L, dtype=x.dtype)
+    nb = _chunk(N, rows * L * x.itemsize)
     wm = np.concatenate([w2, bias.reshape(O, 1)], axis=1)[None] if ones else w.reshape(groups, Og, Rg)
+    k = wm.shape[2]   # Rg, and the row of ones
     lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
     y3 = y.reshape(N, O, L)
-    for n0 in range(0, N, nb):
-        m = min(nb, N - n0)
-        c = cols[:rows * m * L]
-        _parallel(_im2col, R, R * m * L, x2, n0, m, C, H, W, Ho, Wo, *geom, lo, hi, c, m * L, L)
-        if ones:
-            c[R * m * L:] = 1
-        # one GEMM per sample: its columns (rows, L) are a strided view of the chunk's, and its
-        # output is its NCHW block (no reordering pass)
-        cs, ys = c.reshape(rows, m, L).transpose(1, 0, 2), y3[n0:n0 + m]
-        k = wm.shape[2]   # Rg, and the row of ones
-        for grp in range(len(wm)):
-            np.matmul(wm[grp], cs[:, grp * Rg:grp * Rg + k], out=ys[:, grp * Og:(grp + 1) * Og])
+    kept = np.empty(rows * N * L, dtype=x.dtype) if keep else None
+    if keep and ones:
+        kept[R * N * L:] = 1
+
+    def run(start, stop):
+        # Threads take ranges of samples; each writes its samples' columns (into the kept buffer,
+        # or chunk by chunk into its own) and runs their GEMMs.
+        buf = None
+        if not keep:
+            buf = np.empty(rows * nb * L, dtype=x.dtype)
+            if ones:
+                buf[R * nb * L:] = 1
+        for n0 in range(start, stop, nb):
+            m = min(nb, stop - n0)
+            if keep:
+                _im2col(x2, n0, m, C, H, W, Ho, Wo, *geom, lo, hi, kept[n0 * L:], N * L, L, 0, R)
+                cs = kept.reshape(rows, N, L)[:, n0:n0 + m].transpose(1, 0, 2)
+            else:
+                _im2col(x2, n0, m, C, H, W, Ho, Wo, *geom, lo, hi, buf, nb * L, L, 0, R)
+                cs = buf.reshape(rows, nb, L)[:, :m].transpose(1, 0, 2)
+            # one GEMM per sample: its columns (rows, L) are a strided view of the chunk's, and
+            # its output is its NCHW block (no reordering pass)
+            ys = y3[n0:n0 + m]
+            for grp in range(len(wm)):
+                np.matmul(wm[grp], cs[:, grp * Rg:grp * Rg + k], out=ys[:, grp * Og:(grp + 1) * Og])
+    _parallel(run, N, rows * N * L)
     if b is not None and not ones:
         y3 += bias.reshape(O, 1)
-    return y, (cols.reshape(rows, N * L)[:R] if keep else None)
+    return y, (kept.reshape(rows, N * L)[:R] if keep else None)
 
 
 def conv2d_input_grad(g, w, H, W, geom, groups):
@@ -766,20 +789,21 @@ def conv2d_input_grad(g, w, H, W, geom, groups):
         return gx
     R = C * kh * kw
     Rg, Og = R // groups, O // groups
-    # one pass over the whole batch when its columns fit what the forward may keep (faster: one
-    # big GEMM); else chunks
-    nb = N if R * N * L * g.itemsize <= KEEP_BYTES else _chunk(N, R * L * g.itemsize)
-    cols = np.empty(R * nb * L, dtype=g.dtype)
+    nb = _chunk(N, R * L * g.itemsize)
     wt = w.reshape(groups, Og, Rg).transpose(0, 2, 1)
     lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
     g3 = g.reshape(N, O, L)
-    for n0 in range(0, N, nb):
-        m = min(nb, N - n0)
-        c = cols[:R * m * L]
-        cs, gs = c.reshape(R, m, L).transpose(1, 0, 2), g3[n0:n0 + m]   # per sample, as in conv2d_keep
-        for grp in range(groups):
-            np.matmul(wt[grp], gs[:, grp * Og:(grp + 1) * Og], out=cs[:, grp * Rg:(grp + 1) * Rg])
-        _parallel(_col2im, m * C, c.size, c, m * L, L, n0, m, C, H, W, Ho, Wo, *geom, lo, hi, gx2)
+
+    def run(start, stop):
+        # threads take ranges of samples: GEMMs into the thread's own columns, then col2im
+        cols = np.empty(R * nb * L, dtype=g.dtype)
+        for n0 in range(start, stop, nb):
+            m = min(nb, stop - n0)
+            cs, gs = cols.reshape(R, nb, L)[:, :m].transpose(1, 0, 2), g3[n0:n0 + m]   # as in conv2d_keep
+            for grp in range(groups):
+                np.matmul(wt[grp], gs[:, grp * Og:(grp + 1) * Og], out=cs[:, grp * Rg:(grp + 1) * Rg])
+            _col2im(cols, nb * L, L, n0, m, C, H, W, Ho, Wo, *geom, lo, hi, gx2, 0, m * C)
+    _parallel(run, N, R * N * L)
     return gx
 
 
@@ -808,26 +832,32 @@ def conv2d_weight_grad(x, g, geom, groups, cols=None):
         return gw
     R = C * kh * kw
     Rg, Og = R // groups, O // groups
-    nb = N if cols is not None else _chunk(N, R * L * x.itemsize)
-    if cols is None:
-        cols = np.empty(R * nb * L, dtype=x.dtype)
-        lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
-    gwm = gw.reshape(groups, Og, Rg)
+    nb = _chunk(N, R * L * x.itemsize)
+    lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
     g3 = g.reshape(N, O, L)
     sb = max(1, CHUNK_BYTES // (Og * Rg * x.itemsize))   # samples per block of per-sample products
-    for n0 in range(0, N, nb):
-        m = min(nb, N - n0)
-        if nb == N and cols.ndim == 2:
-            c = cols                                     # kept by the forward
-        else:
-            c = cols[:R * m * L]
-            _parallel(_im2col, R, c.size, x2, n0, m, C, H, W, Ho, Wo, *geom, lo, hi, c, m * L, L)
-        cs, gs = c.reshape(R, m, L).transpose(1, 0, 2), g3[n0:n0 + m]   # per sample, as in conv2d_keep
-        for grp in range(groups):
-            # sum over samples of g_n (Og, L) @ c_n^T (L, Rg), a block of samples per GEMM call
-            for s in range(0, m, sb):
-                gwm[grp] += np.matmul(gs[s:s + sb, grp * Og:(grp + 1) * Og],
-                                      cs[s:s + sb, grp * Rg:(grp + 1) * Rg].transpose(0, 2, 1)).sum(axis=0)
+    parts = {}   # each thread's share of gw (groups, Og, Rg), by its first sample
+
+    def run(start, stop):
+        part = np.zeros((groups, Og, Rg), dtype=x.dtype)
+        buf = np.empty(R * nb * L, dtype=x.dtype) if cols is None else None
+        for n0 in range(start, stop, nb):
+            m = min(nb, stop - n0)
+            if cols is not None:                         # kept by the forward
+                cs = cols.reshape(R, N, L)[:, n0:n0 + m].transpose(1, 0, 2)
+            else:
+                _im2col(x2, n0, m, C, H, W, Ho, Wo, *geom, lo, hi, buf, nb * L, L, 0, R)
+                cs = buf.reshape(R, nb, L)[:, :m].transpose(1, 0, 2)   # per sample, as in conv2d_keep
+            gs = g3[n0:n0 + m]
+            for grp in range(groups):
+                # sum over samples of g_n (Og, L) @ c_n^T (L, Rg), a block of samples per GEMM call
+                for s in range(0, m, sb):
+                    part[grp] += np.matmul(gs[s:s + sb, grp * Og:(grp + 1) * Og],
+                                           cs[s:s + sb, grp * Rg:(grp + 1) * Rg].transpose(0, 2, 1)).sum(axis=0)
+        parts[start] = part
+    _parallel(run, N, R * N * L)
+    for start in sorted(parts):   # in a fixed order: the same sum on every run
+        gw += parts[start].reshape(gw.shape)
     return gw
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..autograd import grad_mode
 from ..device import check_same_device
+from ..kernels import blas
 from ._util import Op, Tensor, broadcast_shape, xp
 from .math import TORCH_TYPE_NAMES
 
@@ -81,7 +82,7 @@ def _grads(ctx, g, a, b, scale=1):
     if grad_mode.state.grad_enabled:
         return _matmul_grads(g, a, b, na, nb, matmul, _mT, _unsqueeze)
     ga, gb = _matmul_grads(g._data, None if a is None else a._data, None if b is None else b._data,
-                           na, nb, np.matmul, _np_mT, _np_unsqueeze)
+                           na, nb, blas.matmul, _np_mT, _np_unsqueeze)
     return (None if ga is None else Tensor._make(ga)), (None if gb is None else Tensor._make(gb))
 
 
@@ -93,7 +94,7 @@ class MatMul(Op):
         ctx.ndims = (a.ndim, b.ndim)
         need = ctx.needs_input_grad
         ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
-        return np.matmul(a, b)
+        return blas.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -109,7 +110,7 @@ class AddMM(Op):
         ctx.ndims, ctx.beta, ctx.alpha = (2, 2), beta, alpha
         need = ctx.needs_input_grad
         ctx.save_for_backward(a if need[2] else None, b if need[1] else None)
-        out = np.matmul(a, b)
+        out = blas.matmul(a, b)
         if alpha != 1:
             out = out * alpha if out.dtype.kind == "f" else (out * alpha).astype(out.dtype)
         if beta == 0:   # as in torch, c is then ignored: its NaNs and infs do not propagate

@@ -12,6 +12,7 @@ import numpy as np
 from .. import random as _random
 from ..autograd import grad_mode
 from ..device import check_same_device
+from ..kernels import blas
 from ._util import Op, Tensor, broadcast_shape, xp
 from . import math as _math
 from .activation import KeepWhere, ScaleByConstant, torch_type_name
@@ -29,7 +30,7 @@ class Linear(Op):
     def forward(ctx, x, w, b):
         need_x, need_w = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
         ctx.save_for_backward(x if need_w else None, w if need_x else None)
-        z = np.matmul(x, w.T)
+        z = blas.matmul(x, w.T)
         if b is not None:
             z += b
         return z
@@ -52,7 +53,7 @@ class LinearVec(Op):
     @staticmethod
     def forward(ctx, x, w):
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
-        return np.matmul(x, w)
+        return blas.matmul(x, w)
 
     @staticmethod
     def backward(ctx, g):
