@@ -124,32 +124,25 @@ def _im2col(x, n0, nb, C, H, W, Ho, Wo, kh, kw, sh, sw, ph, pw, dh, dw, lo, hi, 
             start, stop):
     """cols[r*rstride + b*bstride + oh*Wo + ow] = x[(n0+b)*C + c, h*W + w], rows r = (c, i, j).
 
-    x: (N*C, H*W); cols: flat. Zero where the tap falls into the padding.
+    x: (N*C, H*W); cols: flat. Zero where the tap falls into the padding. (The copy loop serves
+    every stride: LLVM vectorises it for stride 1 behind a runtime check.)
     """
     for r in range(start, stop):
         c = r // (kh * kw)
         i = (r // kw) % kh
         j = r % kw
         woff = j * dw - pw
-        l, u = lo[j], hi[j]
         for b in range(nb):
             p = (n0 + b) * C + c
             for oh in range(Ho):
                 h = oh * sh - ph + i * dh
                 base = r * rstride + b * bstride + oh * Wo
-                if h < 0 or h >= H:
-                    for k in range(Wo):
-                        cols[uintp(base + k)] = 0
-                    continue
-                src = h * W + woff
+                l, u = (lo[j], hi[j]) if 0 <= h < H else (0, 0)   # the valid outputs of this row
                 for k in range(l):
                     cols[uintp(base + k)] = 0
-                if sw == 1:
-                    for k in range(l, u):
-                        cols[uintp(base + k)] = x[p, uintp(src + k)]
-                else:
-                    for k in range(l, u):
-                        cols[uintp(base + k)] = x[p, uintp(src + k * sw)]
+                src = h * W + woff
+                for k in range(l, u):
+                    cols[uintp(base + k)] = x[p, uintp(src + k * sw)]
                 for k in range(u, Wo):
                     cols[uintp(base + k)] = 0
 
@@ -507,34 +500,32 @@ _WINO_OUT = _wino_table(_WINO_AT, 3)       # out of tiles: Y = A^T m A (three te
 _WINO_IN_T = _wino_table(_WINO_BT.T, 3)    # out of tiles: dx = B dV B^T, summed over tiles
 
 
-@njit(**_jit)
-def _wino_to_tiles(x, n0, C, H, W, ph, pw, Th, Tw, m, cols, vals, V, start, stop):
-    """V[16*q + 4a + b, c] = (L d L^T)[a, b] for each m x m window d (at steps of 2, placed at
-    (-ph, -pw), zeros outside) of x (N*C, H*W); L (4, m) is given by its table (cols, vals).
-    Units u: samples n0 + u, whose tile t (of Th x Tw) is tile q = u*Th*Tw + t. (V is the
-    (P, 16, C) buffer of the GEMMs, flattened to rows.) The input transform (m = 4, L = B^T) and
-    the output gradient's (m = 2, L = A, no padding) are both this kernel.
+def _wino_terms(table, Wp, dtype):
+    """For _wino_to_tiles: per output (a, b) of L d L^T, its four terms' offsets in a tile of
+    width Wp and their coefficients L[a, i] L[b, j] (in the data's dtype)."""
+    cols, vals = table
+    a, b, k = np.arange(4)[:, None, None], np.arange(4)[None, :, None], np.arange(4)
+    rows = (cols[a, k // 2] * Wp + cols[b, k % 2]).reshape(16, 4)
+    coef = (vals[a, k // 2] * vals[b, k % 2]).reshape(16, 4).astype(dtype)
+    return rows, coef
 
-    The sample is first copied channels-last, so that the loops over channels below read and
-    write unit-stride: one loop per output (a, b), four terms L[a, i] L[b, j] d[i, j], lets LLVM
-    vectorise them (one store stream each)."""
-    Hp, Wp = 2 * Th + m - 2, 2 * Tw + m - 2
-    xp = np.empty((Hp * Wp, C), dtype=x.dtype)   # zeroed once: only the sample's pixels change
-    for k in range(Hp * Wp):
-        for c in range(C):
-            xp[k, c] = 0
-    rows = np.empty((16, 4), dtype=np.int64)     # per output (a, b): its four terms' offsets in a tile
-    coef = np.empty((16, 4), dtype=x.dtype)      # ... and coefficients, in x's dtype
-    for a in range(4):
-        for b in range(4):
-            for k in range(4):
-                i, j = cols[a, k // 2], cols[b, k % 2]
-                rows[4 * a + b, k] = i * Wp + j
-                coef[4 * a + b, k] = vals[a, k // 2] * vals[b, k % 2]
+
+@njit(**_jit)
+def _wino_to_tiles(x, n0, C, H, W, ph, pw, Th, Tw, Wp, rows, coef, xp, V, start, stop):
+    """V[16*q + xi, c] = (L d L^T)[xi] for each m x m window d (at steps of 2, placed at
+    (-ph, -pw), zeros outside) of x (N*C, H*W); ``rows``/``coef`` (_wino_terms) give each of the
+    16 outputs xi as four terms of d. Units u: samples n0 + u, whose tile t (of Th x Tw) is tile
+    q = u*Th*Tw + t. (V is the (P, 16, C) buffer of the GEMMs, flattened to rows.) The input
+    transform (m = 4, L = B^T) and the output gradient's (m = 2, L = A, no padding) are both
+    this kernel.
+
+    The sample is first copied channels-last into xp (a zeroed buffer, Wp wide: only the
+    sample's pixels change), so that the loops over channels below read and write unit-stride:
+    one loop per output, four terms, lets LLVM vectorise them (one store stream each)."""
     for u in range(start, stop):
         for c in range(C):
             p = (n0 + u) * C + c
-            for h in range(min(H, Hp - ph)):
+            for h in range(min(H, xp.shape[0] // Wp - ph)):
                 for k in range(min(W, Wp - pw)):
                     xp[uintp((h + ph) * Wp + k + pw), c] = x[p, uintp(h * W + k)]
         for ta in range(Th):
@@ -542,30 +533,29 @@ def _wino_to_tiles(x, n0, C, H, W, ph, pw, Th, Tw, m, cols, vals, V, start, stop
                 q = uintp(16 * ((u * Th + ta) * Tw + tb))   # the tile's first row
                 k0 = 2 * ta * Wp + 2 * tb
                 for xi in range(16):
-                    r0, r1 = uintp(k0 + rows[xi, 0]), uintp(k0 + rows[xi, 1])
-                    r2, r3 = uintp(k0 + rows[xi, 2]), uintp(k0 + rows[xi, 3])
-                    c0, c1, c2, c3 = coef[xi, 0], coef[xi, 1], coef[xi, 2], coef[xi, 3]
+                    r0 = uintp(k0 + rows[xi, 0])
+                    r1 = uintp(k0 + rows[xi, 1])
+                    r2 = uintp(k0 + rows[xi, 2])
+                    r3 = uintp(k0 + rows[xi, 3])
+                    c0 = coef[xi, 0]
+                    c1 = coef[xi, 1]
+                    c2 = coef[xi, 2]
+                    c3 = coef[xi, 3]
                     for c in range(C):
                         V[q + xi, c] = (c0 * xp[r0, c] + c1 * xp[r1, c]) + (c2 * xp[r2, c] + c3 * xp[r3, c])
 
 
 @njit(**_jit)
-def _wino_from_tiles(M, n0, O, H, W, ph, pw, Th, Tw, p, cols, vals, bias, y, start, stop):
+def _wino_from_tiles(M, n0, O, H, W, ph, pw, Th, Tw, p, cols, coef, bias, yb, s, y, start, stop):
     """y (N*O, H*W) = the sum over tiles of L m L^T (+ bias), each tile's m = M[16*q:16*q + 16, o]
     (as 4x4) landing as a p x p window at steps of 2, placed at (-ph, -pw) and cropped; L (p, 4)
-    is given by its table (cols, vals). Units and rows q as in _wino_to_tiles. The output
-    transform (p = 2, L = A^T, windows side by side) and the input gradient's (p = 4, L = B,
-    overlapping windows adding up within one unit) are both this kernel.
+    is given by its table (cols, and coef in y's dtype). Units and rows q as in _wino_to_tiles.
+    The output transform (p = 2, L = A^T, windows side by side) and the input gradient's (p = 4,
+    L = B, overlapping windows adding up within one unit) are both this kernel.
 
-    Two passes per tile, channels last: s = m L^T (4 x p, three terms each), then L s added into
-    the sample's buffer."""
+    Two passes per tile, channels last: s (4p, O) = m L^T (three terms each), then L s added into
+    yb, the sample's buffer ((2*Th + p - 2) * (2*Tw + p - 2), O)."""
     Hp, Wp = 2 * Th + p - 2, 2 * Tw + p - 2
-    yb = np.empty((Hp * Wp, O), dtype=y.dtype)   # the sample's output, channels last
-    s = np.empty((4 * p, O), dtype=y.dtype)
-    coef = np.empty((p, 3), dtype=y.dtype)       # L's values in y's dtype
-    for i in range(p):
-        for k in range(3):
-            coef[i, k] = vals[i, k]
     has_bias = bias.shape[0] > 0
     zero = coef[0, 0] * 0   # 0 in y's dtype
     for u in range(start, stop):
@@ -574,36 +564,42 @@ def _wino_from_tiles(M, n0, O, H, W, ph, pw, Th, Tw, p, cols, vals, bias, y, sta
                 yb[k, o] = 0
         for ta in range(Th):
             for tb in range(Tw):
-                q = uintp(16 * ((u * Th + ta) * Tw + tb))   # the tile's first row
-                k0 = uintp(2 * ta * Wp + 2 * tb)
-                for a in range(4):          # along each row of m
-                    for j in range(p):
-                        m0, m1, m2 = q + 4 * a + cols[j, 0], q + 4 * a + cols[j, 1], q + 4 * a + cols[j, 2]
-                        c0, c1, c2 = coef[j, 0], coef[j, 1], coef[j, 2]
-                        if c1 == 0:   # a row of L with one nonzero (B's first and last)
-                            for o in range(O):
-                                s[a * p + j, o] = c0 * M[m0, o]
-                        else:
-                            for o in range(O):
-                                s[a * p + j, o] = (c0 * M[m0, o] + c1 * M[m1, o]) + c2 * M[m2, o]
-                for i in range(p):          # then down each column
-                    for j in range(p):
-                        s0, s1, s2 = cols[i, 0] * p + j, cols[i, 1] * p + j, cols[i, 2] * p + j
-                        c0, c1, c2 = coef[i, 0], coef[i, 1], coef[i, 2]
-                        r = k0 + i * Wp + j
-                        if c1 == 0:
-                            for o in range(O):
-                                yb[r, o] += c0 * s[s0, o]
-                        else:
-                            for o in range(O):
-                                yb[r, o] += (c0 * s[s0, o] + c1 * s[s1, o]) + c2 * s[s2, o]
+                q = 16 * ((u * Th + ta) * Tw + tb)   # the tile's first row
+                k0 = 2 * ta * Wp + 2 * tb
+                for t in range(4 * p):      # along each row a of m: s[a*p + j] = sum over b of m[a, b] L[j, b]
+                    a, j = t // p, t % p
+                    m0, m1, m2 = uintp(q + 4 * a + cols[j, 0]), uintp(q + 4 * a + cols[j, 1]), uintp(q + 4 * a + cols[j, 2])
+                    c0, c1, c2 = coef[j, 0], coef[j, 1], coef[j, 2]
+                    for o in range(O):
+                        s[t, o] = (c0 * M[m0, o] + c1 * M[m1, o]) + c2 * M[m2, o]
+                for t in range(p * p):      # then down each column: out[i, j] = sum over a of L[i, a] s[a*p + j]
+                    i, j = t // p, t % p
+                    s0, s1, s2 = uintp(cols[i, 0] * p + j), uintp(cols[i, 1] * p + j), uintp(cols[i, 2] * p + j)
+                    c0, c1, c2 = coef[i, 0], coef[i, 1], coef[i, 2]
+                    r = uintp(k0 + i * Wp + j)
+                    for o in range(O):
+                        yb[r, o] += (c0 * s[s0, o] + c1 * s[s1, o]) + c2 * s[s2, o]
         for o in range(O):
             r = (n0 + u) * O + o
             b0 = bias[o] if has_bias else zero
             for h in range(H):
                 for k in range(W):
-                    hp, wp = h + ph, k + pw
+                    hp = h + ph
+                    wp = k + pw
                     y[r, uintp(h * W + k)] = (yb[uintp(hp * Wp + wp), o] if hp < Hp and wp < Wp else zero) + b0
+
+
+class _WinoBuffers:
+    """One thread's buffers for the transforms of a Winograd call: the channels-last copy of a
+    sample (m = 4: the input; m = 2: the output gradient) and the output transform's."""
+
+    def __init__(self, Th, Tw, C, O, dtype):
+        self.x = np.zeros(((2 * Th + 2) * (2 * Tw + 2), C), dtype=dtype)   # input, m = 4
+        self.g = np.zeros((4 * Th * Tw, O), dtype=dtype)                    # output gradient, m = 2
+        self.yb2 = np.empty((4 * Th * Tw, O), dtype=dtype)                  # output, p = 2
+        self.s2 = np.empty((8, O), dtype=dtype)
+        self.yb4 = np.empty(((2 * Th + 2) * (2 * Tw + 2), C), dtype=dtype)  # input gradient, p = 4
+        self.s4 = np.empty((16, C), dtype=dtype)
 
 
 def _wino_plan(N, C, O, Ho, Wo, itemsize):
@@ -625,15 +621,19 @@ def _wino_forward(x, w, bias, y, ph, pw):
     Th, Tw, T, nb = _wino_plan(N, C, O, Ho, Wo, x.itemsize)
     Ut = _wino_weight(w).transpose(0, 2, 1)
     x2, y2 = x.reshape(N * C, H * W), y.reshape(N * O, Ho * Wo)
+    terms = _wino_terms(_WINO_IN, 2 * Tw + 2, x.dtype)
+    out_cols, out_coef = _WINO_OUT[0], _WINO_OUT[1].astype(x.dtype)
 
     def run(start, stop):
         V = np.empty((nb * T, 16, C), dtype=x.dtype)
         M = np.empty((nb * T, 16, O), dtype=x.dtype)
+        buf = _WinoBuffers(Th, Tw, C, O, x.dtype)
         for n0 in range(start, stop, nb):
             m = min(nb, stop - n0)
-            _wino_to_tiles(x2, n0, C, H, W, ph, pw, Th, Tw, 4, *_WINO_IN, V.reshape(-1, C), 0, m)
+            _wino_to_tiles(x2, n0, C, H, W, ph, pw, Th, Tw, 2 * Tw + 2, *terms, buf.x, V.reshape(-1, C), 0, m)
             np.matmul(V[:m * T].transpose(1, 0, 2), Ut, out=M[:m * T].transpose(1, 0, 2))
-            _wino_from_tiles(M.reshape(-1, O), n0, O, Ho, Wo, 0, 0, Th, Tw, 2, *_WINO_OUT, bias, y2, 0, m)
+            _wino_from_tiles(M.reshape(-1, O), n0, O, Ho, Wo, 0, 0, Th, Tw, 2, out_cols, out_coef, bias, buf.yb2,
+                             buf.s2, y2, 0, m)
     _parallel(run, N, 16 * N * T * (C + O))
 
 
@@ -648,23 +648,27 @@ def _wino_backward(x, g, w, gx, ph, pw):
     x2 = x.reshape(N * C, H * W) if x is not None else None
     gx2 = gx.reshape(N * C, H * W) if w is not None else None
     U = _wino_weight(w) if w is not None else None
+    g_terms = _wino_terms(_WINO_OUT_T, 2 * Tw, g.dtype)
+    x_terms = _wino_terms(_WINO_IN, 2 * Tw + 2, g.dtype)
+    in_cols, in_coef = _WINO_IN_T[0], _WINO_IN_T[1].astype(g.dtype)
     parts = {}   # each thread's share of dU^T (16, C, O), by its first sample
 
     def run(start, stop):
         V = np.empty((nb * T, 16, C), dtype=g.dtype)     # V, and dV for the input gradient
         dM = np.empty((nb * T, 16, O), dtype=g.dtype)
         dUt, part = np.zeros((16, C, O), dtype=g.dtype), np.empty((16, C, O), dtype=g.dtype)
+        buf = _WinoBuffers(Th, Tw, C, O, g.dtype)
         for n0 in range(start, stop, nb):
             m = min(nb, stop - n0)
             Vt, dMt = V[:m * T].transpose(1, 0, 2), dM[:m * T].transpose(1, 0, 2)
-            _wino_to_tiles(g2, n0, O, Ho, Wo, 0, 0, Th, Tw, 2, *_WINO_OUT_T, dM.reshape(-1, O), 0, m)
+            _wino_to_tiles(g2, n0, O, Ho, Wo, 0, 0, Th, Tw, 2 * Tw, *g_terms, buf.g, dM.reshape(-1, O), 0, m)
             if x2 is not None:
-                _wino_to_tiles(x2, n0, C, H, W, ph, pw, Th, Tw, 4, *_WINO_IN, V.reshape(-1, C), 0, m)
+                _wino_to_tiles(x2, n0, C, H, W, ph, pw, Th, Tw, 2 * Tw + 2, *x_terms, buf.x, V.reshape(-1, C), 0, m)
                 dUt += np.matmul(Vt.transpose(0, 2, 1), dMt, out=part)
             if U is not None:
                 np.matmul(dMt, U, out=Vt)
-                _wino_from_tiles(V.reshape(-1, C), n0, C, H, W, ph, pw, Th, Tw, 4, *_WINO_IN_T, _no_bias(g.dtype),
-                                 gx2, 0, m)
+                _wino_from_tiles(V.reshape(-1, C), n0, C, H, W, ph, pw, Th, Tw, 4, in_cols, in_coef, _no_bias(g.dtype),
+                                 buf.yb4, buf.s4, gx2, 0, m)
         parts[start] = dUt
     _parallel(run, N, 16 * N * T * (C + O))
     if x is None:
