@@ -61,7 +61,10 @@ DIRECT_MAX_TAPS = 16
 # Plane elements per block of partial sums in _conv_flat_weight_grad (they stay in L1).
 _BLOCK = 256
 
-_jit = dict(cache=True, nogil=True, error_model="numpy")
+# no_cfunc_wrapper: the kernels are only ever called from Python (or inlined into each other), never
+# passed around as first-class functions, so the C-callable wrapper Numba would also compile for
+# each of them (about 0.07 s apiece on a cold cache) is skipped.
+_jit = dict(cache=True, nogil=True, error_model="numpy", no_cfunc_wrapper=True)
 
 
 def _c(a):
