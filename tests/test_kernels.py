@@ -306,9 +306,10 @@ def test_winograd_matches_reference(winograd, dtype, problem, seed):
     assert gx.dtype == gw.dtype == dtype and gx.shape == x.shape and gw.shape == w.shape
     np.testing.assert_allclose(gx, gx_ref, **_tol(dtype))
     np.testing.assert_allclose(gw, gw_ref, **_tol(dtype))
-    both = cpu.conv2d_grads(x, g, w, geom, 1)           # the fused backward: the same two arrays
+    both = cpu.conv2d_grads(x, g, w, H, W, geom, 1, bias=True)   # the fused backward: the same arrays
     np.testing.assert_allclose(both[0], gx_ref, **_tol(dtype))
     np.testing.assert_allclose(both[1], gw_ref, **_tol(dtype))
+    np.testing.assert_allclose(both[2], g.sum(axis=(0, 2, 3)), **_tol(dtype))   # the bias gradient, from dM
 
 
 def test_winograd_is_taken_for_the_seed_cnn_second_layer():
@@ -321,7 +322,8 @@ def test_winograd_is_taken_for_the_seed_cnn_second_layer():
 
 @pytest.mark.parametrize("path", ["gemm", "winograd", "direct"])
 def test_fused_grads_match_separate(path, monkeypatch):
-    """conv2d_grads returns what conv2d_input_grad and conv2d_weight_grad return, on every path."""
+    """conv2d_grads returns what conv2d_input_grad and conv2d_weight_grad return, and the bias
+    gradient, on every path, for every subset of the three (and with the forward's columns)."""
     rng = np.random.default_rng(5)
     groups = 2 if path == "direct" else 1
     x = rng.standard_normal((5, 16, 9, 7))
@@ -333,10 +335,24 @@ def test_fused_grads_match_separate(path, monkeypatch):
     if path == "direct":
         monkeypatch.setattr(cpu, "DIRECT_MAX_TAPS", 10 ** 6)
     assert cpu._winograd(16, 12, geom, groups) == (path == "winograd")
-    gx, gw = cpu.conv2d_grads(x, g, w, geom, groups)
-    np.testing.assert_allclose(gx, cpu.conv2d_input_grad(g, w, 9, 7, geom, groups), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(gw, cpu.conv2d_weight_grad(x, g, geom, groups), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(gw, ref.conv2d_weight_grad(x, g, geom, groups), rtol=1e-10, atol=1e-10)
+    gx_sep, gw_sep = cpu.conv2d_input_grad(g, w, 9, 7, geom, groups), cpu.conv2d_weight_grad(x, g, geom, groups)
+    np.testing.assert_allclose(gw_sep, ref.conv2d_weight_grad(x, g, geom, groups), rtol=1e-10, atol=1e-10)
+    gb_ref = g.sum(axis=(0, 2, 3))
+    b = rng.standard_normal(12)
+    kept = cpu.conv2d_keep(x, w, b, 9, 7, geom, groups)[1]    # the im2col path keeps its columns
+    assert (kept is not None) == (path == "gemm")
+    for cols in (None, kept):
+        for want in [(1, 1, 1), (1, 1, 0), (1, 0, 1), (0, 1, 1), (0, 0, 1), (1, 0, 0), (0, 1, 0)]:
+            gx, gw, gb = cpu.conv2d_grads(x if want[1] else None, g, w if want[0] else None, 9, 7, geom, groups,
+                                          cols, bias=bool(want[2]))
+            assert (gx is not None, gw is not None, gb is not None) == tuple(map(bool, want))
+            if want[0]:
+                np.testing.assert_allclose(gx, gx_sep, rtol=1e-12, atol=1e-12)
+            if want[1]:
+                np.testing.assert_allclose(gw, gw_sep, rtol=1e-12, atol=1e-12)
+            if want[2]:
+                assert gb.shape == (12,) and gb.dtype == g.dtype
+                np.testing.assert_allclose(gb, gb_ref, rtol=1e-12, atol=1e-12)
 
 
 def test_winograd_threads_split_the_batch(monkeypatch):
@@ -352,7 +368,7 @@ def test_winograd_threads_split_the_batch(monkeypatch):
     runs = []
     for threads in (1, numba.config.NUMBA_NUM_THREADS):
         numba.set_num_threads(threads)
-        runs.append((cpu.conv2d(x, w, None, 10, 10, geom, 1),) + cpu.conv2d_grads(x, g, w, geom, 1))
+        runs.append((cpu.conv2d(x, w, None, 10, 10, geom, 1),) + cpu.conv2d_grads(x, g, w, 10, 10, geom, 1)[:2])
     np.testing.assert_array_equal(runs[0][0], runs[1][0])
     np.testing.assert_array_equal(runs[0][1], runs[1][1])
     np.testing.assert_allclose(runs[0][2], runs[1][2], rtol=1e-5, atol=1e-4)

@@ -501,6 +501,10 @@ _WINO_IN = _wino_table(_WINO_BT, 2)        # into tiles: V = B^T d B (two terms 
 _WINO_OUT_T = _wino_table(_WINO_AT.T, 2)   # into tiles: dM = A dY A^T
 _WINO_OUT = _wino_table(_WINO_AT, 3)       # out of tiles: Y = A^T m A (three terms per row)
 _WINO_IN_T = _wino_table(_WINO_BT.T, 3)    # out of tiles: dx = B dV B^T, summed over tiles
+# The position xi = 4a + b of dM = A dY A^T where A's rows a and b are both [1, 1]: dM[xi] is the
+# sum of the tile's four output gradients, so summed over tiles it is the bias gradient.
+_WINO_SUM = 5
+assert (np.outer(_WINO_AT[:, 1], _WINO_AT[:, 1]) == 1).all()
 
 
 def _wino_terms(table, Wp, dtype):
@@ -645,10 +649,11 @@ def _wino_forward(x, w, bias, y, ph, pw):
     _parallel(run, N, 16 * N * T * (C + O))
 
 
-def _wino_backward(x, g, w, gx, ph, pw):
+def _wino_backward(x, g, w, gx, ph, pw, bias=False):
     """The gradients of a Winograd conv in one pass over the batch: the weight gradient (returned)
-    when x is given, the input gradient (written into gx) when w is. With both, each chunk's dM
-    serves both GEMMs."""
+    when x is given, the input gradient (written into gx) when w is, and the bias gradient
+    (returned) if ``bias``: (gw or None, gb or None). Each chunk's dM serves them all; the bias
+    gradient is the sum over tiles of dM[_WINO_SUM], which adds up each tile's four outputs."""
     N, O, Ho, Wo = g.shape
     _, C, H, W = (x if x is not None else gx).shape
     Th, Tw, T, nb = _wino_plan(N, C, O, Ho, Wo, g.itemsize)
@@ -659,17 +664,20 @@ def _wino_backward(x, g, w, gx, ph, pw):
     g_terms = _wino_terms(_WINO_OUT_T, 2 * Tw, g.dtype)
     x_terms = _wino_terms(_WINO_IN, 2 * Tw + 2, g.dtype)
     in_cols, in_coef = _WINO_IN_T[0], _WINO_IN_T[1].astype(g.dtype)
-    parts = {}   # each thread's share of dU^T (16, C, O), by its first sample
+    parts, bias_parts = {}, {}   # each thread's share of dU^T (16, C, O) and of gb, by its first sample
 
     def run(start, stop):
         V = np.empty((16, nb * T, C), dtype=g.dtype)     # V, and dV for the input gradient
         dM = np.empty((16, nb * T, O), dtype=g.dtype)
         dUt, part = np.zeros((16, C, O), dtype=g.dtype), np.empty((16, C, O), dtype=g.dtype)
+        gb = np.zeros(O, dtype=g.dtype)
         buf = _WinoBuffers(Th, Tw, C, O, g.dtype)
         for n0 in range(start, stop, nb):
             m = min(nb, stop - n0)
             Vt, dMt = V[:, :m * T], dM[:, :m * T]
             _wino_to_tiles(g2, n0, O, Ho, Wo, 0, 0, Th, Tw, 2 * Tw, *g_terms, buf.g, dM.reshape(-1, O), 0, m)
+            if bias:
+                gb += np.add.reduce(dM[_WINO_SUM, :m * T], axis=0)
             if x2 is not None:
                 _wino_to_tiles(x2, n0, C, H, W, ph, pw, Th, Tw, 2 * Tw + 2, *x_terms, buf.x, V.reshape(-1, C), 0, m)
                 dUt += np.matmul(Vt.transpose(0, 2, 1), dMt, out=part)
@@ -677,14 +685,13 @@ def _wino_backward(x, g, w, gx, ph, pw):
                 np.matmul(dMt, U, out=Vt)
                 _wino_from_tiles(V.reshape(-1, C), n0, C, H, W, ph, pw, Th, Tw, 4, in_cols, in_coef, _no_bias(g.dtype),
                                  buf.yb4, buf.s4, gx2, 0, m)
-        parts[start] = dUt
+        parts[start], bias_parts[start] = dUt, gb
     _parallel(run, N, 16 * N * T * (C + O))
+    starts = sorted(parts)   # partial sums added in a fixed order: the same sums on every run
+    gb = functools.reduce(np.add, [bias_parts[s] for s in starts]) if bias else None
     if x is None:
-        return None
-    dUt = parts.pop(0)
-    for start in sorted(parts):   # in a fixed order: the same sum on every run
-        dUt += parts[start]
-    return _wino_weight_t(dUt)
+        return None, gb
+    return _wino_weight_t(functools.reduce(np.add, [parts[s] for s in starts])), gb
 
 
 # -- the conv entry points ----------------------------------------------------------------------
@@ -771,7 +778,7 @@ def conv2d_keep(x, w, b, Ho, Wo, geom, groups, keep=True):
     _parallel(run, N, rows * N * L)
     if b is not None and not ones:
         y3 += bias.reshape(O, 1)
-    return y, (kept.reshape(rows, N * L)[:R] if keep else None)
+    return y, (kept.reshape(rows, N * L) if keep else None)   # with the row of ones, for the bias gradient
 
 
 def conv2d_input_grad(g, w, H, W, geom, groups):
@@ -821,14 +828,26 @@ def conv2d_input_grad(g, w, H, W, geom, groups):
 
 def conv2d_weight_grad(x, g, geom, groups, cols=None):
     """The weight gradient; ``cols`` are the forward's columns if it kept them (conv2d_keep)."""
-    x, g = _c(x), _c(g)
+    return _weight_and_bias_grads(_c(x), _c(g), geom, groups, cols, bias=False)[0]
+
+
+def _sum_nhw(g):
+    return np.add.reduce(g, axis=(0, 2, 3))
+
+
+def _weight_and_bias_grads(x, g, geom, groups, cols=None, bias=False):
+    """(the weight gradient, the bias gradient (sum of g over N, H, W) if ``bias`` else None).
+
+    On the im2col path without groups the bias gradient comes out of the weight gradient's GEMM:
+    the columns get a row of ones (the forward's, when it kept its columns), so the product has
+    one more column, sum over samples and pixels of g."""
     N, C, H, W = x.shape
     _, O, Ho, Wo = g.shape
     kh, kw, sh, sw, ph, pw, dh, dw = geom
     gw = np.zeros((O, C // groups, kh, kw), dtype=x.dtype)
     L = Ho * Wo
     if gw.size == 0 or N == 0 or L == 0:
-        return gw
+        return gw, (_sum_nhw(g) if bias else None)
     x2, g2, gw2 = x.reshape(N * C, H * W), g.reshape(N * O, L), gw.reshape(O, -1)
     T = gw2.shape[1]
     if _direct(T, groups):
@@ -838,51 +857,73 @@ def conv2d_weight_grad(x, g, geom, groups, cols=None):
         else:
             lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
             _parallel(_conv_rows_weight_grad, O, g.size * T, x2, C, H, W, g2, Ho, Wo, gw2, *geom, lo, hi, groups)
-        return gw
+        return gw, (_sum_nhw(g) if bias else None)
     if _winograd(C, O, geom, groups):
-        gw[...] = _wino_backward(x, g, None, None, ph, pw)
-        return gw
+        gw[...], gb = _wino_backward(x, g, None, None, ph, pw, bias)
+        return gw, gb
     R = C * kh * kw
     Rg, Og = R // groups, O // groups
-    nb = _chunk(N, R * L * x.itemsize)
+    ones = bias and groups == 1          # the bias gradient rides in the GEMM
+    k = Rg + ones
+    if cols is not None and cols.shape[0] < R + ones:
+        cols = None                      # kept without the row of ones: make the columns again
+    nb = _chunk(N, (R + ones) * L * x.itemsize)
     lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
     g3 = g.reshape(N, O, L)
-    sb = max(1, CHUNK_BYTES // (Og * Rg * x.itemsize))   # samples per block of per-sample products
-    parts = {}   # each thread's share of gw (groups, Og, Rg), by its first sample
+    sb = max(1, CHUNK_BYTES // (Og * k * x.itemsize))   # samples per block of per-sample products
+    parts = {}   # each thread's share of gw (groups, Og, Rg + ones), by its first sample
 
     def run(start, stop):
-        part = np.zeros((groups, Og, Rg), dtype=x.dtype)
-        buf = np.empty(R * nb * L, dtype=x.dtype) if cols is None else None
+        part = np.zeros((groups, Og, k), dtype=x.dtype)
+        buf = None
+        if cols is None:
+            buf = np.empty((R + ones) * nb * L, dtype=x.dtype)
+            buf[R * nb * L:] = 1
         for n0 in range(start, stop, nb):
             m = min(nb, stop - n0)
             if cols is not None:                         # kept by the forward
-                cs = cols.reshape(R, N, L)[:, n0:n0 + m].transpose(1, 0, 2)
+                cs = cols.reshape(cols.shape[0], N, L)[:, n0:n0 + m].transpose(1, 0, 2)
             else:
                 _im2col(x2, n0, m, C, H, W, Ho, Wo, *geom, lo, hi, buf, nb * L, L, 0, R)
-                cs = buf.reshape(R, nb, L)[:, :m].transpose(1, 0, 2)   # per sample, as in conv2d_keep
+                cs = buf.reshape(R + ones, nb, L)[:, :m].transpose(1, 0, 2)   # per sample, as in conv2d_keep
             gs = g3[n0:n0 + m]
             for grp in range(groups):
-                # sum over samples of g_n (Og, L) @ c_n^T (L, Rg), a block of samples per GEMM call
+                # sum over samples of g_n (Og, L) @ c_n^T (L, k), a block of samples per GEMM call
                 for s in range(0, m, sb):
                     part[grp] += np.matmul(gs[s:s + sb, grp * Og:(grp + 1) * Og],
-                                           cs[s:s + sb, grp * Rg:(grp + 1) * Rg].transpose(0, 2, 1)).sum(axis=0)
+                                           cs[s:s + sb, grp * Rg:grp * Rg + k].transpose(0, 2, 1)).sum(axis=0)
         parts[start] = part
     _parallel(run, N, R * N * L)
+    total = parts.pop(0)
     for start in sorted(parts):   # in a fixed order: the same sum on every run
-        gw += parts[start].reshape(gw.shape)
-    return gw
+        total += parts[start]
+    gw[...] = total[:, :, :Rg].reshape(gw.shape)
+    if not bias:
+        return gw, None
+    return gw, (np.ascontiguousarray(total[0, :, Rg]) if ones else _sum_nhw(g))
 
 
-def conv2d_grads(x, g, w, geom, groups, cols=None):
-    """(conv2d_input_grad, conv2d_weight_grad) in one call, for a backward that needs both: the
-    Winograd path then transforms each chunk's output gradient once for the two."""
-    x, g, w = _c(x), _c(g), _c(w)
-    N, C, H, W = x.shape
-    if _winograd(C, w.shape[0], geom, groups) and x.size and g.size:
+def conv2d_grads(x, g, w, H, W, geom, groups, cols=None, bias=False):
+    """A conv's backward in one call: (input gradient (N, C, H, W) if w is given, weight gradient if
+    x is given, bias gradient if ``bias``), each None otherwise; ``cols`` as in conv2d_weight_grad. Sharing the
+    call shares work: the Winograd path transforms each chunk's output gradient once for all
+    three, and im2col's weight-gradient GEMM yields the bias gradient as one more column."""
+    g = _c(g)
+    x = _c(x) if x is not None else None
+    w = _c(w) if w is not None else None
+    O, ph, pw = g.shape[1], geom[4], geom[5]
+    if x is None and w is None:
+        return None, None, (_sum_nhw(g) if bias else None)
+    C = x.shape[1] if x is not None else w.shape[1] * groups
+    if w is not None and x is not None and _winograd(C, O, geom, groups) and x.size and g.size:
         gx = np.empty(x.shape, x.dtype)
-        gw = _wino_backward(x, g, w, gx, geom[4], geom[5])
-        return gx, gw
-    return conv2d_input_grad(g, w, H, W, geom, groups), conv2d_weight_grad(x, g, geom, groups, cols)
+        gw, gb = _wino_backward(x, g, w, gx, ph, pw, bias)
+        return gx, gw, gb
+    gx = conv2d_input_grad(g, w, H, W, geom, groups) if w is not None else None
+    if x is None:
+        return gx, None, (_sum_nhw(g) if bias else None)
+    gw, gb = _weight_and_bias_grads(x, g, geom, groups, cols, bias)
+    return gx, gw, gb
 
 
 def unfold(x, Ho, Wo, geom):

@@ -37,9 +37,23 @@ class Geometry(NamedTuple):
     groups: int
 
 
-def _sum_nhw(g: Tensor) -> Tensor:
-    from .reduce import sum as _sum
-    return _sum(g, (0, 2, 3))
+class SumNHW(Op):
+    """b = sum of g over N, H, W (a conv's bias gradient);  db/dg = the incoming gradient broadcast over N, H, W"""
+
+    @staticmethod
+    def forward(ctx, g, value=None):
+        """``value``: the result, already computed (by the kernels of Conv2d.backward)."""
+        ctx.shape = g.shape
+        return value if value is not None else g.sum(axis=(0, 2, 3))
+
+    @staticmethod
+    def backward(ctx, gb):
+        from .shape import expand, reshape
+        return expand(reshape(gb, (1, -1, 1, 1)), ctx.shape)
+
+
+def _sum_nhw(g: Tensor, value=None) -> Tensor:
+    return SumNHW.apply(g, value)
 
 
 class Conv2d(Op):
@@ -62,16 +76,17 @@ class Conv2d(Op):
         x, w = ctx.saved_tensors
         need, geo = ctx.needs_input_grad, ctx.geo
         cols = ctx.__dict__.get("cols")
-        gx = gw = None
+        gx = gw = gb = None
         K = kernels.for_array(g._data)
-        if need[0] and need[1] and hasattr(K, "conv2d_grads"):
-            # both gradients from one kernel call, which shares work between them (cpu's Winograd
-            # path transforms g once); they are still recorded as the two ops below, given their
-            # values, so that they can be differentiated again
-            gx, gw = K.conv2d_grads(x._data, g._data, w._data, geo.geom, geo.groups, cols)
+        if hasattr(K, "conv2d_grads"):
+            # the gradients from one kernel call, which shares work between them (cpu's Winograd
+            # path transforms g once for all three); they are still recorded as the ops below,
+            # given their values, so that they can be differentiated again
+            gx, gw, gb = K.conv2d_grads(x._data if need[1] else None, g._data, w._data if need[0] else None,
+                                        geo.H, geo.W, geo.geom, geo.groups, cols, bias=need[2])
         return (ConvTranspose2d.apply(g, w, None, geo, gx) if need[0] else None,
                 ConvWeight.apply(x, g, geo, cols, gw) if need[1] else None,
-                _sum_nhw(g) if need[2] else None)
+                _sum_nhw(g, gb) if need[2] else None)
 
 
 class ConvTranspose2d(Op):
