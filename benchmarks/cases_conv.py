@@ -109,7 +109,7 @@ def conv_case(spec: ConvSpec, backward: bool, cfg: Config, group: str) -> Case:
         return step
     what = "fwd_bwd" if backward else "fwd"
     return Case(f"{group}/{spec.label}/{what}", group, framework_sides(make, cfg.device),
-                flops=spec.flops(backward), params=spec.params(), rtol=5e-3)
+                flops=spec.flops(backward), params=spec.params(), rtol=5e-3, sample_s=0.1)
 
 
 def pool_case(spec: PoolSpec, backward: bool, cfg: Config, group: str) -> Case:
@@ -131,7 +131,7 @@ def pool_case(spec: PoolSpec, backward: bool, cfg: Config, group: str) -> Case:
         return step
     what = "fwd_bwd" if backward else "fwd"
     return Case(f"{group}/{spec.label}/{what}", group, framework_sides(make, cfg.device),
-                params=spec.params())
+                params=spec.params(), sample_s=0.1)
 
 
 def cases(cfg: Config) -> list[Case]:

@@ -189,6 +189,8 @@ def softmax_ce(cfg: Config) -> list[Case]:
 
 # -- matmul ---------------------------------------------------------------------------------
 def matmul(cfg: Config) -> list[Case]:
+    """Every side of these may run multithreaded OpenBLAS (NumPy's products, and minigrad's from
+    blas.SERIAL_MAX multiply-adds up), so each sample is followed by a pause (Side.settle_s)."""
     out = []
     rng = np.random.default_rng(4)
     fwd_shapes = [(64, 64, 64)] if cfg.quick else [(64, 64, 64), (256, 256, 256), (1024, 1024, 1024),
@@ -225,4 +227,7 @@ def matmul(cfg: Config) -> list[Case]:
         out.append(Case(f"matmul/fwd_bwd_{m}x{k}@{k}x{n}", "matmul",
                         framework_sides(make_bwd, cfg.device) + [numpy_side(bare_bwd)],
                         flops=6.0 * m * k * n, params={"m": m, "k": k, "n": n}))
+    for case in out:
+        for side in case.sides:
+            side.settle_s = 0.2
     return out

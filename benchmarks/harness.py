@@ -14,7 +14,8 @@ How a case is timed (:func:`run_case`):
 2. warm up each side, estimate its time per call and choose ``number``, the calls per sample, so
    that one sample lasts at least ``min_sample_s`` (timer resolution and loop overhead vanish);
 3. take samples round-robin, A B C, B C A, ... (interleaved, so that a burst of load from other
-   processes hits every side alike), until the case's time budget is spent and at least
+   processes hits every side alike; a side that leaves BLAS threads spinning is followed by a
+   pause, ``Side.settle_s``), until the case's time budget is spent and at least
    ``min_rounds`` rounds are done; if the spread is still large, keep going up to
    ``extend`` times the budget;
 4. report per side the median time per call and the spread (quartiles, IQR).
@@ -91,6 +92,11 @@ class Side:
     (torch.compile, which needs a working compiler toolchain).
     quick: run this side under --quick too.
     cpu_only: skipped with --device cuda.
+    settle_s: seconds to wait (untimed) after each of this side's samples when running with more
+        than one thread. A side that runs multithreaded OpenBLAS leaves its worker threads
+        spinning for about 0.1 s, which takes a core from whichever side comes next (measured:
+        minigrad's seed-CNN step at batch 256, 112 ms alone, 149 ms right after the NumPy im2col
+        reference; torch's, 237 -> 298 ms). Set for the sides that run large BLAS products.
     """
 
     name: str
@@ -99,6 +105,7 @@ class Side:
     optional: bool = False
     quick: bool = True
     cpu_only: bool = False
+    settle_s: float = 0.0
 
 
 @dataclass
@@ -119,6 +126,13 @@ class Case:
     budget: float = 1.0                 # multiplier of Config.budget_s
     check: bool = True                  # compare each side's first output with torch's
     rtol: float = 2e-3
+    # Shortest sample (seconds) for this case instead of Config.min_sample_s (not with --quick).
+    # The first call after switching sides pays for the previous side's leftovers: torch's
+    # OpenMP threads spin for a few ms after its last parallel region (minigrad's seed-CNN step
+    # at batch 64: 30 ms back to back, 38-40 ms right after a torch step, 30 ms 10 ms later), and
+    # a core idle for 0.2 s starts slow (43-48 ms). Samples of several calls average that out,
+    # as a training loop of many steps does.
+    sample_s: float | None = None
 
 
 @dataclass
@@ -308,12 +322,14 @@ def run_case(case: Case, cfg: Config) -> CaseResult:
             if sync is not None:
                 sync()
             per_call = max((time.perf_counter() - t0) / calls, 1e-9)
-            results[name].number = max(1, math.ceil(cfg.min_sample_s / per_call))
+            sample_s = case.sample_s if case.sample_s is not None and not cfg.quick else cfg.min_sample_s
+            results[name].number = max(1, math.ceil(sample_s / per_call))
         except Exception as exc:  # noqa: BLE001
             results[name] = _failure(next(s for s in case.sides if s.name == name), exc)
             del steps[name]
 
     names = list(steps)
+    settle = {s.name: s.settle_s for s in case.sides if cfg.threads > 1 and not cfg.quick}
     clock = TIMERS[cfg.timer]
     budget = cfg.budget_s * case.budget
     t0 = time.perf_counter()
@@ -323,6 +339,8 @@ def run_case(case: Case, cfg: Config) -> CaseResult:
         for name in order:
             step, sync = steps[name]
             results[name].samples.append(_time_calls(step, results[name].number, sync, clock))
+            if settle.get(name):
+                time.sleep(settle[name])
         rounds += 1
         elapsed = time.perf_counter() - t0
         if rounds >= cfg.max_rounds:
