@@ -4,14 +4,16 @@
     cpu         Numba @njit + BLAS, what minigrad runs on NumPy arrays
     cuda        numba.cuda kernels + CuPy matmul, what minigrad runs on CuPy (GPU) arrays
                 (imported on first use: it needs numba.cuda)
+    blas        when BLAS may use its own threads (not while minigrad's are busy, nor for small
+                products); matmul, addmm and linear go through ``blas.matmul``
 
 ``for_array(a)`` picks the module that runs on ``a``'s device.
 """
 import numpy as np
 
-from . import cpu, reference
+from . import blas, cpu, reference
 
-__all__ = ["cpu", "reference", "for_array"]
+__all__ = ["blas", "cpu", "reference", "for_array"]
 
 
 def for_array(array):

@@ -5,10 +5,10 @@ file first for what is computed, this one for how it is made fast.
 
 * 3x3 stride-1 convolutions with enough channels (``_winograd``) use Winograd F(2x2, 3x3): 2.25
   times fewer multiplications, done as 16 small GEMMs per chunk of the batch between Numba
-  transforms (the section "Winograd" below explains it). A backward that needs both gradients
-  gets them from one call (``conv2d_grads``), which transforms the output gradient once for both.
-  The four transforms are two kernels that read their matrix from a table (into tiles, out of
-  tiles), so that a first training step compiles two kernels instead of four.
+  transforms (the section "Winograd" below explains it). A backward gets its gradients from one
+  call (``conv2d_grads``: input, weight and bias), which transforms the output gradient once for
+  all three. The four transforms are two kernels that read their matrix from a table (into
+  tiles, out of tiles), so that a first training step compiles two kernels instead of four.
 * Other convolutions go through im2col + GEMM, except grouped ones with few taps per output.
   The batch is processed in chunks whose column buffer stays near ``CHUNK_BYTES``, so memory
   stays bounded at any batch size. Columns are laid out (C*kh*kw, chunk*Ho*Wo); one GEMM per
@@ -18,7 +18,8 @@ file first for what is computed, this one for how it is made fast.
   with an inner dimension of 9 would only shuffle memory. With stride 1 each input plane is
   padded into a small buffer and every tap becomes one long loop over the plane (``_conv_flat``).
 * The forward keeps its columns (up to ``KEEP_BYTES``) for the weight gradient, so each pass of
-  a training step is one im2col and one GEMM over the whole batch.
+  a training step is one im2col and one GEMM over the whole batch; the row of ones stays, so the
+  weight gradient's GEMM also yields the bias gradient.
 * Weight gradients reduce into per-lane partial sums (an array, summed at the end), so LLVM can
   vectorise them without ``fastmath``, which would let it reorder float additions.
 * Max pooling stores the winner's flat index (int32) for the backward scatter; the 2x2 kernel
@@ -29,7 +30,8 @@ How the kernels are written, and why:
 * Serial ``@njit(cache=True, nogil=True)`` functions over a slice [start, stop) of their outer
   loop; ``_parallel`` splits that loop across a few Python threads (the GIL is released).
   ``parallel=True`` would compile several times slower, and compile time is what a first
-  training step waits for.
+  training step waits for. The GEMM paths split the batch the same way, each thread running its
+  own GEMMs, with BLAS held to one thread meanwhile (``blas.py`` says why).
 * Arrays arrive already shaped for the loops (planes flattened to rows); kernels never reshape
   or slice, since Numba's view machinery roughly doubles compile time.
 * A compound index such as ``k + off`` is cast to unsigned (``uintp``): Numba then emits no
