@@ -69,11 +69,9 @@ def matmul(a, b):
     """np.matmul(a, b), on one BLAS thread when the product is small (see SERIAL_MAX)."""
     if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)) or a.ndim == 0 or b.ndim == 0:
         return np.matmul(a, b)
-    # multiply-adds: the output's size times the contracted length
-    k = a.shape[-1]
-    macs = k * (a.size // max(k, 1)) * (b.shape[-1] if b.ndim > 1 else 1)
-    if b.ndim > 2 and a.ndim <= 2:
-        macs *= b.size // max(b.shape[-1] * b.shape[-2], 1)
+    # multiply-adds: each element of a meets a row of b (n long), each element of b a column of
+    # a (m long); the larger count covers batch dimensions on either side
+    macs = max(a.size * (b.shape[-1] if b.ndim > 1 else 1), b.size * (a.shape[-2] if a.ndim > 1 else 1))
     if macs >= SERIAL_MAX:
         return np.matmul(a, b)
     with serial():
