@@ -388,6 +388,10 @@ def test_blas_serial_region_restores_the_thread_count():
         assert all(c.get_num_threads() == 1 for c in controllers)
     assert [c.get_num_threads() for c in controllers] == before
     rng = np.random.default_rng(8)
-    for sa, sb in [((5, 7), (7, 3)), ((2, 5, 7), (7,)), ((7,), (3, 7, 4)), ((300, 300), (300, 300))]:
+    # tiny (BLAS keeps it on one thread by itself), mid-size (run under serial()), large (BLAS's
+    # threads), with batch dimensions on either side
+    for sa, sb in [((5, 7), (7, 3)), ((2, 5, 7), (7,)), ((7,), (3, 7, 4)), ((64, 128), (128, 64)),
+                   ((4, 64, 32), (32, 64)), ((64, 32), (4, 32, 64)), ((300, 300), (300, 300))]:
         a, b = rng.standard_normal(sa), rng.standard_normal(sb)
         np.testing.assert_array_equal(blas.matmul(a, b), np.matmul(a, b))
+        assert [c.get_num_threads() for c in controllers] == before

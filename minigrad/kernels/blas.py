@@ -18,12 +18,14 @@ the speed.
 """
 from __future__ import annotations
 
-import contextlib
 import threading
 
 import numpy as np
 
-# Products (multiply-adds) below this run on one BLAS thread.
+# Products (multiply-adds) below SERIAL_MAX run on one BLAS thread. Up to SERIAL_MIN OpenBLAS
+# keeps them on the calling thread by itself (interface/gemm.c: 65536 x GEMM_MULTITHREAD_THRESHOLD),
+# so those skip the thread-count calls (about 6 us: most of a 64x64x64 product).
+SERIAL_MIN = 1 << 18
 SERIAL_MAX = 1 << 24
 
 _lock = threading.Lock()
@@ -43,26 +45,36 @@ def _blas_controllers():
     return _controllers
 
 
-@contextlib.contextmanager
-def serial():
-    """Run the body with BLAS on one thread (nested and concurrent regions share one setting)."""
-    global _depth
-    with _lock:
-        if _depth == 0:
-            _saved[:] = [(c, c.get_num_threads()) for c in _blas_controllers()]
-            for c, n in _saved:
-                if n != 1:
-                    c.set_num_threads(1)
-        _depth += 1
-    try:
-        yield
-    finally:
+class _Serial:
+    """``with serial():`` runs the body with BLAS on one thread (nested and concurrent regions
+    share one setting; the outermost puts the thread count back)."""
+
+    def __enter__(self):
+        global _depth
+        with _lock:
+            if _depth == 0:
+                _saved[:] = [(c, c.get_num_threads()) for c in _blas_controllers()]
+                for c, n in _saved:
+                    if n != 1:
+                        c.set_num_threads(1)
+            _depth += 1
+
+    def __exit__(self, *exc):
+        global _depth
         with _lock:
             _depth -= 1
             if _depth == 0:
                 for c, n in _saved:
                     if n != 1:
                         c.set_num_threads(n)
+
+
+_serial = _Serial()
+
+
+def serial():
+    """A context manager: BLAS on one thread for the body (see _Serial)."""
+    return _serial
 
 
 def matmul(a, b):
@@ -72,7 +84,7 @@ def matmul(a, b):
     # multiply-adds: each element of a meets a row of b (n long), each element of b a column of
     # a (m long); the larger count covers batch dimensions on either side
     macs = max(a.size * (b.shape[-1] if b.ndim > 1 else 1), b.size * (a.shape[-2] if a.ndim > 1 else 1))
-    if macs >= SERIAL_MAX:
+    if macs <= SERIAL_MIN or macs >= SERIAL_MAX:
         return np.matmul(a, b)
     with serial():
         return np.matmul(a, b)
