@@ -106,6 +106,12 @@ def _parallel(kernel, n, work, *args):
                 f.result()
 
 
+def _sum_in_order(parts):
+    """The sum of the threads' partial results {first unit: array}, added in the order of their
+    ranges: the same sum on every run, whichever thread finished first."""
+    return functools.reduce(np.add, [parts[start] for start in sorted(parts)])
+
+
 def _valid_range(offset, step, size, n_out):
     """The outputs o in [lo, hi) whose input o*step + offset lies in [0, size)."""
     lo = 0 if offset >= 0 else (-offset + step - 1) // step
@@ -689,11 +695,10 @@ def _wino_backward(x, g, w, gx, ph, pw, bias=False):
                                  buf.yb4, buf.s4, gx2, 0, m)
         parts[start], bias_parts[start] = dUt, gb
     _parallel(run, N, 16 * N * T * (C + O))
-    starts = sorted(parts)   # partial sums added in a fixed order: the same sums on every run
-    gb = functools.reduce(np.add, [bias_parts[s] for s in starts]) if bias else None
+    gb = _sum_in_order(bias_parts) if bias else None
     if x is None:
         return None, gb
-    return _wino_weight_t(functools.reduce(np.add, [parts[s] for s in starts])), gb
+    return _wino_weight_t(_sum_in_order(parts)), gb
 
 
 # -- the conv entry points ----------------------------------------------------------------------
@@ -896,9 +901,7 @@ def _weight_and_bias_grads(x, g, geom, groups, cols=None, bias=False):
                                            cs[s:s + sb, grp * Rg:grp * Rg + k].transpose(0, 2, 1)).sum(axis=0)
         parts[start] = part
     _parallel(run, N, R * N * L)
-    total = parts.pop(0)
-    for start in sorted(parts):   # in a fixed order: the same sum on every run
-        total += parts[start]
+    total = _sum_in_order(parts)
     gw[...] = total[:, :, :Rg].reshape(gw.shape)
     if not bias:
         return gw, None
@@ -913,19 +916,13 @@ def conv2d_grads(x, g, w, H, W, geom, groups, cols=None, bias=False):
     g = _c(g)
     x = _c(x) if x is not None else None
     w = _c(w) if w is not None else None
-    O, ph, pw = g.shape[1], geom[4], geom[5]
-    if x is None and w is None:
-        return None, None, (_sum_nhw(g) if bias else None)
-    C = x.shape[1] if x is not None else w.shape[1] * groups
-    if w is not None and x is not None and _winograd(C, O, geom, groups) and x.size and g.size:
+    if x is not None and w is not None and x.size and g.size and _winograd(x.shape[1], g.shape[1], geom, groups):
         gx = np.empty(x.shape, x.dtype)
-        gw, gb = _wino_backward(x, g, w, gx, ph, pw, bias)
-        return gx, gw, gb
+        return (gx,) + _wino_backward(x, g, w, gx, geom[4], geom[5], bias)
     gx = conv2d_input_grad(g, w, H, W, geom, groups) if w is not None else None
     if x is None:
         return gx, None, (_sum_nhw(g) if bias else None)
-    gw, gb = _weight_and_bias_grads(x, g, geom, groups, cols, bias)
-    return gx, gw, gb
+    return (gx,) + _weight_and_bias_grads(x, g, geom, groups, cols, bias)
 
 
 def unfold(x, Ho, Wo, geom):
