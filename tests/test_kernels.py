@@ -11,10 +11,21 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from minigrad.kernels import cpu, reference as ref
+from minigrad.kernels import buffers, cpu, reference as ref
 from minigrad.ops.pool import _avg_axis, _max_axis, _out_size
 
 DTYPES = [np.float32, np.float64]
+
+
+@pytest.fixture(autouse=True)
+def dirty_buffers(monkeypatch):
+    """Every buffer the kernels take from the cache comes filled with garbage (NaN, or the most
+    negative integer), as a reused block may be: a kernel must write every element it returns."""
+    def dirty(shape, dtype):
+        a = buffers.empty(shape, dtype)
+        a.fill(np.nan if np.dtype(dtype).kind == "f" else np.iinfo(dtype).min)
+        return a
+    monkeypatch.setattr(cpu, "_empty", dirty)
 
 
 def _tol(dtype):

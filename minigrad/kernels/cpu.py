@@ -49,6 +49,7 @@ import numpy as np
 from numba import njit, uintp
 
 from . import blas
+from .buffers import empty as _empty
 
 # Column-buffer budget per chunk of the batch (bytes). A chunk holds at least one sample. Larger
 # chunks were faster (fewer, bigger GEMMs): on a 2-thread Xeon, conv2 of the seed CNN at batch
@@ -645,8 +646,8 @@ def _wino_forward(x, w, bias, y, ph, pw):
     out_cols, out_coef = _WINO_OUT[0], _WINO_OUT[1].astype(x.dtype)
 
     def run(start, stop):
-        V = np.empty((16, nb * T, C), dtype=x.dtype)
-        M = np.empty((16, nb * T, O), dtype=x.dtype)
+        V = _empty((16, nb * T, C), dtype=x.dtype)
+        M = _empty((16, nb * T, O), dtype=x.dtype)
         buf = _WinoBuffers(Th, Tw, C, O, x.dtype)
         for n0 in range(start, stop, nb):
             m = min(nb, stop - n0)
@@ -675,9 +676,9 @@ def _wino_backward(x, g, w, gx, ph, pw, bias=False):
     parts, bias_parts = {}, {}   # each thread's share of dU^T (16, C, O) and of gb, by its first sample
 
     def run(start, stop):
-        V = np.empty((16, nb * T, C), dtype=g.dtype)     # V, and dV for the input gradient
-        dM = np.empty((16, nb * T, O), dtype=g.dtype)
-        dUt, part = np.zeros((16, C, O), dtype=g.dtype), np.empty((16, C, O), dtype=g.dtype)
+        V = _empty((16, nb * T, C), dtype=g.dtype)       # V, and dV for the input gradient
+        dM = _empty((16, nb * T, O), dtype=g.dtype)
+        dUt, part = np.zeros((16, C, O), dtype=g.dtype), _empty((16, C, O), dtype=g.dtype)
         gb = np.zeros(O, dtype=g.dtype)
         buf = _WinoBuffers(Th, Tw, C, O, g.dtype)
         for n0 in range(start, stop, nb):
@@ -724,7 +725,7 @@ def conv2d_keep(x, w, b, Ho, Wo, geom, groups, keep=True):
     N, C, H, W = x.shape
     O = w.shape[0]
     kh, kw, sh, sw, ph, pw, dh, dw = geom
-    y = np.empty((N, O, Ho, Wo), x.dtype)
+    y = _empty((N, O, Ho, Wo), x.dtype)
     if y.size == 0:
         return y, None
     bias = _c(b) if b is not None else _no_bias(x.dtype)
@@ -757,7 +758,7 @@ def conv2d_keep(x, w, b, Ho, Wo, geom, groups, keep=True):
     k = wm.shape[2]   # Rg, and the row of ones
     lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
     y3 = y.reshape(N, O, L)
-    kept = np.empty(rows * N * L, dtype=x.dtype) if keep else None
+    kept = _empty(rows * N * L, dtype=x.dtype) if keep else None
     if keep and ones:
         kept[R * N * L:] = 1
 
@@ -766,7 +767,7 @@ def conv2d_keep(x, w, b, Ho, Wo, geom, groups, keep=True):
         # or chunk by chunk into its own) and runs their GEMMs.
         buf = None
         if not keep:
-            buf = np.empty(rows * nb * L, dtype=x.dtype)
+            buf = _empty(rows * nb * L, dtype=x.dtype)
             if ones:
                 buf[R * nb * L:] = 1
         for n0 in range(start, stop, nb):
@@ -793,7 +794,7 @@ def conv2d_input_grad(g, w, H, W, geom, groups):
     N, O, Ho, Wo = g.shape
     C = w.shape[1] * groups
     kh, kw, sh, sw, ph, pw, dh, dw = geom
-    gx = np.empty((N, C, H, W), g.dtype)
+    gx = _empty((N, C, H, W), g.dtype)
     if gx.size == 0:
         return gx
     L = Ho * Wo
@@ -822,7 +823,7 @@ def conv2d_input_grad(g, w, H, W, geom, groups):
 
     def run(start, stop):
         # threads take ranges of samples: GEMMs into the thread's own columns, then col2im
-        cols = np.empty(R * nb * L, dtype=g.dtype)
+        cols = _empty(R * nb * L, dtype=g.dtype)
         for n0 in range(start, stop, nb):
             m = min(nb, stop - n0)
             cs, gs = cols.reshape(R, nb, L)[:, :m].transpose(1, 0, 2), g3[n0:n0 + m]   # as in conv2d_keep
@@ -884,7 +885,7 @@ def _weight_and_bias_grads(x, g, geom, groups, cols=None, bias=False):
         part = np.zeros((groups, Og, k), dtype=x.dtype)
         buf = None
         if cols is None:
-            buf = np.empty((R + ones) * nb * L, dtype=x.dtype)
+            buf = _empty((R + ones) * nb * L, dtype=x.dtype)
             buf[R * nb * L:] = 1
         for n0 in range(start, stop, nb):
             m = min(nb, stop - n0)
@@ -917,7 +918,7 @@ def conv2d_grads(x, g, w, H, W, geom, groups, cols=None, bias=False):
     x = _c(x) if x is not None else None
     w = _c(w) if w is not None else None
     if x is not None and w is not None and x.size and g.size and _winograd(x.shape[1], g.shape[1], geom, groups):
-        gx = np.empty(x.shape, x.dtype)
+        gx = _empty(x.shape, x.dtype)
         return (gx,) + _wino_backward(x, g, w, gx, geom[4], geom[5], bias)
     gx = conv2d_input_grad(g, w, H, W, geom, groups) if w is not None else None
     if x is None:
@@ -930,7 +931,7 @@ def unfold(x, Ho, Wo, geom):
     N, C, H, W = x.shape
     kh, kw, sh, sw, ph, pw, dh, dw = geom
     R, L = C * kh * kw, Ho * Wo
-    out = np.empty((N, R, L), x.dtype)
+    out = _empty((N, R, L), x.dtype)
     if out.size:
         lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
         _parallel(_im2col, R, out.size, x.reshape(N * C, H * W), 0, N, C, H, W, Ho, Wo, *geom, lo, hi,
@@ -942,7 +943,7 @@ def fold(cols, C, H, W, Ho, Wo, geom):
     cols = _c(cols)
     N = cols.shape[0]
     kh, kw, sh, sw, ph, pw, dh, dw = geom
-    gx = np.empty((N, C, H, W), cols.dtype)
+    gx = _empty((N, C, H, W), cols.dtype)
     if gx.size == 0:
         return gx
     L = Ho * Wo
@@ -1091,8 +1092,8 @@ def _is_2x2(H, W, hs, he, hstep, ws, we, wstep):
 def max_pool2d(x, hs, he, hstep, ws, we, wstep):
     x = _c(x)
     N, C, H, W = x.shape
-    y = np.empty((N, C, len(hs), len(ws)), x.dtype)
-    idx = np.empty(y.shape, np.int32)
+    y = _empty((N, C, len(hs), len(ws)), x.dtype)
+    idx = _empty(y.shape, np.int32)
     if y.size == 0:
         return y, idx
     if _is_2x2(H, W, hs, he, hstep, ws, we, wstep):
@@ -1105,7 +1106,7 @@ def max_pool2d(x, hs, he, hstep, ws, we, wstep):
 def max_pool2d_scatter(g, idx, H, W):
     g, idx = _c(g), _c(idx)
     N, C = g.shape[:2]
-    gx = np.empty((N, C, H, W), g.dtype)
+    gx = _empty((N, C, H, W), g.dtype)
     if gx.size:
         _parallel(_max_pool_scatter, N * C, gx.size, _planes(g), _planes(idx), _planes(gx))
     return gx
@@ -1113,7 +1114,7 @@ def max_pool2d_scatter(g, idx, H, W):
 
 def max_pool2d_gather(x, idx):
     x, idx = _c(x), _c(idx)
-    y = np.empty(idx.shape, x.dtype)
+    y = _empty(idx.shape, x.dtype)
     if y.size:
         _parallel(_max_pool_gather, y.shape[0] * y.shape[1], y.size, _planes(x), _planes(idx), _planes(y))
     return y
@@ -1122,7 +1123,7 @@ def max_pool2d_gather(x, idx):
 def avg_pool2d(x, hs, he, ws, we, divisor):
     x = _c(x)
     N, C, H, W = x.shape
-    y = np.empty((N, C, len(hs), len(ws)), x.dtype)
+    y = _empty((N, C, len(hs), len(ws)), x.dtype)
     if y.size:
         _parallel(_avg_pool, N * C, x.size, _planes(x), W, hs, he, ws, we, divisor.astype(x.dtype, copy=False),
                   _planes(y))
@@ -1132,7 +1133,7 @@ def avg_pool2d(x, hs, he, ws, we, divisor):
 def avg_pool2d_transpose(g, H, W, hs, he, ws, we, divisor):
     g = _c(g)
     N, C = g.shape[:2]
-    gx = np.empty((N, C, H, W), g.dtype)
+    gx = _empty((N, C, H, W), g.dtype)
     if gx.size:
         _parallel(_avg_pool_transpose, N * C, gx.size, _planes(g), W, hs, he, ws, we,
                   divisor.astype(g.dtype, copy=False), _planes(gx))

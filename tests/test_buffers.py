@@ -1,0 +1,74 @@
+"""The cache of large kernel buffers (minigrad/kernels/buffers.py): a block is handed out again only
+when nothing refers to it, never to two threads at once, and the cache stays under its bound."""
+import threading
+
+import numpy as np
+import pytest
+
+from minigrad.kernels import buffers
+
+SHAPE = (4, 8, 32, 32)   # 128 KB of float32: cached
+NBYTES = 4 * 8 * 32 * 32 * 4
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(monkeypatch):
+    monkeypatch.setattr(buffers, "_blocks", {})
+    monkeypatch.setattr(buffers, "_cached", 0)
+
+
+def test_a_block_is_reused_once_every_view_of_it_is_gone():
+    a = buffers.empty(SHAPE, np.float32)
+    assert a.shape == SHAPE and a.dtype == np.float32 and a.flags.c_contiguous
+    view = a[1:].transpose(0, 2, 3, 1)[::2, ::3]   # a view of a view of a view
+    del a
+    b = buffers.empty(SHAPE, np.float32)
+    assert not np.shares_memory(b, view)      # the view still holds the first block
+    assert buffers.cached_bytes() == (2 * NBYTES, 2 * NBYTES)
+    del view
+    c = buffers.empty(NBYTES // 8, np.float64)   # same size in bytes, another dtype and shape
+    assert c.shape == (NBYTES // 8,) and c.dtype == np.float64
+    assert buffers.cached_bytes() == (2 * NBYTES, 2 * NBYTES)   # the first block, reused
+    assert not np.shares_memory(c, b)
+    del b, c
+    assert buffers.cached_bytes() == (2 * NBYTES, 0)
+    buffers.empty_cache()
+    assert buffers.cached_bytes() == (0, 0)
+
+
+def test_small_arrays_are_not_cached():
+    a = buffers.empty((8, 8), np.float32)
+    assert a.shape == (8, 8) and a.base is None
+    assert buffers.cached_bytes() == (0, 0)
+
+
+def test_the_cache_stays_under_its_bound(monkeypatch):
+    monkeypatch.setattr(buffers, "MAX_BYTES", 3 * NBYTES)
+    live = [buffers.empty(SHAPE, np.float32) for _ in range(5)]   # two past the bound: plain arrays
+    assert buffers.cached_bytes() == (3 * NBYTES, 3 * NBYTES)
+    assert all(a.shape == SHAPE for a in live)
+    live.clear()
+    big = buffers.empty((2 * NBYTES,), np.uint8)   # frees room by dropping free blocks
+    assert buffers.cached_bytes() == (3 * NBYTES, 2 * NBYTES)
+    del big
+
+
+def test_threads_never_get_the_same_block():
+    errors = []
+
+    def work(k):
+        for _ in range(300):
+            a = buffers.empty(SHAPE, np.float32)
+            a.fill(k)
+            b = buffers.empty(SHAPE, np.float32)
+            b.fill(-k)
+            if not ((a == k).all() and (b == -k).all()):
+                errors.append(k)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(1, 5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert buffers.cached_bytes()[1] == 0
