@@ -517,14 +517,31 @@ _WINO_SUM = 5
 assert (np.outer(_WINO_AT[:, 1], _WINO_AT[:, 1]) == 1).all()
 
 
+_terms = {}   # (id of a table above, Wp or None, dtype) -> its arrays for the kernels, read-only
+
+
 def _wino_terms(table, Wp, dtype):
     """For _wino_to_tiles: per output (a, b) of L d L^T, its four terms' offsets in a tile of
-    width Wp and their coefficients L[a, i] L[b, j] (in the data's dtype)."""
-    cols, vals = table
-    a, b, k = np.arange(4)[:, None, None], np.arange(4)[None, :, None], np.arange(4)
-    rows = (cols[a, k // 2] * Wp + cols[b, k % 2]).reshape(16, 4)
-    coef = (vals[a, k // 2] * vals[b, k % 2]).reshape(16, 4).astype(dtype)
-    return rows, coef
+    width Wp and their coefficients L[a, i] L[b, j] (in the data's dtype). Made once per key."""
+    key = (id(table), Wp, np.dtype(dtype))
+    if key not in _terms:
+        cols, vals = table
+        a, b, k = np.arange(4)[:, None, None], np.arange(4)[None, :, None], np.arange(4)
+        rows = (cols[a, k // 2] * Wp + cols[b, k % 2]).reshape(16, 4)
+        coef = (vals[a, k // 2] * vals[b, k % 2]).reshape(16, 4).astype(dtype)
+        rows.flags.writeable = coef.flags.writeable = False
+        _terms[key] = rows, coef
+    return _terms[key]
+
+
+def _wino_coef(table, dtype):
+    """For _wino_from_tiles: the table's columns, and its values in the data's dtype."""
+    key = (id(table), None, np.dtype(dtype))
+    if key not in _terms:
+        coef = table[1].astype(dtype)
+        coef.flags.writeable = False
+        _terms[key] = table[0], coef
+    return _terms[key]
 
 
 @njit(**_jit)
@@ -643,7 +660,7 @@ def _wino_forward(x, w, bias, y, ph, pw):
     Ut = _wino_weight(w).transpose(0, 2, 1)
     x2, y2 = x.reshape(N * C, H * W), y.reshape(N * O, Ho * Wo)
     terms = _wino_terms(_WINO_IN, 2 * Tw + 2, x.dtype)
-    out_cols, out_coef = _WINO_OUT[0], _WINO_OUT[1].astype(x.dtype)
+    out_cols, out_coef = _wino_coef(_WINO_OUT, x.dtype)
 
     def run(start, stop):
         V = _empty((16, nb * T, C), dtype=x.dtype)
@@ -672,7 +689,7 @@ def _wino_backward(x, g, w, gx, ph, pw, bias=False):
     U = _wino_weight(w) if w is not None else None
     g_terms = _wino_terms(_WINO_OUT_T, 2 * Tw, g.dtype)
     x_terms = _wino_terms(_WINO_IN, 2 * Tw + 2, g.dtype)
-    in_cols, in_coef = _WINO_IN_T[0], _WINO_IN_T[1].astype(g.dtype)
+    in_cols, in_coef = _wino_coef(_WINO_IN_T, g.dtype)
     parts, bias_parts = {}, {}   # each thread's share of dU^T (16, C, O) and of gb, by its first sample
 
     def run(start, stop):
