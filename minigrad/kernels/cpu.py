@@ -24,6 +24,9 @@ file first for what is computed, this one for how it is made fast.
   vectorise them without ``fastmath``, which would let it reorder float additions.
 * Max pooling stores the winner's flat index (int32) for the backward scatter; the 2x2 kernel
   compares branch-free and handles NaN only in the windows that hold one.
+* Outputs and scratch buffers of 64 KB and more come from ``buffers.empty``, which reuses blocks
+  that nothing refers to any more: a training step's arrays then do not fault their pages in
+  again every step (``buffers.py`` says why and by how much).
 
 How the kernels are written, and why:
 
