@@ -23,7 +23,8 @@ import threading
 import numpy as np
 
 MIN_BYTES = 1 << 16     # smaller arrays come from malloc's own free lists, quickly
-MAX_BYTES = 512 << 20   # at most this many bytes of blocks, in use or free
+MAX_BYTES = 256 << 20   # at most this many bytes of blocks, in use or free (the seed CNN at
+                        # batch 256 keeps 93 MB)
 
 _blocks: dict[int, list[np.ndarray]] = {}   # size in bytes -> blocks of that size
 _cached = 0                                  # bytes in _blocks
