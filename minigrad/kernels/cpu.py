@@ -242,13 +242,14 @@ def _conv_flat(x, C, H, W, w, bias, y, Ho, Wo, kh, kw, ph, pw, dh, dw, groups, s
                     w3, w4, w5 = w[o, 9 * c + 3], w[o, 9 * c + 4], w[o, 9 * c + 5]
                     w6, w7, w8 = w[o, 9 * c + 6], w[o, 9 * c + 7], w[o, 9 * c + 8]
                     r1, r2 = dh * Wp, 2 * dh * Wp
+                    d1, d2 = uintp(dw), uintp(2 * dw)   # unsigned, as the indices below must be
                     for k in range(M):
                         a0 = uintp(k)
                         a1 = uintp(k + r1)
                         a2 = uintp(k + r2)
-                        acc[k] += ((w0 * xp[c, a0] + w1 * xp[c, a0 + dw] + w2 * xp[c, a0 + 2 * dw])
-                                   + (w3 * xp[c, a1] + w4 * xp[c, a1 + dw] + w5 * xp[c, a1 + 2 * dw])
-                                   + (w6 * xp[c, a2] + w7 * xp[c, a2 + dw] + w8 * xp[c, a2 + 2 * dw]))
+                        acc[k] += ((w0 * xp[c, a0] + w1 * xp[c, a0 + d1] + w2 * xp[c, a0 + d2])
+                                   + (w3 * xp[c, a1] + w4 * xp[c, a1 + d1] + w5 * xp[c, a1 + d2])
+                                   + (w6 * xp[c, a2] + w7 * xp[c, a2 + d1] + w8 * xp[c, a2 + d2]))
             else:
                 for tap in range(T):
                     c = tap // (kh * kw)
