@@ -195,6 +195,22 @@ def _col2im(cols, rstride, bstride, n0, nb, C, H, W, Ho, Wo, kh, kw, sh, sw, ph,
                             gx[p, uintp(dst + k * sw)] += cols[uintp(base + k)]
 
 
+@njit(**_jit)
+def _row_sum(a, r, n):
+    """The sum of a[r, :n] in a fixed order: eight running sums (independent chains of additions,
+    which overlap, where one running sum waits for each addition), then their pairwise sum, then
+    the tail."""
+    lanes = np.zeros(8, dtype=a.dtype)
+    m = n - n % 8
+    for k in range(0, m, 8):
+        for j in range(8):
+            lanes[j] += a[r, uintp(k + j)]
+    total = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
+    for k in range(m, n):
+        total += a[r, k]
+    return total
+
+
 # -- direct convolution, stride 1: whole planes as flat loops -----------------------------------
 # With stride 1, output pixel k = oh*Wp + ow of a plane computed at the padded input's width Wp
 # reads padded pixel k + i*dh*Wp + j*dw for tap (i, j): every tap is ONE unit-stride loop over the
@@ -295,10 +311,7 @@ def _conv_flat_weight_grad(x, C, H, W, g, Ho, Wo, gw, kh, kw, ph, pw, dh, dw, gr
                         a = uintp(k0 + k)
                         acc[tap, a] += gp[a] * xp[c, uintp(k0 + k + off)]
         for tap in range(T):
-            total = acc[tap, 0]
-            for k in range(1, M):
-                total += acc[tap, k]
-            gw[o, tap] = total
+            gw[o, tap] = _row_sum(acc, tap, M)
 
 
 @njit(**_jit)
@@ -391,10 +404,7 @@ def _conv_rows_weight_grad(x, C, H, W, g, Ho, Wo, gw, kh, kw, sh, sw, ph, pw, dh
                     for k in range(lo[j], hi[j]):
                         acc[tap, uintp(k)] += g[p, uintp(oh * Wo + k)] * x[q, uintp(src + k * sw)]
         for tap in range(T):
-            total = acc[tap, 0]
-            for k in range(1, Wo):
-                total += acc[tap, k]
-            gw[o, tap] = total
+            gw[o, tap] = _row_sum(acc, tap, Wo)
 
 
 @njit(**_jit)
