@@ -72,3 +72,32 @@ def test_threads_never_get_the_same_block():
         t.join()
     assert not errors
     assert buffers.cached_bytes()[1] == 0
+
+
+def test_a_leaf_takes_an_unshared_kernel_output_as_its_grad():
+    """AccumulateGrad takes a kernel's gradient array over (no copy) when nothing else refers to
+    its block, as it does an array that owns its memory."""
+    import minigrad
+    rng = np.random.default_rng(0)
+    x = minigrad.tensor(rng.standard_normal(SHAPE).astype(np.float32), requires_grad=True)
+    g = rng.standard_normal((4, 8, 16, 16)).astype(np.float32)
+    minigrad.nn.functional.max_pool2d(x, 2).backward(minigrad.tensor(g))
+    assert buffers.sole_view(x.grad.numpy())       # the scatter's output itself
+    window = x.detach().numpy().reshape(4, 8, 16, 2, 16, 2)
+    winner = window == window.max(axis=(3, 5), keepdims=True)
+    np.testing.assert_array_equal(x.grad.numpy(), np.where(winner, g[:, :, :, None, :, None], 0).reshape(SHAPE))
+
+
+def test_a_kernel_output_whose_block_is_shared_is_copied_into_grad():
+    """A hook keeps a view of the incoming gradient: the array is then not taken over, so the
+    hook's view does not change when .grad is updated in place."""
+    import minigrad
+    rng = np.random.default_rng(1)
+    x = minigrad.tensor(rng.standard_normal(SHAPE).astype(np.float32), requires_grad=True)
+    kept = []
+    x.register_hook(lambda grad: kept.append(grad.numpy()[0]))   # a view of the gradient's block
+    minigrad.nn.functional.max_pool2d(x, 2).sum().backward()
+    assert not np.shares_memory(x.grad.numpy(), kept[0])
+    before = kept[0].copy()
+    x.grad.numpy()[...] += 1
+    np.testing.assert_array_equal(kept[0], before)

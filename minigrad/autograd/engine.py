@@ -20,6 +20,7 @@ import numpy as np
 
 from . import grad_mode
 from .function import AccumulateGrad, Node
+from ..kernels import buffers
 from ..tensor import Tensor
 
 _anomaly = grad_mode.state.anomaly
@@ -264,11 +265,13 @@ def _accumulate(leaf, g, create_graph):
         data = g._data
         if create_graph:
             leaf.grad = g
-        elif (type(data) is np.ndarray and data.base is None and data.flags.writeable
+        elif (type(data) is np.ndarray and (data.base is None or buffers.sole_view(data)) and data.flags.writeable
               and sys.getrefcount(data) <= _ARRAY_REFS and sys.getrefcount(g) <= _TENSOR_REFS):
             # Nothing but the engine refers to g or its array (no other leaf's pending gradient,
             # saved tensor, hook, view or user variable): take the array over instead of copying
             # it, as torch's AccumulateGrad steals a gradient whose use count says it is unshared.
+            # (A kernel's output is a view of a cached block: it qualifies when nothing else refers
+            # to the block.)
             leaf.grad = Tensor._make(data)
         else:
             # A copy: the incoming array may be shared with another leaf's gradient or be a

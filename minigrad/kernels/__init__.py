@@ -6,14 +6,16 @@
                 (imported on first use: it needs numba.cuda)
     blas        when BLAS may use its own threads (not while minigrad's are busy, nor for small
                 products); matmul, addmm and linear go through ``blas.matmul``
+    buffers     the cpu kernels' large outputs and scratch buffers, reused once nothing refers
+                to them
 
 ``for_array(a)`` picks the module that runs on ``a``'s device.
 """
 import numpy as np
 
-from . import blas, cpu, reference
+from . import blas, buffers, cpu, reference
 
-__all__ = ["blas", "cpu", "reference", "for_array"]
+__all__ = ["blas", "buffers", "cpu", "reference", "for_array"]
 
 
 def for_array(array):

@@ -35,7 +35,14 @@ def _refs(blocks, i):
     return sys.getrefcount(blocks[i])
 
 
+def _view_refs(a):
+    base = a.base
+    return sys.getrefcount(base)
+
+
 _FREE = _refs([np.empty(1, np.uint8)], 0)   # the count of a block that only its list refers to
+_ONE_VIEW = (lambda blocks: _view_refs(blocks[0].view(np.float32)))([np.empty(8, np.uint8)])
+# ... and of a block that its list and one array (a view of it) refer to
 
 
 def _free(blocks):
@@ -80,6 +87,17 @@ def empty(shape, dtype) -> np.ndarray:
             blocks.append(np.empty(nbytes, np.uint8))
             _cached += nbytes
         return blocks[i].view(dtype).reshape(shape)
+
+
+def sole_view(a) -> bool:
+    """Is ``a`` a view of a cached block that nothing else refers to (the cache aside)? Then it
+    can be handed over as if it owned its memory: autograd's AccumulateGrad takes such a gradient
+    as the leaf's ``.grad`` instead of copying it."""
+    if _view_refs(a) != _ONE_VIEW:   # first, while nothing here holds the block
+        return False
+    base = a.base
+    blocks = _blocks.get(base.nbytes) if type(base) is np.ndarray else None
+    return blocks is not None and any(b is base for b in blocks)
 
 
 def empty_cache() -> None:
