@@ -16,7 +16,8 @@ file first for what is computed, this one for how it is made fast.
   directly. The bias rides in the GEMM as one more weight column times a row of ones.
 * Grouped convolutions with few taps per output (depthwise) are direct loops: per-group GEMMs
   with an inner dimension of 9 would only shuffle memory. With stride 1 each input plane is
-  padded into a small buffer and every tap becomes one long loop over the plane (``_conv_flat``).
+  padded into a small buffer and every tap becomes one long loop over the plane (``_conv_flat``);
+  the input gradient is then the same kernel, a conv of g with the flipped kernels.
 * The forward keeps its columns (up to ``KEEP_BYTES``) for the weight gradient, so each pass of
   a training step is one im2col and one GEMM over the whole batch; the row of ones stays, so the
   weight gradient's GEMM also yields the bias gradient.
@@ -218,18 +219,17 @@ def _row_sum(a, r, n):
 # at a time into a small buffer; no padded copy of the batch is ever made.
 @njit(**_jit)
 def _pad_plane(x, p, H, W, xp, q, Wp, ph, pw):
-    """xp[q] (a flat (Hp+1)*Wp plane) = plane x[p] (H*W) placed at (ph, pw), zeros elsewhere.
+    """xp[q] (a flat (Hp+1)*Wp plane) = plane x[p] (H*W) placed at (ph, pw), zeros elsewhere;
+    what falls outside is cut off (a negative ph or pw cuts off leading rows or columns).
 
     The extra row absorbs the reads past the last row by the dropped columns."""
     size = xp.shape[1]
     for k in range(size):
         xp[q, k] = 0
-    hh = min(H, size // Wp - 1 - ph)
-    ww = min(W, Wp - pw)
-    for h in range(hh):
+    for h in range(max(0, -ph), min(H, size // Wp - 1 - ph)):
         dst = (h + ph) * Wp + pw
         src = h * W
-        for k in range(ww):
+        for k in range(max(0, -pw), min(W, Wp - pw)):
             xp[q, uintp(dst + k)] = x[p, uintp(src + k)]
 
 
@@ -312,39 +312,6 @@ def _conv_flat_weight_grad(x, C, H, W, g, Ho, Wo, gw, kh, kw, ph, pw, dh, dw, gr
                         acc[tap, a] += gp[a] * xp[c, uintp(k0 + k + off)]
         for tap in range(T):
             gw[o, tap] = _row_sum(acc, tap, M)
-
-
-@njit(**_jit)
-def _conv_flat_input_grad(g, Ho, Wo, w, gx, C, H, W, kh, kw, ph, pw, dh, dw, groups, start, stop):
-    """The forward's adjoint, units t = (n, group): every tap scattered into padded planes, then
-    cropped into gx (N*C, H*W)."""
-    O, T = w.shape
-    Cg, Og = C // groups, O // groups
-    Hp, Wp = Ho + (kh - 1) * dh, Wo + (kw - 1) * dw
-    M = Ho * Wp
-    gxp = np.empty((Cg, (Hp + 1) * Wp), dtype=gx.dtype)
-    gp = np.zeros(M, dtype=g.dtype)
-    for t in range(start, stop):
-        n = t // groups
-        grp = t % groups
-        gxp[:] = 0
-        for o in range(grp * Og, (grp + 1) * Og):
-            p = n * O + o
-            for oh in range(Ho):
-                for ow in range(Wo):
-                    gp[uintp(oh * Wp + ow)] = g[p, uintp(oh * Wo + ow)]
-            for tap in range(T):
-                c = tap // (kh * kw)
-                off = ((tap // kw) % kh) * dh * Wp + (tap % kw) * dw
-                wv = w[o, tap]
-                for k in range(M):
-                    gxp[c, uintp(k + off)] += wv * gp[k]
-        for c in range(Cg):
-            q = n * C + grp * Cg + c
-            for h in range(H):
-                for k in range(W):
-                    hp, wp = h + ph, k + pw
-                    gx[q, uintp(h * W + k)] = gxp[c, uintp(hp * Wp + wp)] if hp < Hp and wp < Wp else 0
 
 
 # -- direct convolution, any stride (row by row) ------------------------------------------------
@@ -836,8 +803,12 @@ def conv2d_input_grad(g, w, H, W, geom, groups):
     T = w2.shape[1]
     if _direct(T, groups):
         if sh == 1 and sw == 1:
-            _parallel(_conv_flat_input_grad, N * groups, g.size * T, g2, Ho, Wo, w2, gx2, C, H, W, kh, kw, ph, pw,
-                      dh, dw, groups)
+            # at stride 1 the input gradient is itself a conv: of g with the flipped kernels, channels
+            # swapped within each group, padded by (k - 1) * d - p (cutting off rows when negative)
+            Og, Cg = O // groups, C // groups
+            wt = np.ascontiguousarray(w.reshape(groups, Og, Cg, kh, kw)[:, :, :, ::-1, ::-1].transpose(0, 2, 1, 3, 4))
+            _parallel(_conv_flat, N * groups, g.size * T, g2, O, Ho, Wo, wt.reshape(C, Og * kh * kw),
+                      _no_bias(g.dtype), gx2, H, W, kh, kw, (kh - 1) * dh - ph, (kw - 1) * dw - pw, dh, dw, groups)
         else:
             lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
             _parallel(_conv_rows_input_grad, N * C, g.size * T, g2, Ho, Wo, w2, gx2, C, H, W, *geom, lo, hi, groups)
