@@ -32,17 +32,25 @@ _lock = threading.Lock()                     # kernels allocate from several thr
 
 
 def _refs(blocks, i):
+    """The reference count of blocks[i], as read here."""
     return sys.getrefcount(blocks[i])
 
 
 def _view_refs(a):
+    """The reference count of a's block (a.base), as read here."""
     base = a.base
     return sys.getrefcount(base)
 
 
-_FREE = _refs([np.empty(1, np.uint8)], 0)   # the count of a block that only its list refers to
-_ONE_VIEW = (lambda blocks: _view_refs(blocks[0].view(np.float32)))([np.empty(8, np.uint8)])
-# ... and of a block that its list and one array (a view of it) refer to
+def _calibrate():
+    """What the two readers above return for a block that only its list refers to, and for one
+    that its list and one view refer to. Measured, not hard-coded: the interpreter's own
+    temporary references differ between Python versions."""
+    blocks = [np.empty(8, np.uint8)]
+    return _refs(blocks, 0), _view_refs(blocks[0].view(np.float32))
+
+
+_FREE, _ONE_VIEW = _calibrate()
 
 
 def _free(blocks):
