@@ -962,18 +962,31 @@ def fold(cols, C, H, W, Ho, Wo, geom):
 # -- pooling: planes (N*C, H*W) in, planes (N*C, Ho*Wo) out ------------------------------------
 @njit(**_jit)
 def _max_pool(x, W, hs, he, hstep, ws, we, wstep, y, idx, start, stop):
+    """Torch's rule: the first maximum wins, and NaN always wins. As in _max_pool_2x2, the scan
+    compares with ``>`` only (selects, no branch to mispredict), and a window whose sum is NaN
+    (it holds a NaN; inf - inf also lands here, harmlessly) is scanned again with the full rule."""
     Ho, Wo = hs.shape[0], ws.shape[0]
+    zero = np.zeros(1, dtype=x.dtype)[0]
     for p in range(start, stop):
         for oh in range(Ho):
             for ow in range(Wo):
                 best = -np.inf
                 arg = hs[oh] * W + ws[ow]
+                s = zero
                 for h in range(hs[oh], he[oh], hstep):
                     for w in range(ws[ow], we[ow], wstep):
                         v = x[p, uintp(h * W + w)]
-                        if v > best or v != v:  # torch: the first maximum wins, and NaN always wins
-                            best = v
-                            arg = h * W + w
+                        s += v
+                        t = v > best
+                        best, arg = (v, h * W + w) if t else (best, arg)
+                if s != s:
+                    best = -np.inf
+                    for h in range(hs[oh], he[oh], hstep):
+                        for w in range(ws[ow], we[ow], wstep):
+                            v = x[p, uintp(h * W + w)]
+                            if v > best or v != v:
+                                best = v
+                                arg = h * W + w
                 y[p, uintp(oh * Wo + ow)] = best
                 idx[p, uintp(oh * Wo + ow)] = arg
 
