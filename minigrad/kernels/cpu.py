@@ -708,8 +708,10 @@ def _no_bias(dtype):
 def _direct(taps, groups):
     """Direct loops for grouped convs with few taps (depthwise): per-group GEMMs would be tiny.
 
-    Without groups even a first layer with nine taps goes through im2col + GEMM: about as fast,
-    and it shares its kernels with the other layers, so a first training step compiles less."""
+    Without groups even a first layer with nine taps goes through im2col + GEMM. Its forward
+    would be faster direct (seed conv1, b64: 1.2 against 2.0 ms), but the direct weight gradient
+    pads every input plane once per output channel (4.8 against 1.9 ms), and the two direct
+    kernels take about 2.6 s to compile against 0.35 s for _im2col."""
     return groups > 1 and taps <= DIRECT_MAX_TAPS
 
 
