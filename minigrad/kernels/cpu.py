@@ -518,13 +518,24 @@ def _wino_terms(table, Wh, C, dtype):
     return _terms[key]
 
 
-def _wino_coef(table, dtype):
-    """For _wino_from_tiles: the table's columns, and its values in the data's dtype."""
-    key = (id(table), None, None, np.dtype(dtype))
+def _wino_out_terms(table, p, P, O, Tw, dtype):
+    """For _wino_from_tiles (L (p, 4) given by its table), in the data's dtype where they are
+    values. First pass, per row t = a*p + j of s: the offsets in M of its three terms
+    m[a, cols[j, k]] (tile 0 of a row: add q*O) and their values. Second pass, per output
+    (i, j), from last j to first: the offsets in s of its three terms s[cols[i, k]*p + j], its
+    offset in the sample's buffer (first tile row: add 4*ta*Wh*O), and the terms' values."""
+    key = (id(table), p, P, O, Tw, np.dtype(dtype))
     if key not in _terms:
-        coef = table[1].astype(dtype)
-        coef.flags.writeable = False
-        _terms[key] = table[0], coef
+        cols, vals = table
+        Wh, L = Tw + p // 2 - 1, Tw * O
+        a, j = np.arange(4 * p)[:, None] // p, np.arange(4 * p)[:, None] % p
+        first = (4 * a + cols[j[:, 0]]) * P * O, vals[j[:, 0]].astype(dtype)
+        i, j = np.arange(p * p) // p, p - 1 - np.arange(p * p) % p
+        rows = (((i * 2 + j % 2) * Wh + j // 2) * O)[:, None]
+        second = np.concatenate([(cols[i] * p + j[:, None]) * L, rows], axis=1), vals[i].astype(dtype)
+        for arr in first + second:
+            arr.flags.writeable = False
+        _terms[key] = first + second
     return _terms[key]
 
 
@@ -547,21 +558,21 @@ def _wino_to_tiles(x, n0, C, H, W, ph, pw, Th, Tw, Wh, rows, coef, xp, V, start,
     The sample is first copied into xp (a zeroed buffer of rows of 2*Wh pixels, laid out as
     (row, column % 2, column // 2, channel): only the sample's pixels change); then each output
     xi of a row of tiles is one loop over Tw*C values, of four terms each."""
-    P = V.shape[0] // (16 * C)
-    Hp = xp.shape[0] // (2 * Wh * C)
+    PC = V.shape[0] // 16
     L = Tw * C
     for u in range(start, stop):
         for c in range(C):
             p = (n0 + u) * C + c
-            for h in range(min(H, Hp - ph)):
+            for h in range(H):
                 r = (h + ph) * 2 * Wh
-                for k in range(min(W, 2 * Wh - pw)):
+                for k in range(W):
                     kp = k + pw
-                    xp[uintp(((r + (kp & 1) * Wh + (kp >> 1)) * C + c))] = x[p, uintp(h * W + k)]
+                    xp[uintp((r + (kp & 1) * Wh + (kp >> 1)) * C + c)] = x[p, uintp(h * W + k)]
         for ta in range(Th):
             k0 = 4 * ta * Wh * C
+            q = (u * Th + ta) * Tw * C
             for xi in range(16):
-                v = (xi * P + (u * Th + ta) * Tw) * C
+                v = xi * PC + q
                 r0 = k0 + rows[xi, 0]
                 r1 = k0 + rows[xi, 1]
                 r2 = k0 + rows[xi, 2]
@@ -576,53 +587,46 @@ def _wino_to_tiles(x, n0, C, H, W, ph, pw, Th, Tw, Wh, rows, coef, xp, V, start,
 
 
 @njit(**_jit)
-def _wino_from_tiles(M, n0, O, H, W, ph, pw, Th, Tw, p, cols, coef, bias, yb, s, y, start, stop):
-    """y (N*O, H*W) = the sum over tiles of L m L^T (+ bias), each tile's m = M[(xi*P + q)*O + o]
+def _wino_from_tiles(M, n0, O, H, W, ph, pw, Th, Tw, m_off, m_coef, s_off, s_coef, bias, yb, s, y, start, stop):
+    """y (N*O, H*W) = the sum over tiles of L m L^T + bias, each tile's m = M[(xi*P + q)*O + o]
     (xi = 0..15 as 4x4) landing as a p x p window at steps of 2, placed at (-ph, -pw) and cropped; L (p, 4)
-    is given by its table (cols, and coef in y's dtype). Units and rows q as in _wino_to_tiles.
+    is given by its tables (_wino_out_terms). Units and rows q as in _wino_to_tiles.
     The output transform (p = 2, L = A^T, windows side by side) and the input gradient's (p = 4,
     L = B, overlapping windows adding up within one unit) are both this kernel.
 
     Two passes per row of tiles, each loop over Tw*O values: s (4p, Tw*O) = m L^T (three terms
     each), then L s added into yb, the sample's buffer (2*Th + p - 2 rows of Wh column pairs,
-    laid out as _wino_to_tiles's xp). Within a tile row the columns j go from last to first, so
-    that each pixel of yb adds up its tiles in the order of the tiles (the left tile first)."""
+    laid out as _wino_to_tiles's xp, covering the output). Within a tile row the columns j go
+    from last to first, so that each pixel of yb adds up its tiles in the order of the tiles
+    (the left tile first)."""
+    p = m_off.shape[0] // 4
     Wh = Tw + p // 2 - 1
-    Hp = 2 * Th + p - 2
-    P = M.shape[0] // (16 * O)
     L = Tw * O
-    has_bias = bias.shape[0] > 0
-    zero = coef[0, 0] * 0   # 0 in y's dtype
     for u in range(start, stop):
-        for k in range(Hp * 2 * Wh * O):
+        for k in range(yb.shape[0]):
             yb[k] = 0
         for ta in range(Th):
-            q = (u * Th + ta) * Tw
+            q = (u * Th + ta) * Tw * O
             for t in range(4 * p):      # along each row a of m: s[a*p + j] = sum over b of m[a, b] L[j, b]
-                a, j = t // p, t % p
-                m0 = ((4 * a + cols[j, 0]) * P + q) * O
-                m1 = ((4 * a + cols[j, 1]) * P + q) * O
-                m2 = ((4 * a + cols[j, 2]) * P + q) * O
-                c0, c1, c2 = coef[j, 0], coef[j, 1], coef[j, 2]
+                m0, m1, m2 = q + m_off[t, 0], q + m_off[t, 1], q + m_off[t, 2]
+                c0, c1, c2 = m_coef[t, 0], m_coef[t, 1], m_coef[t, 2]
                 st = t * L
                 for e in range(L):
                     s[uintp(st + e)] = (c0 * M[uintp(m0 + e)] + c1 * M[uintp(m1 + e)]) + c2 * M[uintp(m2 + e)]
+            k0 = 4 * ta * Wh * O
             for t in range(p * p):      # then down each column: out[i, j] = sum over a of L[i, a] s[a*p + j]
-                i, j = t // p, p - 1 - t % p
-                s0, s1, s2 = (cols[i, 0] * p + j) * L, (cols[i, 1] * p + j) * L, (cols[i, 2] * p + j) * L
-                c0, c1, c2 = coef[i, 0], coef[i, 1], coef[i, 2]
-                r = (((2 * ta + i) * 2 + (j & 1)) * Wh + (j >> 1)) * O
+                s0, s1, s2, r = s_off[t, 0], s_off[t, 1], s_off[t, 2], k0 + s_off[t, 3]
+                c0, c1, c2 = s_coef[t, 0], s_coef[t, 1], s_coef[t, 2]
                 for e in range(L):
                     yb[uintp(r + e)] += (c0 * s[uintp(s0 + e)] + c1 * s[uintp(s1 + e)]) + c2 * s[uintp(s2 + e)]
         for o in range(O):
             r = (n0 + u) * O + o
-            b0 = bias[o] if has_bias else zero
+            b0 = bias[o]
             for h in range(H):
+                hp = (h + ph) * 2 * Wh
                 for k in range(W):
-                    hp = h + ph
                     wp = k + pw
-                    y[r, uintp(h * W + k)] = ((yb[uintp(((hp * 2 + (wp & 1)) * Wh + (wp >> 1)) * O + o)]
-                                               if hp < Hp and wp < 2 * Wh else zero) + b0)
+                    y[r, uintp(h * W + k)] = yb[uintp((hp + (wp & 1) * Wh + (wp >> 1)) * O + o)] + b0
 
 
 class _WinoBuffers:
@@ -639,9 +643,13 @@ class _WinoBuffers:
         self.s4 = np.empty(16 * Tw * C, dtype=dtype)
 
 
-def _wino_plan(N, C, O, Ho, Wo, itemsize):
-    """Tiles (Th, Tw) per sample, their number T, and the samples per chunk."""
+def _wino_plan(N, C, O, Ho, Wo, itemsize, H=0, W=0, ph=0, pw=0):
+    """Tiles (Th, Tw) per sample, their number T, and the samples per chunk. The transforms'
+    buffers (2*Th + 2 by 2*Tw + 2 pixels) must hold the input placed at (ph, pw): with padding
+    at least 0 on every side they do, and the kernels do not check it."""
     Th, Tw = (Ho + 1) // 2, (Wo + 1) // 2
+    if 2 * Th + 2 < H + ph or 2 * Tw + 2 < W + pw:
+        raise RuntimeError(f"Winograd: a {H}x{W} input at ({ph}, {pw}) does not fit {Ho}x{Wo} outputs' tiles")
     T = Th * Tw
     nb = min(WINO_CHUNK_BYTES // (16 * (C + O) * T * itemsize), WINO_GEMM_MAX // (T * C * O))
     return Th, Tw, T, int(max(1, min(N, nb)))
@@ -654,11 +662,12 @@ def _wino_plan(N, C, O, Ho, Wo, itemsize):
 def _wino_forward(x, w, bias, y, ph, pw):
     N, C, H, W = x.shape
     _, O, Ho, Wo = y.shape
-    Th, Tw, T, nb = _wino_plan(N, C, O, Ho, Wo, x.itemsize)
+    Th, Tw, T, nb = _wino_plan(N, C, O, Ho, Wo, x.itemsize, H, W, ph, pw)
     Ut = _wino_weight(w).transpose(0, 2, 1)
     x2, y2 = x.reshape(N * C, H * W), y.reshape(N * O, Ho * Wo)
     terms = _wino_terms(_WINO_IN, Tw + 1, C, x.dtype)
-    out_cols, out_coef = _wino_coef(_WINO_OUT, x.dtype)
+    out_terms = _wino_out_terms(_WINO_OUT, 2, nb * T, O, Tw, x.dtype)
+    bias = bias if len(bias) else np.zeros(O, dtype=x.dtype)
 
     def run(start, stop):
         V = _empty((16, nb * T, C), dtype=x.dtype)
@@ -668,7 +677,7 @@ def _wino_forward(x, w, bias, y, ph, pw):
             m = min(nb, stop - n0)
             _wino_to_tiles(x2, n0, C, H, W, ph, pw, Th, Tw, Tw + 1, *terms, buf.x, V.reshape(-1), 0, m)
             np.matmul(V[:, :m * T], Ut, out=M[:, :m * T])
-            _wino_from_tiles(M.reshape(-1), n0, O, Ho, Wo, 0, 0, Th, Tw, 2, out_cols, out_coef, bias, buf.yb2,
+            _wino_from_tiles(M.reshape(-1), n0, O, Ho, Wo, 0, 0, Th, Tw, *out_terms, bias, buf.yb2,
                              buf.s2, y2, 0, m)
     _parallel(run, N, 16 * N * T * (C + O))
 
@@ -680,14 +689,14 @@ def _wino_backward(x, g, w, gx, ph, pw, bias=False):
     gradient is the sum over tiles of dM[_WINO_SUM], which adds up each tile's four outputs."""
     N, O, Ho, Wo = g.shape
     _, C, H, W = (x if x is not None else gx).shape
-    Th, Tw, T, nb = _wino_plan(N, C, O, Ho, Wo, g.itemsize)
+    Th, Tw, T, nb = _wino_plan(N, C, O, Ho, Wo, g.itemsize, H, W, ph, pw)
     g2 = g.reshape(N * O, Ho * Wo)
     x2 = x.reshape(N * C, H * W) if x is not None else None
     gx2 = gx.reshape(N * C, H * W) if w is not None else None
     U = _wino_weight(w) if w is not None else None
     g_terms = _wino_terms(_WINO_OUT_T, Tw, O, g.dtype)
     x_terms = _wino_terms(_WINO_IN, Tw + 1, C, g.dtype)
-    in_cols, in_coef = _wino_coef(_WINO_IN_T, g.dtype)
+    in_terms = _wino_out_terms(_WINO_IN_T, 4, nb * T, C, Tw, g.dtype)
     parts, bias_parts = {}, {}   # each thread's share of dU^T (16, C, O) and of gb, by its first sample
 
     def run(start, stop):
@@ -707,7 +716,7 @@ def _wino_backward(x, g, w, gx, ph, pw, bias=False):
                 dUt += np.matmul(Vt.transpose(0, 2, 1), dMt, out=part)
             if U is not None:
                 np.matmul(dMt, U, out=Vt)
-                _wino_from_tiles(V.reshape(-1), n0, C, H, W, ph, pw, Th, Tw, 4, in_cols, in_coef, _no_bias(g.dtype),
+                _wino_from_tiles(V.reshape(-1), n0, C, H, W, ph, pw, Th, Tw, *in_terms, np.zeros(C, dtype=g.dtype),
                                  buf.yb4, buf.s4, gx2, 0, m)
         parts[start], bias_parts[start] = dUt, gb
     _parallel(run, N, 16 * N * T * (C + O))
