@@ -323,6 +323,18 @@ def test_winograd_matches_reference(winograd, dtype, problem, seed):
     np.testing.assert_allclose(both[2], g.sum(axis=(0, 2, 3)), **_tol(dtype))   # the bias gradient, from dM
 
 
+def test_winograd_refuses_an_input_its_buffers_cannot_hold():
+    """The transforms index their buffers unchecked; an output size that does not match the
+    input's padding (which no conv produces) raises instead of writing past them."""
+    x = np.zeros((1, 8, 10, 10), np.float32)
+    w = np.zeros((8, 8, 3, 3), np.float32)
+    y = np.empty((1, 8, 4, 4), np.float32)   # 10x10 with padding 1 gives 10x10, not 4x4
+    with pytest.raises(RuntimeError, match="does not fit"):
+        cpu._wino_forward(x, w, np.zeros(8, np.float32), y, 1, 1)
+    with pytest.raises(RuntimeError, match="does not fit"):
+        cpu._wino_backward(x, np.zeros((1, 8, 4, 4), np.float32), w, np.empty_like(x), 1, 1)
+
+
 def test_winograd_is_taken_for_the_seed_cnn_second_layer():
     assert cpu._winograd(32, 64, (3, 3, 1, 1, 1, 1, 1, 1), 1)
     assert not cpu._winograd(1, 32, (3, 3, 1, 1, 1, 1, 1, 1), 1)      # first layer: im2col + GEMM
