@@ -498,7 +498,8 @@ _WINO_SUM = 5
 assert (np.outer(_WINO_AT[:, 1], _WINO_AT[:, 1]) == 1).all()
 
 
-_terms = {}   # (id of a table above, Wh, C or None, dtype) -> its arrays for the kernels, read-only
+_terms = {}   # (id of a table above, then the sizes the offsets depend on, dtype) -> the kernels'
+              # arrays, read-only: a few entries per layer shape
 
 
 def _wino_terms(table, Wh, C, dtype):
