@@ -644,7 +644,7 @@ class _WinoBuffers:
         self.s4 = np.empty(16 * Tw * C, dtype=dtype)
 
 
-def _wino_plan(N, C, O, Ho, Wo, itemsize, H=0, W=0, ph=0, pw=0):
+def _wino_plan(N, C, O, H, W, Ho, Wo, ph, pw, itemsize):
     """Tiles (Th, Tw) per sample, their number T, and the samples per chunk. The transforms'
     buffers (2*Th + 2 by 2*Tw + 2 pixels) must hold the input placed at (ph, pw): with padding
     at least 0 on every side they do, and the kernels do not check it."""
@@ -663,7 +663,7 @@ def _wino_plan(N, C, O, Ho, Wo, itemsize, H=0, W=0, ph=0, pw=0):
 def _wino_forward(x, w, bias, y, ph, pw):
     N, C, H, W = x.shape
     _, O, Ho, Wo = y.shape
-    Th, Tw, T, nb = _wino_plan(N, C, O, Ho, Wo, x.itemsize, H, W, ph, pw)
+    Th, Tw, T, nb = _wino_plan(N, C, O, H, W, Ho, Wo, ph, pw, x.itemsize)
     Ut = _wino_weight(w).transpose(0, 2, 1)
     x2, y2 = x.reshape(N * C, H * W), y.reshape(N * O, Ho * Wo)
     terms = _wino_terms(_WINO_IN, Tw + 1, C, x.dtype)
@@ -690,7 +690,7 @@ def _wino_backward(x, g, w, gx, ph, pw, bias=False):
     gradient is the sum over tiles of dM[_WINO_SUM], which adds up each tile's four outputs."""
     N, O, Ho, Wo = g.shape
     _, C, H, W = (x if x is not None else gx).shape
-    Th, Tw, T, nb = _wino_plan(N, C, O, Ho, Wo, g.itemsize, H, W, ph, pw)
+    Th, Tw, T, nb = _wino_plan(N, C, O, H, W, Ho, Wo, ph, pw, g.itemsize)
     g2 = g.reshape(N * O, Ho * Wo)
     x2 = x.reshape(N * C, H * W) if x is not None else None
     gx2 = gx.reshape(N * C, H * W) if w is not None else None
