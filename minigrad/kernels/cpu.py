@@ -496,48 +496,44 @@ _WINO_IN_T = _wino_table(_WINO_BT.T, 3)    # out of tiles: dx = B dV B^T, summed
 # sum of the tile's four output gradients, so summed over tiles it is the bias gradient.
 _WINO_SUM = 5
 assert (np.outer(_WINO_AT[:, 1], _WINO_AT[:, 1]) == 1).all()
+# The tables by name, for the cached functions below (their arguments must be hashable).
+_WINO_TABLES = {"in": _WINO_IN, "out_t": _WINO_OUT_T, "out": _WINO_OUT, "in_t": _WINO_IN_T}
 
 
-_terms = {}   # (id of a table above, then the sizes the offsets depend on, dtype) -> the kernels'
-              # arrays, read-only: a few entries per layer shape
+def _read_only(*arrays):
+    for a in arrays:
+        a.flags.writeable = False
+    return arrays
 
 
-def _wino_terms(table, Wh, C, dtype):
-    """For _wino_to_tiles: per output (a, b) of L d L^T, its four terms' offsets in a buffer laid
-    out as _wino_to_tiles's xp (Wh column pairs of C channels per row and parity), relative to
-    the first tile of a row, and their coefficients L[a, i] L[b, j] (in the data's dtype). Made
-    once per key."""
-    key = (id(table), Wh, C, np.dtype(dtype))
-    if key not in _terms:
-        cols, vals = table
-        a, b, k = np.arange(4)[:, None, None], np.arange(4)[None, :, None], np.arange(4)
-        i, j = cols[a, k // 2], cols[b, k % 2]
-        rows = (((i * 2 + j % 2) * Wh + j // 2) * C).reshape(16, 4)
-        coef = (vals[a, k // 2] * vals[b, k % 2]).reshape(16, 4).astype(dtype)
-        rows.flags.writeable = coef.flags.writeable = False
-        _terms[key] = rows, coef
-    return _terms[key]
+@functools.lru_cache(maxsize=64)
+def _wino_terms(name, Wh, C, dtype):
+    """For _wino_to_tiles, from _WINO_TABLES[name]: per output (a, b) of L d L^T, its four
+    terms' offsets in a buffer laid out as _wino_to_tiles's xp (Wh column pairs of C channels per
+    row and parity), relative to the first tile of a row, and their coefficients L[a, i] L[b, j]
+    (in the data's dtype)."""
+    cols, vals = _WINO_TABLES[name]
+    a, b, k = np.arange(4)[:, None, None], np.arange(4)[None, :, None], np.arange(4)
+    i, j = cols[a, k // 2], cols[b, k % 2]
+    rows = (((i * 2 + j % 2) * Wh + j // 2) * C).reshape(16, 4)
+    return _read_only(rows, (vals[a, k // 2] * vals[b, k % 2]).reshape(16, 4).astype(dtype))
 
 
-def _wino_out_terms(table, p, P, O, Tw, dtype):
-    """For _wino_from_tiles (L (p, 4) given by its table), in the data's dtype where they are
-    values. First pass, per row t = a*p + j of s: the offsets in M of its three terms
+@functools.lru_cache(maxsize=64)
+def _wino_out_terms(name, p, P, O, Tw, dtype):
+    """For _wino_from_tiles (L (p, 4) given by _WINO_TABLES[name]), in the data's dtype where
+    they are values. First pass, per row t = a*p + j of s: the offsets in M of its three terms
     m[a, cols[j, k]] (tile 0 of a row: add q*O) and their values. Second pass, per output
     (i, j), from last j to first: the offsets in s of its three terms s[cols[i, k]*p + j], its
     offset in the sample's buffer (first tile row: add 4*ta*Wh*O), and the terms' values."""
-    key = (id(table), p, P, O, Tw, np.dtype(dtype))
-    if key not in _terms:
-        cols, vals = table
-        Wh, L = Tw + p // 2 - 1, Tw * O
-        a, j = np.arange(4 * p)[:, None] // p, np.arange(4 * p)[:, None] % p
-        first = (4 * a + cols[j[:, 0]]) * P * O, vals[j[:, 0]].astype(dtype)
-        i, j = np.arange(p * p) // p, p - 1 - np.arange(p * p) % p
-        rows = (((i * 2 + j % 2) * Wh + j // 2) * O)[:, None]
-        second = np.concatenate([(cols[i] * p + j[:, None]) * L, rows], axis=1), vals[i].astype(dtype)
-        for arr in first + second:
-            arr.flags.writeable = False
-        _terms[key] = first + second
-    return _terms[key]
+    cols, vals = _WINO_TABLES[name]
+    Wh, L = Tw + p // 2 - 1, Tw * O
+    a, j = np.arange(4 * p)[:, None] // p, np.arange(4 * p)[:, None] % p
+    first = (4 * a + cols[j[:, 0]]) * P * O, vals[j[:, 0]].astype(dtype)
+    i, j = np.arange(p * p) // p, p - 1 - np.arange(p * p) % p
+    rows = (((i * 2 + j % 2) * Wh + j // 2) * O)[:, None]
+    second = np.concatenate([(cols[i] * p + j[:, None]) * L, rows], axis=1), vals[i].astype(dtype)
+    return _read_only(*first, *second)
 
 
 # Both transforms work on a whole row of tiles at a time: a sample's pixels are kept channels
@@ -666,8 +662,8 @@ def _wino_forward(x, w, bias, y, ph, pw):
     Th, Tw, T, nb = _wino_plan(N, C, O, H, W, Ho, Wo, ph, pw, x.itemsize)
     Ut = _wino_weight(w).transpose(0, 2, 1)
     x2, y2 = x.reshape(N * C, H * W), y.reshape(N * O, Ho * Wo)
-    terms = _wino_terms(_WINO_IN, Tw + 1, C, x.dtype)
-    out_terms = _wino_out_terms(_WINO_OUT, 2, nb * T, O, Tw, x.dtype)
+    terms = _wino_terms("in", Tw + 1, C, x.dtype)
+    out_terms = _wino_out_terms("out", 2, nb * T, O, Tw, x.dtype)
     bias = bias if len(bias) else np.zeros(O, dtype=x.dtype)
 
     def run(start, stop):
@@ -695,9 +691,9 @@ def _wino_backward(x, g, w, gx, ph, pw, bias=False):
     x2 = x.reshape(N * C, H * W) if x is not None else None
     gx2 = gx.reshape(N * C, H * W) if w is not None else None
     U = _wino_weight(w) if w is not None else None
-    g_terms = _wino_terms(_WINO_OUT_T, Tw, O, g.dtype)
-    x_terms = _wino_terms(_WINO_IN, Tw + 1, C, g.dtype)
-    in_terms = _wino_out_terms(_WINO_IN_T, 4, nb * T, C, Tw, g.dtype)
+    g_terms = _wino_terms("out_t", Tw, O, g.dtype)
+    x_terms = _wino_terms("in", Tw + 1, C, g.dtype)
+    in_terms = _wino_out_terms("in_t", 4, nb * T, C, Tw, g.dtype)
     parts, bias_parts = {}, {}   # each thread's share of dU^T (16, C, O) and of gb, by its first sample
 
     def run(start, stop):
