@@ -233,3 +233,16 @@ def test_cheatsheet_is_current():
     committed = (DOCS / "cheatsheet.md").read_text(encoding="utf-8")
     assert committed == generated, ("docs/cheatsheet.md is stale: regenerate it with "
                                     "`python -m minigrad.testing.report --cheatsheet docs/cheatsheet.md`")
+
+
+@pytest.mark.parametrize("name", ["conv2d", "max_pool2d", "index_select", "gather", "unfold"])
+def test_cheatsheet_lists_the_ops_own_node_first(name):
+    """An unbatched (or 0-d) sample wraps these ops in a reshape; their own node still leads."""
+    from minigrad.testing.op_db import OP_DB
+    from minigrad.testing.report import op_nodes
+    op = next(op for op in OP_DB if op.name == name)
+    nodes = op_nodes(op)
+    first, every_sample = nodes[0]
+    assert first.__module__ == op.op.__module__, \
+        f"{name}: the cheat sheet lists {first.__name__} ({first.__module__}) first, not {name}'s own node"
+    assert every_sample, f"{name}: its own node {first.__name__} is not recorded for every sample"
