@@ -381,8 +381,8 @@ def _family_table(ops, reached) -> list:
             lines.append(f"| {op.name} | ? | (no sample recorded a graph) | |")
         for i, (fn, every_sample) in enumerate(nodes):
             reached.add(fn)
-            lines.append(f"| {op.name if i == 0 else ''} | {fn.__name__}Backward{'' if every_sample else ' (some inputs)'} | "
-                         f"{_md_code(derivative_line(fn))} | {_where(fn)} |")
+            node = f"{fn.__name__}Backward" + ("" if every_sample else " (some inputs)")
+            lines.append(f"| {op.name if i == 0 else ''} | {node} | {_md_code(derivative_line(fn))} | {_where(fn)} |")
     if no_grad:
         lines += ["", "No gradient (forward only): " + ", ".join(no_grad) + "."]
     lines.append("")
