@@ -6,7 +6,13 @@
   ``# needs: minigrad.x.y`` is skipped while that function does not exist yet.
 * docs/parity.md: the tables marked ``<!-- checked: ... -->`` (tolerances, subgradients at kinks,
   dtype promotion) are evaluated row by row in torch and in minigrad.
-* docs/cheatsheet.md must equal what ``python -m minigrad.testing.report --cheatsheet`` generates.
+* docs/cheatsheet.md must equal what ``python -m minigrad.testing.report --cheatsheet`` generates,
+  and lists each op's own backward node first.
+* docs/benchmarks.md stays a current summary (under 250 lines); project files speak of commits,
+  dates and measurements, not as a lab notebook; paths and links in the docs resolve.
+* docs/architecture.md's import rule holds: kernels import nothing from the rest of minigrad, the
+  training stack never imports kernels, the library never imports testing, and autograd imports
+  ops only inside a function.
 """
 from __future__ import annotations
 
