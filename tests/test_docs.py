@@ -288,9 +288,8 @@ def test_project_files_speak_of_commits_and_dates():
 
 
 def test_docs_point_at_files_that_exist():
-    """Paths written in README.md and docs/*.md (minigrad/..., tests/..., ...) and relative links resolve.
-
-    docs/CHANGELOG.md is history and may name paths that have since moved."""
+    """Paths written in README.md and docs/*.md (minigrad/..., tests/..., ...), relative links, and the
+    docs/*.md that code names all resolve. docs/CHANGELOG.md is history: it may name moved paths."""
     missing = []
     for doc in [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]:
         if doc.name == "CHANGELOG.md":
@@ -302,6 +301,11 @@ def test_docs_point_at_files_that_exist():
         for m in re.finditer(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
             if "://" not in m.group(1) and not (doc.parent / m.group(1)).exists():
                 missing.append(f"{doc.name}: link {m.group(1)}")
+    for path in _project_text_files():
+        if path.suffix == ".py":
+            for m in re.finditer(r"\bdocs/[\w.-]+\.md\b", path.read_text(encoding="utf-8")):
+                if not (ROOT / m.group(0)).exists():
+                    missing.append(f"{path.relative_to(ROOT)}: {m.group(0)}")
     assert not missing, "\n".join(missing)
 
 
