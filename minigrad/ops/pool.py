@@ -13,7 +13,7 @@ Gradients, each a differentiable op, so second derivatives work:
 
 Ties: torch's CPU kernels scan each window row by row and take a value if it is greater than
 the best so far or is NaN, so the FIRST of equal maxima wins and the LAST NaN wins; the
-gradient goes to that one element only (docs/conv_pool_notes.md).
+gradient goes to that one element only (docs/parity.md, "Conv and pooling").
 """
 from __future__ import annotations
 

@@ -302,27 +302,42 @@ def _graph_functions(outputs) -> list:
     return order
 
 
-def op_functions(op, n_samples: int = 4) -> list:
-    """The Function classes an op-table entry's graph uses, over a few deterministic samples."""
+def op_nodes(op, n_samples: int = 4) -> list:
+    """(Function, recorded by every sample) for each node an op-table entry's graphs use, own node first.
+
+    Over a few deterministic samples. The nodes every sample records are the op's own and come
+    first, output side first; after them the nodes only some inputs record, such as the reshape
+    that conv2d, max_pool2d or index_select wrap around an unbatched or 0-d input (listing them
+    first would make every such op look like a reshape).
+    """
     from .opinfo import _build, _outputs
     if not op.grad:
         return []
     dtype_name = "float64" if "float64" in op.dtypes else op.dtypes[0]
-    found = []
     try:
         samples = draw_samples(op.sample(dtype_name), n_samples)
     except Exception:
         return []
+    graphs = []
     for sample in samples:
         mg_args, mg_kwargs, _, _ = _build(op, sample, True, "cpu")
         try:
             outs = _outputs(op.op(*mg_args, **mg_kwargs))
         except Exception:
             continue  # a sample the op rejects (torch rejects it too: the error parity tests check)
-        for fn in _graph_functions(outs):
-            if fn not in found:
-                found.append(fn)
-    return found
+        fns = _graph_functions(outs)
+        if fns:
+            graphs.append(fns)
+    found = []
+    for fns in graphs:
+        found.extend(fn for fn in fns if fn not in found)
+    every = [fn for fn in found if all(fn in fns for fns in graphs)]
+    return [(fn, True) for fn in every] + [(fn, False) for fn in found if fn not in every]
+
+
+def op_functions(op, n_samples: int = 4) -> list:
+    """The Function classes an op-table entry's graph uses, the op's own first (see :func:`op_nodes`)."""
+    return [fn for fn, _ in op_nodes(op, n_samples)]
 
 
 def derivative_line(fn) -> str:
@@ -361,13 +376,13 @@ def _family_table(ops, reached) -> list:
         if not op.grad:
             no_grad.append(op.name)
             continue
-        fns = op_functions(op)
-        if not fns:
+        nodes = op_nodes(op)
+        if not nodes:
             lines.append(f"| {op.name} | ? | (no sample recorded a graph) | |")
-        for i, fn in enumerate(fns):
+        for i, (fn, every_sample) in enumerate(nodes):
             reached.add(fn)
-            lines.append(f"| {op.name if i == 0 else ''} | {fn.__name__}Backward | "
-                         f"{_md_code(derivative_line(fn))} | {_where(fn)} |")
+            node = f"{fn.__name__}Backward" + ("" if every_sample else " (some inputs)")
+            lines.append(f"| {op.name if i == 0 else ''} | {node} | {_md_code(derivative_line(fn))} | {_where(fn)} |")
     if no_grad:
         lines += ["", "No gradient (forward only): " + ", ".join(no_grad) + "."]
     lines.append("")
@@ -385,8 +400,9 @@ def cheatsheet(op_db=None) -> str:
              "Notation: `z` is the op's output and `x`, `y`, ... its inputs; each line gives the local "
              "derivative, which backward multiplies by the incoming gradient `g = dL/dz` (a vector-Jacobian "
              "product). Broadcasting is undone and dtypes restored centrally by the engine, so the formulas "
-             "ignore both. An op whose graph has several nodes (a composite) lists each of them, output side "
-             "first.", ""]
+             "ignore both. An op whose graph has several nodes (a composite) lists each of them: first the nodes "
+             "it records for every input, output side first, then those only some inputs add, marked "
+             "(some inputs), such as the reshape around an unbatched conv2d input.", ""]
     reached = set()
     by_family = {}
     for op in ops:
