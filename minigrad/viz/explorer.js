@@ -148,7 +148,8 @@
       s.sends.forEach(function (x) {
         const shp = shape(x.grad) + (x.raw_shape.join(",") !== x.grad.shape.join(",") ?
           " (summed from [" + x.raw_shape.join(", ") + "]: broadcast)" : "");
-        table.appendChild(el("tr", {"class": "send", "data-to": x.to_label, "data-index": String(x.index)}, [
+        table.appendChild(el("tr", {"class": "send", "data-to": x.to_label, "data-index": String(x.index),
+                                    "data-raw-norm": String(Number(x.raw_norm))}, [
           el("td", {text: "grad_input[" + x.index + "]"}), el("td", {text: "\u2192 " + x.to_label}),
           el("td", {text: shp}), el("td", {}, [arrayView(x.grad)]), el("td", {"class": "norm", text: num(x.grad.norm)})]));
       });

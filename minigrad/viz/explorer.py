@@ -34,6 +34,7 @@ import numpy as np
 from ..autograd import engine
 from ..autograd import function as _function
 from ..autograd.function import AccumulateGrad
+from ..autograd.trace import _norm as _trace_norm
 from ..autograd.trace import trace_backward
 from ..tensor import Tensor
 from .graph import _dtype_name, draw_graph
@@ -128,12 +129,12 @@ def _record_backward(loss, graph, leaf_names, retain_graph):
                 if g is None or nxt is None:
                     continue
                 shape, dtype = node._input_meta[i]
-                raw_shape = tuple(g._data.shape)
+                raw_shape, raw_norm = tuple(g._data.shape), _trace_norm(g)   # what backward returned
                 if g._data.shape != shape:     # the engine's own broadcast undoing and cast, as it does next
                     g = engine._sum_to(g, shape, node, i)
                 if g._data.dtype != dtype:
                     g = g.to(dtype)
-                sent.append((i, nxt, raw_shape, _to_numpy(g._data).copy()))
+                sent.append((i, nxt, raw_shape, raw_norm, _to_numpy(g._data).copy()))
         events.append(("node", node, [None if g is None else _to_numpy(g._data).copy() for g in grad_outputs], sent))
 
     leaves = [t for t in graph.objects.values() if isinstance(t, Tensor) and t.grad_fn is None and t.requires_grad]
@@ -208,10 +209,11 @@ def _page_data(loss, names, torch_grads, torch_note, title, retain_graph):
             for nr, g in enumerate(grad_outputs):
                 step["incoming"].append({"slot": nr, "grad": None if g is None else _summary(g),
                                          "parts": arriving.get((me, nr), [])})
-            for index, nxt, raw_shape, g in sent:
+            for index, nxt, raw_shape, raw_norm, g in sent:
                 to = gid[id(nxt.variable)] if isinstance(nxt, AccumulateGrad) else gid[id(nxt)]
                 nr = subject.next_functions[index][1]   # which output of the receiver (0 for a leaf)
-                entry = {"index": index, "to": to, "raw_shape": list(raw_shape), "grad": _summary(g),
+                entry = {"index": index, "to": to, "raw_shape": list(raw_shape), "raw_norm": _number(raw_norm),
+                         "grad": _summary(g),
                          "to_leaf": isinstance(nxt, AccumulateGrad)}
                 step["sends"].append(entry)
                 arriving.setdefault((to, nr), []).append({"from": label, "step": len(page_steps) + 1,
