@@ -244,12 +244,20 @@ def _page_data(loss, names, torch_grads, torch_note, title, retain_graph):
             tg = np.asarray(tg)
             entry["torch"] = _summary(tg)
             if t.grad is not None and tg.shape == tuple(t.grad.shape):
-                entry["max_abs_diff"] = _number(np.max(np.abs(tg.astype(np.float64) - _to_numpy(t.grad._data)))
-                                                if tg.size else 0.0)
+                entry["max_abs_diff"] = _max_abs_diff(_to_numpy(t.grad._data), tg)
         leaves.append(entry)
     return {"title": title, "nodes": nodes, "steps": page_steps, "leaves": leaves, "trace": trace_text,
             "torch": torch_grads is not None, "torch_note": torch_note,
             "svg": to_svg(graph.layout(), id_prefix="node-")}
+
+
+def _max_abs_diff(ours, theirs) -> float:
+    """The largest |ours - theirs|, where equal values (infinities, NaN and NaN) differ by 0."""
+    a, b = ours.astype(np.float64), theirs.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        d = np.abs(a - b)
+    d[(a == b) | (np.isnan(a) & np.isnan(b))] = 0.0
+    return _number(d.max()) if d.size else 0.0
 
 
 def _node(nodes, node_id):
@@ -326,7 +334,8 @@ def page(data: dict) -> str:
     """The HTML text: the data as inline JSON, the page's script and style inlined."""
     script = (_HERE / "explorer.js").read_text(encoding="utf-8")
     style = (_HERE / "explorer.css").read_text(encoding="utf-8")
-    blob = json.dumps(data, allow_nan=False, separators=(",", ":")).replace("</", "<\\/")
+    shown = {k: v for k, v in data.items() if k != "svg"}   # the SVG goes into the page as markup
+    blob = json.dumps(shown, allow_nan=False, separators=(",", ":")).replace("</", "<\\/")
     title = html.escape(f"minigrad backprop explorer: {data['title']}")
     return f"""<!DOCTYPE html>
 <html lang="en">
