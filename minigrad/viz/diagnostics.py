@@ -9,7 +9,8 @@
 These are the plots used to teach initialisation and vanishing or exploding gradients:
 
 * **activations** of each layer (the output of every module without children): mean, standard
-  deviation and the fraction of exact zeros (dead ReLUs);
+  deviation and the fraction of exact zeros (dead ReLUs); a module called twice in one forward
+  pass (a shared activation) is recorded as ``name`` and ``name#2``;
 * **gradient norms** of each parameter, read just before the optimizer step;
 * the **update-to-weight ratio** ``|w_after - w_before| / |w_before|`` of each parameter over one
   step; on a log10 scale, around -3 is the usual rule of thumb for a healthy learning rate.
@@ -21,13 +22,16 @@ activations are recorded only while grad mode is on (evaluation under ``no_grad`
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 __all__ = ["TrainingRecorder", "plot_diagnostics"]
 
 
 def _array(t) -> np.ndarray:
-    return np.asarray(t.detach().cpu().numpy(), dtype=np.float64)
+    """A float64 copy (a copy: numpy() shares the parameter's memory, which the step updates in place)."""
+    return np.array(t.detach().cpu().numpy(), dtype=np.float64, copy=True)
 
 
 def _grad_enabled(t) -> bool:
@@ -50,7 +54,7 @@ class TrainingRecorder:
         self.every = every
         self.steps = 0
         self.activations, self.grad_norms, self.update_ratios = {}, {}, {}
-        self._handles, self._before = [], None
+        self._handles, self._before, self._calls = [], None, {}
         if model is not None:
             self.attach(model, optimizer)
 
@@ -80,8 +84,10 @@ class TrainingRecorder:
             if not self._recording() or not hasattr(output, "detach") or not _grad_enabled(output):
                 return None
             a = _array(output)
+            calls = self._calls[name] = self._calls.get(name, 0) + 1
+            key = name if calls == 1 else f"{name}#{calls}"    # a module used twice in one forward
             if a.size:
-                self.activations.setdefault(name, []).append(
+                self.activations.setdefault(key, []).append(
                     (self.steps, {"mean": float(a.mean()), "std": float(a.std()), "zeros": float(np.mean(a == 0))}))
             return None
         return hook
@@ -114,10 +120,16 @@ class TrainingRecorder:
                 self.update_ratios.setdefault(name, []).append((self.steps, change / scale if scale else float("nan")))
             self._before = None
         self.steps += 1
+        self._calls = {}
 
     def plot(self, path, title: str | None = None):
         """Save the four plots (activation std, dead fraction, gradient norms, update ratios)."""
         return plot_diagnostics(self, path, title)
+
+    def plot_beside(self, path, title: str | None = None) -> str:
+        """Save the plots next to another picture: ``curves.png`` -> ``curves-diagnostics.png``."""
+        root, ext = os.path.splitext(os.fspath(path))
+        return self.plot(f"{root}-diagnostics{ext or '.png'}", title)
 
 
 def plot_diagnostics(recorder: TrainingRecorder, path, title: str | None = None):
