@@ -278,6 +278,7 @@ def to_svg(lay: Layout, id_prefix: str = "") -> str:
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
            f'font-family="Helvetica, Arial, DejaVu Sans, sans-serif" font-size="{FONT_SIZE}">',
            f'<rect width="100%" height="100%" fill="#ffffff"/>']
+    labelled = set()     # one label per tensor: the edges leaving one node carry the same output
     for src, dst, label, points in lay.edges:
         segs = _segments(points)
         d = f"M{_fmt(segs[0][0][0])},{_fmt(segs[0][0][1])}" + "".join(
@@ -287,7 +288,8 @@ def to_svg(lay: Layout, id_prefix: str = "") -> str:
         out.append(f'<g class="edge" data-src="{escape(src)}" data-dst="{escape(dst)}">'
                    f'<path d="{d}" fill="none" stroke="{EDGE_COLOR}" stroke-width="1.3"/>'
                    f'<polygon points="{head}" fill="{EDGE_COLOR}"/>')
-        if label:
+        if label and (src, label) not in labelled:
+            labelled.add((src, label))
             x0, y0 = points[0]                    # beside the edge where it leaves, still vertical
             out.append(f'<text x="{_fmt(x0 + 6)}" y="{_fmt(y0 + 16)}" font-size="10" '
                        f'fill="{LABEL_COLOR}">{escape(label)}</text>')
@@ -329,14 +331,16 @@ def to_matplotlib(lay: Layout):
     ax.set_ylim(lay.height, 0)                # y grows downwards, as in SVG
     ax.axis("off")
     fs = FONT_SIZE                            # layout units are points, so the size carries over as is
-    for _, _, label, points in lay.edges:
+    labelled = set()
+    for src, _, label, points in lay.edges:
         verts, codes = [points[0]], [Path.MOVETO]
         for _, c1, c2, e in _segments(points):
             verts += [c1, c2, e]
             codes += [Path.CURVE4] * 3
         ax.add_patch(PathPatch(Path(verts, codes), fill=False, edgecolor=EDGE_COLOR, lw=1.0))
         ax.add_patch(Polygon(_arrowhead(points[-1]), closed=True, color=EDGE_COLOR))
-        if label:
+        if label and (src, label) not in labelled:
+            labelled.add((src, label))
             x0, y0 = points[0]
             ax.text(x0 + 6, y0 + 12, label, fontsize=fs * 10 / 12, color=LABEL_COLOR,
                     va="center", ha="left")
