@@ -67,11 +67,10 @@ class Graph:
         """The graph as an SVG document (text)."""
         return self.pipe("svg", engine).decode("utf-8")
 
-    def save(self, path) -> str:
-        """Write the DOT text to ``path``."""
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(self.source)
-        return str(path)
+    def save(self, path, format: str | None = None, engine: str = "auto") -> str:
+        """Write the graph to ``path`` in the format its extension names: ``g.png``, ``g.svg``,
+        ``g.pdf``, or the DOT text for ``g.dot`` / ``g.gv`` (the same as :meth:`render`)."""
+        return self.render(path, format=format, engine=engine)
 
     def pipe(self, format: str = "svg", engine: str = "auto") -> bytes:
         """The rendered bytes. ``engine``: ``"dot"`` (Graphviz, any of its formats), ``"builtin"``
