@@ -65,6 +65,13 @@ def test_page_replays_the_engines_steps_and_matches_torch(tmp_path):
     assert values == [[3.0, 6.0], [9.0, 36.0]]
 
 
+def test_rules_are_the_cheat_sheets():
+    from minigrad.autograd.function import Node
+    from minigrad.testing.report import all_functions, derivative_line
+    for fn in all_functions():
+        assert explorer._rule(Node(fn)) == (derivative_line(fn) or Node(fn).name())
+
+
 def test_page_is_self_contained(tmp_path):
     text, data = page_data(explore(topo, tmp_path / "p.html"))
     assert "<svg" in text and "MulBackward" in text and 'id="step"' in text

@@ -105,9 +105,11 @@ def _summary(array) -> dict:
 
 
 def _rule(node) -> str:
-    """The derivative as the cheat sheet states it (the first paragraph of the Function's docstring)."""
-    from ..testing.report import derivative_line
-    return derivative_line(node._fn) or node.name()
+    """The derivative as the cheat sheet states it: the first paragraph of the Function's docstring,
+    on one line (as minigrad.testing.report.derivative_line, which needs the test extra to import)."""
+    import inspect
+    doc = inspect.getdoc(node._fn) or ""
+    return " ".join(line.strip() for line in doc.split("\n\n")[0].splitlines()).strip() or node.name()
 
 
 # -- recording a backward pass -----------------------------------------------------------------
