@@ -140,6 +140,12 @@ def test_explain_command(tmp_path, capsys):
     assert explorer.main([str(plain), "-o", str(tmp_path / "plain.html")]) == 0
     _, data = page_data(tmp_path / "plain.html")
     assert data["leaves"][0]["name"] == "v" and not data["torch"]
+    with_model = tmp_path / "model.py"               # a module's parameters are named after it
+    with_model.write_text("import minigrad\nnet = minigrad.nn.Linear(3, 2)\n"
+                          "out = net(minigrad.ones(1, 3)).sum()\n")
+    assert explorer.main([str(with_model), "-o", str(tmp_path / "model.html")]) == 0
+    _, data = page_data(tmp_path / "model.html")
+    assert sorted(leaf["name"] for leaf in data["leaves"]) == ["net.bias", "net.weight"]
     assert explorer.main(["-o", str(tmp_path / "default.html")]) == 0   # the walkthrough's first example
     _, data = page_data(tmp_path / "default.html")
     assert [leaf["grad"]["values"] for leaf in data["leaves"]] == [[5.0, 6.0, 7.0], [1.0, 2.0, 3.0]]

@@ -400,10 +400,23 @@ def _script_target(path):
             return _split(fn())
     for key in ("loss", "output", "out"):
         if isinstance(scope.get(key), Tensor):
-            names = {k: v for k, v in scope.items() if isinstance(v, Tensor) and v.grad_fn is None
-                     and v.requires_grad and not k.startswith("_")}
-            return scope[key], names
+            return scope[key], _leaf_names(scope)
     raise SystemExit(f"{path} defines no graph() function and no tensor named loss, output or out")
+
+
+def _leaf_names(scope) -> dict:
+    """Names for a script's leaves: its variables that hold one, and ``var.param`` for the
+    parameters of the modules it holds (``model.conv1.weight``)."""
+    from ..nn import Module
+    names = {}
+    for var, value in scope.items():
+        if var.startswith("_"):
+            continue
+        if isinstance(value, Tensor) and value.grad_fn is None and value.requires_grad:
+            names[var] = value
+        elif isinstance(value, Module):
+            names.update({f"{var}.{name}": p for name, p in value.named_parameters()})
+    return names
 
 
 def add_arguments(p):
