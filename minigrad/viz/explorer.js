@@ -182,7 +182,10 @@
     if (done > 0) {
       const s = data.steps[done - 1];
       const g = document.getElementById("node-" + s.node);
-      if (g) g.classList.add("current");
+      if (g) {
+        g.classList.add("current");
+        if (g.scrollIntoView) g.scrollIntoView({block: "nearest", inline: "nearest"});
+      }
       const attr = s.kind === "leaf" ? "data-src" : "data-dst";
       document.querySelectorAll("#graph-pane .edge[" + attr + '="' + s.node + '"]').forEach(function (e) {
         e.classList.add("sending");
