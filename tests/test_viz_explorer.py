@@ -149,3 +149,22 @@ def test_explain_command(tmp_path, capsys):
     assert explorer.main(["-o", str(tmp_path / "default.html")]) == 0   # the walkthrough's first example
     _, data = page_data(tmp_path / "default.html")
     assert [leaf["grad"]["values"] for leaf in data["leaves"]] == [[5.0, 6.0, 7.0], [1.0, 2.0, 3.0]]
+
+
+def test_multi_output_node_and_a_grad_that_was_already_there(tmp_path):
+    def build(lib):
+        x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=lib.float64, requires_grad=True)
+        x.grad = lib.tensor([[10.0, 10.0], [10.0, 10.0]], dtype=lib.float64)   # from an earlier backward
+        top, bottom = x.unbind(0)
+        return (top * 2 + bottom * 3).sum(), {"x": x}
+    _, data = page_data(explore(build, tmp_path / "p.html"))
+    unbind = next(s for s in data["steps"] if s["name"] == "UnbindBackward")
+    assert [inc["slot"] for inc in unbind["incoming"]] == [0, 1]
+    assert [inc["grad"]["values"] for inc in unbind["incoming"]] == [[2.0, 2.0], [3.0, 3.0]]
+    node = next(n for n in data["nodes"] if n["name"] == "UnbindBackward")
+    assert [v["values"] for v in node["value"]] == [[1.0, 2.0], [3.0, 4.0]]      # both outputs' values
+    leaf_step = data["steps"][-1]
+    assert leaf_step["before"]["values"] == [10.0] * 4
+    assert leaf_step["after"]["values"] == [12.0, 12.0, 13.0, 13.0]             # accumulated into .grad
+    (leaf,) = data["leaves"]
+    assert leaf["grad"]["values"] == leaf["torch"]["values"] == [12.0, 12.0, 13.0, 13.0]
