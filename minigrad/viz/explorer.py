@@ -159,25 +159,18 @@ def _record_backward(loss, graph, leaf_names, retain_graph):
     return events, steps, text.getvalue()
 
 
-def _page_data(loss, names, torch_grads, torch_note, title, retain_graph):
-    from .layout import to_svg
-    names = dict(names or {})
-    graph = draw_graph(loss, names=names, show_grad=False)
-    leaf_names = {k: v for k, v in names.items() if isinstance(v, Tensor) and v.grad_fn is None}
-    gid = {id(obj): i for i, obj in graph.objects.items()}
+def _node_entries(graph, names) -> list:
+    """What the page knows of each drawn node: its name, and its forward value(s) when known
+    (a tensor's own; an op's outputs if they were remembered by :func:`recording`)."""
     name_of = {id(t): n for n, t in names.items()}
     leaf_ids = [n["id"] for n in graph.nodes if n["kind"] == "leaf"]
-    grads_before = {i: (None if graph.objects[i].grad is None else _to_numpy(graph.objects[i].grad._data).copy())
-                    for i in leaf_ids}
-
     nodes = []
     for n in graph.nodes:
         obj = graph.objects[n["id"]]
         entry = {"id": n["id"], "kind": n["kind"], "label": n["label"]}
         if isinstance(obj, Tensor):
-            entry["name"] = name_of.get(id(obj)) or ("output" if n["kind"] == "output" else
-                                                      f"leaf {leaf_ids.index(n['id']) + 1}" if n["id"] in leaf_ids
-                                                      else n["label"].splitlines()[0])
+            default = f"leaf {leaf_ids.index(n['id']) + 1}" if n["id"] in leaf_ids else "output"
+            entry["name"] = name_of.get(id(obj)) or default
             entry["value"] = [_summary(obj._data)]
         else:
             entry["name"] = obj.name()
@@ -185,70 +178,80 @@ def _page_data(loss, names, torch_grads, torch_note, title, retain_graph):
             values = _remembered.get(obj)
             entry["value"] = None if values is None else [None if v is None else _summary(v) for v in values]
         nodes.append(entry)
+    return nodes
 
-    events, steps, trace_text = _record_backward(loss, graph, leaf_names, retain_graph)
-    trace_labels = iter(s["label"] for s in steps)
+
+def _step_entries(loss, graph, nodes, events, trace_steps, leaf_names, grads_before) -> list:
+    """The page's steps, one per event of the recorded pass, with the gradients each node received
+    (and from whom: what the engine summed) and sent."""
+    gid = {id(obj): i for i, obj in graph.objects.items()}
+    trace_labels = iter(s["label"] for s in trace_steps)
     label_of = {}               # graph id -> the trace's label (MulBackward#2, AccumulateGrad(x))
     for leaf_name, t in leaf_names.items():
         if id(t) in gid:
             label_of[gid[id(t)]] = f"AccumulateGrad({leaf_name})"
     # the gradients that arrive at each (graph id, output slot), in order: what the engine sums
-    arriving = {}
-    out_id = next(n["id"] for n in graph.nodes if n["kind"] == "output")
-    root_key = (gid[id(loss.grad_fn)], loss._output_nr) if loss.grad_fn is not None else (out_id, 0)
-    seed = np.ones_like(_to_numpy(loss._data))
-    arriving[root_key] = [{"from": "backward()", "step": 0, "grad": _summary(seed)}]
-    page_steps = []
-    leaf_grad = dict(grads_before)
+    root_key = (gid[id(loss.grad_fn)], loss._output_nr) if loss.grad_fn is not None else (gid[id(loss)], 0)
+    arriving = {root_key: [{"from": "backward()", "step": 0, "grad": _summary(np.ones_like(_to_numpy(loss._data)))}]}
+    steps, leaf_grad = [], dict(grads_before)
     for kind, subject, *rest in events:
         if kind == "node":
             grad_outputs, sent = rest
             me = gid[id(subject)]
-            label = next(trace_labels)
-            label_of[me] = label
+            label = label_of[me] = next(trace_labels)
             step = {"kind": "node", "node": me, "label": label, "name": subject.name(), "rule": _rule(subject),
-                    "incoming": [], "sends": []}
-            for nr, g in enumerate(grad_outputs):
-                step["incoming"].append({"slot": nr, "grad": None if g is None else _summary(g),
-                                         "parts": arriving.get((me, nr), [])})
+                    "incoming": [{"slot": nr, "grad": None if g is None else _summary(g),
+                                  "parts": arriving.get((me, nr), [])} for nr, g in enumerate(grad_outputs)],
+                    "sends": []}
             for index, nxt, raw_shape, raw_norm, g in sent:
-                to = gid[id(nxt.variable)] if isinstance(nxt, AccumulateGrad) else gid[id(nxt)]
+                to_leaf = isinstance(nxt, AccumulateGrad)
+                to = gid[id(nxt.variable)] if to_leaf else gid[id(nxt)]
                 nr = subject.next_functions[index][1]   # which output of the receiver (0 for a leaf)
                 entry = {"index": index, "to": to, "raw_shape": list(raw_shape), "raw_norm": _number(raw_norm),
-                         "grad": _summary(g),
-                         "to_leaf": isinstance(nxt, AccumulateGrad)}
+                         "grad": _summary(g), "to_leaf": to_leaf}
                 step["sends"].append(entry)
-                arriving.setdefault((to, nr), []).append({"from": label, "step": len(page_steps) + 1,
-                                                          "grad": entry["grad"]})
+                arriving.setdefault((to, nr), []).append({"from": label, "step": len(steps) + 1, "grad": entry["grad"]})
         else:
             (g,) = rest
             me = gid[id(subject)]
             before = leaf_grad.get(me)
-            after = g.copy() if before is None else before + g
-            leaf_grad[me] = after
-            step = {"kind": "leaf", "node": me, "label": label_of.get(me) or f"AccumulateGrad({_node(nodes, me)['name']})",
-                    "name": "AccumulateGrad", "incoming": [{"slot": 0, "grad": _summary(g),
-                                                            "parts": arriving.get((me, 0), [])}],
+            after = leaf_grad[me] = g.copy() if before is None else before + g   # what AccumulateGrad does
+            step = {"kind": "leaf", "node": me, "name": "AccumulateGrad",
+                    "label": label_of.get(me) or f"AccumulateGrad({_node(nodes, me)['name']})",
+                    "incoming": [{"slot": 0, "grad": _summary(g), "parts": arriving.get((me, 0), [])}],
                     "before": None if before is None else _summary(before), "after": _summary(after), "sends": []}
-        page_steps.append(step)
-    for step in page_steps:     # the receivers' labels, now that every node has one
+        steps.append(step)
+    for step in steps:          # the receivers' labels, now that every node has one
         for s in step["sends"]:
             s["to_label"] = label_of.get(s["to"], s["to"])
+    return steps
 
+
+def _page_data(loss, names, torch_grads, torch_note, title, retain_graph):
+    from .layout import to_svg
+    names = dict(names or {})
+    graph = draw_graph(loss, names=names, show_grad=False)
+    leaf_names = {k: v for k, v in names.items() if isinstance(v, Tensor) and v.grad_fn is None}
+    leaf_ids = [n["id"] for n in graph.nodes if n["kind"] == "leaf"]
+    grads_before = {i: (None if graph.objects[i].grad is None else _to_numpy(graph.objects[i].grad._data).copy())
+                    for i in leaf_ids}
+    nodes = _node_entries(graph, names)
+    events, trace_steps, trace_text = _record_backward(loss, graph, leaf_names, retain_graph)
+    steps = _step_entries(loss, graph, nodes, events, trace_steps, leaf_names, grads_before)
     leaves = []
     for i in leaf_ids:
         t = graph.objects[i]
         entry = {"id": i, "name": _node(nodes, i)["name"],
                  "before": None if grads_before[i] is None else _summary(grads_before[i]),
                  "grad": None if t.grad is None else _summary(t.grad._data)}
-        tg = (torch_grads or {}).get(entry["name"])
-        if tg is not None:
-            tg = np.asarray(tg)
-            entry["torch"] = _summary(tg)
-            if t.grad is not None and tg.shape == tuple(t.grad.shape):
-                entry["max_abs_diff"] = _max_abs_diff(_to_numpy(t.grad._data), tg)
+        theirs = (torch_grads or {}).get(entry["name"])
+        if theirs is not None:
+            theirs = np.asarray(theirs)
+            entry["torch"] = _summary(theirs)
+            if t.grad is not None and theirs.shape == tuple(t.grad.shape):
+                entry["max_abs_diff"] = _max_abs_diff(_to_numpy(t.grad._data), theirs)
         leaves.append(entry)
-    return {"title": title, "nodes": nodes, "steps": page_steps, "leaves": leaves, "trace": trace_text,
+    return {"title": title, "nodes": nodes, "steps": steps, "leaves": leaves, "trace": trace_text,
             "torch": torch_grads is not None, "torch_note": torch_note,
             "svg": to_svg(graph.layout(), id_prefix="node-")}
 
