@@ -132,6 +132,19 @@ def test_render_calls_dot_with_the_format(tmp_path, monkeypatch):
     assert open(tmp_path / "graph.out").read().startswith("<svg>-Tsvg|")
 
 
+def test_repr_svg_falls_back_when_dot_fails(tmp_path, monkeypatch):
+    script = tmp_path / "bin" / "dot"
+    script.parent.mkdir()
+    script.write_text("#!/bin/sh\necho 'dot: broken install' >&2\nexit 3\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", str(script.parent) + os.pathsep + os.environ.get("PATH", ""))
+    _, _, y = _small()
+    g = viz.draw_graph(y)
+    with pytest.raises(RuntimeError, match="broken install"):
+        g.svg()
+    assert ">MulBackward</tspan>" in g._repr_svg_()
+
+
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 def test_render_with_real_graphviz(tmp_path):
     _, _, y = _small()

@@ -113,8 +113,12 @@ class Graph:
         return path
 
     def _repr_svg_(self):
-        """Jupyter shows the graph inline: always SVG (Graphviz's when installed, else the built-in one)."""
-        return self.svg()
+        """Jupyter shows the graph inline: always SVG (Graphviz's when installed and working, else
+        the built-in one)."""
+        try:
+            return self.svg()
+        except RuntimeError:   # a dot that fails (a broken install) must not cost the learner the picture
+            return self.svg(engine="builtin")
 
 
 def _quote(text: str) -> str:
