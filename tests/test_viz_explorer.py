@@ -139,7 +139,7 @@ def test_explain_command(tmp_path, capsys):
     plain.write_text("import minigrad\nv = minigrad.ones(3, requires_grad=True)\nloss = (v.exp()).sum()\n")
     assert explorer.main([str(plain), "-o", str(tmp_path / "plain.html")]) == 0
     _, data = page_data(tmp_path / "plain.html")
-    assert data["leaves"][0]["name"] == "v" and not data["torch"]
+    assert data["leaves"][0]["name"] == "v" and not data["torch"] and "graph(lib)" in data["torch_note"]
     with_model = tmp_path / "model.py"               # a module's parameters are named after it
     with_model.write_text("import minigrad\nnet = minigrad.nn.Linear(3, 2)\n"
                           "out = net(minigrad.ones(1, 3)).sum()\n")

@@ -323,6 +323,9 @@ def explore(target, path="backprop.html", *, names=None, torch_grads=None, title
         if torch_grads is not None:
             torch_grads = {k: (v.detach().cpu().numpy() if hasattr(v, "detach") else np.asarray(v))
                            for k, v in torch_grads.items()}
+        else:
+            note = ("To see torch's gradients beside minigrad's, explore a function build(lib) that returns "
+                    "(loss, names) (minigrad explain: define graph(lib) in the script), or pass torch_grads=.")
     if not isinstance(loss, Tensor):
         raise TypeError(f"explore expects a Tensor or a function returning one, not {type(loss).__name__}")
     if not loss.requires_grad:
