@@ -238,6 +238,12 @@ def _page_data(loss, names, torch_grads, torch_note, title, retain_graph):
     nodes = _node_entries(graph, names)
     events, trace_steps, trace_text = _record_backward(loss, graph, leaf_names, retain_graph)
     steps = _step_entries(loss, graph, nodes, events, trace_steps, leaf_names, grads_before)
+    # the graph's ops carry the trace's numbered labels (MulBackward#1, MulBackward#2), as the steps do
+    numbered = {s["node"]: s["label"] for s in steps if s["kind"] == "node"}
+    for n, entry in zip(graph.nodes, nodes):
+        if n["id"] in numbered:
+            n["label"] = entry["label"] = numbered[n["id"]]
+    graph._layout = None
     leaves = []
     for i in leaf_ids:
         t = graph.objects[i]
