@@ -44,6 +44,7 @@ def explorer_png(path, steps=4):
             browser.open(page)
             for _ in range(steps):
                 browser.driver.find_element(By.ID, "step").click()
+            browser.driver.find_element(By.CSS_SELECTOR, "#graph-pane .node.current").click()   # its forward value
             browser.driver.save_screenshot(str(path))
 
 
