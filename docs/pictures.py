@@ -40,7 +40,7 @@ def explorer_png(path, steps=4):
     from minigrad.viz.headless import Browser
     with tempfile.TemporaryDirectory() as tmp:
         page = viz.explore(topological_order_example, pathlib.Path(tmp) / "backprop.html")
-        with Browser(width=1200, height=760) as browser:
+        with Browser(width=1200, height=820) as browser:
             browser.open(page)
             for _ in range(steps):
                 browser.driver.find_element(By.ID, "step").click()

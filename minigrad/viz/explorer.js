@@ -57,7 +57,7 @@
     const panel = document.getElementById("value-panel");
     panel.textContent = "";
     panel.setAttribute("data-node", id);
-    panel.appendChild(el("h3", {text: n.name + (n.kind === "op" ? " (an op: its output tensor)" : " (" + n.kind + ")")}));
+    panel.appendChild(el("h3", {text: n.kind === "op" ? n.label + " (an op: its output tensor)" : n.name + " (" + n.kind + ")"}));
     if (n.rule) panel.appendChild(el("p", {"class": "rule"}, ["derivative: ", el("code", {text: n.rule})]));
     if (!n.value) {
       panel.appendChild(el("p", {"class": "hint", text: "Value not recorded: build the graph inside " +
