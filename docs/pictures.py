@@ -15,7 +15,6 @@ import tempfile
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import minigrad  # noqa: E402
 from minigrad import viz  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"
