@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "train": ("minigrad.train", "train the seed CNN on handwritten digits (optionally beside torch)"),
     "bench": ("minigrad.bench", "time minigrad against torch, side by side"),
     "graph": ("minigrad.viz", "draw a computation graph"),
+    "explain": ("minigrad.viz.explorer", "write a step-by-step backprop explorer (one HTML file) for a script"),
     "parity": ("minigrad.testing.report", "check minigrad's ops against torch"),
 }
 

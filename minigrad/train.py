@@ -239,7 +239,7 @@ def _progress(iterable, total, desc):
 
 
 def train(cfg: Config, *, save: str | None = None, resume: str | None = None, compare_torch: bool = False,
-          quiet: bool = False, on_step=None):
+          quiet: bool = False, on_step=None, recorder=None):
     """Run (or continue) a training run; returns (model, history, twin or None, config).
 
     ``on_step(epoch, step)`` is called after every optimizer step (tests use it to simulate an
@@ -272,6 +272,8 @@ def train(cfg: Config, *, save: str | None = None, resume: str | None = None, co
         model.load_state_dict(checkpoint["model"])
     model.to(cfg.device)
     ours = Recipe(minigrad, model, cfg)
+    if recorder is not None:   # a minigrad.viz.TrainingRecorder: per-layer diagnostics for --plot
+        recorder.attach(model, ours.optimizer)
     shuffle = minigrad.Generator().manual_seed(cfg.seed + 1)   # batch order and shifts
     loader = DataLoader(train_set, batch_size=cfg.batch_size, shuffle=True, generator=shuffle)
     history, start_epoch = History(), 0
@@ -430,7 +432,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--train-size", type=int, default=None, help="use only the first N training images")
     parser.add_argument("--save", metavar="PATH", help="write a checkpoint here after every epoch")
     parser.add_argument("--resume", metavar="PATH", help="continue the run saved in this checkpoint")
-    parser.add_argument("--plot", metavar="PATH", help="save loss and accuracy curves as a PNG")
+    parser.add_argument("--plot", metavar="PATH", help="save loss and accuracy curves as a PNG, and per-layer "
+                        "diagnostics (activations, gradient norms, update/weight) beside it")
     parser.add_argument("--compare-torch", action="store_true",
                         help="train a torch twin from the same weights on the same batches, side by side")
 
@@ -442,8 +445,11 @@ def main(args: argparse.Namespace) -> int:
                  dtype=args.dtype, relu=args.relu, train_size=args.train_size, device=args.device)
     from minigrad.datasets import DatasetFileError
     started = time.perf_counter()
+    from minigrad.viz import TrainingRecorder
+    recorder = TrainingRecorder() if args.plot else None
     try:
-        model, history, twin, cfg = train(cfg, save=args.save, resume=args.resume, compare_torch=args.compare_torch)
+        model, history, twin, cfg = train(cfg, save=args.save, resume=args.resume, compare_torch=args.compare_torch,
+                                          recorder=recorder)
     except DatasetFileError as exc:
         print(f"minigrad train: {exc}", file=sys.stderr)
         return 2
@@ -452,5 +458,6 @@ def main(args: argparse.Namespace) -> int:
     if args.plot:
         plot(history, args.plot)
         print(f"plot saved to {args.plot}")
+        print(f"diagnostics saved to {recorder.plot_beside(args.plot)}")
     return 0
 

@@ -1,4 +1,4 @@
-"""minigrad.viz: the DOT text of a graph, rendering through Graphviz's dot, and the graph command."""
+"""minigrad.viz: the graph's nodes and DOT text, rendering (built-in layout, or Graphviz's dot), the graph command."""
 import argparse
 import os
 import shutil
@@ -88,15 +88,24 @@ def test_deep_graph_does_not_recurse():
     assert sum(n["kind"] == "op" for n in g.nodes) == 3000
 
 
-def test_render_without_dot_names_the_fix(tmp_path, monkeypatch):
+def test_render_without_dot_needs_only_pip(tmp_path, monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     _, _, y = _small()
     g = viz.draw_graph(y)
+    svg = g._repr_svg_()                       # notebooks always get a picture
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+    for op in ("MulBackward", "AddBackward", "SumBackward"):
+        assert f">{op}</tspan>" in svg
+    assert svg.count('class="node ') == len(g.nodes) and svg.count('class="edge"') == len(g.edges)
+    png = open(g.render(tmp_path / "g.png"), "rb").read()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert open(g.render(tmp_path / "g.svg"), encoding="utf-8").read() == svg
+    assert open(g.render(tmp_path / "g.pdf"), "rb").read()[:5] == b"%PDF-"
     with pytest.raises(RuntimeError, match="Graphviz"):
-        g.render(tmp_path / "g.svg")
-    assert g._repr_svg_() is None
-    # DOT text needs no Graphviz
-    out = g.render(tmp_path / "g.dot")
+        g.render(tmp_path / "g2.svg", engine="dot")   # asked for dot by name: say how to get it
+    with pytest.raises(ValueError, match="engine"):
+        g.pipe("svg", engine="neato")
+    out = g.render(tmp_path / "g.dot")         # DOT text needs no Graphviz
     assert open(out).read() == g.source
 
 
@@ -121,6 +130,19 @@ def test_render_calls_dot_with_the_format(tmp_path, monkeypatch):
     assert g._repr_svg_().startswith("<svg>-Tsvg|")
     g.render(tmp_path / "graph.out", format="svg")
     assert open(tmp_path / "graph.out").read().startswith("<svg>-Tsvg|")
+
+
+def test_repr_svg_falls_back_when_dot_fails(tmp_path, monkeypatch):
+    script = tmp_path / "bin" / "dot"
+    script.parent.mkdir()
+    script.write_text("#!/bin/sh\necho 'dot: broken install' >&2\nexit 3\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", str(script.parent) + os.pathsep + os.environ.get("PATH", ""))
+    _, _, y = _small()
+    g = viz.draw_graph(y)
+    with pytest.raises(RuntimeError, match="broken install"):
+        g.svg()
+    assert ">MulBackward</tspan>" in g._repr_svg_()
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
@@ -170,13 +192,14 @@ def test_graph_command_script_with_graph_function(tmp_path):
     assert "weights" in out.read_text()
 
 
-def test_graph_command_without_dot_writes_the_dot_text(tmp_path, monkeypatch, capsys):
+def test_graph_command_without_dot_writes_the_picture(tmp_path, monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     args = _parse(["graph", "--out", str(tmp_path / "g.svg")])
     assert args.func(args) == 0
-    assert not (tmp_path / "g.svg").exists()
-    assert (tmp_path / "g.dot").read_text().startswith("digraph")
-    assert "Graphviz" in capsys.readouterr().out
+    svg = (tmp_path / "g.svg").read_text()
+    assert svg.startswith("<svg") and "Conv2dBackward" in svg and "CrossEntropyBackward" in svg
+    args = _parse(["graph", "--out", str(tmp_path / "g.png")])
+    assert args.func(args) == 0 and (tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_minigrad_graph_through_the_cli(tmp_path, capsys):

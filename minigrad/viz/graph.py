@@ -1,7 +1,7 @@
-"""Draw the graph behind a tensor: what backward will walk, as Graphviz DOT text.
+"""Draw the graph behind a tensor: what backward will walk, as SVG, PNG or Graphviz DOT text.
 
     g = minigrad.viz.draw_graph(loss, names=dict(model.named_parameters()))
-    g.render("graph.svg")          # needs Graphviz's `dot` program; g.source is plain DOT text
+    g.render("graph.svg")          # or .png / .pdf; g.source is the DOT text; notebooks show g inline
 
 Tensors are ellipses (the leaves that require grad and the output), ops are boxes (one per
 recorded node, named like torch's ``grad_fn``: ``MulBackward``...). An intermediate tensor is
@@ -10,8 +10,10 @@ Arrows run forward, from the leaves to the output; backward walks them in revers
 an op in the SVG shows its derivative (the first line of its Function's docstring). Tensors that
 do not require grad (inputs, targets) are not part of the graph and are not drawn.
 
-No Python Graphviz package is needed: the DOT text is built here, and rendering calls the ``dot``
-program when it is installed.
+Rendering needs only pip packages: the layout is minigrad.viz.layout's own (a layered DAG
+layout), SVG is written directly and PNG/PDF are drawn with matplotlib. Where Graphviz's ``dot``
+program is installed it is used instead (``engine="auto"``), since its spline routing reads
+better on large graphs; ``engine="builtin"`` or ``"dot"`` chooses explicitly.
 """
 from __future__ import annotations
 
@@ -21,27 +23,32 @@ import subprocess
 
 import numpy as np
 
-from .autograd.function import AccumulateGrad
-from .tensor import Tensor
+from . import layout as _layout
+from ..autograd.function import AccumulateGrad
+from ..tensor import Tensor
 
 __all__ = ["draw_graph", "Graph", "register"]
 
-_INSTALL_HINT = ("Graphviz's `dot` program was not found on PATH. Install Graphviz (apt install graphviz, "
-                 "brew install graphviz or conda install graphviz), or save the DOT text with "
-                 "Graph.save('graph.dot') / render(path, format='dot') and render it elsewhere.")
+_INSTALL_HINT = ("Graphviz's `dot` program was not found on PATH (engine='dot'). Install Graphviz (apt install "
+                 "graphviz, brew install graphviz or conda install graphviz), or use engine='builtin', which "
+                 "needs only Python packages.")
+_ENGINES = ("auto", "builtin", "dot")
 
 
 class Graph:
     """A drawn graph: ``source`` (DOT text), plus the ``nodes`` and ``edges`` it lists.
 
     ``nodes`` are dicts with ``id``, ``kind`` (``"op"``, ``"leaf"`` or ``"output"``) and ``label``;
-    ``edges`` are ``(from_id, to_id, label)`` tuples in the forward direction.
+    ``edges`` are ``(from_id, to_id, label)`` tuples in the forward direction. ``objects`` maps
+    each id to what it stands for: the op's node (``tensor.grad_fn``) or the tensor.
     """
 
-    def __init__(self, source: str, nodes: list, edges: list):
+    def __init__(self, source: str, nodes: list, edges: list, objects: dict | None = None):
         self.source = source
         self.nodes = nodes
         self.edges = edges
+        self.objects = objects or {}
+        self._layout = None
 
     def __str__(self):
         return self.source
@@ -50,42 +57,68 @@ class Graph:
         ops = sum(n["kind"] == "op" for n in self.nodes)
         return f"<minigrad.viz.Graph: {ops} ops, {len(self.nodes) - ops} tensors, {len(self.edges)} edges>"
 
-    def save(self, path) -> str:
-        """Write the DOT text to ``path``."""
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(self.source)
-        return str(path)
+    def layout(self):
+        """The built-in layered layout (a :class:`minigrad.viz.layout.Layout`), computed once."""
+        if self._layout is None:
+            self._layout = _layout.layout(self.nodes, self.edges)
+        return self._layout
 
-    def pipe(self, format: str = "svg") -> bytes:
-        """The rendered bytes (``format`` is any of dot's output formats: svg, png, pdf...)."""
-        exe = shutil.which("dot")
-        if exe is None:
+    def svg(self, engine: str = "auto") -> str:
+        """The graph as an SVG document (text)."""
+        return self.pipe("svg", engine).decode("utf-8")
+
+    def save(self, path, format: str | None = None, engine: str = "auto") -> str:
+        """Write the graph to ``path`` in the format its extension names: ``g.png``, ``g.svg``,
+        ``g.pdf``, or the DOT text for ``g.dot`` / ``g.gv`` (the same as :meth:`render`)."""
+        return self.render(path, format=format, engine=engine)
+
+    def pipe(self, format: str = "svg", engine: str = "auto") -> bytes:
+        """The rendered bytes. ``engine``: ``"dot"`` (Graphviz, any of its formats), ``"builtin"``
+        (svg; png, pdf and matplotlib's other formats through matplotlib) or ``"auto"`` (dot when
+        it is installed, else builtin)."""
+        if engine not in _ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(_ENGINES)}, not {engine!r}")
+        if format in ("dot", "gv"):
+            return self.source.encode("utf-8")
+        exe = shutil.which("dot") if engine != "builtin" else None
+        if exe is None and engine == "dot":
             raise RuntimeError(_INSTALL_HINT)
+        if exe is None:
+            return self._builtin(format)
         done = subprocess.run([exe, f"-T{format}"], input=self.source.encode("utf-8"), capture_output=True)
         if done.returncode != 0:
             raise RuntimeError(f"dot -T{format} failed (exit {done.returncode}): "
                                f"{done.stderr.decode('utf-8', 'replace').strip()}")
         return done.stdout
 
-    def render(self, path, format: str | None = None) -> str:
+    def _builtin(self, format: str) -> bytes:
+        if format == "svg":
+            return _layout.to_svg(self.layout()).encode("utf-8")
+        import io
+        fig = _layout.to_matplotlib(self.layout())
+        out = io.BytesIO()
+        fig.savefig(out, format=format, dpi=144)
+        return out.getvalue()
+
+    def render(self, path, format: str | None = None, engine: str = "auto") -> str:
         """Render to ``path`` (format from its extension unless given: svg, png, pdf; dot/gv write
-        the DOT text, which needs no Graphviz). Returns the path written."""
+        the DOT text). Returns the path written."""
         path = os.fspath(path)
         if format is None:
             ext = os.path.splitext(path)[1].lstrip(".").lower()
             format = ext or "svg"
-        if format in ("dot", "gv"):
-            return self.save(path)
-        data = self.pipe(format)
+        data = self.pipe(format, engine)
         with open(path, "wb") as f:
             f.write(data)
         return path
 
     def _repr_svg_(self):
-        """Jupyter shows the SVG when Graphviz is installed (None lets it fall back to repr)."""
-        if shutil.which("dot") is None:
-            return None
-        return self.pipe("svg").decode("utf-8")
+        """Jupyter shows the graph inline: always SVG (Graphviz's when installed and working, else
+        the built-in one)."""
+        try:
+            return self.svg()
+        except RuntimeError:   # a dot that fails (a broken install) must not cost the learner the picture
+            return self.svg(engine="builtin")
 
 
 def _quote(text: str) -> str:
@@ -136,12 +169,14 @@ def draw_graph(tensor, show_data: bool = False, show_grad: bool = True, names=No
         if not isinstance(r, Tensor):
             raise TypeError(f"draw_graph expects a Tensor or a sequence of Tensors, not {type(r).__name__}")
     labels = {id(t): name for name, t in (names or {}).items()}
-    ids = {}
+    ids, objects = {}, {}
     nodes, edges = [], []
 
-    def node_id(key, kind, label, **attrs):
+    def node_id(obj, kind, label, **attrs):
+        key = ("tensor" if isinstance(obj, Tensor) else "op", id(obj))
         if key not in ids:
             ids[key] = f"n{len(ids)}"
+            objects[ids[key]] = obj
             nodes.append(dict(id=ids[key], kind=kind, label=label, **attrs))
         return ids[key]
 
@@ -150,11 +185,11 @@ def draw_graph(tensor, show_data: bool = False, show_grad: bool = True, names=No
     for i, r in enumerate(roots):
         name = labels.get(id(r)) or ("output" if len(roots) == 1 else f"output {i}")
         if r.grad_fn is None:
-            node_id(("tensor", id(r)), "leaf" if r.requires_grad else "output",
+            node_id(r, "leaf" if r.requires_grad else "output",
                     _tensor_label(r, labels.get(id(r)), show_data, show_grad))
             continue
-        out = node_id(("tensor", id(r)), "output", _tensor_label(r, name, show_data, show_grad and r.retains_grad))
-        op = node_id(("op", id(r.grad_fn)), "op", r.grad_fn.name(), tooltip=_derivative(r.grad_fn))
+        out = node_id(r, "output", _tensor_label(r, name, show_data, show_grad and r.retains_grad))
+        op = node_id(r.grad_fn, "op", r.grad_fn.name(), tooltip=_derivative(r.grad_fn))
         edges.append((op, out, ""))
         queue.append(r.grad_fn)
     seen = {id(n) for n in queue}
@@ -166,18 +201,18 @@ def draw_graph(tensor, show_data: bool = False, show_grad: bool = True, names=No
                 continue
             if isinstance(nxt, AccumulateGrad):
                 leaf = nxt.variable
-                src = node_id(("tensor", id(leaf)), "leaf",
+                src = node_id(leaf, "leaf",
                               _tensor_label(leaf, labels.get(id(leaf)), show_data, show_grad))
                 edges.append((src, consumer, ""))
                 continue
-            src = node_id(("op", id(nxt)), "op", nxt.name(), tooltip=_derivative(nxt))
+            src = node_id(nxt, "op", nxt.name(), tooltip=_derivative(nxt))
             meta = nxt._outputs_meta[nr] if nr < len(nxt._outputs_meta) else None
             label = f"{_shape(meta[0])} {_dtype_name(meta[1])}" if meta else ""
             edges.append((src, consumer, label))
             if id(nxt) not in seen:
                 seen.add(id(nxt))
                 queue.append(nxt)
-    return Graph(_to_dot(nodes, edges), nodes, edges)
+    return Graph(_to_dot(nodes, edges), nodes, edges, objects)
 
 
 _STYLE = {
@@ -253,12 +288,14 @@ def add_arguments(p):
     """The ``minigrad graph`` options (minigrad/cli.py calls this, then :func:`main` with the args)."""
     p.description = ("Draw the autograd graph of the seed CNN's loss, or of SCRIPT: a Python file that "
                      "defines graph() returning a tensor (or (tensor, names)), or leaves a tensor named "
-                     "loss, output or out. Writes SVG/PNG with Graphviz's dot, else the DOT text.")
+                     "loss, output or out. Writes SVG, PNG, PDF or DOT; needs no Graphviz.")
     p.add_argument("script", nargs="?", help="a Python file (default: the seed CNN on a random batch)")
-    p.add_argument("-o", "--out", help="output file (default graph.svg, or graph.dot without Graphviz)")
+    p.add_argument("-o", "--out", default="graph.svg", help="output file (default graph.svg)")
     p.add_argument("--format", choices=["svg", "png", "pdf", "dot"], help="default: from --out's extension")
     p.add_argument("--show-data", action="store_true", help="print tensor values in the nodes")
     p.add_argument("--no-grad", action="store_true", help="do not print the leaves' gradients")
+    p.add_argument("--engine", choices=list(_ENGINES), default="auto",
+                   help="layout: Graphviz's dot where installed (auto), or minigrad's own (builtin)")
 
 
 def register(subparsers):
@@ -272,15 +309,8 @@ def register(subparsers):
 def graph_command(args) -> int:
     tensor, names = _script_graph(args.script) if args.script else example_graph()
     graph = draw_graph(tensor, show_data=args.show_data, show_grad=not args.no_grad, names=names)
-    out, fmt = args.out, args.format
-    if out is None:
-        fmt = fmt or ("svg" if shutil.which("dot") else "dot")
-        out = f"graph.{fmt}"
-    if (fmt or os.path.splitext(out)[1].lstrip(".") or "svg") not in ("dot", "gv") and shutil.which("dot") is None:
-        print(_INSTALL_HINT)
-        out = os.path.splitext(out)[0] + ".dot"
-        fmt = "dot"
-    graph.render(out, format=fmt)
+    out = args.out or "graph.svg"
+    graph.render(out, format=args.format, engine=getattr(args, "engine", "auto"))
     print(f"wrote {out} ({graph!r})")
     return 0
 
@@ -294,6 +324,3 @@ def main(args=None) -> int:
         args = parser.parse_args(args)
     return graph_command(args)
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())
