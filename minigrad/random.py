@@ -101,7 +101,13 @@ _CHUNK = 1 << 20   # values per float64 draw (8 MiB)
 
 def _draw(draw, shape, dtype):
     """An array of ``shape`` and ``dtype`` filled by ``draw(n)`` (n float64 values at a time)."""
-    out = np.empty(shape, dtype)   # a request too large fails here, naming the requested dtype
+    dtype = np.dtype(dtype)
+    try:
+        out = np.empty(shape, dtype)
+    except MemoryError:   # torch's allocator raises RuntimeError, naming the bytes asked for
+        nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        raise RuntimeError(f"can't allocate memory: you tried to allocate {nbytes} bytes "
+                           f"({nbytes / 2 ** 30:.1f} GiB) for a {dtype.name} tensor of shape {tuple(shape)}") from None
     flat = out.reshape(-1)         # a view: out is contiguous
     for start in range(0, flat.size, _CHUNK):
         flat[start:start + _CHUNK] = draw(min(_CHUNK, flat.size - start))   # cast on assignment

@@ -177,8 +177,9 @@ def load(f, map_location=None, *, weights_only: bool = True):
 
     ``map_location`` and ``weights_only`` are accepted for torch compatibility: loading is
     always weights-only (no code runs) and tensors load on the CPU. A file that is not a
-    readable checkpoint (empty, truncated, corrupted, another format, a directory) raises
-    RuntimeError naming the file and what is wrong with it, as torch.load does.
+    readable checkpoint (empty, truncated, corrupted, another format) raises RuntimeError naming
+    the file and what is wrong with it, as torch.load does for a damaged archive; a path that
+    cannot be opened (missing, a directory) raises the OSError torch.load raises.
     """
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", "<file object>")
     _check_is_npz(f, name)
@@ -211,13 +212,8 @@ def _check_is_npz(f, name) -> None:
     """Raise RuntimeError unless ``f`` starts like an .npz (zip) archive: numpy would otherwise
     read an empty or foreign file as a pickle and complain about allow_pickle."""
     if isinstance(f, (str, os.PathLike)):
-        if os.path.isdir(f):
-            raise RuntimeError(f"{name}: is a directory, not a minigrad checkpoint")
-        try:
-            with open(f, "rb") as handle:
-                head = handle.read(len(_ZIP_MAGIC))
-        except OSError as exc:
-            raise RuntimeError(f"{name}: cannot read it: {exc.strerror or exc}") from exc
+        with open(f, "rb") as handle:   # a missing file or a directory: OSError, as torch.load raises
+            head = handle.read(len(_ZIP_MAGIC))
     else:
         position = f.tell()
         head = f.read(len(_ZIP_MAGIC))

@@ -280,6 +280,8 @@ def read_checkpoint(path: str) -> dict:
         checkpoint = minigrad.load(path)
     except RuntimeError as exc:   # load's message names the file and the fault
         raise RunError(str(exc)) from None
+    except OSError as exc:        # missing, a directory, unreadable
+        raise RunError(f"{path}: {exc.strerror or exc}") from None
     if not isinstance(checkpoint, dict) or checkpoint.get("kind") != CHECKPOINT_KIND:
         raise RunError(f"{path}: not a minigrad train checkpoint (a .npz that minigrad.save wrote, but "
                        "not by minigrad train)")

@@ -130,7 +130,7 @@ BAD_OUTPUTS = {   # name -> (argv with {d} for the case's folder, what stderr sa
     "plot without an extension": (["--plot", "{d}/curves"], "unknown image format"),
 }
 DAMAGED = {"truncated": "truncated or corrupted", "bitflip": "truncated or corrupted", "empty": "empty",
-           "text": "not a minigrad checkpoint", "png": "not a minigrad checkpoint", "directory": "is a directory",
+           "text": "not a minigrad checkpoint", "png": "not a minigrad checkpoint", "directory": "Is a directory",
            "manifest-json": "manifest is damaged", "manifest-keys": "manifest is damaged",
            "manifest-types": "manifest is damaged", "plain-npz": "not a minigrad train checkpoint",
            "config": "damaged train checkpoint", "nan": "not finite"}
