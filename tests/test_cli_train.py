@@ -150,6 +150,7 @@ def _table(checkpoint: Path):
     cases["resume with other recipe flags"] = (
         ["--resume", str(checkpoint), "--lr", "0.1", "--dataset", "mnist", "--batch-size", "32", "--epochs", "2"],
         ["--lr 0.1 (checkpoint: 0.05)", "--dataset mnist (checkpoint: digits)"], None)
+    cases["resume a missing checkpoint"] = (["--resume", "{d}/missing.npz"], ["{d}/missing.npz", "No such file"], None)
     cases["resume a finished run"] = (["--resume", str(checkpoint)], "already has 1 of its 1 epochs", None)
     return cases
 
@@ -310,3 +311,11 @@ def test_plain_lines_and_no_bar_when_the_output_is_not_a_terminal(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "\r" not in result.stdout + result.stderr and "batch/s" not in result.stderr
     assert "epoch 1/1: loss" in result.stdout
+
+
+def test_speed_ratio_is_flagged_when_other_processes_load_the_machine(monkeypatch):
+    from minigrad import train
+    monkeypatch.setattr(os, "getloadavg", lambda: (64.0, 64.0, 64.0))
+    assert "unreliable: load average 64.0" in train._load_note()
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert train._load_note() == ""
