@@ -14,7 +14,16 @@ the very same batches and reports how far the two ever drift apart.
 Checkpoints (``--save``, written atomically after every epoch) hold the model, the optimizer,
 the epoch, both random generators (the global one and the loader's shuffling one) and the
 history, so ``--resume`` continues an interrupted run to exactly the weights an uninterrupted
-run would have reached.
+run would have reached. A resumed run keeps its recipe (the CLI refuses recipe flags that differ
+from the checkpoint's), may run longer, reads its data from the stored or a newly given folder,
+and keeps saving to the checkpoint it resumed.
+
+:func:`train` reads as its steps: :func:`read_checkpoint` and :func:`resumed_config`,
+:func:`_warm_up`, :func:`build_run` (seed, data, model, optimizer, restored state, torch twin),
+then per epoch :func:`train_epoch` (which stops at the first non-finite loss, see
+:func:`check_loss`), :func:`finish_epoch` (schedules, evaluation, history) and
+:func:`save_checkpoint`. The command line (:func:`main`) checks every flag and path first
+(:func:`plan`) and turns each failure into one line and an exit status.
 """
 from __future__ import annotations
 
@@ -22,6 +31,7 @@ import argparse
 import math
 import os
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
 
@@ -632,7 +642,6 @@ def _check_output(path: str, flag: str) -> None:
     if not os.path.isdir(folder):
         raise RunError(f"{flag} {path}: folder {folder} does not exist")
     try:
-        import tempfile
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as exc:

@@ -249,6 +249,13 @@ def test_compare_torch_without_torch_says_what_to_install(tmp_path):
                          (["bench", "--quick"], "minigrad.cli"), (["--quick"], "benchmarks")]:
         result = run_cli(*argv, cwd=REPO, env_extra=env, module=module)
         assert_clean_failure(result, 2, says=["pip install -e '.[test]'"])
+    # a subcommand whose module cannot even be imported without its extra is still offered
+    fake = tmp_path / "site" / "hypothesis"
+    fake.mkdir()
+    (fake / "__init__.py").write_text('raise ModuleNotFoundError("No module named \'hypothesis\'", name="hypothesis")\n')
+    result = run_cli("parity", cwd=REPO, env_extra=env)
+    assert_clean_failure(result, 2, says=["minigrad parity: needs", "pip install -e '.[test]'"])
+    assert "invalid choice" not in result.stderr
 
 
 # -- runs that fail on the way: exit 1, the last good checkpoint intact -----------------------
