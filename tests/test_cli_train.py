@@ -326,3 +326,25 @@ def test_speed_ratio_is_flagged_when_other_processes_load_the_machine(monkeypatc
     assert "unreliable: load average 64.0" in train._load_note()
     monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     assert train._load_note() == ""
+
+
+def test_a_failed_checkpoint_write_is_one_line_and_keeps_the_previous_one(tmp_path, monkeypatch, capsys):
+    """The disk fills during the second epoch's save: exit 1, one line, epoch 1's checkpoint whole."""
+    import errno
+
+    from minigrad import cli, serialization
+    ck = tmp_path / "ck.npz"
+    real_savez, calls = np.savez, []
+
+    def savez_until_the_disk_fills(file, **arrays):
+        calls.append(1)
+        if len(calls) >= 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_savez(file, **arrays)
+    monkeypatch.setattr(serialization.np, "savez", savez_until_the_disk_fills)
+    assert cli.main(["train", "--epochs", "2", "--save", str(ck), *TINY]) == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "No space left on device" in err
+    assert f"{ck} (after epoch 1), is intact" in err
+    monkeypatch.undo()
+    assert minigrad.load(ck)["epoch"] == 1 and listing(tmp_path) == ["ck.npz"]
