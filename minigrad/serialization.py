@@ -154,7 +154,8 @@ def _temp_prefix(path: str) -> str:
 def remove_orphan_temp_files(path) -> list:
     """Delete the temporary files that saves to ``path`` left behind when killed before their
     rename (``.NAME.XXXX.tmp`` beside it); returns their paths. A save that is interrupted in
-    Python cleans up after itself; only a killed process leaves one."""
+    Python cleans up after itself; only a killed process leaves one. (Two processes saving to the
+    same path at once are not supported: each would remove the other's file in progress.)"""
     path = os.path.realpath(os.fspath(path))
     directory, prefix = os.path.dirname(path), _temp_prefix(path)
     removed = []
