@@ -76,6 +76,13 @@ def run(args: argparse.Namespace) -> int:
 
     cfg = Config(quick=args.quick, device=args.device, threads=args.threads or _usable_cpus(),
                  filter=args.filter, out=args.out, timer=args.timer, skip_sides=tuple(args.skip_side))
+    if not args.list:
+        try:
+            import torch  # noqa: F401  (every case has a torch side)
+        except ModuleNotFoundError:
+            print("benchmarks: needs torch, which the 'train' extra does not install: pip install -e '.[test]'",
+                  file=sys.stderr)
+            return 2
     if "minigrad" in cfg.skip_sides or "torch" in cfg.skip_sides:
         print("benchmarks: --skip-side cannot skip minigrad or torch, the two sides every ratio compares")
         return 2

@@ -26,15 +26,41 @@ SUBCOMMANDS = {
 }
 
 
+# Optional dependencies -> the extra that installs them, for "needs X: pip install ..." lines.
+EXTRAS = {"torch": "test", "hypothesis": "test", "pytest": "test", "tqdm": "train", "matplotlib": "train",
+          "cupy": "cuda"}
+
+
+def _missing_dependency(exc: ModuleNotFoundError) -> str | None:
+    """The one line for a subcommand whose optional dependency is not installed, or None when the
+    missing module is part of minigrad itself (that subcommand does not exist)."""
+    top = (exc.name or "").split(".")[0]
+    if not top or top == "minigrad":
+        return None
+    extra = EXTRAS.get(top)
+    return f"needs {top}, which is not installed: " + (f"pip install -e '.[{extra}]'" if extra else f"pip install {top}")
+
+
 def _available():
     out = {}
     for name, (module, help_text) in SUBCOMMANDS.items():
         try:
             if importlib.util.find_spec(module) is not None:
                 out[name] = (module, help_text)
-        except ModuleNotFoundError:
-            pass
+        except ModuleNotFoundError as exc:   # a parent package imports a missing dependency
+            if _missing_dependency(exc):
+                out[name] = (module, help_text)
     return out
+
+
+def _unavailable(parser, name, why):
+    """Make subcommand ``name`` say ``why`` in one line (exit status 2), whatever its arguments."""
+    parser.add_argument("argv", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+
+    def main(args):
+        print(f"minigrad {name}: {why}", file=sys.stderr)
+        return 2
+    parser.set_defaults(_main=main)
 
 
 def build_parser(argv) -> argparse.ArgumentParser:
@@ -47,7 +73,14 @@ def build_parser(argv) -> argparse.ArgumentParser:
     for name, (module, help_text) in _available().items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         if name == chosen:  # import only the subcommand that runs
-            mod = importlib.import_module(module)
+            try:
+                mod = importlib.import_module(module)
+            except ModuleNotFoundError as exc:
+                why = _missing_dependency(exc)
+                if why is None:
+                    raise
+                _unavailable(p, name, why)
+                continue
             if hasattr(mod, "add_arguments"):
                 mod.add_arguments(p)
                 p.set_defaults(_main=mod.main)
@@ -64,7 +97,14 @@ def main(argv=None) -> int:
     if getattr(args, "_main", None) is None:
         parser.print_help()
         return 2
-    return int(args._main(args) or 0)
+    try:
+        return int(args._main(args) or 0)
+    except ModuleNotFoundError as exc:   # an optional dependency, imported where the feature needs it
+        why = _missing_dependency(exc)
+        if why is None:
+            raise
+        print(f"minigrad {args.command}: {why}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import numbers
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, random
 from .random import rng
 from .tensor import Tensor
 
@@ -148,13 +148,11 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    array = rng(generator).random(_size(size), dtype=np.float64).astype(_float_dtype(dtype))
-    return _finish(array, device, requires_grad)
+    return _finish(random.uniform01(_size(size), _float_dtype(dtype), generator), device, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    array = rng(generator).standard_normal(_size(size)).astype(_float_dtype(dtype))
-    return _finish(array, device, requires_grad)
+    return _finish(random.standard_normal(_size(size), _float_dtype(dtype), generator), device, requires_grad)
 
 
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -203,12 +201,12 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
 
 def rand_like(input, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     shape, d = _like(input, dtype)
-    return _finish(rng(generator).random(shape).astype(d), _like_device(input, device), requires_grad)
+    return _finish(random.uniform01(shape, d, generator), _like_device(input, device), requires_grad)
 
 
 def randn_like(input, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     shape, d = _like(input, dtype)
-    return _finish(rng(generator).standard_normal(shape).astype(d), _like_device(input, device), requires_grad)
+    return _finish(random.standard_normal(shape, d, generator), _like_device(input, device), requires_grad)
 
 
 def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:

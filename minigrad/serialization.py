@@ -8,15 +8,20 @@ same archive as a plain string array. ``load`` reads it back with ``allow_pickle
 malicious file can at worst fail to load; it can never execute code (unlike pickle-based .pt).
 
 Files are written atomically: to a temporary file in the same directory, flushed and fsynced,
-then renamed over the target, so an interrupted save never leaves a half-written checkpoint.
+then renamed over the target, so an interrupted save never leaves a half-written checkpoint (a
+process killed mid-save leaves only its temporary file, which the next save to that path removes).
 
 ``to_torch`` / ``from_torch`` convert (nested) state dicts between minigrad and torch tensors.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 import tempfile
+import zipfile
+import zlib
 from collections import OrderedDict
 
 import numpy as np
@@ -97,20 +102,27 @@ def _key(k):
 
 
 def save(obj, f) -> None:
-    """Write ``obj`` to ``f`` (a path, written atomically, or a binary file object)."""
+    """Write ``obj`` to ``f`` (a path, written atomically, or a binary file object).
+
+    A path is written through symlinks to their target; a new file is created 0600 (a checkpoint
+    is private by default) and an existing one keeps its mode. Anything at the path that is not a
+    regular file (a directory, a device node, a pipe) is refused, never replaced.
+    """
     arrays = {}
     manifest = {"format": _FORMAT, "root": _encode(obj, arrays)}
     arrays[_MANIFEST] = np.array(json.dumps(manifest))
     if hasattr(f, "write"):
         np.savez(f, **arrays)
         return
-    path = os.fspath(f)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    path = os.path.realpath(os.fspath(f))   # a symlink's target is what gets replaced
+    mode = _existing_file_mode(path)
+    remove_orphan_temp_files(path)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=_temp_prefix(path), suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             np.savez(handle, **arrays)
             handle.flush()
+            os.fchmod(handle.fileno(), 0o600 if mode is None else mode)
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
@@ -121,24 +133,97 @@ def save(obj, f) -> None:
         raise
 
 
+def _existing_file_mode(path: str):
+    """The permission bits of the regular file at ``path``, None if nothing is there; raises
+    OSError for anything else (replacing a directory or a device node with a file would destroy it)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+        raise OSError(errno.EISDIR if stat.S_ISDIR(st.st_mode) else errno.EINVAL,
+                      f"{path} is {kind}; minigrad.save writes only to a regular file or a new path")
+    return stat.S_IMODE(st.st_mode)
+
+
+def _temp_prefix(path: str) -> str:
+    return "." + os.path.basename(path) + "."
+
+
+def remove_orphan_temp_files(path) -> list:
+    """Delete the temporary files that saves to ``path`` left behind when killed before their
+    rename (``.NAME.XXXX.tmp`` beside it); returns their paths. A save that is interrupted in
+    Python cleans up after itself; only a killed process leaves one. (Two processes saving to the
+    same path at once are not supported: each would remove the other's file in progress.)"""
+    path = os.path.realpath(os.fspath(path))
+    directory, prefix = os.path.dirname(path), _temp_prefix(path)
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in names:
+        if name.startswith(prefix) and name.endswith(".tmp"):
+            try:
+                os.unlink(os.path.join(directory, name))
+                removed.append(os.path.join(directory, name))
+            except OSError:
+                pass
+    return removed
+
+
 def load(f, map_location=None, *, weights_only: bool = True):
     """Read what :func:`save` wrote. A plain .npz (no manifest) loads as a dict of tensors.
 
     ``map_location`` and ``weights_only`` are accepted for torch compatibility: loading is
-    always weights-only (no code runs) and tensors load on the CPU.
+    always weights-only (no code runs) and tensors load on the CPU. A file that is not a
+    readable checkpoint (empty, truncated, corrupted, another format) raises RuntimeError naming
+    the file and what is wrong with it, as torch.load does for a damaged archive; a path that
+    cannot be opened (missing, a directory) raises the OSError torch.load raises.
     """
+    name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", "<file object>")
+    _check_is_npz(f, name)
     try:
         with np.load(f, allow_pickle=False) as archive:
             arrays = {k: archive[k] for k in archive.files}
-    except (ValueError, OSError, EOFError) as exc:
-        name = f if isinstance(f, (str, os.PathLike)) else getattr(f, "name", "<file object>")
-        raise RuntimeError(f"{name}: not a readable minigrad checkpoint (.npz): {exc}") from exc
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        what = ("it holds pickled objects, which are never loaded (loading runs no code)" if "pickle" in str(exc)
+                else "the archive is truncated or corrupted")
+        raise RuntimeError(f"{name}: not a readable minigrad checkpoint: {what} ({type(exc).__name__}: {exc})") from exc
     if _MANIFEST not in arrays:
         return OrderedDict((k, Tensor._make(v)) for k, v in arrays.items())
-    manifest = json.loads(str(arrays.pop(_MANIFEST)))
-    if manifest.get("format") != _FORMAT:
-        raise RuntimeError(f"unsupported minigrad checkpoint format {manifest.get('format')!r}")
-    return _decode(manifest["root"], arrays)
+    try:
+        manifest = json.loads(str(arrays.pop(_MANIFEST)))
+        fmt = manifest.get("format")
+        if fmt != _FORMAT:
+            raise RuntimeError(f"{name}: unsupported minigrad checkpoint format {fmt!r}")
+        return _decode(manifest["root"], arrays)
+    except RuntimeError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise RuntimeError(f"{name}: not a readable minigrad checkpoint: its manifest is damaged "
+                           f"({type(exc).__name__}: {exc})") from exc
+
+
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _check_is_npz(f, name) -> None:
+    """Raise RuntimeError unless ``f`` starts like an .npz (zip) archive: numpy would otherwise
+    read an empty or foreign file as a pickle and complain about allow_pickle."""
+    if isinstance(f, (str, os.PathLike)):
+        with open(f, "rb") as handle:   # a missing file or a directory: OSError, as torch.load raises
+            head = handle.read(len(_ZIP_MAGIC))
+    else:
+        position = f.tell()
+        head = f.read(len(_ZIP_MAGIC))
+        f.seek(position)
+    if not head:
+        raise RuntimeError(f"{name}: the file is empty, not a minigrad checkpoint")
+    if head != _ZIP_MAGIC:
+        raise RuntimeError(f"{name}: not a minigrad checkpoint (an .npz archive starts with {_ZIP_MAGIC!r}; "
+                           f"this file starts with {head!r})")
 
 
 def to_torch(obj):

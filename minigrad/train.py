@@ -14,12 +14,24 @@ the very same batches and reports how far the two ever drift apart.
 Checkpoints (``--save``, written atomically after every epoch) hold the model, the optimizer,
 the epoch, both random generators (the global one and the loader's shuffling one) and the
 history, so ``--resume`` continues an interrupted run to exactly the weights an uninterrupted
-run would have reached.
+run would have reached. A resumed run keeps its recipe (the CLI refuses recipe flags that differ
+from the checkpoint's), may run longer, reads its data from the stored or a newly given folder,
+and keeps saving to the checkpoint it resumed.
+
+:func:`train` reads as its steps: :func:`read_checkpoint` and :func:`resumed_config`,
+:func:`_warm_up`, :func:`build_run` (seed, data, model, optimizer, restored state, torch twin),
+then per epoch :func:`train_epoch` (which stops at the first non-finite loss, see
+:func:`check_loss`), :func:`finish_epoch` (schedules, evaluation, history) and
+:func:`save_checkpoint`. The command line (:func:`main`) checks every flag and path first
+(:func:`plan`) and turns each failure into one line and an exit status.
 """
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
 
@@ -231,6 +243,10 @@ def _warm_up(cfg: Config, compare_torch: bool) -> float:
 
 
 def _progress(iterable, total, desc):
+    """A tqdm bar over ``iterable`` when stderr is a terminal (a redirected log gets the plain
+    epoch lines only, not carriage-return junk), else None."""
+    if not sys.stderr.isatty():
+        return None
     try:
         from tqdm.auto import tqdm
     except ImportError:
@@ -238,107 +254,224 @@ def _progress(iterable, total, desc):
     return tqdm(iterable, total=total, desc=desc, unit="batch", leave=False, dynamic_ncols=True)
 
 
+class RunError(Exception):
+    """A run that cannot start or cannot go on; its message is one line for the user."""
+
+
+class Diverged(RunError):
+    """The training loss became non-finite (or exploded); the run stops at that step."""
+
+
+# A loss this many times the run's first one means the steps overshoot (cross-entropy starts near
+# ln 10 = 2.3 on ten classes); left to run, such a loss becomes inf, then nan.
+DIVERGENCE_FACTOR = 1000.0
+
+
+@dataclass
+class Run:
+    """Everything a run carries from one epoch to the next."""
+    cfg: Config
+    model: object
+    ours: Recipe
+    shuffle: object            # the loader's generator: batch order and shifts
+    loader: DataLoader
+    train_set: object
+    test_set: object
+    history: History
+    start_epoch: int
+    twin: TorchTwin | None
+    first_loss: float | None = None
+
+
+def read_checkpoint(path: str) -> dict:
+    """The checkpoint at ``path``, checked to be a complete minigrad train checkpoint; RunError
+    (one line naming the file and what is wrong) otherwise."""
+    try:
+        checkpoint = minigrad.load(path)
+    except RuntimeError as exc:   # load's message names the file and the fault
+        raise RunError(str(exc)) from None
+    except OSError as exc:        # missing, a directory, unreadable
+        raise RunError(f"{path}: {exc.strerror or exc}") from None
+    if not isinstance(checkpoint, dict) or checkpoint.get("kind") != CHECKPOINT_KIND:
+        raise RunError(f"{path}: not a minigrad train checkpoint (a .npz that minigrad.save wrote, but "
+                       "not by minigrad train)")
+    missing = [k for k in ("epoch", "config", "model", "recipe", "rng", "history") if k not in checkpoint]
+    if missing:
+        raise RunError(f"{path}: damaged train checkpoint: no {', '.join(missing)}")
+    try:
+        Config(**checkpoint["config"])
+        History(**checkpoint["history"])
+    except TypeError as exc:
+        raise RunError(f"{path}: damaged train checkpoint: {exc}") from None
+    if not isinstance(checkpoint["epoch"], int) or checkpoint["epoch"] < 0:
+        raise RunError(f"{path}: damaged train checkpoint: epoch {checkpoint['epoch']!r}")
+    bad = [name for name, value in checkpoint["model"].items()
+           if not np.all(np.isfinite(np.asarray(value.numpy())))]
+    if bad:
+        raise RunError(f"{path}: the saved weights are not finite ({', '.join(bad)}): the run had diverged "
+                       "before this checkpoint; start a new run with a smaller --lr")
+    return checkpoint
+
+
+def resumed_config(cfg: Config, checkpoint: dict) -> Config:
+    """The configuration a resumed run continues with: the checkpoint's recipe; the run's length
+    (a longer run keeps its cosine schedule's original length, as torch's scheduler would), the
+    data location (stored, overridable) and the device from ``cfg`` where it sets them."""
+    saved = Config(**checkpoint["config"])
+    return replace(saved, epochs=cfg.epochs if cfg.epochs is not None else saved.epochs,
+                   data_dir=cfg.data_dir if cfg.data_dir is not None else saved.data_dir,
+                   download=cfg.download, device=cfg.device)
+
+
+def build_run(cfg: Config, checkpoint: dict | None, compare_torch: bool, source: str = "") -> Run:
+    """Seed, load the data, build the model and optimizer, and restore ``checkpoint`` (if any)."""
+    minigrad.manual_seed(cfg.seed)
+    train_set, test_set = load_data(cfg)
+    from minigrad.models import ConvNet
+    model = ConvNet(relu=cfg.relu).to(getattr(minigrad, cfg.dtype))
+    shuffle = minigrad.Generator().manual_seed((cfg.seed + 1) % 2 ** 64)
+    history, start_epoch = History(), 0
+    if checkpoint is not None:
+        try:
+            model.load_state_dict(checkpoint["model"])
+            model.to(cfg.device)
+            ours = Recipe(minigrad, model, cfg)
+            ours.load_state(checkpoint["recipe"])
+            shuffle.set_state(checkpoint["rng"]["shuffle"])
+            minigrad.set_rng_state(checkpoint["rng"]["global"])
+        except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as exc:
+            raise RunError(f"{source}: damaged train checkpoint: {type(exc).__name__}: {exc}") from None
+        history = History(**checkpoint["history"])
+        start_epoch = checkpoint["epoch"]
+    else:
+        model.to(cfg.device)
+        ours = Recipe(minigrad, model, cfg)
+    loader = DataLoader(train_set, batch_size=cfg.batch_size, shuffle=True, generator=shuffle)
+    twin = TorchTwin(ours, cfg) if compare_torch else None
+    return Run(cfg, model, ours, shuffle, loader, train_set, test_set, history, start_epoch, twin)
+
+
+def check_loss(run: Run, loss: float, epoch: int, step: int) -> None:
+    """Raise Diverged at the first non-finite (or exploded) loss, naming the step."""
+    if run.first_loss is None:
+        run.first_loss = loss
+    if math.isfinite(loss) and loss <= DIVERGENCE_FACTOR * max(run.first_loss, 1.0):
+        return
+    what = f"became {loss}" if not math.isfinite(loss) else f"exploded to {loss:.3g}"
+    global_step = epoch * len(run.loader) + step + 1
+    raise Diverged(f"the training loss {what} at step {global_step} (epoch {epoch + 1}, batch {step + 1}); "
+                   f"--lr {run.cfg.lr} is too large for this run: try a smaller learning rate")
+
+
+@dataclass
+class EpochRecord:
+    losses: list = field(default_factory=list)
+    torch_losses: list = field(default_factory=list)
+    seconds: float = 0.0
+    torch_seconds: float = 0.0
+    images: int = 0
+
+
+def train_epoch(run: Run, epoch: int, quiet: bool, on_step=None) -> EpochRecord:
+    """One pass over the shuffled, shifted training batches, beside the torch twin if any."""
+    cfg, twin, rec = run.cfg, run.twin, EpochRecord()
+    bar = None if quiet else _progress(run.loader, len(run.loader), f"epoch {epoch + 1}/{cfg.epochs}")
+    try:
+        for step, (x, y) in enumerate(bar if bar is not None else run.loader):
+            x = shift_images(x, cfg.shift, run.shuffle.np)
+            start = time.perf_counter()
+            loss = run.ours.step(x.to(cfg.device), y.to(cfg.device)).item()   # .item() waits for the GPU, if any
+            rec.seconds += time.perf_counter() - start
+            rec.images += len(y)
+            rec.losses.append(loss)
+            check_loss(run, loss, epoch, step)
+            if twin is not None:
+                torch_loss, torch_step_seconds = twin.step(x, y)
+                rec.torch_losses.append(torch_loss)
+                rec.torch_seconds += torch_step_seconds
+            if bar is not None:
+                postfix = {"loss": f"{loss:.4f}", "img/s": f"{rec.images / max(rec.seconds, 1e-9):.0f}"}
+                if twin is not None:
+                    postfix["torch loss"] = f"{rec.torch_losses[-1]:.4f}"
+                bar.set_postfix(postfix, refresh=False)
+            if on_step is not None:
+                on_step(epoch, step)
+    finally:
+        if bar is not None:
+            bar.close()
+    return rec
+
+
+def finish_epoch(run: Run, epoch: int, rec: EpochRecord) -> str:
+    """Step the schedules, evaluate, add the epoch to the history; returns the epoch's line."""
+    history, twin = run.history, run.twin
+    run.ours.end_epoch()
+    history.step_loss += rec.losses
+    history.epoch_loss.append(float(np.mean(rec.losses)))
+    history.seconds += rec.seconds
+    history.epoch_seconds.append(rec.seconds)
+    history.images += rec.images
+    _, acc = evaluate(run.model, run.test_set, device=run.cfg.device)
+    history.epoch_acc.append(acc)
+    line = (f"epoch {epoch + 1}/{run.cfg.epochs}: loss {history.epoch_loss[-1]:.4f}, held-out accuracy "
+            f"{acc:.2f}%, {rec.images / max(rec.seconds, 1e-9):.0f} images/s")
+    if twin is not None:
+        twin.recipe.end_epoch()
+        history.torch_images += rec.images
+        history.torch_seconds += rec.torch_seconds
+        history.torch_epoch_seconds.append(rec.torch_seconds)
+        history.torch_step_loss += rec.torch_losses
+        history.torch_epoch_loss.append(float(np.mean(rec.torch_losses)))
+        history.torch_epoch_acc.append(evaluate_torch(twin.recipe.model, run.test_set, device=run.cfg.device)[1])
+        line += f"  | torch: loss {history.torch_epoch_loss[-1]:.4f}, accuracy {history.torch_epoch_acc[-1]:.2f}%"
+    return line
+
+
+def save_checkpoint(run: Run, epoch: int, path: str) -> None:
+    """Write the run's state after ``epoch`` (0-based) atomically to ``path``."""
+    minigrad.save({"kind": CHECKPOINT_KIND, "epoch": epoch + 1, "config": asdict(run.cfg),
+                   "model": run.model.state_dict(), "recipe": run.ours.state(),
+                   "rng": {"global": minigrad.get_rng_state(), "shuffle": run.shuffle.get_state()},
+                   "history": asdict(run.history)}, path)
+
+
+def describe(run: Run) -> str:
+    cfg = run.cfg
+    return (f"training ConvNet{' (relu)' if cfg.relu else ''} on {cfg.dataset}: {len(run.train_set)} images, "
+            f"{len(run.test_set)} held out; {cfg.epochs} epochs of SGD (batch {cfg.batch_size}, lr {cfg.lr} "
+            f"{cfg.schedule}, momentum {cfg.momentum}, label smoothing {cfg.label_smoothing}, shifts of up to "
+            f"{cfg.shift} px), {cfg.dtype}, seed {cfg.seed}" + (", beside torch" if run.twin else ""))
+
+
 def train(cfg: Config, *, save: str | None = None, resume: str | None = None, compare_torch: bool = False,
           quiet: bool = False, on_step=None, recorder=None):
     """Run (or continue) a training run; returns (model, history, twin or None, config).
 
-    ``on_step(epoch, step)`` is called after every optimizer step (tests use it to simulate an
-    interruption).
+    ``resume`` continues the run saved there with its own recipe (see :func:`resumed_config`).
+    ``save`` is written after every epoch. A non-finite loss raises :class:`Diverged` at once,
+    leaving the last checkpoint as it was. ``on_step(epoch, step)`` is called after every
+    optimizer step (tests use it to simulate an interruption). ``recorder`` (a
+    minigrad.viz.TrainingRecorder) records per-layer diagnostics for ``--plot``.
     """
-    checkpoint = None
-    if resume:
-        checkpoint = minigrad.load(resume)
-        if not isinstance(checkpoint, dict) or checkpoint.get("kind") != CHECKPOINT_KIND:
-            raise SystemExit(f"{resume}: not a minigrad train checkpoint")
-        saved = Config(**checkpoint["config"])
-        # The run continues as it was configured; only its length and the data location may change
-        # (a longer run keeps its cosine schedule's original length, as torch's scheduler would).
-        if cfg.epochs is not None:
-            saved.epochs = cfg.epochs
-        saved.data_dir, saved.download, saved.device = cfg.data_dir, cfg.download, cfg.device
-        cfg = saved
-    elif cfg.epochs is None:
-        cfg = replace(cfg, epochs=Config.epochs)
+    checkpoint = read_checkpoint(resume) if resume else None
+    cfg = resumed_config(cfg, checkpoint) if checkpoint else replace(cfg, epochs=Config.epochs if cfg.epochs is None else cfg.epochs)
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
 
     warm_up_seconds = _warm_up(cfg, compare_torch)
     if warm_up_seconds > 1:
         say(f"warm-up (one-time kernel compilation): {warm_up_seconds:.1f} s")
-    minigrad.manual_seed(cfg.seed)
-    train_set, test_set = load_data(cfg)
-    from minigrad.models import ConvNet
-    model = ConvNet(relu=cfg.relu).to(getattr(minigrad, cfg.dtype))
+    run = build_run(cfg, checkpoint, compare_torch, source=resume or "")
+    if recorder is not None:
+        recorder.attach(run.model, run.ours.optimizer)
     if checkpoint is not None:
-        model.load_state_dict(checkpoint["model"])
-    model.to(cfg.device)
-    ours = Recipe(minigrad, model, cfg)
-    if recorder is not None:   # a minigrad.viz.TrainingRecorder: per-layer diagnostics for --plot
-        recorder.attach(model, ours.optimizer)
-    shuffle = minigrad.Generator().manual_seed(cfg.seed + 1)   # batch order and shifts
-    loader = DataLoader(train_set, batch_size=cfg.batch_size, shuffle=True, generator=shuffle)
-    history, start_epoch = History(), 0
-    if checkpoint is not None:
-        ours.load_state(checkpoint["recipe"])
-        shuffle.set_state(checkpoint["rng"]["shuffle"])
-        minigrad.set_rng_state(checkpoint["rng"]["global"])
-        history = History(**checkpoint["history"])
-        start_epoch = checkpoint["epoch"]
-        say(f"resumed {resume} after epoch {start_epoch}")
-    twin = TorchTwin(ours, cfg) if compare_torch else None
-
-    say(f"training ConvNet{' (relu)' if cfg.relu else ''} on {cfg.dataset}: {len(train_set)} images, "
-        f"{len(test_set)} held out; {cfg.epochs} epochs of SGD (batch {cfg.batch_size}, lr {cfg.lr} "
-        f"{cfg.schedule}, momentum {cfg.momentum}, label smoothing {cfg.label_smoothing}, shifts of up to "
-        f"{cfg.shift} px), {cfg.dtype}, seed {cfg.seed}" + (", beside torch" if twin else ""))
-    for epoch in range(start_epoch, cfg.epochs):
-        bar = None if quiet else _progress(loader, len(loader), f"epoch {epoch + 1}/{cfg.epochs}")
-        losses, torch_losses, seconds, torch_seconds, images = [], [], 0.0, 0.0, 0
-        for step, (x, y) in enumerate(bar if bar is not None else loader):
-            x = shift_images(x, cfg.shift, shuffle.np)
-            start = time.perf_counter()
-            loss = ours.step(x.to(cfg.device), y.to(cfg.device)).item()   # .item() waits for the GPU, if any
-            seconds += time.perf_counter() - start
-            images += len(y)
-            losses.append(loss)
-            if twin is not None:
-                torch_loss, torch_step_seconds = twin.step(x, y)
-                torch_losses.append(torch_loss)
-                torch_seconds += torch_step_seconds
-                history.torch_images += len(y)
-            if bar is not None:
-                postfix = {"loss": f"{losses[-1]:.4f}", "img/s": f"{images / max(seconds, 1e-9):.0f}"}
-                if twin is not None:
-                    postfix["torch loss"] = f"{torch_losses[-1]:.4f}"
-                bar.set_postfix(postfix, refresh=False)
-            if on_step is not None:
-                on_step(epoch, step)
-        if bar is not None:
-            bar.close()
-        ours.end_epoch()
-        history.step_loss += losses
-        history.epoch_loss.append(float(np.mean(losses)))
-        history.seconds += seconds
-        history.epoch_seconds.append(seconds)
-        history.images += images
-        _, acc = evaluate(model, test_set, device=cfg.device)
-        history.epoch_acc.append(acc)
-        line = (f"epoch {epoch + 1}/{cfg.epochs}: loss {history.epoch_loss[-1]:.4f}, held-out accuracy "
-                f"{acc:.2f}%, {images / max(seconds, 1e-9):.0f} images/s")
-        if twin is not None:
-            twin.recipe.end_epoch()
-            history.torch_seconds += torch_seconds
-            history.torch_epoch_seconds.append(torch_seconds)
-            history.torch_step_loss += torch_losses
-            history.torch_epoch_loss.append(float(np.mean(torch_losses)))
-            history.torch_epoch_acc.append(evaluate_torch(twin.recipe.model, test_set, device=cfg.device)[1])
-            line += f"  | torch: loss {history.torch_epoch_loss[-1]:.4f}, accuracy {history.torch_epoch_acc[-1]:.2f}%"
-        say(line)
+        say(f"resumed {resume} after epoch {run.start_epoch}")
+    say(describe(run))
+    for epoch in range(run.start_epoch, cfg.epochs):
+        record = train_epoch(run, epoch, quiet, on_step)
+        say(finish_epoch(run, epoch, record))
         if save:
-            minigrad.save({"kind": CHECKPOINT_KIND, "epoch": epoch + 1, "config": asdict(cfg),
-                           "model": model.state_dict(), "recipe": ours.state(),
-                           "rng": {"global": minigrad.get_rng_state(), "shuffle": shuffle.get_state()},
-                           "history": asdict(history)}, save)
-    return model, history, twin, cfg
+            save_checkpoint(run, epoch, save)
+    return run.model, run.history, run.twin, cfg
 
 
 # -- reporting -------------------------------------------------------------------------------
@@ -406,58 +539,248 @@ def plot(history: History, path: str) -> None:
 
 
 # -- the command line ------------------------------------------------------------------------
+# Every flag is checked when it is parsed, and every output path before any work is done, so a
+# bad command line costs a second, not an epoch. Exit statuses: 0 done; 2 a bad command line or
+# input file (argparse's status; nothing was trained); 1 the run failed on the way (a diverging
+# loss, a failed write); 130 interrupted (Ctrl-C). The last checkpoint written stays intact in
+# every case.
+
+# The recipe: what a checkpoint fixes. Given with --resume, each must match the checkpoint.
+RECIPE_FLAGS = ("dataset", "batch_size", "lr", "momentum", "schedule", "label_smoothing", "shift", "seed",
+                "dtype", "relu", "train_size")
+TORCH_MISSING = "needs torch, which the 'train' extra does not install: pip install -e '.[test]'"
+
+
+def _checked(kind, test, requirement):
+    """An argparse ``type``: ``kind(text)``, refused (exit 2, naming the flag) unless ``test`` holds."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {requirement}") from None
+        if not test(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {requirement}")
+        return value
+    parse.__name__ = kind.__name__   # argparse names the type in its "invalid ... value" messages
+    return parse
+
+
+positive_int = _checked(int, lambda v: v >= 1, "a whole number >= 1")
+non_negative_int = _checked(int, lambda v: v >= 0, "a whole number >= 0")
+positive_float = _checked(float, lambda v: math.isfinite(v) and v > 0, "a finite number > 0")
+non_negative_float = _checked(float, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0")
+probability = _checked(float, lambda v: 0.0 <= v <= 1.0, "a number between 0.0 and 1.0")
+seed_int = _checked(int, lambda v: -2 ** 63 <= v < 2 ** 64, "a whole number in [-2**63, 2**64 - 1] (torch's range)")
+
+
+def device_name(text: str) -> str:
+    """--device: cpu, or cuda where minigrad has a GPU (checked now, not after the data loads)."""
+    from minigrad.device import device as Device
+    try:
+        kind = Device(text).type
+    except (RuntimeError, ValueError, TypeError):
+        kind = None
+    if kind == "cpu":
+        return text
+    if kind != "cuda":
+        raise argparse.ArgumentTypeError(f"unknown device {text!r} (expected cpu or cuda)")
+    from minigrad import cuda
+    if not cuda.is_available():
+        raise argparse.ArgumentTypeError(f"{text!r} is not available here ({cuda._state.get('why') or 'no GPU'}); "
+                                         "it needs an NVIDIA GPU and pip install -e '.[cuda]'")
+    return text
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = Config()
-    parser.add_argument("--dataset", choices=["digits", "mnist", "mnist-full"], default=d.dataset,
+    parser.usage = "%(prog)s [options]   (%(prog)s --help lists them)"   # errors stay two lines
+    # Recipe flags default to None, meaning "not given": a new run takes Config's default, a resumed
+    # run the checkpoint's value (and refuses a different one).
+    parser.add_argument("--dataset", choices=["digits", "mnist", "mnist-full"], default=None,
                         help="digits: bundled, offline (default); mnist: MNIST's test split, first 8,000 train "
                              "and last 2,000 held out; mnist-full: 60,000 train / 10,000 test")
     parser.add_argument("--data-dir", default=None, help="folder with the MNIST IDX files "
-                        "(default: $MINIGRAD_MNIST_DIR or ~/.cache/minigrad/mnist)")
+                        "(default: $MINIGRAD_MNIST_DIR or ~/.cache/minigrad/mnist; stored in checkpoints)")
     parser.add_argument("--download", action="store_true", help="download missing MNIST files (checksummed)")
-    parser.add_argument("--epochs", type=int, default=None,
+    parser.add_argument("--epochs", type=positive_int, default=None,
                         help=f"number of epochs (default {d.epochs}; with --resume, the saved run's)")
-    parser.add_argument("--batch-size", type=int, default=d.batch_size)
-    parser.add_argument("--lr", type=float, default=d.lr)
-    parser.add_argument("--momentum", type=float, default=d.momentum)
-    parser.add_argument("--schedule", choices=["cosine", "constant"], default=d.schedule,
-                        help="learning rate: cosine annealing to 0 over the epochs, or constant")
-    parser.add_argument("--label-smoothing", type=float, default=d.label_smoothing)
-    parser.add_argument("--shift", type=int, default=d.shift,
-                        help="randomly translate training images by up to this many pixels (0: off)")
-    parser.add_argument("--seed", type=int, default=d.seed)
-    parser.add_argument("--dtype", choices=["float32", "float64"], default=d.dtype)
-    parser.add_argument("--device", default=d.device, help="cpu (default) or cuda (needs a GPU and CuPy: "
-                        "pip install -e '.[cuda]'); with --compare-torch, torch runs there too")
-    parser.add_argument("--relu", action="store_true", help="add a ReLU after each convolution")
-    parser.add_argument("--train-size", type=int, default=None, help="use only the first N training images")
-    parser.add_argument("--save", metavar="PATH", help="write a checkpoint here after every epoch")
-    parser.add_argument("--resume", metavar="PATH", help="continue the run saved in this checkpoint")
-    parser.add_argument("--plot", metavar="PATH", help="save loss and accuracy curves as a PNG, and per-layer "
-                        "diagnostics (activations, gradient norms, update/weight) beside it")
+    parser.add_argument("--batch-size", type=positive_int, default=None, help=f"default {d.batch_size}")
+    parser.add_argument("--lr", type=positive_float, default=None, help=f"learning rate (default {d.lr})")
+    parser.add_argument("--momentum", type=non_negative_float, default=None, help=f"default {d.momentum}")
+    parser.add_argument("--schedule", choices=["cosine", "constant"], default=None,
+                        help="learning rate: cosine annealing to 0 over the epochs (default), or constant")
+    parser.add_argument("--label-smoothing", type=probability, default=None, help=f"default {d.label_smoothing}")
+    parser.add_argument("--shift", type=non_negative_int, default=None,
+                        help=f"randomly translate training images by up to this many pixels (0: off; default {d.shift})")
+    parser.add_argument("--seed", type=seed_int, default=None, help=f"default {d.seed}")
+    parser.add_argument("--dtype", choices=["float32", "float64"], default=None, help=f"default {d.dtype}")
+    parser.add_argument("--device", type=device_name, default=d.device, help="cpu (default) or cuda (needs a GPU "
+                        "and CuPy: pip install -e '.[cuda]'); with --compare-torch, torch runs there too")
+    parser.add_argument("--relu", action="store_true", default=None, help="add a ReLU after each convolution")
+    parser.add_argument("--train-size", type=positive_int, default=None, help="use only the first N training images")
+    parser.add_argument("--save", metavar="PATH", help="write a checkpoint here after every epoch (default with "
+                        "--resume: the resumed checkpoint)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="let a new run's --save replace an existing file (refused otherwise)")
+    parser.add_argument("--resume", metavar="PATH", help="continue the run saved in this checkpoint, with its "
+                        "recipe; recipe flags that differ from it are an error")
+    parser.add_argument("--plot", metavar="PATH", help="save loss and accuracy curves (.png, .pdf, .svg, ...), and "
+                        "per-layer diagnostics (activations, gradient norms, update/weight) beside them")
     parser.add_argument("--compare-torch", action="store_true",
                         help="train a torch twin from the same weights on the same batches, side by side")
+    parser.set_defaults(_parser=parser)
+
+
+def _check_output(path: str, flag: str) -> None:
+    """Raise RunError unless a file can be written at ``path``: its folder exists and takes new
+    files (tried, so a read-only file system or missing permission shows now), and whatever is
+    already there is a regular file (symlinks are followed)."""
+    if not path:
+        raise RunError(f"{flag}: empty path")
+    target = os.path.realpath(path)
+    if os.path.isdir(target):
+        raise RunError(f"{flag} {path}: is a directory; give a file name")
+    if os.path.exists(target) and not os.path.isfile(target):
+        raise RunError(f"{flag} {path}: exists and is not a regular file; refusing to replace it")
+    folder = os.path.dirname(target)
+    if not os.path.isdir(folder):
+        raise RunError(f"{flag} {path}: folder {folder} does not exist")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise RunError(f"{flag} {path}: cannot write in {folder}: {exc.strerror or exc}") from None
+
+
+def _check_plot_format(path: str) -> None:
+    try:
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError:
+        raise RunError("--plot needs matplotlib: pip install -e '.[train]'") from None
+    formats = FigureCanvasBase.get_supported_filetypes()
+    extension = os.path.splitext(path)[1].lstrip(".").lower()
+    if extension not in formats:
+        raise RunError(f"--plot {path}: unknown image format {extension or '(no extension)'!r}; "
+                       f"use one of {', '.join('.' + f for f in sorted(formats))}")
+
+
+def _conflicts(args, saved: Config) -> list:
+    """'--flag given (checkpoint: saved)' for each recipe flag given that differs from the checkpoint."""
+    out = []
+    for name in RECIPE_FLAGS:
+        given = getattr(args, name)
+        if given is not None and given != getattr(saved, name):
+            out.append(f"--{name.replace('_', '-')} {given} (checkpoint: {getattr(saved, name)})")
+    return out
+
+
+def plan(args: argparse.Namespace):
+    """(config, checkpoint or None, save path) for ``args``, everything checked before any work;
+    RunError (one line) for anything that would fail later."""
+    for flag in ("save", "resume", "plot"):
+        if getattr(args, flag) == "":
+            raise RunError(f"--{flag}: empty path")
+    if args.compare_torch:
+        try:
+            import torch  # noqa: F401
+        except ModuleNotFoundError:
+            raise RunError(f"--compare-torch {TORCH_MISSING}") from None
+    given = {name: getattr(args, name) for name in RECIPE_FLAGS if getattr(args, name) is not None}
+    cfg = Config(**given, data_dir=args.data_dir, download=args.download, epochs=args.epochs, device=args.device)
+    checkpoint, save = None, args.save
+    if args.resume:
+        checkpoint = read_checkpoint(args.resume)
+        conflicts = _conflicts(args, Config(**checkpoint["config"]))
+        if conflicts:
+            raise RunError(f"--resume {args.resume}: a resumed run keeps its recipe, but " + "; ".join(conflicts)
+                           + " (start a new run to change it)")
+        cfg = resumed_config(cfg, checkpoint)
+        if cfg.epochs <= checkpoint["epoch"]:
+            raise RunError(f"--resume {args.resume}: the run already has {checkpoint['epoch']} of its "
+                           f"{cfg.epochs} epochs; pass --epochs N with N > {checkpoint['epoch']} to train further")
+        save = args.save or args.resume
+    else:
+        cfg = replace(cfg, epochs=Config.epochs if cfg.epochs is None else cfg.epochs)
+    if cfg.dataset == "digits" and (args.data_dir is not None or args.download):
+        raise RunError(f"--{'data-dir' if args.data_dir is not None else 'download'} applies to MNIST only; "
+                       "add --dataset mnist or --dataset mnist-full")
+    if save:
+        _check_output(save, "--save")
+        resuming_in_place = args.resume and os.path.realpath(save) == os.path.realpath(args.resume)
+        if os.path.exists(save) and not resuming_in_place and not args.overwrite:
+            raise RunError(f"--save {save}: the file exists (perhaps a further-trained run); pass --overwrite "
+                           "to replace it, --resume it to continue it, or choose another path")
+    if args.plot:
+        _check_output(args.plot, "--plot")
+        _check_plot_format(args.plot)
+    return cfg, checkpoint, save
+
+
+def _load_note() -> str:
+    """A warning when other processes compete for the CPUs (the load average exceeds them), as
+    the benchmarks' load detection does: the speed ratio then measures the load as much as the code."""
+    if not hasattr(os, "getloadavg"):
+        return ""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    load = os.getloadavg()[0]
+    if load <= cpus:
+        return ""
+    return (f" (unreliable: load average {load:.1f} on {cpus} CPUs, other processes competed for the cores; "
+            "rerun on an idle machine)")
 
 
 def main(args: argparse.Namespace) -> int:
-    cfg = Config(dataset=args.dataset, data_dir=args.data_dir, download=args.download, epochs=args.epochs,
-                 batch_size=args.batch_size, lr=args.lr, momentum=args.momentum, schedule=args.schedule,
-                 label_smoothing=args.label_smoothing, shift=args.shift, seed=args.seed,
-                 dtype=args.dtype, relu=args.relu, train_size=args.train_size, device=args.device)
-    from minigrad.datasets import DatasetFileError
     started = time.perf_counter()
-    from minigrad.viz import TrainingRecorder
-    recorder = TrainingRecorder() if args.plot else None
     try:
-        model, history, twin, cfg = train(cfg, save=args.save, resume=args.resume, compare_torch=args.compare_torch,
+        cfg, checkpoint, save = plan(args)
+    except RunError as exc:
+        args._parser.error(str(exc))   # usage and one line on stderr, exit status 2
+    except KeyboardInterrupt:
+        print("minigrad train: interrupted before training started", file=sys.stderr)
+        return 130
+    from minigrad.datasets import DatasetFileError
+    from minigrad.serialization import remove_orphan_temp_files
+    try:
+        if save:
+            remove_orphan_temp_files(save)   # left by a run killed during a save
+        recorder = None
+        if args.plot:
+            from minigrad.viz import TrainingRecorder
+            recorder = TrainingRecorder()
+        model, history, twin, cfg = train(cfg, save=save, resume=args.resume, compare_torch=args.compare_torch,
                                           recorder=recorder)
-    except DatasetFileError as exc:
-        print(f"minigrad train: {exc}", file=sys.stderr)
+        text = summary(history, twin, model, cfg)
+        if twin is not None and "speed ratio" in text:
+            text += _load_note()
+        print(text)
+        print(f"total time {time.perf_counter() - started:.1f} s" + (f"; checkpoint {save}" if save else ""))
+        if args.plot:
+            plot(history, args.plot)
+            print(f"plot saved to {args.plot}")
+            print(f"diagnostics saved to {recorder.plot_beside(args.plot)}")
+    except DatasetFileError as exc:   # the library's advice names its arguments; give the flags
+        message = str(exc).replace("pass download=True", "pass --download").replace("root (or", "--data-dir (or")
+        print(f"minigrad train: {message}", file=sys.stderr)
         return 2
-    print(summary(history, twin, model, cfg))
-    print(f"total time {time.perf_counter() - started:.1f} s" + (f"; checkpoint {args.save}" if args.save else ""))
-    if args.plot:
-        plot(history, args.plot)
-        print(f"plot saved to {args.plot}")
-        print(f"diagnostics saved to {recorder.plot_beside(args.plot)}")
+    except RunError as exc:
+        print(f"minigrad train: {exc}{_kept(save)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"minigrad train: interrupted{_kept(save, resumable=True)}", file=sys.stderr)
+        return 130
+    except OSError as exc:   # a failed write (disk full, ...): the previous checkpoint is intact
+        print(f"minigrad train: {exc}{_kept(save)}", file=sys.stderr)
+        return 1
     return 0
 
+
+def _kept(save, resumable: bool = False) -> str:
+    """What the user still has after a failure: the last checkpoint written, or nothing."""
+    if not save or not os.path.exists(save):
+        return "; no checkpoint was written" if save else ""
+    try:
+        epoch = minigrad.load(save).get("epoch")
+    except (RuntimeError, AttributeError):
+        return f"; {save} is as it was"
+    return (f"; the last checkpoint, {save} (after epoch {epoch}), is intact"
+            + (f": --resume {save} continues it" if resumable else ""))

@@ -99,7 +99,8 @@ def test_checkpoint_contents(tmp_path):
     assert saved["config"]["train_size"] == 96
 
 
-def test_cli_train_with_torch_side_by_side(tmp_path, capsys):
+def test_cli_train_with_torch_side_by_side(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("os.getloadavg", lambda: (0.0, 0.0, 0.0))   # an idle machine: a plain speed ratio
     png, ck = tmp_path / "curves.png", tmp_path / "ck.npz"
     rc = cli.main(["train", "--epochs", "1", "--train-size", "64", "--batch-size", "32", "--compare-torch",
                    "--plot", str(png), "--save", str(ck)])
@@ -110,6 +111,8 @@ def test_cli_train_with_torch_side_by_side(tmp_path, capsys):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and ck.exists()
     line = next(l for l in out.splitlines() if l.startswith("largest per-step loss difference"))
     assert float(line.split(":")[1].split()[0]) <= 1e-4
+    ratio = next(l for l in out.splitlines() if l.startswith("speed ratio"))
+    assert "unreliable" not in ratio and float(ratio.split(":")[1]) > 0
 
 
 def test_cli_reports_missing_mnist_clearly(tmp_path, capsys):
