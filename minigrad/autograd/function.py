@@ -309,7 +309,9 @@ def _wrap(raw, requires_grad, node, nr, args):
                 data = a._data
                 if array is data or (base is not None and (base is data or base is data.base)):
                     t._vc = a._vc
-                    t._base = a if a._base is None else a._base
+                    t._base = root = a if a._base is None else a._base
+                    if _state.grad_enabled:  # so that a write into the base can re-derive this view
+                        _inplace.register_view(root, t)
                     break
     return t
 
@@ -331,3 +333,6 @@ def _edge(a):
     if acc is None:
         acc = a._accumulator = AccumulateGrad(a)
     return (acc, 0)
+
+
+from . import inplace as _inplace  # noqa: E402  (it imports this module)
