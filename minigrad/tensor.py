@@ -412,6 +412,10 @@ class Tensor:
         return _ops.div(self, other)
 
     def __rtruediv__(self, other):
+        if isinstance(other, (int, float)) and self._data.dtype.kind in "fc":
+            # torch's number / tensor is reciprocal(tensor) * number: it saves the reciprocal, not
+            # the tensor, so changing the tensor in place afterwards does not break backward
+            return _ops.mul(_ops.reciprocal(self), other)
         return _ops.div(other, self)
 
     def __floordiv__(self, other):

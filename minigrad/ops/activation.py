@@ -213,45 +213,46 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
 
 # -- smooth -----------------------------------------------------------------------------------
 class Elu(Op):
-    """z = s*x (x > 0),  s*a*(exp(x) - 1) (x <= 0);  dz/dx = s (x > 0),  z + s*a (x <= 0)
+    """z = s*x (x > 0),  s*a*(exp(x) - 1) (x <= 0);  dz/dx = s (x > 0),  s*a*exp(x) (x <= 0)
 
-    elu is s = 1; selu is torch's fixed (a, s). The derivative uses the saved output z, so it stays
-    differentiable for grad-of-grad."""
+    elu is s = 1; selu is torch's fixed (a, s). As torch, backward reads the saved input (so the
+    output may be changed in place), through minigrad ops so that it stays differentiable."""
 
     @staticmethod
     def forward(ctx, x, alpha, scale):
         neg = x <= 0
         z = np.where(neg, (alpha * scale) * np.expm1(np.minimum(x, 0)), scale * x).astype(x.dtype, copy=False)
         ctx.neg, ctx.alpha, ctx.scale = neg, alpha, scale
-        ctx.save_for_backward(z)
+        ctx.save_for_backward(x)
         return z
 
     @staticmethod
     def backward(ctx, g):
-        z, = ctx.saved_tensors
+        x, = ctx.saved_tensors
         neg = ctx.neg
-        dtype = z._data.dtype
-        # dz/dx = neg*z + (neg*s*a + (1-neg)*s): differentiable through the saved output z
-        slope = _const(np.where(neg, ctx.alpha * ctx.scale, ctx.scale).astype(dtype))
-        return g * (ScaleByConstant.apply(z, neg.astype(dtype)) + slope)
+        dtype = x._data.dtype
+        # exp of min(x, 0): the positive side, masked out, must not overflow into inf * 0
+        slope = ScaleByConstant.apply(_math.exp(x.clamp(max=0)), (neg * (ctx.alpha * ctx.scale)).astype(dtype))
+        return g * (slope + _const(np.where(neg, 0, ctx.scale).astype(dtype)))
 
 
 class Celu(Op):
-    """z = x (x > 0),  a*(exp(x/a) - 1) (x <= 0);  dz/dx = 1 (x > 0),  z/a + 1 (x <= 0)"""
+    """z = x (x > 0),  a*(exp(x/a) - 1) (x <= 0);  dz/dx = 1 (x > 0),  exp(x/a) (x <= 0)"""
 
     @staticmethod
     def forward(ctx, x, alpha):
         neg = x <= 0
         z = np.where(neg, alpha * np.expm1(np.minimum(x, 0) / alpha), x).astype(x.dtype, copy=False)
         ctx.neg, ctx.alpha = neg, alpha
-        ctx.save_for_backward(z)
+        ctx.save_for_backward(x)
         return z
 
     @staticmethod
     def backward(ctx, g):
-        z, = ctx.saved_tensors
-        dtype = z._data.dtype
-        return g * (ScaleByConstant.apply(z, (ctx.neg / ctx.alpha).astype(dtype)) + _const(np.ones((), dtype)))
+        x, = ctx.saved_tensors
+        dtype = x._data.dtype
+        slope = ScaleByConstant.apply(_math.exp(x.clamp(max=0) / ctx.alpha), ctx.neg.astype(dtype))
+        return g * (slope + _const(np.logical_not(ctx.neg).astype(dtype)))
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717

@@ -199,16 +199,20 @@ class CrossEntropy(Op):
         ctx.coeff = _unrows(p, x.shape)
         ctx.reduction, ctx.total_weight, ctx.smoothing = reduction, total_weight, smoothing
         ctx.safe, ctx.valid, ctx.weight = safe, valid, weight
+        ctx.shape = x.shape
         ctx.save_for_backward(x)
         return xp(x).asarray(out, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, g):
-        x, = ctx.saved_tensors
-        shape = x.shape
+        shape = ctx.shape
         g = _upstream(g, ctx.reduction, shape)
-        if not grad_mode.state.grad_enabled:  # plain backward: the coefficient from forward is exact
+        if not grad_mode.state.grad_enabled:
+            # plain backward: the coefficient from forward is exact. It does not read the saved
+            # logits, so changing them in place after the loss is fine, as in torch (whose
+            # log_softmax saves its output)
             return ScaleByConstant.apply(g, ctx.coeff), None
+        x, = ctx.saved_tensors
         # create_graph: rebuild the coefficient as a differentiable function of x
         dtype = x._data.dtype
         a, s = _class_coefficients(ctx.safe, ctx.valid, ctx.weight, ctx.smoothing,

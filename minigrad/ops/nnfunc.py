@@ -375,7 +375,9 @@ class Normalize(Op):
         ctx.dims, ctx.batch_stats, ctx.eps = dims, batch_stats, eps
         ctx.rstd = rstd
         if batch_stats:
-            ctx.z = z
+            # torch saves the input and the statistics, not the output: the output may be changed
+            # in place (ReLU(inplace=True) after the norm) without touching the gradient
+            ctx.mean = mean
             ctx.save_for_backward(x)
         return z
 
@@ -387,7 +389,7 @@ class Normalize(Op):
         x, = ctx.saved_tensors
         if not grad_mode.state.grad_enabled:
             # plain backward: no graph is recorded, so the formula may run on the saved arrays
-            z, ga = ctx.z, g._data
+            z, ga = (x._data - ctx.mean) * rstd, g._data
             gx = rstd * (ga - ga.mean(dims, keepdims=True) - z * (ga * z).mean(dims, keepdims=True))
             return Tensor._make(gx.astype(ga.dtype, copy=False))
         # create_graph: the statistics as minigrad ops of x, so the gradient is differentiable
