@@ -253,7 +253,8 @@ class Function:
         if not record:
             if type(raw) is not tuple:
                 return _wrap(raw, False, None, 0, args)
-            return tuple(_wrap(r, False, None, 0, args) if r is not None else None for r in raw)
+            return _inplace.mark_multi_output_views(
+                tuple(_wrap(r, False, None, 0, args) if r is not None else None for r in raw), cls)
         return _record(ctx, args, sources, raw)
 
 
@@ -287,7 +288,7 @@ def _record(ctx, args, sources, raw):
     ctx._outputs_meta = tuple(outs_meta)
     if ctx._saved:
         ctx._saved = tuple([_pack(item, args, sources, outs, raws) for item in ctx._saved])
-    return outs[0] if single else tuple(outs)
+    return outs[0] if single else _inplace.mark_multi_output_views(tuple(outs), ctx._fn)
 
 
 _NO_EDGE = (None, 0)
@@ -312,6 +313,8 @@ def _wrap(raw, requires_grad, node, nr, args):
                     t._base = root = a if a._base is None else a._base
                     if _state.grad_enabled:  # so that a write into the base can re-derive this view
                         _inplace.register_view(root, t)
+                    else:
+                        t._view_origin = _inplace.NO_GRAD_VIEW
                     break
     return t
 

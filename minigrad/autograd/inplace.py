@@ -40,7 +40,26 @@ INTERNAL_OVERLAP_MSG = ("unsupported operation: more than one element of the wri
                         "memory location. Please clone() the tensor before performing the operation.")
 
 
+NO_GRAD_VIEW_MSG = ("A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
+                    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your "
+                    "code by moving both the view and the inplace either both inside the no_grad block (if you "
+                    "don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).")
+MULTI_OUTPUT_VIEW_MSG = ("Output {nr} of {name} is a view and is being modified inplace. This view is the output of "
+                         "a function that returns multiple views. Such functions do not allow the output views to be "
+                         "modified inplace. You should replace the inplace operation by an out-of-place one.")
+NO_GRAD_VIEW = "no_grad"   # a view's ``_view_origin`` (kept in its __dict__) when grad mode was off at its creation
+
+
 # -- views of a base ---------------------------------------------------------------------------------
+def mark_multi_output_views(outputs: tuple, fn) -> tuple:
+    """Views returned together by one op (split, chunk, unbind) may not be written in place while
+    autograd records (torch forbids it): remember which output of which op each one is."""
+    for nr, t in enumerate(outputs):
+        if t is not None and t._base is not None and "_view_origin" not in t.__dict__:
+            t._view_origin = (nr, fn.__name__)
+    return outputs
+
+
 def register_view(base: Tensor, view: Tensor) -> None:
     """Remember ``view`` (weakly) on ``base``, so that a write into ``base`` can re-derive it."""
     views = base.__dict__.get("_views")
@@ -145,7 +164,7 @@ def _rederive_views(base: Tensor) -> None:
         if view._data.size == 0 and base._data.size == 0:
             continue
         node = ViewOfBase.apply(base, view._data, geometry(base._data, view._data)).grad_fn
-        view.grad_fn, view._output_nr, view._requires_grad = node, 0, True
+        _set_grad_fn(view, node, 0)
 
 
 # -- overlap (torch's assert_no_internal_overlap / assert_no_partial_overlap) -----------------------
@@ -185,6 +204,11 @@ def write(target: Tensor, result: Tensor, operands=()) -> Tensor:
             raise RuntimeError(LEAF_MSG)
         if base is not None and base._requires_grad and base.grad_fn is None:
             raise RuntimeError(VIEW_OF_LEAF_MSG)
+        origin = target.__dict__.get("_view_origin") if base is not None else None
+        if origin is not None and (base._requires_grad or result._requires_grad):
+            if origin == NO_GRAD_VIEW:
+                raise RuntimeError(NO_GRAD_VIEW_MSG)
+            raise RuntimeError(MULTI_OUTPUT_VIEW_MSG.format(nr=origin[0], name=origin[1]))
     data = target._data
     if result._data.shape != data.shape:
         raise RuntimeError(f"output with shape {list(data.shape)} doesn't match the broadcast "
@@ -209,13 +233,25 @@ def write(target: Tensor, result: Tensor, operands=()) -> Tensor:
         return target
     if base is None:
         if result._requires_grad:
-            target.grad_fn, target._output_nr, target._requires_grad = node, result._output_nr, True
+            _set_grad_fn(target, node, result._output_nr)
             _rederive_views(target)
     elif base._requires_grad or result._requires_grad:
         copy = CopySlices.apply(base, result, geometry(base._data, data))
-        base.grad_fn, base._output_nr, base._requires_grad = copy.grad_fn, 0, True
+        _set_grad_fn(base, copy.grad_fn, 0)
         _rederive_views(base)
     return target
+
+
+def _set_grad_fn(t: Tensor, node, output_nr) -> None:
+    """Give ``t`` its new grad_fn. A retain_grad hook moves along (``t.grad`` is the gradient of
+    the new value); other hooks stay with the old value's node, as in torch."""
+    old, old_nr = t.grad_fn, t._output_nr
+    t.grad_fn, t._output_nr, t._requires_grad = node, output_nr, True
+    if t._retains_grad and old is not None and old._pre_hooks:
+        hooks = old._pre_hooks.get(old_nr, [])
+        for hook in [h for h in hooks if getattr(h, "retains_grad", False)]:
+            hooks.remove(hook)
+            node.register_hook(output_nr, hook)
 
 
 def _keeps_target(node, target) -> bool:
