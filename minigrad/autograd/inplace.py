@@ -179,7 +179,8 @@ def _dense(array) -> bool:
     return True
 
 
-def _check_overlap(out, operands) -> None:
+def check_overlap(out, operands) -> None:
+    """Raise torch's error when an operand partly overlaps the memory ``out`` (an array) being written."""
     for other in operands:
         if not isinstance(other, Tensor) or type(other._data) is not type(out):
             continue
@@ -221,7 +222,7 @@ def write(target: Tensor, result: Tensor, operands=()) -> Tensor:
     if not getattr(data.flags, "writeable", True):   # CuPy arrays have no such flag
         raise RuntimeError(INTERNAL_OVERLAP_MSG)
     if operands:
-        _check_overlap(data, operands)
+        check_overlap(data, operands)
     node = result.grad_fn if grad_on and result._requires_grad else None
     keep = node is not None and _keeps_target(node, target)
     original = Tensor._make(data.copy(), target._requires_grad, target.grad_fn, target._output_nr) if keep else None

@@ -14,6 +14,7 @@ import numbers
 import numpy as np
 
 from ..autograd import grad_mode
+from ..autograd.inplace import check_overlap
 from ..device import check_same_device
 from ._util import Op, Tensor, broadcast_shape, wrap_dim, xp
 from .shape import Slice
@@ -444,11 +445,14 @@ def setitem(input: Tensor, index, value) -> None:
             # torch writes a basic index through a view of the leaf (x[0] = v is x[0].copy_(v))
             from ..autograd.inplace import VIEW_OF_LEAF_MSG
             raise RuntimeError(VIEW_OF_LEAF_MSG)
-        input._inplace(index_put(input, index, value), value)
+        _check_overlap(input, index, value)
+        input._inplace(index_put(input, index, value))
         return
     shape = input._data.shape
     basic, adv = _parse(shape, index)
     adv = on_device_of(input._data, adv)
+    if adv is None and isinstance(value, Tensor):
+        check_overlap(input._data[basic], (value,))
     v = value._data if isinstance(value, Tensor) else value
     try:
         if adv is None:
@@ -462,6 +466,14 @@ def setitem(input: Tensor, index, value) -> None:
         index_put(input, index, value)  # raises torch's shape-mismatch message
         raise
     input._vc[0] += 1
+
+
+def _check_overlap(input: Tensor, index, value) -> None:
+    """torch's error for a value that partly overlaps the region a basic index writes."""
+    if isinstance(value, Tensor):
+        basic, adv = _parse(input._data.shape, index)
+        if adv is None:
+            check_overlap(input._data[basic], (value,))
 
 
 def _index_tensor(index, name):
