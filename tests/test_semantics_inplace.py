@@ -197,6 +197,19 @@ def test_inplace_op_on_non_leaf_keeps_what_it_needs(op):
     both(fn)
 
 
+@pytest.mark.parametrize("act", ["relu", "leaky_relu", "hardtanh", "elu", "selu", "celu", "silu", "mish", "hardswish"])
+def test_inplace_activation_on_non_leaf_and_on_view(act):
+    def fn(lib):
+        x = _leaf(lib, X34)
+        y = x * 1
+        getattr(_F(lib), act)(y, inplace=True)
+        z = x * 2
+        getattr(_F(lib), act)(z[1:], inplace=True)
+        (y * y + z * z).sum().backward()
+        return y, z, x.grad
+    both(fn)
+
+
 # -- 3. in-place writes into views (CopySlices) ---------------------------------------------------
 def _views_program(case):
     def fn(lib):

@@ -41,13 +41,9 @@ def _float_only(input: Tensor, kernel: str):
 
 
 def _maybe_inplace(input: Tensor, result: Tensor, inplace: bool) -> Tensor:
+    """The in-place form writes the result into the input (an op that saved its input keeps a
+    copy of the old values: see autograd.inplace)."""
     return input._inplace(result) if inplace else result
-
-
-def _inplace_source(input: Tensor, inplace: bool) -> Tensor:
-    """What an op that saves its input should read: for the in-place form, a copy, since the
-    input is about to be overwritten (torch saves the original value the same way)."""
-    return input.clone() if inplace and input.requires_grad else input
 
 
 # -- helper ops: a gradient scaled by a constant ------------------------------------------------
@@ -439,12 +435,12 @@ class Logsigmoid(Op):
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     _float_only(input, "silu_cpu")
-    return _maybe_inplace(input, Silu.apply(_inplace_source(input, inplace)), inplace)
+    return _maybe_inplace(input, Silu.apply(input), inplace)
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     _float_only(input, "mish_cpu")
-    return _maybe_inplace(input, Mish.apply(_inplace_source(input, inplace)), inplace)
+    return _maybe_inplace(input, Mish.apply(input), inplace)
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -460,7 +456,7 @@ def softsign(input: Tensor) -> Tensor:
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     _float_only(input, "hardswish_cpu")
-    return _maybe_inplace(input, Hardswish.apply(_inplace_source(input, inplace)), inplace)
+    return _maybe_inplace(input, Hardswish.apply(input), inplace)
 
 
 def logsigmoid(input: Tensor) -> Tensor:
