@@ -249,6 +249,20 @@ def test_inplace_on_view_of_non_leaf(case):
     both(_views_program(case))
 
 
+def test_grad_of_grad_through_writes_into_views():
+    def fn(lib):
+        x = lib.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+        y = x * 2
+        y[1:3].mul_(x[:2])               # a slice
+        y.view(2, 2)[0].add_(x[2:] ** 2)  # a row of a reshaped view
+        z = x * 1
+        z.view(4, 1).mul_(x.view(4, 1))   # the whole base, read as a reshape
+        g, = lib.autograd.grad((y ** 3).sum() + (z * y).sum(), x, create_graph=True)
+        gg, = lib.autograd.grad((g * g).sum(), x)
+        return g, gg
+    both(fn)
+
+
 def test_inplace_on_view_grad_fn_names_the_write():
     """The base's grad_fn is a CopySlices node, the view's a node re-derived from the base."""
     x = minigrad.ones(3, requires_grad=True)

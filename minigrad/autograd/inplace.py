@@ -114,6 +114,32 @@ def view_index(geom):
     return np.array(picked, copy=True)
 
 
+def _c_strides(shape, item):
+    strides, step = [], item
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))
+
+
+def is_reshape(geom) -> bool:
+    """Whether the view is the whole base read in C order (a reshape of a contiguous base, as
+    Conv1d's and Flatten's outputs are): its gradient needs no index, only a reshape."""
+    bshape, bstrides, offset, vshape, vstrides, item = geom
+    return (offset == 0 and int(np.prod(bshape)) == int(np.prod(vshape))
+            and all(s == c for n, s, c in zip(bshape, bstrides, _c_strides(bshape, item)) if n > 1)
+            and all(s == c for n, s, c in zip(vshape, vstrides, _c_strides(vshape, item)) if n > 1))
+
+
+def _index_on(g, geom):
+    """view_index on the device of gradient ``g``."""
+    index = view_index(geom)
+    if isinstance(g._data, np.ndarray):
+        return index
+    from ..ops._util import xp
+    return xp(g._data).asarray(index)
+
+
 class CopySlices(Function):
     """b' = b with the view region replaced by r;  db'/db = g with zeros in the region,  db'/dr = g[region]
 
@@ -128,8 +154,12 @@ class CopySlices(Function):
 
     @staticmethod
     def backward(ctx, g):
+        from ..ops._util import xp
         from ..ops.index import Index, IndexPut
-        index = view_index(ctx.geom)
+        if is_reshape(ctx.geom):  # the write covered the whole base: nothing of the old value is left
+            gbase = Tensor._make(xp(g._data).zeros_like(g._data)) if ctx.needs_input_grad[0] else None
+            return gbase, g.reshape(ctx.geom[3]) if ctx.needs_input_grad[1] else None
+        index = _index_on(g, ctx.geom)
         flat = g.reshape(-1)
         gbase = IndexPut.apply(flat, 0, (Ellipsis,), (index,)).reshape(ctx.geom[0]) \
             if ctx.needs_input_grad[0] else None
@@ -153,7 +183,9 @@ class ViewOfBase(Function):
     def backward(ctx, g):
         from ..ops.index import IndexAddZeros
         bshape = ctx.geom[0]
-        flat = IndexAddZeros.apply(g, (int(np.prod(bshape)),), (Ellipsis,), (view_index(ctx.geom),))
+        if is_reshape(ctx.geom):
+            return g.reshape(bshape), None
+        flat = IndexAddZeros.apply(g, (int(np.prod(bshape)),), (Ellipsis,), (_index_on(g, ctx.geom),))
         return flat.reshape(bshape), None
 
 
