@@ -35,7 +35,7 @@ def _compare(t, m, where="result"):
         assert isinstance(m, minigrad.Tensor), (where, m)
         assert tuple(m.shape) == tuple(t.shape), (where, m.shape, t.shape)
         assert str(m.dtype).split(".")[-1] == str(t.dtype).split(".")[-1], (where, m.dtype, t.dtype)
-        np.testing.assert_allclose(m.detach().numpy(), t.detach().numpy(), rtol=1e-5, atol=1e-6, err_msg=where)
+        np.testing.assert_allclose(m.detach().numpy(), t.detach().numpy(), rtol=1e-5, atol=1e-5, err_msg=where)
     else:
         assert t == m, (where, t, m)
 
