@@ -399,8 +399,11 @@ def test_backward_inputs_non_leaf_fills_its_grad():
         y = x * 2
         z = (y * y).sum()
         z.backward(inputs=[y], retain_graph=True)
-        z.backward(inputs=[x, y])
-        return y.grad, x.grad
+        z.backward(inputs=[x, y], retain_graph=True)
+        w = y * 3
+        w.retain_grad()
+        (w * y).sum().backward(inputs=[w])
+        return y.grad, x.grad, w.grad
     both(fn)
 
 
