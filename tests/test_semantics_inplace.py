@@ -97,7 +97,7 @@ _MASK = np.array([True, False, True, False, True])
 
 
 @pytest.mark.parametrize("case", ["gather", "getitem", "getitem_mask", "getitem_tuple", "index_select",
-                                  "masked_fill", "embedding", "scatter_add"])
+                                  "masked_fill", "embedding", "scatter_add", "setitem", "setitem_mask"])
 def test_index_tensor_changed_before_backward_raises(case):
     def fn(lib):
         x = _leaf(lib, X5)
@@ -116,9 +116,15 @@ def test_index_tensor_changed_before_backward_raises(case):
             y = x.masked_fill(mask, 0.0)
         elif case == "embedding":
             y = _F(lib).embedding(idx, x.reshape(5, 1))
+        elif case == "setitem":
+            y = x * 1
+            y[idx] = x[:3] * 2
+        elif case == "setitem_mask":
+            y = x * 1
+            y[mask] = 0.0
         else:
             y = lib.zeros(5).scatter_add(0, idx, x[:3])
-        (mask if case in ("getitem_mask", "masked_fill") else idx).zero_()
+        (mask if case in ("getitem_mask", "masked_fill", "setitem_mask") else idx).zero_()
         y.sum().backward()
     both(fn, match=VERSION_ERROR)
 

@@ -57,11 +57,14 @@ class IndexAddZeros(Op):
 
 
 class IndexPut(Op):
-    """z = x with z[basic][adv] = v;  dz/dx = g with zeros at [basic][adv],  dz/dv = g[basic][adv]"""
+    """z = x with z[basic][adv] = v;  dz/dx = g with zeros at [basic][adv],  dz/dv = g[basic][adv]
+
+    ``index_tensors`` are saved as in Index."""
 
     @staticmethod
-    def forward(ctx, x, v, basic, adv, whole=False):
+    def forward(ctx, x, v, basic, adv, whole=False, *index_tensors):
         ctx.basic, ctx.adv, ctx.whole = basic, adv, whole
+        ctx.save_for_backward(*index_tensors)
         ctx.v_ndim = getattr(v, "ndim", 0)
         out = x.copy()
         if adv is None:
@@ -72,6 +75,7 @@ class IndexPut(Op):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # (the version check of the index tensors)
         basic, adv = ctx.basic, ctx.adv
         gx = None
         if ctx.needs_input_grad[0]:
@@ -413,7 +417,8 @@ def index_put(input: Tensor, index, value) -> Tensor:
     else:
         return index_put(input, index, Tensor._make(xp(input._data).asarray(value, dtype=input._data.dtype)))
     try:
-        return IndexPut.apply(input, value, basic, adv, adv is None and _is_whole(basic, input._data.shape))
+        return IndexPut.apply(input, value, basic, adv, adv is None and _is_whole(basic, input._data.shape),
+                              *_index_tensors(index))
     except IndexError:
         _parse(input._data.shape, index, check=True)  # raises torch's message
         raise
