@@ -211,17 +211,22 @@ def _dense(array) -> bool:
     return True
 
 
+def _layout(array):
+    """Sizes and strides, leaving out size-1 dims (whose NumPy strides carry no meaning)."""
+    return [(n, s) for n, s in zip(array.shape, array.strides) if n != 1]
+
+
 def check_overlap(out, operands) -> None:
     """Raise torch's error when an operand partly overlaps the memory ``out`` (an array) being written."""
     for other in operands:
-        if not isinstance(other, Tensor) or type(other._data) is not type(out):
-            continue
+        if not isinstance(other, Tensor) or type(other._data) is not np.ndarray or type(out) is not np.ndarray:
+            continue  # (GPU arrays are not checked)
         a = other._data
         if a is out or not np.may_share_memory(a, out) or not (_dense(a) and _dense(out)):
             continue  # the same array is a full overlap (allowed); a non-dense pair is "too hard", as in torch
         a_begin, b_begin = _address(a), _address(out)
         a_end, b_end = a_begin + a.nbytes, b_begin + out.nbytes
-        if a_begin == b_begin and a_end == b_end and a.strides == out.strides:
+        if a_begin == b_begin and a_end == b_end and _layout(a) == _layout(out):
             continue
         if a_begin < b_end and b_begin < a_end:
             raise RuntimeError(PARTIAL_OVERLAP_MSG)
