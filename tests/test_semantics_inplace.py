@@ -515,3 +515,47 @@ def test_random_view_chain_then_inplace_write_matches_torch(shape, views, write,
         loss.backward()
         return y, v, x.grad, s.grad
     both(fn)
+
+
+@settings(max_examples=40, deadline=None)
+@given(shape=st.lists(st.integers(1, 3), min_size=1, max_size=3),
+       program=st.lists(st.tuples(st.lists(_VIEW, max_size=3), _WRITE, st.booleans()), min_size=1, max_size=4),
+       base_requires_grad=st.booleans(), no_grad_step=st.integers(-1, 3), seed=st.integers(0, 2**16))
+def test_random_sequence_of_writes_into_views_matches_torch(shape, program, base_requires_grad, no_grad_step, seed):
+    """Several writes, each through its own chain of views, one of them perhaps under no_grad; some
+    of the views are kept and used after all the writes (their grad_fn re-derived from the base)."""
+    x0 = (np.random.default_rng(seed).standard_normal(shape) + 2.0).astype(np.float32)
+
+    def fn(lib):
+        x = _leaf(lib, x0)
+        s = lib.tensor(np.float32(1.5)).requires_grad_()
+        y = x * 2 if base_requires_grad else lib.tensor(x0)
+        kept = []
+        for step, (views, write, keep) in enumerate(program):
+            v = y
+            for view in views:
+                v = _apply_view(v, view)
+            if keep:
+                kept.append(v)
+            src = s * lib.ones(tuple(v.shape))
+            with lib.no_grad() if step == no_grad_step else lib.enable_grad():
+                if write == "copy_":
+                    v.copy_(src)
+                elif write == "zero_":
+                    v.zero_()
+                elif write == "clamp_":
+                    v.clamp_(-1.0, 2.5)
+                elif write == "setitem":
+                    v[...] = src * 2
+                elif write == "pow_":
+                    v.pow_(2)
+                else:
+                    getattr(v, write)(src)
+        loss = (y * y).sum()
+        for v in kept:
+            loss = loss + (v * 3).sum()
+        if not loss.requires_grad:
+            return y, kept
+        loss.backward()
+        return y, kept, x.grad, s.grad, [v.requires_grad for v in kept], y._version
+    both(fn)

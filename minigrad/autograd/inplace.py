@@ -193,8 +193,6 @@ def _rederive_views(base: Tensor) -> None:
     """Point every live view of ``base`` at ``base``'s current graph (torch regenerates a view's
     grad_fn the same way when its base's version has moved on)."""
     for view in _live_views(base):
-        if view._data.size == 0 and base._data.size == 0:
-            continue
         node = ViewOfBase.apply(base, view._data, geometry(base._data, view._data)).grad_fn
         _set_grad_fn(view, node, 0)
 
