@@ -129,6 +129,21 @@ def test_index_tensor_changed_before_backward_raises(case):
     both(fn, match=VERSION_ERROR)
 
 
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss", "cross_entropy_probs"])
+def test_loss_target_changed_before_backward_raises(loss):
+    def fn(lib):
+        x = _leaf(lib, X34)
+        if loss == "cross_entropy_probs":
+            target = lib.tensor(np.abs(X34[::-1]).copy())
+            out = _F(lib).cross_entropy(x, target)
+        else:
+            target = lib.tensor([0, 3, 1])
+            out = getattr(_F(lib), loss)(x, target)
+        target.add_(1)
+        out.backward()
+    both(fn, match=VERSION_ERROR)
+
+
 def test_index_tensor_unchanged_gives_torchs_gradient():
     def fn(lib):
         x = _leaf(lib, X5)

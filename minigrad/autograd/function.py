@@ -80,6 +80,12 @@ class Node:
             raise RuntimeError(FREED_MSG)
         return tuple([_unpack(self, rec) for rec in self._saved or ()])
 
+    def saved_tensor(self, i: int):
+        """The i-th saved tensor alone (version-checked): for a backward that needs only some."""
+        if self._freed:
+            raise RuntimeError(FREED_MSG)
+        return _unpack(self, self._saved[i])
+
     # -- graph helpers -------------------------------------------------------------------
     def name(self) -> str:
         return self._fn.__name__ + "Backward"
