@@ -74,7 +74,8 @@ def test_norm_without_affine_then_inplace_relu_keeps_the_gradient(norm):
 
     def fn(lib):
         nn = _nn(lib)
-        layer = nn.LayerNorm([3, 4, 4], elementwise_affine=False) if norm == "layer" else nn.BatchNorm2d(3, affine=False)
+        layer = nn.LayerNorm([3, 4, 4], elementwise_affine=False) if norm == "layer" \
+            else nn.BatchNorm2d(3, affine=False)
         x = _leaf(lib, x4)
         y = nn.ReLU(inplace=True)(layer(x))
         (y * lib.tensor(w)).sum().backward()

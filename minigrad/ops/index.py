@@ -550,8 +550,8 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     try:
         if not ndim or not idx.ndim or not s.ndim:
             from .shape import Reshape
-            out = ScatterAdd.apply(Reshape.apply(input, xshape), Reshape.apply(src, sshape), Reshape.apply(index, ishape),
-                                   dim)
+            out = ScatterAdd.apply(Reshape.apply(input, xshape), Reshape.apply(src, sshape),
+                                   Reshape.apply(index, ishape), dim)
             return Reshape.apply(out, x.shape)
         return ScatterAdd.apply(input, src, index, dim)
     except IndexError:
