@@ -56,10 +56,9 @@ class Tensor:
     # -- attributes ------------------------------------------------------------------------
     @property
     def data(self) -> Tensor:
-        """The same memory as a tensor outside the graph (``torch.Tensor.data``)."""
-        t = Tensor._make(self._data)
-        t._vc = self._vc
-        return t
+        """The same memory as a tensor outside the graph (``torch.Tensor.data``), with a version
+        counter of its own: writes through ``.data`` are invisible to autograd, as in torch."""
+        return Tensor._make(self._data)
 
     @data.setter
     def data(self, value):
@@ -174,13 +173,19 @@ class Tensor:
         return self._data.__dlpack_device__()
 
     def detach(self) -> Tensor:
-        """The same memory, cut from the graph (shares the version counter, as in torch)."""
+        """The same memory, cut from the graph (shares the version counter, as in torch; not a
+        view in autograd's sense, so writing into it leaves this tensor's graph alone)."""
         t = Tensor._make(self._data)
         t._vc = self._vc
-        t._base = self._base if self._base is not None else self
         return t
 
     def detach_(self) -> Tensor:
+        if self._base is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel "
+                "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP "
+                "buckets, and hence detach_() cannot be called on these gradients. To fix this error, please "
+                "refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
         self.grad_fn = None
         self._requires_grad = False
         return self
@@ -317,52 +322,26 @@ class Tensor:
         return self._retains_grad
 
     # -- in-place ops ------------------------------------------------------------------------
-    def _inplace(self, result: Tensor) -> Tensor:
-        """Write an out-of-place result into this tensor's memory, as torch's in-place ops do.
-
-        The result's graph node becomes this tensor's grad_fn, and the version counter moves on,
-        so a backward that still needs the old values raises instead of using the new ones.
-        """
-        if grad_mode.state.grad_enabled:
-            if self._requires_grad and self.grad_fn is None:
-                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-            if self._base is not None and (self._base._requires_grad or result._requires_grad):
-                raise RuntimeError(
-                    "minigrad does not support in-place operations on a view of a tensor that requires "
-                    "grad (torch's CopySlices); use an out-of-place op or write into the base tensor.")
-        if result._data.shape != self._data.shape:
-            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast "
-                               f"shape {list(result._data.shape)}")
-        if result._data.dtype != self._data.dtype:
-            rd, sd = result.dtype, self.dtype
-            if rd.category > sd.category:
-                raise RuntimeError(f"result type {rd.name.capitalize()} can't be cast to the desired "
-                                   f"output type {sd.name.capitalize()}")
-        if not getattr(self._data.flags, "writeable", True):   # CuPy arrays have no such flag
-            raise RuntimeError("unsupported operation: the tensor is a broadcast (expanded) view whose "
-                               "elements share memory; call .clone() before writing into it.")
-        self._data[...] = result._data
-        self._vc[0] += 1
-        if result._requires_grad:
-            self._requires_grad = True
-            self.grad_fn = result.grad_fn
-            self._output_nr = result._output_nr
-        return self
+    def _inplace(self, result: Tensor, *operands) -> Tensor:
+        """Write an out-of-place result into this tensor's memory, as torch's in-place ops do
+        (versions, saved values, views and CopySlices: see autograd.inplace). ``operands`` are the
+        op's other tensors, checked for a partial memory overlap with this one."""
+        return _inplace_write(self, result, operands)
 
     def add_(self, other, *, alpha=1):
-        return self._inplace(_ops.add(self, other, alpha=alpha))
+        return self._inplace(_ops.add(self, other, alpha=alpha), other)
 
     def sub_(self, other, *, alpha=1):
-        return self._inplace(_ops.sub(self, other, alpha=alpha))
+        return self._inplace(_ops.sub(self, other, alpha=alpha), other)
 
     def mul_(self, other):
-        return self._inplace(_ops.mul(self, other))
+        return self._inplace(_ops.mul(self, other), other)
 
     def div_(self, other, *, rounding_mode=None):
-        return self._inplace(_ops.div(self, other, rounding_mode=rounding_mode))
+        return self._inplace(_ops.div(self, other, rounding_mode=rounding_mode), other)
 
     def pow_(self, exponent):
-        return self._inplace(_ops.pow(self, exponent))
+        return self._inplace(_ops.pow(self, exponent), exponent)
 
     def neg_(self):
         return self._inplace(_ops.neg(self))
@@ -374,7 +353,7 @@ class Tensor:
 
     def copy_(self, src, non_blocking=False):
         src = src if isinstance(src, Tensor) else Tensor._make(np.asarray(src))
-        return self._inplace(_ops.copy_into(self, src))
+        return self._inplace(_ops.copy_into(self, src), src)
 
     def fill_(self, value):
         return self._inplace(_ops.full_like_value(self, value))
@@ -383,7 +362,7 @@ class Tensor:
         return self.fill_(0)
 
     def masked_fill_(self, mask, value):
-        return self._inplace(_ops.masked_fill(self, mask, value))
+        return self._inplace(_ops.masked_fill(self, mask, value), mask)
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
         from . import random
@@ -433,6 +412,10 @@ class Tensor:
         return _ops.div(self, other)
 
     def __rtruediv__(self, other):
+        if isinstance(other, (int, float)) and self._data.dtype.kind in "fc":
+            # torch's number / tensor is reciprocal(tensor) * number: it saves the reciprocal, not
+            # the tensor, so changing the tensor in place afterwards does not break backward
+            return _ops.mul(_ops.reciprocal(self), other)
         return _ops.div(other, self)
 
     def __floordiv__(self, other):
@@ -935,3 +918,4 @@ def _is_torch_dtype(x) -> bool:
 from .autograd import grad_mode  # noqa: E402
 from . import ops as _ops  # noqa: E402
 from .autograd import engine as _engine  # noqa: E402
+from .autograd.inplace import write as _inplace_write  # noqa: E402

@@ -39,8 +39,17 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     roots = _roots(tensors, grad_tensors)
     capture = None
     if inputs is not None:
-        capture = {_capture_key(t): None for t in _as_tuple(inputs)}
+        inputs = _as_tuple(inputs)
+        capture = {_capture_key(t): None for t in inputs}
     _run(roots, retain_graph, create_graph, capture, accumulate=True)
+    if inputs is not None:
+        # A non-leaf input's gradient was captured at its grad_fn's output: it goes into its .grad
+        # (a leaf's went there through its AccumulateGrad, a retain_grad tensor's through its hook).
+        for t in inputs:
+            if t.grad_fn is not None and not t._retains_grad:
+                g = capture[_capture_key(t)]
+                if g is not None:
+                    _accumulate(t, g, create_graph)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,

@@ -80,6 +80,12 @@ class Node:
             raise RuntimeError(FREED_MSG)
         return tuple([_unpack(self, rec) for rec in self._saved or ()])
 
+    def saved_tensor(self, i: int):
+        """The i-th saved tensor alone (version-checked): for a backward that needs only some."""
+        if self._freed:
+            raise RuntimeError(FREED_MSG)
+        return _unpack(self, self._saved[i])
+
     # -- graph helpers -------------------------------------------------------------------
     def name(self) -> str:
         return self._fn.__name__ + "Backward"
@@ -186,10 +192,10 @@ def _unpack(node, rec):
     kind, payload, version, at_save = rec
     if version is not None and version[0] != at_save:
         array = payload[0] if kind == _OUTPUT else payload._data
-        where = f"which is output {payload[1]} of {node._fn.__name__}, " if kind == _OUTPUT else ""
+        where = f", which is output {payload[1]} of {node._fn.__name__}," if kind == _OUTPUT else ""
         raise RuntimeError(
             "one of the variables needed for gradient computation has been modified by an inplace "
-            f"operation: [minigrad.{array.dtype.name}Tensor {list(array.shape)}], {where}is at "
+            f"operation: [minigrad.{array.dtype.name}Tensor {list(array.shape)}]{where} is at "
             f"version {version[0]}; expected version {at_save} instead.")
     if kind == _INPUT:
         return payload
@@ -253,7 +259,8 @@ class Function:
         if not record:
             if type(raw) is not tuple:
                 return _wrap(raw, False, None, 0, args)
-            return tuple(_wrap(r, False, None, 0, args) if r is not None else None for r in raw)
+            return _inplace.mark_multi_output_views(
+                tuple(_wrap(r, False, None, 0, args) if r is not None else None for r in raw), cls)
         return _record(ctx, args, sources, raw)
 
 
@@ -287,7 +294,7 @@ def _record(ctx, args, sources, raw):
     ctx._outputs_meta = tuple(outs_meta)
     if ctx._saved:
         ctx._saved = tuple([_pack(item, args, sources, outs, raws) for item in ctx._saved])
-    return outs[0] if single else tuple(outs)
+    return outs[0] if single else _inplace.mark_multi_output_views(tuple(outs), ctx._fn)
 
 
 _NO_EDGE = (None, 0)
@@ -309,7 +316,11 @@ def _wrap(raw, requires_grad, node, nr, args):
                 data = a._data
                 if array is data or (base is not None and (base is data or base is data.base)):
                     t._vc = a._vc
-                    t._base = a if a._base is None else a._base
+                    t._base = root = a if a._base is None else a._base
+                    if _state.grad_enabled:  # so that a write into the base can re-derive this view
+                        _inplace.register_view(root, t)
+                    else:
+                        t._view_origin = _inplace.NO_GRAD_VIEW
                     break
     return t
 
@@ -331,3 +342,6 @@ def _edge(a):
     if acc is None:
         acc = a._accumulator = AccumulateGrad(a)
     return (acc, 0)
+
+
+from . import inplace as _inplace  # noqa: E402  (it imports this module)

@@ -41,13 +41,9 @@ def _float_only(input: Tensor, kernel: str):
 
 
 def _maybe_inplace(input: Tensor, result: Tensor, inplace: bool) -> Tensor:
+    """The in-place form writes the result into the input (an op that saved its input keeps a
+    copy of the old values: see autograd.inplace)."""
     return input._inplace(result) if inplace else result
-
-
-def _inplace_source(input: Tensor, inplace: bool) -> Tensor:
-    """What an op that saves its input should read: for the in-place form, a copy, since the
-    input is about to be overwritten (torch saves the original value the same way)."""
-    return input.clone() if inplace and input.requires_grad else input
 
 
 # -- helper ops: a gradient scaled by a constant ------------------------------------------------
@@ -213,45 +209,46 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
 
 # -- smooth -----------------------------------------------------------------------------------
 class Elu(Op):
-    """z = s*x (x > 0),  s*a*(exp(x) - 1) (x <= 0);  dz/dx = s (x > 0),  z + s*a (x <= 0)
+    """z = s*x (x > 0),  s*a*(exp(x) - 1) (x <= 0);  dz/dx = s (x > 0),  s*a*exp(x) (x <= 0)
 
-    elu is s = 1; selu is torch's fixed (a, s). The derivative uses the saved output z, so it stays
-    differentiable for grad-of-grad."""
+    elu is s = 1; selu is torch's fixed (a, s). As torch, backward reads the saved input (so the
+    output may be changed in place), through minigrad ops so that it stays differentiable."""
 
     @staticmethod
     def forward(ctx, x, alpha, scale):
         neg = x <= 0
         z = np.where(neg, (alpha * scale) * np.expm1(np.minimum(x, 0)), scale * x).astype(x.dtype, copy=False)
         ctx.neg, ctx.alpha, ctx.scale = neg, alpha, scale
-        ctx.save_for_backward(z)
+        ctx.save_for_backward(x)
         return z
 
     @staticmethod
     def backward(ctx, g):
-        z, = ctx.saved_tensors
+        x, = ctx.saved_tensors
         neg = ctx.neg
-        dtype = z._data.dtype
-        # dz/dx = neg*z + (neg*s*a + (1-neg)*s): differentiable through the saved output z
-        slope = _const(np.where(neg, ctx.alpha * ctx.scale, ctx.scale).astype(dtype))
-        return g * (ScaleByConstant.apply(z, neg.astype(dtype)) + slope)
+        dtype = x._data.dtype
+        # exp of min(x, 0): the positive side, masked out, must not overflow into inf * 0
+        slope = ScaleByConstant.apply(_math.exp(x.clamp(max=0)), (neg * (ctx.alpha * ctx.scale)).astype(dtype))
+        return g * (slope + _const(np.where(neg, 0, ctx.scale).astype(dtype)))
 
 
 class Celu(Op):
-    """z = x (x > 0),  a*(exp(x/a) - 1) (x <= 0);  dz/dx = 1 (x > 0),  z/a + 1 (x <= 0)"""
+    """z = x (x > 0),  a*(exp(x/a) - 1) (x <= 0);  dz/dx = 1 (x > 0),  exp(x/a) (x <= 0)"""
 
     @staticmethod
     def forward(ctx, x, alpha):
         neg = x <= 0
         z = np.where(neg, alpha * np.expm1(np.minimum(x, 0) / alpha), x).astype(x.dtype, copy=False)
         ctx.neg, ctx.alpha = neg, alpha
-        ctx.save_for_backward(z)
+        ctx.save_for_backward(x)
         return z
 
     @staticmethod
     def backward(ctx, g):
-        z, = ctx.saved_tensors
-        dtype = z._data.dtype
-        return g * (ScaleByConstant.apply(z, (ctx.neg / ctx.alpha).astype(dtype)) + _const(np.ones((), dtype)))
+        x, = ctx.saved_tensors
+        dtype = x._data.dtype
+        slope = ScaleByConstant.apply(_math.exp(x.clamp(max=0) / ctx.alpha), ctx.neg.astype(dtype))
+        return g * (slope + _const(np.logical_not(ctx.neg).astype(dtype)))
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -438,12 +435,12 @@ class Logsigmoid(Op):
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     _float_only(input, "silu_cpu")
-    return _maybe_inplace(input, Silu.apply(_inplace_source(input, inplace)), inplace)
+    return _maybe_inplace(input, Silu.apply(input), inplace)
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     _float_only(input, "mish_cpu")
-    return _maybe_inplace(input, Mish.apply(_inplace_source(input, inplace)), inplace)
+    return _maybe_inplace(input, Mish.apply(input), inplace)
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -459,7 +456,7 @@ def softsign(input: Tensor) -> Tensor:
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     _float_only(input, "hardswish_cpu")
-    return _maybe_inplace(input, Hardswish.apply(_inplace_source(input, inplace)), inplace)
+    return _maybe_inplace(input, Hardswish.apply(input), inplace)
 
 
 def logsigmoid(input: Tensor) -> Tensor:

@@ -42,7 +42,9 @@ class CopyInto(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return None, g
+        # dst's old values are overwritten: a zero gradient (not none), as torch's copy_ gives
+        gdst = Tensor._make(xp(g._data).zeros_like(g._data)) if ctx.needs_input_grad[0] else None
+        return gdst, g
 
 
 class FullLikeValue(Op):
@@ -54,7 +56,9 @@ class FullLikeValue(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return None, (g.sum() if ctx.needs_input_grad[1] else None)
+        # x's old values are overwritten: a zero gradient (not none), as torch's fill_ gives
+        gx = Tensor._make(xp(g._data).zeros_like(g._data)) if ctx.needs_input_grad[0] else None
+        return gx, (g.sum() if ctx.needs_input_grad[1] else None)
 
 
 def to_dtype(input: Tensor, dtype) -> Tensor:

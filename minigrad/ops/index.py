@@ -14,6 +14,7 @@ import numbers
 import numpy as np
 
 from ..autograd import grad_mode
+from ..autograd.inplace import check_overlap
 from ..device import check_same_device
 from ._util import Op, Tensor, broadcast_shape, wrap_dim, xp
 from .shape import Slice
@@ -23,15 +24,20 @@ __all__ = ["getitem", "index_put", "gather", "scatter_add", "index_select", "mas
 
 # -- ops ------------------------------------------------------------------------------------------
 class Index(Op):
-    """z = x[basic][adv];  dz/dx = zeros with g added at [basic][adv] (repeats accumulate)"""
+    """z = x[basic][adv];  dz/dx = zeros with g added at [basic][adv] (repeats accumulate)
+
+    ``index_tensors`` are the tensors ``adv`` was made from: saved, so that changing them in
+    place before backward raises, as in torch."""
 
     @staticmethod
-    def forward(ctx, x, basic, adv):
+    def forward(ctx, x, basic, adv, *index_tensors):
         ctx.shape, ctx.basic, ctx.adv = x.shape, basic, adv
+        ctx.save_for_backward(*index_tensors)
         return x[basic][adv]
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # (the version check of the index tensors)
         return IndexAddZeros.apply(g, ctx.shape, ctx.basic, ctx.adv)
 
 
@@ -51,11 +57,14 @@ class IndexAddZeros(Op):
 
 
 class IndexPut(Op):
-    """z = x with z[basic][adv] = v;  dz/dx = g with zeros at [basic][adv],  dz/dv = g[basic][adv]"""
+    """z = x with z[basic][adv] = v;  dz/dx = g with zeros at [basic][adv],  dz/dv = g[basic][adv]
+
+    ``index_tensors`` are saved as in Index."""
 
     @staticmethod
-    def forward(ctx, x, v, basic, adv, whole=False):
+    def forward(ctx, x, v, basic, adv, whole=False, *index_tensors):
         ctx.basic, ctx.adv, ctx.whole = basic, adv, whole
+        ctx.save_for_backward(*index_tensors)
         ctx.v_ndim = getattr(v, "ndim", 0)
         out = x.copy()
         if adv is None:
@@ -66,6 +75,7 @@ class IndexPut(Op):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # (the version check of the index tensors)
         basic, adv = ctx.basic, ctx.adv
         gx = None
         if ctx.needs_input_grad[0]:
@@ -86,13 +96,15 @@ class Gather(Op):
 
     @staticmethod
     def forward(ctx, x, index, dim):
-        ctx.shape, ctx.index, ctx.dim = x.shape, index, dim
+        ctx.shape, ctx.dim = x.shape, dim
+        ctx.save_for_backward(index)
         return x[_scatter_key(index, dim)]
 
     @staticmethod
     def backward(ctx, g):
+        index, = ctx.saved_tensors
         zeros = Tensor._make(np.zeros_like(g._data, shape=ctx.shape))
-        return ScatterAdd.apply(zeros, g, ctx.index, ctx.dim)
+        return ScatterAdd.apply(zeros, g, index, ctx.dim)
 
 
 class ScatterAdd(Op):
@@ -100,20 +112,22 @@ class ScatterAdd(Op):
 
     @staticmethod
     def forward(ctx, x, src, index, dim):
-        ctx.index, ctx.dim = index, dim
+        ctx.dim = dim
         ctx.src_shape = src.shape
+        ctx.save_for_backward(index)
         out = x.copy()
         add_at(out, _scatter_key(index, dim), src[tuple(slice(0, n) for n in index.shape)])
         return out
 
     @staticmethod
     def backward(ctx, g):
+        index, = ctx.saved_tensors
         gsrc = None
         if ctx.needs_input_grad[1]:
-            gsrc = Gather.apply(g, ctx.index, ctx.dim)
+            gsrc = Gather.apply(g, index, ctx.dim)
             if gsrc._data.shape != ctx.src_shape:  # src larger than index: the rest was unused
                 from .shape import SliceBackward
-                gsrc = SliceBackward.apply(gsrc, ctx.src_shape, tuple(slice(0, n) for n in ctx.index.shape))
+                gsrc = SliceBackward.apply(gsrc, ctx.src_shape, tuple(slice(0, n) for n in index._data.shape))
         return g, gsrc
 
 
@@ -122,17 +136,17 @@ class MaskedFill(Op):
 
     @staticmethod
     def forward(ctx, x, value, mask):
-        ctx.mask = mask
+        ctx.save_for_backward(mask)
         value = value.astype(x.dtype) if hasattr(value, "astype") else np.array(value).astype(x.dtype)[()]
         return xp(x).where(mask, value, x)
 
     @staticmethod
     def backward(ctx, g):
-        mask = ctx.mask
+        mask, = ctx.saved_tensors
         gx = MaskedFill.apply(g, 0, mask) if ctx.needs_input_grad[0] else None
         gv = None
         if ctx.needs_input_grad[1]:
-            gv = MaskedFill.apply(g, 0, np.logical_not(mask)).sum()
+            gv = MaskedFill.apply(g, 0, xp(mask._data).logical_not(mask._data)).sum()
         return gx, gv
 
 
@@ -338,6 +352,8 @@ def _check_dims(dim, ndim):
 
 
 # -- public functions -------------------------------------------------------------------------------
+_LONG_OR_INT = (np.dtype(np.int64), np.dtype(np.int32))
+
 def getitem(input: Tensor, index) -> Tensor:
     """``input[index]``: basic indexing gives a view; advanced indexing (tensors, lists, masks) a copy."""
     shape = input._data.shape
@@ -349,7 +365,7 @@ def getitem(input: Tensor, index) -> Tensor:
         return Slice.apply(input, (index, Ellipsis))
     if type(index) is slice and shape and (index.step is None or (type(index.step) is int and index.step > 0)):
         return Slice.apply(input, index)
-    if type(index) is Tensor and index._data.ndim == 1 and index._data.dtype.kind == "i" and shape:
+    if type(index) is Tensor and index._data.ndim == 1 and index._data.dtype in _LONG_OR_INT and shape:
         basic, adv = (Ellipsis,), (index._data,)   # x[index_tensor]: the common advanced case
     else:
         basic, adv = _parse(shape, index)
@@ -357,10 +373,16 @@ def getitem(input: Tensor, index) -> Tensor:
             return Slice.apply(input, basic)
     adv = on_device_of(input._data, adv)
     try:
-        return Index.apply(input, basic, adv)
+        return Index.apply(input, basic, adv, *_index_tensors(index))
     except IndexError:
         _parse(shape, index, check=True)  # raises torch's message
         raise
+
+
+def _index_tensors(index) -> tuple:
+    """The tensors (of one or more dims) in an index: what backward reads, so what is saved."""
+    items = index if isinstance(index, (tuple, list)) else (index,)
+    return tuple(i for i in items if isinstance(i, Tensor) and i._data.ndim)
 
 
 def index_put(input: Tensor, index, value) -> Tensor:
@@ -395,7 +417,8 @@ def index_put(input: Tensor, index, value) -> Tensor:
     else:
         return index_put(input, index, Tensor._make(xp(input._data).asarray(value, dtype=input._data.dtype)))
     try:
-        return IndexPut.apply(input, value, basic, adv, adv is None and _is_whole(basic, input._data.shape))
+        return IndexPut.apply(input, value, basic, adv, adv is None and _is_whole(basic, input._data.shape),
+                              *_index_tensors(index))
     except IndexError:
         _parse(input._data.shape, index, check=True)  # raises torch's message
         raise
@@ -422,11 +445,19 @@ def setitem(input: Tensor, index, value) -> None:
     ``Tensor._inplace``, which links the write into the graph."""
     if (grad_mode.state.grad_enabled and (input._requires_grad or (isinstance(value, Tensor) and value._requires_grad))) \
             or not getattr(input._data.flags, "writeable", True):   # (CuPy arrays have no such flag)
+        if grad_mode.state.grad_enabled and input._requires_grad and input.grad_fn is None \
+                and _parse(input._data.shape, index)[1] is None:
+            # torch writes a basic index through a view of the leaf (x[0] = v is x[0].copy_(v))
+            from ..autograd.inplace import VIEW_OF_LEAF_MSG
+            raise RuntimeError(VIEW_OF_LEAF_MSG)
+        _check_overlap(input, index, value)
         input._inplace(index_put(input, index, value))
         return
     shape = input._data.shape
     basic, adv = _parse(shape, index)
     adv = on_device_of(input._data, adv)
+    if adv is None and isinstance(value, Tensor):
+        check_overlap(input._data[basic], (value,))
     v = value._data if isinstance(value, Tensor) else value
     try:
         if adv is None:
@@ -440,6 +471,14 @@ def setitem(input: Tensor, index, value) -> None:
         index_put(input, index, value)  # raises torch's shape-mismatch message
         raise
     input._vc[0] += 1
+
+
+def _check_overlap(input: Tensor, index, value) -> None:
+    """torch's error for a value that partly overlaps the region a basic index writes."""
+    if isinstance(value, Tensor):
+        basic, adv = _parse(input._data.shape, index)
+        if adv is None:
+            check_overlap(input._data[basic], (value,))
 
 
 def _index_tensor(index, name):
@@ -469,9 +508,9 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
         if not ndim or not idx.ndim:
             # torch treats 0-d tensors as 1-d here; the result takes the index's shape
             from .shape import Reshape
-            out = Gather.apply(Reshape.apply(input, xshape) if not ndim else input, idx.reshape(ishape), dim)
+            out = Gather.apply(Reshape.apply(input, xshape) if not ndim else input, Reshape.apply(index, ishape), dim)
             return Reshape.apply(out, idx.shape)
-        return Gather.apply(input, idx, dim)
+        return Gather.apply(input, index, dim)
     except IndexError:
         _check_index_range(idx, xshape[dim], dim)
         raise
@@ -511,9 +550,10 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     try:
         if not ndim or not idx.ndim or not s.ndim:
             from .shape import Reshape
-            out = ScatterAdd.apply(Reshape.apply(input, xshape), Reshape.apply(src, sshape), idx.reshape(ishape), dim)
+            out = ScatterAdd.apply(Reshape.apply(input, xshape), Reshape.apply(src, sshape),
+                                   Reshape.apply(index, ishape), dim)
             return Reshape.apply(out, x.shape)
-        return ScatterAdd.apply(input, src, idx, dim)
+        return ScatterAdd.apply(input, src, index, dim)
     except IndexError:
         _check_index_range(idx, xshape[dim], dim)
         raise
@@ -539,8 +579,8 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
         if idx.size != 1:
             raise IndexError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
         from .shape import Reshape
-        return Reshape.apply(Index.apply(input, (None, Ellipsis), (idx.reshape(1),)), ())
-    return Index.apply(input, (), (slice(None),) * dim + (idx.reshape(-1),))
+        return Reshape.apply(Index.apply(input, (None, Ellipsis), (idx.reshape(1),), index), ())
+    return Index.apply(input, (), (slice(None),) * dim + (idx.reshape(-1),), index)
 
 
 _CPP_DTYPE = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
@@ -559,4 +599,4 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
                                f"{value._data.ndim} dimension(s).")
     if m.shape != input._data.shape:
         broadcast_shape(m.shape, input._data.shape)
-    return MaskedFill.apply(input, value, m)
+    return MaskedFill.apply(input, value, mask if isinstance(mask, Tensor) else m)

@@ -199,16 +199,21 @@ class CrossEntropy(Op):
         ctx.coeff = _unrows(p, x.shape)
         ctx.reduction, ctx.total_weight, ctx.smoothing = reduction, total_weight, smoothing
         ctx.safe, ctx.valid, ctx.weight = safe, valid, weight
-        ctx.save_for_backward(x)
+        ctx.shape = x.shape
+        ctx.save_for_backward(target, x)
         return xp(x).asarray(out, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, g):
-        x, = ctx.saved_tensors
-        shape = x.shape
+        shape = ctx.shape
         g = _upstream(g, ctx.reduction, shape)
-        if not grad_mode.state.grad_enabled:  # plain backward: the coefficient from forward is exact
+        ctx.saved_tensor(0)  # the target, version-checked as torch's nll_loss saves it
+        if not grad_mode.state.grad_enabled:
+            # plain backward: the coefficient from forward is exact. It does not read the saved
+            # logits, so changing them in place after the loss is fine, as in torch (whose
+            # log_softmax saves its output)
             return ScaleByConstant.apply(g, ctx.coeff), None
+        x = ctx.saved_tensor(1)
         # create_graph: rebuild the coefficient as a differentiable function of x
         dtype = x._data.dtype
         a, s = _class_coefficients(ctx.safe, ctx.valid, ctx.weight, ctx.smoothing,
@@ -246,10 +251,12 @@ class NllLoss(Op):
                 out = loss.reshape(target.shape)
         ctx.coeff, ctx.reduction = _unrows(coeff, x.shape), reduction
         ctx.shape = x.shape
+        ctx.save_for_backward(target)  # (version-checked at backward, as torch saves it)
         return xp(x).asarray(out, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors
         return ScaleByConstant.apply(_upstream(g, ctx.reduction, ctx.shape), ctx.coeff), None
 
 

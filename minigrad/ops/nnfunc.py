@@ -288,10 +288,12 @@ class Embedding(Op):
     @staticmethod
     def forward(ctx, w, idx, padding_idx, freq_scale=None):
         ctx.idx, ctx.padding_idx, ctx.rows, ctx.freq_scale = idx, padding_idx, w.shape[0], freq_scale
+        ctx.save_for_backward(idx)  # (the indices tensor: changing it in place before backward raises)
         return np.take(w, idx, axis=0)
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors
         if ctx.freq_scale is not None:
             g = ScaleByConstant.apply(g, ctx.freq_scale)
         return EmbeddingBackward.apply(g, ctx.idx, ctx.rows, ctx.padding_idx), None
@@ -347,7 +349,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx=None, max_norm=None, no
     if scale_grad_by_freq and idx.size and weight.requires_grad:
         _, inverse, counts = np.unique(idx, return_inverse=True, return_counts=True)
         freq_scale = (1.0 / counts[inverse.reshape(idx.shape)]).astype(w.dtype)[..., None]
-    return Embedding.apply(weight, idx, padding_idx, freq_scale)
+    return Embedding.apply(weight, input, padding_idx, freq_scale)
 
 
 def _renorm_rows(weight: Tensor, rows, max_norm, norm_type):
@@ -373,7 +375,9 @@ class Normalize(Op):
         ctx.dims, ctx.batch_stats, ctx.eps = dims, batch_stats, eps
         ctx.rstd = rstd
         if batch_stats:
-            ctx.z = z
+            # torch saves the input and the statistics, not the output: the output may be changed
+            # in place (ReLU(inplace=True) after the norm) without touching the gradient
+            ctx.mean = mean
             ctx.save_for_backward(x)
         return z
 
@@ -385,7 +389,7 @@ class Normalize(Op):
         x, = ctx.saved_tensors
         if not grad_mode.state.grad_enabled:
             # plain backward: no graph is recorded, so the formula may run on the saved arrays
-            z, ga = ctx.z, g._data
+            z, ga = (x._data - ctx.mean) * rstd, g._data
             gx = rstd * (ga - ga.mean(dims, keepdims=True) - z * (ga * z).mean(dims, keepdims=True))
             return Tensor._make(gx.astype(ga.dtype, copy=False))
         # create_graph: the statistics as minigrad ops of x, so the gradient is differentiable

@@ -1,0 +1,319 @@
+"""In-place writes and views, with torch's semantics (``Tensor._inplace`` calls :func:`write`).
+
+An in-place op is computed out of place first (``y.mul_(w)`` runs ``mul(y, w)``, which records
+its node N), then the result is written into the tensor's memory and the version counter that
+the tensor shares with its base and views moves on. What follows mirrors torch:
+
+* **What N saved.** N is the in-place op's own node. Where it saved the tensor it overwrites (an
+  input record, or an array on ctx), it keeps a copy of the old values instead, as torch's
+  ``original_self``: ``y.mul_(w)``, ``y.clamp_()``, ``y.pow_(2)`` backward fine. Where it saved
+  its result, the record now names the written tensor at its new version, so a later in-place
+  change of it raises (``y.exp_(); y.add_(1)``), as in torch.
+* **Any other node** that saved the tensor (or a view or base of it) raises at backward: its
+  record holds the old version.
+* **A view of a tensor that requires grad** (torch's CopySlices and ``rebase_history``): writing
+  into view ``v`` of base ``b`` gives ``b`` a new grad_fn, :class:`CopySlices`, whose backward
+  sends the gradient of the written region to N and the rest to ``b``'s old graph. Every live
+  view of ``b`` (``v`` included) is then re-derived from the new ``b`` (:class:`ViewOfBase`), so
+  that its gradient flows through the write; the same happens to the views of a base written
+  directly. Views are registered on their base when they are created with grad mode on.
+* Writing into a leaf that requires grad, or into a view of one, raises torch's errors; so does
+  an operand that partly overlaps the written memory (``x.add_(x[0])``).
+"""
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from . import grad_mode
+from .function import Function, _INPUT, _OUTPUT
+from ..tensor import Tensor
+
+_state = grad_mode.state
+
+LEAF_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
+VIEW_OF_LEAF_MSG = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+PARTIAL_OVERLAP_MSG = ("unsupported operation: some elements of the input tensor and the written-to tensor refer "
+                       "to a single memory location. Please clone() the tensor before performing the operation.")
+INTERNAL_OVERLAP_MSG = ("unsupported operation: more than one element of the written-to tensor refers to a single "
+                        "memory location. Please clone() the tensor before performing the operation.")
+
+
+NO_GRAD_VIEW_MSG = ("A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
+                    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your "
+                    "code by moving both the view and the inplace either both inside the no_grad block (if you "
+                    "don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).")
+MULTI_OUTPUT_VIEW_MSG = ("Output {nr} of {name} is a view and is being modified inplace. This view is the output of "
+                         "a function that returns multiple views. Such functions do not allow the output views to be "
+                         "modified inplace. You should replace the inplace operation by an out-of-place one.")
+NO_GRAD_VIEW = "no_grad"   # a view's ``_view_origin`` (kept in its __dict__) when grad mode was off at its creation
+
+
+# -- views of a base ---------------------------------------------------------------------------------
+def mark_multi_output_views(outputs: tuple, fn) -> tuple:
+    """Views returned together by one op (split, chunk, unbind) may not be written in place while
+    autograd records (torch forbids it): remember which output of which op each one is."""
+    for nr, t in enumerate(outputs):
+        if t is not None and t._base is not None and "_view_origin" not in t.__dict__:
+            t._view_origin = (nr, fn.__name__)
+    return outputs
+
+
+def register_view(base: Tensor, view: Tensor) -> None:
+    """Remember ``view`` (weakly) on ``base``, so that a write into ``base`` can re-derive it."""
+    views = base.__dict__.get("_views")
+    if views is None:
+        views = base.__dict__["_views"] = []
+    elif len(views) >= 32 and not len(views) & (len(views) - 1):  # at 32, 64, 128, ...: drop the dead ones
+        views[:] = [r for r in views if r() is not None]
+    views.append(weakref.ref(view))
+
+
+def _live_views(base: Tensor):
+    views = base.__dict__.get("_views")
+    if not views:
+        return []
+    live = [v for v in (r() for r in views) if v is not None]
+    views[:] = [weakref.ref(v) for v in live]
+    return live
+
+
+def geometry(base_array, view_array):
+    """Where ``view_array`` lies in ``base_array``'s memory, as plain ints (nothing to free):
+    (base shape, base strides, view byte offset, view shape, view strides, itemsize)."""
+    return (base_array.shape, base_array.strides, _address(view_array) - _address(base_array),
+            view_array.shape, view_array.strides, base_array.itemsize)
+
+
+def _address(array) -> int:
+    if isinstance(array, np.ndarray):
+        return array.__array_interface__["data"][0]
+    return array.data.ptr  # a CuPy array
+
+
+def view_index(geom):
+    """The C-order flat index into the base of each element of the view (an int64 array of the
+    view's shape): both are laid over one scratch buffer with their own strides, the base's slots
+    numbered first, then read back through the view."""
+    bshape, bstrides, offset, vshape, vstrides, item = geom
+    if any(s % item for s in bstrides + vstrides) or offset % item:
+        raise NotImplementedError("in-place write into a view whose strides are not whole elements")
+    bst = [s // item for s in bstrides]
+    vst = [s // item for s in vstrides]
+    size = int(np.prod(bshape))
+    if size == 0 or int(np.prod(vshape)) == 0:
+        return np.zeros(vshape, np.int64)
+    lo = sum((n - 1) * s for n, s in zip(bshape, bst) if s < 0)
+    hi = sum((n - 1) * s for n, s in zip(bshape, bst) if s > 0)
+    scratch = np.full(hi - lo + 1, -1, np.int64)
+    step = scratch.itemsize
+    slots = np.lib.stride_tricks.as_strided(scratch[-lo:], bshape, [s * step for s in bst])
+    slots[...] = np.arange(size).reshape(bshape)
+    picked = np.lib.stride_tricks.as_strided(scratch[offset // item - lo:], vshape, [s * step for s in vst])
+    return np.array(picked, copy=True)
+
+
+def _c_strides(shape, item):
+    strides, step = [], item
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))
+
+
+def is_reshape(geom) -> bool:
+    """Whether the view is the whole base read in C order (a reshape of a contiguous base, as
+    Conv1d's and Flatten's outputs are): its gradient needs no index, only a reshape."""
+    bshape, bstrides, offset, vshape, vstrides, item = geom
+    return (offset == 0 and int(np.prod(bshape)) == int(np.prod(vshape))
+            and all(s == c for n, s, c in zip(bshape, bstrides, _c_strides(bshape, item)) if n > 1)
+            and all(s == c for n, s, c in zip(vshape, vstrides, _c_strides(vshape, item)) if n > 1))
+
+
+def _index_on(g, geom):
+    """view_index on the device of gradient ``g``."""
+    index = view_index(geom)
+    if isinstance(g._data, np.ndarray):
+        return index
+    from ..ops._util import xp
+    return xp(g._data).asarray(index)
+
+
+class CopySlices(Function):
+    """b' = b with the view region replaced by r;  db'/db = g with zeros in the region,  db'/dr = g[region]
+
+    The grad_fn a base gets when one of its views is written in place (torch's CopySlices)."""
+
+    array_forward = True
+
+    @staticmethod
+    def forward(ctx, base, result, geom):
+        ctx.geom = geom
+        return base  # the write itself is done by ``write``; only the node is kept
+
+    @staticmethod
+    def backward(ctx, g):
+        from ..ops._util import xp
+        from ..ops.index import Index, IndexPut
+        if is_reshape(ctx.geom):  # the write covered the whole base: nothing of the old value is left
+            gbase = Tensor._make(xp(g._data).zeros_like(g._data)) if ctx.needs_input_grad[0] else None
+            return gbase, g.reshape(ctx.geom[3]) if ctx.needs_input_grad[1] else None
+        index = _index_on(g, ctx.geom)
+        flat = g.reshape(-1)
+        gbase = IndexPut.apply(flat, 0, (Ellipsis,), (index,)).reshape(ctx.geom[0]) \
+            if ctx.needs_input_grad[0] else None
+        gresult = Index.apply(flat, (Ellipsis,), (index,)) if ctx.needs_input_grad[1] else None
+        return gbase, gresult
+
+
+class ViewOfBase(Function):
+    """v = b[region] (a view re-derived after a write);  dv/db = zeros of b's shape with g at the region
+
+    torch's AsStridedBackward, the grad_fn of a view whose base was written in place."""
+
+    array_forward = True
+
+    @staticmethod
+    def forward(ctx, base, view, geom):
+        ctx.geom = geom
+        return view
+
+    @staticmethod
+    def backward(ctx, g):
+        from ..ops.index import IndexAddZeros
+        bshape = ctx.geom[0]
+        if is_reshape(ctx.geom):
+            return g.reshape(bshape), None
+        flat = IndexAddZeros.apply(g, (int(np.prod(bshape)),), (Ellipsis,), (_index_on(g, ctx.geom),))
+        return flat.reshape(bshape), None
+
+
+def _rederive_views(base: Tensor) -> None:
+    """Point every live view of ``base`` at ``base``'s current graph (torch regenerates a view's
+    grad_fn the same way when its base's version has moved on)."""
+    for view in _live_views(base):
+        node = ViewOfBase.apply(base, view._data, geometry(base._data, view._data)).grad_fn
+        _set_grad_fn(view, node, 0)
+
+
+# -- overlap (torch's assert_no_internal_overlap / assert_no_partial_overlap) -----------------------
+def _dense(array) -> bool:
+    """Non-overlapping and dense: the elements fill one block of memory exactly (any dim order)."""
+    dims = sorted((s, n) for s, n in zip(array.strides, array.shape) if n != 1)
+    expected = array.itemsize
+    for s, n in dims:
+        if s != expected:
+            return False
+        expected *= n
+    return True
+
+
+def _layout(array):
+    """Sizes and strides, leaving out size-1 dims (whose NumPy strides carry no meaning)."""
+    return [(n, s) for n, s in zip(array.shape, array.strides) if n != 1]
+
+
+def check_overlap(out, operands) -> None:
+    """Raise torch's error when an operand partly overlaps the memory ``out`` (an array) being written."""
+    for other in operands:
+        if not isinstance(other, Tensor) or type(other._data) is not np.ndarray or type(out) is not np.ndarray:
+            continue  # (GPU arrays are not checked)
+        a = other._data
+        if a is out or not np.may_share_memory(a, out) or not (_dense(a) and _dense(out)):
+            continue  # the same array is a full overlap (allowed); a non-dense pair is "too hard", as in torch
+        a_begin, b_begin = _address(a), _address(out)
+        a_end, b_end = a_begin + a.nbytes, b_begin + out.nbytes
+        if a_begin == b_begin and a_end == b_end and _layout(a) == _layout(out):
+            continue
+        if a_begin < b_end and b_begin < a_end:
+            raise RuntimeError(PARTIAL_OVERLAP_MSG)
+
+
+# -- the write ---------------------------------------------------------------------------------------
+def write(target: Tensor, result: Tensor, operands=()) -> Tensor:
+    """Write ``result`` (the out-of-place value of an in-place op) into ``target``'s memory."""
+    grad_on = _state.grad_enabled
+    base = target._base
+    if grad_on:
+        if target._requires_grad and target.grad_fn is None:
+            raise RuntimeError(LEAF_MSG)
+        if base is not None and base._requires_grad and base.grad_fn is None:
+            raise RuntimeError(VIEW_OF_LEAF_MSG)
+        origin = target.__dict__.get("_view_origin") if base is not None else None
+        if origin is not None and (base._requires_grad or result._requires_grad):
+            if origin == NO_GRAD_VIEW:
+                raise RuntimeError(NO_GRAD_VIEW_MSG)
+            raise RuntimeError(MULTI_OUTPUT_VIEW_MSG.format(nr=origin[0], name=origin[1]))
+    data = target._data
+    if result._data.shape != data.shape:
+        raise RuntimeError(f"output with shape {list(data.shape)} doesn't match the broadcast "
+                           f"shape {list(result._data.shape)}")
+    if result._data.dtype != data.dtype:
+        rd, sd = result.dtype, target.dtype
+        if rd.category > sd.category:
+            raise RuntimeError(f"result type {rd.name.capitalize()} can't be cast to the desired "
+                               f"output type {sd.name.capitalize()}")
+    if not getattr(data.flags, "writeable", True):   # CuPy arrays have no such flag
+        raise RuntimeError(INTERNAL_OVERLAP_MSG)
+    if operands:
+        check_overlap(data, operands)
+    node = result.grad_fn if grad_on and result._requires_grad else None
+    keep = node is not None and _keeps_target(node, target)
+    original = Tensor._make(data.copy(), target._requires_grad, target.grad_fn, target._output_nr) if keep else None
+    data[...] = result._data
+    target._vc[0] += 1
+    if node is not None:
+        _rebind_saved(node, target, result, original)
+    if not grad_on:
+        return target
+    if base is None:
+        if result._requires_grad:
+            _set_grad_fn(target, node, result._output_nr)
+            _rederive_views(target)
+    elif base._requires_grad or result._requires_grad:
+        copy = CopySlices.apply(base, result, geometry(base._data, data))
+        _set_grad_fn(base, copy.grad_fn, 0)
+        _rederive_views(base)
+    return target
+
+
+def _set_grad_fn(t: Tensor, node, output_nr) -> None:
+    """Give ``t`` its new grad_fn. A retain_grad hook moves along (``t.grad`` is the gradient of
+    the new value); other hooks stay with the old value's node, as in torch."""
+    old, old_nr = t.grad_fn, t._output_nr
+    t.grad_fn, t._output_nr, t._requires_grad = node, output_nr, True
+    if t._retains_grad and old is not None and old._pre_hooks:
+        hooks = old._pre_hooks.get(old_nr, [])
+        for hook in [h for h in hooks if getattr(h, "retains_grad", False)]:
+            hooks.remove(hook)
+            node.register_hook(output_nr, hook)
+
+
+def _keeps_target(node, target) -> bool:
+    """Whether the in-place op's node saved the tensor about to be overwritten."""
+    for rec in node._saved or ():
+        if rec is not None and rec[0] == _INPUT and rec[1] is target:
+            return True
+    extras = node.__dict__
+    return bool(extras) and any(v is target._data for v in extras.values())
+
+
+def _rebind_saved(node, target, result, original) -> None:
+    """The in-place op's node keeps the old values of the overwritten tensor (``original``) and
+    names the written tensor, at its new version, where it saved its own result."""
+    saved = node._saved
+    if saved:
+        records = []
+        for rec in saved:
+            if rec is not None and rec[0] == _INPUT and rec[1] is target:
+                rec = (_INPUT, original, original._vc, original._vc[0])
+            elif rec is not None and rec[0] == _OUTPUT and rec[1][0] is result._data:
+                rec = (_OUTPUT, (target._data, rec[1][1], target._vc), target._vc, target._vc[0])
+            records.append(rec)
+        node._saved = tuple(records)
+    if original is not None:
+        extras = node.__dict__
+        for key, value in list(extras.items()):
+            if value is target._data:
+                extras[key] = original._data
