@@ -205,7 +205,7 @@ def _unpack(node, rec):
 
 
 _NOT_NEEDED = [(False,) * n for n in range(16)]
-_state = grad_mode.state  # (one object, its fields switched by no_grad & co.)
+_state = grad_mode.state  # (this thread's grad-mode flags, switched by no_grad & co.)
 
 
 class Function:
