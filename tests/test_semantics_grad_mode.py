@@ -422,3 +422,87 @@ def test_anomaly_mode_is_process_wide_as_in_torch():
 
     assert same_in_both(scenario) == (True, True)
     assert not mg.is_anomaly_enabled()
+
+
+# -- requires_grad flags, .grad assignment, backward's inputs ------------------------------------
+
+def _outcome(fn):
+    """("ok", result) or (exception class, the message's first clause)."""
+    try:
+        return "ok", fn()
+    except Exception as e:  # noqa: BLE001  (the class and message are what is compared)
+        return type(e), str(e).split(".")[0].split(" to a tensor")[0].split("'")[0]
+
+
+def _assign_grad(lib, make_grad, **leaf_kwargs):
+    x = lib.ones(2, 3, requires_grad=True, **leaf_kwargs)
+
+    def assign():
+        x.grad = make_grad(lib)
+        return None if x.grad is None else (tuple(x.grad.shape), str(x.grad.dtype).split(".")[-1])
+    return _outcome(assign)
+
+
+@pytest.mark.parametrize("make_grad", [
+    lambda lib: lib.zeros(3, 2),                          # wrong shape
+    lambda lib: lib.zeros(3),                             # broadcastable, still the wrong shape
+    lambda lib: lib.zeros(2, 3, dtype=lib.float64),       # wrong dtype
+    lambda lib: lib.zeros(2, 3, dtype=lib.int64),
+    lambda lib: lib.zeros(3, 2).t(),                      # the right shape through a view: accepted
+    lambda lib: lib.zeros(3).expand(2, 3),
+    lambda lib: np.zeros((2, 3), np.float32),             # not a tensor
+    lambda lib: [[0.0] * 3] * 2,
+    lambda lib: None,
+], ids=["shape", "broadcastable", "float64", "int64", "transposed", "expanded", "ndarray", "list", "None"])
+def test_assigning_grad_checks_it_as_torch(make_grad):
+    mine, theirs = _assign_grad(mg, make_grad), _assign_grad(torch, make_grad)
+    assert mine[0] == theirs[0]
+    if mine[0] == "ok":
+        assert mine == theirs
+    else:
+        assert mine[1] == theirs[1]  # the message's first clause, up to the sizes and dtypes
+
+
+def test_assigning_a_tensor_as_its_own_grad_and_a_grad_to_a_non_leaf():
+    def scenario(lib):
+        x = lib.ones(2, requires_grad=True)
+        own = _outcome(lambda: setattr(x, "grad", x))
+        y = x * 2
+        y.grad = lib.full((2,), 5.0)  # allowed on a non-leaf, as in torch
+        wrong = _outcome(lambda: setattr(y, "grad", lib.ones(3)))
+        return own, y.grad.tolist(), wrong
+    same_in_both(scenario)
+
+
+def test_requires_grad_on_a_non_leaf_and_on_integer_tensors():
+    def scenario(lib):
+        y = lib.ones(2, requires_grad=True) * 2
+        return [
+            _outcome(lambda: setattr(y, "requires_grad", True)),
+            _outcome(lambda: setattr(y, "requires_grad", False)),
+            _outcome(lambda: y.requires_grad_().requires_grad),   # the method allows True on a non-leaf
+            _outcome(lambda: y.requires_grad_(False)),
+            _outcome(lambda: lib.ones(2, dtype=lib.int64).requires_grad_()),
+            _outcome(lambda: setattr(lib.ones(2, dtype=lib.bool), "requires_grad", True)),
+            _outcome(lambda: lib.zeros(2, dtype=lib.int32, requires_grad=True)),
+            _outcome(lambda: lib.tensor([1, 2], requires_grad=True)),
+            _outcome(lambda: lib.ones(2, dtype=lib.int64).requires_grad_(False).requires_grad),
+            _outcome(lambda: lib.ones(2).requires_grad_(1)),
+            _outcome(lambda: setattr(lib.ones(2), "requires_grad", 1)),
+        ]
+    mine, theirs = scenario(mg), scenario(torch)
+    assert [m[0] for m in mine] == [t[0] for t in theirs]
+    for (kind, mine_msg), (_, their_msg) in zip(mine, theirs):
+        if kind is RuntimeError:  # torch words the integer case several ways ("Only"/"only", "and complex")
+            assert mine_msg.lower().split("floating point")[0] == their_msg.lower().split("floating point")[0]
+
+
+@pytest.mark.parametrize("empty", [[], ()])
+def test_backward_and_grad_reject_empty_inputs(empty):
+    def scenario(lib):
+        x = lib.ones(2, requires_grad=True)
+        return (_outcome(lambda: (x * 2).sum().backward(inputs=empty)),
+                _outcome(lambda: lib.autograd.backward((x * 2).sum(), inputs=empty)),
+                _outcome(lambda: lib.autograd.grad((x * 2).sum(), empty)),
+                x.grad)
+    assert same_in_both(scenario)[0][0] is RuntimeError
