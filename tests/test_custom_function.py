@@ -180,6 +180,65 @@ def test_extending_notes_examples_match_torch():
     assert_same(mine, theirs)
 
 
+def double_backward_examples(lib, _):
+    """torch's "Double Backward with Custom Functions" tutorial: saving an input (Square), an
+    output (Exp) and intermediate results returned as extra outputs (Sinh)."""
+    class Square(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 2
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            x, = ctx.saved_tensors
+            return grad_out * 2 * x
+
+    class Exp(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            result = lib.exp(x)
+            ctx.save_for_backward(result)
+            return result
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            result, = ctx.saved_tensors
+            return grad_out * result
+
+    class Sinh(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            expx = lib.exp(x)
+            expnegx = lib.exp(-x)
+            ctx.save_for_backward(expx, expnegx)
+            return (expx - expnegx) / 2, expx, expnegx
+
+        @staticmethod
+        def backward(ctx, grad_out, _grad_out_exp, _grad_out_negexp):
+            expx, expnegx = ctx.saved_tensors
+            grad_input = grad_out * (expx + expnegx) / 2
+            grad_input += _grad_out_exp * expx
+            grad_input -= _grad_out_negexp * expnegx
+            return grad_input
+
+    def sinh(x):
+        return Sinh.apply(x)[0]
+
+    x = lib.tensor(np.random.default_rng(1).random((3, 3)), requires_grad=True)
+    out = []
+    for fn in (Square.apply, Exp.apply, sinh):
+        g, = lib.autograd.grad(fn(x).sum(), x, create_graph=True)
+        out.append((g, lib.autograd.grad(g.sum(), x), lib.autograd.gradcheck(fn, x),
+                    lib.autograd.gradgradcheck(fn, x)))
+    return out
+
+
+def test_double_backward_tutorial_examples_match_torch():
+    mine, theirs = both(double_backward_examples)
+    assert_same(mine, theirs)
+
+
 # -- grad_fn -------------------------------------------------------------------------------------
 
 def make_scale(lib):
