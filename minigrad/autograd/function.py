@@ -210,6 +210,7 @@ def _unpack(node, rec):
 
 _NOT_NEEDED = [(False,) * n for n in range(16)]
 _state = grad_mode.state  # (this thread's grad-mode flags, switched by no_grad & co.)
+_anomaly = grad_mode.anomaly  # (process-wide)
 
 
 class Function:
@@ -225,11 +226,18 @@ class Function:
     _forward_signature = None  # (setup_context style: forward's signature, to bind defaults)
 
     def __init_subclass__(cls, **kwargs):
-        """Give each Function its node class ``<Name>Backward``: ``type(y.grad_fn).__name__`` and
-        ``y.grad_fn.name()`` name the Function, as in torch."""
+        """Give each user Function its node class ``<Name>Backward``: ``type(y.grad_fn).__name__``
+        and ``y.grad_fn.name()`` name the Function, as in torch.
+
+        minigrad's own ops (array_forward) share Node, whose ``name()`` names the op all the same:
+        with one node class the engine's attribute reads stay monomorphic, which CPython's
+        specialising interpreter needs (a class per op measured 5-6 us slower on a 5-node
+        forward and backward of 40 us, benchmarks/bench_overhead.py's tiny step).
+        """
         super().__init_subclass__(**kwargs)
-        cls._backward_cls = type(cls.__name__ + "Backward", (Node,),
-                                 {"__slots__": (), "__module__": cls.__module__, "_forward_cls": cls})
+        if not cls.array_forward:
+            cls._backward_cls = type(cls.__name__ + "Backward", (Node,),
+                                     {"__slots__": (), "__module__": cls.__module__, "_forward_cls": cls})
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -260,7 +268,7 @@ class Function:
         record = record and _state.grad_enabled and cls.differentiable
         if record:
             ctx = cls._backward_cls(cls, tuple(needs))
-            if _state.anomaly["trace"]:
+            if _anomaly["trace"]:
                 ctx._anomaly_trace = "".join(traceback.format_stack()[:-1])
         elif cls.array_forward:
             n = len(args)

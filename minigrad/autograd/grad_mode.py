@@ -28,6 +28,11 @@ import threading
 import warnings
 
 
+# Process-wide, as torch's anomaly mode: all threads share this dict (autograd.engine mutates it
+# in place; Function.apply reads it directly, without the thread-local lookup).
+anomaly = {"enabled": False, "trace": False}
+
+
 class _ThreadState(threading.local):
     """The grad-mode flags of the current thread; the class attributes are a new thread's values.
 
@@ -39,9 +44,7 @@ class _ThreadState(threading.local):
     grad_mode = True      # what is_grad_enabled() reports
     inference = False     # what is_inference_mode_enabled() reports
     grad_enabled = True   # ops record: grad_mode and not inference
-    # Process-wide, as torch's anomaly mode: a class attribute that all threads share (it is
-    # mutated in place by autograd.engine, never assigned on the instance).
-    anomaly = {"enabled": False, "trace": False}
+    anomaly = anomaly     # (the process-wide dict above, where autograd.engine finds it)
 
 
 state = _ThreadState()
@@ -80,12 +83,16 @@ class _GradMode:
     def __init__(self, mode: bool):
         self.mode = mode
 
-    def __enter__(self):
-        self.prev = state.grad_mode
-        _set_grad_mode(self.mode)
+    def __enter__(self):  # (on every backward and custom forward: _set_grad_mode, inlined)
+        st = state
+        self.prev = st.grad_mode
+        st.grad_mode = mode = self.mode
+        st.grad_enabled = mode and not st.inference
 
     def __exit__(self, *exc):
-        _set_grad_mode(self.prev)
+        st = state
+        st.grad_mode = mode = self.prev
+        st.grad_enabled = mode and not st.inference
         return False
 
 
@@ -235,5 +242,5 @@ class inference_mode(_DecoratorContextManager):
 
 def is_anomaly_enabled() -> bool:
     """Whether anomaly detection is on (``autograd.detect_anomaly``), in every thread."""
-    return state.anomaly["trace"]
+    return anomaly["trace"]
 
