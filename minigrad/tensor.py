@@ -85,9 +85,8 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if type(requires_grad) is not bool:
-            kind = type(requires_grad)
-            name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
-            raise TypeError(f"requires_grad_(): argument 'requires_grad' (position 1) must be bool, not {name}")
+            raise TypeError("requires_grad_(): argument 'requires_grad' (position 1) must be bool, "
+                            f"not {_type_name(requires_grad)}")
         if requires_grad and self.grad_fn is not None:
             return self   # a non-leaf already requires grad: torch's method (not the setter) allows this
         self.requires_grad = requires_grad
@@ -103,7 +102,7 @@ class Tensor:
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError("assigned grad expected to be a Tensor or None but got grad of type "
-                                f"{type(value).__module__}.{type(value).__name__}".replace("builtins.", ""))
+                                f"{_type_name(value)}")
             if value is self:
                 raise RuntimeError("can't assign Variable as its own grad")
             mine, theirs = self._data, value._data
@@ -937,6 +936,12 @@ class _RemovableHandle:
         hooks = t._hooks if t.grad_fn is None else (t.grad_fn._pre_hooks or {}).get(t._output_nr)
         if hooks and self._hook in hooks:
             hooks.remove(self._hook)
+
+
+def _type_name(obj) -> str:
+    """``int``, ``numpy.ndarray``: a type as torch's argument errors name it."""
+    kind = type(obj)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
 
 
 def _rebuild(array, requires_grad):

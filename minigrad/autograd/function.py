@@ -222,7 +222,7 @@ class Function:
 
     array_forward = False   # minigrad's own ops: forward on arrays (see the module docstring)
     differentiable = True   # False for ops whose outputs never require grad (argmax, comparisons)
-    _backward_cls = Node    # the class of the nodes apply records; each subclass gets its own
+    _backward_cls = Node    # the class of the nodes apply creates; each user Function gets its own
     _forward_signature = None  # (setup_context style: forward's signature, to bind defaults)
 
     def __init_subclass__(cls, **kwargs):
