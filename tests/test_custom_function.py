@@ -533,3 +533,39 @@ def test_once_differentiable_raises_when_differentiated_twice():
         return str(info.value)
     mine, theirs = both(scenario)
     assert mine == theirs == "trying to differentiate twice a function that was marked with @once_differentiable"
+
+
+# -- keyword arguments ---------------------------------------------------------------------------
+
+def test_keyword_arguments_are_inputs_in_the_signature_order():
+    """A tensor passed by keyword gets its gradient, and needs_input_grad and backward's results
+    count keyword arguments, as in torch; a skipped parameter between them is a TypeError."""
+    def scenario(lib, _):
+        class Scaled(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, a=1.0, b=None):
+                ctx.seen = ctx.needs_input_grad
+                ctx.save_for_backward(x, b)
+                ctx.a = a
+                return x * a if b is None else x * a * b
+
+            @staticmethod
+            def backward(ctx, g):
+                x, b = ctx.saved_tensors
+                gx = g * ctx.a if b is None else g * ctx.a * b
+                gb = None if b is None else g * ctx.a * x
+                return (gx, None, gb)[:len(ctx.seen)]
+
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        w = lib.tensor([3.0, -1.0], requires_grad=True)
+        seen = []
+        for kwargs in ({}, {"a": 3.0}, {"b": w, "a": 2.0}):
+            y = Scaled.apply(x, **kwargs)
+            seen.append(y.grad_fn.seen)
+            y.sum().backward()
+        with pytest.raises(TypeError) as info:
+            Scaled.apply(x, b=w)
+        only_keyword = Scaled.apply(lib.ones(2), a=1.0, b=w)   # recorded: the only tensor needing grad came by keyword
+        return seen, x.grad, w.grad, "'a'" in str(info.value), only_keyword.requires_grad
+    mine, theirs = both(scenario)
+    assert_same(mine, theirs)

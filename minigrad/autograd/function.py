@@ -223,7 +223,7 @@ class Function:
     array_forward = False   # minigrad's own ops: forward on arrays (see the module docstring)
     differentiable = True   # False for ops whose outputs never require grad (argmax, comparisons)
     _backward_cls = Node    # the class of the nodes apply creates; each user Function gets its own
-    _forward_signature = None  # (setup_context style: forward's signature, to bind defaults)
+    _forward_signature = None  # (forward's signature, cached by _bind_inputs)
 
     def __init_subclass__(cls, **kwargs):
         """Give each user Function its node class ``<Name>Backward``: ``type(y.grad_fn).__name__``
@@ -254,6 +254,8 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run forward; when grad mode is on and an argument requires grad, record the call (_record)."""
+        if not cls.array_forward:
+            return _apply_user_function(cls, args, kwargs)
         # One pass over the arguments: the arrays behind tensors, and which tensors require grad.
         # (A plain loop: on every op's path, it costs half of two comprehensions.)
         sources, needs, record = [], [], False
@@ -270,13 +272,9 @@ class Function:
             ctx = cls._backward_cls(cls, tuple(needs))
             if _anomaly["trace"]:
                 ctx._anomaly_trace = "".join(traceback.format_stack()[:-1])
-        elif cls.array_forward:
+        else:
             n = len(args)
             ctx = cls._backward_cls(cls, _NOT_NEEDED[n] if n < 16 else (False,) * n)
-        else:  # a user forward sees which inputs require grad in any mode, as in torch
-            ctx = cls._backward_cls(cls, tuple(needs))
-        if not cls.array_forward:
-            return _apply_user_function(cls, ctx, args, kwargs, record)
         raw = cls.forward(ctx, *sources, **kwargs)
         if not record:
             if type(raw) is not tuple:
@@ -285,21 +283,26 @@ class Function:
         return _record(ctx, args, sources, raw)
 
 
-def _apply_user_function(cls, ctx, args, kwargs, record):
-    """apply for a user Function: forward on Tensors with recording off, then its outputs."""
+def _apply_user_function(cls, args, kwargs):
+    """apply for a user Function: forward on Tensors with recording off, then its outputs.
+
+    As in torch, ctx.needs_input_grad says which inputs require grad whether or not the call is
+    recorded, and forward's inputs include the keyword arguments that name its parameters.
+    """
+    setup_style = cls.setup_context is not Function.setup_context
+    if kwargs or setup_style:
+        args, kwargs = _bind_inputs(cls, args, kwargs, setup_style)
+    needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
+    record = True in needs and _state.grad_enabled and cls.differentiable
+    ctx = cls._backward_cls(cls, needs)
+    if record and _anomaly["trace"]:
+        ctx._anomaly_trace = "".join(traceback.format_stack()[:-2])
     with grad_mode._GradMode(False):
-        if cls.setup_context is Function.setup_context:
-            raw = cls.forward(ctx, *args, **kwargs)
-        else:
-            signature = cls.__dict__.get("_forward_signature") or _bind_signature(cls)
-            bound = signature.bind(*args, **kwargs)
-            bound.apply_defaults()
-            if len(bound.args) != len(args):  # defaults bound: they are inputs too, as in torch
-                args = bound.args
-                ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
-            kwargs = bound.kwargs
+        if setup_style:
             raw = cls.forward(*args, **kwargs)
             cls.setup_context(ctx, args, raw)
+        else:
+            raw = cls.forward(ctx, *args, **kwargs)
     dirty = _take_dirty(ctx, raw)
     if record:
         return _record(ctx, args, args, raw, dirty)
@@ -308,9 +311,31 @@ def _apply_user_function(cls, ctx, args, kwargs, record):
     return tuple(_wrap_unrecorded(r, args, dirty) if r is not None else None for r in raw)
 
 
-def _bind_signature(cls):
-    cls._forward_signature = inspect.signature(cls.forward)
-    return cls._forward_signature
+def _bind_inputs(cls, args, kwargs, setup_style):
+    """``(inputs, remaining kwargs)``: forward's inputs as torch counts them.
+
+    With setup_context, every parameter is bound, defaults included (torch binds them in Python).
+    Otherwise keyword arguments that name forward's next positional parameters join the inputs,
+    in the signature's order; a parameter skipped between them is an error, as in torch.
+    """
+    signature = cls.__dict__.get("_forward_signature")
+    if signature is None:
+        signature = cls._forward_signature = inspect.signature(cls.forward)
+    if setup_style:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return bound.args, bound.kwargs
+    positional = [p.name for p in signature.parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][1:]   # (after ctx)
+    args, kwargs = list(args), dict(kwargs)
+    for i in range(len(args), len(positional)):
+        if not kwargs:
+            break
+        name = positional[i]
+        if name not in kwargs:
+            raise TypeError(f"forward() missing required argument: '{name}' (position {i})")
+        args.append(kwargs.pop(name))
+    return tuple(args), kwargs
 
 
 def _take_dirty(ctx, raw):
