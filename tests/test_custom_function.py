@@ -569,3 +569,37 @@ def test_keyword_arguments_are_inputs_in_the_signature_order():
         return seen, x.grad, w.grad, "'a'" in str(info.value), only_keyword.requires_grad
     mine, theirs = both(scenario)
     assert_same(mine, theirs)
+
+
+def test_outputs_that_are_not_tensors_pass_through_and_get_no_gradient():
+    def scenario(lib, _):
+        received = []
+
+        class WithExtras(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2, 3, "label", None, 2.5
+
+            @staticmethod
+            def backward(ctx, g, *others):
+                received.append([type(o).__name__ for o in others])
+                return g * 2
+
+        class OnlyANumber(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return 1.5
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+
+        x = lib.ones(2, requires_grad=True)
+        recorded = WithExtras.apply(x)
+        recorded[0].sum().backward()
+        with lib.no_grad():
+            unrecorded = WithExtras.apply(x)
+        return (recorded[1:], unrecorded[1:], received, x.grad, OnlyANumber.apply(x),
+                OnlyANumber.apply(lib.ones(1)))
+    mine, theirs = both(scenario)
+    assert_same(mine, theirs)

@@ -219,7 +219,7 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
             return  # nothing below this node was asked for
     if node.materialize_grads and len(grads) > 1:  # (a single output always has its gradient)
         for nr, g in enumerate(grads):
-            if g is None:
+            if g is None and node._outputs_meta[nr] is not None:  # (an output that is not a tensor gets None)
                 shape, dtype = node._outputs_meta[nr]
                 like = next((h._data for h in grads if h is not None), None)
                 grads[nr] = Tensor._make(np.zeros(shape, dtype) if like is None or type(like) is np.ndarray

@@ -308,7 +308,7 @@ def _apply_user_function(cls, args, kwargs):
         return _record(ctx, args, args, raw, dirty)
     if type(raw) is not tuple:
         return _wrap_unrecorded(raw, args, dirty)
-    return tuple(_wrap_unrecorded(r, args, dirty) if r is not None else None for r in raw)
+    return tuple([_wrap_unrecorded(r, args, dirty) for r in raw])
 
 
 def _bind_inputs(cls, args, kwargs, setup_style):
@@ -352,9 +352,10 @@ def _take_dirty(ctx, raw):
 
 
 def _wrap_unrecorded(raw, args, dirty):
-    """An output of an unrecorded call: a tensor modified in place that needs no grad is returned
-    itself; anything else (under no_grad, an input that requires grad) is a new, detached tensor."""
-    if dirty and any(raw is d for d in dirty) and not raw._requires_grad:
+    """An output of an unrecorded call: what is not a Tensor, and a tensor modified in place that
+    needs no grad, are returned as they are; any other tensor (under no_grad, an input that
+    requires grad) is a new, detached one."""
+    if not isinstance(raw, Tensor) or dirty and any(raw is d for d in dirty) and not raw._requires_grad:
         return raw
     return _wrap(raw, False, None, 0, args)
 
@@ -375,9 +376,10 @@ def _record(ctx, args, sources, raw, dirty=()):
     raws = (raw,) if single else raw
     outs, outs_meta = [], []
     non_diff = ctx._non_differentiable
+    array_forward = ctx._fn.array_forward
     for nr, r in enumerate(raws):
-        if r is None:
-            outs.append(None)
+        if r is None or not (array_forward or isinstance(r, Tensor)):
+            outs.append(r)   # None, or what a user forward returned that is not a Tensor: as it is
             outs_meta.append(None)
             continue
         if dirty and any(r is d for d in dirty):
