@@ -603,3 +603,26 @@ def test_outputs_that_are_not_tensors_pass_through_and_get_no_gradient():
                 OnlyANumber.apply(lib.ones(1)))
     mine, theirs = both(scenario)
     assert_same(mine, theirs)
+
+
+@pytest.mark.parametrize("requires_grad", [True, False])
+@pytest.mark.parametrize("mode", ["enable_grad", "no_grad"])
+def test_save_for_backward_takes_only_tensors_when_the_call_is_recorded(requires_grad, mode):
+    def scenario(lib, _):
+        class SavesANumber(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, k):
+                ctx.save_for_backward(x, None, k)
+                return x * k
+
+            @staticmethod
+            def backward(ctx, g):
+                return g, None
+
+        with getattr(lib, mode)():
+            try:
+                return SavesANumber.apply(lib.ones(2, requires_grad=requires_grad), 3.0).tolist()
+            except TypeError as e:
+                return str(e)
+    mine, theirs = both(scenario)
+    assert mine == theirs

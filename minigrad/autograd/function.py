@@ -305,6 +305,10 @@ def _apply_user_function(cls, args, kwargs):
             raw = cls.forward(ctx, *args, **kwargs)
     dirty = _take_dirty(ctx, raw)
     if record:
+        for i, item in enumerate(ctx._saved or ()):
+            if item is not None and not isinstance(item, Tensor):  # (minigrad's own ops save arrays too)
+                raise TypeError(f"save_for_backward can only save variables, but argument {i} is of type "
+                                f"{type(item).__name__}")
         return _record(ctx, args, args, raw, dirty)
     if type(raw) is not tuple:
         return _wrap_unrecorded(raw, args, dirty)
