@@ -37,8 +37,8 @@ class _ThreadState(threading.local):
     """The grad-mode flags of the current thread; the class attributes are a new thread's values.
 
     ``grad_enabled`` is what every op reads (Function.apply, on the hot path): whether ops record a
-    graph, that is grad mode on and inference mode off. It is derived by :func:`_set_modes`, so that
-    the hot path reads one attribute.
+    graph, that is grad mode on and inference mode off. Every switch here keeps it up to date, so
+    that the hot path reads one attribute; nothing else assigns these fields.
     """
 
     grad_mode = True      # what is_grad_enabled() reports
