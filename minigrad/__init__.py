@@ -9,6 +9,7 @@ from .dtypes import (bool_ as bool, uint8, int8, int16, int32, int64, float16, f
 from .dtypes import float32 as float, int32 as int  # noqa: A001  (torch.float / torch.int)
 from .device import device
 from .autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
+from .autograd.grad_mode import is_inference_mode_enabled, is_anomaly_enabled
 from .creation import *  # noqa: F401,F403
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator, default_generator
 from .ops import *  # noqa: F401,F403

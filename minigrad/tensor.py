@@ -20,7 +20,7 @@ class Tensor:
     # Every op creates a Tensor, so only the always-set fields are slots; the rarely-set ones are
     # class-level defaults that an instance overrides in its __dict__ when needed.
     __slots__ = ("_data", "_requires_grad", "grad_fn", "_output_nr", "_vc", "__dict__", "__weakref__")
-    grad = None           # accumulated gradient (leaves, and non-leaves that retain_grad)
+    _grad = None          # accumulated gradient (leaves, and non-leaves that retain_grad): .grad
     _base = None          # the tensor this one is a view of
     _accumulator = None   # a leaf's AccumulateGrad node, created on first use
     _hooks = None         # a leaf's gradient hooks
@@ -72,19 +72,51 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool):
+        if type(value) is not bool:
+            raise RuntimeError("requires_grad must be a bool")
         if self.grad_fn is not None:
-            if not value:
-                raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want "
-                                   "to use a computed variable in a subgraph that doesn't require "
-                                   "differentiation use var_no_grad = var.detach().")
-            return
+            hint = "" if value else (" If you want to use a computed variable in a subgraph that doesn't "
+                                     "require differentiation use var_no_grad = var.detach().")
+            raise RuntimeError("you can only change requires_grad flags of leaf variables." + hint)
         if value and self._data.dtype.kind not in "fc":
             raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
-        self._requires_grad = bool(value)
+        self._requires_grad = value
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if type(requires_grad) is not bool:
+            raise TypeError("requires_grad_(): argument 'requires_grad' (position 1) must be bool, "
+                            f"not {_type_name(requires_grad)}")
+        if requires_grad and self.grad_fn is not None:
+            return self   # a non-leaf already requires grad: torch's method (not the setter) allows this
         self.requires_grad = requires_grad
         return self
+
+    @property
+    def grad(self):
+        """The accumulated gradient; assigning one checks its type, device, dtype and shape, as torch does."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{_type_name(value)}")
+            if value is self:
+                raise RuntimeError("can't assign Variable as its own grad")
+            mine, theirs = self._data, value._data
+            if type(theirs) is not type(mine) and value.device.type != self.device.type:
+                raise RuntimeError(f"attempting to assign a gradient with device type '{value.device.type}' to a "
+                                   f"tensor with device type '{self.device.type}'. Please ensure that the "
+                                   "gradient and the tensor are on the same device")
+            if theirs.dtype != mine.dtype:
+                raise RuntimeError(f"attempting to assign a gradient with dtype '{value.dtype.name}' to a tensor "
+                                   f"with dtype '{self.dtype.name}'. The gradient must match the tensor's dtype")
+            if theirs.shape != mine.shape:
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(theirs.shape)}' to a tensor "
+                                   f"of size '{list(mine.shape)}'. Please ensure that the gradient and the "
+                                   "tensor are the same size")
+        self._grad = value
 
     @property
     def is_leaf(self) -> bool:
@@ -887,6 +919,12 @@ class _RemovableHandle:
         hooks = t._hooks if t.grad_fn is None else (t.grad_fn._pre_hooks or {}).get(t._output_nr)
         if hooks and self._hook in hooks:
             hooks.remove(self._hook)
+
+
+def _type_name(obj) -> str:
+    """``int``, ``numpy.ndarray``: a type as torch's argument errors name it."""
+    kind = type(obj)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
 
 
 def _rebuild(array, requires_grad):

@@ -32,6 +32,8 @@ observers = []
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """torch.autograd.backward: accumulate gradients of ``tensors`` into the leaves' ``.grad``."""
+    if inputs is not None and not _as_tuple(inputs):
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     tensors = _as_tuple(tensors)
     grad_tensors = _as_tuple(grad_tensors) if grad_tensors is not None else (None,) * len(tensors)
     if retain_graph is None:
@@ -57,6 +59,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     """torch.autograd.grad: the gradients of ``outputs`` w.r.t. ``inputs``, leaving ``.grad`` alone."""
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     grad_outputs = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
     if retain_graph is None:
         retain_graph = create_graph
@@ -224,7 +228,7 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
             return  # nothing below this node was asked for
     if node.materialize_grads and len(grads) > 1:  # (a single output always has its gradient)
         for nr, g in enumerate(grads):
-            if g is None:
+            if g is None and node._outputs_meta[nr] is not None:  # (an output that is not a tensor gets None)
                 shape, dtype = node._outputs_meta[nr]
                 like = next((h._data for h in grads if h is not None), None)
                 grads[nr] = Tensor._make(np.zeros(shape, dtype) if like is None or type(like) is np.ndarray

@@ -20,6 +20,8 @@ derivative through them stays differentiable. Anything else is saved as a consta
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import traceback
 
 import numpy as np
@@ -72,7 +74,9 @@ class Node:
         self.materialize_grads = value
 
     def mark_dirty(self, *tensors):
-        """Accepted for torch compatibility; minigrad's in-place ops manage versions themselves."""
+        """Declare the inputs that forward modified in place; forward must return them, and apply
+        returns those very objects, now outputs of this node (torch's rebase of their history)."""
+        self._dirty = tensors   # (read and removed by apply: _take_dirty)
 
     @property
     def saved_tensors(self):
@@ -211,17 +215,42 @@ def _unpack(node, rec):
 
 
 _NOT_NEEDED = [(False,) * n for n in range(16)]
-_state = grad_mode.state  # (one object, its fields switched by no_grad & co.)
+_state = grad_mode.state  # (this thread's grad-mode flags, switched by no_grad & co.)
+_anomaly = grad_mode.anomaly  # (process-wide)
 
 
 class Function:
-    """Subclass and define ``forward(ctx, *args)`` and ``backward(ctx, *grad_outputs)``; call ``apply``."""
+    """Subclass and define ``forward(ctx, *args)`` and ``backward(ctx, *grad_outputs)``; call ``apply``.
+
+    As in torch, forward may instead take no ctx (``forward(*args)``) when the subclass defines
+    ``setup_context(ctx, inputs, output)``, which apply calls after forward to fill ctx.
+    """
 
     array_forward = False   # minigrad's own ops: forward on arrays (see the module docstring)
     differentiable = True   # False for ops whose outputs never require grad (argmax, comparisons)
+    _backward_cls = Node    # the class of the nodes apply creates; each user Function gets its own
+    _forward_signature = None  # (forward's signature, cached by _bind_inputs)
+
+    def __init_subclass__(cls, **kwargs):
+        """Give each user Function its node class ``<Name>Backward``: ``type(y.grad_fn).__name__``
+        and ``y.grad_fn.name()`` name the Function, as in torch.
+
+        minigrad's own ops (array_forward) share Node, whose ``name()`` names the op all the same:
+        with one node class the engine's attribute reads stay monomorphic, which CPython's
+        specialising interpreter needs (a class per op measured 5-6 us slower on a 5-node
+        forward and backward of 40 us, benchmarks/bench_overhead.py's tiny step).
+        """
+        super().__init_subclass__(**kwargs)
+        if not cls.array_forward:
+            cls._backward_cls = type(cls.__name__ + "Backward", (Node,),
+                                     {"__slots__": (), "__module__": cls.__module__, "_forward_cls": cls})
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
+        raise NotImplementedError
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
         raise NotImplementedError
 
     @staticmethod
@@ -231,6 +260,8 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run forward; when grad mode is on and an argument requires grad, record the call (_record)."""
+        if not cls.array_forward:
+            return _apply_user_function(cls, args, kwargs)
         # One pass over the arguments: the arrays behind tensors, and which tensors require grad.
         # (A plain loop: on every op's path, it costs half of two comprehensions.)
         sources, needs, record = [], [], False
@@ -244,18 +275,13 @@ class Function:
                 needs.append(False)
         record = record and _state.grad_enabled and cls.differentiable
         if record:
-            ctx = Node(cls, tuple(needs))
-            if _state.anomaly["trace"]:
+            ctx = cls._backward_cls(cls, tuple(needs))
+            if _anomaly["trace"]:
                 ctx._anomaly_trace = "".join(traceback.format_stack()[:-1])
         else:
             n = len(args)
-            ctx = Node(cls, _NOT_NEEDED[n] if n < 16 else (False,) * n)
-        if cls.array_forward:
-            raw = cls.forward(ctx, *sources, **kwargs)
-        else:
-            sources = args
-            with grad_mode._GradMode(False):
-                raw = cls.forward(ctx, *args, **kwargs)
+            ctx = cls._backward_cls(cls, _NOT_NEEDED[n] if n < 16 else (False,) * n)
+        raw = cls.forward(ctx, *sources, **kwargs)
         if not record:
             if type(raw) is not tuple:
                 return _wrap(raw, False, None, 0, args)
@@ -264,7 +290,88 @@ class Function:
         return _record(ctx, args, sources, raw)
 
 
-def _record(ctx, args, sources, raw):
+def _apply_user_function(cls, args, kwargs):
+    """apply for a user Function: forward on Tensors with recording off, then its outputs.
+
+    As in torch, ctx.needs_input_grad says which inputs require grad whether or not the call is
+    recorded, and forward's inputs include the keyword arguments that name its parameters.
+    """
+    setup_style = cls.setup_context is not Function.setup_context
+    if kwargs or setup_style:
+        args, kwargs = _bind_inputs(cls, args, kwargs, setup_style)
+    needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
+    record = True in needs and _state.grad_enabled and cls.differentiable
+    ctx = cls._backward_cls(cls, needs)
+    if record and _anomaly["trace"]:
+        ctx._anomaly_trace = "".join(traceback.format_stack()[:-2])
+    with grad_mode._GradMode(False):
+        if setup_style:
+            raw = cls.forward(*args, **kwargs)
+            cls.setup_context(ctx, args, raw)
+        else:
+            raw = cls.forward(ctx, *args, **kwargs)
+    dirty = _take_dirty(ctx, raw)
+    if record:
+        for i, item in enumerate(ctx._saved or ()):
+            if item is not None and not isinstance(item, Tensor):  # (minigrad's own ops save arrays too)
+                raise TypeError(f"save_for_backward can only save variables, but argument {i} is of type "
+                                f"{type(item).__name__}")
+        return _record(ctx, args, args, raw, dirty)
+    if type(raw) is not tuple:
+        return _wrap_unrecorded(raw, args, dirty)
+    return tuple([_wrap_unrecorded(r, args, dirty) for r in raw])
+
+
+def _bind_inputs(cls, args, kwargs, setup_style):
+    """``(inputs, remaining kwargs)``: forward's inputs as torch counts them.
+
+    With setup_context, every parameter is bound, defaults included (torch binds them in Python).
+    Otherwise keyword arguments that name forward's next positional parameters join the inputs,
+    in the signature's order; a parameter skipped between them is an error, as in torch.
+    """
+    signature = cls.__dict__.get("_forward_signature")
+    if signature is None:
+        signature = cls._forward_signature = inspect.signature(cls.forward)
+    if setup_style:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return bound.args, bound.kwargs
+    positional = [p.name for p in signature.parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][1:]   # (after ctx)
+    args, kwargs = list(args), dict(kwargs)
+    for i in range(len(args), len(positional)):
+        if not kwargs:
+            break
+        name = positional[i]
+        if name not in kwargs:
+            raise TypeError(f"forward() missing required argument: '{name}' (position {i})")
+        args.append(kwargs.pop(name))
+    return tuple(args), kwargs
+
+
+def _take_dirty(ctx, raw):
+    """The tensors forward marked dirty (removed from ctx); each must be one of forward's outputs."""
+    dirty = ctx.__dict__.pop("_dirty", ())
+    if dirty:
+        returned = raw if type(raw) is tuple else (raw,)
+        if not all(any(d is r for r in returned) for d in dirty):
+            raise RuntimeError("Some elements marked as dirty during the forward method were not returned as "
+                               "output. The inputs that are modified inplace must all be outputs of the Function.")
+        for d in dirty:
+            d._vc[0] += 1   # torch counts the in-place change once more when it is marked
+    return dirty
+
+
+def _wrap_unrecorded(raw, args, dirty):
+    """An output of an unrecorded call: what is not a Tensor, and a tensor modified in place that
+    needs no grad, are returned as they are; any other tensor (under no_grad, an input that
+    requires grad) is a new, detached one."""
+    if not isinstance(raw, Tensor) or dirty and any(raw is d for d in dirty) and not raw._requires_grad:
+        return raw
+    return _wrap(raw, False, None, 0, args)
+
+
+def _record(ctx, args, sources, raw, dirty=()):
     """Link the outputs of a recorded call into the graph and pack what forward saved."""
     edges, meta = [], []
     for a, needed in zip(args, ctx.needs_input_grad):
@@ -280,12 +387,16 @@ def _record(ctx, args, sources, raw):
     raws = (raw,) if single else raw
     outs, outs_meta = [], []
     non_diff = ctx._non_differentiable
+    array_forward = ctx._fn.array_forward
     for nr, r in enumerate(raws):
-        if r is None:
-            outs.append(None)
+        if r is None or not (array_forward or isinstance(r, Tensor)):
+            outs.append(r)   # None, or what a user forward returned that is not a Tensor: as it is
             outs_meta.append(None)
             continue
-        t = _wrap(r, True, ctx, nr, args)
+        if dirty and any(r is d for d in dirty):
+            t = _rebase(r, ctx, nr)
+        else:
+            t = _wrap(r, True, ctx, nr, args)
         data = t._data
         if data.dtype.kind not in "fc" or non_diff and any(x is r or x is data for x in non_diff):
             t._requires_grad, t.grad_fn = False, None  # integer outputs and marked ones stay out of the graph
@@ -298,6 +409,18 @@ def _record(ctx, args, sources, raw):
 
 
 _NO_EDGE = (None, 0)
+
+
+def _rebase(t, ctx, nr):
+    """Make ``t``, modified in place by forward, output ``nr`` of ``ctx`` (the same object)."""
+    if t.grad_fn is None and t._requires_grad:
+        raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
+    if t._base is not None:  # (the base's history would need torch's CopySlices, as Tensor._inplace says)
+        raise RuntimeError(
+            "minigrad does not support in-place operations on a view of a tensor that requires "
+            "grad (torch's CopySlices); use an out-of-place op or write into the base tensor.")
+    t.grad_fn, t._output_nr, t._requires_grad = ctx, nr, True
+    return t
 
 
 def _wrap(raw, requires_grad, node, nr, args):
@@ -342,6 +465,46 @@ def _edge(a):
     if acc is None:
         acc = a._accumulator = AccumulateGrad(a)
     return (acc, 0)
+
+
+# -- once_differentiable -----------------------------------------------------------------------
+
+ONCE_DIFFERENTIABLE_MSG = "trying to differentiate twice a function that was marked with @once_differentiable"
+
+
+class DelayedError(Function):
+    """Passes its inputs through; differentiating through it raises (see once_differentiable)."""
+
+    @staticmethod
+    def forward(ctx, *tensors):
+        return tensors if len(tensors) > 1 else tensors[0]
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise RuntimeError(ONCE_DIFFERENTIABLE_MSG)
+
+
+def once_differentiable(backward):
+    """Decorate a Function's backward that is not itself differentiable (torch's decorator).
+
+    backward runs with recording off. Under ``create_graph=True``, where an incoming gradient
+    requires grad, its results still require grad, through a node that raises if they are
+    differentiated: a wrong second derivative is replaced by an error.
+    """
+    @functools.wraps(backward)
+    def wrapper(ctx, *grad_outputs):
+        with grad_mode._GradMode(False):
+            outputs = backward(ctx, *grad_outputs)
+        if not grad_mode.is_grad_enabled():
+            return outputs
+        if not any(isinstance(g, Tensor) and g._requires_grad for g in grad_outputs):
+            return outputs
+        single = not isinstance(outputs, tuple)
+        outputs = (outputs,) if single else outputs
+        # Detached copies that require grad, so that the outputs are recorded through DelayedError.
+        marked = DelayedError.apply(*[o.detach().requires_grad_() if o is not None else None for o in outputs])
+        return marked if single or len(outputs) > 1 else (marked,)
+    return wrapper
 
 
 from . import inplace as _inplace  # noqa: E402  (it imports this module)

@@ -48,7 +48,7 @@ def test_clip_grad_norm_single_tensor_nonfinite_and_empty():
     p.grad = minigrad.full((4,), 2.0)
     assert utils.clip_grad_norm_(p, 1.0).item() == pytest.approx(4.0)
     np.testing.assert_allclose(p.grad.numpy(), 0.5 / (1 + 0.25e-6), rtol=1e-6)
-    p.grad = minigrad.tensor([1.0, float("nan")])
+    p.grad = minigrad.tensor([1.0, float("nan"), 1.0, 1.0])  # (a grad has its tensor's shape)
     with pytest.raises(RuntimeError, match="non-finite"):
         utils.clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
     assert utils.clip_grad_norm_([minigrad.nn.Parameter(minigrad.ones(1))], 1.0).item() == 0.0
