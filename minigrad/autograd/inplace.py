@@ -55,7 +55,7 @@ def mark_multi_output_views(outputs: tuple, fn) -> tuple:
     """Views returned together by one op (split, chunk, unbind) may not be written in place while
     autograd records (torch forbids it): remember which output of which op each one is."""
     for nr, t in enumerate(outputs):
-        if t is not None and t._base is not None and "_view_origin" not in t.__dict__:
+        if isinstance(t, Tensor) and t._base is not None and "_view_origin" not in t.__dict__:
             t._view_origin = (nr, fn.__name__)
     return outputs
 
