@@ -117,7 +117,10 @@ def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     if dtype is None:
         dtype = dtypes.scalar_dtype(fill_value)
-    return _finish(np.full(_size((size,)), fill_value, dtypes.as_dtype(dtype).np), device, requires_grad)
+    dtype = dtypes.as_dtype(dtype)
+    if isinstance(fill_value, (int, float)):   # torch checks that the value fits: full(..., 300, dtype=uint8) raises
+        fill_value = dtypes.checked_scalar(fill_value, dtype)
+    return _finish(np.full(_size((size,)), fill_value, dtype.np), device, requires_grad)
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -147,13 +150,23 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _finish(np.eye(n, n if m is None else m, dtype=_float_dtype(dtype)), device, requires_grad)
 
 
+def _random_float_dtype(dtype, kernel):
+    """rand and randn draw floats only; torch names its kernel for any other dtype."""
+    d = _float_dtype(dtype)
+    if d.kind != "f":
+        from .ops.math import TORCH_TYPE_NAMES
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{TORCH_TYPE_NAMES[d.name]}\'')
+    return d
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    array = rng(generator).random(_size(size), dtype=np.float64).astype(_float_dtype(dtype))
+    d = _random_float_dtype(dtype, "check_uniform_bounds")
+    array = rng(generator).random(_size(size), dtype=np.float64).astype(d)
     return _finish(array, device, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    array = rng(generator).standard_normal(_size(size)).astype(_float_dtype(dtype))
+    array = rng(generator).standard_normal(_size(size)).astype(_random_float_dtype(dtype, "normal_kernel_cpu"))
     return _finish(array, device, requires_grad)
 
 

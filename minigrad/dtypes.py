@@ -158,6 +158,54 @@ def wrap_int(value: int, np_dtype):
     return np.array(value).astype(np_dtype).item()
 
 
+# The C type names torch's messages use ("value cannot be converted to type uint8_t ...").
+_CHECKED_TYPE_NAMES = {"bool": "bool", "uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+                "int64": "int64_t", "float16": "c10::Half", "float32": "float", "float64": "double"}
+
+_INT64_MIN, _UINT64_END = -2 ** 63, 2 ** 64
+
+
+def check_python_int(value):
+    """A Python int as torch reads it into a Scalar: int64, or uint64 up to 2**64 - 1; beyond that
+    range torch raises OverflowError before any op runs."""
+    if value.__class__ is builtins_int and not _INT64_MIN <= value < _UINT64_END:
+        if value < 0:
+            raise OverflowError("can't convert negative int to unsigned")
+        raise OverflowError("int too big to convert")
+    return value
+
+
+def checked_scalar(value, d: dtype):
+    """``value`` (a Python number) converted to ``d`` the way torch converts a scalar argument that
+    must fit the tensor's dtype (fill values, where/clamp bounds, integer exponents, alpha):
+    torch's ``checked_convert``, which raises "value cannot be converted to type ... without
+    overflow" where the value does not fit. Two quirks are torch's: an int may be negative for an
+    unsigned dtype down to -max (it wraps, so ``uint8.fill_(-1)`` writes 255), while a negative
+    float may not; NaN and infinity fit only floating dtypes.
+    """
+    check_python_int(value)
+    if d.category == _BOOL:
+        return builtins_bool(value)
+    if d.category == _FLOAT:
+        if d is float32 and value.__class__ is not builtins_bool and abs(value) > _FLOAT32_MAX \
+                and value not in (_INF, -_INF):
+            raise RuntimeError(f"value cannot be converted to type {_CHECKED_TYPE_NAMES[d.name]} without overflow")
+        return builtins_float(value)
+    info = np.iinfo(d.np)
+    if value.__class__ is builtins_float:
+        fits = info.min <= value <= info.max   # False for NaN
+    elif info.min == 0:
+        fits = -info.max <= value <= info.max
+    else:
+        fits = info.min <= value <= info.max
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type {_CHECKED_TYPE_NAMES[d.name]} without overflow")
+    return wrap_int(builtins_int(value), d.np)
+
+
+_FLOAT32_MAX = builtins_float(np.finfo(np.float32).max)
+_INF = builtins_float("inf")
+
 _SCALAR_CATEGORY = {builtins_bool: _BOOL, builtins_int: _INT, builtins_float: _FLOAT}
 
 

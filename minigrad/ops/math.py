@@ -756,8 +756,7 @@ def square(input):
 def atan2(input, other):
     _tensor_arg(input, "atan2")
     _tensor_arg(other, "atan2", 2, "other")
-    y, x = promote(input, other)
-    return Atan2.apply(_float_input(y, "atan2"), _float_input(x, "atan2"))
+    return Atan2.apply(*promote(input, other, to_float=True))
 
 
 def abs(input):
@@ -809,8 +808,11 @@ def pow(input, exponent):
                 raise not_implemented("pow", x._data)
             return Pow.apply(x, y)
         x, p = promote(input, exponent)
-        if x._data.dtype.kind in "biu" and type(p) is int and p < 0:
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if x._data.dtype.kind in "iu" and type(p) is int:
+            # torch reads an integer exponent into the base's dtype, checked (u8 ** 300 raises)
+            dtypes.checked_scalar(exponent if isinstance(exponent, int) else int(exponent), x.dtype)
+            if exponent < 0:
+                raise RuntimeError("Integers to negative integer powers are not allowed.")
         return PowScalar.apply(x, p)
     if isinstance(exponent, Tensor):
         s, y = promote(input, exponent)
@@ -871,6 +873,8 @@ def clamp(input, min=None, max=None):
                         f"{type(min).__name__}, {type(max).__name__}): min and max must both be Tensors or "
                         f"both be numbers")
     d = dtypes.result_type(input, *bounds)
+    if not any(tensors):  # number bounds must fit the result dtype, as torch checks them
+        min, max = (None if b is None else dtypes.checked_scalar(b, d) for b in (min, max))
     if d is dtypes.bool_ and not (len(bounds) == 1 and tensors[0]):
         kernel = ("clamp_cpu" if tensors[0] else "clamp_scalar_cpu") if len(bounds) == 2 else \
             ("clamp_min_scalar_cpu" if max is None else "clamp_max_scalar_cpu")
@@ -893,6 +897,17 @@ clip = clamp
 _MISSING = object()
 
 
+def _checked_numbers(input, other):
+    """A number operand (a tensor and a number) must fit the result dtype: torch raises on
+    ``where(c, uint8, 300)`` where arithmetic would wrap 300 around."""
+    if isinstance(input, Tensor) and isinstance(other, Tensor):
+        return input, other
+    input, other = (v.item() if isinstance(v, np.generic) else v for v in (input, other))
+    d = dtypes.result_type(input, other)
+    return (v if isinstance(v, Tensor) or not isinstance(v, (int, float)) else dtypes.checked_scalar(v, d)
+            for v in (input, other))
+
+
 def where(condition, input=_MISSING, other=_MISSING):
     """``input`` where ``condition`` holds, else ``other`` (tensors or numbers, broadcast together).
 
@@ -911,7 +926,7 @@ def where(condition, input=_MISSING, other=_MISSING):
     check_same_device(*(t for t in (condition, input, other) if isinstance(t, Tensor) and t._data.ndim))
     np_dtype = None
     if isinstance(input, Tensor) or isinstance(other, Tensor):
-        input, other = promote(input, other)
+        input, other = promote(*_checked_numbers(input, other))
     else:
         np_dtype = dtypes.result_type(input, other).np
     shape = condition._data.shape
