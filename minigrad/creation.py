@@ -15,23 +15,25 @@ __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty"
 
 
 def _infer_array(data, dtype):
-    """Data -> ndarray with torch's inference: Python floats -> default float, ints -> int64."""
+    """Data -> ndarray with torch's inference and checks.
+
+    An array, a tensor (minigrad's or torch's) or a NumPy scalar keeps its dtype. A (nested)
+    sequence takes the promotion (``promote_types``) of its items' dtypes: Python floats count as
+    the default float, ints as int64, bools as bool, and NumPy scalars and one-element tensors as
+    their own dtype, so ``tensor([np.float64(1)])`` is float64 and ``tensor([int8_scalar])`` int8.
+    Python numbers must fit the dtype they are stored in: ``tensor([300], dtype=int8)`` and
+    ``tensor([2**63])`` raise, as in torch, rather than wrap around.
+    """
     if isinstance(data, Tensor):
         array = data._data
-    elif isinstance(data, np.ndarray):
-        array = data
-    elif isinstance(data, np.generic):
+    elif isinstance(data, (np.ndarray, np.generic)):
         array = np.asarray(data)
+    elif _is_foreign_array(data):
+        array = np.asarray(data)   # e.g. a torch tensor: its dtype is kept
     else:
-        if isinstance(data, (list, tuple)):
-            data = _unwrap_nested(data)
-        array = np.asarray(data)
-        if array.dtype.kind == "f" and dtype is None:
-            array = array.astype(dtypes.get_default_dtype().np)
-        elif array.dtype.kind in "iu" and dtype is None:
-            array = array.astype(np.int64)
-        elif array.dtype.kind not in "biuf":
-            raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+        inferred = _infer_dtype(data)
+        target = dtypes.as_dtype(dtype) if dtype is not None else inferred
+        array = _python_values(data, target)
     if dtype is not None:
         array = array.astype(dtypes.as_dtype(dtype).np, copy=False)
     else:
@@ -39,11 +41,69 @@ def _infer_array(data, dtype):
     return array
 
 
+def _is_foreign_array(x) -> bool:
+    return not isinstance(x, (list, tuple, str, bytes)) and (hasattr(x, "__array__") or
+                                                             hasattr(x, "__array_interface__"))
+
+
+def _infer_dtype(x) -> dtypes.dtype:
+    """torch's dtype for ``x`` inside tensor(): see _infer_array."""
+    if isinstance(x, (np.ndarray, np.generic)):   # before float: np.float64 is a float subclass
+        return dtypes.from_numpy_dtype(x.dtype)
+    if isinstance(x, bool):
+        return dtypes.bool_
+    if isinstance(x, numbers.Integral) and not isinstance(x, np.generic):
+        return dtypes.int64
+    if isinstance(x, float):
+        return dtypes.get_default_dtype()
+    if isinstance(x, Tensor):
+        return x.dtype
+    if isinstance(x, (list, tuple)):
+        if not x:
+            return dtypes.get_default_dtype()
+        d = _infer_dtype(x[0])
+        for item in x[1:]:
+            d = dtypes.promote_types(d, _infer_dtype(item))
+        return d
+    if _is_foreign_array(x):
+        return dtypes.from_numpy_dtype(np.asarray(x).dtype)
+    if x is None:
+        raise RuntimeError("Could not infer dtype of NoneType")
+    if isinstance(x, str):
+        raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+    raise TypeError(f"Could not infer dtype of {type(x).__name__}")
+
+
+def _python_values(data, target: dtypes.dtype) -> np.ndarray:
+    """The nested Python data as an array of ``target``, each number checked as torch stores it."""
+    raw = np.asarray(_unwrap_nested(data))
+    if raw.dtype.kind == "O" or raw.dtype == np.uint64:   # ints beyond int64 (NumPy keeps them as objects)
+        if not target.is_floating_point:
+            raise ValueError("Overflow when unpacking long long")
+        return np.asarray(raw.tolist(), dtype=np.float64).astype(target.np)
+    if target.category == 1 and raw.dtype.kind in "iuf" and raw.size:
+        info = np.iinfo(target.np)
+        low = -info.max if info.min == 0 and raw.dtype.kind in "iu" else info.min   # ints wrap into unsigned
+        with np.errstate(invalid="ignore"):
+            fits = (raw >= low) & (raw <= info.max)
+        if not fits.all():
+            raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+    with np.errstate(invalid="ignore", over="ignore"):   # float to float16/32: inf, as torch
+        return raw.astype(target.np, copy=False)
+
+
 def _unwrap_nested(data):
-    if isinstance(data, Tensor):
-        return data._data
+    if isinstance(data, Tensor) or _is_foreign_array(data) and not isinstance(data, (np.ndarray, np.generic)):
+        array = np.asarray(data)
+        if array.size != 1:
+            if array.dtype.kind in "biu":
+                raise TypeError("only integer tensors of a single element can be converted to an index")
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return array.reshape(()).item()
     if isinstance(data, (list, tuple)):
         return [_unwrap_nested(d) for d in data]
+    if isinstance(data, np.generic):
+        return data.item()
     return data
 
 
