@@ -322,7 +322,9 @@ class Tensor:
             return memo[id(self)]
         if self.grad_fn is not None:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
-                               "protocol at the moment.")
+                               "protocol at the moment.  If you were attempting to deepcopy a module, this may be "
+                               "because of a torch.nn.utils.weight_norm usage, see "
+                               "https://github.com/pytorch/pytorch/pull/103001")
         out = Tensor._make(self._deepcopy_data(memo), self._requires_grad)
         memo[id(self)] = out
         if self.grad is not None:
