@@ -179,7 +179,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> T
         dtype = dtypes.scalar_dtype(fill_value)
     dtype = dtypes.as_dtype(dtype)
     if isinstance(fill_value, (int, float)):   # torch checks that the value fits: full(..., 300, dtype=uint8) raises
-        fill_value = dtypes.checked_scalar(fill_value, dtype)
+        fill_value = dtypes.checked_scalar(fill_value, dtype, check_half=False)
     return _finish(np.full(_size((size,)), fill_value, dtype.np), device, requires_grad)
 
 

@@ -175,19 +175,29 @@ def check_python_int(value):
     return value
 
 
-def checked_scalar(value, d: dtype):
+def check_int_joins_bool(value):
+    """An int from 2**63 up is a uint64 scalar to torch, which it will not promote with bool."""
+    if check_python_int(value).__class__ is builtins_int and value >= -_INT64_MIN:
+        raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, attempted to promote "
+                           "Bool and UInt64")
+    return value
+
+
+def checked_scalar(value, d: dtype, *, check_half=True):
     """``value`` (a Python number) converted to ``d`` the way torch converts a scalar argument that
     must fit the tensor's dtype (fill values, where/clamp bounds, integer exponents, alpha):
     torch's ``checked_convert``, which raises "value cannot be converted to type ... without
     overflow" where the value does not fit. Two quirks are torch's: an int may be negative for an
     unsigned dtype down to -max (it wraps, so ``uint8.fill_(-1)`` writes 255), while a negative
-    float may not; NaN and infinity fit only floating dtypes.
+    float may not; NaN and infinity fit only floating dtypes. ``full`` and ``where`` do not check
+    float16 (a value beyond its range becomes inf there): ``check_half=False``.
     """
     check_python_int(value)
     if d.category == _BOOL:
         return builtins_bool(value)
     if d.category == _FLOAT:
-        if d is float32 and value.__class__ is not builtins_bool and abs(value) > _FLOAT32_MAX \
+        limit = _FLOAT32_MAX if d is float32 else _FLOAT16_MAX if d is float16 and check_half else None
+        if limit is not None and value.__class__ is not builtins_bool and abs(value) > limit \
                 and value not in (_INF, -_INF):
             raise RuntimeError(f"value cannot be converted to type {_CHECKED_TYPE_NAMES[d.name]} without overflow")
         return builtins_float(value)
@@ -204,6 +214,7 @@ def checked_scalar(value, d: dtype):
 
 
 _FLOAT32_MAX = builtins_float(np.finfo(np.float32).max)
+_FLOAT16_MAX = builtins_float(np.finfo(np.float16).max)
 _INF = builtins_float("inf")
 
 _SCALAR_CATEGORY = {builtins_bool: _BOOL, builtins_int: _INT, builtins_float: _FLOAT}
@@ -221,7 +232,9 @@ def result_type(*operands) -> dtype:
             t = None
         d = getattr(t, "dtype", None)
         if isinstance(d, dtype):
-            return d if _SCALAR_CATEGORY[number.__class__] <= d.category else scalar_dtype(number)
+            if _SCALAR_CATEGORY[number.__class__] <= d.category:
+                return d
+            return scalar_dtype(check_int_joins_bool(number))
     tiers = [None, None, None]  # dimensioned tensors, zero-dim tensors, Python scalars
     for x in operands:
         d = getattr(x, "dtype", None)

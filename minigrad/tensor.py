@@ -505,25 +505,35 @@ class Tensor:
         return self.bitwise_right_shift_(other)
 
     def floor_divide_(self, other):
-        return self._inplace(_ops.floor_divide(self, other))
+        return self._inplace(_ops.floor_divide(self._castable(other), other))
 
     def remainder_(self, other):
-        return self._inplace(_ops.remainder(self, other))
+        return self._inplace(_ops.remainder(self._castable(other), other))
 
     def bitwise_and_(self, other):
-        return self._inplace(_ops.bitwise_and(self, other))
+        return self._inplace(_ops.bitwise_and(self._castable(other), other))
 
     def bitwise_or_(self, other):
-        return self._inplace(_ops.bitwise_or(self, other))
+        return self._inplace(_ops.bitwise_or(self._castable(other), other))
 
     def bitwise_xor_(self, other):
-        return self._inplace(_ops.bitwise_xor(self, other))
+        return self._inplace(_ops.bitwise_xor(self._castable(other), other))
 
     def bitwise_left_shift_(self, other):
-        return self._inplace(_ops.bitwise_left_shift(self, other))
+        return self._inplace(_ops.bitwise_left_shift(self._castable(other), other))
 
     def bitwise_right_shift_(self, other):
-        return self._inplace(_ops.bitwise_right_shift(self, other))
+        return self._inplace(_ops.bitwise_right_shift(self._castable(other), other))
+
+    def _castable(self, other):
+        """self, after torch's check, made before the op runs, that an in-place op's result dtype
+        can be written back into self (``uint8 &= 2.5`` raises that error, not the op's own)."""
+        if isinstance(other, (Tensor, int, float, bool)):
+            result = dtypes.result_type(self, other)
+            if result.category > self.dtype.category:
+                raise RuntimeError(f"result type {_TORCH_NAMES[result.name]} can't be cast to the desired "
+                                   f"output type {_TORCH_NAMES[self.dtype.name]}")
+        return self
 
     # -- arithmetic operators ----------------------------------------------------------------
     def __add__(self, other):

@@ -61,6 +61,7 @@ def _operands(name: str, input, other, *, first_may_be_number=False):
     elif type(other) is int and kind in "iu":
         other = dtypes.wrap_int(other, x.dtype)
     elif type(other) is int and kind == "b":
+        dtypes.check_int_joins_bool(other)
         x = x.astype(np.int64)
     return x, other
 

@@ -111,10 +111,10 @@ class Neg(Op):
         return -g
 
 
-def _half_with_scalar(op, input, other):
+def _half_with_scalar(op, input, other, **kwargs):
     """``op`` on a float16 tensor and a scalar second operand the way torch computes it, or None.
 
-    torch's CPU mul and div read a scalar second operand (a Python number, or a 0-d tensor that
+    torch's CPU mul, div (every rounding mode) and floor_divide read a scalar second operand (a Python number, or a 0-d tensor that
     does not set the result dtype) in float32, their "opmath" type for float16, and round only the
     result: ``half * 1e-8`` is ``float16(float32(half) * 1e-8)``, not ``half * float16(1e-8)`` = 0.
     """
@@ -130,7 +130,7 @@ def _half_with_scalar(op, input, other):
         other = float(np.float32(other))
     else:
         return None
-    return op(input.to(dtypes.float32), other).to(dtypes.float16)
+    return op(input.to(dtypes.float32), other, **kwargs).to(dtypes.float16)
 
 
 def _check_alpha(alpha, a, b):
@@ -156,6 +156,7 @@ def _is_bool(x) -> bool:
 
 
 def sub(input, other, *, alpha=1):
+    dtypes.check_python_int(input), dtypes.check_python_int(other)   # torch reads the numbers first
     bool_input, bool_other = _is_bool(input), _is_bool(other)
     if bool_input or bool_other:
         if bool_input and bool_other:
@@ -177,10 +178,10 @@ def mul(input, other):
 
 def div(input, other, *, rounding_mode=None):
     """``input / other``; ``rounding_mode`` "trunc" or "floor" rounds the quotient (keeping integer dtypes)."""
+    z = _half_with_scalar(div, input, other, rounding_mode=rounding_mode)
+    if z is not None:
+        return z
     if rounding_mode is None:
-        z = _half_with_scalar(div, input, other)
-        if z is not None:
-            return z
         # true division of integers gives the default float dtype
         return Div.apply(*promote(input, other, to_float=True))
     a, b = promote(input, other)
@@ -195,6 +196,9 @@ def div(input, other, *, rounding_mode=None):
 
 def floor_divide(input, other):
     """``input // other``: div with rounding_mode="floor", but without a derivative, as in torch."""
+    z = _half_with_scalar(floor_divide, input, other)
+    if z is not None:
+        return z
     a, b = promote(input, other)
     t = a if isinstance(a, Tensor) else b
     if t._data.dtype == np.bool_:

@@ -810,9 +810,11 @@ def pow(input, exponent):
         x, p = promote(input, exponent)
         if x._data.dtype.kind in "iu" and type(p) is int:
             # torch reads an integer exponent into the base's dtype, checked (u8 ** 300 raises)
-            dtypes.checked_scalar(exponent if isinstance(exponent, int) else int(exponent), x.dtype)
+            dtypes.checked_scalar(int(exponent), x.dtype)
             if exponent < 0:
                 raise RuntimeError("Integers to negative integer powers are not allowed.")
+        elif x._data.dtype == np.float16 and isinstance(p, (int, float)):
+            dtypes.checked_scalar(p, x.dtype)   # so is a float16 base's exponent (half ** 1e5 raises)
         return PowScalar.apply(x, p)
     if isinstance(exponent, Tensor):
         s, y = promote(input, exponent)
@@ -862,8 +864,10 @@ def clamp(input, min=None, max=None):
     """Limit ``input`` to [min, max]; numbers or tensors (broadcast), either may be None; max wins if min > max."""
     input = _tensor_arg(input, "clamp")
     if input._data.dtype.kind == "f" and min.__class__ in _NUMBER_OR_NONE and max.__class__ in _NUMBER_OR_NONE \
-            and (min is not None or max is not None):
-        return Clamp.apply(input, min, max)  # the common case: a float tensor, numbers as bounds
+            and (min is not None or max is not None):   # the common case: a float tensor, numbers as bounds
+        d = input.dtype
+        return Clamp.apply(input, None if min is None else dtypes.checked_scalar(min, d),
+                           None if max is None else dtypes.checked_scalar(max, d))
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     bounds = [b for b in (min, max) if b is not None]
@@ -904,8 +908,8 @@ def _checked_numbers(input, other):
         return input, other
     input, other = (v.item() if isinstance(v, np.generic) else v for v in (input, other))
     d = dtypes.result_type(input, other)
-    return (v if isinstance(v, Tensor) or not isinstance(v, (int, float)) else dtypes.checked_scalar(v, d)
-            for v in (input, other))
+    return (v if isinstance(v, Tensor) or not isinstance(v, (int, float)) else
+            dtypes.checked_scalar(v, d, check_half=False) for v in (input, other))
 
 
 def where(condition, input=_MISSING, other=_MISSING):
