@@ -118,7 +118,8 @@ def _half_with_scalar(op, input, other, **kwargs):
     does not set the result dtype) in float32, their "opmath" type for float16, and round only the
     result: ``half * 1e-8`` is ``float16(float32(half) * 1e-8)``, not ``half * float16(1e-8)`` = 0.
     """
-    if not (isinstance(input, Tensor) and input._data.dtype == np.float16 and input._data.ndim):
+    data = getattr(input, "_data", None)   # cheap first test: this runs on every mul and div
+    if data is None or data.dtype.char != "e" or not data.ndim or not isinstance(input, Tensor):
         return None
     if isinstance(other, Tensor):
         if other._data.ndim or other._data.dtype == np.float16 or other._data.dtype.kind not in "biuf":
