@@ -31,9 +31,10 @@ def _infer_array(data, dtype):
     elif _is_foreign_array(data):
         array = np.asarray(data)   # e.g. a torch tensor: its dtype is kept
     else:
-        inferred = _infer_dtype(data)
-        target = dtypes.as_dtype(dtype) if dtype is not None else inferred
-        array = _python_values(data, target)
+        state = [None]   # the promoted dtype of the items seen so far
+        values = _scan(data, state)
+        inferred = state[0] if state[0] is not None else dtypes.get_default_dtype()
+        array = _python_values(values, dtypes.as_dtype(dtype) if dtype is not None else inferred)
     if dtype is not None:
         array = array.astype(dtypes.as_dtype(dtype).np, copy=False)
     else:
@@ -46,65 +47,67 @@ def _is_foreign_array(x) -> bool:
                                                              hasattr(x, "__array_interface__"))
 
 
-def _infer_dtype(x) -> dtypes.dtype:
-    """torch's dtype for ``x`` inside tensor(): see _infer_array."""
-    if isinstance(x, (np.ndarray, np.generic)):   # before float: np.float64 is a float subclass
-        return dtypes.from_numpy_dtype(x.dtype)
-    if isinstance(x, bool):
-        return dtypes.bool_
-    if isinstance(x, numbers.Integral) and not isinstance(x, np.generic):
-        return dtypes.int64
-    if isinstance(x, float):
-        return dtypes.get_default_dtype()
-    if isinstance(x, Tensor):
-        return x.dtype
-    if isinstance(x, (list, tuple)):
-        if not x:
-            return dtypes.get_default_dtype()
-        d = _infer_dtype(x[0])
-        for item in x[1:]:
-            d = dtypes.promote_types(d, _infer_dtype(item))
-        return d
-    if _is_foreign_array(x):
-        return dtypes.from_numpy_dtype(np.asarray(x).dtype)
-    if x is None:
-        raise RuntimeError("Could not infer dtype of NoneType")
-    if isinstance(x, str):
-        raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
-    raise TypeError(f"Could not infer dtype of {type(x).__name__}")
+_PYTHON_KINDS = {bool: dtypes.bool_, int: dtypes.int64}
 
 
-def _python_values(data, target: dtypes.dtype) -> np.ndarray:
-    """The nested Python data as an array of ``target``, each number checked as torch stores it."""
-    raw = np.asarray(_unwrap_nested(data))
+def _scan(x, state):
+    """``x`` (a number or nested sequence) with NumPy scalars and one-element tensors replaced by
+    Python numbers, in one pass that also promotes the items' dtypes into ``state[0]`` (see
+    _infer_array): Python floats count as the default float, ints as int64, bools as bool, NumPy
+    scalars and tensors (minigrad's or torch's) as their own dtype."""
+    cls = x.__class__
+    if cls is list or cls is tuple or isinstance(x, (list, tuple)):
+        return [_scan(item, state) for item in x]
+    d = _PYTHON_KINDS.get(cls)
+    if d is None:
+        if cls is float:
+            d = dtypes.get_default_dtype()
+        elif isinstance(x, np.generic):
+            d = dtypes.from_numpy_dtype(x.dtype)
+            x = x.item()
+        elif isinstance(x, Tensor) or _is_foreign_array(x):
+            array = np.asarray(x)
+            if array.size != 1:
+                if array.dtype.kind in "biu":
+                    raise TypeError("only integer tensors of a single element can be converted to an index")
+                raise ValueError("only one element tensors can be converted to Python scalars")
+            d = dtypes.from_numpy_dtype(array.dtype)
+            x = array.reshape(()).item()
+        elif isinstance(x, bool):
+            d = dtypes.bool_
+        elif isinstance(x, numbers.Integral):
+            d = dtypes.int64
+        elif isinstance(x, float):
+            d = dtypes.get_default_dtype()
+        elif x is None:
+            raise RuntimeError("Could not infer dtype of NoneType")
+        elif isinstance(x, str):
+            raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+        else:
+            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
+    seen = state[0]
+    if seen is not d:
+        state[0] = d if seen is None else dtypes.promote_types(seen, d)
+    return x
+
+
+def _python_values(values, target: dtypes.dtype) -> np.ndarray:
+    """The nested Python numbers as an array of ``target``, each checked as torch stores it."""
+    raw = np.asarray(values)
     if raw.dtype.kind == "O" or raw.dtype == np.uint64:   # ints beyond int64 (NumPy keeps them as objects)
         if not target.is_floating_point:
             raise ValueError("Overflow when unpacking long long")
         return np.asarray(raw.tolist(), dtype=np.float64).astype(target.np)
-    if target.category == 1 and raw.dtype.kind in "iuf" and raw.size:
-        info = np.iinfo(target.np)
-        low = -info.max if info.min == 0 and raw.dtype.kind in "iu" else info.min   # ints wrap into unsigned
-        with np.errstate(invalid="ignore"):
-            fits = (raw >= low) & (raw <= info.max)
-        if not fits.all():
+    if target.category == 1 and raw.dtype != target.np and raw.dtype.kind in "iuf" and raw.size:
+        low, high = dtypes.int_range(target.np)
+        if low == 0 and raw.dtype.kind in "iu":
+            low = -high   # negative ints wrap into an unsigned dtype, down to -max
+        if not (low <= raw.min() and raw.max() <= high):   # False for NaN too
             raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+    if raw.dtype == target.np:
+        return raw
     with np.errstate(invalid="ignore", over="ignore"):   # float to float16/32: inf, as torch
-        return raw.astype(target.np, copy=False)
-
-
-def _unwrap_nested(data):
-    if isinstance(data, Tensor) or _is_foreign_array(data) and not isinstance(data, (np.ndarray, np.generic)):
-        array = np.asarray(data)
-        if array.size != 1:
-            if array.dtype.kind in "biu":
-                raise TypeError("only integer tensors of a single element can be converted to an index")
-            raise ValueError("only one element tensors can be converted to Python scalars")
-        return array.reshape(()).item()
-    if isinstance(data, (list, tuple)):
-        return [_unwrap_nested(d) for d in data]
-    if isinstance(data, np.generic):
-        return data.item()
-    return data
+        return raw.astype(target.np)
 
 
 def _place(array, device):

@@ -146,13 +146,19 @@ def scalar_dtype(x) -> dtype:
 _INT_RANGES = {}
 
 
-def wrap_int(value: int, np_dtype):
-    """A Python int as torch casts it to an integer dtype: out-of-range values wrap around
-    (``uint8_tensor + 300`` adds 44, ``uint8_tensor < -1`` compares with 255)."""
+def int_range(np_dtype) -> tuple:
+    """(min, max) of an integer NumPy dtype, as Python ints (cached: np.iinfo is slow)."""
     bounds = _INT_RANGES.get(np_dtype)
     if bounds is None:
         info = np.iinfo(np_dtype)
         bounds = _INT_RANGES[np_dtype] = (builtins_int(info.min), builtins_int(info.max))
+    return bounds
+
+
+def wrap_int(value: int, np_dtype):
+    """A Python int as torch casts it to an integer dtype: out-of-range values wrap around
+    (``uint8_tensor + 300`` adds 44, ``uint8_tensor < -1`` compares with 255)."""
+    bounds = int_range(np_dtype)
     if bounds[0] <= value <= bounds[1]:
         return value
     return np.array(value).astype(np_dtype).item()
@@ -201,13 +207,13 @@ def checked_scalar(value, d: dtype, *, check_half=True):
                 and value not in (_INF, -_INF):
             raise RuntimeError(f"value cannot be converted to type {_CHECKED_TYPE_NAMES[d.name]} without overflow")
         return builtins_float(value)
-    info = np.iinfo(d.np)
+    low, high = int_range(d.np)
     if value.__class__ is builtins_float:
-        fits = info.min <= value <= info.max   # False for NaN
-    elif info.min == 0:
-        fits = -info.max <= value <= info.max
+        fits = low <= value <= high   # False for NaN
+    elif low == 0:
+        fits = -high <= value <= high
     else:
-        fits = info.min <= value <= info.max
+        fits = low <= value <= high
     if not fits:
         raise RuntimeError(f"value cannot be converted to type {_CHECKED_TYPE_NAMES[d.name]} without overflow")
     return wrap_int(builtins_int(value), d.np)
