@@ -165,7 +165,7 @@ def test_exhaustive_scalar_sweep():
     "u8.clone().fill_(300)", "u8.clone().fill_(-1.0)", "lib.full((2,), 300, dtype=lib.uint8)",
     "lib.full((2,), -1, dtype=lib.uint8)", "u8.masked_fill(u8 > 1, 300)", "u8.masked_fill(u8 > 1, -1)",
     "u8.add(1, alpha=-1)", "u8.add(1, alpha=2.5)", "u8.add(1, alpha=300)", "f32.add(1, alpha=2**70)",
-    "u8 + 2**70", "f32 + (-2**63 - 1)", "f32 + 2**63", "i64 + 2**63", "h * 1e-8", "h / 1e8", "1e8 / h",
+    "u8 + 2**70", "lib.lerp(f32, f32, 2**70)", "lib.lerp(f32, f32 * 2, 2**40)", "f32 + (-2**63 - 1)", "f32 + 2**63", "i64 + 2**63", "h * 1e-8", "h / 1e8", "1e8 / h",
     "h * lib.tensor(1e-8)", "h * lib.tensor(1e-8, dtype=lib.float64)", "h * (1 / 3)", "h + 3001",
     "h.add(3001, alpha=2)", "2.5 / u8", "3 / i32", "lib.tensor([True]) << 1", "u8 << 8", "u8 >> -1",
     "1 << u8", "i8 >> 200", "f32 << 1", "lib.tensor([True]) << lib.tensor([True])",

@@ -949,6 +949,7 @@ def lerp(input, end, weight):
         raise RuntimeError(f"expected dtype {_C_TYPE_NAMES[dt.name]} for `end` but got dtype "
                            f"{_C_TYPE_NAMES[end._data.dtype.name]}")
     weight_is_tensor = isinstance(weight, Tensor)
+    dtypes.check_python_int(weight)   # an int beyond 64 bits is torch's OverflowError
     if weight_is_tensor and weight._data.dtype != dt:
         if weight._data.ndim:
             raise RuntimeError(f"expected dtype {_C_TYPE_NAMES[dt.name]} for `weight` but got dtype "
