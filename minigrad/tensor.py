@@ -325,10 +325,14 @@ class Tensor:
                                "protocol at the moment.  If you were attempting to deepcopy a module, this may be "
                                "because of a torch.nn.utils.weight_norm usage, see "
                                "https://github.com/pytorch/pytorch/pull/103001")
-        out = Tensor._make(self._deepcopy_data(memo), self._requires_grad)
+        out = type(self)._make(self._deepcopy_data(memo), self._requires_grad)
         memo[id(self)] = out
         if self.grad is not None:
             out.grad = self.grad.__deepcopy__(memo)
+        import copy
+        for name, value in self.__dict__.items():   # the user's own attributes, as torch copies them
+            if name not in _AUTOGRAD_STATE:
+                setattr(out, name, copy.deepcopy(value, memo))
         return out
 
     def _deepcopy_data(self, memo):
@@ -1078,6 +1082,10 @@ def _shape_args(args):
         return tuple(args[0])
     return tuple(args)
 
+
+# Per-tensor autograd state kept in __dict__, which a deepcopy does not carry over (a copy is a new
+# leaf: no view base, no hooks, no gradient accumulator; its .grad is copied explicitly).
+_AUTOGRAD_STATE = frozenset(("grad", "_base", "_accumulator", "_hooks", "_retains_grad"))
 
 _TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
                 "float16": "Half", "float32": "Float", "float64": "Double"}

@@ -203,6 +203,14 @@ def test_deepcopy_keeps_grad(expr):
         assert "graph leaves" in str(failure[1])
 
 
+def test_deepcopy_keeps_user_attributes():
+    for lib in (minigrad, torch):
+        x = lib.ones(2)
+        x.tag = ["weights"]
+        y = copy.deepcopy(x)
+        assert y.tag == ["weights"] and y.tag is not x.tag and type(y) is lib.Tensor
+
+
 def test_deepcopy_grad_is_a_copy():
     x = minigrad.tensor([1.0, 2.0], requires_grad=True)
     (x * 3).sum().backward()
