@@ -544,7 +544,7 @@ class Tensor:
         return _ops.add(self, other)
 
     def __radd__(self, other):
-        return _ops.add(other, self)
+        return _ops.add(self, other)   # as torch: number + tensor is tensor.add(number)
 
     def __sub__(self, other):
         return _ops.sub(self, other)
@@ -556,7 +556,7 @@ class Tensor:
         return _ops.mul(self, other)
 
     def __rmul__(self, other):
-        return _ops.mul(other, self)
+        return _ops.mul(self, other)   # as torch: number * tensor is tensor.mul(number)
 
     def __truediv__(self, other):
         return _ops.div(self, other)

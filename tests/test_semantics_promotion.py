@@ -37,6 +37,11 @@ OPS = {
     "div_trunc": lambda lib: lambda a, b: lib.div(a, b, rounding_mode="trunc"),
     "floordiv": lambda lib: lambda a, b: a // b,
     "truediv": lambda lib: lambda a, b: a / b,
+    "add_operator": lambda lib: lambda a, b: a + b,
+    "sub_operator": lambda lib: lambda a, b: a - b,
+    "mul_operator": lambda lib: lambda a, b: a * b,
+    "mod_operator": lambda lib: lambda a, b: a % b,
+    "pow_operator": lambda lib: lambda a, b: a ** b,
     "remainder": lambda lib: lib.remainder,
     "fmod": lambda lib: lib.fmod,
     "pow": lambda lib: lib.pow,
@@ -166,7 +171,7 @@ def test_exhaustive_scalar_sweep():
     "lib.full((2,), -1, dtype=lib.uint8)", "u8.masked_fill(u8 > 1, 300)", "u8.masked_fill(u8 > 1, -1)",
     "u8.add(1, alpha=-1)", "u8.add(1, alpha=2.5)", "u8.add(1, alpha=300)", "f32.add(1, alpha=2**70)",
     "u8 + 2**70", "lib.lerp(f32, f32, 2**70)", "lib.lerp(f32, f32 * 2, 2**40)", "f32 + (-2**63 - 1)", "f32 + 2**63", "i64 + 2**63", "h * 1e-8", "h / 1e8", "1e8 / h",
-    "h * lib.tensor(1e-8)", "h * lib.tensor(1e-8, dtype=lib.float64)", "h * (1 / 3)", "h + 3001",
+    "h * lib.tensor(1e-8)", "1e-8 * h", "lib.mul(1e-8, h)", "h * lib.tensor(1e-8, dtype=lib.float64)", "h * (1 / 3)", "h + 3001",
     "h.add(3001, alpha=2)", "2.5 / u8", "3 / i32", "lib.tensor([True]) << 1", "u8 << 8", "u8 >> -1",
     "1 << u8", "i8 >> 200", "f32 << 1", "lib.tensor([True]) << lib.tensor([True])",
 ])
@@ -190,7 +195,7 @@ def test_scalar_regressions(expr):
 
 def test_half_scalar_gradients_match_torch():
     """float16 times a scalar reads the scalar in float32: the gradient follows the same path."""
-    for op in (lambda x: x * 1e-8, lambda x: x / 1e8, lambda x: 1e8 / x, lambda x: x * (1 / 3)):
+    for op in (lambda x: x * 1e-8, lambda x: 1e-8 * x, lambda x: x / 1e8, lambda x: 1e8 / x, lambda x: x * (1 / 3)):
         grads = []
         for lib in (minigrad, torch):
             x = lib.tensor([1e4, 3.0, 1.0], dtype=lib.float16, requires_grad=True)
