@@ -29,7 +29,7 @@ def _infer_array(data, dtype):
     elif isinstance(data, (np.ndarray, np.generic)):
         array = np.asarray(data)
     elif _is_foreign_array(data):
-        array = np.asarray(data)   # e.g. a torch tensor: its dtype is kept
+        array = _foreign_array(data)   # e.g. a torch tensor: its dtype is kept
     else:
         state = [None]   # the promoted dtype of the items seen so far
         values = _scan(data, state)
@@ -45,6 +45,13 @@ def _infer_array(data, dtype):
 def _is_foreign_array(x) -> bool:
     return not isinstance(x, (list, tuple, str, bytes)) and (hasattr(x, "__array__") or
                                                              hasattr(x, "__array_interface__"))
+
+
+def _foreign_array(x) -> np.ndarray:
+    """Another library's array as NumPy; a torch tensor that requires grad is read detached."""
+    if not isinstance(x, Tensor) and callable(getattr(x, "detach", None)):
+        x = x.detach()
+    return np.asarray(x)
 
 
 _PYTHON_KINDS = {bool: dtypes.bool_, int: dtypes.int64}
@@ -66,7 +73,7 @@ def _scan(x, state):
             d = dtypes.from_numpy_dtype(x.dtype)
             x = x.item()
         elif isinstance(x, Tensor) or _is_foreign_array(x):
-            array = np.asarray(x)
+            array = _foreign_array(x)
             if array.size != 1:
                 if array.dtype.kind in "biu":
                     raise TypeError("only integer tensors of a single element can be converted to an index")

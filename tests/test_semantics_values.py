@@ -115,6 +115,10 @@ def test_tensor_of_a_torch_tensor_keeps_its_dtype():
             assert str(out.dtype).split(".")[-1] == str(torch.tensor(source).dtype).split(".")[-1]
             np.testing.assert_array_equal(out.numpy(), source.numpy())
         assert minigrad.tensor([torch.tensor(1.5, dtype=torch.float64)]).dtype == minigrad.float64
+    grad_source = torch.tensor([1.5, 2.0], dtype=torch.float64, requires_grad=True)
+    for data in (grad_source, [grad_source[0], grad_source[1]]):
+        assert minigrad.tensor(data).tolist() == torch.tensor(data).tolist() == [1.5, 2.0]
+        assert minigrad.tensor(data).dtype == minigrad.float64 and not minigrad.tensor(data).requires_grad
 
 
 _ITEM_DTYPES = ["uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64", "bool"]
