@@ -15,23 +15,26 @@ __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty"
 
 
 def _infer_array(data, dtype):
-    """Data -> ndarray with torch's inference: Python floats -> default float, ints -> int64."""
+    """Data -> ndarray with torch's inference and checks.
+
+    An array, a tensor (minigrad's or torch's) or a NumPy scalar keeps its dtype. A (nested)
+    sequence takes the promotion (``promote_types``) of its items' dtypes: Python floats count as
+    the default float, ints as int64, bools as bool, and NumPy scalars and one-element tensors as
+    their own dtype, so ``tensor([np.float64(1)])`` is float64 and ``tensor([int8_scalar])`` int8.
+    Python numbers must fit the dtype they are stored in: ``tensor([300], dtype=int8)`` and
+    ``tensor([2**63])`` raise, as in torch, rather than wrap around.
+    """
     if isinstance(data, Tensor):
         array = data._data
-    elif isinstance(data, np.ndarray):
-        array = data
-    elif isinstance(data, np.generic):
+    elif isinstance(data, (np.ndarray, np.generic)):
         array = np.asarray(data)
+    elif _is_foreign_array(data):
+        array = _foreign_array(data)   # e.g. a torch tensor: its dtype is kept
     else:
-        if isinstance(data, (list, tuple)):
-            data = _unwrap_nested(data)
-        array = np.asarray(data)
-        if array.dtype.kind == "f" and dtype is None:
-            array = array.astype(dtypes.get_default_dtype().np)
-        elif array.dtype.kind in "iu" and dtype is None:
-            array = array.astype(np.int64)
-        elif array.dtype.kind not in "biuf":
-            raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+        state = [None]   # the promoted dtype of the items seen so far
+        values = _scan(data, state)
+        inferred = state[0] if state[0] is not None else dtypes.get_default_dtype()
+        array = _python_values(values, dtypes.as_dtype(dtype) if dtype is not None else inferred)
     if dtype is not None:
         array = array.astype(dtypes.as_dtype(dtype).np, copy=False)
     else:
@@ -39,12 +42,79 @@ def _infer_array(data, dtype):
     return array
 
 
-def _unwrap_nested(data):
-    if isinstance(data, Tensor):
-        return data._data
-    if isinstance(data, (list, tuple)):
-        return [_unwrap_nested(d) for d in data]
-    return data
+def _is_foreign_array(x) -> bool:
+    return not isinstance(x, (list, tuple, str, bytes)) and (hasattr(x, "__array__") or
+                                                             hasattr(x, "__array_interface__"))
+
+
+def _foreign_array(x) -> np.ndarray:
+    """Another library's array as NumPy; a torch tensor that requires grad is read detached."""
+    if not isinstance(x, Tensor) and callable(getattr(x, "detach", None)):
+        x = x.detach()
+    return np.asarray(x)
+
+
+_PYTHON_KINDS = {bool: dtypes.bool_, int: dtypes.int64}
+
+
+def _scan(x, state):
+    """``x`` (a number or nested sequence) with NumPy scalars and one-element tensors replaced by
+    Python numbers, in one pass that also promotes the items' dtypes into ``state[0]`` (see
+    _infer_array): Python floats count as the default float, ints as int64, bools as bool, NumPy
+    scalars and tensors (minigrad's or torch's) as their own dtype."""
+    cls = x.__class__
+    if cls is list or cls is tuple or isinstance(x, (list, tuple)):
+        return [_scan(item, state) for item in x]
+    d = _PYTHON_KINDS.get(cls)
+    if d is None:
+        if cls is float:
+            d = dtypes.get_default_dtype()
+        elif isinstance(x, np.generic):
+            d = dtypes.from_numpy_dtype(x.dtype)
+            x = x.item()
+        elif isinstance(x, Tensor) or _is_foreign_array(x):
+            array = _foreign_array(x)
+            if array.size != 1:
+                if array.dtype.kind in "biu":
+                    raise TypeError("only integer tensors of a single element can be converted to an index")
+                raise ValueError("only one element tensors can be converted to Python scalars")
+            d = dtypes.from_numpy_dtype(array.dtype)
+            x = array.reshape(()).item()
+        elif isinstance(x, bool):
+            d = dtypes.bool_
+        elif isinstance(x, numbers.Integral):
+            d = dtypes.int64
+        elif isinstance(x, float):
+            d = dtypes.get_default_dtype()
+        elif x is None:
+            raise RuntimeError("Could not infer dtype of NoneType")
+        elif isinstance(x, str):
+            raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+        else:
+            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
+    seen = state[0]
+    if seen is not d:
+        state[0] = d if seen is None else dtypes.promote_types(seen, d)
+    return x
+
+
+def _python_values(values, target: dtypes.dtype) -> np.ndarray:
+    """The nested Python numbers as an array of ``target``, each checked as torch stores it."""
+    raw = np.asarray(values)
+    if raw.dtype.kind == "O" or raw.dtype == np.uint64:   # ints beyond int64 (NumPy keeps them as objects)
+        if not target.is_floating_point:
+            raise ValueError("Overflow when unpacking long long")
+        return np.asarray(raw.tolist(), dtype=np.float64).astype(target.np)
+    if target.category == 1 and raw.dtype != target.np and raw.dtype.kind in "iuf" and raw.size:
+        low, high = dtypes.int_range(target.np)
+        if low == 0 and raw.dtype.kind in "iu":
+            low = -high   # negative ints wrap into an unsigned dtype, down to -max
+        if not (low <= raw.min() and raw.max() <= high):   # False for NaN too
+            raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+    if raw.dtype == target.np:
+        return raw
+    with np.errstate(invalid="ignore", over="ignore"):   # float to float16/32: inf, as torch
+        return raw.astype(target.np)
 
 
 def _place(array, device):
@@ -117,7 +187,10 @@ def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     if dtype is None:
         dtype = dtypes.scalar_dtype(fill_value)
-    return _finish(np.full(_size((size,)), fill_value, dtypes.as_dtype(dtype).np), device, requires_grad)
+    dtype = dtypes.as_dtype(dtype)
+    if isinstance(fill_value, (int, float)):   # torch checks that the value fits: full(..., 300, dtype=uint8) raises
+        fill_value = dtypes.checked_scalar(fill_value, dtype, check_half=False)
+    return _finish(np.full(_size((size,)), fill_value, dtype.np), device, requires_grad)
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -147,12 +220,23 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _finish(np.eye(n, n if m is None else m, dtype=_float_dtype(dtype)), device, requires_grad)
 
 
+def _random_float_dtype(dtype, kernel):
+    """rand and randn draw floats only; torch names its kernel for any other dtype."""
+    d = _float_dtype(dtype)
+    if d.kind != "f":
+        from .ops.math import TORCH_TYPE_NAMES
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{TORCH_TYPE_NAMES[d.name]}\'')
+    return d
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _finish(random.uniform01(_size(size), _float_dtype(dtype), generator), device, requires_grad)
+    return _finish(random.uniform01(_size(size), _random_float_dtype(dtype, "check_uniform_bounds"), generator),
+                   device, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _finish(random.standard_normal(_size(size), _float_dtype(dtype), generator), device, requires_grad)
+    return _finish(random.standard_normal(_size(size), _random_float_dtype(dtype, "normal_kernel_cpu"), generator),
+                   device, requires_grad)
 
 
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:

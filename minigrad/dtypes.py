@@ -146,17 +146,82 @@ def scalar_dtype(x) -> dtype:
 _INT_RANGES = {}
 
 
-def wrap_int(value: int, np_dtype):
-    """A Python int as torch casts it to an integer dtype: out-of-range values wrap around
-    (``uint8_tensor + 300`` adds 44, ``uint8_tensor < -1`` compares with 255)."""
+def int_range(np_dtype) -> tuple:
+    """(min, max) of an integer NumPy dtype, as Python ints (cached: np.iinfo is slow)."""
     bounds = _INT_RANGES.get(np_dtype)
     if bounds is None:
         info = np.iinfo(np_dtype)
         bounds = _INT_RANGES[np_dtype] = (builtins_int(info.min), builtins_int(info.max))
+    return bounds
+
+
+def wrap_int(value: int, np_dtype):
+    """A Python int as torch casts it to an integer dtype: out-of-range values wrap around
+    (``uint8_tensor + 300`` adds 44, ``uint8_tensor < -1`` compares with 255)."""
+    bounds = int_range(np_dtype)
     if bounds[0] <= value <= bounds[1]:
         return value
     return np.array(value).astype(np_dtype).item()
 
+
+# The C type names torch's messages use ("value cannot be converted to type uint8_t ...").
+_CHECKED_TYPE_NAMES = {"bool": "bool", "uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+                "int64": "int64_t", "float16": "c10::Half", "float32": "float", "float64": "double"}
+
+_INT64_MIN, _UINT64_END = -2 ** 63, 2 ** 64
+
+
+def check_python_int(value):
+    """A Python int as torch reads it into a Scalar: int64, or uint64 up to 2**64 - 1; beyond that
+    range torch raises OverflowError before any op runs."""
+    if value.__class__ is builtins_int and not _INT64_MIN <= value < _UINT64_END:
+        if value < 0:
+            raise OverflowError("can't convert negative int to unsigned")
+        raise OverflowError("int too big to convert")
+    return value
+
+
+def check_int_joins_bool(value):
+    """An int from 2**63 up is a uint64 scalar to torch, which it will not promote with bool."""
+    if check_python_int(value).__class__ is builtins_int and value >= -_INT64_MIN:
+        raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, attempted to promote "
+                           "Bool and UInt64")
+    return value
+
+
+def checked_scalar(value, d: dtype, *, check_half=True):
+    """``value`` (a Python number) converted to ``d`` the way torch converts a scalar argument that
+    must fit the tensor's dtype (fill values, where/clamp bounds, integer exponents, alpha):
+    torch's ``checked_convert``, which raises "value cannot be converted to type ... without
+    overflow" where the value does not fit. Two quirks are torch's: an int may be negative for an
+    unsigned dtype down to -max (it wraps, so ``uint8.fill_(-1)`` writes 255), while a negative
+    float may not; NaN and infinity fit only floating dtypes. ``full`` and ``where`` do not check
+    float16 (a value beyond its range becomes inf there): ``check_half=False``.
+    """
+    check_python_int(value)
+    if d.category == _BOOL:
+        return builtins_bool(value)
+    if d.category == _FLOAT:
+        limit = _FLOAT32_MAX if d is float32 else _FLOAT16_MAX if d is float16 and check_half else None
+        if limit is not None and value.__class__ is not builtins_bool and abs(value) > limit \
+                and value not in (_INF, -_INF):
+            raise RuntimeError(f"value cannot be converted to type {_CHECKED_TYPE_NAMES[d.name]} without overflow")
+        return builtins_float(value)
+    low, high = int_range(d.np)
+    if value.__class__ is builtins_float:
+        fits = low <= value <= high   # False for NaN
+    elif low == 0:
+        fits = -high <= value <= high
+    else:
+        fits = low <= value <= high
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type {_CHECKED_TYPE_NAMES[d.name]} without overflow")
+    return wrap_int(builtins_int(value), d.np)
+
+
+_FLOAT32_MAX = builtins_float(np.finfo(np.float32).max)
+_FLOAT16_MAX = builtins_float(np.finfo(np.float16).max)
+_INF = builtins_float("inf")
 
 _SCALAR_CATEGORY = {builtins_bool: _BOOL, builtins_int: _INT, builtins_float: _FLOAT}
 
@@ -173,7 +238,9 @@ def result_type(*operands) -> dtype:
             t = None
         d = getattr(t, "dtype", None)
         if isinstance(d, dtype):
-            return d if _SCALAR_CATEGORY[number.__class__] <= d.category else scalar_dtype(number)
+            if _SCALAR_CATEGORY[number.__class__] <= d.category:
+                return d
+            return scalar_dtype(check_int_joins_bool(number))
     tiers = [None, None, None]  # dimensioned tensors, zero-dim tensors, Python scalars
     for x in operands:
         d = getattr(x, "dtype", None)

@@ -26,7 +26,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import Tensor, flat_bytes, memory_location
 
 __all__ = ["save", "load", "to_torch", "from_torch"]
 
@@ -43,10 +43,22 @@ def _encode(obj, arrays: dict):
     if isinstance(obj, float):
         return {"float": repr(obj)}
     if isinstance(obj, Tensor):
-        key = f"a{len(arrays)}"
-        arrays[key] = obj.numpy(force=True)
-        return {"tensor": key, "requires_grad": obj.requires_grad,
-                "parameter": type(obj).__name__ == "Parameter"}
+        node = {"requires_grad": obj.requires_grad, "parameter": type(obj).__name__ == "Parameter"}
+        located = memory_location(obj._data)
+        if located is None:
+            key = f"a{len(arrays)}"
+            arrays[key] = obj.numpy(force=True)
+            return {"tensor": key, **node}
+        # The memory a tensor lies in is stored once, shared by every tensor saved from it (as torch
+        # saves a storage once); a view also records where it sits, and load rebuilds it there.
+        root, offset = located
+        key = next((k for k, v in arrays.items() if v is root), None)
+        if key is None:
+            key = f"a{len(arrays)}"
+            arrays[key] = root
+        if obj._data is root:
+            return {"tensor": key, **node}
+        return {"tensor": key, "view": [offset, list(obj._data.shape), list(obj._data.strides)], **node}
     if isinstance(obj, (np.ndarray, np.generic)):
         if obj.dtype.kind == "O":
             raise TypeError("minigrad.save cannot store object arrays (they would need pickle)")
@@ -73,6 +85,9 @@ def _decode(node, archive):
         return float(node["float"])
     if "tensor" in node:
         array = archive[node["tensor"]]
+        if "view" in node:   # a view into a stored array (see _encode)
+            offset, shape, strides = node["view"]
+            array = np.ndarray(tuple(shape), array.dtype, flat_bytes(array), offset, tuple(strides))
         if node.get("parameter"):
             from .nn.parameter import Parameter
             return Parameter(Tensor._make(array), requires_grad=node["requires_grad"])

@@ -27,10 +27,28 @@ class Tensor:
     _retains_grad = False
     __array_priority__ = 1000  # so ndarray <op> Tensor defers to Tensor's reflected operators
 
-    def __init__(self, data=(), requires_grad: bool = False):
-        if isinstance(data, Tensor):
-            data = data._data
-        array = np.asarray(data, dtype=dtypes.get_default_dtype().np)
+    def __init__(self, *args, requires_grad: bool = False):
+        if len(args) == 2 and args[1].__class__ is bool and not _is_size(args[0]):
+            args, requires_grad = args[:1], args[1]   # the (data, requires_grad) form
+        if args and (_is_size(args[0]) and len(args) == 1 or all(_is_size_entry(a) for a in args)):
+            # Tensor(2, 3) / Tensor(Size([2, 3])): an uninitialised tensor of that shape, as in torch
+            shape = tuple(int(n) for n in (args[0] if _is_size(args[0]) else args))
+            if any(n < 0 for n in shape):
+                raise RuntimeError(f"Trying to create tensor with negative dimension "
+                                   f"{min(shape)}: {list(shape)}")
+            array = np.empty(shape, dtype=dtypes.get_default_dtype().np)
+        elif len(args) > 1:
+            raise TypeError(f"new() received an invalid combination of arguments - got "
+                            f"({', '.join(type(a).__name__ for a in args)}), but expected one of: (tuple of ints "
+                            f"size), (Tensor other), (object data)")
+        elif not args:
+            array = np.empty((0,), dtype=dtypes.get_default_dtype().np)
+        elif isinstance(args[0], Tensor):
+            array = args[0]._data   # torch.Tensor(t) aliases t, keeping its dtype
+        elif isinstance(args[0], (float, bool, complex)):
+            raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
+        else:
+            array = np.asarray(args[0], dtype=dtypes.get_default_dtype().np)
         self._init(array, requires_grad, None, 0)
         if requires_grad:
             self.requires_grad = True
@@ -233,7 +251,7 @@ class Tensor:
         dtype = kwargs.pop("dtype", None)
         device = kwargs.pop("device", None)
         kwargs.pop("non_blocking", None)
-        kwargs.pop("copy", None)
+        copy = kwargs.pop("copy", False)
         if kwargs:
             raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
         for a in args:
@@ -248,6 +266,8 @@ class Tensor:
             out = _ops.to_device(out, device)
         if dtype is not None:
             out = _ops.to_dtype(out, dtypes.as_dtype(dtype))
+        if copy and out is self:   # copy=True always returns new memory, as torch's
+            out = _ops.clone(self)
         return out
 
     def type(self, dtype=None):
@@ -283,10 +303,15 @@ class Tensor:
         return self.to("cuda" if device is None else device)
 
     def __float__(self):
-        return float(self.item())
+        return float(self._one_element())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._one_element())
+
+    def _one_element(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
 
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -310,9 +335,58 @@ class Tensor:
 
     __hash__ = object.__hash__
 
+    def __contains__(self, element):
+        """``element in t``: whether any entry equals ``element`` (a number or a tensor, broadcast)."""
+        if not isinstance(element, (Tensor, int, float, bool, np.number, np.bool_)):
+            raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                               f"{type(element)}.")
+        return bool(_ops.eq(self, element).any().item())
+
+    def __format__(self, format_spec):
+        """A 0-d tensor formats as its Python number (``f"{loss:.4f}"``); others as their repr."""
+        if self._data.ndim == 0:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
+
     def __repr__(self) -> str:
         from ._repr import tensor_repr
         return tensor_repr(self)
+
+    def __deepcopy__(self, memo):
+        """A copy with its own memory; views copied together keep sharing memory (``memo`` maps
+        each underlying buffer to its copy), and ``.grad`` and ``requires_grad`` come along."""
+        if id(self) in memo:
+            return memo[id(self)]
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                               "protocol at the moment.  If you were attempting to deepcopy a module, this may be "
+                               "because of a torch.nn.utils.weight_norm usage, see "
+                               "https://github.com/pytorch/pytorch/pull/103001")
+        out = type(self)._make(self._deepcopy_data(memo), self._requires_grad)
+        memo[id(self)] = out
+        if self.grad is not None:
+            out.grad = self.grad.__deepcopy__(memo)
+        import copy
+        for name, value in self.__dict__.items():   # the user's own attributes, as torch copies them
+            if name not in _AUTOGRAD_STATE:
+                setattr(out, name, copy.deepcopy(value, memo))
+        return out
+
+    def _deepcopy_data(self, memo):
+        """A copy of ``_data`` in which arrays that share a buffer (views) are copied as one."""
+        import copy
+        located = memory_location(self._data)
+        if located is None:
+            return copy.deepcopy(self._data, memo)
+        root, offset = located
+        key = ("minigrad memory", id(root))
+        if key not in memo:
+            memo[key] = flat_bytes(root).copy()
+            memo.setdefault(id(memo), []).append(root)   # keeps root alive, so its id is not reused
+        out = np.ndarray(self._data.shape, self._data.dtype, memo[key], offset, self._data.strides)
+        if not self._data.flags.writeable:
+            out.setflags(write=False)
+        return out
 
     def __reduce_ex__(self, protocol):
         return (_rebuild, (self.numpy(force=True), self._requires_grad))
@@ -421,12 +495,67 @@ class Tensor:
     def __itruediv__(self, other):
         return self.div_(other)
 
+    def __ifloordiv__(self, other):
+        return self.floor_divide_(other)
+
+    def __imod__(self, other):
+        return self.remainder_(other)
+
+    def __ipow__(self, other):
+        return self.pow_(other)
+
+    def __iand__(self, other):
+        return self.bitwise_and_(other)
+
+    def __ior__(self, other):
+        return self.bitwise_or_(other)
+
+    def __ixor__(self, other):
+        return self.bitwise_xor_(other)
+
+    def __ilshift__(self, other):
+        return self.bitwise_left_shift_(other)
+
+    def __irshift__(self, other):
+        return self.bitwise_right_shift_(other)
+
+    def floor_divide_(self, other):
+        return self._inplace(_ops.floor_divide(self._castable(other), other))
+
+    def remainder_(self, other):
+        return self._inplace(_ops.remainder(self._castable(other), other))
+
+    def bitwise_and_(self, other):
+        return self._inplace(_ops.bitwise_and(self._castable(other), other))
+
+    def bitwise_or_(self, other):
+        return self._inplace(_ops.bitwise_or(self._castable(other), other))
+
+    def bitwise_xor_(self, other):
+        return self._inplace(_ops.bitwise_xor(self._castable(other), other))
+
+    def bitwise_left_shift_(self, other):
+        return self._inplace(_ops.bitwise_left_shift(self._castable(other), other))
+
+    def bitwise_right_shift_(self, other):
+        return self._inplace(_ops.bitwise_right_shift(self._castable(other), other))
+
+    def _castable(self, other):
+        """self, after torch's check, made before the op runs, that an in-place op's result dtype
+        can be written back into self (``uint8 &= 2.5`` raises that error, not the op's own)."""
+        if isinstance(other, (Tensor, int, float, bool)):
+            result = dtypes.result_type(self, other)
+            if result.category > self.dtype.category:
+                raise RuntimeError(f"result type {_TORCH_NAMES[result.name]} can't be cast to the desired "
+                                   f"output type {_TORCH_NAMES[self.dtype.name]}")
+        return self
+
     # -- arithmetic operators ----------------------------------------------------------------
     def __add__(self, other):
         return _ops.add(self, other)
 
     def __radd__(self, other):
-        return _ops.add(other, self)
+        return _ops.add(self, other)   # as torch: number + tensor is tensor.add(number)
 
     def __sub__(self, other):
         return _ops.sub(self, other)
@@ -438,15 +567,16 @@ class Tensor:
         return _ops.mul(self, other)
 
     def __rmul__(self, other):
-        return _ops.mul(other, self)
+        return _ops.mul(self, other)   # as torch: number * tensor is tensor.mul(number)
 
     def __truediv__(self, other):
         return _ops.div(self, other)
 
     def __rtruediv__(self, other):
-        if isinstance(other, (int, float)) and self._data.dtype.kind in "fc":
-            # torch's number / tensor is reciprocal(tensor) * number: it saves the reciprocal, not
-            # the tensor, so changing the tensor in place afterwards does not break backward
+        if isinstance(other, (int, float, np.number)):
+            # torch's number / tensor is reciprocal(tensor) * number (rounded as torch rounds it): it
+            # saves the reciprocal, not the tensor, so changing the tensor in place afterwards does not
+            # break backward
             return _ops.mul(_ops.reciprocal(self), other)
         return _ops.div(other, self)
 
@@ -522,6 +652,24 @@ class Tensor:
 
     def __rxor__(self, other):
         return _ops.bitwise_xor(other, self)
+
+    def __lshift__(self, other):
+        return _ops.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other):
+        return _ops.bitwise_left_shift(other, self)
+
+    def __rshift__(self, other):
+        return _ops.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other):
+        return _ops.bitwise_right_shift(other, self)
+
+    def bitwise_left_shift(self, other):
+        return _ops.bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other):
+        return _ops.bitwise_right_shift(self, other)
 
     def __invert__(self):
         if self._data.dtype.kind not in "biu":
@@ -789,6 +937,13 @@ class Tensor:
 
     @property
     def mT(self):
+        if self._data.ndim < 2:
+            if self._data.ndim == 1:
+                raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
+            import warnings
+            warnings.warn("Tensor.mT is deprecated on 0-D tensors. This function is the identity in these cases.",
+                          UserWarning, stacklevel=2)
+            return self
         return _ops.transpose(self, -2, -1)
 
     def expand(self, *sizes):
@@ -948,9 +1103,68 @@ def _shape_args(args):
     return tuple(args)
 
 
+# Per-tensor autograd state kept in __dict__, which a deepcopy does not carry over (a copy is a new
+# leaf: no view base, no hooks, no gradient accumulator; its .grad is copied explicitly).
+_AUTOGRAD_STATE = frozenset(("grad", "_base", "_accumulator", "_hooks", "_retains_grad"))
+
+_TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
+                "float16": "Half", "float32": "Float", "float64": "Double"}
+
+
+def _is_size(x) -> bool:
+    """A minigrad.Size or a torch.Size (a tuple subclass of that name)."""
+    return isinstance(x, tuple) and type(x).__name__ == "Size"
+
+
+def _is_size_entry(x) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+
+
+def memory_location(array):
+    """``(root, offset)``: the array that owns the memory ``array`` lies in (views of one tensor
+    share it), and ``array``'s byte offset into that memory; ``flat_bytes(root)`` is the memory.
+    None where there is no such single block (GPU arrays, empty or strided roots)."""
+    if type(array) is not np.ndarray:
+        return None
+    root = array
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if not (root.flags.c_contiguous or root.flags.f_contiguous) or root.size == 0:
+        return None
+    return root, array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+
+
+def flat_bytes(root):
+    """The memory of a C- or F-contiguous array as a 1-D uint8 view (no copy)."""
+    return root.reshape(-1, order="A").view(np.uint8)
+
+
 def _is_torch_dtype(x) -> bool:
     return type(x).__name__ == "dtype" and type(x).__module__ == "torch"
 
+
+def _operator(method):
+    """As torch's operators do, return NotImplemented for an operand of a type they do not take, so
+    that Python raises its usual TypeError (``t + "a"``) or falls back to identity (``t == "a"``
+    is False)."""
+    def operator(self, other):
+        try:
+            return method(self, other)
+        except TypeError:
+            if isinstance(other, _OPERAND_TYPES):
+                raise
+            return NotImplemented
+    operator.__name__, operator.__qualname__, operator.__doc__ = method.__name__, method.__qualname__, method.__doc__
+    return operator
+
+
+_OPERAND_TYPES = (Tensor, int, float, complex, np.number, np.bool_, np.ndarray)
+for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "and", "or", "xor", "lshift", "rshift"):
+    for _form in ("__{}__", "__r{}__", "__i{}__"):
+        if _form.format(_name) in Tensor.__dict__:
+            setattr(Tensor, _form.format(_name), _operator(Tensor.__dict__[_form.format(_name)]))
+for _name in ("eq", "ne", "lt", "le", "gt", "ge"):
+    setattr(Tensor, f"__{_name}__", _operator(Tensor.__dict__[f"__{_name}__"]))
 
 # Imported last: these modules import Tensor themselves.
 from .autograd import grad_mode  # noqa: E402

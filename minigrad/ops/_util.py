@@ -61,11 +61,14 @@ def _is_scalar(x) -> bool:
     return isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, Tensor)
 
 
-def promote(a, b):
+def promote(a, b, *, to_float=False):
     """Apply torch's type promotion to a binary op's operands.
 
     Returns ``(a, b)`` where tensors have been cast (differentiably) to the result dtype and Python
     scalars are left as they are: NumPy then keeps the tensor's dtype (NEP 50), as torch does.
+    ``to_float`` is for ops whose integer result is the default float (true division, atan2):
+    each operand is cast from its own dtype straight to that float, never through the integer
+    result dtype, so ``uint8 / 256`` and ``uint8 / tensor(-1)`` divide by 256.0 and -1.0.
     """
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if ta and tb:
@@ -73,21 +76,24 @@ def promote(a, b):
             broadcast_shape(a._data.shape, b._data.shape)
         if type(a._data) is not type(b._data):
             a, b = _same_device(a, b)
-        if a._data.dtype is b._data.dtype or a._data.dtype == b._data.dtype:
+        if (a._data.dtype is b._data.dtype or a._data.dtype == b._data.dtype) and \
+                not (to_float and a._data.dtype.kind not in "fc"):
             return a, b
         d = dtypes.result_type(a, b)
     elif ta:
-        b = _scalar_arg(b)
+        b = dtypes.check_python_int(_scalar_arg(b))
         if isinstance(b, Tensor):
-            return promote(a, b)
+            return promote(a, b, to_float=to_float)
         d = dtypes.result_type(a, b)
     elif tb:
-        a = _scalar_arg(a)
+        a = dtypes.check_python_int(_scalar_arg(a))
         if isinstance(a, Tensor):
-            return promote(a, b)
+            return promote(a, b, to_float=to_float)
         d = dtypes.result_type(a, b)
     else:
         raise TypeError(f"expected at least one Tensor operand, got {type(a).__name__} and {type(b).__name__}")
+    if to_float and not d.is_floating_point:
+        d = dtypes.get_default_dtype()
     if ta and a._data.dtype != d.np:
         a = a.to(d)
     if tb and b._data.dtype != d.np:

@@ -14,7 +14,8 @@ from .math import TORCH_TYPE_NAMES, not_implemented
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
            "logical_and", "logical_or", "logical_not", "logical_xor", "isnan", "isinf", "isfinite", "isclose",
-           "allclose", "equal", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not"]
+           "allclose", "equal", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
+           "bitwise_right_shift"]
 
 
 class Elementwise(Op):
@@ -53,12 +54,14 @@ def _operands(name: str, input, other, *, first_may_be_number=False):
         raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, "
                         f"{type(other).__name__}), but expected (Tensor input, Tensor other) or "
                         f"(Tensor input, Number other)")
+    dtypes.check_python_int(other)
     kind = x.dtype.kind
     if type(other) is float and kind in "biu":
         x = x.astype(dtypes.get_default_dtype().np)  # int tensor vs float number: compared in the default float
     elif type(other) is int and kind in "iu":
         other = dtypes.wrap_int(other, x.dtype)
     elif type(other) is int and kind == "b":
+        dtypes.check_int_joins_bool(other)
         x = x.astype(np.int64)
     return x, other
 
@@ -146,6 +149,44 @@ def bitwise_or(input, other):
 
 def bitwise_xor(input, other):
     return _bitwise(np.bitwise_xor, "bitwise_xor", input, other)
+
+
+def _shift_operands(name, input, other):
+    """Both operands of a shift as arrays of their common integer dtype (bool alone is not shifted)."""
+    x, y = _operands(name, input, other, first_may_be_number=True)
+    dt = (x if hasattr(x, "dtype") else y).dtype
+    if dt.kind not in "iu":
+        raise not_implemented(f"{name}_cpu", np.empty(0, dt))
+    return np.asarray(x, dt) if not hasattr(x, "dtype") else x, np.asarray(y, dt) if not hasattr(y, "dtype") else y
+
+
+def _left_shift(x, y):
+    """x << y with torch's rule for shifts beyond the width: 0 when y < 0 or y >= bits."""
+    bits = x.dtype.itemsize * 8
+    out = np.left_shift(x, np.clip(y, 0, bits - 1).astype(x.dtype, copy=False))
+    return np.where((y < 0) | (y >= bits), x.dtype.type(0), out).astype(x.dtype, copy=False)
+
+
+def _right_shift(x, y):
+    """x >> y with torch's rule for shifts beyond the width: the sign fill (0 or -1) when y < 0 or
+    y >= the number of value bits."""
+    signed = x.dtype.kind == "i"
+    max_shift = x.dtype.itemsize * 8 - signed
+    out = np.right_shift(x, np.clip(y, 0, max_shift - 1).astype(x.dtype, copy=False))
+    fill = np.right_shift(x, max_shift) if signed else x.dtype.type(0)
+    return np.where((y < 0) | (y >= max_shift), fill, out).astype(x.dtype, copy=False)
+
+
+def bitwise_left_shift(input, other):
+    """``input << other`` in the operands' common integer dtype (bits shifted past the width are lost)."""
+    x, y = _shift_operands("lshift", input, other)
+    return Elementwise.apply(_left_shift, x, y)
+
+
+def bitwise_right_shift(input, other):
+    """``input >> other``: an arithmetic shift for signed dtypes, a logical one for uint8."""
+    x, y = _shift_operands("rshift", input, other)
+    return Elementwise.apply(_right_shift, x, y)
 
 
 def bitwise_not(input):

@@ -91,7 +91,12 @@ def full_like_value(input: Tensor, value) -> Tensor:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value._data.ndim} dimensions.")
         return FullLikeValue.apply(input, value)
-    return FullLikeValue.apply(input, value)
+    # checked as torch does: uint8.fill_(300) raises, uint8.fill_(-1) writes 255
+    return FullLikeValue.apply(input, dtypes.checked_scalar(_python_number(value), input.dtype))
+
+
+def _python_number(value):
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def to_device(input: Tensor, device) -> Tensor:

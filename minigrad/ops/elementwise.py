@@ -111,9 +111,45 @@ class Neg(Op):
         return -g
 
 
+def _half_with_scalar(op, input, other, **kwargs):
+    """``op`` on a float16 tensor and a scalar second operand the way torch computes it, or None.
+
+    torch's CPU mul, div (every rounding mode) and floor_divide read a scalar second operand (a Python number, or a 0-d tensor that
+    does not set the result dtype) in float32, their "opmath" type for float16, and round only the
+    result: ``half * 1e-8`` is ``float16(float32(half) * 1e-8)``, not ``half * float16(1e-8)`` = 0.
+    """
+    data = getattr(input, "_data", None)   # cheap first test: this runs on every mul and div
+    if data is None or data.dtype.char != "e" or not data.ndim or not isinstance(input, Tensor):
+        return None
+    if isinstance(other, Tensor):
+        if other._data.ndim or other._data.dtype == np.float16 or other._data.dtype.kind not in "biuf":
+            return None
+        if other._data.dtype.kind == "f":
+            other = other.to(dtypes.float32)
+    elif isinstance(other, (int, float, np.number)) and not isinstance(other, (bool, np.bool_)):
+        other = dtypes.check_python_int(other.item() if isinstance(other, np.generic) else other)
+        other = float(np.float32(other))
+    else:
+        return None
+    return op(input.to(dtypes.float32), other, **kwargs).to(dtypes.float16)
+
+
+def _check_alpha(alpha, a, b):
+    """torch's checks of ``alpha``: no float alpha for an integer result, and it must fit the dtype."""
+    if alpha == 1 and alpha.__class__ is int:
+        return alpha
+    t = a if isinstance(a, Tensor) else b
+    d = t.dtype
+    if d.category < 2 and isinstance(alpha, float):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if d.category == 0 and not isinstance(alpha, bool):
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    return dtypes.checked_scalar(alpha, d)
+
+
 def add(input, other, *, alpha=1):
     a, b = promote(input, other)
-    return Add.apply(a, b, alpha=alpha)
+    return Add.apply(a, b, alpha=_check_alpha(alpha, a, b))
 
 
 def _is_bool(x) -> bool:
@@ -121,6 +157,7 @@ def _is_bool(x) -> bool:
 
 
 def sub(input, other, *, alpha=1):
+    dtypes.check_python_int(input), dtypes.check_python_int(other)   # torch reads the numbers first
     bool_input, bool_other = _is_bool(input), _is_bool(other)
     if bool_input or bool_other:
         if bool_input and bool_other:
@@ -129,24 +166,26 @@ def sub(input, other, *, alpha=1):
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     a, b = promote(input, other)
-    return Sub.apply(a, b, alpha=alpha)
+    return Sub.apply(a, b, alpha=_check_alpha(alpha, a, b))
 
 
 def mul(input, other):
+    z = _half_with_scalar(mul, input, other)
+    if z is not None:
+        return z
     a, b = promote(input, other)
     return Mul.apply(a, b)
 
 
 def div(input, other, *, rounding_mode=None):
     """``input / other``; ``rounding_mode`` "trunc" or "floor" rounds the quotient (keeping integer dtypes)."""
-    a, b = promote(input, other)
+    z = _half_with_scalar(div, input, other, rounding_mode=rounding_mode)
+    if z is not None:
+        return z
     if rounding_mode is None:
         # true division of integers gives the default float dtype
-        if isinstance(a, Tensor) and a._data.dtype.kind not in "fc":
-            a = a.to(dtypes.get_default_dtype())
-        if isinstance(b, Tensor) and b._data.dtype.kind not in "fc":
-            b = b.to(dtypes.get_default_dtype())
-        return Div.apply(a, b)
+        return Div.apply(*promote(input, other, to_float=True))
+    a, b = promote(input, other)
     if rounding_mode != "trunc" and rounding_mode != "floor":
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                            f"'{rounding_mode}'")
@@ -158,6 +197,9 @@ def div(input, other, *, rounding_mode=None):
 
 def floor_divide(input, other):
     """``input // other``: div with rounding_mode="floor", but without a derivative, as in torch."""
+    z = _half_with_scalar(floor_divide, input, other)
+    if z is not None:
+        return z
     a, b = promote(input, other)
     t = a if isinstance(a, Tensor) else b
     if t._data.dtype == np.bool_:

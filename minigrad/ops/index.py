@@ -13,6 +13,7 @@ import numbers
 
 import numpy as np
 
+from .. import dtypes
 from ..autograd import grad_mode
 from ..autograd.inplace import check_overlap
 from ..device import check_same_device
@@ -597,6 +598,8 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
         if value._data.ndim:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                                f"{value._data.ndim} dimension(s).")
+    elif isinstance(value, (int, float)):   # a number must fit input's dtype, as torch checks it
+        value = dtypes.checked_scalar(value, input.dtype)
     if m.shape != input._data.shape:
         broadcast_shape(m.shape, input._data.shape)
     return MaskedFill.apply(input, value, mask if isinstance(mask, Tensor) else m)

@@ -756,8 +756,7 @@ def square(input):
 def atan2(input, other):
     _tensor_arg(input, "atan2")
     _tensor_arg(other, "atan2", 2, "other")
-    y, x = promote(input, other)
-    return Atan2.apply(_float_input(y, "atan2"), _float_input(x, "atan2"))
+    return Atan2.apply(*promote(input, other, to_float=True))
 
 
 def abs(input):
@@ -809,8 +808,13 @@ def pow(input, exponent):
                 raise not_implemented("pow", x._data)
             return Pow.apply(x, y)
         x, p = promote(input, exponent)
-        if x._data.dtype.kind in "biu" and type(p) is int and p < 0:
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if x._data.dtype.kind in "iu" and type(p) is int:
+            # torch reads an integer exponent into the base's dtype, checked (u8 ** 300 raises)
+            dtypes.checked_scalar(int(exponent), x.dtype)
+            if exponent < 0:
+                raise RuntimeError("Integers to negative integer powers are not allowed.")
+        elif x._data.dtype == np.float16 and isinstance(p, (int, float)):
+            dtypes.checked_scalar(p, x.dtype)   # so is a float16 base's exponent (half ** 1e5 raises)
         return PowScalar.apply(x, p)
     if isinstance(exponent, Tensor):
         s, y = promote(input, exponent)
@@ -860,8 +864,10 @@ def clamp(input, min=None, max=None):
     """Limit ``input`` to [min, max]; numbers or tensors (broadcast), either may be None; max wins if min > max."""
     input = _tensor_arg(input, "clamp")
     if input._data.dtype.kind == "f" and min.__class__ in _NUMBER_OR_NONE and max.__class__ in _NUMBER_OR_NONE \
-            and (min is not None or max is not None):
-        return Clamp.apply(input, min, max)  # the common case: a float tensor, numbers as bounds
+            and (min is not None or max is not None):   # the common case: a float tensor, numbers as bounds
+        d = input.dtype
+        return Clamp.apply(input, None if min is None else dtypes.checked_scalar(min, d),
+                           None if max is None else dtypes.checked_scalar(max, d))
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     bounds = [b for b in (min, max) if b is not None]
@@ -871,6 +877,8 @@ def clamp(input, min=None, max=None):
                         f"{type(min).__name__}, {type(max).__name__}): min and max must both be Tensors or "
                         f"both be numbers")
     d = dtypes.result_type(input, *bounds)
+    if not any(tensors):  # number bounds must fit the result dtype, as torch checks them
+        min, max = (None if b is None else dtypes.checked_scalar(b, d) for b in (min, max))
     if d is dtypes.bool_ and not (len(bounds) == 1 and tensors[0]):
         kernel = ("clamp_cpu" if tensors[0] else "clamp_scalar_cpu") if len(bounds) == 2 else \
             ("clamp_min_scalar_cpu" if max is None else "clamp_max_scalar_cpu")
@@ -893,6 +901,17 @@ clip = clamp
 _MISSING = object()
 
 
+def _checked_numbers(input, other):
+    """A number operand (a tensor and a number) must fit the result dtype: torch raises on
+    ``where(c, uint8, 300)`` where arithmetic would wrap 300 around."""
+    if isinstance(input, Tensor) and isinstance(other, Tensor):
+        return input, other
+    input, other = (v.item() if isinstance(v, np.generic) else v for v in (input, other))
+    d = dtypes.result_type(input, other)
+    return (v if isinstance(v, Tensor) or not isinstance(v, (int, float)) else
+            dtypes.checked_scalar(v, d, check_half=False) for v in (input, other))
+
+
 def where(condition, input=_MISSING, other=_MISSING):
     """``input`` where ``condition`` holds, else ``other`` (tensors or numbers, broadcast together).
 
@@ -911,7 +930,7 @@ def where(condition, input=_MISSING, other=_MISSING):
     check_same_device(*(t for t in (condition, input, other) if isinstance(t, Tensor) and t._data.ndim))
     np_dtype = None
     if isinstance(input, Tensor) or isinstance(other, Tensor):
-        input, other = promote(input, other)
+        input, other = promote(*_checked_numbers(input, other))
     else:
         np_dtype = dtypes.result_type(input, other).np
     shape = condition._data.shape
@@ -930,6 +949,7 @@ def lerp(input, end, weight):
         raise RuntimeError(f"expected dtype {_C_TYPE_NAMES[dt.name]} for `end` but got dtype "
                            f"{_C_TYPE_NAMES[end._data.dtype.name]}")
     weight_is_tensor = isinstance(weight, Tensor)
+    dtypes.check_python_int(weight)   # an int beyond 64 bits is torch's OverflowError
     if weight_is_tensor and weight._data.dtype != dt:
         if weight._data.ndim:
             raise RuntimeError(f"expected dtype {_C_TYPE_NAMES[dt.name]} for `weight` but got dtype "

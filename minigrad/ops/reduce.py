@@ -332,8 +332,14 @@ def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 
 # -- var, std -----------------------------------------------------------------------------------
-def _variance(x, dims, correction, keepdim, n, name):
-    """sum((x - mean)^2) / max(0, N - correction), accumulated in float64 as torch's CPU kernel does."""
+def _variance(x, dims, correction, keepdim, n, name, take_sqrt=False):
+    """sum((x - mean)^2) / max(0, N - correction), or its square root, in x's dtype.
+
+    As torch's CPU kernels: the deviations are accumulated in float64 and the square root is taken
+    there too, before the cast, so a float32 std of values near 1e20 or 1e-23 is finite and
+    nonzero even where the variance itself over- or underflows float32. For a reduction to a single
+    value torch takes the mean in x's own dtype (its std_var_all_cpu), which this follows as well.
+    """
     dof = n - correction
     if dof <= 0:
         warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
@@ -343,10 +349,17 @@ def _variance(x, dims, correction, keepdim, n, name):
     if n == 0:
         return xp(x).full(out_shape, np.nan, dtype=x.dtype)
     wide = x.astype(np.float64) if x.dtype != np.float64 else x
-    dev = wide - np.mean(wide, axis=dims, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
+        if x.dtype != np.float16 and int(np.prod(out_shape)) <= 1:
+            center = np.mean(x, axis=dims, keepdims=True).astype(np.float64)
+        else:
+            center = np.mean(wide, axis=dims, keepdims=True)
+        dev = wide - center
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         out = np.sum(dev * dev, axis=dims, keepdims=keepdim) / builtins.max(0, dof)
-    return xp(x).asarray(out).astype(x.dtype, copy=False)
+        if take_sqrt:
+            out = np.sqrt(out)
+        return xp(x).asarray(out).astype(x.dtype, copy=False)
 
 
 def _var_backward(g, x, ctx):
@@ -383,7 +396,7 @@ class Std(Op):
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim, full, n):
         ctx.dims, ctx.correction, ctx.keepdim, ctx.full, ctx.n = dims, correction, keepdim, full, n
-        out = np.sqrt(_variance(x, dims, correction, keepdim, n, "std"))
+        out = _variance(x, dims, correction, keepdim, n, "std", take_sqrt=True)
         ctx.save_for_backward(x, out)
         return out
 
@@ -436,7 +449,11 @@ class VectorNorm(Op):
     def forward(ctx, x, p, dims, keepdim):
         ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
         a = np.abs(x)
-        if p == 2:
+        if _numel(x.shape, dims) == 1 and p != 0:
+            # one element per result: torch returns |x| as it is, without squaring it first, so
+            # the norm of a lone 1.85e-229 is 1.85e-229, not sqrt(0)
+            out = a if keepdim else a.reshape(tuple(s for i, s in enumerate(x.shape) if i not in dims))
+        elif p == 2:
             out = np.sqrt(np.sum(x * x, axis=dims, keepdims=keepdim))
         elif p == 1:
             out = np.sum(a, axis=dims, keepdims=keepdim)
