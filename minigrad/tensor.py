@@ -1105,7 +1105,8 @@ def _shape_args(args):
 
 # Per-tensor autograd state kept in __dict__, which a deepcopy does not carry over (a copy is a new
 # leaf: no view base, no hooks, no gradient accumulator; its .grad is copied explicitly).
-_AUTOGRAD_STATE = frozenset(("grad", "_base", "_accumulator", "_hooks", "_retains_grad"))
+_AUTOGRAD_STATE = frozenset(("grad", "_grad", "_base", "_accumulator", "_hooks", "_retains_grad", "_views",
+                             "_view_origin"))
 
 _TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
                 "float16": "Half", "float32": "Float", "float64": "Double"}
