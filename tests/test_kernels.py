@@ -523,3 +523,37 @@ def test_pool_with_inf_and_nan_matches_torch(pool, kwargs, value, dtype):
     ours, torchs = _run_both(pool, (x,), g, kwargs)
     _assert_same_nonfinite(ours, torchs, dtype)
 
+
+# -- the kernel interface -----------------------------------------------------------------------
+def test_every_backend_provides_the_whole_interface():
+    """reference.py and cpu.py provide every function of kernels/interface.py (cuda.py: tests/gpu)."""
+    from minigrad.kernels import interface
+    assert interface.missing(ref) == [] and interface.missing(cpu) == []
+
+
+@pytest.mark.parametrize("groups,geom", [(1, (3, 3, 1, 1, 1, 1, 1, 1)), (2, (2, 3, 2, 1, 0, 1, 1, 2))])
+def test_default_fused_kernels_match_the_separate_ones(groups, geom):
+    """The defaults a backend without fused kernels gets: conv2d_keep keeps nothing, conv2d_grads
+    returns exactly what the separate kernels do."""
+    rng = np.random.default_rng(16)
+    x = rng.standard_normal((2, 4, 7, 6))
+    w = rng.standard_normal((6, 4 // groups) + geom[:2])
+    y, kept = ref.conv2d_keep(x, w, None, 4, 5, geom, groups)
+    assert kept is None
+    np.testing.assert_array_equal(y, ref.conv2d(x, w, None, 4, 5, geom, groups))
+    g = rng.standard_normal(y.shape)
+    gx, gw, gb = ref.conv2d_grads(x, g, w, 7, 6, geom, groups, kept, bias=True)
+    np.testing.assert_array_equal(gx, ref.conv2d_input_grad(g, w, 7, 6, geom, groups))
+    np.testing.assert_array_equal(gw, ref.conv2d_weight_grad(x, g, geom, groups))
+    np.testing.assert_allclose(gb, g.sum(axis=(0, 2, 3)))
+    assert ref.conv2d_grads(None, g, w, 7, 6, geom, groups)[1:] == (None, None)
+    assert ref.conv2d_grads(x, g, None, 7, 6, geom, groups)[0] is None
+
+
+def test_import_minigrad_loads_no_numba_until_a_kernel_runs():
+    import subprocess
+    import sys
+    code = ("import sys, minigrad; a = 'numba' in sys.modules; "
+            "minigrad.nn.functional.max_pool2d(minigrad.ones(1, 1, 2, 2), 2); print(a, 'numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert out.stdout.split() == ["False", "True"]
