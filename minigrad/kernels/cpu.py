@@ -9,8 +9,6 @@ file first for what is computed, this one for how it is made fast.
   call (``conv2d_grads``: input, weight and bias), which transforms the output gradient once for
   all three. The four transforms are two kernels that read their matrix from a table (into
   tiles, out of tiles), so that a first training step compiles two kernels instead of four.
-  Arrays holding inf or NaN go the im2col way instead (``_finite``): the transforms would turn
-  one inf into NaN across its tiles.
 * Other convolutions go through im2col + GEMM, except grouped ones with few taps per output.
   The batch is processed in chunks whose column buffer stays near ``CHUNK_BYTES``, so memory
   stays bounded at any batch size. Columns are laid out (C*kh*kw, chunk*Ho*Wo); one GEMM per
@@ -447,24 +445,6 @@ def _winograd(C, O, geom, groups):
     kh, kw, sh, sw, ph, pw, dh, dw = geom
     return (kh == 3 and kw == 3 and sh == 1 and sw == 1 and dh == 1 and dw == 1 and groups == 1
             and min(C, O) >= WINO_MIN_CHANNELS)
-
-
-def _finite(*arrays):
-    """No inf or NaN in any of the (contiguous) ``arrays``: Winograd may then be used.
-
-    Its transforms add and subtract neighbouring pixels, so one inf becomes inf - inf = NaN in
-    every output of its tiles, where a direct sum gives +-inf; arrays with inf or NaN take the
-    im2col path, which is exact for them (each output one dot product, as in reference.py).
-    The test is one dot product a.a per array (about 0.05 ms for the seed CNN's conv2 input): it
-    is inf or NaN when an element is, and also when finite values beyond about 1e19 (float32)
-    overflow it, which only sends those to the exact path too. The fused backward tests its
-    small weight gradient afterwards instead of x and g first (conv2d_grads)."""
-    for a in arrays:
-        if a is not None and a.size:
-            r = a.reshape(-1)
-            if not np.isfinite(np.dot(r, r)):
-                return False
-    return True
 
 
 @functools.lru_cache(maxsize=None)
@@ -965,14 +945,8 @@ def conv2d_grads(x, g, w, H, W, geom, groups, cols=None, bias=False):
     x = _c(x) if x is not None else None
     w = _c(w) if w is not None else None
     if (x is not None and w is not None and x.size and g.size and _winograd(x.shape[1], g.shape[1], geom, groups)
-            and _finite(w)):
-        gx = _empty(x.shape, x.dtype)
-        gw, gb = _wino_backward(x, g, w, gx, geom[4], geom[5], bias)
-        # An inf or NaN in x or g reaches every entry of gw it touches as inf or NaN (a product
-        # with it, or inf - inf), so testing the small gw here replaces testing x and g first;
-        # when it fails, the exact path below computes all three again.
-        if _finite(gw):
-            return gx, gw, gb
+            and (grads := _winograd_grads_if_finite(x, g, w, geom, bias)) is not None):
+        return grads
     gx = conv2d_input_grad(g, w, H, W, geom, groups) if w is not None else None
     if x is None:
         return gx, None, (_sum_nhw(g) if bias else None)
@@ -1204,3 +1178,37 @@ def avg_pool2d_transpose(g, H, W, hs, he, ws, we, divisor):
         _parallel(_avg_pool_transpose, N * C, gx.size, _planes(g), W, hs, he, ws, we,
                   divisor.astype(g.dtype, copy=False), _planes(gx))
     return gx
+
+
+# -- inf and NaN --------------------------------------------------------------------------------
+# (At the end of the file, so that adding them moved no kernel: Numba's cache files are named
+# after each kernel's line.)
+def _finite(*arrays):
+    """No inf or NaN in any of the (contiguous) ``arrays``: Winograd may then be used.
+
+    Its transforms add and subtract neighbouring pixels, so one inf becomes inf - inf = NaN in
+    every output of its tiles, where a direct sum gives +-inf; arrays with inf or NaN take the
+    im2col path, which is exact for them (each output one dot product, as in reference.py).
+    The test is one dot product a.a per array (about 0.05 ms for the seed CNN's conv2 input): it
+    is inf or NaN when an element is, and also when finite values beyond about 1e19 (float32)
+    overflow it, which only sends those to the exact path too. The fused backward tests its
+    small weight gradient afterwards instead of x and g first (_winograd_grads_if_finite)."""
+    for a in arrays:
+        if a is not None and a.size:
+            r = a.reshape(-1)
+            if not np.isfinite(np.dot(r, r)):
+                return False
+    return True
+
+
+def _winograd_grads_if_finite(x, g, w, geom, bias):
+    """conv2d_grads by Winograd, or None when x, g or w hold inf or NaN (the exact path then).
+
+    An inf or NaN in x or g reaches every entry of the weight gradient it touches as inf or NaN
+    (a product with it, or inf - inf), so testing the small gw afterwards replaces testing x and
+    g first; w is tested first (an inf there need not reach gw)."""
+    if not _finite(w):
+        return None
+    gx = _empty(x.shape, x.dtype)
+    gw, gb = _wino_backward(x, g, w, gx, geom[4], geom[5], bias)
+    return (gx, gw, gb) if _finite(gw) else None

@@ -60,6 +60,6 @@ def cached_plan(plan):
 
     @functools.wraps(plan)
     def call(*args):
-        return cached(*[tuple(a) if type(a) is list else a for a in args])
+        return cached(*[hashable(a) for a in args])
     call.cache_clear = cached.cache_clear
     return call
