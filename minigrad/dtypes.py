@@ -254,3 +254,25 @@ def result_type(*operands) -> dtype:
         if d is not None and d.category == top:
             return d
     raise AssertionError("unreachable")
+
+
+# -- torch's spellings of dtype names in its error messages ------------------------------------
+# Keyed by NumPy dtype name. SCALAR_NAMES: ScalarType names ("not implemented for 'Long'",
+# "expected scalar type Float but found Double"); C_NAMES: the C++ types ("Input type (double)
+# and bias type (float)", "expected dtype long int for `end`").
+SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+                "int64": "Long", "float16": "Half", "float32": "Float", "float64": "Double"}
+C_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short int", "int32": "int",
+           "int64": "long int", "float16": "c10::Half", "float32": "float", "float64": "double"}
+
+
+def scalar_name(array_dtype) -> str:
+    """torch's ScalarType name of a NumPy dtype: 'Float', 'Long', ..."""
+    name = array_dtype.name
+    return SCALAR_NAMES.get(name, name)
+
+
+def c_name(array_dtype) -> str:
+    """The C++ type torch's messages name for a NumPy dtype: 'float', 'long int', ..."""
+    name = array_dtype.name
+    return C_NAMES.get(name, name)

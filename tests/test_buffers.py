@@ -101,3 +101,40 @@ def test_a_kernel_output_whose_block_is_shared_is_copied_into_grad():
     before = kept[0].copy()
     x.grad.numpy()[...] += 1
     np.testing.assert_array_equal(kept[0], before)
+
+
+class _Holder:
+    def __init__(self, data):
+        self._data = data
+
+
+def _take(make, held_elsewhere=None):
+    """buffers.take_over from a chain of two functions (as autograd's engine calls it)."""
+    def outer():
+        holder = make()
+        extra = held_elsewhere(holder) if held_elsewhere else None
+        got = inner(holder)
+        return holder, extra, got
+
+    def inner(holder):
+        return buffers.take_over(holder, held=2)
+    return outer()
+
+
+def test_take_over_hands_over_an_unshared_array_and_copies_a_shared_one():
+    holder, _, got = _take(lambda: _Holder(np.arange(6.0)))
+    assert got is holder._data                                   # nothing else refers to it
+    holder, _, got = _take(lambda: _Holder(buffers.empty(SHAPE, np.float32)))
+    assert got is holder._data and got.base is not None              # a kernel output: its block unshared
+
+    for share in (lambda h: h._data,                 # another variable refers to the array
+                  lambda h: h._data[1:],             # ... or to a view of it
+                  lambda h: [h]):                    # ... or to the holder
+        holder, extra, got = _take(lambda: _Holder(np.arange(6.0)), share)
+        assert got is not holder._data and not np.shares_memory(got, holder._data)
+        np.testing.assert_array_equal(got, holder._data)
+
+    read_only = np.arange(6.0)
+    read_only.flags.writeable = False
+    holder, _, got = _take(lambda: _Holder(read_only))
+    assert got is not read_only and got.flags.writeable

@@ -14,6 +14,7 @@ import torch.nn.functional as TF
 
 import minigrad
 import minigrad.nn.functional as F
+import minigrad.nn.functional as F_mg
 
 
 def _pair(x, requires_grad=False):
@@ -179,6 +180,75 @@ def test_second_derivatives_of_a_cnn_match_torch(pool):
     s_th = sum((g * torch.tensor(v)).sum() for g, v in zip(g_th, vs))
     for a, e in zip(minigrad.autograd.grad(s_mg, mg), torch.autograd.grad(s_th, th)):
         np.testing.assert_allclose(a.numpy(), e.numpy(), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("pool", [lambda F, x: F.max_pool2d(x, 2), lambda F, x: F.avg_pool2d(x, 3, 2, 1),
+                                  lambda F, x: F.max_pool1d(x[0], 3, 2, 1), lambda F, x: F.avg_pool1d(x[0], 2),
+                                  lambda F, x: F.adaptive_avg_pool2d(x, 3), lambda F, x: F.adaptive_max_pool2d(x, 3)])
+def test_pool_gradient_is_in_the_graph_with_a_zero_derivative(pool):
+    """A pool's gradient depends on its input x with a derivative of zero, as in torch: with
+    create_graph it requires grad, and differentiating it again with respect to x gives zeros."""
+    rng = np.random.default_rng(9)
+    a = rng.standard_normal((2, 3, 6, 6))
+    results = []
+    for lib, F in ((minigrad, F_mg), (torch, TF)):
+        x = lib.tensor(a, requires_grad=True)
+        gx, = lib.autograd.grad(pool(F, x).sum(), x, create_graph=True)
+        assert gx.requires_grad
+        ggx, = lib.autograd.grad((gx * gx).sum(), x)
+        results.append((gx.detach().numpy(), ggx.numpy()))
+    (gx, ggx), (tgx, tggx) = results
+    np.testing.assert_allclose(gx, tgx, rtol=1e-12)
+    assert ggx.shape == tggx.shape and ggx.dtype == tggx.dtype
+    np.testing.assert_array_equal(ggx, tggx)
+    np.testing.assert_array_equal(ggx, 0)
+
+
+# -- conv_transpose with an output of size 0 ---------------------------------------------------
+# (input shape, weight shape, keyword arguments, dtype): torch 2.13 returns an empty output for
+# an empty input and on its grouped float32 path, and raises "Output size is too small" otherwise
+ZERO_OUTPUT_CASES = [
+    ((0, 2, 1, 1), (2, 2, 2, 2), dict(padding=1), "float32"),                        # empty input
+    ((0, 2, 1, 1), (2, 2, 2, 2), dict(padding=1), "float64"),
+    ((0, 2, 1, 1), (2, 2, 1, 1), dict(padding=1, output_padding=1, dilation=2), "float64"),
+    ((1, 2, 1, 1), (2, 1, 2, 2), dict(padding=1, groups=2), "float32"),              # grouped float32
+    ((1, 2, 3, 1), (2, 1, 2, 2), dict(padding=1, groups=2), "float32"),              # one dim of size 0
+    ((2, 1, 1), (2, 1, 2, 2), dict(padding=1, groups=2), "float32"),                 # unbatched
+    ((1, 2, 1), (2, 1, 2), dict(padding=1, groups=2), "float32"),                    # conv_transpose1d
+    ((1, 2, 1, 1), (2, 2, 2, 2), dict(padding=1), "float32"),                        # raises
+    ((1, 2, 1, 1), (2, 1, 2, 2), dict(padding=1, groups=2), "float64"),              # raises
+    ((1, 2, 3, 1), (2, 1, 2, 2), dict(padding=1, groups=2), "float64"),              # raises
+    ((1, 2, 1), (2, 2, 2), dict(padding=1), "float32"),                              # raises
+    ((1, 2, 1, 1), (2, 2, 2, 2), dict(padding=2), "float32"),                        # negative: raises
+]
+
+
+@pytest.mark.parametrize("xshape,wshape,kwargs,dtype", ZERO_OUTPUT_CASES)
+def test_conv_transpose_with_output_size_zero_matches_torch(xshape, wshape, kwargs, dtype):
+    rng = np.random.default_rng(10)
+    a, b = rng.standard_normal(xshape).astype(dtype), rng.standard_normal(wshape).astype(dtype)
+    fn = "conv_transpose1d" if len(wshape) == 3 else "conv_transpose2d"
+    outcomes = []
+    for lib, F in ((minigrad, F_mg), (torch, TF)):
+        x, w = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
+        try:
+            y = getattr(F, fn)(x, w, **kwargs)
+        except RuntimeError:
+            outcomes.append(RuntimeError)
+            continue
+        (y.sum() + (x * x).sum()).backward()   # y is empty: x's gradient is 2x, w's is zeros
+        outcomes.append((tuple(y.shape), str(y.dtype).split(".")[1], x.grad.numpy(), w.grad.numpy()))
+    ours, theirs = outcomes
+    if theirs is RuntimeError:
+        assert ours is RuntimeError
+        with pytest.raises(RuntimeError, match="Output size is too small"):
+            getattr(F_mg, fn)(minigrad.tensor(a), minigrad.tensor(b), **kwargs)
+        return
+    assert ours is not RuntimeError and 0 in ours[0]
+    assert ours[:2] == theirs[:2]
+    for g, tg in zip(ours[2:], theirs[2:]):
+        assert g.shape == tg.shape
+        np.testing.assert_allclose(g, tg, rtol=1e-6)
 
 
 # -- memory ------------------------------------------------------------------------------------

@@ -418,3 +418,142 @@ def test_blas_serial_region_restores_the_thread_count():
         a, b = rng.standard_normal(sa), rng.standard_normal(sb)
         np.testing.assert_array_equal(blas.matmul(a, b), np.matmul(a, b))
         assert [c.get_num_threads() for c in controllers] == before
+
+
+# -- inf and NaN: every path agrees with torch --------------------------------------------------
+# (name, conv function, input shape, weight shape, keyword arguments): one case per path of cpu.py
+NONFINITE_CONVS = [
+    ("winograd", "conv2d", (2, 32, 16, 16), (64, 32, 3, 3), dict(padding=1)),   # issue 14's example
+    ("winograd_transpose", "conv_transpose2d", (2, 16, 8, 8), (16, 8, 3, 3), dict(padding=1)),
+    ("gemm", "conv2d", (2, 4, 9, 9), (6, 4, 3, 3), dict(stride=2, padding=1)),
+    ("gemm_transpose", "conv_transpose2d", (2, 4, 5, 5), (4, 3, 3, 3), dict(stride=2, padding=1)),
+    ("direct", "conv2d", (2, 4, 9, 9), (4, 1, 3, 3), dict(padding=1, groups=4)),
+    ("direct_strided", "conv2d", (2, 4, 9, 9), (8, 1, 3, 3), dict(stride=2, padding=1, groups=4)),
+]
+# where the non-finite values go: one value, or +inf and -inf in one window (their sum is NaN)
+PLACEMENTS = [("input", np.inf), ("input", -np.inf), ("input", np.nan), ("input", "inf-inf"),
+              ("weight", np.inf), ("weight", np.nan), ("grad", np.inf), ("grad", np.nan)]
+
+
+def _plant(a, value):
+    a = a.copy()
+    if isinstance(value, str):   # +inf and -inf next to each other
+        a[0, 0, 1, 1], a[0, 0, 1, 2] = np.inf, -np.inf
+    else:
+        a[0, 0, 1, 1] = value
+    return a
+
+
+def _run_both(fn, arrays, g, kwargs):
+    """fn's output and the gradients of <fn(*arrays), g>, from minigrad and from torch."""
+    import torch
+    import minigrad
+    results = []
+    for lib, F in ((minigrad, minigrad.nn.functional), (torch, torch.nn.functional)):
+        ts = [lib.tensor(a, requires_grad=True) for a in arrays]
+        y = getattr(F, fn)(*ts, **kwargs)
+        y.backward(lib.tensor(g))
+        results.append([y.detach().numpy()] + [t.grad.numpy() for t in ts])
+    return results
+
+
+def _assert_same_nonfinite(ours, torchs, dtype):
+    for name, a, e in zip(("output", "input grad", "weight grad", "bias grad"), ours, torchs):
+        assert a.shape == e.shape and a.dtype == e.dtype, name
+        np.testing.assert_array_equal(np.isnan(a), np.isnan(e), err_msg=f"{name}: NaN positions")
+        np.testing.assert_array_equal(np.isposinf(a), np.isposinf(e), err_msg=f"{name}: +inf positions")
+        np.testing.assert_array_equal(np.isneginf(a), np.isneginf(e), err_msg=f"{name}: -inf positions")
+        np.testing.assert_allclose(a, e, equal_nan=True, err_msg=name, **_tol(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("where,value", PLACEMENTS)
+@pytest.mark.parametrize("case", NONFINITE_CONVS, ids=[c[0] for c in NONFINITE_CONVS])
+def test_conv_with_inf_and_nan_matches_torch(case, where, value, dtype):
+    """inf and NaN in the input, the weight or the incoming gradient give torch's output and
+    gradients on every path: the Winograd transforms would mix an inf into its neighbours
+    (inf - inf = NaN), so such arrays take the exact im2col path."""
+    _, fn, xshape, wshape, kwargs = case
+    rng = np.random.default_rng(14)
+    x = rng.standard_normal(xshape).astype(dtype)
+    w = rng.standard_normal(wshape).astype(dtype)
+    b = rng.standard_normal(wshape[1] * kwargs.get("groups", 1) if fn == "conv_transpose2d" else wshape[0])
+    b = b.astype(dtype)
+    if where == "input":
+        x = _plant(x, value)
+    elif where == "weight":
+        w = _plant(w, value)
+    import torch
+    yshape = getattr(torch.nn.functional, fn)(torch.tensor(x), torch.tensor(w), **kwargs).shape
+    g = rng.standard_normal(tuple(yshape)).astype(dtype)
+    if where == "grad":
+        g = _plant(g, value)
+    ours, torchs = _run_both(fn, (x, w, b), g, kwargs)
+    _assert_same_nonfinite(ours, torchs, dtype)
+
+
+def test_the_winograd_cases_take_winograd_when_finite():
+    """The cases above exercise the Winograd path's way around non-finite arrays: with finite
+    values they run Winograd."""
+    assert cpu._winograd(32, 64, (3, 3, 1, 1, 1, 1, 1, 1), 1)    # conv2d 32 -> 64
+    assert cpu._winograd(8, 16, (3, 3, 1, 1, 1, 1, 1, 1), 1)     # conv_transpose2d 16 -> 8 (conv 8 -> 16)
+    x = np.ones((2, 3), np.float32)
+    assert cpu._finite(x, None, np.zeros(0, np.float32))
+    for bad in (np.inf, -np.inf, np.nan):
+        y = x.copy()
+        y[1, 2] = bad
+        assert not cpu._finite(x, y)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan, "inf-inf"])
+@pytest.mark.parametrize("pool,kwargs", [("max_pool2d", dict(kernel_size=2)),                 # the 2x2 kernel
+                                         ("max_pool2d", dict(kernel_size=3, stride=2, padding=1, dilation=1)),
+                                         ("max_pool2d", dict(kernel_size=2, stride=1, dilation=2)),
+                                         ("avg_pool2d", dict(kernel_size=3, stride=2, padding=1)),
+                                         ("avg_pool2d", dict(kernel_size=2, count_include_pad=False, padding=1)),
+                                         ("adaptive_avg_pool2d", dict(output_size=3)),
+                                         ("adaptive_max_pool2d", dict(output_size=3))])
+def test_pool_with_inf_and_nan_matches_torch(pool, kwargs, value, dtype):
+    rng = np.random.default_rng(15)
+    x = _plant(rng.standard_normal((2, 3, 8, 8)).astype(dtype), value)
+    import torch
+    yshape = getattr(torch.nn.functional, pool)(torch.tensor(x), **kwargs).shape
+    g = rng.standard_normal(tuple(yshape)).astype(dtype)
+    ours, torchs = _run_both(pool, (x,), g, kwargs)
+    _assert_same_nonfinite(ours, torchs, dtype)
+
+
+# -- the kernel interface -----------------------------------------------------------------------
+def test_every_backend_provides_the_whole_interface():
+    """reference.py and cpu.py provide every function of kernels/interface.py (cuda.py: tests/gpu)."""
+    from minigrad.kernels import interface
+    assert interface.missing(ref) == [] and interface.missing(cpu) == []
+
+
+@pytest.mark.parametrize("groups,geom", [(1, (3, 3, 1, 1, 1, 1, 1, 1)), (2, (2, 3, 2, 1, 0, 1, 1, 2))])
+def test_default_fused_kernels_match_the_separate_ones(groups, geom):
+    """The defaults a backend without fused kernels gets: conv2d_keep keeps nothing, conv2d_grads
+    returns exactly what the separate kernels do."""
+    rng = np.random.default_rng(16)
+    x = rng.standard_normal((2, 4, 7, 6))
+    w = rng.standard_normal((6, 4 // groups) + geom[:2])
+    y, kept = ref.conv2d_keep(x, w, None, 4, 5, geom, groups)
+    assert kept is None
+    np.testing.assert_array_equal(y, ref.conv2d(x, w, None, 4, 5, geom, groups))
+    g = rng.standard_normal(y.shape)
+    gx, gw, gb = ref.conv2d_grads(x, g, w, 7, 6, geom, groups, kept, bias=True)
+    np.testing.assert_array_equal(gx, ref.conv2d_input_grad(g, w, 7, 6, geom, groups))
+    np.testing.assert_array_equal(gw, ref.conv2d_weight_grad(x, g, geom, groups))
+    np.testing.assert_allclose(gb, g.sum(axis=(0, 2, 3)))
+    assert ref.conv2d_grads(None, g, w, 7, 6, geom, groups)[1:] == (None, None)
+    assert ref.conv2d_grads(x, g, None, 7, 6, geom, groups)[0] is None
+
+
+def test_import_minigrad_loads_no_numba_until_a_kernel_runs():
+    import subprocess
+    import sys
+    code = ("import sys, minigrad; a = 'numba' in sys.modules; "
+            "minigrad.nn.functional.max_pool2d(minigrad.ones(1, 1, 2, 2), 2); print(a, 'numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert out.stdout.split() == ["False", "True"]

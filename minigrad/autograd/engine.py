@@ -14,8 +14,6 @@ graph of their own, so the gradients can be differentiated again.
 """
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
 from . import grad_mode
@@ -275,44 +273,17 @@ def _sum_to(g, shape, node, i):
 
 def _accumulate(leaf, g, create_graph):
     if leaf.grad is None:
-        data = g._data
         if create_graph:
             leaf.grad = g
-        elif (type(data) is np.ndarray and (data.base is None or buffers.sole_view(data)) and data.flags.writeable
-              and sys.getrefcount(data) <= _ARRAY_REFS and sys.getrefcount(g) <= _TENSOR_REFS):
-            # Nothing but the engine refers to g or its array (no other leaf's pending gradient,
-            # saved tensor, hook, view or user variable): take the array over instead of copying
-            # it, as torch's AccumulateGrad steals a gradient whose use count says it is unshared.
-            # (A kernel's output is a view of a cached block: it qualifies when nothing else refers
-            # to the block.)
-            leaf.grad = Tensor._make(data)
         else:
-            # A copy: the incoming array may be shared with another leaf's gradient or be a
-            # read-only broadcast view, and optimizers update .grad in place.
-            leaf.grad = Tensor._make(np.array(data, copy=True) if type(data) is np.ndarray
-                                     else data.copy())  # a GPU (CuPy) array
+            # g's array itself when nothing else refers to it, else a copy (optimizers update .grad
+            # in place); g is referred to by _run_node's variable and this function's argument
+            leaf.grad = Tensor._make(buffers.take_over(g, held=2))
     elif create_graph or leaf.grad.requires_grad:
         leaf.grad = leaf.grad + g
     else:
         leaf.grad._data += g._data
         leaf.grad._vc[0] += 1
-
-
-def _unshared_ref_counts():
-    """What _accumulate's reference counts read for an unshared gradient: g held by _run_node's
-    local and _accumulate's argument, its array by g alone. Measured rather than hard-coded: the
-    interpreter's own temporary references differ between Python versions."""
-    def accumulate(g):
-        data = g._data
-        return sys.getrefcount(data), sys.getrefcount(g)
-
-    def run_node():
-        g = Tensor._make(np.empty(1))
-        return accumulate(g)
-    return run_node()
-
-
-_ARRAY_REFS, _TENSOR_REFS = _unshared_ref_counts()
 
 
 def _check_anomaly(node, input_grads):

@@ -766,7 +766,7 @@ def conv2d_keep(x, w, b, Ho, Wo, geom, groups, keep=True):
             lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
             _parallel(_conv_rows, N * O, y.size * T, x2, C, H, W, w2, bias, y2, Ho, Wo, *geom, lo, hi, groups)
         return y, None
-    if _winograd(C, O, geom, groups):
+    if _winograd(C, O, geom, groups) and _finite(x, w):
         _wino_forward(x, w, bias, y, ph, pw)
         return y, None
     R = C * kh * kw
@@ -838,7 +838,7 @@ def conv2d_input_grad(g, w, H, W, geom, groups):
             lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
             _parallel(_conv_rows_input_grad, N * C, g.size * T, g2, Ho, Wo, w2, gx2, C, H, W, *geom, lo, hi, groups)
         return gx
-    if _winograd(C, O, geom, groups):
+    if _winograd(C, O, geom, groups) and _finite(g, w):
         _wino_backward(None, g, w, gx, ph, pw)
         return gx
     R = C * kh * kw
@@ -893,7 +893,7 @@ def _weight_and_bias_grads(x, g, geom, groups, cols=None, bias=False):
             lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
             _parallel(_conv_rows_weight_grad, O, g.size * T, x2, C, H, W, g2, Ho, Wo, gw2, *geom, lo, hi, groups)
         return gw, (_sum_nhw(g) if bias else None)
-    if _winograd(C, O, geom, groups):
+    if _winograd(C, O, geom, groups) and _finite(x, g):
         gw[...], gb = _wino_backward(x, g, None, None, ph, pw, bias)
         return gw, gb
     R = C * kh * kw
@@ -944,9 +944,9 @@ def conv2d_grads(x, g, w, H, W, geom, groups, cols=None, bias=False):
     g = _c(g)
     x = _c(x) if x is not None else None
     w = _c(w) if w is not None else None
-    if x is not None and w is not None and x.size and g.size and _winograd(x.shape[1], g.shape[1], geom, groups):
-        gx = _empty(x.shape, x.dtype)
-        return (gx,) + _wino_backward(x, g, w, gx, geom[4], geom[5], bias)
+    if (x is not None and w is not None and x.size and g.size and _winograd(x.shape[1], g.shape[1], geom, groups)
+            and (grads := _winograd_grads_if_finite(x, g, w, geom, bias)) is not None):
+        return grads
     gx = conv2d_input_grad(g, w, H, W, geom, groups) if w is not None else None
     if x is None:
         return gx, None, (_sum_nhw(g) if bias else None)
@@ -1178,3 +1178,37 @@ def avg_pool2d_transpose(g, H, W, hs, he, ws, we, divisor):
         _parallel(_avg_pool_transpose, N * C, gx.size, _planes(g), W, hs, he, ws, we,
                   divisor.astype(g.dtype, copy=False), _planes(gx))
     return gx
+
+
+# -- inf and NaN --------------------------------------------------------------------------------
+# (At the end of the file, so that adding them moved no kernel: Numba's cache files are named
+# after each kernel's line.)
+def _finite(*arrays):
+    """No inf or NaN in any of the (contiguous) ``arrays``: Winograd may then be used.
+
+    Its transforms add and subtract neighbouring pixels, so one inf becomes inf - inf = NaN in
+    every output of its tiles, where a direct sum gives +-inf; arrays with inf or NaN take the
+    im2col path, which is exact for them (each output one dot product, as in reference.py).
+    The test is one dot product a.a per array (about 0.05 ms for the seed CNN's conv2 input): it
+    is inf or NaN when an element is, and also when finite values beyond about 1e19 (float32)
+    overflow it, which only sends those to the exact path too. The fused backward tests its
+    small weight gradient afterwards instead of x and g first (_winograd_grads_if_finite)."""
+    for a in arrays:
+        if a is not None and a.size:
+            r = a.reshape(-1)
+            if not np.isfinite(np.dot(r, r)):
+                return False
+    return True
+
+
+def _winograd_grads_if_finite(x, g, w, geom, bias):
+    """conv2d_grads by Winograd, or None when x, g or w hold inf or NaN (the exact path then).
+
+    An inf or NaN in x or g reaches every entry of the weight gradient it touches as inf or NaN
+    (a product with it, or inf - inf), so testing the small gw afterwards replaces testing x and
+    g first; w is tested first (an inf there need not reach gw)."""
+    if not _finite(w):
+        return None
+    gx = _empty(x.shape, x.dtype)
+    gw, gb = _wino_backward(x, g, w, gx, geom[4], geom[5], bias)
+    return (gx, gw, gb) if _finite(gw) else None

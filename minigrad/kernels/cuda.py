@@ -32,6 +32,8 @@ if not hasattr(np, "row_stack"):
 from numba import cuda  # noqa: E402
 from numba.core import config
 
+from .interface import fused_defaults  # noqa: E402
+
 _SIM = bool(config.ENABLE_CUDASIM)
 # small layers launch small grids on purpose; numba would warn about occupancy at every launch
 config.CUDA_LOW_OCCUPANCY_WARNINGS = False
@@ -344,3 +346,7 @@ def avg_pool2d_transpose(g, H, W, hs, he, ws, we, divisor):
         _launch(_avg_scatter, g.size, _planes(g), W, _ints(hs, g), _ints(he, g), _ints(ws, g), _ints(we, g), div,
                 _planes(gx))
     return gx
+
+
+# -- fused entry points (kernels/interface.py): none of its own, the defaults -------------------
+conv2d_keep, conv2d_grads = fused_defaults(conv2d, conv2d_input_grad, conv2d_weight_grad)

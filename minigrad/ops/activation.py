@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 
 from .. import dtypes
+from ._args import float_only as _float_only
 from ._util import Op, Tensor, wrap_dim, xp
 from . import math as _math
 
@@ -26,18 +27,9 @@ __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_",
            "gelu", "silu", "mish", "softplus", "softsign", "hardtanh", "hardtanh_", "hardsigmoid",
            "hardswish", "logsigmoid", "softmax", "log_softmax", "softmin", "sigmoid", "tanh", "threshold"]
 
-_TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-                "float16": "Half", "float32": "Float", "float64": "Double"}
-
-
 def torch_type_name(array) -> str:
     """The scalar type name torch prints in its messages ('Long', 'Float'...)."""
-    return _TORCH_NAMES.get(array.dtype.name, array.dtype.name)
-
-
-def _float_only(input: Tensor, kernel: str):
-    if input._data.dtype.kind not in "fc":
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{torch_type_name(input._data)}\'')
+    return dtypes.scalar_name(array.dtype)
 
 
 def _maybe_inplace(input: Tensor, result: Tensor, inplace: bool) -> Tensor:

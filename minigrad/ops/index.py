@@ -584,16 +584,12 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     return Index.apply(input, (), (slice(None),) * dim + (idx.reshape(-1),), index)
 
 
-_CPP_DTYPE = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
-              "uint8": "unsigned char", "float32": "float", "float64": "double", "float16": "c10::Half"}
-
-
 def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
     m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     check_same_device(input, m)
     if m.dtype != np.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{_CPP_DTYPE.get(m.dtype.name, m.dtype.name)}")
+                           f"{dtypes.c_name(m.dtype)}")
     if isinstance(value, Tensor):
         if value._data.ndim:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "

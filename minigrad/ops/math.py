@@ -28,10 +28,8 @@ __all__ = [
 ]
 
 # torch's names for dtypes in "not implemented for 'Int'" and "Float did not match Double" messages
-TORCH_TYPE_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
-                    "int64": "Long", "float16": "Half", "float32": "Float", "float64": "Double"}
-_C_TYPE_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short int",
-                 "int32": "int", "int64": "long int", "float16": "c10::Half", "float32": "float", "float64": "double"}
+TORCH_TYPE_NAMES = dtypes.SCALAR_NAMES
+_C_TYPE_NAMES = dtypes.C_NAMES
 
 
 def not_implemented(kernel: str, array) -> NotImplementedError:

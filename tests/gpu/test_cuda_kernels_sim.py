@@ -50,3 +50,13 @@ def test_cuda_kernel_matches_reference_in_simulator(results, name):
 
 def test_every_check_ran(results):
     assert sorted(results) == _names()
+
+
+def test_cuda_backend_provides_the_whole_interface():
+    """cuda.py has every function of kernels/interface.py (its fused ones are the defaults)."""
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    code = "from minigrad.kernels import cuda, interface; print(interface.missing(cuda))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split() == ["[]"]
