@@ -224,8 +224,7 @@ def _random_float_dtype(dtype, kernel):
     """rand and randn draw floats only; torch names its kernel for any other dtype."""
     d = _float_dtype(dtype)
     if d.kind != "f":
-        from .ops.math import TORCH_TYPE_NAMES
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{TORCH_TYPE_NAMES[d.name]}\'')
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{dtypes.SCALAR_NAMES[d.name]}\'')
     return d
 
 

@@ -546,8 +546,8 @@ class Tensor:
         if isinstance(other, (Tensor, int, float, bool)):
             result = dtypes.result_type(self, other)
             if result.category > self.dtype.category:
-                raise RuntimeError(f"result type {_TORCH_NAMES[result.name]} can't be cast to the desired "
-                                   f"output type {_TORCH_NAMES[self.dtype.name]}")
+                raise RuntimeError(f"result type {dtypes.SCALAR_NAMES[result.name]} can't be cast to the desired "
+                                   f"output type {dtypes.SCALAR_NAMES[self.dtype.name]}")
         return self
 
     # -- arithmetic operators ----------------------------------------------------------------
@@ -1108,8 +1108,6 @@ def _shape_args(args):
 _AUTOGRAD_STATE = frozenset(("grad", "_grad", "_base", "_accumulator", "_hooks", "_retains_grad", "_views",
                              "_view_origin"))
 
-_TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
-                "float16": "Half", "float32": "Float", "float64": "Double"}
 
 
 def _is_size(x) -> bool:

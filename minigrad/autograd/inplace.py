@@ -26,6 +26,7 @@ import weakref
 
 import numpy as np
 
+from .. import dtypes
 from . import grad_mode
 from .function import Function, _INPUT, _OUTPUT
 from ..tensor import Tensor
@@ -252,8 +253,8 @@ def write(target: Tensor, result: Tensor, operands=()) -> Tensor:
     if result._data.dtype != data.dtype:
         rd, sd = result.dtype, target.dtype
         if rd.category > sd.category:
-            raise RuntimeError(f"result type {rd.name.capitalize()} can't be cast to the desired "
-                               f"output type {sd.name.capitalize()}")
+            raise RuntimeError(f"result type {dtypes.scalar_name(result._data.dtype)} can't be cast to the "
+                               f"desired output type {dtypes.scalar_name(data.dtype)}")
     if not getattr(data.flags, "writeable", True):   # CuPy arrays have no such flag
         raise RuntimeError(INTERNAL_OVERLAP_MSG)
     if operands:

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import dtypes
 from ._util import Op, Tensor, broadcast_shape
-from .math import TORCH_TYPE_NAMES, not_implemented
+from .math import not_implemented
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
            "logical_and", "logical_or", "logical_not", "logical_xor", "isnan", "isinf", "isfinite", "isclose",
@@ -225,7 +225,7 @@ def _isclose(x, y, rtol, atol, equal_nan):
 def _close_args(name, input, other, rtol, atol):
     x, y = _tensors(name, input, other)
     if x.dtype != y.dtype:
-        raise RuntimeError(f"{TORCH_TYPE_NAMES[x.dtype.name]} did not match {TORCH_TYPE_NAMES[y.dtype.name]}")
+        raise RuntimeError(f"{dtypes.SCALAR_NAMES[x.dtype.name]} did not match {dtypes.SCALAR_NAMES[y.dtype.name]}")
     if rtol < 0:
         raise RuntimeError(f"{name}(): rtol must be greater than or equal to zero, but got {rtol}")
     if atol < 0:

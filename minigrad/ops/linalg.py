@@ -13,16 +13,11 @@ import numpy as np
 
 from ..autograd import grad_mode
 from ..device import check_same_device
+from .. import dtypes
 from ..kernels import blas
 from ._util import Op, Tensor, broadcast_shape, xp
-from .math import TORCH_TYPE_NAMES
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "addmm", "einsum"]
-
-# The C++ names of dtypes in the messages of torch's matmul (TORCH_TYPE_NAMES elsewhere).
-_CPP_NAME = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-             "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-             "bool": "bool"}
 
 
 # -- matmul and its special cases ---------------------------------------------------------------
@@ -134,14 +129,14 @@ def _dims_text(shape):
 
 def _check_same_dtype(a: Tensor, b: Tensor):
     if a._data.dtype != b._data.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_CPP_NAME[a.dtype.name]} != "
-                           f"{_CPP_NAME[b.dtype.name]}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {dtypes.C_NAMES[a.dtype.name]} != "
+                           f"{dtypes.C_NAMES[b.dtype.name]}")
 
 
 def _check_dot(a: Tensor, b: Tensor):
     if a._data.dtype != b._data.dtype:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {TORCH_TYPE_NAMES[a.dtype.name]} "
-                           f"and {TORCH_TYPE_NAMES[b.dtype.name]}")
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {dtypes.SCALAR_NAMES[a.dtype.name]} "
+                           f"and {dtypes.SCALAR_NAMES[b.dtype.name]}")
     n, m = a._data.shape[0], b._data.shape[0]
     if n != m:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number "
@@ -187,10 +182,10 @@ def _check_matmul(input: Tensor, other: Tensor):
     da, db = input.dtype.name, other.dtype.name
     if da != db:
         if nb == 1:
-            raise RuntimeError(f"addmv input tensors must have the same dtype, but got {TORCH_TYPE_NAMES[db]}, "
-                               f"{TORCH_TYPE_NAMES[da]}, and {TORCH_TYPE_NAMES[db]}")
+            raise RuntimeError(f"addmv input tensors must have the same dtype, but got {dtypes.SCALAR_NAMES[db]}, "
+                               f"{dtypes.SCALAR_NAMES[da]}, and {dtypes.SCALAR_NAMES[db]}")
         if nb >= 3:
-            raise RuntimeError(f"expected scalar type {TORCH_TYPE_NAMES[da]} but found {TORCH_TYPE_NAMES[db]}")
+            raise RuntimeError(f"expected scalar type {dtypes.SCALAR_NAMES[da]} but found {dtypes.SCALAR_NAMES[db]}")
         _check_same_dtype(input, other)
     if da == "bool":
         raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
@@ -232,8 +227,8 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{sa[0]}, {sa[2]}] but "
                            f"got: [{sb[0]}, {sb[1]}].")
     if input._data.dtype != mat2._data.dtype:
-        raise RuntimeError(f"expected scalar type {TORCH_TYPE_NAMES[input.dtype.name]} but found "
-                           f"{TORCH_TYPE_NAMES[mat2.dtype.name]}")
+        raise RuntimeError(f"expected scalar type {dtypes.SCALAR_NAMES[input.dtype.name]} but found "
+                           f"{dtypes.SCALAR_NAMES[mat2.dtype.name]}")
     return MatMul.apply(input, mat2)
 
 
@@ -245,9 +240,9 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
     if sa[1] != sb[0]:
         _fail_mv(sa[0], sa[1], sb[0])
     if input._data.dtype != vec._data.dtype:
-        d = TORCH_TYPE_NAMES[vec.dtype.name]
+        d = dtypes.SCALAR_NAMES[vec.dtype.name]
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got {d}, "
-                           f"{TORCH_TYPE_NAMES[input.dtype.name]}, and {d}")
+                           f"{dtypes.SCALAR_NAMES[input.dtype.name]}, and {d}")
     return MatMul.apply(input, vec)
 
 
@@ -280,8 +275,8 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
         _fail_mm(sa, sb)
     for name, t in (("self", input), ("mat1", mat1)):
         if t._data.dtype != mat2._data.dtype:
-            raise RuntimeError(f"{name} and mat2 must have the same dtype, but got {TORCH_TYPE_NAMES[t.dtype.name]} and "
-                               f"{TORCH_TYPE_NAMES[mat2.dtype.name]}")
+            raise RuntimeError(f"{name} and mat2 must have the same dtype, but got {dtypes.SCALAR_NAMES[t.dtype.name]} and "
+                               f"{dtypes.SCALAR_NAMES[mat2.dtype.name]}")
     out_shape = (sa[0], sb[1])
     if input._data.shape != out_shape:
         ishape = input._data.shape
@@ -478,7 +473,7 @@ def einsum(*args) -> Tensor:
     first = operands[0]._data.dtype
     for t in operands[1:]:
         if t._data.dtype != first:
-            raise RuntimeError(f"expected scalar type {TORCH_TYPE_NAMES[operands[0].dtype.name]} but found "
-                               f"{TORCH_TYPE_NAMES[t.dtype.name]}")
+            raise RuntimeError(f"expected scalar type {dtypes.SCALAR_NAMES[operands[0].dtype.name]} but found "
+                               f"{dtypes.SCALAR_NAMES[t.dtype.name]}")
     inputs, output = _parse_einsum(equation, [t._data.shape for t in operands])
     return _einsum(inputs, output, operands)

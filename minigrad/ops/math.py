@@ -28,13 +28,11 @@ __all__ = [
 ]
 
 # torch's names for dtypes in "not implemented for 'Int'" and "Float did not match Double" messages
-TORCH_TYPE_NAMES = dtypes.SCALAR_NAMES
-_C_TYPE_NAMES = dtypes.C_NAMES
 
 
 def not_implemented(kernel: str, array) -> NotImplementedError:
     """torch's error for a dtype an op has no kernel for."""
-    return NotImplementedError(f'"{kernel}" not implemented for \'{TORCH_TYPE_NAMES[array.dtype.name]}\'')
+    return NotImplementedError(f'"{kernel}" not implemented for \'{dtypes.SCALAR_NAMES[array.dtype.name]}\'')
 
 
 def _tensor_arg(x, name: str, position: int = 1, arg: str = "input") -> Tensor:
@@ -921,7 +919,7 @@ def where(condition, input=_MISSING, other=_MISSING):
     if condition._data.dtype != np.bool_:
         if condition._data.dtype != np.uint8:
             raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
-                               f"{TORCH_TYPE_NAMES[condition._data.dtype.name]}")
+                               f"{dtypes.SCALAR_NAMES[condition._data.dtype.name]}")
         warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and will be removed "
                       "in a future version of PyTorch. Use a boolean condition instead.", UserWarning, stacklevel=2)
         condition = condition.bool()
@@ -944,14 +942,14 @@ def lerp(input, end, weight):
     end = _tensor_arg(end, "lerp", 2, "end")
     dt = input._data.dtype
     if end._data.dtype != dt:
-        raise RuntimeError(f"expected dtype {_C_TYPE_NAMES[dt.name]} for `end` but got dtype "
-                           f"{_C_TYPE_NAMES[end._data.dtype.name]}")
+        raise RuntimeError(f"expected dtype {dtypes.C_NAMES[dt.name]} for `end` but got dtype "
+                           f"{dtypes.C_NAMES[end._data.dtype.name]}")
     weight_is_tensor = isinstance(weight, Tensor)
     dtypes.check_python_int(weight)   # an int beyond 64 bits is torch's OverflowError
     if weight_is_tensor and weight._data.dtype != dt:
         if weight._data.ndim:
-            raise RuntimeError(f"expected dtype {_C_TYPE_NAMES[dt.name]} for `weight` but got dtype "
-                               f"{_C_TYPE_NAMES[weight._data.dtype.name]}")
+            raise RuntimeError(f"expected dtype {dtypes.C_NAMES[dt.name]} for `weight` but got dtype "
+                               f"{dtypes.C_NAMES[weight._data.dtype.name]}")
         weight = weight.to(dtypes.from_numpy_dtype(dt))  # a 0-d weight is cast, as in torch
     if dt.kind not in "fc":
         raise not_implemented("lerp_kernel_tensor" if weight_is_tensor else "lerp_kernel_scalar", input._data)

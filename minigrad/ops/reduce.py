@@ -16,7 +16,6 @@ import numpy as np
 
 from .. import dtypes
 from ._util import Op, Tensor, float_result, norm_dims, wrap_dim, xp
-from .math import TORCH_TYPE_NAMES
 from .shape import Expand
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std", "norm",
@@ -166,7 +165,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
         input = input.to(dtype)
     if input._data.dtype.kind not in "fc":
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating "
-                           f"point or complex dtype. Got: {TORCH_TYPE_NAMES[input.dtype.name]}")
+                           f"point or complex dtype. Got: {dtypes.SCALAR_NAMES[input.dtype.name]}")
     return Mean.apply(input, norm_dims(dim, input._data.ndim), keepdim)
 
 
@@ -517,12 +516,12 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     p = 2.0 if p is None else float(p)
     if input._data.dtype.kind not in "fc":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
-                           f"{TORCH_TYPE_NAMES[input.dtype.name]}")
+                           f"{dtypes.SCALAR_NAMES[input.dtype.name]}")
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)
         if not dtype.is_floating_point:
             raise RuntimeError(f"linalg.vector_norm: dtype should be floating point or complex, but got "
-                               f"{TORCH_TYPE_NAMES[dtype.name]}")
+                               f"{dtypes.SCALAR_NAMES[dtype.name]}")
         input = input.to(dtype)
     ndim = input._data.ndim
     dims = norm_dims(dim, ndim)
