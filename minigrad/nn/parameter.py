@@ -36,11 +36,11 @@ class Parameter(Tensor):
         return (_rebuild_parameter, (self.numpy(force=True), self._requires_grad))
 
     def __deepcopy__(self, memo):
+        """A Parameter with a copy of the values and the same requires_grad; as in torch, the copy
+        has no ``.grad`` (deepcopy of a module starts without gradients)."""
         if id(self) in memo:
             return memo[id(self)]
         out = Parameter(Tensor._make(self._data.copy()), self._requires_grad)
-        if self.grad is not None:
-            out.grad = Tensor._make(self.grad._data.copy())
         memo[id(self)] = out
         return out
 

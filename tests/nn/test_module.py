@@ -269,4 +269,10 @@ def test_parameter_basics():
     clone = copy.deepcopy(m)
     assert isinstance(clone.weight, nn.Parameter) and clone.weight is not m.weight
     np.testing.assert_array_equal(clone.weight.numpy(force=True), m.weight.numpy(force=True))
+    # deepcopy of a Parameter leaves its gradient behind, as torch's does (a plain tensor keeps it)
+    tm = torch.nn.Linear(2, 2)
+    for lib, module in ((minigrad, m), (torch, tm)):
+        module(lib.ones(1, 2)).sum().backward()
+        assert module.weight.grad is not None and copy.deepcopy(module).weight.grad is None
+        assert copy.deepcopy(module.weight.grad) is not None
     assert (p * 2).grad_fn is not None and type(p * 2) is minigrad.Tensor
