@@ -102,10 +102,13 @@ def test_tensor_class_constructor_aliases_a_tensor():
     "lib.tensor(lib.tensor([300]), dtype=lib.int8)", "lib.tensor([1e40], dtype=lib.float32)",
     "lib.tensor([1, None])", "lib.tensor([1, 'a'])", "lib.tensor([[1, 2], [3]])",
 ])
+@pytest.mark.filterwarnings("ignore:To copy construct from a tensor:UserWarning")  # torch's advice, on purpose
 def test_tensor_infers_dtype_and_checks_range_as_torch(expr):
     same_as_torch(expr)
 
 
+@pytest.mark.filterwarnings("ignore:To copy construct from a tensor:UserWarning")   # copying a tensor on purpose
+@pytest.mark.filterwarnings("ignore:Converting a tensor with requires_grad=True to a scalar:UserWarning")
 def test_tensor_of_a_torch_tensor_keeps_its_dtype():
     """``minigrad.tensor(torch_tensor)`` (a real torch tensor) keeps torch's dtype, as torch.tensor does."""
     for dtype in (torch.float64, torch.int8, torch.int32, torch.float16, torch.bool):
