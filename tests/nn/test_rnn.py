@@ -340,6 +340,9 @@ ERRORS = {
     "pad_empty": lambda l: l.nn.utils.rnn.pad_sequence([]),
     "pad_not_iterable": lambda l: l.nn.utils.rnn.pad_sequence(3),
     "pad_trailing_shapes": lambda l: l.nn.utils.rnn.pad_sequence([l.zeros(2, 2), l.zeros(3, 3)]),
+    "pad_trailing_missing": lambda l: l.nn.utils.rnn.pad_sequence([l.zeros(2, 2), l.zeros(3)]),
+    "pad_trailing_extra": lambda l: l.nn.utils.rnn.pad_sequence([l.zeros(2), l.zeros(3, 2)]),
+    "pad_trailing_not_broadcast": lambda l: l.nn.utils.rnn.pad_sequence([l.zeros(2, 1), l.zeros(3, 2)]),
 }
 
 
@@ -381,6 +384,18 @@ def test_pad_sequence_matches_torch(lengths, trailing, batch_first, padding_valu
     (theirs * torch.tensor(g)).sum().backward()
     for k, (m, t) in enumerate(pairs):
         _close(m.grad, t.grad, np.float64, f"grad of sequence {k}")
+
+
+def test_pad_sequence_broadcasts_into_the_first_sequences_shape():
+    """Each sequence is copied into its slot as copy_ copies: a size-1 trailing dim is broadcast."""
+    source_m, source_t = _leaf_pair([[2.0], [3.0], [4.0]], np.float32)
+    ours = pad_sequence([minigrad.ones(2, 2), source_m])
+    theirs = torch.nn.utils.rnn.pad_sequence([torch.ones(2, 2), source_t])
+    _close(ours, theirs, np.float32, "padded")
+    g = np.arange(12, dtype=np.float32).reshape(3, 2, 2)
+    (ours * minigrad.tensor(g)).sum().backward()
+    (theirs * torch.tensor(g)).sum().backward()
+    _close(source_m.grad, source_t.grad, np.float32, "grad summed over the broadcast")
 
 
 def test_pad_sequence_keeps_the_first_dtype():

@@ -17,6 +17,7 @@ import numpy as np
 
 from ... import creation, dtypes
 from ...ops import cat
+from ...ops._util import broadcast_shape
 from ...tensor import Tensor
 
 __all__ = ["PackedSequence", "invert_permutation", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",
@@ -198,13 +199,15 @@ def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.
         raise RuntimeError(f"Expected padding_side to be one of left or right, but got {padding_side}.")
     first = sequences[0]
     trailing = tuple(first.shape[1:])
+    parts = []
     for seq in sequences:
-        for d, (want, got) in enumerate(zip(trailing, tuple(seq.shape[1:])), 1):
-            if want != got:
-                raise RuntimeError(f"The size of tensor a ({want}) must match the size of tensor b ({got}) at "
-                                   f"non-singleton dimension {d}")
-        if seq.dim() != first.dim():
-            raise RuntimeError(f"pad_sequence: every sequence must have {first.dim()} dimensions, got {seq.dim()}")
+        # each sequence is copied into its (L_i, *trailing) slot, broadcasting as copy_ does
+        slot = (seq.shape[0],) + trailing
+        if broadcast_shape(slot, tuple(seq.shape)) != slot:
+            raise RuntimeError(f"output with shape {list(slot)} doesn't match the broadcast shape "
+                               f"{list(broadcast_shape(slot, tuple(seq.shape)))}")
+        seq = seq if tuple(seq.shape) == slot else seq.expand(slot)
+        parts.append(seq if seq.dtype == first.dtype else seq.to(first.dtype))
     lengths = np.asarray([seq.shape[0] for seq in sequences], dtype=np.int64)
     steps, total = int(lengths.max()), int(lengths.sum())
     rows = np.full((len(sequences), steps), total, dtype=np.int64)   # ``total`` is the padding row
@@ -214,7 +217,6 @@ def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.
     if not batch_first:
         rows = rows.T
     pad_row = creation.full((1,) + trailing, padding_value, dtype=first.dtype, device=first.device)
-    parts = [seq if seq.dtype == first.dtype else seq.to(first.dtype) for seq in sequences]
     stacked = cat(parts + [pad_row], 0).index_select(0, _index(rows.reshape(-1), first.device))
     return stacked.reshape(rows.shape + trailing)
 
