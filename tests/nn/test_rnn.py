@@ -244,7 +244,10 @@ def test_initialisation_draws_through_init_uniform(monkeypatch):
     order, so a torch-identical generator gives torch's initial weights."""
     calls = []
     real = minigrad.nn.init.uniform_
-    monkeypatch.setattr(minigrad.nn.init, "uniform_", lambda t, a, b: calls.append((tuple(t.shape), a, b)) or real(t, a, b))
+    def recording_uniform_(tensor, a, b):
+        calls.append((tuple(tensor.shape), a, b))
+        return real(tensor, a, b)
+    monkeypatch.setattr(minigrad.nn.init, "uniform_", recording_uniform_)
     m = minigrad.nn.LSTM(3, 4, num_layers=2, proj_size=2)
     cell = minigrad.nn.GRUCell(3, 9)
     expected = [(tuple(p.shape), -0.5, 0.5) for p in m.parameters()] + \
@@ -493,12 +496,16 @@ def test_char_lstm_language_model_trains_like_torch():
     opt_t = torch.optim.SGD(theirs.parameters(), lr=0.5)
     opt_m = minigrad.optim.SGD(ours.parameters(), lr=0.5)
     losses_t, losses_m = [], []
+    states = {torch: None, minigrad: None}
     for _ in range(5):
         starts = rng.integers(0, len(ids) - 13, size=4)
         batch = np.stack([ids[s:s + 13] for s in starts])
         for lib, model, opt, losses in ((torch, theirs, opt_t, losses_t), (minigrad, ours, opt_m, losses_m)):
             x, y = lib.tensor(batch[:, :-1]), lib.tensor(batch[:, 1:])
-            logits, _ = model(x)
+            # from the second step on, the state is carried over, detached (truncated BPTT, as the
+            # word language model example does)
+            logits, state = model(x, states[lib])
+            states[lib] = tuple(h.detach() for h in state)
             loss = lib.nn.functional.cross_entropy(logits.reshape(-1, len(chars)), y.reshape(-1))
             opt.zero_grad()
             loss.backward()
