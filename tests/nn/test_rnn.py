@@ -326,6 +326,7 @@ ERRORS = {
     "gru_unbatched_hx": lambda l: l.nn.GRU(3, 4)(l.zeros(2, 3), l.zeros(1, 1, 4)),
     "rnn_batched_hx": lambda l: l.nn.RNN(3, 4)(l.zeros(2, 1, 3), l.zeros(1, 4)),
     "empty_sequence": lambda l: l.nn.GRU(3, 4)(l.zeros(0, 2, 3)),
+    "empty_sequence_and_batch": lambda l: l.nn.LSTM(3, 4, batch_first=True)(l.zeros(0, 0, 3)),
     "cell_input_3d": lambda l: l.nn.LSTMCell(3, 4)(l.zeros(1, 2, 3)),
     "cell_hidden_3d": lambda l: l.nn.GRUCell(3, 4)(l.zeros(2, 3), l.zeros(1, 2, 4)),
     "lstmcell_hx_3d": lambda l: l.nn.LSTMCell(3, 4)(l.zeros(2, 3), (l.zeros(2, 4), l.zeros(1, 2, 4))),
@@ -513,3 +514,13 @@ def test_char_lstm_language_model_trains_like_torch():
             losses.append(loss.item())
     np.testing.assert_allclose(losses_m, losses_t, rtol=1e-5, atol=1e-5)
     assert losses_t[-1] < losses_t[0]   # it did learn, so the comparison covered real updates
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_empty_batch_gives_torch_shapes(mode):
+    name, extra = MODES[mode]
+    results = []
+    for lib in (torch, minigrad):
+        out, hidden = getattr(lib.nn, name)(3, 4, bidirectional=True, **extra)(lib.zeros(2, 0, 3))
+        results.append([tuple(out.shape)] + [tuple(h.shape) for h in _states(hidden)])
+    assert results[0] == results[1]

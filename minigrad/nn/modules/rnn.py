@@ -77,9 +77,7 @@ def _run_direction(step, data, batch_sizes, init_state, w, reverse):
     x_proj = split(F.linear(data, w["w_ih"], w["b_ih"]), batch_sizes)   # one input matmul for all steps
     outputs = [None] * len(batch_sizes)
     if not reverse:
-        state, running, finished = init_state, batch_sizes[0] if batch_sizes else 0, []
-        if running < init_state[0].shape[0]:
-            state = tuple(s[:running] for s in state)
+        state, running, finished = init_state, init_state[0].shape[0], []   # batch_sizes[0] is the whole batch
         for t, size in enumerate(batch_sizes):
             if size < running:
                 finished.append(tuple(s[size:] for s in state))
@@ -93,8 +91,8 @@ def _run_direction(step, data, batch_sizes, init_state, w, reverse):
         state, running = None, 0
         for t in reversed(range(len(batch_sizes))):
             size = batch_sizes[t]
-            if size > running:
-                joining = tuple(s[running:size] if (running, size) != (0, s.shape[0]) else s for s in init_state)
+            if state is None or size > running:
+                joining = tuple(s[running:size] for s in init_state)
                 state = joining if state is None else tuple(cat([s, j], 0) for s, j in zip(state, joining))
                 running = size
             state = step(x_proj[t], state, w)
@@ -255,7 +253,7 @@ class RNNBase(Module):
         if packed:
             data, steps = input, [int(b) for b in batch_sizes.tolist()]
         else:
-            if input.size(0 if self.batch_first else 1) and not input.size(1 if self.batch_first else 0):
+            if not input.size(1 if self.batch_first else 0):
                 raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
             time_major = input.transpose(0, 1) if self.batch_first else input
             length, batch = time_major.shape[0], time_major.shape[1]
