@@ -8,8 +8,9 @@ import math
 
 import numpy as np
 
-from ..ops._util import xp as _array_module
-from ..tensor import Tensor
+from ...ops._util import xp as _array_module
+from ...tensor import Tensor
+from . import rnn  # noqa: F401  (nn.utils.rnn: pad_sequence, PackedSequence, ...)
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "parameters_to_vector",
            "vector_to_parameters"]
@@ -84,7 +85,7 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
 
 def parameters_to_vector(parameters) -> Tensor:
     """All parameters flattened and concatenated into one (differentiable) vector."""
-    from .. import ops
+    from ... import ops
     return ops.cat([p.reshape(-1) for p in parameters])
 
 
