@@ -293,6 +293,10 @@ def _is_one_of(obj, table: dict) -> bool:
 _BLOCKED_MODULES = ("sys", "os", "posix", "nt")
 
 
+class _StorageLoadError(Exception):
+    """Carries an error of ``persistent_load`` through the opcode loop unchanged."""
+
+
 class WeightsUnpickler:
     """Reads a protocol-2 pickle, building only allowlisted objects (see the module docstring).
 
@@ -319,6 +323,8 @@ class WeightsUnpickler:
                 if handler is None:
                     raise UnpicklingError(f"Unsupported operand {op[0]}")
                 handler(self)
+        except _StorageLoadError as wrapper:
+            raise wrapper.__cause__ from None
         except (IndexError, KeyError, struct.error, TypeError, ValueError, AttributeError) as exc:
             raise UnpicklingError(f"damaged pickle data ({type(exc).__name__}: {exc})") from None
 
@@ -400,7 +406,11 @@ class WeightsUnpickler:
         if not isinstance(storage_type, StorageType) or type(key) is not str or type(location) is not str \
                 or type(numel) is not int or numel < 0:
             raise UnpicklingError(f"invalid storage record {pid!r}")
-        self.stack.append(self.persistent_load(storage_type, key, location, numel))
+        try:
+            storage = self.persistent_load(storage_type, key, location, numel)
+        except Exception as exc:   # the loader's own errors (and map_location's) are not pickle damage
+            raise _StorageLoadError() from exc
+        self.stack.append(storage)
 
     # Containers: only the plain types, never a method of an arbitrary object.
     def _append(self):
