@@ -31,12 +31,15 @@ from collections import OrderedDict
 
 import numpy as np
 
+from _compat_pickle import IMPORT_MAPPING, NAME_MAPPING
+
 from ._pickle_safe import (STORAGE_OF_DTYPE, Storage, StorageType, WeightsUnpickler, add_safe_globals,
-                           clear_safe_globals, get_safe_globals, safe_globals, torch_global)
+                           allowed_globals, clear_safe_globals, get_safe_globals, safe_globals, torch_global,
+                           user_allowed_globals)
 from .tensor import _AUTOGRAD_STATE, Size, Tensor, flat_bytes, memory_location
 
 __all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals",
-           "to_torch", "from_torch"]
+           "get_unsafe_globals_in_checkpoint", "to_torch", "from_torch"]
 
 _MANIFEST = "__minigrad_manifest__"
 _FORMAT = 1
@@ -407,7 +410,7 @@ class _TorchPickler(pickle._Pickler):
         type_name = STORAGE_OF_DTYPE.get(np.dtype(data.dtype).name)
         if type_name is None:
             raise TypeError(f"minigrad.save cannot store {t.dtype} tensors in torch's format")
-        location = "cpu" if t.device.type == "cpu" else str(t.device)
+        location = "cpu" if t.device.type == "cpu" else f"{t.device.type}:{t.device.index or 0}"
         item = data.dtype.itemsize
         located = memory_location(data)
         if located is not None:
@@ -571,6 +574,30 @@ class _FullUnpickler(pickle.Unpickler):
                 or not isinstance(pid[1], StorageType):
             raise pickle.UnpicklingError(f"unsupported persistent id {pid!r}")
         return self._load_storage(*pid[1:])
+
+
+def get_unsafe_globals_in_checkpoint(f) -> list:
+    """The globals in the checkpoint ``f`` (torch's zip format) that ``load(f, weights_only=True)``
+    would refuse, as ``"module.name"`` strings; read from the pickle's opcodes, nothing is run."""
+    import pickletools
+    with zipfile.ZipFile(f) as archive:
+        prefix = _torch_archive_prefix(archive.namelist())
+        if prefix is None:
+            return []   # an .npz holds no pickle
+        data = archive.read(prefix + "data.pkl")
+    allowed = {**allowed_globals(), **user_allowed_globals()}
+    unsafe = []
+    for opcode, arg, _ in pickletools.genops(data):
+        if opcode.name in ("GLOBAL", "INST"):
+            module, name = arg.split(" ", 1)
+            if (module, name) in NAME_MAPPING:
+                module, name = NAME_MAPPING[(module, name)]
+            elif module in IMPORT_MAPPING:
+                module = IMPORT_MAPPING[module]
+            full = f"{module}.{name}"
+            if full not in allowed and full not in unsafe:
+                unsafe.append(full)
+    return unsafe
 
 
 # -- map_location ---------------------------------------------------------------------------------

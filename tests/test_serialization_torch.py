@@ -318,3 +318,30 @@ def test_torch_is_not_imported_to_load_torchs_files(tmp_path):
                             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     assert result.stdout.strip() == "ok", result.stderr
     assert torch.load(tmp_path / "m.pt")["p"].requires_grad
+
+
+def test_a_whole_module_torch_saved_loads_into_minigrads_classes(tmp_path):
+    """With weights_only=False, torch's module paths resolve to minigrad's modules of the same path."""
+    torch.manual_seed(0)
+    theirs = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
+    torch.save(theirs, tmp_path / "model.pt")
+    ours = minigrad.load(tmp_path / "model.pt", weights_only=False)
+    assert type(ours) is nn.Sequential and type(ours[0]) is nn.Linear
+    x = np.random.default_rng(1).standard_normal((5, 3)).astype(np.float32)
+    np.testing.assert_allclose(ours(minigrad.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-6, atol=1e-7)
+
+
+def test_unsafe_globals_are_listed_without_loading(tmp_path):
+    class_path = f"{__name__}.Marker"
+    minigrad.save({"m": Marker(), "w": minigrad.ones(1), "s": {1}}, tmp_path / "a.pt")
+    torch.save({"m": Marker(), "w": torch.ones(1), "s": {1}}, tmp_path / "b.pt")
+    for name in ("a.pt", "b.pt"):
+        assert minigrad.serialization.get_unsafe_globals_in_checkpoint(tmp_path / name) == [class_path]
+        assert torch.serialization.get_unsafe_globals_in_checkpoint(tmp_path / name) == [class_path]
+    minigrad.save({"w": minigrad.ones(1)}, tmp_path / "c.npz")
+    assert minigrad.serialization.get_unsafe_globals_in_checkpoint(tmp_path / "c.npz") == []
+
+
+class Marker:
+    pass
