@@ -504,8 +504,10 @@ def _load_torch_zip(archive, prefix, restore, weights_only, encoding):
     loaded = {}
 
     def load_storage(storage_type, key, location, numel):
-        dtype = storage_type.numpy_dtype()
+        # As torch's: a key is read once, with the element type of its first record; later records
+        # of the same key get that storage whatever type they name.
         if key not in loaded:
+            dtype = storage_type.numpy_dtype()
             try:
                 info = archive.getinfo(f"{prefix}data/{key}")
             except KeyError:
@@ -525,12 +527,7 @@ def _load_torch_zip(archive, prefix, restore, weights_only, encoding):
             if byteorder != sys.byteorder and dtype.itemsize > 1:
                 elements.byteswap(inplace=True)
             loaded[key] = restore(elements, location)
-        storage = loaded[key]
-        if storage.array.dtype != dtype:   # one storage viewed with two element types
-            if byteorder != sys.byteorder:
-                raise RuntimeError("minigrad cannot reinterpret a byte-swapped storage as another dtype")
-            storage = Storage(storage.array.view(np.uint8)[: numel * dtype.itemsize].view(dtype), storage.device)
-        return storage
+        return loaded[key]
 
     data = io.BytesIO(archive.read(prefix + "data.pkl"))
     if not weights_only:

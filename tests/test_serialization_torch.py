@@ -345,3 +345,60 @@ def test_unsafe_globals_are_listed_without_loading(tmp_path):
 
 class Marker:
     pass
+
+
+def rewrite(src, dst, change):
+    """Copy the zip ``src`` to ``dst``, passing each record's (name, data) through ``change``."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            name, data = change(info.filename.split("/", 1)[1], zin.read(info))
+            zout.writestr("archive/" + name, data)
+    return dst
+
+
+def test_a_big_endian_checkpoint_loads_byte_swapped_as_torch_loads_it(tmp_path):
+    torch.save({"f": torch.arange(3.0, dtype=torch.float64), "i": torch.tensor([1, -2], dtype=torch.int32)},
+               tmp_path / "little.pt")
+    itemsizes = {"0": 8, "1": 4}
+
+    def to_big_endian(name, data):
+        if name == "byteorder":
+            return name, b"big"
+        if name.startswith("data/"):
+            return name, np.frombuffer(data, f"u{itemsizes[name[5:]]}").byteswap().tobytes()
+        return name, data
+    big = rewrite(tmp_path / "little.pt", tmp_path / "big.pt", to_big_endian)
+    ours, theirs = minigrad.load(big), torch.load(big)
+    assert ours["f"].tolist() == theirs["f"].tolist() == [0.0, 1.0, 2.0]
+    assert ours["i"].tolist() == theirs["i"].tolist() == [1, -2]
+
+
+def test_a_storage_key_named_twice_is_read_once_with_its_first_element_type(tmp_path):
+    """torch never writes this, but reads it so: the second record gets the first one's storage."""
+    torch.save({"a": torch.tensor([1.0, 2.0]), "b": torch.tensor([0, 0], dtype=torch.int32)}, tmp_path / "t.pt")
+
+    def same_storage(name, data):
+        if name == "data.pkl":   # point b's record at a's storage key
+            data = data.replace(b"X\x01\x00\x00\x001", b"X\x01\x00\x00\x000")
+        return name, data
+    path = rewrite(tmp_path / "t.pt", tmp_path / "shared.pt", same_storage)
+    ours, theirs = minigrad.load(path), torch.load(path)
+    assert theirs["b"].dtype == torch.float32 and ours["b"].dtype == minigrad.float32
+    assert ours["b"].tolist() == theirs["b"].tolist() == [1.0, 2.0]
+    with minigrad.no_grad():
+        ours["a"][0] = 3.0
+    assert ours["b"][0].item() == 3.0
+
+
+def test_unsupported_arguments_say_so(tmp_path):
+    with pytest.raises(NotImplementedError, match="_use_new_zipfile_serialization"):
+        minigrad.save({}, tmp_path / "a.pt", _use_new_zipfile_serialization=False)
+    import json
+    with pytest.raises(NotImplementedError, match="pickle module"):
+        minigrad.save({}, tmp_path / "a.pt", pickle_module=json)
+    minigrad.save({"w": minigrad.ones(1)}, tmp_path / "a.pt")
+    with pytest.raises(NotImplementedError, match="pickle module"):
+        minigrad.load(tmp_path / "a.pt", pickle_module=json)
+    assert minigrad.load(tmp_path / "a.pt", pickle_module=pickle)["w"].tolist() == [1.0]   # a full load, as torch's
+    with pytest.raises(TypeError, match="map_location"):
+        minigrad.load(tmp_path / "a.pt", map_location=3)
