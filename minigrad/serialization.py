@@ -1,11 +1,19 @@
-"""save / load: checkpoints as .npz files that cannot run code when loaded.
+"""save / load: torch's checkpoint format and safety model, and minigrad's pickle-free .npz.
 
-``minigrad.save(obj, path)`` accepts what a training checkpoint holds: nested dicts (any
-JSON-able or int keys), lists and tuples of tensors, NumPy arrays, numbers, strings, bools and
-None: a module's state_dict, an optimizer's state_dict, an epoch, a generator state. The arrays
-go into an .npz archive; the nesting and the Python values go into a JSON manifest stored in the
-same archive as a plain string array. ``load`` reads it back with ``allow_pickle=False``, so a
-malicious file can at worst fail to load; it can never execute code (unlike pickle-based .pt).
+``minigrad.save(obj, f)`` writes any picklable object (a whole module, an optimizer's state dict,
+nested containers of tensors) in torch's zip format, with tensors as torch's own records, so that
+``torch.load`` reads the file and ``minigrad.load`` reads ``torch.save``'s files without importing
+torch (the layout is described above :class:`_TorchName`). ``minigrad.load(f)`` unpickles with
+``weights_only=True`` by default, as torch >= 2.6: only tensors, dtypes, sizes, devices, ordered
+dicts and plain containers, plus what :func:`add_safe_globals` allows (minigrad/_pickle_safe.py);
+``weights_only=False`` loads anything, running whatever code the file names.
+
+A path ending in ``.npz`` (or ``format="npz"``; the train CLI always asks for it) gets minigrad's
+.npz format instead: nested dicts (any JSON-able or int keys), lists and tuples of tensors, NumPy
+arrays, numbers, strings, bools and None. The arrays go into an .npz archive; the nesting and the
+Python values go into a JSON manifest stored in the same archive as a plain string array. It is
+read with ``allow_pickle=False``, so such a file holds no pickle at all. ``load`` reads the format
+from the file's content.
 
 Files are written atomically: to a temporary file in the same directory, flushed and fsynced,
 then renamed over the target, so an interrupted save never leaves a half-written checkpoint (a
@@ -364,8 +372,10 @@ def _contiguous_strides(shape) -> tuple:
 
 
 class _TorchPickler(pickle._Pickler):
-    """The pure-Python pickler (its dispatch and ``save_global`` can be extended, the C one's
-    cannot) writing minigrad's tensors, dtypes, sizes and devices as torch's records."""
+    """Writes minigrad's tensors, dtypes, sizes and devices as torch's records. It extends the
+    pure-Python pickler: names like ``torch.FloatStorage`` must be written without importing torch,
+    which takes an entry in its type dispatch table (the C pickler checks every global it writes
+    by importing it)."""
 
     dispatch = dict(pickle._Pickler.dispatch)
 
