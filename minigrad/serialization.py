@@ -394,7 +394,9 @@ class _TorchPickler(pickle._Pickler):
         from .device import device
         from .nn.parameter import Parameter
         if isinstance(obj, Tensor):
-            state = {k: v for k, v in obj.__dict__.items() if k not in _AUTOGRAD_STATE}
+            # The user's attributes, as torch saves them; minigrad's own (autograd state, private
+            # names) stay behind, and the loader refuses private names.
+            state = {k: v for k, v in obj.__dict__.items() if k not in _AUTOGRAD_STATE and not k.startswith("_")}
             if isinstance(obj, Parameter):
                 inner = Tensor._make(obj._data)   # the same memory, as a plain tensor
                 if state:
