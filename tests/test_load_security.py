@@ -366,3 +366,39 @@ def test_ordered_dict_build_state_stays_data(tmp_path):
     path = checkpoint(tmp_path / "od.pt", pkl)
     ours, theirs = minigrad.load(path), torch.load(path)
     assert type(ours) is type(theirs) is OrderedDict and ours._metadata == theirs._metadata == {}
+
+
+def test_mutated_checkpoints_fail_only_with_the_loaders_errors(tmp_path):
+    """Byte flips, cuts and splices of a real checkpoint's pickle load or raise UnpicklingError
+    (or RuntimeError for a record that does not fit its storage): no other exception escapes."""
+    obj = {"w": minigrad.arange(6.0).reshape(2, 3), "p": minigrad.nn.Parameter(minigrad.ones(2)),
+           "od": OrderedDict(a=[1, 2.5, "s", None, True]), "dt": minigrad.int64, "size": minigrad.Size([2]),
+           "bytes": b"ab", "set": {1}, "c": 1j, "big": 2 ** 80}
+    buffer = io.BytesIO()
+    minigrad.save(obj, buffer)
+    with zipfile.ZipFile(buffer) as zf:
+        prefix = zf.namelist()[0].split("/")[0] + "/"
+        records = {n[len(prefix):]: zf.read(n) for n in zf.namelist()}
+    original = records["data.pkl"]
+    rng = np.random.default_rng(0)
+    outcomes = set()
+    for trial in range(300):
+        data = bytearray(original)
+        kind = trial % 3
+        if kind == 0:      # flip a few bytes
+            for i in rng.integers(0, len(data), size=rng.integers(1, 4)):
+                data[i] = rng.integers(0, 256)
+        elif kind == 1:    # cut the pickle short
+            data = data[: rng.integers(0, len(data))]
+        else:              # splice a stretch of the pickle elsewhere
+            a, b = sorted(rng.integers(0, len(data), size=2))
+            at = rng.integers(0, len(data))
+            data = data[:at] + data[a:b] + data[at:]
+        path = checkpoint(tmp_path / "m.pt", bytes(data), {k[5:]: v for k, v in records.items()
+                                                          if k.startswith("data/")})
+        try:
+            minigrad.load(path)
+            outcomes.add("loaded")
+        except (pickle.UnpicklingError, RuntimeError) as exc:
+            outcomes.add(type(exc).__name__)
+    assert outcomes >= {"loaded", "UnpicklingError"}
