@@ -402,3 +402,39 @@ def test_unsupported_arguments_say_so(tmp_path):
     assert minigrad.load(tmp_path / "a.pt", pickle_module=pickle)["w"].tolist() == [1.0]   # a full load, as torch's
     with pytest.raises(TypeError, match="map_location"):
         minigrad.load(tmp_path / "a.pt", map_location=3)
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@st.composite
+def tensor_views(draw):
+    """A minigrad tensor of any dtype, possibly a view (a slice with steps, a transpose, an index)
+    of a larger one, and the torch tensor made the same way."""
+    dtype = draw(st.sampled_from(DTYPES))
+    shape = tuple(draw(st.lists(st.integers(0, 4), min_size=0, max_size=3)))
+    base = values(dtype, shape) if shape else np.array(values(dtype, (1,))[0])
+    ours, theirs = minigrad.tensor(base), torch.tensor(base)
+    view = draw(st.sampled_from(["none", "transpose", "step", "index"]))
+    if view == "transpose" and len(shape) >= 2:
+        ours, theirs = ours.transpose(0, 1), theirs.transpose(0, 1)
+    elif view == "step" and shape and shape[-1] > 1:
+        ours, theirs = ours[..., 1::2], theirs[..., 1::2]
+    elif view == "index" and shape and shape[0] > 0:
+        ours, theirs = ours[shape[0] - 1], theirs[shape[0] - 1]
+    return ours, theirs
+
+
+@given(tensor_views())
+def test_any_tensor_view_round_trips_through_both_libraries(pair):
+    ours, theirs = pair
+    buffer = io.BytesIO()
+    minigrad.save({"t": ours}, buffer)
+    buffer.seek(0)
+    assert_same(ours, torch.load(buffer)["t"])
+    buffer.seek(0)
+    assert_same(minigrad.load(buffer)["t"], theirs)
+    buffer = io.BytesIO()
+    torch.save({"t": theirs}, buffer)
+    buffer.seek(0)
+    assert_same(minigrad.load(buffer)["t"], theirs)
