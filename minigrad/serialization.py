@@ -576,7 +576,8 @@ class _FullUnpickler(pickle.Unpickler):
         try:
             return super().find_class("minigrad" + module[len("torch"):], name)
         except (ImportError, AttributeError):
-            raise pickle.UnpicklingError(f"minigrad has no counterpart of {module}.{name}, which the file uses") from None
+            raise pickle.UnpicklingError(f"minigrad has no counterpart of {module}.{name}, which the file "
+                                         "uses") from None
 
     def persistent_load(self, pid):
         if type(pid) is not tuple or len(pid) != 5 or pid[0] not in ("storage", b"storage") \
