@@ -342,9 +342,12 @@ class WeightsUnpickler:
         full = f"{module}.{name}"
         if module in _BLOCKED_MODULES:
             raise UnpicklingError(f"Trying to load unsupported GLOBAL {full} whose module {module} is blocked.")
-        if full in self.user_allowed:          # the user's choice wins, as in torch
-            self.stack.append(self.user_allowed[full])
-            return
+        # The user's choice wins, as in torch; a torch path also finds what the user allowed under
+        # minigrad's same path (torch.nn.modules.linear.Linear: minigrad.nn.modules.linear.Linear).
+        for candidate in (full, "minigrad" + full[len("torch"):] if full.startswith("torch.") else None):
+            if candidate in self.user_allowed:
+                self.stack.append(self.user_allowed[candidate])
+                return
         obj = torch_global(full)
         if obj is None:
             obj = self.allowed.get(full)

@@ -330,6 +330,14 @@ def test_a_whole_module_torch_saved_loads_into_minigrads_classes(tmp_path):
     x = np.random.default_rng(1).standard_normal((5, 3)).astype(np.float32)
     np.testing.assert_allclose(ours(minigrad.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
                                rtol=1e-6, atol=1e-7)
+    # weights_only=True refuses the module classes, unless minigrad's classes of those paths are allowed
+    with pytest.raises(pickle.UnpicklingError, match="torch.nn.modules.container.Sequential"):
+        minigrad.load(tmp_path / "model.pt")
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(tmp_path / "model.pt")
+    with minigrad.serialization.safe_globals([nn.Sequential, nn.Linear, nn.Tanh]):
+        again = minigrad.load(tmp_path / "model.pt")
+    np.testing.assert_array_equal(again(minigrad.tensor(x)).detach().numpy(), ours(minigrad.tensor(x)).detach().numpy())
 
 
 def test_unsafe_globals_are_listed_without_loading(tmp_path):
