@@ -300,8 +300,9 @@ class _StorageLoadError(Exception):
 class WeightsUnpickler:
     """Reads a protocol-2 pickle, building only allowlisted objects (see the module docstring).
 
-    ``persistent_load(pid)`` resolves the ``("storage", StorageType, key, location, numel)``
-    records that stand for a checkpoint's tensor data.
+    A checkpoint's tensor data are persistent ids ``("storage", StorageType, key, location,
+    numel)``; once checked, their fields go to ``persistent_load(storage_type, key, location,
+    numel)``, which returns the :class:`Storage`.
     """
 
     def __init__(self, file, persistent_load, *, encoding: str = "utf-8"):
