@@ -432,7 +432,7 @@ def save_checkpoint(run: Run, epoch: int, path: str) -> None:
     minigrad.save({"kind": CHECKPOINT_KIND, "epoch": epoch + 1, "config": asdict(run.cfg),
                    "model": run.model.state_dict(), "recipe": run.ours.state(),
                    "rng": {"global": minigrad.get_rng_state(), "shuffle": run.shuffle.get_state()},
-                   "history": asdict(run.history)}, path)
+                   "history": asdict(run.history)}, path, format="npz")
 
 
 def describe(run: Run) -> str:
