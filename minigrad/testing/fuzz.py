@@ -49,14 +49,17 @@ FAMILIES = {
     "inplace_leaf": "in-place ops on leaves (a leaf that requires grad must raise, as in torch)",
     "inplace_nonleaf": "in-place ops on results of ops",
     "inplace_view": "in-place ops on views and setitem (torch's CopySlices)",
-    "inplace_saved_self": "mul_, div_, pow_, clamp_ (and *=, /=) whose result requires grad: their derivative needs the old value",
+    "inplace_saved_self": "mul_, div_, pow_, clamp_ (and *=, /=) whose result requires grad: their derivative "
+                          "needs the old value",
     "inplace_saved_index": "in-place writes into an integer or bool tensor an op took as its index or mask",
-    "inplace_overwrite": "zero_(), fill_() and copy_() on a non-leaf that requires grad (its inputs' gradients become zeros)",
+    "inplace_overwrite": "zero_(), fill_() and copy_() on a non-leaf that requires grad (its inputs' gradients "
+                         "become zeros)",
     "inplace_overlap": "in-place ops whose operand shares memory with the tensor written",
     "inplace_operators": "the augmented operators //=, %=, **=, &=, |=, ^=, <<=, >>=",
     "op": "out-of-place ops of the op table, on the program's tensors or on the table's own samples",
     "op_inplace": "op-table entries that write in place (relu(inplace=True), setitem, view writes)",
-    "op_grad_kwargs": "op-table arguments the table passes without grad (targets, weights) given tensors that require grad",
+    "op_grad_kwargs": "op-table arguments the table passes without grad (targets, weights) given tensors that "
+                      "require grad",
     "scalar": "tensor <op> Python scalar in both orders, scalars inside the tensor dtype's range",
     "scalar_wide": "integer tensors with Python ints outside their dtype's range",
     "scalar_rmod": "Python scalar % tensor that requires grad (torch has no derivative: backward raises)",
@@ -66,7 +69,8 @@ FAMILIES = {
     "detach": "detach()",
     "detach_inplace": "detach_() of a tensor that is not a view, graphs built before it included",
     "detach_view": "detach_() of a view (torch raises)",
-    "detach_write": "writes through detach() and .data, and into tensors that detach() made (shared storage and version counter)",
+    "detach_write": "writes through detach() and .data, and into tensors that detach() made (shared storage and "
+                    "version counter)",
     "retain_grad": "retain_grad() on tensors that require grad",
     "misuse": "retain_grad() on a tensor that does not require grad, view() with no sizes, "
               "integer // 0 and % 0 on an empty tensor",
@@ -74,7 +78,8 @@ FAMILIES = {
     "inplace_bool_alpha": "bool_tensor.add_(other, alpha=2)",
     "hook": "Tensor.register_hook: hooks that observe and hooks that rescale the gradient",
     "hook_root": "backward / autograd.grad whose output is itself a tensor with a hook or retain_grad()",
-    "free_graph": "backward / autograd.grad with retain_graph=False, then more backward passes that may reach the freed graph",
+    "free_graph": "backward / autograd.grad with retain_graph=False, then more backward passes that may reach the "
+                  "freed graph",
     "backward": "backward() (with retain_graph, twice, with an explicit gradient)",
     "backward_inputs": "backward(inputs=[...])",
     "grad": "autograd.grad (allow_unused, retain_graph)",
@@ -395,7 +400,8 @@ def _values(dtype: str, shape):
                              st.sampled_from([0.0, 1.0, -1.0, 0.5, 2.0]))
     else:
         info = np.iinfo(dtype)
-        elements = st.one_of(st.integers(max(info.min, -5), min(info.max, 5)), st.integers(int(info.min), int(info.max)))
+        elements = st.one_of(st.integers(max(info.min, -5), min(info.max, 5)),
+                             st.integers(int(info.min), int(info.max)))
     size = int(np.prod(shape)) if shape else 1
     return st.lists(elements, min_size=size, max_size=size).map(
         lambda flat: np.array(flat, dtype=object).reshape(shape).tolist() if shape else flat[0])
@@ -480,7 +486,7 @@ class ProgramMachine(RuleBasedStateMachine):
     # -- creation ---------------------------------------------------------------------------------
     @initialize(data=st.data())
     def start(self, data):
-        for dtype in data.draw(st.lists(st.sampled_from(FLOATS + ("int64", "bool")), min_size=1, max_size=2), "start"):
+        for dtype in data.draw(st.lists(st.sampled_from(FLOATS + ("int64", "bool")), min_size=2, max_size=3), "start"):
             if _on("create"):
                 self._new_tensor(data, dtype, requires_grad=dtype in FLOATS)
         if not _on("create"):  # a program needs something to work on

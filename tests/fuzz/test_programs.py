@@ -1,7 +1,7 @@
 """Random whole programs run in minigrad and torch side by side (minigrad.testing.fuzz).
 
-Each example is a program of up to 30 steps; after every step both libraries' tensors, gradients,
-hook calls and exceptions are compared. Budget (number of programs):
+Each example is a program: 2-3 tensors, then up to 30 random steps and a final backward; after
+every step both libraries' tensors, gradients, hook calls and exceptions are compared. Budget (number of programs):
 
   CI=true (the ci profile)   CI_PROGRAMS, derandomized: the same programs on every run
   HYPOTHESIS_PROFILE=slow    SLOW_PROGRAMS
@@ -17,7 +17,7 @@ from hypothesis import settings
 
 from minigrad.testing import fuzz
 
-CI_PROGRAMS, DEV_PROGRAMS, SLOW_PROGRAMS = 100, 100, 2000
+CI_PROGRAMS, DEV_PROGRAMS, SLOW_PROGRAMS = 100, 100, 5000
 
 # Families with open disagreements on this branch, and why (issue 14; the minimised programs are in
 # the fuzzer's findings). Each is switched back on once its fix lands.
@@ -52,16 +52,20 @@ KNOWN_OPEN = {
 }
 assert set(KNOWN_OPEN) <= set(fuzz.FAMILIES), set(KNOWN_OPEN) - set(fuzz.FAMILIES)
 CI_FAMILIES = set(fuzz.FAMILIES) - set(KNOWN_OPEN)
-# Op-table entries with open disagreements: expand to the tensor's own shape returns the input
-# itself (a leaf), where torch returns a view.
-KNOWN_OPEN_OPS = {"expand"}
+# Op-table entries with open disagreements, found by the fuzzer.
+KNOWN_OPEN_OPS = {
+    "expand": "expand to the tensor's own shape returns the input itself (a leaf); torch returns a view",
+    "remainder_number_first": "scalar % tensor has a gradient; torch's backward raises",
+    "cumsum": "cumsum(x_requiring_grad, dtype=int64) does not raise torch's 'Autograd not support dtype'",
+    "avg_pool2d": "avg_pool2d(kernel_size=1) returns a tensor marked as a view of its input",
+}
 
 
 def _budget():
     if os.environ.get("MINIGRAD_FUZZ_PROGRAMS"):
         return int(os.environ["MINIGRAD_FUZZ_PROGRAMS"])
     profile = settings.default
-    if os.environ.get("HYPOTHESIS_PROFILE") == "slow":
+    if "slow" in (os.environ.get("HYPOTHESIS_PROFILE"), getattr(settings, "_current_profile", None)):
         return SLOW_PROGRAMS
     return CI_PROGRAMS if profile.derandomize else DEV_PROGRAMS
 
