@@ -54,6 +54,8 @@ FAMILIES = {
     "inplace_saved_index": "in-place writes into an integer or bool tensor an op took as its index or mask",
     "inplace_overwrite": "zero_(), fill_() and copy_() on a non-leaf that requires grad (its inputs' gradients "
                          "become zeros)",
+    "inplace_base_with_views": "in-place ops on a tensor that requires grad (or becomes so) whose views are used "
+                               "afterwards (the views' history is rebased in torch)",
     "inplace_overlap": "in-place ops whose operand shares memory with the tensor written",
     "inplace_operators": "the augmented operators //=, %=, **=, &=, |=, ^=, <<=, >>=",
     "op": "out-of-place ops of the op table, on the program's tensors or on the table's own samples",
@@ -661,12 +663,18 @@ class ProgramMachine(RuleBasedStateMachine):
         if not candidates:
             return
         target = data.draw(st.sampled_from(candidates), label="target")
-        family = self._inplace_family(self._t(target), target)
+        t = self._t(target)
+        family = self._inplace_family(t, target)
         code = self._inplace_code(data, target)
         operands_need_grad = any(self._t(n).requires_grad for n in self.p.tensors() if re.search(rf"\b{n}\b", code))
         if family in ("inplace_leaf", "inplace_nonleaf") and operands_need_grad and \
                 re.match(rf"{target}(\.(mul_|div_|pow_|clamp_)\(| \*= | /= )", code):
             family = "inplace_saved_self"
+            if not _on(family):
+                return
+        if family in ("inplace_leaf", "inplace_nonleaf") and (t.requires_grad or operands_need_grad) and \
+                any(self._t(n)._base is t for n in self.p.tensors(_is_view)):
+            family = "inplace_base_with_views"
             if not _on(family):
                 return
         if family == "inplace_nonleaf" and self._t(target).requires_grad and \
@@ -676,7 +684,6 @@ class ProgramMachine(RuleBasedStateMachine):
                 return
         if "[" in code.split("=")[0] and not _on("inplace_view"):
             return  # setitem writes through a view (CopySlices)
-        t = self._t(target)
         ptr = t.untyped_storage().data_ptr()
         others = [n for n in self.p.tensors(lambda o: o.numel() > 0 and o.untyped_storage().data_ptr() == ptr)
                   if n != target and re.search(rf"\b{n}\b", code)]

@@ -31,6 +31,7 @@ KNOWN_OPEN = {
     "detach_view": "detach_() of a view does not raise",
     "inplace_overlap": "x.add_(x[0]): overlapping in-place writes do not raise",
     "inplace_overwrite": "zero_/fill_/copy_ on a non-leaf leave its inputs' .grad None instead of zeros",
+    "inplace_base_with_views": "views made before an in-place op on their base keep the old history (wrong grads)",
     "inplace_saved_self": "mul_/div_/pow_/clamp_ whose result requires grad raise a version error",
     "inplace_saved_index": "index and mask tensors changed in place: no version error",
     "backward_inputs": "backward(inputs=[non_leaf]) leaves non_leaf.grad None",
