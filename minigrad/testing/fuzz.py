@@ -51,7 +51,8 @@ FAMILIES = {
     "inplace_view": "in-place ops on views and setitem (torch's CopySlices)",
     "inplace_saved_self": "mul_, div_, pow_, clamp_ (and *=, /=) whose result requires grad: their derivative "
                           "needs the old value",
-    "inplace_saved_index": "in-place writes into an integer or bool tensor an op took as its index or mask",
+    "inplace_saved_index": "in-place writes into a tensor an op of the table took without grad (index, mask, weight)",
+    "inplace_hooked": "in-place ops on a tensor that has a hook or retain_grad()",
     "inplace_overwrite": "zero_(), fill_() and copy_() on a non-leaf that requires grad (its inputs' gradients "
                          "become zeros)",
     "inplace_base_with_views": "in-place ops on a tensor that requires grad (or becomes so) whose views are used "
@@ -64,7 +65,7 @@ FAMILIES = {
                       "require grad",
     "scalar": "tensor <op> Python scalar in both orders, scalars inside the tensor dtype's range",
     "scalar_wide": "integer tensors with Python ints outside their dtype's range",
-    "scalar_rmod": "Python scalar % tensor that requires grad (torch has no derivative: backward raises)",
+    "scalar_rmod": "Python scalar % tensor (no derivative in torch; the sign of a zero remainder)",
     "no_grad": "no_grad / set_grad_enabled(False) / enable_grad blocks",
     "no_grad_update": "in-place updates of leaves that require grad inside no_grad (an optimiser step)",
     "inference_mode": "inference_mode blocks, and their tensors used outside",
@@ -75,7 +76,7 @@ FAMILIES = {
                     "version counter)",
     "retain_grad": "retain_grad() on tensors that require grad",
     "misuse": "retain_grad() on a tensor that does not require grad, view() with no sizes, "
-              "integer // 0 and % 0 on an empty tensor",
+              "integer // 0 and % 0 on an empty tensor, pow_ of an integer tensor with a negative exponent",
     "grad_hooked_inputs": "autograd.grad with respect to a non-leaf that has a hook",
     "inplace_bool_alpha": "bool_tensor.add_(other, alpha=2)",
     "hook": "Tensor.register_hook: hooks that observe and hooks that rescale the gradient",
@@ -614,7 +615,9 @@ class ProgramMachine(RuleBasedStateMachine):
         if t.is_leaf and not t.requires_grad and (self._shares_with_grad(t) or name in self.detached):
             return "detach_write"  # a detach() of a tensor that requires grad: same storage
         if name in self.index_args:
-            return "inplace_saved_index"  # an index or mask a graph may have saved
+            return "inplace_saved_index"  # an index, mask or weight a graph may have saved
+        if name in self.hooked:
+            return "inplace_hooked"
         return "inplace_leaf" if t.is_leaf else "inplace_nonleaf"
 
     def _shares_with_grad(self, t):
@@ -641,7 +644,10 @@ class ProgramMachine(RuleBasedStateMachine):
             lo, hi = data.draw(st.sampled_from([(-1, 1), (0, None), (None, 0.5), (-0.5, 2.0)]), label="bounds")
             return f"{target}.clamp_({lo!r}, {hi!r})"
         if kind == "pow_":
-            return f"{target}.pow_({data.draw(st.sampled_from([2, 3, 0.5, -1]))!r})"
+            exponent = data.draw(st.sampled_from([2, 3, 0.5, -1]), label="exponent")
+            if exponent == -1 and not _is_float(t) and not _on("misuse"):
+                exponent = 2
+            return f"{target}.pow_({exponent!r})"
         if kind == "neg_":
             return f"{target}.neg_()"
         if kind == "zero_":
@@ -759,7 +765,7 @@ class ProgramMachine(RuleBasedStateMachine):
 
         args = [arg(a) for a in sample.args]
         kwargs = [f"{k}={arg(v, grad=False)}" for k, v in sample.kwargs.items()]
-        self.index_args.update(n for n in self.p.tensors(lambda t: not _is_float(t))
+        self.index_args.update(n for n in self.p.tensors(lambda t: not t.requires_grad)
                                if re.search(rf"\b{n}\b", ", ".join(args + kwargs)))
         self.p.run(f"_r = op({op.name!r})({', '.join(args + kwargs)})", family, unpack=True)
 
@@ -784,7 +790,7 @@ class ProgramMachine(RuleBasedStateMachine):
             value = data.draw(st.sampled_from(outside if wide else inside + [0.5, -2.5, True]), label="scalar")
         family = "scalar_wide" if wide else "scalar"
         tensor_first = data.draw(st.booleans(), label="tensor first")
-        if sym == "%" and not tensor_first and t.requires_grad:
+        if sym == "%" and not tensor_first:
             family = "scalar_rmod"
         if sym in ("//", "%") and tensor_first and value == 0 and t.numel() == 0 and not _is_float(t):
             family = "misuse"
