@@ -368,7 +368,8 @@ class DualProgram:
         a, b = self.mg.ns.get(name), self.th.ns.get(name)
         if not isinstance(a, minigrad.Tensor):
             return False
-        a_np, b_np = np.atleast_1d(_to_numpy(a)), np.atleast_1d(_to_numpy(b))
+        a_np = np.ascontiguousarray(np.atleast_1d(_to_numpy(a)))  # .view(uint8) needs contiguous arrays
+        b_np = np.ascontiguousarray(np.atleast_1d(_to_numpy(b)))
         if a_np.shape != b_np.shape or a_np.dtype != b_np.dtype:
             return False
         if a_np.dtype.kind == "f":

@@ -71,3 +71,10 @@ def test_collect_mode_records_and_stops(tmp_path, monkeypatch):
     import json
     record = json.loads(out.read_text().splitlines()[0])
     assert record["family"] == "scalar" and "values differ" in record["what"] and "t1 = t0" in record["program"]
+
+
+def test_same_bits_on_non_contiguous_tensors():
+    p = _program(("t0 = lib.tensor([[0.0, -0.0], [2.0, 3.0]], dtype=lib.float64).t()", ["t0"]))
+    assert p.same_bits("t0")
+    p.run("t1 = t0 * (1 if lib.__name__ == 'torch' else 1 + 1e-12)", "test", ["t1"])  # within tolerance
+    assert not p.same_bits("t1")
