@@ -21,7 +21,8 @@ out of a run::
     TestPrograms = fuzz.ProgramMachine.TestCase
 
 The environment variable ``MINIGRAD_FUZZ_FAMILIES`` overrides the set for a run: a comma list of
-names, ``all``, or ``all,-name,-name``.
+names, ``all``, or ``all,-name,-name``. With ``MINIGRAD_FUZZ_COLLECT=file.jsonl`` a disagreement is
+recorded in that file and ends its program quietly, so that one long run surveys all of them.
 """
 from __future__ import annotations
 
