@@ -50,6 +50,7 @@ FAMILIES = {
     "inplace_leaf": "in-place ops on leaves (a leaf that requires grad must raise, as in torch)",
     "inplace_nonleaf": "in-place ops on results of ops",
     "inplace_view": "in-place ops on views and setitem (torch's CopySlices)",
+    "inplace_view_marking": "in-place ops on a tensor that is a view in one library and not in the other",
     "inplace_saved_self": "mul_, div_, pow_, clamp_ (and *=, /=) whose result requires grad: their derivative "
                           "needs the old value",
     "inplace_saved_index": "in-place writes into a tensor an op of the table took without grad (index, mask, weight)",
@@ -616,6 +617,9 @@ class ProgramMachine(RuleBasedStateMachine):
             return "inplace_view"
         if t.is_leaf and not t.requires_grad and (self._shares_with_grad(t) or name in self.detached):
             return "detach_write"  # a detach() of a tensor that requires grad: same storage
+        mine = self.p.mg.ns.get(name)
+        if isinstance(mine, minigrad.Tensor) and mine._base is not None:
+            return "inplace_view_marking"  # a view in minigrad only (an op's output cut from a buffer)
         if name in self.index_args:
             return "inplace_saved_index"  # an index, mask or weight a graph may have saved
         if name in self.hooked:

@@ -32,6 +32,7 @@ KNOWN_OPEN = {
     "inplace_overlap": "x.add_(x[0]): overlapping in-place writes do not raise",
     "inplace_overwrite": "zero_/fill_/copy_ on a non-leaf leave its inputs' .grad None instead of zeros",
     "inplace_base_with_views": "views made before an in-place op on their base keep the old history (wrong grads)",
+    "inplace_view_marking": "conv1d, conv_transpose1d, unbatched avg/max_pool2d return views of an internal tensor",
     "inplace_saved_self": "mul_/div_/pow_/clamp_ whose result requires grad raise a version error",
     "inplace_saved_index": "index, mask and weight tensors changed in place: no version error",
     "backward_inputs": "backward(inputs=[non_leaf]) leaves non_leaf.grad None",
@@ -60,7 +61,6 @@ KNOWN_OPEN_OPS = {
     "expand": "expand to the tensor's own shape returns the input itself (a leaf); torch returns a view",
     "remainder_number_first": "scalar % tensor has a gradient; torch's backward raises",
     "cumsum": "cumsum(x_requiring_grad, dtype=int64) does not raise torch's 'Autograd not support dtype'",
-    "avg_pool2d": "avg_pool2d(kernel_size=1) returns a tensor marked as a view of its input",
 }
 
 
