@@ -171,6 +171,7 @@ class _World:
         self.lib, self.name = lib, name
         self.hooks = _Hooks()
         self.ns = {"lib": lib, "np": np, "hook": self.hooks, "C": constants,
+                   "nan": math.nan, "inf": math.inf,  # as the repr of a sample's values writes them
                    "op": (lambda n: ops[n].op) if name == "minigrad" else (lambda n: ops[n].ref)}
 
     def run(self, code):
