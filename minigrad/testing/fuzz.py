@@ -78,7 +78,8 @@ FAMILIES = {
                     "version counter)",
     "retain_grad": "retain_grad() on tensors that require grad",
     "misuse": "retain_grad() on a tensor that does not require grad, view() with no sizes, "
-              "integer // 0 and % 0 on an empty tensor, pow_ of an integer tensor with a negative exponent",
+              "integer // 0 and % 0 on an empty tensor, pow_ of an integer tensor with a negative exponent, "
+              "uint8 clamp_ with a negative bound",
     "grad_hooked_inputs": "autograd.grad with respect to a non-leaf that has a hook",
     "inplace_bool_alpha": "bool_tensor.add_(other, alpha=2)",
     "hook": "Tensor.register_hook: hooks that observe and hooks that rescale the gradient",
@@ -649,6 +650,8 @@ class ProgramMachine(RuleBasedStateMachine):
             return f"{target} {sym} {self._operand(data, shape)}"
         if kind == "clamp_":
             lo, hi = data.draw(st.sampled_from([(-1, 1), (0, None), (None, 0.5), (-0.5, 2.0)]), label="bounds")
+            if _dtype_name(t) == "uint8" and (lo or 0) < 0 and not _on("misuse"):
+                lo = 0  # a negative bound on uint8: an open disagreement (family misuse)
             return f"{target}.clamp_({lo!r}, {hi!r})"
         if kind == "pow_":
             exponent = data.draw(st.sampled_from([2, 3, 0.5, -1]), label="exponent")
