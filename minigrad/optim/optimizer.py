@@ -35,6 +35,52 @@ def fused_multiply_add(x, alpha, y):
             + y.astype(np.float64)).astype(y.dtype)
 
 
+def lerp_(m, g, weight):
+    """``m.lerp_(g, weight)`` in place, as torch's CPU kernel: ``m + weight * (g - m)`` for a small
+    weight, ``g - (1 - weight) * (g - m)`` otherwise, each with one rounding."""
+    if weight < 0.5:
+        m[...] = fused_multiply_add(g - m, weight, m)
+    else:
+        m[...] = fused_multiply_add(g - m, -(m.dtype.type(1) - m.dtype.type(weight)), g)
+
+
+def addcmul_(y, a, b, value=1.0):
+    """``y.addcmul_(a, b, value=value)`` in place: ``y + (value * a) * b``, the last product and sum
+    rounded once (torch's fused multiply-add)."""
+    y[...] = fused_multiply_add(value * a if value != 1 else a, b, y)
+
+
+def addcdiv_(y, a, b, value=1.0):
+    """``y.addcdiv_(a, b, value=value)`` in place: ``y + (value * a) / b`` in torch's order."""
+    y += (value * a) / b
+
+
+def scalar_dtype():
+    """The dtype torch keeps scalar optimizer state in (``step``, ``eta``, ``mu_product``): float64
+    when the default dtype is float64, float32 otherwise."""
+    from .. import dtypes
+    return np.float64 if dtypes.get_default_dtype() is dtypes.float64 else np.float32
+
+
+def scalar_state(value) -> Tensor:
+    """A 0-d state tensor in :func:`scalar_dtype` (torch's ``torch.tensor(value, dtype=...)``)."""
+    return Tensor._make(np.asarray(value, dtype=scalar_dtype()))
+
+
+def check_non_negative(values: dict) -> None:
+    """torch's ``ValueError(f"Invalid {label}: {value}")`` for the first value below zero (or NaN),
+    checked in the dict's order, e.g. ``{"learning rate": lr, "weight_decay value": wd}``."""
+    for label, value in values.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {label}: {value}")
+
+
+def check_betas(betas) -> None:
+    for i, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+
+
 class _RequiredParameter:
     """Marks a hyperparameter without a default (it must be given per group or to the constructor)."""
 

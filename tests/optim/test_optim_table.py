@@ -1,0 +1,151 @@
+"""Every optimizer against torch.optim, step by step: the same parameters and gradient sequence, and
+the parameters compared after every step in float32 and float64."""
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+from minigrad import optim
+from minigrad.serialization import from_torch, to_torch
+
+SHAPES = [(3, 4), (5,), (2, 2, 3), ()]
+
+TABLE = [
+    ("Adadelta", {}),
+    ("Adadelta", dict(lr=0.5, rho=0.8, eps=1e-5, weight_decay=0.1)),
+    ("Adadelta", dict(maximize=True, foreach=False, capturable=False)),
+    ("Adagrad", {}),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.05, weight_decay=0.01, initial_accumulator_value=0.3, eps=1e-6)),
+    ("Adagrad", dict(maximize=True, foreach=None)),
+    ("RMSprop", {}),
+    ("RMSprop", dict(lr=1e-3, alpha=0.9, momentum=0.9, centered=True, weight_decay=0.01)),
+    ("RMSprop", dict(momentum=0.5, maximize=True)),
+    ("RMSprop", dict(centered=True, eps=1e-4)),
+    ("Adamax", {}),
+    ("Adamax", dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.05)),
+    ("Adamax", dict(maximize=True)),
+    ("NAdam", {}),
+    ("NAdam", dict(lr=0.01, betas=(0.8, 0.95), momentum_decay=0.01, weight_decay=0.1)),
+    ("NAdam", dict(weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
+    ("RAdam", {}),
+    ("RAdam", dict(lr=0.01, betas=(0.5, 0.7), weight_decay=0.1)),       # rho_t passes 5 within the run
+    ("RAdam", dict(lr=0.01, betas=(0.5, 0.6), weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
+    ("Rprop", {}),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.1))),
+    ("Rprop", dict(maximize=True)),
+    ("ASGD", {}),
+    ("ASGD", dict(lr=0.05, lambd=0.01, alpha=0.5, t0=5, weight_decay=0.01)),
+    ("ASGD", dict(t0=3, maximize=True)),
+]
+IDS = [f"{name}-{i}" for i, (name, _) in enumerate(TABLE)]
+
+
+def make_params(dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    values = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
+    return ([minigrad.nn.Parameter(minigrad.tensor(v)) for v in values],
+            [torch.nn.Parameter(torch.tensor(v)) for v in values])
+
+
+def feed(ours, theirs, rng, dtype, skip=None):
+    """The same random gradient on both sides; parameter ``skip`` gets none (and must not move)."""
+    for i, (p, q) in enumerate(zip(ours, theirs)):
+        if i == skip:
+            p.grad, q.grad = None, None
+            continue
+        g = rng.standard_normal(p.shape).astype(dtype)
+        if i == 1:      # some coordinates keep the sign of the previous gradient (Rprop's growth path)
+            g = np.abs(g)
+        p.grad, q.grad = minigrad.tensor(g), torch.tensor(g)
+
+
+def assert_close(ours, theirs, dtype, step):
+    tol = dict(rtol=1e-11, atol=1e-12) if dtype == np.float64 else dict(rtol=1e-5, atol=1e-6)
+    for p, q in zip(ours, theirs):
+        np.testing.assert_allclose(p.numpy(force=True), q.detach().numpy(), err_msg=f"after step {step}", **tol)
+        assert p.dtype.name == str(q.dtype).removeprefix("torch.")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name,kwargs", TABLE, ids=IDS)
+def test_every_step_matches_torch(name, kwargs, dtype):
+    ours, theirs = make_params(dtype)
+    opt_m = getattr(optim, name)(ours, **kwargs)
+    opt_t = getattr(torch.optim, name)(theirs, **kwargs)
+    assert [sorted(g.items()) for g in _groups(opt_m)] == [sorted(g.items()) for g in _groups(opt_t)]
+    rng = np.random.default_rng(1)
+    for step in range(15):
+        feed(ours, theirs, rng, dtype, skip=2 if step % 5 == 3 else None)
+        opt_m.step()
+        opt_t.step()
+        assert_close(ours, theirs, dtype, step)
+    sd_m, sd_t = opt_m.state_dict(), opt_t.state_dict()
+    assert sorted(sd_m["state"]) == sorted(sd_t["state"])
+    for k, state in sd_t["state"].items():
+        assert sorted(sd_m["state"][k]) == sorted(state)
+        for key, value in state.items():
+            mine = sd_m["state"][k][key]
+            assert mine.dtype.name == str(value.dtype).removeprefix("torch."), key
+            np.testing.assert_allclose(mine.numpy(), value.numpy(), rtol=1e-5, atol=1e-6, err_msg=key)
+
+
+def _groups(opt):
+    return [{k: v for k, v in g.items() if k != "params"} for g in opt.param_groups]
+
+
+@pytest.mark.parametrize("name,kwargs", TABLE[::3], ids=IDS[::3])
+def test_param_groups_and_add_param_group(name, kwargs):
+    """Two groups with their own lr, a third added mid-run; defaults fill what a group leaves out."""
+    ours, theirs = make_params(np.float64)
+    opt_m = getattr(optim, name)([{"params": ours[:2]}, {"params": ours[2:3], "lr": 0.003}], **kwargs)
+    opt_t = getattr(torch.optim, name)([{"params": theirs[:2]}, {"params": theirs[2:3], "lr": 0.003}], **kwargs)
+    rng = np.random.default_rng(2)
+    for step in range(10):
+        if step == 4:
+            opt_m.add_param_group({"params": ours[3], "lr": 0.02})
+            opt_t.add_param_group({"params": theirs[3], "lr": 0.02})
+            assert _groups(opt_m) == _groups(opt_t)
+        feed(ours, theirs, rng, np.float64)
+        opt_m.step(), opt_t.step()
+        assert_close(ours, theirs, np.float64, step)
+    assert repr(opt_m) == repr(opt_t)
+
+
+@pytest.mark.parametrize("name,kwargs", TABLE[::2], ids=IDS[::2])
+def test_state_dict_loads_both_ways(name, kwargs):
+    """Save mid-run; torch's optimizer loads minigrad's state dict (tensors converted with
+    ``to_torch``), minigrad's loads torch's (directly, or with ``from_torch``) and its own; all
+    resumed runs continue alike. (Loading casts scalar state such as ASGD's ``eta`` to the
+    parameter's dtype in both libraries, so a resumed run is compared with a resumed run.)"""
+    dtype = np.float64
+    ours, theirs = make_params(dtype)
+    opt_m, opt_t = getattr(optim, name)(ours, **kwargs), getattr(torch.optim, name)(theirs, **kwargs)
+    rng = np.random.default_rng(3)
+    for _ in range(6):
+        feed(ours, theirs, rng, dtype)
+        opt_m.step(), opt_t.step()
+    copies_m = {how: make_params(dtype)[0] for how in ("own", "torch", "from_torch")}
+    copies_t = make_params(dtype)[1]
+    for params in [*copies_m.values(), copies_t]:
+        for p, q in zip(params, ours):
+            p.data = minigrad.tensor(q.numpy(force=True).copy()) if isinstance(p, minigrad.Tensor) else \
+                torch.tensor(q.numpy(force=True).copy())
+    resumed = {how: getattr(optim, name)(params, **kwargs) for how, params in copies_m.items()}
+    resumed["own"].load_state_dict(opt_m.state_dict())
+    resumed["torch"].load_state_dict(opt_t.state_dict())
+    resumed["from_torch"].load_state_dict(from_torch(opt_t.state_dict()))
+    resumed_t = getattr(torch.optim, name)(copies_t, **kwargs)
+    resumed_t.load_state_dict(to_torch(opt_m.state_dict()))
+    for step in range(6):
+        grads = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
+        for params in [ours, *copies_m.values()]:
+            for p, g in zip(params, grads):
+                p.grad = minigrad.tensor(g)
+        for params in (theirs, copies_t):
+            for q, g in zip(params, grads):
+                q.grad = torch.tensor(g)
+        for o in [opt_m, opt_t, resumed_t, *resumed.values()]:
+            o.step()
+        for params in copies_m.values():
+            assert_close(params, copies_t, dtype, step)
+        assert_close(ours, theirs, dtype, step)
