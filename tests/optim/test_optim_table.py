@@ -149,3 +149,42 @@ def test_state_dict_loads_both_ways(name, kwargs):
         for params in copies_m.values():
             assert_close(params, copies_t, dtype, step)
         assert_close(ours, theirs, dtype, step)
+
+
+BAD_ARGUMENTS = [
+    (name, dict(lr=-1), "Invalid learning rate: -1")
+    for name in ["Adadelta", "Adagrad", "RMSprop", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS"]
+] + [
+    ("Adadelta", dict(rho=1.5), "Invalid rho value: 1.5"), ("Adadelta", dict(eps=-1), "Invalid epsilon value: -1"),
+    ("Adadelta", dict(weight_decay=-0.1), "Invalid weight_decay value: -0.1"),
+    ("Adagrad", dict(lr_decay=-1), "Invalid lr_decay value: -1"),
+    ("Adagrad", dict(initial_accumulator_value=-1), "Invalid initial_accumulator_value value: -1"),
+    ("Adagrad", dict(eps=-1), "Invalid epsilon value: -1"),
+    ("RMSprop", dict(momentum=-1), "Invalid momentum value: -1"), ("RMSprop", dict(alpha=-1), "Invalid alpha value: -1"),
+    ("RMSprop", dict(eps=-1, momentum=-1), "Invalid epsilon value: -1"),
+    ("Adamax", dict(betas=(1.0, 0.9)), "Invalid beta parameter at index 0: 1.0"),
+    ("NAdam", dict(betas=(0.9, -0.1)), "Invalid beta parameter at index 1: -0.1"),
+    ("NAdam", dict(momentum_decay=-1), "Invalid momentum_decay value: -1"),
+    ("RAdam", dict(weight_decay=-1), "Invalid weight_decay value: -1"),
+    ("Rprop", dict(etas=(1.5, 2.0)), "Invalid eta values: 1.5, 2.0"),
+    ("Rprop", dict(etas=(0.5, 0.9)), "Invalid eta values: 0.5, 0.9"),
+    ("ASGD", dict(weight_decay=-1), "Invalid weight_decay value: -1"),
+]
+
+
+@pytest.mark.parametrize("name,kwargs,message", BAD_ARGUMENTS)
+def test_bad_arguments_raise_like_torch(name, kwargs, message):
+    with pytest.raises(ValueError) as theirs:
+        getattr(torch.optim, name)([torch.nn.Parameter(torch.ones(1))], **kwargs)
+    with pytest.raises(ValueError) as ours:
+        getattr(optim, name)([minigrad.nn.Parameter(minigrad.ones(1))], **kwargs)
+    assert str(ours.value) == str(theirs.value) == message
+
+
+@pytest.mark.parametrize("name", ["Adadelta", "Adagrad", "RMSprop", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD"])
+def test_empty_and_non_tensor_params_raise_like_torch(name):
+    for lib, tensor in [(optim, minigrad.ones(1)), (torch.optim, torch.ones(1))]:
+        with pytest.raises(ValueError, match="optimizer got an empty parameter list"):
+            getattr(lib, name)([])
+        with pytest.raises(TypeError, match="iterable of Tensors or dicts"):
+            getattr(lib, name)(tensor)
