@@ -1,7 +1,8 @@
 """Optimizer: parameter groups, per-parameter state, zero_grad and state dicts, as torch.optim.
 
-Update rules (SGD, Adam, AdamW) work on the arrays behind parameters, in place, with torch's
-single-tensor formulas in torch's order of operations, so that the same float32 or float64
+Update rules (SGD, Adam, AdamW, Adadelta, Adagrad, RMSprop, Adamax, NAdam, RAdam, Rprop, ASGD,
+LBFGS) work on the arrays behind parameters, in place, with torch's single-tensor (CPU) formulas in
+torch's order of operations, so that the same float32 or float64
 arithmetic happens in both frameworks. An update bumps the parameter's version counter, so a
 graph that still needs the old values refuses to backward (as torch's in-place updates do).
 """
@@ -227,7 +228,12 @@ class Optimizer:
     def state_dict(self) -> dict:
         """``{'state': {index: {...}}, 'param_groups': [{..., 'params': [index, ...]}]}``, with
         parameters replaced by their position across all groups (torch's format). The state
-        tensors are the live ones, as in torch; serialise or copy them to keep a snapshot."""
+        tensors are the live ones, as in torch; serialise or copy them to keep a snapshot.
+
+        Both ways across libraries: minigrad's ``load_state_dict`` takes torch's state dict as it is
+        (torch tensors are converted), while torch's accepts only torch tensors, so hand it
+        ``minigrad.serialization.to_torch(opt.state_dict())`` (numbers, lists and hyperparameters pass
+        through unchanged; each tensor becomes ``torch.from_numpy`` of a copy)."""
         mapping = {}
         groups = []
         start = 0

@@ -3,6 +3,8 @@ the parameters compared after every step in float32 and float64."""
 import numpy as np
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 
 import minigrad
 from minigrad import optim
@@ -188,3 +190,40 @@ def test_empty_and_non_tensor_params_raise_like_torch(name):
             getattr(lib, name)([])
         with pytest.raises(TypeError, match="iterable of Tensors or dicts"):
             getattr(lib, name)(tensor)
+
+
+OPTION_STRATEGIES = {
+    "Adadelta": dict(lr=st.floats(0.01, 2.0), rho=st.floats(0.0, 1.0), eps=st.floats(1e-8, 1e-3),
+                     weight_decay=st.sampled_from([0, 0.01, 0.3]), maximize=st.booleans()),
+    "Adagrad": dict(lr=st.floats(1e-3, 0.5), lr_decay=st.floats(0.0, 0.5), weight_decay=st.sampled_from([0, 0.1]),
+                    initial_accumulator_value=st.floats(0.0, 1.0), eps=st.floats(1e-10, 1e-4), maximize=st.booleans()),
+    "RMSprop": dict(lr=st.floats(1e-4, 0.1), alpha=st.floats(0.5, 0.999), eps=st.floats(1e-8, 1e-3),
+                    weight_decay=st.sampled_from([0, 0.05]), momentum=st.sampled_from([0, 0.5, 0.9]),
+                    centered=st.booleans(), maximize=st.booleans()),
+    "Adamax": dict(lr=st.floats(1e-4, 0.1), betas=st.tuples(st.floats(0.0, 0.99), st.floats(0.5, 0.999)),
+                   eps=st.floats(1e-8, 1e-3), weight_decay=st.sampled_from([0, 0.05]), maximize=st.booleans()),
+    "NAdam": dict(lr=st.floats(1e-4, 0.1), betas=st.tuples(st.floats(0.0, 0.99), st.floats(0.5, 0.999)),
+                  momentum_decay=st.floats(0.0, 0.05), weight_decay=st.sampled_from([0, 0.05]),
+                  decoupled_weight_decay=st.booleans(), maximize=st.booleans()),
+    "RAdam": dict(lr=st.floats(1e-4, 0.1), betas=st.tuples(st.floats(0.0, 0.99), st.floats(0.3, 0.999)),
+                  weight_decay=st.sampled_from([0, 0.05]), decoupled_weight_decay=st.booleans(),
+                  maximize=st.booleans()),
+    "Rprop": dict(lr=st.floats(1e-4, 0.1), etas=st.tuples(st.floats(0.1, 0.9), st.floats(1.1, 2.0)),
+                  step_sizes=st.tuples(st.floats(1e-7, 1e-3), st.floats(0.01, 50)), maximize=st.booleans()),
+    "ASGD": dict(lr=st.floats(1e-3, 0.1), lambd=st.floats(0.0, 0.1), alpha=st.floats(0.1, 1.0),
+                 t0=st.sampled_from([0, 3, 1e6]), weight_decay=st.sampled_from([0, 0.05]), maximize=st.booleans()),
+}
+
+
+@given(st.data())
+def test_drawn_options_match_torch(data):
+    name = data.draw(st.sampled_from(sorted(OPTION_STRATEGIES)))
+    kwargs = {key: data.draw(strategy, label=key) for key, strategy in OPTION_STRATEGIES[name].items()}
+    dtype = data.draw(st.sampled_from([np.float64, np.float32]))
+    ours, theirs = make_params(dtype, seed=data.draw(st.integers(0, 2**16)))
+    opt_m, opt_t = getattr(optim, name)(ours, **kwargs), getattr(torch.optim, name)(theirs, **kwargs)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    for step in range(10):
+        feed(ours, theirs, rng, dtype)
+        opt_m.step(), opt_t.step()
+        assert_close(ours, theirs, dtype, step)
