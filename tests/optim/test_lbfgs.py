@@ -60,7 +60,7 @@ def test_lbfgs_matches_torch(problem, options, dtype):
         out_m = opt_m.step(_closure(minigrad, opt_m, x_m, problem, losses_m))
         out_t = opt_t.step(_closure(torch, opt_t, x_t, problem, losses_t))
         assert isinstance(out_m, minigrad.Tensor)
-        np.testing.assert_allclose(float(out_m), float(out_t), **tol)
+        np.testing.assert_allclose(out_m.item(), out_t.item(), **tol)
         np.testing.assert_allclose(x_m.numpy(force=True), x_t.detach().numpy(), err_msg=f"step {step}", **tol)
         if dtype == np.float64:     # the same evaluations: same iteration and line-search decisions
             assert len(losses_m) == len(losses_t)

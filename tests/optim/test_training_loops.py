@@ -54,7 +54,7 @@ def test_lbfgs_closure_loop_like_the_time_sequence_example(line_search_fn):
     x, target = rng.standard_normal((32, 8)), rng.standard_normal((32, 4))
     runs = {}
     for lib, model in [(minigrad, ours), (torch, theirs)]:
-        optimizer = lib.optim.LBFGS(model.parameters(), lr=0.8, line_search_fn=line_search_fn)
+        optimizer = lib.optim.LBFGS(model.parameters(), lr=0.8, max_iter=6, line_search_fn=line_search_fn)
         inputs, targets = lib.tensor(x), lib.tensor(target)
         losses = []
         for _ in range(4):
