@@ -291,3 +291,9 @@ def test_closed_form_epoch_argument_matches_torch():
     for epoch in [0.5, 2.25, 4.0, 9.75, 30.1]:     # fractional epochs, per batch
         ours.step(epoch), theirs.step(epoch)
         assert ours.get_last_lr() == theirs.get_last_lr() and math.isfinite(ours.get_last_lr()[0])
+
+
+def test_every_torch_scheduler_exists():
+    missing = [name for name in torch.optim.lr_scheduler.__all__ if not hasattr(optim.lr_scheduler, name)]
+    assert missing == []
+    assert set(torch.optim.lr_scheduler.__all__) <= set(optim.lr_scheduler.__all__)

@@ -227,3 +227,15 @@ def test_drawn_options_match_torch(data):
         feed(ours, theirs, rng, dtype)
         opt_m.step(), opt_t.step()
         assert_close(ours, theirs, dtype, step)
+
+
+def test_defaults_and_signatures_match_torch():
+    """Same keyword names and defaults as torch's constructors (foreach, fused, capturable and
+    differentiable included, where torch has them)."""
+    import inspect
+    for name in ["Adadelta", "Adagrad", "RMSprop", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS"]:
+        ours = inspect.signature(getattr(optim, name)).parameters
+        theirs = inspect.signature(getattr(torch.optim, name)).parameters
+        assert list(ours) == list(theirs), name
+        for key, parameter in theirs.items():
+            assert ours[key].default == parameter.default and ours[key].kind == parameter.kind, (name, key)
