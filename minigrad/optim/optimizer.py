@@ -95,10 +95,14 @@ required = _RequiredParameter()
 class Optimizer:
     """Base class: subclasses set ``defaults`` and implement ``step``."""
 
+    _HOOK_DICTS = ("_step_pre_hooks", "_step_post_hooks", "_optimizer_state_dict_pre_hooks",
+                   "_optimizer_state_dict_post_hooks", "_optimizer_load_state_dict_pre_hooks",
+                   "_optimizer_load_state_dict_post_hooks")
+
     def __init__(self, params, defaults: dict):
         self.defaults = defaults
-        self._step_pre_hooks = {}
-        self._step_post_hooks = {}
+        for name in self._HOOK_DICTS:
+            setattr(self, name, {})
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
                             "but got " + _typename(params))
@@ -117,8 +121,8 @@ class Optimizer:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self.__dict__.setdefault("_step_pre_hooks", {})
-        self.__dict__.setdefault("_step_post_hooks", {})
+        for name in self._HOOK_DICTS:
+            self.__dict__.setdefault(name, {})
 
     def __repr__(self) -> str:
         text = type(self).__name__ + " ("
@@ -185,17 +189,38 @@ class Optimizer:
         raise NotImplementedError
 
     # -- hooks ------------------------------------------------------------------------------
+    def _register_hook(self, name: str, hook, prepend: bool = False) -> RemovableHandle:
+        hooks = getattr(self, name)
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        if prepend:     # dicts keep insertion order: move the new hook to the front
+            for key in [k for k in hooks if k != handle.id]:
+                hooks[key] = hooks.pop(key)
+        return handle
+
     def register_step_pre_hook(self, hook):
         """``hook(optimizer, args, kwargs)`` runs before each ``step``."""
-        handle = RemovableHandle(self._step_pre_hooks)
-        self._step_pre_hooks[handle.id] = hook
-        return handle
+        return self._register_hook("_step_pre_hooks", hook)
 
     def register_step_post_hook(self, hook):
         """``hook(optimizer, args, kwargs)`` runs after each ``step``."""
-        handle = RemovableHandle(self._step_post_hooks)
-        self._step_post_hooks[handle.id] = hook
-        return handle
+        return self._register_hook("_step_post_hooks", hook)
+
+    def register_state_dict_pre_hook(self, hook, prepend: bool = False):
+        """``hook(optimizer)`` runs before ``state_dict`` builds its result."""
+        return self._register_hook("_optimizer_state_dict_pre_hooks", hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend: bool = False):
+        """``hook(optimizer, state_dict)`` runs on ``state_dict``'s result; a non-None return replaces it."""
+        return self._register_hook("_optimizer_state_dict_post_hooks", hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend: bool = False):
+        """``hook(optimizer, state_dict)`` runs before loading; a non-None return is loaded instead."""
+        return self._register_hook("_optimizer_load_state_dict_pre_hooks", hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend: bool = False):
+        """``hook(optimizer)`` runs after ``load_state_dict``."""
+        return self._register_hook("_optimizer_load_state_dict_post_hooks", hook, prepend)
 
     def __init_subclass__(cls, **kwargs):
         """Wrap each subclass's ``step`` so that step hooks run around it."""
@@ -234,6 +259,8 @@ class Optimizer:
         (torch tensors are converted), while torch's accepts only torch tensors, so hand it
         ``minigrad.serialization.to_torch(opt.state_dict())`` (numbers, lists and hyperparameters pass
         through unchanged; each tensor becomes ``torch.from_numpy`` of a copy)."""
+        for pre_hook in list(self._optimizer_state_dict_pre_hooks.values()):
+            pre_hook(self)
         mapping = {}
         groups = []
         start = 0
@@ -245,11 +272,21 @@ class Optimizer:
             start += len(packed["params"])
             groups.append(packed)
         state = {(mapping[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
-        return {"state": state, "param_groups": groups}
+        state_dict = {"state": state, "param_groups": groups}
+        for post_hook in list(self._optimizer_state_dict_post_hooks.values()):
+            result = post_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        return state_dict
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore hyperparameters and per-parameter state (tensors are copied, cast to each
         parameter's device and dtype except Adam's 'step' counter)."""
+        state_dict = dict(state_dict)     # shallow copy, as torch: hooks may replace entries
+        for pre_hook in list(self._optimizer_load_state_dict_pre_hooks.values()):
+            result = pre_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
         groups = self.param_groups
         saved_groups = deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
@@ -287,6 +324,8 @@ class Optimizer:
                 saved["param_names"] = group["param_names"]
             new_groups.append(saved)
         self.__setstate__({"state": state, "param_groups": new_groups})
+        for post_hook in list(self._optimizer_load_state_dict_post_hooks.values()):
+            post_hook(self)
 
 
 def _is_torch_tensor(value) -> bool:

@@ -239,3 +239,36 @@ def test_defaults_and_signatures_match_torch():
         assert list(ours) == list(theirs), name
         for key, parameter in theirs.items():
             assert ours[key].default == parameter.default and ours[key].kind == parameter.kind, (name, key)
+
+
+def test_state_dict_hooks_like_torch():
+    """The four state-dict hooks run in torch's order (prepend first) and may replace the dicts."""
+    logs = {}
+    for lib in (minigrad, torch):
+        nn = minigrad.nn if lib is minigrad else torch.nn
+        log = logs[lib] = []
+        opt = lib.optim.RMSprop([nn.Parameter(lib.ones(2))], lr=0.1)
+        opt.register_state_dict_pre_hook(lambda o: log.append("pre"))
+        opt.register_state_dict_pre_hook(lambda o: log.append("pre-first"), prepend=True)
+
+        def tag(o, sd):
+            log.append("post")
+            return dict(sd, extra=1)
+        opt.register_state_dict_post_hook(tag)
+
+        def lower_lr(o, sd):
+            log.append(("load-pre", sorted(sd)))
+            sd = dict(sd)
+            sd.pop("extra")
+            sd["param_groups"] = [dict(g, lr=0.05) for g in sd["param_groups"]]
+            return sd
+        handle = opt.register_load_state_dict_pre_hook(lower_lr)
+        opt.register_load_state_dict_post_hook(lambda o: log.append(("load-post", o.param_groups[0]["lr"])))
+        sd = opt.state_dict()
+        assert sd["extra"] == 1
+        opt.load_state_dict(sd)
+        handle.remove()
+        opt.load_state_dict({k: v for k, v in sd.items() if k != "extra"})
+        log.append(opt.param_groups[0]["lr"])
+    assert logs[minigrad] == logs[torch]
+    assert logs[minigrad][:3] == ["pre-first", "pre", "post"]
