@@ -272,3 +272,21 @@ def test_state_dict_hooks_like_torch():
         log.append(opt.param_groups[0]["lr"])
     assert logs[minigrad] == logs[torch]
     assert logs[minigrad][:3] == ["pre-first", "pre", "post"]
+
+
+@pytest.mark.parametrize("name", ["Adadelta", "Adagrad", "RMSprop", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD"])
+def test_tensor_learning_rate_with_a_scheduler_like_torch(name):
+    """A 0-d tensor lr (torch allows one) is used as its value, and schedulers update it in place."""
+    ours, theirs = make_params(np.float32)
+    opt_m, opt_t = getattr(optim, name)(ours, lr=minigrad.tensor(0.01)), getattr(torch.optim, name)(
+        theirs, lr=torch.tensor(0.01))
+    sched_m = optim.lr_scheduler.StepLR(opt_m, step_size=1, gamma=0.5)
+    sched_t = torch.optim.lr_scheduler.StepLR(opt_t, step_size=1, gamma=0.5)
+    rng = np.random.default_rng(6)
+    for step in range(4):
+        feed(ours, theirs, rng, np.float32)
+        opt_m.step(), opt_t.step()
+        sched_m.step(), sched_t.step()
+        assert_close(ours, theirs, np.float32, step)
+        assert isinstance(opt_m.param_groups[0]["lr"], minigrad.Tensor)
+        assert [float(v) for v in sched_m.get_last_lr()] == [float(v) for v in sched_t.get_last_lr()]
