@@ -5,7 +5,7 @@ import numpy as np
 
 from ..ops._util import xp
 from ..tensor import Tensor
-from .optimizer import Optimizer, fused_multiply_add
+from .optimizer import Optimizer, addcdiv_, addcmul_, fused_multiply_add, lerp_
 
 __all__ = ["Adam", "AdamW"]
 
@@ -72,13 +72,9 @@ class Adam(Optimizer):
                         g = fused_multiply_add(x, weight_decay, g)          # grad.add(param, alpha=wd)
                 m = state["exp_avg"]._data
                 v = state["exp_avg_sq"]._data
-                w = 1 - beta1                                               # m.lerp_(grad, 1 - beta1)
-                if w < 0.5:
-                    m[...] = fused_multiply_add(g - m, w, m)
-                else:
-                    m[...] = fused_multiply_add(g - m, -(x.dtype.type(1) - x.dtype.type(w)), g)
+                lerp_(m, g, 1 - beta1)                                      # m.lerp_(grad, 1 - beta1)
                 v *= beta2                                                  # v.mul_(beta2)
-                v[...] = fused_multiply_add((1 - beta2) * g, g, v)          # .addcmul_(g, g, 1 - beta2)
+                addcmul_(v, g, g, 1 - beta2)                                # .addcmul_(g, g, 1 - beta2)
                 step = float(step_t._data)
                 bias_correction1 = 1 - beta1 ** step
                 bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
@@ -89,7 +85,7 @@ class Adam(Optimizer):
                     v = vmax
                 denom = xp(x).sqrt(v) / bias_correction2_sqrt               # (v.sqrt() / bc2).add_(eps)
                 denom += eps
-                x += (-step_size * m) / denom                               # param.addcdiv_(m, denom, -step)
+                addcdiv_(x, m, denom, -step_size)                           # param.addcdiv_(m, denom, -step)
                 p._vc[0] += 1
                 for key in ("exp_avg", "exp_avg_sq", "step"):
                     state[key]._vc[0] += 1

@@ -1,7 +1,8 @@
 """Optimizer: parameter groups, per-parameter state, zero_grad and state dicts, as torch.optim.
 
-Update rules (SGD, Adam, AdamW) work on the arrays behind parameters, in place, with torch's
-single-tensor formulas in torch's order of operations, so that the same float32 or float64
+Update rules (SGD, Adam, AdamW, Adadelta, Adagrad, RMSprop, Adamax, NAdam, RAdam, Rprop, ASGD,
+LBFGS) work on the arrays behind parameters, in place, with torch's single-tensor (CPU) formulas in
+torch's order of operations, so that the same float32 or float64
 arithmetic happens in both frameworks. An update bumps the parameter's version counter, so a
 graph that still needs the old values refuses to backward (as torch's in-place updates do).
 """
@@ -35,6 +36,52 @@ def fused_multiply_add(x, alpha, y):
             + y.astype(np.float64)).astype(y.dtype)
 
 
+def lerp_(m, g, weight):
+    """``m.lerp_(g, weight)`` in place, as torch's CPU kernel: ``m + weight * (g - m)`` for a small
+    weight, ``g - (1 - weight) * (g - m)`` otherwise, each with one rounding."""
+    if weight < 0.5:
+        m[...] = fused_multiply_add(g - m, weight, m)
+    else:
+        m[...] = fused_multiply_add(g - m, -(m.dtype.type(1) - m.dtype.type(weight)), g)
+
+
+def addcmul_(y, a, b, value=1.0):
+    """``y.addcmul_(a, b, value=value)`` in place: ``y + (value * a) * b``, the last product and sum
+    rounded once (torch's fused multiply-add)."""
+    y[...] = fused_multiply_add(value * a if value != 1 else a, b, y)
+
+
+def addcdiv_(y, a, b, value=1.0):
+    """``y.addcdiv_(a, b, value=value)`` in place: ``y + (value * a) / b`` in torch's order."""
+    y += (value * a) / b
+
+
+def scalar_dtype():
+    """The dtype torch keeps scalar optimizer state in (``step``, ``eta``, ``mu_product``): float64
+    when the default dtype is float64, float32 otherwise."""
+    from .. import dtypes
+    return np.float64 if dtypes.get_default_dtype() is dtypes.float64 else np.float32
+
+
+def scalar_state(value) -> Tensor:
+    """A 0-d state tensor in :func:`scalar_dtype` (torch's ``torch.tensor(value, dtype=...)``)."""
+    return Tensor._make(np.asarray(value, dtype=scalar_dtype()))
+
+
+def check_non_negative(values: dict) -> None:
+    """torch's ``ValueError(f"Invalid {label}: {value}")`` for the first value below zero (or NaN),
+    checked in the dict's order, e.g. ``{"learning rate": lr, "weight_decay value": wd}``."""
+    for label, value in values.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {label}: {value}")
+
+
+def check_betas(betas) -> None:
+    for i, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+
+
 class _RequiredParameter:
     """Marks a hyperparameter without a default (it must be given per group or to the constructor)."""
 
@@ -48,10 +95,14 @@ required = _RequiredParameter()
 class Optimizer:
     """Base class: subclasses set ``defaults`` and implement ``step``."""
 
+    _HOOK_DICTS = ("_step_pre_hooks", "_step_post_hooks", "_optimizer_state_dict_pre_hooks",
+                   "_optimizer_state_dict_post_hooks", "_optimizer_load_state_dict_pre_hooks",
+                   "_optimizer_load_state_dict_post_hooks")
+
     def __init__(self, params, defaults: dict):
         self.defaults = defaults
-        self._step_pre_hooks = {}
-        self._step_post_hooks = {}
+        for name in self._HOOK_DICTS:
+            setattr(self, name, {})
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
                             "but got " + _typename(params))
@@ -70,8 +121,8 @@ class Optimizer:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self.__dict__.setdefault("_step_pre_hooks", {})
-        self.__dict__.setdefault("_step_post_hooks", {})
+        for name in self._HOOK_DICTS:
+            self.__dict__.setdefault(name, {})
 
     def __repr__(self) -> str:
         text = type(self).__name__ + " ("
@@ -138,17 +189,38 @@ class Optimizer:
         raise NotImplementedError
 
     # -- hooks ------------------------------------------------------------------------------
+    def _register_hook(self, name: str, hook, prepend: bool = False) -> RemovableHandle:
+        hooks = getattr(self, name)
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        if prepend:     # dicts keep insertion order: move the new hook to the front
+            for key in [k for k in hooks if k != handle.id]:
+                hooks[key] = hooks.pop(key)
+        return handle
+
     def register_step_pre_hook(self, hook):
         """``hook(optimizer, args, kwargs)`` runs before each ``step``."""
-        handle = RemovableHandle(self._step_pre_hooks)
-        self._step_pre_hooks[handle.id] = hook
-        return handle
+        return self._register_hook("_step_pre_hooks", hook)
 
     def register_step_post_hook(self, hook):
         """``hook(optimizer, args, kwargs)`` runs after each ``step``."""
-        handle = RemovableHandle(self._step_post_hooks)
-        self._step_post_hooks[handle.id] = hook
-        return handle
+        return self._register_hook("_step_post_hooks", hook)
+
+    def register_state_dict_pre_hook(self, hook, prepend: bool = False):
+        """``hook(optimizer)`` runs before ``state_dict`` builds its result."""
+        return self._register_hook("_optimizer_state_dict_pre_hooks", hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend: bool = False):
+        """``hook(optimizer, state_dict)`` runs on ``state_dict``'s result; a non-None return replaces it."""
+        return self._register_hook("_optimizer_state_dict_post_hooks", hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend: bool = False):
+        """``hook(optimizer, state_dict)`` runs before loading; a non-None return is loaded instead."""
+        return self._register_hook("_optimizer_load_state_dict_pre_hooks", hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend: bool = False):
+        """``hook(optimizer)`` runs after ``load_state_dict``."""
+        return self._register_hook("_optimizer_load_state_dict_post_hooks", hook, prepend)
 
     def __init_subclass__(cls, **kwargs):
         """Wrap each subclass's ``step`` so that step hooks run around it."""
@@ -181,7 +253,14 @@ class Optimizer:
     def state_dict(self) -> dict:
         """``{'state': {index: {...}}, 'param_groups': [{..., 'params': [index, ...]}]}``, with
         parameters replaced by their position across all groups (torch's format). The state
-        tensors are the live ones, as in torch; serialise or copy them to keep a snapshot."""
+        tensors are the live ones, as in torch; serialise or copy them to keep a snapshot.
+
+        Both ways across libraries: minigrad's ``load_state_dict`` takes torch's state dict as it is
+        (torch tensors are converted), while torch's accepts only torch tensors, so hand it
+        ``minigrad.serialization.to_torch(opt.state_dict())`` (numbers, lists and hyperparameters pass
+        through unchanged; each tensor becomes ``torch.from_numpy`` of a copy)."""
+        for pre_hook in list(self._optimizer_state_dict_pre_hooks.values()):
+            pre_hook(self)
         mapping = {}
         groups = []
         start = 0
@@ -193,11 +272,21 @@ class Optimizer:
             start += len(packed["params"])
             groups.append(packed)
         state = {(mapping[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
-        return {"state": state, "param_groups": groups}
+        state_dict = {"state": state, "param_groups": groups}
+        for post_hook in list(self._optimizer_state_dict_post_hooks.values()):
+            result = post_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        return state_dict
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore hyperparameters and per-parameter state (tensors are copied, cast to each
         parameter's device and dtype except Adam's 'step' counter)."""
+        state_dict = dict(state_dict)     # shallow copy, as torch: hooks may replace entries
+        for pre_hook in list(self._optimizer_load_state_dict_pre_hooks.values()):
+            result = pre_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
         groups = self.param_groups
         saved_groups = deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
@@ -235,6 +324,8 @@ class Optimizer:
                 saved["param_names"] = group["param_names"]
             new_groups.append(saved)
         self.__setstate__({"state": state, "param_groups": new_groups})
+        for post_hook in list(self._optimizer_load_state_dict_post_hooks.values()):
+            post_hook(self)
 
 
 def _is_torch_tensor(value) -> bool:
