@@ -153,6 +153,9 @@ class Tensor:
     def is_cuda(self) -> bool:
         return self.device.type == "cuda"
 
+    # Devices and layouts minigrad does not have: always False, read-only, as torch's attributes.
+    is_xpu, is_mps, is_meta, is_sparse, is_quantized, is_mkldnn = (property(lambda self: False) for _ in range(6))
+
     @property
     def shape(self) -> Size:
         return Size(self._data.shape)
