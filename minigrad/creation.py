@@ -120,7 +120,10 @@ def _python_values(values, target: dtypes.dtype) -> np.ndarray:
 
 def _place(array, device):
     if device is None:
-        return array
+        from .device import default_device
+        device = default_device()   # set_default_device's choice; None: the CPU
+        if device is None:
+            return array
     from .device import device as Device
     if Device(device).type == "cpu":
         if isinstance(array, np.ndarray):
@@ -286,7 +289,7 @@ def _like(input, dtype):
 
 
 def _like_device(input, device):
-    return device if device is not None else (None if input.device.type == "cpu" else input.device)
+    return device if device is not None else input.device   # *_like follows its input, not the default device
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
