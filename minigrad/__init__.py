@@ -20,6 +20,12 @@ from . import autograd, cuda, ops
 
 __version__ = "0.1.0"
 
+# torch's core classes live in the torch namespace itself (torch.Tensor.__module__ == "torch"), so
+# pickles and type names record them there; minigrad's record minigrad.Tensor, minigrad.dtype, ...
+for _cls in (Tensor, Size, device, dtype, finfo, iinfo):
+    _cls.__module__ = __name__
+del _cls
+
 
 def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
