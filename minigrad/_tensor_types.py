@@ -69,13 +69,16 @@ _BY_NAME = {t.__name__: t for t in (FloatTensor, DoubleTensor, HalfTensor, ByteT
 
 
 def legacy_type(d: dtypes.dtype) -> tensortype:
-    """The legacy type of a dtype: FloatTensor for float32."""
-    return _BY_NAME[f"{dtypes.SCALAR_NAMES[d.name]}Tensor"]
+    """The legacy type of a dtype: FloatTensor for float32 (made on first use for a dtype without one)."""
+    name = type_name(d).rpartition(".")[2]
+    if name not in _BY_NAME:
+        _BY_NAME[name] = _legacy_type(name, d)
+    return _BY_NAME[name]
 
 
 def type_name(d: dtypes.dtype) -> str:
     """What ``tensor.type()`` returns: 'minigrad.FloatTensor' for float32, as torch's 'torch.FloatTensor'."""
-    return f"minigrad.{dtypes.SCALAR_NAMES[d.name]}Tensor"
+    return f"minigrad.{dtypes.SCALAR_NAMES.get(d.name, d.name.capitalize())}Tensor"
 
 
 def as_dtype(target):

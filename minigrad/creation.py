@@ -119,11 +119,11 @@ def _python_values(values, target: dtypes.dtype) -> np.ndarray:
 
 
 def _place(array, device):
+    from .device import CPU, default_device
     if device is None:
-        from .device import default_device
         device = default_device()   # set_default_device's choice; None: the CPU
-        if device is None:
-            return array
+    if device is None or device is CPU and isinstance(array, np.ndarray):
+        return array
     from .device import device as Device
     if Device(device).type == "cpu":
         if isinstance(array, np.ndarray):
