@@ -6,11 +6,13 @@ dtype (on the CPU). The same here, one metaclass for the seven types.
 """
 from __future__ import annotations
 
+import warnings
+
 from . import dtypes
 from .tensor import Tensor, _is_size, _is_size_entry
 
 __all__ = ["FloatTensor", "DoubleTensor", "HalfTensor", "ByteTensor", "CharTensor", "ShortTensor", "IntTensor",
-           "LongTensor", "BoolTensor"]
+           "LongTensor", "BoolTensor", "set_default_tensor_type"]
 
 
 class tensortype(type):
@@ -92,3 +94,30 @@ def as_dtype(target):
             raise ValueError(f"invalid type: '{target}'")
         return _BY_NAME[name].dtype
     return dtypes.as_dtype(target)
+
+
+def set_default_tensor_type(t) -> None:
+    """The pre-2.1 way to set the default dtype (and, with 'torch.cuda.FloatTensor', device):
+    a floating legacy type or its name."""
+    warnings.warn("minigrad.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+                  "minigrad.set_default_dtype() and minigrad.set_default_device() as alternatives.", UserWarning,
+                  stacklevel=2)
+    on_cuda = False
+    if isinstance(t, str):
+        on_cuda = ".cuda." in t
+        if on_cuda:
+            from . import cuda
+            if not cuda.is_available():
+                raise TypeError(f"type {t} not available. minigrad cannot use CUDA here.")
+        name = t.rpartition(".")[2]
+        if name not in _BY_NAME:
+            raise TypeError(f"invalid type: '{t}'")
+        t = _BY_NAME[name]
+    if not isinstance(t, tensortype):
+        raise TypeError("invalid type object: only floating-point types are supported as the default type")
+    if not t.dtype.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    dtypes.set_default_dtype(t.dtype)
+    if on_cuda:
+        from .device import set_default_device
+        set_default_device("cuda")

@@ -116,3 +116,31 @@ def test_new_ones_is_a_leaf_that_collects_gradients():
         w = lib.zeros(3, dtype=lib.float64).new_ones(3, requires_grad=True)
         (w * lib.arange(3.0, dtype=lib.float64)).sum().backward()
         assert w.is_leaf and w.grad.tolist() == [0.0, 1.0, 2.0]
+
+
+@pytest.fixture
+def default_dtype():
+    yield
+    minigrad.set_default_dtype(minigrad.float32)
+    torch.set_default_dtype(torch.float32)
+
+
+def test_set_default_tensor_type_sets_the_default_dtype_and_warns(default_dtype):
+    with pytest.warns(UserWarning, match="set_default_tensor_type\\(\\) is deprecated"):
+        minigrad.set_default_tensor_type(minigrad.DoubleTensor)   # torch warns once per process
+    minigrad.set_default_dtype(minigrad.float32)
+    for lib in (minigrad, torch):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            lib.set_default_tensor_type(lib.DoubleTensor)
+            assert lib.zeros(1).dtype is lib.float64
+            lib.set_default_tensor_type(f"{lib.__name__}.FloatTensor")
+            assert lib.get_default_dtype() is lib.float32
+            with pytest.raises(TypeError, match="only floating-point types are supported as the default type"):
+                lib.set_default_tensor_type(lib.LongTensor)
+            with pytest.raises(TypeError, match="invalid type object"):
+                lib.set_default_tensor_type(lib.float64)
+            if not torch.cuda.is_available() and not minigrad.cuda.is_available():
+                with pytest.raises(TypeError, match="not available"):
+                    lib.set_default_tensor_type("torch.cuda.FloatTensor")
+        assert lib.get_default_dtype() is lib.float32
