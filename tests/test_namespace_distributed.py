@@ -158,3 +158,63 @@ def test_data_parallel_is_exported_by_nn_as_torchs():
     assert not hasattr(minigrad.nn, "DistributedDataParallel")
     dp = minigrad.nn.DataParallel(minigrad.nn.Linear(2, 2))
     assert dp.device_ids == torch.nn.DataParallel(torch.nn.Linear(2, 2)).device_ids == []
+
+
+def _nanogpt_style_training(lib, weights, batches, init_kwargs):
+    """The distributed scaffolding of a GPT trainer (nanoGPT's train.py), as it runs under torchrun
+    with one process: init from the environment, DDP, gradient accumulation that syncs on the
+    last micro-step only, the raw model behind .module, a loss averaged over the world."""
+    import os
+    ddp = int(os.environ.get("RANK", -1)) != -1
+    if ddp:
+        lib.distributed.init_process_group(backend="gloo", **init_kwargs)
+        master_process = int(os.environ["RANK"]) == 0
+        world_size = int(os.environ["WORLD_SIZE"])
+    lib.backends.cuda.matmul.allow_tf32 = True
+    lib.backends.cudnn.allow_tf32 = True
+    device = lib.accelerator.current_accelerator().type if lib.accelerator.is_available() else "cpu"
+    model = lib.nn.Sequential(lib.nn.Linear(4, 8), lib.nn.GELU(), lib.nn.Linear(8, 3)).to(device)
+    model.load_state_dict({k: lib.tensor(v) for k, v in weights.items()})
+    if ddp:
+        model = lib.nn.parallel.DistributedDataParallel(model)
+    raw_model = model.module if ddp else model
+    optimizer = lib.optim.SGD(raw_model.parameters(), lr=0.1)
+    accumulation_steps = 2
+    losses = []
+    for step in range(3):
+        for micro_step in range(accumulation_steps):
+            if ddp:
+                model.require_backward_grad_sync = micro_step == accumulation_steps - 1
+            x, y = batches[(step * accumulation_steps + micro_step) % len(batches)]
+            loss = lib.nn.functional.cross_entropy(model(lib.tensor(x)), lib.tensor(y)) / accumulation_steps
+            loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        reported = loss.detach().clone()
+        if ddp:
+            lib.distributed.all_reduce(reported, op=lib.distributed.ReduceOp.AVG)
+        losses.append(reported.item())
+    if ddp:
+        assert master_process and world_size == 1
+        lib.distributed.destroy_process_group()
+    return losses, {k: v.detach().numpy() for k, v in raw_model.state_dict().items()}
+
+
+def test_a_gpt_trainers_distributed_scaffolding_runs_as_torchs(monkeypatch, tmp_path):
+    monkeypatch.setenv("RANK", "0")
+    monkeypatch.setenv("LOCAL_RANK", "0")
+    monkeypatch.setenv("WORLD_SIZE", "1")
+    for lib in (minigrad, torch):   # the program sets these flags: restore them afterwards
+        monkeypatch.setattr(lib.backends.cuda.matmul, "allow_tf32", lib.backends.cuda.matmul.allow_tf32)
+        monkeypatch.setattr(lib.backends.cudnn, "allow_tf32", lib.backends.cudnn.allow_tf32)
+    torch.manual_seed(0)
+    reference = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.GELU(), torch.nn.Linear(8, 3))
+    weights = {k: v.detach().numpy().copy() for k, v in reference.state_dict().items()}
+    rng = np.random.default_rng(0)
+    batches = [(rng.standard_normal((5, 4)).astype(np.float32), rng.integers(0, 3, 5)) for _ in range(4)]
+    ours = _nanogpt_style_training(minigrad, weights, batches, {})
+    store = {"init_method": f"file://{tmp_path / 'store'}", "rank": 0, "world_size": 1}   # torch: no network
+    theirs = _nanogpt_style_training(torch, weights, batches, store)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-5)
+    for name in weights:
+        np.testing.assert_allclose(ours[1][name], theirs[1][name], rtol=1e-5, atol=1e-6, err_msg=name)
