@@ -53,7 +53,8 @@ def test_every_shared_class_records_torchs_module_path(ours, theirs):
     ("utils.data.dataset", "TensorDataset"), ("utils.data.sampler", "RandomSampler"),
     ("utils.data.sampler", "BatchSampler"), ("utils.data._utils.collate", "default_collate"),
     ("nn.parallel", "DistributedDataParallel"), ("nn.parallel.distributed", "DistributedDataParallel"),
-    ("nn.parallel.data_parallel", "DataParallel"),
+    ("nn.parallel.data_parallel", "DataParallel"), ("nn.modules.utils", "_pair"), ("nn.modules.utils", "_triple"),
+    ("nn.modules.utils", "consume_prefix_in_state_dict_if_present"),
 ])
 def test_import_paths_real_programs_use(path, name):
     """`from torch.<path> import <name>` works with minigrad, and names the same kind of object."""
@@ -125,3 +126,25 @@ def test_pickled_dataset_and_loader_name_torchs_data_modules():
     assert "torch.utils.data.dataset.TensorDataset" in t_named and "torch.utils.data.dataloader.DataLoader" in t_named
     back = pickle.load(io.BytesIO(pickle.dumps(loader)))
     assert [b[0].tolist() for b in back] == [b[0].tolist() for b in loader]
+
+
+@pytest.mark.parametrize("triple", [(2, (2, 2, 2)), ((1, 2, 3), (1, 2, 3))])
+def test_ntuple_helpers_at_torchs_path(triple):
+    from minigrad.nn.modules.utils import _pair, _triple
+    from torch.nn.modules.utils import _pair as t_pair, _triple as t_triple
+    value, expected = triple
+    assert _triple(value) == t_triple(value) == expected
+    assert _pair(4) == t_pair(4) == (4, 4)
+
+
+def test_a_wrapped_models_state_dict_loads_into_the_bare_model_after_consuming_the_prefix():
+    for lib in (minigrad, torch):
+        lib.manual_seed(0)
+        wrapped = lib.nn.DataParallel(lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.Linear(3, 1)))
+        state = wrapped.state_dict()
+        assert list(state) == ["module.0.weight", "module.0.bias", "module.1.weight", "module.1.bias"]
+        lib.nn.modules.utils.consume_prefix_in_state_dict_if_present(state, "module.")
+        assert list(state) == ["0.weight", "0.bias", "1.weight", "1.bias"]
+        bare = lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.Linear(3, 1))
+        bare.load_state_dict(state)
+        assert lib.equal(bare[0].weight, wrapped.module[0].weight)
