@@ -24,7 +24,7 @@ def set_float32_matmul_precision(precision: str) -> None:
     if not isinstance(precision, str):
         raise RuntimeError(f"set_float32_matmul_precision expects a str, but got {type(precision).__name__}")
     if precision not in ("highest", "high", "medium"):
-        _warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current"
+        _warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current "
                        "setFloat32MatmulPrecision call has no effect.", UserWarning, stacklevel=2)
         return
     _float32_matmul_precision[0] = precision
