@@ -1,6 +1,7 @@
 """Tensor creation with torch's names, signatures and dtype inference."""
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
@@ -118,7 +119,10 @@ def _python_values(values, target: dtypes.dtype) -> np.ndarray:
 
 
 def _place(array, device):
+    from .device import CPU, default_device
     if device is None:
+        device = default_device()   # set_default_device's choice; None: the CPU
+    if device is None or device is CPU and isinstance(array, np.ndarray):
         return array
     from .device import device as Device
     if Device(device).type == "cpu":
@@ -168,18 +172,42 @@ def _size(size):
     return tuple(int(s) for s in size)
 
 
+_NO_SIZE = object()
+
+
+def _size_keyword(factory):
+    """Let a factory that takes its shape positionally (``zeros(2, 3)``, ``zeros((2, 3))``) also
+    take it as ``size=(2, 3)``, as torch's do; the shape must then be given exactly one way."""
+    @functools.wraps(factory)
+    def with_size_keyword(*args, size=_NO_SIZE, **kwargs):
+        if size is not _NO_SIZE:
+            if args:
+                raise TypeError(f"{factory.__name__}() got multiple values for argument 'size'")
+            if not isinstance(size, (tuple, list)):
+                raise TypeError(f"{factory.__name__}(): argument 'size' must be tuple of ints, "
+                                f"not {type(size).__name__}")
+            args = (size,)
+        elif not args:
+            raise TypeError(f'{factory.__name__}() missing 1 required positional arguments: "size"')
+        return factory(*args, **kwargs)
+    return with_size_keyword
+
+
 def _float_dtype(dtype):
     return dtypes.as_dtype(dtype).np if dtype is not None else dtypes.get_default_dtype().np
 
 
+@_size_keyword
 def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _finish(np.zeros(_size(size), _float_dtype(dtype)), device, requires_grad)
 
 
+@_size_keyword
 def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _finish(np.ones(_size(size), _float_dtype(dtype)), device, requires_grad)
 
 
+@_size_keyword
 def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _finish(np.empty(_size(size), _float_dtype(dtype)), device, requires_grad)
 
@@ -228,11 +256,13 @@ def _random_float_dtype(dtype, kernel):
     return d
 
 
+@_size_keyword
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _finish(random.uniform01(_size(size), _random_float_dtype(dtype, "check_uniform_bounds"), generator),
                    device, requires_grad)
 
 
+@_size_keyword
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _finish(random.standard_normal(_size(size), _random_float_dtype(dtype, "normal_kernel_cpu"), generator),
                    device, requires_grad)
@@ -259,7 +289,7 @@ def _like(input, dtype):
 
 
 def _like_device(input, device):
-    return device if device is not None else (None if input.device.type == "cpu" else input.device)
+    return device if device is not None else input.device   # *_like follows its input, not the default device
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:

@@ -5,7 +5,10 @@ without a GPU) ``is_available()`` is False and asking for 'cuda' raises a Runtim
 """
 from __future__ import annotations
 
-__all__ = ["is_available", "device_count", "current_device", "synchronize", "to_device", "ToDevice"]
+__all__ = ["is_available", "device_count", "current_device", "synchronize", "to_device", "ToDevice",
+           "manual_seed", "manual_seed_all", "seed", "seed_all", "empty_cache", "is_initialized",
+           "memory_allocated", "max_memory_allocated", "get_device_name", "is_bf16_supported",
+           "CudaNotAvailableError"]
 
 _state = {}   # "ok": bool, "why": str; probed once
 
@@ -54,11 +57,69 @@ def current_device() -> int:
 
 
 def synchronize(device=None) -> None:
-    """Wait for all work queued on the GPU (as ``torch.cuda.synchronize``)."""
-    if not _probe():
-        return
+    """Wait for all work queued on the GPU (as ``torch.cuda.synchronize``); without CUDA it raises,
+    as torch's CPU build does."""
+    _require("cuda")
     import cupy
     cupy.cuda.Device(_index(device)).synchronize()
+
+
+# -- random seeds: minigrad draws every random number, GPU tensors' too, from its one global
+# generator (minigrad.manual_seed), so there is no separate CUDA generator to seed: these are
+# no-ops, as torch's are on a machine without CUDA.
+def manual_seed(seed) -> None:
+    """No-op: seed the global generator with ``minigrad.manual_seed`` (which torch's also seeds CUDA)."""
+    int(seed)   # torch checks the argument is an integer
+
+
+def manual_seed_all(seed) -> None:
+    int(seed)
+
+
+def seed() -> None:
+    pass
+
+
+def seed_all() -> None:
+    pass
+
+
+def is_initialized() -> bool:
+    return _probe()
+
+
+def empty_cache() -> None:
+    """Return the GPU memory CuPy holds in its pool but no tensor uses (no-op without CUDA)."""
+    if _probe():
+        import cupy
+        cupy.get_default_memory_pool().free_all_blocks()
+
+
+def memory_allocated(device=None) -> int:
+    """Bytes held by live GPU arrays (0 without CUDA, as torch's CPU build)."""
+    if not _probe():
+        return 0
+    import cupy
+    return int(cupy.get_default_memory_pool().used_bytes())
+
+
+def max_memory_allocated(device=None) -> int:
+    """Bytes reserved by CuPy's memory pool, an upper bound of the peak (0 without CUDA)."""
+    if not _probe():
+        return 0
+    import cupy
+    return int(cupy.get_default_memory_pool().total_bytes())
+
+
+def get_device_name(device=None) -> str:
+    _require("cuda")
+    import cupy
+    name = cupy.cuda.runtime.getDeviceProperties(_index(device))["name"]
+    return name.decode() if isinstance(name, bytes) else name
+
+
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    return False
 
 
 def _index(device):
@@ -71,11 +132,17 @@ def _index(device):
     return d.index or 0
 
 
+class CudaNotAvailableError(RuntimeError, AssertionError):
+    """Raised when CUDA is asked for but not available. torch's CPU build raises AssertionError
+    ("Torch not compiled with CUDA enabled") for most such calls and RuntimeError for others, so
+    this is both: ``except AssertionError`` and ``except RuntimeError`` each catch it."""
+
+
 def _require(target):
     if not _probe():
-        raise RuntimeError(f"minigrad cannot place a tensor on {target}: CUDA is not available here "
-                           f"({_state.get('why') or 'unknown reason'}). Install CuPy (the 'cuda' extra) and "
-                           "numba with CUDA support on a machine with an NVIDIA GPU, or use device='cpu'.")
+        raise CudaNotAvailableError(f"minigrad cannot use {target}: CUDA is not available here "
+                                    f"({_state.get('why') or 'unknown reason'}). Install CuPy (the 'cuda' extra) and "
+                                    "numba with CUDA support on a machine with an NVIDIA GPU, or use device='cpu'.")
 
 
 def _move(array, target):

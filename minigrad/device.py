@@ -77,3 +77,28 @@ def check_same_device(*tensors) -> None:
             other = d if gpu is first else first
             raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two "
                                f"devices, {gpu} and {other}!")
+
+
+# -- the default device (torch.set_default_device): where factories put a tensor given no device
+_default_device = [None]   # None: the CPU, with no lookup on the hot path
+
+
+def set_default_device(d) -> None:
+    """Make factories (``tensor``, ``zeros``, ``randn``, layers' parameters...) called without a
+    ``device`` create their tensors on ``d``; ``None`` or 'cpu' restores the CPU."""
+    d = None if d is None else device(d)
+    _default_device[0] = None if d is None or d.type == "cpu" else d
+
+
+def get_default_device() -> device:
+    d = _default_device[0]
+    if d is None:
+        return CPU
+    from . import cuda
+    cuda._require(d)
+    return d if d.index is not None else device(d.type, cuda.current_device())
+
+
+def default_device():
+    """The device set by set_default_device, or None for the CPU (what factories read)."""
+    return _default_device[0]

@@ -18,7 +18,7 @@ import numpy as np
 __all__ = [
     "dtype", "bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64",
     "half", "float", "double", "short", "int", "long", "get_default_dtype", "set_default_dtype",
-    "result_type", "promote_types", "as_dtype",
+    "result_type", "promote_types", "as_dtype", "finfo", "iinfo",
 ]
 
 _BOOL, _INT, _FLOAT = 0, 1, 2
@@ -82,11 +82,74 @@ def get_default_dtype() -> dtype:
 
 
 def set_default_dtype(d) -> None:
+    """The dtype of Python floats in tensors, of float factories and of layers' parameters. As
+    torch, only a floating dtype object is accepted (not a name or a Python type)."""
     global _default_float
+    if not (isinstance(d, dtype) or getattr(d, "__module__", None) == "torch"):
+        raise TypeError("invalid dtype object: only floating-point types are supported as the default type")
     d = as_dtype(d)
     if not d.is_floating_point:
-        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+        raise TypeError("only floating-point types are supported as the default type")
     _default_float = d
+
+
+class finfo:
+    """Machine limits of a floating dtype (the default dtype if none), as torch.finfo: Python
+    floats, and ``dtype`` as the dtype's name."""
+
+    def __init__(self, type=None):
+        d = get_default_dtype() if type is None else as_dtype(type)
+        if not d.is_floating_point:
+            raise TypeError("minigrad.finfo() requires a floating point input type. Use minigrad.iinfo to handle "
+                            "'minigrad.finfo'")
+        info = _np_finfo(d.np)
+        self.bits = builtins_int(info.bits)
+        self.eps = builtins_float(info.eps)
+        self.max = builtins_float(info.max)
+        self.min = builtins_float(info.min)
+        self.tiny = self.smallest_normal = builtins_float(info.smallest_normal)
+        self.resolution = 10.0 ** -builtins_int(info.precision)   # NumPy gives it in the dtype itself
+        self.dtype = d.name
+
+    def __eq__(self, other):
+        return isinstance(other, finfo) and vars(self) == vars(other)
+
+    __hash__ = None   # unhashable, as torch's
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+def _np_finfo(np_dtype):
+    try:
+        return np.finfo(np_dtype)
+    except ValueError:   # a dtype NumPy does not know, such as ml_dtypes' bfloat16
+        import ml_dtypes
+        return ml_dtypes.finfo(np_dtype)
+
+
+class iinfo:
+    """Limits of an integer dtype, as torch.iinfo: Python ints, and ``dtype`` as its name."""
+
+    def __init__(self, type):
+        d = as_dtype(type)
+        if d.category == _BOOL:
+            raise TypeError(f"{d!r} is not supported by minigrad.iinfo")
+        if d.category != _INT:
+            raise TypeError("minigrad.iinfo() requires an integer input type. Use minigrad.finfo to handle "
+                            "'minigrad.iinfo'")
+        self.bits = d.itemsize * 8
+        self.min, self.max = int_range(d.np)
+        self.dtype = d.name
+
+    def __eq__(self, other):
+        return isinstance(other, iinfo) and vars(self) == vars(other)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
 
 
 def as_dtype(d) -> dtype:

@@ -153,6 +153,9 @@ class Tensor:
     def is_cuda(self) -> bool:
         return self.device.type == "cuda"
 
+    # Devices and layouts minigrad does not have: always False, read-only, as torch's attributes.
+    is_xpu, is_mps, is_meta, is_sparse, is_quantized, is_mkldnn = (property(lambda self: False) for _ in range(6))
+
     @property
     def shape(self) -> Size:
         return Size(self._data.shape)
@@ -271,9 +274,46 @@ class Tensor:
         return out
 
     def type(self, dtype=None):
+        from . import _tensor_types
         if dtype is None:
-            return f"minigrad.{self.dtype.name.capitalize()}Tensor"
-        return self.to(dtype)
+            return _tensor_types.type_name(self.dtype)
+        return self.to(_tensor_types.as_dtype(dtype))
+
+    # -- new_*: factories whose dtype and device default to this tensor's, not the defaults ------
+    def _new_options(self, dtype, device, requires_grad):
+        return {"dtype": self.dtype if dtype is None else dtype, "device": self.device if device is None else device,
+                "requires_grad": requires_grad}
+
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from . import creation
+        if isinstance(data, Tensor):
+            import warnings
+            warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
+                          "or sourceTensor.detach().clone().requires_grad_(True), rather than "
+                          "tensor.new_tensor(sourceTensor).", UserWarning, stacklevel=2)
+            data = data.detach()
+        return creation.tensor(data, **self._new_options(dtype, device, requires_grad))
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, **size_keyword) -> Tensor:
+        from . import creation
+        return creation.zeros(*size, **size_keyword, **self._new_options(dtype, device, requires_grad))
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False, **size_keyword) -> Tensor:
+        from . import creation
+        return creation.ones(*size, **size_keyword, **self._new_options(dtype, device, requires_grad))
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False, **size_keyword) -> Tensor:
+        from . import creation
+        return creation.empty(*size, **size_keyword, **self._new_options(dtype, device, requires_grad))
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from . import creation
+        return creation.full(size, fill_value, **self._new_options(dtype, device, requires_grad))
+
+    def new(self, *args, **kwargs) -> Tensor:
+        """The legacy ``x.new(2, 3)`` / ``x.new(data)``: the legacy constructor of x's dtype."""
+        from . import _tensor_types
+        return _tensor_types.legacy_type(self.dtype)(*args, **kwargs)
 
     def float(self) -> Tensor:
         return _ops.to_dtype(self, dtypes.float32)

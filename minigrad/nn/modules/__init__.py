@@ -1,5 +1,6 @@
 """The layers of minigrad.nn, one file per family (as torch.nn.modules)."""
 from . import activation, container, conv, dropout, flatten, linear, loss, normalization, pooling, sparse
+from . import batchnorm, module, utils  # noqa: F401  (torch's paths of classes and helpers defined elsewhere)
 from .activation import *  # noqa: F401,F403
 from .container import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403

@@ -52,3 +52,8 @@ class Linear(Module):
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear under another name: torch's attention layers use it for their output projection,
+    so pickles of models with attention name it (torch.nn.modules.linear). Not exported by nn."""

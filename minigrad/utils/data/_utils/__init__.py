@@ -1,0 +1,2 @@
+"""Helpers of the DataLoader, at torch's paths (torch.utils.data._utils)."""
+from . import collate  # noqa: F401
