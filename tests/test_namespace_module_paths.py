@@ -28,7 +28,8 @@ def _shared_classes():
 
 
 def _as_minigrad(path: str) -> str:
-    return "minigrad" + path[len("torch"):]
+    """torch's module path read in minigrad (a class from the standard library keeps its path)."""
+    return "minigrad" + path[len("torch"):] if path.split(".")[0] == "torch" else path
 
 
 @pytest.mark.parametrize("ours, theirs", _shared_classes())
@@ -36,8 +37,6 @@ def test_every_shared_class_records_torchs_module_path(ours, theirs):
     if theirs.__module__.startswith("torch._C"):
         pytest.skip(f"torch defines {theirs.__name__} in its C extension")
     expected = _as_minigrad(theirs.__module__)
-    if ours.__name__ == "AdamW" and ours.__module__ == "minigrad.optim.adam":
-        pytest.xfail("AdamW is defined in optim/adam.py; torch's path is torch.optim.adamw")
     assert ours.__module__ == expected
     assert getattr(importlib.import_module(expected), ours.__qualname__) is ours
 
