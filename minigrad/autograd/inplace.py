@@ -146,6 +146,8 @@ class CopySlices(Function):
 
     The grad_fn a base gets when one of its views is written in place (torch's CopySlices)."""
 
+    node_name = "CopySlices"  # torch's name() adds its C++ namespace: torch::autograd::CopySlices
+
     array_forward = True
 
     @staticmethod
@@ -172,6 +174,8 @@ class ViewOfBase(Function):
     """v = b[region] (a view re-derived after a write);  dv/db = zeros of b's shape with g at the region
 
     torch's AsStridedBackward, the grad_fn of a view whose base was written in place."""
+
+    node_name = "AsStridedBackward0"
 
     array_forward = True
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import dtypes
 from ._args import float_only as _float_only
-from ._util import Op, Tensor, wrap_dim, xp
+from ._util import Op, overload, Tensor, wrap_dim, xp
 from . import math as _math
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "selu_", "celu",
@@ -32,10 +32,13 @@ def torch_type_name(array) -> str:
     return dtypes.scalar_name(array.dtype)
 
 
-def _maybe_inplace(input: Tensor, result: Tensor, inplace: bool) -> Tensor:
+def _maybe_inplace(input: Tensor, result: Tensor, inplace: bool, inplace_node_name: str = "") -> Tensor:
     """The in-place form writes the result into the input (an op that saved its input keeps a
-    copy of the old values: see autograd.inplace)."""
-    return input._inplace(result) if inplace else result
+    copy of the old values: see autograd.inplace). ``inplace_node_name``: torch's node name for
+    the in-place form where it differs (``elu_`` records EluBackward1)."""
+    if not inplace:
+        return result
+    return overload(input._inplace(result), inplace_node_name) if inplace_node_name else input._inplace(result)
 
 
 # -- helper ops: a gradient scaled by a constant ------------------------------------------------
@@ -183,7 +186,7 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     _float_only(input, "leaky_relu_cpu")
-    return _maybe_inplace(input, LeakyRelu.apply(input, negative_slope), inplace)
+    return _maybe_inplace(input, LeakyRelu.apply(input, negative_slope), inplace, "LeakyReluBackward1")
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
@@ -249,7 +252,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     _float_only(input, "elu_cpu")
-    return _maybe_inplace(input, Elu.apply(input, alpha, 1.0), inplace)
+    return _maybe_inplace(input, Elu.apply(input, alpha, 1.0), inplace, "EluBackward1")
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -258,7 +261,7 @@ def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     _float_only(input, "elu_cpu")
-    return _maybe_inplace(input, Elu.apply(input, _SELU_ALPHA, _SELU_SCALE), inplace)
+    return _maybe_inplace(input, Elu.apply(input, _SELU_ALPHA, _SELU_SCALE), inplace, "EluBackward1")
 
 
 def selu_(input: Tensor) -> Tensor:
@@ -269,7 +272,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     _float_only(input, "elu_cpu")
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
-    return _maybe_inplace(input, Celu.apply(input, alpha), inplace)
+    return _maybe_inplace(input, Celu.apply(input, alpha), inplace, "CeluBackward1")
 
 
 _SQRT1_2 = 1 / math.sqrt(2)
@@ -296,6 +299,8 @@ class Gelu(Op):
 
 class GeluTanh(Op):
     """z = x/2 * (1 + t), t = tanh(k(x + c x^3));  dz/dx = (1 + t)/2 + x/2 (1 - t^2) k (1 + 3c x^2)"""
+
+    node_name = "GeluBackward0"  # torch's gelu with approximate='tanh'
 
     @staticmethod
     def forward(ctx, x):
@@ -413,6 +418,8 @@ class Hardswish(Op):
 
 class Logsigmoid(Op):
     """z = log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|));  dz/dx = sigmoid(-x)"""
+
+    node_name = "LogSigmoidBackward0"
 
     @staticmethod
     def forward(ctx, x):

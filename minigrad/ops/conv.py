@@ -47,6 +47,8 @@ class Geometry(NamedTuple):
 class Conv2d(Op):
     """y = conv2d(x, w) + b;  dy/dx = conv_transpose2d(g, w),  dy/dw = conv_weight(x, g),  dy/db = sum_nhw(g)"""
 
+    node_name = "ConvolutionBackward0"
+
     @staticmethod
     def forward(ctx, x, w, b, geo):
         ctx.geo = geo
@@ -107,6 +109,8 @@ class Conv2dGrads(Op):
 
 class ConvTranspose2d(Op):
     """z = conv_transpose2d(y, w) + b;  dz/dy = conv2d(g, w),  dz/dw = conv_weight(g, y),  dz/db = sum_nhw(g)"""
+
+    node_name = "ConvolutionBackward0"
 
     @staticmethod
     def forward(ctx, y, w, b, geo):
@@ -183,6 +187,8 @@ def _broadcast_nhw(gb, shape):
 class Unfold(Op):
     """cols = unfold(x) (im2col);  dcols/dx = fold(g)"""
 
+    node_name = "Im2ColBackward0"
+
     @staticmethod
     def forward(ctx, x, geo):
         ctx.geo = geo
@@ -203,6 +209,8 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 
 class Fold(Op):
     """x = fold(cols) (col2im, overlaps summed);  dx/dcols = unfold(g)"""
+
+    node_name = "Col2ImBackward0"
 
     @staticmethod
     def forward(ctx, cols, geo):

@@ -73,6 +73,8 @@ class Div(Op):
 class DivRounded(Op):
     """z = trunc(x / y) or floor(x / y);  dz/dx = dz/dy = 0  (a step function: torch's zero gradient)"""
 
+    node_name = "DivBackward2"  # torch's div.Tensor_mode
+
     @staticmethod
     def forward(ctx, x, y, rounding_mode):
         kind = (x if hasattr(x, "dtype") else y).dtype.kind

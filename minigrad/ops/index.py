@@ -17,7 +17,7 @@ from .. import dtypes
 from ..autograd import grad_mode
 from ..autograd.inplace import check_overlap
 from ..device import check_same_device
-from ._util import Op, Tensor, broadcast_shape, wrap_dim, xp
+from ._util import Op, overload, Tensor, broadcast_shape, wrap_dim, xp
 from .shape import Slice
 
 __all__ = ["getitem", "index_put", "gather", "scatter_add", "index_select", "masked_fill"]
@@ -598,4 +598,5 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
         value = dtypes.checked_scalar(value, input.dtype)
     if m.shape != input._data.shape:
         broadcast_shape(m.shape, input._data.shape)
-    return MaskedFill.apply(input, value, mask if isinstance(mask, Tensor) else m)
+    return overload(MaskedFill.apply(input, value, mask if isinstance(mask, Tensor) else m),
+                    "MaskedFillBackward1" if isinstance(value, Tensor) else "MaskedFillBackward0")

@@ -15,7 +15,7 @@ from ..autograd import grad_mode
 from ..device import check_same_device
 from .. import dtypes
 from ..kernels import blas
-from ._util import Op, Tensor, broadcast_shape, xp
+from ._util import Op, overload, Tensor, broadcast_shape, xp
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "addmm", "einsum"]
 
@@ -81,12 +81,19 @@ def _grads(ctx, g, a, b, scale=1):
     return (None if ga is None else Tensor._make(ga)), (None if gb is None else Tensor._make(gb))
 
 
+# torch's node for a product of these ranks (mm, mv, dot, bmm); its matmul of other ranks reshapes
+# around them, where minigrad records one MatMul node (docs/parity.md)
+_TORCH_NODES = {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackward0", (3, 3): "BmmBackward0"}
+
+
 class MatMul(Op):
     """z = a @ b;  dz/da = g @ b^T,  dz/db = a^T @ g   (1-D operands act as row / column vectors)"""
 
     @staticmethod
     def forward(ctx, a, b):
         ctx.ndims = (a.ndim, b.ndim)
+        if ctx.ndims in _TORCH_NODES and (a.ndim != 3 or a.shape[0] == b.shape[0]):
+            ctx.node_name = _TORCH_NODES[ctx.ndims]
         need = ctx.needs_input_grad
         ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
         return blas.matmul(a, b)
@@ -99,6 +106,8 @@ class MatMul(Op):
 
 class AddMM(Op):
     """z = beta*c + alpha*(a @ b);  dz/dc = beta,  dz/da = alpha g @ b^T,  dz/db = alpha a^T @ g"""
+
+    node_name = "AddmmBackward0"
 
     @staticmethod
     def forward(ctx, c, a, b, beta, alpha):

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..autograd import grad_mode
 from ..device import check_same_device
-from ._util import Op, Tensor, broadcast_shape, promote, wrap_dim, xp
+from ._util import Op, overload, Tensor, broadcast_shape, promote, wrap_dim, xp
 from . import math as _math
 from .activation import ScaleByConstant, _float_only, log_softmax, logsigmoid, softmax, torch_type_name
 
@@ -334,6 +334,11 @@ def _pointwise_inputs(input: Tensor, target: Tensor, kernel: str):
     return input, target
 
 
+# torch's nodes for these losses (its l1_loss records abs and mean instead: docs/parity.md)
+_DIFF_LOSS_NODES = {"mse": "MseLossBackward0", "l1": "L1LossBackward0", "smooth_l1": "SmoothL1LossBackward0",
+                    "huber": "HuberLossBackward0"}
+
+
 class DiffLoss(Op):
     """l = f(x - y), reduced; f and df/dd per kind (d = x - y, a = |d|):
 
@@ -347,6 +352,7 @@ class DiffLoss(Op):
     def forward(ctx, x, y, kind, param, reduction):
         d = x - y
         ctx.kind, ctx.param, ctx.reduction, ctx.n = kind, param, reduction, d.size
+        ctx.node_name = _DIFF_LOSS_NODES[kind]
         if kind == "mse":
             ctx.save_for_backward(x, y)
             loss = d * d

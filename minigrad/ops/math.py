@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import dtypes
 from ..device import check_same_device
-from ._util import Op, Tensor, broadcast_shape, promote
+from ._util import Op, overload, Tensor, broadcast_shape, promote
 from .elementwise import div
 
 __all__ = [
@@ -131,6 +131,8 @@ class Log10(Op):
 class Log1p(Op):
     """z = log(1 + x);  dz/dx = 1/(x + 1)"""
 
+    node_name = "Log1PBackward0"
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -189,6 +191,8 @@ class Reciprocal(Op):
 
 class Square(Op):
     """z = x^2;  dz/dx = 2x"""
+
+    node_name = "PowBackward0"  # torch's square is pow(x, 2)
 
     @staticmethod
     def forward(ctx, x):
@@ -473,6 +477,8 @@ def _power(base, exponent):
 class Pow(Op):
     """z = x^y;  dz/dx = y x^(y-1)  (0 where y = 0),  dz/dy = z log(x)  (0 where x = 0 and y >= 0)"""
 
+    node_name = "PowBackward1"  # torch's pow.Tensor_Tensor
+
     @staticmethod
     def forward(ctx, x, y):
         z = _power(x, y)
@@ -493,6 +499,8 @@ class Pow(Op):
 class PowScalar(Op):
     """z = x^p, p a number;  dz/dx = p x^(p-1)  (0 everywhere when p = 0)"""
 
+    node_name = "PowBackward0"  # torch's pow.Tensor_Scalar
+
     @staticmethod
     def forward(ctx, x, p):
         ctx.p = p
@@ -510,6 +518,8 @@ class PowScalar(Op):
 
 class PowScalarBase(Op):
     """z = s^y, s a number;  dz/dy = z log(s)  (0 where s = 0 and y >= 0)"""
+
+    node_name = "PowBackward2"  # torch's pow.Scalar
 
     @staticmethod
     def forward(ctx, s, y):
@@ -790,7 +800,7 @@ def round(input, *, decimals=0):
     input = _rounding_arg(input, "round")
     if decimals != 0 and input._data.dtype.kind != "f":
         raise not_implemented("round_cpu", input._data)
-    return Round.apply(input, decimals)
+    return overload(Round.apply(input, decimals), "RoundBackward0" if decimals == 0 else "RoundBackward1")
 
 
 def pow(input, exponent):
@@ -831,12 +841,14 @@ def _remainder_args(input, other, name):
 def fmod(input, other):
     """C's fmod: the remainder of truncated division, with the sign of ``input``."""
     _tensor_arg(input, "fmod")
-    return Fmod.apply(*_remainder_args(input, other, "fmod"))
+    return overload(Fmod.apply(*_remainder_args(input, other, "fmod")),
+                    "FmodBackward1" if isinstance(other, Tensor) else "FmodBackward0")
 
 
 def remainder(input, other):
     """Python's %: the remainder of floor division, with the sign of ``other``."""
-    return Remainder.apply(*_remainder_args(input, other, "remainder"))
+    return overload(Remainder.apply(*_remainder_args(input, other, "remainder")),
+                    "RemainderBackward1" if isinstance(other, Tensor) else "RemainderBackward0")
 
 
 def _binary_tensors(input, other, name):
@@ -862,8 +874,8 @@ def clamp(input, min=None, max=None):
     if input._data.dtype.kind == "f" and min.__class__ in _NUMBER_OR_NONE and max.__class__ in _NUMBER_OR_NONE \
             and (min is not None or max is not None):   # the common case: a float tensor, numbers as bounds
         d = input.dtype
-        return Clamp.apply(input, None if min is None else dtypes.checked_scalar(min, d),
-                           None if max is None else dtypes.checked_scalar(max, d))
+        return overload(Clamp.apply(input, None if min is None else dtypes.checked_scalar(min, d),
+                                    None if max is None else dtypes.checked_scalar(max, d)), "ClampBackward1")
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     bounds = [b for b in (min, max) if b is not None]
@@ -888,7 +900,7 @@ def clamp(input, min=None, max=None):
                 shape = broadcast_shape(shape, b._data.shape)
         min = min if min is None or min._data.dtype == d.np else min.to(d)
         max = max if max is None or max._data.dtype == d.np else max.to(d)
-    return Clamp.apply(input, min, max)
+    return overload(Clamp.apply(input, min, max), "ClampBackward0" if any(tensors) else "ClampBackward1")
 
 
 clip = clamp
@@ -957,7 +969,7 @@ def lerp(input, end, weight):
     for t in (end, weight) if weight_is_tensor else (end,):
         if t._data.shape != shape:
             shape = broadcast_shape(shape, t._data.shape)
-    return Lerp.apply(input, end, weight)
+    return overload(Lerp.apply(input, end, weight), "LerpBackward1" if weight_is_tensor else "LerpBackward0")
 
 
 # torch's aliases

@@ -13,7 +13,7 @@ from .. import random as _random
 from ..autograd import grad_mode
 from ..device import check_same_device
 from ..kernels import blas
-from ._util import Op, Tensor, broadcast_shape, xp
+from ._util import Op, overload, Tensor, broadcast_shape, xp
 from . import math as _math
 from .activation import KeepWhere, ScaleByConstant, torch_type_name
 from .index import add_at
@@ -138,6 +138,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 class PadConstant(Op):
     """z = x cropped (negative pads) then padded with value;  dz/dx = pad(g, -pads) (crop / zero-pad back)"""
 
+    node_name = "ConstantPadNdBackward0"
+
     @staticmethod
     def forward(ctx, x, pads, value):
         ctx.pads = pads
@@ -258,7 +260,10 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
             maps.append((axis, _source_index(n, lo, hi, mode)))
     if not maps:
         return input.clone()
-    return PadGather.apply(input, tuple(maps))
+    out = PadGather.apply(input, tuple(maps))
+    if mode == "circular":   # (torch writes the wrapped borders in place: its node is CopySlices)
+        return out
+    return overload(out, f"{'Reflection' if mode == 'reflect' else 'Replication'}Pad{k}DBackward0")
 
 
 # -- one_hot ------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ import numpy as np
 
 from .. import kernels
 from ._args import cached_plan, float_only, int_tuple, require_tensor
-from ._util import Op, Tensor, xp
+from ._util import Op, overload, Tensor, xp
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
            "adaptive_max_pool1d", "adaptive_max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
@@ -66,6 +66,8 @@ class _Pool(NamedTuple):
 
 class MaxPool2d(Op):
     """y = max of each window;  dy/dx = g scattered to each window's argmax"""
+
+    node_name = "MaxPool2DWithIndicesBackward0"
 
     @staticmethod
     def forward(ctx, x, win, return_indices):
@@ -150,6 +152,8 @@ class MaxPoolGather(Op):
 
 class AvgPool2d(Op):
     """y = sum of each window / divisor;  dy/dx = g / divisor spread over each window"""
+
+    node_name = "AvgPool2DBackward0"
 
     @staticmethod
     def forward(ctx, x, win):

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from .. import dtypes
-from ._util import Op, Tensor, float_result, norm_dims, wrap_dim, xp
+from ._util import Op, overload, Tensor, float_result, norm_dims, wrap_dim, xp
 from .shape import Expand
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std", "norm",
@@ -157,7 +157,7 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
         np_dtype = np.int64  # torch sums integers and bools in int64
     else:
         np_dtype = None
-    return Sum.apply(input, dims, keepdim, np_dtype)
+    return overload(Sum.apply(input, dims, keepdim, np_dtype), "SumBackward0" if dim is None else "SumBackward1")
 
 
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -166,20 +166,22 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     if input._data.dtype.kind not in "fc":
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating "
                            f"point or complex dtype. Got: {dtypes.SCALAR_NAMES[input.dtype.name]}")
-    return Mean.apply(input, norm_dims(dim, input._data.ndim), keepdim)
+    return overload(Mean.apply(input, norm_dims(dim, input._data.ndim), keepdim),
+                    "MeanBackward0" if dim is None else "MeanBackward1")
 
 
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     if dtype is not None:
         input = input.to(dtype)
     np_dtype = np.int64 if input._data.dtype.kind in "biu" else None  # integers multiply in int64
+    node_name = "ProdBackward0" if dim is None else "ProdBackward1"
     if dim is not None:
         if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
             raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
         dim = wrap_dim(dim, input._data.ndim)
         if input._data.ndim == 0:
             dim = None
-    return Prod.apply(input, dim, keepdim, np_dtype)
+    return overload(Prod.apply(input, dim, keepdim, np_dtype), node_name)
 
 
 # -- max, min, amax, amin, argmax, argmin -----------------------------------------------------
@@ -269,7 +271,8 @@ def _max_or_min(name, largest, input, dim, keepdim):
         if input._data.size == 0:
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
                                f"reduction dim with the 'dim' argument.")
-        return Amax.apply(input, tuple(range(ndim)), False, largest, nan_picks=True)
+        return overload(Amax.apply(input, tuple(range(ndim)), False, largest, nan_picks=True),
+                        "MaxBackward1" if largest else "MinBackward1")
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
         raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, "
                         f"{type(dim).__name__}), but expected (Tensor input, int dim, bool keepdim)")
@@ -277,7 +280,7 @@ def _max_or_min(name, largest, input, dim, keepdim):
     if ndim:
         _check_nonempty(name, input, (d,))
     result = max_result if largest else min_result
-    return result(*MaxDim.apply(input, d, keepdim, largest))
+    return result(*overload(MaxDim.apply(input, d, keepdim, largest), "MaxBackward0" if largest else "MinBackward0"))
 
 
 def max(input: Tensor, dim=None, keepdim: bool = False):
@@ -297,7 +300,7 @@ def _amax_or_amin(name, largest, input, dim, keepdim):
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify "
                                f"the reduction dim with the 'dim' argument.")
         _check_nonempty(name, input, dims)
-    return Amax.apply(input, dims, keepdim, largest)
+    return overload(Amax.apply(input, dims, keepdim, largest), "AmaxBackward0" if largest else "AminBackward0")
 
 
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
@@ -444,6 +447,8 @@ class VectorNorm(Op):
     """z = (sum |x|^p)^(1/p) over dims;  dz/dx = sgn(x) |x|^(p-1) / z^(p-1)  (p=2: x / z, 0 where z = 0;
     p=1: sgn(x);  p=inf: sgn(x) on the ties for the max |x|, shared evenly;  p=0: none)"""
 
+    node_name = "LinalgVectorNormBackward0"
+
     @staticmethod
     def forward(ctx, x, p, dims, keepdim):
         ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
@@ -540,6 +545,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
 # -- logsumexp, cumsum ----------------------------------------------------------------------------
 class LogSumExp(Op):
     """z = log(sum(exp(x))) over dims (shifted by the max for stability);  dz/dx = exp(x - z)"""
+
+    node_name = "LogsumexpBackward0"
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):

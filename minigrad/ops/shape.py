@@ -13,7 +13,7 @@ from ..device import check_same_device
 import numpy as np
 
 from .. import dtypes
-from ._util import broadcast_view, Op, Tensor, wrap_dim
+from ._util import broadcast_view, Op, overload, Tensor, wrap_dim
 
 __all__ = ["reshape", "view", "expand", "broadcast_to", "sum_to_size", "flatten", "unflatten", "squeeze",
            "unsqueeze", "permute", "transpose", "swapaxes", "swapdims", "t", "movedim", "moveaxis",
@@ -43,6 +43,8 @@ def _infer_shape(shape, numel: int, input_shape) -> tuple:
 # -- views and broadcasts -------------------------------------------------------------------------
 class Reshape(Op):
     """z = reshape(x, shape);  dz/dx = reshape(g, x.shape)"""
+
+    node_name = "ViewBackward0"  # torch's view, and reshape of a tensor it can view
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -223,6 +225,9 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
 def squeeze(input: Tensor, dim=None) -> Tensor:
     shape = input._data.shape
     ndim = len(shape)
+    # torch's squeeze(), squeeze(dim) and squeeze(dims) record SqueezeBackward0, 1 and 2
+    name = "SqueezeBackward0" if dim is None else "SqueezeBackward2" if isinstance(dim, (tuple, list)) \
+        else "SqueezeBackward1"
     if dim is None:
         new = tuple(s for s in shape if s != 1)
     else:
@@ -233,9 +238,9 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
         else:
             dims = [wrap_dim(dim, ndim)]
         if not ndim:
-            return Reshape.apply(input, ())
+            return overload(Reshape.apply(input, ()), name)
         new = tuple(s for i, s in enumerate(shape) if s != 1 or i not in dims)
-    return Reshape.apply(input, new)
+    return overload(Reshape.apply(input, new), name)
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
@@ -244,7 +249,7 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     dim %= n
-    return Reshape.apply(input, shape[:dim] + (1,) + shape[dim:])
+    return overload(Reshape.apply(input, shape[:dim] + (1,) + shape[dim:]), "UnsqueezeBackward0")
 
 
 def permute(input: Tensor, dims) -> Tensor:
@@ -266,7 +271,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     dims = list(range(ndim))
     if ndim:
         dims[d0], dims[d1] = d1, d0
-    return Permute.apply(input, tuple(dims))
+    return overload(Permute.apply(input, tuple(dims)), "TransposeBackward0")
 
 
 swapaxes = transpose
@@ -277,7 +282,7 @@ def t(input: Tensor) -> Tensor:
     ndim = input._data.ndim
     if ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {ndim}D")
-    return Permute.apply(input, (1, 0) if ndim == 2 else tuple(range(ndim)))
+    return overload(Permute.apply(input, (1, 0) if ndim == 2 else tuple(range(ndim))), "TBackward0")
 
 
 def movedim(input: Tensor, source, destination) -> Tensor:
@@ -404,7 +409,9 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
         raise RuntimeError("split expects at least a 1-dimensional tensor")
     dim = wrap_dim(dim, ndim)
     size = tensor._data.shape[dim]
+    name = "SplitBackward0"
     if isinstance(split_size_or_sections, (tuple, list)):
+        name = "SplitWithSizesBackward0"
         sizes = [int(s) for s in split_size_or_sections]
         if sum(sizes) != size or any(s < 0 for s in sizes):
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size "
@@ -419,7 +426,7 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
             sizes = [0]
         else:
             sizes = [min(step, size - o) for o in range(0, size, step)] or [0]
-    return Split.apply(tensor, dim, sizes)
+    return overload(Split.apply(tensor, dim, sizes), name)
 
 
 def chunk(input: Tensor, chunks: int, dim: int = 0):
@@ -431,7 +438,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0):
     dim = wrap_dim(dim, ndim)
     size = input._data.shape[dim]
     if size == 0:
-        return Split.apply(input, dim, [0] * chunks)
+        return overload(Split.apply(input, dim, [0] * chunks), "SplitWithSizesBackward0")
     return split(input, -(-size // chunks), dim)
 
 
