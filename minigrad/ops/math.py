@@ -27,8 +27,6 @@ __all__ = [
     "tanh", "sigmoid", "erf",
 ]
 
-# torch's names for dtypes in "not implemented for 'Int'" and "Float did not match Double" messages
-
 
 def not_implemented(kernel: str, array) -> NotImplementedError:
     """torch's error for a dtype an op has no kernel for."""
@@ -48,6 +46,18 @@ def _float_input(x, name: str) -> Tensor:
     except AttributeError:
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}") from None
     return x if kind in "fc" else x.to(dtypes.get_default_dtype())
+
+
+def unary_float(op):
+    """The public function of a floating-point unary Op (``exp = unary_float(Exp)``): integer and
+    bool inputs become the default float dtype, as in torch; the name is the Op's, in lower case."""
+    name = op.__name__.lower()
+
+    def function(input):
+        return op.apply(_float_input(input, name))
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = op.__doc__
+    return function
 
 
 def _zeros_like(g: Tensor) -> Tensor:
@@ -71,6 +81,9 @@ class Exp(Op):
         return g * z
 
 
+exp = unary_float(Exp)
+
+
 class Expm1(Op):
     """z = exp(x) - 1;  dz/dx = z + 1"""
 
@@ -84,6 +97,9 @@ class Expm1(Op):
     def backward(ctx, g):
         z, = ctx.saved_tensors
         return g * (z + 1)
+
+
+expm1 = unary_float(Expm1)
 
 
 class Log(Op):
@@ -100,6 +116,9 @@ class Log(Op):
         return g / x
 
 
+log = unary_float(Log)
+
+
 class Log2(Op):
     """z = log2(x);  dz/dx = 1/(x ln 2)"""
 
@@ -114,6 +133,9 @@ class Log2(Op):
         return g / (x * _math.log(2.0))
 
 
+log2 = unary_float(Log2)
+
+
 class Log10(Op):
     """z = log10(x);  dz/dx = 1/(x ln 10)"""
 
@@ -126,6 +148,9 @@ class Log10(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         return g / (x * _math.log(10.0))
+
+
+log10 = unary_float(Log10)
 
 
 class Log1p(Op):
@@ -144,6 +169,9 @@ class Log1p(Op):
         return g / (x + 1)
 
 
+log1p = unary_float(Log1p)
+
+
 class Sqrt(Op):
     """z = sqrt(x);  dz/dx = 1/(2z)"""
 
@@ -157,6 +185,9 @@ class Sqrt(Op):
     def backward(ctx, g):
         z, = ctx.saved_tensors
         return g / (2 * z)
+
+
+sqrt = unary_float(Sqrt)
 
 
 class Rsqrt(Op):
@@ -174,6 +205,9 @@ class Rsqrt(Op):
         return -0.5 * g * pow(z, 3)
 
 
+rsqrt = unary_float(Rsqrt)
+
+
 class Reciprocal(Op):
     """z = 1/x;  dz/dx = -z^2"""
 
@@ -187,6 +221,9 @@ class Reciprocal(Op):
     def backward(ctx, g):
         z, = ctx.saved_tensors
         return -g * (z * z)
+
+
+reciprocal = unary_float(Reciprocal)
 
 
 class Square(Op):
@@ -205,6 +242,13 @@ class Square(Op):
         return g * (2 * x)
 
 
+def square(input):
+    input = _tensor_arg(input, "square")
+    if input._data.dtype == np.bool_:
+        return pow(input, 2)  # torch: bool ** 2 is int64
+    return Square.apply(input)
+
+
 # -- trigonometric and hyperbolic ----------------------------------------------------------------
 class Sin(Op):
     """z = sin(x);  dz/dx = cos(x)"""
@@ -220,6 +264,9 @@ class Sin(Op):
         return g * cos(x)
 
 
+sin = unary_float(Sin)
+
+
 class Cos(Op):
     """z = cos(x);  dz/dx = -sin(x)"""
 
@@ -232,6 +279,9 @@ class Cos(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         return g * -sin(x)
+
+
+cos = unary_float(Cos)
 
 
 class Tan(Op):
@@ -249,6 +299,9 @@ class Tan(Op):
         return g * (1 + z * z)
 
 
+tan = unary_float(Tan)
+
+
 class Atan(Op):
     """z = atan(x);  dz/dx = 1/(1 + x^2)"""
 
@@ -261,6 +314,10 @@ class Atan(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         return g / (x * x + 1)
+
+
+atan = unary_float(Atan)
+arctan = atan  # torch's alias
 
 
 class Atan2(Op):
@@ -280,6 +337,15 @@ class Atan2(Op):
                 g * -y * recip if ctx.needs_input_grad[1] else None)
 
 
+def atan2(input, other):
+    _tensor_arg(input, "atan2")
+    _tensor_arg(other, "atan2", 2, "other")
+    return Atan2.apply(*promote(input, other, to_float=True))
+
+
+arctan2 = atan2  # torch's alias
+
+
 class Sinh(Op):
     """z = sinh(x);  dz/dx = cosh(x)"""
 
@@ -292,6 +358,9 @@ class Sinh(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         return g * cosh(x)
+
+
+sinh = unary_float(Sinh)
 
 
 class Cosh(Op):
@@ -308,6 +377,9 @@ class Cosh(Op):
         return g * sinh(x)
 
 
+cosh = unary_float(Cosh)
+
+
 class Tanh(Op):
     """z = tanh(x);  dz/dx = 1 - z^2"""
 
@@ -321,6 +393,9 @@ class Tanh(Op):
     def backward(ctx, g):
         z, = ctx.saved_tensors
         return g * (1 - z * z)
+
+
+tanh = unary_float(Tanh)
 
 
 class Sigmoid(Op):
@@ -344,6 +419,9 @@ class Sigmoid(Op):
 _EXP_CAP = {np.dtype(np.float32): 88.0, np.dtype(np.float64): 709.0}  # the largest whole x with exp(x) finite
 
 
+sigmoid = unary_float(Sigmoid)
+
+
 class Erf(Op):
     """z = erf(x);  dz/dx = 2/sqrt(pi) exp(-x^2)"""
 
@@ -356,6 +434,9 @@ class Erf(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         return g * (2 / _math.sqrt(_math.pi) * exp(-(x * x)))
+
+
+erf = unary_float(Erf)
 
 
 _erf_ufunc = None
@@ -388,12 +469,23 @@ class _Step(Op):
         return _zeros_like(g)
 
 
+def _rounding_arg(input, name):
+    input = _tensor_arg(input, name)
+    if input._data.dtype == np.bool_:
+        raise not_implemented(f"{name}_vml_cpu", input._data)
+    return input
+
+
 class Floor(_Step):
     """z = floor(x);  dz/dx = 0"""
 
     @staticmethod
     def forward(ctx, x):
         return np.floor(x) if x.dtype.kind == "f" else x.copy()  # integers are already whole
+
+
+def floor(input):
+    return Floor.apply(_rounding_arg(input, "floor"))
 
 
 class Ceil(_Step):
@@ -404,12 +496,20 @@ class Ceil(_Step):
         return np.ceil(x) if x.dtype.kind == "f" else x.copy()
 
 
+def ceil(input):
+    return Ceil.apply(_rounding_arg(input, "ceil"))
+
+
 class Trunc(_Step):
     """z = trunc(x);  dz/dx = 0"""
 
     @staticmethod
     def forward(ctx, x):
         return np.trunc(x) if x.dtype.kind == "f" else x.copy()
+
+
+def trunc(input):
+    return Trunc.apply(_rounding_arg(input, "trunc"))
 
 
 class Round(_Step):
@@ -426,6 +526,14 @@ class Round(_Step):
         return np.rint(x * scale) / scale if decimals > 0 else np.rint(x / scale) * scale
 
 
+def round(input, *, decimals=0):
+    """Round half to even; ``decimals`` as torch (negative: to tens, hundreds...)."""
+    input = _rounding_arg(input, "round")
+    if decimals != 0 and input._data.dtype.kind != "f":
+        raise not_implemented("round_cpu", input._data)
+    return overload(Round.apply(input, decimals), "RoundBackward0" if decimals == 0 else "RoundBackward1")
+
+
 class Abs(Op):
     """z = |x|;  dz/dx = sign(x)  (0 at x = 0, as torch)"""
 
@@ -440,6 +548,16 @@ class Abs(Op):
         return g * sign(x)
 
 
+def abs(input):
+    input = _tensor_arg(input, "abs")
+    if input._data.dtype == np.bool_:
+        raise not_implemented("abs_cpu", input._data)
+    return Abs.apply(input)
+
+
+absolute = abs  # torch's alias
+
+
 class Sign(_Step):
     """z = sign(x)  (0 for NaN, as torch);  dz/dx = 0"""
 
@@ -448,6 +566,10 @@ class Sign(_Step):
         if x.dtype.kind == "f":
             return np.subtract(x > 0, x < 0, dtype=x.dtype)
         return x.copy() if x.dtype == np.bool_ else np.sign(x)
+
+
+def sign(input):
+    return Sign.apply(_tensor_arg(input, "sign"))
 
 
 # -- binary ops ---------------------------------------------------------------------------------
@@ -537,272 +659,6 @@ class PowScalarBase(Op):
         return None, g * (z * (_math.log(s) if s > 0 else _math.nan))
 
 
-class Fmod(Op):
-    """z = x - trunc(x/y) y;  dz/dx = 1,  dz/dy = -trunc(x/y)"""
-
-    @staticmethod
-    def forward(ctx, x, y):
-        _check_int_divisor(x, y)
-        ctx.save_for_backward(*((x, y) if ctx.needs_input_grad[1] else ()))
-        return np.fmod(x, y)
-
-    @staticmethod
-    def backward(ctx, g):
-        gy = None
-        if ctx.needs_input_grad[1]:
-            x, y = ctx.saved_tensors
-            gy = -g * div(x, y, rounding_mode="trunc")
-        return g if ctx.needs_input_grad[0] else None, gy
-
-
-class Remainder(Op):
-    """z = x - floor(x/y) y  (the sign of y, as Python's %);  dz/dx = 1,  dz/dy = -floor(x/y)"""
-
-    @staticmethod
-    def forward(ctx, x, y):
-        _check_int_divisor(x, y)
-        ctx.save_for_backward(*((x, y) if ctx.needs_input_grad[1] else ()))
-        return np.remainder(x, y)
-
-    @staticmethod
-    def backward(ctx, g):
-        gy = None
-        if ctx.needs_input_grad[1]:
-            x, y = ctx.saved_tensors
-            gy = -g * div(x, y, rounding_mode="floor")
-        return g if ctx.needs_input_grad[0] else None, gy
-
-
-def _check_int_divisor(x, y):
-    """Integer division by zero is an error in torch (NumPy returns 0 with a warning)."""
-    kind = (x if hasattr(x, "dtype") else y).dtype.kind
-    if kind in "iu" and not np.all(y):
-        raise RuntimeError("ZeroDivisionError")
-
-
-class Maximum(Op):
-    """z = max(x, y);  dz/dx = [x > y] + [x = y]/2,  dz/dy = [y > x] + [x = y]/2  (ties split, as torch)"""
-
-    @staticmethod
-    def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
-        return np.maximum(x, y)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        shared = where(x == y, g * 0.5, g)  # NaNs compare unequal: both inputs get the whole g
-        return (where(x < y, 0.0, shared) if ctx.needs_input_grad[0] else None,
-                where(x > y, 0.0, shared) if ctx.needs_input_grad[1] else None)
-
-
-class Minimum(Op):
-    """z = min(x, y);  dz/dx = [x < y] + [x = y]/2,  dz/dy = [y < x] + [x = y]/2  (ties split, as torch)"""
-
-    @staticmethod
-    def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
-        return np.minimum(x, y)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        shared = where(x == y, g * 0.5, g)
-        return (where(x > y, 0.0, shared) if ctx.needs_input_grad[0] else None,
-                where(x < y, 0.0, shared) if ctx.needs_input_grad[1] else None)
-
-
-class Clamp(Op):
-    """z = min(max(x, lo), hi)  (hi wins where lo > hi);
-    dz/dx = [lo <= x <= hi],  dz/dlo = [x < lo < hi],  dz/dhi = [x > hi or hi < lo]  (torch's subgradients)"""
-
-    @staticmethod
-    def forward(ctx, x, lo, hi):
-        ctx.save_for_backward(x, lo, hi)
-        z = x if lo is None else np.maximum(x, lo)
-        return z if hi is None else np.minimum(z, hi)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, lo, hi = ctx.saved_tensors
-        need_x, need_lo, need_hi = ctx.needs_input_grad
-        gx = glo = ghi = None
-        if need_x:
-            if lo is None:
-                inside = x <= hi
-            elif hi is None:
-                inside = x >= lo
-            else:
-                inside = (x >= lo) & (x <= hi)
-            gx = where(inside, g, 0.0)
-        if need_lo:
-            glo = where((x < lo) & (lo < hi) if hi is not None else x < lo, g, 0.0)
-        if need_hi:
-            ghi = where((x > hi) | (hi < lo) if lo is not None else x > hi, g, 0.0)
-        return gx, glo, ghi
-
-
-class Where(Op):
-    """z = c ? x : y;  dz/dx = [c],  dz/dy = [not c]"""
-
-    @staticmethod
-    def forward(ctx, condition, x, y, np_dtype=None):
-        ctx.save_for_backward(condition)
-        z = np.where(condition, x, y)
-        return z if np_dtype is None else z.astype(np_dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, g):
-        c, = ctx.saved_tensors
-        return (None, where(c, g, 0.0) if ctx.needs_input_grad[1] else None,
-                where(c, 0.0, g) if ctx.needs_input_grad[2] else None)
-
-
-class Lerp(Op):
-    """z = x + w (e - x);  dz/dx = 1 - w,  dz/de = w,  dz/dw = e - x"""
-
-    @staticmethod
-    def forward(ctx, x, e, w):
-        ctx.save_for_backward(*((x, e) if ctx.needs_input_grad[2] else (None, None)), w)
-        d = e - x
-        # torch's formula: from the nearer end, so that w = 1 gives exactly e
-        if hasattr(w, "shape"):   # an array (NumPy or CuPy)
-            return np.where(np.abs(w) < 0.5, x + w * d, e - d * (1 - w))
-        w = x.dtype.type(w)  # torch computes in the input's precision
-        return x + w * d if -0.5 < w < 0.5 else e - d * (1 - w)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, e, w = ctx.saved_tensors
-        need_x, need_e, need_w = ctx.needs_input_grad
-        return (g * (1 - w) if need_x else None, g * w if need_e else None,
-                g * (e - x) if need_w else None)
-
-
-# -- public functions (torch's signatures) -------------------------------------------------------
-def exp(input):
-    return Exp.apply(_float_input(input, "exp"))
-
-
-def expm1(input):
-    return Expm1.apply(_float_input(input, "expm1"))
-
-
-def log(input):
-    return Log.apply(_float_input(input, "log"))
-
-
-def log2(input):
-    return Log2.apply(_float_input(input, "log2"))
-
-
-def log10(input):
-    return Log10.apply(_float_input(input, "log10"))
-
-
-def log1p(input):
-    return Log1p.apply(_float_input(input, "log1p"))
-
-
-def sqrt(input):
-    return Sqrt.apply(_float_input(input, "sqrt"))
-
-
-def rsqrt(input):
-    return Rsqrt.apply(_float_input(input, "rsqrt"))
-
-
-def reciprocal(input):
-    return Reciprocal.apply(_float_input(input, "reciprocal"))
-
-
-def sin(input):
-    return Sin.apply(_float_input(input, "sin"))
-
-
-def cos(input):
-    return Cos.apply(_float_input(input, "cos"))
-
-
-def tan(input):
-    return Tan.apply(_float_input(input, "tan"))
-
-
-def atan(input):
-    return Atan.apply(_float_input(input, "atan"))
-
-
-def sinh(input):
-    return Sinh.apply(_float_input(input, "sinh"))
-
-
-def cosh(input):
-    return Cosh.apply(_float_input(input, "cosh"))
-
-
-def tanh(input):
-    return Tanh.apply(_float_input(input, "tanh"))
-
-
-def sigmoid(input):
-    return Sigmoid.apply(_float_input(input, "sigmoid"))
-
-
-def erf(input):
-    return Erf.apply(_float_input(input, "erf"))
-
-
-def square(input):
-    input = _tensor_arg(input, "square")
-    if input._data.dtype == np.bool_:
-        return pow(input, 2)  # torch: bool ** 2 is int64
-    return Square.apply(input)
-
-
-def atan2(input, other):
-    _tensor_arg(input, "atan2")
-    _tensor_arg(other, "atan2", 2, "other")
-    return Atan2.apply(*promote(input, other, to_float=True))
-
-
-def abs(input):
-    input = _tensor_arg(input, "abs")
-    if input._data.dtype == np.bool_:
-        raise not_implemented("abs_cpu", input._data)
-    return Abs.apply(input)
-
-
-def sign(input):
-    return Sign.apply(_tensor_arg(input, "sign"))
-
-
-def _rounding_arg(input, name):
-    input = _tensor_arg(input, name)
-    if input._data.dtype == np.bool_:
-        raise not_implemented(f"{name}_vml_cpu", input._data)
-    return input
-
-
-def floor(input):
-    return Floor.apply(_rounding_arg(input, "floor"))
-
-
-def ceil(input):
-    return Ceil.apply(_rounding_arg(input, "ceil"))
-
-
-def trunc(input):
-    return Trunc.apply(_rounding_arg(input, "trunc"))
-
-
-def round(input, *, decimals=0):
-    """Round half to even; ``decimals`` as torch (negative: to tens, hundreds...)."""
-    input = _rounding_arg(input, "round")
-    if decimals != 0 and input._data.dtype.kind != "f":
-        raise not_implemented("round_cpu", input._data)
-    return overload(Round.apply(input, decimals), "RoundBackward0" if decimals == 0 else "RoundBackward1")
-
-
 def pow(input, exponent):
     """``input ** exponent``: Tensor ** Tensor, Tensor ** number or number ** Tensor."""
     if isinstance(input, Tensor):
@@ -838,11 +694,54 @@ def _remainder_args(input, other, name):
     return x, y
 
 
+def _check_int_divisor(x, y):
+    """Integer division by zero is an error in torch (NumPy returns 0 with a warning)."""
+    kind = (x if hasattr(x, "dtype") else y).dtype.kind
+    if kind in "iu" and not np.all(y):
+        raise RuntimeError("ZeroDivisionError")
+
+
+class Fmod(Op):
+    """z = x - trunc(x/y) y;  dz/dx = 1,  dz/dy = -trunc(x/y)"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        _check_int_divisor(x, y)
+        ctx.save_for_backward(*((x, y) if ctx.needs_input_grad[1] else ()))
+        return np.fmod(x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        gy = None
+        if ctx.needs_input_grad[1]:
+            x, y = ctx.saved_tensors
+            gy = -g * div(x, y, rounding_mode="trunc")
+        return g if ctx.needs_input_grad[0] else None, gy
+
+
 def fmod(input, other):
     """C's fmod: the remainder of truncated division, with the sign of ``input``."""
     _tensor_arg(input, "fmod")
     return overload(Fmod.apply(*_remainder_args(input, other, "fmod")),
                     "FmodBackward1" if isinstance(other, Tensor) else "FmodBackward0")
+
+
+class Remainder(Op):
+    """z = x - floor(x/y) y  (the sign of y, as Python's %);  dz/dx = 1,  dz/dy = -floor(x/y)"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        _check_int_divisor(x, y)
+        ctx.save_for_backward(*((x, y) if ctx.needs_input_grad[1] else ()))
+        return np.remainder(x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        gy = None
+        if ctx.needs_input_grad[1]:
+            x, y = ctx.saved_tensors
+            gy = -g * div(x, y, rounding_mode="floor")
+        return g if ctx.needs_input_grad[0] else None, gy
 
 
 def remainder(input, other):
@@ -857,12 +756,74 @@ def _binary_tensors(input, other, name):
     return promote(input, other)
 
 
+class Maximum(Op):
+    """z = max(x, y);  dz/dx = [x > y] + [x = y]/2,  dz/dy = [y > x] + [x = y]/2  (ties split, as torch)"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.maximum(x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        shared = where(x == y, g * 0.5, g)  # NaNs compare unequal: both inputs get the whole g
+        return (where(x < y, 0.0, shared) if ctx.needs_input_grad[0] else None,
+                where(x > y, 0.0, shared) if ctx.needs_input_grad[1] else None)
+
+
 def maximum(input, other):
     return Maximum.apply(*_binary_tensors(input, other, "maximum"))
 
 
+class Minimum(Op):
+    """z = min(x, y);  dz/dx = [x < y] + [x = y]/2,  dz/dy = [y < x] + [x = y]/2  (ties split, as torch)"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.minimum(x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        shared = where(x == y, g * 0.5, g)
+        return (where(x > y, 0.0, shared) if ctx.needs_input_grad[0] else None,
+                where(x < y, 0.0, shared) if ctx.needs_input_grad[1] else None)
+
+
 def minimum(input, other):
     return Minimum.apply(*_binary_tensors(input, other, "minimum"))
+
+
+class Clamp(Op):
+    """z = min(max(x, lo), hi)  (hi wins where lo > hi);
+    dz/dx = [lo <= x <= hi],  dz/dlo = [x < lo < hi],  dz/dhi = [x > hi or hi < lo]  (torch's subgradients)"""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x, lo, hi)
+        z = x if lo is None else np.maximum(x, lo)
+        return z if hi is None else np.minimum(z, hi)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, lo, hi = ctx.saved_tensors
+        need_x, need_lo, need_hi = ctx.needs_input_grad
+        gx = glo = ghi = None
+        if need_x:
+            if lo is None:
+                inside = x <= hi
+            elif hi is None:
+                inside = x >= lo
+            else:
+                inside = (x >= lo) & (x <= hi)
+            gx = where(inside, g, 0.0)
+        if need_lo:
+            glo = where((x < lo) & (lo < hi) if hi is not None else x < lo, g, 0.0)
+        if need_hi:
+            ghi = where((x > hi) | (hi < lo) if lo is not None else x > hi, g, 0.0)
+        return gx, glo, ghi
 
 
 _NUMBER_OR_NONE = (float, int, bool, type(None))
@@ -904,6 +865,22 @@ def clamp(input, min=None, max=None):
 
 
 clip = clamp
+
+
+class Where(Op):
+    """z = c ? x : y;  dz/dx = [c],  dz/dy = [not c]"""
+
+    @staticmethod
+    def forward(ctx, condition, x, y, np_dtype=None):
+        ctx.save_for_backward(condition)
+        z = np.where(condition, x, y)
+        return z if np_dtype is None else z.astype(np_dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        c, = ctx.saved_tensors
+        return (None, where(c, g, 0.0) if ctx.needs_input_grad[1] else None,
+                where(c, 0.0, g) if ctx.needs_input_grad[2] else None)
 
 
 _MISSING = object()
@@ -948,6 +925,27 @@ def where(condition, input=_MISSING, other=_MISSING):
     return Where.apply(condition, input, other, np_dtype)
 
 
+class Lerp(Op):
+    """z = x + w (e - x);  dz/dx = 1 - w,  dz/de = w,  dz/dw = e - x"""
+
+    @staticmethod
+    def forward(ctx, x, e, w):
+        ctx.save_for_backward(*((x, e) if ctx.needs_input_grad[2] else (None, None)), w)
+        d = e - x
+        # torch's formula: from the nearer end, so that w = 1 gives exactly e
+        if hasattr(w, "shape"):   # an array (NumPy or CuPy)
+            return np.where(np.abs(w) < 0.5, x + w * d, e - d * (1 - w))
+        w = x.dtype.type(w)  # torch computes in the input's precision
+        return x + w * d if -0.5 < w < 0.5 else e - d * (1 - w)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, e, w = ctx.saved_tensors
+        need_x, need_e, need_w = ctx.needs_input_grad
+        return (g * (1 - w) if need_x else None, g * w if need_e else None,
+                g * (e - x) if need_w else None)
+
+
 def lerp(input, end, weight):
     """``input + weight * (end - input)``; ``weight`` a number or a tensor, all broadcast together."""
     input = _tensor_arg(input, "lerp")
@@ -971,11 +969,6 @@ def lerp(input, end, weight):
             shape = broadcast_shape(shape, t._data.shape)
     return overload(Lerp.apply(input, end, weight), "LerpBackward1" if weight_is_tensor else "LerpBackward0")
 
-
-# torch's aliases
-absolute = abs
-arctan = atan
-arctan2 = atan2
 
 # NumPy warns on log(0), 0/0, exp overflow...; torch returns inf/nan silently, and so do minigrad's ops.
 # The filter matches only NumPy's floating-point messages raised from minigrad.ops modules.
