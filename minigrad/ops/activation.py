@@ -27,6 +27,7 @@ __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_",
            "gelu", "silu", "mish", "softplus", "softsign", "hardtanh", "hardtanh_", "hardsigmoid",
            "hardswish", "logsigmoid", "softmax", "log_softmax", "softmin", "sigmoid", "tanh", "threshold"]
 
+
 def torch_type_name(array) -> str:
     """The scalar type name torch prints in its messages ('Long', 'Float'...)."""
     return dtypes.scalar_name(array.dtype)
@@ -55,6 +56,10 @@ class ScaleByConstant(Op):
         return ScaleByConstant.apply(g, ctx.c)
 
 
+def scale_by_constant(x: Tensor, c) -> Tensor:
+    return ScaleByConstant.apply(x, c)
+
+
 class KeepWhere(Op):
     """z = x * keep  (keep a constant bool array);  dz/dx = keep
 
@@ -70,10 +75,6 @@ class KeepWhere(Op):
     @staticmethod
     def backward(ctx, g):
         return KeepWhere.apply(g, ctx.keep)
-
-
-def scale_by_constant(x: Tensor, c) -> Tensor:
-    return ScaleByConstant.apply(x, c)
 
 
 def keep_where(x: Tensor, keep) -> Tensor:
@@ -100,7 +101,18 @@ class Relu(Op):
         return KeepWhere.apply(g, ~(z._data <= 0))  # not z > 0: a NaN input passes its gradient, as in torch
 
 
-# These keep the mask (not x) for backward, so that their in-place forms may overwrite x.
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("Boolean inputs not supported for relu")
+    return _maybe_inplace(input, Relu.apply(input), inplace)
+
+
+def relu_(input: Tensor) -> Tensor:
+    return relu(input, inplace=True)
+
+
+# Hardtanh, LeakyRelu, Hardsigmoid and Threshold keep the mask (not x) for backward, so that their
+# in-place forms may overwrite x.
 class Hardtanh(Op):
     """z = clip(x, lo, hi);  dz/dx = 1 if lo < x < hi else 0"""
 
@@ -113,59 +125,6 @@ class Hardtanh(Op):
     @staticmethod
     def backward(ctx, g):
         return KeepWhere.apply(g, ctx.keep)
-
-
-class LeakyRelu(Op):
-    """z = x if x > 0 else slope*x;  dz/dx = 1 if x > 0 else slope"""
-
-    @staticmethod
-    def forward(ctx, x, slope):
-        positive = x > 0
-        if ctx.needs_input_grad[0]:
-            ctx.slopes = np.where(positive, 1, slope).astype(x.dtype)
-        return np.where(positive, x, x * slope)
-
-    @staticmethod
-    def backward(ctx, g):
-        return ScaleByConstant.apply(g, ctx.slopes)
-
-
-class Hardsigmoid(Op):
-    """z = clip(x/6 + 1/2, 0, 1);  dz/dx = 1/6 if -3 < x < 3 else 0"""
-
-    @staticmethod
-    def forward(ctx, x):
-        if ctx.needs_input_grad[0]:
-            ctx.slopes = (((x > -3) & (x < 3)) / 6).astype(x.dtype)
-        return np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, g):
-        return ScaleByConstant.apply(g, ctx.slopes)
-
-
-class Threshold(Op):
-    """z = x if x > threshold else value;  dz/dx = 1 if x > threshold else 0"""
-
-    @staticmethod
-    def forward(ctx, x, threshold, value):
-        keep = x > threshold
-        ctx.keep = keep
-        return np.where(keep, x, value).astype(x.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, g):
-        return KeepWhere.apply(g, ctx.keep)
-
-
-def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    if input._data.dtype == np.bool_:
-        raise RuntimeError("Boolean inputs not supported for relu")
-    return _maybe_inplace(input, Relu.apply(input), inplace)
-
-
-def relu_(input: Tensor) -> Tensor:
-    return relu(input, inplace=True)
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
@@ -184,6 +143,21 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
+class LeakyRelu(Op):
+    """z = x if x > 0 else slope*x;  dz/dx = 1 if x > 0 else slope"""
+
+    @staticmethod
+    def forward(ctx, x, slope):
+        positive = x > 0
+        if ctx.needs_input_grad[0]:
+            ctx.slopes = np.where(positive, 1, slope).astype(x.dtype)
+        return np.where(positive, x, x * slope)
+
+    @staticmethod
+    def backward(ctx, g):
+        return ScaleByConstant.apply(g, ctx.slopes)
+
+
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     _float_only(input, "leaky_relu_cpu")
     return _maybe_inplace(input, LeakyRelu.apply(input, negative_slope), inplace, "LeakyReluBackward1")
@@ -193,9 +167,37 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     return leaky_relu(input, negative_slope, inplace=True)
 
 
+class Hardsigmoid(Op):
+    """z = clip(x/6 + 1/2, 0, 1);  dz/dx = 1/6 if -3 < x < 3 else 0"""
+
+    @staticmethod
+    def forward(ctx, x):
+        if ctx.needs_input_grad[0]:
+            ctx.slopes = (((x > -3) & (x < 3)) / 6).astype(x.dtype)
+        return np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        return ScaleByConstant.apply(g, ctx.slopes)
+
+
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     _float_only(input, "hardsigmoid_cpu")
     return _maybe_inplace(input, Hardsigmoid.apply(input), inplace)
+
+
+class Threshold(Op):
+    """z = x if x > threshold else value;  dz/dx = 1 if x > threshold else 0"""
+
+    @staticmethod
+    def forward(ctx, x, threshold, value):
+        keep = x > threshold
+        ctx.keep = keep
+        return np.where(keep, x, value).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        return KeepWhere.apply(g, ctx.keep)
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
@@ -227,26 +229,9 @@ class Elu(Op):
         return g * (slope + _const(np.where(neg, 0, ctx.scale).astype(dtype)))
 
 
-class Celu(Op):
-    """z = x (x > 0),  a*(exp(x/a) - 1) (x <= 0);  dz/dx = 1 (x > 0),  exp(x/a) (x <= 0)"""
-
-    @staticmethod
-    def forward(ctx, x, alpha):
-        neg = x <= 0
-        z = np.where(neg, alpha * np.expm1(np.minimum(x, 0) / alpha), x).astype(x.dtype, copy=False)
-        ctx.neg, ctx.alpha = neg, alpha
-        ctx.save_for_backward(x)
-        return z
-
-    @staticmethod
-    def backward(ctx, g):
-        x, = ctx.saved_tensors
-        dtype = x._data.dtype
-        slope = ScaleByConstant.apply(_math.exp(x.clamp(max=0) / ctx.alpha), ctx.neg.astype(dtype))
-        return g * (slope + _const(np.logical_not(ctx.neg).astype(dtype)))
-
-
 _SELU_ALPHA = 1.6732632423543772848170429916717
+
+
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
@@ -268,6 +253,25 @@ def selu_(input: Tensor) -> Tensor:
     return selu(input, inplace=True)
 
 
+class Celu(Op):
+    """z = x (x > 0),  a*(exp(x/a) - 1) (x <= 0);  dz/dx = 1 (x > 0),  exp(x/a) (x <= 0)"""
+
+    @staticmethod
+    def forward(ctx, x, alpha):
+        neg = x <= 0
+        z = np.where(neg, alpha * np.expm1(np.minimum(x, 0) / alpha), x).astype(x.dtype, copy=False)
+        ctx.neg, ctx.alpha = neg, alpha
+        ctx.save_for_backward(x)
+        return z
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        dtype = x._data.dtype
+        slope = ScaleByConstant.apply(_math.exp(x.clamp(max=0) / ctx.alpha), ctx.neg.astype(dtype))
+        return g * (slope + _const(np.logical_not(ctx.neg).astype(dtype)))
+
+
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     _float_only(input, "elu_cpu")
     if alpha == 0:
@@ -276,7 +280,11 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 _SQRT1_2 = 1 / math.sqrt(2)
+
+
 _SQRT2_PI = math.sqrt(2 / math.pi)
+
+
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 
 
@@ -350,6 +358,11 @@ class Silu(Op):
         return g * (s * (x * (1 - s) + 1))
 
 
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    _float_only(input, "silu_cpu")
+    return _maybe_inplace(input, Silu.apply(input), inplace)
+
+
 class Mish(Op):
     """z = x*tanh(softplus(x));  dz/dx = t + x*sigmoid(x)*(1 - t^2), t = tanh(softplus(x))"""
 
@@ -363,6 +376,11 @@ class Mish(Op):
         x, = ctx.saved_tensors
         t = _math.tanh(softplus(x))
         return g * (t + x * _math.sigmoid(x) * (1 - t * t))
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    _float_only(input, "mish_cpu")
+    return _maybe_inplace(input, Mish.apply(input), inplace)
 
 
 class Softplus(Op):
@@ -384,6 +402,11 @@ class Softplus(Op):
         return g * (soft + _const(linear.astype(x._data.dtype)))
 
 
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    _float_only(input, "softplus_cpu")
+    return Softplus.apply(input, beta, threshold)
+
+
 class Softsign(Op):
     """z = x/(1 + |x|);  dz/dx = 1/(1 + |x|)^2"""
 
@@ -397,6 +420,12 @@ class Softsign(Op):
         x, = ctx.saved_tensors
         d = ScaleByConstant.apply(x, np.sign(x._data)) + 1  # 1 + |x|, differentiable a.e.
         return g / (d * d)
+
+
+def softsign(input: Tensor) -> Tensor:
+    if input._data.dtype.kind not in "fc":
+        input = input.to(dtypes.get_default_dtype())
+    return Softsign.apply(input)
 
 
 class Hardswish(Op):
@@ -416,6 +445,11 @@ class Hardswish(Op):
         return g * (ScaleByConstant.apply(x, (mid / 3).astype(xa.dtype)) + _const((mid * 0.5).astype(xa.dtype)) + high)
 
 
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    _float_only(input, "hardswish_cpu")
+    return _maybe_inplace(input, Hardswish.apply(input), inplace)
+
+
 class Logsigmoid(Op):
     """z = log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|));  dz/dx = sigmoid(-x)"""
 
@@ -430,32 +464,6 @@ class Logsigmoid(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         return g * _math.sigmoid(-x)
-
-
-def silu(input: Tensor, inplace: bool = False) -> Tensor:
-    _float_only(input, "silu_cpu")
-    return _maybe_inplace(input, Silu.apply(input), inplace)
-
-
-def mish(input: Tensor, inplace: bool = False) -> Tensor:
-    _float_only(input, "mish_cpu")
-    return _maybe_inplace(input, Mish.apply(input), inplace)
-
-
-def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    _float_only(input, "softplus_cpu")
-    return Softplus.apply(input, beta, threshold)
-
-
-def softsign(input: Tensor) -> Tensor:
-    if input._data.dtype.kind not in "fc":
-        input = input.to(dtypes.get_default_dtype())
-    return Softsign.apply(input)
-
-
-def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
-    _float_only(input, "hardswish_cpu")
-    return _maybe_inplace(input, Hardswish.apply(input), inplace)
 
 
 def logsigmoid(input: Tensor) -> Tensor:
@@ -480,6 +488,24 @@ def _shifted(x, axis):
     if x.ndim == 0:  # keep an array (0-d arithmetic gives NumPy scalars)
         return (x.reshape(1) - m.reshape(1)).reshape(())
     return x - m
+
+
+def _softmax_dim(name: str, ndim: int, dim):
+    if dim is None:
+        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
+                      "dim=X as an argument.", UserWarning, stacklevel=3)
+        return 0 if ndim in (0, 1, 3) else 1
+    return dim
+
+
+def _softmax_input(input: Tensor, dim, dtype, kernel: str):
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind not in "fc":
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{torch_type_name(input._data)}\'')
+    ndim = input._data.ndim
+    axis = wrap_dim(dim, ndim)
+    return input, (axis if ndim else None)
 
 
 class Softmax(Op):
@@ -525,6 +551,19 @@ class SoftmaxBackward(Op):
         return gu, gz
 
 
+def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    dim = _softmax_dim("softmax", input._data.ndim, dim)
+    input, axis = _softmax_input(input, dim, dtype, "softmax_lastdim_kernel_impl")
+    return Softmax.apply(input, axis)
+
+
+def softmin(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    dim = _softmax_dim("softmin", input._data.ndim, dim)
+    if dtype is not None:
+        input = input.to(dtype)
+    return softmax(-input, dim)
+
+
 class LogSoftmax(Op):
     """z = x - max - log(sum(exp(x - max)));  dz/dx . g = g - exp(z) * sum(g, dim)"""
 
@@ -565,38 +604,7 @@ class LogSoftmaxBackward(Op):
         return gu, gz
 
 
-def _softmax_dim(name: str, ndim: int, dim):
-    if dim is None:
-        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
-                      "dim=X as an argument.", UserWarning, stacklevel=3)
-        return 0 if ndim in (0, 1, 3) else 1
-    return dim
-
-
-def _softmax_input(input: Tensor, dim, dtype, kernel: str):
-    if dtype is not None:
-        input = input.to(dtype)
-    if input._data.dtype.kind not in "fc":
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{torch_type_name(input._data)}\'')
-    ndim = input._data.ndim
-    axis = wrap_dim(dim, ndim)
-    return input, (axis if ndim else None)
-
-
-def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
-    dim = _softmax_dim("softmax", input._data.ndim, dim)
-    input, axis = _softmax_input(input, dim, dtype, "softmax_lastdim_kernel_impl")
-    return Softmax.apply(input, axis)
-
-
 def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
     dim = _softmax_dim("log_softmax", input._data.ndim, dim)
     input, axis = _softmax_input(input, dim, dtype, "log_softmax_lastdim_kernel_impl")
     return LogSoftmax.apply(input, axis)
-
-
-def softmin(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
-    dim = _softmax_dim("softmin", input._data.ndim, dim)
-    if dtype is not None:
-        input = input.to(dtype)
-    return softmax(-input, dim)

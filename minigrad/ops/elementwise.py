@@ -10,6 +10,46 @@ __all__ = ["add", "sub", "mul", "div", "neg", "subtract", "multiply", "divide", 
            "negative"]
 
 
+def _half_with_scalar(op, input, other, **kwargs):
+    """``op`` on a float16 tensor and a scalar second operand the way torch computes it, or None.
+
+    torch's CPU mul, div (every rounding mode) and floor_divide read a scalar second operand (a Python number, or a 0-d tensor that
+    does not set the result dtype) in float32, their "opmath" type for float16, and round only the
+    result: ``half * 1e-8`` is ``float16(float32(half) * 1e-8)``, not ``half * float16(1e-8)`` = 0.
+    """
+    data = getattr(input, "_data", None)   # cheap first test: this runs on every mul and div
+    if data is None or data.dtype.char != "e" or not data.ndim or not isinstance(input, Tensor):
+        return None
+    if isinstance(other, Tensor):
+        if other._data.ndim or other._data.dtype == np.float16 or other._data.dtype.kind not in "biuf":
+            return None
+        if other._data.dtype.kind == "f":
+            other = other.to(dtypes.float32)
+    elif isinstance(other, (int, float, np.number)) and not isinstance(other, (bool, np.bool_)):
+        other = dtypes.check_python_int(other.item() if isinstance(other, np.generic) else other)
+        other = float(np.float32(other))
+    else:
+        return None
+    return op(input.to(dtypes.float32), other, **kwargs).to(dtypes.float16)
+
+
+def _check_alpha(alpha, a, b):
+    """torch's checks of ``alpha``: no float alpha for an integer result, and it must fit the dtype."""
+    if alpha == 1 and alpha.__class__ is int:
+        return alpha
+    t = a if isinstance(a, Tensor) else b
+    d = t.dtype
+    if d.category < 2 and isinstance(alpha, float):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if d.category == 0 and not isinstance(alpha, bool):
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    return dtypes.checked_scalar(alpha, d)
+
+
+def _is_bool(x) -> bool:
+    return x.__class__ is bool or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
+
+
 class Add(Op):
     """z = x + alpha*y;  dz/dx = 1,  dz/dy = alpha"""
 
@@ -23,6 +63,11 @@ class Add(Op):
         return g, (g if ctx.alpha == 1 else g * ctx.alpha)
 
 
+def add(input, other, *, alpha=1):
+    a, b = promote(input, other)
+    return Add.apply(a, b, alpha=_check_alpha(alpha, a, b))
+
+
 class Sub(Op):
     """z = x - alpha*y;  dz/dx = 1,  dz/dy = -alpha"""
 
@@ -34,6 +79,22 @@ class Sub(Op):
     @staticmethod
     def backward(ctx, g):
         return g, (-g if ctx.alpha == 1 else g * -ctx.alpha)
+
+
+def sub(input, other, *, alpha=1):
+    dtypes.check_python_int(input), dtypes.check_python_int(other)   # torch reads the numbers first
+    bool_input, bool_other = _is_bool(input), _is_bool(other)
+    if bool_input or bool_other:
+        if bool_input and bool_other:
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                               "Use the `^` or `logical_xor()` operator instead.")
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    a, b = promote(input, other)
+    return Sub.apply(a, b, alpha=_check_alpha(alpha, a, b))
+
+
+subtract = sub
 
 
 class Mul(Op):
@@ -52,6 +113,17 @@ class Mul(Op):
         x, y = ctx.saved_tensors
         return (g * y if ctx.needs_input_grad[0] else None,
                 g * x if ctx.needs_input_grad[1] else None)
+
+
+def mul(input, other):
+    z = _half_with_scalar(mul, input, other)
+    if z is not None:
+        return z
+    a, b = promote(input, other)
+    return Mul.apply(a, b)
+
+
+multiply = mul
 
 
 class Div(Op):
@@ -93,92 +165,6 @@ class DivRounded(Op):
         return (zeros if ctx.needs_input_grad[0] else None, zeros if ctx.needs_input_grad[1] else None)
 
 
-class FloorDivide(DivRounded):
-    """z = floor(x / y);  no derivative (torch's floor_divide and // raise in backward)"""
-
-    @staticmethod
-    def backward(ctx, g):
-        raise RuntimeError("derivative for aten::floor_divide is not implemented")
-
-
-class Neg(Op):
-    """z = -x;  dz/dx = -1"""
-
-    @staticmethod
-    def forward(ctx, x):
-        return -x
-
-    @staticmethod
-    def backward(ctx, g):
-        return -g
-
-
-def _half_with_scalar(op, input, other, **kwargs):
-    """``op`` on a float16 tensor and a scalar second operand the way torch computes it, or None.
-
-    torch's CPU mul, div (every rounding mode) and floor_divide read a scalar second operand (a Python number, or a 0-d tensor that
-    does not set the result dtype) in float32, their "opmath" type for float16, and round only the
-    result: ``half * 1e-8`` is ``float16(float32(half) * 1e-8)``, not ``half * float16(1e-8)`` = 0.
-    """
-    data = getattr(input, "_data", None)   # cheap first test: this runs on every mul and div
-    if data is None or data.dtype.char != "e" or not data.ndim or not isinstance(input, Tensor):
-        return None
-    if isinstance(other, Tensor):
-        if other._data.ndim or other._data.dtype == np.float16 or other._data.dtype.kind not in "biuf":
-            return None
-        if other._data.dtype.kind == "f":
-            other = other.to(dtypes.float32)
-    elif isinstance(other, (int, float, np.number)) and not isinstance(other, (bool, np.bool_)):
-        other = dtypes.check_python_int(other.item() if isinstance(other, np.generic) else other)
-        other = float(np.float32(other))
-    else:
-        return None
-    return op(input.to(dtypes.float32), other, **kwargs).to(dtypes.float16)
-
-
-def _check_alpha(alpha, a, b):
-    """torch's checks of ``alpha``: no float alpha for an integer result, and it must fit the dtype."""
-    if alpha == 1 and alpha.__class__ is int:
-        return alpha
-    t = a if isinstance(a, Tensor) else b
-    d = t.dtype
-    if d.category < 2 and isinstance(alpha, float):
-        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
-    if d.category == 0 and not isinstance(alpha, bool):
-        raise RuntimeError("Boolean alpha only supported for Boolean results.")
-    return dtypes.checked_scalar(alpha, d)
-
-
-def add(input, other, *, alpha=1):
-    a, b = promote(input, other)
-    return Add.apply(a, b, alpha=_check_alpha(alpha, a, b))
-
-
-def _is_bool(x) -> bool:
-    return x.__class__ is bool or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
-
-
-def sub(input, other, *, alpha=1):
-    dtypes.check_python_int(input), dtypes.check_python_int(other)   # torch reads the numbers first
-    bool_input, bool_other = _is_bool(input), _is_bool(other)
-    if bool_input or bool_other:
-        if bool_input and bool_other:
-            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
-                               "Use the `^` or `logical_xor()` operator instead.")
-        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
-                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
-    a, b = promote(input, other)
-    return Sub.apply(a, b, alpha=_check_alpha(alpha, a, b))
-
-
-def mul(input, other):
-    z = _half_with_scalar(mul, input, other)
-    if z is not None:
-        return z
-    a, b = promote(input, other)
-    return Mul.apply(a, b)
-
-
 def div(input, other, *, rounding_mode=None):
     """``input / other``; ``rounding_mode`` "trunc" or "floor" rounds the quotient (keeping integer dtypes)."""
     z = _half_with_scalar(div, input, other, rounding_mode=rounding_mode)
@@ -197,6 +183,21 @@ def div(input, other, *, rounding_mode=None):
     return DivRounded.apply(a, b, rounding_mode)
 
 
+divide = div
+
+
+def true_divide(input, other):
+    return div(input, other)
+
+
+class FloorDivide(DivRounded):
+    """z = floor(x / y);  no derivative (torch's floor_divide and // raise in backward)"""
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("derivative for aten::floor_divide is not implemented")
+
+
 def floor_divide(input, other):
     """``input // other``: div with rounding_mode="floor", but without a derivative, as in torch."""
     z = _half_with_scalar(floor_divide, input, other)
@@ -209,13 +210,16 @@ def floor_divide(input, other):
     return FloorDivide.apply(a, b, "floor")
 
 
-def true_divide(input, other):
-    return div(input, other)
+class Neg(Op):
+    """z = -x;  dz/dx = -1"""
 
+    @staticmethod
+    def forward(ctx, x):
+        return -x
 
-subtract = sub
-multiply = mul
-divide = div
+    @staticmethod
+    def backward(ctx, g):
+        return -g
 
 
 def neg(input):

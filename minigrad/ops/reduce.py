@@ -21,9 +21,14 @@ from .shape import Expand
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std", "norm",
            "logsumexp", "cumsum", "all", "any"]
 
+
 # torch.return_types.max / .min: a named (values, indices) pair
 max_result = collections.namedtuple("max", ["values", "indices"])
+
+
 min_result = collections.namedtuple("min", ["values", "indices"])
+
+
 max_result.__module__ = min_result.__module__ = "minigrad.return_types"
 
 
@@ -73,6 +78,17 @@ class Sum(Op):
         return g if g._data.shape == ctx.shape else Expand.apply(g, ctx.shape)
 
 
+def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    dims = norm_dims(dim, input._data.ndim)
+    if dtype is not None:
+        np_dtype = dtypes.as_dtype(dtype).np
+    elif input._data.dtype.kind in "biu":
+        np_dtype = np.int64  # torch sums integers and bools in int64
+    else:
+        np_dtype = None
+    return overload(Sum.apply(input, dims, keepdim, np_dtype), "SumBackward0" if dim is None else "SumBackward1")
+
+
 class Mean(Op):
     """z = mean(x, dims);  dz/dx = 1/n (g broadcast back over dims)"""
 
@@ -86,6 +102,16 @@ class Mean(Op):
     def backward(ctx, g):
         from .shape import expand
         return expand(_restore_dims(g, ctx.dims, ctx.keepdim), ctx.shape) / ctx.n
+
+
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating "
+                           f"point or complex dtype. Got: {dtypes.SCALAR_NAMES[input.dtype.name]}")
+    return overload(Mean.apply(input, norm_dims(dim, input._data.ndim), keepdim),
+                    "MeanBackward0" if dim is None else "MeanBackward1")
 
 
 class Prod(Op):
@@ -147,27 +173,6 @@ class ProdOthers(Op):
 def _along(dim, index):
     """An index tuple applying ``index`` along ``dim`` (all of every other dim)."""
     return (slice(None),) * dim + (index,)
-
-
-def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    dims = norm_dims(dim, input._data.ndim)
-    if dtype is not None:
-        np_dtype = dtypes.as_dtype(dtype).np
-    elif input._data.dtype.kind in "biu":
-        np_dtype = np.int64  # torch sums integers and bools in int64
-    else:
-        np_dtype = None
-    return overload(Sum.apply(input, dims, keepdim, np_dtype), "SumBackward0" if dim is None else "SumBackward1")
-
-
-def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    if dtype is not None:
-        input = input.to(dtype)
-    if input._data.dtype.kind not in "fc":
-        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating "
-                           f"point or complex dtype. Got: {dtypes.SCALAR_NAMES[input.dtype.name]}")
-    return overload(Mean.apply(input, norm_dims(dim, input._data.ndim), keepdim),
-                    "MeanBackward0" if dim is None else "MeanBackward1")
 
 
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -234,22 +239,6 @@ class MaxDim(Op):
         return _restore_dims(g, (ctx.dim,), ctx.keepdim) * picked
 
 
-class ArgMax(Op):
-    """index of the max (or min): no gradient"""
-
-    differentiable = False
-
-    @staticmethod
-    def forward(ctx, x, dim, keepdim, largest):
-        arg = np.argmax if largest else np.argmin
-        if dim is None:
-            out = arg(x) if x.ndim else xp(x).zeros((), dtype=np.int64)
-            return out.reshape((1,) * x.ndim if keepdim else ()).astype(np.int64, copy=False)
-        if x.ndim == 0:
-            return xp(x).zeros((), dtype=np.int64)
-        return arg(x, axis=dim, keepdims=keepdim).astype(np.int64, copy=False)
-
-
 def _check_nonempty(name, input, dims):
     shape = input._data.shape
     for d in dims:
@@ -309,6 +298,22 @@ def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
 
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     return _amax_or_amin("amin", False, input, dim, keepdim)
+
+
+class ArgMax(Op):
+    """index of the max (or min): no gradient"""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim, largest):
+        arg = np.argmax if largest else np.argmin
+        if dim is None:
+            out = arg(x) if x.ndim else xp(x).zeros((), dtype=np.int64)
+            return out.reshape((1,) * x.ndim if keepdim else ()).astype(np.int64, copy=False)
+        if x.ndim == 0:
+            return xp(x).zeros((), dtype=np.int64)
+        return arg(x, axis=dim, keepdims=keepdim).astype(np.int64, copy=False)
 
 
 def _argmax_or_argmin(name, largest, input, dim, keepdim):
@@ -377,45 +382,6 @@ def _var_backward(g, x, ctx):
     return (g * scale) * (x - mean(x, ctx.dims, True))
 
 
-class Var(Op):
-    """z = sum((x - mean)^2) / (N - c);  dz/dx = 2 (x - mean) / (N - c)"""
-
-    @staticmethod
-    def forward(ctx, x, dims, correction, keepdim, full, n):
-        ctx.dims, ctx.correction, ctx.keepdim, ctx.full, ctx.n = dims, correction, keepdim, full, n
-        ctx.save_for_backward(x)
-        return _variance(x, dims, correction, keepdim, n, "var")
-
-    @staticmethod
-    def backward(ctx, g):
-        x, = ctx.saved_tensors
-        return _var_backward(g, x, ctx)
-
-
-class Std(Op):
-    """z = sqrt(var(x));  dz/dx = (x - mean) / ((N - c) z),  0 where z = 0"""
-
-    @staticmethod
-    def forward(ctx, x, dims, correction, keepdim, full, n):
-        ctx.dims, ctx.correction, ctx.keepdim, ctx.full, ctx.n = dims, correction, keepdim, full, n
-        out = _variance(x, dims, correction, keepdim, n, "std", take_sqrt=True)
-        ctx.save_for_backward(x, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        x, out = ctx.saved_tensors
-        return _var_backward(_zero_where(g / (out * 2), out._data == 0), x, ctx)
-
-
-def _zero_where(t: Tensor, mask) -> Tensor:
-    """torch's ``t.masked_fill_(mask, 0)``, the subgradient it picks where a norm or std is 0."""
-    if not mask.any():
-        return t
-    from .index import masked_fill
-    return masked_fill(t, _const(mask), 0)
-
-
 def _var_args(name, input, dim, unbiased, correction):
     if isinstance(dim, bool):           # var(input, unbiased)
         dim, unbiased = None, dim
@@ -432,9 +398,48 @@ def _var_args(name, input, dim, unbiased, correction):
     return dims, correction, full, _numel(input._data.shape, dims)
 
 
+class Var(Op):
+    """z = sum((x - mean)^2) / (N - c);  dz/dx = 2 (x - mean) / (N - c)"""
+
+    @staticmethod
+    def forward(ctx, x, dims, correction, keepdim, full, n):
+        ctx.dims, ctx.correction, ctx.keepdim, ctx.full, ctx.n = dims, correction, keepdim, full, n
+        ctx.save_for_backward(x)
+        return _variance(x, dims, correction, keepdim, n, "var")
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return _var_backward(g, x, ctx)
+
+
 def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     dims, correction, full, n = _var_args("var", input, dim, unbiased, correction)
     return Var.apply(input, dims, correction, keepdim, full, n)
+
+
+def _zero_where(t: Tensor, mask) -> Tensor:
+    """torch's ``t.masked_fill_(mask, 0)``, the subgradient it picks where a norm or std is 0."""
+    if not mask.any():
+        return t
+    from .index import masked_fill
+    return masked_fill(t, _const(mask), 0)
+
+
+class Std(Op):
+    """z = sqrt(var(x));  dz/dx = (x - mean) / ((N - c) z),  0 where z = 0"""
+
+    @staticmethod
+    def forward(ctx, x, dims, correction, keepdim, full, n):
+        ctx.dims, ctx.correction, ctx.keepdim, ctx.full, ctx.n = dims, correction, keepdim, full, n
+        out = _variance(x, dims, correction, keepdim, n, "std", take_sqrt=True)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        return _var_backward(_zero_where(g / (out * 2), out._data == 0), x, ctx)
 
 
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
@@ -569,6 +574,15 @@ class LogSumExp(Op):
         return _restore_dims(g, ctx.dims, ctx.keepdim) * exp(x - _restore_dims(out, ctx.dims, ctx.keepdim))
 
 
+def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
+    input = float_result(input)
+    ndim = input._data.ndim
+    if isinstance(dim, (tuple, list)) and not dim and ndim:
+        # torch fails here too (it reduces nothing, then cannot fit the result), with this message
+        raise RuntimeError(f"output with shape [] doesn't match the broadcast shape {[1] * ndim}")
+    return LogSumExp.apply(input, norm_dims(dim, ndim), keepdim)
+
+
 class Cumsum(Op):
     """z_i = sum_{j<=i} x_j along dim;  dz/dx_j = sum_{i>=j} g_i (a reversed cumsum of g)"""
 
@@ -597,15 +611,6 @@ class ReverseCumsum(Op):
     @staticmethod
     def backward(ctx, g):
         return Cumsum.apply(g, ctx.dim, None)
-
-
-def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
-    input = float_result(input)
-    ndim = input._data.ndim
-    if isinstance(dim, (tuple, list)) and not dim and ndim:
-        # torch fails here too (it reduces nothing, then cannot fit the result), with this message
-        raise RuntimeError(f"output with shape [] doesn't match the broadcast shape {[1] * ndim}")
-    return LogSumExp.apply(input, norm_dims(dim, ndim), keepdim)
 
 
 def cumsum(input: Tensor, dim, *, dtype=None) -> Tensor:

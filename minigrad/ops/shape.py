@@ -56,77 +56,6 @@ class Reshape(Op):
         return Reshape.apply(g, ctx.shape)
 
 
-class Expand(Op):
-    """z = broadcast_to(x, shape);  dz/dx = sum of g over the broadcast dims"""
-
-    @staticmethod
-    def forward(ctx, x, shape):
-        ctx.shape = x.shape
-        return broadcast_view(x, shape)
-
-    @staticmethod
-    def backward(ctx, g):
-        return sum_to_size(g, ctx.shape)
-
-
-class SumToSize(Op):
-    """z = sum of x over the dims where shape is 1 or absent;  dz/dx = broadcast_to(g, x.shape)"""
-
-    @staticmethod
-    def forward(ctx, x, shape):
-        ctx.shape = x.shape
-        lead = x.ndim - len(shape)
-        dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
-                                          if s == 1 and x.shape[lead + i] != 1)
-        out = np.sum(x, axis=dims, keepdims=True) if dims else x
-        return out.reshape(shape)
-
-    @staticmethod
-    def backward(ctx, g):
-        return expand(g, ctx.shape)
-
-
-class Permute(Op):
-    """z = permute(x, dims);  dz/dx = permute(g, inverse(dims))"""
-
-    @staticmethod
-    def forward(ctx, x, dims):
-        ctx.dims = dims
-        return x.transpose(dims)
-
-    @staticmethod
-    def backward(ctx, g):
-        return Permute.apply(g, tuple(np.argsort(ctx.dims).tolist()))
-
-
-class Slice(Op):
-    """z = x[key] for a basic key (ints, slices, None, Ellipsis);  dz/dx = g placed at key in zeros"""
-
-    @staticmethod
-    def forward(ctx, x, key):
-        ctx.shape, ctx.key = x.shape, key
-        return x[key]
-
-    @staticmethod
-    def backward(ctx, g):
-        return SliceBackward.apply(g, ctx.shape, ctx.key)
-
-
-class SliceBackward(Op):
-    """z = zeros(shape) with z[key] = x;  dz/dx = g[key]"""
-
-    @staticmethod
-    def forward(ctx, x, shape, key):
-        ctx.key = key
-        out = np.zeros_like(x, shape=shape)
-        out[key] = x
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        return Slice.apply(g, ctx.key)
-
-
 def reshape(input: Tensor, shape) -> Tensor:
     shape = _infer_shape(shape if isinstance(shape, (tuple, list)) else (shape,), input._data.size, input.shape)
     return Reshape.apply(input, shape)
@@ -142,44 +71,6 @@ def view(input: Tensor, shape) -> Tensor:
             raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
                                "dimension spans across two contiguous subspaces). Use .reshape(...) instead.") from None
     return Reshape.apply(input, shape)
-
-
-def expand(input: Tensor, shape) -> Tensor:
-    shape = tuple(int(s) for s in shape)
-    ishape = input._data.shape
-    if len(shape) < len(ishape):
-        raise RuntimeError(f"expand(torch.FloatTensor{{{list(ishape)}}}, size={list(shape)}): the number of sizes "
-                           f"provided ({len(shape)}) must be greater or equal to the number of dimensions in the "
-                           f"tensor ({len(ishape)})")
-    lead = len(shape) - len(ishape)
-    target = list(shape)
-    for i, s in enumerate(shape):
-        if i >= lead:
-            cur = ishape[i - lead]
-            if s == -1:
-                target[i] = cur
-            elif cur != 1 and cur != s:
-                raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
-                                   f"non-singleton dimension {i}.  Target sizes: {list(shape)}.  Tensor sizes: "
-                                   f"{list(ishape)}")
-        elif s == -1:
-            raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
-                               f"dimension {i}")
-    target = tuple(target)
-    if target == ishape:
-        return input
-    return Expand.apply(input, target)
-
-
-def broadcast_to(input: Tensor, size) -> Tensor:
-    return expand(input, size)
-
-
-def sum_to_size(input: Tensor, *size) -> Tensor:
-    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
-    if shape == input._data.shape:
-        return input
-    return SumToSize.apply(input, shape)
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -252,6 +143,87 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
     return overload(Reshape.apply(input, shape[:dim] + (1,) + shape[dim:]), "UnsqueezeBackward0")
 
 
+class Expand(Op):
+    """z = broadcast_to(x, shape);  dz/dx = sum of g over the broadcast dims"""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return broadcast_view(x, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return sum_to_size(g, ctx.shape)
+
+
+def expand(input: Tensor, shape) -> Tensor:
+    shape = tuple(int(s) for s in shape)
+    ishape = input._data.shape
+    if len(shape) < len(ishape):
+        raise RuntimeError(f"expand(torch.FloatTensor{{{list(ishape)}}}, size={list(shape)}): the number of sizes "
+                           f"provided ({len(shape)}) must be greater or equal to the number of dimensions in the "
+                           f"tensor ({len(ishape)})")
+    lead = len(shape) - len(ishape)
+    target = list(shape)
+    for i, s in enumerate(shape):
+        if i >= lead:
+            cur = ishape[i - lead]
+            if s == -1:
+                target[i] = cur
+            elif cur != 1 and cur != s:
+                raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
+                                   f"non-singleton dimension {i}.  Target sizes: {list(shape)}.  Tensor sizes: "
+                                   f"{list(ishape)}")
+        elif s == -1:
+            raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
+                               f"dimension {i}")
+    target = tuple(target)
+    if target == ishape:
+        return input
+    return Expand.apply(input, target)
+
+
+def broadcast_to(input: Tensor, size) -> Tensor:
+    return expand(input, size)
+
+
+class SumToSize(Op):
+    """z = sum of x over the dims where shape is 1 or absent;  dz/dx = broadcast_to(g, x.shape)"""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        lead = x.ndim - len(shape)
+        dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
+                                          if s == 1 and x.shape[lead + i] != 1)
+        out = np.sum(x, axis=dims, keepdims=True) if dims else x
+        return out.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return expand(g, ctx.shape)
+
+
+def sum_to_size(input: Tensor, *size) -> Tensor:
+    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
+    if shape == input._data.shape:
+        return input
+    return SumToSize.apply(input, shape)
+
+
+class Permute(Op):
+    """z = permute(x, dims);  dz/dx = permute(g, inverse(dims))"""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return x.transpose(dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Permute.apply(g, tuple(np.argsort(ctx.dims).tolist()))
+
+
 def permute(input: Tensor, dims) -> Tensor:
     ndim = input._data.ndim
     dims = tuple(dims)
@@ -275,6 +247,8 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
 
 
 swapaxes = transpose
+
+
 swapdims = transpose
 
 
@@ -307,6 +281,34 @@ def movedim(input: Tensor, source, destination) -> Tensor:
 
 
 moveaxis = movedim
+
+
+class Slice(Op):
+    """z = x[key] for a basic key (ints, slices, None, Ellipsis);  dz/dx = g placed at key in zeros"""
+
+    @staticmethod
+    def forward(ctx, x, key):
+        ctx.shape, ctx.key = x.shape, key
+        return x[key]
+
+    @staticmethod
+    def backward(ctx, g):
+        return SliceBackward.apply(g, ctx.shape, ctx.key)
+
+
+class SliceBackward(Op):
+    """z = zeros(shape) with z[key] = x;  dz/dx = g[key]"""
+
+    @staticmethod
+    def forward(ctx, x, shape, key):
+        ctx.key = key
+        out = np.zeros_like(x, shape=shape)
+        out[key] = x
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return Slice.apply(g, ctx.key)
 
 
 def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:
@@ -344,63 +346,6 @@ class Split(Op):
     @staticmethod
     def backward(ctx, *grads):
         return Cat.apply(*grads, dim=ctx.dim)
-
-
-class Unbind(Op):
-    """z_i = x[..., i, ...] (views);  dz/dx = stack(g_i, dim)"""
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        ctx.dim = dim
-        lead = (slice(None),) * dim
-        return tuple(x[lead + (i, Ellipsis)] for i in range(x.shape[dim]))
-
-    @staticmethod
-    def backward(ctx, *grads):
-        return Stack.apply(*grads, dim=ctx.dim)
-
-
-class Cat(Op):
-    """z = cat(x_1, ..., x_n, dim);  dz/dx_i = the slice of g that x_i filled"""
-
-    @staticmethod
-    def forward(ctx, *xs, dim):
-        ctx.dim = dim
-        ctx.sizes = [None if _skipped_in_cat(x) else x.shape[dim] for x in xs]
-        kept = [x for x in xs if not _skipped_in_cat(x)]
-        if not kept:
-            return np.concatenate(xs)
-        return np.concatenate(kept, axis=dim)
-
-    @staticmethod
-    def backward(ctx, g):
-        out, offset, dim = [], 0, ctx.dim
-        lead = (slice(None),) * dim
-        for need, size in zip(ctx.needs_input_grad, ctx.sizes):
-            if size is None:  # an empty 1-D tensor that cat skipped: an empty gradient
-                out.append(Tensor._make(np.zeros_like(g._data, shape=(0,))) if need else None)
-                continue
-            out.append(Slice.apply(g, lead + (slice(offset, offset + size),)) if need else None)
-            offset += size
-        return tuple(out)
-
-
-class Stack(Op):
-    """z = stack(x_1, ..., x_n, dim);  dz/dx_i = select(g, dim, i)"""
-
-    @staticmethod
-    def forward(ctx, *xs, dim):
-        ctx.dim = dim
-        return np.stack(xs, axis=dim)
-
-    @staticmethod
-    def backward(ctx, g):
-        return Unbind.apply(g, ctx.dim)
-
-
-def _skipped_in_cat(x) -> bool:
-    # torch's legacy rule: 1-D empty tensors are left out of cat, whatever their shape elsewhere
-    return x.ndim == 1 and x.shape[0] == 0
 
 
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
@@ -442,11 +387,30 @@ def chunk(input: Tensor, chunks: int, dim: int = 0):
     return split(input, -(-size // chunks), dim)
 
 
+class Unbind(Op):
+    """z_i = x[..., i, ...] (views);  dz/dx = stack(g_i, dim)"""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        lead = (slice(None),) * dim
+        return tuple(x[lead + (i, Ellipsis)] for i in range(x.shape[dim]))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return Stack.apply(*grads, dim=ctx.dim)
+
+
 def unbind(input: Tensor, dim: int = 0):
     ndim = input._data.ndim
     if not ndim:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     return Unbind.apply(input, wrap_dim(dim, ndim))
+
+
+def _skipped_in_cat(x) -> bool:
+    # torch's legacy rule: 1-D empty tensors are left out of cat, whatever their shape elsewhere
+    return x.ndim == 1 and x.shape[0] == 0
 
 
 def _common_dtype(tensors):
@@ -468,6 +432,31 @@ def _tensor_list(tensors, name):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t_).__name__}")
     check_same_device(*tensors)
     return tensors
+
+
+class Cat(Op):
+    """z = cat(x_1, ..., x_n, dim);  dz/dx_i = the slice of g that x_i filled"""
+
+    @staticmethod
+    def forward(ctx, *xs, dim):
+        ctx.dim = dim
+        ctx.sizes = [None if _skipped_in_cat(x) else x.shape[dim] for x in xs]
+        kept = [x for x in xs if not _skipped_in_cat(x)]
+        if not kept:
+            return np.concatenate(xs)
+        return np.concatenate(kept, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        out, offset, dim = [], 0, ctx.dim
+        lead = (slice(None),) * dim
+        for need, size in zip(ctx.needs_input_grad, ctx.sizes):
+            if size is None:  # an empty 1-D tensor that cat skipped: an empty gradient
+                out.append(Tensor._make(np.zeros_like(g._data, shape=(0,))) if need else None)
+                continue
+            out.append(Slice.apply(g, lead + (slice(offset, offset + size),)) if need else None)
+            offset += size
+        return tuple(out)
 
 
 def cat(tensors, dim: int = 0) -> Tensor:
@@ -503,6 +492,19 @@ def concat(tensors, dim: int = 0) -> Tensor:
 
 def concatenate(tensors, axis: int = 0) -> Tensor:
     return cat(tensors, axis)
+
+
+class Stack(Op):
+    """z = stack(x_1, ..., x_n, dim);  dz/dx_i = select(g, dim, i)"""
+
+    @staticmethod
+    def forward(ctx, *xs, dim):
+        ctx.dim = dim
+        return np.stack(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Unbind.apply(g, ctx.dim)
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
@@ -542,60 +544,6 @@ class Repeat(Op):
         return Reshape.apply(summed, shape)
 
 
-class Flip(Op):
-    """z = flip(x, dims);  dz/dx = flip(g, dims)"""
-
-    @staticmethod
-    def forward(ctx, x, dims):
-        ctx.dims = dims
-        return np.flip(x, dims).copy()  # torch's flip copies: the result must not alias x
-
-    @staticmethod
-    def backward(ctx, g):
-        return Flip.apply(g, ctx.dims)
-
-
-class Roll(Op):
-    """z = roll(x, shifts, dims);  dz/dx = roll(g, -shifts, dims)"""
-
-    @staticmethod
-    def forward(ctx, x, shifts, dims):
-        ctx.shifts, ctx.dims = shifts, dims
-        if dims is None:
-            return np.roll(x.reshape(-1), shifts[0]).reshape(x.shape)
-        return np.roll(x, shifts, dims)
-
-    @staticmethod
-    def backward(ctx, g):
-        return Roll.apply(g, tuple(-s for s in ctx.shifts), ctx.dims)
-
-
-class Tril(Op):
-    """z = tril(x, k);  dz/dx = tril(g, k)"""
-
-    @staticmethod
-    def forward(ctx, x, diagonal):
-        ctx.diagonal = diagonal
-        return np.tril(x, diagonal)
-
-    @staticmethod
-    def backward(ctx, g):
-        return Tril.apply(g, ctx.diagonal)
-
-
-class Triu(Op):
-    """z = triu(x, k);  dz/dx = triu(g, k)"""
-
-    @staticmethod
-    def forward(ctx, x, diagonal):
-        ctx.diagonal = diagonal
-        return np.triu(x, diagonal)
-
-    @staticmethod
-    def backward(ctx, g):
-        return Triu.apply(g, ctx.diagonal)
-
-
 def repeat(input: Tensor, repeats) -> Tensor:
     reps = tuple(int(r) for r in (repeats if isinstance(repeats, (tuple, list)) else (repeats,)))
     shape = input._data.shape
@@ -616,6 +564,19 @@ def tile(input: Tensor, dims) -> Tensor:
     return repeat(input, reps)
 
 
+class Flip(Op):
+    """z = flip(x, dims);  dz/dx = flip(g, dims)"""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return np.flip(x, dims).copy()  # torch's flip copies: the result must not alias x
+
+    @staticmethod
+    def backward(ctx, g):
+        return Flip.apply(g, ctx.dims)
+
+
 def flip(input: Tensor, dims) -> Tensor:
     ndim = input._data.ndim
     dims = dims if isinstance(dims, (tuple, list)) else (dims,)
@@ -625,6 +586,21 @@ def flip(input: Tensor, dims) -> Tensor:
     if not ndim:
         wrapped = ()
     return Flip.apply(input, wrapped)
+
+
+class Roll(Op):
+    """z = roll(x, shifts, dims);  dz/dx = roll(g, -shifts, dims)"""
+
+    @staticmethod
+    def forward(ctx, x, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        if dims is None:
+            return np.roll(x.reshape(-1), shifts[0]).reshape(x.shape)
+        return np.roll(x, shifts, dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Roll.apply(g, tuple(-s for s in ctx.shifts), ctx.dims)
 
 
 def roll(input: Tensor, shifts, dims=None) -> Tensor:
@@ -644,10 +620,36 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     return Roll.apply(input, shifts, tuple(wrap_dim(d, ndim) for d in dims))
 
 
+class Tril(Op):
+    """z = tril(x, k);  dz/dx = tril(g, k)"""
+
+    @staticmethod
+    def forward(ctx, x, diagonal):
+        ctx.diagonal = diagonal
+        return np.tril(x, diagonal)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Tril.apply(g, ctx.diagonal)
+
+
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     if input._data.ndim < 2:
         raise RuntimeError("tril: input tensor must have at least 2 dimensions")
     return Tril.apply(input, int(diagonal))
+
+
+class Triu(Op):
+    """z = triu(x, k);  dz/dx = triu(g, k)"""
+
+    @staticmethod
+    def forward(ctx, x, diagonal):
+        ctx.diagonal = diagonal
+        return np.triu(x, diagonal)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Triu.apply(g, ctx.diagonal)
 
 
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
