@@ -186,11 +186,11 @@ class ViewOfBase(Function):
 
     @staticmethod
     def backward(ctx, g):
-        from ..ops.index import IndexAddZeros
+        from ..ops.index import IndexBackward
         bshape = ctx.geom[0]
         if is_reshape(ctx.geom):
             return g.reshape(bshape), None
-        flat = IndexAddZeros.apply(g, (int(np.prod(bshape)),), (Ellipsis,), (_index_on(g, ctx.geom),))
+        flat = IndexBackward.apply(g, (int(np.prod(bshape)),), (Ellipsis,), (_index_on(g, ctx.geom),))
         return flat.reshape(bshape), None
 
 

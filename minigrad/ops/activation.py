@@ -527,10 +527,10 @@ class Softmax(Op):
         if ctx.saved_tensors == ():
             return g
         z, = ctx.saved_tensors
-        return SoftmaxBackward.apply(g, z, ctx.axis)
+        return SoftmaxBackwardData.apply(g, z, ctx.axis)
 
 
-class SoftmaxBackward(Op):
+class SoftmaxBackwardData(Op):
     """h = z * (g - s), s = sum(g * z, dim);  dh/dg . u = z * (u - sum(u * z, dim)) (softmax's own backward),
     dh/dz . u = u * (g - s) - g * sum(u * z, dim)"""
 
@@ -546,7 +546,7 @@ class SoftmaxBackward(Op):
         g, z = ctx.saved_tensors
         axis = ctx.axis
         uz = (u * z).sum(axis, keepdim=True)
-        gu = SoftmaxBackward.apply(u, z, axis) if ctx.needs_input_grad[0] else None
+        gu = SoftmaxBackwardData.apply(u, z, axis) if ctx.needs_input_grad[0] else None
         gz = u * (g - (g * z).sum(axis, keepdim=True)) - g * uz if ctx.needs_input_grad[1] else None
         return gu, gz
 
@@ -582,10 +582,10 @@ class LogSoftmax(Op):
         if ctx.saved_tensors == ():
             return g
         z, = ctx.saved_tensors
-        return LogSoftmaxBackward.apply(g, z, ctx.axis)
+        return LogSoftmaxBackwardData.apply(g, z, ctx.axis)
 
 
-class LogSoftmaxBackward(Op):
+class LogSoftmaxBackwardData(Op):
     """h = g - exp(z) * sum(g, dim);  dh/dg . u = u - sum(u * exp(z), dim),  dh/dz . u = -u * exp(z) * sum(g, dim)"""
 
     @staticmethod

@@ -243,10 +243,10 @@ class Index(Op):
     @staticmethod
     def backward(ctx, g):
         ctx.saved_tensors  # (the version check of the index tensors)
-        return IndexAddZeros.apply(g, ctx.shape, ctx.basic, ctx.adv)
+        return IndexBackward.apply(g, ctx.shape, ctx.basic, ctx.adv)
 
 
-class IndexAddZeros(Op):
+class IndexBackward(Op):
     """z = zeros(shape) with x added at [basic][adv];  dz/dx = g[basic][adv]"""
 
     @staticmethod

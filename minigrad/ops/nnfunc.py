@@ -183,10 +183,10 @@ class PadGather(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return PadScatter.apply(g, ctx.maps, ctx.shape)
+        return PadGatherBackward.apply(g, ctx.maps, ctx.shape)
 
 
-class PadScatter(Op):
+class PadGatherBackward(Op):
     """z = scatter-add of x by index maps (the adjoint of PadGather);  dz/dx = gather(g)"""
 
     @staticmethod
@@ -301,10 +301,10 @@ class Embedding(Op):
         ctx.saved_tensors
         if ctx.freq_scale is not None:
             g = ScaleByConstant.apply(g, ctx.freq_scale)
-        return EmbeddingBackward.apply(g, ctx.idx, ctx.rows, ctx.padding_idx), None
+        return EmbeddingDenseBackward.apply(g, ctx.idx, ctx.rows, ctx.padding_idx), None
 
 
-class EmbeddingBackward(Op):
+class EmbeddingDenseBackward(Op):
     """z = zeros(rows, D) + sum of the rows of g at idx (padding_idx's row left 0);  dz/dg = gg[idx] (0 at padding)"""
 
     @staticmethod
