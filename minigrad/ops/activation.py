@@ -21,7 +21,7 @@ import numpy as np
 from .. import dtypes
 from ._args import float_only as _float_only
 from ._util import Op, overload, Tensor, wrap_dim, xp
-from . import math as _math
+from . import math as math_ops
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "selu_", "celu",
            "gelu", "silu", "mish", "softplus", "softsign", "hardtanh", "hardtanh_", "hardsigmoid",
@@ -225,7 +225,7 @@ class Elu(Op):
         neg = ctx.neg
         dtype = x._data.dtype
         # exp of min(x, 0): the positive side, masked out, must not overflow into inf * 0
-        slope = ScaleByConstant.apply(_math.exp(x.clamp(max=0)), (neg * (ctx.alpha * ctx.scale)).astype(dtype))
+        slope = ScaleByConstant.apply(math_ops.exp(x.clamp(max=0)), (neg * (ctx.alpha * ctx.scale)).astype(dtype))
         return g * (slope + _const(np.where(neg, 0, ctx.scale).astype(dtype)))
 
 
@@ -268,7 +268,7 @@ class Celu(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         dtype = x._data.dtype
-        slope = ScaleByConstant.apply(_math.exp(x.clamp(max=0) / ctx.alpha), ctx.neg.astype(dtype))
+        slope = ScaleByConstant.apply(math_ops.exp(x.clamp(max=0) / ctx.alpha), ctx.neg.astype(dtype))
         return g * (slope + _const(np.logical_not(ctx.neg).astype(dtype)))
 
 
@@ -294,14 +294,14 @@ class Gelu(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        erf = _math.erf(Tensor._make(xp(x).asarray(x * x.dtype.type(_SQRT1_2))))._data
+        erf = math_ops.erf(Tensor._make(xp(x).asarray(x * x.dtype.type(_SQRT1_2))))._data
         return (x * 0.5 * (1 + erf)).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        cdf = (_math.erf(x * _SQRT1_2) + 1) * 0.5
-        pdf = _math.exp(x * x * -0.5) * _INV_SQRT_2PI
+        cdf = (math_ops.erf(x * _SQRT1_2) + 1) * 0.5
+        pdf = math_ops.exp(x * x * -0.5) * _INV_SQRT_2PI
         return g * (cdf + x * pdf)
 
 
@@ -320,7 +320,7 @@ class GeluTanh(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         x2 = x * x
-        t = _math.tanh((x + x2 * x * 0.044715) * _SQRT2_PI)
+        t = math_ops.tanh((x + x2 * x * 0.044715) * _SQRT2_PI)
         inner = (x2 * (3 * 0.044715) + 1) * _SQRT2_PI
         return g * ((t + 1) * 0.5 + x * 0.5 * (1 - t * t) * inner)
 
@@ -354,7 +354,7 @@ class Silu(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        s = _math.sigmoid(x)
+        s = math_ops.sigmoid(x)
         return g * (s * (x * (1 - s) + 1))
 
 
@@ -374,8 +374,8 @@ class Mish(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        t = _math.tanh(softplus(x))
-        return g * (t + x * _math.sigmoid(x) * (1 - t * t))
+        t = math_ops.tanh(softplus(x))
+        return g * (t + x * math_ops.sigmoid(x) * (1 - t * t))
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -398,7 +398,7 @@ class Softplus(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         linear = ctx.linear
-        soft = ScaleByConstant.apply(_math.sigmoid(x * ctx.beta), (~linear).astype(x._data.dtype))
+        soft = ScaleByConstant.apply(math_ops.sigmoid(x * ctx.beta), (~linear).astype(x._data.dtype))
         return g * (soft + _const(linear.astype(x._data.dtype)))
 
 
@@ -463,7 +463,7 @@ class Logsigmoid(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return g * _math.sigmoid(-x)
+        return g * math_ops.sigmoid(-x)
 
 
 def logsigmoid(input: Tensor) -> Tensor:
@@ -472,11 +472,11 @@ def logsigmoid(input: Tensor) -> Tensor:
 
 
 def sigmoid(input: Tensor) -> Tensor:
-    return _math.sigmoid(input)
+    return math_ops.sigmoid(input)
 
 
 def tanh(input: Tensor) -> Tensor:
-    return _math.tanh(input)
+    return math_ops.tanh(input)
 
 
 # -- softmax family ---------------------------------------------------------------------------
@@ -598,7 +598,7 @@ class LogSoftmaxBackwardData(Op):
     def backward(ctx, u):
         g, z = ctx.saved_tensors
         axis = ctx.axis
-        e = _math.exp(z)
+        e = math_ops.exp(z)
         gu = u - (u * e).sum(axis, keepdim=True) if ctx.needs_input_grad[0] else None
         gz = -(u * e) * g.sum(axis, keepdim=True) if ctx.needs_input_grad[1] else None
         return gu, gz

@@ -10,7 +10,7 @@ which return inf and nan as torch does, silently; see the filter at the end of t
 from __future__ import annotations
 
 import builtins as _builtins  # this module's abs, pow and round shadow the builtins
-import math as _math
+import math
 import warnings
 
 import numpy as np
@@ -130,7 +130,7 @@ class Log2(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return g / (x * _math.log(2.0))
+        return g / (x * math.log(2.0))
 
 
 log2 = unary_float(Log2)
@@ -147,7 +147,7 @@ class Log10(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return g / (x * _math.log(10.0))
+        return g / (x * math.log(10.0))
 
 
 log10 = unary_float(Log10)
@@ -433,7 +433,7 @@ class Erf(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return g * (2 / _math.sqrt(_math.pi) * exp(-(x * x)))
+        return g * (2 / math.sqrt(math.pi) * exp(-(x * x)))
 
 
 erf = unary_float(Erf)
@@ -453,7 +453,7 @@ def _erf_kernel(x):
 
         @numba.vectorize(["float32(float32)", "float64(float64)"], cache=True)
         def erf_ufunc(v):
-            return _math.erf(v)
+            return math.erf(v)
         _erf_ufunc = erf_ufunc
     if x.dtype == np.float16:
         return _erf_ufunc(x.astype(np.float32)).astype(np.float16)
@@ -655,8 +655,8 @@ class PowScalarBase(Op):
         y, z = ctx.saved_tensors
         s = ctx.s
         if s == 0:
-            return None, g * where(y >= 0, 0.0, z * -_math.inf)
-        return None, g * (z * (_math.log(s) if s > 0 else _math.nan))
+            return None, g * where(y >= 0, 0.0, z * -math.inf)
+        return None, g * (z * (math.log(s) if s > 0 else math.nan))
 
 
 def pow(input, exponent):

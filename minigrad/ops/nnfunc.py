@@ -14,7 +14,7 @@ from ..autograd import grad_mode
 from ..device import check_same_device
 from ..kernels import blas
 from ._util import Op, overload, Tensor, broadcast_shape, xp
-from . import math as _math
+from . import math as math_ops
 from .activation import KeepWhere, ScaleByConstant, torch_type_name
 from .index import add_at
 from .shape import reshape, t as _t
@@ -399,7 +399,7 @@ class Normalize(Op):
             return Tensor._make(gx.astype(ga.dtype, copy=False))
         # create_graph: the statistics as minigrad ops of x, so the gradient is differentiable
         xc = x - x.mean(dims, keepdim=True)
-        rstd_t = _math.rsqrt((xc * xc).mean(dims, keepdim=True) + ctx.eps)
+        rstd_t = math_ops.rsqrt((xc * xc).mean(dims, keepdim=True) + ctx.eps)
         z = xc * rstd_t
         return rstd_t * (g - g.mean(dims, keepdim=True) - z * (g * z).mean(dims, keepdim=True))
 

@@ -248,10 +248,10 @@ def _check_nonempty(name, input, dims):
 
 def _max_or_min(name, largest, input, dim, keepdim):
     if isinstance(dim, Tensor):      # torch.max(input, other): the elementwise maximum
-        from . import math
+        from . import math as math_ops
         if keepdim:
             raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, Tensor, keepdim)")
-        return math.maximum(input, dim) if largest else math.minimum(input, dim)
+        return math_ops.maximum(input, dim) if largest else math_ops.minimum(input, dim)
     ndim = input._data.ndim
     if dim is None:
         if keepdim:
