@@ -235,7 +235,7 @@ def test_parity_has_the_conv_and_pooling_section():
 def test_cheatsheet_is_current():
     from minigrad.testing.report import cheatsheet
     generated = cheatsheet()
-    assert "| add | AddBackward | `z = x + alpha*y;  dz/dx = 1,  dz/dy = alpha` |" in generated
+    assert "| add | AddBackward0 | `z = x + alpha*y;  dz/dx = 1,  dz/dy = alpha` |" in generated
     committed = (DOCS / "cheatsheet.md").read_text(encoding="utf-8")
     assert committed == generated, ("docs/cheatsheet.md is stale: regenerate it with "
                                     "`python -m minigrad.testing.report --cheatsheet docs/cheatsheet.md`")

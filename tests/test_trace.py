@@ -14,11 +14,11 @@ def test_steps_follow_the_engine_with_shapes_and_norms():
     out = io.StringIO()
     with trace_backward(file=out, names={"x": x}) as steps:
         (x * w + x).sum().backward()
-    assert [s["node"] for s in steps] == ["SumBackward", "AddBackward", "MulBackward"]
+    assert [s["node"] for s in steps] == ["SumBackward0", "AddBackward0", "MulBackward0"]
     assert [s["step"] for s in steps] == [1, 2, 3]
     total, add, mul = steps
     assert total["grad_outputs"] == [()] and total["grad_output_norms"] == [1.0]
-    assert [g["to"] for g in total["grad_inputs"]] == ["AddBackward#1"]
+    assert [g["to"] for g in total["grad_inputs"]] == ["AddBackward0#1"]
     # Add sends g (ones, 4x3) to Mul and to x; x's gradient is summed down to its (1, 3) shape
     assert add["grad_outputs"] == [(4, 3)]
     to_x = [g for g in add["grad_inputs"] if g["to"] == "AccumulateGrad(x)"]
@@ -28,7 +28,7 @@ def test_steps_follow_the_engine_with_shapes_and_norms():
     to_w = [g for g in mul["grad_inputs"] if g["to"] == "AccumulateGrad(leaf [4, 3])"]
     assert to_w[0]["norm"] == pytest.approx(np.sqrt(4 * 14))
     text = out.getvalue()
-    assert "[1] SumBackward#1  grad_output: [] norm 1" in text
+    assert "[1] SumBackward0#1  grad_output: [] norm 1" in text
     assert "summed to [1, 3] (broadcast)" in text
     assert text.count("\n[") == 2   # three steps, one header line each
 
@@ -48,7 +48,7 @@ def test_repeated_node_kinds_are_numbered_and_accumulation_is_visible():
     with trace_backward(file=io.StringIO(), names={"x": x}) as steps:
         (a + b).sum().backward()
     labels = [s["label"] for s in steps]
-    assert labels == ["SumBackward#1", "AddBackward#1", "MulBackward#2", "MulBackward#1"]
+    assert labels == ["SumBackward0#1", "AddBackward0#1", "MulBackward0#2", "MulBackward0#1"]
     # a's node runs last, once, on the summed gradient 1 + 2a = [7, 13]
     assert steps[-1]["grad_output_norms"][0] == pytest.approx(np.hypot(7, 13))
     assert steps[-1]["grad_inputs"][0]["to"] == "AccumulateGrad(x)"
@@ -61,7 +61,7 @@ def test_defaults_to_stdout_and_unregisters(capsys):
         (x * 2).sum().backward()
     assert engine.observers == before
     printed = capsys.readouterr().out
-    assert "MulBackward#1" in printed and "AccumulateGrad(leaf [1])" in printed
+    assert "MulBackward0#1" in printed and "AccumulateGrad(leaf [1])" in printed
     (x * 2).sum().backward()                      # no longer tracing
     assert capsys.readouterr().out == ""
 
@@ -82,4 +82,4 @@ def test_create_graph_and_autograd_grad_are_traced():
     with trace_backward(file=io.StringIO()) as steps:
         (g,) = minigrad.autograd.grad((x * x * x).sum(), x, create_graph=True)
     assert g.requires_grad and float(g.item()) == pytest.approx(27.0)
-    assert {s["node"] for s in steps} == {"SumBackward", "MulBackward"}
+    assert {s["node"] for s in steps} == {"SumBackward0", "MulBackward0"}

@@ -161,9 +161,9 @@ def test_accumulation_and_back_and_forward_values(browser, tmp_path):
     find = browser.driver.find_element
     for _ in range(4):
         find(By.ID, "step").click()
-    assert find(By.ID, "step-label").get_attribute("data-label") == "MulBackward#1"
+    assert find(By.ID, "step-label").get_attribute("data-label") == "MulBackward0#1"
     parts = browser.driver.find_elements(By.CSS_SELECTOR, "#step-panel .parts li")
-    assert [p.text.split(" (")[0] for p in parts] == ["from AddBackward#1", "from MulBackward#2", "from MulBackward#2"]
+    assert [p.text.split(" (")[0] for p in parts] == ["from AddBackward0#1", "from MulBackward0#2", "from MulBackward0#2"]
     summed, _ = shown(find(By.ID, "step-grad-in"))
     np.testing.assert_allclose(summed, 1 + 2 * 3 * np.array([1.0, 2.0]))            # 1 + 2a
     x_grad = '#leaves tr[data-name="x"] td.grad-now'       # (the table is redrawn at each step)
@@ -173,11 +173,11 @@ def test_accumulation_and_back_and_forward_values(browser, tmp_path):
     assert find(By.CSS_SELECTOR, x_grad).text == "[21, 39]"                          # 3 (1 + 2a)
     find(By.ID, "back").click()
     assert find(By.CSS_SELECTOR, x_grad).text == "None"
-    # clicking an op shows its output's forward value: MulBackward#1 is a = 3x, MulBackward#2 b = a * a
+    # clicking an op shows its output's forward value: MulBackward0#1 is a = 3x, MulBackward0#2 b = a * a
     values = {}
     for g in browser.driver.find_elements(By.CSS_SELECTOR, "#graph-pane .node.op"):
-        if g.text.startswith("MulBackward"):
+        if g.text.startswith("MulBackward0"):
             g.click()
             values[g.text] = shown(find(By.ID, "value-array"))[0].tolist()
-    assert values == {"MulBackward#1": [3.0, 6.0], "MulBackward#2": [9.0, 36.0]}
+    assert values == {"MulBackward0#1": [3.0, 6.0], "MulBackward0#2": [9.0, 36.0]}
     assert browser.requests() == []

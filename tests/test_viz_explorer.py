@@ -45,10 +45,10 @@ def test_page_replays_the_engines_steps_and_matches_torch(tmp_path):
     # the leaf step comes after every gradient for x has been summed, as in the engine
     assert data["steps"][-1]["kind"] == "leaf" and data["steps"][-1]["label"] == "AccumulateGrad(x)"
     assert data["steps"][-1]["after"]["values"] == [21.0, 39.0]
-    # a's node (MulBackward#1) receives three gradients, summed: 1 + a + a
-    a_step = next(s for s in shown if s["label"] == "MulBackward#1")
+    # a's node (MulBackward0#1) receives three gradients, summed: 1 + a + a
+    a_step = next(s for s in shown if s["label"] == "MulBackward0#1")
     parts = a_step["incoming"][0]["parts"]
-    assert [p["from"] for p in parts] == ["AddBackward#1", "MulBackward#2", "MulBackward#2"]
+    assert [p["from"] for p in parts] == ["AddBackward0#1", "MulBackward0#2", "MulBackward0#2"]
     total = np.sum([p["grad"]["values"] for p in parts], axis=0)
     assert total.tolist() == a_step["incoming"][0]["grad"]["values"] == [7.0, 13.0]
     # the derivative rule is the cheat sheet's line for the op
@@ -61,7 +61,7 @@ def test_page_replays_the_engines_steps_and_matches_torch(tmp_path):
     assert leaf["torch"]["values"] == tx.grad.tolist() == leaf["grad"]["values"]
     assert leaf["max_abs_diff"] == 0.0
     # intermediate forward values were recorded: b = a * a = 9 x^2
-    values = sorted(n["value"][0]["values"] for n in data["nodes"] if n["kind"] == "op" and n["name"] == "MulBackward")
+    values = sorted(n["value"][0]["values"] for n in data["nodes"] if n["kind"] == "op" and n["name"] == "MulBackward0")
     assert values == [[3.0, 6.0], [9.0, 36.0]]
 
 
@@ -74,7 +74,7 @@ def test_rules_are_the_cheat_sheets():
 
 def test_page_is_self_contained(tmp_path):
     text, data = page_data(explore(topo, tmp_path / "p.html"))
-    assert "<svg" in text and "MulBackward" in text and 'id="step"' in text
+    assert "<svg" in text and "MulBackward0" in text and 'id="step"' in text
     # nothing the page could fetch: no src/href attributes, no URLs outside the svg namespace
     assert not re.search(r"(?<![-\w])(src|href)\s*=", text)
     urls = set(re.findall(r"https?://[^\s\"'<>)]+", text))
@@ -93,8 +93,8 @@ def test_explore_a_loss_tensor(tmp_path):
     assert x.grad.tolist() == [[2.0, 0.0]]          # explore ran backward, as loss.backward() would
     assert data["leaves"][0]["torch"]["values"] == [2.0, 0.0] and data["leaves"][0]["max_abs_diff"] == 0.0
     by_name = {n["name"]: n for n in data["nodes"]}
-    assert by_name["ReluBackward"]["value"][0]["values"] == [2.0, 0.0]
-    assert by_name["SumBackward"]["value"] is None
+    assert by_name["ReluBackward0"]["value"][0]["values"] == [2.0, 0.0]
+    assert by_name["SumBackward0"]["value"] is None
     assert autograd_function._record.__name__ == "_record"   # recording() put the original back
     with pytest.raises(RuntimeError, match="backward through the graph a second time|freed|saved"):
         explore(loss, tmp_path / "again.html")
@@ -111,9 +111,9 @@ def test_non_finite_values_and_a_broadcast_gradient(tmp_path):
         b = lib.tensor([1.0, 1.0], dtype=lib.float64, requires_grad=True)
         return (lib.log(x) + b).sum(), {"x": x, "b": b}
     _, data = page_data(explore(build, tmp_path / "p.html"))
-    log_node = next(n for n in data["nodes"] if n["name"] == "LogBackward")
+    log_node = next(n for n in data["nodes"] if n["name"] == "LogBackward0")
     assert log_node["value"][0]["values"][0] == "-Infinity"
-    add = next(s for s in data["steps"] if s["label"] == "AddBackward#1")
+    add = next(s for s in data["steps"] if s["label"] == "AddBackward0#1")
     to_b = next(x for x in add["sends"] if x["to_label"] == "AccumulateGrad(b)")
     assert to_b["raw_shape"] == [2, 2] and to_b["grad"]["shape"] == [2] and to_b["grad"]["values"] == [2.0, 2.0]
     b_leaf = next(leaf for leaf in data["leaves"] if leaf["name"] == "b")
@@ -133,7 +133,7 @@ def test_explain_command(tmp_path, capsys):
     assert cli.main(["explain", str(script), "-o", str(out)]) == 0
     assert "wrote" in capsys.readouterr().out
     _, data = page_data(out)
-    assert [s["label"] for s in data["steps"]] == ["SumBackward#1", "MulBackward#1", "AccumulateGrad(w)"]
+    assert [s["label"] for s in data["steps"]] == ["SumBackward0#1", "MulBackward0#1", "AccumulateGrad(w)"]
     assert data["leaves"][0]["torch"]["values"] == [2.0, 4.0] == data["leaves"][0]["grad"]["values"]
     plain = tmp_path / "plain.py"                    # a script that just leaves a loss behind
     plain.write_text("import minigrad\nv = minigrad.ones(3, requires_grad=True)\nloss = (v.exp()).sum()\n")
@@ -158,10 +158,10 @@ def test_multi_output_node_and_a_grad_that_was_already_there(tmp_path):
         top, bottom = x.unbind(0)
         return (top * 2 + bottom * 3).sum(), {"x": x}
     _, data = page_data(explore(build, tmp_path / "p.html"))
-    unbind = next(s for s in data["steps"] if s["name"] == "UnbindBackward")
+    unbind = next(s for s in data["steps"] if s["name"] == "UnbindBackward0")
     assert [inc["slot"] for inc in unbind["incoming"]] == [0, 1]
     assert [inc["grad"]["values"] for inc in unbind["incoming"]] == [[2.0, 2.0], [3.0, 3.0]]
-    node = next(n for n in data["nodes"] if n["name"] == "UnbindBackward")
+    node = next(n for n in data["nodes"] if n["name"] == "UnbindBackward0")
     assert [v["values"] for v in node["value"]] == [[1.0, 2.0], [3.0, 4.0]]      # both outputs' values
     leaf_step = data["steps"][-1]
     assert leaf_step["before"]["values"] == [10.0] * 4

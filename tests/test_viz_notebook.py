@@ -49,8 +49,8 @@ def test_notebook_executes_and_shows_the_graph(tmp_path, monkeypatch):
     svgs = [o["data"]["image/svg+xml"] for c in nb.cells if c.cell_type == "code" for o in c.outputs
             if o.output_type == "execute_result" and "image/svg+xml" in o.get("data", {})]
     assert len(svgs) == 1, "the graph cell shows the graph inline"
-    for op in ("AddBackward", "MulBackward", "SumBackward"):
+    for op in ("AddBackward0", "MulBackward0", "SumBackward0"):
         assert op in svgs[0]
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
                       if o.output_type == "stream")
-    assert "[4] MulBackward#1" in printed             # trace_backward's output, as in the markdown
+    assert "[4] MulBackward0#1" in printed             # trace_backward's output, as in the markdown

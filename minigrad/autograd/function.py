@@ -92,7 +92,9 @@ class Node:
 
     # -- graph helpers -------------------------------------------------------------------
     def name(self) -> str:
-        return self._fn.__name__ + "Backward"
+        """torch's name for this node: the op's ``node_name`` (``MulBackward0``), or the one its
+        forward or wrapper set for the overload that ran (``ctx.node_name = "SumBackward1"``)."""
+        return self.__dict__.get("node_name") or self._fn.node_name
 
     def __repr__(self):
         return f"<{self.name()} object at {id(self):#x}>"
@@ -230,10 +232,13 @@ class Function:
     differentiable = True   # False for ops whose outputs never require grad (argmax, comparisons)
     _backward_cls = Node    # the class of the nodes apply creates; each user Function gets its own
     _forward_signature = None  # (forward's signature, cached by _bind_inputs)
+    node_name = "FunctionBackward"  # what ``grad_fn.name()`` shows; each subclass gets its own below
 
     def __init_subclass__(cls, **kwargs):
-        """Give each user Function its node class ``<Name>Backward``: ``type(y.grad_fn).__name__``
-        and ``y.grad_fn.name()`` name the Function, as in torch.
+        """Name the nodes of each subclass as torch does: ``<Name>Backward0`` for minigrad's own
+        ops unless the class sets torch's name itself (``node_name = "AddmmBackward0"``), and
+        ``<Name>Backward`` (no overload number) for user Functions, whose node class is also
+        called so: ``type(y.grad_fn).__name__`` and ``y.grad_fn.name()`` name the Function.
 
         minigrad's own ops (array_forward) share Node, whose ``name()`` names the op all the same:
         with one node class the engine's attribute reads stay monomorphic, which CPython's
@@ -241,6 +246,8 @@ class Function:
         forward and backward of 40 us, benchmarks/bench_overhead.py's tiny step).
         """
         super().__init_subclass__(**kwargs)
+        if "node_name" not in cls.__dict__:
+            cls.node_name = cls.__name__ + ("Backward0" if cls.array_forward else "Backward")
         if not cls.array_forward:
             cls._backward_cls = type(cls.__name__ + "Backward", (Node,),
                                      {"__slots__": (), "__module__": cls.__module__, "_forward_cls": cls})

@@ -146,6 +146,8 @@ class CopySlices(Function):
 
     The grad_fn a base gets when one of its views is written in place (torch's CopySlices)."""
 
+    node_name = "CopySlices"  # torch's name() adds its C++ namespace: torch::autograd::CopySlices
+
     array_forward = True
 
     @staticmethod
@@ -173,6 +175,8 @@ class ViewOfBase(Function):
 
     torch's AsStridedBackward, the grad_fn of a view whose base was written in place."""
 
+    node_name = "AsStridedBackward0"
+
     array_forward = True
 
     @staticmethod
@@ -182,11 +186,11 @@ class ViewOfBase(Function):
 
     @staticmethod
     def backward(ctx, g):
-        from ..ops.index import IndexAddZeros
+        from ..ops.index import IndexBackward
         bshape = ctx.geom[0]
         if is_reshape(ctx.geom):
             return g.reshape(bshape), None
-        flat = IndexAddZeros.apply(g, (int(np.prod(bshape)),), (Ellipsis,), (_index_on(g, ctx.geom),))
+        flat = IndexBackward.apply(g, (int(np.prod(bshape)),), (Ellipsis,), (_index_on(g, ctx.geom),))
         return flat.reshape(bshape), None
 
 

@@ -36,7 +36,7 @@ def _norm(t) -> float:
 
 
 class _Labels:
-    """Tell nodes of the same kind apart: MulBackward#1, MulBackward#2, ... in order of appearance."""
+    """Tell nodes of the same kind apart: MulBackward0#1, MulBackward0#2, ... in order of appearance."""
 
     def __init__(self, names):
         self.names = names
@@ -64,12 +64,12 @@ def trace_backward(file=None, *, names=None):
     ``contextlib.redirect_stdout`` work). ``names`` maps labels to leaf tensors (for example
     ``dict(model.named_parameters())``) so that the leaves' gradients are printed under a name.
 
-    Nodes of the same kind are numbered in order of appearance (``MulBackward#1``,
-    ``MulBackward#2``) so that the destinations can be followed; a leaf's node is shown as
+    Nodes of the same kind are numbered in order of appearance (``MulBackward0#1``,
+    ``MulBackward0#2``) so that the destinations can be followed; a leaf's node is shown as
     ``AccumulateGrad(name)``.
 
-    Each step is a dict: ``step`` (1, 2, ...), ``node`` (e.g. ``"MulBackward"``), ``label`` (e.g.
-    ``"MulBackward#2"``), ``grad_outputs``
+    Each step is a dict: ``step`` (1, 2, ...), ``node`` (e.g. ``"MulBackward0"``), ``label`` (e.g.
+    ``"MulBackward0#2"``), ``grad_outputs``
     (shapes of the incoming gradients, ``None`` for outputs that received none),
     ``grad_output_norms`` and
     ``grad_inputs``: one dict per input that receives a gradient, with ``index`` (forward's

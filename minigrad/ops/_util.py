@@ -9,7 +9,7 @@ from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor, _wrap_dim
 
-__all__ = ["Op", "Tensor", "promote", "as_tensor_arg", "wrap_dim", "norm_dims", "float_result", "xp", "broadcast_shape",
+__all__ = ["Op", "Tensor", "overload", "promote", "as_tensor_arg", "wrap_dim", "norm_dims", "float_result", "xp", "broadcast_shape",
            "broadcast_view"]
 
 wrap_dim = _wrap_dim
@@ -19,6 +19,15 @@ class Op(Function):
     """A minigrad op: ``forward`` works on arrays, ``backward`` on Tensors (see Function)."""
 
     array_forward = True
+
+
+def overload(out, node_name: str):
+    """``out``, its node named as torch names the overload that made it (``SumBackward1`` for a sum
+    over dims, ``SumBackward0`` for a full sum): for the ops whose torch name depends on the call."""
+    node = out[0].grad_fn if isinstance(out, tuple) else out.grad_fn
+    if node is not None:
+        node.node_name = node_name
+    return out
 
 
 def xp(array):

@@ -20,22 +20,26 @@ import numpy as np
 
 from .. import dtypes
 from ._args import float_only as _float_only
-from ._util import Op, Tensor, wrap_dim, xp
-from . import math as _math
+from ._util import Op, overload, Tensor, wrap_dim, xp
+from . import math as math_ops
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "selu_", "celu",
            "gelu", "silu", "mish", "softplus", "softsign", "hardtanh", "hardtanh_", "hardsigmoid",
            "hardswish", "logsigmoid", "softmax", "log_softmax", "softmin", "sigmoid", "tanh", "threshold"]
+
 
 def torch_type_name(array) -> str:
     """The scalar type name torch prints in its messages ('Long', 'Float'...)."""
     return dtypes.scalar_name(array.dtype)
 
 
-def _maybe_inplace(input: Tensor, result: Tensor, inplace: bool) -> Tensor:
+def _maybe_inplace(input: Tensor, result: Tensor, inplace: bool, inplace_node_name: str = "") -> Tensor:
     """The in-place form writes the result into the input (an op that saved its input keeps a
-    copy of the old values: see autograd.inplace)."""
-    return input._inplace(result) if inplace else result
+    copy of the old values: see autograd.inplace). ``inplace_node_name``: torch's node name for
+    the in-place form where it differs (``elu_`` records EluBackward1)."""
+    if not inplace:
+        return result
+    return overload(input._inplace(result), inplace_node_name) if inplace_node_name else input._inplace(result)
 
 
 # -- helper ops: a gradient scaled by a constant ------------------------------------------------
@@ -50,6 +54,10 @@ class ScaleByConstant(Op):
     @staticmethod
     def backward(ctx, g):
         return ScaleByConstant.apply(g, ctx.c)
+
+
+def scale_by_constant(x: Tensor, c) -> Tensor:
+    return ScaleByConstant.apply(x, c)
 
 
 class KeepWhere(Op):
@@ -67,10 +75,6 @@ class KeepWhere(Op):
     @staticmethod
     def backward(ctx, g):
         return KeepWhere.apply(g, ctx.keep)
-
-
-def scale_by_constant(x: Tensor, c) -> Tensor:
-    return ScaleByConstant.apply(x, c)
 
 
 def keep_where(x: Tensor, keep) -> Tensor:
@@ -97,7 +101,18 @@ class Relu(Op):
         return KeepWhere.apply(g, ~(z._data <= 0))  # not z > 0: a NaN input passes its gradient, as in torch
 
 
-# These keep the mask (not x) for backward, so that their in-place forms may overwrite x.
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("Boolean inputs not supported for relu")
+    return _maybe_inplace(input, Relu.apply(input), inplace)
+
+
+def relu_(input: Tensor) -> Tensor:
+    return relu(input, inplace=True)
+
+
+# Hardtanh, LeakyRelu, Hardsigmoid and Threshold keep the mask (not x) for backward, so that their
+# in-place forms may overwrite x.
 class Hardtanh(Op):
     """z = clip(x, lo, hi);  dz/dx = 1 if lo < x < hi else 0"""
 
@@ -110,59 +125,6 @@ class Hardtanh(Op):
     @staticmethod
     def backward(ctx, g):
         return KeepWhere.apply(g, ctx.keep)
-
-
-class LeakyRelu(Op):
-    """z = x if x > 0 else slope*x;  dz/dx = 1 if x > 0 else slope"""
-
-    @staticmethod
-    def forward(ctx, x, slope):
-        positive = x > 0
-        if ctx.needs_input_grad[0]:
-            ctx.slopes = np.where(positive, 1, slope).astype(x.dtype)
-        return np.where(positive, x, x * slope)
-
-    @staticmethod
-    def backward(ctx, g):
-        return ScaleByConstant.apply(g, ctx.slopes)
-
-
-class Hardsigmoid(Op):
-    """z = clip(x/6 + 1/2, 0, 1);  dz/dx = 1/6 if -3 < x < 3 else 0"""
-
-    @staticmethod
-    def forward(ctx, x):
-        if ctx.needs_input_grad[0]:
-            ctx.slopes = (((x > -3) & (x < 3)) / 6).astype(x.dtype)
-        return np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, g):
-        return ScaleByConstant.apply(g, ctx.slopes)
-
-
-class Threshold(Op):
-    """z = x if x > threshold else value;  dz/dx = 1 if x > threshold else 0"""
-
-    @staticmethod
-    def forward(ctx, x, threshold, value):
-        keep = x > threshold
-        ctx.keep = keep
-        return np.where(keep, x, value).astype(x.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, g):
-        return KeepWhere.apply(g, ctx.keep)
-
-
-def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    if input._data.dtype == np.bool_:
-        raise RuntimeError("Boolean inputs not supported for relu")
-    return _maybe_inplace(input, Relu.apply(input), inplace)
-
-
-def relu_(input: Tensor) -> Tensor:
-    return relu(input, inplace=True)
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
@@ -181,18 +143,61 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
+class LeakyRelu(Op):
+    """z = x if x > 0 else slope*x;  dz/dx = 1 if x > 0 else slope"""
+
+    @staticmethod
+    def forward(ctx, x, slope):
+        positive = x > 0
+        if ctx.needs_input_grad[0]:
+            ctx.slopes = np.where(positive, 1, slope).astype(x.dtype)
+        return np.where(positive, x, x * slope)
+
+    @staticmethod
+    def backward(ctx, g):
+        return ScaleByConstant.apply(g, ctx.slopes)
+
+
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     _float_only(input, "leaky_relu_cpu")
-    return _maybe_inplace(input, LeakyRelu.apply(input, negative_slope), inplace)
+    return _maybe_inplace(input, LeakyRelu.apply(input, negative_slope), inplace, "LeakyReluBackward1")
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     return leaky_relu(input, negative_slope, inplace=True)
 
 
+class Hardsigmoid(Op):
+    """z = clip(x/6 + 1/2, 0, 1);  dz/dx = 1/6 if -3 < x < 3 else 0"""
+
+    @staticmethod
+    def forward(ctx, x):
+        if ctx.needs_input_grad[0]:
+            ctx.slopes = (((x > -3) & (x < 3)) / 6).astype(x.dtype)
+        return np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        return ScaleByConstant.apply(g, ctx.slopes)
+
+
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     _float_only(input, "hardsigmoid_cpu")
     return _maybe_inplace(input, Hardsigmoid.apply(input), inplace)
+
+
+class Threshold(Op):
+    """z = x if x > threshold else value;  dz/dx = 1 if x > threshold else 0"""
+
+    @staticmethod
+    def forward(ctx, x, threshold, value):
+        keep = x > threshold
+        ctx.keep = keep
+        return np.where(keep, x, value).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        return KeepWhere.apply(g, ctx.keep)
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
@@ -220,8 +225,32 @@ class Elu(Op):
         neg = ctx.neg
         dtype = x._data.dtype
         # exp of min(x, 0): the positive side, masked out, must not overflow into inf * 0
-        slope = ScaleByConstant.apply(_math.exp(x.clamp(max=0)), (neg * (ctx.alpha * ctx.scale)).astype(dtype))
+        slope = ScaleByConstant.apply(math_ops.exp(x.clamp(max=0)), (neg * (ctx.alpha * ctx.scale)).astype(dtype))
         return g * (slope + _const(np.where(neg, 0, ctx.scale).astype(dtype)))
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+
+
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    _float_only(input, "elu_cpu")
+    return _maybe_inplace(input, Elu.apply(input, alpha, 1.0), inplace, "EluBackward1")
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, inplace=True)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    _float_only(input, "elu_cpu")
+    return _maybe_inplace(input, Elu.apply(input, _SELU_ALPHA, _SELU_SCALE), inplace, "EluBackward1")
+
+
+def selu_(input: Tensor) -> Tensor:
+    return selu(input, inplace=True)
 
 
 class Celu(Op):
@@ -239,41 +268,23 @@ class Celu(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         dtype = x._data.dtype
-        slope = ScaleByConstant.apply(_math.exp(x.clamp(max=0) / ctx.alpha), ctx.neg.astype(dtype))
+        slope = ScaleByConstant.apply(math_ops.exp(x.clamp(max=0) / ctx.alpha), ctx.neg.astype(dtype))
         return g * (slope + _const(np.logical_not(ctx.neg).astype(dtype)))
-
-
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
-
-
-def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    _float_only(input, "elu_cpu")
-    return _maybe_inplace(input, Elu.apply(input, alpha, 1.0), inplace)
-
-
-def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
-    return elu(input, alpha, inplace=True)
-
-
-def selu(input: Tensor, inplace: bool = False) -> Tensor:
-    _float_only(input, "elu_cpu")
-    return _maybe_inplace(input, Elu.apply(input, _SELU_ALPHA, _SELU_SCALE), inplace)
-
-
-def selu_(input: Tensor) -> Tensor:
-    return selu(input, inplace=True)
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     _float_only(input, "elu_cpu")
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
-    return _maybe_inplace(input, Celu.apply(input, alpha), inplace)
+    return _maybe_inplace(input, Celu.apply(input, alpha), inplace, "CeluBackward1")
 
 
 _SQRT1_2 = 1 / math.sqrt(2)
+
+
 _SQRT2_PI = math.sqrt(2 / math.pi)
+
+
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 
 
@@ -283,19 +294,21 @@ class Gelu(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        erf = _math.erf(Tensor._make(xp(x).asarray(x * x.dtype.type(_SQRT1_2))))._data
+        erf = math_ops.erf(Tensor._make(xp(x).asarray(x * x.dtype.type(_SQRT1_2))))._data
         return (x * 0.5 * (1 + erf)).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        cdf = (_math.erf(x * _SQRT1_2) + 1) * 0.5
-        pdf = _math.exp(x * x * -0.5) * _INV_SQRT_2PI
+        cdf = (math_ops.erf(x * _SQRT1_2) + 1) * 0.5
+        pdf = math_ops.exp(x * x * -0.5) * _INV_SQRT_2PI
         return g * (cdf + x * pdf)
 
 
 class GeluTanh(Op):
     """z = x/2 * (1 + t), t = tanh(k(x + c x^3));  dz/dx = (1 + t)/2 + x/2 (1 - t^2) k (1 + 3c x^2)"""
+
+    node_name = "GeluBackward0"  # torch's gelu with approximate='tanh'
 
     @staticmethod
     def forward(ctx, x):
@@ -307,7 +320,7 @@ class GeluTanh(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         x2 = x * x
-        t = _math.tanh((x + x2 * x * 0.044715) * _SQRT2_PI)
+        t = math_ops.tanh((x + x2 * x * 0.044715) * _SQRT2_PI)
         inner = (x2 * (3 * 0.044715) + 1) * _SQRT2_PI
         return g * ((t + 1) * 0.5 + x * 0.5 * (1 - t * t) * inner)
 
@@ -341,8 +354,13 @@ class Silu(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        s = _math.sigmoid(x)
+        s = math_ops.sigmoid(x)
         return g * (s * (x * (1 - s) + 1))
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    _float_only(input, "silu_cpu")
+    return _maybe_inplace(input, Silu.apply(input), inplace)
 
 
 class Mish(Op):
@@ -356,8 +374,13 @@ class Mish(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        t = _math.tanh(softplus(x))
-        return g * (t + x * _math.sigmoid(x) * (1 - t * t))
+        t = math_ops.tanh(softplus(x))
+        return g * (t + x * math_ops.sigmoid(x) * (1 - t * t))
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    _float_only(input, "mish_cpu")
+    return _maybe_inplace(input, Mish.apply(input), inplace)
 
 
 class Softplus(Op):
@@ -375,8 +398,13 @@ class Softplus(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         linear = ctx.linear
-        soft = ScaleByConstant.apply(_math.sigmoid(x * ctx.beta), (~linear).astype(x._data.dtype))
+        soft = ScaleByConstant.apply(math_ops.sigmoid(x * ctx.beta), (~linear).astype(x._data.dtype))
         return g * (soft + _const(linear.astype(x._data.dtype)))
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    _float_only(input, "softplus_cpu")
+    return Softplus.apply(input, beta, threshold)
 
 
 class Softsign(Op):
@@ -392,6 +420,12 @@ class Softsign(Op):
         x, = ctx.saved_tensors
         d = ScaleByConstant.apply(x, np.sign(x._data)) + 1  # 1 + |x|, differentiable a.e.
         return g / (d * d)
+
+
+def softsign(input: Tensor) -> Tensor:
+    if input._data.dtype.kind not in "fc":
+        input = input.to(dtypes.get_default_dtype())
+    return Softsign.apply(input)
 
 
 class Hardswish(Op):
@@ -411,8 +445,15 @@ class Hardswish(Op):
         return g * (ScaleByConstant.apply(x, (mid / 3).astype(xa.dtype)) + _const((mid * 0.5).astype(xa.dtype)) + high)
 
 
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    _float_only(input, "hardswish_cpu")
+    return _maybe_inplace(input, Hardswish.apply(input), inplace)
+
+
 class Logsigmoid(Op):
     """z = log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|));  dz/dx = sigmoid(-x)"""
+
+    node_name = "LogSigmoidBackward0"
 
     @staticmethod
     def forward(ctx, x):
@@ -422,33 +463,7 @@ class Logsigmoid(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return g * _math.sigmoid(-x)
-
-
-def silu(input: Tensor, inplace: bool = False) -> Tensor:
-    _float_only(input, "silu_cpu")
-    return _maybe_inplace(input, Silu.apply(input), inplace)
-
-
-def mish(input: Tensor, inplace: bool = False) -> Tensor:
-    _float_only(input, "mish_cpu")
-    return _maybe_inplace(input, Mish.apply(input), inplace)
-
-
-def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    _float_only(input, "softplus_cpu")
-    return Softplus.apply(input, beta, threshold)
-
-
-def softsign(input: Tensor) -> Tensor:
-    if input._data.dtype.kind not in "fc":
-        input = input.to(dtypes.get_default_dtype())
-    return Softsign.apply(input)
-
-
-def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
-    _float_only(input, "hardswish_cpu")
-    return _maybe_inplace(input, Hardswish.apply(input), inplace)
+        return g * math_ops.sigmoid(-x)
 
 
 def logsigmoid(input: Tensor) -> Tensor:
@@ -457,11 +472,11 @@ def logsigmoid(input: Tensor) -> Tensor:
 
 
 def sigmoid(input: Tensor) -> Tensor:
-    return _math.sigmoid(input)
+    return math_ops.sigmoid(input)
 
 
 def tanh(input: Tensor) -> Tensor:
-    return _math.tanh(input)
+    return math_ops.tanh(input)
 
 
 # -- softmax family ---------------------------------------------------------------------------
@@ -473,6 +488,24 @@ def _shifted(x, axis):
     if x.ndim == 0:  # keep an array (0-d arithmetic gives NumPy scalars)
         return (x.reshape(1) - m.reshape(1)).reshape(())
     return x - m
+
+
+def _softmax_dim(name: str, ndim: int, dim):
+    if dim is None:
+        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
+                      "dim=X as an argument.", UserWarning, stacklevel=3)
+        return 0 if ndim in (0, 1, 3) else 1
+    return dim
+
+
+def _softmax_input(input: Tensor, dim, dtype, kernel: str):
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind not in "fc":
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{torch_type_name(input._data)}\'')
+    ndim = input._data.ndim
+    axis = wrap_dim(dim, ndim)
+    return input, (axis if ndim else None)
 
 
 class Softmax(Op):
@@ -494,10 +527,10 @@ class Softmax(Op):
         if ctx.saved_tensors == ():
             return g
         z, = ctx.saved_tensors
-        return SoftmaxBackward.apply(g, z, ctx.axis)
+        return SoftmaxBackwardData.apply(g, z, ctx.axis)
 
 
-class SoftmaxBackward(Op):
+class SoftmaxBackwardData(Op):
     """h = z * (g - s), s = sum(g * z, dim);  dh/dg . u = z * (u - sum(u * z, dim)) (softmax's own backward),
     dh/dz . u = u * (g - s) - g * sum(u * z, dim)"""
 
@@ -513,9 +546,22 @@ class SoftmaxBackward(Op):
         g, z = ctx.saved_tensors
         axis = ctx.axis
         uz = (u * z).sum(axis, keepdim=True)
-        gu = SoftmaxBackward.apply(u, z, axis) if ctx.needs_input_grad[0] else None
+        gu = SoftmaxBackwardData.apply(u, z, axis) if ctx.needs_input_grad[0] else None
         gz = u * (g - (g * z).sum(axis, keepdim=True)) - g * uz if ctx.needs_input_grad[1] else None
         return gu, gz
+
+
+def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    dim = _softmax_dim("softmax", input._data.ndim, dim)
+    input, axis = _softmax_input(input, dim, dtype, "softmax_lastdim_kernel_impl")
+    return Softmax.apply(input, axis)
+
+
+def softmin(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    dim = _softmax_dim("softmin", input._data.ndim, dim)
+    if dtype is not None:
+        input = input.to(dtype)
+    return softmax(-input, dim)
 
 
 class LogSoftmax(Op):
@@ -536,10 +582,10 @@ class LogSoftmax(Op):
         if ctx.saved_tensors == ():
             return g
         z, = ctx.saved_tensors
-        return LogSoftmaxBackward.apply(g, z, ctx.axis)
+        return LogSoftmaxBackwardData.apply(g, z, ctx.axis)
 
 
-class LogSoftmaxBackward(Op):
+class LogSoftmaxBackwardData(Op):
     """h = g - exp(z) * sum(g, dim);  dh/dg . u = u - sum(u * exp(z), dim),  dh/dz . u = -u * exp(z) * sum(g, dim)"""
 
     @staticmethod
@@ -552,44 +598,13 @@ class LogSoftmaxBackward(Op):
     def backward(ctx, u):
         g, z = ctx.saved_tensors
         axis = ctx.axis
-        e = _math.exp(z)
+        e = math_ops.exp(z)
         gu = u - (u * e).sum(axis, keepdim=True) if ctx.needs_input_grad[0] else None
         gz = -(u * e) * g.sum(axis, keepdim=True) if ctx.needs_input_grad[1] else None
         return gu, gz
-
-
-def _softmax_dim(name: str, ndim: int, dim):
-    if dim is None:
-        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
-                      "dim=X as an argument.", UserWarning, stacklevel=3)
-        return 0 if ndim in (0, 1, 3) else 1
-    return dim
-
-
-def _softmax_input(input: Tensor, dim, dtype, kernel: str):
-    if dtype is not None:
-        input = input.to(dtype)
-    if input._data.dtype.kind not in "fc":
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{torch_type_name(input._data)}\'')
-    ndim = input._data.ndim
-    axis = wrap_dim(dim, ndim)
-    return input, (axis if ndim else None)
-
-
-def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
-    dim = _softmax_dim("softmax", input._data.ndim, dim)
-    input, axis = _softmax_input(input, dim, dtype, "softmax_lastdim_kernel_impl")
-    return Softmax.apply(input, axis)
 
 
 def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
     dim = _softmax_dim("log_softmax", input._data.ndim, dim)
     input, axis = _softmax_input(input, dim, dtype, "log_softmax_lastdim_kernel_impl")
     return LogSoftmax.apply(input, axis)
-
-
-def softmin(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
-    dim = _softmax_dim("softmin", input._data.ndim, dim)
-    if dtype is not None:
-        input = input.to(dtype)
-    return softmax(-input, dim)

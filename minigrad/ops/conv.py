@@ -8,13 +8,15 @@ A convolution is the bilinear form B(x, w, y) = <conv2d(x, w), y>, and its three
 form solved for each argument; each op's gradient is again one of the three, so derivatives of
 any order exist:
 
-    Conv2d(x, w)        = conv2d(x, w)              the forward
-    ConvTranspose2d(y, w): <x, ConvTranspose2d(y, w)> = B(x, w, y)   (gradient wrt x)
-    ConvWeight(x, y)    : <w, ConvWeight(x, y)>      = B(x, w, y)   (gradient wrt w)
+    Conv2d(x, w)                    = conv2d(x, w)                                   the forward
+    ConvTranspose2d(y, w)           : <x, ConvTranspose2d(y, w)> = B(x, w, y)            (gradient wrt x)
+    ConvolutionBackwardWeight(x, y) : <w, ConvolutionBackwardWeight(x, y)> = B(x, w, y)  (gradient wrt w)
 
-Conv2d's backward is one op, Conv2dGrads, which computes all three gradients in one kernel call
-(``conv2d_grads``: cpu's Winograd path transforms g once for all of them); its own backward is
-made of the three ops above.
+Conv2d's backward is one op, ConvolutionBackward (torch's name for the op computing all three
+gradients), given them by one kernel call (``conv2d_grads``: cpu's Winograd path transforms g once
+for all of them); its own backward is made of the three ops above. The ops that compute a
+gradient carry torch's name for that computation (ConvolutionBackward, AvgPool2DBackward,
+SoftmaxBackwardData...): their nodes are then named as torch's (``ConvolutionBackwardBackward0``).
 
 ``Geometry`` carries the sizes they share: conv's input (the "big" side, H x W), its output (the
 "small" side, Ho x Wo), kernel, stride, top/left padding, dilation and groups. Each public
@@ -47,6 +49,8 @@ class Geometry(NamedTuple):
 class Conv2d(Op):
     """y = conv2d(x, w) + b;  dy/dx = conv_transpose2d(g, w),  dy/dw = conv_weight(x, g),  dy/db = sum_nhw(g)"""
 
+    node_name = "ConvolutionBackward0"
+
     @staticmethod
     def forward(ctx, x, w, b, geo):
         ctx.geo = geo
@@ -59,7 +63,7 @@ class Conv2d(Op):
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
-        return Conv2dGrads.apply(x, g, w, ctx.geo, ctx.needs_input_grad[2], ctx.kept)
+        return ConvolutionBackward.apply(x, g, w, ctx.geo, ctx.needs_input_grad[2], ctx.kept)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -78,7 +82,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _run(Conv2d, input, weight, bias, plan)
 
 
-class Conv2dGrads(Op):
+class ConvolutionBackward(Op):
     """(gx, gw, gb) = Conv2d's three gradients from one kernel call;  d/dg = conv2d(ggx, w) + conv2d(x, ggw) + ggb broadcast,  d/dx = conv_transpose2d(g, ggw),  d/dw = conv_weight(ggx, g)"""
 
     @staticmethod
@@ -102,11 +106,13 @@ class Conv2dGrads(Op):
                     dg = t if dg is None else dg + t
         return (ConvTranspose2d.apply(g, ggw, None, geo) if need[0] and ggw is not None else None,
                 dg,
-                ConvWeight.apply(ggx, g, geo) if need[2] and ggx is not None else None)
+                ConvolutionBackwardWeight.apply(ggx, g, geo) if need[2] and ggx is not None else None)
 
 
 class ConvTranspose2d(Op):
     """z = conv_transpose2d(y, w) + b;  dz/dy = conv2d(g, w),  dz/dw = conv_weight(g, y),  dz/db = sum_nhw(g)"""
+
+    node_name = "ConvolutionBackward0"
 
     @staticmethod
     def forward(ctx, y, w, b, geo):
@@ -123,7 +129,7 @@ class ConvTranspose2d(Op):
         y, w = ctx.saved_tensors
         need, geo = ctx.needs_input_grad, ctx.geo
         return (Conv2d.apply(g, w, None, geo) if need[0] else None,
-                ConvWeight.apply(g, y, geo) if need[1] else None,
+                ConvolutionBackwardWeight.apply(g, y, geo) if need[1] else None,
                 SumNHW.apply(g) if need[2] else None)
 
 
@@ -143,7 +149,7 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     return _run(ConvTranspose2d, input, weight, bias, plan)
 
 
-class ConvWeight(Op):
+class ConvolutionBackwardWeight(Op):
     """u = conv_weight(x, y) (dB/dw);  du/dx = conv_transpose2d(y, g),  du/dy = conv2d(x, g)"""
 
     @staticmethod
@@ -183,6 +189,8 @@ def _broadcast_nhw(gb, shape):
 class Unfold(Op):
     """cols = unfold(x) (im2col);  dcols/dx = fold(g)"""
 
+    node_name = "Im2ColBackward0"
+
     @staticmethod
     def forward(ctx, x, geo):
         ctx.geo = geo
@@ -203,6 +211,8 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 
 class Fold(Op):
     """x = fold(cols) (col2im, overlaps summed);  dx/dcols = unfold(g)"""
+
+    node_name = "Col2ImBackward0"
 
     @staticmethod
     def forward(ctx, cols, geo):

@@ -21,6 +21,13 @@ class ToDtype(Op):
         return g, None
 
 
+def to_dtype(input: Tensor, dtype) -> Tensor:
+    dtype = dtypes.as_dtype(dtype)
+    if input._data.dtype == dtype.np:
+        return input
+    return ToDtype.apply(input, dtype.np)
+
+
 class Clone(Op):
     """z = copy(x);  dz/dx = 1"""
 
@@ -31,6 +38,10 @@ class Clone(Op):
     @staticmethod
     def backward(ctx, g):
         return g
+
+
+def clone(input: Tensor, *, memory_format=None) -> Tensor:
+    return Clone.apply(input)
 
 
 class CopyInto(Op):
@@ -47,6 +58,19 @@ class CopyInto(Op):
         return gdst, g
 
 
+def copy_into(dst: Tensor, src: Tensor) -> Tensor:
+    try:
+        np.broadcast_shapes(src._data.shape, dst._data.shape)
+        if np.broadcast_shapes(src._data.shape, dst._data.shape) != dst._data.shape:
+            raise ValueError
+    except ValueError:
+        raise RuntimeError(f"The size of tensor a ({list(dst.shape)}) must match the size of tensor b "
+                           f"({list(src.shape)}) for copy_") from None
+    if src.device != dst.device:   # copy_ copies across devices (the gradient goes back to src's)
+        src = src.to(dst.device)
+    return CopyInto.apply(dst, src)
+
+
 class FullLikeValue(Op):
     """z = value everywhere (fill_'s out-of-place half);  dz/dx = 0,  dz/dvalue = sum(g)"""
 
@@ -59,30 +83,6 @@ class FullLikeValue(Op):
         # x's old values are overwritten: a zero gradient (not none), as torch's fill_ gives
         gx = Tensor._make(xp(g._data).zeros_like(g._data)) if ctx.needs_input_grad[0] else None
         return gx, (g.sum() if ctx.needs_input_grad[1] else None)
-
-
-def to_dtype(input: Tensor, dtype) -> Tensor:
-    dtype = dtypes.as_dtype(dtype)
-    if input._data.dtype == dtype.np:
-        return input
-    return ToDtype.apply(input, dtype.np)
-
-
-def clone(input: Tensor, *, memory_format=None) -> Tensor:
-    return Clone.apply(input)
-
-
-def copy_into(dst: Tensor, src: Tensor) -> Tensor:
-    try:
-        np.broadcast_shapes(src._data.shape, dst._data.shape)
-        if np.broadcast_shapes(src._data.shape, dst._data.shape) != dst._data.shape:
-            raise ValueError
-    except ValueError:
-        raise RuntimeError(f"The size of tensor a ({list(dst.shape)}) must match the size of tensor b "
-                           f"({list(src.shape)}) for copy_") from None
-    if src.device != dst.device:   # copy_ copies across devices (the gradient goes back to src's)
-        src = src.to(dst.device)
-    return CopyInto.apply(dst, src)
 
 
 def full_like_value(input: Tensor, value) -> Tensor:

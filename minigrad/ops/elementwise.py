@@ -10,107 +10,6 @@ __all__ = ["add", "sub", "mul", "div", "neg", "subtract", "multiply", "divide", 
            "negative"]
 
 
-class Add(Op):
-    """z = x + alpha*y;  dz/dx = 1,  dz/dy = alpha"""
-
-    @staticmethod
-    def forward(ctx, x, y, alpha=1):
-        ctx.alpha = alpha
-        return x + y if alpha == 1 else x + alpha * y
-
-    @staticmethod
-    def backward(ctx, g):
-        return g, (g if ctx.alpha == 1 else g * ctx.alpha)
-
-
-class Sub(Op):
-    """z = x - alpha*y;  dz/dx = 1,  dz/dy = -alpha"""
-
-    @staticmethod
-    def forward(ctx, x, y, alpha=1):
-        ctx.alpha = alpha
-        return x - y if alpha == 1 else x - alpha * y
-
-    @staticmethod
-    def backward(ctx, g):
-        return g, (-g if ctx.alpha == 1 else g * -ctx.alpha)
-
-
-class Mul(Op):
-    """z = x * y;  dz/dx = y,  dz/dy = x"""
-
-    @staticmethod
-    def forward(ctx, x, y):
-        # Save only what the wanted gradients need, so an in-place change to the other operand
-        # does not invalidate this node (torch does the same).
-        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None,
-                              y if ctx.needs_input_grad[0] else None)
-        return x * y
-
-    @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        return (g * y if ctx.needs_input_grad[0] else None,
-                g * x if ctx.needs_input_grad[1] else None)
-
-
-class Div(Op):
-    """z = x / y;  dz/dx = 1/y,  dz/dy = -x/y^2"""
-
-    @staticmethod
-    def forward(ctx, x, y):
-        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, y)
-        return x / y
-
-    @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        gx = g / y if ctx.needs_input_grad[0] else None
-        gy = -g * x / (y * y) if ctx.needs_input_grad[1] else None
-        return gx, gy
-
-
-class DivRounded(Op):
-    """z = trunc(x / y) or floor(x / y);  dz/dx = dz/dy = 0  (a step function: torch's zero gradient)"""
-
-    @staticmethod
-    def forward(ctx, x, y, rounding_mode):
-        kind = (x if hasattr(x, "dtype") else y).dtype.kind
-        if kind == "f":
-            return np.floor_divide(x, y) if rounding_mode == "floor" else np.trunc(x / y)
-        if not np.all(y):
-            raise RuntimeError("ZeroDivisionError")
-        q = np.floor_divide(x, y)
-        if rounding_mode == "trunc" and kind == "i":  # floor rounds negative quotients down: step back up
-            q = q + ((q < 0) & (q * y != x))
-        return q
-
-    @staticmethod
-    def backward(ctx, g):
-        zeros = Tensor._make(np.zeros_like(g._data))
-        return (zeros if ctx.needs_input_grad[0] else None, zeros if ctx.needs_input_grad[1] else None)
-
-
-class FloorDivide(DivRounded):
-    """z = floor(x / y);  no derivative (torch's floor_divide and // raise in backward)"""
-
-    @staticmethod
-    def backward(ctx, g):
-        raise RuntimeError("derivative for aten::floor_divide is not implemented")
-
-
-class Neg(Op):
-    """z = -x;  dz/dx = -1"""
-
-    @staticmethod
-    def forward(ctx, x):
-        return -x
-
-    @staticmethod
-    def backward(ctx, g):
-        return -g
-
-
 def _half_with_scalar(op, input, other, **kwargs):
     """``op`` on a float16 tensor and a scalar second operand the way torch computes it, or None.
 
@@ -147,13 +46,39 @@ def _check_alpha(alpha, a, b):
     return dtypes.checked_scalar(alpha, d)
 
 
+def _is_bool(x) -> bool:
+    return x.__class__ is bool or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
+
+
+class Add(Op):
+    """z = x + alpha*y;  dz/dx = 1,  dz/dy = alpha"""
+
+    @staticmethod
+    def forward(ctx, x, y, alpha=1):
+        ctx.alpha = alpha
+        return x + y if alpha == 1 else x + alpha * y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, (g if ctx.alpha == 1 else g * ctx.alpha)
+
+
 def add(input, other, *, alpha=1):
     a, b = promote(input, other)
     return Add.apply(a, b, alpha=_check_alpha(alpha, a, b))
 
 
-def _is_bool(x) -> bool:
-    return x.__class__ is bool or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
+class Sub(Op):
+    """z = x - alpha*y;  dz/dx = 1,  dz/dy = -alpha"""
+
+    @staticmethod
+    def forward(ctx, x, y, alpha=1):
+        ctx.alpha = alpha
+        return x - y if alpha == 1 else x - alpha * y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, (-g if ctx.alpha == 1 else g * -ctx.alpha)
 
 
 def sub(input, other, *, alpha=1):
@@ -169,12 +94,75 @@ def sub(input, other, *, alpha=1):
     return Sub.apply(a, b, alpha=_check_alpha(alpha, a, b))
 
 
+subtract = sub
+
+
+class Mul(Op):
+    """z = x * y;  dz/dx = y,  dz/dy = x"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        # Save only what the wanted gradients need, so an in-place change to the other operand
+        # does not invalidate this node (torch does the same).
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None,
+                              y if ctx.needs_input_grad[0] else None)
+        return x * y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        return (g * y if ctx.needs_input_grad[0] else None,
+                g * x if ctx.needs_input_grad[1] else None)
+
+
 def mul(input, other):
     z = _half_with_scalar(mul, input, other)
     if z is not None:
         return z
     a, b = promote(input, other)
     return Mul.apply(a, b)
+
+
+multiply = mul
+
+
+class Div(Op):
+    """z = x / y;  dz/dx = 1/y,  dz/dy = -x/y^2"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, y)
+        return x / y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        gx = g / y if ctx.needs_input_grad[0] else None
+        gy = -g * x / (y * y) if ctx.needs_input_grad[1] else None
+        return gx, gy
+
+
+class DivRounded(Op):
+    """z = trunc(x / y) or floor(x / y);  dz/dx = dz/dy = 0  (a step function: torch's zero gradient)"""
+
+    node_name = "DivBackward2"  # torch's div.Tensor_mode
+
+    @staticmethod
+    def forward(ctx, x, y, rounding_mode):
+        kind = (x if hasattr(x, "dtype") else y).dtype.kind
+        if kind == "f":
+            return np.floor_divide(x, y) if rounding_mode == "floor" else np.trunc(x / y)
+        if not np.all(y):
+            raise RuntimeError("ZeroDivisionError")
+        q = np.floor_divide(x, y)
+        if rounding_mode == "trunc" and kind == "i":  # floor rounds negative quotients down: step back up
+            q = q + ((q < 0) & (q * y != x))
+        return q
+
+    @staticmethod
+    def backward(ctx, g):
+        zeros = Tensor._make(np.zeros_like(g._data))
+        return (zeros if ctx.needs_input_grad[0] else None, zeros if ctx.needs_input_grad[1] else None)
 
 
 def div(input, other, *, rounding_mode=None):
@@ -195,6 +183,21 @@ def div(input, other, *, rounding_mode=None):
     return DivRounded.apply(a, b, rounding_mode)
 
 
+divide = div
+
+
+def true_divide(input, other):
+    return div(input, other)
+
+
+class FloorDivide(DivRounded):
+    """z = floor(x / y);  no derivative (torch's floor_divide and // raise in backward)"""
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("derivative for aten::floor_divide is not implemented")
+
+
 def floor_divide(input, other):
     """``input // other``: div with rounding_mode="floor", but without a derivative, as in torch."""
     z = _half_with_scalar(floor_divide, input, other)
@@ -207,13 +210,16 @@ def floor_divide(input, other):
     return FloorDivide.apply(a, b, "floor")
 
 
-def true_divide(input, other):
-    return div(input, other)
+class Neg(Op):
+    """z = -x;  dz/dx = -1"""
 
+    @staticmethod
+    def forward(ctx, x):
+        return -x
 
-subtract = sub
-multiply = mul
-divide = div
+    @staticmethod
+    def backward(ctx, g):
+        return -g
 
 
 def neg(input):

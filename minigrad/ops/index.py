@@ -17,153 +17,10 @@ from .. import dtypes
 from ..autograd import grad_mode
 from ..autograd.inplace import check_overlap
 from ..device import check_same_device
-from ._util import Op, Tensor, broadcast_shape, wrap_dim, xp
+from ._util import Op, overload, Tensor, broadcast_shape, wrap_dim, xp
 from .shape import Slice
 
 __all__ = ["getitem", "index_put", "gather", "scatter_add", "index_select", "masked_fill"]
-
-
-# -- ops ------------------------------------------------------------------------------------------
-class Index(Op):
-    """z = x[basic][adv];  dz/dx = zeros with g added at [basic][adv] (repeats accumulate)
-
-    ``index_tensors`` are the tensors ``adv`` was made from: saved, so that changing them in
-    place before backward raises, as in torch."""
-
-    @staticmethod
-    def forward(ctx, x, basic, adv, *index_tensors):
-        ctx.shape, ctx.basic, ctx.adv = x.shape, basic, adv
-        ctx.save_for_backward(*index_tensors)
-        return x[basic][adv]
-
-    @staticmethod
-    def backward(ctx, g):
-        ctx.saved_tensors  # (the version check of the index tensors)
-        return IndexAddZeros.apply(g, ctx.shape, ctx.basic, ctx.adv)
-
-
-class IndexAddZeros(Op):
-    """z = zeros(shape) with x added at [basic][adv];  dz/dx = g[basic][adv]"""
-
-    @staticmethod
-    def forward(ctx, x, shape, basic, adv):
-        ctx.basic, ctx.adv = basic, adv
-        out = xp(x).zeros_like(x, shape=shape)
-        add_at(out[basic], adv, x)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        return Index.apply(g, ctx.basic, ctx.adv)
-
-
-class IndexPut(Op):
-    """z = x with z[basic][adv] = v;  dz/dx = g with zeros at [basic][adv],  dz/dv = g[basic][adv]
-
-    ``index_tensors`` are saved as in Index."""
-
-    @staticmethod
-    def forward(ctx, x, v, basic, adv, whole=False, *index_tensors):
-        ctx.basic, ctx.adv, ctx.whole = basic, adv, whole
-        ctx.save_for_backward(*index_tensors)
-        ctx.v_ndim = getattr(v, "ndim", 0)
-        out = x.copy()
-        if adv is None:
-            out[basic] = v
-        else:
-            out[basic][adv] = v
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        ctx.saved_tensors  # (the version check of the index tensors)
-        basic, adv = ctx.basic, ctx.adv
-        gx = None
-        if ctx.needs_input_grad[0]:
-            # every element overwritten: a constant zero, as torch's copy_/fill_ backward gives
-            gx = Tensor._make(np.zeros_like(g._data)) if ctx.whole else IndexPut.apply(g, 0, basic, adv)
-        gv = None
-        if ctx.needs_input_grad[1]:
-            gv = Slice.apply(g, basic) if adv is None else Index.apply(g, basic, adv)
-            extra = ctx.v_ndim - gv._data.ndim
-            if extra > 0:  # torch drops a value's leading 1-dims; put them back
-                from .shape import Reshape
-                gv = Reshape.apply(gv, (1,) * extra + gv._data.shape)
-        return gx, gv
-
-
-class Gather(Op):
-    """z[i][j][k] = x[i][index[i][j][k]][k] (dim 1);  dz/dx = scatter_add(zeros, dim, index, g)"""
-
-    @staticmethod
-    def forward(ctx, x, index, dim):
-        ctx.shape, ctx.dim = x.shape, dim
-        ctx.save_for_backward(index)
-        return x[_scatter_key(index, dim)]
-
-    @staticmethod
-    def backward(ctx, g):
-        index, = ctx.saved_tensors
-        zeros = Tensor._make(np.zeros_like(g._data, shape=ctx.shape))
-        return ScatterAdd.apply(zeros, g, index, ctx.dim)
-
-
-class ScatterAdd(Op):
-    """z = x, then z[i][index[i][j][k]][k] += src[i][j][k] (dim 1);  dz/dx = g,  dz/dsrc = gather(g)"""
-
-    @staticmethod
-    def forward(ctx, x, src, index, dim):
-        ctx.dim = dim
-        ctx.src_shape = src.shape
-        ctx.save_for_backward(index)
-        out = x.copy()
-        add_at(out, _scatter_key(index, dim), src[tuple(slice(0, n) for n in index.shape)])
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        index, = ctx.saved_tensors
-        gsrc = None
-        if ctx.needs_input_grad[1]:
-            gsrc = Gather.apply(g, index, ctx.dim)
-            if gsrc._data.shape != ctx.src_shape:  # src larger than index: the rest was unused
-                from .shape import SliceBackward
-                gsrc = SliceBackward.apply(gsrc, ctx.src_shape, tuple(slice(0, n) for n in index._data.shape))
-        return g, gsrc
-
-
-class MaskedFill(Op):
-    """z = where(mask, value, x);  dz/dx = where(mask, 0, g),  dz/dvalue = sum(g where mask)"""
-
-    @staticmethod
-    def forward(ctx, x, value, mask):
-        ctx.save_for_backward(mask)
-        value = value.astype(x.dtype) if hasattr(value, "astype") else np.array(value).astype(x.dtype)[()]
-        return xp(x).where(mask, value, x)
-
-    @staticmethod
-    def backward(ctx, g):
-        mask, = ctx.saved_tensors
-        gx = MaskedFill.apply(g, 0, mask) if ctx.needs_input_grad[0] else None
-        gv = None
-        if ctx.needs_input_grad[1]:
-            gv = MaskedFill.apply(g, 0, xp(mask._data).logical_not(mask._data)).sum()
-        return gx, gv
-
-
-def _scatter_key(index, dim):
-    """The advanced key pairing ``src[i, j, k]`` with ``out[i, index[i, j, k], k]`` (dim 1): what
-    gather reads and scatter_add writes. The index may be smaller than the input off ``dim``."""
-    ndim = index.ndim
-    key = []
-    for d, n in enumerate(index.shape):
-        if d == dim:
-            key.append(index)
-        else:
-            shape = [1] * ndim
-            shape[d] = n
-            key.append(xp(index).arange(n).reshape(shape))
-    return tuple(key)
 
 
 def add_at(out, key, values):
@@ -187,6 +44,21 @@ def on_device_of(x, adv):
         return adv
     module = xp(x)
     return tuple(a if isinstance(a, slice) else module.asarray(a) for a in adv)
+
+
+def _scatter_key(index, dim):
+    """The advanced key pairing ``src[i, j, k]`` with ``out[i, index[i, j, k], k]`` (dim 1): what
+    gather reads and scatter_add writes. The index may be smaller than the input off ``dim``."""
+    ndim = index.ndim
+    key = []
+    for d, n in enumerate(index.shape):
+        if d == dim:
+            key.append(index)
+        else:
+            shape = [1] * ndim
+            shape[d] = n
+            key.append(xp(index).arange(n).reshape(shape))
+    return tuple(key)
 
 
 # -- parsing an index ------------------------------------------------------------------------------
@@ -352,8 +224,42 @@ def _check_dims(dim, ndim):
         raise IndexError(f"too many indices for tensor of dimension {ndim}")
 
 
-# -- public functions -------------------------------------------------------------------------------
+# -- the ops, each followed by its public functions ----------------------------------------------------
 _LONG_OR_INT = (np.dtype(np.int64), np.dtype(np.int32))
+
+
+class Index(Op):
+    """z = x[basic][adv];  dz/dx = zeros with g added at [basic][adv] (repeats accumulate)
+
+    ``index_tensors`` are the tensors ``adv`` was made from: saved, so that changing them in
+    place before backward raises, as in torch."""
+
+    @staticmethod
+    def forward(ctx, x, basic, adv, *index_tensors):
+        ctx.shape, ctx.basic, ctx.adv = x.shape, basic, adv
+        ctx.save_for_backward(*index_tensors)
+        return x[basic][adv]
+
+    @staticmethod
+    def backward(ctx, g):
+        ctx.saved_tensors  # (the version check of the index tensors)
+        return IndexBackward.apply(g, ctx.shape, ctx.basic, ctx.adv)
+
+
+class IndexBackward(Op):
+    """z = zeros(shape) with x added at [basic][adv];  dz/dx = g[basic][adv]"""
+
+    @staticmethod
+    def forward(ctx, x, shape, basic, adv):
+        ctx.basic, ctx.adv = basic, adv
+        out = xp(x).zeros_like(x, shape=shape)
+        add_at(out[basic], adv, x)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return Index.apply(g, ctx.basic, ctx.adv)
+
 
 def getitem(input: Tensor, index) -> Tensor:
     """``input[index]``: basic indexing gives a view; advanced indexing (tensors, lists, masks) a copy."""
@@ -378,6 +284,41 @@ def getitem(input: Tensor, index) -> Tensor:
     except IndexError:
         _parse(shape, index, check=True)  # raises torch's message
         raise
+
+
+class IndexPut(Op):
+    """z = x with z[basic][adv] = v;  dz/dx = g with zeros at [basic][adv],  dz/dv = g[basic][adv]
+
+    ``index_tensors`` are saved as in Index."""
+
+    @staticmethod
+    def forward(ctx, x, v, basic, adv, whole=False, *index_tensors):
+        ctx.basic, ctx.adv, ctx.whole = basic, adv, whole
+        ctx.save_for_backward(*index_tensors)
+        ctx.v_ndim = getattr(v, "ndim", 0)
+        out = x.copy()
+        if adv is None:
+            out[basic] = v
+        else:
+            out[basic][adv] = v
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        ctx.saved_tensors  # (the version check of the index tensors)
+        basic, adv = ctx.basic, ctx.adv
+        gx = None
+        if ctx.needs_input_grad[0]:
+            # every element overwritten: a constant zero, as torch's copy_/fill_ backward gives
+            gx = Tensor._make(np.zeros_like(g._data)) if ctx.whole else IndexPut.apply(g, 0, basic, adv)
+        gv = None
+        if ctx.needs_input_grad[1]:
+            gv = Slice.apply(g, basic) if adv is None else Index.apply(g, basic, adv)
+            extra = ctx.v_ndim - gv._data.ndim
+            if extra > 0:  # torch drops a value's leading 1-dims; put them back
+                from .shape import Reshape
+                gv = Reshape.apply(gv, (1,) * extra + gv._data.shape)
+        return gx, gv
 
 
 def _index_tensors(index) -> tuple:
@@ -482,6 +423,22 @@ def _check_overlap(input: Tensor, index, value) -> None:
             check_overlap(input._data[basic], (value,))
 
 
+class Gather(Op):
+    """z[i][j][k] = x[i][index[i][j][k]][k] (dim 1);  dz/dx = scatter_add(zeros, dim, index, g)"""
+
+    @staticmethod
+    def forward(ctx, x, index, dim):
+        ctx.shape, ctx.dim = x.shape, dim
+        ctx.save_for_backward(index)
+        return x[_scatter_key(index, dim)]
+
+    @staticmethod
+    def backward(ctx, g):
+        index, = ctx.saved_tensors
+        zeros = Tensor._make(np.zeros_like(g._data, shape=ctx.shape))
+        return ScatterAdd.apply(zeros, g, index, ctx.dim)
+
+
 def _index_tensor(index, name):
     if not isinstance(index, Tensor):
         raise TypeError(f"{name}(): argument 'index' (position 3) must be Tensor, not {type(index).__name__}")
@@ -515,6 +472,30 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
     except IndexError:
         _check_index_range(idx, xshape[dim], dim)
         raise
+
+
+class ScatterAdd(Op):
+    """z = x, then z[i][index[i][j][k]][k] += src[i][j][k] (dim 1);  dz/dx = g,  dz/dsrc = gather(g)"""
+
+    @staticmethod
+    def forward(ctx, x, src, index, dim):
+        ctx.dim = dim
+        ctx.src_shape = src.shape
+        ctx.save_for_backward(index)
+        out = x.copy()
+        add_at(out, _scatter_key(index, dim), src[tuple(slice(0, n) for n in index.shape)])
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        index, = ctx.saved_tensors
+        gsrc = None
+        if ctx.needs_input_grad[1]:
+            gsrc = Gather.apply(g, index, ctx.dim)
+            if gsrc._data.shape != ctx.src_shape:  # src larger than index: the rest was unused
+                from .shape import SliceBackward
+                gsrc = SliceBackward.apply(gsrc, ctx.src_shape, tuple(slice(0, n) for n in index._data.shape))
+        return g, gsrc
 
 
 def _check_index_range(idx, size, dim):
@@ -584,6 +565,25 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     return Index.apply(input, (), (slice(None),) * dim + (idx.reshape(-1),), index)
 
 
+class MaskedFill(Op):
+    """z = where(mask, value, x);  dz/dx = where(mask, 0, g),  dz/dvalue = sum(g where mask)"""
+
+    @staticmethod
+    def forward(ctx, x, value, mask):
+        ctx.save_for_backward(mask)
+        value = value.astype(x.dtype) if hasattr(value, "astype") else np.array(value).astype(x.dtype)[()]
+        return xp(x).where(mask, value, x)
+
+    @staticmethod
+    def backward(ctx, g):
+        mask, = ctx.saved_tensors
+        gx = MaskedFill.apply(g, 0, mask) if ctx.needs_input_grad[0] else None
+        gv = None
+        if ctx.needs_input_grad[1]:
+            gv = MaskedFill.apply(g, 0, xp(mask._data).logical_not(mask._data)).sum()
+        return gx, gv
+
+
 def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
     m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     check_same_device(input, m)
@@ -598,4 +598,5 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
         value = dtypes.checked_scalar(value, input.dtype)
     if m.shape != input._data.shape:
         broadcast_shape(m.shape, input._data.shape)
-    return MaskedFill.apply(input, value, mask if isinstance(mask, Tensor) else m)
+    return overload(MaskedFill.apply(input, value, mask if isinstance(mask, Tensor) else m),
+                    "MaskedFillBackward1" if isinstance(value, Tensor) else "MaskedFillBackward0")

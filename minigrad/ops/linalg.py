@@ -15,7 +15,7 @@ from ..autograd import grad_mode
 from ..device import check_same_device
 from .. import dtypes
 from ..kernels import blas
-from ._util import Op, Tensor, broadcast_shape, xp
+from ._util import Op, overload, Tensor, broadcast_shape, xp
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "addmm", "einsum"]
 
@@ -79,48 +79,6 @@ def _grads(ctx, g, a, b, scale=1):
     ga, gb = _matmul_grads(g._data, None if a is None else a._data, None if b is None else b._data,
                            na, nb, blas.matmul, _np_mT, _np_unsqueeze)
     return (None if ga is None else Tensor._make(ga)), (None if gb is None else Tensor._make(gb))
-
-
-class MatMul(Op):
-    """z = a @ b;  dz/da = g @ b^T,  dz/db = a^T @ g   (1-D operands act as row / column vectors)"""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.ndims = (a.ndim, b.ndim)
-        need = ctx.needs_input_grad
-        ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
-        return blas.matmul(a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        return _grads(ctx, g, a, b)
-
-
-class AddMM(Op):
-    """z = beta*c + alpha*(a @ b);  dz/dc = beta,  dz/da = alpha g @ b^T,  dz/db = alpha a^T @ g"""
-
-    @staticmethod
-    def forward(ctx, c, a, b, beta, alpha):
-        ctx.ndims, ctx.beta, ctx.alpha = (2, 2), beta, alpha
-        need = ctx.needs_input_grad
-        ctx.save_for_backward(a if need[2] else None, b if need[1] else None)
-        out = blas.matmul(a, b)
-        if alpha != 1:
-            out = out * alpha if out.dtype.kind == "f" else (out * alpha).astype(out.dtype)
-        if beta == 0:   # as in torch, c is then ignored: its NaNs and infs do not propagate
-            return out
-        scaled = c if beta == 1 else c * beta
-        return (out + scaled).astype(out.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        gc = None
-        if ctx.needs_input_grad[0]:
-            gc = g if ctx.beta == 1 else g * ctx.beta
-        ga, gb = _grads(ctx, g, a, b, ctx.alpha)
-        return gc, ga, gb
 
 
 def _dims_text(shape):
@@ -189,6 +147,29 @@ def _check_matmul(input: Tensor, other: Tensor):
         _check_same_dtype(input, other)
     if da == "bool":
         raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
+
+
+# torch's node for a product of these ranks (mm, mv, dot, bmm); its matmul of other ranks reshapes
+# around them, where minigrad records one MatMul node (docs/parity.md)
+_TORCH_NODES = {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackward0", (3, 3): "BmmBackward0"}
+
+
+class MatMul(Op):
+    """z = a @ b;  dz/da = g @ b^T,  dz/db = a^T @ g   (1-D operands act as row / column vectors)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.ndims = (a.ndim, b.ndim)
+        if ctx.ndims in _TORCH_NODES and (a.ndim != 3 or a.shape[0] == b.shape[0]):
+            ctx.node_name = _TORCH_NODES[ctx.ndims]
+        need = ctx.needs_input_grad
+        ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
+        return blas.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _grads(ctx, g, a, b)
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
@@ -263,6 +244,34 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
         if t._data.ndim != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t._data.ndim}-D")
     return mul(reshape(input, (input._data.shape[0], 1)), vec2)
+
+
+class AddMM(Op):
+    """z = beta*c + alpha*(a @ b);  dz/dc = beta,  dz/da = alpha g @ b^T,  dz/db = alpha a^T @ g"""
+
+    node_name = "AddmmBackward0"
+
+    @staticmethod
+    def forward(ctx, c, a, b, beta, alpha):
+        ctx.ndims, ctx.beta, ctx.alpha = (2, 2), beta, alpha
+        need = ctx.needs_input_grad
+        ctx.save_for_backward(a if need[2] else None, b if need[1] else None)
+        out = blas.matmul(a, b)
+        if alpha != 1:
+            out = out * alpha if out.dtype.kind == "f" else (out * alpha).astype(out.dtype)
+        if beta == 0:   # as in torch, c is then ignored: its NaNs and infs do not propagate
+            return out
+        scaled = c if beta == 1 else c * beta
+        return (out + scaled).astype(out.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        gc = None
+        if ctx.needs_input_grad[0]:
+            gc = g if ctx.beta == 1 else g * ctx.beta
+        ga, gb = _grads(ctx, g, a, b, ctx.alpha)
+        return gc, ga, gb
 
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:

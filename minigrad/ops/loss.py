@@ -18,8 +18,8 @@ import numpy as np
 
 from ..autograd import grad_mode
 from ..device import check_same_device
-from ._util import Op, Tensor, broadcast_shape, promote, wrap_dim, xp
-from . import math as _math
+from ._util import Op, overload, Tensor, broadcast_shape, promote, wrap_dim, xp
+from . import math as math_ops
 from .activation import ScaleByConstant, _float_only, log_softmax, logsigmoid, softmax, torch_type_name
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -334,6 +334,11 @@ def _pointwise_inputs(input: Tensor, target: Tensor, kernel: str):
     return input, target
 
 
+# torch's nodes for these losses (its l1_loss records abs and mean instead: docs/parity.md)
+_DIFF_LOSS_NODES = {"mse": "MseLossBackward0", "l1": "L1LossBackward0", "smooth_l1": "SmoothL1LossBackward0",
+                    "huber": "HuberLossBackward0"}
+
+
 class DiffLoss(Op):
     """l = f(x - y), reduced; f and df/dd per kind (d = x - y, a = |d|):
 
@@ -347,6 +352,7 @@ class DiffLoss(Op):
     def forward(ctx, x, y, kind, param, reduction):
         d = x - y
         ctx.kind, ctx.param, ctx.reduction, ctx.n = kind, param, reduction, d.size
+        ctx.node_name = _DIFF_LOSS_NODES[kind]
         if kind == "mse":
             ctx.save_for_backward(x, y)
             loss = d * d
@@ -478,9 +484,9 @@ class BinaryCrossEntropy(Op):
             g = ScaleByConstant.apply(g, ctx.weight)
         gx = gt = None
         if ctx.needs_input_grad[0]:
-            gx = g * (x - t) / _math.clamp((1 - x) * x, min=_BCE_EPS)
+            gx = g * (x - t) / math_ops.clamp((1 - x) * x, min=_BCE_EPS)
         if ctx.needs_input_grad[1]:
-            gt = g * (_math.clamp(_math.log1p(-x), min=-100) - _math.clamp(_math.log(x), min=-100))
+            gt = g * (math_ops.clamp(math_ops.log1p(-x), min=-100) - math_ops.clamp(math_ops.log(x), min=-100))
         return gx, gt
 
 
@@ -539,9 +545,9 @@ class BinaryCrossEntropyWithLogits(Op):
         gx = gt = None
         if ctx.needs_input_grad[0]:
             if pw is None:
-                gx = g * (_math.sigmoid(x) - t)
+                gx = g * (math_ops.sigmoid(x) - t)
             else:
-                gx = g * ((1 - t) - ((pw - 1) * t + 1) * _math.sigmoid(-x))
+                gx = g * ((1 - t) - ((pw - 1) * t + 1) * math_ops.sigmoid(-x))
         if ctx.needs_input_grad[1]:
             gt = g * (-x) if pw is None else g * ((pw - 1) * -logsigmoid(x) - x)
         return gx, gt
@@ -582,7 +588,7 @@ class XLogX(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return g * (_math.log(x) + 1)
+        return g * (math_ops.log(x) + 1)
 
 
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
@@ -600,7 +606,7 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
         raise RuntimeError("kl_div: Integral inputs not supported.")
     broadcast_shape(input._data.shape, target._data.shape)
     if log_target:
-        loss = _math.exp(target) * (target - input)
+        loss = math_ops.exp(target) * (target - input)
     else:
         loss = XLogX.apply(target) - target * input
     if reduction == "none":

@@ -10,14 +10,14 @@ which return inf and nan as torch does, silently; see the filter at the end of t
 from __future__ import annotations
 
 import builtins as _builtins  # this module's abs, pow and round shadow the builtins
-import math as _math
+import math
 import warnings
 
 import numpy as np
 
 from .. import dtypes
 from ..device import check_same_device
-from ._util import Op, Tensor, broadcast_shape, promote
+from ._util import Op, overload, Tensor, broadcast_shape, promote
 from .elementwise import div
 
 __all__ = [
@@ -26,8 +26,6 @@ __all__ = [
     "sqrt", "rsqrt", "square", "sin", "cos", "tan", "atan", "arctan", "atan2", "arctan2", "sinh", "cosh",
     "tanh", "sigmoid", "erf",
 ]
-
-# torch's names for dtypes in "not implemented for 'Int'" and "Float did not match Double" messages
 
 
 def not_implemented(kernel: str, array) -> NotImplementedError:
@@ -48,6 +46,18 @@ def _float_input(x, name: str) -> Tensor:
     except AttributeError:
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}") from None
     return x if kind in "fc" else x.to(dtypes.get_default_dtype())
+
+
+def unary_float(op):
+    """The public function of a floating-point unary Op (``exp = unary_float(Exp)``): integer and
+    bool inputs become the default float dtype, as in torch; the name is the Op's, in lower case."""
+    name = op.__name__.lower()
+
+    def function(input):
+        return op.apply(_float_input(input, name))
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = op.__doc__
+    return function
 
 
 def _zeros_like(g: Tensor) -> Tensor:
@@ -71,6 +81,9 @@ class Exp(Op):
         return g * z
 
 
+exp = unary_float(Exp)
+
+
 class Expm1(Op):
     """z = exp(x) - 1;  dz/dx = z + 1"""
 
@@ -84,6 +97,9 @@ class Expm1(Op):
     def backward(ctx, g):
         z, = ctx.saved_tensors
         return g * (z + 1)
+
+
+expm1 = unary_float(Expm1)
 
 
 class Log(Op):
@@ -100,6 +116,9 @@ class Log(Op):
         return g / x
 
 
+log = unary_float(Log)
+
+
 class Log2(Op):
     """z = log2(x);  dz/dx = 1/(x ln 2)"""
 
@@ -111,7 +130,10 @@ class Log2(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return g / (x * _math.log(2.0))
+        return g / (x * math.log(2.0))
+
+
+log2 = unary_float(Log2)
 
 
 class Log10(Op):
@@ -125,11 +147,16 @@ class Log10(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return g / (x * _math.log(10.0))
+        return g / (x * math.log(10.0))
+
+
+log10 = unary_float(Log10)
 
 
 class Log1p(Op):
     """z = log(1 + x);  dz/dx = 1/(x + 1)"""
+
+    node_name = "Log1PBackward0"
 
     @staticmethod
     def forward(ctx, x):
@@ -140,6 +167,9 @@ class Log1p(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         return g / (x + 1)
+
+
+log1p = unary_float(Log1p)
 
 
 class Sqrt(Op):
@@ -157,6 +187,9 @@ class Sqrt(Op):
         return g / (2 * z)
 
 
+sqrt = unary_float(Sqrt)
+
+
 class Rsqrt(Op):
     """z = 1/sqrt(x);  dz/dx = -z^3/2"""
 
@@ -170,6 +203,9 @@ class Rsqrt(Op):
     def backward(ctx, g):
         z, = ctx.saved_tensors
         return -0.5 * g * pow(z, 3)
+
+
+rsqrt = unary_float(Rsqrt)
 
 
 class Reciprocal(Op):
@@ -187,8 +223,13 @@ class Reciprocal(Op):
         return -g * (z * z)
 
 
+reciprocal = unary_float(Reciprocal)
+
+
 class Square(Op):
     """z = x^2;  dz/dx = 2x"""
+
+    node_name = "PowBackward0"  # torch's square is pow(x, 2)
 
     @staticmethod
     def forward(ctx, x):
@@ -199,6 +240,13 @@ class Square(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         return g * (2 * x)
+
+
+def square(input):
+    input = _tensor_arg(input, "square")
+    if input._data.dtype == np.bool_:
+        return pow(input, 2)  # torch: bool ** 2 is int64
+    return Square.apply(input)
 
 
 # -- trigonometric and hyperbolic ----------------------------------------------------------------
@@ -216,6 +264,9 @@ class Sin(Op):
         return g * cos(x)
 
 
+sin = unary_float(Sin)
+
+
 class Cos(Op):
     """z = cos(x);  dz/dx = -sin(x)"""
 
@@ -228,6 +279,9 @@ class Cos(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         return g * -sin(x)
+
+
+cos = unary_float(Cos)
 
 
 class Tan(Op):
@@ -245,6 +299,9 @@ class Tan(Op):
         return g * (1 + z * z)
 
 
+tan = unary_float(Tan)
+
+
 class Atan(Op):
     """z = atan(x);  dz/dx = 1/(1 + x^2)"""
 
@@ -257,6 +314,10 @@ class Atan(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         return g / (x * x + 1)
+
+
+atan = unary_float(Atan)
+arctan = atan  # torch's alias
 
 
 class Atan2(Op):
@@ -276,6 +337,15 @@ class Atan2(Op):
                 g * -y * recip if ctx.needs_input_grad[1] else None)
 
 
+def atan2(input, other):
+    _tensor_arg(input, "atan2")
+    _tensor_arg(other, "atan2", 2, "other")
+    return Atan2.apply(*promote(input, other, to_float=True))
+
+
+arctan2 = atan2  # torch's alias
+
+
 class Sinh(Op):
     """z = sinh(x);  dz/dx = cosh(x)"""
 
@@ -288,6 +358,9 @@ class Sinh(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         return g * cosh(x)
+
+
+sinh = unary_float(Sinh)
 
 
 class Cosh(Op):
@@ -304,6 +377,9 @@ class Cosh(Op):
         return g * sinh(x)
 
 
+cosh = unary_float(Cosh)
+
+
 class Tanh(Op):
     """z = tanh(x);  dz/dx = 1 - z^2"""
 
@@ -317,6 +393,9 @@ class Tanh(Op):
     def backward(ctx, g):
         z, = ctx.saved_tensors
         return g * (1 - z * z)
+
+
+tanh = unary_float(Tanh)
 
 
 class Sigmoid(Op):
@@ -340,6 +419,9 @@ class Sigmoid(Op):
 _EXP_CAP = {np.dtype(np.float32): 88.0, np.dtype(np.float64): 709.0}  # the largest whole x with exp(x) finite
 
 
+sigmoid = unary_float(Sigmoid)
+
+
 class Erf(Op):
     """z = erf(x);  dz/dx = 2/sqrt(pi) exp(-x^2)"""
 
@@ -351,7 +433,10 @@ class Erf(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return g * (2 / _math.sqrt(_math.pi) * exp(-(x * x)))
+        return g * (2 / math.sqrt(math.pi) * exp(-(x * x)))
+
+
+erf = unary_float(Erf)
 
 
 _erf_ufunc = None
@@ -368,7 +453,7 @@ def _erf_kernel(x):
 
         @numba.vectorize(["float32(float32)", "float64(float64)"], cache=True)
         def erf_ufunc(v):
-            return _math.erf(v)
+            return math.erf(v)
         _erf_ufunc = erf_ufunc
     if x.dtype == np.float16:
         return _erf_ufunc(x.astype(np.float32)).astype(np.float16)
@@ -384,12 +469,23 @@ class _Step(Op):
         return _zeros_like(g)
 
 
+def _rounding_arg(input, name):
+    input = _tensor_arg(input, name)
+    if input._data.dtype == np.bool_:
+        raise not_implemented(f"{name}_vml_cpu", input._data)
+    return input
+
+
 class Floor(_Step):
     """z = floor(x);  dz/dx = 0"""
 
     @staticmethod
     def forward(ctx, x):
         return np.floor(x) if x.dtype.kind == "f" else x.copy()  # integers are already whole
+
+
+def floor(input):
+    return Floor.apply(_rounding_arg(input, "floor"))
 
 
 class Ceil(_Step):
@@ -400,12 +496,20 @@ class Ceil(_Step):
         return np.ceil(x) if x.dtype.kind == "f" else x.copy()
 
 
+def ceil(input):
+    return Ceil.apply(_rounding_arg(input, "ceil"))
+
+
 class Trunc(_Step):
     """z = trunc(x);  dz/dx = 0"""
 
     @staticmethod
     def forward(ctx, x):
         return np.trunc(x) if x.dtype.kind == "f" else x.copy()
+
+
+def trunc(input):
+    return Trunc.apply(_rounding_arg(input, "trunc"))
 
 
 class Round(_Step):
@@ -422,6 +526,14 @@ class Round(_Step):
         return np.rint(x * scale) / scale if decimals > 0 else np.rint(x / scale) * scale
 
 
+def round(input, *, decimals=0):
+    """Round half to even; ``decimals`` as torch (negative: to tens, hundreds...)."""
+    input = _rounding_arg(input, "round")
+    if decimals != 0 and input._data.dtype.kind != "f":
+        raise not_implemented("round_cpu", input._data)
+    return overload(Round.apply(input, decimals), "RoundBackward0" if decimals == 0 else "RoundBackward1")
+
+
 class Abs(Op):
     """z = |x|;  dz/dx = sign(x)  (0 at x = 0, as torch)"""
 
@@ -436,6 +548,16 @@ class Abs(Op):
         return g * sign(x)
 
 
+def abs(input):
+    input = _tensor_arg(input, "abs")
+    if input._data.dtype == np.bool_:
+        raise not_implemented("abs_cpu", input._data)
+    return Abs.apply(input)
+
+
+absolute = abs  # torch's alias
+
+
 class Sign(_Step):
     """z = sign(x)  (0 for NaN, as torch);  dz/dx = 0"""
 
@@ -444,6 +566,10 @@ class Sign(_Step):
         if x.dtype.kind == "f":
             return np.subtract(x > 0, x < 0, dtype=x.dtype)
         return x.copy() if x.dtype == np.bool_ else np.sign(x)
+
+
+def sign(input):
+    return Sign.apply(_tensor_arg(input, "sign"))
 
 
 # -- binary ops ---------------------------------------------------------------------------------
@@ -473,6 +599,8 @@ def _power(base, exponent):
 class Pow(Op):
     """z = x^y;  dz/dx = y x^(y-1)  (0 where y = 0),  dz/dy = z log(x)  (0 where x = 0 and y >= 0)"""
 
+    node_name = "PowBackward1"  # torch's pow.Tensor_Tensor
+
     @staticmethod
     def forward(ctx, x, y):
         z = _power(x, y)
@@ -493,6 +621,8 @@ class Pow(Op):
 class PowScalar(Op):
     """z = x^p, p a number;  dz/dx = p x^(p-1)  (0 everywhere when p = 0)"""
 
+    node_name = "PowBackward0"  # torch's pow.Tensor_Scalar
+
     @staticmethod
     def forward(ctx, x, p):
         ctx.p = p
@@ -511,6 +641,8 @@ class PowScalar(Op):
 class PowScalarBase(Op):
     """z = s^y, s a number;  dz/dy = z log(s)  (0 where s = 0 and y >= 0)"""
 
+    node_name = "PowBackward2"  # torch's pow.Scalar
+
     @staticmethod
     def forward(ctx, s, y):
         z = _power(s, y)
@@ -523,274 +655,8 @@ class PowScalarBase(Op):
         y, z = ctx.saved_tensors
         s = ctx.s
         if s == 0:
-            return None, g * where(y >= 0, 0.0, z * -_math.inf)
-        return None, g * (z * (_math.log(s) if s > 0 else _math.nan))
-
-
-class Fmod(Op):
-    """z = x - trunc(x/y) y;  dz/dx = 1,  dz/dy = -trunc(x/y)"""
-
-    @staticmethod
-    def forward(ctx, x, y):
-        _check_int_divisor(x, y)
-        ctx.save_for_backward(*((x, y) if ctx.needs_input_grad[1] else ()))
-        return np.fmod(x, y)
-
-    @staticmethod
-    def backward(ctx, g):
-        gy = None
-        if ctx.needs_input_grad[1]:
-            x, y = ctx.saved_tensors
-            gy = -g * div(x, y, rounding_mode="trunc")
-        return g if ctx.needs_input_grad[0] else None, gy
-
-
-class Remainder(Op):
-    """z = x - floor(x/y) y  (the sign of y, as Python's %);  dz/dx = 1,  dz/dy = -floor(x/y)"""
-
-    @staticmethod
-    def forward(ctx, x, y):
-        _check_int_divisor(x, y)
-        ctx.save_for_backward(*((x, y) if ctx.needs_input_grad[1] else ()))
-        return np.remainder(x, y)
-
-    @staticmethod
-    def backward(ctx, g):
-        gy = None
-        if ctx.needs_input_grad[1]:
-            x, y = ctx.saved_tensors
-            gy = -g * div(x, y, rounding_mode="floor")
-        return g if ctx.needs_input_grad[0] else None, gy
-
-
-def _check_int_divisor(x, y):
-    """Integer division by zero is an error in torch (NumPy returns 0 with a warning)."""
-    kind = (x if hasattr(x, "dtype") else y).dtype.kind
-    if kind in "iu" and not np.all(y):
-        raise RuntimeError("ZeroDivisionError")
-
-
-class Maximum(Op):
-    """z = max(x, y);  dz/dx = [x > y] + [x = y]/2,  dz/dy = [y > x] + [x = y]/2  (ties split, as torch)"""
-
-    @staticmethod
-    def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
-        return np.maximum(x, y)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        shared = where(x == y, g * 0.5, g)  # NaNs compare unequal: both inputs get the whole g
-        return (where(x < y, 0.0, shared) if ctx.needs_input_grad[0] else None,
-                where(x > y, 0.0, shared) if ctx.needs_input_grad[1] else None)
-
-
-class Minimum(Op):
-    """z = min(x, y);  dz/dx = [x < y] + [x = y]/2,  dz/dy = [y < x] + [x = y]/2  (ties split, as torch)"""
-
-    @staticmethod
-    def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
-        return np.minimum(x, y)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        shared = where(x == y, g * 0.5, g)
-        return (where(x > y, 0.0, shared) if ctx.needs_input_grad[0] else None,
-                where(x < y, 0.0, shared) if ctx.needs_input_grad[1] else None)
-
-
-class Clamp(Op):
-    """z = min(max(x, lo), hi)  (hi wins where lo > hi);
-    dz/dx = [lo <= x <= hi],  dz/dlo = [x < lo < hi],  dz/dhi = [x > hi or hi < lo]  (torch's subgradients)"""
-
-    @staticmethod
-    def forward(ctx, x, lo, hi):
-        ctx.save_for_backward(x, lo, hi)
-        z = x if lo is None else np.maximum(x, lo)
-        return z if hi is None else np.minimum(z, hi)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, lo, hi = ctx.saved_tensors
-        need_x, need_lo, need_hi = ctx.needs_input_grad
-        gx = glo = ghi = None
-        if need_x:
-            if lo is None:
-                inside = x <= hi
-            elif hi is None:
-                inside = x >= lo
-            else:
-                inside = (x >= lo) & (x <= hi)
-            gx = where(inside, g, 0.0)
-        if need_lo:
-            glo = where((x < lo) & (lo < hi) if hi is not None else x < lo, g, 0.0)
-        if need_hi:
-            ghi = where((x > hi) | (hi < lo) if lo is not None else x > hi, g, 0.0)
-        return gx, glo, ghi
-
-
-class Where(Op):
-    """z = c ? x : y;  dz/dx = [c],  dz/dy = [not c]"""
-
-    @staticmethod
-    def forward(ctx, condition, x, y, np_dtype=None):
-        ctx.save_for_backward(condition)
-        z = np.where(condition, x, y)
-        return z if np_dtype is None else z.astype(np_dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, g):
-        c, = ctx.saved_tensors
-        return (None, where(c, g, 0.0) if ctx.needs_input_grad[1] else None,
-                where(c, 0.0, g) if ctx.needs_input_grad[2] else None)
-
-
-class Lerp(Op):
-    """z = x + w (e - x);  dz/dx = 1 - w,  dz/de = w,  dz/dw = e - x"""
-
-    @staticmethod
-    def forward(ctx, x, e, w):
-        ctx.save_for_backward(*((x, e) if ctx.needs_input_grad[2] else (None, None)), w)
-        d = e - x
-        # torch's formula: from the nearer end, so that w = 1 gives exactly e
-        if hasattr(w, "shape"):   # an array (NumPy or CuPy)
-            return np.where(np.abs(w) < 0.5, x + w * d, e - d * (1 - w))
-        w = x.dtype.type(w)  # torch computes in the input's precision
-        return x + w * d if -0.5 < w < 0.5 else e - d * (1 - w)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, e, w = ctx.saved_tensors
-        need_x, need_e, need_w = ctx.needs_input_grad
-        return (g * (1 - w) if need_x else None, g * w if need_e else None,
-                g * (e - x) if need_w else None)
-
-
-# -- public functions (torch's signatures) -------------------------------------------------------
-def exp(input):
-    return Exp.apply(_float_input(input, "exp"))
-
-
-def expm1(input):
-    return Expm1.apply(_float_input(input, "expm1"))
-
-
-def log(input):
-    return Log.apply(_float_input(input, "log"))
-
-
-def log2(input):
-    return Log2.apply(_float_input(input, "log2"))
-
-
-def log10(input):
-    return Log10.apply(_float_input(input, "log10"))
-
-
-def log1p(input):
-    return Log1p.apply(_float_input(input, "log1p"))
-
-
-def sqrt(input):
-    return Sqrt.apply(_float_input(input, "sqrt"))
-
-
-def rsqrt(input):
-    return Rsqrt.apply(_float_input(input, "rsqrt"))
-
-
-def reciprocal(input):
-    return Reciprocal.apply(_float_input(input, "reciprocal"))
-
-
-def sin(input):
-    return Sin.apply(_float_input(input, "sin"))
-
-
-def cos(input):
-    return Cos.apply(_float_input(input, "cos"))
-
-
-def tan(input):
-    return Tan.apply(_float_input(input, "tan"))
-
-
-def atan(input):
-    return Atan.apply(_float_input(input, "atan"))
-
-
-def sinh(input):
-    return Sinh.apply(_float_input(input, "sinh"))
-
-
-def cosh(input):
-    return Cosh.apply(_float_input(input, "cosh"))
-
-
-def tanh(input):
-    return Tanh.apply(_float_input(input, "tanh"))
-
-
-def sigmoid(input):
-    return Sigmoid.apply(_float_input(input, "sigmoid"))
-
-
-def erf(input):
-    return Erf.apply(_float_input(input, "erf"))
-
-
-def square(input):
-    input = _tensor_arg(input, "square")
-    if input._data.dtype == np.bool_:
-        return pow(input, 2)  # torch: bool ** 2 is int64
-    return Square.apply(input)
-
-
-def atan2(input, other):
-    _tensor_arg(input, "atan2")
-    _tensor_arg(other, "atan2", 2, "other")
-    return Atan2.apply(*promote(input, other, to_float=True))
-
-
-def abs(input):
-    input = _tensor_arg(input, "abs")
-    if input._data.dtype == np.bool_:
-        raise not_implemented("abs_cpu", input._data)
-    return Abs.apply(input)
-
-
-def sign(input):
-    return Sign.apply(_tensor_arg(input, "sign"))
-
-
-def _rounding_arg(input, name):
-    input = _tensor_arg(input, name)
-    if input._data.dtype == np.bool_:
-        raise not_implemented(f"{name}_vml_cpu", input._data)
-    return input
-
-
-def floor(input):
-    return Floor.apply(_rounding_arg(input, "floor"))
-
-
-def ceil(input):
-    return Ceil.apply(_rounding_arg(input, "ceil"))
-
-
-def trunc(input):
-    return Trunc.apply(_rounding_arg(input, "trunc"))
-
-
-def round(input, *, decimals=0):
-    """Round half to even; ``decimals`` as torch (negative: to tens, hundreds...)."""
-    input = _rounding_arg(input, "round")
-    if decimals != 0 and input._data.dtype.kind != "f":
-        raise not_implemented("round_cpu", input._data)
-    return Round.apply(input, decimals)
+            return None, g * where(y >= 0, 0.0, z * -math.inf)
+        return None, g * (z * (math.log(s) if s > 0 else math.nan))
 
 
 def pow(input, exponent):
@@ -828,15 +694,60 @@ def _remainder_args(input, other, name):
     return x, y
 
 
+def _check_int_divisor(x, y):
+    """Integer division by zero is an error in torch (NumPy returns 0 with a warning)."""
+    kind = (x if hasattr(x, "dtype") else y).dtype.kind
+    if kind in "iu" and not np.all(y):
+        raise RuntimeError("ZeroDivisionError")
+
+
+class Fmod(Op):
+    """z = x - trunc(x/y) y;  dz/dx = 1,  dz/dy = -trunc(x/y)"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        _check_int_divisor(x, y)
+        ctx.save_for_backward(*((x, y) if ctx.needs_input_grad[1] else ()))
+        return np.fmod(x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        gy = None
+        if ctx.needs_input_grad[1]:
+            x, y = ctx.saved_tensors
+            gy = -g * div(x, y, rounding_mode="trunc")
+        return g if ctx.needs_input_grad[0] else None, gy
+
+
 def fmod(input, other):
     """C's fmod: the remainder of truncated division, with the sign of ``input``."""
     _tensor_arg(input, "fmod")
-    return Fmod.apply(*_remainder_args(input, other, "fmod"))
+    return overload(Fmod.apply(*_remainder_args(input, other, "fmod")),
+                    "FmodBackward1" if isinstance(other, Tensor) else "FmodBackward0")
+
+
+class Remainder(Op):
+    """z = x - floor(x/y) y  (the sign of y, as Python's %);  dz/dx = 1,  dz/dy = -floor(x/y)"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        _check_int_divisor(x, y)
+        ctx.save_for_backward(*((x, y) if ctx.needs_input_grad[1] else ()))
+        return np.remainder(x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        gy = None
+        if ctx.needs_input_grad[1]:
+            x, y = ctx.saved_tensors
+            gy = -g * div(x, y, rounding_mode="floor")
+        return g if ctx.needs_input_grad[0] else None, gy
 
 
 def remainder(input, other):
     """Python's %: the remainder of floor division, with the sign of ``other``."""
-    return Remainder.apply(*_remainder_args(input, other, "remainder"))
+    return overload(Remainder.apply(*_remainder_args(input, other, "remainder")),
+                    "RemainderBackward1" if isinstance(other, Tensor) else "RemainderBackward0")
 
 
 def _binary_tensors(input, other, name):
@@ -845,12 +756,74 @@ def _binary_tensors(input, other, name):
     return promote(input, other)
 
 
+class Maximum(Op):
+    """z = max(x, y);  dz/dx = [x > y] + [x = y]/2,  dz/dy = [y > x] + [x = y]/2  (ties split, as torch)"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.maximum(x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        shared = where(x == y, g * 0.5, g)  # NaNs compare unequal: both inputs get the whole g
+        return (where(x < y, 0.0, shared) if ctx.needs_input_grad[0] else None,
+                where(x > y, 0.0, shared) if ctx.needs_input_grad[1] else None)
+
+
 def maximum(input, other):
     return Maximum.apply(*_binary_tensors(input, other, "maximum"))
 
 
+class Minimum(Op):
+    """z = min(x, y);  dz/dx = [x < y] + [x = y]/2,  dz/dy = [y < x] + [x = y]/2  (ties split, as torch)"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.minimum(x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        shared = where(x == y, g * 0.5, g)
+        return (where(x > y, 0.0, shared) if ctx.needs_input_grad[0] else None,
+                where(x < y, 0.0, shared) if ctx.needs_input_grad[1] else None)
+
+
 def minimum(input, other):
     return Minimum.apply(*_binary_tensors(input, other, "minimum"))
+
+
+class Clamp(Op):
+    """z = min(max(x, lo), hi)  (hi wins where lo > hi);
+    dz/dx = [lo <= x <= hi],  dz/dlo = [x < lo < hi],  dz/dhi = [x > hi or hi < lo]  (torch's subgradients)"""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x, lo, hi)
+        z = x if lo is None else np.maximum(x, lo)
+        return z if hi is None else np.minimum(z, hi)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, lo, hi = ctx.saved_tensors
+        need_x, need_lo, need_hi = ctx.needs_input_grad
+        gx = glo = ghi = None
+        if need_x:
+            if lo is None:
+                inside = x <= hi
+            elif hi is None:
+                inside = x >= lo
+            else:
+                inside = (x >= lo) & (x <= hi)
+            gx = where(inside, g, 0.0)
+        if need_lo:
+            glo = where((x < lo) & (lo < hi) if hi is not None else x < lo, g, 0.0)
+        if need_hi:
+            ghi = where((x > hi) | (hi < lo) if lo is not None else x > hi, g, 0.0)
+        return gx, glo, ghi
 
 
 _NUMBER_OR_NONE = (float, int, bool, type(None))
@@ -862,8 +835,8 @@ def clamp(input, min=None, max=None):
     if input._data.dtype.kind == "f" and min.__class__ in _NUMBER_OR_NONE and max.__class__ in _NUMBER_OR_NONE \
             and (min is not None or max is not None):   # the common case: a float tensor, numbers as bounds
         d = input.dtype
-        return Clamp.apply(input, None if min is None else dtypes.checked_scalar(min, d),
-                           None if max is None else dtypes.checked_scalar(max, d))
+        return overload(Clamp.apply(input, None if min is None else dtypes.checked_scalar(min, d),
+                                    None if max is None else dtypes.checked_scalar(max, d)), "ClampBackward1")
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     bounds = [b for b in (min, max) if b is not None]
@@ -888,10 +861,26 @@ def clamp(input, min=None, max=None):
                 shape = broadcast_shape(shape, b._data.shape)
         min = min if min is None or min._data.dtype == d.np else min.to(d)
         max = max if max is None or max._data.dtype == d.np else max.to(d)
-    return Clamp.apply(input, min, max)
+    return overload(Clamp.apply(input, min, max), "ClampBackward0" if any(tensors) else "ClampBackward1")
 
 
 clip = clamp
+
+
+class Where(Op):
+    """z = c ? x : y;  dz/dx = [c],  dz/dy = [not c]"""
+
+    @staticmethod
+    def forward(ctx, condition, x, y, np_dtype=None):
+        ctx.save_for_backward(condition)
+        z = np.where(condition, x, y)
+        return z if np_dtype is None else z.astype(np_dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        c, = ctx.saved_tensors
+        return (None, where(c, g, 0.0) if ctx.needs_input_grad[1] else None,
+                where(c, 0.0, g) if ctx.needs_input_grad[2] else None)
 
 
 _MISSING = object()
@@ -936,6 +925,27 @@ def where(condition, input=_MISSING, other=_MISSING):
     return Where.apply(condition, input, other, np_dtype)
 
 
+class Lerp(Op):
+    """z = x + w (e - x);  dz/dx = 1 - w,  dz/de = w,  dz/dw = e - x"""
+
+    @staticmethod
+    def forward(ctx, x, e, w):
+        ctx.save_for_backward(*((x, e) if ctx.needs_input_grad[2] else (None, None)), w)
+        d = e - x
+        # torch's formula: from the nearer end, so that w = 1 gives exactly e
+        if hasattr(w, "shape"):   # an array (NumPy or CuPy)
+            return np.where(np.abs(w) < 0.5, x + w * d, e - d * (1 - w))
+        w = x.dtype.type(w)  # torch computes in the input's precision
+        return x + w * d if -0.5 < w < 0.5 else e - d * (1 - w)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, e, w = ctx.saved_tensors
+        need_x, need_e, need_w = ctx.needs_input_grad
+        return (g * (1 - w) if need_x else None, g * w if need_e else None,
+                g * (e - x) if need_w else None)
+
+
 def lerp(input, end, weight):
     """``input + weight * (end - input)``; ``weight`` a number or a tensor, all broadcast together."""
     input = _tensor_arg(input, "lerp")
@@ -957,13 +967,8 @@ def lerp(input, end, weight):
     for t in (end, weight) if weight_is_tensor else (end,):
         if t._data.shape != shape:
             shape = broadcast_shape(shape, t._data.shape)
-    return Lerp.apply(input, end, weight)
+    return overload(Lerp.apply(input, end, weight), "LerpBackward1" if weight_is_tensor else "LerpBackward0")
 
-
-# torch's aliases
-absolute = abs
-arctan = atan
-arctan2 = atan2
 
 # NumPy warns on log(0), 0/0, exp overflow...; torch returns inf/nan silently, and so do minigrad's ops.
 # The filter matches only NumPy's floating-point messages raised from minigrad.ops modules.

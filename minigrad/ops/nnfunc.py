@@ -13,8 +13,8 @@ from .. import random as _random
 from ..autograd import grad_mode
 from ..device import check_same_device
 from ..kernels import blas
-from ._util import Op, Tensor, broadcast_shape, xp
-from . import math as _math
+from ._util import Op, overload, Tensor, broadcast_shape, xp
+from . import math as math_ops
 from .activation import KeepWhere, ScaleByConstant, torch_type_name
 from .index import add_at
 from .shape import reshape, t as _t
@@ -138,6 +138,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 class PadConstant(Op):
     """z = x cropped (negative pads) then padded with value;  dz/dx = pad(g, -pads) (crop / zero-pad back)"""
 
+    node_name = "ConstantPadNdBackward0"
+
     @staticmethod
     def forward(ctx, x, pads, value):
         ctx.pads = pads
@@ -181,10 +183,10 @@ class PadGather(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return PadScatter.apply(g, ctx.maps, ctx.shape)
+        return PadGatherBackward.apply(g, ctx.maps, ctx.shape)
 
 
-class PadScatter(Op):
+class PadGatherBackward(Op):
     """z = scatter-add of x by index maps (the adjoint of PadGather);  dz/dx = gather(g)"""
 
     @staticmethod
@@ -258,7 +260,10 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
             maps.append((axis, _source_index(n, lo, hi, mode)))
     if not maps:
         return input.clone()
-    return PadGather.apply(input, tuple(maps))
+    out = PadGather.apply(input, tuple(maps))
+    if mode == "circular":   # (torch writes the wrapped borders in place: its node is CopySlices)
+        return out
+    return overload(out, f"{'Reflection' if mode == 'reflect' else 'Replication'}Pad{k}DBackward0")
 
 
 # -- one_hot ------------------------------------------------------------------------------------
@@ -296,10 +301,10 @@ class Embedding(Op):
         ctx.saved_tensors
         if ctx.freq_scale is not None:
             g = ScaleByConstant.apply(g, ctx.freq_scale)
-        return EmbeddingBackward.apply(g, ctx.idx, ctx.rows, ctx.padding_idx), None
+        return EmbeddingDenseBackward.apply(g, ctx.idx, ctx.rows, ctx.padding_idx), None
 
 
-class EmbeddingBackward(Op):
+class EmbeddingDenseBackward(Op):
     """z = zeros(rows, D) + sum of the rows of g at idx (padding_idx's row left 0);  dz/dg = gg[idx] (0 at padding)"""
 
     @staticmethod
@@ -394,7 +399,7 @@ class Normalize(Op):
             return Tensor._make(gx.astype(ga.dtype, copy=False))
         # create_graph: the statistics as minigrad ops of x, so the gradient is differentiable
         xc = x - x.mean(dims, keepdim=True)
-        rstd_t = _math.rsqrt((xc * xc).mean(dims, keepdim=True) + ctx.eps)
+        rstd_t = math_ops.rsqrt((xc * xc).mean(dims, keepdim=True) + ctx.eps)
         z = xc * rstd_t
         return rstd_t * (g - g.mean(dims, keepdim=True) - z * (g * z).mean(dims, keepdim=True))
 

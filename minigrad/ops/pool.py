@@ -7,10 +7,13 @@ arguments).
 
 Gradients, each a differentiable op, so second derivatives work:
 
-    max pool:  y = x[argmax]          dy/dx = scatter g to the argmax    (MaxPoolScatter)
-               MaxPoolScatter(g)      its gradient: gather at the argmax (MaxPoolGather)
-    avg pool:  y = A x (A linear)     dy/dx = A^T g                       (AvgPoolTranspose)
-               AvgPoolTranspose(g)    its gradient: A gg, the avg pool again
+    max pool:  y = x[argmax]          dy/dx = scatter g to the argmax (MaxPool2DWithIndicesBackward)
+               the scatter's gradient: gather at the argmax (MaxPoolDoubleBackward)
+    avg pool:  y = A x (A linear)     dy/dx = A^T g (AvgPool2DBackward)
+               A^T's gradient: A gg, the avg pool again
+
+(torch's names for these computations: aten's max_pool2d_with_indices_backward and
+avg_pool2d_backward, and max_pool_double_backward.)
 
 As in torch, the first gradient also depends on x, with a derivative of zero: differentiated
 again with respect to x, it gives zeros (not an error).
@@ -29,7 +32,7 @@ import numpy as np
 
 from .. import kernels
 from ._args import cached_plan, float_only, int_tuple, require_tensor
-from ._util import Op, Tensor, xp
+from ._util import Op, overload, Tensor, xp
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
            "adaptive_max_pool1d", "adaptive_max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
@@ -67,6 +70,8 @@ class _Pool(NamedTuple):
 class MaxPool2d(Op):
     """y = max of each window;  dy/dx = g scattered to each window's argmax"""
 
+    node_name = "MaxPool2DWithIndicesBackward0"
+
     @staticmethod
     def forward(ctx, x, win, return_indices):
         y, idx = kernels.for_array(x).max_pool2d(x, *win)
@@ -78,7 +83,7 @@ class MaxPool2d(Op):
     @staticmethod
     def backward(ctx, g, *_):
         x = _place_of_input(ctx, 0)
-        return MaxPoolScatter.apply(g, x, ctx.idx, ctx.x_meta[0][2:])
+        return MaxPool2DWithIndicesBackward.apply(g, x, ctx.idx, ctx.x_meta[0][2:])
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -119,7 +124,7 @@ def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):
     return adaptive_max_pool1d(input, output_size, True)
 
 
-class MaxPoolScatter(Op):
+class MaxPool2DWithIndicesBackward(Op):
     """z = g added at the argmax positions;  dz/dg = gather at the argmax"""
 
     @staticmethod
@@ -132,10 +137,10 @@ class MaxPoolScatter(Op):
     @staticmethod
     def backward(ctx, gg):
         need = ctx.needs_input_grad
-        return MaxPoolGather.apply(gg, ctx.idx) if need[0] else None, _zeros_like(gg) if need[1] else None
+        return MaxPoolDoubleBackward.apply(gg, ctx.idx) if need[0] else None, _zeros_like(gg) if need[1] else None
 
 
-class MaxPoolGather(Op):
+class MaxPoolDoubleBackward(Op):
     """z = x read at the argmax positions;  dz/dx = scatter to the argmax"""
 
     @staticmethod
@@ -145,11 +150,13 @@ class MaxPoolGather(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return MaxPoolScatter.apply(g, None, ctx.idx, ctx.hw)
+        return MaxPool2DWithIndicesBackward.apply(g, None, ctx.idx, ctx.hw)
 
 
 class AvgPool2d(Op):
     """y = sum of each window / divisor;  dy/dx = g / divisor spread over each window"""
+
+    node_name = "AvgPool2DBackward0"
 
     @staticmethod
     def forward(ctx, x, win):
@@ -159,7 +166,7 @@ class AvgPool2d(Op):
     @staticmethod
     def backward(ctx, g):
         x = _place_of_input(ctx, 0)
-        return AvgPoolTranspose.apply(g, x, ctx.win, ctx.x_meta[0][2:])
+        return AvgPool2DBackward.apply(g, x, ctx.win, ctx.x_meta[0][2:])
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
@@ -185,12 +192,12 @@ def adaptive_avg_pool1d(input, output_size):
     return _apply_avg(input, _adaptive("adaptive_avg_pool1d", 1, input, output_size))
 
 
-class AvgPoolTranspose(Op):
+class AvgPool2DBackward(Op):
     """z = g / divisor spread over each window (avg pool's adjoint);  dz/dg = avg_pool(gg)"""
 
     @staticmethod
     def forward(ctx, g, x, win, hw):
-        """``x``: the pooled input's place in the graph, with a derivative of zero (as MaxPoolScatter's)."""
+        """``x``: the pooled input's place in the graph, with a derivative of zero (as MaxPool2DWithIndicesBackward's)."""
         ctx.win = win
         return kernels.for_array(g).avg_pool2d_transpose(g, hw[0], hw[1], *win)
 
@@ -216,7 +223,7 @@ def _place_of_input(ctx, i):
 
 def _zeros_like(t):
     """Zeros of t's shape, dtype and device: the gradient of an input that only places its op in
-    the graph (the pooled input of MaxPoolScatter and AvgPoolTranspose, which have its shape)."""
+    the graph (the pooled input of MaxPool2DWithIndicesBackward and AvgPool2DBackward, which have its shape)."""
     return Tensor._make(xp(t._data).zeros_like(t._data))
 
 

@@ -15,15 +15,20 @@ import warnings
 import numpy as np
 
 from .. import dtypes
-from ._util import Op, Tensor, float_result, norm_dims, wrap_dim, xp
+from ._util import Op, overload, Tensor, float_result, norm_dims, wrap_dim, xp
 from .shape import Expand
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std", "norm",
            "logsumexp", "cumsum", "all", "any"]
 
+
 # torch.return_types.max / .min: a named (values, indices) pair
 max_result = collections.namedtuple("max", ["values", "indices"])
+
+
 min_result = collections.namedtuple("min", ["values", "indices"])
+
+
 max_result.__module__ = min_result.__module__ = "minigrad.return_types"
 
 
@@ -73,6 +78,17 @@ class Sum(Op):
         return g if g._data.shape == ctx.shape else Expand.apply(g, ctx.shape)
 
 
+def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    dims = norm_dims(dim, input._data.ndim)
+    if dtype is not None:
+        np_dtype = dtypes.as_dtype(dtype).np
+    elif input._data.dtype.kind in "biu":
+        np_dtype = np.int64  # torch sums integers and bools in int64
+    else:
+        np_dtype = None
+    return overload(Sum.apply(input, dims, keepdim, np_dtype), "SumBackward0" if dim is None else "SumBackward1")
+
+
 class Mean(Op):
     """z = mean(x, dims);  dz/dx = 1/n (g broadcast back over dims)"""
 
@@ -86,6 +102,16 @@ class Mean(Op):
     def backward(ctx, g):
         from .shape import expand
         return expand(_restore_dims(g, ctx.dims, ctx.keepdim), ctx.shape) / ctx.n
+
+
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating "
+                           f"point or complex dtype. Got: {dtypes.SCALAR_NAMES[input.dtype.name]}")
+    return overload(Mean.apply(input, norm_dims(dim, input._data.ndim), keepdim),
+                    "MeanBackward0" if dim is None else "MeanBackward1")
 
 
 class Prod(Op):
@@ -149,37 +175,18 @@ def _along(dim, index):
     return (slice(None),) * dim + (index,)
 
 
-def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    dims = norm_dims(dim, input._data.ndim)
-    if dtype is not None:
-        np_dtype = dtypes.as_dtype(dtype).np
-    elif input._data.dtype.kind in "biu":
-        np_dtype = np.int64  # torch sums integers and bools in int64
-    else:
-        np_dtype = None
-    return Sum.apply(input, dims, keepdim, np_dtype)
-
-
-def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    if dtype is not None:
-        input = input.to(dtype)
-    if input._data.dtype.kind not in "fc":
-        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating "
-                           f"point or complex dtype. Got: {dtypes.SCALAR_NAMES[input.dtype.name]}")
-    return Mean.apply(input, norm_dims(dim, input._data.ndim), keepdim)
-
-
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     if dtype is not None:
         input = input.to(dtype)
     np_dtype = np.int64 if input._data.dtype.kind in "biu" else None  # integers multiply in int64
+    node_name = "ProdBackward0" if dim is None else "ProdBackward1"
     if dim is not None:
         if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
             raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
         dim = wrap_dim(dim, input._data.ndim)
         if input._data.ndim == 0:
             dim = None
-    return Prod.apply(input, dim, keepdim, np_dtype)
+    return overload(Prod.apply(input, dim, keepdim, np_dtype), node_name)
 
 
 # -- max, min, amax, amin, argmax, argmin -----------------------------------------------------
@@ -232,22 +239,6 @@ class MaxDim(Op):
         return _restore_dims(g, (ctx.dim,), ctx.keepdim) * picked
 
 
-class ArgMax(Op):
-    """index of the max (or min): no gradient"""
-
-    differentiable = False
-
-    @staticmethod
-    def forward(ctx, x, dim, keepdim, largest):
-        arg = np.argmax if largest else np.argmin
-        if dim is None:
-            out = arg(x) if x.ndim else xp(x).zeros((), dtype=np.int64)
-            return out.reshape((1,) * x.ndim if keepdim else ()).astype(np.int64, copy=False)
-        if x.ndim == 0:
-            return xp(x).zeros((), dtype=np.int64)
-        return arg(x, axis=dim, keepdims=keepdim).astype(np.int64, copy=False)
-
-
 def _check_nonempty(name, input, dims):
     shape = input._data.shape
     for d in dims:
@@ -257,10 +248,10 @@ def _check_nonempty(name, input, dims):
 
 def _max_or_min(name, largest, input, dim, keepdim):
     if isinstance(dim, Tensor):      # torch.max(input, other): the elementwise maximum
-        from . import math
+        from . import math as math_ops
         if keepdim:
             raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, Tensor, keepdim)")
-        return math.maximum(input, dim) if largest else math.minimum(input, dim)
+        return math_ops.maximum(input, dim) if largest else math_ops.minimum(input, dim)
     ndim = input._data.ndim
     if dim is None:
         if keepdim:
@@ -269,7 +260,8 @@ def _max_or_min(name, largest, input, dim, keepdim):
         if input._data.size == 0:
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
                                f"reduction dim with the 'dim' argument.")
-        return Amax.apply(input, tuple(range(ndim)), False, largest, nan_picks=True)
+        return overload(Amax.apply(input, tuple(range(ndim)), False, largest, nan_picks=True),
+                        "MaxBackward1" if largest else "MinBackward1")
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
         raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, "
                         f"{type(dim).__name__}), but expected (Tensor input, int dim, bool keepdim)")
@@ -277,7 +269,7 @@ def _max_or_min(name, largest, input, dim, keepdim):
     if ndim:
         _check_nonempty(name, input, (d,))
     result = max_result if largest else min_result
-    return result(*MaxDim.apply(input, d, keepdim, largest))
+    return result(*overload(MaxDim.apply(input, d, keepdim, largest), "MaxBackward0" if largest else "MinBackward0"))
 
 
 def max(input: Tensor, dim=None, keepdim: bool = False):
@@ -297,7 +289,7 @@ def _amax_or_amin(name, largest, input, dim, keepdim):
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify "
                                f"the reduction dim with the 'dim' argument.")
         _check_nonempty(name, input, dims)
-    return Amax.apply(input, dims, keepdim, largest)
+    return overload(Amax.apply(input, dims, keepdim, largest), "AmaxBackward0" if largest else "AminBackward0")
 
 
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
@@ -306,6 +298,22 @@ def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
 
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     return _amax_or_amin("amin", False, input, dim, keepdim)
+
+
+class ArgMax(Op):
+    """index of the max (or min): no gradient"""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim, largest):
+        arg = np.argmax if largest else np.argmin
+        if dim is None:
+            out = arg(x) if x.ndim else xp(x).zeros((), dtype=np.int64)
+            return out.reshape((1,) * x.ndim if keepdim else ()).astype(np.int64, copy=False)
+        if x.ndim == 0:
+            return xp(x).zeros((), dtype=np.int64)
+        return arg(x, axis=dim, keepdims=keepdim).astype(np.int64, copy=False)
 
 
 def _argmax_or_argmin(name, largest, input, dim, keepdim):
@@ -374,6 +382,22 @@ def _var_backward(g, x, ctx):
     return (g * scale) * (x - mean(x, ctx.dims, True))
 
 
+def _var_args(name, input, dim, unbiased, correction):
+    if isinstance(dim, bool):           # var(input, unbiased)
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{name}() received an invalid combination of arguments: unbiased and correction cannot be "
+                        f"given together")
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    ndim = input._data.ndim
+    dims = norm_dims(dim, ndim)
+    full = dim is None or ndim == 0
+    return dims, correction, full, _numel(input._data.shape, dims)
+
+
 class Var(Op):
     """z = sum((x - mean)^2) / (N - c);  dz/dx = 2 (x - mean) / (N - c)"""
 
@@ -387,6 +411,19 @@ class Var(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         return _var_backward(g, x, ctx)
+
+
+def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    dims, correction, full, n = _var_args("var", input, dim, unbiased, correction)
+    return Var.apply(input, dims, correction, keepdim, full, n)
+
+
+def _zero_where(t: Tensor, mask) -> Tensor:
+    """torch's ``t.masked_fill_(mask, 0)``, the subgradient it picks where a norm or std is 0."""
+    if not mask.any():
+        return t
+    from .index import masked_fill
+    return masked_fill(t, _const(mask), 0)
 
 
 class Std(Op):
@@ -405,35 +442,6 @@ class Std(Op):
         return _var_backward(_zero_where(g / (out * 2), out._data == 0), x, ctx)
 
 
-def _zero_where(t: Tensor, mask) -> Tensor:
-    """torch's ``t.masked_fill_(mask, 0)``, the subgradient it picks where a norm or std is 0."""
-    if not mask.any():
-        return t
-    from .index import masked_fill
-    return masked_fill(t, _const(mask), 0)
-
-
-def _var_args(name, input, dim, unbiased, correction):
-    if isinstance(dim, bool):           # var(input, unbiased)
-        dim, unbiased = None, dim
-    if unbiased is not None and correction is not None:
-        raise TypeError(f"{name}() received an invalid combination of arguments: unbiased and correction cannot be "
-                        f"given together")
-    if input._data.dtype.kind not in "fc":
-        raise RuntimeError("std and var only support floating point and complex dtypes")
-    if correction is None:
-        correction = 0 if unbiased is False else 1
-    ndim = input._data.ndim
-    dims = norm_dims(dim, ndim)
-    full = dim is None or ndim == 0
-    return dims, correction, full, _numel(input._data.shape, dims)
-
-
-def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
-    dims, correction, full, n = _var_args("var", input, dim, unbiased, correction)
-    return Var.apply(input, dims, correction, keepdim, full, n)
-
-
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     dims, correction, full, n = _var_args("std", input, dim, unbiased, correction)
     return Std.apply(input, dims, correction, keepdim, full, n)
@@ -443,6 +451,8 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
 class VectorNorm(Op):
     """z = (sum |x|^p)^(1/p) over dims;  dz/dx = sgn(x) |x|^(p-1) / z^(p-1)  (p=2: x / z, 0 where z = 0;
     p=1: sgn(x);  p=inf: sgn(x) on the ties for the max |x|, shared evenly;  p=0: none)"""
+
+    node_name = "LinalgVectorNormBackward0"
 
     @staticmethod
     def forward(ctx, x, p, dims, keepdim):
@@ -541,6 +551,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
 class LogSumExp(Op):
     """z = log(sum(exp(x))) over dims (shifted by the max for stability);  dz/dx = exp(x - z)"""
 
+    node_name = "LogsumexpBackward0"
+
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.dims, ctx.keepdim = dims, keepdim
@@ -560,6 +572,15 @@ class LogSumExp(Op):
         from .math import exp
         x, out = ctx.saved_tensors
         return _restore_dims(g, ctx.dims, ctx.keepdim) * exp(x - _restore_dims(out, ctx.dims, ctx.keepdim))
+
+
+def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
+    input = float_result(input)
+    ndim = input._data.ndim
+    if isinstance(dim, (tuple, list)) and not dim and ndim:
+        # torch fails here too (it reduces nothing, then cannot fit the result), with this message
+        raise RuntimeError(f"output with shape [] doesn't match the broadcast shape {[1] * ndim}")
+    return LogSumExp.apply(input, norm_dims(dim, ndim), keepdim)
 
 
 class Cumsum(Op):
@@ -590,15 +611,6 @@ class ReverseCumsum(Op):
     @staticmethod
     def backward(ctx, g):
         return Cumsum.apply(g, ctx.dim, None)
-
-
-def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
-    input = float_result(input)
-    ndim = input._data.ndim
-    if isinstance(dim, (tuple, list)) and not dim and ndim:
-        # torch fails here too (it reduces nothing, then cannot fit the result), with this message
-        raise RuntimeError(f"output with shape [] doesn't match the broadcast shape {[1] * ndim}")
-    return LogSumExp.apply(input, norm_dims(dim, ndim), keepdim)
 
 
 def cumsum(input: Tensor, dim, *, dtype=None) -> Tensor:

@@ -13,7 +13,7 @@ from ..device import check_same_device
 import numpy as np
 
 from .. import dtypes
-from ._util import broadcast_view, Op, Tensor, wrap_dim
+from ._util import broadcast_view, Op, overload, Tensor, wrap_dim
 
 __all__ = ["reshape", "view", "expand", "broadcast_to", "sum_to_size", "flatten", "unflatten", "squeeze",
            "unsqueeze", "permute", "transpose", "swapaxes", "swapdims", "t", "movedim", "moveaxis",
@@ -44,6 +44,8 @@ def _infer_shape(shape, numel: int, input_shape) -> tuple:
 class Reshape(Op):
     """z = reshape(x, shape);  dz/dx = reshape(g, x.shape)"""
 
+    node_name = "ViewBackward0"  # torch's view, and reshape of a tensor it can view
+
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = x.shape
@@ -52,77 +54,6 @@ class Reshape(Op):
     @staticmethod
     def backward(ctx, g):
         return Reshape.apply(g, ctx.shape)
-
-
-class Expand(Op):
-    """z = broadcast_to(x, shape);  dz/dx = sum of g over the broadcast dims"""
-
-    @staticmethod
-    def forward(ctx, x, shape):
-        ctx.shape = x.shape
-        return broadcast_view(x, shape)
-
-    @staticmethod
-    def backward(ctx, g):
-        return sum_to_size(g, ctx.shape)
-
-
-class SumToSize(Op):
-    """z = sum of x over the dims where shape is 1 or absent;  dz/dx = broadcast_to(g, x.shape)"""
-
-    @staticmethod
-    def forward(ctx, x, shape):
-        ctx.shape = x.shape
-        lead = x.ndim - len(shape)
-        dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
-                                          if s == 1 and x.shape[lead + i] != 1)
-        out = np.sum(x, axis=dims, keepdims=True) if dims else x
-        return out.reshape(shape)
-
-    @staticmethod
-    def backward(ctx, g):
-        return expand(g, ctx.shape)
-
-
-class Permute(Op):
-    """z = permute(x, dims);  dz/dx = permute(g, inverse(dims))"""
-
-    @staticmethod
-    def forward(ctx, x, dims):
-        ctx.dims = dims
-        return x.transpose(dims)
-
-    @staticmethod
-    def backward(ctx, g):
-        return Permute.apply(g, tuple(np.argsort(ctx.dims).tolist()))
-
-
-class Slice(Op):
-    """z = x[key] for a basic key (ints, slices, None, Ellipsis);  dz/dx = g placed at key in zeros"""
-
-    @staticmethod
-    def forward(ctx, x, key):
-        ctx.shape, ctx.key = x.shape, key
-        return x[key]
-
-    @staticmethod
-    def backward(ctx, g):
-        return SliceBackward.apply(g, ctx.shape, ctx.key)
-
-
-class SliceBackward(Op):
-    """z = zeros(shape) with z[key] = x;  dz/dx = g[key]"""
-
-    @staticmethod
-    def forward(ctx, x, shape, key):
-        ctx.key = key
-        out = np.zeros_like(x, shape=shape)
-        out[key] = x
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        return Slice.apply(g, ctx.key)
 
 
 def reshape(input: Tensor, shape) -> Tensor:
@@ -140,44 +71,6 @@ def view(input: Tensor, shape) -> Tensor:
             raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
                                "dimension spans across two contiguous subspaces). Use .reshape(...) instead.") from None
     return Reshape.apply(input, shape)
-
-
-def expand(input: Tensor, shape) -> Tensor:
-    shape = tuple(int(s) for s in shape)
-    ishape = input._data.shape
-    if len(shape) < len(ishape):
-        raise RuntimeError(f"expand(torch.FloatTensor{{{list(ishape)}}}, size={list(shape)}): the number of sizes "
-                           f"provided ({len(shape)}) must be greater or equal to the number of dimensions in the "
-                           f"tensor ({len(ishape)})")
-    lead = len(shape) - len(ishape)
-    target = list(shape)
-    for i, s in enumerate(shape):
-        if i >= lead:
-            cur = ishape[i - lead]
-            if s == -1:
-                target[i] = cur
-            elif cur != 1 and cur != s:
-                raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
-                                   f"non-singleton dimension {i}.  Target sizes: {list(shape)}.  Tensor sizes: "
-                                   f"{list(ishape)}")
-        elif s == -1:
-            raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
-                               f"dimension {i}")
-    target = tuple(target)
-    if target == ishape:
-        return input
-    return Expand.apply(input, target)
-
-
-def broadcast_to(input: Tensor, size) -> Tensor:
-    return expand(input, size)
-
-
-def sum_to_size(input: Tensor, *size) -> Tensor:
-    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
-    if shape == input._data.shape:
-        return input
-    return SumToSize.apply(input, shape)
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -223,6 +116,9 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
 def squeeze(input: Tensor, dim=None) -> Tensor:
     shape = input._data.shape
     ndim = len(shape)
+    # torch's squeeze(), squeeze(dim) and squeeze(dims) record SqueezeBackward0, 1 and 2
+    name = "SqueezeBackward0" if dim is None else "SqueezeBackward2" if isinstance(dim, (tuple, list)) \
+        else "SqueezeBackward1"
     if dim is None:
         new = tuple(s for s in shape if s != 1)
     else:
@@ -233,9 +129,9 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
         else:
             dims = [wrap_dim(dim, ndim)]
         if not ndim:
-            return Reshape.apply(input, ())
+            return overload(Reshape.apply(input, ()), name)
         new = tuple(s for i, s in enumerate(shape) if s != 1 or i not in dims)
-    return Reshape.apply(input, new)
+    return overload(Reshape.apply(input, new), name)
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
@@ -244,7 +140,88 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     dim %= n
-    return Reshape.apply(input, shape[:dim] + (1,) + shape[dim:])
+    return overload(Reshape.apply(input, shape[:dim] + (1,) + shape[dim:]), "UnsqueezeBackward0")
+
+
+class Expand(Op):
+    """z = broadcast_to(x, shape);  dz/dx = sum of g over the broadcast dims"""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return broadcast_view(x, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return sum_to_size(g, ctx.shape)
+
+
+def expand(input: Tensor, shape) -> Tensor:
+    shape = tuple(int(s) for s in shape)
+    ishape = input._data.shape
+    if len(shape) < len(ishape):
+        raise RuntimeError(f"expand(torch.FloatTensor{{{list(ishape)}}}, size={list(shape)}): the number of sizes "
+                           f"provided ({len(shape)}) must be greater or equal to the number of dimensions in the "
+                           f"tensor ({len(ishape)})")
+    lead = len(shape) - len(ishape)
+    target = list(shape)
+    for i, s in enumerate(shape):
+        if i >= lead:
+            cur = ishape[i - lead]
+            if s == -1:
+                target[i] = cur
+            elif cur != 1 and cur != s:
+                raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
+                                   f"non-singleton dimension {i}.  Target sizes: {list(shape)}.  Tensor sizes: "
+                                   f"{list(ishape)}")
+        elif s == -1:
+            raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
+                               f"dimension {i}")
+    target = tuple(target)
+    if target == ishape:
+        return input
+    return Expand.apply(input, target)
+
+
+def broadcast_to(input: Tensor, size) -> Tensor:
+    return expand(input, size)
+
+
+class SumToSize(Op):
+    """z = sum of x over the dims where shape is 1 or absent;  dz/dx = broadcast_to(g, x.shape)"""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        lead = x.ndim - len(shape)
+        dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
+                                          if s == 1 and x.shape[lead + i] != 1)
+        out = np.sum(x, axis=dims, keepdims=True) if dims else x
+        return out.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return expand(g, ctx.shape)
+
+
+def sum_to_size(input: Tensor, *size) -> Tensor:
+    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
+    if shape == input._data.shape:
+        return input
+    return SumToSize.apply(input, shape)
+
+
+class Permute(Op):
+    """z = permute(x, dims);  dz/dx = permute(g, inverse(dims))"""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return x.transpose(dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Permute.apply(g, tuple(np.argsort(ctx.dims).tolist()))
 
 
 def permute(input: Tensor, dims) -> Tensor:
@@ -266,10 +243,12 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     dims = list(range(ndim))
     if ndim:
         dims[d0], dims[d1] = d1, d0
-    return Permute.apply(input, tuple(dims))
+    return overload(Permute.apply(input, tuple(dims)), "TransposeBackward0")
 
 
 swapaxes = transpose
+
+
 swapdims = transpose
 
 
@@ -277,7 +256,7 @@ def t(input: Tensor) -> Tensor:
     ndim = input._data.ndim
     if ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {ndim}D")
-    return Permute.apply(input, (1, 0) if ndim == 2 else tuple(range(ndim)))
+    return overload(Permute.apply(input, (1, 0) if ndim == 2 else tuple(range(ndim))), "TBackward0")
 
 
 def movedim(input: Tensor, source, destination) -> Tensor:
@@ -302,6 +281,34 @@ def movedim(input: Tensor, source, destination) -> Tensor:
 
 
 moveaxis = movedim
+
+
+class Slice(Op):
+    """z = x[key] for a basic key (ints, slices, None, Ellipsis);  dz/dx = g placed at key in zeros"""
+
+    @staticmethod
+    def forward(ctx, x, key):
+        ctx.shape, ctx.key = x.shape, key
+        return x[key]
+
+    @staticmethod
+    def backward(ctx, g):
+        return SliceBackward.apply(g, ctx.shape, ctx.key)
+
+
+class SliceBackward(Op):
+    """z = zeros(shape) with z[key] = x;  dz/dx = g[key]"""
+
+    @staticmethod
+    def forward(ctx, x, shape, key):
+        ctx.key = key
+        out = np.zeros_like(x, shape=shape)
+        out[key] = x
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return Slice.apply(g, ctx.key)
 
 
 def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:
@@ -341,6 +348,45 @@ class Split(Op):
         return Cat.apply(*grads, dim=ctx.dim)
 
 
+def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
+    ndim = tensor._data.ndim
+    if not ndim:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    dim = wrap_dim(dim, ndim)
+    size = tensor._data.shape[dim]
+    name = "SplitBackward0"
+    if isinstance(split_size_or_sections, (tuple, list)):
+        name = "SplitWithSizesBackward0"
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != size or any(s < 0 for s in sizes):
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size "
+                               f"at dimension {dim}), but got split_sizes={sizes}")
+    else:
+        step = int(split_size_or_sections)
+        if step < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
+        if step == 0:
+            if size:
+                raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
+            sizes = [0]
+        else:
+            sizes = [min(step, size - o) for o in range(0, size, step)] or [0]
+    return overload(Split.apply(tensor, dim, sizes), name)
+
+
+def chunk(input: Tensor, chunks: int, dim: int = 0):
+    ndim = input._data.ndim
+    if not ndim:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    dim = wrap_dim(dim, ndim)
+    size = input._data.shape[dim]
+    if size == 0:
+        return overload(Split.apply(input, dim, [0] * chunks), "SplitWithSizesBackward0")
+    return split(input, -(-size // chunks), dim)
+
+
 class Unbind(Op):
     """z_i = x[..., i, ...] (views);  dz/dx = stack(g_i, dim)"""
 
@@ -353,6 +399,39 @@ class Unbind(Op):
     @staticmethod
     def backward(ctx, *grads):
         return Stack.apply(*grads, dim=ctx.dim)
+
+
+def unbind(input: Tensor, dim: int = 0):
+    ndim = input._data.ndim
+    if not ndim:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    return Unbind.apply(input, wrap_dim(dim, ndim))
+
+
+def _skipped_in_cat(x) -> bool:
+    # torch's legacy rule: 1-D empty tensors are left out of cat, whatever their shape elsewhere
+    return x.ndim == 1 and x.shape[0] == 0
+
+
+def _common_dtype(tensors):
+    first = tensors[0]._data.dtype
+    if all(t._data.dtype == first for t in tensors):
+        return None
+    d = tensors[0].dtype
+    for t in tensors[1:]:
+        d = dtypes.promote_types(d, t.dtype)
+    return d
+
+
+def _tensor_list(tensors, name):
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
+    tensors = list(tensors)
+    for i, t_ in enumerate(tensors):
+        if not isinstance(t_, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t_).__name__}")
+    check_same_device(*tensors)
+    return tensors
 
 
 class Cat(Op):
@@ -378,89 +457,6 @@ class Cat(Op):
             out.append(Slice.apply(g, lead + (slice(offset, offset + size),)) if need else None)
             offset += size
         return tuple(out)
-
-
-class Stack(Op):
-    """z = stack(x_1, ..., x_n, dim);  dz/dx_i = select(g, dim, i)"""
-
-    @staticmethod
-    def forward(ctx, *xs, dim):
-        ctx.dim = dim
-        return np.stack(xs, axis=dim)
-
-    @staticmethod
-    def backward(ctx, g):
-        return Unbind.apply(g, ctx.dim)
-
-
-def _skipped_in_cat(x) -> bool:
-    # torch's legacy rule: 1-D empty tensors are left out of cat, whatever their shape elsewhere
-    return x.ndim == 1 and x.shape[0] == 0
-
-
-def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
-    ndim = tensor._data.ndim
-    if not ndim:
-        raise RuntimeError("split expects at least a 1-dimensional tensor")
-    dim = wrap_dim(dim, ndim)
-    size = tensor._data.shape[dim]
-    if isinstance(split_size_or_sections, (tuple, list)):
-        sizes = [int(s) for s in split_size_or_sections]
-        if sum(sizes) != size or any(s < 0 for s in sizes):
-            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size "
-                               f"at dimension {dim}), but got split_sizes={sizes}")
-    else:
-        step = int(split_size_or_sections)
-        if step < 0:
-            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
-        if step == 0:
-            if size:
-                raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
-            sizes = [0]
-        else:
-            sizes = [min(step, size - o) for o in range(0, size, step)] or [0]
-    return Split.apply(tensor, dim, sizes)
-
-
-def chunk(input: Tensor, chunks: int, dim: int = 0):
-    ndim = input._data.ndim
-    if not ndim:
-        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
-    if chunks <= 0:
-        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    dim = wrap_dim(dim, ndim)
-    size = input._data.shape[dim]
-    if size == 0:
-        return Split.apply(input, dim, [0] * chunks)
-    return split(input, -(-size // chunks), dim)
-
-
-def unbind(input: Tensor, dim: int = 0):
-    ndim = input._data.ndim
-    if not ndim:
-        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
-    return Unbind.apply(input, wrap_dim(dim, ndim))
-
-
-def _common_dtype(tensors):
-    first = tensors[0]._data.dtype
-    if all(t._data.dtype == first for t in tensors):
-        return None
-    d = tensors[0].dtype
-    for t in tensors[1:]:
-        d = dtypes.promote_types(d, t.dtype)
-    return d
-
-
-def _tensor_list(tensors, name):
-    if isinstance(tensors, Tensor):
-        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
-    tensors = list(tensors)
-    for i, t_ in enumerate(tensors):
-        if not isinstance(t_, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t_).__name__}")
-    check_same_device(*tensors)
-    return tensors
 
 
 def cat(tensors, dim: int = 0) -> Tensor:
@@ -496,6 +492,19 @@ def concat(tensors, dim: int = 0) -> Tensor:
 
 def concatenate(tensors, axis: int = 0) -> Tensor:
     return cat(tensors, axis)
+
+
+class Stack(Op):
+    """z = stack(x_1, ..., x_n, dim);  dz/dx_i = select(g, dim, i)"""
+
+    @staticmethod
+    def forward(ctx, *xs, dim):
+        ctx.dim = dim
+        return np.stack(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Unbind.apply(g, ctx.dim)
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
@@ -535,60 +544,6 @@ class Repeat(Op):
         return Reshape.apply(summed, shape)
 
 
-class Flip(Op):
-    """z = flip(x, dims);  dz/dx = flip(g, dims)"""
-
-    @staticmethod
-    def forward(ctx, x, dims):
-        ctx.dims = dims
-        return np.flip(x, dims).copy()  # torch's flip copies: the result must not alias x
-
-    @staticmethod
-    def backward(ctx, g):
-        return Flip.apply(g, ctx.dims)
-
-
-class Roll(Op):
-    """z = roll(x, shifts, dims);  dz/dx = roll(g, -shifts, dims)"""
-
-    @staticmethod
-    def forward(ctx, x, shifts, dims):
-        ctx.shifts, ctx.dims = shifts, dims
-        if dims is None:
-            return np.roll(x.reshape(-1), shifts[0]).reshape(x.shape)
-        return np.roll(x, shifts, dims)
-
-    @staticmethod
-    def backward(ctx, g):
-        return Roll.apply(g, tuple(-s for s in ctx.shifts), ctx.dims)
-
-
-class Tril(Op):
-    """z = tril(x, k);  dz/dx = tril(g, k)"""
-
-    @staticmethod
-    def forward(ctx, x, diagonal):
-        ctx.diagonal = diagonal
-        return np.tril(x, diagonal)
-
-    @staticmethod
-    def backward(ctx, g):
-        return Tril.apply(g, ctx.diagonal)
-
-
-class Triu(Op):
-    """z = triu(x, k);  dz/dx = triu(g, k)"""
-
-    @staticmethod
-    def forward(ctx, x, diagonal):
-        ctx.diagonal = diagonal
-        return np.triu(x, diagonal)
-
-    @staticmethod
-    def backward(ctx, g):
-        return Triu.apply(g, ctx.diagonal)
-
-
 def repeat(input: Tensor, repeats) -> Tensor:
     reps = tuple(int(r) for r in (repeats if isinstance(repeats, (tuple, list)) else (repeats,)))
     shape = input._data.shape
@@ -609,6 +564,19 @@ def tile(input: Tensor, dims) -> Tensor:
     return repeat(input, reps)
 
 
+class Flip(Op):
+    """z = flip(x, dims);  dz/dx = flip(g, dims)"""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return np.flip(x, dims).copy()  # torch's flip copies: the result must not alias x
+
+    @staticmethod
+    def backward(ctx, g):
+        return Flip.apply(g, ctx.dims)
+
+
 def flip(input: Tensor, dims) -> Tensor:
     ndim = input._data.ndim
     dims = dims if isinstance(dims, (tuple, list)) else (dims,)
@@ -618,6 +586,21 @@ def flip(input: Tensor, dims) -> Tensor:
     if not ndim:
         wrapped = ()
     return Flip.apply(input, wrapped)
+
+
+class Roll(Op):
+    """z = roll(x, shifts, dims);  dz/dx = roll(g, -shifts, dims)"""
+
+    @staticmethod
+    def forward(ctx, x, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        if dims is None:
+            return np.roll(x.reshape(-1), shifts[0]).reshape(x.shape)
+        return np.roll(x, shifts, dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Roll.apply(g, tuple(-s for s in ctx.shifts), ctx.dims)
 
 
 def roll(input: Tensor, shifts, dims=None) -> Tensor:
@@ -637,10 +620,36 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     return Roll.apply(input, shifts, tuple(wrap_dim(d, ndim) for d in dims))
 
 
+class Tril(Op):
+    """z = tril(x, k);  dz/dx = tril(g, k)"""
+
+    @staticmethod
+    def forward(ctx, x, diagonal):
+        ctx.diagonal = diagonal
+        return np.tril(x, diagonal)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Tril.apply(g, ctx.diagonal)
+
+
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     if input._data.ndim < 2:
         raise RuntimeError("tril: input tensor must have at least 2 dimensions")
     return Tril.apply(input, int(diagonal))
+
+
+class Triu(Op):
+    """z = triu(x, k);  dz/dx = triu(g, k)"""
+
+    @staticmethod
+    def forward(ctx, x, diagonal):
+        ctx.diagonal = diagonal
+        return np.triu(x, diagonal)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Triu.apply(g, ctx.diagonal)
 
 
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:

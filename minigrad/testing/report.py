@@ -284,8 +284,11 @@ def write_report(report: dict, out) -> tuple:
 
 
 # -- the derivative cheat sheet ---------------------------------------------------------------
-def _graph_functions(outputs) -> list:
-    """The Function classes of the nodes behind ``outputs``, output side first, without repeats."""
+def _graph_functions(outputs, names=None) -> list:
+    """The Function classes of the nodes behind ``outputs``, output side first, without repeats.
+
+    ``names``, if given, collects the node names each Function's nodes showed ({Function: [name]}):
+    one Function may record several of torch's names (Sum: SumBackward0 and SumBackward1)."""
     from ..autograd.function import Node
     seen, order, queue = set(), [], [o.grad_fn for o in outputs if getattr(o, "grad_fn", None) is not None]
     visited = set()
@@ -295,6 +298,8 @@ def _graph_functions(outputs) -> list:
             continue
         visited.add(id(node))
         fn = node._fn
+        if names is not None and node.name() not in names.setdefault(fn, []):
+            names[fn].append(node.name())
         if fn not in seen:
             seen.add(fn)
             order.append(fn)
@@ -302,13 +307,13 @@ def _graph_functions(outputs) -> list:
     return order
 
 
-def op_nodes(op, n_samples: int = 4) -> list:
+def op_nodes(op, n_samples: int = 4, names=None) -> list:
     """(Function, recorded by every sample) for each node an op-table entry's graphs use, own node first.
 
     Over a few deterministic samples. The nodes every sample records are the op's own and come
     first, output side first; after them the nodes only some inputs record, such as the reshape
     that conv2d, max_pool2d or index_select wrap around an unbatched or 0-d input (listing them
-    first would make every such op look like a reshape).
+    first would make every such op look like a reshape). ``names``: see :func:`_graph_functions`.
     """
     from .opinfo import _build, _outputs
     if not op.grad:
@@ -325,7 +330,7 @@ def op_nodes(op, n_samples: int = 4) -> list:
             outs = _outputs(op.op(*mg_args, **mg_kwargs))
         except Exception:
             continue  # a sample the op rejects (torch rejects it too: the error parity tests check)
-        fns = _graph_functions(outs)
+        fns = _graph_functions(outs, names)
         if fns:
             graphs.append(fns)
     found = []
@@ -376,12 +381,13 @@ def _family_table(ops, reached) -> list:
         if not op.grad:
             no_grad.append(op.name)
             continue
-        nodes = op_nodes(op)
+        names = {}
+        nodes = op_nodes(op, names=names)
         if not nodes:
             lines.append(f"| {op.name} | ? | (no sample recorded a graph) | |")
         for i, (fn, every_sample) in enumerate(nodes):
             reached.add(fn)
-            node = f"{fn.__name__}Backward" + ("" if every_sample else " (some inputs)")
+            node = ", ".join(sorted(names.get(fn) or [fn.node_name])) + ("" if every_sample else " (some inputs)")
             lines.append(f"| {op.name if i == 0 else ''} | {node} | {_md_code(derivative_line(fn))} | {_where(fn)} |")
     if no_grad:
         lines += ["", "No gradient (forward only): " + ", ".join(no_grad) + "."]

@@ -186,7 +186,7 @@ def _step_entries(loss, graph, nodes, events, trace_steps, leaf_names, grads_bef
     (and from whom: what the engine summed) and sent."""
     gid = {id(obj): i for i, obj in graph.objects.items()}
     trace_labels = iter(s["label"] for s in trace_steps)
-    label_of = {}               # graph id -> the trace's label (MulBackward#2, AccumulateGrad(x))
+    label_of = {}               # graph id -> the trace's label (MulBackward0#2, AccumulateGrad(x))
     for leaf_name, t in leaf_names.items():
         if id(t) in gid:
             label_of[gid[id(t)]] = f"AccumulateGrad({leaf_name})"
@@ -238,7 +238,7 @@ def _page_data(loss, names, torch_grads, torch_note, title, retain_graph):
     nodes = _node_entries(graph, names)
     events, trace_steps, trace_text = _record_backward(loss, graph, leaf_names, retain_graph)
     steps = _step_entries(loss, graph, nodes, events, trace_steps, leaf_names, grads_before)
-    # the graph's ops carry the trace's numbered labels (MulBackward#1, MulBackward#2), as the steps do
+    # the graph's ops carry the trace's numbered labels (MulBackward0#1, MulBackward0#2), as the steps do
     numbered = {s["node"]: s["label"] for s in steps if s["kind"] == "node"}
     for n, entry in zip(graph.nodes, nodes):
         if n["id"] in numbered:

@@ -4,7 +4,7 @@
     g.render("graph.svg")          # or .png / .pdf; g.source is the DOT text; notebooks show g inline
 
 Tensors are ellipses (the leaves that require grad and the output), ops are boxes (one per
-recorded node, named like torch's ``grad_fn``: ``MulBackward``...). An intermediate tensor is
+recorded node, named like torch's ``grad_fn``: ``MulBackward0``...). An intermediate tensor is
 the edge between the op that made it and the op that uses it, labelled with its shape and dtype.
 Arrows run forward, from the leaves to the output; backward walks them in reverse. Hovering over
 an op in the SVG shows its derivative (the first line of its Function's docstring). Tensors that
