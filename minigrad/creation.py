@@ -6,7 +6,6 @@ import numbers
 import numpy as np
 
 from . import dtypes, random
-from .random import rng
 from .tensor import Tensor
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange", "linspace",
@@ -246,12 +245,12 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     d = dtypes.as_dtype(dtype).np if dtype is not None else np.int64
-    return _finish(rng(generator).integers(low, high, _size((size,))).astype(d), device, requires_grad)
+    return _finish(random.randint(low, high, _size((size,)), d, generator), device, requires_grad)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     d = dtypes.as_dtype(dtype).np if dtype is not None else np.int64
-    return _finish(rng(generator).permutation(n).astype(d), device, requires_grad)
+    return _finish(random.randperm(n, d, generator), device, requires_grad)
 
 
 def _like(input, dtype):
@@ -296,4 +295,4 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=
     if high is None:
         low, high = 0, low
     shape, d = _like(input, dtype)
-    return _finish(rng(generator).integers(low, high, shape).astype(d), _like_device(input, device), requires_grad)
+    return _finish(random.randint(low, high, shape, d, generator), _like_device(input, device), requires_grad)

@@ -480,6 +480,19 @@ class Tensor:
         with grad_mode.no_grad():
             return self.copy_(random.normal_like(self, mean, std, generator))
 
+    def bernoulli_(self, p=0.5, generator=None):
+        from . import random
+        with grad_mode.no_grad():
+            return self.copy_(random.bernoulli_like(self, p, generator))
+
+    def random_(self, from_=0, to=None, *, generator=None):
+        """random_(to) or random_(from, to): integers in [from, to) in the tensor's dtype."""
+        from . import random
+        if to is None:
+            from_, to = 0, from_
+        with grad_mode.no_grad():
+            return self.copy_(random.random_like(self, from_, to, generator))
+
     def __setitem__(self, index, value):
         _ops.index.setitem(self, index, value)  # writes in place directly when there is no graph to record
 

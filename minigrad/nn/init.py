@@ -1,7 +1,8 @@
 """nn.init: fill tensors in place from torch's initialisation distributions.
 
-The distributions, fans and gains are torch's; the random numbers come from minigrad's own
-generator (reproducible with ``minigrad.manual_seed``, not the same stream as torch's).
+The distributions, fans, gains and draws are torch's: after the same ``manual_seed`` the uniform
+and normal fills (and so xavier_*, kaiming_* and the layers' default initialisations) give
+torch's numbers bit for bit; trunc_normal_ draws torch's uniforms and then differs in rounding.
 
     fan_in  = size(1) * prod(size[2:])      fan_out = size(0) * prod(size[2:])
     xavier:  std = gain * sqrt(2 / (fan_in + fan_out)),  uniform bound = sqrt(3) * std
@@ -15,7 +16,6 @@ import warnings
 import numpy as np
 
 from ..autograd.grad_mode import no_grad
-from ..random import rng
 from ..tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",
@@ -69,24 +69,53 @@ def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
-    return _fill(tensor, rng(generator).uniform(a, b, size=tensor.shape))
+    with no_grad():
+        return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
-    return _fill(tensor, rng(generator).normal(mean, std, size=tensor.shape))
+    with no_grad():
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
                   generator=None) -> Tensor:
-    """normal(mean, std) truncated to [a, b] (by rejection: the same distribution as torch's
-    inverse-CDF sampling)."""
-    gen = rng(generator)
-    values = gen.normal(mean, std, size=tensor.shape)
-    bad = (values < a) | (values > b)
-    while bad.any():
-        values[bad] = gen.normal(mean, std, size=int(bad.sum()))
-        bad = (values < a) | (values > b)
-    return _fill(tensor, values)
+    """normal(mean, std) truncated to [a, b], by torch's inverse-CDF sampling: uniform draws on
+    [2 cdf(a) - 1, 2 cdf(b) - 1] (torch's stream), then erfinv, scale, shift and clamp."""
+    def norm_cdf(x):
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=2)
+    low, high = norm_cdf((a - mean) / std), norm_cdf((b - mean) / std)
+    with no_grad():
+        tensor.uniform_(2 * low - 1, 2 * high - 1, generator=generator)
+        values = _erfinv(tensor.numpy().astype(np.float64)) * (std * math.sqrt(2.0)) + mean
+        return _fill(tensor, np.clip(values, a, b))
+
+
+_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+def _erfinv(y: np.ndarray) -> np.ndarray:
+    """erfinv in float64: torch's rational first guess (calc_erfinv), then two Newton steps."""
+    y_abs = np.abs(y)
+    z = y * y
+    central = y * (((-0.140543331 * z + 0.914624893) * z - 1.645349621) * z + 0.886226899) / (
+        (((0.012229801 * z - 0.329097515) * z + 1.442710462) * z - 2.118377725) * z + 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.sqrt(-np.log((1.0 - y_abs) / 2.0))
+        tail = np.copysign(((1.641345311 * t + 3.429567803) * t - 1.624906493) * t - 1.970840454, y) / (
+            (1.637067800 * t + 3.543889200) * t + 1.0)
+    x = np.where(y_abs <= 0.7, central, tail)
+    inner = y_abs < 1.0
+    for _ in range(2):
+        xi = x[inner]
+        x[inner] = xi - (_erf(xi).astype(np.float64) - y[inner]) / (2.0 / math.sqrt(math.pi) * np.exp(-xi * xi))
+    x[y_abs == 1.0] = np.copysign(np.inf, y[y_abs == 1.0])
+    x[y_abs > 1.0] = np.nan
+    return x
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
