@@ -236,12 +236,14 @@ def fill_normal(array: np.ndarray, mean, std, generator=None, contiguous=None) -
     return array
 
 
-def fill_random_from_to(array: np.ndarray, low: int, high: int, generator=None) -> np.ndarray:
+def fill_random_from_to(array: np.ndarray, low: int, high: int, generator=None, wide=None) -> np.ndarray:
     """``random_(low, high)`` into ``array``: (word % (high - low)) + low, with 64-bit words when
-    the span is 2**32 or more and the dtype is int64 or floating (as torch's kernel)."""
+    the span is 2**32 or more and the dtype is int64 or floating (as torch's kernel), or as
+    ``wide`` says."""
     gen = generator or default_generator
     span = int(high) - int(low)
-    wide = span >= 2 ** 32 and array.dtype in (np.int64, np.float64, np.float32)
+    if wide is None:
+        wide = span >= 2 ** 32 and array.dtype in (np.int64, np.float64, np.float32)
     flat = _flat_view(array)
     buf = flat if flat.dtype == np.int64 else np.empty(flat.size, np.int64)
     kernels().random_from_to(gen._mt, buf, np.uint64(span), np.int64(low), wide)
@@ -345,7 +347,19 @@ def bernoulli_like(t, p, generator=None):
 
 
 def random_like(t, low, high, generator=None):
-    """The values ``t.random_(low, high)`` writes."""
+    """The values ``t.random_(low, high)`` writes; ``t.random_()``'s when both are None: word %
+    (max + 1) for integers, word % (2**digits + 1) for floats, the word 64 bits wide for int64
+    and float64 (torch's uniform_int)."""
+    if low is None and high is None:
+        d = np.asarray(t._data).dtype
+        if d == np.bool_:
+            top = 1
+        elif d.kind == "f":
+            top = 2 ** (np.finfo(d).nmant + 1)
+        else:
+            top = int(np.iinfo(d).max)
+        return _as_tensor_of(t, fill_random_from_to(_like(t), 0, top + 1, generator,
+                                                    wide=d in (np.int64, np.float64)))
     if not low < high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     return _as_tensor_of(t, fill_random_from_to(_like(t), low, high, generator))

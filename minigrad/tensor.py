@@ -485,10 +485,11 @@ class Tensor:
         with grad_mode.no_grad():
             return self.copy_(random.bernoulli_like(self, p, generator))
 
-    def random_(self, from_=0, to=None, *, generator=None):
-        """random_(to) or random_(from, to): integers in [from, to) in the tensor's dtype."""
+    def random_(self, from_=None, to=None, *, generator=None):
+        """random_(from, to) or random_(to): integers in [from, to); random_(): torch's full range
+        of the dtype ([0, max] for integers, [0, 2**digits] for floats)."""
         from . import random
-        if to is None:
+        if from_ is not None and to is None:
             from_, to = 0, from_
         with grad_mode.no_grad():
             return self.copy_(random.random_like(self, from_, to, generator))

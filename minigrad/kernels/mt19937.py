@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 from llvmlite import ir
-from numba import njit
+from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
@@ -251,14 +251,20 @@ _HALF = np.float32(0.5)
 _ONE = np.float32(1.0)
 
 
-@njit(**_jit)
-def _bits(x):
-    return np.array([x], dtype=np.float32).view(np.uint32)[0]
+@intrinsic
+def _bits(typingctx, x):
+    """A float32's bits as a uint32 (a register bitcast)."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(32))
+    return types.uint32(types.float32), codegen
 
 
-@njit(**_jit)
-def _from_bits(b):
-    return np.array([b], dtype=np.uint32).view(np.float32)[0]
+@intrinsic
+def _from_bits(typingctx, b):
+    """The float32 whose bits are the uint32 ``b``."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.FloatType())
+    return types.float32(types.uint32), codegen
 
 
 @njit(**_jit)

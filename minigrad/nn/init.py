@@ -2,7 +2,7 @@
 
 The distributions, fans, gains and draws are torch's: after the same ``manual_seed`` the uniform
 and normal fills (and so xavier_*, kaiming_* and the layers' default initialisations) give
-torch's numbers bit for bit; trunc_normal_ draws torch's uniforms and then differs in rounding.
+torch's numbers bit for bit, and so does trunc_normal_ (its rejection sampling included).
 
     fan_in  = size(1) * prod(size[2:])      fan_out = size(0) * prod(size[2:])
     xavier:  std = gain * sqrt(2 / (fan_in + fan_out)),  uniform bound = sqrt(3) * std
@@ -80,42 +80,44 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None)
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
                   generator=None) -> Tensor:
-    """normal(mean, std) truncated to [a, b], by torch's inverse-CDF sampling: uniform draws on
-    [2 cdf(a) - 1, 2 cdf(b) - 1] (torch's stream), then erfinv, scale, shift and clamp."""
+    """normal(mean, std) truncated to [a, b], sampled as torch's: when [a, b] holds more than 30%
+    of the mass, normal draws of the whole tensor replace the values outside [a, b] until none
+    is; otherwise uniform candidates on [a, b] are accepted where log(u) > log_pdf - log_peak,
+    drawing whole-tensor candidates and acceptance uniforms until every element is accepted."""
+    from .. import random
+
     def norm_cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
-    low, high = norm_cdf((a - mean) / std), norm_cdf((b - mean) / std)
+    dtype = np.asarray(tensor._data).dtype
+    shape = tuple(tensor.shape)
     with no_grad():
-        tensor.uniform_(2 * low - 1, 2 * high - 1, generator=generator)
-        values = _erfinv(tensor.numpy().astype(np.float64)) * (std * math.sqrt(2.0)) + mean
-        return _fill(tensor, np.clip(values, a, b))
+        if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
+            low, high = dtype.type(a), dtype.type(b)
+            result = np.array(tensor.normal_(mean, std, generator=generator)._data)
+            while True:
+                outside = (result < low) | (result > high)
+                if not outside.any():
+                    return _fill(tensor, result)
+                result = np.where(outside, random.normal(shape, dtype, mean, std, generator), result)
+        mode = max(a, min(mean, b))
+        log_peak = -0.5 * ((mode - mean) / std) ** 2
 
+        def rejects(candidates):   # log(u) > -0.5 ((x - mean) / std)**2 - log_peak, in the dtype
+            z = (candidates - dtype.type(mean)) / dtype.type(std)
+            log_pdf = z * z * dtype.type(-0.5) - dtype.type(log_peak)
+            return np.log(random.uniform(shape, dtype, 0.0, 1.0, generator)) > log_pdf
 
-_erf = np.frompyfunc(math.erf, 1, 1)
-
-
-def _erfinv(y: np.ndarray) -> np.ndarray:
-    """erfinv in float64: torch's rational first guess (calc_erfinv), then two Newton steps."""
-    y_abs = np.abs(y)
-    z = y * y
-    central = y * (((-0.140543331 * z + 0.914624893) * z - 1.645349621) * z + 0.886226899) / (
-        (((0.012229801 * z - 0.329097515) * z + 1.442710462) * z - 2.118377725) * z + 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.sqrt(-np.log((1.0 - y_abs) / 2.0))
-        tail = np.copysign(((1.641345311 * t + 3.429567803) * t - 1.624906493) * t - 1.970840454, y) / (
-            (1.637067800 * t + 3.543889200) * t + 1.0)
-    x = np.where(y_abs <= 0.7, central, tail)
-    inner = y_abs < 1.0
-    for _ in range(2):
-        xi = x[inner]
-        x[inner] = xi - (_erf(xi).astype(np.float64) - y[inner]) / (2.0 / math.sqrt(math.pi) * np.exp(-xi * xi))
-    x[y_abs == 1.0] = np.copysign(np.inf, y[y_abs == 1.0])
-    x[y_abs > 1.0] = np.nan
-    return x
+        result = np.array(tensor.uniform_(a, b, generator=generator)._data)
+        pending = rejects(result)
+        while pending.any():
+            candidates = random.uniform(shape, dtype, a, b, generator)
+            result = np.where(pending, candidates, result)
+            pending = np.where(pending, rejects(candidates), pending)
+        return _fill(tensor, result)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
