@@ -202,12 +202,13 @@ def fill_uniform(array: np.ndarray, low, high, generator=None) -> np.ndarray:
     if array.dtype == np.float64:
         kernels().uniform_double(gen._mt, flat, float(low), float(high))
     else:
-        # float32 draws 24 bits a word, float16 11 (its digits), both computed in float
-        bits = 24 if array.dtype == np.float32 else np.finfo(array.dtype).nmant + 1
-        low, high = array.dtype.type(low), array.dtype.type(high)
+        # float16 is drawn as float32 (torch's opmath type), then narrowed
         buf = flat if array.dtype == np.float32 else np.empty(flat.size, np.float32)
-        kernels().uniform_float(gen._mt, buf, np.float32(low), np.float32(high), bits)
+        kernels().uniform_float(gen._mt, buf, np.float32(low), np.float32(high))
         flat[...] = buf
+    # a value that rounds up to ``high`` (mostly float16's narrowing) becomes ``low``, as torch's
+    # kernel keeps to [low, high)
+    flat[flat >= array.dtype.type(high)] = array.dtype.type(low)
     _write_back(array, flat)
     return array
 
@@ -221,13 +222,21 @@ def fill_normal(array: np.ndarray, mean, std, generator=None, contiguous=None) -
     k = kernels()
     flat = _flat_view(array)
     contiguous = array.flags.c_contiguous if contiguous is None else contiguous
-    if array.size >= 16 and contiguous and array.dtype in (np.float32, np.float64):
+    if array.size >= 16 and contiguous:
+        if _AVX2_NORMAL is None:
+            _AVX2_NORMAL = _avx2_normal()
         if array.dtype == np.float64:
             k.normal_fill_double(gen._mt, flat, float(mean), float(std))
-        else:
-            if _AVX2_NORMAL is None:
-                _AVX2_NORMAL = _avx2_normal()
+        elif array.dtype == np.float32:
             k.normal_fill_float(gen._mt, flat, np.float32(mean), np.float32(std), _AVX2_NORMAL)
+        else:
+            # float16: torch fills 16 floats at a time (whole blocks, then one fresh block for
+            # the last 16 elements), so it draws 16 per block and no words for a remainder
+            n, whole = flat.size, flat.size // 16 * 16
+            blocks = np.empty(-(-n // 16) * 16, np.float32)
+            k.normal_fill_float(gen._mt, blocks, np.float32(mean), np.float32(std), _AVX2_NORMAL)
+            flat[:whole] = blocks[:whole]
+            flat[n - 16:] = blocks[blocks.size - 16:]
     else:
         buf = flat if array.dtype == np.float64 else np.empty(flat.size, np.float64)
         k.normal_serial(gen._mt, gen._normal_cache, buf, float(mean), float(std))

@@ -46,6 +46,18 @@ def test_rand_and_randn_are_torchs(seed, n, name, dtype):
         same_bits(o, t)
 
 
+@pytest.mark.parametrize("n", [5, 15, 16, 17, 40, 1001])
+def test_float16_draws_are_torchs(n):
+    """float16 draws float32 values and narrows them: uniform maps a value rounded up to the upper
+    bound back to the lower one, and normal transforms whole blocks of 16 (its last block drawn
+    fresh, right after the whole ones)."""
+    ours, theirs = both(3, lambda m: [m.rand(n, dtype=m.float16), m.randn(n, dtype=m.float16),
+                                      m.randn(n, dtype=m.float16),
+                                      m.empty(n * 100, dtype=m.float16).uniform_(0.1, 0.7)])
+    for o, t in zip(ours, theirs):
+        same_bits(o, t)
+
+
 @given(seed=st.integers(0, 2 ** 64 - 1), shape=st.lists(st.integers(0, 9), min_size=0, max_size=3),
        dtype=st.sampled_from(FLOATS), name=st.sampled_from(["rand", "randn"]))
 def test_drawn_seeds_and_shapes_are_torchs(seed, shape, dtype, name):

@@ -104,25 +104,17 @@ def _unit_float(mt):
 
 
 @njit(**_jit)
-def _unit_bits(mt, bits):
-    """uniform_real's unit draw for a type of ``bits`` digits (24 float, 11 half), in float."""
-    mask = (np.uint64(1) << np.uint64(bits)) - np.uint64(1)
-    return np.float32(random32(mt) & mask) * np.float32(1.0 / (np.uint64(1) << np.uint64(bits)))
-
-
-@njit(**_jit)
 def _unit_double(mt):
     """uniform_real<double>'s unit draw: 53 bits of random64, times 2**-53 (exact)."""
     return np.float64(random64(mt) & np.uint64(0x1FFFFFFFFFFFFF)) * (1.0 / 9007199254740992.0)
 
 
 @njit(**_jit)
-def uniform_float(mt, out, low, high, bits):
-    """``uniform_`` on float32 (bits=24) and float16 (bits=11, cast by the caller):
-    x * (to - from) + from in float, one rounding (fused)."""
+def uniform_float(mt, out, low, high):
+    """``uniform_`` on float32: x * (to - from) + from in float, one rounding (fused)."""
     span = np.float32(high) - np.float32(low)
     for i in range(out.size):
-        out[i] = _fma(_unit_bits(mt, bits), span, np.float32(low))
+        out[i] = _fma(_unit_float(mt), span, np.float32(low))
 
 
 @njit(**_jit)
