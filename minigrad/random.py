@@ -313,6 +313,8 @@ def randint(low: int, high: int, shape, dtype, generator=None) -> np.ndarray:
 def randperm(n: int, dtype, generator=None) -> np.ndarray:
     """torch's randperm on the CPU: a shuffle of 0..n-1 (see kernels.mt19937.randperm)."""
     gen = generator or default_generator
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     out = np.empty(n, np.int64)
     kernels().randperm(gen._mt, int(n), out)
     return out.astype(dtype, copy=False)

@@ -241,7 +241,8 @@ def test_a_state_of_the_wrong_size_raises_torchs_error():
 
 def test_bad_parameters_raise_torchs_errors():
     for call in (lambda m: m.empty(3).normal_(0, -1), lambda m: m.empty(3).bernoulli_(1.5),
-                 lambda m: m.empty(3).uniform_(2, 1)):
+                 lambda m: m.empty(3).uniform_(2, 1), lambda m: m.randperm(-1),
+                 lambda m: m.randint(5, 5, (2,)), lambda m: m.empty(3).random_(4, 2)):
         with pytest.raises(Exception) as theirs:
             call(torch)
         with pytest.raises(type(theirs.value)):

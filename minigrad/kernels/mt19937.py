@@ -35,7 +35,9 @@ M = 397                      # the twist's offset
 STATE_WORDS = N + 2          # + left, next
 LEFT, NEXT = N, N + 1        # where ``left`` and ``next`` live in ``mt``
 
-_jit = dict(cache=True, nogil=True)
+# The kernels keep the GIL: a generator's state is advanced by one draw at a time, as torch's
+# kernels hold the generator's mutex.
+_jit = dict(cache=True)
 
 
 @intrinsic
