@@ -10,7 +10,7 @@ from .tensor import Tensor
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange", "linspace",
            "eye", "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like",
-           "empty_like", "rand_like", "randn_like", "randint_like"]
+           "empty_like", "rand_like", "randn_like", "randint_like", "multinomial"]
 
 
 def _infer_array(data, dtype):
@@ -251,6 +251,12 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     d = dtypes.as_dtype(dtype).np if dtype is not None else np.int64
     return _finish(random.randperm(n, d, generator), device, requires_grad)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:
+    """Indices drawn from the rows of ``input`` (weights, not necessarily normalised), torch's."""
+    return _finish(random.multinomial(np.asarray(input._data), int(num_samples), replacement, generator),
+                   None if input.device.type == "cpu" else input.device, False)
 
 
 def _like(input, dtype):

@@ -280,6 +280,55 @@ def fill_bernoulli(array: np.ndarray, p, generator=None) -> np.ndarray:
     return array
 
 
+def fill_exponential(array: np.ndarray, lambd, generator=None) -> np.ndarray:
+    """``exponential_(lambd)`` into ``array``: -1 / lambd * log1p(-u) from double draws."""
+    gen = generator or default_generator
+    flat = _flat_view(array)
+    buf = flat if flat.dtype == np.float64 else np.empty(flat.size, np.float64)
+    kernels().exponential(gen._mt, buf, float(lambd))
+    flat[...] = buf
+    _write_back(array, flat)
+    return array
+
+
+def multinomial(probs: np.ndarray, num_samples: int, replacement: bool = False, generator=None) -> np.ndarray:
+    """torch's CPU multinomial over the last axis of a 1-D or 2-D array of weights: int64 indices.
+
+    Without replacement, or for a single sample, torch takes the top ``num_samples`` of
+    probs / q with q ~ Exp(1) drawn for every weight (the Gumbel trick); with replacement, a
+    binary search of each double draw in the row's normalised running sum."""
+    if probs.ndim not in (1, 2):
+        raise RuntimeError(f"prob_dist must be 1 or 2 dim, but got {probs.ndim}")
+    if probs.dtype.kind != "f":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: {probs.dtype}")
+    if num_samples <= 0:
+        raise RuntimeError(f"cannot sample n_sample <= 0 samples (got {num_samples})")
+    n_cat = probs.shape[-1]
+    if not replacement and num_samples > n_cat:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    rows = probs.reshape(-1, n_cat)
+    if not replacement or num_samples == 1:
+        if not (np.all(rows < np.inf) and np.all(rows >= 0)):
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if np.any(rows.sum(axis=1) == 0):
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        q = fill_exponential(np.empty(rows.shape, probs.dtype), 1.0, generator)
+        keys = rows / q
+        chosen = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+    else:
+        if np.any(rows < 0):
+            raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+        if not np.all(np.isfinite(rows)):
+            raise RuntimeError("invalid multinomial distribution (encountering probability entry = infinity or NaN)")
+        if np.any(rows.sum(axis=1) <= 0):
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        gen = generator or default_generator
+        chosen = np.empty((rows.shape[0], num_samples), np.int64)
+        weights = rows.astype(np.float32) if rows.dtype == np.float16 else np.ascontiguousarray(rows)
+        kernels().multinomial_with_replacement(gen._mt, weights, int(num_samples), chosen)
+    return chosen.astype(np.int64).reshape(probs.shape[:-1] + (num_samples,))
+
+
 def _write_back(array, flat):
     """Copy ``flat`` into ``array`` when ``_flat_view`` had to copy (an array NumPy cannot
     flatten in place)."""
@@ -355,6 +404,13 @@ def bernoulli_like(t, p, generator=None):
     elif not 0 <= p <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
     return _as_tensor_of(t, fill_bernoulli(_like(t), p, generator))
+
+
+def exponential_like(t, lambd, generator=None):
+    """The values ``t.exponential_(lambd)`` writes."""
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+    return _as_tensor_of(t, fill_exponential(_like(t), lambd, generator))
 
 
 def random_like(t, low, high, generator=None):

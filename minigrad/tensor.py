@@ -485,6 +485,15 @@ class Tensor:
         with grad_mode.no_grad():
             return self.copy_(random.bernoulli_like(self, p, generator))
 
+    def exponential_(self, lambd=1.0, *, generator=None):
+        from . import random
+        with grad_mode.no_grad():
+            return self.copy_(random.exponential_like(self, lambd, generator))
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        from .creation import multinomial
+        return multinomial(self, num_samples, replacement, generator=generator)
+
     def random_(self, from_=None, to=None, *, generator=None):
         """random_(from, to) or random_(to): integers in [from, to); random_(): torch's full range
         of the dtype ([0, max] for integers, [0, 2**digits] for floats)."""

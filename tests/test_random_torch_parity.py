@@ -153,6 +153,30 @@ def test_bernoulli_with_a_tensor_of_probabilities_is_torchs(p_dtype):
     same_bits(ours, theirs)
 
 
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("lambd", [1.0, 2.5, 0.3])
+def test_exponential_is_torchs(dtype, lambd):
+    ours, theirs = both(8, lambda m: m.empty(1001, dtype=getattr(m, dtype)).exponential_(lambd))
+    same_bits(ours, theirs)
+
+
+@given(seed=st.integers(0, 2 ** 32), rows=st.sampled_from([None, 1, 4]), n_cat=st.integers(1, 60),
+       num_samples=st.integers(1, 80), replacement=st.booleans(), dtype=st.sampled_from(FLOATS))
+def test_multinomial_is_torchs(seed, rows, n_cat, num_samples, replacement, dtype):
+    """Both of torch's samplers: Exp(1) keys and top-k (without replacement, or one sample), and
+    the binary search of the normalised running sum (with replacement); a zero weight included."""
+    if not replacement:
+        num_samples = min(num_samples, n_cat)
+    shape = (n_cat,) if rows is None else (rows, n_cat)
+    weights = np.random.default_rng(seed).random(shape).astype(dtype)
+    weights[..., n_cat // 2] = 0
+    weights[..., 0] += 0.1
+    ours, theirs = both(seed, lambda m: [m.multinomial(m.tensor(weights), num_samples, replacement),
+                                         m.tensor(weights).multinomial(num_samples, replacement), m.rand(2)])
+    for o, t in zip(ours, theirs):
+        same_bits(o, t)
+
+
 @needs_torchs_bernoulli_kernel
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("p", [0.1, 0.5])
@@ -242,7 +266,11 @@ def test_a_state_of_the_wrong_size_raises_torchs_error():
 def test_bad_parameters_raise_torchs_errors():
     for call in (lambda m: m.empty(3).normal_(0, -1), lambda m: m.empty(3).bernoulli_(1.5),
                  lambda m: m.empty(3).uniform_(2, 1), lambda m: m.randperm(-1),
-                 lambda m: m.randint(5, 5, (2,)), lambda m: m.empty(3).random_(4, 2)):
+                 lambda m: m.randint(5, 5, (2,)), lambda m: m.empty(3).random_(4, 2),
+                 lambda m: m.empty(3).exponential_(0), lambda m: m.multinomial(m.ones(3), 4),
+                 lambda m: m.multinomial(m.ones(3), 0), lambda m: m.multinomial(m.zeros(3), 1),
+                 lambda m: m.multinomial(m.tensor([1.0, -1.0]), 2, True),
+                 lambda m: m.multinomial(m.ones(2, 2, 2), 1)):
         with pytest.raises(Exception) as theirs:
             call(torch)
         with pytest.raises(type(theirs.value)):

@@ -179,6 +179,41 @@ def bernoulli_float_p(mt, out, p):
         out[i] = 1.0 if _unit_float(mt) < np.float32(p[i]) else 0.0
 
 
+# -- exponential and multinomial ----------------------------------------------------------------
+@njit(**_jit)
+def exponential(mt, out, lambd):
+    """``exponential_(lambd)`` (the non-MKL kernel): -1 / lambd * log1p(-u), u a double draw."""
+    for i in range(out.size):
+        out[i] = -1.0 / lambd * math.log1p(-_unit_double(mt))
+
+
+@njit(**_jit)
+def multinomial_with_replacement(mt, probs, n_sample, out):
+    """``multinomial(probs, n, replacement=True)`` row by row: the running sum of a row (in the
+    probabilities' dtype) divided by its total, the last bucket set to 1, then for each sample a
+    double draw u and the first bucket whose cumulative probability is not below u."""
+    rows, n_cat = probs.shape
+    cum = np.empty(n_cat, probs.dtype)
+    for i in range(rows):
+        total = probs[i, 0] * 0          # zero in the row's dtype
+        for j in range(n_cat):
+            total += probs[i, j]
+            cum[j] = total
+        for j in range(n_cat):
+            cum[j] /= total
+        cum[n_cat - 1] = 1
+        for j in range(n_sample):
+            u = _unit_double(mt)
+            left, right = 0, n_cat
+            while right - left > 0:
+                mid = left + (right - left) // 2
+                if np.float64(cum[mid]) < u:
+                    left = mid + 1
+                else:
+                    right = mid
+            out[i, j] = left
+
+
 # -- normal -------------------------------------------------------------------------------------
 @njit(**_jit)
 def normal_serial(mt, cache, out, mean, std):
