@@ -223,6 +223,32 @@ def test_trunc_normal_is_torchs(args, dtype):
         same_bits(o, t)
 
 
+@pytest.mark.parametrize("shape", [(5, 3), (3, 5), (4, 2, 3), (6, 6)])
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_orthogonal_draws_torchs_numbers_and_agrees_to_rounding(shape, dtype):
+    """The normal draws are torch's; the QR is LAPACK's through NumPy, equal to rounding."""
+    ours, theirs = both(1, lambda m: [m.nn.init.orthogonal_(m.empty(shape, dtype=getattr(m, dtype)), 1.5),
+                                      m.rand(2)])
+    assert ours[0].dtype == getattr(minigrad, dtype)
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(ours[0].numpy(), theirs[0].numpy(), rtol=tol, atol=tol)
+    same_bits(ours[1], theirs[1])
+
+
+def test_sparse_and_dirac_are_torchs():
+    ours, theirs = both(1, lambda m: [m.nn.init.sparse_(m.empty(10, 6), 0.3), m.rand(2)])
+    for o, t in zip(ours, theirs):
+        same_bits(o, t)
+    for shape, groups in [((4, 2, 3), 1), ((6, 3, 3, 3), 2), ((2, 2, 3, 3, 3), 1)]:
+        same_bits(minigrad.nn.init.dirac_(minigrad.empty(shape), groups), torch.nn.init.dirac_(torch.empty(shape), groups))
+    for call in (lambda m: m.nn.init.dirac_(m.empty(3, 3)), lambda m: m.nn.init.dirac_(m.empty(3, 3, 3), 2),
+                 lambda m: m.nn.init.orthogonal_(m.empty(3)), lambda m: m.nn.init.sparse_(m.empty(3, 3, 3), 0.1)):
+        with pytest.raises(ValueError) as theirs:
+            call(torch)
+        with pytest.raises(ValueError, match=str(theirs.value)[:20]):
+            call(minigrad)
+
+
 def test_state_is_torchs_byte_layout_and_moves_both_ways():
     torch.manual_seed(17)
     minigrad.manual_seed(17)

@@ -261,23 +261,25 @@ def _box_muller_16_float_libm(data, start, mean, std):
         data[start + j + 8] = _fma(radius * np.float32(math.sin(theta)), std, mean)
 
 
-# avx_mathfun.h's constants (float32)
-_SQRTHF = np.float32(0.707106781186547524)
-_LOG_P = (np.float32(7.0376836292E-2), np.float32(-1.1514610310E-1), np.float32(1.1676998740E-1),
-          np.float32(-1.2420140846E-1), np.float32(1.4249322787E-1), np.float32(-1.6668057665E-1),
-          np.float32(2.0000714765E-1), np.float32(-2.4999993993E-1), np.float32(3.3333331174E-1))
-_LOG_Q1 = np.float32(-2.12194440e-4)
-_LOG_Q2 = np.float32(0.693359375)
-_FOPI = np.float32(1.27323954473516)
-_DP1 = np.float32(-0.78515625)
-_DP2 = np.float32(-2.4187564849853515625e-4)
-_DP3 = np.float32(-3.77489497744594108e-8)
-_SINCOF = (np.float32(-1.9515295891E-4), np.float32(8.3321608736E-3), np.float32(-1.6666654611E-1))
-_COSCOF = (np.float32(2.443315711809948E-005), np.float32(-1.388731625493765E-003),
-           np.float32(4.166664568298827E-002))
+# avx_mathfun.h's constants (float32), spelled as in its source. They are written as strings so
+# that Hypothesis, which seeds its float draws with the float literals of the modules loaded in
+# the process, draws the same examples whether or not this module has been loaded.
+_SQRTHF = np.float32("0.707106781186547524")
+_LOG_P = (np.float32("7.0376836292E-2"), np.float32("-1.1514610310E-1"), np.float32("1.1676998740E-1"),
+          np.float32("-1.2420140846E-1"), np.float32("1.4249322787E-1"), np.float32("-1.6668057665E-1"),
+          np.float32("2.0000714765E-1"), np.float32("-2.4999993993E-1"), np.float32("3.3333331174E-1"))
+_LOG_Q1 = np.float32("-2.12194440e-4")
+_LOG_Q2 = np.float32("0.693359375")
+_FOPI = np.float32("1.27323954473516")
+_DP1 = np.float32("-0.78515625")
+_DP2 = np.float32("-2.4187564849853515625e-4")
+_DP3 = np.float32("-3.77489497744594108e-8")
+_SINCOF = (np.float32("-1.9515295891E-4"), np.float32("8.3321608736E-3"), np.float32("-1.6666654611E-1"))
+_COSCOF = (np.float32("2.443315711809948E-005"), np.float32("-1.388731625493765E-003"),
+           np.float32("4.166664568298827E-002"))
 _TWO_PI_F32 = np.float32(2.0 * math.pi)
-_HALF = np.float32(0.5)
-_ONE = np.float32(1.0)
+_HALF = np.float32("0.5")
+_ONE = np.float32("1.0")
 
 
 @intrinsic
