@@ -10,7 +10,8 @@ from .tensor import Tensor
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange", "linspace",
            "eye", "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like",
-           "empty_like", "rand_like", "randn_like", "randint_like", "multinomial"]
+           "empty_like", "rand_like", "randn_like", "randint_like", "multinomial",
+           "bernoulli"]
 
 
 def _infer_array(data, dtype):
@@ -257,6 +258,12 @@ def multinomial(input, num_samples, replacement=False, *, generator=None) -> Ten
     """Indices drawn from the rows of ``input`` (weights, not necessarily normalised), torch's."""
     return _finish(random.multinomial(np.asarray(input._data), int(num_samples), replacement, generator),
                    None if input.device.type == "cpu" else input.device, False)
+
+
+def bernoulli(input, p=None, *, generator=None) -> Tensor:
+    """0/1 draws with probabilities ``input`` (or the number ``p``), in ``input``'s dtype."""
+    out = empty_like(input)
+    return out.bernoulli_(input if p is None else p, generator=generator)
 
 
 def _like(input, dtype):
