@@ -7,12 +7,12 @@ import numbers
 import numpy as np
 
 from . import dtypes, random
-from .random import rng
 from .tensor import Tensor
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange", "linspace",
            "eye", "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like",
-           "empty_like", "rand_like", "randn_like", "randint_like"]
+           "empty_like", "rand_like", "randn_like", "randint_like", "multinomial",
+           "bernoulli"]
 
 
 def _infer_array(data, dtype):
@@ -276,12 +276,24 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     d = dtypes.as_dtype(dtype).np if dtype is not None else np.int64
-    return _finish(rng(generator).integers(low, high, _size((size,))).astype(d), device, requires_grad)
+    return _finish(random.randint(low, high, _size((size,)), d, generator), device, requires_grad)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     d = dtypes.as_dtype(dtype).np if dtype is not None else np.int64
-    return _finish(rng(generator).permutation(n).astype(d), device, requires_grad)
+    return _finish(random.randperm(n, d, generator), device, requires_grad)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:
+    """Indices drawn from the rows of ``input`` (weights, not necessarily normalised), torch's."""
+    return _finish(random.multinomial(np.asarray(input._data), int(num_samples), replacement, generator),
+                   None if input.device.type == "cpu" else input.device, False)
+
+
+def bernoulli(input, p=None, *, generator=None) -> Tensor:
+    """0/1 draws with probabilities ``input`` (or the number ``p``), in ``input``'s dtype."""
+    out = empty_like(input)
+    return out.bernoulli_(input if p is None else p, generator=generator)
 
 
 def _like(input, dtype):
@@ -326,4 +338,4 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=
     if high is None:
         low, high = 0, low
     shape, d = _like(input, dtype)
-    return _finish(rng(generator).integers(low, high, shape).astype(d), _like_device(input, device), requires_grad)
+    return _finish(random.randint(low, high, shape, d, generator), _like_device(input, device), requires_grad)

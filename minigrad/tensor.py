@@ -520,6 +520,29 @@ class Tensor:
         with grad_mode.no_grad():
             return self.copy_(random.normal_like(self, mean, std, generator))
 
+    def bernoulli_(self, p=0.5, generator=None):
+        from . import random
+        with grad_mode.no_grad():
+            return self.copy_(random.bernoulli_like(self, p, generator))
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        from . import random
+        with grad_mode.no_grad():
+            return self.copy_(random.exponential_like(self, lambd, generator))
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        from .creation import multinomial
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    def random_(self, from_=None, to=None, *, generator=None):
+        """random_(from, to) or random_(to): integers in [from, to); random_(): torch's full range
+        of the dtype ([0, max] for integers, [0, 2**digits] for floats)."""
+        from . import random
+        if from_ is not None and to is None:
+            from_, to = 0, from_
+        with grad_mode.no_grad():
+            return self.copy_(random.random_like(self, from_, to, generator))
+
     def __setitem__(self, index, value):
         _ops.index.setitem(self, index, value)  # writes in place directly when there is no graph to record
 

@@ -1,7 +1,8 @@
 """nn.init: fill tensors in place from torch's initialisation distributions.
 
-The distributions, fans and gains are torch's; the random numbers come from minigrad's own
-generator (reproducible with ``minigrad.manual_seed``, not the same stream as torch's).
+The distributions, fans, gains and draws are torch's: after the same ``manual_seed`` the uniform
+and normal fills (and so xavier_*, kaiming_* and the layers' default initialisations) give
+torch's numbers bit for bit, and so does trunc_normal_ (its rejection sampling included).
 
     fan_in  = size(1) * prod(size[2:])      fan_out = size(0) * prod(size[2:])
     xavier:  std = gain * sqrt(2 / (fan_in + fan_out)),  uniform bound = sqrt(3) * std
@@ -15,11 +16,11 @@ import warnings
 import numpy as np
 
 from ..autograd.grad_mode import no_grad
-from ..random import rng
 from ..tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",
-           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]
+           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "sparse_",
+           "dirac_"]
 
 _LINEAR_FNS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
                "conv_transpose3d")
@@ -69,24 +70,55 @@ def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
-    return _fill(tensor, rng(generator).uniform(a, b, size=tensor.shape))
+    with no_grad():
+        return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
-    return _fill(tensor, rng(generator).normal(mean, std, size=tensor.shape))
+    with no_grad():
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
                   generator=None) -> Tensor:
-    """normal(mean, std) truncated to [a, b] (by rejection: the same distribution as torch's
-    inverse-CDF sampling)."""
-    gen = rng(generator)
-    values = gen.normal(mean, std, size=tensor.shape)
-    bad = (values < a) | (values > b)
-    while bad.any():
-        values[bad] = gen.normal(mean, std, size=int(bad.sum()))
-        bad = (values < a) | (values > b)
-    return _fill(tensor, values)
+    """normal(mean, std) truncated to [a, b], sampled as torch's: when [a, b] holds more than 30%
+    of the mass, normal draws of the whole tensor replace the values outside [a, b] until none
+    is; otherwise uniform candidates on [a, b] are accepted where log(u) > log_pdf - log_peak,
+    drawing whole-tensor candidates and acceptance uniforms until every element is accepted."""
+    from .. import random
+
+    def norm_cdf(x):
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=2)
+    dtype = np.asarray(tensor._data).dtype
+    shape = tuple(tensor.shape)
+    with no_grad():
+        if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
+            low, high = dtype.type(a), dtype.type(b)
+            result = np.array(tensor.normal_(mean, std, generator=generator)._data)
+            while True:
+                outside = (result < low) | (result > high)
+                if not outside.any():
+                    return _fill(tensor, result)
+                result = np.where(outside, random.normal(shape, dtype, mean, std, generator), result)
+        mode = max(a, min(mean, b))
+        log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+        def rejects(candidates):   # log(u) > -0.5 ((x - mean) / std)**2 - log_peak, in the dtype
+            z = (candidates - dtype.type(mean)) / dtype.type(std)
+            log_pdf = z * z * dtype.type(-0.5) - dtype.type(log_peak)
+            return np.log(random.uniform(shape, dtype, 0.0, 1.0, generator)) > log_pdf
+
+        result = np.array(tensor.uniform_(a, b, generator=generator)._data)
+        pending = rejects(result)
+        while pending.any():
+            candidates = random.uniform(shape, dtype, a, b, generator)
+            result = np.where(pending, candidates, result)
+            pending = np.where(pending, rejects(candidates), pending)
+        return _fill(tensor, result)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -140,3 +172,57 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinea
     fan = _calculate_correct_fan(tensor, mode)
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
     return normal_(tensor, 0.0, std, generator)
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+    """A (semi-)orthogonal matrix, as torch's: normal draws of shape (rows, numel // rows),
+    transposed when wide, its QR's Q with columns signed by diag(R), times ``gain``. The draws
+    are torch's; Q is NumPy's LAPACK QR, equal to torch's to rounding."""
+    from .. import random
+    if tensor.dim() < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.size(0)
+    cols = tensor.numel() // rows
+    flattened = random.normal((rows, cols), np.asarray(tensor._data).dtype, 0.0, 1.0, generator)
+    if rows < cols:
+        flattened = flattened.T
+    q, r = np.linalg.qr(flattened)
+    q = q * np.sign(np.diagonal(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, (q * gain).reshape(tensor.shape))
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
+    """normal(0, std) with ceil(sparsity * rows) entries of each column set to zero, the rows
+    chosen by a randperm per column from the global generator (as torch's, whatever
+    ``generator`` is)."""
+    from .. import random
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    num_zeros = math.ceil(sparsity * rows)
+    with no_grad():
+        values = np.array(tensor.normal_(0, std, generator=generator)._data)
+    for col in range(cols):
+        values[random.randperm(rows, np.int64)[:num_zeros], col] = 0
+    return _fill(tensor, values)
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """The identity of a 3-, 4- or 5-d conv weight: 1 at the centre of channel d of output
+    channel d in each group, 0 elsewhere."""
+    if tensor.dim() not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    sizes = tensor.shape
+    if sizes[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    out_per_group = sizes[0] // groups
+    values = np.zeros(sizes, np.asarray(tensor._data).dtype)
+    centre = tuple(n // 2 for n in sizes[2:])
+    for g in range(groups):
+        for d in range(min(out_per_group, sizes[1])):
+            values[(g * out_per_group + d, d) + centre] = 1
+    return _fill(tensor, values)

@@ -128,8 +128,9 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if p == 1:
         mask = np.zeros_like(x)
     else:
-        keep = _random.rng().random(x.shape) >= p   # minigrad's generator draws on the CPU
-        mask = xp(x).asarray(keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p)))
+        # torch's: noise = empty_like(x).bernoulli_(1 - p); noise.div_(1 - p) (drawn on the CPU)
+        keep = _random.fill_bernoulli(np.empty(x.shape, x.dtype), 1.0 - p)
+        mask = xp(x).asarray(keep / x.dtype.type(1.0 - p))
     out = ScaleByConstant.apply(input, mask)
     return input._inplace(out) if inplace else out
 
