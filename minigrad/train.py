@@ -262,6 +262,10 @@ class Diverged(RunError):
     """The training loss became non-finite (or exploded); the run stops at that step."""
 
 
+# The generator state an earlier minigrad saved (NumPy's PCG64, 64 bytes); the generator is torch's
+# mt19937 since 2026-12-07, whose state is 5056 bytes.
+LEGACY_RNG_STATE_BYTES = 64
+
 # A loss this many times the run's first one means the steps overshoot (cross-entropy starts near
 # ln 10 = 2.3 on ten classes); left to run, such a loss becomes inf, then nan.
 DIVERGENCE_FACTOR = 1000.0
@@ -310,6 +314,10 @@ def read_checkpoint(path: str) -> dict:
     if bad:
         raise RunError(f"{path}: the saved weights are not finite ({', '.join(bad)}): the run had diverged "
                        "before this checkpoint; start a new run with a smaller --lr")
+    if any(getattr(state, "numel", lambda: 0)() == LEGACY_RNG_STATE_BYTES for state in checkpoint["rng"].values()):
+        raise RunError(f"{path}: written by a minigrad from before 2026-12-07, whose random numbers were not "
+                       "torch's; its run cannot continue bit for bit (its weights load with minigrad.load): "
+                       "start a new run")
     return checkpoint
 
 

@@ -83,6 +83,10 @@ def _damaged(folder: Path, checkpoint: Path, kind: str) -> Path:
         saved = minigrad.load(checkpoint)
         saved["config"]["colour"] = "blue"
         minigrad.save(saved, path)
+    elif kind == "legacy-rng":         # saved before the generator became torch's (64-byte states)
+        saved = minigrad.load(checkpoint)
+        saved["rng"] = {name: minigrad.zeros(64, dtype=minigrad.uint8) for name in saved["rng"]}
+        minigrad.save(saved, path)
     elif kind == "nan":                # a run that had diverged before it was saved
         saved = minigrad.load(checkpoint)
         saved["model"]["conv1.weight"] = saved["model"]["conv1.weight"] * float("nan")
@@ -133,7 +137,7 @@ DAMAGED = {"truncated": "truncated or corrupted", "bitflip": "truncated or corru
            "text": "not a minigrad checkpoint", "png": "not a minigrad checkpoint", "directory": "Is a directory",
            "manifest-json": "manifest is damaged", "manifest-keys": "manifest is damaged",
            "manifest-types": "manifest is damaged", "plain-npz": "not a minigrad train checkpoint",
-           "config": "damaged train checkpoint", "nan": "not finite"}
+           "config": "damaged train checkpoint", "nan": "not finite", "legacy-rng": "cannot continue bit for bit"}
 
 
 def _table(checkpoint: Path):
