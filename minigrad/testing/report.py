@@ -19,7 +19,6 @@ one-line derivative from each Function's docstring.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime
 import fnmatch
 import importlib
@@ -47,26 +46,8 @@ def draw_samples(strategy, n: int) -> list:
     def collect(sample):
         drawn.append(sample)
 
-    with _without_local_constants():
-        collect()
+    collect()
     return drawn[:n]
-
-
-@contextlib.contextmanager
-def _without_local_constants():
-    """Hypothesis mixes the number literals of every project module loaded so far into its draws;
-    the samples here (and so the cheat sheet) must not depend on which modules happen to be loaded."""
-    try:
-        from hypothesis.internal.conjecture import providers
-        original = providers._get_local_constants
-    except (ImportError, AttributeError):   # a hypothesis without local constants
-        yield
-        return
-    providers._get_local_constants = providers.Constants
-    try:
-        yield
-    finally:
-        providers._get_local_constants = original
 
 
 # -- the parity run ---------------------------------------------------------------------------
