@@ -419,7 +419,8 @@ class Tensor:
         def store(grad):
             t = ref()
             if t is not None:
-                t.grad = grad if t.grad is None else t.grad + grad
+                # a copy, as torch: the retained .grad shares no memory with other gradients
+                t.grad = grad.clone() if t.grad is None else t.grad + grad
         store.retains_grad = True   # runs after the tensor's other hooks, whenever they were registered
         self.grad_fn.register_hook(self._output_nr, store)
 
@@ -462,7 +463,7 @@ class Tensor:
         return self._inplace(_ops.copy_into(self, src), src)
 
     def fill_(self, value):
-        return self._inplace(_ops.full_like_value(self, value))
+        return _inplace_write(self, _ops.full_like_value(self, value), (), fill=True)
 
     def zero_(self):
         return self.fill_(0)
@@ -520,25 +521,25 @@ class Tensor:
         return self.bitwise_right_shift_(other)
 
     def floor_divide_(self, other):
-        return self._inplace(_ops.floor_divide(self._castable(other), other))
+        return self._inplace(_ops.floor_divide(self._castable(other), other), other)
 
     def remainder_(self, other):
-        return self._inplace(_ops.remainder(self._castable(other), other))
+        return self._inplace(_ops.remainder(self._castable(other), other), other)
 
     def bitwise_and_(self, other):
-        return self._inplace(_ops.bitwise_and(self._castable(other), other))
+        return self._inplace(_ops.bitwise_and(self._castable(other), other), other)
 
     def bitwise_or_(self, other):
-        return self._inplace(_ops.bitwise_or(self._castable(other), other))
+        return self._inplace(_ops.bitwise_or(self._castable(other), other), other)
 
     def bitwise_xor_(self, other):
-        return self._inplace(_ops.bitwise_xor(self._castable(other), other))
+        return self._inplace(_ops.bitwise_xor(self._castable(other), other), other)
 
     def bitwise_left_shift_(self, other):
-        return self._inplace(_ops.bitwise_left_shift(self._castable(other), other))
+        return self._inplace(_ops.bitwise_left_shift(self._castable(other), other), other)
 
     def bitwise_right_shift_(self, other):
-        return self._inplace(_ops.bitwise_right_shift(self._castable(other), other))
+        return self._inplace(_ops.bitwise_right_shift(self._castable(other), other), other)
 
     def _castable(self, other):
         """self, after torch's check, made before the op runs, that an in-place op's result dtype

@@ -232,8 +232,10 @@ def check_overlap(out, operands) -> None:
 
 
 # -- the write ---------------------------------------------------------------------------------------
-def write(target: Tensor, result: Tensor, operands=()) -> Tensor:
-    """Write ``result`` (the out-of-place value of an in-place op) into ``target``'s memory."""
+def write(target: Tensor, result: Tensor, operands=(), fill=False) -> Tensor:
+    """Write ``result`` (the out-of-place value of an in-place op) into ``target``'s memory.
+    ``fill``: the op writes one value everywhere (fill_, zero_), which torch allows also where
+    several elements share a memory location."""
     grad_on = _state.grad_enabled
     base = target._base
     if grad_on:
@@ -255,8 +257,10 @@ def write(target: Tensor, result: Tensor, operands=()) -> Tensor:
         if rd.category > sd.category:
             raise RuntimeError(f"result type {dtypes.scalar_name(result._data.dtype)} can't be cast to the "
                                f"desired output type {dtypes.scalar_name(data.dtype)}")
-    if not getattr(data.flags, "writeable", True):   # CuPy arrays have no such flag
+    if not fill and has_internal_overlap(data):
         raise RuntimeError(INTERNAL_OVERLAP_MSG)
+    if not getattr(data.flags, "writeable", True):   # CuPy arrays have no such flag
+        _make_writable(data)
     if operands:
         check_overlap(data, operands)
     node = result.grad_fn if grad_on and result._requires_grad else None
@@ -277,6 +281,21 @@ def write(target: Tensor, result: Tensor, operands=()) -> Tensor:
         _set_grad_fn(base, copy.grad_fn, 0)
         _rederive_views(base)
     return target
+
+
+def has_internal_overlap(array) -> bool:
+    """torch's test: some dimension of more than one element has stride 0 (an expanded tensor),
+    and the tensor has elements at all."""
+    return array.size > 0 and any(n > 1 and st == 0 for n, st in zip(array.shape, array.strides))
+
+
+def _make_writable(array) -> None:
+    """A read-only NumPy array here is a broadcast (np.broadcast_to: expand, and gradients such as
+    sum's): torch writes through such a tensor into the memory it shares, so minigrad does too."""
+    try:
+        array.flags.writeable = True
+    except ValueError:   # memory that is read-only itself (e.g. a read-only buffer given to from_numpy)
+        raise RuntimeError("the tensor's memory is read-only; clone() it before writing in place") from None
 
 
 def _set_grad_fn(t: Tensor, node, output_nr) -> None:

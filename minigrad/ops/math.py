@@ -566,7 +566,7 @@ class Remainder(Op):
 def _check_int_divisor(x, y):
     """Integer division by zero is an error in torch (NumPy returns 0 with a warning)."""
     kind = (x if hasattr(x, "dtype") else y).dtype.kind
-    if kind in "iu" and not np.all(y):
+    if kind in "iu" and not np.all(y) and np.broadcast(x, y).size:   # an empty result divides nothing
         raise RuntimeError("ZeroDivisionError")
 
 
