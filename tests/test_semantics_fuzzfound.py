@@ -189,3 +189,64 @@ def test_augmented_operator_partial_overlap_raises(op):
         t = lib.tensor([1, 2, 3, 4], dtype=lib.int64)
         return getattr(t[1:], op)(t[:3])
     _same(f, PARTIAL_OVERLAP)
+
+
+# -- detach_() of a leaf, saved weights ------------------------------------------------------------
+def test_detach_in_place_of_a_leaf_cuts_graphs_built_before():
+    def f(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        calls = []
+        x.register_hook(lambda g: calls.append(g.tolist()))
+        y = (x * 3).sum()
+        v = x.reshape(-1)
+        x.detach_()
+        y.backward()
+        v.sum().backward()
+        return x.grad is None, calls
+    _same(f)
+
+
+def test_detach_in_place_then_requires_grad_again_accumulates():
+    def f(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = (x * 3).sum()
+        x.detach_()
+        x.requires_grad_()
+        y.backward()
+        return x.grad
+    _same(f)
+
+
+def test_binary_cross_entropy_weight_changed_in_place_is_a_version_error():
+    def f(lib):
+        x = lib.tensor([0.3, 0.6], requires_grad=True)
+        w = lib.tensor([1.0, 2.0])
+        loss = lib.nn.functional.binary_cross_entropy(x, lib.tensor([0.0, 1.0]), weight=w, reduction="sum")
+        w.mul_(2)
+        loss.backward()
+    _same(f, "modified by an inplace operation")
+
+
+def test_binary_cross_entropy_weight_requiring_grad():
+    def f(lib):
+        x = lib.tensor([0.3, 0.6], requires_grad=True)
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        return lib.nn.functional.binary_cross_entropy(x, lib.tensor([0.0, 1.0]), weight=w)
+    _same(f, "not differentiable with respect to argument 'weight'")
+
+    def under_no_grad(lib):
+        x = lib.tensor([0.3, 0.6], requires_grad=True)
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        with lib.no_grad():
+            return lib.nn.functional.binary_cross_entropy(x, lib.tensor([0.0, 1.0]), weight=w)
+    _same(under_no_grad)
+
+
+def test_binary_cross_entropy_broadcast_weight_of_another_dtype():
+    def f(lib):
+        x = lib.tensor([[0.3, 0.6]], requires_grad=True)
+        loss = lib.nn.functional.binary_cross_entropy(x, lib.tensor([[0.0, 1.0]]),
+                                                      weight=lib.tensor([2.0], dtype=lib.float64))
+        loss.backward()
+        return loss, x.grad
+    _same(f)

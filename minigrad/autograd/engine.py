@@ -204,6 +204,8 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
             if not accumulate:
                 capture[(node, 0)] = g
                 return
+        if not leaf._requires_grad:
+            return   # detach_() since this graph was built: as torch, its hooks ran, nothing accumulates
         _accumulate(leaf, g, create_graph)
         return
 
