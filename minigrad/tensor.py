@@ -410,6 +410,8 @@ class Tensor:
 
     def retain_grad(self):
         """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is None or self._retains_grad:
             return
         self._retains_grad = True
@@ -898,6 +900,9 @@ class Tensor:
         return _ops.reshape(self, _shape_args(shape))
 
     def view(self, *shape):
+        if not shape:
+            raise TypeError("view() received an invalid combination of arguments - got (), but expected one of "
+                            "(torch.dtype dtype) or (tuple of ints size)")
         if len(shape) == 1 and (isinstance(shape[0], dtypes.dtype) or _is_torch_dtype(shape[0])):
             raise NotImplementedError("view(dtype) is not supported by minigrad")
         return _ops.view(self, _shape_args(shape))
@@ -981,6 +986,17 @@ class Tensor:
 
     def narrow(self, dim, start, length):
         return _ops.narrow(self, dim, start, length)
+
+    def select(self, dim, index):
+        """The slice at ``index`` along ``dim``, without that dim: a view (``t[:, index]`` for dim 1)."""
+        if self._data.ndim == 0:
+            raise IndexError("select() cannot be applied to a 0-dim tensor.")
+        dim = _wrap_dim(dim, self._data.ndim)
+        size = self._data.shape[dim]
+        if not -size <= index < size:
+            raise IndexError(f"select(): index {index} out of range for tensor of size {list(self._data.shape)} "
+                             f"at dimension {dim}")
+        return self[(slice(None),) * dim + (index,)]
 
     def split(self, split_size, dim=0):
         return _ops.split(self, split_size, dim)

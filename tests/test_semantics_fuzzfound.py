@@ -250,3 +250,66 @@ def test_binary_cross_entropy_broadcast_weight_of_another_dtype():
         loss.backward()
         return loss, x.grad
     _same(f)
+
+
+# -- the layout of *_like results (torch's preserve_format) ---------------------------------------
+@pytest.mark.parametrize("make", [lambda t: t.permute(1, 2, 0), lambda t: t.transpose(0, 2)[::2],
+                                  lambda t: t[:, :1].expand(2, 3, 4), lambda t: t])
+@pytest.mark.parametrize("like", [lambda lib, t: lib.ones_like(t), lambda lib, t: lib.zeros_like(t, dtype=lib.int64),
+                                  lambda lib, t: lib.full_like(t, 2.5), lambda lib, t: lib.empty_like(t).fill_(1)])
+def test_like_keeps_the_dim_order_of_its_input(make, like):
+    def f(lib):
+        out = like(lib, make(lib.ones(2, 3, 4)))
+        return out, out.stride()
+    _same(f)
+
+
+def test_gradient_of_a_permuted_output_keeps_its_layout():
+    def f(lib):   # autograd.grad returns the grad_outputs tensor, a ones_like of a permute
+        x = lib.ones(2, 3, 4, requires_grad=True)
+        y = x.permute(1, 2, 0)
+        g, = lib.autograd.grad(y, [y], grad_outputs=lib.ones_like(y))
+        return g.view(-1)
+    _same(f, "view size is not compatible")
+
+
+# -- validations and Tensor.select -----------------------------------------------------------------
+def test_retain_grad_without_requires_grad_raises():
+    _same(lambda lib: lib.tensor([1, 2]).retain_grad(), "can't retain_grad on Tensor that has requires_grad=False")
+
+
+def test_view_without_sizes_raises():
+    _same(lambda lib: lib.tensor(1.0).view(), "view() received an invalid combination of arguments")
+
+
+@pytest.mark.parametrize("dim,index", [(0, 1), (1, -1), (-1, 0), (2, 3), (1, 5), (1, -4), (3, 0)])
+def test_select_is_a_view_with_a_gradient(dim, index):
+    def f(lib):
+        x = lib.arange(24.0).reshape(2, 3, 4).requires_grad_()
+        y = x * 1
+        s = y.select(dim, index)
+        s.mul_(2)   # through the view into y
+        (y * y).sum().backward()
+        return s, s._base is y, y, x.grad
+    _same(f)
+
+
+def test_select_of_a_0_dim_tensor_raises():
+    _same(lambda lib: lib.tensor(1.0).select(0, 0), "select() cannot be applied to a 0-dim tensor")
+
+
+@pytest.mark.parametrize("op", ["add_", "mul_", "copy_", "__iand__"])
+def test_in_place_op_with_the_same_memory_in_another_shape_is_a_partial_overlap(op):
+    def f(lib):   # torch: the same memory is a full overlap only with the same sizes
+        t = lib.tensor(7)
+        return getattr(t.reshape(-1), op)(t)
+    _same(f, PARTIAL_OVERLAP)
+
+
+@pytest.mark.parametrize("op", ["add_", "mul_", "copy_", "__iand__"])
+def test_in_place_op_with_itself_is_allowed(op):
+    def f(lib):
+        t = lib.tensor([[7]])
+        u = t.reshape(1, 1)
+        return getattr(u, op)(t), t
+    _same(f)

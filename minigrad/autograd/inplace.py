@@ -225,7 +225,7 @@ def check_overlap(out, operands) -> None:
             continue  # the same array is a full overlap (allowed); a non-dense pair is "too hard", as in torch
         a_begin, b_begin = _address(a), _address(out)
         a_end, b_end = a_begin + a.nbytes, b_begin + out.nbytes
-        if a_begin == b_begin and a_end == b_end and _layout(a) == _layout(out):
+        if a_begin == b_begin and a_end == b_end and a.shape == out.shape and _layout(a) == _layout(out):
             continue
         if a_begin < b_end and b_begin < a_end:
             raise RuntimeError(PARTIAL_OVERLAP_MSG)
@@ -249,6 +249,8 @@ def write(target: Tensor, result: Tensor, operands=(), fill=False) -> Tensor:
                 raise RuntimeError(NO_GRAD_VIEW_MSG)
             raise RuntimeError(MULTI_OUTPUT_VIEW_MSG.format(nr=origin[0], name=origin[1]))
     data = target._data
+    if operands:   # (before the shape check, as torch)
+        check_overlap(data, operands)
     if result._data.shape != data.shape:
         raise RuntimeError(f"output with shape {list(data.shape)} doesn't match the broadcast "
                            f"shape {list(result._data.shape)}")
@@ -261,8 +263,6 @@ def write(target: Tensor, result: Tensor, operands=(), fill=False) -> Tensor:
         raise RuntimeError(INTERNAL_OVERLAP_MSG)
     if not getattr(data.flags, "writeable", True):   # CuPy arrays have no such flag
         _make_writable(data)
-    if operands:
-        check_overlap(data, operands)
     node = result.grad_fn if grad_on and result._requires_grad else None
     keep = node is not None and _keeps_target(node, target)
     original = Tensor._make(data.copy(), target._requires_grad, target.grad_fn, target._output_nr) if keep else None
