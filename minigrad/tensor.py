@@ -484,6 +484,7 @@ class Tensor:
             return self.copy_(random.normal_like(self, mean, std, generator))
 
     def __setitem__(self, index, value):
+        _check_setitem(self._data, index)
         _ops.index.setitem(self, index, value)  # writes in place directly when there is no graph to record
 
     def __iadd__(self, other):
@@ -1186,4 +1187,4 @@ for _name in ("eq", "ne", "lt", "le", "gt", "ge"):
 from .autograd import grad_mode  # noqa: E402
 from . import ops as _ops  # noqa: E402
 from .autograd import engine as _engine  # noqa: E402
-from .autograd.inplace import write as _inplace_write  # noqa: E402
+from .autograd.inplace import check_setitem as _check_setitem, write as _inplace_write  # noqa: E402

@@ -10,7 +10,8 @@ import torch
 
 import minigrad
 
-pytestmark = pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph")
+pytestmark = [pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph"),
+              pytest.mark.filterwarnings("ignore:Use of .* on expanded tensors is deprecated")]
 
 OVERLAP = "refers to a single memory location"
 PARTIAL_OVERLAP = "some elements of the input tensor and the written-to tensor"
@@ -313,3 +314,22 @@ def test_in_place_op_with_itself_is_allowed(op):
         u = t.reshape(1, 1)
         return getattr(u, op)(t), t
     _same(f)
+
+
+@pytest.mark.parametrize("index", [..., 0, (slice(None), 1), (slice(None), slice(0, 2)), "tensor", "mask"])
+def test_setitem_into_an_expanded_tensor(index):
+    def shared(lib):   # torch: a basic index raises when its view overlaps itself; advanced ones write
+        e = lib.tensor([[1.0], [2.0]]).expand(2, 3)
+        e.zero_()
+        i = {"tensor": lib.tensor([1]), "mask": lib.tensor([True, False])}.get(index, index) \
+            if isinstance(index, str) else index
+        e[i] = 3.0
+        return e
+    _same(shared)
+
+    def unshared(lib):   # a stride-0 dim of size 1 shares nothing
+        base = lib.tensor([1.0, 2.0])
+        e = base.expand(1, 2)
+        e[index] = 3.0
+        return e, base
+    _same(unshared)

@@ -259,10 +259,7 @@ def write(target: Tensor, result: Tensor, operands=(), fill=False) -> Tensor:
         if rd.category > sd.category:
             raise RuntimeError(f"result type {dtypes.scalar_name(result._data.dtype)} can't be cast to the "
                                f"desired output type {dtypes.scalar_name(data.dtype)}")
-    if not fill and has_internal_overlap(data):
-        raise RuntimeError(INTERNAL_OVERLAP_MSG)
-    if not getattr(data.flags, "writeable", True):   # CuPy arrays have no such flag
-        _make_writable(data)
+    check_writable(data, fill)
     node = result.grad_fn if grad_on and result._requires_grad else None
     keep = node is not None and _keeps_target(node, target)
     original = Tensor._make(data.copy(), target._requires_grad, target.grad_fn, target._output_nr) if keep else None
@@ -289,13 +286,36 @@ def has_internal_overlap(array) -> bool:
     return array.size > 0 and any(n > 1 and st == 0 for n, st in zip(array.shape, array.strides))
 
 
-def _make_writable(array) -> None:
-    """A read-only NumPy array here is a broadcast (np.broadcast_to: expand, and gradients such as
-    sum's): torch writes through such a tensor into the memory it shares, so minigrad does too."""
-    try:
-        array.flags.writeable = True
-    except ValueError:   # memory that is read-only itself (e.g. a read-only buffer given to from_numpy)
-        raise RuntimeError("the tensor's memory is read-only; clone() it before writing in place") from None
+def check_setitem(array, index) -> None:
+    """check_writable for ``t[index] = value``: a basic index (ints, slices, ..., None) writes
+    into a view of ``t``, and torch checks that view, not all of ``t``, for internal overlap."""
+    basic = (int, slice, type(Ellipsis), type(None))
+    if type(array) is np.ndarray and (isinstance(index, basic) or (
+            type(index) is tuple and all(isinstance(i, basic) and not isinstance(i, bool) for i in index))) \
+            and not isinstance(index, bool):
+        try:
+            region = array[index]
+        except IndexError:
+            return   # setitem raises it
+        if np.ndim(region) and has_internal_overlap(region):
+            raise RuntimeError(INTERNAL_OVERLAP_MSG)
+        check_writable(array, fill=True)
+    else:   # advanced indexing: torch only warns on an expanded tensor
+        check_writable(array, fill=True)
+
+
+def check_writable(array, fill=False) -> None:
+    """Before any in-place write into ``array``: torch's internal-overlap error (not for a write of
+    one value everywhere, ``fill``), and a read-only NumPy array made writable. Such an array is a
+    broadcast (np.broadcast_to: expand, and gradients such as sum's): torch writes through such a
+    tensor into the memory it shares, so minigrad does too."""
+    if not fill and has_internal_overlap(array):
+        raise RuntimeError(INTERNAL_OVERLAP_MSG)
+    if not getattr(array.flags, "writeable", True):   # (CuPy arrays have no such flag)
+        try:
+            array.flags.writeable = True
+        except ValueError:   # memory that is read-only itself (a read-only buffer given to from_numpy)
+            raise RuntimeError("the tensor's memory is read-only; clone() it before writing in place") from None
 
 
 def _set_grad_fn(t: Tensor, node, output_nr) -> None:
