@@ -471,7 +471,8 @@ class Tensor:
         return self.fill_(0)
 
     def masked_fill_(self, mask, value):
-        return self._inplace(_ops.masked_fill(self, mask, value), mask)
+        # fill=True: torch only warns on an expanded tensor (several elements sharing memory)
+        return _inplace_write(self, _ops.masked_fill(self, mask, value), (mask,), fill=True)
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
         from . import random

@@ -333,3 +333,12 @@ def test_setitem_into_an_expanded_tensor(index):
         e[index] = 3.0
         return e, base
     _same(unshared)
+
+
+def test_masked_fill_of_a_broadcast_gradient():
+    def f(lib):   # torch warns (deprecated) and writes
+        x = lib.ones(2, 3, requires_grad=True)
+        g, = lib.autograd.grad(x.sum(), [x])
+        g.masked_fill_(g > 0, 0)
+        return g
+    _same(f)
