@@ -300,28 +300,42 @@ def _like(input, dtype):
     return input.shape, (dtypes.as_dtype(dtype).np if dtype is not None else input._data.dtype)
 
 
+def _empty_like(input, shape, d):
+    """torch's preserve_format: the result's dims lie in memory in the input's order (a
+    transpose's like is a transpose), densely; an expanded input gives a C-contiguous result."""
+    from .autograd.inplace import has_internal_overlap
+    a = input._data
+    if type(a) is np.ndarray and not a.flags.c_contiguous and not has_internal_overlap(a):
+        return np.empty_like(a, dtype=d, order="K")
+    return np.empty(shape, d)
+
+
+def _filled_like(input, dtype, value):
+    shape, d = _like(input, dtype)
+    out = _empty_like(input, shape, d)
+    out[...] = np.full((), value, d)   # (np.full's conversion of the value, as before)
+    return out
+
+
 def _like_device(input, device):
     return device if device is not None else input.device   # *_like follows its input, not the default device
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    shape, d = _like(input, dtype)
-    return _finish(np.zeros(shape, d), _like_device(input, device), requires_grad)
+    return _finish(_filled_like(input, dtype, 0), _like_device(input, device), requires_grad)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    shape, d = _like(input, dtype)
-    return _finish(np.ones(shape, d), _like_device(input, device), requires_grad)
+    return _finish(_filled_like(input, dtype, 1), _like_device(input, device), requires_grad)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     shape, d = _like(input, dtype)
-    return _finish(np.empty(shape, d), _like_device(input, device), requires_grad)
+    return _finish(_empty_like(input, shape, d), _like_device(input, device), requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    shape, d = _like(input, dtype)
-    return _finish(np.full(shape, fill_value, d), _like_device(input, device), requires_grad)
+    return _finish(_filled_like(input, dtype, fill_value), _like_device(input, device), requires_grad)
 
 
 def rand_like(input, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:

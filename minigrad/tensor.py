@@ -450,6 +450,8 @@ class Tensor:
 
     def retain_grad(self):
         """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is None or self._retains_grad:
             return
         self._retains_grad = True
@@ -459,7 +461,8 @@ class Tensor:
         def store(grad):
             t = ref()
             if t is not None:
-                t.grad = grad if t.grad is None else t.grad + grad
+                # a copy, as torch: the retained .grad shares no memory with other gradients
+                t.grad = grad.clone() if t.grad is None else t.grad + grad
         store.retains_grad = True   # runs after the tensor's other hooks, whenever they were registered
         self.grad_fn.register_hook(self._output_nr, store)
 
@@ -502,13 +505,14 @@ class Tensor:
         return self._inplace(_ops.copy_into(self, src), src)
 
     def fill_(self, value):
-        return self._inplace(_ops.full_like_value(self, value))
+        return _inplace_write(self, _ops.full_like_value(self, value), (), fill=True)
 
     def zero_(self):
         return self.fill_(0)
 
     def masked_fill_(self, mask, value):
-        return self._inplace(_ops.masked_fill(self, mask, value), mask)
+        # fill=True: torch only warns on an expanded tensor (several elements sharing memory)
+        return _inplace_write(self, _ops.masked_fill(self, mask, value), (mask,), fill=True)
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
         from . import random
@@ -544,6 +548,7 @@ class Tensor:
             return self.copy_(random.random_like(self, from_, to, generator))
 
     def __setitem__(self, index, value):
+        _check_setitem(self._data, index)
         _ops.index.setitem(self, index, value)  # writes in place directly when there is no graph to record
 
     def __iadd__(self, other):
@@ -583,25 +588,25 @@ class Tensor:
         return self.bitwise_right_shift_(other)
 
     def floor_divide_(self, other):
-        return self._inplace(_ops.floor_divide(self._castable(other), other))
+        return self._inplace(_ops.floor_divide(self._castable(other), other), other)
 
     def remainder_(self, other):
-        return self._inplace(_ops.remainder(self._castable(other), other))
+        return self._inplace(_ops.remainder(self._castable(other), other), other)
 
     def bitwise_and_(self, other):
-        return self._inplace(_ops.bitwise_and(self._castable(other), other))
+        return self._inplace(_ops.bitwise_and(self._castable(other), other), other)
 
     def bitwise_or_(self, other):
-        return self._inplace(_ops.bitwise_or(self._castable(other), other))
+        return self._inplace(_ops.bitwise_or(self._castable(other), other), other)
 
     def bitwise_xor_(self, other):
-        return self._inplace(_ops.bitwise_xor(self._castable(other), other))
+        return self._inplace(_ops.bitwise_xor(self._castable(other), other), other)
 
     def bitwise_left_shift_(self, other):
-        return self._inplace(_ops.bitwise_left_shift(self._castable(other), other))
+        return self._inplace(_ops.bitwise_left_shift(self._castable(other), other), other)
 
     def bitwise_right_shift_(self, other):
-        return self._inplace(_ops.bitwise_right_shift(self._castable(other), other))
+        return self._inplace(_ops.bitwise_right_shift(self._castable(other), other), other)
 
     def _castable(self, other):
         """self, after torch's check, made before the op runs, that an in-place op's result dtype
@@ -960,6 +965,9 @@ class Tensor:
         return _ops.reshape(self, _shape_args(shape))
 
     def view(self, *shape):
+        if not shape:
+            raise TypeError("view() received an invalid combination of arguments - got (), but expected one of "
+                            "(torch.dtype dtype) or (tuple of ints size)")
         if len(shape) == 1 and (isinstance(shape[0], dtypes.dtype) or _is_torch_dtype(shape[0])):
             raise NotImplementedError("view(dtype) is not supported by minigrad")
         return _ops.view(self, _shape_args(shape))
@@ -1043,6 +1051,17 @@ class Tensor:
 
     def narrow(self, dim, start, length):
         return _ops.narrow(self, dim, start, length)
+
+    def select(self, dim, index):
+        """The slice at ``index`` along ``dim``, without that dim: a view (``t[:, index]`` for dim 1)."""
+        if self._data.ndim == 0:
+            raise IndexError("select() cannot be applied to a 0-dim tensor.")
+        dim = _wrap_dim(dim, self._data.ndim)
+        size = self._data.shape[dim]
+        if not -size <= index < size:
+            raise IndexError(f"select(): index {index} out of range for tensor of size {list(self._data.shape)} "
+                             f"at dimension {dim}")
+        return self[(slice(None),) * dim + (index,)]
 
     def split(self, split_size, dim=0):
         return _ops.split(self, split_size, dim)
@@ -1232,4 +1251,4 @@ for _name in ("eq", "ne", "lt", "le", "gt", "ge"):
 from .autograd import grad_mode  # noqa: E402
 from . import ops as _ops  # noqa: E402
 from .autograd import engine as _engine  # noqa: E402
-from .autograd.inplace import write as _inplace_write  # noqa: E402
+from .autograd.inplace import check_setitem as _check_setitem, write as _inplace_write  # noqa: E402

@@ -40,16 +40,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     capture = None
     if inputs is not None:
         inputs = _as_tuple(inputs)
+        for t in inputs:
+            # as torch: a non-leaf input retains its gradient, in this backward (its retain_grad
+            # hook stores it) and in every later one
+            t.retain_grad()
         capture = {_capture_key(t): None for t in inputs}
     _run(roots, retain_graph, create_graph, capture, accumulate=True)
-    if inputs is not None:
-        # A non-leaf input's gradient was captured at its grad_fn's output: it goes into its .grad
-        # (a leaf's went there through its AccumulateGrad, a retain_grad tensor's through its hook).
-        for t in inputs:
-            if t.grad_fn is not None and not t._retains_grad:
-                g = capture[_capture_key(t)]
-                if g is not None:
-                    _accumulate(t, g, create_graph)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -208,6 +204,8 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
             if not accumulate:
                 capture[(node, 0)] = g
                 return
+        if not leaf._requires_grad:
+            return   # detach_() since this graph was built: as torch, its hooks ran, nothing accumulates
         _accumulate(leaf, g, create_graph)
         return
 
@@ -272,16 +270,20 @@ def _sum_to(g, shape, node, i):
 
 
 def _accumulate(leaf, g, create_graph):
+    """AccumulateGrad: a ``.grad`` is always the leaf's own writable array (never a broadcast or
+    another tensor's memory: users and optimizers update it in place)."""
     if leaf.grad is None:
         if create_graph:
-            leaf.grad = g
+            leaf.grad = g.clone()   # as torch: a copy that keeps g's graph
         else:
             # g's array itself when nothing else refers to it, else a copy (optimizers update .grad
             # in place); g is referred to by _run_node's variable and this function's argument
             leaf.grad = Tensor._make(buffers.take_over(g, held=2))
-    elif create_graph or leaf.grad.requires_grad:
+    elif create_graph or not getattr(leaf.grad._data.flags, "writeable", True):
         leaf.grad = leaf.grad + g
     else:
+        # in place, as torch, also when .grad requires grad (it keeps its graph from an earlier
+        # backward(create_graph=True))
         leaf.grad._data += g._data
         leaf.grad._vc[0] += 1
 

@@ -229,15 +229,17 @@ def check_overlap(out, operands) -> None:
             continue  # the same array is a full overlap (allowed); a non-dense pair is "too hard", as in torch
         a_begin, b_begin = _address(a), _address(out)
         a_end, b_end = a_begin + a.nbytes, b_begin + out.nbytes
-        if a_begin == b_begin and a_end == b_end and _layout(a) == _layout(out):
+        if a_begin == b_begin and a_end == b_end and a.shape == out.shape and _layout(a) == _layout(out):
             continue
         if a_begin < b_end and b_begin < a_end:
             raise RuntimeError(PARTIAL_OVERLAP_MSG)
 
 
 # -- the write ---------------------------------------------------------------------------------------
-def write(target: Tensor, result: Tensor, operands=()) -> Tensor:
-    """Write ``result`` (the out-of-place value of an in-place op) into ``target``'s memory."""
+def write(target: Tensor, result: Tensor, operands=(), fill=False) -> Tensor:
+    """Write ``result`` (the out-of-place value of an in-place op) into ``target``'s memory.
+    ``fill``: the op writes one value everywhere (fill_, zero_), which torch allows also where
+    several elements share a memory location."""
     grad_on = _state.grad_enabled
     base = target._base
     if grad_on:
@@ -251,6 +253,8 @@ def write(target: Tensor, result: Tensor, operands=()) -> Tensor:
                 raise RuntimeError(NO_GRAD_VIEW_MSG)
             raise RuntimeError(MULTI_OUTPUT_VIEW_MSG.format(nr=origin[0], name=origin[1]))
     data = target._data
+    if operands:   # (before the shape check, as torch)
+        check_overlap(data, operands)
     if result._data.shape != data.shape:
         raise RuntimeError(f"output with shape {list(data.shape)} doesn't match the broadcast "
                            f"shape {list(result._data.shape)}")
@@ -259,10 +263,7 @@ def write(target: Tensor, result: Tensor, operands=()) -> Tensor:
         if rd.category > sd.category:
             raise RuntimeError(f"result type {dtypes.scalar_name(result._data.dtype)} can't be cast to the "
                                f"desired output type {dtypes.scalar_name(data.dtype)}")
-    if not getattr(data.flags, "writeable", True):   # CuPy arrays have no such flag
-        raise RuntimeError(INTERNAL_OVERLAP_MSG)
-    if operands:
-        check_overlap(data, operands)
+    check_writable(data, fill)
     node = result.grad_fn if grad_on and result._requires_grad else None
     keep = node is not None and _keeps_target(node, target)
     original = Tensor._make(data.copy(), target._requires_grad, target.grad_fn, target._output_nr) if keep else None
@@ -281,6 +282,44 @@ def write(target: Tensor, result: Tensor, operands=()) -> Tensor:
         _set_grad_fn(base, copy.grad_fn, 0)
         _rederive_views(base)
     return target
+
+
+def has_internal_overlap(array) -> bool:
+    """torch's test: some dimension of more than one element has stride 0 (an expanded tensor),
+    and the tensor has elements at all."""
+    return array.size > 0 and any(n > 1 and st == 0 for n, st in zip(array.shape, array.strides))
+
+
+def check_setitem(array, index) -> None:
+    """check_writable for ``t[index] = value``: a basic index (ints, slices, ..., None) writes
+    into a view of ``t``, and torch checks that view, not all of ``t``, for internal overlap."""
+    basic = (int, slice, type(Ellipsis), type(None))
+    if type(array) is np.ndarray and (isinstance(index, basic) or (
+            type(index) is tuple and all(isinstance(i, basic) and not isinstance(i, bool) for i in index))) \
+            and not isinstance(index, bool):
+        try:
+            region = array[index]
+        except IndexError:
+            return   # setitem raises it
+        if np.ndim(region) and has_internal_overlap(region):
+            raise RuntimeError(INTERNAL_OVERLAP_MSG)
+        check_writable(array, fill=True)
+    else:   # advanced indexing: torch only warns on an expanded tensor
+        check_writable(array, fill=True)
+
+
+def check_writable(array, fill=False) -> None:
+    """Before any in-place write into ``array``: torch's internal-overlap error (not for a write of
+    one value everywhere, ``fill``), and a read-only NumPy array made writable. Such an array is a
+    broadcast (np.broadcast_to: expand, and gradients such as sum's): torch writes through such a
+    tensor into the memory it shares, so minigrad does too."""
+    if not fill and has_internal_overlap(array):
+        raise RuntimeError(INTERNAL_OVERLAP_MSG)
+    if not getattr(array.flags, "writeable", True):   # (CuPy arrays have no such flag)
+        try:
+            array.flags.writeable = True
+        except ValueError:   # memory that is read-only itself (a read-only buffer given to from_numpy)
+            raise RuntimeError("the tensor's memory is read-only; clone() it before writing in place") from None
 
 
 def _set_grad_fn(t: Tensor, node, output_nr) -> None:

@@ -152,7 +152,7 @@ class DivRounded(Op):
         kind = (x if hasattr(x, "dtype") else y).dtype.kind
         if kind == "f":
             return np.floor_divide(x, y) if rounding_mode == "floor" else np.trunc(x / y)
-        if not np.all(y):
+        if not np.all(y) and np.broadcast(x, y).size:   # an empty result divides nothing
             raise RuntimeError("ZeroDivisionError")
         q = np.floor_divide(x, y)
         if rounding_mode == "trunc" and kind == "i":  # floor rounds negative quotients down: step back up

@@ -471,23 +471,23 @@ class BinaryCrossEntropy(Op):
             log_1mx = np.maximum(np.log1p(-x), -100)
         loss = -(t * log_x + (1 - t) * log_1mx)
         if weight is not None:
-            loss = loss * weight
-        ctx.weight, ctx.reduction, ctx.n = weight, reduction, loss.size
-        ctx.save_for_backward(x, t)
+            loss = loss * weight.astype(x.dtype, copy=False)
+        ctx.reduction, ctx.n = reduction, loss.size
+        ctx.save_for_backward(x, t, weight)   # weight too: changing it in place is a version error, as torch
         return _reduce_array(loss.astype(x.dtype, copy=False), reduction)
 
     @staticmethod
     def backward(ctx, g):
-        x, t = ctx.saved_tensors
+        x, t, weight = ctx.saved_tensors
         g = _grad_scale(g, ctx.reduction, ctx.n)
-        if ctx.weight is not None:
-            g = ScaleByConstant.apply(g, ctx.weight)
+        if weight is not None:
+            g = ScaleByConstant.apply(g, xp(weight._data).broadcast_to(weight._data, t.shape).astype(x._data.dtype))
         gx = gt = None
         if ctx.needs_input_grad[0]:
             gx = g * (x - t) / math_ops.clamp((1 - x) * x, min=_BCE_EPS)
         if ctx.needs_input_grad[1]:
             gt = g * (math_ops.clamp(math_ops.log1p(-x), min=-100) - math_ops.clamp(math_ops.log(x), min=-100))
-        return gx, gt
+        return gx, gt, None
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None, reduce=None,
@@ -504,8 +504,10 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight=None, size_averag
         raise RuntimeError("all elements of input should be between 0 and 1")
     if not np.all((target._data >= 0) & (target._data <= 1)):
         raise RuntimeError("all elements of target should be between 0 and 1")
-    w = None
     if weight is not None:
+        if weight.requires_grad and grad_mode.is_grad_enabled():
+            raise RuntimeError("The function 'binary_cross_entropy' is not differentiable with respect to argument "
+                               "'weight'. This input cannot have requires_grad True.")
         try:
             shape = np.broadcast_shapes(target._data.shape, weight._data.shape)
         except ValueError:
@@ -514,8 +516,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight=None, size_averag
         if shape != target._data.shape:
             raise RuntimeError(f"The expanded size of the tensor must match the existing size: weight "
                                f"{list(weight.shape)} cannot be broadcast to {list(target.shape)}")
-        w = np.broadcast_to(weight._data, shape).astype(x.dtype)
-    return BinaryCrossEntropy.apply(input, target, w, reduction)
+    return BinaryCrossEntropy.apply(input, target, weight, reduction)
 
 
 class BinaryCrossEntropyWithLogits(Op):

@@ -697,7 +697,7 @@ def _remainder_args(input, other, name):
 def _check_int_divisor(x, y):
     """Integer division by zero is an error in torch (NumPy returns 0 with a warning)."""
     kind = (x if hasattr(x, "dtype") else y).dtype.kind
-    if kind in "iu" and not np.all(y):
+    if kind in "iu" and not np.all(y) and np.broadcast(x, y).size:   # an empty result divides nothing
         raise RuntimeError("ZeroDivisionError")
 
 

@@ -177,10 +177,7 @@ def expand(input: Tensor, shape) -> Tensor:
         elif s == -1:
             raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
                                f"dimension {i}")
-    target = tuple(target)
-    if target == ishape:
-        return input
-    return Expand.apply(input, target)
+    return Expand.apply(input, tuple(target))   # a new view also for the same shape, as torch
 
 
 def broadcast_to(input: Tensor, size) -> Tensor:

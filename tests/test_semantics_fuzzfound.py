@@ -1,0 +1,344 @@
+"""Disagreements with torch found by the program fuzzer (minigrad.testing.fuzz), each reduced to a
+few lines and run against torch and minigrad side by side (``lib`` is one or the other): values,
+dtypes, shapes, requires_grad, or the exception class and the gist of its message must agree.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+
+pytestmark = [pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph"),
+              pytest.mark.filterwarnings("ignore:Use of .* on expanded tensors is deprecated")]
+
+OVERLAP = "refers to a single memory location"
+PARTIAL_OVERLAP = "some elements of the input tensor and the written-to tensor"
+
+
+def _run(fn, lib):
+    try:
+        return "ok", fn(lib)
+    except Exception as e:  # noqa: BLE001 (the exception is what is compared)
+        return "err", e
+
+
+def _compare(t, m, where="result"):
+    if isinstance(t, (tuple, list)):
+        assert isinstance(m, (tuple, list)) and len(t) == len(m), (where, t, m)
+        for i, (a, b) in enumerate(zip(t, m)):
+            _compare(a, b, f"{where}[{i}]")
+    elif isinstance(t, torch.Tensor):
+        assert isinstance(m, minigrad.Tensor), (where, m)
+        assert tuple(m.shape) == tuple(t.shape), (where, m.shape, t.shape)
+        assert str(m.dtype).split(".")[-1] == str(t.dtype).split(".")[-1], (where, m.dtype, t.dtype)
+        assert m.requires_grad == t.requires_grad, (where, m.requires_grad, t.requires_grad)
+        np.testing.assert_allclose(m.detach().numpy(), t.detach().numpy(), rtol=1e-6, atol=1e-6, err_msg=where)
+    else:
+        assert t == m, (where, t, m)
+
+
+def _same(fn, message=None):
+    """Run ``fn(lib)`` in both libraries; same outcome, or the same exception class (and, if
+    given, ``message`` in both messages)."""
+    (tk, tv), (mk, mv) = _run(fn, torch), _run(fn, minigrad)
+    assert tk == mk, f"torch {tk}: {tv!r}; minigrad {mk}: {mv!r}"
+    if tk == "err":
+        assert type(tv) is type(mv), (tv, mv)
+        if message:
+            assert message in str(tv) and message in str(mv), (str(tv), str(mv))
+    else:
+        assert message is None, f"expected an error with {message!r}; both succeeded"
+        _compare(tv, mv)
+    return tv, mv
+
+
+# -- gradients handed to the user: writable, unshared ---------------------------------------------
+def test_accumulating_after_create_graph_of_a_sum():
+    def f(lib):   # the first .grad was sum's broadcast; it must take the second gradient
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        x.sum().backward(create_graph=True)
+        x.sum().backward()
+        return x.grad
+    _same(f)
+
+
+def test_grad_after_create_graph_keeps_its_graph_when_accumulated():
+    def f(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        (x * x).sum().backward(create_graph=True)
+        x.sum().backward()
+        return x.grad, x.grad.grad_fn is not None
+    _same(f)
+
+
+def test_grad_after_create_graph_is_writable():
+    def f(lib):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        x.sum().backward(create_graph=True)
+        with lib.no_grad():
+            x.grad.mul_(2)
+        return x.grad
+    _same(f)
+
+
+@pytest.mark.parametrize("shape", [(1,), (1, 1), (0, 3), (2, 0, 1)])
+def test_broadcast_gradient_without_shared_elements_takes_in_place_ops(shape):
+    def f(lib):   # autograd.grad of a sum is an expanded tensor; nothing is shared here
+        x = lib.ones(shape, requires_grad=True)
+        g, = lib.autograd.grad(x.sum(), [x])
+        g.mul_(0.5)
+        g.add_(1)
+        return g
+    _same(f)
+
+
+@pytest.mark.parametrize("op", ["mul_", "pow_", "add_"])
+def test_broadcast_gradient_with_shared_elements_refuses_in_place_arithmetic(op):
+    def f(lib):
+        x = lib.ones(2, 3, requires_grad=True)
+        g, = lib.autograd.grad(x.sum(), [x])
+        return getattr(g, op)(2)
+    _same(f, OVERLAP)
+
+
+@pytest.mark.parametrize("op", [lambda t: t.fill_(2.5), lambda t: t.zero_()])
+def test_fill_and_zero_of_an_expanded_tensor_write_its_base(op):
+    def f(lib):
+        base = lib.tensor([[1.0], [2.0]])
+        e = base.expand(2, 3)
+        op(e)
+        return e, base
+    _same(f)
+
+
+def test_in_place_op_on_an_empty_expanded_tensor():
+    def f(lib):
+        t = lib.zeros((3, 0, 3), dtype=lib.int64)
+        e = t.expand(2, 3, 0, 3)
+        e.add_(1)
+        t.detach().add_(1)
+        return e, t
+    _same(f)
+
+
+def test_autograd_grad_result_does_not_share_a_retained_grad():
+    def f(lib):
+        a = lib.tensor(1.0, requires_grad=True)
+        y = a + 3
+        y.retain_grad()
+        g, = lib.autograd.grad(y * 2, [a])
+        g.zero_()
+        return y.grad, g
+    _same(f)
+
+
+def test_retained_grad_is_not_the_leaf_grad():
+    def f(lib):
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = a + 0
+        y.retain_grad()
+        y.sum().backward()
+        y.grad.mul_(10)
+        return a.grad, y.grad
+    _same(f)
+
+
+# -- backward(inputs=...) ------------------------------------------------------------------------
+def test_backward_inputs_view_then_later_backward_accumulates():
+    def f(lib):
+        x = lib.tensor([[0.5, 3.0], [1.0, 2.0]], requires_grad=True)
+        v = x[::1]
+        lib.autograd.grad((v * v).sum(), [x, v], retain_graph=True)
+        v.sum().backward(inputs=[v], retain_graph=True)
+        first = v.grad.clone()
+        v.sum().backward(retain_graph=True)
+        return first, v.grad, x.grad
+    _same(f)
+
+
+def test_backward_inputs_unrelated_non_leaf_retains_its_grad_later():
+    def f(lib):
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        b = lib.tensor(3.0, requires_grad=True)
+        y = a * 2
+        (b * 2).backward(inputs=[b, y], retain_graph=True)
+        before = y.grad
+        (y * y).sum().backward()
+        return before is None, y.grad, y.retains_grad
+    _same(f)
+
+
+# -- integer division and overlap checks of augmented operators ---------------------------------
+@pytest.mark.parametrize("expr", [lambda lib: lib.zeros((0, 2), dtype=lib.int64) % 0,
+                                  lambda lib: lib.zeros((0, 1, 3), dtype=lib.int16) // -1099511627776,
+                                  lambda lib: lib.zeros((0, 2), dtype=lib.int32) // lib.zeros(2, dtype=lib.int32)])
+def test_integer_division_of_an_empty_tensor_by_zero(expr):
+    _same(expr)
+
+
+def test_integer_division_by_zero_raises():
+    _same(lambda lib: lib.ones(2, dtype=lib.int64) % 0, "ZeroDivisionError")
+    _same(lambda lib: lib.ones(2, dtype=lib.int64) // lib.tensor([1, 0]), "ZeroDivisionError")
+
+
+@pytest.mark.parametrize("op", ["__irshift__", "__ilshift__", "__ixor__", "__iand__", "__ior__",
+                                "__ifloordiv__", "__imod__"])
+def test_augmented_operator_partial_overlap_raises(op):
+    def f(lib):
+        t = lib.tensor([1, 2, 3, 4], dtype=lib.int64)
+        return getattr(t[1:], op)(t[:3])
+    _same(f, PARTIAL_OVERLAP)
+
+
+# -- detach_() of a leaf, saved weights ------------------------------------------------------------
+def test_detach_in_place_of_a_leaf_cuts_graphs_built_before():
+    def f(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        calls = []
+        x.register_hook(lambda g: calls.append(g.tolist()))
+        y = (x * 3).sum()
+        v = x.reshape(-1)
+        x.detach_()
+        y.backward()
+        v.sum().backward()
+        return x.grad is None, calls
+    _same(f)
+
+
+def test_detach_in_place_then_requires_grad_again_accumulates():
+    def f(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = (x * 3).sum()
+        x.detach_()
+        x.requires_grad_()
+        y.backward()
+        return x.grad
+    _same(f)
+
+
+def test_binary_cross_entropy_weight_changed_in_place_is_a_version_error():
+    def f(lib):
+        x = lib.tensor([0.3, 0.6], requires_grad=True)
+        w = lib.tensor([1.0, 2.0])
+        loss = lib.nn.functional.binary_cross_entropy(x, lib.tensor([0.0, 1.0]), weight=w, reduction="sum")
+        w.mul_(2)
+        loss.backward()
+    _same(f, "modified by an inplace operation")
+
+
+def test_binary_cross_entropy_weight_requiring_grad():
+    def f(lib):
+        x = lib.tensor([0.3, 0.6], requires_grad=True)
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        return lib.nn.functional.binary_cross_entropy(x, lib.tensor([0.0, 1.0]), weight=w)
+    _same(f, "not differentiable with respect to argument 'weight'")
+
+    def under_no_grad(lib):
+        x = lib.tensor([0.3, 0.6], requires_grad=True)
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        with lib.no_grad():
+            return lib.nn.functional.binary_cross_entropy(x, lib.tensor([0.0, 1.0]), weight=w)
+    _same(under_no_grad)
+
+
+def test_binary_cross_entropy_broadcast_weight_of_another_dtype():
+    def f(lib):
+        x = lib.tensor([[0.3, 0.6]], requires_grad=True)
+        loss = lib.nn.functional.binary_cross_entropy(x, lib.tensor([[0.0, 1.0]]),
+                                                      weight=lib.tensor([2.0], dtype=lib.float64))
+        loss.backward()
+        return loss, x.grad
+    _same(f)
+
+
+# -- the layout of *_like results (torch's preserve_format) ---------------------------------------
+@pytest.mark.parametrize("make", [lambda t: t.permute(1, 2, 0), lambda t: t.transpose(0, 2)[::2],
+                                  lambda t: t[:, :1].expand(2, 3, 4), lambda t: t])
+@pytest.mark.parametrize("like", [lambda lib, t: lib.ones_like(t), lambda lib, t: lib.zeros_like(t, dtype=lib.int64),
+                                  lambda lib, t: lib.full_like(t, 2.5), lambda lib, t: lib.empty_like(t).fill_(1)])
+def test_like_keeps_the_dim_order_of_its_input(make, like):
+    def f(lib):
+        out = like(lib, make(lib.ones(2, 3, 4)))
+        return out, out.stride()
+    _same(f)
+
+
+def test_gradient_of_a_permuted_output_keeps_its_layout():
+    def f(lib):   # autograd.grad returns the grad_outputs tensor, a ones_like of a permute
+        x = lib.ones(2, 3, 4, requires_grad=True)
+        y = x.permute(1, 2, 0)
+        g, = lib.autograd.grad(y, [y], grad_outputs=lib.ones_like(y))
+        return g.view(-1)
+    _same(f, "view size is not compatible")
+
+
+# -- validations and Tensor.select -----------------------------------------------------------------
+def test_retain_grad_without_requires_grad_raises():
+    _same(lambda lib: lib.tensor([1, 2]).retain_grad(), "can't retain_grad on Tensor that has requires_grad=False")
+
+
+def test_view_without_sizes_raises():
+    _same(lambda lib: lib.tensor(1.0).view(), "view() received an invalid combination of arguments")
+
+
+@pytest.mark.parametrize("dim,index", [(0, 1), (1, -1), (-1, 0), (2, 3), (1, 5), (1, -4), (3, 0)])
+def test_select_is_a_view_with_a_gradient(dim, index):
+    def f(lib):
+        x = lib.arange(24.0).reshape(2, 3, 4).requires_grad_()
+        y = x * 1
+        s = y.select(dim, index)
+        s.mul_(2)   # through the view into y
+        (y * y).sum().backward()
+        return s, s._base is y, y, x.grad
+    _same(f)
+
+
+def test_select_of_a_0_dim_tensor_raises():
+    _same(lambda lib: lib.tensor(1.0).select(0, 0), "select() cannot be applied to a 0-dim tensor")
+
+
+@pytest.mark.parametrize("op", ["add_", "mul_", "copy_", "__iand__"])
+def test_in_place_op_with_the_same_memory_in_another_shape_is_a_partial_overlap(op):
+    def f(lib):   # torch: the same memory is a full overlap only with the same sizes
+        t = lib.tensor(7)
+        return getattr(t.reshape(-1), op)(t)
+    _same(f, PARTIAL_OVERLAP)
+
+
+@pytest.mark.parametrize("op", ["add_", "mul_", "copy_", "__iand__"])
+def test_in_place_op_with_itself_is_allowed(op):
+    def f(lib):
+        t = lib.tensor([[7]])
+        u = t.reshape(1, 1)
+        return getattr(u, op)(t), t
+    _same(f)
+
+
+@pytest.mark.parametrize("index", [..., 0, (slice(None), 1), (slice(None), slice(0, 2)), "tensor", "mask"])
+def test_setitem_into_an_expanded_tensor(index):
+    def shared(lib):   # torch: a basic index raises when its view overlaps itself; advanced ones write
+        e = lib.tensor([[1.0], [2.0]]).expand(2, 3)
+        e.zero_()
+        i = {"tensor": lib.tensor([1]), "mask": lib.tensor([True, False])}.get(index, index) \
+            if isinstance(index, str) else index
+        e[i] = 3.0
+        return e
+    _same(shared)
+
+    def unshared(lib):   # a stride-0 dim of size 1 shares nothing
+        base = lib.tensor([1.0, 2.0])
+        e = base.expand(1, 2)
+        e[index] = 3.0
+        return e, base
+    _same(unshared)
+
+
+def test_masked_fill_of_a_broadcast_gradient():
+    def f(lib):   # torch warns (deprecated) and writes
+        x = lib.ones(2, 3, requires_grad=True)
+        g, = lib.autograd.grad(x.sum(), [x])
+        g.masked_fill_(g > 0, 0)
+        return g
+    _same(f)
