@@ -65,6 +65,7 @@ def test_collectives_of_one_process_are_the_identity(worlds, op):
     assert tdist.all_reduce(theirs, async_op=True).wait() is True
 
 
+@pytest.mark.filterwarnings("ignore:`torch.distributed.all_gather_into_tensor` is deprecated:FutureWarning")
 def test_gathers_fill_one_slot(worlds):
     values = np.arange(4, dtype=np.float32)
     out_ours, out_theirs = [minigrad.zeros(4)], [torch.zeros(4)]

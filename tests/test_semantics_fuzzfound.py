@@ -317,6 +317,7 @@ def test_in_place_op_with_itself_is_allowed(op):
 
 
 @pytest.mark.parametrize("index", [..., 0, (slice(None), 1), (slice(None), slice(0, 2)), "tensor", "mask"])
+@pytest.mark.filterwarnings("ignore:Using a non-tuple sequence for multidimensional indexing:UserWarning")
 def test_setitem_into_an_expanded_tensor(index):
     def shared(lib):   # torch: a basic index raises when its view overlaps itself; advanced ones write
         e = lib.tensor([[1.0], [2.0]]).expand(2, 3)
