@@ -205,9 +205,18 @@ def test_a_gpt_trainers_distributed_scaffolding_runs_as_torchs(monkeypatch, tmp_
     monkeypatch.setenv("RANK", "0")
     monkeypatch.setenv("LOCAL_RANK", "0")
     monkeypatch.setenv("WORLD_SIZE", "1")
-    for lib in (minigrad, torch):   # the program sets these flags: restore them afterwards
-        monkeypatch.setattr(lib.backends.cuda.matmul, "allow_tf32", lib.backends.cuda.matmul.allow_tf32)
-        monkeypatch.setattr(lib.backends.cudnn, "allow_tf32", lib.backends.cudnn.allow_tf32)
+    # The program sets these flags: restore them afterwards (by plain assignment: the cuBLAS flags
+    # object serves them through __getattr__, which monkeypatch's undo cannot always restore).
+    flags = [(ns, ns.allow_tf32) for lib in (minigrad, torch)
+             for ns in (lib.backends.cuda.matmul, lib.backends.cudnn)]
+    try:
+        _gpt_scaffolding_matches_torch(tmp_path)
+    finally:
+        for ns, value in flags:
+            ns.allow_tf32 = value
+
+
+def _gpt_scaffolding_matches_torch(tmp_path):
     torch.manual_seed(0)
     reference = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.GELU(), torch.nn.Linear(8, 3))
     weights = {k: v.detach().numpy().copy() for k, v in reference.state_dict().items()}
