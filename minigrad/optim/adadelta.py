@@ -35,12 +35,7 @@ class Adadelta(Optimizer):
         loss = self._run_closure(closure)
         for group in self.param_groups:
             lr, rho, eps, weight_decay = float(group["lr"]), group["rho"], group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                x = p._data
-                g = -p.grad._data if group["maximize"] else p.grad._data
-                state = self.state[p]
+            for p, x, g, state in self._updates(group):
                 if len(state) == 0:
                     state["step"] = scalar_state(0.0)
                     state["square_avg"] = Tensor._make(xp(x).zeros_like(x))

@@ -47,12 +47,7 @@ class Adagrad(Optimizer):
         loss = self._run_closure(closure)
         for group in self.param_groups:
             lr, lr_decay, eps, weight_decay = float(group["lr"]), group["lr_decay"], group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                x = p._data
-                g = -p.grad._data if group["maximize"] else p.grad._data
-                state = self.state[p]
+            for p, x, g, state in self._updates(group):
                 step_t = state["step"]
                 step_t._data += 1
                 step = float(step_t._data)

@@ -40,12 +40,7 @@ class ASGD(Optimizer):
         for group in self.param_groups:
             lr, lambd, alpha, t0 = float(group["lr"]), group["lambd"], group["alpha"], group["t0"]
             weight_decay = group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                x = p._data
-                g = -p.grad._data if group["maximize"] else p.grad._data
-                state = self.state[p]
+            for p, x, g, state in self._updates(group):
                 if len(state) == 0:
                     state["step"] = scalar_state(0.0)
                     state["eta"] = scalar_state(lr)

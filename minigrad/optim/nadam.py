@@ -41,12 +41,7 @@ class NAdam(Optimizer):
         for group in self.param_groups:
             lr, (beta1, beta2), eps = float(group["lr"]), group["betas"], group["eps"]
             weight_decay, momentum_decay = group["weight_decay"], group["momentum_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                x = p._data
-                g = -p.grad._data if group["maximize"] else p.grad._data
-                state = self.state[p]
+            for p, x, g, state in self._updates(group):
                 if len(state) == 0:
                     state["step"] = scalar_state(0.0)
                     state["mu_product"] = scalar_state(1.0)

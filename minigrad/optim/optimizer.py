@@ -179,6 +179,13 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         _zero_grads(chain.from_iterable(g["params"] for g in self.param_groups), set_to_none)
 
+    def _updates(self, group):
+        """(parameter, its array, its gradient (negated under ``maximize``), its state) for every
+        parameter of ``group`` that has a gradient: the loop each optimizer's step runs."""
+        for p in group["params"]:
+            if p.grad is not None:
+                yield p, p._data, (-p.grad._data if group["maximize"] else p.grad._data), self.state[p]
+
     def _run_closure(self, closure):
         if closure is None:
             return None

@@ -37,12 +37,7 @@ class RAdam(Optimizer):
         loss = self._run_closure(closure)
         for group in self.param_groups:
             lr, (beta1, beta2), eps, weight_decay = float(group["lr"]), group["betas"], group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                x = p._data
-                g = -p.grad._data if group["maximize"] else p.grad._data
-                state = self.state[p]
+            for p, x, g, state in self._updates(group):
                 if len(state) == 0:
                     state["step"] = scalar_state(0.0)
                     state["exp_avg"] = Tensor._make(xp(x).zeros_like(x))

@@ -36,12 +36,7 @@ class RMSprop(Optimizer):
         for group in self.param_groups:
             lr, alpha, eps = float(group["lr"]), group["alpha"], group["eps"]
             weight_decay, momentum, centered = group["weight_decay"], group["momentum"], group["centered"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                x = p._data
-                g = -p.grad._data if group["maximize"] else p.grad._data
-                state = self.state[p]
+            for p, x, g, state in self._updates(group):
                 if len(state) == 0:
                     state["step"] = scalar_state(0.0)
                     state["square_avg"] = Tensor._make(xp(x).zeros_like(x))

@@ -35,12 +35,7 @@ class Rprop(Optimizer):
         loss = self._run_closure(closure)
         for group in self.param_groups:
             (etaminus, etaplus), (step_size_min, step_size_max) = group["etas"], group["step_sizes"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                x = p._data
-                g = -p.grad._data if group["maximize"] else p.grad._data
-                state = self.state[p]
+            for p, x, g, state in self._updates(group):
                 if len(state) == 0:
                     state["step"] = scalar_state(0.0)
                     state["prev"] = Tensor._make(xp(x).zeros_like(x))
