@@ -5,7 +5,7 @@
 from .tensor import Tensor, Size
 from .dtypes import (bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64, half,
                      double, short, long, dtype, get_default_dtype, set_default_dtype, result_type,
-                     promote_types)
+                     promote_types, bfloat16)
 from .dtypes import float32 as float, int32 as int  # noqa: A001  (torch.float / torch.int)
 from .device import device, get_default_device, set_default_device
 from .dtypes import finfo, iinfo
@@ -62,4 +62,11 @@ def numel(input: Tensor) -> int:
 from . import nn, optim, utils  # noqa: E402
 from .serialization import save, load  # noqa: E402
 from . import accelerator, backends, distributed, onnx  # noqa: E402,F401
+from . import amp  # noqa: E402
+from .amp import legacy as _amp_legacy  # noqa: E402
+from .amp import autocast  # noqa: E402,F401
+from .amp.autocast_mode import (is_autocast_enabled, get_autocast_dtype, set_autocast_enabled,  # noqa: E402,F401
+                                set_autocast_dtype, is_autocast_cache_enabled, set_autocast_cache_enabled,
+                                clear_autocast_cache)
+_amp_legacy.install(__import__(__name__))
 from .backends import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402,F401
