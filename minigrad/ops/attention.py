@@ -335,3 +335,11 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
         attn_output = attn_output.squeeze(1)
     return attn_output, None
 
+
+def _none_or_dtype(input):
+    if input is None:
+        return None
+    if isinstance(input, Tensor):
+        return input.dtype
+    raise RuntimeError("input to _none_or_dtype() must be None or torch.Tensor")
+
