@@ -5,7 +5,7 @@ backward is the chain of those ops' backwards and grad-of-grad works. The arithm
 torch's math backend step by step, so float64 results agree with torch's to rounding:
 
     s  = sqrt(scale)                      (scale defaults to 1 / sqrt(E), E = query.size(-1))
-    A  = (q * s) @ (k * s)^T + mask       (bool masks become 0 / -inf; is_causal adds the tril mask)
+    A  = (q * s) @ (k * s)^T + mask       (bool masks become 0 / -inf; is_causal: the tril mask)
     P  = softmax(A) with fully masked rows set to 0 (torch's _safe_softmax, not NaN)
     out = dropout(P, dropout_p) @ v
 
@@ -80,12 +80,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     q = query * (-root if scale < 0 else root)
     scores = q.matmul(key.transpose(-2, -1) * root)
     if is_causal:
-        # torch's CPU kernel combines an explicit mask with the causal one
-        length, source = query.size(-2), key.size(-2)
-        causal = creation.ones((length, source), dtype=dtypes.bool, device=query.device).tril()
-        attn_mask = causal if attn_mask is None else (
-            attn_mask.logical_and(causal) if attn_mask.dtype == dtypes.bool else
-            attn_mask.masked_fill(causal.logical_not(), float("-inf")))
+        if attn_mask is not None:   # (torch's CPU flash kernel combines the two for some 4-d shapes)
+            raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when "
+                               "is_causal=True")
+        attn_mask = creation.ones((query.size(-2), key.size(-2)), dtype=dtypes.bool, device=query.device).tril()
     if attn_mask is not None:
         scores = scores + _additive_mask(attn_mask, query.dtype)
     probs = _safe_softmax(scores)

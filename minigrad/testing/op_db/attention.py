@@ -25,7 +25,7 @@ def _sdpa(dtype, mask=None, gqa=False):
         q = arrays(dtype, batch + (heads, length, embed), -2, 2)
         k = arrays(dtype, batch + (kv_heads, source, embed), -2, 2)
         v = arrays(dtype, batch + (kv_heads, source, embed_v), -2, 2)
-        kwargs = {"is_causal": causal} if causal else {}
+        kwargs = {"is_causal": True} if causal and mask is None else {}
         if scale is not None:
             kwargs["scale"] = scale
         if gqa:
@@ -117,6 +117,8 @@ ERRORS = [
         *_qkv(lib, k_dtype="float64")), ("query.dtype: float", "key.dtype: double")),
     ErrorCase("sdpa_int_mask", lambda lib: lib.nn.functional.scaled_dot_product_attention(
         *_qkv(lib), attn_mask=lib.zeros(3, 3, dtype=lib.int64)), ("attn_mask.dtype: long int",)),
+    ErrorCase("sdpa_causal_with_mask", lambda lib: lib.nn.functional.scaled_dot_product_attention(
+        *_qkv(lib, dims=3), attn_mask=lib.ones(4, 4, dtype=lib.bool), is_causal=True), ("is_causal=True",)),
     ErrorCase("sdpa_1d", lambda lib: lib.nn.functional.scaled_dot_product_attention(*_qkv(lib, dims=1)),
               ("at least 2 dimensional",)),
     ErrorCase("sdpa_dropout_p", lambda lib: lib.nn.functional.scaled_dot_product_attention(
