@@ -52,8 +52,9 @@ DIFFERENT_DECOMPOSITION = {
     "rsub_number": "number - tensor is a SubBackward0; torch records RsubBackward1",
     **dict.fromkeys(["scaled_dot_product_attention", "scaled_dot_product_attention_bool_mask",
                      "scaled_dot_product_attention_float_mask", "scaled_dot_product_attention_gqa"],
-                    "composed of matmul and softmax (its last node is the MatMulBackward0); torch's CPU records "
-                    "one ScaledDotProductFlashAttentionForCpuBackward0"),
+                    "composed of matmul and softmax (its last node is a MatMulBackward0); torch's math backend "
+                    "ends in UnsafeViewBackward0, its CPU flash kernel records ScaledDotProductFlashAttentionForCpu"
+                    "Backward0"),
 }
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from ...ops._util import xp as _array_module
 from ...tensor import Tensor
-from . import rnn  # noqa: F401  (nn.utils.rnn: pad_sequence, PackedSequence, ...)
+from . import parametrize, rnn  # noqa: F401  (nn.utils.rnn: pad_sequence, PackedSequence, ...)
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "parameters_to_vector",
            "vector_to_parameters"]

@@ -17,6 +17,14 @@ from ..strategies import arrays
 _SDPA_TOL = {"float32": 1e-4}
 
 
+def _sdpa_math(*args, **kwargs):
+    """torch's math backend, the arithmetic minigrad follows (its CPU flash kernel, picked for
+    some shapes, has no double backward)."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    with sdpa_kernel(SDPBackend.MATH):
+        return TF.scaled_dot_product_attention(*args, **kwargs)
+
+
 def _sdpa(dtype, mask=None, gqa=False):
     """(*batch, heads, L, E) query, (*batch, kv_heads, S, E) key and (..., S, Ev) value."""
     def build(a):
@@ -76,13 +84,12 @@ def _mha(dtype, separate=False, bias_kv=False, zero_attn=False, need_weights=Tru
 
 
 OPS = [
-    OpInfo("scaled_dot_product_attention", F.scaled_dot_product_attention, TF.scaled_dot_product_attention,
-           _sdpa, rtol=_SDPA_TOL),
-    OpInfo("scaled_dot_product_attention_bool_mask", F.scaled_dot_product_attention,
-           TF.scaled_dot_product_attention, lambda d: _sdpa(d, "bool"), rtol=_SDPA_TOL),
-    OpInfo("scaled_dot_product_attention_float_mask", F.scaled_dot_product_attention,
-           TF.scaled_dot_product_attention, lambda d: _sdpa(d, "float"), rtol=_SDPA_TOL),
-    OpInfo("scaled_dot_product_attention_gqa", F.scaled_dot_product_attention, TF.scaled_dot_product_attention,
+    OpInfo("scaled_dot_product_attention", F.scaled_dot_product_attention, _sdpa_math, _sdpa, rtol=_SDPA_TOL),
+    OpInfo("scaled_dot_product_attention_bool_mask", F.scaled_dot_product_attention, _sdpa_math,
+           lambda d: _sdpa(d, "bool"), rtol=_SDPA_TOL),
+    OpInfo("scaled_dot_product_attention_float_mask", F.scaled_dot_product_attention, _sdpa_math,
+           lambda d: _sdpa(d, "float"), rtol=_SDPA_TOL),
+    OpInfo("scaled_dot_product_attention_gqa", F.scaled_dot_product_attention, _sdpa_math,
            lambda d: _sdpa(d, gqa=True), rtol=_SDPA_TOL),
     OpInfo("multi_head_attention_forward", F.multi_head_attention_forward, TF.multi_head_attention_forward,
            _mha, rtol=_SDPA_TOL),
