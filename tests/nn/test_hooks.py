@@ -290,3 +290,13 @@ def test_post_accumulate_grad_hook():
             lib.ones(1).register_post_accumulate_grad_hook(lambda p: None)
         log.append("refused")
     _both(scenario)
+
+
+def test_state_dict_prefix_and_metadata_match_torch():
+    def scenario(lib, log):
+        m = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.Sequential(lib.nn.BatchNorm1d(2)))
+        for prefix in ("", "model.", "m"):
+            sd = m.state_dict(prefix=prefix)
+            log.append((list(sd), dict(sd._metadata)))
+        log.append(list(m[1].state_dict(keep_vars=True)))
+    _both(scenario)
