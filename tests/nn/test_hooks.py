@@ -62,9 +62,6 @@ def test_forward_hooks_global_module_prepend_kwargs_and_removal():
 
 
 def test_forward_pre_hook_with_kwargs_replaces_args_and_kwargs_and_checks_its_result():
-    class Scale(object):
-        pass
-
     def scenario(lib, log):
         class M(lib.nn.Module):
             def forward(self, x, scale=1.0):

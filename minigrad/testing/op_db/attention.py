@@ -6,7 +6,6 @@ Dropout inside attention draws torch's mask (tests/nn/test_attention.py compares
 same seed); the table keeps dropout_p = 0 so that hypothesis' samples stay deterministic.
 """
 import numpy as np
-import torch
 import torch.nn.functional as TF
 from hypothesis import strategies as st
 
