@@ -1176,6 +1176,21 @@ class Tensor:
     def equal(self, other):
         return _ops.equal(self, other)
 
+    # ---- attention ops ----
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(tensor)`` after backward has accumulated into this leaf's ``.grad`` (optimizer
+        steps fused into the backward use it); returns a handle whose ``remove()`` drops it."""
+        from collections import OrderedDict
+        from .nn.module import RemovableHandle
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        hooks = self.__dict__.setdefault("_post_accumulate_grad_hooks", OrderedDict())
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
 
 class Size(tuple):
     """``tensor.shape``: a tuple that prints like ``torch.Size``."""
@@ -1231,7 +1246,7 @@ def _shape_args(args):
 # Per-tensor autograd state kept in __dict__, which a deepcopy does not carry over (a copy is a new
 # leaf: no view base, no hooks, no gradient accumulator; its .grad is copied explicitly).
 _AUTOGRAD_STATE = frozenset(("grad", "_grad", "_base", "_accumulator", "_hooks", "_retains_grad", "_views",
-                             "_view_origin"))
+                             "_view_origin", "_post_accumulate_grad_hooks"))
 
 
 

@@ -212,6 +212,10 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
         if not leaf._requires_grad:
             return   # detach_() since this graph was built: as torch, its hooks ran, nothing accumulates
         _accumulate(leaf, g, create_graph)
+        post_accumulate = leaf.__dict__.get("_post_accumulate_grad_hooks")
+        if post_accumulate:
+            for hook in list(post_accumulate.values()):
+                hook(leaf)    # Tensor.register_post_accumulate_grad_hook: sees the updated .grad
         return
 
     if node._pre_hooks:
@@ -236,6 +240,13 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
                                          else np.zeros_like(like, shape=shape, dtype=dtype))  # on like's GPU
 
     input_grads = node.apply_backward(grads)
+    post_hooks = node.__dict__.get("_post_hooks") if node.__dict__ else None
+    if post_hooks:   # hook(grad_inputs, grad_outputs), as torch's Node.register_hook; a result replaces
+        input_grads = tuple(input_grads)
+        for hook in post_hooks:
+            new = hook(input_grads, tuple(grads))
+            if new is not None:
+                input_grads = tuple(new)
     if observers:
         for observer in observers:
             observer(node, grads, input_grads)
