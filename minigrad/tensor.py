@@ -25,6 +25,7 @@ class Tensor:
     _accumulator = None   # a leaf's AccumulateGrad node, created on first use
     _hooks = None         # a leaf's gradient hooks
     _retains_grad = False
+    _view_origin = None   # (output nr, op name, version) of a view returned with others; see autograd/inplace.py
     __array_priority__ = 1000  # so ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, *args, requires_grad: bool = False):
@@ -362,6 +363,12 @@ class Tensor:
 
     def byte(self) -> Tensor:
         return _ops.to_dtype(self, dtypes.uint8)
+
+    def char(self) -> Tensor:
+        return _ops.to_dtype(self, dtypes.int8)
+
+    def short(self) -> Tensor:
+        return _ops.to_dtype(self, dtypes.int16)
 
     def cpu(self) -> Tensor:
         return self.to("cpu")
@@ -1049,6 +1056,15 @@ class Tensor:
 
     def expand_as(self, other):
         return _ops.expand(self, other.shape)
+
+    def _replace_storage(self, shape):
+        """Fresh memory of ``shape`` for this tensor (how an out= tensor of the wrong size is
+        resized); its old contents are gone, so its version moves on."""
+        self._data = _ops._util.xp(self._data).empty(tuple(shape), dtype=self._data.dtype)
+        self._vc[0] += 1
+
+    def sum_to_size(self, *size):
+        return _ops.sum_to_size(self, *size)
 
     def broadcast_to(self, shape):
         return _ops.broadcast_to(self, shape)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import grad_mode
+from . import inplace as _inplace
 from .function import AccumulateGrad, Node
 from ..kernels import buffers
 from ..tensor import Tensor
@@ -87,6 +88,8 @@ def _as_tuple(x):
 def _capture_key(t):
     """Where a tensor's gradient arrives: its grad_fn's output slot, or its leaf accumulator."""
     if t.grad_fn is not None:
+        if t._view_origin is not None:
+            _inplace.check_multi_output_view(t)
         return (t.grad_fn, t._output_nr)
     if t._accumulator is None:
         t._accumulator = AccumulateGrad(t)
@@ -95,9 +98,9 @@ def _capture_key(t):
 
 def _roots(tensors, grads):
     roots = []
-    for t, g in zip(tensors, grads):
+    for i, (t, g) in enumerate(zip(tensors, grads)):
         if not t._requires_grad:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         if g is None:
             if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
@@ -107,8 +110,10 @@ def _roots(tensors, grads):
         elif not isinstance(g, Tensor):
             g = Tensor._make(np.asarray(g, dtype=t._data.dtype))
         if g._data.shape != t._data.shape:
-            raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {list(g.shape)} and "
-                               f"output[0] has a shape of {list(t.shape)}.")
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {list(g.shape)} and "
+                               f"output[{i}] has a shape of {list(t.shape)}.")
+        if g._data.dtype != t._data.dtype:
+            g = g.to(t.dtype)  # as torch's engine: the gradient takes its output's dtype (a half output rounds it)
         roots.append((_capture_key(t), g))
     return roots
 
