@@ -75,6 +75,14 @@ def test_global_generator_samplers_and_random_split_draw_as_torch():
     assert got == expected
 
 
+@pytest.mark.parametrize("args, kwargs", [((5, (3,)), {}), ((2, 9, (4,)), {}), ((7,), {"size": (2,)}),
+                                          ((), {"high": 6, "size": (3,)}), ((), {"low": 2, "high": 6, "size": (3,)})])
+def test_randint_call_forms_draw_as_torch(args, kwargs):
+    """The forms the samplers and programs use: randint(high, size=...), randint(high=..., size=...)."""
+    expected, got = _both(lambda lib, d: lib.randint(*args, **kwargs))
+    assert got == expected
+
+
 def test_replacement_sampler_is_lazy():
     """A GPT trainer's idiom: 10**10 draws with replacement must not be drawn up front."""
     start = time.perf_counter()
