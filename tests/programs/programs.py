@@ -138,7 +138,7 @@ PROGRAMS = [
     # -- pytorch/examples ------------------------------------------------------------------------
     Program("regression", EXAMPLES, "regression/main.py",
             # trains until the loss is below 1e-3: in float64 both runs take the same path there
-            env={"PROGRAM_DEFAULT_DTYPE": "float64"}),
+            env={"PROGRAM_DEFAULT_DTYPE": "float64"}, slow=True),
     Program("mnist", EXAMPLES, "mnist/main.py",
             args=("--epochs", "1", "--log-interval", "1", "--test-batch-size", "64"), slow=True),
     Program("vae", EXAMPLES, "vae/main.py",
