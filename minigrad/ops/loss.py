@@ -19,11 +19,16 @@ import numpy as np
 from ..autograd import grad_mode
 from ..device import check_same_device
 from ._util import Op, overload, Tensor, broadcast_shape, promote, wrap_dim, xp
+
 from . import math as math_ops
+from .reduce import norm
 from .activation import ScaleByConstant, _float_only, log_softmax, logsigmoid, softmax, torch_type_name
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "margin_ranking_loss",
+           "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss", "multi_margin_loss",
+           "multilabel_margin_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss",
+           "cosine_embedding_loss", "gaussian_nll_loss", "poisson_nll_loss"]
 
 
 # -- argument handling --------------------------------------------------------------------------
@@ -618,3 +623,362 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
     if reduction == "batchmean" and input._data.ndim != 0:
         return total / input.shape[0]
     return total
+
+
+# -- margin and embedding losses, composed of minigrad ops as torch composes them -----------------
+# (their gradients, and grad-of-grad, come from the ops they are made of; the output node is the
+# reduction's, or the last op's under reduction='none', as in torch)
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    """torch's apply_loss_reduction: the loss as it is, its mean or its sum."""
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _zeros_like(x: Tensor) -> Tensor:
+    return Tensor._make(xp(x._data).zeros(x._data.shape, x._data.dtype))
+
+
+def _clamp_min(x: Tensor, low: float) -> Tensor:
+    """max(x, low), recorded as torch's clamp_min (ClampMinBackward0)."""
+    return overload(math_ops.clamp(x, min=low), "ClampMinBackward0")
+
+
+def _loss_reduction(reduction, size_average, reduce) -> str:
+    """The reduction from the new argument or the legacy pair (which torch maps without a warning here)."""
+    if size_average is not None or reduce is not None:
+        return _reduction(reduction, size_average, reduce)
+    return _reduction(reduction)
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0, size_average=None,
+                        reduce=None, reduction: str = "mean") -> Tensor:
+    """max(0, -y (x1 - x2) + margin), reduced."""
+    reduction = _loss_reduction(reduction, size_average, reduce)
+    if not (input1.ndim == input2.ndim == target.ndim):
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+                           f"input1: {_size(input1.shape)}, input2: {_size(input2.shape)}, "
+                           f"target: {_size(target.shape)} ")
+    return _reduce(_clamp_min(-target * (input1 - input2) + margin, 0), reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None, reduce=None,
+                         reduction: str = "mean") -> Tensor:
+    """x where y = 1, max(0, margin - x) where y = -1 (both terms where y is neither), reduced."""
+    reduction = _loss_reduction(reduction, size_average, reduce)
+    zeros = _zeros_like(input)
+    margin_term = math_ops.where(target != 1, _clamp_min(margin - input, 0), zeros)
+    self_term = math_ops.where(target != -1, input, zeros)
+    return _reduce(margin_term + self_term, reduction)
+
+
+class SoftMarginLoss(Op):
+    """l = log(1 + exp(-y x));  dl/dx = -y sigmoid(-y x)"""
+
+    @staticmethod
+    def forward(ctx, x, y, reduction):
+        z = -y * x
+        loss = np.logaddexp(0, z).astype(x.dtype, copy=False)  # log1p(exp(z)) without overflow
+        ctx.reduction, ctx.n = reduction, loss.size
+        ctx.save_for_backward(x, y)
+        return _reduce_array(loss, reduction)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        g = _grad_scale(g, ctx.reduction, ctx.n)
+        return g * (-y * math_ops.sigmoid(-y * x)), None
+
+
+def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    reduction = _loss_reduction(reduction, size_average, reduce)
+    if target.requires_grad and grad_mode.is_grad_enabled():
+        raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect to argument 'target'. "
+                           "This input cannot have requires_grad True.")
+    shape = broadcast_shape(input._data.shape, target._data.shape)
+    input, target = promote(input, target)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{torch_type_name(input._data)}")
+    if shape != input._data.shape:
+        input = input.expand(shape)
+    if shape != target._data.shape:
+        target = target.expand(shape)
+    return SoftMarginLoss.apply(input, target, reduction)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight=None, size_average=None, reduce=None,
+                                reduction: str = "mean") -> Tensor:
+    """-(y logsigmoid(x) + (1 - y) logsigmoid(-x)) * w, averaged over the classes (last dim), reduced."""
+    if size_average is not None or reduce is not None:
+        reduction = _reduction(reduction, size_average, reduce)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.ndim - 1
+    loss = loss.sum(class_dim) / input.shape[class_dim]
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    return _reduce(loss, reduction)
+
+
+def _pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6) -> Tensor:
+    """torch's pairwise_distance: ||x1 - x2 + eps||_p over the last dim."""
+    return norm(x1 - x2 + eps, p, max(x1.ndim, x2.ndim) - 1)
+
+
+def _same_ndims(anchor, positive, negative):
+    if not (anchor.ndim == positive.ndim == negative.ndim):
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number of "
+                           f"dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and negative "
+                           f"{negative.ndim}D inputs")
+
+
+def _check_margin(margin):
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+
+
+def _triplet(dist_pos, dist_neg, dist_swap, margin, reduction):
+    """max(0, margin + d(a, p) - d(a, n)), d(a, n) replaced by min(d(a, n), d(p, n)) under swap."""
+    if dist_swap is not None:
+        dist_neg = math_ops.minimum(dist_neg, dist_swap)
+    return _reduce(_clamp_min(margin + dist_pos - dist_neg, 0), reduction)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
+                        eps: float = 1e-6, swap: bool = False, size_average=None, reduce=None,
+                        reduction: str = "mean") -> Tensor:
+    reduction = _loss_reduction(reduction, size_average, reduce)
+    _check_margin(margin)
+    _same_ndims(anchor, positive, negative)
+    swap_dist = _pairwise_distance(positive, negative, p, eps) if swap else None
+    return _triplet(_pairwise_distance(anchor, positive, p, eps), _pairwise_distance(anchor, negative, p, eps),
+                    swap_dist, margin, reduction)
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *, distance_function=None,
+                                      margin: float = 1.0, swap: bool = False, reduction: str = "mean") -> Tensor:
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    _check_margin(margin)
+    _same_ndims(anchor, positive, negative)
+    distance = distance_function if distance_function is not None else _pairwise_distance
+    swap_dist = distance(positive, negative) if swap else None
+    return _triplet(distance(anchor, positive), distance(anchor, negative), swap_dist, margin, reduction)
+
+
+_COSINE_EPS = 1e-12  # torch's EPSILON in cosine_embedding_loss
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0, size_average=None,
+                          reduce=None, reduction: str = "mean") -> Tensor:
+    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, reduced."""
+    reduction = _loss_reduction(reduction, size_average, reduce)
+    dim = target.ndim
+    if dim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if dim == 1 and not (input1.ndim == 2 and input2.ndim == 2):
+        raise RuntimeError(f"1D target tensor expects 2D input tensors, but found inputs with sizes "
+                           f"{list(input1.shape)} and {list(input2.shape)}.")
+    if dim == 0 and not (input1.ndim == 1 and input2.ndim == 1):
+        raise RuntimeError(f"0D target tensor expects 1D input tensors, but found inputs with sizes "
+                           f"{list(input1.shape)} and {list(input2.shape)}.")
+    prod_sum = (input1 * input2).sum(dim)
+    mag_square1 = (input1 * input1).sum(dim) + _COSINE_EPS
+    mag_square2 = (input2 * input2).sum(dim) + _COSINE_EPS
+    cos = prod_sum / math_ops.sqrt(mag_square1 * mag_square2)
+    zeros = _zeros_like(cos)
+    pos = math_ops.where(target == 1, 1 - cos, zeros)
+    neg = math_ops.where(target == -1, _clamp_min(cos - margin, 0), zeros)
+    return _reduce(pos + neg, reduction)
+
+
+class ClampForward(Op):
+    """z = max(x, low) in value, the identity in gradient;  dz/dx = 1 (torch clamps gaussian_nll_loss's var in
+    place under no_grad)"""
+
+    node_name = "CloneBackward0"
+
+    @staticmethod
+    def forward(ctx, x, low):
+        return np.maximum(x, x.dtype.type(low))
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False, eps: float = 1e-6,
+                      reduction: str = "mean") -> Tensor:
+    """(log(max(var, eps)) + (x - y)^2 / max(var, eps)) / 2 (+ log(2 pi) / 2 when full), reduced."""
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = Tensor._make(xp(input._data).full(input._data.shape, var, input._data.dtype))
+    elif bool((var._data < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    if var.shape != input.shape:
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)  # homoscedastic: one variance per sample, broadcast over the last dim
+        elif input.ndim == var.ndim and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1:
+            pass  # one mismatched dim of size 1: broadcast
+        else:
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    var = ClampForward.apply(var, eps)
+    loss = 0.5 * (math_ops.log(var) + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * float(np.log(2 * np.pi))
+    return _reduce(loss, reduction)
+
+
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False, size_average=None,
+                     eps: float = 1e-8, reduce=None, reduction: str = "mean") -> Tensor:
+    """exp(x) - y x (log_input) or x - y log(x + eps), plus Stirling's y log y - y + log(2 pi y)/2 where y > 1
+    when full; reduced."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not a valid value for reduction")
+    if log_input:
+        loss = math_ops.exp(input) - target * input
+    else:
+        loss = input - target * math_ops.log(input + eps)
+    if full:
+        stirling = target * math_ops.log(target) - target + 0.5 * math_ops.log(2 * np.pi * target)
+        loss = loss + stirling.masked_fill(target <= 1, 0)
+    return _reduce(loss, reduction)
+
+
+# -- multi-class margin losses: piecewise linear (or quadratic) in x, one fused op each ----------------
+def _margin_frames(fn, input: Tensor, target: Tensor):
+    """(nframe, dim) of torch's (multi|multilabel)_margin_loss shape checks."""
+    x = input._data
+    if not ((x.ndim == 2 and x.shape[1] != 0) or (x.ndim == 1 and x.shape[0] != 0) or x.ndim == 0):
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(x.shape)}")
+    if x.ndim <= 1:
+        return 1, (1 if x.ndim == 0 else x.shape[0])
+    return x.shape[0], x.shape[1]
+
+
+def _reduce_frames(loss, reduction, shape):
+    if reduction == "none":
+        return loss.reshape(shape)
+    return _reduce_array(loss, reduction)
+
+
+class MultiMarginLoss(Op):
+    """l_i = sum_{j != y_i} w_{y_i} max(0, margin - x_{i y_i} + x_ij)^p / C;
+    dl_i/dx_ij = w_{y_i} p z_ij^(p-1) / C for z_ij = margin - x_{i y_i} + x_ij > 0 (j != y_i), and
+    dl_i/dx_{i y_i} = -sum_j dl_i/dx_ij"""
+
+    @staticmethod
+    def forward(ctx, x, target, p, margin, weight, reduction, out_shape):
+        nframe, dim = (1, max(x.size, 1)) if x.ndim <= 1 else x.shape
+        rows = x.reshape(nframe, dim)
+        t = target.reshape(-1).astype(np.intp)
+        if t.size and (t.min() < 0 or t.max() >= dim):
+            raise RuntimeError("target out of range")
+        ar = np.arange(nframe)
+        z = margin - rows[ar, t][:, None] + rows
+        z[ar, t] = 0
+        active = z > 0
+        scale = np.ones(nframe, x.dtype) if weight is None else weight.reshape(-1)[t].astype(x.dtype)
+        scale = scale / dim
+        loss = ((np.where(active, z if p == 1 else z * z, 0)).sum(1) * scale).astype(x.dtype)
+        coeff = np.where(active, 1 if p == 1 else 2 * z, 0) * scale[:, None]
+        coeff[ar, t] = -coeff.sum(1)
+        if reduction == "mean" and nframe:
+            coeff /= nframe
+        ctx.coeff = coeff.astype(x.dtype).reshape(x.shape)
+        ctx.reduction, ctx.out_shape = reduction, out_shape
+        return _reduce_frames(loss, reduction, out_shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.reduction == "none":
+            g = g.reshape((-1, 1) if len(ctx.coeff.shape) == 2 else ())
+        return ScaleByConstant.apply(g, ctx.coeff), None
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0, weight=None, size_average=None,
+                      reduce=None, reduction: str = "mean") -> Tensor:
+    reduction = _loss_reduction(reduction, size_average, reduce)
+    if p != 1 and p != 2:
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.ndim != 1:
+        raise ValueError("weight must be one-dimensional")
+    nframe, dim = _margin_frames("multi_margin_loss", input, target)
+    t = target._data
+    if not (t.ndim <= 1 and t.size == nframe):
+        raise RuntimeError(f"inconsistent target size, expected {nframe} but got {list(t.shape)}")
+    if weight is not None and not (weight._data.ndim <= 1 and weight._data.size == dim):
+        raise RuntimeError(f"inconsistent weight size, expected {dim} but got {list(weight.shape)}")
+    if t.dtype != np.int64:
+        raise RuntimeError(f"expected scalar type Long but found {torch_type_name(t)}")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"multi_margin_loss_cpu" not implemented for \'{torch_type_name(input._data)}\'')
+    if weight is not None and weight._data.dtype != input._data.dtype:
+        raise RuntimeError(f"expected scalar type {torch_type_name(input._data)} but found "
+                           f"{torch_type_name(weight._data)}")
+    return MultiMarginLoss.apply(input, target._data, p, float(margin),
+                                 None if weight is None else weight._data, reduction, t.shape)
+
+
+class MultilabelMarginLoss(Op):
+    """l_i = sum_{j in y_i} sum_{k not in y_i} max(0, 1 - x_ij + x_ik) / C  (y_i: the targets before the first -1);
+    dl_i/dx_ik = #{j: z_ijk > 0} / C,  dl_i/dx_ij = -#{k: z_ijk > 0} / C"""
+
+    @staticmethod
+    def forward(ctx, x, target, reduction):
+        nframe, dim = (1, max(x.size, 1)) if x.ndim <= 1 else x.shape
+        rows = x.reshape(nframe, dim)
+        t = target.reshape(nframe, dim)
+        # the targets of each row: the entries before its first -1
+        listed = np.cumprod(t >= 0, axis=1).astype(bool)
+        if np.any(listed & (t >= dim)):
+            raise RuntimeError("argument #2 'target' is out of range")
+        is_target = np.zeros((nframe, dim), bool)
+        r_idx, c_idx = np.nonzero(listed)
+        is_target[r_idx, t[r_idx, c_idx]] = True
+        # z[i, a, k] for the a-th listed target j = t[i, a] (duplicates count again, as torch's loop does)
+        picked = np.take_along_axis(rows, np.where(listed, t, 0).astype(np.intp), 1)
+        z = 1 - picked[:, :, None] + rows[:, None, :]
+        active = (z > 0) & listed[:, :, None] & ~is_target[:, None, :]
+        loss = (np.where(active, z, 0).sum((1, 2)) / dim).astype(x.dtype)
+        coeff = active.sum(1).astype(x.dtype)  # + for every non-target k
+        np.add.at(coeff, (r_idx, t[r_idx, c_idx]), -active.sum(2)[r_idx, c_idx])
+        coeff /= dim
+        if reduction == "mean" and nframe:
+            coeff /= nframe
+        ctx.coeff = coeff.astype(x.dtype).reshape(x.shape)
+        ctx.reduction = reduction
+        return _reduce_frames(loss, reduction, (nframe,) if x.ndim == 2 else ())
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.reduction == "none" and len(ctx.coeff.shape) == 2:
+            g = g.reshape((-1, 1))
+        return ScaleByConstant.apply(g, ctx.coeff), None
+
+
+def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                           reduction: str = "mean") -> Tensor:
+    reduction = _loss_reduction(reduction, size_average, reduce)
+    nframe, dim = _margin_frames("multilabel_margin_loss", input, target)
+    t = target._data
+    x = input._data
+    ok = (t.ndim <= 1 and t.size == dim) if x.ndim <= 1 else (t.ndim == 2 and t.shape == (nframe, dim))
+    if not ok:
+        raise RuntimeError(f"inconsistent target size: {list(t.shape)} for input of size: {list(x.shape)}")
+    if t.dtype != np.int64:
+        raise RuntimeError(f"expected scalar type Long but found {torch_type_name(t)}")
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f'"multilabel_margin_loss_forward_out_frame" not implemented for '
+                                  f'\'{torch_type_name(x)}\'')
+    return MultilabelMarginLoss.apply(input, t, reduction)
