@@ -7,6 +7,8 @@ rebuilds the statistics from ``x`` with minigrad ops so that the result is diffe
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import random as _random
@@ -19,7 +21,8 @@ from .activation import KeepWhere, ScaleByConstant, torch_type_name
 from .index import add_at
 from .shape import reshape, t as _t
 
-__all__ = ["linear", "dropout", "pad", "one_hot", "embedding", "layer_norm", "batch_norm"]
+__all__ = ["linear", "dropout", "alpha_dropout", "feature_alpha_dropout", "dropout1d", "dropout2d", "dropout3d",
+           "pad", "one_hot", "embedding", "layer_norm", "batch_norm"]
 
 
 # -- linear -----------------------------------------------------------------------------------
@@ -133,6 +136,99 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         mask = xp(x).asarray(keep / x.dtype.type(1.0 - p))
     out = ScaleByConstant.apply(input, mask)
     return input._inplace(out) if inplace else out
+
+
+_SELU_ALPHA = 1.7580993408473766   # -selu's scale * alpha: the value alpha dropout drops to
+
+
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _dropout_nd(input: Tensor, p: float, training: bool, inplace: bool, feature: bool, alpha: bool) -> Tensor:
+    """torch's _dropout_impl: one Bernoulli(1 - p) draw per element (or per channel, ``feature``: noise
+    of shape (N, C, 1, ...)); plain dropout scales kept values by 1/(1-p); alpha dropout maps
+    x -> a (x m + alpha' (1 - m)) + b with a, b keeping zero mean and unit variance (SELU's fixed point)."""
+    _check_p(p)
+    x = input._data
+    if feature and x.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if p == 0 or not training or x.size == 0:
+        return input
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {torch_type_name(x)}")
+    if p == 1:   # torch multiplies by a zero (so NaN and inf become NaN)
+        out = overload(ScaleByConstant.apply(input, x.dtype.type(0)), "MulBackward0")
+        return input._inplace(out) if inplace else out
+    shape = x.shape[:2] + (1,) * (x.ndim - 2) if feature else x.shape
+    noise = _random.fill_bernoulli(np.empty(shape, x.dtype), 1.0 - p)
+    if alpha:
+        a = 1.0 / np.sqrt((_SELU_ALPHA * _SELU_ALPHA * p + 1) * (1 - p))
+        b = (noise - 1) * x.dtype.type(_SELU_ALPHA * a) + x.dtype.type(_SELU_ALPHA * a * p)
+        noise = noise * x.dtype.type(a)
+        out = overload(ScaleByConstant.apply(input, xp(x).asarray(noise)), "MulBackward0") + Tensor._make(xp(x).asarray(b))
+    else:
+        out = overload(ScaleByConstant.apply(input, xp(x).asarray(noise / x.dtype.type(1.0 - p))), "MulBackward0")
+    return input._inplace(out) if inplace else out
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """Dropout that keeps SELU's zero mean and unit variance: dropped values become -selu's saturation."""
+    return _dropout_nd(input, p, training, inplace, feature=False, alpha=True)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """alpha_dropout of whole channels (dim 1)."""
+    return _dropout_nd(input, p, training, inplace, feature=True, alpha=True)
+
+
+def _channel_dropout(input, p, training, inplace, batched: bool):
+    """Feature dropout, an unbatched input seen as a batch of one."""
+    if batched:
+        return _dropout_nd(input, p, training, inplace, feature=True, alpha=False)
+    result = _dropout_nd(input.unsqueeze(0), p, training, False, feature=True, alpha=False).squeeze(0)
+    return input._inplace(result) if inplace and result is not input else result
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, L) or (C, L) inputs with probability p, scale the rest by 1/(1-p)."""
+    _check_p(p)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. Note that "
+                           "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, a "
+                           "channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+    return _channel_dropout(input, p, training, inplace, batched=input.ndim == 3)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, H, W) inputs; a 3-d input is taken as (N, C, L), as torch (with its warning)."""
+    _check_p(p)
+    if input.ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will result "
+                      "in an error in a future release. To retain the behavior and silence this warning, please use "
+                      "dropout instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 "
+                      "spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D "
+                      "inputs).", UserWarning, stacklevel=2)
+    if input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
+                      "is desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior "
+                      "will change in a future release to interpret the input as one without a batch dimension, i.e. "
+                      "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
+                      "dropout1d instead.", UserWarning, stacklevel=2)
+    return _channel_dropout(input, p, training, inplace, batched=True)
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) inputs."""
+    _check_p(p)
+    if input.ndim not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated and will result "
+                      "in an error in a future release. To retain the behavior and silence this warning, please use "
+                      "dropout instead. Note that dropout3d exists to provide channel-wise dropout on inputs with 3 "
+                      "spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 4D or 5D "
+                      "inputs).", UserWarning, stacklevel=2)
+    return _channel_dropout(input, p, training, inplace, batched=input.ndim == 5)
 
 
 # -- pad ----------------------------------------------------------------------------------------

@@ -69,4 +69,14 @@ LOSSES = [
           lambda rng: (rng.uniform(0.2, 3, (4, 3)), rng.poisson(2, (4, 3)).astype(float))),
 ]
 
-MODULES = LOSSES
+DROPOUTS = [
+    ModuleInfo("Dropout1d", lambda l: l.nn.Dropout1d(0.3), normal(2, 4, 5), random_in_train=True),
+    ModuleInfo("Dropout1d-unbatched", lambda l: l.nn.Dropout1d(0.5), normal(4, 5), random_in_train=True),
+    ModuleInfo("Dropout2d", lambda l: l.nn.Dropout2d(0.3), normal(2, 4, 3, 3), random_in_train=True),
+    ModuleInfo("Dropout3d", lambda l: l.nn.Dropout3d(0.3), normal(2, 3, 2, 2, 2), random_in_train=True),
+    ModuleInfo("Dropout3d-unbatched", lambda l: l.nn.Dropout3d(0.6), normal(3, 2, 2, 2), random_in_train=True),
+    ModuleInfo("AlphaDropout", lambda l: l.nn.AlphaDropout(0.2), normal(4, 6), random_in_train=True),
+    ModuleInfo("FeatureAlphaDropout", lambda l: l.nn.FeatureAlphaDropout(0.2), normal(2, 3, 4), random_in_train=True),
+]
+
+MODULES = LOSSES + DROPOUTS
