@@ -50,6 +50,8 @@ DIFFERENT_DECOMPOSITION = {
     **dict.fromkeys(["sum", "mean"], "dim=None passed explicitly: SumBackward0/MeanBackward0 (the full reduction); "
                     "torch picks its dim overload (SumBackward1/MeanBackward1)"),
     "rsub_number": "number - tensor is a SubBackward0; torch records RsubBackward1",
+    **dict.fromkeys(["conv3d", "conv_transpose3d"], "composed of the 2-d ops over depth (a permute or the bias "
+                    "AddBackward0 last); torch records one ConvolutionBackward0"),
 }
 
 
