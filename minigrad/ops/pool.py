@@ -293,8 +293,8 @@ class GatherFlat(Op):
     def forward(ctx, x, idx, nd, node_name, grad_name):
         ctx.node_name = node_name
         ctx.idx, ctx.spatial, ctx.grad_name = idx, x.shape[x.ndim - nd:], grad_name
-        rows = x.reshape(-1, int(np.prod(ctx.spatial)))
-        flat = idx.reshape(rows.shape[0], -1)
+        rows = _as_rows(x, nd)
+        flat = _as_rows(idx, nd)
         return rows[np.arange(rows.shape[0])[:, None], flat].reshape(idx.shape)
 
     @staticmethod
@@ -317,11 +317,16 @@ class ScatterFlat(Op):
         return GatherFlat.apply(gg, ctx.idx, ctx.nd, ctx.grad_name, ctx.node_name)
 
 
+def _as_rows(a, nd):
+    """a as (rows, positions): its leading dims flattened, and its last nd (empty batches included)."""
+    return a.reshape(int(np.prod(a.shape[:a.ndim - nd])), int(np.prod(a.shape[a.ndim - nd:])))
+
+
 def _scatter_rows(values, idx, lead, spatial, overwrite=False):
     """zeros(lead + spatial) with ``values`` (as many as idx) added (or written) at the flat positions idx
     of each row (idx: lead + anything)."""
     size, nrows = int(np.prod(spatial)), int(np.prod(lead))
-    offsets = (idx.reshape(nrows, -1) + (np.arange(nrows) * size)[:, None]).reshape(-1)
+    offsets = (idx.reshape(nrows, idx.size // nrows if nrows else 0) + (np.arange(nrows) * size)[:, None]).reshape(-1)
     if overwrite:   # torch's max_unpool writes: the last of repeated indices wins
         out = np.zeros(nrows * size, values.dtype)
         out[offsets] = values
@@ -341,7 +346,7 @@ class WindowSum(Op):
         ctx.node_name = node_name
         ctx.win, ctx.spatial, ctx.grad_name = win, x.shape[x.ndim - nd:], grad_name
         lead = x.shape[:x.ndim - nd]
-        vals = x.reshape(-1, int(np.prod(ctx.spatial)))[:, taps]
+        vals = _as_rows(x, nd)[:, taps]
         sums = np.where(valid, vals, 0).sum(-1)
         return (sums / divisor.astype(x.dtype)).astype(x.dtype, copy=False).reshape(lead + out_spatial)
 
@@ -359,7 +364,7 @@ class WindowSumTranspose(Op):
         ctx.node_name = node_name
         ctx.win, ctx.nd, ctx.grad_name = win, len(spatial), grad_name
         lead = g.shape[:g.ndim - len(out_spatial)]
-        share = g.reshape(-1, taps.shape[0]) / divisor.astype(g.dtype)
+        share = _as_rows(g, len(out_spatial)) / divisor.astype(g.dtype)
         contrib = np.where(valid, share[:, :, None], 0).astype(g.dtype, copy=False)
         idx = np.broadcast_to(taps, contrib.shape)
         return _scatter_rows(contrib.reshape(-1), idx, lead, spatial)
@@ -372,7 +377,7 @@ class WindowSumTranspose(Op):
 def _choose_taps(x, taps, valid, nd):
     """Per row and output, the tap of the window's maximum: the first of equal maxima, the last NaN, and the
     window's first valid tap where every value is -inf, as torch's CPU loops (taps: (O, K) or (R, O, K))."""
-    rows = x.reshape(-1, int(np.prod(x.shape[x.ndim - nd:])))
+    rows = _as_rows(x, nd)
     if taps.ndim == 2:
         vals = rows[:, taps]
     else:
@@ -420,8 +425,7 @@ def _max_over_taps(input, taps, valid, out, nd, node_name, grad_name, return_ind
     x = input._data
     idx = _choose_taps(x, taps, valid, nd).reshape(lead + tuple(out)).astype(np.int64)
     if x.dtype.kind != "f":
-        y = Tensor._make(x.reshape(-1, int(np.prod(x.shape[x.ndim - nd:])))[
-            np.arange(int(np.prod(lead)))[:, None], idx.reshape(int(np.prod(lead)), -1)].reshape(idx.shape))
+        y = Tensor._make(_as_rows(x, nd)[np.arange(int(np.prod(lead)))[:, None], _as_rows(idx, nd)].reshape(idx.shape))
     else:
         y = GatherFlat.apply(input, idx, nd, node_name, grad_name)
     return (y, Tensor._make(idx)) if return_indices else y
@@ -502,7 +506,7 @@ def _avg3d_plan(shape, kernel_size, stride, padding, ceil_mode, count_include_pa
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     spatial = shape[-3:]
-    if any(n < kk for n, kk in zip(spatial, k)) and not any(p):
+    if any(n < kk for n, kk in zip(spatial, k)):   # (padding or not, unlike the 2-d pools)
         raise RuntimeError(f"input image (T: {spatial[0]} H: {spatial[1]} W: {spatial[2]}) smaller than kernel size "
                            f"(kT: {k[0]} kH: {k[1]} kW: {k[2]})")
     out = tuple(_out_size(n, kk, ss, pp, 1, ceil_mode) for n, kk, ss, pp in zip(spatial, k, s, p))
@@ -525,7 +529,7 @@ def _avg_over_taps(input, win, nd, node_name, grad_name):
     if x.dtype.kind != "f":   # torch divides integer sums with C's truncating integer division
         taps, valid, divisor, out = win
         lead = x.shape[:x.ndim - nd]
-        sums = np.where(valid, x.reshape(-1, int(np.prod(x.shape[x.ndim - nd:])))[:, taps], 0).sum(-1)
+        sums = np.where(valid, _as_rows(x, nd)[:, taps], 0).sum(-1)
         return Tensor._make(np.trunc(sums / divisor).astype(x.dtype).reshape(lead + out))
     return WindowSum.apply(input, win, nd, node_name, grad_name)
 
@@ -570,6 +574,8 @@ def adaptive_avg_pool3d(input, output_size):
     require_tensor(input, "adaptive_avg_pool3d")
     win = _adaptive3d_plan("adaptive_avg_pool3d", input._data.shape, output_size)
     float_only(input, "adaptive_avg_pool3d_cpu")
+    if win[3] == (1, 1, 1):   # torch takes the mean for a global pool (its node: MeanBackward1)
+        return input.mean((-3, -2, -1), keepdim=True)
     return _avg_over_taps(input, win, 3, "AdaptiveAvgPool3DBackward0", "AdaptiveAvgPool3DBackward")
 
 
@@ -663,6 +669,8 @@ def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_siz
 def _lp_pool(nd, input, norm_type, kernel_size, stride, ceil_mode):
     from . import math as math_ops
     from .activation import relu
+    if nd == 1 and not isinstance(kernel_size, int):   # torch's lp_pool1d multiplies by kernel_size itself
+        raise TypeError(f"mul(): argument 'other' (position 1) must be Tensor, not {type(kernel_size).__name__}")
     k = int_tuple(kernel_size, nd, lambda v: f"lp_pool{nd}d: kernel_size must be {nd} ints")
     max_pool, avg_pool = {1: (max_pool1d, avg_pool1d), 2: (max_pool2d, avg_pool2d), 3: (max_pool3d, avg_pool3d)}[nd]
     if norm_type == float("inf"):
@@ -722,7 +730,8 @@ def _fractional(nd, input, kernel_size, output_size, output_ratio, return_indice
     spatial = x.shape[x.ndim - nd:]
     names = ("time", "height", "width")[3 - nd:]
     for a in range(nd):
-        if out[a] + k[a] - 1 > spatial[a]:
+        # (torch's 3-d check is strict: the windows may not reach the last element)
+        if out[a] + k[a] - 1 > spatial[a] - (nd == 3):
             raise RuntimeError(f"{fn}{'_out' if nd == 3 else ''}(): pool {names[a]} {k[a]} too large relative to input "
                                f"{names[a]} {spatial[a]}")
     batch = 1 if x.ndim == nd + 1 else x.shape[0]
