@@ -79,4 +79,74 @@ DROPOUTS = [
     ModuleInfo("FeatureAlphaDropout", lambda l: l.nn.FeatureAlphaDropout(0.2), normal(2, 3, 4), random_in_train=True),
 ]
 
-MODULES = LOSSES + DROPOUTS
+def _distinct(*shape):
+    """Inputs with distinct values (a shuffled grid): max pools without ties."""
+    def draw(rng):
+        n = int(np.prod(shape))
+        return ((rng.permutation(n) - n / 2) * 0.125).reshape(shape),
+    return draw
+
+
+def _unpool_inputs(nd, shape, kernel, stride=None):
+    """(pooled values, their indices) from torch's max pool of distinct values, plus output_size."""
+    def draw(rng):
+        import torch
+        n = int(np.prod(shape))
+        x = torch.tensor(((rng.permutation(n) - n / 2) * 0.125).reshape(shape))
+        y, idx = getattr(torch.nn.functional, f"max_pool{nd}d")(x, kernel, stride, return_indices=True)
+        return rng.standard_normal(tuple(y.shape)), idx.numpy(), list(shape[-nd:])
+    return draw
+
+
+CONV = [
+    ModuleInfo("Conv3d", lambda l: l.nn.Conv3d(2, 4, 3, stride=2, padding=1), normal(2, 2, 5, 6, 5),
+               atol={"float32": 1e-5}),
+    ModuleInfo("Conv3d-groups-dilated", lambda l: l.nn.Conv3d(4, 2, (2, 3, 1), dilation=(2, 1, 1), groups=2, bias=False),
+               normal(1, 4, 5, 4, 3), atol={"float32": 1e-5}),
+    ModuleInfo("Conv3d-same-reflect", lambda l: l.nn.Conv3d(2, 3, 3, padding="same", padding_mode="reflect"),
+               normal(1, 2, 4, 4, 4), atol={"float32": 1e-5}),
+    ModuleInfo("Conv3d-unbatched", lambda l: l.nn.Conv3d(2, 3, 2), normal(2, 3, 3, 3), atol={"float32": 1e-5}),
+    ModuleInfo("ConvTranspose1d", lambda l: l.nn.ConvTranspose1d(3, 2, 3, stride=2, padding=1, output_padding=1),
+               normal(2, 3, 5)),
+    ModuleInfo("ConvTranspose1d-groups", lambda l: l.nn.ConvTranspose1d(4, 6, 2, groups=2, dilation=2), normal(4, 6)),
+    ModuleInfo("ConvTranspose3d", lambda l: l.nn.ConvTranspose3d(3, 2, 3, stride=2, padding=1, output_padding=1),
+               normal(2, 3, 3, 2, 3), atol={"float32": 1e-5}),
+    ModuleInfo("ConvTranspose3d-groups", lambda l: l.nn.ConvTranspose3d(4, 2, (2, 1, 2), groups=2, bias=False),
+               normal(4, 2, 3, 2), atol={"float32": 1e-5}),
+]
+
+POOLING = [
+    ModuleInfo("MaxPool3d", lambda l: l.nn.MaxPool3d(2), _distinct(2, 2, 4, 4, 5)),
+    ModuleInfo("MaxPool3d-padded-ceil", lambda l: l.nn.MaxPool3d(3, 2, 1, ceil_mode=True), _distinct(1, 2, 5, 4, 6)),
+    ModuleInfo("MaxPool3d-indices", lambda l: l.nn.MaxPool3d((2, 1, 2), return_indices=True), _distinct(2, 4, 3, 4)),
+    ModuleInfo("AvgPool1d", lambda l: l.nn.AvgPool1d(3, 2, 1), normal(2, 3, 8)),
+    ModuleInfo("AvgPool3d", lambda l: l.nn.AvgPool3d(2), normal(2, 2, 4, 4, 5)),
+    ModuleInfo("AvgPool3d-padded", lambda l: l.nn.AvgPool3d(3, 2, 1, ceil_mode=True, count_include_pad=False),
+               normal(1, 2, 5, 4, 6)),
+    ModuleInfo("AvgPool3d-divisor", lambda l: l.nn.AvgPool3d((2, 2, 1), divisor_override=3), normal(2, 4, 4, 3)),
+    ModuleInfo("AdaptiveAvgPool1d", lambda l: l.nn.AdaptiveAvgPool1d(3), normal(2, 3, 8)),
+    ModuleInfo("AdaptiveAvgPool3d", lambda l: l.nn.AdaptiveAvgPool3d((2, 3, None)), normal(2, 2, 5, 7, 3)),
+    ModuleInfo("AdaptiveAvgPool3d-global", lambda l: l.nn.AdaptiveAvgPool3d(1), normal(2, 2, 3, 3, 3)),
+    ModuleInfo("AdaptiveMaxPool1d", lambda l: l.nn.AdaptiveMaxPool1d(3), _distinct(2, 3, 8)),
+    ModuleInfo("AdaptiveMaxPool2d", lambda l: l.nn.AdaptiveMaxPool2d((3, 2), return_indices=True), _distinct(2, 2, 7, 5)),
+    ModuleInfo("AdaptiveMaxPool3d", lambda l: l.nn.AdaptiveMaxPool3d((2, 3, 2)), _distinct(2, 2, 5, 7, 3)),
+    ModuleInfo("MaxUnpool1d", lambda l: l.nn.MaxUnpool1d(2), _unpool_inputs(1, (2, 3, 8), 2), grad_inputs=(0,)),
+    ModuleInfo("MaxUnpool2d", lambda l: l.nn.MaxUnpool2d(2, stride=2), _unpool_inputs(2, (2, 3, 6, 5), 2),
+               grad_inputs=(0,)),
+    ModuleInfo("MaxUnpool3d", lambda l: l.nn.MaxUnpool3d((2, 2, 1)), _unpool_inputs(3, (1, 2, 4, 4, 3), (2, 2, 1)),
+               grad_inputs=(0,)),
+    ModuleInfo("LPPool1d", lambda l: l.nn.LPPool1d(2, 3, stride=2), lambda rng: (rng.uniform(0.2, 2, (2, 3, 9)),)),
+    ModuleInfo("LPPool2d", lambda l: l.nn.LPPool2d(1.5, (2, 3)), lambda rng: (rng.uniform(0.2, 2, (2, 3, 6, 7)),)),
+    ModuleInfo("LPPool3d", lambda l: l.nn.LPPool3d(3, 2, ceil_mode=True),
+               lambda rng: (rng.uniform(0.2, 2, (1, 2, 5, 4, 5)),)),
+    ModuleInfo("FractionalMaxPool2d", lambda l: l.nn.FractionalMaxPool2d(2, output_size=(4, 3)), _distinct(2, 3, 9, 7),
+               random_in_train=True, modes=("train",), notes="random windows in eval mode too, as torch"),
+    ModuleInfo("FractionalMaxPool2d-samples", lambda l: l.nn.FractionalMaxPool2d(
+        3, output_ratio=(0.5, 0.6), _random_samples=l.tensor(np.linspace(0.1, 0.9, 12).reshape(2, 3, 2))),
+               _distinct(2, 3, 9, 8), notes="given samples: exact"),
+    ModuleInfo("FractionalMaxPool3d-samples", lambda l: l.nn.FractionalMaxPool3d(
+        2, output_size=2, return_indices=True, _random_samples=l.tensor(np.linspace(0.1, 0.9, 6).reshape(1, 2, 3))),
+               _distinct(2, 5, 4, 6)),
+]
+
+MODULES = LOSSES + DROPOUTS + CONV + POOLING
