@@ -22,7 +22,7 @@ from .index import add_at
 from .shape import reshape, t as _t
 
 __all__ = ["linear", "dropout", "alpha_dropout", "feature_alpha_dropout", "dropout1d", "dropout2d", "dropout3d",
-           "pad", "one_hot", "embedding", "layer_norm", "batch_norm"]
+           "embedding_bag", "pad", "one_hot", "embedding", "layer_norm", "batch_norm"]
 
 
 # -- linear -----------------------------------------------------------------------------------
@@ -586,3 +586,139 @@ def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None,
     if bias is not None:
         out = out + reshape(bias, stat_shape)
     return out
+
+
+# -- embedding_bag --------------------------------------------------------------------------------
+class EmbeddingBag(Op):
+    """y_b = reduce over the bag b's entries i of s_i W[idx_i] (sum, mean: s_i = 1/count_b, sum with
+    per_sample_weights: s_i = psw_i; max: per column);  dy/dW = g_b s_i added into row idx_i (max: into the
+    argmax row of each column),  dy/dpsw_i = <g_b, W[idx_i]>"""
+
+    @staticmethod
+    def forward(ctx, w, psw, idx, bag, nbags, mode, scale, freq):
+        ctx.idx, ctx.bag, ctx.mode, ctx.scale, ctx.nrows, ctx.freq = idx, bag, mode, scale, w.shape[0], freq
+        rows = w[idx]                                                   # (M, D)
+        out = np.zeros((nbags, w.shape[1]), w.dtype)
+        if mode == "max":
+            # per bag and column, the first entry holding the maximum (torch's loop keeps the first)
+            order = np.lexsort((np.arange(len(bag)), bag))
+            best = np.full((nbags, w.shape[1]), -1, np.int64)
+            for i in order:   # entries in bag order: a sequential scan, as torch's
+                b = bag[i]
+                better = (best[b] < 0) | (rows[i] > np.where(best[b] < 0, 0, rows[best[b], np.arange(w.shape[1])]))
+                best[b] = np.where(better, i, best[b])
+            ctx.best = best
+            filled = best >= 0
+            out[filled] = rows[best[filled], np.nonzero(filled)[1]]
+            ctx.save_for_backward(None, None)
+            return out
+        weights = scale if psw is None else psw * (1 if scale is None else scale)
+        np.add.at(out, bag, rows if weights is None else rows * weights[:, None])
+        ctx.save_for_backward(w if psw is not None else None, psw)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        from .pool import ScatterFlat
+        w, psw = ctx.saved_tensors
+        need_w, need_psw = ctx.needs_input_grad[:2]
+        gw = gpsw = None
+        if ctx.mode == "max":
+            best = ctx.best
+            filled = best >= 0
+            picked_rows = np.where(filled, ctx.idx[np.maximum(best, 0)], 0) if ctx.idx.size else \
+                np.zeros(best.shape, np.intp)                                     # (B, D) weight rows
+            kept = ScaleByConstant.apply(g, filled.astype(g._data.dtype))
+            # column d of the gradient gets g[b, d] at row picked_rows[b, d]: a scatter per column
+            gw = ScatterFlat.apply(kept.t(), np.ascontiguousarray(picked_rows.T), (ctx.nrows,),
+                                   "EmbeddingBagBackwardBackward0", "EmbeddingBagMaxGather", False).t()
+            return gw, None
+        per_entry = g[Tensor._make(ctx.bag)]                                    # (M, D)
+        if need_w:
+            scaled = per_entry
+            if psw is not None:
+                scaled = scaled * psw.unsqueeze(1)
+            if ctx.scale is not None or ctx.freq is not None:
+                factor = np.ones(len(ctx.idx), g._data.dtype) if ctx.scale is None else ctx.scale
+                scaled = ScaleByConstant.apply(scaled, (factor if ctx.freq is None else factor * ctx.freq)[:, None])
+            gw = EmbeddingDenseBackward.apply(scaled, ctx.idx, ctx.nrows, None)
+        if need_psw:
+            gpsw = (per_entry * w[Tensor._make(ctx.idx)]).sum(1)
+            if ctx.scale is not None:
+                gpsw = ScaleByConstant.apply(gpsw, ctx.scale)
+        return gw, gpsw
+
+
+def embedding_bag(input: Tensor, weight: Tensor, offsets=None, max_norm=None, norm_type: float = 2,
+                  scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False, per_sample_weights=None,
+                  include_last_offset: bool = False, padding_idx=None) -> Tensor:
+    """Sums, means or maxima of bags of embedding rows: 2-D input (one bag per row) or 1-D input cut at offsets."""
+    if weight._data.dtype == np.int64 and input._data.dtype.kind == "f":
+        warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage `embedding_bag(weight, input, "
+                      "...)` is deprecated, and should now be `embedding_bag(input, weight, ...)`.", stacklevel=2)
+        weight, input = input, weight
+    if per_sample_weights is not None and tuple(input.shape) != tuple(per_sample_weights.shape):
+        raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) is not None, then it must "
+                         f"have the same shape as the input ({input.shape})")
+    if weight.ndim != 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.ndim}")
+    idx = input._data
+    if idx.ndim == 2:
+        if offsets is not None:
+            raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of fixed "
+                             f"length sequences. However, found offsets of type {type(offsets)}")
+        starts = np.arange(0, idx.size, idx.shape[1]) if idx.shape[1] else np.zeros(idx.shape[0], np.int64)
+        include_last_offset = False
+        idx = idx.reshape(-1)
+        if per_sample_weights is not None:
+            per_sample_weights = per_sample_weights.reshape(-1)
+    elif idx.ndim == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.ndim != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+        starts = offsets._data.astype(np.int64)
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {idx.ndim}")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if mode == "max" and sparse:
+        raise ValueError("max mode does not support sparse weights")
+    if max_norm is not None:
+        _renorm_rows(weight, np.unique(idx), max_norm, norm_type)
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "
+                                  f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
+                                  f"GitHub.")
+    if starts.size and starts[0] != 0:
+        raise RuntimeError(f"offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from "
+                           f"position 0. However, got {int(starts[0])}")
+    if starts.size and starts[-1] > idx.size:
+        raise RuntimeError(f"offsets[-1] can not be greater than input's length {idx.size} but got offsets[-1] of "
+                           f"{int(starts[-1])}")
+    rows = weight._data.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= rows):
+        raise IndexError("index out of range in self")
+    nbags = len(starts) - 1 if include_last_offset else len(starts)
+    ends = np.append(starts[1:], idx.size) if not include_last_offset else starts[1:]
+    bag = np.repeat(np.arange(nbags), np.maximum(ends[:nbags] - starts[:nbags], 0)) if nbags else np.zeros(0, np.int64)
+    bag = bag[:idx.size]
+    keep = np.ones(idx.size, bool)
+    if padding_idx is not None:
+        padding_idx = padding_idx + rows if padding_idx < 0 else padding_idx
+        keep = idx != padding_idx        # padding entries take no part: not summed, not counted
+    idx_kept, bag_kept = idx[keep].astype(np.intp), bag[keep]
+    scale = None
+    if mode == "mean":
+        counts = np.bincount(bag_kept, minlength=nbags)
+        scale = (1.0 / counts[bag_kept]).astype(weight._data.dtype)
+    freq = None
+    if scale_grad_by_freq and idx_kept.size:   # the weight's gradient divided by each index's count
+        _, inverse, counts_of = np.unique(idx_kept, return_inverse=True, return_counts=True)
+        freq = (1.0 / counts_of[inverse]).astype(weight._data.dtype)
+    psw = None
+    if per_sample_weights is not None:
+        psw = per_sample_weights[Tensor._make(np.nonzero(keep)[0])] if not keep.all() else per_sample_weights
+    return EmbeddingBag.apply(weight, psw, idx_kept, bag_kept, nbags, mode, scale, freq)

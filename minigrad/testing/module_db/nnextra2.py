@@ -149,4 +149,14 @@ POOLING = [
                _distinct(2, 5, 4, 6)),
 ]
 
-MODULES = LOSSES + DROPOUTS + CONV + POOLING
+BAGS = [
+    ModuleInfo("EmbeddingBag", lambda l: l.nn.EmbeddingBag(7, 3), lambda rng: (rng.integers(0, 7, (3, 4)),)),
+    ModuleInfo("EmbeddingBag-sum-offsets", lambda l: l.nn.EmbeddingBag(7, 3, mode="sum", padding_idx=2),
+               lambda rng: (np.array([2, 0, 6, 2, 1, 5, 5]), np.array([0, 3, 3]))),
+    ModuleInfo("EmbeddingBag-max-last-offset", lambda l: l.nn.EmbeddingBag(7, 3, mode="max", include_last_offset=True),
+               lambda rng: (np.array([4, 0, 6, 3, 1, 5]), np.array([0, 2, 2, 6]))),
+    ModuleInfo("EmbeddingBag-per-sample-weights", lambda l: l.nn.EmbeddingBag(7, 3, mode="sum"),
+               lambda rng: (rng.integers(0, 7, 6), np.array([0, 4]), rng.standard_normal(6))),
+]
+
+MODULES = LOSSES + DROPOUTS + CONV + POOLING + BAGS

@@ -164,6 +164,40 @@ def _seeded(lib, fn):
     return call
 
 
+def _embedding_bag_sample(dtype):
+    """Bags of embedding rows: 2-D input, or 1-D input with offsets (empty bags included), every mode."""
+    def build(seed):
+        rng = np.random.default_rng(seed)
+        rows, dim = int(rng.integers(1, 7)), int(rng.integers(1, 4))
+        weight = rng.standard_normal((rows, dim)).astype(dtype)
+        mode = str(rng.choice(["sum", "mean", "max"]))
+        kwargs = {"mode": mode}
+        if rng.random() < 0.5:
+            indices = rng.integers(0, rows, (int(rng.integers(1, 4)), int(rng.integers(1, 4))))
+            args = (indices, weight)
+        else:
+            indices = rng.integers(0, rows, int(rng.integers(0, 8)))
+            offsets = np.sort(rng.integers(0, indices.size + 1, int(rng.integers(1, 4))))
+            offsets[0] = 0
+            if rng.random() < 0.3:
+                offsets = np.append(offsets, indices.size)
+                kwargs["include_last_offset"] = True
+            args = (indices, weight, offsets)
+        if rng.random() < 0.3:
+            kwargs["padding_idx"] = int(rng.integers(-rows, rows))
+        if mode == "sum" and rng.random() < 0.5:
+            kwargs["per_sample_weights"] = rng.standard_normal(indices.shape).astype(dtype)
+        return Sample(args, kwargs)
+    return st.integers(0, 2 ** 32 - 1).map(build)
+
+
+def _embedding_bag_call(F_):
+    """per_sample_weights as a differentiable argument of the call (the op table's kwargs never require grad)."""
+    def call(input, weight, offsets=None, per_sample_weights=None, **kw):
+        return F_.embedding_bag(input, weight, offsets, per_sample_weights=per_sample_weights, **kw)
+    return call
+
+
 def _entry(name, sample, **kw):
     return OpInfo(name, getattr(F, name), getattr(TF, name), sample, rtol={"float32": 1e-5},
                   atol={"float32": 1e-5}, **kw)
@@ -190,6 +224,10 @@ OPS = [
     _entry("max_unpool3d", lambda dt: _max_unpool_sample(dt, 3)),
     _entry("fractional_max_pool2d", lambda dt: _fractional_sample(dt, 2, True), notes="_random_samples given"),
     _entry("fractional_max_pool3d", lambda dt: _fractional_sample(dt, 3, True), notes="_random_samples given"),
+    OpInfo("embedding_bag", _embedding_bag_call(F), _embedding_bag_call(TF), _embedding_bag_sample, gradgrad=False,
+           rtol={"float32": 1e-5}, atol={"float32": 1e-5},
+           notes="a pooling of embedding rows; torch has no grad-of-grad; scale_grad_by_freq not compared (torch "
+                 "2.13's CPU kernel scales rows by other indices' counts)"),
     OpInfo("fractional_max_pool2d_drawn", _seeded(minigrad, F.fractional_max_pool2d),
            _seeded(torch, TF.fractional_max_pool2d), lambda dt: _fractional_sample(dt, 2, False),
            rtol={"float32": 1e-5}, atol={"float32": 1e-5},
@@ -293,4 +331,23 @@ ERRORS = [
         _x(lib, 1, 3, 4), 3, output_size=3), ("pool height 3", "input height 3")),
     ErrorCase("fractional_max_pool3d_pool_too_large", lambda lib: _F(lib).fractional_max_pool3d(
         _x(lib, 1, 2, 3, 3), 1, output_size=2), ("pool time 1", "input time 2")),
+    ErrorCase("embedding_bag_2d_with_offsets", lambda lib: _F(lib).embedding_bag(
+        lib.zeros(2, 3, dtype=lib.int64), _x(lib, 4, 2), lib.zeros(2, dtype=lib.int64)), ("offsets has to be None",)),
+    ErrorCase("embedding_bag_1d_without_offsets", lambda lib: _F(lib).embedding_bag(
+        lib.zeros(3, dtype=lib.int64), _x(lib, 4, 2)), ("offsets",)),
+    ErrorCase("embedding_bag_bad_mode", lambda lib: _F(lib).embedding_bag(
+        lib.zeros(2, 3, dtype=lib.int64), _x(lib, 4, 2), mode="min"), ("mode",)),
+    ErrorCase("embedding_bag_weights_in_mean", lambda lib: _F(lib).embedding_bag(
+        lib.zeros(2, 3, dtype=lib.int64), _x(lib, 4, 2), per_sample_weights=_x(lib, 2, 3)), ("per_sample_weights",)),
+    ErrorCase("embedding_bag_weights_shape", lambda lib: _F(lib).embedding_bag(
+        lib.zeros(2, 3, dtype=lib.int64), _x(lib, 4, 2), mode="sum", per_sample_weights=_x(lib, 3, 2)),
+              ("per_sample_weights",)),
+    ErrorCase("embedding_bag_first_offset", lambda lib: _F(lib).embedding_bag(
+        lib.zeros(3, dtype=lib.int64), _x(lib, 4, 2), lib.tensor([1, 2])), ("offsets[0]", "1")),
+    ErrorCase("embedding_bag_last_offset", lambda lib: _F(lib).embedding_bag(
+        lib.zeros(3, dtype=lib.int64), _x(lib, 4, 2), lib.tensor([0, 5])), ("offsets[-1]", "5")),
+    ErrorCase("embedding_bag_weight_1d", lambda lib: _F(lib).embedding_bag(
+        lib.zeros(2, 3, dtype=lib.int64), _x(lib, 4)), ("2D",)),
+    ErrorCase("embedding_bag_max_freq", lambda lib: _F(lib).embedding_bag(
+        lib.zeros(2, 3, dtype=lib.int64), _x(lib, 4, 2), mode="max", scale_grad_by_freq=True), ("max mode",)),
 ]
