@@ -28,7 +28,7 @@ __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "margin_ranking_loss",
            "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss", "multi_margin_loss",
            "multilabel_margin_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss",
-           "cosine_embedding_loss", "gaussian_nll_loss", "poisson_nll_loss"]
+           "cosine_embedding_loss", "gaussian_nll_loss", "poisson_nll_loss", "ctc_loss"]
 
 
 # -- argument handling --------------------------------------------------------------------------
@@ -982,3 +982,160 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
         raise NotImplementedError(f'"multilabel_margin_loss_forward_out_frame" not implemented for '
                                   f'\'{torch_type_name(x)}\'')
     return MultilabelMarginLoss.apply(input, t, reduction)
+
+
+# -- CTC: the forward-backward algorithm in log space ------------------------------------------------
+def _logsumexp(*terms):
+    """log(sum(exp(terms))) elementwise, -inf where every term is -inf."""
+    stacked = np.stack(terms)
+    top = stacked.max(0)
+    safe = np.where(np.isfinite(top), top, 0)
+    with np.errstate(divide="ignore"):
+        return np.log(np.exp(stacked - safe).sum(0)) + safe
+
+
+class CtcLoss(Op):
+    """nll_n = -log sum over the alignments of targets_n of prod_t p(label at t);  torch's gradient (as for the
+    logits of a log_softmax): dnll/dlp[t, c] = exp(lp[t, c]) - exp(lcab[t, c] + nll - lp[t, c]), lcab summing
+    alpha * beta over the extended-label positions of class c, and 0 from each sample's input length on"""
+
+    @staticmethod
+    def forward(ctx, lp, ext, input_lengths, target_lengths, zero_infinity):
+        """lp (T, N, C); ext (N, S') the targets with blanks around and between (S' = 2 max(L) + 1)."""
+        T, N, C = lp.shape
+        width = ext.shape[1]
+        x = lp.astype(np.float64)
+        n_idx = np.arange(N)
+        lpe = x[:, n_idx[:, None], ext]                                        # (T, N, S')
+        s_idx = np.arange(width)
+        inside = s_idx[None, :] < (2 * target_lengths + 1)[:, None]              # (N, S')
+        skip = np.zeros((N, width), bool)                                       # s-2 -> s allowed
+        skip[:, 2:] = (ext[:, 2:] != ext[:, :-2]) & (s_idx[2:] % 2 == 1)
+        neg = np.full((N, width), -np.inf)
+        alpha = np.full((T, N, width), -np.inf)
+        if T:
+            alpha[0, :, 0] = lpe[0, :, 0]
+            alpha[0, :, 1:2] = np.where(target_lengths[:, None] > 0, lpe[0, :, 1:2], -np.inf)
+            alpha[0] = np.where(inside, alpha[0], -np.inf)
+        for t in range(1, T):
+            prev = alpha[t - 1]
+            one = np.concatenate([neg[:, :1], prev[:, :-1]], 1)
+            two = np.where(skip, np.concatenate([neg[:, :2], prev[:, :-2]], 1), -np.inf)
+            alpha[t] = np.where(inside, lpe[t] + _logsumexp(prev, one, two), -np.inf)
+        last = np.maximum(input_lengths - 1, 0)
+        end = 2 * target_lengths
+        at_end = alpha[last, n_idx, end]
+        before_end = np.where(target_lengths > 0, alpha[last, n_idx, np.maximum(end - 1, 0)], -np.inf)
+        nll = -_logsumexp(at_end, before_end)
+        nll = np.where(input_lengths > 0, nll, np.where(target_lengths > 0, np.inf, 0.0))
+        ctx.save_for_backward(None)
+        ctx.grad = _ctc_grad(x, lpe, alpha, ext, inside, skip, nll, input_lengths, target_lengths, zero_infinity,
+                             C).astype(lp.dtype)
+        return nll.astype(lp.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return ScaleByConstant.apply(g.reshape((1, -1, 1)), ctx.grad), None
+
+
+def _ctc_grad(x, lpe, alpha, ext, inside, skip, nll, input_lengths, target_lengths, zero_infinity, C):
+    """torch's ctc_loss_backward_cpu: beta by the backward recursion, then exp(lp) - exp(lcab + nll - lp)."""
+    T, N, width = lpe.shape
+    n_idx = np.arange(N)
+    beta = np.full((T, N, width), -np.inf)
+    end = 2 * target_lengths
+    nxt = np.full((N, width), -np.inf)
+    for t in range(T - 1, -1, -1):
+        starts_here = input_lengths - 1 == t
+        # the recursion from t + 1, for samples whose input runs past t
+        one = _shift_left(nxt, 1, -np.inf)
+        two = np.where(_shift_left(skip, 2, False), _shift_left(nxt, 2, -np.inf), -np.inf)   # s -> s+2 allowed
+        cur = np.where(inside, lpe[t] + _logsumexp(nxt, one, two), -np.inf)
+        init = np.full((N, width), -np.inf)
+        init[n_idx, end] = lpe[t, n_idx, end]
+        has_label = target_lengths > 0
+        init[n_idx[has_label], end[has_label] - 1] = lpe[t, n_idx[has_label], end[has_label] - 1]
+        cur = np.where(starts_here[:, None], init, np.where((t < input_lengths - 1)[:, None], cur, -np.inf))
+        beta[t] = cur
+        nxt = cur
+    ab = alpha + beta                                                          # (T, N, S')
+    top = np.max(np.where(inside[None], ab, -np.inf), axis=2, initial=-np.inf)   # (T, N)
+    safe = np.where(np.isfinite(top), top, 0)
+    acc = np.zeros((T, N, C))
+    weights = np.where(inside[None], np.exp(ab - safe[..., None]), 0)
+    for s in range(width):   # sum over the positions s of each class: ext[n, s] is its class
+        acc[:, n_idx, ext[:, s]] += weights[:, :, s]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        lcab = np.log(acc) + safe[..., None]
+        grad = np.exp(x) - np.exp(lcab + nll[None, :, None] - x)
+    active = np.arange(T)[:, None] < input_lengths[None, :]                    # (T, N)
+    grad = np.where(active[..., None], grad, 0)
+    if zero_infinity:
+        grad = np.where(np.isinf(nll)[None, :, None], 0, grad)
+    return grad
+
+
+def _shift_left(a, k, fill):
+    """out[:, s] = a[:, s + k], ``fill`` past the end."""
+    out = np.full_like(a, fill)
+    if k < a.shape[1]:
+        out[:, :a.shape[1] - k] = a[:, k:]
+    return out
+
+
+def _lengths(value, name):
+    if isinstance(value, Tensor):
+        return value._data.astype(np.int64).reshape(-1)
+    return np.asarray(list(value) if isinstance(value, (list, tuple)) else [value], np.int64).reshape(-1)
+
+
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, blank: int = 0,
+             reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """Connectionist temporal classification: -log p(targets | log_probs) summed over every alignment."""
+    reduction = _reduction(reduction)
+    unbatched = log_probs.ndim == 2
+    if unbatched:
+        log_probs, targets = log_probs.unsqueeze(1), targets.unsqueeze(0)
+    lp = log_probs._data
+    if lp.dtype.kind != "f":
+        raise NotImplementedError(f'"ctc_loss_cpu" not implemented for \'{torch_type_name(lp)}\'')
+    T, N, C = lp.shape
+    il, tl = _lengths(input_lengths, "input_lengths"), _lengths(target_lengths, "target_lengths")
+    if not 0 <= blank < C:
+        raise RuntimeError("blank must be in label range")
+    if il.size != N:
+        raise RuntimeError("input_lengths must be of size batch_size")
+    if tl.size != N:
+        raise RuntimeError("target_lengths must be of size batch_size")
+    tgt = targets._data.astype(np.int64)
+    if tgt.ndim == 1 and not unbatched:   # the targets of every sample, concatenated
+        if tgt.size != tl.sum():
+            raise RuntimeError(f"Expected tensor to have size {int(tl.sum())} at dimension 0, but got size "
+                               f"{tgt.size} for argument #2 'targets' (while checking arguments for "
+                               "ctc_loss_allocate_outputs)")
+        starts = np.concatenate([[0], np.cumsum(tl)[:-1]])
+        padded = np.zeros((N, max(int(tl.max()), 0) if N else 0), np.int64)
+        for n in range(N):
+            padded[n, :tl[n]] = tgt[starts[n]:starts[n] + tl[n]]
+        tgt = padded
+    elif N and tl.size and tl.max() > tgt.shape[1]:
+        raise RuntimeError(f"Expected tensor to have size at least {int(tl.max())} at dimension 1, but got size "
+                           f"{tgt.shape[1]} for argument #2 'targets' (while checking arguments for "
+                           "ctc_loss_allocate_outputs)")
+    if il.size and il.max() > T:
+        raise RuntimeError(f"Expected input_lengths to have value at most {T}, but got value {int(il.max())} (while "
+                           "checking arguments for ctc_loss_allocate_outputs)")
+    longest = int(tl.max()) if tl.size else 0
+    ext = np.full((N, 2 * longest + 1), blank, np.int64)
+    for n in range(N):
+        ext[n, 1:2 * tl[n]:2] = tgt[n, :tl[n]]
+    nll = CtcLoss.apply(log_probs, ext, il, tl, bool(zero_infinity))
+    if zero_infinity:
+        nll = math_ops.where(Tensor._make(np.isinf(nll._data)), _zeros_like(nll), nll)
+    if unbatched:
+        nll = nll.squeeze(0)
+    if reduction == "mean":
+        return (nll / Tensor._make(np.maximum(tl, 1).astype(lp.dtype).reshape(nll._data.shape))).mean()
+    if reduction == "sum":
+        return nll.sum()
+    return nll

@@ -152,10 +152,10 @@ def _dropout_nd(input: Tensor, p: float, training: bool, inplace: bool, feature:
     x -> a (x m + alpha' (1 - m)) + b with a, b keeping zero mean and unit variance (SELU's fixed point)."""
     _check_p(p)
     x = input._data
-    if feature and x.ndim < 2:
-        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     if p == 0 or not training or x.size == 0:
         return input
+    if feature and x.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     if x.dtype.kind not in "fc":
         raise RuntimeError(f"result type Float can't be cast to the desired output type {torch_type_name(x)}")
     if p == 1:   # torch multiplies by a zero (so NaN and inf become NaN)

@@ -270,6 +270,29 @@ def _poisson_nll(rng, dtype):
                            "reduction": _reduction_for(rng, x)})
 
 
+def _ctc(rng, dtype):
+    """log_softmax outputs, padded (N, S) or concatenated targets, lengths as tensors or lists; some samples
+    too short for their targets (an infinite loss, zeroed under zero_infinity)."""
+    n, c = int(rng.integers(1, 4)), int(rng.integers(2, 5))
+    t = int(rng.integers(1, 7))
+    blank = int(rng.integers(0, c))
+    labels = [l for l in range(c) if l != blank]
+    target_lengths = rng.integers(0, 4, n)
+    input_lengths = rng.integers(1, t + 1, n)
+    logits = rng.standard_normal((t, n, c))
+    log_probs = (logits - np.log(np.exp(logits).sum(-1, keepdims=True))).astype(dtype)
+    padded = rng.choice(labels, (n, max(int(target_lengths.max()), 1)))
+    if rng.random() < 0.5:
+        targets = np.concatenate([padded[i, :target_lengths[i]] for i in range(n)]).astype(np.int64)
+    else:
+        targets = padded.astype(np.int64)
+    lengths = (lambda v: v) if rng.random() < 0.5 else (lambda v: [int(x) for x in v])
+    zero_infinity = bool(rng.random() < 0.5)
+    reduction = str(rng.choice(["mean", "sum", "none"]))
+    return Sample((log_probs, targets, lengths(input_lengths), lengths(target_lengths)),
+                  {"blank": blank, "reduction": reduction, "zero_infinity": zero_infinity})
+
+
 _MEAN_TOL = {"float32": 3e-5}  # float32 sums over a batch
 
 
@@ -320,6 +343,9 @@ OPS = [
            atol=_MEAN_TOL),
     OpInfo("gaussian_nll_loss", F.gaussian_nll_loss, TF.gaussian_nll_loss, _seeded(_gaussian_nll), atol=_MEAN_TOL,
            notes="var clamped at eps in value only, as torch (in place under no_grad)"),
+    OpInfo("ctc_loss", F.ctc_loss, TF.ctc_loss, _seeded(_ctc), atol=_MEAN_TOL, gradgrad=False, gradcheck=False,
+           notes="torch's gradient, which is that of the logits under log_softmax (exp(lp) - ...), not of log_probs: "
+                 "a numerical gradcheck of log_probs would differ; torch has no grad-of-grad"),
     OpInfo("poisson_nll_loss", F.poisson_nll_loss, TF.poisson_nll_loss, _seeded(_poisson_nll), atol=_MEAN_TOL),
 ]
 
@@ -431,4 +457,19 @@ ERRORS += [
         lib.ones(2, 3), lib.ones(2, 3), lib.ones(2, 3), reduction="avg"), ("avg",)),
     ErrorCase("poisson_nll_loss_reduction", lambda lib: _F(lib).poisson_nll_loss(
         lib.ones(2), lib.ones(2), reduction="avg"), ("avg",)),
+    ErrorCase("ctc_loss_blank", lambda lib: _F(lib).ctc_loss(lib.zeros(5, 2, 4), _long(lib, [[1, 2], [3, 1]]),
+                                                             _long(lib, [5, 4]), _long(lib, [2, 1]), blank=4), ("blank",)),
+    ErrorCase("ctc_loss_input_lengths_size", lambda lib: _F(lib).ctc_loss(
+        lib.zeros(5, 2, 4), _long(lib, [[1, 2], [3, 1]]), _long(lib, [5]), _long(lib, [2, 1])), ("input_lengths",)),
+    ErrorCase("ctc_loss_target_lengths_size", lambda lib: _F(lib).ctc_loss(
+        lib.zeros(5, 2, 4), _long(lib, [[1, 2], [3, 1]]), _long(lib, [5, 4]), _long(lib, [2])), ("target_lengths",)),
+    ErrorCase("ctc_loss_input_too_long", lambda lib: _F(lib).ctc_loss(
+        lib.zeros(5, 2, 4), _long(lib, [[1, 2], [3, 1]]), _long(lib, [6, 4]), _long(lib, [2, 1])), ("at most 5", "6")),
+    ErrorCase("ctc_loss_targets_too_short", lambda lib: _F(lib).ctc_loss(
+        lib.zeros(5, 2, 4), _long(lib, [[1, 2], [3, 1]]), _long(lib, [5, 4]), _long(lib, [3, 1])), ("at least 3",)),
+    ErrorCase("ctc_loss_concatenated_size", lambda lib: _F(lib).ctc_loss(
+        lib.zeros(5, 2, 4), _long(lib, [1, 2, 3, 1]), _long(lib, [5, 4]), _long(lib, [2, 1])), ("size 3", "size 4")),
+    ErrorCase("ctc_loss_bad_reduction", lambda lib: _F(lib).ctc_loss(
+        lib.zeros(5, 2, 4), _long(lib, [[1, 2], [3, 1]]), _long(lib, [5, 4]), _long(lib, [2, 1]), reduction="avg"),
+              ("avg",)),
 ]
