@@ -989,7 +989,7 @@ def _logsumexp(*terms):
     """log(sum(exp(terms))) elementwise, -inf where every term is -inf."""
     stacked = np.stack(terms)
     top = stacked.max(0)
-    safe = np.where(np.isfinite(top), top, 0)
+    safe = np.where(np.isfinite(top), top, stacked.dtype.type(0))
     with np.errstate(divide="ignore"):
         return np.log(np.exp(stacked - safe).sum(0)) + safe
 
@@ -1004,15 +1004,16 @@ class CtcLoss(Op):
         """lp (T, N, C); ext (N, S') the targets with blanks around and between (S' = 2 max(L) + 1)."""
         T, N, C = lp.shape
         width = ext.shape[1]
-        x = lp.astype(np.float64)
+        x = lp   # computed in the input's dtype, in torch's order of operations (its CPU kernel's rounding)
+        dt = lp.dtype
         n_idx = np.arange(N)
         lpe = x[:, n_idx[:, None], ext]                                        # (T, N, S')
         s_idx = np.arange(width)
         inside = s_idx[None, :] < (2 * target_lengths + 1)[:, None]              # (N, S')
         skip = np.zeros((N, width), bool)                                       # s-2 -> s allowed
         skip[:, 2:] = (ext[:, 2:] != ext[:, :-2]) & (s_idx[2:] % 2 == 1)
-        neg = np.full((N, width), -np.inf)
-        alpha = np.full((T, N, width), -np.inf)
+        neg = np.full((N, width), -np.inf, dt)
+        alpha = np.full((T, N, width), -np.inf, dt)
         if T:
             alpha[0, :, 0] = lpe[0, :, 0]
             alpha[0, :, 1:2] = np.where(target_lengths[:, None] > 0, lpe[0, :, 1:2], -np.inf)
@@ -1027,7 +1028,7 @@ class CtcLoss(Op):
         at_end = alpha[last, n_idx, end]
         before_end = np.where(target_lengths > 0, alpha[last, n_idx, np.maximum(end - 1, 0)], -np.inf)
         nll = -_logsumexp(at_end, before_end)
-        nll = np.where(input_lengths > 0, nll, np.where(target_lengths > 0, np.inf, 0.0))
+        nll = np.where(input_lengths > 0, nll, np.where(target_lengths > 0, np.inf, 0.0)).astype(dt)
         ctx.save_for_backward(None)
         ctx.grad = _ctc_grad(x, lpe, alpha, ext, inside, skip, nll, input_lengths, target_lengths, zero_infinity,
                              C).astype(lp.dtype)
@@ -1042,31 +1043,36 @@ def _ctc_grad(x, lpe, alpha, ext, inside, skip, nll, input_lengths, target_lengt
     """torch's ctc_loss_backward_cpu: beta by the backward recursion, then exp(lp) - exp(lcab + nll - lp)."""
     T, N, width = lpe.shape
     n_idx = np.arange(N)
-    beta = np.full((T, N, width), -np.inf)
+    dt = x.dtype
+    beta = np.full((T, N, width), -np.inf, dt)
     end = 2 * target_lengths
-    nxt = np.full((N, width), -np.inf)
+    nxt = np.full((N, width), -np.inf, dt)
     for t in range(T - 1, -1, -1):
         starts_here = input_lengths - 1 == t
         # the recursion from t + 1, for samples whose input runs past t
         one = _shift_left(nxt, 1, -np.inf)
         two = np.where(_shift_left(skip, 2, False), _shift_left(nxt, 2, -np.inf), -np.inf)   # s -> s+2 allowed
         cur = np.where(inside, lpe[t] + _logsumexp(nxt, one, two), -np.inf)
-        init = np.full((N, width), -np.inf)
+        init = np.full((N, width), -np.inf, dt)
         init[n_idx, end] = lpe[t, n_idx, end]
         has_label = target_lengths > 0
         init[n_idx[has_label], end[has_label] - 1] = lpe[t, n_idx[has_label], end[has_label] - 1]
         cur = np.where(starts_here[:, None], init, np.where((t < input_lengths - 1)[:, None], cur, -np.inf))
         beta[t] = cur
         nxt = cur
-    ab = alpha + beta                                                          # (T, N, S')
-    top = np.max(np.where(inside[None], ab, -np.inf), axis=2, initial=-np.inf)   # (T, N)
-    safe = np.where(np.isfinite(top), top, 0)
-    acc = np.zeros((T, N, C))
-    weights = np.where(inside[None], np.exp(ab - safe[..., None]), 0)
-    for s in range(width):   # sum over the positions s of each class: ext[n, s] is its class
-        acc[:, n_idx, ext[:, s]] += weights[:, :, s]
+    # lcab[t, n, c] = log sum over the positions s of class c of alpha * beta, accumulated position by position
+    # with torch's pairwise log-add-exp
+    lcab = np.full((T, N, C), -np.inf, dt)
+    for s in range(width):
+        ab = np.where(inside[None, :, s], alpha[:, :, s] + beta[:, :, s], -np.inf).astype(dt)   # (T, N)
+        cls = ext[:, s]
+        have = lcab[:, n_idx, cls]
+        top = np.maximum(have, ab)
+        safe = np.where(np.isfinite(top), top, dt.type(0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            merged = np.log(np.exp(have - safe) + np.exp(ab - safe)) + safe
+        lcab[:, n_idx, cls] = np.where(np.isneginf(have), ab, merged)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        lcab = np.log(acc) + safe[..., None]
         grad = np.exp(x) - np.exp(lcab + nll[None, :, None] - x)
     active = np.arange(T)[:, None] < input_lengths[None, :]                    # (T, N)
     grad = np.where(active[..., None], grad, 0)
