@@ -1,6 +1,7 @@
-"""Convolutions (nn.functional): conv1d, conv2d, conv_transpose1d/2d, unfold, fold.
+"""Convolutions (nn.functional): conv1d/2d/3d, conv_transpose1d/2d/3d, unfold, fold.
 
-Everything runs as 2-D NCHW (1-D is 2-D with a height of 1). The numbers come from
+Everything runs as 2-D NCHW (1-D is 2-D with a height of 1; 3-D is composed of the 2-D ops over
+depth, see "3-d" below). The numbers come from
 ``minigrad.kernels`` (reference.py says what is computed, cpu.py how; interface.py lists the
 functions every backend provides).
 

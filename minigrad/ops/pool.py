@@ -1,4 +1,8 @@
-"""Pooling (nn.functional): max/avg pooling in 1-D and 2-D, and their adaptive forms.
+"""Pooling (nn.functional): max/avg pooling in 1-D, 2-D and 3-D and their adaptive forms, max_unpool,
+lp_pool and fractional max pooling.
+
+The 1-D and 2-D pools run on Numba kernels (below); the 3-D, unpooling and fractional pools on
+flat "taps" in NumPy (the section "pools over taps").
 
 Every pool is a 2-D NCHW kernel over windows given per axis (see kernels/reference.py); the
 public functions only work out those windows exactly as torch does (output sizes, ceil_mode,

@@ -7,7 +7,6 @@ reseeding keeps its mask fixed.)
 """
 import warnings
 
-import numpy as np
 import torch
 import torch.nn.functional as TF
 from hypothesis import strategies as st
