@@ -985,13 +985,26 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
 
 
 # -- CTC: the forward-backward algorithm in log space ------------------------------------------------
+def _exp(a):
+    """exp rounded once to a's dtype (as C's expf: NumPy's own float32 exp may differ in the last bit)."""
+    return np.exp(a.astype(np.float64)).astype(a.dtype)
+
+
+def _log(a):
+    """log rounded once to a's dtype (as C's logf)."""
+    with np.errstate(divide="ignore"):
+        return np.log(a.astype(np.float64)).astype(a.dtype)
+
+
 def _logsumexp(*terms):
-    """log(sum(exp(terms))) elementwise, -inf where every term is -inf."""
+    """log(sum(exp(terms))) elementwise, -inf where every term is -inf (torch's: the maximum shifted out)."""
     stacked = np.stack(terms)
     top = stacked.max(0)
     safe = np.where(np.isfinite(top), top, stacked.dtype.type(0))
-    with np.errstate(divide="ignore"):
-        return np.log(np.exp(stacked - safe).sum(0)) + safe
+    total = _exp(stacked[0] - safe)
+    for term in stacked[1:]:
+        total = total + _exp(term - safe)
+    return _log(total) + safe
 
 
 class CtcLoss(Op):
@@ -1061,19 +1074,19 @@ def _ctc_grad(x, lpe, alpha, ext, inside, skip, nll, input_lengths, target_lengt
         beta[t] = cur
         nxt = cur
     # lcab[t, n, c] = log sum over the positions s of class c of alpha * beta, accumulated position by position
-    # with torch's pairwise log-add-exp
+    # (the last first, as torch's loop runs) with torch's pairwise log-add-exp
     lcab = np.full((T, N, C), -np.inf, dt)
-    for s in range(width):
+    for s in range(width - 1, -1, -1):
         ab = np.where(inside[None, :, s], alpha[:, :, s] + beta[:, :, s], -np.inf).astype(dt)   # (T, N)
         cls = ext[:, s]
         have = lcab[:, n_idx, cls]
         top = np.maximum(have, ab)
         safe = np.where(np.isfinite(top), top, dt.type(0))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            merged = np.log(np.exp(have - safe) + np.exp(ab - safe)) + safe
+        with np.errstate(invalid="ignore"):
+            merged = _log(_exp(have - safe) + _exp(ab - safe)) + safe
         lcab[:, n_idx, cls] = np.where(np.isneginf(have), ab, merged)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        grad = np.exp(x) - np.exp(lcab + nll[None, :, None] - x)
+        grad = _exp(x) - _exp(lcab + nll[None, :, None] - x)
     active = np.arange(T)[:, None] < input_lengths[None, :]                    # (T, N)
     grad = np.where(active[..., None], grad, 0)
     if zero_infinity:
