@@ -1,6 +1,7 @@
-"""Convolutions (nn.functional): conv1d, conv2d, conv_transpose1d/2d, unfold, fold.
+"""Convolutions (nn.functional): conv1d/2d/3d, conv_transpose1d/2d/3d, unfold, fold.
 
-Everything runs as 2-D NCHW (1-D is 2-D with a height of 1). The numbers come from
+Everything runs as 2-D NCHW (1-D is 2-D with a height of 1; 3-D is composed of the 2-D ops over
+depth, see "3-d" below). The numbers come from
 ``minigrad.kernels`` (reference.py says what is computed, cpu.py how; interface.py lists the
 functions every backend provides).
 
@@ -34,7 +35,7 @@ from ..device import check_same_device
 from ._args import cached_plan, float_only, int_tuple
 from ._util import Op, Tensor
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "unfold", "fold"]
 
 
 class Geometry(NamedTuple):
@@ -232,6 +233,96 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     geo = _fold_plan("fold", shape, output_size, kernel_size, dilation, padding, stride)
     float_only(input, "col2im_out_cpu")
     return _batched(Fold, input, geo, shape, 3)
+
+
+# -- 3-d: depth taken apart around the 2-d ops ----------------------------------------------------
+# conv3d is conv2d over (depth window x channels): each output depth d reads the kD input planes
+# d*s + k*dil, which become kD times the channels of one conv2d (grouped channel-major, so groups
+# still see their own channels). conv_transpose3d is its adjoint: conv_transpose2d spreads each input
+# plane into kD output planes, and fold sums the overlapping planes along depth. Gradients of any
+# order come from the 2-d ops, the gather and fold.
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """torch.nn.functional.conv3d: (N, C, D, H, W) or (C, D, H, W) input, (O, C/groups, kd, kh, kw) weight."""
+    from .nnfunc import pad as _pad
+    from .shape import permute, reshape
+    _check_tensors("conv3d", input, weight, bias)
+    xshape, wshape = input._data.shape, weight._data.shape
+    out = _conv_plan("conv3d", 3, xshape, wshape, _shape(bias), stride, padding, dilation, groups).out
+    if input._data.dtype.kind != "f":
+        return _wide(conv3d, input, weight, bias, stride, padding, dilation, groups)
+    stride = int_tuple(stride, 3, _conv_dims("stride", 3))
+    dilation = int_tuple(dilation, 3, _conv_dims("dilation", 3))
+    before, after = _pads(padding, dilation, wshape[2:])
+    x = input if input.ndim == 5 else input.unsqueeze(0)
+    if any(before) or any(after):
+        x = _pad(x, tuple(v for b, a in zip(before[::-1], after[::-1]) for v in (b, a)))
+    n, c = x.shape[:2]
+    o, cg, kd = wshape[:3]
+    do = out[-3]
+    depth = (np.arange(do)[:, None] * stride[0] + np.arange(kd)[None, :] * dilation[0]).astype(np.int64)
+    planes = x[:, :, Tensor._make(depth)]                              # (N, C, Do, kD, H, W)
+    hp, wp = planes.shape[-2:]
+    planes = reshape(planes, (n, groups, cg, do, kd, hp, wp))
+    planes = reshape(permute(planes, (0, 3, 1, 4, 2, 5, 6)), (n * do, groups * kd * cg, hp, wp))
+    w2 = reshape(permute(weight, (0, 2, 1, 3, 4)), (o, kd * cg) + tuple(wshape[3:]))
+    y = conv2d(planes, w2, None, stride[1:], 0, dilation[1:], groups)    # (N*Do, O, Ho, Wo)
+    y = permute(reshape(y, (n, do) + tuple(y.shape[1:])), (0, 2, 1, 3, 4))
+    if bias is not None:
+        y = y + reshape(bias, (1, -1, 1, 1, 1))
+    return y if input.ndim == 5 else y.squeeze(0)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """torch.nn.functional.conv_transpose3d: the adjoint of conv3d in its input, (C_in, O/groups, kd, kh, kw) weight."""
+    from .nnfunc import pad as _pad
+    from .shape import permute, reshape
+    xshape, wshape, bshape, dtype = _checked_shapes("conv_transpose3d", input, weight, bias, padding)
+    out = _conv_transpose_plan("conv_transpose3d", 3, xshape, wshape, bshape, dtype, stride, padding, output_padding,
+                               groups, dilation).out
+    if dtype.kind != "f":
+        return _wide(conv_transpose3d, input, weight, bias, stride, padding, output_padding, groups, dilation)
+    stride, padding, output_padding, dilation = (int_tuple(v, 3, _conv_dims(name, 3)) for v, name in (
+        (stride, "stride"), (padding, "padding"), (output_padding, "output_padding"), (dilation, "dilation")))
+    x = input if input.ndim == 5 else input.unsqueeze(0)
+    n, cin, di = x.shape[:3]
+    og, kd = wshape[1], wshape[2]
+    x2 = reshape(permute(x, (0, 2, 1, 3, 4)), (n * di, cin) + tuple(x.shape[3:]))
+    w2 = reshape(permute(weight, (0, 2, 1, 3, 4)), (cin, kd * og) + tuple(wshape[3:]))
+    z = conv_transpose2d(x2, w2, None, stride[1:], padding[1:], output_padding[1:], groups, dilation[1:])
+    ho, wo = z.shape[-2:]
+    # (N*Di, g*kD*Og, Ho, Wo) -> fold's (N, (g, Og, Ho, Wo, kD), Di): the kD planes of each input plane
+    z = permute(reshape(z, (n, di, groups, kd, og, ho, wo)), (0, 2, 4, 5, 6, 3, 1))
+    z = reshape(z, (n, groups * og * ho * wo * kd, di))
+    # every plane summed into the uncropped depth, then torch's window of it: `padding` planes dropped at the
+    # front, and zero planes appended where the output padding reaches past the end
+    full = (di - 1) * stride[0] + dilation[0] * (kd - 1) + 1
+    z = fold(z, (full, 1), (kd, 1), (dilation[0], 1), 0, (stride[0], 1))
+    depth, start = out[-3], padding[0]
+    stop = min(full, start + depth)
+    z = permute(reshape(z[:, :, start:stop], (n, groups * og, ho, wo, stop - start)), (0, 1, 4, 2, 3))
+    if stop - start < depth:
+        z = _pad(z, (0, 0, 0, 0, 0, depth - (stop - start)))
+    if bias is not None:
+        z = z + reshape(bias, (1, -1, 1, 1, 1))
+    return z if input.ndim == 5 else z.squeeze(0)
+
+
+def _pads(padding, dilation, kernel):
+    """(before, after) padding per spatial dim of a conv: numbers, 'valid' or 'same' (the odd one out after)."""
+    nd = len(kernel)
+    if padding == "valid":
+        return (0,) * nd, (0,) * nd
+    if padding == "same":
+        before = tuple(d * (k - 1) // 2 for d, k in zip(dilation, kernel))
+        return before, tuple(d * (k - 1) - b for d, k, b in zip(dilation, kernel, before))
+    before = int_tuple(padding, nd, _conv_dims("padding", nd))
+    return before, before
+
+
+def _wide(fn, input, weight, bias, *args):
+    """Integer inputs: computed in float64 and cast back, as torch's CPU kernels give."""
+    wide = [None if t is None else Tensor._make(t._data.astype(np.float64)) for t in (input, weight, bias)]
+    return Tensor._make(fn(*wide, *args)._data.astype(input._data.dtype))
 
 
 # -- argument handling, as torch does it --------------------------------------------------------

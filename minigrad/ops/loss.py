@@ -19,11 +19,16 @@ import numpy as np
 from ..autograd import grad_mode
 from ..device import check_same_device
 from ._util import Op, overload, Tensor, broadcast_shape, promote, wrap_dim, xp
+
 from . import math as math_ops
+from .reduce import norm
 from .activation import ScaleByConstant, _float_only, log_softmax, logsigmoid, softmax, torch_type_name
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "margin_ranking_loss",
+           "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss", "multi_margin_loss",
+           "multilabel_margin_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss",
+           "cosine_embedding_loss", "gaussian_nll_loss", "poisson_nll_loss", "ctc_loss"]
 
 
 # -- argument handling --------------------------------------------------------------------------
@@ -621,3 +626,538 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
     if reduction == "batchmean" and input._data.ndim != 0:
         return total / input.shape[0]
     return total
+
+
+# -- margin and embedding losses, composed of minigrad ops as torch composes them -----------------
+# (their gradients, and grad-of-grad, come from the ops they are made of; the output node is the
+# reduction's, or the last op's under reduction='none', as in torch)
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    """torch's apply_loss_reduction: the loss as it is, its mean or its sum."""
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _zeros_like(x: Tensor) -> Tensor:
+    return Tensor._make(xp(x._data).zeros(x._data.shape, x._data.dtype))
+
+
+def _clamp_min(x: Tensor, low: float) -> Tensor:
+    """max(x, low), recorded as torch's clamp_min (ClampMinBackward0)."""
+    return overload(math_ops.clamp(x, min=low), "ClampMinBackward0")
+
+
+def _loss_reduction(reduction, size_average, reduce) -> str:
+    """The reduction from the new argument or the legacy pair (which torch maps without a warning here)."""
+    if size_average is not None or reduce is not None:
+        return _reduction(reduction, size_average, reduce)
+    return _reduction(reduction)
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0, size_average=None,
+                        reduce=None, reduction: str = "mean") -> Tensor:
+    """max(0, -y (x1 - x2) + margin), reduced."""
+    reduction = _loss_reduction(reduction, size_average, reduce)
+    if not (input1.ndim == input2.ndim == target.ndim):
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+                           f"input1: {_size(input1.shape)}, input2: {_size(input2.shape)}, "
+                           f"target: {_size(target.shape)} ")
+    return _reduce(_clamp_min(-target * (input1 - input2) + margin, 0), reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None, reduce=None,
+                         reduction: str = "mean") -> Tensor:
+    """x where y = 1, max(0, margin - x) where y = -1 (both terms where y is neither), reduced."""
+    reduction = _loss_reduction(reduction, size_average, reduce)
+    zeros = _zeros_like(input)
+    margin_term = math_ops.where(target != 1, _clamp_min(margin - input, 0), zeros)
+    self_term = math_ops.where(target != -1, input, zeros)
+    return _reduce(margin_term + self_term, reduction)
+
+
+class SoftMarginLoss(Op):
+    """l = log(1 + exp(-y x));  dl/dx = -y sigmoid(-y x)"""
+
+    @staticmethod
+    def forward(ctx, x, y, reduction):
+        z = -y * x
+        loss = np.logaddexp(0, z).astype(x.dtype, copy=False)  # log1p(exp(z)) without overflow
+        ctx.reduction, ctx.n = reduction, loss.size
+        ctx.save_for_backward(x, y)
+        return _reduce_array(loss, reduction)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        g = _grad_scale(g, ctx.reduction, ctx.n)
+        return g * (-y * math_ops.sigmoid(-y * x)), None
+
+
+def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    reduction = _loss_reduction(reduction, size_average, reduce)
+    if target.requires_grad and grad_mode.is_grad_enabled():
+        raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect to argument 'target'. "
+                           "This input cannot have requires_grad True.")
+    shape = broadcast_shape(input._data.shape, target._data.shape)
+    input, target = promote(input, target)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{torch_type_name(input._data)}")
+    if shape != input._data.shape:
+        input = input.expand(shape)
+    if shape != target._data.shape:
+        target = target.expand(shape)
+    return SoftMarginLoss.apply(input, target, reduction)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight=None, size_average=None, reduce=None,
+                                reduction: str = "mean") -> Tensor:
+    """-(y logsigmoid(x) + (1 - y) logsigmoid(-x)) * w, averaged over the classes (last dim), reduced."""
+    if size_average is not None or reduce is not None:
+        reduction = _reduction(reduction, size_average, reduce)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.ndim - 1
+    loss = loss.sum(class_dim) / input.shape[class_dim]
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    return _reduce(loss, reduction)
+
+
+def _pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6) -> Tensor:
+    """torch's pairwise_distance: ||x1 - x2 + eps||_p over the last dim."""
+    return norm(x1 - x2 + eps, p, max(x1.ndim, x2.ndim) - 1)
+
+
+def _same_ndims(anchor, positive, negative):
+    if not (anchor.ndim == positive.ndim == negative.ndim):
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number of "
+                           f"dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and negative "
+                           f"{negative.ndim}D inputs")
+
+
+def _check_margin(margin):
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+
+
+def _triplet(dist_pos, dist_neg, dist_swap, margin, reduction):
+    """max(0, margin + d(a, p) - d(a, n)), d(a, n) replaced by min(d(a, n), d(p, n)) under swap."""
+    if dist_swap is not None:
+        dist_neg = math_ops.minimum(dist_neg, dist_swap)
+    return _reduce(_clamp_min(margin + dist_pos - dist_neg, 0), reduction)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
+                        eps: float = 1e-6, swap: bool = False, size_average=None, reduce=None,
+                        reduction: str = "mean") -> Tensor:
+    reduction = _loss_reduction(reduction, size_average, reduce)
+    _check_margin(margin)
+    _same_ndims(anchor, positive, negative)
+    swap_dist = _pairwise_distance(positive, negative, p, eps) if swap else None
+    return _triplet(_pairwise_distance(anchor, positive, p, eps), _pairwise_distance(anchor, negative, p, eps),
+                    swap_dist, margin, reduction)
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *, distance_function=None,
+                                      margin: float = 1.0, swap: bool = False, reduction: str = "mean") -> Tensor:
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    _check_margin(margin)
+    _same_ndims(anchor, positive, negative)
+    distance = distance_function if distance_function is not None else _pairwise_distance
+    swap_dist = distance(positive, negative) if swap else None
+    return _triplet(distance(anchor, positive), distance(anchor, negative), swap_dist, margin, reduction)
+
+
+_COSINE_EPS = 1e-12  # torch's EPSILON in cosine_embedding_loss
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0, size_average=None,
+                          reduce=None, reduction: str = "mean") -> Tensor:
+    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, reduced."""
+    reduction = _loss_reduction(reduction, size_average, reduce)
+    dim = target.ndim
+    if dim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if dim == 1 and not (input1.ndim == 2 and input2.ndim == 2):
+        raise RuntimeError(f"1D target tensor expects 2D input tensors, but found inputs with sizes "
+                           f"{list(input1.shape)} and {list(input2.shape)}.")
+    if dim == 0 and not (input1.ndim == 1 and input2.ndim == 1):
+        raise RuntimeError(f"0D target tensor expects 1D input tensors, but found inputs with sizes "
+                           f"{list(input1.shape)} and {list(input2.shape)}.")
+    prod_sum = (input1 * input2).sum(dim)
+    mag_square1 = (input1 * input1).sum(dim) + _COSINE_EPS
+    mag_square2 = (input2 * input2).sum(dim) + _COSINE_EPS
+    cos = prod_sum / math_ops.sqrt(mag_square1 * mag_square2)
+    zeros = _zeros_like(cos)
+    pos = math_ops.where(target == 1, 1 - cos, zeros)
+    neg = math_ops.where(target == -1, _clamp_min(cos - margin, 0), zeros)
+    return _reduce(pos + neg, reduction)
+
+
+class ClampForward(Op):
+    """z = max(x, low) in value, the identity in gradient;  dz/dx = 1 (torch clamps gaussian_nll_loss's var in
+    place under no_grad)"""
+
+    node_name = "CloneBackward0"
+
+    @staticmethod
+    def forward(ctx, x, low):
+        return np.maximum(x, x.dtype.type(low))
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False, eps: float = 1e-6,
+                      reduction: str = "mean") -> Tensor:
+    """(log(max(var, eps)) + (x - y)^2 / max(var, eps)) / 2 (+ log(2 pi) / 2 when full), reduced."""
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = Tensor._make(xp(input._data).full(input._data.shape, var, input._data.dtype))
+    elif bool((var._data < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    if var.shape != input.shape:
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)  # homoscedastic: one variance per sample, broadcast over the last dim
+        elif input.ndim == var.ndim and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1:
+            pass  # one mismatched dim of size 1: broadcast
+        else:
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    var = ClampForward.apply(var, eps)
+    loss = 0.5 * (math_ops.log(var) + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * float(np.log(2 * np.pi))
+    return _reduce(loss, reduction)
+
+
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False, size_average=None,
+                     eps: float = 1e-8, reduce=None, reduction: str = "mean") -> Tensor:
+    """exp(x) - y x (log_input) or x - y log(x + eps), plus Stirling's y log y - y + log(2 pi y)/2 where y > 1
+    when full; reduced."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not a valid value for reduction")
+    if log_input:
+        loss = math_ops.exp(input) - target * input
+    else:
+        loss = input - target * math_ops.log(input + eps)
+    if full:
+        stirling = target * math_ops.log(target) - target + 0.5 * math_ops.log(2 * np.pi * target)
+        loss = loss + stirling.masked_fill(target <= 1, 0)
+    return _reduce(loss, reduction)
+
+
+# -- multi-class margin losses: piecewise linear (or quadratic) in x, one fused op each ----------------
+def _margin_frames(fn, input: Tensor, target: Tensor):
+    """(nframe, dim) of torch's (multi|multilabel)_margin_loss shape checks."""
+    x = input._data
+    if not ((x.ndim == 2 and x.shape[1] != 0) or (x.ndim == 1 and x.shape[0] != 0) or x.ndim == 0):
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(x.shape)}")
+    if x.ndim <= 1:
+        return 1, (1 if x.ndim == 0 else x.shape[0])
+    return x.shape[0], x.shape[1]
+
+
+def _reduce_frames(loss, reduction, shape):
+    if reduction == "none":
+        return loss.reshape(shape)
+    return _reduce_array(loss, reduction)
+
+
+class MultiMarginLoss(Op):
+    """l_i = sum_{j != y_i} w_{y_i} max(0, margin - x_{i y_i} + x_ij)^p / C;
+    dl_i/dx_ij = w_{y_i} p z_ij^(p-1) / C for z_ij = margin - x_{i y_i} + x_ij > 0 (j != y_i), and
+    dl_i/dx_{i y_i} = -sum_j dl_i/dx_ij"""
+
+    @staticmethod
+    def forward(ctx, x, target, p, margin, weight, reduction, out_shape):
+        nframe, dim = (1, max(x.size, 1)) if x.ndim <= 1 else x.shape
+        rows = x.reshape(nframe, dim)
+        t = target.reshape(-1).astype(np.intp)
+        if t.size and (t.min() < 0 or t.max() >= dim):
+            raise RuntimeError("target out of range")
+        ar = np.arange(nframe)
+        z = margin - rows[ar, t][:, None] + rows
+        z[ar, t] = 0
+        active = z > 0
+        scale = np.ones(nframe, x.dtype) if weight is None else weight.reshape(-1)[t].astype(x.dtype)
+        scale = scale / dim
+        loss = ((np.where(active, z if p == 1 else z * z, 0)).sum(1) * scale).astype(x.dtype)
+        coeff = np.where(active, 1 if p == 1 else 2 * z, 0) * scale[:, None]
+        coeff[ar, t] = -coeff.sum(1)
+        if reduction == "mean" and nframe:
+            coeff /= nframe
+        ctx.coeff = coeff.astype(x.dtype).reshape(x.shape)
+        ctx.reduction, ctx.out_shape = reduction, out_shape
+        return _reduce_frames(loss, reduction, out_shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.reduction == "none":
+            g = g.reshape((-1, 1) if len(ctx.coeff.shape) == 2 else ())
+        return ScaleByConstant.apply(g, ctx.coeff), None
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0, weight=None, size_average=None,
+                      reduce=None, reduction: str = "mean") -> Tensor:
+    reduction = _loss_reduction(reduction, size_average, reduce)
+    if p != 1 and p != 2:
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.ndim != 1:
+        raise ValueError("weight must be one-dimensional")
+    nframe, dim = _margin_frames("multi_margin_loss", input, target)
+    t = target._data
+    if not (t.ndim <= 1 and t.size == nframe):
+        raise RuntimeError(f"inconsistent target size, expected {nframe} but got {list(t.shape)}")
+    if weight is not None and not (weight._data.ndim <= 1 and weight._data.size == dim):
+        raise RuntimeError(f"inconsistent weight size, expected {dim} but got {list(weight.shape)}")
+    if t.dtype != np.int64:
+        raise RuntimeError(f"expected scalar type Long but found {torch_type_name(t)}")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"multi_margin_loss_cpu" not implemented for \'{torch_type_name(input._data)}\'')
+    if weight is not None and weight._data.dtype != input._data.dtype:
+        raise RuntimeError(f"expected scalar type {torch_type_name(input._data)} but found "
+                           f"{torch_type_name(weight._data)}")
+    return MultiMarginLoss.apply(input, target._data, p, float(margin),
+                                 None if weight is None else weight._data, reduction, t.shape)
+
+
+class MultilabelMarginLoss(Op):
+    """l_i = sum_{j in y_i} sum_{k not in y_i} max(0, 1 - x_ij + x_ik) / C  (y_i: the targets before the first -1);
+    dl_i/dx_ik = #{j: z_ijk > 0} / C,  dl_i/dx_ij = -#{k: z_ijk > 0} / C"""
+
+    @staticmethod
+    def forward(ctx, x, target, reduction):
+        nframe, dim = (1, max(x.size, 1)) if x.ndim <= 1 else x.shape
+        rows = x.reshape(nframe, dim)
+        t = target.reshape(nframe, dim)
+        # the targets of each row: the entries before its first -1
+        listed = np.cumprod(t >= 0, axis=1).astype(bool)
+        if np.any(listed & (t >= dim)):
+            raise RuntimeError("argument #2 'target' is out of range")
+        is_target = np.zeros((nframe, dim), bool)
+        r_idx, c_idx = np.nonzero(listed)
+        is_target[r_idx, t[r_idx, c_idx]] = True
+        # z[i, a, k] for the a-th listed target j = t[i, a] (duplicates count again, as torch's loop does)
+        picked = np.take_along_axis(rows, np.where(listed, t, 0).astype(np.intp), 1)
+        z = 1 - picked[:, :, None] + rows[:, None, :]
+        active = (z > 0) & listed[:, :, None] & ~is_target[:, None, :]
+        loss = (np.where(active, z, 0).sum((1, 2)) / dim).astype(x.dtype)
+        coeff = active.sum(1).astype(x.dtype)  # + for every non-target k
+        np.add.at(coeff, (r_idx, t[r_idx, c_idx]), -active.sum(2)[r_idx, c_idx])
+        coeff /= dim
+        if reduction == "mean" and nframe:
+            coeff /= nframe
+        ctx.coeff = coeff.astype(x.dtype).reshape(x.shape)
+        ctx.reduction = reduction
+        return _reduce_frames(loss, reduction, (nframe,) if x.ndim == 2 else ())
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.reduction == "none" and len(ctx.coeff.shape) == 2:
+            g = g.reshape((-1, 1))
+        return ScaleByConstant.apply(g, ctx.coeff), None
+
+
+def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                           reduction: str = "mean") -> Tensor:
+    reduction = _loss_reduction(reduction, size_average, reduce)
+    nframe, dim = _margin_frames("multilabel_margin_loss", input, target)
+    t = target._data
+    x = input._data
+    ok = (t.ndim <= 1 and t.size == dim) if x.ndim <= 1 else (t.ndim == 2 and t.shape == (nframe, dim))
+    if not ok:
+        raise RuntimeError(f"inconsistent target size: {list(t.shape)} for input of size: {list(x.shape)}")
+    if t.dtype != np.int64:
+        raise RuntimeError(f"expected scalar type Long but found {torch_type_name(t)}")
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f'"multilabel_margin_loss_forward_out_frame" not implemented for '
+                                  f'\'{torch_type_name(x)}\'')
+    return MultilabelMarginLoss.apply(input, t, reduction)
+
+
+# -- CTC: the forward-backward algorithm in log space ------------------------------------------------
+def _exp(a):
+    """exp rounded once to a's dtype (as C's expf: NumPy's own float32 exp may differ in the last bit)."""
+    return np.exp(a.astype(np.float64)).astype(a.dtype)
+
+
+def _log(a):
+    """log rounded once to a's dtype (as C's logf)."""
+    with np.errstate(divide="ignore"):
+        return np.log(a.astype(np.float64)).astype(a.dtype)
+
+
+def _logsumexp(*terms):
+    """log(sum(exp(terms))) elementwise, -inf where every term is -inf (torch's: the maximum shifted out)."""
+    stacked = np.stack(terms)
+    top = stacked.max(0)
+    safe = np.where(np.isfinite(top), top, stacked.dtype.type(0))
+    total = _exp(stacked[0] - safe)
+    for term in stacked[1:]:
+        total = total + _exp(term - safe)
+    return _log(total) + safe
+
+
+class CtcLoss(Op):
+    """nll_n = -log sum over the alignments of targets_n of prod_t p(label at t);  torch's gradient (as for the
+    logits of a log_softmax): dnll/dlp[t, c] = exp(lp[t, c]) - exp(lcab[t, c] + nll - lp[t, c]), lcab summing
+    alpha * beta over the extended-label positions of class c, and 0 from each sample's input length on"""
+
+    @staticmethod
+    def forward(ctx, lp, ext, input_lengths, target_lengths, zero_infinity):
+        """lp (T, N, C); ext (N, S') the targets with blanks around and between (S' = 2 max(L) + 1)."""
+        T, N, C = lp.shape
+        width = ext.shape[1]
+        x = lp   # computed in the input's dtype, in torch's order of operations (its CPU kernel's rounding)
+        dt = lp.dtype
+        n_idx = np.arange(N)
+        lpe = x[:, n_idx[:, None], ext]                                        # (T, N, S')
+        s_idx = np.arange(width)
+        inside = s_idx[None, :] < (2 * target_lengths + 1)[:, None]              # (N, S')
+        skip = np.zeros((N, width), bool)                                       # s-2 -> s allowed
+        skip[:, 2:] = (ext[:, 2:] != ext[:, :-2]) & (s_idx[2:] % 2 == 1)
+        neg = np.full((N, width), -np.inf, dt)
+        alpha = np.full((T, N, width), -np.inf, dt)
+        if T:
+            alpha[0, :, 0] = lpe[0, :, 0]
+            alpha[0, :, 1:2] = np.where(target_lengths[:, None] > 0, lpe[0, :, 1:2], -np.inf)
+            alpha[0] = np.where(inside, alpha[0], -np.inf)
+        for t in range(1, T):
+            prev = alpha[t - 1]
+            one = np.concatenate([neg[:, :1], prev[:, :-1]], 1)
+            two = np.where(skip, np.concatenate([neg[:, :2], prev[:, :-2]], 1), -np.inf)
+            alpha[t] = np.where(inside, lpe[t] + _logsumexp(prev, one, two), -np.inf)
+        last = np.maximum(input_lengths - 1, 0)
+        end = 2 * target_lengths
+        at_end = alpha[last, n_idx, end]
+        before_end = np.where(target_lengths > 0, alpha[last, n_idx, np.maximum(end - 1, 0)], -np.inf)
+        nll = -_logsumexp(at_end, before_end)
+        nll = np.where(input_lengths > 0, nll, np.where(target_lengths > 0, np.inf, 0.0)).astype(dt)
+        ctx.save_for_backward(None)
+        ctx.grad = _ctc_grad(x, lpe, alpha, ext, inside, skip, nll, input_lengths, target_lengths, zero_infinity,
+                             C).astype(lp.dtype)
+        return nll.astype(lp.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return ScaleByConstant.apply(g.reshape((1, -1, 1)), ctx.grad), None
+
+
+def _ctc_grad(x, lpe, alpha, ext, inside, skip, nll, input_lengths, target_lengths, zero_infinity, C):
+    """torch's ctc_loss_backward_cpu: beta by the backward recursion, then exp(lp) - exp(lcab + nll - lp)."""
+    T, N, width = lpe.shape
+    n_idx = np.arange(N)
+    dt = x.dtype
+    beta = np.full((T, N, width), -np.inf, dt)
+    end = 2 * target_lengths
+    nxt = np.full((N, width), -np.inf, dt)
+    for t in range(T - 1, -1, -1):
+        starts_here = input_lengths - 1 == t
+        # the recursion from t + 1, for samples whose input runs past t
+        one = _shift_left(nxt, 1, -np.inf)
+        two = np.where(_shift_left(skip, 2, False), _shift_left(nxt, 2, -np.inf), -np.inf)   # s -> s+2 allowed
+        cur = np.where(inside, lpe[t] + _logsumexp(nxt, one, two), -np.inf)
+        init = np.full((N, width), -np.inf, dt)
+        init[n_idx, end] = lpe[t, n_idx, end]
+        has_label = target_lengths > 0
+        init[n_idx[has_label], end[has_label] - 1] = lpe[t, n_idx[has_label], end[has_label] - 1]
+        cur = np.where(starts_here[:, None], init, np.where((t < input_lengths - 1)[:, None], cur, -np.inf))
+        beta[t] = cur
+        nxt = cur
+    # lcab[t, n, c] = log sum over the positions s of class c of alpha * beta, accumulated position by position
+    # (the last first, as torch's loop runs) with torch's pairwise log-add-exp
+    lcab = np.full((T, N, C), -np.inf, dt)
+    for s in range(width - 1, -1, -1):
+        ab = np.where(inside[None, :, s], alpha[:, :, s] + beta[:, :, s], -np.inf).astype(dt)   # (T, N)
+        cls = ext[:, s]
+        have = lcab[:, n_idx, cls]
+        top = np.maximum(have, ab)
+        safe = np.where(np.isfinite(top), top, dt.type(0))
+        with np.errstate(invalid="ignore"):
+            merged = _log(_exp(have - safe) + _exp(ab - safe)) + safe
+        lcab[:, n_idx, cls] = np.where(np.isneginf(have), ab, merged)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        grad = _exp(x) - _exp(lcab + nll[None, :, None] - x)
+    active = np.arange(T)[:, None] < input_lengths[None, :]                    # (T, N)
+    grad = np.where(active[..., None], grad, 0)
+    if zero_infinity:
+        grad = np.where(np.isinf(nll)[None, :, None], 0, grad)
+    return grad
+
+
+def _shift_left(a, k, fill):
+    """out[:, s] = a[:, s + k], ``fill`` past the end."""
+    out = np.full_like(a, fill)
+    if k < a.shape[1]:
+        out[:, :a.shape[1] - k] = a[:, k:]
+    return out
+
+
+def _lengths(value, name):
+    if isinstance(value, Tensor):
+        return value._data.astype(np.int64).reshape(-1)
+    return np.asarray(list(value) if isinstance(value, (list, tuple)) else [value], np.int64).reshape(-1)
+
+
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, blank: int = 0,
+             reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """Connectionist temporal classification: -log p(targets | log_probs) summed over every alignment."""
+    reduction = _reduction(reduction)
+    unbatched = log_probs.ndim == 2
+    if unbatched:
+        log_probs, targets = log_probs.unsqueeze(1), targets.unsqueeze(0)
+    lp = log_probs._data
+    if lp.dtype.kind != "f":
+        raise NotImplementedError(f'"ctc_loss_cpu" not implemented for \'{torch_type_name(lp)}\'')
+    T, N, C = lp.shape
+    il, tl = _lengths(input_lengths, "input_lengths"), _lengths(target_lengths, "target_lengths")
+    if not 0 <= blank < C:
+        raise RuntimeError("blank must be in label range")
+    if il.size != N:
+        raise RuntimeError("input_lengths must be of size batch_size")
+    if tl.size != N:
+        raise RuntimeError("target_lengths must be of size batch_size")
+    tgt = targets._data.astype(np.int64)
+    if tgt.ndim == 1 and not unbatched:   # the targets of every sample, concatenated
+        if tgt.size != tl.sum():
+            raise RuntimeError(f"Expected tensor to have size {int(tl.sum())} at dimension 0, but got size "
+                               f"{tgt.size} for argument #2 'targets' (while checking arguments for "
+                               "ctc_loss_allocate_outputs)")
+        starts = np.concatenate([[0], np.cumsum(tl)[:-1]])
+        padded = np.zeros((N, max(int(tl.max()), 0) if N else 0), np.int64)
+        for n in range(N):
+            padded[n, :tl[n]] = tgt[starts[n]:starts[n] + tl[n]]
+        tgt = padded
+    elif N and tl.size and tl.max() > tgt.shape[1]:
+        raise RuntimeError(f"Expected tensor to have size at least {int(tl.max())} at dimension 1, but got size "
+                           f"{tgt.shape[1]} for argument #2 'targets' (while checking arguments for "
+                           "ctc_loss_allocate_outputs)")
+    if il.size and il.max() > T:
+        raise RuntimeError(f"Expected input_lengths to have value at most {T}, but got value {int(il.max())} (while "
+                           "checking arguments for ctc_loss_allocate_outputs)")
+    longest = int(tl.max()) if tl.size else 0
+    ext = np.full((N, 2 * longest + 1), blank, np.int64)
+    for n in range(N):
+        ext[n, 1:2 * tl[n]:2] = tgt[n, :tl[n]]
+    nll = CtcLoss.apply(log_probs, ext, il, tl, bool(zero_infinity))
+    if zero_infinity:
+        nll = math_ops.where(Tensor._make(np.isinf(nll._data)), _zeros_like(nll), nll)
+    if unbatched:
+        nll = nll.squeeze(0)
+    if reduction == "mean":
+        return (nll / Tensor._make(np.maximum(tl, 1).astype(lp.dtype).reshape(nll._data.shape))).mean()
+    if reduction == "sum":
+        return nll.sum()
+    return nll

@@ -7,6 +7,8 @@ rebuilds the statistics from ``x`` with minigrad ops so that the result is diffe
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import random as _random
@@ -19,7 +21,8 @@ from .activation import KeepWhere, ScaleByConstant, torch_type_name
 from .index import add_at
 from .shape import reshape, t as _t
 
-__all__ = ["linear", "dropout", "pad", "one_hot", "embedding", "layer_norm", "batch_norm"]
+__all__ = ["linear", "dropout", "alpha_dropout", "feature_alpha_dropout", "dropout1d", "dropout2d", "dropout3d",
+           "embedding_bag", "pad", "one_hot", "embedding", "layer_norm", "batch_norm"]
 
 
 # -- linear -----------------------------------------------------------------------------------
@@ -133,6 +136,99 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         mask = xp(x).asarray(keep / x.dtype.type(1.0 - p))
     out = ScaleByConstant.apply(input, mask)
     return input._inplace(out) if inplace else out
+
+
+_SELU_ALPHA = 1.7580993408473766   # -selu's scale * alpha: the value alpha dropout drops to
+
+
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _dropout_nd(input: Tensor, p: float, training: bool, inplace: bool, feature: bool, alpha: bool) -> Tensor:
+    """torch's _dropout_impl: one Bernoulli(1 - p) draw per element (or per channel, ``feature``: noise
+    of shape (N, C, 1, ...)); plain dropout scales kept values by 1/(1-p); alpha dropout maps
+    x -> a (x m + alpha' (1 - m)) + b with a, b keeping zero mean and unit variance (SELU's fixed point)."""
+    _check_p(p)
+    x = input._data
+    if p == 0 or not training or x.size == 0:
+        return input
+    if feature and x.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {torch_type_name(x)}")
+    if p == 1:   # torch multiplies by a zero (so NaN and inf become NaN)
+        out = overload(ScaleByConstant.apply(input, x.dtype.type(0)), "MulBackward0")
+        return input._inplace(out) if inplace else out
+    shape = x.shape[:2] + (1,) * (x.ndim - 2) if feature else x.shape
+    noise = _random.fill_bernoulli(np.empty(shape, x.dtype), 1.0 - p)
+    if alpha:
+        a = 1.0 / np.sqrt((_SELU_ALPHA * _SELU_ALPHA * p + 1) * (1 - p))
+        b = (noise - 1) * x.dtype.type(_SELU_ALPHA * a) + x.dtype.type(_SELU_ALPHA * a * p)
+        noise = noise * x.dtype.type(a)
+        out = overload(ScaleByConstant.apply(input, xp(x).asarray(noise)), "MulBackward0") + Tensor._make(xp(x).asarray(b))
+    else:
+        out = overload(ScaleByConstant.apply(input, xp(x).asarray(noise / x.dtype.type(1.0 - p))), "MulBackward0")
+    return input._inplace(out) if inplace else out
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """Dropout that keeps SELU's zero mean and unit variance: dropped values become -selu's saturation."""
+    return _dropout_nd(input, p, training, inplace, feature=False, alpha=True)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """alpha_dropout of whole channels (dim 1)."""
+    return _dropout_nd(input, p, training, inplace, feature=True, alpha=True)
+
+
+def _channel_dropout(input, p, training, inplace, batched: bool):
+    """Feature dropout, an unbatched input seen as a batch of one."""
+    if batched:
+        return _dropout_nd(input, p, training, inplace, feature=True, alpha=False)
+    result = _dropout_nd(input.unsqueeze(0), p, training, False, feature=True, alpha=False).squeeze(0)
+    return input._inplace(result) if inplace and result is not input else result
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, L) or (C, L) inputs with probability p, scale the rest by 1/(1-p)."""
+    _check_p(p)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. Note that "
+                           "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, a "
+                           "channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+    return _channel_dropout(input, p, training, inplace, batched=input.ndim == 3)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, H, W) inputs; a 3-d input is taken as (N, C, L), as torch (with its warning)."""
+    _check_p(p)
+    if input.ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will result "
+                      "in an error in a future release. To retain the behavior and silence this warning, please use "
+                      "dropout instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 "
+                      "spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D "
+                      "inputs).", UserWarning, stacklevel=2)
+    if input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
+                      "is desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior "
+                      "will change in a future release to interpret the input as one without a batch dimension, i.e. "
+                      "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
+                      "dropout1d instead.", UserWarning, stacklevel=2)
+    return _channel_dropout(input, p, training, inplace, batched=True)
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) inputs."""
+    _check_p(p)
+    if input.ndim not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated and will result "
+                      "in an error in a future release. To retain the behavior and silence this warning, please use "
+                      "dropout instead. Note that dropout3d exists to provide channel-wise dropout on inputs with 3 "
+                      "spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 4D or 5D "
+                      "inputs).", UserWarning, stacklevel=2)
+    return _channel_dropout(input, p, training, inplace, batched=input.ndim == 5)
 
 
 # -- pad ----------------------------------------------------------------------------------------
@@ -490,3 +586,139 @@ def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None,
     if bias is not None:
         out = out + reshape(bias, stat_shape)
     return out
+
+
+# -- embedding_bag --------------------------------------------------------------------------------
+class EmbeddingBag(Op):
+    """y_b = reduce over the bag b's entries i of s_i W[idx_i] (sum, mean: s_i = 1/count_b, sum with
+    per_sample_weights: s_i = psw_i; max: per column);  dy/dW = g_b s_i added into row idx_i (max: into the
+    argmax row of each column),  dy/dpsw_i = <g_b, W[idx_i]>"""
+
+    @staticmethod
+    def forward(ctx, w, psw, idx, bag, nbags, mode, scale, freq):
+        ctx.idx, ctx.bag, ctx.mode, ctx.scale, ctx.nrows, ctx.freq = idx, bag, mode, scale, w.shape[0], freq
+        rows = w[idx]                                                   # (M, D)
+        out = np.zeros((nbags, w.shape[1]), w.dtype)
+        if mode == "max":
+            # per bag and column, the first entry holding the maximum (torch's loop keeps the first)
+            order = np.lexsort((np.arange(len(bag)), bag))
+            best = np.full((nbags, w.shape[1]), -1, np.int64)
+            for i in order:   # entries in bag order: a sequential scan, as torch's
+                b = bag[i]
+                better = (best[b] < 0) | (rows[i] > np.where(best[b] < 0, 0, rows[best[b], np.arange(w.shape[1])]))
+                best[b] = np.where(better, i, best[b])
+            ctx.best = best
+            filled = best >= 0
+            out[filled] = rows[best[filled], np.nonzero(filled)[1]]
+            ctx.save_for_backward(None, None)
+            return out
+        weights = scale if psw is None else psw * (1 if scale is None else scale)
+        np.add.at(out, bag, rows if weights is None else rows * weights[:, None])
+        ctx.save_for_backward(w if psw is not None else None, psw)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        from .pool import ScatterFlat
+        w, psw = ctx.saved_tensors
+        need_w, need_psw = ctx.needs_input_grad[:2]
+        gw = gpsw = None
+        if ctx.mode == "max":
+            best = ctx.best
+            filled = best >= 0
+            picked_rows = np.where(filled, ctx.idx[np.maximum(best, 0)], 0) if ctx.idx.size else \
+                np.zeros(best.shape, np.intp)                                     # (B, D) weight rows
+            kept = ScaleByConstant.apply(g, filled.astype(g._data.dtype))
+            # column d of the gradient gets g[b, d] at row picked_rows[b, d]: a scatter per column
+            gw = ScatterFlat.apply(kept.t(), np.ascontiguousarray(picked_rows.T), (ctx.nrows,),
+                                   "EmbeddingBagBackwardBackward0", "EmbeddingBagMaxGather", False).t()
+            return gw, None
+        per_entry = g[Tensor._make(ctx.bag)]                                    # (M, D)
+        if need_w:
+            scaled = per_entry
+            if psw is not None:
+                scaled = scaled * psw.unsqueeze(1)
+            if ctx.scale is not None or ctx.freq is not None:
+                factor = np.ones(len(ctx.idx), g._data.dtype) if ctx.scale is None else ctx.scale
+                scaled = ScaleByConstant.apply(scaled, (factor if ctx.freq is None else factor * ctx.freq)[:, None])
+            gw = EmbeddingDenseBackward.apply(scaled, ctx.idx, ctx.nrows, None)
+        if need_psw:
+            gpsw = (per_entry * w[Tensor._make(ctx.idx)]).sum(1)
+            if ctx.scale is not None:
+                gpsw = ScaleByConstant.apply(gpsw, ctx.scale)
+        return gw, gpsw
+
+
+def embedding_bag(input: Tensor, weight: Tensor, offsets=None, max_norm=None, norm_type: float = 2,
+                  scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False, per_sample_weights=None,
+                  include_last_offset: bool = False, padding_idx=None) -> Tensor:
+    """Sums, means or maxima of bags of embedding rows: 2-D input (one bag per row) or 1-D input cut at offsets."""
+    if weight._data.dtype == np.int64 and input._data.dtype.kind == "f":
+        warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage `embedding_bag(weight, input, "
+                      "...)` is deprecated, and should now be `embedding_bag(input, weight, ...)`.", stacklevel=2)
+        weight, input = input, weight
+    if per_sample_weights is not None and tuple(input.shape) != tuple(per_sample_weights.shape):
+        raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) is not None, then it must "
+                         f"have the same shape as the input ({input.shape})")
+    if weight.ndim != 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.ndim}")
+    idx = input._data
+    if idx.ndim == 2:
+        if offsets is not None:
+            raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of fixed "
+                             f"length sequences. However, found offsets of type {type(offsets)}")
+        starts = np.arange(0, idx.size, idx.shape[1]) if idx.shape[1] else np.zeros(idx.shape[0], np.int64)
+        include_last_offset = False
+        idx = idx.reshape(-1)
+        if per_sample_weights is not None:
+            per_sample_weights = per_sample_weights.reshape(-1)
+    elif idx.ndim == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.ndim != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+        starts = offsets._data.astype(np.int64)
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {idx.ndim}")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if mode == "max" and sparse:
+        raise ValueError("max mode does not support sparse weights")
+    if max_norm is not None:
+        _renorm_rows(weight, np.unique(idx), max_norm, norm_type)
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "
+                                  f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
+                                  f"GitHub.")
+    if starts.size and starts[0] != 0:
+        raise RuntimeError(f"offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from "
+                           f"position 0. However, got {int(starts[0])}")
+    if starts.size and starts[-1] > idx.size:
+        raise RuntimeError(f"offsets[-1] can not be greater than input's length {idx.size} but got offsets[-1] of "
+                           f"{int(starts[-1])}")
+    rows = weight._data.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= rows):
+        raise IndexError("index out of range in self")
+    nbags = len(starts) - 1 if include_last_offset else len(starts)
+    ends = np.append(starts[1:], idx.size) if not include_last_offset else starts[1:]
+    bag = np.repeat(np.arange(nbags), np.maximum(ends[:nbags] - starts[:nbags], 0)) if nbags else np.zeros(0, np.int64)
+    bag = bag[:idx.size]
+    keep = np.ones(idx.size, bool)
+    if padding_idx is not None:
+        padding_idx = padding_idx + rows if padding_idx < 0 else padding_idx
+        keep = idx != padding_idx        # padding entries take no part: not summed, not counted
+    idx_kept, bag_kept = idx[keep].astype(np.intp), bag[keep]
+    scale = None
+    if mode == "mean":
+        counts = np.bincount(bag_kept, minlength=nbags)
+        scale = (1.0 / counts[bag_kept]).astype(weight._data.dtype)
+    freq = None
+    if scale_grad_by_freq and idx_kept.size:   # the weight's gradient divided by each index's count
+        _, inverse, counts_of = np.unique(idx_kept, return_inverse=True, return_counts=True)
+        freq = (1.0 / counts_of[inverse]).astype(weight._data.dtype)
+    psw = None
+    if per_sample_weights is not None:
+        psw = per_sample_weights[Tensor._make(np.nonzero(keep)[0])] if not keep.all() else per_sample_weights
+    return EmbeddingBag.apply(weight, psw, idx_kept, bag_kept, nbags, mode, scale, freq)

@@ -1,4 +1,8 @@
-"""Pooling (nn.functional): max/avg pooling in 1-D and 2-D, and their adaptive forms.
+"""Pooling (nn.functional): max/avg pooling in 1-D, 2-D and 3-D and their adaptive forms, max_unpool,
+lp_pool and fractional max pooling.
+
+The 1-D and 2-D pools run on Numba kernels (below); the 3-D, unpooling and fractional pools on
+flat "taps" in NumPy (the section "pools over taps").
 
 Every pool is a 2-D NCHW kernel over windows given per axis (see kernels/reference.py); the
 public functions only work out those windows exactly as torch does (output sizes, ceil_mode,
@@ -33,10 +37,15 @@ import numpy as np
 from .. import kernels
 from ._args import cached_plan, float_only, int_tuple, require_tensor
 from ._util import Op, overload, Tensor, xp
+from .activation import torch_type_name
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
            "adaptive_max_pool1d", "adaptive_max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
-           "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices"]
+           "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices", "max_pool3d", "max_pool3d_with_indices",
+           "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices",
+           "max_unpool1d", "max_unpool2d", "max_unpool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d",
+           "fractional_max_pool2d", "fractional_max_pool3d", "fractional_max_pool2d_with_indices",
+           "fractional_max_pool3d_with_indices"]
 
 
 class MaxWindows(NamedTuple):
@@ -272,6 +281,509 @@ def _restore(y, plan: _Pool):
         return y
     from .shape import reshape
     return reshape(y, plan.lead + tuple(y.shape[4 - plan.nd:]))
+
+
+# -- pools over taps: 3-d pools, max_unpool, fractional max pooling --------------------------------
+# These work on the flattened spatial dims of each (batch, channel) row. A window is a list of taps
+# (flat positions in the row) with a mask for the taps outside the input (padding, windows shorter
+# than the kernel). A max pool chooses one tap per output (the index torch returns) and reads it
+# with GatherFlat, whose gradient scatters to it (ScatterFlat), and whose gradient gathers again;
+# max_unpool is the same pair the other way round. An average pool is a fixed linear map,
+# WindowSum (the valid taps summed, divided by the divisor), with its transpose as its gradient.
+class GatherFlat(Op):
+    """z = x[row, idx] (x's spatial dims flattened);  dz/dx = g added at idx (ScatterFlat)"""
+
+    @staticmethod
+    def forward(ctx, x, idx, nd, node_name, grad_name):
+        ctx.node_name = node_name
+        ctx.idx, ctx.spatial, ctx.grad_name = idx, x.shape[x.ndim - nd:], grad_name
+        rows = _as_rows(x, nd)
+        flat = _as_rows(idx, nd)
+        return rows[np.arange(rows.shape[0])[:, None], flat].reshape(idx.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return ScatterFlat.apply(g, ctx.idx, ctx.spatial, ctx.grad_name, ctx.node_name, False)
+
+
+class ScatterFlat(Op):
+    """z = zeros of the given spatial size with g added (or, ``overwrite``, written) at idx;  dz/dg = GatherFlat at idx"""
+
+    @staticmethod
+    def forward(ctx, g, idx, spatial, node_name, grad_name, overwrite):
+        ctx.node_name = node_name
+        ctx.idx, ctx.nd, ctx.grad_name = idx, len(spatial), grad_name
+        lead = idx.shape[:idx.ndim - len(spatial)]
+        return _scatter_rows(g.reshape(-1), idx, lead, spatial, overwrite)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return GatherFlat.apply(gg, ctx.idx, ctx.nd, ctx.grad_name, ctx.node_name)
+
+
+def _as_rows(a, nd):
+    """a as (rows, positions): its leading dims flattened, and its last nd (empty batches included)."""
+    return a.reshape(int(np.prod(a.shape[:a.ndim - nd])), int(np.prod(a.shape[a.ndim - nd:])))
+
+
+def _scatter_rows(values, idx, lead, spatial, overwrite=False):
+    """zeros(lead + spatial) with ``values`` (as many as idx) added (or written) at the flat positions idx
+    of each row (idx: lead + anything)."""
+    size, nrows = int(np.prod(spatial)), int(np.prod(lead))
+    offsets = (idx.reshape(nrows, idx.size // nrows if nrows else 0) + (np.arange(nrows) * size)[:, None]).reshape(-1)
+    if overwrite:   # torch's max_unpool writes: the last of repeated indices wins
+        out = np.zeros(nrows * size, values.dtype)
+        out[offsets] = values
+    elif offsets.size:
+        out = np.bincount(offsets, weights=values, minlength=nrows * size).astype(values.dtype, copy=False)
+    else:
+        out = np.zeros(nrows * size, values.dtype)
+    return out.reshape(tuple(lead) + tuple(spatial))
+
+
+class WindowSum(Op):
+    """y[o] = sum of x over the valid taps of window o / divisor[o] (an average pool);  dy/dx = its transpose"""
+
+    @staticmethod
+    def forward(ctx, x, win, nd, node_name, grad_name):
+        taps, valid, divisor, out_spatial = win
+        ctx.node_name = node_name
+        ctx.win, ctx.spatial, ctx.grad_name = win, x.shape[x.ndim - nd:], grad_name
+        lead = x.shape[:x.ndim - nd]
+        vals = _as_rows(x, nd)[:, taps]
+        sums = np.where(valid, vals, 0).sum(-1)
+        return (sums / divisor.astype(x.dtype)).astype(x.dtype, copy=False).reshape(lead + out_spatial)
+
+    @staticmethod
+    def backward(ctx, g):
+        return WindowSumTranspose.apply(g, ctx.win, ctx.spatial, ctx.grad_name, ctx.node_name)
+
+
+class WindowSumTranspose(Op):
+    """x[taps[o, t]] += g[o] / divisor[o] over the valid taps (an average pool's gradient);  d/dg = WindowSum"""
+
+    @staticmethod
+    def forward(ctx, g, win, spatial, node_name, grad_name):
+        taps, valid, divisor, out_spatial = win
+        ctx.node_name = node_name
+        ctx.win, ctx.nd, ctx.grad_name = win, len(spatial), grad_name
+        lead = g.shape[:g.ndim - len(out_spatial)]
+        share = _as_rows(g, len(out_spatial)) / divisor.astype(g.dtype)
+        contrib = np.where(valid, share[:, :, None], 0).astype(g.dtype, copy=False)
+        idx = np.broadcast_to(taps, contrib.shape)
+        return _scatter_rows(contrib.reshape(-1), idx, lead, spatial)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return WindowSum.apply(gg, ctx.win, ctx.nd, ctx.grad_name, ctx.node_name)
+
+
+def _choose_taps(x, taps, valid, nd):
+    """Per row and output, the tap of the window's maximum: the first of equal maxima, the last NaN, and the
+    window's first valid tap where every value is -inf, as torch's CPU loops (taps: (O, K) or (R, O, K))."""
+    rows = _as_rows(x, nd)
+    if taps.ndim == 2:
+        vals = rows[:, taps]
+    else:
+        vals = rows[np.arange(rows.shape[0])[:, None, None], taps]
+    valid = np.broadcast_to(valid, vals.shape)
+    low = -np.inf if vals.dtype.kind == "f" else np.iinfo(vals.dtype).min
+    masked = np.where(valid, vals, low)
+    best = masked.argmax(-1)
+    if vals.dtype.kind == "f":
+        nan = np.isnan(vals) & valid
+        if nan.any():
+            last_nan = nan.shape[-1] - 1 - nan[..., ::-1].argmax(-1)
+            best = np.where(nan.any(-1), last_nan, best)
+    chosen_valid = np.take_along_axis(valid, best[..., None], -1)[..., 0]
+    best = np.where(chosen_valid, best, valid.argmax(-1))
+    return np.take_along_axis(np.broadcast_to(taps, vals.shape), best[..., None], -1)[..., 0]
+
+
+def _combine(axes, spatial):
+    """Per-axis (positions (o, k), valid (o, k)) as flat taps (O, K) and their mask over the whole window."""
+    nd = len(axes)
+    strides = [int(np.prod(spatial[a + 1:])) for a in range(nd)]
+    flat, valid = 0, True
+    for a, (pos, ok) in enumerate(axes):
+        shape = [1] * (2 * nd)
+        shape[a], shape[nd + a] = pos.shape
+        flat = flat + np.clip(pos, 0, spatial[a] - 1).reshape(shape) * strides[a]
+        valid = valid & ok.reshape(shape)
+    out = tuple(pos.shape[0] for pos, _ in axes)
+    flat = np.broadcast_to(flat, np.broadcast_shapes(np.shape(flat), np.shape(valid)))
+    k = int(np.prod([pos.shape[1] for pos, _ in axes]))
+    o = int(np.prod(out))
+    return (np.ascontiguousarray(flat).reshape(o, k).astype(np.int64),
+            np.broadcast_to(valid, flat.shape).reshape(o, k), out)
+
+
+def _lead_and_spatial(input, nd):
+    shape = input._data.shape
+    return shape[:len(shape) - nd], shape[len(shape) - nd:]
+
+
+def _max_over_taps(input, taps, valid, out, nd, node_name, grad_name, return_indices):
+    """The max pool over given windows: its values (differentiable) and torch's int64 indices."""
+    lead, _ = _lead_and_spatial(input, nd)
+    x = input._data
+    idx = _choose_taps(x, taps, valid, nd).reshape(lead + tuple(out)).astype(np.int64)
+    if x.dtype.kind != "f":
+        y = Tensor._make(_as_rows(x, nd)[np.arange(int(np.prod(lead)))[:, None], _as_rows(idx, nd)].reshape(idx.shape))
+    else:
+        y = GatherFlat.apply(input, idx, nd, node_name, grad_name)
+    return (y, Tensor._make(idx)) if return_indices else y
+
+
+# 3-d max and average pooling
+def _check_5d(fn, shape):
+    if len(shape) not in (4, 5) or any(n == 0 for n in shape[-4:]):
+        raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
+
+
+def _triple_args(fn, kernel_size, stride, padding, dilation, kernel_words):
+    three = lambda name, words: (lambda v: f"{fn}: {name} must {words}, or a tuple of three ints")
+    k = int_tuple(kernel_size, 3, three("kernel_size", kernel_words))
+    if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0):
+        s = k
+    else:
+        s = int_tuple(stride, 3, three("stride", "either be omitted, a single int"))
+    p = int_tuple(padding, 3, three("padding", kernel_words))
+    d = int_tuple(dilation, 3, three("dilation", kernel_words))
+    if any(v == 0 for v in s):
+        raise RuntimeError("stride should not be zero")
+    if any(v < 0 for v in p):
+        raise RuntimeError(f"pad must be non-negative, but got pad: {p[0] if len(set(p)) == 1 else list(p)}")
+    for kk, pp, dd in zip(k, p, d):
+        if pp > ((kk - 1) * dd + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pp}, "
+                               f"kernel_size={kk} and dilation={dd}")
+    if any(v <= 0 for v in k):
+        raise RuntimeError(f"kernel size should be greater than zero, but got kT: {k[0]} kH: {k[1]} kW: {k[2]}")
+    if any(v <= 0 for v in d):
+        raise RuntimeError(f"dilation should be greater than zero, but got dilationT: {d[0]} dilationH: {d[1]} "
+                           f"dilationW: {d[2]}")
+    return k, s, p, d
+
+
+def _out_check3(shape, out):
+    if any(o < 1 for o in out):
+        c, t, h, w = shape[-4:]
+        raise RuntimeError(f"Given input size: ({c}x{t}x{h}x{w}). Calculated output size: "
+                           f"({c}x{out[0]}x{out[1]}x{out[2]}). Output size is too small")
+
+
+@cached_plan
+def _max3d_plan(shape, kernel_size, stride, padding, dilation, ceil_mode):
+    _check_5d("max_pool3d", shape)
+    k, s, p, d = _triple_args("max_pool3d", kernel_size, stride, padding, dilation, "either be a single int")
+    if any(pp > kk // 2 for kk, pp in zip(k, p)):
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got kT: {k[0]} kW: "
+                           f"{k[2]} kH: {k[1]} padT: {p[0]} padW: {p[2]} padH: {p[1]}")
+    spatial = shape[-3:]
+    out = tuple(_out_size(n, kk, ss, pp, dd, ceil_mode) for n, kk, ss, pp, dd in zip(spatial, k, s, p, d))
+    _out_check3(shape, out)
+    axes = []
+    for n, kk, ss, pp, dd, o in zip(spatial, k, s, p, d, out):
+        pos = np.arange(o)[:, None] * ss - pp + np.arange(kk)[None, :] * dd
+        axes.append((pos, (pos >= 0) & (pos < n)))
+    return _frozen(*_combine(axes, spatial)[:2]) + (out,)
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """torch.nn.functional.max_pool3d over (N, C, D, H, W) or (C, D, H, W)."""
+    require_tensor(input, "max_pool3d")
+    taps, valid, out = _max3d_plan(input._data.shape, kernel_size, stride, padding, dilation, bool(ceil_mode))
+    return _max_over_taps(input, taps, valid, out, 3, "MaxPool3DWithIndicesBackward0", "MaxPool3DWithIndicesBackward",
+                          return_indices)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+@cached_plan
+def _avg3d_plan(shape, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    _check_5d("avg_pool3d", shape)
+    k, s, p, _ = _triple_args("avg_pool3d", kernel_size, stride, padding, 1, "be a single int")
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    spatial = shape[-3:]
+    if any(n < kk for n, kk in zip(spatial, k)):   # (padding or not, unlike the 2-d pools)
+        raise RuntimeError(f"input image (T: {spatial[0]} H: {spatial[1]} W: {spatial[2]}) smaller than kernel size "
+                           f"(kT: {k[0]} kH: {k[1]} kW: {k[2]})")
+    out = tuple(_out_size(n, kk, ss, pp, 1, ceil_mode) for n, kk, ss, pp in zip(spatial, k, s, p))
+    _out_check3(shape, out)
+    axes, divisors = [], []
+    for n, kk, ss, pp, o in zip(spatial, k, s, p, out):
+        start, end, div = _avg_axis(n, kk, ss, pp, o, count_include_pad)
+        pos = start[:, None] + np.arange(kk)[None, :]
+        axes.append((pos, pos < end[:, None]))
+        divisors.append(div)
+    taps, valid, out = _combine(axes, spatial)
+    divisor = np.multiply.outer(np.multiply.outer(divisors[0], divisors[1]), divisors[2]).reshape(-1)
+    if divisor_override is not None:
+        divisor = np.full_like(divisor, divisor_override)
+    return _frozen(taps, valid, divisor) + (out,)
+
+
+def _avg_over_taps(input, win, nd, node_name, grad_name):
+    x = input._data
+    if x.dtype.kind != "f":   # torch divides integer sums with C's truncating integer division
+        taps, valid, divisor, out = win
+        lead = x.shape[:x.ndim - nd]
+        sums = np.where(valid, _as_rows(x, nd)[:, taps], 0).sum(-1)
+        return Tensor._make(np.trunc(sums / divisor).astype(x.dtype).reshape(lead + out))
+    return WindowSum.apply(input, win, nd, node_name, grad_name)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """torch.nn.functional.avg_pool3d over (N, C, D, H, W) or (C, D, H, W)."""
+    require_tensor(input, "avg_pool3d")
+    win = _avg3d_plan(input._data.shape, kernel_size, stride, padding, bool(ceil_mode), bool(count_include_pad),
+                      divisor_override)
+    return _avg_over_taps(input, win, 3, "AvgPool3DBackward0", "AvgPool3DBackward")
+
+
+@cached_plan
+def _adaptive3d_plan(fn, shape, output_size):
+    if len(shape) not in (4, 5):
+        raise RuntimeError(f"{fn}(): Expected 4D or 5D tensor, but got{': ' if 'max' in fn else ' '}{list(shape)}")
+    for i in range(len(shape) - 3, len(shape)):
+        if shape[i] == 0:
+            raise RuntimeError(f"{fn}(): Expected input to have non-zero size for non-batch dimensions, but input has "
+                               f"sizes {list(shape)} with dimension {i} being empty")
+    spatial = shape[-3:]
+    if isinstance(output_size, tuple):
+        if len(output_size) != 3:
+            raise RuntimeError(f"{fn}: output_size must be 3")
+        size = tuple(n if o is None else int(o) for n, o in zip(spatial, output_size))
+    else:
+        size = (int(output_size),) * 3
+    axes, divisors = [], []
+    for n, o in zip(spatial, size):
+        start, end = _adaptive_axis(n, o)
+        k = int((end - start).max()) if o else 1
+        pos = start[:, None] + np.arange(k)[None, :]
+        axes.append((pos, pos < end[:, None]))
+        divisors.append(end - start)
+    taps, valid, out = _combine(axes, spatial)
+    divisor = np.multiply.outer(np.multiply.outer(divisors[0], divisors[1]), divisors[2]).reshape(-1)
+    return _frozen(taps, valid, divisor) + (out,)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    require_tensor(input, "adaptive_avg_pool3d")
+    win = _adaptive3d_plan("adaptive_avg_pool3d", input._data.shape, output_size)
+    float_only(input, "adaptive_avg_pool3d_cpu")
+    if win[3] == (1, 1, 1):   # torch takes the mean for a global pool (its node: MeanBackward1)
+        return input.mean((-3, -2, -1), keepdim=True)
+    return _avg_over_taps(input, win, 3, "AdaptiveAvgPool3DBackward0", "AdaptiveAvgPool3DBackward")
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    require_tensor(input, "adaptive_max_pool3d")
+    taps, valid, _, out = _adaptive3d_plan("adaptive_max_pool3d", input._data.shape, output_size)
+    float_only(input, "adaptive_max_pool3d_cpu")
+    return _max_over_taps(input, taps, valid, out, 3, "AdaptiveMaxPool3DBackward0", "AdaptiveMaxPool3DBackward",
+                          return_indices)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=True):
+    return adaptive_max_pool3d(input, output_size, True)
+
+
+# max_unpool: the values written back at their indices
+def _unpool_output_size(input, kernel_size, stride, padding, output_size):
+    """torch's _unpool_output_size: (n - 1) s + k - 2p per dim, or output_size within a stride of it."""
+    nd = len(kernel_size)
+    default = [(input.shape[input.ndim - nd + d] - 1) * stride[d] + kernel_size[d] - 2 * padding[d] for d in range(nd)]
+    if output_size is None:
+        size = default
+    else:
+        output_size = list(output_size)
+        if len(output_size) == nd + 2:
+            output_size = output_size[2:]
+        if len(output_size) != nd:
+            raise ValueError(f"output_size should be a sequence containing {nd} or {nd + 2} elements, but it has a "
+                             f"length of '{len(output_size)}'")
+        for d in range(nd):
+            low, high = default[d] - stride[d], default[d] + stride[d]
+            if not (low < output_size[d] < high):
+                raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between {low} and {high})')
+        size = output_size
+    for d in range(nd):
+        if size[d] < 0:
+            raise ValueError(f"max_unpooling: output_size must contain non-negative spatial dimensions, but got "
+                             f"output_size[{d}]={size[d]}")
+    return [int(v) for v in size]
+
+
+def _max_unpool(fn, nd, input, indices, kernel_size, stride, padding, output_size):
+    require_tensor(input, fn)
+    k = int_tuple(kernel_size, nd, lambda v: f"{fn}: kernel_size must be {nd} ints")
+    s = k if stride is None else int_tuple(stride, nd, lambda v: f"{fn}: stride must be {nd} ints")
+    p = int_tuple(padding, nd, lambda v: f"{fn}: padding must be {nd} ints")
+    size = _unpool_output_size(input, k, s, p, output_size)
+    if nd == 1:   # as torch: max_unpool2d over a trailing width of 1
+        return _unpool_write("max_unpool2d", 2, input.unsqueeze(-1), indices.unsqueeze(-1), size + [1]).squeeze(-1)
+    return _unpool_write(fn, nd, input, indices, size)
+
+
+def _unpool_write(fn, nd, input, indices, size):
+    x, idx = input._data, indices._data
+    if idx.dtype != np.int64:
+        raise RuntimeError(f"elements in indices should be type int64 but got: {torch_type_name(idx)}")
+    if x.shape != idx.shape:
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor ({list(x.shape)}) but "
+                           f"got indices tensor with shape: {list(idx.shape)}")
+    if x.ndim not in (nd + 1, nd + 2) or any(n == 0 for n in x.shape[1:]):
+        raise RuntimeError(f"Input to max_unpooling{nd}d should be a {nd + 1}d or {nd + 2}d Tensor, but got a tensor "
+                           f"with {x.ndim} dimensions.")
+    total = int(np.prod(size))
+    if idx.size and (idx.min() < 0 or idx.max() >= total):
+        bad = int(idx.reshape(-1)[np.argmax(((idx < 0) | (idx >= total)).reshape(-1))])
+        raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
+                           f"{'x'.join(str(v) for v in size)}" + ")")
+    name = "MaxUnpool3DBackward0" if nd == 3 else "MaxUnpool2DBackward0"
+    if x.dtype.kind != "f":
+        lead = x.shape[:x.ndim - nd]
+        return Tensor._make(_scatter_rows(x.reshape(-1), idx, lead, tuple(size), True))
+    return ScatterFlat.apply(input, idx, tuple(size), name, "MaxUnpoolBackward", True)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The inverse of max_pool1d: each value written at its index, zeros elsewhere."""
+    return _max_unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The inverse of max_pool2d: each value written at its index, zeros elsewhere."""
+    return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The inverse of max_pool3d: each value written at its index, zeros elsewhere."""
+    return _max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding, output_size)
+
+
+# power-average pooling, composed as torch composes it
+def _lp_pool(nd, input, norm_type, kernel_size, stride, ceil_mode):
+    from . import math as math_ops
+    from .activation import relu
+    if nd == 1 and not isinstance(kernel_size, int):   # torch's lp_pool1d multiplies by kernel_size itself
+        raise TypeError(f"mul(): argument 'other' (position 1) must be Tensor, not {type(kernel_size).__name__}")
+    k = int_tuple(kernel_size, nd, lambda v: f"lp_pool{nd}d: kernel_size must be {nd} ints")
+    max_pool, avg_pool = {1: (max_pool1d, avg_pool1d), 2: (max_pool2d, avg_pool2d), 3: (max_pool3d, avg_pool3d)}[nd]
+    if norm_type == float("inf"):
+        return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if norm_type == -float("inf"):
+        return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    out = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (math_ops.sign(out) * relu(out.abs())).mul(int(np.prod(k))).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum over each window of x^p)^(1/p): avg_pool of x^p times the window size, to the 1/p."""
+    return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum over each window of x^p)^(1/p): avg_pool of x^p times the window size, to the 1/p."""
+    return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum over each window of x^p)^(1/p): avg_pool of x^p times the window size, to the 1/p."""
+    return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+# fractional max pooling: pseudo-random window starts, one sample per (batch, channel) and axis
+def _intervals(sample, n, o, k, dtype):
+    """torch's generate_intervals: the window starts along one axis, for each row's sample (R,) -> (R, o)."""
+    seq = np.empty(sample.shape + (o,), np.int64)
+    if o > 1:
+        alpha = dtype.type(n - k) / dtype.type(o - 1)
+        i = np.arange(o - 1, dtype=dtype)
+        seq[..., :-1] = ((i + sample[..., None]) * alpha).astype(np.int64) - (sample[..., None] * alpha).astype(
+            np.int64)
+    seq[..., -1] = n - k
+    return seq
+
+
+def _fractional(nd, input, kernel_size, output_size, output_ratio, return_indices, _random_samples):
+    fn = f"fractional_max_pool{nd}d"
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{fn} requires specifying either an output_size or an output_ratio")
+    x = input._data
+    if output_size is None:
+        if nd == 2 and len(output_ratio) > 2:   # (torch's 2-d form takes a sequence only: len() of a float fails)
+            raise ValueError(f"{fn} requires output_ratio to either be a single Int or tuple of Ints.")
+        ratio = tuple(output_ratio) if isinstance(output_ratio, (tuple, list)) else (output_ratio,) * nd
+        if len(ratio) == 1:
+            ratio = ratio * nd
+        output_size = [int(input.shape[input.ndim - nd + a] * ratio[a]) for a in range(nd)]
+    k = int_tuple(kernel_size, nd, lambda v: f"{fn}: kernel_size must either be a single int, or a tuple of "
+                                             f"{'two' if nd == 2 else 'three'} ints")
+    out = int_tuple(output_size, nd, lambda v: f"{fn}: output_size must either be a single int, or a tuple of "
+                                               f"{'two' if nd == 2 else 'three'} ints")
+    if x.ndim not in (nd + 1, nd + 2) or any(n == 0 for n in x.shape[1:]):
+        raise RuntimeError(f"{fn}(): Expected {nd + 1}D or {nd + 2}D tensor, but got: {list(x.shape)}")
+    spatial = x.shape[x.ndim - nd:]
+    names = ("time", "height", "width")[3 - nd:]
+    for a in range(nd):
+        # (torch's 3-d check is strict: the windows may not reach the last element)
+        if out[a] + k[a] - 1 > spatial[a] - (nd == 3):
+            raise RuntimeError(f"{fn}{'_out' if nd == 3 else ''}(): pool {names[a]} {k[a]} too large relative to input "
+                               f"{names[a]} {spatial[a]}")
+    batch = 1 if x.ndim == nd + 1 else x.shape[0]
+    channels = x.shape[x.ndim - nd - 1]
+    if _random_samples is None:   # torch.rand(batch, channels, nd) from the torch-compatible generator
+        from ..creation import rand
+        samples = rand(batch, channels, nd, dtype=input.dtype)._data
+    else:
+        samples = _random_samples._data
+    samples = samples.astype(x.dtype, copy=False).reshape(-1, nd)
+    # 2-d: sample 0 moves the columns, sample 1 the rows (torch's order); 3-d: T, H, W in order
+    order = (1, 0) if nd == 2 else (0, 1, 2)
+    rows = samples.shape[0]
+    axes = []
+    for a in range(nd):
+        starts = _intervals(samples[:, order[a]], spatial[a], out[a], k[a], x.dtype)   # (R, o)
+        axes.append(starts[:, :, None] + np.arange(k[a])[None, None, :])               # (R, o, k)
+    strides = [int(np.prod(spatial[a + 1:])) for a in range(nd)]
+    flat = 0
+    for a, pos in enumerate(axes):
+        shape = [rows] + [1] * (2 * nd)
+        shape[1 + a], shape[1 + nd + a] = pos.shape[1:]
+        flat = flat + pos.reshape(shape) * strides[a]
+    taps = flat.reshape(rows, int(np.prod(out)), int(np.prod(k)))
+    name = f"FractionalMaxPool{nd}DBackward"
+    return _max_over_taps(input, taps, np.ones(taps.shape[1:], bool), out, nd, name + "0", name, return_indices)
+
+
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    """Max pooling over windows whose starts are drawn per (batch, channel) (Graham's fractional max pooling)."""
+    return _fractional(2, input, kernel_size, output_size, output_ratio, return_indices, _random_samples)
+
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    """Max pooling over windows whose starts are drawn per (batch, channel) (Graham's fractional max pooling)."""
+    return _fractional(3, input, kernel_size, output_size, output_ratio, return_indices, _random_samples)
+
+
+def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                                       _random_samples=None):
+    return fractional_max_pool2d(input, kernel_size, output_size, output_ratio, True, _random_samples)
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                                       _random_samples=None):
+    return fractional_max_pool3d(input, kernel_size, output_size, output_ratio, True, _random_samples)
 
 
 # -- argument handling: the plans, cached per shape and arguments ---------------------------------

@@ -69,3 +69,44 @@ def test_eval_and_p0_return_the_input():
     x = minigrad.ones(5, requires_grad=True)
     assert F.dropout(x, p=0.5, training=False) is x
     assert F.dropout(x, p=0.0) is x
+
+
+# -- channel and alpha dropout: the same masks as torch under the same seed ---------------------
+@pytest.mark.parametrize("module,shape", [("Dropout1d", (2, 3, 4)), ("Dropout1d", (3, 4)), ("Dropout2d", (2, 3, 4, 4)),
+                                          ("Dropout3d", (2, 3, 2, 2, 2)), ("Dropout3d", (3, 2, 2, 2)),
+                                          ("AlphaDropout", (5, 6)), ("FeatureAlphaDropout", (5, 6, 2))])
+def test_module_masks_match_torch_under_the_same_seed(module, shape):
+    import torch
+    x = np.random.default_rng(0).standard_normal(shape)
+    g = np.random.default_rng(1).standard_normal(shape)
+    minigrad.manual_seed(7)
+    torch.manual_seed(7)
+    ours, theirs = getattr(minigrad.nn, module)(0.4), getattr(torch.nn, module)(0.4)
+    xm, xt = minigrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ym, yt = ours(xm), theirs(xt)
+    ym.backward(minigrad.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(ym.detach().numpy(), yt.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
+    assert ym.grad_fn.name() == yt.grad_fn.name()
+    if module.startswith("Dropout"):
+        # channel dropout: each channel (the dims after the channel dim) is zeroed whole or not at all
+        batched = len(shape) == {"Dropout1d": 3, "Dropout2d": 4, "Dropout3d": 5}[module]
+        channels = ym.detach().numpy().reshape((-1,) + shape[2 if batched else 1:]).reshape(
+            (-1, int(np.prod(shape[2 if batched else 1:]))))
+        zero = channels == 0
+        assert np.all(zero.all(1) | ~zero.any(1))
+
+
+def test_dropout2d_warns_on_3d_input_as_torch():
+    with pytest.warns(UserWarning, match="channel-wise 1D dropout"):
+        F.dropout2d(minigrad.ones(2, 3, 4), 0.5)
+    with pytest.warns(UserWarning, match="Received a 2-D input"):
+        F.dropout2d(minigrad.ones(2, 3), 0.5)
+
+
+def test_alpha_dropout_keeps_zero_mean_unit_variance():
+    minigrad.manual_seed(3)
+    x = minigrad.randn(400_000, dtype=minigrad.float64)
+    y = F.alpha_dropout(x, 0.3, training=True).numpy()
+    assert abs(y.mean()) < 0.01 and abs(y.std() - 1) < 0.01

@@ -55,6 +55,8 @@ DIFFERENT_DECOMPOSITION = {
                     "composed of matmul and softmax (its last node is a MatMulBackward0); torch's math backend "
                     "ends in UnsafeViewBackward0, its CPU flash kernel records ScaledDotProductFlashAttentionForCpu"
                     "Backward0"),
+    **dict.fromkeys(["conv3d", "conv_transpose3d"], "composed of the 2-d ops over depth (a permute or the bias "
+                    "AddBackward0 last); torch records one ConvolutionBackward0"),
 }
 
 

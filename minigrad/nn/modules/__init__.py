@@ -10,6 +10,8 @@ from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
+from . import adaptive
+from .adaptive import *  # noqa: F401,F403
 from . import rnn
 from .rnn import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
@@ -20,3 +22,4 @@ __all__ = [name for module in (activation, container, conv, dropout, flatten, li
                                sparse) for name in module.__all__]
 __all__ += rnn.__all__
 __all__ += transformer.__all__
+__all__ += adaptive.__all__

@@ -1,4 +1,4 @@
-"""Op table: convolutions (ops/conv.py): conv1d, conv2d, conv_transpose1d/2d, unfold, fold.
+"""Op table: convolutions (ops/conv.py): conv1d/2d/3d, conv_transpose1d/2d/3d, unfold, fold.
 
 Samples draw batch (0, 1, 2 or unbatched), channels as multiples of groups, kernel, stride,
 padding (int, tuple, 'same', 'valid'), dilation, bias on/off, and spatial sizes from the
@@ -44,7 +44,8 @@ def _conv_sample(draw, dtype, nd):
     else:
         padding = kind
         pads = tuple(d * (kk - 1) for d, kk in zip(dilation, k)) if kind == "same" else (0,) * nd
-    spatial = tuple(max(1, d * (kk - 1) + 1 - p) + draw(st.integers(0, 3)) for d, kk, p in zip(dilation, k, pads))
+    extra = 3 if nd < 3 else 1   # 3-d volumes stay small: gradgradcheck runs a backward per element
+    spatial = tuple(max(1, d * (kk - 1) + 1 - p) + draw(st.integers(0, extra)) for d, kk, p in zip(dilation, k, pads))
     batch = draw(st.sampled_from([(), (1,), (2,), (0,)]))
     x = draw(arrays(dtype, batch + (c_in,) + spatial, -2, 2))
     w = draw(arrays(dtype, (c_out, c_in // groups) + k, -2, 2))
@@ -63,7 +64,7 @@ def _conv_transpose_sample(draw, dtype, nd):
     stride = tuple(draw(st.integers(1, 3)) for _ in range(nd))
     dilation = tuple(draw(st.integers(1, 2)) for _ in range(nd))
     out_pad = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
-    spatial = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    spatial = tuple(draw(st.integers(1, 3 if nd < 3 else 2)) for _ in range(nd))
     # keep the output at least one pixel: (n-1)*s - 2p + d*(k-1) + op + 1 >= 1
     padding = tuple(draw(st.integers(0, max(0, min(2, ((n - 1) * s + d * (kk - 1) + op) // 2))))
                     for n, s, d, kk, op in zip(spatial, stride, dilation, k, out_pad))
@@ -113,6 +114,9 @@ OPS = [
     _entry("conv1d", lambda dt: _conv_sample(dt, 1)),
     _entry("conv_transpose2d", lambda dt: _conv_transpose_sample(dt, 2)),
     _entry("conv_transpose1d", lambda dt: _conv_transpose_sample(dt, 1)),
+    _entry("conv3d", lambda dt: _conv_sample(dt, 3), notes="conv2d over depth windows stacked as channels"),
+    _entry("conv_transpose3d", lambda dt: _conv_transpose_sample(dt, 3),
+           notes="conv_transpose2d per input plane, planes summed along depth by fold"),
     _entry("unfold", _unfold_sample),
     _entry("fold", _fold_sample),
 ]
@@ -189,4 +193,18 @@ ERRORS = [
     ErrorCase("fold_wrong_blocks", lambda lib: _F(lib).fold(_t(lib, 1, 4, 5), (3, 3), 2), ("2 * 2 = 4", "5")),
     ErrorCase("fold_channels_not_divisible", lambda lib: _F(lib).fold(_t(lib, 1, 5, 4), (3, 3), 2),
               ("input.size(1)=5",)),
+    ErrorCase("conv3d_input_3d", lambda lib: _F(lib).conv3d(_t(lib, 2, 4, 4), _t(lib, 3, 2, 3, 3, 3)),
+              ("4D", "5D", "[2, 4, 4]")),
+    ErrorCase("conv3d_kernel_larger_than_input",
+              lambda lib: _F(lib).conv3d(_t(lib, 1, 2, 2, 4, 4), _t(lib, 3, 2, 3, 3, 3)), ("(2 x 4 x 4)", "(3 x 3 x 3)")),
+    ErrorCase("conv3d_wrong_in_channels",
+              lambda lib: _F(lib).conv3d(_t(lib, 1, 3, 4, 4, 4), _t(lib, 3, 2, 3, 3, 3)), ("3 channels",)),
+    ErrorCase("conv3d_stride_wrong_length",
+              lambda lib: _F(lib).conv3d(_t(lib, 1, 2, 4, 4, 4), _t(lib, 3, 2, 3, 3, 3), stride=(1, 1)),
+              ("stride", "[1, 1]")),
+    ErrorCase("conv_transpose3d_wrong_in_channels",
+              lambda lib: _F(lib).conv_transpose3d(_t(lib, 1, 2, 4, 4, 4), _t(lib, 3, 2, 2, 2, 2)), ("3 channels",)),
+    ErrorCase("conv_transpose3d_output_padding_too_big",
+              lambda lib: _F(lib).conv_transpose3d(_t(lib, 1, 2, 4, 4, 4), _t(lib, 2, 3, 3, 3, 3), stride=2,
+                                                   output_padding=2), ("output padding",)),
 ]

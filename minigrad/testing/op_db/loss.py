@@ -158,6 +158,141 @@ def _kl(dtype):
     return shapes().flatmap(with_shape)
 
 
+def _seeded(build):
+    """Samples drawn from a NumPy generator seeded by hypothesis: continuous values, so that the piecewise
+    losses meet their kinks with probability 0 (hypothesis' own floats favour 0, 1 and ties)."""
+    return lambda dtype: st.integers(0, 2 ** 32 - 1).map(lambda seed: build(np.random.default_rng(seed), np.dtype(dtype)))
+
+
+def _signs(rng, shape):
+    return np.where(rng.random(shape) < 0.5, -1.0, 1.0)
+
+
+def _batch(rng, min_dims=0, max_dims=2):
+    return tuple(int(n) for n in rng.integers(0, 4, rng.integers(min_dims, max_dims + 1)))
+
+
+def _reduction_for(rng, *arrays_):
+    return _no_empty_mean(str(rng.choice(["mean", "sum", "none"])), *arrays_)
+
+
+def _margin_ranking(rng, dtype):
+    shape = _batch(rng)
+    x1 = rng.uniform(-2, 2, shape).astype(dtype)
+    x2 = rng.uniform(-2, 2, shape).astype(dtype)
+    y = _signs(rng, shape).astype(dtype)
+    margin = float(rng.choice([0.0, 0.5]))
+    return Sample((x1, x2, NoGrad(y)), {"margin": margin, "reduction": _reduction_for(rng, x1)})
+
+
+def _hinge(rng, dtype):
+    shape = _batch(rng)
+    x = rng.uniform(-2, 2, shape).astype(dtype)
+    y = _signs(rng, shape).astype(dtype)
+    return Sample((x, NoGrad(y)), {"margin": float(rng.choice([1.0, 0.5])), "reduction": _reduction_for(rng, x)})
+
+
+def _soft_margin(rng, dtype):
+    shape = _batch(rng)
+    x = rng.uniform(-3, 3, shape).astype(dtype)
+    return Sample((x, NoGrad(_signs(rng, shape).astype(dtype))), {"reduction": _reduction_for(rng, x)})
+
+
+def _multilabel_soft_margin(rng, dtype):
+    shape = _batch(rng, 0, 1) + (int(rng.integers(1, 5)),)
+    x = rng.uniform(-3, 3, shape).astype(dtype)
+    t = rng.random(shape).astype(dtype)
+    kw = {"reduction": _reduction_for(rng, x)}
+    if rng.random() < 0.5:
+        kw["weight"] = rng.uniform(0.5, 2, shape[-1:]).astype(dtype)
+    return Sample((x, t if rng.random() < 0.5 else NoGrad(np.round(t))), kw)
+
+
+def _multi_margin(rng, dtype):
+    c = int(rng.integers(1, 5))
+    # no empty batch: torch 2.13 reduces an empty batch to uninitialised memory ('sum' gives 2.5e-11 or 0)
+    shape = ((int(rng.integers(1, 4)), c) if rng.random() < 0.7 else (c,))
+    x = rng.uniform(-2, 2, shape).astype(dtype)
+    t = rng.integers(0, c, shape[:-1]).astype(np.int64)
+    kw = {"p": int(rng.choice([1, 2])), "margin": float(rng.choice([1.0, 0.3])), "reduction": _reduction_for(rng, x)}
+    if rng.random() < 0.5:
+        kw["weight"] = rng.uniform(0.5, 2, c).astype(dtype)
+    return Sample((x, t), kw)
+
+
+def _multilabel_margin(rng, dtype):
+    c = int(rng.integers(1, 5))
+    shape = ((int(rng.integers(1, 4)), c) if rng.random() < 0.7 else (c,))
+    x = rng.uniform(-2, 2, shape).astype(dtype)
+    t = rng.integers(-1, c, shape).astype(np.int64)  # each row's targets end at its first -1
+    return Sample((x, t), {"reduction": _reduction_for(rng, x)})
+
+
+def _triplet(with_distance):
+    def build(rng, dtype):
+        shape = (int(rng.integers(0, 4)), int(rng.integers(1, 4))) if rng.random() < 0.8 else (int(rng.integers(1, 4)),)
+        a, pos, neg = (rng.uniform(-2, 2, shape).astype(dtype) for _ in range(3))
+        kw = {"margin": float(rng.choice([1.0, 0.5])), "swap": bool(rng.random() < 0.5),
+              "reduction": _reduction_for(rng, a)}
+        if not with_distance:
+            kw["p"] = float(rng.choice([2.0, 1.0, 3.0]))
+        return Sample((a, pos, neg), kw)
+    return build
+
+
+def _cosine_embedding(rng, dtype):
+    if rng.random() < 0.7:
+        n = int(rng.integers(0, 4))
+        shape, tshape = (n, int(rng.integers(1, 4))), (n,)
+    else:
+        shape, tshape = (int(rng.integers(1, 4)),), ()
+    x1, x2 = (rng.uniform(-2, 2, shape).astype(dtype) for _ in range(2))
+    return Sample((x1, x2, _signs(rng, tshape).astype(np.int64)),
+                  {"margin": float(rng.choice([0.0, 0.2])), "reduction": _reduction_for(rng, x1)})
+
+
+def _gaussian_nll(rng, dtype):
+    shape = _batch(rng, 1, 2) + (int(rng.integers(1, 4)),)
+    x, y = (rng.uniform(-2, 2, shape).astype(dtype) for _ in range(2))
+    var_shape = rng.choice(["same", "short", "one"])
+    vshape = {"same": shape, "short": shape[:-1], "one": shape[:-1] + (1,)}[str(var_shape)]
+    var = rng.uniform(0.1, 2, vshape).astype(dtype)
+    return Sample((x, y, var), {"full": bool(rng.random() < 0.5), "reduction": _reduction_for(rng, x)})
+
+
+def _poisson_nll(rng, dtype):
+    shape = _batch(rng)
+    log_input = bool(rng.random() < 0.5)
+    x = (rng.uniform(-2, 2, shape) if log_input else rng.uniform(0.1, 3, shape)).astype(dtype)
+    y = rng.uniform(0.1, 4, shape).astype(dtype)
+    y[np.abs(y - 1) < 0.05] = 2.0   # Stirling's term switches on at y > 1
+    return Sample((x, y), {"log_input": log_input, "full": bool(rng.random() < 0.5),
+                           "reduction": _reduction_for(rng, x)})
+
+
+def _ctc(rng, dtype):
+    """log_softmax outputs, padded (N, S) or concatenated targets, lengths as tensors or lists; some samples
+    too short for their targets (an infinite loss, zeroed under zero_infinity)."""
+    n, c = int(rng.integers(1, 4)), int(rng.integers(2, 5))
+    t = int(rng.integers(1, 7))
+    blank = int(rng.integers(0, c))
+    labels = [l for l in range(c) if l != blank]
+    target_lengths = rng.integers(0, 4, n)
+    input_lengths = rng.integers(1, t + 1, n)
+    logits = rng.standard_normal((t, n, c))
+    log_probs = (logits - np.log(np.exp(logits).sum(-1, keepdims=True))).astype(dtype)
+    padded = rng.choice(labels, (n, max(int(target_lengths.max()), 1)))
+    if rng.random() < 0.5:
+        targets = np.concatenate([padded[i, :target_lengths[i]] for i in range(n)]).astype(np.int64)
+    else:
+        targets = padded.astype(np.int64)
+    lengths = (lambda v: v) if rng.random() < 0.5 else (lambda v: [int(x) for x in v])
+    zero_infinity = bool(rng.random() < 0.5)
+    reduction = str(rng.choice(["mean", "sum", "none"]))
+    return Sample((log_probs, targets, lengths(input_lengths), lengths(target_lengths)),
+                  {"blank": blank, "reduction": reduction, "zero_infinity": zero_infinity})
+
+
 _MEAN_TOL = {"float32": 3e-5}  # float32 sums over a batch
 
 
@@ -190,6 +325,28 @@ OPS = [
     OpInfo("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits,
            TF.binary_cross_entropy_with_logits, _bce_logits, atol=_MEAN_TOL, notes="stable softplus form"),
     OpInfo("kl_div", F.kl_div, TF.kl_div, _kl, atol=_MEAN_TOL),
+    OpInfo("margin_ranking_loss", F.margin_ranking_loss, TF.margin_ranking_loss, _seeded(_margin_ranking),
+           atol=_MEAN_TOL),
+    OpInfo("hinge_embedding_loss", F.hinge_embedding_loss, TF.hinge_embedding_loss, _seeded(_hinge), atol=_MEAN_TOL),
+    OpInfo("soft_margin_loss", F.soft_margin_loss, TF.soft_margin_loss, _seeded(_soft_margin), atol=_MEAN_TOL),
+    OpInfo("multilabel_soft_margin_loss", F.multilabel_soft_margin_loss, TF.multilabel_soft_margin_loss,
+           _seeded(_multilabel_soft_margin), atol=_MEAN_TOL),
+    OpInfo("multi_margin_loss", F.multi_margin_loss, TF.multi_margin_loss, _seeded(_multi_margin), atol=_MEAN_TOL,
+           gradgrad=False, notes="torch has no grad-of-grad (multi_margin_loss_backward is not differentiable)"),
+    OpInfo("multilabel_margin_loss", F.multilabel_margin_loss, TF.multilabel_margin_loss, _seeded(_multilabel_margin),
+           atol=_MEAN_TOL, gradgrad=False, notes="torch has no grad-of-grad"),
+    OpInfo("triplet_margin_loss", F.triplet_margin_loss, TF.triplet_margin_loss, _seeded(_triplet(False)),
+           atol=_MEAN_TOL),
+    OpInfo("triplet_margin_with_distance_loss", F.triplet_margin_with_distance_loss,
+           TF.triplet_margin_with_distance_loss, _seeded(_triplet(True)), atol=_MEAN_TOL),
+    OpInfo("cosine_embedding_loss", F.cosine_embedding_loss, TF.cosine_embedding_loss, _seeded(_cosine_embedding),
+           atol=_MEAN_TOL),
+    OpInfo("gaussian_nll_loss", F.gaussian_nll_loss, TF.gaussian_nll_loss, _seeded(_gaussian_nll), atol=_MEAN_TOL,
+           notes="var clamped at eps in value only, as torch (in place under no_grad)"),
+    OpInfo("ctc_loss", F.ctc_loss, TF.ctc_loss, _seeded(_ctc), atol=_MEAN_TOL, gradgrad=False, gradcheck=False,
+           notes="torch's gradient, which is that of the logits under log_softmax (exp(lp) - ...), not of log_probs: "
+                 "a numerical gradcheck of log_probs would differ; torch has no grad-of-grad"),
+    OpInfo("poisson_nll_loss", F.poisson_nll_loss, TF.poisson_nll_loss, _seeded(_poisson_nll), atol=_MEAN_TOL),
 ]
 
 
@@ -252,5 +409,67 @@ ERRORS = [
         lib.ones(1, 2), lib.ones(1, 2), pos_weight=lib.ones(3)), ("3", "2")),
     ErrorCase("kl_div_int", lambda lib: _F(lib).kl_div(lib.ones(2, dtype=lib.int64), lib.ones(2)), ("Integral",)),
     ErrorCase("kl_div_bad_reduction", lambda lib: _F(lib).kl_div(lib.ones(2), lib.ones(2), reduction="avg"),
+              ("avg",)),
+]
+
+ERRORS += [
+    ErrorCase("margin_ranking_loss_dims", lambda lib: _F(lib).margin_ranking_loss(lib.ones(3), lib.ones(3),
+                                                                                  lib.ones(1, 3)), ("dimension",)),
+    ErrorCase("soft_margin_loss_target_grad", lambda lib: _F(lib).soft_margin_loss(
+        lib.ones(3), lib.ones(3, requires_grad=True)), ("target",)),
+    ErrorCase("multilabel_soft_margin_loss_bad_reduction", lambda lib: _F(lib).multilabel_soft_margin_loss(
+        lib.ones(2, 3), lib.ones(2, 3), reduction="avg"), ("avg",)),
+    ErrorCase("multi_margin_loss_p", lambda lib: _F(lib).multi_margin_loss(lib.ones(2, 3), _long(lib, [0, 1]), p=3),
+              ("p == 1",)),
+    ErrorCase("multi_margin_loss_target_size", lambda lib: _F(lib).multi_margin_loss(
+        lib.ones(2, 3), _long(lib, [0, 1, 2])), ("inconsistent target size", "2")),
+    ErrorCase("multi_margin_loss_target_range", lambda lib: _F(lib).multi_margin_loss(
+        lib.ones(2, 3), _long(lib, [0, 3])), ("target out of range",)),
+    ErrorCase("multi_margin_loss_weight_size", lambda lib: _F(lib).multi_margin_loss(
+        lib.ones(2, 3), _long(lib, [0, 1]), weight=lib.ones(4)), ("inconsistent weight size", "3")),
+    ErrorCase("multi_margin_loss_weight_dims", lambda lib: _F(lib).multi_margin_loss(
+        lib.ones(2, 3), _long(lib, [0, 1]), weight=lib.ones(1, 3)), ("weight",)),
+    ErrorCase("multi_margin_loss_empty_classes", lambda lib: _F(lib).multi_margin_loss(
+        lib.ones(2, 0), _long(lib, [0, 1])), ("non-empty",)),
+    ErrorCase("multilabel_margin_loss_target_size", lambda lib: _F(lib).multilabel_margin_loss(
+        lib.ones(2, 3), lib.zeros(2, 2, dtype=lib.int64)), ("inconsistent target size", "[2, 2]")),
+    ErrorCase("multilabel_margin_loss_target_range", lambda lib: _F(lib).multilabel_margin_loss(
+        lib.ones(3), _long(lib, [5, 0, -1])), ("target",)),
+    ErrorCase("multilabel_margin_loss_float_target", lambda lib: _F(lib).multilabel_margin_loss(
+        lib.ones(3), lib.zeros(3)), ("Long",)),
+    ErrorCase("triplet_margin_loss_margin", lambda lib: _F(lib).triplet_margin_loss(
+        lib.ones(2, 3), lib.ones(2, 3), lib.ones(2, 3), margin=0.0), ("margin",)),
+    ErrorCase("triplet_margin_loss_dims", lambda lib: _F(lib).triplet_margin_loss(
+        lib.ones(2, 3), lib.ones(2, 3), lib.ones(3)), ("anchor 2D", "negative 1D")),
+    ErrorCase("triplet_margin_with_distance_loss_dims", lambda lib: _F(lib).triplet_margin_with_distance_loss(
+        lib.ones(3), lib.ones(2, 3), lib.ones(2, 3)), ("anchor 1D",)),
+    ErrorCase("triplet_margin_with_distance_loss_reduction", lambda lib: _F(lib).triplet_margin_with_distance_loss(
+        lib.ones(3), lib.ones(3), lib.ones(3), reduction="avg"), ("avg",)),
+    ErrorCase("cosine_embedding_loss_2d_target", lambda lib: _F(lib).cosine_embedding_loss(
+        lib.ones(2, 3), lib.ones(2, 3), lib.ones(2, 1)), ("multi-target",)),
+    ErrorCase("cosine_embedding_loss_1d_target_1d_inputs", lambda lib: _F(lib).cosine_embedding_loss(
+        lib.ones(3), lib.ones(3), lib.ones(3)), ("1D target", "[3]")),
+    ErrorCase("gaussian_nll_loss_negative_var", lambda lib: _F(lib).gaussian_nll_loss(
+        lib.ones(2, 3), lib.ones(2, 3), -lib.ones(2, 3)), ("negative",)),
+    ErrorCase("gaussian_nll_loss_var_size", lambda lib: _F(lib).gaussian_nll_loss(
+        lib.ones(2, 3), lib.ones(2, 3), lib.ones(3, 3)), ("var",)),
+    ErrorCase("gaussian_nll_loss_reduction", lambda lib: _F(lib).gaussian_nll_loss(
+        lib.ones(2, 3), lib.ones(2, 3), lib.ones(2, 3), reduction="avg"), ("avg",)),
+    ErrorCase("poisson_nll_loss_reduction", lambda lib: _F(lib).poisson_nll_loss(
+        lib.ones(2), lib.ones(2), reduction="avg"), ("avg",)),
+    ErrorCase("ctc_loss_blank", lambda lib: _F(lib).ctc_loss(lib.zeros(5, 2, 4), _long(lib, [[1, 2], [3, 1]]),
+                                                             _long(lib, [5, 4]), _long(lib, [2, 1]), blank=4), ("blank",)),
+    ErrorCase("ctc_loss_input_lengths_size", lambda lib: _F(lib).ctc_loss(
+        lib.zeros(5, 2, 4), _long(lib, [[1, 2], [3, 1]]), _long(lib, [5]), _long(lib, [2, 1])), ("input_lengths",)),
+    ErrorCase("ctc_loss_target_lengths_size", lambda lib: _F(lib).ctc_loss(
+        lib.zeros(5, 2, 4), _long(lib, [[1, 2], [3, 1]]), _long(lib, [5, 4]), _long(lib, [2])), ("target_lengths",)),
+    ErrorCase("ctc_loss_input_too_long", lambda lib: _F(lib).ctc_loss(
+        lib.zeros(5, 2, 4), _long(lib, [[1, 2], [3, 1]]), _long(lib, [6, 4]), _long(lib, [2, 1])), ("at most 5", "6")),
+    ErrorCase("ctc_loss_targets_too_short", lambda lib: _F(lib).ctc_loss(
+        lib.zeros(5, 2, 4), _long(lib, [[1, 2], [3, 1]]), _long(lib, [5, 4]), _long(lib, [3, 1])), ("at least 3",)),
+    ErrorCase("ctc_loss_concatenated_size", lambda lib: _F(lib).ctc_loss(
+        lib.zeros(5, 2, 4), _long(lib, [1, 2, 3, 1]), _long(lib, [5, 4]), _long(lib, [2, 1])), ("size 3", "size 4")),
+    ErrorCase("ctc_loss_bad_reduction", lambda lib: _F(lib).ctc_loss(
+        lib.zeros(5, 2, 4), _long(lib, [[1, 2], [3, 1]]), _long(lib, [5, 4]), _long(lib, [2, 1]), reduction="avg"),
               ("avg",)),
 ]
