@@ -145,6 +145,20 @@ def _to_minigrad(value, leaves):
         return dtype
     if isinstance(value, torch.device):
         return minigrad.device(str(value))
+    if isinstance(value, torch.nn.Module):   # a stateless module argument (a distance function)
+        if any(True for _ in value.parameters()) or not hasattr(minigrad.nn, type(value).__name__):
+            raise Unsupported(f"torch module {type(value).__name__}")
+        module = getattr(minigrad.nn, type(value).__name__)()
+        for key, setting in vars(value).items():
+            if not key.startswith("_") and isinstance(setting, (bool, int, float, str, type(None))):
+                setattr(module, key, setting)
+        return module
+    if callable(value) and getattr(value, "__module__", "") and str(value.__module__).startswith("torch"):
+        name = getattr(value, "__name__", None)   # a torch function argument: minigrad's of that name
+        for namespace in (minigrad.nn.functional, minigrad):
+            if name and callable(getattr(namespace, name, None)):
+                return getattr(namespace, name)
+        raise Unsupported(f"torch function {name}")
     if isinstance(value, (torch.memory_format, torch.layout, torch.Generator)):
         mapped = getattr(minigrad, str(value).split(".")[-1], None)
         if mapped is None:
