@@ -148,7 +148,7 @@ PROGRAMS = [
             args=("--dataset", "fake", "--batchSize", "4", "--imageSize", "64", "--nz", "8", "--ngf", "4",
                   "--ndf", "4", "--niter", "1", "--dry-run", "--manualSeed", "3"), slow=True),
     Program("mnist_rnn", EXAMPLES, "mnist_rnn/main.py",
-            args=("--epochs", "1", "--log-interval", "1", "--test-batch-size", "64"), xfail="nn.Dropout2d"),
+            args=("--epochs", "1", "--log-interval", "1", "--test-batch-size", "64")),
     Program("mnist_forward_forward", EXAMPLES, "mnist_forward_forward/main.py",
             args=("--epochs", "2", "--train_size", "64", "--test_size", "32"), slow=True),
     Program("word_language_model_lstm", EXAMPLES, "word_language_model/main.py",
