@@ -4,3 +4,4 @@ from ..ops.loss import *  # noqa: F401,F403
 from ..ops.nnfunc import *  # noqa: F401,F403
 from ..ops.conv import *  # noqa: F401,F403
 from ..ops.pool import *  # noqa: F401,F403
+from ..ops.nnextra import *  # noqa: F401,F403

@@ -1,0 +1,428 @@
+"""More of torch.nn.functional: shrink activations, PReLU/RReLU, distances, the group/instance/
+local-response/RMS norms, bilinear, pixel and channel shuffles, interpolation and grid sampling.
+
+Most are compositions of minigrad ops (their backward is the chain rule through those ops, so
+grad-of-grad works wherever it does for the parts); where torch records one node for the whole
+computation, the output's node carries torch's name (``overload``). Ops with a kink or a random
+draw (hardshrink, softshrink, prelu, rrelu) and the resampling ops are their own Ops with their
+derivative beside the forward.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import dtypes
+from .. import random as _random
+from ..autograd import grad_mode
+from ._args import float_only as _float_only, require_tensor
+from ._util import Op, broadcast_shape, float_result, overload, Tensor, wrap_dim, xp
+from .activation import KeepWhere, ScaleByConstant, torch_type_name
+from .index import add_at
+from . import math as math_ops
+from .nnfunc import Normalize, _batch_stats, pad
+from .shape import reshape, permute
+
+__all__ = ["hardshrink", "softshrink", "tanhshrink", "glu", "prelu", "rrelu", "rrelu_",
+           "normalize", "cosine_similarity", "pairwise_distance", "pdist",
+           "group_norm", "instance_norm", "local_response_norm", "rms_norm", "bilinear",
+           "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle"]
+
+
+def _const(array) -> Tensor:
+    return Tensor._make(array)
+
+
+# -- shrink activations -----------------------------------------------------------------------
+class Hardshrink(Op):
+    """z = x if |x| > lambd else 0;  dz/dx = 1 if |x| > lambd else 0"""
+
+    @staticmethod
+    def forward(ctx, x, lambd):
+        keep = (x > lambd) | (x < -lambd)
+        ctx.keep = keep
+        return x * keep
+
+    @staticmethod
+    def backward(ctx, g):
+        return KeepWhere.apply(g, ctx.keep)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    require_tensor(input, "hardshrink")
+    _float_only(input, "hardshrink_cpu")
+    return Hardshrink.apply(input, lambd)
+
+
+class Softshrink(Op):
+    """z = x - lambd (x > lambd), x + lambd (x < -lambd), 0 otherwise;  dz/dx = 1 if |x| > lambd else 0"""
+
+    @staticmethod
+    def forward(ctx, x, lambd):
+        keep = (x > lambd) | (x < -lambd)
+        ctx.keep = keep
+        shift = np.where(x > 0, x.dtype.type(lambd), x.dtype.type(-lambd))
+        return ((x - shift) * keep).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        return KeepWhere.apply(g, ctx.keep)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    require_tensor(input, "softshrink")
+    _float_only(input, "softshrink_cpu")
+    if lambd < 0:
+        top = float(np.finfo(input._data.dtype).max)
+        raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype "
+                           f"{torch_type_name(input._data)}, but found {lambd:g}")
+    return Softshrink.apply(input, lambd)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x) (torch's definition, so its node is the subtraction's)."""
+    return input - math_ops.tanh(input)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """a * sigmoid(b), a and b the two halves of ``input`` along ``dim``."""
+    x = input._data
+    if x.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = wrap_dim(dim, x.ndim)
+    if x.shape[d] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {x.shape[d]}")
+    a, b = input.chunk(2, d)
+    return overload(a * math_ops.sigmoid(b), "GluBackward0")
+
+
+# -- PReLU and RReLU ----------------------------------------------------------------------------
+class Prelu(Op):
+    """z = x if x > 0 else w*x (w per channel);  dz/dx = 1 if x > 0 else w,  dz/dw = 0 if x > 0 else x"""
+
+    node_name = "PreluKernelBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w):
+        positive = x > 0
+        ctx.positive = positive
+        ctx.save_for_backward(x, w)
+        return np.where(positive, x, w * x).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        keep = _const(ctx.positive)
+        gx = math_ops.where(keep, g, g * w) if ctx.needs_input_grad[0] else None
+        gw = math_ops.where(keep, g * 0, g * x) if ctx.needs_input_grad[1] else None
+        return gx, gw  # (the engine sums gw over the broadcast dims back to w's shape)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    x, w = input._data, weight._data
+    if w.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {w.ndim}")
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    if w.size != 1 and w.size != channels:
+        raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                           f"{w.size} and channel size = {channels}.")
+    if w.size == 1:
+        weight = reshape(weight, ())
+    else:  # one slope per channel (dim 1)
+        weight = reshape(weight, (1, channels) + (1,) * (x.ndim - 2))
+    return Prelu.apply(input, weight)
+
+
+class RreluWithNoise(Op):
+    """z = x * slope (slope 1 where x > 0, random or fixed below);  dz/dx = slope"""
+
+    @staticmethod
+    def forward(ctx, x, slopes):
+        ctx.slopes = slopes
+        return x * slopes
+
+    @staticmethod
+    def backward(ctx, g):
+        return ScaleByConstant.apply(g, ctx.slopes)
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU. In training, each element x <= 0 (in memory order) draws its slope
+    from U(lower, upper) with torch's generator (uniform_real_distribution<double>, so the same
+    draws as ``uniform_`` of a float64 tensor); in eval the slope is (lower + upper) / 2."""
+    x = input._data
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    _float_only(input, "rrelu_with_noise_out_cpu")
+    if training:
+        negative = ~(x > 0)
+        draws = _random.fill_uniform(np.empty(int(negative.sum()), np.float64), lower, upper)
+        slopes = np.ones(x.shape, x.dtype)
+        slopes[negative] = draws.astype(x.dtype)
+    else:
+        slopes = np.where(x > 0, 1, (lower + upper) / 2).astype(x.dtype)
+    out = RreluWithNoise.apply(input, xp(x).asarray(slopes))
+    return input._inplace(out) if inplace else out
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False) -> Tensor:
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+# -- distances ----------------------------------------------------------------------------------
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None) -> Tensor:
+    """x / max(||x||_p, eps) along ``dim``."""
+    denom = input.norm(p, dim, keepdim=True).clamp(min=eps).expand_as(input)
+    result = input / denom
+    if out is not None:
+        return out.copy_(result)
+    return result
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """sum(x1/||x1|| * x2/||x2||) along ``dim``. As torch does, each norm is clamped to eps
+    without recording the clamp, so the gradient is that of the unclamped norm."""
+    a, b = float_result(x1), float_result(x2)
+    if a.shape != b.shape:
+        shape = broadcast_shape(tuple(a.shape), tuple(b.shape))
+        a, b = a.expand(shape), b.expand(shape)
+    d = wrap_dim(dim, a.dim())
+    n1, n2 = a.norm(2, d, keepdim=True), b.norm(2, d, keepdim=True)
+    with grad_mode.no_grad():
+        lift1 = n1.clamp(min=eps) - n1
+        lift2 = n2.clamp(min=eps) - n2
+    return ((a / (n1 + lift1)) * (b / (n2 + lift2))).sum(d)
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """||x1 - x2 + eps||_p over the last dim (of the broadcast of the two)."""
+    ndim = max(x1.dim(), x2.dim())
+    return overload((x1 - x2 + eps).norm(p, ndim - 1, keepdim=keepdim), "NormBackward1")
+
+
+def pdist(input: Tensor, p: float = 2.0) -> Tensor:
+    """The p-norm distances between the rows of an (N, M) input, for the pairs i < j in row-major order."""
+    x = input._data
+    if x.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {x.ndim}D")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    _float_only(input, "pdist")
+    n = x.shape[0]
+    i, j = np.triu_indices(n, 1)
+    if i.size == 0:
+        return overload((input[:0, 0] * 0).reshape(0) if n else input.reshape(0), "PdistBackward0")
+    diff = input.index_select(0, _const(i.astype(np.int64))) - input.index_select(0, _const(j.astype(np.int64)))
+    return overload(diff.norm(p, 1), "PdistBackward0")
+
+
+# -- norms ----------------------------------------------------------------------------------------
+def _channel_view(param: Tensor, ndim: int) -> Tensor:
+    """A per-channel (C,) parameter as (1, C, 1, ...) to broadcast over an (N, C, *) input."""
+    return reshape(param, (1, param.shape[0]) + (1,) * (ndim - 2))
+
+
+def _affine(out: Tensor, weight, bias) -> Tensor:
+    if weight is not None:
+        out = out * _channel_view(weight, out.dim())
+    if bias is not None:
+        out = out + _channel_view(bias, out.dim())
+    return out
+
+
+def group_norm(input: Tensor, num_groups: int, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
+    """Normalise each group of C/G channels of each sample over its channels and spatial positions."""
+    x = input._data
+    if x.ndim < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {x.ndim}")
+    n, c = x.shape[0], x.shape[1]
+    if num_groups <= 0 or c % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
+                           f"shape {list(x.shape)} and num_groups={num_groups}")
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and (p.dim() != 1 or p.shape[0] != c):
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
+                               f"but got {name} of shape {list(p.shape)} and input of shape {list(x.shape)}")
+    _float_only(input, "GroupNormKernelImpl")
+    grouped = reshape(input, (n, num_groups, -1)) if x.size else reshape(input, (n, num_groups, 0))
+    g = grouped._data
+    if g.size == 0:
+        mean = rstd = xp(g).zeros((n, num_groups, 1), g.dtype)
+    else:
+        mean, _, rstd = _batch_stats(g, (2,), eps)
+    out = reshape(Normalize.apply(grouped, (2,), mean, rstd, True, eps), x.shape)
+    return overload(_affine(out, weight, bias), "NativeGroupNormBackward0")
+
+
+def instance_norm(input: Tensor, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats: bool = True, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel of each sample over its spatial positions. With ``use_input_stats``
+    the running statistics (if given) move towards the batch's per-channel averages of the
+    per-sample mean and unbiased variance; without it they are the statistics used."""
+    x = input._data
+    if x.ndim < 2:
+        raise ValueError(f"Expected 2D or higher dimensional input (got {x.ndim}D input)")
+    if use_input_stats:
+        spatial = int(np.prod(x.shape[2:]))
+        if spatial <= 1:
+            raise ValueError(f"Expected more than 1 spatial element when training, got input size "
+                             f"minigrad.Size({list(x.shape)})")
+    c = x.shape[1]
+    for name, p in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                    ("bias", bias)):
+        if p is not None and p._data.size != c:
+            raise RuntimeError(f"{name} should contain {x.shape[0] * c} elements not {p._data.size * x.shape[0]}")
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
+    _float_only(input, "batch_norm")
+    dims = tuple(range(2, x.ndim))
+    if use_input_stats:
+        mean, var, rstd = _batch_stats(x, dims, eps)
+        count = x.size // max(x.shape[0] * c, 1)
+        with grad_mode.no_grad():
+            if running_mean is not None:
+                rm = running_mean._data
+                rm[...] = (1 - momentum) * rm + momentum * mean.reshape(x.shape[:2]).mean(0)
+                running_mean._vc[0] += 1
+            if running_var is not None:
+                rv = running_var._data
+                unbiased = var * (count / (count - 1))
+                rv[...] = (1 - momentum) * rv + momentum * unbiased.reshape(x.shape[:2]).mean(0)
+                running_var._vc[0] += 1
+        out = Normalize.apply(input, dims, mean, rstd, True, eps)
+    else:
+        stat_shape = (1, c) + (1,) * (x.ndim - 2)
+        mean = running_mean._data.reshape(stat_shape).astype(x.dtype, copy=False)
+        rstd = (1.0 / np.sqrt(running_var._data.reshape(stat_shape) + eps)).astype(x.dtype, copy=False)
+        out = Normalize.apply(input, dims, mean, rstd, False, eps)
+    return overload(_affine(out, weight, bias), "ViewBackward0")
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
+    """x / (k + alpha * mean of x^2 over a window of ``size`` channels)^beta, the window centred
+    (size // 2 before, (size - 1) // 2 after) and zero-padded at the ends, as torch's."""
+    x = input._data
+    if x.ndim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {x.ndim} dimensions)")
+    if x.size == 0:
+        return input
+    c = x.shape[1]
+    sq = input * input
+    padded = pad(sq.movedim(1, -1), (size // 2, (size - 1) // 2)).movedim(-1, 1)
+    window = padded.narrow(1, 0, c)
+    for shift in range(1, size):
+        window = window + padded.narrow(1, shift, c)
+    div = (window / size * alpha + k) ** beta
+    return input / div
+
+
+def rms_norm(input: Tensor, normalized_shape, weight=None, eps=None) -> Tensor:
+    """x / sqrt(mean(x^2) + eps) over the last len(normalized_shape) dims (eps: the dtype's epsilon
+    by default), times weight."""
+    if isinstance(normalized_shape, (int, np.integer)):
+        normalized_shape = (normalized_shape,)
+    shape = tuple(int(s) for s in normalized_shape)
+    x = input._data
+    if x.shape[x.ndim - len(shape):] != shape or x.ndim < len(shape):
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*{', '.join(str(s) for s in shape)}], but got input of size{list(x.shape)}")
+    if weight is not None and tuple(weight.shape) != shape:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
+                           f"{list(weight.shape)} and normalized_shape = {list(shape)}")
+    _float_only(input, "rms_norm")
+    if eps is None:
+        eps = float(np.finfo(x.dtype).eps)
+    dims = tuple(range(x.ndim - len(shape), x.ndim))
+    out = input * math_ops.rsqrt((input * input).mean(dims, keepdim=True) + eps)
+    return out * weight if weight is not None else out
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias=None) -> Tensor:
+    """z[..., o] = sum_ij x1[..., i] W[o, i, j] x2[..., j] + b[o]."""
+    a, b, w = input1._data, input2._data, weight._data
+    if w.ndim != 3:
+        raise RuntimeError(f"bilinear(): weight must be three-dimensional, but got {w.ndim}D")
+    if a.ndim != b.ndim:
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {a.ndim} and {b.ndim}")
+    if a.shape[:-1] != b.shape[:-1]:
+        raise RuntimeError(f"bilinear(): input batch dimensions do not match: got {list(a.shape[:-1])} and "
+                           f"{list(b.shape[:-1])}")
+    if a.shape[-1] != w.shape[1]:
+        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got {a.shape[-1]} but expected "
+                           f"{w.shape[1]}")
+    if b.shape[-1] != w.shape[2]:
+        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got {b.shape[-1]} but expected "
+                           f"{w.shape[2]}")
+    if bias is not None and (bias.dim() != 1 or bias.shape[0] != w.shape[0]):
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got {bias.shape[-1]} but expected "
+                           f"{w.shape[0]}")
+    from .linalg import einsum
+    out = einsum("...i,oij,...j->...o", input1, weight, input2)
+    if bias is not None:
+        return out + bias
+    return overload(out, "ViewBackward0")
+
+
+# -- pixel and channel shuffles -------------------------------------------------------------------
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C r^2, H, W) -> (*, C, H r, W r): each channel block of r^2 becomes an r x r tile."""
+    x = input._data
+    r = int(upscale_factor)
+    if x.ndim < 3:
+        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got input with "
+                           f"{x.ndim} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
+    c, h, w = x.shape[-3:]
+    if c % (r * r):
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
+                           f"upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
+    lead = x.shape[:-3]
+    k = len(lead)
+    split = reshape(input, lead + (c // (r * r), r, r, h, w))
+    moved = permute(split, tuple(range(k)) + (k, k + 3, k + 1, k + 4, k + 2))
+    return overload(reshape(moved, lead + (c // (r * r), h * r, w * r)), "PixelShuffleBackward0")
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H r, W r) -> (*, C r^2, H, W): the inverse of pixel_shuffle."""
+    x = input._data
+    r = int(downscale_factor)
+    if x.ndim < 3:
+        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
+                           f"{x.ndim} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
+    c, h, w = x.shape[-3:]
+    if h % r:
+        raise RuntimeError(f"pixel_unshuffle expects height to be divisible by downscale_factor, but input.size(-2)="
+                           f"{h} is not divisible by {r}")
+    if w % r:
+        raise RuntimeError(f"pixel_unshuffle expects width to be divisible by downscale_factor, but input.size(-1)="
+                           f"{w} is not divisible by {r}")
+    lead = x.shape[:-3]
+    k = len(lead)
+    split = reshape(input, lead + (c, h // r, r, w // r, r))
+    moved = permute(split, tuple(range(k)) + (k, k + 2, k + 4, k + 1, k + 3))
+    return overload(reshape(moved, lead + (c * r * r, h // r, w // r)), "PixelUnshuffleBackward0")
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """(N, g * k, *) -> (N, k * g, *): channel i*k + j moves to j*g + i."""
+    x = input._data
+    if x.ndim <= 2:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with sizes {list(x.shape)}")
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
+    c = x.shape[1]
+    if c % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups.")
+    rest = x.shape[2:]
+    split = reshape(input, (x.shape[0], groups, c // groups) + rest)
+    moved = permute(split, (0, 2, 1) + tuple(range(3, 3 + len(rest))))
+    return overload(reshape(moved, x.shape), "ChannelShuffleBackward0")
+
+
+native_channel_shuffle = channel_shuffle
