@@ -27,7 +27,8 @@ from .shape import reshape, permute
 __all__ = ["hardshrink", "softshrink", "tanhshrink", "glu", "prelu", "rrelu", "rrelu_",
            "normalize", "cosine_similarity", "pairwise_distance", "pdist",
            "group_norm", "instance_norm", "local_response_norm", "rms_norm", "bilinear",
-           "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle"]
+           "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle",
+           "interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
 
 def _const(array) -> Tensor:
@@ -426,3 +427,251 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:
 
 
 native_channel_shuffle = channel_shuffle
+
+
+# -- resampling along one axis: the shared mechanism of interpolate ----------------------------------
+# Every interpolate mode is separable: along each spatial axis, output position o is a weighted
+# sum of a few input positions, taps[o, k] with weights[o, k] (1 tap for nearest, 2 for linear,
+# 4 for cubic, the window for area). Resampling an N-d input applies one axis after the other,
+# the last axis first, which is the order of torch's CPU kernels (so the sums round alike).
+class ResampleAxis(Op):
+    """z[o] = sum_k w[o, k] x[taps[o, k]] along ``axis``;  dz/dx = the transpose: g[o] w[o, k] added into taps[o, k]"""
+
+    @staticmethod
+    def forward(ctx, x, axis, taps, weights):
+        ctx.axis, ctx.taps, ctx.weights, ctx.size = axis, taps, weights, x.shape[axis]
+        moved = np.moveaxis(x, axis, 0)                                # (in, ...)
+        picked = moved[taps]                                           # (out, K, ...)
+        w = weights.reshape(weights.shape + (1,) * (moved.ndim - 1)).astype(x.dtype, copy=False)
+        out = picked[:, 0] * w[:, 0]
+        for k in range(1, taps.shape[1]):                              # left to right, as torch sums its taps
+            out = out + picked[:, k] * w[:, k]
+        return xp(x).ascontiguousarray(np.moveaxis(out, 0, axis))
+
+    @staticmethod
+    def backward(ctx, g):
+        return ResampleAxisBackward.apply(g, ctx.axis, ctx.taps, ctx.weights, ctx.size)
+
+
+class ResampleAxisBackward(Op):
+    """z[i] = sum over (o, k) with taps[o, k] = i of w[o, k] g[o] (the adjoint of ResampleAxis);  dz/dg = ResampleAxis"""
+
+    @staticmethod
+    def forward(ctx, g, axis, taps, weights, size):
+        ctx.axis, ctx.taps, ctx.weights = axis, taps, weights
+        matrix = np.zeros((size, taps.shape[0]), g.dtype)             # input position x output position
+        np.add.at(matrix, (taps, np.broadcast_to(np.arange(taps.shape[0])[:, None], taps.shape)),
+                  weights.astype(g.dtype, copy=False))
+        moved = np.moveaxis(g, axis, 0)
+        out = (xp(g).asarray(matrix) @ moved.reshape(moved.shape[0], -1)).reshape((size,) + moved.shape[1:])
+        return xp(g).ascontiguousarray(np.moveaxis(out, 0, axis))
+
+    @staticmethod
+    def backward(ctx, gg):
+        return ResampleAxis.apply(gg, ctx.axis, ctx.taps, ctx.weights)
+
+
+def _opmath(dtype):
+    """The type torch computes the source coordinates in: float for float16/32, double for float64."""
+    return np.float64 if dtype == np.float64 else np.float32
+
+
+def _source_scale(in_size, out_size, align_corners, scale, T):
+    """torch's area_pixel_compute_scale: the step between output positions in input coordinates."""
+    if align_corners:
+        return T(in_size - 1) / T(out_size - 1) if out_size > 1 else T(0)
+    return T(1.0 / scale) if scale is not None and scale > 0 else T(in_size) / T(out_size)
+
+
+def _source_index(scale, out_size, align_corners, cubic, T):
+    """torch's area_pixel_compute_source_index for every output position."""
+    dst = np.arange(out_size)
+    if align_corners:
+        return (scale * dst.astype(T)).astype(T)
+    src = (scale * (dst + 0.5) - 0.5).astype(T)
+    return src if cubic else np.maximum(src, T(0))
+
+
+def _nearest_taps(in_size, out_size, scale, exact):
+    """torch's nearest_idx / nearest_exact_idx: floor(o * s) or floor((o + 0.5) * s), s in float."""
+    o = np.arange(out_size)
+    if not exact and out_size == in_size:
+        idx = o
+    elif not exact and out_size == 2 * in_size:
+        idx = o >> 1
+    else:
+        s = np.float32(1.0 / scale) if scale is not None and scale > 0 else np.float32(in_size) / np.float32(out_size)
+        src = (o + 0.5) * np.float64(s) if exact else o.astype(np.float32) * s
+        idx = np.minimum(np.floor(src.astype(np.float32)).astype(np.int64), in_size - 1)
+    return idx[:, None], np.ones((out_size, 1))
+
+
+def _linear_taps(in_size, out_size, scale, align_corners, T):
+    """Two taps: floor(src) and the next one (clamped), weights 1 - lambda and lambda."""
+    src = _source_index(_source_scale(in_size, out_size, align_corners, scale, T), out_size, align_corners, False, T)
+    i0 = np.minimum(src.astype(np.int64), in_size - 1)
+    i1 = i0 + (i0 < in_size - 1)
+    lam = np.clip(src - i0.astype(T), T(0), T(1)).astype(T)
+    return np.stack([i0, i1], 1), np.stack([(T(1) - lam).astype(T), lam], 1)
+
+
+def _cubic_coefficients(t, T):
+    """torch's get_cubic_upsample_coefficients (Keys' kernel with A = -0.75) at fraction t."""
+    A = T(-0.75)
+
+    def near(x):   # |x| <= 1
+        return ((A + 2) * x - (A + 3)) * x * x + 1
+
+    def far(x):    # 1 < |x| < 2
+        return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A
+    return np.stack([far(t + T(1)), near(t), near(T(1) - t), far((T(1) - t) + T(1))], 1).astype(T)
+
+
+def _cubic_taps(in_size, out_size, scale, align_corners, T):
+    """Four taps floor(src) - 1 ... floor(src) + 2, clamped to the edges (torch's bounded access)."""
+    src = _source_index(_source_scale(in_size, out_size, align_corners, scale, T), out_size, align_corners, True, T)
+    base = np.floor(src)
+    t = (src - base).astype(T)
+    taps = np.clip(base.astype(np.int64)[:, None] + np.arange(-1, 3), 0, in_size - 1)
+    return taps, _cubic_coefficients(t, T)
+
+
+def _area_taps(in_size, out_size, T):
+    """Adaptive average pooling's windows [floor(o n / m), ceil((o + 1) n / m)), padded with zero weights."""
+    o = np.arange(out_size)
+    start = (o * in_size) // out_size
+    end = -((-(o + 1) * in_size) // out_size)
+    width = int((end - start).max())
+    taps = np.minimum(start[:, None] + np.arange(width), in_size - 1)
+    inside = start[:, None] + np.arange(width) < end[:, None]
+    weights = np.where(inside, 1.0 / (end - start)[:, None], 0.0).astype(T)
+    return taps, weights
+
+
+_INTERP_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+_NODE_NAMES = {"nearest": "UpsampleNearest{d}DBackward0", "nearest-exact": "UpsampleNearestExact{d}DBackward0",
+               "linear": "UpsampleLinear1DBackward0", "bilinear": "UpsampleBilinear2DBackward0",
+               "bicubic": "UpsampleBicubic2DBackward0", "trilinear": "UpsampleTrilinear3DBackward0",
+               "area": "AdaptiveAvgPool{d}DBackward0"}
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
+                recompute_scale_factor=None, antialias: bool = False) -> Tensor:
+    """Resize the spatial dims (all but N and C) by ``size`` or ``scale_factor``, with torch's
+    source-index arithmetic per mode (see _nearest_taps, _linear_taps, _cubic_taps, _area_taps)."""
+    require_tensor(input, "interpolate")
+    x = input._data
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError("align_corners option can only be set with the interpolating modes: "
+                             "linear | bilinear | bicubic | trilinear")
+    elif align_corners is None:
+        align_corners = False
+    dim = x.ndim - 2
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        scales = None
+        if isinstance(size, (list, tuple)):
+            if len(size) != dim:
+                raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input "
+                                 f"with spatial dimensions of {list(x.shape[2:])} and output size of {size}. Please "
+                                 f"provide input tensor in (N, C, d1, d2, ...,dK) format and output size in "
+                                 f"(o1, o2, ...,oK) format.")
+            if not all(_is_int(s) for s in size):
+                raise TypeError(f"expected size to be one of int or Tuple[int] or Tuple[int, int] or "
+                                f"Tuple[int, int, int], but got size with types {[type(s) for s in size]}")
+            out_size = [int(s) for s in size]
+        else:
+            out_size = [int(size)] * dim
+    elif scale_factor is not None:
+        out_size = None
+        if isinstance(scale_factor, (list, tuple)):
+            if len(scale_factor) != dim:
+                raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got "
+                                 f"input with spatial dimensions of {list(x.shape[2:])} and scale_factor of shape "
+                                 f"{scale_factor}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                                 f"scale_factor in (s1, s2, ...,sK) format.")
+            scales = [float(s) for s in scale_factor]
+        else:
+            scales = [float(scale_factor)] * dim
+    else:
+        raise ValueError("either size or scale_factor should be defined")
+    if recompute_scale_factor and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+    if mode == "area" and out_size is None:
+        recompute_scale_factor = True
+    if recompute_scale_factor:
+        out_size = [int(math.floor(x.shape[i + 2] * scales[i])) for i in range(dim)]
+        scales = None
+    if antialias:
+        if not (mode in ("bilinear", "bicubic") and x.ndim == 4):
+            raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires "
+                             "a 4-D tensor as input")
+        raise NotImplementedError("interpolate: antialias=True is not supported by minigrad")
+    if mode not in _NODE_NAMES or not 1 <= dim <= 3 or mode in _INTERP_DIMS and _INTERP_DIMS[mode] != dim:
+        if mode in _INTERP_DIMS and 1 <= dim <= 3:
+            raise NotImplementedError(f"Got {x.ndim}D input, but {mode} mode needs {_INTERP_DIMS[mode] + 2}D input")
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {x.ndim}D) for the "
+                                  f"modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact "
+                                  f"(got {mode})")
+    if out_size is None:   # the kernel's own output size: truncation of size * scale in double
+        out_size = [int(x.shape[i + 2] * scales[i]) for i in range(dim)]
+    in_size = list(x.shape[2:])
+    if mode == "area":
+        if any(s < 0 for s in out_size):
+            raise RuntimeError(f"adaptive_avg_pool{dim}d(): output_size must be non-negative")
+    elif not all(s > 0 for s in in_size + out_size):
+        pairs = ", ".join(f"{c}: {s}" for c, s in zip("DHW"[3 - dim:], in_size))
+        outs = ", ".join(f"{c}: {s}" for c, s in zip("DHW"[3 - dim:], out_size))
+        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({pairs}) and output "
+                           f"({outs})")
+    _float_only(input, f"upsample_{mode}{dim}d_out_frame" if mode != "area" else "adaptive_avg_pool2d")
+    T = _opmath(x.dtype)
+    out = input
+    for axis in reversed(range(dim)):   # the last axis first (torch's innermost loop)
+        n, m = in_size[axis], out_size[axis]
+        scale = None if scales is None else scales[axis]
+        if mode in ("nearest", "nearest-exact"):
+            taps, weights = _nearest_taps(n, m, scale, mode == "nearest-exact")
+        elif mode == "area":
+            if m == 0 or n == 0:
+                taps, weights = np.zeros((m, 1), np.int64), np.zeros((m, 1), T)
+            else:
+                taps, weights = _area_taps(n, m, T)
+        elif mode == "bicubic":
+            taps, weights = _cubic_taps(n, m, scale, align_corners, T)
+        else:
+            taps, weights = _linear_taps(n, m, scale, align_corners, T)
+        if n == 0 or m == 0:   # an empty batch of windows: only the shape changes
+            out = Tensor._make(xp(x).zeros(out.shape[:axis + 2] + (m,) + tuple(out.shape[axis + 3:]), x.dtype)) \
+                if not out.requires_grad else out.narrow(axis + 2, 0, 0).expand(
+                    tuple(out.shape[:axis + 2]) + (m,) + tuple(out.shape[axis + 3:])) * 0
+            continue
+        out = ResampleAxis.apply(out, axis + 2, taps, weights)
+    if out is input:
+        out = input.clone()
+    if mode == "area" and dim == 1:
+        return overload(out, "SqueezeBackward1")
+    if mode == "area" and all(s == 1 for s in out_size):   # torch takes the mean for a 1 x 1 (x 1) output
+        return overload(out, "MeanBackward1")
+    return overload(out, _NODE_NAMES[mode].format(d=dim))
+
+
+def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None) -> Tensor:
+    """Deprecated alias of interpolate."""
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """Deprecated: interpolate(mode="nearest")."""
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """Deprecated: interpolate(mode="bilinear", align_corners=True)."""
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
