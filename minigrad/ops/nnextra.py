@@ -403,6 +403,8 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     if w % r:
         raise RuntimeError(f"pixel_unshuffle expects width to be divisible by downscale_factor, but input.size(-1)="
                            f"{w} is not divisible by {r}")
+    if x.size == 0:   # torch returns an empty input as it is (a copy), whatever its shape
+        return overload(input.clone(), "PixelUnshuffleBackward0")
     lead = x.shape[:-3]
     k = len(lead)
     split = reshape(input, lead + (c, h // r, r, w // r, r))
