@@ -28,7 +28,7 @@ __all__ = ["hardshrink", "softshrink", "tanhshrink", "glu", "prelu", "rrelu", "r
            "normalize", "cosine_similarity", "pairwise_distance", "pdist",
            "group_norm", "instance_norm", "local_response_norm", "rms_norm", "bilinear",
            "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle",
-           "interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
+           "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "grid_sample", "affine_grid"]
 
 
 def _const(array) -> Tensor:
@@ -677,3 +677,213 @@ def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
 def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
     """Deprecated: interpolate(mode="bilinear", align_corners=True)."""
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+# -- grid_sample and affine_grid ------------------------------------------------------------------
+# grid_sample is written with minigrad ops: the source coordinates are differentiable functions of
+# the grid (unnormalise, then clip or reflect), the taps' integer positions are constants, and
+# each output is sum over taps of weight(coordinates) * input[tap]. So both gradients (input and
+# grid) and their own gradients come from the chain rule, as torch's GridSampler backward has them.
+_GRID_MODES = ("bilinear", "nearest", "bicubic")
+_GRID_PADDINGS = ("zeros", "border", "reflection")
+
+
+def _unnormalize(coord: Tensor, size: int, align_corners: bool) -> Tensor:
+    """[-1, 1] to pixel coordinates: -1 and 1 are the corner pixels' centres (align_corners) or edges."""
+    if align_corners:
+        return (coord + 1) / 2 * (size - 1)
+    return ((coord + 1) * size - 1) / 2
+
+
+def _reflect(coord: Tensor, twice_low: int, twice_high: int) -> Tensor:
+    """torch's reflect_coordinates: fold coord into [low, high] by reflecting at both ends."""
+    if twice_low == twice_high:
+        return coord * 0
+    low, span = twice_low / 2, (twice_high - twice_low) / 2
+    distance = (coord - low).abs()
+    flips = np.floor(distance._data / span)
+    extra = math_ops.fmod(distance, span)
+    even = _const((flips % 2) == 0)
+    return math_ops.where(even, extra + low, span - extra + low)
+
+
+def _pad_coordinate(coord: Tensor, size: int, padding_mode: str, align_corners: bool) -> Tensor:
+    """Border clips into [0, size - 1]; reflection reflects (about the edge centres or the edges) then clips."""
+    if padding_mode == "border":
+        return coord.clamp(0, size - 1)
+    if padding_mode == "reflection":
+        coord = _reflect(coord, 0, 2 * (size - 1)) if align_corners else _reflect(coord, -1, 2 * size - 1)
+        return coord.clamp(0, size - 1)
+    return coord
+
+
+def _pad_integer(index, size: int, padding_mode: str, align_corners: bool):
+    """The padding rule applied to integer tap positions (bicubic reads its 4 x 4 taps this way)."""
+    if padding_mode == "border":
+        return np.clip(index, 0, size - 1)
+    if padding_mode == "reflection":
+        t = Tensor._make(index.astype(np.float64))
+        folded = _reflect(t, 0, 2 * (size - 1)) if align_corners else _reflect(t, -1, 2 * size - 1)
+        return np.clip(folded._data, 0, size - 1)
+    return index
+
+
+def _gather_taps(flat: Tensor, positions, sizes, weight: Tensor) -> Tensor:
+    """weight * input at integer ``positions`` (one array per spatial dim, shape (N, *out)); taps
+    outside the input contribute 0. ``flat`` is the input as (N, C, prod(sizes))."""
+    positions = [np.asarray(p).astype(np.int64) for p in positions]
+    inside = np.ones(positions[0].shape, bool)
+    index = np.zeros(positions[0].shape, np.int64)
+    for p, n in zip(positions, sizes):
+        inside &= (p >= 0) & (p < n)
+        index = index * n + np.clip(p, 0, n - 1)
+    n, c = flat.shape[0], flat.shape[1]
+    index = index.reshape(n, 1, -1)
+    values = flat.gather(2, _const(np.ascontiguousarray(np.broadcast_to(index, (n, c, index.shape[2])))))
+    mask = inside.reshape(n, 1, -1).astype(flat._data.dtype)
+    return values * (reshape(weight, (n, 1, -1)) * _const(mask))
+
+
+def _cubic_weights(t: Tensor):
+    """Keys' cubic convolution weights (A = -0.75) of the taps at -1, 0, 1, 2 for fraction t."""
+    A = -0.75
+
+    def near(x):
+        return ((A + 2) * x - (A + 3)) * x * x + 1
+
+    def far(x):
+        return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
+def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",
+                align_corners=None) -> Tensor:
+    """Sample ``input`` (N, C, H, W) or (N, C, D, H, W) at the grid's points (N, H', W', 2) or
+    (N, D', H', W', 3), given as (x, y[, z]) in [-1, 1]."""
+    if mode not in _GRID_MODES:
+        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', "
+                         f"but got: '{mode}'")
+    if padding_mode not in _GRID_PADDINGS:
+        raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
+                         f"'reflection', but got: '{padding_mode}'")
+    if align_corners is None:
+        import warnings
+        warnings.warn("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
+                      "Please specify align_corners=True if the old behavior is desired. See the documentation of "
+                      "grid_sample for details.", stacklevel=2)
+        align_corners = False
+    x, g = input._data, grid._data
+    if x.dtype != g.dtype:
+        raise RuntimeError(f"expected scalar type {torch_type_name(x)} but found {torch_type_name(g)}")
+    if x.ndim not in (4, 5) or g.ndim != x.ndim:
+        raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, but got "
+                           f"input with sizes {list(x.shape)} and grid with sizes {list(g.shape)}")
+    k = x.ndim - 2
+    if x.shape[0] != g.shape[0]:
+        raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, but got input with "
+                           f"sizes {list(x.shape)} and grid with sizes {list(g.shape)}")
+    if g.shape[-1] != k:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size {k} in last dimension, but got grid with "
+                           f"sizes {list(g.shape)}")
+    if mode == "bicubic" and k != 2:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    for d in range(2, x.ndim):
+        if x.shape[d] <= 0:
+            raise RuntimeError(f"grid_sampler(): expected input to have non-empty spatial dimensions, but input has "
+                               f"sizes {list(x.shape)} with dimension {d} being empty")
+    _float_only(input, "grid_sampler_2d_cpu" if k == 2 else "grid_sampler_3d_cpu")
+    n, c = x.shape[:2]
+    sizes = x.shape[2:]                       # (H, W) or (D, H, W)
+    out_spatial = g.shape[1:-1]
+    flat = reshape(input, (n, c, int(np.prod(sizes))))
+    # grid's last dim lists x (width) first: coordinate i belongs to spatial dim k - 1 - i
+    coords = [grid.select(-1, k - 1 - d) for d in range(k)]   # in the order of ``sizes``
+    if mode == "bicubic":
+        coords = [_unnormalize(cd, s, align_corners) for cd, s in zip(coords, sizes)]
+        base = [np.floor(cd._data) for cd in coords]
+        weights = [_cubic_weights(cd - _const(b)) for cd, b in zip(coords, base)]
+        out = None
+        for i in range(4):          # rows (y): tap base - 1 + i
+            row = None
+            for j in range(4):      # columns (x)
+                py = _pad_integer(base[0] + (i - 1), sizes[0], padding_mode, align_corners)
+                px = _pad_integer(base[1] + (j - 1), sizes[1], padding_mode, align_corners)
+                term = _gather_taps(flat, (py, px), sizes, weights[1][j])
+                row = term if row is None else row + term
+            row = row * reshape(weights[0][i], (n, 1, -1))
+            out = row if out is None else out + row
+    else:
+        coords = [_pad_coordinate(_unnormalize(cd, s, align_corners), s, padding_mode, align_corners)
+                  for cd, s in zip(coords, sizes)]
+        if mode == "nearest":
+            nearest = [np.rint(cd._data) for cd in coords]   # round half to even, as nearbyint
+            # weight 1, written as a function of the grid so that the grid gets its (zero) gradient, as in torch
+            out = _gather_taps(flat, nearest, sizes, coords[0] * 0 + 1)
+        else:  # (bi/tri)linear: the 2^k corners around each point, weights the opposite sub-volumes
+            low = [np.floor(cd._data) for cd in coords]
+            out = None
+            for corner in np.ndindex(*(2,) * k):
+                weight = None
+                for cd, lo, up in zip(coords, low, corner):
+                    w = cd - _const(lo) if up else _const(lo + 1) - cd
+                    weight = w if weight is None else weight * w
+                term = _gather_taps(flat, [lo + up for lo, up in zip(low, corner)], sizes, weight)
+                out = term if out is None else out + term
+    out = reshape(out, (n, c) + tuple(out_spatial))
+    return overload(out, f"GridSampler{k}DBackward0")
+
+
+def _linspace_from_neg_one(steps: int, align_corners: bool, dtype):
+    """torch's linspace(-1, 1, steps) (both halves computed from their own end), shrunk by
+    (steps - 1) / steps when the corners are not aligned; [0] for one step."""
+    T = np.dtype(dtype).type
+    if steps <= 1:
+        return np.zeros(max(steps, 0), dtype) if steps == 0 else np.zeros(1, dtype)
+    step = (T(1) - T(-1)) / T(steps - 1)
+    i = np.arange(steps)
+    values = np.where(i < steps // 2, T(-1) + step * i.astype(dtype), T(1) - step * (steps - 1 - i).astype(dtype))
+    values = values.astype(dtype)
+    if not align_corners:
+        values = (values * T(steps - 1) / T(steps)).astype(dtype)
+    return values
+
+
+def affine_grid(theta: Tensor, size, align_corners=None) -> Tensor:
+    """The sampling grid (N, H, W, 2) or (N, D, H, W, 3) of the affine maps ``theta`` (N, 2, 3) or
+    (N, 3, 4): each output point's normalised (x, y[, z], 1) times theta^T."""
+    if align_corners is None:
+        import warnings
+        warnings.warn("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
+                      "Please specify align_corners=True if the old behavior is desired. See the documentation of "
+                      "grid_sample for details.", stacklevel=2)
+        align_corners = False
+    t = theta._data
+    if t.dtype.kind != "f":
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    size = tuple(int(s) for s in size)
+    if len(size) in (4, 5):
+        k = len(size) - 2
+        if t.ndim != 3 or t.shape[-2] != k or t.shape[-1] != k + 1:
+            kind = "2D affine matrices of shape Nx2x3" if k == 2 else "3D affine matrices of shape Nx3x4"
+            raise ValueError(f"Expected a batch of {kind} for size {size}. Got minigrad.Size({list(t.shape)}).")
+    else:
+        raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
+                                  f"respectively. Got size {size}.")
+    spatial = size[2:]
+    if align_corners and min(spatial) == 1:
+        import warnings
+        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids when "
+                      "align_corners=True. This is not an intended use case of affine_grid. See the documentation "
+                      "of affine_grid for details.", stacklevel=2)
+    elif min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {size}")
+    if t.shape[0] != size[0]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{size[0]}, {k + 1}] "
+                           f"but got: [{t.shape[0]}, {k + 1}].")
+    # base grid: (x, y[, z], 1) at every output point, x varying along the last spatial dim
+    axes = [_linspace_from_neg_one(s, align_corners, t.dtype) for s in spatial]
+    mesh = np.meshgrid(*axes, indexing="ij")                 # in the order (D,) H, W
+    base = np.stack([m for m in reversed(mesh)] + [np.ones(spatial, t.dtype)], -1).astype(t.dtype)
+    base = _const(xp(t).asarray(base.reshape(1, -1, k + 1)))
+    grid = base @ theta.transpose(1, 2)                       # (N, prod(spatial), k)
+    return overload(reshape(grid, (size[0],) + spatial + (k,)), "AffineGridGeneratorBackward0")

@@ -249,6 +249,45 @@ def _interpolate(mode):
     return strategy
 
 
+# -- grid_sample, affine_grid -----------------------------------------------------------------
+def _grid_sample(mode, k):
+    """Grid points at pixel coordinate (integer + fraction), the fraction 0.1 away from the
+    integers and from the half-integers: floor, rounding, clipping and reflection all have their
+    kinks there. Integers from -2 to size + 1 reach outside the input (padding)."""
+    def strategy(dtype):
+        def build(a):
+            n, c, sizes, out, padding, align = a
+            grid_shape = (n,) + out + (k,)
+
+            def to_grid(parts):
+                whole, frac, low = parts
+                frac = np.where(low, frac, frac + 0.5)           # [0.1, 0.4] or [0.6, 0.9]
+                g = np.empty(grid_shape)
+                for d in range(k):                                # grid's last dim lists x (the last dim) first
+                    size = sizes[k - 1 - d]
+                    pixel = whole[..., d] + frac[..., d]
+                    g[..., d] = (pixel / (size - 1) * 2 - 1 if size > 1 else pixel * 0) if align else \
+                        (2 * pixel + 1) / size - 1
+                return g.astype(dtype)
+            return st.tuples(arrays(dtype, (n, c) + sizes), st.tuples(
+                arrays(np.int64, grid_shape, -2, max(sizes) + 1), arrays(np.float64, grid_shape, 0.1, 0.4),
+                arrays(np.bool_, grid_shape)).map(to_grid)).map(
+                lambda s: Sample(s, {"mode": mode, "padding_mode": padding, "align_corners": align}))
+        return st.tuples(st.integers(1, 2), st.integers(1, 2), _sizes(k, 1, 4), _sizes(k, 1, 3),
+                         st.sampled_from(["zeros", "border", "reflection"]), st.booleans()).flatmap(build)
+    return strategy
+
+
+def _affine_grid(k):
+    def strategy(dtype):
+        def build(a):
+            n, spatial, align = a
+            return arrays(dtype, (n, k, k + 1)).map(
+                lambda t: Sample((t, (n, 1) + spatial), {"align_corners": align}))
+        return st.tuples(st.integers(1, 2), _sizes(k, 2, 4), st.booleans()).flatmap(build)
+    return strategy
+
+
 OPS = [
     OpInfo("hardshrink", F.hardshrink, TF.hardshrink, _shrink([0.5, 1.0, 0.0])),
     OpInfo("softshrink", F.softshrink, TF.softshrink, _shrink([0.5, 1.0, 0.0])),
@@ -275,6 +314,13 @@ OPS = [
     OpInfo("pixel_shuffle", F.pixel_shuffle, TF.pixel_shuffle, _pixel_shuffle),
     OpInfo("pixel_unshuffle", F.pixel_unshuffle, TF.pixel_unshuffle, _pixel_unshuffle),
     OpInfo("channel_shuffle", F.channel_shuffle, TF.channel_shuffle, _channel_shuffle),
+    OpInfo("grid_sample_bilinear", F.grid_sample, TF.grid_sample, _grid_sample("bilinear", 2)),
+    OpInfo("grid_sample_nearest", F.grid_sample, TF.grid_sample, _grid_sample("nearest", 2)),
+    OpInfo("grid_sample_bicubic", F.grid_sample, TF.grid_sample, _grid_sample("bicubic", 2), atol={"float32": 5e-5}),
+    OpInfo("grid_sample_3d_bilinear", F.grid_sample, TF.grid_sample, _grid_sample("bilinear", 3)),
+    OpInfo("grid_sample_3d_nearest", F.grid_sample, TF.grid_sample, _grid_sample("nearest", 3)),
+    OpInfo("affine_grid", F.affine_grid, TF.affine_grid, _affine_grid(2)),
+    OpInfo("affine_grid_3d", F.affine_grid, TF.affine_grid, _affine_grid(3)),
 ] + [OpInfo(f"interpolate_{mode.replace('-', '_')}", F.interpolate, TF.interpolate, _interpolate(mode),
             atol={"float32": 5e-5}) for mode in _SPATIAL]
 
@@ -332,4 +378,25 @@ ERRORS = [
               ("recompute_scale_factor",)),
     ErrorCase("interpolate_float_size", lambda lib: _F(lib).interpolate(_x(lib, 1, 1, 4), size=(2.5,)),
               ("size",)),
+    ErrorCase("grid_sample_mode", lambda lib: _F(lib).grid_sample(_x(lib, 1, 1, 3, 3), lib.zeros(1, 2, 2, 2),
+                                                                  mode="foo", align_corners=False), ("mode", "foo")),
+    ErrorCase("grid_sample_padding", lambda lib: _F(lib).grid_sample(_x(lib, 1, 1, 3, 3), lib.zeros(1, 2, 2, 2),
+                                                                     padding_mode="foo", align_corners=False),
+              ("padding_mode", "foo")),
+    ErrorCase("grid_sample_last_dim", lambda lib: _F(lib).grid_sample(_x(lib, 1, 1, 3, 3), lib.zeros(1, 2, 2, 3),
+                                                                      align_corners=False), ("size 2",)),
+    ErrorCase("grid_sample_batch", lambda lib: _F(lib).grid_sample(_x(lib, 1, 1, 3, 3), lib.zeros(2, 2, 2, 2),
+                                                                   align_corners=False), ("batch size",)),
+    ErrorCase("grid_sample_bicubic_3d", lambda lib: _F(lib).grid_sample(_x(lib, 1, 1, 3, 3, 3),
+                                                                        lib.zeros(1, 2, 2, 2, 3), mode="bicubic",
+                                                                        align_corners=False), ("bicubic",)),
+    ErrorCase("grid_sample_dtypes", lambda lib: _F(lib).grid_sample(_x(lib, 1, 1, 3, 3),
+                                                                    lib.zeros(1, 2, 2, 2, dtype=lib.float64),
+                                                                    align_corners=False), ("Float", "Double")),
+    ErrorCase("affine_grid_theta_shape", lambda lib: _F(lib).affine_grid(lib.zeros(1, 2, 4), (1, 1, 3, 3),
+                                                                         align_corners=False), ("Nx2x3",)),
+    ErrorCase("affine_grid_size", lambda lib: _F(lib).affine_grid(lib.zeros(1, 2, 3), (1, 1, 3),
+                                                                  align_corners=False), ("4D and 5D",)),
+    ErrorCase("affine_grid_int", lambda lib: _F(lib).affine_grid(lib.zeros(1, 2, 3, dtype=lib.int64), (1, 1, 3, 3),
+                                                                 align_corners=False), ("floating point",)),
 ]
