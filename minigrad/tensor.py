@@ -363,6 +363,12 @@ class Tensor:
     def byte(self) -> Tensor:
         return _ops.to_dtype(self, dtypes.uint8)
 
+    def char(self) -> Tensor:
+        return _ops.to_dtype(self, dtypes.int8)
+
+    def short(self) -> Tensor:
+        return _ops.to_dtype(self, dtypes.int16)
+
     def cpu(self) -> Tensor:
         return self.to("cpu")
 
@@ -1049,6 +1055,9 @@ class Tensor:
 
     def expand_as(self, other):
         return _ops.expand(self, other.shape)
+
+    def sum_to_size(self, *size):
+        return _ops.sum_to_size(self, *size)
 
     def broadcast_to(self, shape):
         return _ops.broadcast_to(self, shape)
