@@ -1169,6 +1169,13 @@ class Tensor:
     def equal(self, other):
         return _ops.equal(self, other)
 
+    # ---- nnfa ops ----
+    def hardshrink(self, lambd=0.5):
+        return _ops.hardshrink(self, lambd)
+
+    def prelu(self, weight):
+        return _ops.prelu(self, weight)
+
 
 class Size(tuple):
     """``tensor.shape``: a tuple that prints like ``torch.Size``."""

@@ -152,14 +152,17 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
           inplace: bool = False) -> Tensor:
     """Randomized leaky ReLU. In training, each element x <= 0 (in memory order) draws its slope
     from U(lower, upper) with torch's generator (uniform_real_distribution<double>, so the same
-    draws as ``uniform_`` of a float64 tensor); in eval the slope is (lower + upper) / 2."""
+    draws as ``uniform_`` of a float64 tensor, from bounds rounded to the input's compute type);
+    in eval the slope is (lower + upper) / 2."""
     x = input._data
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     _float_only(input, "rrelu_with_noise_out_cpu")
     if training:
         negative = ~(x > 0)
-        draws = _random.fill_uniform(np.empty(int(negative.sum()), np.float64), lower, upper)
+        # torch casts the bounds to the op's compute type first (float for float32), then draws doubles
+        T = _opmath(x.dtype)
+        draws = _random.fill_uniform(np.empty(int(negative.sum()), np.float64), float(T(lower)), float(T(upper)))
         slopes = np.ones(x.shape, x.dtype)
         slopes[negative] = draws.astype(x.dtype)
     else:
