@@ -18,11 +18,11 @@ from .. import random as _random
 from ..autograd import grad_mode
 from ._args import float_only as _float_only, require_tensor
 from ._util import Op, broadcast_shape, float_result, overload, Tensor, wrap_dim, xp
-from .activation import KeepWhere, ScaleByConstant, torch_type_name
+from .activation import KeepWhere, ScaleByConstant, _sigmoid_np, torch_type_name
 from .index import add_at
 from . import math as math_ops
 from .nnfunc import Normalize, _batch_stats, pad
-from .shape import reshape, permute
+from .shape import cat, reshape, permute
 
 __all__ = ["hardshrink", "softshrink", "tanhshrink", "glu", "prelu", "rrelu", "rrelu_",
            "normalize", "cosine_similarity", "pairwise_distance", "pdist",
@@ -86,16 +86,33 @@ def tanhshrink(input: Tensor) -> Tensor:
     return input - math_ops.tanh(input)
 
 
+class Glu(Op):
+    """z = a * sigmoid(b), a and b the halves of x along dim;  dz/da = sigmoid(b),  dz/db = a sigmoid(b) (1 - sigmoid(b))"""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        ctx.save_for_backward(x)
+        a, b = np.split(x, 2, axis=dim)
+        return (a * _sigmoid_np(b)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        a, b = x.chunk(2, ctx.dim)
+        gate = math_ops.sigmoid(b)
+        return cat([g * gate, g * a * gate * (1 - gate)], ctx.dim)
+
+
 def glu(input: Tensor, dim: int = -1) -> Tensor:
-    """a * sigmoid(b), a and b the two halves of ``input`` along ``dim``."""
     x = input._data
     if x.ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
     d = wrap_dim(dim, x.ndim)
     if x.shape[d] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {x.shape[d]}")
-    a, b = input.chunk(2, d)
-    return overload(a * math_ops.sigmoid(b), "GluBackward0")
+    _float_only(input, "glu_cpu")
+    return Glu.apply(input, d)
 
 
 # -- PReLU and RReLU ----------------------------------------------------------------------------
