@@ -684,18 +684,27 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     return overload(out, _NODE_NAMES[mode].format(d=dim))
 
 
-def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None) -> Tensor:
+def _deprecated(name: str) -> None:
+    import warnings
+    warnings.warn(f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=3)
+
+
+def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
+             recompute_scale_factor=None) -> Tensor:
     """Deprecated alias of interpolate."""
-    return interpolate(input, size, scale_factor, mode, align_corners)
+    _deprecated("upsample")
+    return interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor)
 
 
 def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
     """Deprecated: interpolate(mode="nearest")."""
+    _deprecated("upsample_nearest")
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
 def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
     """Deprecated: interpolate(mode="bilinear", align_corners=True)."""
+    _deprecated("upsample_bilinear")
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 

@@ -170,3 +170,13 @@ def test_three_d_padding_modes_match_torch(mode):
     ours.backward(minigrad.tensor(g))
     theirs.backward(torch.tensor(g))
     np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["upsample", "upsample_nearest", "upsample_bilinear"])
+def test_deprecated_upsample_functions_warn_and_match_interpolate(name):
+    x = np.random.default_rng(8).standard_normal((1, 2, 3, 3))
+    outs = []
+    for lib in (minigrad, torch):
+        with pytest.warns(UserWarning, match=f"`nn.functional.{name}` is deprecated"):
+            outs.append(getattr(lib.nn.functional, name)(lib.tensor(x), scale_factor=2).numpy())
+    np.testing.assert_allclose(outs[0], outs[1], rtol=1e-12, atol=1e-12)
