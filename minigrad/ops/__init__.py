@@ -25,4 +25,5 @@ from .index import *  # noqa: F401,F403
 from .activation import relu, softmax, log_softmax  # noqa: F401  (torch.relu etc. are top-level too)
 from .nnextra import (hardshrink, prelu, rrelu, rrelu_, cosine_similarity, pairwise_distance, pdist,  # noqa: F401
                       group_norm, rms_norm, bilinear, pixel_shuffle, pixel_unshuffle, channel_shuffle,
-                      native_channel_shuffle)  # (torch.pdist etc. are top-level too)
+                      native_channel_shuffle, grid_sampler, grid_sampler_2d, grid_sampler_3d,
+                      native_group_norm)  # (torch.pdist etc. are top-level too)

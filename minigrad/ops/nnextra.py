@@ -916,3 +916,44 @@ def affine_grid(theta: Tensor, size, align_corners=None) -> Tensor:
     base = _const(xp(t).asarray(base.reshape(1, -1, k + 1)))
     grid = base @ theta.transpose(1, 2)                       # (N, prod(spatial), k)
     return overload(reshape(grid, (size[0],) + spatial + (k,)), "AffineGridGeneratorBackward0")
+
+
+# -- aten's names for the same ops (torch.grid_sampler_2d, torch.native_group_norm) -------------------
+_INTERPOLATION_MODES = {0: "bilinear", 1: "nearest", 2: "bicubic"}
+_PADDING_MODES = {0: "zeros", 1: "border", 2: "reflection"}
+
+
+def grid_sampler(input: Tensor, grid: Tensor, interpolation_mode: int, padding_mode: int,
+                 align_corners: bool) -> Tensor:
+    """grid_sample with aten's integer codes: interpolation 0 bilinear, 1 nearest, 2 bicubic;
+    padding 0 zeros, 1 border, 2 reflection."""
+    return grid_sample(input, grid, _INTERPOLATION_MODES[int(interpolation_mode)],
+                       _PADDING_MODES[int(padding_mode)], bool(align_corners))
+
+
+def grid_sampler_2d(input: Tensor, grid: Tensor, interpolation_mode: int, padding_mode: int,
+                    align_corners: bool) -> Tensor:
+    if input.dim() != 4:
+        raise RuntimeError(f"grid_sampler(): expected 4D input and grid with same number of dimensions, but got "
+                           f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+    return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
+
+
+def grid_sampler_3d(input: Tensor, grid: Tensor, interpolation_mode: int, padding_mode: int,
+                    align_corners: bool) -> Tensor:
+    if input.dim() != 5:
+        raise RuntimeError(f"grid_sampler(): expected 5D input and grid with same number of dimensions, but got "
+                           f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+    return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
+
+
+def native_group_norm(input: Tensor, weight, bias, N: int, C: int, HxW: int, group: int, eps: float):
+    """aten's group norm: (output, mean, rstd), the statistics per sample and group, shape (N, group).
+    All three are differentiable, as torch's are (the statistics as minigrad ops of the input)."""
+    out = group_norm(input, group, weight, bias, eps)
+    grouped = reshape(input, (N, group, -1)) if input._data.size else reshape(input, (N, group, 0))
+    mean = grouped.mean(2, keepdim=True)
+    centred = grouped - mean
+    rstd = math_ops.rsqrt((centred * centred).mean(2) + eps)
+    name = "NativeGroupNormBackward0"   # torch's one node for the three outputs
+    return out, overload(reshape(mean, (N, group)), name), overload(rstd, name)

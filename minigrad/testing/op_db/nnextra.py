@@ -288,6 +288,27 @@ def _affine_grid(k):
     return strategy
 
 
+_MODE_CODES = {"bilinear": 0, "nearest": 1, "bicubic": 2, "zeros": 0, "border": 1, "reflection": 2}
+
+
+def _aten_grid_sampler(mode, k):
+    """grid_sample's samples in aten's form: integer codes for the mode and the padding."""
+    def strategy(dtype):
+        return _grid_sample(mode, k)(dtype).map(lambda s: Sample(
+            s.args + (_MODE_CODES[s.kwargs["mode"]], _MODE_CODES[s.kwargs["padding_mode"]], s.kwargs["align_corners"])))
+    return strategy
+
+
+def _native_group_norm(dtype):
+    """group_norm's samples in aten's form: (input, weight, bias, N, C, HxW, group, eps)."""
+    def convert(s):
+        x, groups = s.args[:2]
+        weight, bias = s.args[2:4] if len(s.args) > 2 else (None, None)
+        n, c = x.shape[:2]
+        return Sample((x, weight, bias, n, c, int(np.prod(x.shape[2:])), groups, s.kwargs["eps"]))
+    return _group_norm(dtype).map(convert)
+
+
 OPS = [
     OpInfo("hardshrink", F.hardshrink, TF.hardshrink, _shrink([0.5, 1.0, 0.0])),
     OpInfo("softshrink", F.softshrink, TF.softshrink, _shrink([0.5, 1.0, 0.0])),
@@ -319,6 +340,10 @@ OPS = [
     OpInfo("grid_sample_bicubic", F.grid_sample, TF.grid_sample, _grid_sample("bicubic", 2), atol={"float32": 5e-5}),
     OpInfo("grid_sample_3d_bilinear", F.grid_sample, TF.grid_sample, _grid_sample("bilinear", 3)),
     OpInfo("grid_sample_3d_nearest", F.grid_sample, TF.grid_sample, _grid_sample("nearest", 3)),
+    OpInfo("grid_sampler_2d", minigrad.grid_sampler_2d, torch.grid_sampler_2d, _aten_grid_sampler("bilinear", 2)),
+    OpInfo("grid_sampler_3d", minigrad.grid_sampler_3d, torch.grid_sampler_3d, _aten_grid_sampler("nearest", 3)),
+    OpInfo("native_group_norm", minigrad.native_group_norm, torch.native_group_norm, _native_group_norm,
+           atol={"float32": 5e-5}, notes="(output, mean, rstd), all three differentiable"),
     OpInfo("affine_grid", F.affine_grid, TF.affine_grid, _affine_grid(2)),
     OpInfo("affine_grid_3d", F.affine_grid, TF.affine_grid, _affine_grid(3)),
 ] + [OpInfo(f"interpolate_{mode.replace('-', '_')}", F.interpolate, TF.interpolate, _interpolate(mode),
