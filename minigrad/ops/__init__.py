@@ -26,4 +26,4 @@ from .activation import relu, softmax, log_softmax  # noqa: F401  (torch.relu et
 from .nnextra import (hardshrink, prelu, rrelu, rrelu_, cosine_similarity, pairwise_distance, pdist,  # noqa: F401
                       group_norm, rms_norm, bilinear, pixel_shuffle, pixel_unshuffle, channel_shuffle,
                       native_channel_shuffle, grid_sampler, grid_sampler_2d, grid_sampler_3d,
-                      native_group_norm)  # (torch.pdist etc. are top-level too)
+                      native_group_norm, native_layer_norm, native_batch_norm, constant_pad_nd)  # (torch.pdist etc. are top-level too)

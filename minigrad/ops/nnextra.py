@@ -22,6 +22,8 @@ from .activation import KeepWhere, ScaleByConstant, _sigmoid_np, torch_type_name
 from .index import add_at
 from . import math as math_ops
 from .nnfunc import Normalize, _batch_stats, pad
+
+pad_fn = pad   # (constant_pad_nd's argument is named pad too)
 from .shape import cat, reshape, permute
 
 __all__ = ["hardshrink", "softshrink", "tanhshrink", "glu", "prelu", "rrelu", "rrelu_",
@@ -957,3 +959,39 @@ def native_group_norm(input: Tensor, weight, bias, N: int, C: int, HxW: int, gro
     rstd = math_ops.rsqrt((centred * centred).mean(2) + eps)
     name = "NativeGroupNormBackward0"   # torch's one node for the three outputs
     return out, overload(reshape(mean, (N, group)), name), overload(rstd, name)
+
+
+def native_layer_norm(input: Tensor, normalized_shape, weight, bias, eps: float):
+    """aten's layer norm: (output, mean, rstd), the statistics over the normalised dims kept as
+    size-1 dims. As in torch, only the output is differentiable."""
+    from .nnfunc import layer_norm
+    shape = tuple(int(s) for s in normalized_shape)
+    out = overload(layer_norm(input, shape, weight, bias, eps), "NativeLayerNormBackward0")
+    x = input._data
+    dims = tuple(range(x.ndim - len(shape), x.ndim))
+    if x.size:
+        mean, _, rstd = _batch_stats(x, dims, eps)
+    else:
+        mean = rstd = xp(x).zeros(x.shape[:x.ndim - len(shape)] + (1,) * len(shape), x.dtype)
+    return out, Tensor._make(mean), Tensor._make(rstd)
+
+
+def native_batch_norm(input: Tensor, weight, bias, running_mean, running_var, training: bool, momentum: float,
+                      eps: float):
+    """aten's batch norm: (output, save_mean, save_invstd), the batch's per-channel mean and
+    1/sqrt(var + eps) in training (empty in eval). Training updates the running statistics."""
+    from .nnfunc import batch_norm
+    x = input._data
+    if training:
+        dims = (0,) + tuple(range(2, x.ndim))
+        mean, _, rstd = _batch_stats(x, dims, eps)
+        save_mean, save_invstd = mean.reshape(-1), rstd.reshape(-1)
+    else:
+        save_mean = save_invstd = xp(x).zeros(0, x.dtype)
+    out = batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+    return overload(out, "NativeBatchNormBackward0"), Tensor._make(save_mean), Tensor._make(save_invstd)
+
+
+def constant_pad_nd(input: Tensor, pad, value=0) -> Tensor:
+    """aten's constant padding: F.pad(input, pad, "constant", value)."""
+    return pad_fn(input, pad, "constant", value)

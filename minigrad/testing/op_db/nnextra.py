@@ -309,6 +309,42 @@ def _native_group_norm(dtype):
     return _group_norm(dtype).map(convert)
 
 
+def _native_layer_norm(dtype):
+    def build(a):
+        batch, normalized, affine = a
+        shape = batch + normalized
+        params = arrays(dtype, normalized, -2, 2) if affine else st.none()
+        return st.tuples(_spread(dtype, shape, range(len(batch), len(shape))), params, params,
+                         st.sampled_from([1e-5, 1e-3])).map(lambda s: Sample((s[0], normalized, s[1], s[2], s[3])))
+    return st.tuples(st.integers(0, 2).flatmap(lambda n: _sizes(n, 1, 3)),
+                     st.integers(1, 2).flatmap(lambda n: _sizes(n, 2, 4)), st.booleans()).flatmap(build)
+
+
+def _native_batch_norm(dtype):
+    def build(a):
+        n, c, spatial, affine, training = a
+        shape = (n, c) + spatial
+        axes = [0] + list(range(2, len(shape)))
+        params = arrays(dtype, (c,), -2, 2) if affine else st.none()
+        return st.tuples(_spread(dtype, shape, [ax for ax in axes if shape[ax] > 1]), params, params,
+                         arrays(dtype, (c,), -1, 1), arrays(dtype, (c,), 0.5, 2), st.sampled_from([0.1, 0.5])).map(
+            lambda s: Sample((s[0], s[1], s[2], NoGrad(s[3]), NoGrad(s[4]), training, s[5], 1e-5)))
+    return st.tuples(st.integers(2, 3), st.integers(1, 3), st.integers(0, 2).flatmap(lambda k: _sizes(k, 1, 3)),
+                     st.booleans(), st.booleans()).flatmap(build)
+
+
+def _with_running_stats(fn):
+    """native_batch_norm's outputs and the running statistics it updated in place."""
+    def call(x, w, b, rm, rv, *rest):
+        return tuple(fn(x, w, b, rm, rv, *rest)) + (rm, rv)
+    return call
+
+
+def _constant_pad_nd(dtype):
+    from .nnfunc import _pad_constant
+    return _pad_constant(dtype).map(lambda s: Sample(s.args + ((s.kwargs["value"],) if s.kwargs else ())))
+
+
 OPS = [
     OpInfo("hardshrink", F.hardshrink, TF.hardshrink, _shrink([0.5, 1.0, 0.0])),
     OpInfo("softshrink", F.softshrink, TF.softshrink, _shrink([0.5, 1.0, 0.0])),
@@ -344,6 +380,12 @@ OPS = [
     OpInfo("grid_sampler_3d", minigrad.grid_sampler_3d, torch.grid_sampler_3d, _aten_grid_sampler("nearest", 3)),
     OpInfo("native_group_norm", minigrad.native_group_norm, torch.native_group_norm, _native_group_norm,
            atol={"float32": 5e-5}, notes="(output, mean, rstd), all three differentiable"),
+    OpInfo("native_layer_norm", minigrad.native_layer_norm, torch.native_layer_norm, _native_layer_norm,
+           atol={"float32": 5e-5}, notes="(output, mean, rstd); only the output is differentiable, as in torch"),
+    OpInfo("native_batch_norm", _with_running_stats(minigrad.native_batch_norm),
+           _with_running_stats(torch.native_batch_norm), _native_batch_norm, atol={"float32": 5e-5},
+           notes="(output, save_mean, save_invstd), then the running statistics updated in training"),
+    OpInfo("constant_pad_nd", minigrad.constant_pad_nd, torch.constant_pad_nd, _constant_pad_nd),
     OpInfo("affine_grid", F.affine_grid, TF.affine_grid, _affine_grid(2)),
     OpInfo("affine_grid_3d", F.affine_grid, TF.affine_grid, _affine_grid(3)),
 ] + [OpInfo(f"interpolate_{mode.replace('-', '_')}", F.interpolate, TF.interpolate, _interpolate(mode),
