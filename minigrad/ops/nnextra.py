@@ -654,7 +654,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         outs = ", ".join(f"{c}: {s}" for c, s in zip("DHW"[3 - dim:], out_size))
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({pairs}) and output "
                            f"({outs})")
-    _float_only(input, f"upsample_{mode}{dim}d_out_frame" if mode != "area" else "adaptive_avg_pool2d")
+    if not (mode in ("nearest", "nearest-exact") and x.dtype == np.uint8):   # (nearest also resizes bytes)
+        _float_only(input, f"upsample_{mode}{dim}d_out_frame" if mode != "area" else "adaptive_avg_pool2d")
     T = _opmath(x.dtype)
     out = input
     for axis in reversed(range(dim)):   # the last axis first (torch's innermost loop)

@@ -180,3 +180,26 @@ def test_deprecated_upsample_functions_warn_and_match_interpolate(name):
         with pytest.warns(UserWarning, match=f"`nn.functional.{name}` is deprecated"):
             outs.append(getattr(lib.nn.functional, name)(lib.tensor(x), scale_factor=2).numpy())
     np.testing.assert_allclose(outs[0], outs[1], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact", "bilinear", "area"])
+@pytest.mark.parametrize("shape", [(1, 2, 5), (1, 1, 4, 5), (1, 1, 3, 4, 3)])
+def test_interpolate_bytes(mode, shape):
+    """Nearest modes resize uint8 images as torch does; the others refuse integer input, as torch's do."""
+    x = np.arange(int(np.prod(shape)), dtype=np.uint8).reshape(shape)
+    kwargs = {"scale_factor": 1.5, "mode": mode}
+    if mode == "bilinear" and len(shape) != 4:
+        return
+    try:
+        expected = torch.nn.functional.interpolate(torch.tensor(x), **kwargs)
+    except NotImplementedError:
+        with pytest.raises(NotImplementedError):
+            minigrad.nn.functional.interpolate(minigrad.tensor(x), **kwargs)
+        return
+    if mode == "bilinear":   # torch's byte path rounds its own way: minigrad refuses it
+        with pytest.raises(NotImplementedError):
+            minigrad.nn.functional.interpolate(minigrad.tensor(x), **kwargs)
+        return
+    ours = minigrad.nn.functional.interpolate(minigrad.tensor(x), **kwargs)
+    assert str(ours.dtype) == "minigrad.uint8"
+    np.testing.assert_array_equal(ours.numpy(), expected.numpy())
