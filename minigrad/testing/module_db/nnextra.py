@@ -118,4 +118,11 @@ MODULES = [
     ModuleInfo("PairwiseDistance-p1-keepdim", _m("PairwiseDistance", p=1.0, keepdim=True), _pair(4, 5)),
     ModuleInfo("ParameterList", _parameter_list, normal(2, 3)),
     ModuleInfo("ParameterDict", _parameter_dict, normal(3, 4)),
+    # the layer patterns of the official fast-neural-style and super-resolution examples
+    ModuleInfo("StyleTransferBlock", lambda l: l.nn.Sequential(
+        l.nn.Upsample(scale_factor=2, mode="nearest"), l.nn.ReflectionPad2d(1), l.nn.Conv2d(3, 4, 3),
+        l.nn.InstanceNorm2d(4, affine=True), l.nn.ReLU()), normal(2, 3, 4, 4), rtol={"float32": 1e-4},
+        atol={"float32": 1e-5}),
+    ModuleInfo("SuperResolutionTail", lambda l: l.nn.Sequential(
+        l.nn.Conv2d(2, 4 * 3, 3, padding=1), l.nn.PixelShuffle(2), l.nn.Tanh()), normal(2, 2, 3, 3)),
 ] + _pad_records()
