@@ -273,8 +273,11 @@ def _grid_sample(mode, k):
                 arrays(np.int64, grid_shape, -2, max(sizes) + 1), arrays(np.float64, grid_shape, 0.1, 0.4),
                 arrays(np.bool_, grid_shape)).map(to_grid)).map(
                 lambda s: Sample(s, {"mode": mode, "padding_mode": padding, "align_corners": align}))
-        return st.tuples(st.integers(1, 2), st.integers(1, 2), _sizes(k, 1, 4), _sizes(k, 1, 3),
-                         st.sampled_from(["zeros", "border", "reflection"]), st.booleans()).flatmap(build)
+        # smaller for 3-d and bicubic (8 and 16 taps): their numerical grad-of-grad checks dominate the run time
+        small = k == 3 or mode == "bicubic"
+        return st.tuples(st.integers(1, 2), st.integers(1, 1 if small else 2), _sizes(k, 1, 3 if small else 4),
+                         _sizes(k, 1, 2 if small else 3), st.sampled_from(["zeros", "border", "reflection"]),
+                         st.booleans()).flatmap(build)
     return strategy
 
 
