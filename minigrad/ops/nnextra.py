@@ -13,13 +13,11 @@ import math
 
 import numpy as np
 
-from .. import dtypes
 from .. import random as _random
 from ..autograd import grad_mode
 from ._args import float_only as _float_only, require_tensor
 from ._util import Op, broadcast_shape, float_result, overload, Tensor, wrap_dim, xp
 from .activation import KeepWhere, ScaleByConstant, _sigmoid_np, torch_type_name
-from .index import add_at
 from . import math as math_ops
 from .nnfunc import Normalize, _batch_stats, pad
 

@@ -1,6 +1,5 @@
 """Module table: normalisation (group, instance, local response, RMS), resampling, shuffles,
 activations with parameters or randomness, distances, Bilinear, padding, parameter containers."""
-import numpy as np
 
 from . import ModuleInfo
 from ._util import away_from_kinks, normal

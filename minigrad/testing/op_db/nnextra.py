@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import minigrad
 import minigrad.nn.functional as F
 from ..opinfo import ErrorCase, NoGrad, OpInfo, Sample
-from ..strategies import arrays, dims_for, shapes
+from ..strategies import arrays, shapes
 
 
 def _sizes(n, low=1, high=4):
