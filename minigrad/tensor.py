@@ -1191,6 +1191,13 @@ class Tensor:
         hooks[handle.id] = hook
         return handle
 
+    # ---- nnfa ops ----
+    def hardshrink(self, lambd=0.5):
+        return _ops.hardshrink(self, lambd)
+
+    def prelu(self, weight):
+        return _ops.prelu(self, weight)
+
 
 class Size(tuple):
     """``tensor.shape``: a tuple that prints like ``torch.Size``."""

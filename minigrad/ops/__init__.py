@@ -12,6 +12,7 @@
     loss        cross_entropy, nll_loss, mse_loss, ... (nn.functional)
     nnfunc      linear, pad, one_hot, embedding, layer_norm, batch_norm, dropout (nn.functional)
     conv, pool  conv1d/2d, conv_transpose2d, max/avg/adaptive pooling, unfold/fold (Numba kernels)
+    nnextra     shrinks, prelu, rrelu, distances, group/instance/RMS norms, interpolate, grid_sample (nn.functional)
 """
 from .convert import *  # noqa: F401,F403
 from .elementwise import *  # noqa: F401,F403
@@ -22,3 +23,7 @@ from .linalg import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .index import *  # noqa: F401,F403
 from .activation import relu, softmax, log_softmax  # noqa: F401  (torch.relu etc. are top-level too)
+from .nnextra import (hardshrink, prelu, rrelu, rrelu_, cosine_similarity, pairwise_distance, pdist,  # noqa: F401
+                      group_norm, rms_norm, bilinear, pixel_shuffle, pixel_unshuffle, channel_shuffle,
+                      native_channel_shuffle, grid_sampler, grid_sampler_2d, grid_sampler_3d,
+                      native_group_norm, native_layer_norm, native_batch_norm, constant_pad_nd)  # (torch.pdist etc. are top-level too)
