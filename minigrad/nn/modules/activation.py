@@ -332,6 +332,7 @@ class Threshold(Module):
     """x if x > threshold else value."""
 
     def __init__(self, threshold: float, value: float, inplace: bool = False):
+        super().__init__()
         self.threshold = threshold
         self.value = value
         self.inplace = inplace
@@ -345,6 +346,7 @@ class Threshold(Module):
 
 class Hardshrink(Module):
     def __init__(self, lambd: float = 0.5):
+        super().__init__()
         self.lambd = lambd
 
     def forward(self, input):
@@ -366,6 +368,7 @@ class Tanhshrink(_Stateless):
 
 class GLU(Module):
     def __init__(self, dim: int = -1):
+        super().__init__()
         self.dim = dim
 
     def forward(self, input):
@@ -379,6 +382,7 @@ class PReLU(Module):
     """max(0, x) + a * min(0, x) with a learnt slope a (one, or one per channel), initialised to ``init``."""
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
+        super().__init__()
         self.num_parameters = num_parameters
         self.init = init
         self.weight = Parameter(creation.empty(num_parameters, dtype=dtype, device=device))
@@ -398,6 +402,7 @@ class RReLU(Module):
     """Leaky ReLU with a random slope from U(lower, upper) per element in training, their mean in eval."""
 
     def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False):
+        super().__init__()
         self.lower = lower
         self.upper = upper
         self.inplace = inplace
@@ -411,6 +416,7 @@ class RReLU(Module):
 
 class Softmin(Module):
     def __init__(self, dim=None):
+        super().__init__()
         self.dim = dim
 
     def forward(self, input):
