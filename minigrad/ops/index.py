@@ -562,7 +562,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
             raise IndexError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
         from .shape import Reshape
         return Reshape.apply(Index.apply(input, (None, Ellipsis), (idx.reshape(1),), index), ())
-    return Index.apply(input, (), (slice(None),) * dim + (idx.reshape(-1),), index)
+    return overload(Index.apply(input, (), (slice(None),) * dim + (idx.reshape(-1),), index), "IndexSelectBackward0")
 
 
 class MaskedFill(Op):
