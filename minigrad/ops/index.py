@@ -876,9 +876,11 @@ def _index_vector(name, input, dim, index, source=None, negative_ok=False, oob=N
     if idx.size:
         lo, hi = int(idx.min()), int(idx.max())
         if hi >= size or lo < (-size if negative_ok else 0):
+            bad = hi if hi >= size else lo
+            if oob == "runtime":
+                raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
             if oob is not None:
                 raise IndexError(oob)
-            bad = hi if hi >= size else lo
             prefix = "index_copy_(): " if name == "index_copy_" else ""
             raise IndexError(f"{prefix}index {bad} is out of bounds for dimension {dim} with size {size}")
         if negative_ok and lo < 0:
@@ -910,7 +912,9 @@ def _named_back(out, input, node_name):
 
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     """``input`` with ``alpha * source[.., i, ..]`` added at position ``index[i]`` along ``dim``."""
-    dim, idx = _index_vector("index_add_", input, dim, index, source, oob="index out of range in self")
+    # torch's kernel for 1-d inputs words it as index_reduce does; the general one as scatter
+    dim, idx = _index_vector("index_add_", input, dim, index, source,
+                             oob="index out of range in self" if input._data.ndim <= 1 else "runtime")
     if alpha != 1:
         source = source * alpha
     return _named_back(ScatterAdd.apply(_as_1d(input), _as_1d(source), idx, dim), input, "IndexAddBackward0")
@@ -1131,7 +1135,7 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
     x = input._data
     if as_tuple:
         return tuple(Tensor._make(a.astype(np.int64)) for a in xp(x).nonzero(x.reshape(-1) if not x.ndim else x))
-    return Tensor._make(xp(x).argwhere(x).astype(np.int64).reshape(-1, x.ndim))
+    return Tensor._make(xp(x).argwhere(x).astype(np.int64))
 
 
 def argwhere(input: Tensor) -> Tensor:
@@ -1158,12 +1162,13 @@ def unravel_index(indices, shape):
     shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(int(s) for s in shape)
     if any(s < 0 for s in shape):
         raise ValueError(f"'shape' cannot have negative values, but got {tuple(shape)}")
+    module = xp(i)
     i = i.astype(np.int64)
     out = []
     for size in reversed(shape):
         out.append(i % size if size else i * 0)
         i = i // size if size else i
-    return tuple(Tensor._make(a) for a in reversed(out))
+    return tuple(Tensor._make(module.asarray(a)) for a in reversed(out))
 
 
 __all__ += ["scatter", "scatter_reduce", "index_add", "index_copy", "index_fill", "index_reduce", "take", "put",
