@@ -1287,6 +1287,10 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None) -> Ten
     if dim is None:
         input = Reshape.apply(input, (input._data.size,))
         dim = 0
+    elif not input._data.ndim:   # torch's messages: its int form unsqueezes the input first
+        if isinstance(repeats, Tensor):
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
     ndim = input._data.ndim
     dim = wrap_dim(dim, max(ndim, 1))
     size = input._data.shape[dim] if ndim else 1
