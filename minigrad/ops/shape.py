@@ -1083,19 +1083,23 @@ def split_with_sizes(input: Tensor, split_sizes, dim: int = 0):
     return split(input, list(split_sizes), dim)
 
 
-def unsafe_split(input: Tensor, split_size, dim: int = 0):
-    """:func:`split` whose outputs torch lets be written in place (it names their node UnsafeSplit)."""
-    outs = split(input, split_size, dim)
+def _unsafe(outs):
+    """torch's unsafe_split: the pieces share input's memory, but autograd does not know them as
+    views (no base, a version counter of their own), so writing into one is not tracked for input."""
+    from ..autograd.inplace import forget_view
     for o in outs:
-        o.__dict__.pop("_view_origin", None)
+        forget_view(o)
     return overload(outs, "UnsafeSplitBackward0")
+
+
+def unsafe_split(input: Tensor, split_size, dim: int = 0):
+    """:func:`split` whose pieces are not tracked as views (writes into them go unnoticed by autograd)."""
+    return _unsafe(split(input, split_size, dim))
 
 
 def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0):
-    outs = chunk(input, chunks, dim)
-    for o in outs:
-        o.__dict__.pop("_view_origin", None)
-    return overload(outs, "UnsafeSplitBackward0")
+    """:func:`chunk` whose pieces are not tracked as views (writes into them go unnoticed by autograd)."""
+    return _unsafe(chunk(input, chunks, dim))
 
 
 def _piece(input, dim, start, stop):
