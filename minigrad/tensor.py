@@ -1081,8 +1081,8 @@ class Tensor:
 
     def index_put_(self, indices, values, accumulate=False):
         if accumulate:
-            raise NotImplementedError("index_put_(accumulate=True) is not supported by minigrad")
-        self[tuple(indices)] = values
+            return self._inplace(_ops.index_put(self, indices, values, accumulate=True), values)
+        self[tuple(slice(None) if i is None else i for i in indices)] = values
         return self
 
     def narrow(self, dim, start, length):

@@ -327,7 +327,7 @@ def _index_tensors(index) -> tuple:
     return tuple(i for i in items if isinstance(i, Tensor) and i._data.ndim)
 
 
-def index_put(input: Tensor, index, value) -> Tensor:
+def _index_put(input: Tensor, index, value) -> Tensor:
     """The out-of-place half of ``input[index] = value`` (Tensor.__setitem__ writes it back in place)."""
     basic, adv = _parse(input._data.shape, index)
     adv = on_device_of(input._data, adv)
@@ -357,12 +357,63 @@ def index_put(input: Tensor, index, value) -> Tensor:
     elif isinstance(value, (numbers.Number, np.generic)):
         pass
     else:
-        return index_put(input, index, Tensor._make(xp(input._data).asarray(value, dtype=input._data.dtype)))
+        return _index_put(input, index, Tensor._make(xp(input._data).asarray(value, dtype=input._data.dtype)))
     try:
         return IndexPut.apply(input, value, basic, adv, adv is None and _is_whole(basic, input._data.shape),
                               *_index_tensors(index))
     except IndexError:
         _parse(input._data.shape, index, check=True)  # raises torch's message
+        raise
+
+
+class IndexPutAccumulate(Op):
+    """z = x with v added at [basic][adv] (repeats add up);  dz/dx = g,  dz/dv = g[basic][adv] summed to v's shape"""
+
+    node_name = "IndexPutBackward0"
+
+    @staticmethod
+    def forward(ctx, x, v, basic, adv):
+        ctx.basic, ctx.adv, ctx.v_shape = basic, adv, v.shape
+        out = x.copy()
+        target = out[basic]
+        add_at(target, adv, xp(x).broadcast_to(v, target[adv].shape))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        gv = None
+        if ctx.needs_input_grad[1]:
+            from .shape import sum_to_size
+            gv = sum_to_size(Index.apply(g, ctx.basic, ctx.adv), ctx.v_shape)
+        return g, gv
+
+
+def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) -> Tensor:
+    """``input`` with ``values`` written (accumulate: added) at ``input[indices]``; ``indices`` is a
+    tuple of index tensors, None standing for a whole dim (torch's ``index_put``)."""
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"index_put(): argument 'indices' must be tuple of Tensors, not {type(indices).__name__}")
+    index = tuple(slice(None) if i is None else i for i in indices)
+    if not isinstance(values, Tensor):
+        raise TypeError(f"index_put(): argument 'values' must be Tensor, not {type(values).__name__}")
+    if values._data.dtype != input._data.dtype:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{dtypes.scalar_name(input._data.dtype)} for the destination and "
+                           f"{dtypes.scalar_name(values._data.dtype)} for the source.")
+    if not accumulate:
+        return _index_put(input, index, values)
+    basic, adv = _parse(input._data.shape, index)
+    if adv is None:   # only whole dims: every element once
+        from .elementwise import add
+        return add(input, values)
+    adv = on_device_of(input._data, adv)
+    try:
+        return IndexPutAccumulate.apply(input, values, basic, adv)
+    except IndexError:
+        _parse(input._data.shape, index, check=True)
+        raise
+    except ValueError:
+        _index_put(input, index, values)  # raises torch's shape-mismatch message
         raise
 
 
@@ -383,7 +434,7 @@ def _is_whole(basic, shape) -> bool:
 
 def setitem(input: Tensor, index, value) -> None:
     """``input[index] = value``. With nothing to record (grad off, or neither side requiring grad)
-    the value is written straight into input's memory; otherwise through :func:`index_put` and
+    the value is written straight into input's memory; otherwise through :func:`_index_put` and
     ``Tensor._inplace``, which links the write into the graph."""
     if (grad_mode.state.grad_enabled and (input._requires_grad or (isinstance(value, Tensor) and value._requires_grad))) \
             or not getattr(input._data.flags, "writeable", True):   # (CuPy arrays have no such flag)
@@ -393,7 +444,7 @@ def setitem(input: Tensor, index, value) -> None:
             from ..autograd.inplace import VIEW_OF_LEAF_MSG
             raise RuntimeError(VIEW_OF_LEAF_MSG)
         _check_overlap(input, index, value)
-        input._inplace(index_put(input, index, value))
+        input._inplace(_index_put(input, index, value))
         return
     shape = input._data.shape
     basic, adv = _parse(shape, index)
@@ -410,7 +461,7 @@ def setitem(input: Tensor, index, value) -> None:
         _parse(shape, index, check=True)  # raises torch's message
         raise
     except ValueError:
-        index_put(input, index, value)  # raises torch's shape-mismatch message
+        _index_put(input, index, value)  # raises torch's shape-mismatch message
         raise
     input._vc[0] += 1
 
@@ -448,11 +499,15 @@ def _index_tensor(index, name):
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
     idx = _index_tensor(index, "gather")
     check_same_device(input, idx)
-    if idx.dtype not in (np.int64, np.int32):
+    if idx.dtype not in (np.int64, np.int32) and idx.size:   # (torch lets an empty index of any dtype by)
         raise RuntimeError("gather(): Expected dtype int32/int64 for index")
     x = input._data
     ndim = x.ndim
     dim = wrap_dim(dim, ndim)
+    if not idx.size:   # an empty index reads nothing: torch checks neither its dtype nor its dims
+        from .shape import Reshape
+        empty = (xp(x).zeros(idx.shape, np.int64),)
+        return overload(Index.apply(Reshape.apply(input, (x.size,)), (Ellipsis,), empty), "GatherBackward0")
     if max(ndim, 1) != max(idx.ndim, 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     xshape, ishape = x.shape or (1,), idx.shape or (1,)
@@ -1055,7 +1110,12 @@ def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
         xb[dim], ib[dim] = x.shape[dim], i.shape[dim]
     if tuple(xb) != x.shape:
         input = expand(input, xb)
-    if tuple(ib) != i.shape:
+    size = x.shape[dim] if x.ndim else 1
+    if i.size and i.min() < 0:   # with a dim, torch counts negative indices from the end
+        if i.min() < -size:
+            _check_index_range(i, size, dim)
+        i = xp(i).where(i < 0, i + size, i)
+    if tuple(ib) != i.shape or i is not indices._data:
         indices = Tensor._make(xp(i).ascontiguousarray(xp(i).broadcast_to(i, ib)))
     return gather(input, dim, indices)
 

@@ -1089,7 +1089,8 @@ def _unsafe(outs):
     from ..autograd.inplace import forget_view
     for o in outs:
         forget_view(o)
-    return overload(outs, "UnsafeSplitBackward0")
+    node = outs[0].grad_fn
+    return outs if node is None else overload(outs, "Unsafe" + node.name())   # UnsafeSplit(WithSizes)Backward0
 
 
 def unsafe_split(input: Tensor, split_size, dim: int = 0):
@@ -1427,4 +1428,8 @@ def resized(array, shape):
     return out.reshape(shape)
 
 
-__all__ += ["empty_strided", "empty_permuted"]
+def resize_as_(input: Tensor, the_template: Tensor, *, memory_format=None) -> Tensor:
+    return input.resize_as_(the_template)
+
+
+__all__ += ["empty_strided", "empty_permuted", "resize_as_"]
