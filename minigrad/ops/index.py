@@ -1234,3 +1234,36 @@ def unravel_index(indices, shape):
 __all__ += ["scatter", "scatter_reduce", "index_add", "index_copy", "index_fill", "index_reduce", "take", "put",
             "take_along_dim", "masked_select", "masked_scatter", "nonzero", "argwhere", "nonzero_static",
             "unravel_index"]
+
+
+# -- torch's internal masked indexing (its decompositions of interpolation use them) -------------------------
+def _clamped_key(input, indices):
+    """``indices`` (None: a whole dim) clamped into each dim's range, as torch's unsafe indexing reads them."""
+    key = []
+    for idx, size in zip(indices, input._data.shape):
+        if idx is None:
+            key.append(slice(None))
+        else:
+            if idx._data.dtype not in _LONG_OR_INT:
+                raise RuntimeError(f"_unsafe_masked_index found unexpected index type "
+                                   f"{dtypes.scalar_name(idx._data.dtype)}")
+            key.append(Tensor._make(xp(idx._data).clip(idx._data, -size, size - 1)))
+    return tuple(key)
+
+
+def _unsafe_masked_index(input: Tensor, mask: Tensor, indices, fill) -> Tensor:
+    """``input[indices]`` (indices clamped into range) where ``mask``, ``fill`` elsewhere."""
+    from .compare import logical_not
+    picked = getitem(input, _clamped_key(input, indices))
+    return overload(masked_fill(picked, logical_not(mask), fill), "UnsafeMaskedIndexBackward0")
+
+
+def _unsafe_masked_index_put_accumulate(input: Tensor, mask: Tensor, indices, values: Tensor) -> Tensor:
+    """``input`` with ``values`` added at ``input[indices]`` (indices clamped into range) where ``mask``."""
+    from .compare import logical_not
+    kept = masked_fill(values, logical_not(mask), 0)
+    key = tuple(None if isinstance(k, slice) else k for k in _clamped_key(input, indices))
+    return overload(index_put(input, key, kept, accumulate=True), "UnsafeMaskedIndexPutAccumulateBackward0")
+
+
+__all__ += ["_unsafe_masked_index", "_unsafe_masked_index_put_accumulate"]

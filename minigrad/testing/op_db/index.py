@@ -449,6 +449,37 @@ def _unravel(dtype):
         lambda a: Sample((NoGrad(a[0]), a[1])))
 
 
+
+def _index_put(accumulate):
+    """(x, (index along dim 0,), values, accumulate): distinct positions unless accumulating."""
+    def strategy(dtype):
+        def make(s):
+            n_max = s[0] if not accumulate else 4
+            def with_n(n):
+                if accumulate:
+                    index = hnp.arrays(np.int64, (n,), elements=st.integers(-s[0], s[0] - 1))
+                else:
+                    index = st.permutations(range(s[0])).map(lambda p: np.array(p[:n], np.int64))
+                return st.tuples(arrays(dtype, s), index, arrays(dtype, (n,) + s[1:])).map(
+                    lambda a: Sample((a[0], (NoGrad(a[1]),), a[2], accumulate)))
+            return st.integers(0, n_max).flatmap(with_n)
+        return shapes(1, 3, min_side=1).flatmap(make)
+    return strategy
+
+
+def _unsafe_masked(put):
+    """(x, mask, (rows, cols) out of range too, fill or values): torch clamps the indices."""
+    def strategy(dtype):
+        def make(s):
+            rows = hnp.arrays(np.int64, (3, 1), elements=st.integers(-s[0] - 2, s[0] + 1))
+            cols = hnp.arrays(np.int64, (2,), elements=st.integers(-s[1] - 2, s[1] + 1))
+            last = arrays(dtype, (3, 2)) if put else st.sampled_from([0.0, -1.5])
+            return st.tuples(arrays(dtype, s), arrays(np.bool_, (3, 1)), rows, cols, last).map(
+                lambda a: Sample((a[0], NoGrad(a[1]), (NoGrad(a[2]), NoGrad(a[3])), a[4])))
+        return shapes(2, 2, min_side=1).flatmap(make)
+    return strategy
+
+
 OPS = [
     OpInfo("getitem_basic", _getitem, _getitem, _index_sample(_basic_index)),
     OpInfo("getitem_advanced", _getitem, _getitem, _index_sample(_advanced_index, min_dims=1),
@@ -491,6 +522,12 @@ OPS = [
     *[OpInfo(f"index_reduce_{r}", minigrad.index_reduce, torch.index_reduce,
              _index_op(r, distinct_values=r in ("amax", "amin")), gradgrad=r != "prod")
       for r in ("prod", "mean", "amax", "amin")],
+    OpInfo("index_put", minigrad.index_put, torch.index_put, _index_put(False)),
+    OpInfo("index_put_accumulate", minigrad.index_put, torch.index_put, _index_put(True)),
+    OpInfo("_unsafe_masked_index", minigrad._unsafe_masked_index, torch.ops.aten._unsafe_masked_index,
+           _unsafe_masked(False)),
+    OpInfo("_unsafe_masked_index_put_accumulate", minigrad._unsafe_masked_index_put_accumulate,
+           torch.ops.aten._unsafe_masked_index_put_accumulate, _unsafe_masked(True)),
     OpInfo("take", minigrad.take, torch.take, _take),
     OpInfo("put", minigrad.put, torch.put, _put(False)),
     OpInfo("put_accumulate", minigrad.put, torch.put, _put(True)),
