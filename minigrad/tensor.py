@@ -1090,14 +1090,7 @@ class Tensor:
 
     def select(self, dim, index):
         """The slice at ``index`` along ``dim``, without that dim: a view (``t[:, index]`` for dim 1)."""
-        if self._data.ndim == 0:
-            raise IndexError("select() cannot be applied to a 0-dim tensor.")
-        dim = _wrap_dim(dim, self._data.ndim)
-        size = self._data.shape[dim]
-        if not -size <= index < size:
-            raise IndexError(f"select(): index {index} out of range for tensor of size {list(self._data.shape)} "
-                             f"at dimension {dim}")
-        return self[(slice(None),) * dim + (index,)]
+        return _ops.select(self, dim, index)
 
     def split(self, split_size, dim=0):
         return _ops.split(self, split_size, dim)
