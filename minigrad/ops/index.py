@@ -1,6 +1,8 @@
-"""Indexing: ``tensor[index]``, ``tensor[index] = value``, gather, scatter_add, index_select,
-masked_fill. Backward scatters the gradient back with ``add_at`` (``np.add.at``, or CuPy's
-``scatter_add`` on the GPU), so repeated indices accumulate.
+"""Indexing: ``tensor[index]``, ``tensor[index] = value``, index_put, gather, index_select, the
+scatter family (scatter, scatter_add, scatter_reduce and the index_add/copy/fill/reduce ops, which
+are scatters along one dim), take, put, take_along_dim, the masked ops and nonzero. Backward
+scatters the gradient back with ``add_at`` (``np.add.at``, or CuPy's ``scatter_add`` on the GPU),
+so repeated indices accumulate.
 
 ``tensor[index]`` follows torch, which differs from NumPy in one place: integers (and 0-d integer
 tensors) select first, as basic indexing, before the advanced indices (integer and bool tensors)

@@ -2,9 +2,10 @@
 input's shape.
 
 Ops that torch documents as views (reshape/view of contiguous memory, permute, transpose, squeeze,
-unsqueeze, flatten, narrow, split, chunk, unbind) return NumPy views here, so that their results
-share memory (and the version counter) with the input as in torch. Ops that torch documents as
-copies (flip, roll, repeat, tile, cat, stack, tril, triu) copy.
+unsqueeze, flatten, narrow, select, split, chunk, unbind, tensor_split, diagonal, unfold,
+as_strided, ravel of contiguous memory) return NumPy views here, so that their results share
+memory (and the version counter) with the input as in torch. Ops that torch documents as copies
+(flip, roll, repeat, tile, cat, stack, tril, triu, rot90, every ``*_copy``) copy.
 """
 from __future__ import annotations
 
