@@ -1202,6 +1202,9 @@ class Tensor:
     def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
         return self._inplace(_ops.index_reduce(self, dim, index, source, reduce, include_self=include_self), source)
 
+    def index_put(self, indices, values, accumulate=False):
+        return _ops.index_put(self, indices, values, accumulate)
+
     def take(self, index):
         return _ops.take(self, index)
 
