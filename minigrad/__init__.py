@@ -18,6 +18,29 @@ from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_stat
 from .ops import *  # noqa: F401,F403
 from .ops.index import _unsafe_masked_index, _unsafe_masked_index_put_accumulate  # noqa: F401  (torch exposes them; star imports skip _names)
 from . import autograd, cuda, ops
+from .dtypes import can_cast
+from . import creation as _creation
+from .ops import _args
+
+
+def _torch_namespace_signatures():
+    """torch's functions take ``out=`` and NumPy's ``axis=`` / ``keepdims=``: give every op and
+    factory exported here those keywords (ops.* and the Tensor methods stay unwrapped)."""
+    factories = set(_creation.__all__)
+    names = factories | {name for name in vars(ops) if not name.startswith("_")}
+    namespace = globals()
+    for name in names:
+        fn = namespace.get(name)
+        if callable(fn) and not isinstance(fn, type) and not name.startswith("_"):
+            namespace[name] = _args.with_out(fn, warn_resize=name not in factories)
+    for name, method in list(vars(Tensor).items()):  # x.sum(axis=1, keepdims=True)
+        if callable(method) and not name.startswith("__"):
+            wrapped = _args.numpy_aliases(method)
+            if wrapped is not method:
+                setattr(Tensor, name, wrapped)
+
+
+_torch_namespace_signatures()
 
 __version__ = "0.1.0"
 

@@ -289,6 +289,20 @@ _INF = builtins_float("inf")
 _SCALAR_CATEGORY = {builtins_bool: _BOOL, builtins_int: _INT, builtins_float: _FLOAT}
 
 
+def can_cast(from_, to) -> bool:
+    """torch.can_cast: whether a value of dtype ``from_`` may be written into ``to`` by an op (an
+    out= tensor, an in-place op): not floating into integral, not complex into real, not anything
+    else into bool."""
+    a, b = np.dtype(as_dtype(from_).np), np.dtype(as_dtype(to).np)
+    if a.kind == "c" and b.kind != "c":
+        return False
+    if a.kind == "f" and b.kind in "biu":
+        return False
+    if a.kind != "b" and b.kind == "b":
+        return False
+    return True
+
+
 def result_type(*operands) -> dtype:
     """torch.result_type over tensors and Python scalars (see the module docstring)."""
     if len(operands) == 2:  # the hot case, a tensor and a Python number: no tiers needed

@@ -1056,6 +1056,12 @@ class Tensor:
     def expand_as(self, other):
         return _ops.expand(self, other.shape)
 
+    def _replace_storage(self, shape):
+        """Fresh memory of ``shape`` for this tensor (how an out= tensor of the wrong size is
+        resized); its old contents are gone, so its version moves on."""
+        self._data = _ops._util.xp(self._data).empty(tuple(shape), dtype=self._data.dtype)
+        self._vc[0] += 1
+
     def sum_to_size(self, *size):
         return _ops.sum_to_size(self, *size)
 
