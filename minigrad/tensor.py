@@ -25,6 +25,7 @@ class Tensor:
     _accumulator = None   # a leaf's AccumulateGrad node, created on first use
     _hooks = None         # a leaf's gradient hooks
     _retains_grad = False
+    _view_origin = None   # (output nr, op name, version) of a view returned with others; see autograd/inplace.py
     __array_priority__ = 1000  # so ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, *args, requires_grad: bool = False):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import grad_mode
+from . import inplace as _inplace
 from .function import AccumulateGrad, Node
 from ..kernels import buffers
 from ..tensor import Tensor
@@ -87,6 +88,8 @@ def _as_tuple(x):
 def _capture_key(t):
     """Where a tensor's gradient arrives: its grad_fn's output slot, or its leaf accumulator."""
     if t.grad_fn is not None:
+        if t._view_origin is not None:
+            _inplace.check_multi_output_view(t)
         return (t.grad_fn, t._output_nr)
     if t._accumulator is None:
         t._accumulator = AccumulateGrad(t)

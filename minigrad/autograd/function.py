@@ -467,6 +467,8 @@ def _edge(a):
     """The graph edge to tensor ``a`` (which requires grad): its grad_fn, or its leaf's AccumulateGrad."""
     fn = a.grad_fn
     if fn is not None:
+        if a._view_origin is not None:
+            _inplace.check_multi_output_view(a)
         return (fn, a._output_nr)
     acc = a._accumulator
     if acc is None:
