@@ -16,6 +16,7 @@ from .autograd.grad_mode import is_inference_mode_enabled, is_anomaly_enabled
 from .creation import *  # noqa: F401,F403
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator, default_generator
 from .ops import *  # noqa: F401,F403
+from .ops.index import _unsafe_masked_index, _unsafe_masked_index_put_accumulate  # noqa: F401  (torch exposes them; star imports skip _names)
 from . import autograd, cuda, ops
 from .dtypes import can_cast
 from . import creation as _creation

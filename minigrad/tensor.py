@@ -1088,8 +1088,8 @@ class Tensor:
 
     def index_put_(self, indices, values, accumulate=False):
         if accumulate:
-            raise NotImplementedError("index_put_(accumulate=True) is not supported by minigrad")
-        self[tuple(indices)] = values
+            return self._inplace(_ops.index_put(self, indices, values, accumulate=True), values)
+        self[tuple(slice(None) if i is None else i for i in indices)] = values
         return self
 
     def narrow(self, dim, start, length):
@@ -1097,14 +1097,7 @@ class Tensor:
 
     def select(self, dim, index):
         """The slice at ``index`` along ``dim``, without that dim: a view (``t[:, index]`` for dim 1)."""
-        if self._data.ndim == 0:
-            raise IndexError("select() cannot be applied to a 0-dim tensor.")
-        dim = _wrap_dim(dim, self._data.ndim)
-        size = self._data.shape[dim]
-        if not -size <= index < size:
-            raise IndexError(f"select(): index {index} out of range for tensor of size {list(self._data.shape)} "
-                             f"at dimension {dim}")
-        return self[(slice(None),) * dim + (index,)]
+        return _ops.select(self, dim, index)
 
     def split(self, split_size, dim=0):
         return _ops.split(self, split_size, dim)
@@ -1197,6 +1190,168 @@ class Tensor:
 
     def prelu(self, weight):
         return _ops.prelu(self, weight)
+    # ---- indexing ops ----
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+        return _ops.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        return self._inplace(_ops.scatter(self, dim, index, src, value=value, reduce=reduce), src)
+
+    def scatter_add_(self, dim, index, src):
+        return self._inplace(_ops.scatter_add(self, dim, index, src), src)
+
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        return _ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        return self._inplace(_ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self), src)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        return _ops.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return self._inplace(_ops.index_add(self, dim, index, source, alpha=alpha), source)
+
+    def index_copy(self, dim, index, source):
+        return _ops.index_copy(self, dim, index, source)
+
+    def index_copy_(self, dim, index, source):
+        return self._inplace(_ops.index_copy(self, dim, index, source), source)
+
+    def index_fill(self, dim, index, value):
+        return _ops.index_fill(self, dim, index, value)
+
+    def index_fill_(self, dim, index, value):
+        return self._inplace(_ops.index_fill(self, dim, index, value))
+
+    def index_reduce(self, dim, index, source, reduce, *, include_self=True):
+        return _ops.index_reduce(self, dim, index, source, reduce, include_self=include_self)
+
+    def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
+        return self._inplace(_ops.index_reduce(self, dim, index, source, reduce, include_self=include_self), source)
+
+    def index_put(self, indices, values, accumulate=False):
+        return _ops.index_put(self, indices, values, accumulate)
+
+    def take(self, index):
+        return _ops.take(self, index)
+
+    def take_along_dim(self, indices, dim=None):
+        return _ops.take_along_dim(self, indices, dim)
+
+    def put(self, index, source, accumulate=False):
+        return _ops.put(self, index, source, accumulate)
+
+    def put_(self, index, source, accumulate=False):
+        return self._inplace(_ops.put(self, index, source, accumulate), source)
+
+    def masked_select(self, mask):
+        return _ops.masked_select(self, mask)
+
+    def masked_scatter(self, mask, source):
+        return _ops.masked_scatter(self, mask, source)
+
+    def masked_scatter_(self, mask, source):
+        return self._inplace(_ops.masked_scatter(self, mask, source), source)
+
+    def nonzero(self, *, as_tuple=False):
+        return _ops.nonzero(self, as_tuple=as_tuple)
+
+    def nonzero_static(self, *, size, fill_value=-1):
+        return _ops.nonzero_static(self, size=size, fill_value=fill_value)
+
+    def argwhere(self):
+        return _ops.argwhere(self)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return _ops.diagonal(self, offset, dim1, dim2)
+
+    def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
+        return _ops.diagonal_scatter(self, src, offset, dim1, dim2)
+
+    def select_scatter(self, src, dim, index):
+        return _ops.select_scatter(self, src, dim, index)
+
+    def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
+        return _ops.slice_scatter(self, src, dim, start, end, step)
+
+    def as_strided(self, size, stride, storage_offset=None):
+        return _ops.as_strided(self, size, stride, storage_offset)
+
+    def as_strided_scatter(self, src, size, stride, storage_offset=None):
+        return _ops.as_strided_scatter(self, src, size, stride, storage_offset)
+
+    def unfold(self, dimension, size, step):
+        return _ops.shape.unfold(self, dimension, size, step)
+
+    def diag(self, diagonal=0):
+        return _ops.diag(self, diagonal)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        return _ops.diag_embed(self, offset, dim1, dim2)
+
+    def diagflat(self, offset=0):
+        return _ops.diagflat(self, offset)
+
+    def trace(self):
+        return _ops.trace(self)
+
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+        return _ops.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def tensor_split(self, indices_or_sections, dim=0):
+        return _ops.tensor_split(self, indices_or_sections, dim)
+
+    def hsplit(self, indices_or_sections):
+        return _ops.hsplit(self, indices_or_sections)
+
+    def vsplit(self, indices_or_sections):
+        return _ops.vsplit(self, indices_or_sections)
+
+    def dsplit(self, indices_or_sections):
+        return _ops.dsplit(self, indices_or_sections)
+
+    def split_with_sizes(self, split_sizes, dim=0):
+        return _ops.split_with_sizes(self, split_sizes, dim)
+
+    def unsafe_split(self, split_size, dim=0):
+        return _ops.unsafe_split(self, split_size, dim)
+
+    def unsafe_chunk(self, chunks, dim=0):
+        return _ops.unsafe_chunk(self, chunks, dim)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        return _ops.rot90(self, k, dims)
+
+    def fliplr(self):
+        return _ops.fliplr(self)
+
+    def flipud(self):
+        return _ops.flipud(self)
+
+    def ravel(self):
+        return _ops.ravel(self)
+
+    def narrow_copy(self, dim, start, length):
+        return _ops.narrow_copy(self, dim, start, length)
+
+    def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False):
+        return _ops.empty_strided(size, stride, dtype=dtype or self.dtype, device=device or self.device,
+                                  requires_grad=requires_grad)
+
+    def resize_(self, *sizes, memory_format=None):
+        """This tensor's memory read as ``sizes`` (grown when too small): torch's resize_."""
+        if self._requires_grad:
+            raise RuntimeError("cannot resize variables that require grad")
+        shape = tuple(int(n) for n in _shape_args(sizes))
+        if any(n < 0 for n in shape):
+            raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: {list(shape)}")
+        self._data = _ops.shape.resized(self._data, shape)
+        self._vc[0] += 1
+        return self
+
+    def resize_as_(self, other, memory_format=None):
+        return self.resize_(other.shape)
 
 
 class Size(tuple):

@@ -84,6 +84,20 @@ def register_view(base: Tensor, view: Tensor) -> None:
     views.append(weakref.ref(view))
 
 
+def forget_view(view: Tensor) -> None:
+    """Make ``view`` a tensor of its own for autograd (torch's unsafe_split): no base, its own
+    version counter, no longer re-derived when its base is written. The memory stays shared."""
+    base = view._base
+    if base is None:
+        return
+    views = base.__dict__.get("_views")
+    if views:
+        views[:] = [r for r in views if r() is not view]
+    view._base = None
+    view._vc = [view._vc[0]]
+    view.__dict__.pop("_view_origin", None)
+
+
 def _live_views(base: Tensor):
     views = base.__dict__.get("_views")
     if not views:

@@ -6,8 +6,10 @@
     compare     eq, lt, logical_*, isnan, allclose, ... (no gradient)
     reduce      sum, mean, prod, max/min, var/std, norm, logsumexp, cumsum, all/any
     linalg      matmul, mm, bmm, mv, dot, outer, addmm, einsum
-    shape       reshape, view, expand, permute, cat, stack, split, flip, roll, ...
-    index       __getitem__, index_put, gather, scatter_add, index_select, masked_fill, tril/triu
+    shape       reshape, view, expand, permute, cat, stack, split, flip, roll, strided views (diagonal,
+                unfold, as_strided) and their *_scatter, tensor_split, hstack..., every *_copy
+    index       __getitem__, index_put, gather, scatter (with reductions), index_add/copy/fill/reduce,
+                take, put, masked_select/scatter/fill, nonzero
     activation  relu, gelu, softmax, log_softmax, ... (nn.functional)
     loss        cross_entropy, nll_loss, mse_loss, ... (nn.functional)
     nnfunc      linear, pad, one_hot, embedding, layer_norm, batch_norm, dropout (nn.functional)

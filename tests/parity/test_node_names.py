@@ -38,7 +38,7 @@ DIFFERENT_DECOMPOSITION = {
     **dict.fromkeys(["l1_loss", "smooth_l1_loss_beta0"],
                     "one L1LossBackward0 node; torch records abs then mean or sum"),
     "getitem_basic": "one SliceBackward0 node for a whole key; torch chains Select, Slice, Unsqueeze and Alias nodes",
-    "index_select": "IndexBackward0 (and a view for 0-d); torch has IndexSelectBackward0",
+    "index_select": "0-d input: a view (ViewBackward0) around the selection; torch has IndexSelectBackward0",
     **dict.fromkeys(["setitem_basic", "setitem_advanced", "setitem_scalar"],
                     "IndexPutBackward0 on the written tensor; torch records CopySlices (or Fill/Copy nodes)"),
     "pad_circular": "one PadGatherBackward0 node; torch writes the wrapped borders in place (CopySlices)",

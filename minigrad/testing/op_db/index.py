@@ -279,6 +279,207 @@ def _masked_fill(value_kind):
     return strategy
 
 
+
+# -- scatter, scatter_reduce, the index_* ops, take/put, masks, nonzero ------------------------------------------
+def _unique_along(shape, dim, ishape):
+    """An int64 index of ``ishape`` whose values along ``dim`` are distinct positions of
+    ``shape[dim]`` (scatter and index_copy leave the winner of a repeated write unspecified)."""
+    full = list(ishape)
+    full[dim] = shape[dim]
+    def build(noise):
+        order = np.argsort(noise, axis=dim, kind="stable")
+        return order[tuple(slice(0, n) for n in ishape)].astype(np.int64)
+    return hnp.arrays(np.float64, tuple(full), elements=st.floats(0, 1)).map(build)
+
+
+def _values(dtype, n, distinct):
+    """n values; ``distinct``: at least 0.5 apart (no ties, and none within a gradcheck step)."""
+    if distinct:
+        return st.permutations(range(n)).map(lambda p: (np.array(p, np.float64) * 0.5 - n / 4).astype(dtype))
+    return arrays(dtype, (n,))
+
+
+def _scatter(dtype, unique=False, distinct_values=False):
+    """(x, dim, index, src): index no larger than x apart from dim, src of index's shape."""
+    def for_shape(s):
+        ndim = len(s)
+        full = s or (1,)
+        def for_dim(d):
+            if full[d] == 0:
+                return st.nothing()
+            sizes = [st.integers(0, full[d] if unique else 3) if i == d else st.integers(0, full[i])
+                     for i in range(len(full))] if ndim else [st.just(1)]
+            def with_index(ishape):
+                index = _unique_along(full, d, ishape) if unique else _in_range(full[d], ishape)
+                if not ndim:
+                    index = index.map(lambda i: i.reshape(()))
+                values = _values(dtype, int(np.prod(s)) + int(np.prod(ishape)), distinct_values)
+                return st.tuples(st.just(d - (ndim if d % 2 and ndim else 0)), index, values)
+            return st.tuples(*sizes).flatmap(with_index)
+        return st.integers(0, len(full) - 1).flatmap(for_dim).map(
+            lambda a: Sample((a[2][:int(np.prod(s))].reshape(s), a[0], NoGrad(a[1]),
+                              a[2][int(np.prod(s)):].reshape(a[1].shape))))
+    return shapes(0, 3).flatmap(for_shape)
+
+
+def _scatter_value(dtype):
+    return _scatter(dtype).flatmap(lambda smp: st.sampled_from([1.5, -2.0, 0]).map(
+        lambda v: Sample(smp.args[:3], {"value": v})))
+
+
+def _scatter_reduce(reduce, **kw):
+    def strategy(dtype):
+        return _scatter(dtype, distinct_values=reduce in ("amax", "amin"), **kw).flatmap(
+            lambda smp: st.booleans().map(lambda inc: Sample(smp.args + (reduce,), {"include_self": inc})))
+    return strategy
+
+
+def _legacy_reduce(reduce):
+    def strategy(dtype):
+        return _scatter(dtype).map(lambda smp: Sample(smp.args, {"reduce": reduce}))
+    return strategy
+
+
+def _index_op(kind, unique=False, distinct_values=False):
+    """(x, dim, index vector, source or value): source's size along dim is index's length."""
+    def strategy(dtype):
+        def for_shape(s):
+            ndim = len(s)
+            full = s or (1,)
+            def for_dim(d):
+                if full[d] == 0:
+                    return st.nothing()
+                n_max = full[d] if unique else 4
+                def with_n(n):
+                    if unique:
+                        index = st.permutations(range(full[d])).map(lambda p: np.array(p[:n], np.int64))
+                    else:
+                        index = hnp.arrays(np.int64, (n,), elements=st.integers(0, full[d] - 1))
+                    sshape = list(full)
+                    sshape[d] = n
+                    sshape = tuple(sshape) if ndim else ((n,) if n != 1 else ())
+                    values = _values(dtype, int(np.prod(s)) + int(np.prod(sshape)), distinct_values)
+                    return st.tuples(index, values).map(lambda a: (
+                        a[1][:int(np.prod(s))].reshape(s), d - (ndim if d % 2 and ndim else 0), a[0],
+                        a[1][int(np.prod(s)):].reshape(sshape)))
+                return st.integers(0 if ndim else 1, n_max if ndim else 1).flatmap(with_n)
+            return st.integers(0, len(full) - 1).flatmap(for_dim)
+        base = shapes(0, 3).flatmap(for_shape)
+        if kind == "source":
+            return base.map(lambda a: Sample((a[0], a[1], NoGrad(a[2]), a[3])))
+        if kind == "alpha":
+            return st.tuples(base, st.sampled_from([1, 2, -0.5])).map(
+                lambda a: Sample((a[0][0], a[0][1], NoGrad(a[0][2]), a[0][3]), {"alpha": a[1]}))
+        if kind == "fill":
+            return st.tuples(base, st.sampled_from([1.5, -2, 0])).map(
+                lambda a: Sample((a[0][0], a[0][1], NoGrad(a[0][2]), a[1])))
+        if kind == "fill_tensor":
+            return st.tuples(base, arrays(dtype, ())).map(
+                lambda a: Sample((a[0][0], a[0][1], NoGrad(a[0][2]), a[1])))
+        return st.tuples(base, st.booleans()).map(
+            lambda a: Sample((a[0][0], a[0][1], NoGrad(a[0][2]), a[0][3], kind), {"include_self": a[1]}))
+    return strategy
+
+
+def _flat_index(s, n_max=5, unique=False):
+    size = int(np.prod(s))
+    if size == 0:
+        return st.just(np.zeros((0,), np.int64))
+    if unique:
+        return st.permutations(range(size)).flatmap(lambda p: st.integers(0, min(size, n_max)).map(
+            lambda n: np.array(p[:n], np.int64) - np.where(np.arange(n) % 2, size, 0)))
+    return shapes(0, 2, max_side=3).flatmap(lambda ish: hnp.arrays(np.int64, ish, elements=st.integers(-size, size - 1)))
+
+
+def _take(dtype):
+    return shapes(0, 3).flatmap(lambda s: st.tuples(arrays(dtype, s), _flat_index(s))).map(
+        lambda a: Sample((a[0], NoGrad(a[1]))))
+
+
+def _put(accumulate):
+    def strategy(dtype):
+        return shapes(0, 3).flatmap(lambda s: st.tuples(arrays(dtype, s), _flat_index(s, unique=not accumulate))
+                                    ).flatmap(lambda a: arrays(dtype, a[1].shape).map(
+                                        lambda src: Sample((a[0], NoGrad(a[1]), src), {"accumulate": accumulate})))
+    return strategy
+
+
+def _take_along_dim(dtype):
+    def for_shape(s):
+        ndim = len(s)
+        def for_dim(d):
+            if s[d] == 0:
+                return st.nothing()
+            ishape = st.tuples(*[st.integers(0, 3) if i == d else st.sampled_from([1, s[i]])
+                                 for i in range(ndim)])
+            return ishape.flatmap(lambda ish: hnp.arrays(np.int64, ish, elements=st.integers(0, s[d] - 1))).map(
+                lambda idx: (d - (ndim if d % 2 else 0), idx))
+        return st.integers(0, ndim - 1).flatmap(for_dim)
+    with_dim = shapes(1, 3).flatmap(lambda s: st.tuples(arrays(dtype, s), for_shape(s))).map(
+        lambda a: Sample((a[0], NoGrad(a[1][1]), a[1][0])))
+    no_dim = shapes(0, 3).flatmap(lambda s: st.tuples(arrays(dtype, s), _flat_index(s).map(
+        lambda i: np.abs(i) % max(int(np.prod(s)), 1)))).map(lambda a: Sample((a[0], NoGrad(a[1]))))
+    return st.one_of(with_dim, no_dim)
+
+
+def _masked_select(dtype):
+    return broadcastable_shapes(2).flatmap(lambda s: st.tuples(arrays(dtype, s[0]), arrays(np.bool_, s[1]))).map(
+        lambda a: Sample((a[0], NoGrad(a[1]))))
+
+
+def _masked_scatter(dtype):
+    def make(s):
+        target = np.broadcast_shapes(s[0], s[1])
+        return st.tuples(arrays(dtype, target), arrays(np.bool_, s[1]),
+                         st.integers(0, 3)).flatmap(lambda a: arrays(dtype, (a[2] + int(np.prod(target)),)).map(
+                             lambda src: Sample((a[0], NoGrad(a[1]), src))))
+    return broadcastable_shapes(2).flatmap(make)
+
+
+def _nonzero(kwargs=st.just({})):
+    def strategy(dtype):
+        return shapes(0, 3).flatmap(lambda s: st.tuples(arrays(dtype, s, low=-1, high=1).map(lambda a: np.asarray(np.round(a))), kwargs)).map(
+            lambda a: Sample((a[0],), a[1]))
+    return strategy
+
+
+def _unravel(dtype):
+    return st.tuples(shapes(0, 2, max_side=3).flatmap(
+        lambda s: hnp.arrays(np.int64, s, elements=st.integers(-20, 20))), shapes(1, 3, min_side=1)).map(
+        lambda a: Sample((NoGrad(a[0]), a[1])))
+
+
+
+def _index_put(accumulate):
+    """(x, (index along dim 0,), values, accumulate): distinct positions unless accumulating."""
+    def strategy(dtype):
+        def make(s):
+            n_max = s[0] if not accumulate else 4
+            def with_n(n):
+                if accumulate:
+                    index = hnp.arrays(np.int64, (n,), elements=st.integers(-s[0], s[0] - 1))
+                else:
+                    index = st.permutations(range(s[0])).map(lambda p: np.array(p[:n], np.int64))
+                return st.tuples(arrays(dtype, s), index, arrays(dtype, (n,) + s[1:])).map(
+                    lambda a: Sample((a[0], (NoGrad(a[1]),), a[2], accumulate)))
+            return st.integers(0, n_max).flatmap(with_n)
+        return shapes(1, 3, min_side=1).flatmap(make)
+    return strategy
+
+
+def _unsafe_masked(put):
+    """(x, mask, (rows, cols) out of range too, fill or values): torch clamps the indices."""
+    def strategy(dtype):
+        def make(s):
+            rows = hnp.arrays(np.int64, (3, 1), elements=st.integers(-s[0] - 2, s[0] + 1))
+            cols = hnp.arrays(np.int64, (2,), elements=st.integers(-s[1] - 2, s[1] + 1))
+            last = arrays(dtype, (3, 2)) if put else st.sampled_from([0.0, -1.5])
+            return st.tuples(arrays(dtype, s), arrays(np.bool_, (3, 1)), rows, cols, last).map(
+                lambda a: Sample((a[0], NoGrad(a[1]), (NoGrad(a[2]), NoGrad(a[3])), a[4])))
+        return shapes(2, 2, min_side=1).flatmap(make)
+    return strategy
+
+
 OPS = [
     OpInfo("getitem_basic", _getitem, _getitem, _index_sample(_basic_index)),
     OpInfo("getitem_advanced", _getitem, _getitem, _index_sample(_advanced_index, min_dims=1),
@@ -298,6 +499,48 @@ OPS = [
     OpInfo("index_select", minigrad.index_select, torch.index_select, _index_select),
     OpInfo("masked_fill", minigrad.masked_fill, torch.masked_fill, _masked_fill("scalar")),
     OpInfo("masked_fill_tensor_value", minigrad.masked_fill, torch.masked_fill, _masked_fill("tensor")),
+    OpInfo("scatter", minigrad.scatter, torch.scatter, lambda dt: _scatter(dt, unique=True),
+           notes="distinct positions along dim: torch leaves the winner of a repeated write unspecified"),
+    OpInfo("scatter_value", minigrad.scatter, torch.scatter, _scatter_value),
+    OpInfo("scatter_legacy_reduce_add", minigrad.scatter, torch.scatter, _legacy_reduce("add"), grad=False,
+           notes="reduce='add'|'multiply': torch defines no derivative"),
+    OpInfo("scatter_legacy_reduce_multiply", minigrad.scatter, torch.scatter, _legacy_reduce("multiply"), grad=False),
+    OpInfo("scatter_reduce_sum", minigrad.scatter_reduce, torch.scatter_reduce, _scatter_reduce("sum")),
+    OpInfo("scatter_reduce_prod", minigrad.scatter_reduce, torch.scatter_reduce, _scatter_reduce("prod"),
+           gradgrad=False, notes="torch's double backward refuses two zeros reaching one position"),
+    OpInfo("scatter_reduce_mean", minigrad.scatter_reduce, torch.scatter_reduce, _scatter_reduce("mean")),
+    OpInfo("scatter_reduce_amax", minigrad.scatter_reduce, torch.scatter_reduce, _scatter_reduce("amax"),
+           notes="distinct values: ties share the gradient (torch's rule), which gradcheck cannot see"),
+    OpInfo("scatter_reduce_amin", minigrad.scatter_reduce, torch.scatter_reduce, _scatter_reduce("amin")),
+    OpInfo("scatter_reduce_int", minigrad.scatter_reduce, torch.scatter_reduce, _scatter_reduce("mean"),
+           dtypes=("int64",), grad=False, notes="integer mean rounds down, as torch"),
+    OpInfo("index_add", minigrad.index_add, torch.index_add, _index_op("alpha")),
+    OpInfo("index_copy", minigrad.index_copy, torch.index_copy, _index_op("source", unique=True)),
+    OpInfo("index_fill", minigrad.index_fill, torch.index_fill, _index_op("fill")),
+    OpInfo("index_fill_tensor_value", minigrad.index_fill, torch.index_fill, _index_op("fill_tensor", unique=True),
+           notes="distinct positions: torch's value gradient fails on repeats (its unique-index backward)"),
+    *[OpInfo(f"index_reduce_{r}", minigrad.index_reduce, torch.index_reduce,
+             _index_op(r, distinct_values=r in ("amax", "amin")), gradgrad=r != "prod")
+      for r in ("prod", "mean", "amax", "amin")],
+    OpInfo("index_put", minigrad.index_put, torch.index_put, _index_put(False)),
+    OpInfo("index_put_accumulate", minigrad.index_put, torch.index_put, _index_put(True)),
+    OpInfo("_unsafe_masked_index", minigrad._unsafe_masked_index, torch.ops.aten._unsafe_masked_index,
+           _unsafe_masked(False)),
+    OpInfo("_unsafe_masked_index_put_accumulate", minigrad._unsafe_masked_index_put_accumulate,
+           torch.ops.aten._unsafe_masked_index_put_accumulate, _unsafe_masked(True)),
+    OpInfo("take", minigrad.take, torch.take, _take),
+    OpInfo("put", minigrad.put, torch.put, _put(False)),
+    OpInfo("put_accumulate", minigrad.put, torch.put, _put(True)),
+    OpInfo("take_along_dim", minigrad.take_along_dim, torch.take_along_dim, _take_along_dim),
+    OpInfo("masked_select", minigrad.masked_select, torch.masked_select, _masked_select),
+    OpInfo("masked_scatter", minigrad.masked_scatter, torch.masked_scatter, _masked_scatter),
+    OpInfo("nonzero", minigrad.nonzero, torch.nonzero, _nonzero(), grad=False),
+    OpInfo("nonzero_as_tuple", minigrad.nonzero, torch.nonzero, _nonzero(st.just({"as_tuple": True})), grad=False),
+    OpInfo("argwhere", minigrad.argwhere, torch.argwhere, _nonzero(), grad=False),
+    OpInfo("nonzero_static", minigrad.nonzero_static, torch.nonzero_static,
+           _nonzero(st.tuples(st.integers(0, 6), st.sampled_from([-1, 0, 7])).map(
+               lambda a: {"size": a[0], "fill_value": a[1]})), grad=False),
+    OpInfo("unravel_index", minigrad.unravel_index, torch.unravel_index, _unravel, dtypes=("int64",), grad=False),
 ]
 
 
@@ -361,4 +604,71 @@ ERRORS = [
               ("0-dimensional", "1 dimension")),
     ErrorCase("masked_fill_bad_mask_shape",
               lambda lib: lib.ones(2, 3).masked_fill(lib.tensor([True, False, True, True]), 1.5), ("4", "3")),
+]
+
+
+def _m(lib):
+    return lib.ones(3, 4)
+
+
+ERRORS += [
+    ErrorCase("scatter_out_of_range", lambda lib: _m(lib).scatter(0, lib.tensor([[5]]), 1.0),
+              ("index 5", "dimension 0", "size 3")),
+    ErrorCase("scatter_negative_index", lambda lib: _m(lib).scatter(0, lib.tensor([[-1]]), 1.0), ("index -1",)),
+    ErrorCase("scatter_float_index", lambda lib: _m(lib).scatter(0, lib.tensor([[0.0]]), 1.0), ("int32/int64",)),
+    ErrorCase("scatter_dtype_mismatch", lambda lib: _m(lib).scatter(0, lib.tensor([[0]]), lib.ones(1, 1, dtype=lib.float64)),
+              ("dtype",)),
+    ErrorCase("scatter_bad_legacy_reduce", lambda lib: _m(lib).scatter(0, lib.tensor([[0]]), _m(lib), reduce="sum"),
+              ("add or multiply",)),
+    ErrorCase("scatter_index_too_large", lambda lib: _m(lib).scatter(1, lib.tensor([[0, 1]]), lib.ones(1, 1)),
+              ("[1, 2]", "[3, 4]", "[1, 1]")),
+    ErrorCase("scatter_reduce_out_of_range",
+              lambda lib: _m(lib).scatter_reduce(0, lib.tensor([[5]]), _m(lib), "sum"), ("index 5", "size 3")),
+    ErrorCase("scatter_reduce_bad_reduce",
+              lambda lib: _m(lib).scatter_reduce(0, lib.tensor([[0]]), _m(lib), "foo"), ("reduce", "foo")),
+    ErrorCase("index_add_out_of_range", lambda lib: _m(lib).index_add(0, lib.tensor([0, 5]), lib.ones(2, 4)),
+              ("index 5", "dimension 0", "size 3")),
+    ErrorCase("index_add_negative", lambda lib: _m(lib).index_add(0, lib.tensor([-1]), lib.ones(1, 4)),
+              ("index -1",)),
+    ErrorCase("index_add_1d_out_of_range", lambda lib: lib.ones(3).index_add(0, lib.tensor([3]), lib.ones(1)),
+              ("out of range",)),
+    ErrorCase("index_add_float_index", lambda lib: _m(lib).index_add(0, lib.tensor([0.0]), lib.ones(1, 4)),
+              ("int32/int64", "Float")),
+    ErrorCase("index_add_count_mismatch", lambda lib: _m(lib).index_add(0, lib.tensor([0, 1]), lib.ones(3, 4)),
+              ("(2)", "(3)")),
+    ErrorCase("index_add_2d_index", lambda lib: _m(lib).index_add(0, lib.tensor([[0]]), lib.ones(1, 4)),
+              ("vector",)),
+    ErrorCase("index_add_dtype_mismatch",
+              lambda lib: _m(lib).index_add(0, lib.tensor([0]), lib.ones(1, 4, dtype=lib.float64)), ("Float", "Double")),
+    ErrorCase("index_copy_out_of_range", lambda lib: _m(lib).index_copy(0, lib.tensor([5]), lib.ones(1, 4)),
+              ("index 5", "dimension 0", "size 3")),
+    ErrorCase("index_copy_negative", lambda lib: _m(lib).index_copy(0, lib.tensor([-1]), lib.ones(1, 4)),
+              ("index -1",)),
+    ErrorCase("index_copy_count_mismatch", lambda lib: _m(lib).index_copy(0, lib.tensor([0]), lib.ones(2, 4)),
+              ("(1)", "(2)")),
+    ErrorCase("index_fill_out_of_range", lambda lib: _m(lib).index_fill(1, lib.tensor([4]), 1.0),
+              ("index 4", "dimension 1", "size 4")),
+    ErrorCase("index_fill_2d_index", lambda lib: _m(lib).index_fill(1, lib.tensor([[0]]), 1.0), ("vector",)),
+    ErrorCase("index_fill_1d_value", lambda lib: _m(lib).index_fill(1, lib.tensor([0]), lib.ones(2)),
+              ("0-dimensional", "1 dimension")),
+    ErrorCase("index_reduce_out_of_range",
+              lambda lib: _m(lib).index_reduce(0, lib.tensor([3]), lib.ones(1, 4), "prod"), ("out of range",)),
+    ErrorCase("index_reduce_bad_reduce",
+              lambda lib: _m(lib).index_reduce(0, lib.tensor([0]), lib.ones(1, 4), "sum"), ("prod", "sum")),
+    ErrorCase("take_out_of_range", lambda lib: _m(lib).take(lib.tensor([12])), ("index 12", "12 elements")),
+    ErrorCase("take_negative_out_of_range", lambda lib: _m(lib).take(lib.tensor([-13])), ("index -13",)),
+    ErrorCase("put_out_of_range", lambda lib: _m(lib).put(lib.tensor([12]), lib.ones(1)), ("index 12",)),
+    ErrorCase("put_size_mismatch", lambda lib: _m(lib).put(lib.tensor([1, 2]), lib.ones(1)),
+              ("source.numel() = 1", "index.numel() = 2")),
+    ErrorCase("take_along_dim_ndim_mismatch", lambda lib: lib.take_along_dim(_m(lib), lib.tensor([0]), 1),
+              ("2 dimensions", "1 dimensions")),
+    ErrorCase("masked_select_int_mask", lambda lib: _m(lib).masked_select(lib.tensor([1, 0, 1, 0])), ("BoolTensor",)),
+    ErrorCase("masked_select_bad_shape", lambda lib: _m(lib).masked_select(lib.tensor([True, False])), ("4", "2")),
+    ErrorCase("masked_scatter_short_source",
+              lambda lib: _m(lib).masked_scatter(lib.ones(3, 4, dtype=lib.bool), lib.ones(3)), ("source",)),
+    ErrorCase("masked_scatter_int_mask",
+              lambda lib: _m(lib).masked_scatter(lib.ones(3, 4, dtype=lib.long), lib.ones(12)), ("boolean", "Long")),
+    ErrorCase("nonzero_static_negative_size", lambda lib: lib.nonzero_static(_m(lib), size=-1), ("size",)),
+    ErrorCase("unravel_index_float", lambda lib: lib.unravel_index(lib.tensor(1.0), (3, 4)), ("integer",)),
+    ErrorCase("unravel_index_negative_shape", lambda lib: lib.unravel_index(lib.tensor(1), (3, -4)), ("negative",)),
 ]
