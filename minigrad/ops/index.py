@@ -507,9 +507,11 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
     ndim = x.ndim
     dim = wrap_dim(dim, ndim)
     if not idx.size:   # an empty index reads nothing: torch checks neither its dtype nor its dims
-        from .shape import Reshape
-        empty = (xp(x).zeros(idx.shape, np.int64),)
-        return overload(Index.apply(Reshape.apply(input, (x.size,)), (Ellipsis,), empty), "GatherBackward0")
+        if ndim == 0:
+            from .shape import Reshape
+            input = Reshape.apply(input, (1,))
+        empty = tuple(xp(x).zeros(idx.shape, np.int64) for _ in range(max(ndim, 1)))
+        return overload(Index.apply(input, (Ellipsis,), empty), "GatherBackward0")
     if max(ndim, 1) != max(idx.ndim, 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     xshape, ishape = x.shape or (1,), idx.shape or (1,)
