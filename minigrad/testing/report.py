@@ -310,8 +310,8 @@ def _graph_functions(outputs, names=None) -> list:
 def op_nodes(op, n_samples: int = 4, names=None) -> list:
     """(Function, recorded by every sample) for each node an op-table entry's graphs use, own node first.
 
-    Over a few deterministic samples. The nodes every sample records are the op's own and come
-    first, output side first; after them the nodes only some inputs record, such as the reshape
+    Over a few deterministic samples. The nodes most samples record are the op's own and come
+    first, output side first; after them the nodes fewer inputs record, such as the reshape
     that conv2d, max_pool2d or index_select wrap around an unbatched or 0-d input (listing them
     first would make every such op look like a reshape). ``names``: see :func:`_graph_functions`.
     """
@@ -336,8 +336,9 @@ def op_nodes(op, n_samples: int = 4, names=None) -> list:
     found = []
     for fns in graphs:
         found.extend(fn for fn in fns if fn not in found)
-    every = [fn for fn in found if all(fn in fns for fns in graphs)]
-    return [(fn, True) for fn in every] + [(fn, False) for fn in found if fn not in every]
+    count = {fn: sum(fn in fns for fns in graphs) for fn in found}
+    ranked = sorted(found, key=lambda fn: -count[fn])   # stable: output side first among equals
+    return [(fn, count[fn] == len(graphs)) for fn in ranked]
 
 
 def op_functions(op, n_samples: int = 4) -> list:
