@@ -337,7 +337,8 @@ def op_nodes(op, n_samples: int = 4, names=None) -> list:
     for fns in graphs:
         found.extend(fn for fn in fns if fn not in found)
     count = {fn: sum(fn in fns for fns in graphs) for fn in found}
-    ranked = sorted(found, key=lambda fn: -count[fn])   # stable: output side first among equals
+    home = getattr(op.op, "__module__", None)   # among equals, the nodes of the op's own module first
+    ranked = sorted(found, key=lambda fn: (-count[fn], fn.__module__ != home))   # stable: output side first
     return [(fn, count[fn] == len(graphs)) for fn in ranked]
 
 
