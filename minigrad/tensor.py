@@ -1134,6 +1134,49 @@ class Tensor:
         return _ops.equal(self, other)
 
 
+    # ---- sortred ops ----
+    def sort(self, dim=-1, descending=False, **kwargs):
+        return _ops.sort(self, dim, descending, **kwargs)
+
+    def argsort(self, dim=-1, descending=False, **kwargs):
+        return _ops.argsort(self, dim, descending, **kwargs)
+
+    def msort(self):
+        return _ops.msort(self)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return _ops.topk(self, k, dim, largest, sorted)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        return _ops.kthvalue(self, k, dim, keepdim)
+
+    def median(self, dim=None, keepdim=False):
+        return _ops.median(self, dim, keepdim)
+
+    def nanmedian(self, dim=None, keepdim=False):
+        return _ops.nanmedian(self, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        return _ops.mode(self, dim, keepdim)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return _ops.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        return _ops.unique_consecutive(self, return_inverse, return_counts, dim)
+
+    def histc(self, bins=100, min=0, max=0):
+        return _ops.histc(self, bins, min, max)
+
+    def histogram(self, bins=100, **kwargs):
+        return _ops.histogram(self, bins, **kwargs)
+
+    def bincount(self, weights=None, minlength=0):
+        return _ops.bincount(self, weights, minlength)
+
+    def count_nonzero(self, dim=None):
+        return _ops.count_nonzero(self, dim)
+
 class Size(tuple):
     """``tensor.shape``: a tuple that prints like ``torch.Size``."""
 

@@ -21,4 +21,5 @@ from .reduce import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .index import *  # noqa: F401,F403
+from .sort import *  # noqa: F401,F403
 from .activation import relu, softmax, log_softmax  # noqa: F401  (torch.relu etc. are top-level too)
