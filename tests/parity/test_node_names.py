@@ -50,6 +50,9 @@ DIFFERENT_DECOMPOSITION = {
     **dict.fromkeys(["sum", "mean"], "dim=None passed explicitly: SumBackward0/MeanBackward0 (the full reduction); "
                     "torch picks its dim overload (SumBackward1/MeanBackward1)"),
     "rsub_number": "number - tensor is a SubBackward0; torch records RsubBackward1",
+    **dict.fromkeys(["trapezoid", "trapz", "cumulative_trapezoid"],
+                    "a product or quotient with a number is a MulBackward0/DivBackward0; torch records MulBackward1/DivBackward1"),
+    "diff": "n=0 returns the input itself; torch returns a copy (CopyBackwards)",
 }
 
 
