@@ -915,6 +915,7 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
     if x.size == 0:
         raise RuntimeError(f"{name}() input tensor must be non-empty")
     qs = np.atleast_1d(qs).astype(x.dtype)
+    nq = qs.shape[0]
     # the reduced slices along the last dim: (..., n)
     if dim is None:
         flat = reshape(input, (x.size,))
@@ -942,9 +943,15 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
     hi = np.minimum(np.ceil(rank).astype(np.int64), n - 1)
     weight = (rank - lo).astype(x.dtype) if interpolation != "midpoint" else \
         np.where(hi > lo, 0.5, 0).astype(x.dtype)
+    if interpolation == "linear" and not scalar_q and q.requires_grad:
+        # the weight depends on q: rank - lo = q (k - 1) - lo, differentiable in q (0 where a NaN decides)
+        scale = np.where(valid < n, 0, np.maximum(k, 1) - 1) if not ignore_nan else np.maximum(k, 1) - 1
+        weight = reshape(q, (nq,)) * _const(scale.astype(x.dtype)) - _const(
+            np.where(scale > 0, lo, 0).astype(x.dtype))
+    else:
+        weight = _const(weight)
     below, above = gather(values, -1, Tensor._make(lo)), gather(values, -1, Tensor._make(hi))
-    result = below + (above - below) * _const(weight)   # all NaN: rank 0, a NaN
-    nq = qs.shape[0]
+    result = below + (above - below) * weight   # all NaN: rank 0, a NaN
     result = reshape(movedim(result, -1, 0), (nq,) + tuple(out_shape))
     if scalar_q or q._data.ndim == 0:
         result = squeeze(result, 0)
@@ -1150,6 +1157,8 @@ def gradient(input: Tensor, *, spacing=1, dim=None, edge_order: int = 1):
         raise RuntimeError(f"torch.gradient only supports edge_order=1 and edge_order=2.")
     dims = list(range(x.ndim)) if dim is None else \
         [wrap_dim(d, x.ndim) for d in ((dim,) if isinstance(dim, int) else dim)]
+    if spacing is None:
+        spacing = 1
     if isinstance(spacing, (list, tuple)):
         if len(spacing) != len(dims):
             raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar or it's spacing and dim "

@@ -364,7 +364,8 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
     if seq.ndim == 1:
         out = np.searchsorted(seq, values, side=side_name)
     else:
-        s2, v2 = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])
+        rows = int(np.prod(seq.shape[:-1]))
+        s2, v2 = seq.reshape(rows, seq.shape[-1]), values.reshape(rows, values.shape[-1])
         out = np.stack([np.searchsorted(s, v, side=side_name) for s, v in zip(s2, v2)]).reshape(values.shape) \
             if v2.shape[0] else np.zeros(values.shape, dtype=np.int64)
     return Tensor._make(np.asarray(out, dtype=np.int32 if out_int32 else np.int64).reshape(np.shape(values)))
