@@ -14,7 +14,7 @@ import numpy as np
 
 from . import dtypes
 from . import ops as _ops
-from .ops._util import Tensor, norm_dims, overload
+from .ops._util import Op, Tensor, norm_dims, overload
 
 __all__ = ["sum", "prod", "amax", "amin", "argmax", "argmin", "mean", "median", "var", "std", "norm", "logsumexp",
            "cumsum", "cumprod", "softmax", "log_softmax", "softmin", "normalize", "logaddexp"]
@@ -30,10 +30,11 @@ def _mask(input: Tensor, mask):
     try:
         return np.broadcast_to(m, input._data.shape)
     except ValueError:
-        raise ValueError(f"input_mask.ndim={m.ndim} but must be less or equal than input.ndim={input._data.ndim}"
-                         if m.ndim > input._data.ndim else
-                         f"mask of shape {list(m.shape)} is not broadcastable to input of shape "
-                         f"{list(input._data.shape)}") from None
+        if m.ndim > input._data.ndim:
+            raise ValueError(f"_input_mask expected broadcastable mask (got mask of shape {list(m.shape)} and "
+                             f"input of shape {list(input._data.shape)})") from None
+        raise RuntimeError(f"The expanded size of the mask {list(m.shape)} must match the input's "
+                           f"{list(input._data.shape)}") from None
 
 
 def _identity(dtype, value):
@@ -52,7 +53,7 @@ def _filled(input: Tensor, mask, value) -> Tensor:
     if m.all():
         return input
     fill = np.asarray(_identity(input._data.dtype, value), dtype=input._data.dtype)
-    return _ops.where(Tensor._make(np.ascontiguousarray(m)), input, Tensor._make(fill))
+    return _ops.where(Tensor._make(np.array(m)), input, Tensor._make(fill))   # (ascontiguousarray makes 0-d 1-d)
 
 
 def _cast(input, dtype):
@@ -94,15 +95,15 @@ def amin(input: Tensor, dim=None, *, keepdim: bool = False, dtype=None, mask=Non
 
 
 def argmax(input: Tensor, dim=None, *, keepdim: bool = False, dtype=None, mask=None) -> Tensor:
-    """index of the max of the kept elements."""
+    """index of the max of the kept elements (in input's dtype, as torch.masked returns it)."""
     input = _cast(input, dtype)
-    return _ops.argmax(_filled(input, mask, -np.inf), dim, keepdim)
+    return _ops.argmax(_filled(input, mask, -np.inf), dim, keepdim).to(input.dtype)
 
 
 def argmin(input: Tensor, dim=None, *, keepdim: bool = False, dtype=None, mask=None) -> Tensor:
-    """index of the min of the kept elements."""
+    """index of the min of the kept elements (in input's dtype, as torch.masked returns it)."""
     input = _cast(input, dtype)
-    return _ops.argmin(_filled(input, mask, np.inf), dim, keepdim)
+    return _ops.argmin(_filled(input, mask, np.inf), dim, keepdim).to(input.dtype)
 
 
 def _count(input, mask, dims, keepdim):
@@ -209,11 +210,23 @@ def normalize(input: Tensor, ord: float, dim: int, *, eps: float = 1e-12, dtype=
     return _filled(input, mask, 0) / _ops.clamp(nrm, min=eps)
 
 
+class Logaddexp(Op):
+    """z = log(exp(a) + exp(b));  dz/da = exp(a - z),  dz/db = exp(b - z)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        with np.errstate(invalid="ignore"):
+            z = np.logaddexp(a, b)
+        ctx.save_for_backward(a, b, z)
+        return z
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, z = ctx.saved_tensors
+        return g * _ops.exp(a - z), g * _ops.exp(b - z)
+
+
 def logaddexp(input: Tensor, other: Tensor, *, dtype=None, input_mask=None, other_mask=None) -> Tensor:
     """log(exp(input) + exp(other)), each side's masked-out elements taken as -inf."""
     input, other = _cast(input, dtype), _cast(other, dtype)
-    a, b = _filled(input, input_mask, -np.inf), _filled(other, other_mask, -np.inf)
-    top = _ops.maximum(a, b)
-    shift = Tensor._make(np.where(np.isinf(top._data), 0, top._data).astype(top._data.dtype))   # no inf - inf
-    with np.errstate(divide="ignore"):
-        return _ops.log(_ops.exp(a - shift) + _ops.exp(b - shift)) + shift
+    return Logaddexp.apply(_filled(input, input_mask, -np.inf), _filled(other, other_mask, -np.inf))

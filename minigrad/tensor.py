@@ -1249,6 +1249,21 @@ class Tensor:
     def diff(self, n=1, dim=-1, prepend=None, append=None):
         return _ops.diff(self, n, dim, prepend, append)
 
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        from . import random
+        with grad_mode.no_grad():
+            return self.copy_(random.log_normal_like(self, mean, std, generator))
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+        from . import random
+        with grad_mode.no_grad():
+            return self.copy_(random.cauchy_like(self, median, sigma, generator))
+
+    def geometric_(self, p, *, generator=None):
+        from . import random
+        with grad_mode.no_grad():
+            return self.copy_(random.geometric_like(self, p, generator))
+
 class Size(tuple):
     """``tensor.shape``: a tuple that prints like ``torch.Size``."""
 
