@@ -944,7 +944,8 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
     weight = (rank - lo).astype(x.dtype) if interpolation != "midpoint" else \
         np.where(hi > lo, 0.5, 0).astype(x.dtype)
     if interpolation == "linear" and not scalar_q and q.requires_grad:
-        # the weight depends on q: rank - lo = q (k - 1) - lo, differentiable in q (0 where a NaN decides)
+        # the weight depends on q: rank - lo = q (k - 1) - lo, differentiable in q (0 where a NaN
+        # decides); the other interpolations round the rank, and torch gives q no gradient there
         scale = np.where(valid < n, 0, np.maximum(k, 1) - 1) if not ignore_nan else np.maximum(k, 1) - 1
         weight = reshape(q, (nq,)) * _const(scale.astype(x.dtype)) - _const(
             np.where(scale > 0, lo, 0).astype(x.dtype))
