@@ -15,7 +15,7 @@ from .autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, inferenc
 from .autograd.grad_mode import is_inference_mode_enabled, is_anomaly_enabled
 from .creation import *  # noqa: F401,F403
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator, default_generator
-from .random import normal, poisson
+from .random import torch_normal as normal, poisson
 from .ops import *  # noqa: F401,F403
 from . import autograd, cuda, ops
 from . import masked  # noqa: E402,F401  (torch.masked: reductions with a mask=)

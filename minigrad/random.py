@@ -512,8 +512,11 @@ def _normal_op():
 _NORMAL = None
 
 
-def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None, requires_grad=False):
-    """Draws from N(mean, std): mean and std tensors (broadcast) or numbers (then ``size`` is needed).
+def torch_normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None,
+                 requires_grad=False):
+    """``torch.normal`` (exported as ``minigrad.normal``; this module's ``normal`` is the array draw).
+
+    Draws from N(mean, std): mean and std tensors (broadcast) or numbers (then ``size`` is needed).
 
     As torch's CPU kernel: standard normal draws for the output's shape (randn's numbers), then
     ``* std + mean``, so ``manual_seed(s); normal(m, sd)`` equals ``manual_seed(s); randn(shape) * sd + m``.
