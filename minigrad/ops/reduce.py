@@ -1104,7 +1104,7 @@ def trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor:
             return _empty_integral(y, dim)
         if x._data.ndim == 1:
             if x._data.shape[0] != size:
-                raise RuntimeError(f"trapezoid: There must be one `x` value for each sample point")
+                raise RuntimeError("trapezoid: There must be one `x` value for each sample point")
             spacing = diff(x)
             spacing = spacing.reshape(*(-1 if i == dim else 1 for i in range(ydata.ndim)))
         else:
@@ -1155,7 +1155,7 @@ def gradient(input: Tensor, *, spacing=1, dim=None, edge_order: int = 1):
     from .shape import cat, narrow
     x = input._data
     if edge_order not in (1, 2):
-        raise RuntimeError(f"torch.gradient only supports edge_order=1 and edge_order=2.")
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
     dims = list(range(x.ndim)) if dim is None else \
         [wrap_dim(d, x.ndim) for d in ((dim,) if isinstance(dim, int) else dim)]
     if spacing is None:
@@ -1170,7 +1170,7 @@ def gradient(input: Tensor, *, spacing=1, dim=None, edge_order: int = 1):
         spacings = [spacing] * len(dims)
     for d in dims:
         if x.shape[d] < edge_order + 1:
-            raise RuntimeError(f"torch.gradient expected each dimension size to be at least edge_order+1")
+            raise RuntimeError("torch.gradient expected each dimension size to be at least edge_order+1")
     f = float_result(input)
     outs = []
     for d, h in zip(dims, spacings):

@@ -129,7 +129,7 @@ def msort(input: Tensor) -> Tensor:
     return sort(input, 0).values
 
 
-def _check_k(k, size, fn):
+def _check_k(k, fn):
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
         raise TypeError(f"{fn}(): argument 'k' (position 2) must be int, not {type(k).__name__}")
     return int(k)
@@ -140,7 +140,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     _tensor(input, "topk")
     x = input._data
     dim = _dim_arg(dim, x.ndim, "topk")
-    k = _check_k(k, None, "topk")
+    k = _check_k(k, "topk")
     size = x.shape[dim] if x.ndim else 1
     if k < 0 or k > size:
         raise RuntimeError("selected index k out of range")
@@ -153,7 +153,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     _tensor(input, "kthvalue")
     x = input._data
     dim = _dim_arg(dim, x.ndim, "kthvalue")
-    k = _check_k(k, None, "kthvalue")
+    k = _check_k(k, "kthvalue")
     size = x.shape[dim] if x.ndim else 1
     if k < 1 or k > size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
