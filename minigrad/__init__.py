@@ -15,6 +15,7 @@ from .autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, inferenc
 from .autograd.grad_mode import is_inference_mode_enabled, is_anomaly_enabled
 from .creation import *  # noqa: F401,F403
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator, default_generator
+from .random import torch_normal as normal, poisson
 from .ops import *  # noqa: F401,F403
 from .ops.index import _unsafe_masked_index, _unsafe_masked_index_put_accumulate  # noqa: F401  (torch exposes them; star imports skip _names)
 from . import autograd, cuda, ops
@@ -41,6 +42,7 @@ def _torch_namespace_signatures():
 
 
 _torch_namespace_signatures()
+from . import masked  # noqa: E402,F401  (torch.masked: reductions with a mask=)
 
 __version__ = "0.1.0"
 

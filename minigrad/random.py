@@ -430,3 +430,144 @@ def random_like(t, low, high, generator=None):
     if not low < high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     return _as_tensor_of(t, fill_random_from_to(_like(t), low, high, generator))
+
+
+# -- distributions of Tensor methods and torch.normal / torch.poisson ------------------------------
+def fill_log_normal(array: np.ndarray, mean, std, generator=None) -> np.ndarray:
+    """``log_normal_(mean, std)``: exp of serial double normal draws (lognormal_distribution<double>)."""
+    gen = generator or default_generator
+    flat = _flat_view(array)
+    buf = np.empty(flat.size, np.float64)
+    kernels().normal_serial(gen._mt, gen._normal_cache, buf, float(mean), float(std))
+    flat[...] = np.exp(buf)
+    _write_back(array, flat)
+    return array
+
+
+def _double_uniform(n, generator=None) -> np.ndarray:
+    """n draws of uniform_real_distribution<double>(0, 1), torch's order."""
+    return fill_uniform(np.empty(n, np.float64), 0.0, 1.0, generator)
+
+
+def fill_cauchy(array: np.ndarray, median, sigma, generator=None) -> np.ndarray:
+    """``cauchy_(median, sigma)``: median + sigma tan(pi (u - 1/2)), u a double draw (cauchy_distribution<double>)."""
+    flat = _flat_view(array)
+    u = _double_uniform(flat.size, generator)
+    flat[...] = median + sigma * np.tan(np.pi * (u - 0.5))
+    _write_back(array, flat)
+    return array
+
+
+def fill_geometric(array: np.ndarray, p, generator=None) -> np.ndarray:
+    """``geometric_(p)``: ceil(log(u) / log1p(-p)), u a double draw (geometric_distribution<double>)."""
+    flat = _flat_view(array)
+    u = _double_uniform(flat.size, generator)
+    with np.errstate(divide="ignore"):
+        flat[...] = np.ceil(np.log(u) / np.log1p(-p))
+    _write_back(array, flat)
+    return array
+
+
+def log_normal_like(t, mean, std, generator=None):
+    """The values ``t.log_normal_(mean, std)`` writes."""
+    if not std > 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+    return _as_tensor_of(t, fill_log_normal(_like(t), mean, std, generator))
+
+
+def cauchy_like(t, median, sigma, generator=None):
+    """The values ``t.cauchy_(median, sigma)`` writes."""
+    if not sigma > 0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
+    return _as_tensor_of(t, fill_cauchy(_like(t), median, sigma, generator))
+
+
+def geometric_like(t, p, generator=None):
+    """The values ``t.geometric_(p)`` writes."""
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+    return _as_tensor_of(t, fill_geometric(_like(t), p, generator))
+
+
+def _normal_op():
+    from .ops._util import Op
+
+    class NormalDraw(Op):
+        """z = mean + std * N(0, 1) draws;  torch defines dz/dmean = dz/dstd = 0 (a sample, not a reparameterisation)"""
+
+        node_name = "NormalBackward3"
+
+        @staticmethod
+        def forward(ctx, mean, std, draws):
+            ctx.shapes = (np.shape(mean), np.shape(std))
+            return (draws * std + mean).astype(draws.dtype, copy=False)
+
+        @staticmethod
+        def backward(ctx, g):
+            from .tensor import Tensor
+            return tuple(Tensor._make(np.zeros(s, dtype=g._data.dtype)) for s in ctx.shapes) + (None,)
+    return NormalDraw
+
+
+_NORMAL = None
+
+
+def torch_normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None,
+                 requires_grad=False):
+    """``torch.normal`` (exported as ``minigrad.normal``; this module's ``normal`` is the array draw).
+
+    Draws from N(mean, std): mean and std tensors (broadcast) or numbers (then ``size`` is needed).
+
+    As torch's CPU kernel: standard normal draws for the output's shape (randn's numbers), then
+    ``* std + mean``, so ``manual_seed(s); normal(m, sd)`` equals ``manual_seed(s); randn(shape) * sd + m``.
+    Its gradient is zero for both mean and std, as torch defines it."""
+    global _NORMAL
+    from . import dtypes
+    from .tensor import Tensor
+    from .ops._util import overload
+    if out is not None:   # draw in out's dtype (as torch's normal_out), then torch's out= rules
+        from .ops._args import _write_out
+        if dtype is None and isinstance(out, Tensor):
+            dtype = out.dtype
+        result = torch_normal(mean, std, size, generator=generator, dtype=dtype, device=device)
+        return _write_out("normal", result, out)
+    tm, ts = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if not tm and not ts:
+        if size is None:
+            raise TypeError("normal() received an invalid combination of arguments: (float mean, float std) needs size")
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+        shape = tuple(size) if isinstance(size, (tuple, list)) else (int(size),)
+        t = Tensor._make(fill_normal(_empty(shape, d.np), mean, std, generator))
+        return t.requires_grad_() if requires_grad else t
+    if ts:
+        s = std._data
+        if s.size and np.any(s < 0):
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+    elif std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    ref = mean if tm else std
+    if ref._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for '{dtypes.scalar_name(ref._data.dtype)}'")
+    shape = np.broadcast_shapes(np.shape(mean._data) if tm else (), np.shape(std._data) if ts else ())
+    draws = fill_normal(_empty(shape, ref._data.dtype), 0.0, 1.0, generator)
+    if _NORMAL is None:
+        _NORMAL = _normal_op()
+    m = mean if tm else Tensor._make(np.asarray(mean, dtype=ref._data.dtype))
+    sd = std if ts else Tensor._make(np.asarray(std, dtype=ref._data.dtype))
+    out_t = _NORMAL.apply(m, sd, draws)
+    return overload(out_t, "NormalBackward3" if tm and ts else "NormalBackward1" if tm else "NormalBackward2")
+
+
+def poisson(input, generator=None):
+    """Poisson draws with rates ``input`` (no gradient). Drawn with NumPy's Poisson sampler from a
+    stream seeded by the generator: the distribution is torch's, the numbers are not."""
+    from . import dtypes
+    from .tensor import Tensor
+    rates = input._data
+    if rates.dtype.kind != "f":
+        raise NotImplementedError(f"\"poisson_cpu\" not implemented for '{dtypes.scalar_name(rates.dtype)}'")
+    if rates.size and (np.any(rates < 0) or not np.all(np.isfinite(rates))):
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    return Tensor._make(rng(generator).poisson(rates.astype(np.float64)).astype(rates.dtype))

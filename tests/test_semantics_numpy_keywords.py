@@ -125,3 +125,14 @@ def test_python_range_indexes_as_a_list(index):
         x[index] = -1.0
         return y, x
     _same(*_both(call))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_normal_draws_into_out(dtype):
+    results = []
+    for lib in (minigrad, torch):
+        lib.manual_seed(3)
+        out = lib.empty(4, dtype=getattr(lib, dtype))
+        assert lib.normal(1.0, 2.0, (4,), out=out) is out
+        results.append(out.tolist())
+    assert results[0] == results[1]

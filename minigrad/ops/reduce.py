@@ -20,7 +20,10 @@ from ._args import differentiable_dtype
 from .shape import Expand
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std", "norm",
-           "logsumexp", "cumsum", "all", "any"]
+           "logsumexp", "cumsum", "all", "any",
+           "aminmax", "cummax", "cummin", "cumprod", "logcumsumexp", "nansum", "nanmean", "var_mean", "std_mean",
+           "quantile", "nanquantile", "cov", "corrcoef", "diff", "trapezoid", "trapz", "cumulative_trapezoid",
+           "gradient"]
 
 
 # torch.return_types.max / .min: a named (values, indices) pair
@@ -651,3 +654,558 @@ def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     return AllAny.apply(input, _logical_dims(dim, input._data.ndim), keepdim, False)
+
+
+
+# -- aminmax --------------------------------------------------------------------------------------
+aminmax_result = collections.namedtuple("aminmax", ["min", "max"])
+aminmax_result.__module__ = "minigrad.return_types"
+
+
+def _even_share(x, full_result, dims):
+    """1/count on the elements equal to the (keepdim) result: torch's scale_grad_by_count. A NaN
+    result equals nothing, so its slice's share is 0/0 = NaN, as torch's."""
+    hit = (x == full_result).astype(x.dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return hit / np.sum(hit, axis=dims, keepdims=True)
+
+
+class Aminmax(Op):
+    """(min, max) over dims;  d/dx = g_min shared evenly among the ties for the min, plus g_max among those for the max"""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.dims, ctx.keepdim = dims, keepdim
+        lo, hi = np.min(x, axis=dims, keepdims=True), np.max(x, axis=dims, keepdims=True)
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(_even_share(x, lo, dims), _even_share(x, hi, dims))
+        if not keepdim:
+            lo, hi = lo.reshape(np.delete(x.shape, dims)), hi.reshape(np.delete(x.shape, dims))
+        return lo, hi
+
+    @staticmethod
+    def backward(ctx, g_min, g_max):
+        share_min, share_max = ctx.saved_tensors
+        return _restore_dims(g_min, ctx.dims, ctx.keepdim) * share_min + \
+            _restore_dims(g_max, ctx.dims, ctx.keepdim) * share_max
+
+
+def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
+    """The min and the max (over all elements, or along dim) in one call."""
+    x = input._data
+    if dim is None:
+        if x.size == 0:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
+                               "identity.")
+        dims = tuple(range(x.ndim))
+    else:
+        dims = (wrap_dim(dim, x.ndim),) if x.ndim else ()
+        if dims and x.shape[dims[0]] == 0:
+            raise IndexError(f"aminmax(): Expected reduction dim {dims[0]} to have non-zero size.")
+    return aminmax_result(*Aminmax.apply(input, dims, keepdim))
+
+
+# -- cummax, cummin, cumprod, logcumsumexp ---------------------------------------------------------
+cummax_result = collections.namedtuple("cummax", ["values", "indices"])
+cummin_result = collections.namedtuple("cummin", ["values", "indices"])
+cummax_result.__module__ = cummin_result.__module__ = "minigrad.return_types"
+
+
+def _running_index(x, dim, largest):
+    """Per position along dim, the index of the running max (min) so far: a later equal value or a
+    NaN takes over, as in torch's cummax_cummin_helper (``x >= best || isnan(x)``)."""
+    moved = np.moveaxis(x, dim, 0)
+    out = np.zeros(moved.shape, dtype=np.int64)
+    if moved.shape[0] == 0:
+        return np.moveaxis(out, 0, dim)
+    best, best_i = moved[0].copy(), np.zeros(moved.shape[1:], dtype=np.int64)
+    for i in range(moved.shape[0]):
+        v = moved[i]
+        with np.errstate(invalid="ignore"):
+            take = (v >= best) if largest else (v <= best)
+        if x.dtype.kind == "f":
+            take = (take & ~np.isnan(best)) | np.isnan(v)
+        best = np.where(take, v, best)
+        best_i = np.where(take, i, best_i)
+        out[i] = best_i
+    return np.moveaxis(out, 0, dim)
+
+
+def _cummaxmin(name, input, dim, largest, result):
+    from .sort import select_along
+    x = input._data
+    dim = wrap_dim(dim, x.ndim)
+    index = _running_index(x, dim, largest) if x.ndim else None
+    return result(*select_along(input, index, dim, True, "CummaxBackward0" if largest else "CumminBackward0"))
+
+
+def cummax(input: Tensor, dim: int):
+    """The running max along dim and where it was found (the latest among equal values)."""
+    return _cummaxmin("cummax", input, dim, True, cummax_result)
+
+
+def cummin(input: Tensor, dim: int):
+    """The running min along dim and where it was found (the latest among equal values)."""
+    return _cummaxmin("cummin", input, dim, False, cummin_result)
+
+
+class Cumprod(Op):
+    """z_i = prod_{k<=i} x_k along dim;  dz_i/dx_j = prod_{k<=i, k!=j} x_k  (i >= j): sum_i g_i z_i / x_j when no x is 0"""
+
+    @staticmethod
+    def forward(ctx, x, dim, np_dtype):
+        ctx.dim = dim
+        out = x.astype(np_dtype or x.dtype, copy=True) if x.ndim == 0 else np.cumprod(x, axis=dim, dtype=np_dtype)
+        if ctx.needs_input_grad[0]:
+            ctx.has_zero = x.size > 0 and not np.all(x)
+            ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        if x._data.ndim == 0 or x._data.shape[ctx.dim] <= 1:
+            return g
+        if not ctx.has_zero:
+            return ReverseCumsum.apply(g * out, ctx.dim) / x
+        # with zeros, each x_j's products-without-it: the cumprod of x with x_j set to 1, in a new dim
+        d, n = ctx.dim, x._data.shape[ctx.dim]
+        view = [1] * (x._data.ndim + 1)
+        view[d] = view[d + 1] = n
+        eye = xp(x._data).eye(n, dtype=x._data.dtype).reshape(view)     # [j, k] = (j == k)
+        rows = _unsqueeze(x, d) * _const(1 - eye) + _const(eye)        # rows[j] = x with x_j = 1
+        later = _const(np.triu(np.ones((n, n), dtype=x._data.dtype)).reshape(view))   # [j, i] = (i >= j)
+        return sum(_unsqueeze(g, d) * Cumprod.apply(rows, d + 1, None) * later, d + 1)
+
+
+def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    dim = wrap_dim(dim, input._data.ndim)
+    if dtype is not None:
+        input = input.to(dtype)
+    np_dtype = np.int64 if input._data.dtype.kind in "biu" else None   # integers multiply in int64
+    return Cumprod.apply(input, dim, np_dtype)
+
+
+class Logcumsumexp(Op):
+    """z_i = log sum_{k<=i} exp(x_k) along dim;  dz_i/dx_j = exp(x_j - z_i)  (i >= j, each factor <= 1)"""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        out = x.copy() if x.ndim == 0 else np.logaddexp.accumulate(x, axis=dim)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        from .math import exp
+        from .index import masked_fill
+        x, z = ctx.saved_tensors
+        if x._data.ndim == 0:
+            return g
+        d, n = ctx.dim, x._data.shape[ctx.dim]
+        view = [1] * (x._data.ndim + 1)
+        view[d] = view[d + 1] = n
+        before = _const(~np.triu(np.ones((n, n), dtype=bool)).reshape(view))     # [j, i] = (i < j)
+        # exp(x_j - z_i) for i >= j, as an (n x n) block: exact where a running sum is dominated
+        weights = exp(masked_fill(_unsqueeze(x, d + 1) - _unsqueeze(z, d), before, -np.inf))
+        return sum(_unsqueeze(g, d) * weights, d + 1)
+
+
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:
+    return Logcumsumexp.apply(float_result(input), wrap_dim(dim, input._data.ndim))
+
+
+# -- nansum, nanmean --------------------------------------------------------------------------------
+class Nansum(Op):
+    """z = sum of the non-NaN x;  dz/dx = 1 (0 at the NaNs)"""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, np_dtype):
+        ctx.dims, ctx.keepdim = dims, keepdim
+        ctx.save_for_backward(np.asarray(~np.isnan(x) if x.dtype.kind == "f" else np.ones(x.shape), dtype=x.dtype))
+        return np.nansum(x, axis=dims, keepdims=keepdim, dtype=np_dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        keep, = ctx.saved_tensors
+        return _restore_dims(g, ctx.dims, ctx.keepdim) * keep
+
+
+def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    if dtype is not None:
+        input = input.to(dtype)
+    np_dtype = np.int64 if input._data.dtype.kind in "biu" else None
+    return Nansum.apply(input, norm_dims(dim, input._data.ndim), keepdim, np_dtype)
+
+
+def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """nansum / the number of non-NaN elements (as torch computes it: a DivBackward0 node)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{dtypes.SCALAR_NAMES[input.dtype.name]}")
+    dims = norm_dims(dim, input._data.ndim)
+    count = np.sum(~np.isnan(input._data), axis=dims, keepdims=keepdim)
+    return nansum(input, dim, keepdim) / _const(np.asarray(count, dtype=input._data.dtype))
+
+
+# -- var_mean, std_mean -----------------------------------------------------------------------------
+class VarMean(Op):
+    """(var, mean) = (sum((x - mean)^2) / (N - c), sum(x) / N);  d/dx = g_var 2 (x - mean) / (N - c) + g_mean / N
+    (std_mean: g_std (x - mean) / ((N - c) std), 0 where std = 0)"""
+
+    @staticmethod
+    def forward(ctx, x, dims, correction, keepdim, full, n, take_sqrt):
+        ctx.dims, ctx.correction, ctx.keepdim, ctx.full, ctx.n, ctx.sqrt = dims, correction, keepdim, full, n, take_sqrt
+        spread = _variance(x, dims, correction, keepdim, n, "std_mean" if take_sqrt else "var_mean", take_sqrt)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            centre = np.mean(x, axis=dims, keepdims=keepdim) if x.size else \
+                xp(x).full(spread.shape, np.nan, dtype=x.dtype)
+        ctx.save_for_backward(x, spread)
+        return spread, xp(x).asarray(centre).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g_spread, g_mean):
+        from .shape import expand
+        x, spread = ctx.saved_tensors
+        if ctx.sqrt:
+            g_spread = _zero_where(g_spread / (spread * 2), spread._data == 0)
+        grad = _var_backward(g_spread, x, ctx)
+        return grad + expand(_restore_dims(g_mean, ctx.dims, ctx.keepdim), x._data.shape) / builtins.max(ctx.n, 1)
+
+
+def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """(var, mean) over dims in one pass."""
+    dims, correction, full, n = _var_args("var_mean", input, dim, unbiased, correction)
+    return VarMean.apply(input, dims, correction, keepdim, full, n, False)
+
+
+def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """(std, mean) over dims in one pass."""
+    dims, correction, full, n = _var_args("std_mean", input, dim, unbiased, correction)
+    out = VarMean.apply(input, dims, correction, keepdim, full, n, True)
+    return overload(out, "StdMeanBackward0")
+
+
+# -- quantile, nanquantile --------------------------------------------------------------------------
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
+    """torch's quantile: sort, find each q's rank q (k - 1) among the k (non-NaN) values, and take or
+    interpolate the sorted values there. A NaN in a slice makes its quantile NaN (quantile), or is
+    left out (nanquantile; all NaN: NaN). The gradient flows through sort and the gather."""
+    from .index import gather
+    from .shape import movedim, reshape, squeeze
+    from .sort import sort
+    x = input._data
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest. Got "
+                         f"{interpolation}")
+    scalar_q = not isinstance(q, Tensor)
+    qs = np.asarray(q, dtype=np.float64) if scalar_q else q._data
+    if not scalar_q:
+        if qs.ndim > 1:
+            raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+        if qs.dtype != x.dtype:
+            raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
+    if np.any((qs < 0) | (qs > 1)):
+        raise RuntimeError(f"{name}() q values must be in the range [0, 1]" if not scalar_q else
+                           f"{name}() q must be in the range [0, 1] but got {float(q)}")
+    if x.size == 0:
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
+    qs = np.atleast_1d(qs).astype(x.dtype)
+    nq = qs.shape[0]
+    # the reduced slices along the last dim: (..., n)
+    if dim is None:
+        flat = reshape(input, (x.size,))
+        out_shape = (1,) * x.ndim if keepdim else ()
+    else:
+        dim = wrap_dim(dim, x.ndim)
+        flat = movedim(input, dim, -1) if x.ndim else reshape(input, (1,))
+        out_shape = tuple(1 if i == dim else s for i, s in enumerate(x.shape)) if keepdim else \
+            tuple(s for i, s in enumerate(x.shape) if i != dim)
+    values = sort(flat, -1).values                                   # NaNs last
+    data = values._data
+    n = data.shape[-1]
+    valid = np.sum(~np.isnan(data), axis=-1, keepdims=True)           # (..., 1)
+    k = valid if ignore_nan else np.where(valid < n, n, n)
+    rank = qs.astype(np.float64) * (np.maximum(k, 1) - 1)              # (..., nq)
+    if not ignore_nan:
+        rank = np.where(valid < n, n - 1, rank)                        # a NaN present: pick it
+    if interpolation == "lower":
+        rank = np.floor(rank)
+    elif interpolation == "higher":
+        rank = np.ceil(rank)
+    elif interpolation == "nearest":
+        rank = np.round(rank)                                          # half to even, as torch's round
+    lo = np.floor(rank).astype(np.int64)
+    hi = np.minimum(np.ceil(rank).astype(np.int64), n - 1)
+    weight = (rank - lo).astype(x.dtype) if interpolation != "midpoint" else \
+        np.where(hi > lo, 0.5, 0).astype(x.dtype)
+    if interpolation == "linear" and not scalar_q and q.requires_grad:
+        # the weight depends on q: rank - lo = q (k - 1) - lo, differentiable in q (0 where a NaN
+        # decides); the other interpolations round the rank, and torch gives q no gradient there
+        scale = np.where(valid < n, 0, np.maximum(k, 1) - 1) if not ignore_nan else np.maximum(k, 1) - 1
+        weight = reshape(q, (nq,)) * _const(scale.astype(x.dtype)) - _const(
+            np.where(scale > 0, lo, 0).astype(x.dtype))
+    else:
+        weight = _const(weight)
+    below, above = gather(values, -1, Tensor._make(lo)), gather(values, -1, Tensor._make(hi))
+    result = below + (above - below) * weight   # all NaN: rank 0, a NaN
+    result = reshape(movedim(result, -1, 0), (nq,) + tuple(out_shape))
+    if scalar_q or q._data.ndim == 0:
+        result = squeeze(result, 0)
+    return overload(result, "SqueezeBackward4")   # torch's last step squeezes the reduced dims away
+
+
+def quantile(input: Tensor, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear") -> Tensor:
+    """The q-th quantiles (q a float or a 1-d tensor) over all elements or along dim."""
+    return _quantile("quantile", input, q, dim, keepdim, interpolation, False)
+
+
+def nanquantile(input: Tensor, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear") -> Tensor:
+    """quantile ignoring NaNs."""
+    return _quantile("nanquantile", input, q, dim, keepdim, interpolation, True)
+
+
+# -- cov, corrcoef -----------------------------------------------------------------------------------
+def cov(input: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> Tensor:
+    """The covariance of the rows of input (variables) over its columns (observations), weighted as torch's."""
+    from .linalg import mm
+    from .shape import reshape, squeeze, transpose
+    x = input
+    if x._data.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
+                         f"{x._data.ndim} dimensions")
+    if x._data.ndim < 2:
+        x = reshape(x, (1, -1))
+    n_obs = x._data.shape[1]
+    w = None
+    if fweights is not None:
+        f = fweights._data
+        if f.ndim > 1:
+            raise RuntimeError(f"cov(): expected fweights to have one or fewer dimensions but got fweights with "
+                             f"{f.ndim} dimensions")
+        if f.dtype.kind not in "iu":
+            raise RuntimeError(f"cov(): expected fweights to have integral dtype but got fweights with "
+                             f"{dtypes.SCALAR_NAMES[fweights.dtype.name]} dtype")
+        if f.size != n_obs:
+            raise RuntimeError(f"cov(): expected fweights to have the same numel as there are observations in the "
+                             f"input but got {f.size} != {n_obs}")
+        if f.size and f.min() < 0:
+            raise RuntimeError("cov(): fweights cannot be negative")
+        w = fweights
+    if aweights is not None:
+        a = aweights._data
+        if a.ndim > 1:
+            raise RuntimeError(f"cov(): expected aweights to have one or fewer dimensions but got aweights with "
+                             f"{a.ndim} dimensions")
+        if a.dtype.kind != "f":
+            raise RuntimeError(f"cov(): expected aweights to have floating point dtype but got aweights with "
+                             f"{dtypes.SCALAR_NAMES[aweights.dtype.name]} dtype")
+        if a.size != n_obs:
+            raise RuntimeError(f"cov(): expected aweights to have the same numel as there are observations in the "
+                             f"input but got {a.size} != {n_obs}")
+        if a.size and a.min() < 0:
+            raise RuntimeError("cov(): aweights cannot be negative")
+        w = aweights if w is None else w * aweights
+    if x._data.dtype.kind not in "fc":
+        x = x.to(dtypes.get_default_dtype())
+    if w is None:
+        w_sum = n_obs
+        avg = mean(x, 1) if n_obs else sum(x, 1) / 0.0
+        norm_factor = w_sum - correction
+    else:
+        w_sum = sum(w)
+        if float(w_sum._data) == 0:
+            raise RuntimeError("cov(): weights sum to zero, can't be normalized")
+        avg = sum(x * w, 1) / w_sum
+        if correction == 0:
+            norm_factor = w_sum
+        elif aweights is None:
+            norm_factor = w_sum - correction
+        else:
+            norm_factor = w_sum - correction * sum(w * aweights) / w_sum
+    nf = norm_factor if isinstance(norm_factor, (int, float)) else float(norm_factor._data)
+    if nf <= 0:
+        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of "
+                      "observations.", UserWarning, stacklevel=2)
+        norm_factor = 0 if isinstance(norm_factor, (int, float)) else norm_factor * 0
+    centred = x - reshape(avg, (-1, 1))
+    c = mm(centred, transpose(centred if w is None else centred * w, 0, 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = c / norm_factor
+    return squeeze(c)
+
+
+def corrcoef(input: Tensor) -> Tensor:
+    """Pearson correlation coefficients of the rows of input: cov / (std_i std_j), clamped to [-1, 1]."""
+    from .math import clamp, sqrt
+    from .shape import reshape
+    c = cov(input)
+    if c._data.ndim == 0:
+        return c / c
+    from .index import getitem
+    diagonal = Tensor._make(np.arange(c._data.shape[0]))
+    d = getitem(c, (diagonal, diagonal))
+    stddev = sqrt(d)
+    c = c / reshape(stddev, (-1, 1))
+    c = c / reshape(stddev, (1, -1))
+    return clamp(c, -1, 1)
+
+
+# -- diff, trapezoid, cumulative_trapezoid, gradient ------------------------------------------------
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
+    """The n-th forward difference along dim (bool: logical xor), after joining prepend and append."""
+    from .compare import logical_xor
+    from .shape import cat, narrow
+    x = input._data
+    if x.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    dim = wrap_dim(dim, x.ndim)
+    if n == 0:
+        return input
+    parts = [t for t in (prepend, input, append) if t is not None]
+    if len(parts) > 1:
+        parts = [p if p._data.ndim else p.expand(*(1 if i == dim else s for i, s in enumerate(x.shape)))
+                 for p in parts]
+        input = cat(parts, dim)
+    for _ in range(n):
+        size = input._data.shape[dim]
+        if size == 0:
+            break
+        later, earlier = narrow(input, dim, 1, size - 1), narrow(input, dim, 0, size - 1)
+        input = logical_xor(later, earlier) if input._data.dtype == np.bool_ else later - earlier
+    return input
+
+
+def _empty_integral(y, dim):
+    """The integral over an empty dim: zeros, with no gradient (as torch returns them)."""
+    shape = tuple(n for i, n in enumerate(y._data.shape) if i != dim)
+    return Tensor._make(xp(y._data).zeros(shape, dtype=y._data.dtype))
+
+
+def trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor:
+    """The trapezoidal rule along dim: sum of (y_i + y_{i+1}) / 2 times the spacing (dx, or diff(x))."""
+    from .shape import narrow
+    if x is not None and dx is not None:
+        raise TypeError("trapezoid() received an invalid combination of arguments: x and dx cannot both be given")
+    ydata = y._data
+    if ydata.ndim == 0:
+        raise IndexError(f"Dimension out of range (expected to be in range of [-1, 0], but got {dim})")
+    dim = wrap_dim(dim, ydata.ndim)
+    y = float_result(y)
+    size = ydata.shape[dim]
+    if isinstance(x, Tensor):
+        if size == 0:
+            return _empty_integral(y, dim)
+        if x._data.ndim == 1:
+            if x._data.shape[0] != size:
+                raise RuntimeError("trapezoid: There must be one `x` value for each sample point")
+            spacing = diff(x)
+            spacing = spacing.reshape(*(-1 if i == dim else 1 for i in range(ydata.ndim)))
+        else:
+            spacing = diff(x, dim=dim)
+        return sum(spacing * (narrow(y, dim, 1, size - 1) + narrow(y, dim, 0, size - 1)), dim) / 2.0
+    step = 1 if dx is None else dx
+    if x is not None:   # trapz(y, dx) positional: a number
+        step = x
+    if size == 0:
+        return _empty_integral(y, dim)
+    return (sum(y, dim) - (y.select(dim, 0) + y.select(dim, -1)) * 0.5) * step
+
+
+def trapz(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor:
+    """An alias of trapezoid."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor:
+    """The running trapezoidal rule along dim (one value fewer than y)."""
+    from .shape import narrow
+    if x is not None and dx is not None:
+        raise TypeError("cumulative_trapezoid() received an invalid combination of arguments: x and dx cannot both "
+                        "be given")
+    ydata = y._data
+    if ydata.ndim == 0:
+        raise IndexError(f"Dimension out of range (expected to be in range of [-1, 0], but got {dim})")
+    dim = wrap_dim(dim, ydata.ndim)
+    y = float_result(y)
+    size = ydata.shape[dim]
+    pairs = narrow(y, dim, 1, builtins.max(size - 1, 0)) + narrow(y, dim, 0, builtins.max(size - 1, 0)) \
+        if size else y
+    if isinstance(x, Tensor):
+        if x._data.ndim == 1:
+            if x._data.shape[0] != size:
+                raise RuntimeError("cumulative_trapezoid: There must be one `x` value for each sample point")
+            spacing = diff(x).reshape(*(-1 if i == dim else 1 for i in range(ydata.ndim)))
+        else:
+            spacing = diff(x, dim=dim)
+        return cumsum(spacing * pairs, dim) / 2.0
+    step = x if x is not None else (1 if dx is None else dx)
+    return cumsum(pairs * (step / 2.0), dim)
+
+
+def gradient(input: Tensor, *, spacing=1, dim=None, edge_order: int = 1):
+    """The derivative estimate along each dim (central differences inside, one-sided at the edges of
+    order edge_order), with uniform spacing (numbers) or sample coordinates (1-d tensors), as numpy.gradient."""
+    from .shape import cat, narrow
+    x = input._data
+    if edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    dims = list(range(x.ndim)) if dim is None else \
+        [wrap_dim(d, x.ndim) for d in ((dim,) if isinstance(dim, int) else dim)]
+    if spacing is None:
+        spacing = 1
+    if isinstance(spacing, (list, tuple)):
+        if len(spacing) != len(dims):
+            raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar or it's spacing and dim "
+                               f"arguments to have the same length, but got a spacing argument of length "
+                               f"{len(spacing)} and a dim argument of length {len(dims)}.")
+        spacings = list(spacing)
+    else:
+        spacings = [spacing] * len(dims)
+    for d in dims:
+        if x.shape[d] < edge_order + 1:
+            raise RuntimeError("torch.gradient expected each dimension size to be at least edge_order+1")
+    f = float_result(input)
+    outs = []
+    for d, h in zip(dims, spacings):
+        n = x.shape[d]
+        sl = lambda start, length: narrow(f, d, start, length)          # noqa: E731
+        view = [-1 if i == d else 1 for i in range(x.ndim)]
+        if isinstance(h, Tensor):    # coordinates: numpy's second-order accurate non-uniform formulas
+            c = h._data.astype(f._data.dtype)
+            dx = np.diff(c)
+            h1, h2 = dx[:-1], dx[1:]
+            a = (-h2 / (h1 * (h1 + h2))).reshape(view)
+            b = ((h2 - h1) / (h1 * h2)).reshape(view)
+            cc = (h1 / (h2 * (h1 + h2))).reshape(view)
+            inner = sl(0, n - 2) * _const(a) + sl(1, n - 2) * _const(b) + sl(2, n - 2) * _const(cc)
+            if edge_order == 1:
+                first = (sl(1, 1) - sl(0, 1)) / float(dx[0])
+                last = (sl(n - 1, 1) - sl(n - 2, 1)) / float(dx[-1])
+            else:
+                d1, d2 = float(dx[0]), float(dx[1])
+                first = sl(0, 1) * (-(2 * d1 + d2) / (d1 * (d1 + d2))) + sl(1, 1) * ((d1 + d2) / (d1 * d2)) + \
+                    sl(2, 1) * (-d1 / (d2 * (d1 + d2)))
+                d1, d2 = float(dx[-2]), float(dx[-1])
+                last = sl(n - 3, 1) * (d2 / (d1 * (d1 + d2))) + sl(n - 2, 1) * (-(d2 + d1) / (d1 * d2)) + \
+                    sl(n - 1, 1) * ((2 * d2 + d1) / (d2 * (d1 + d2)))
+        else:
+            inner = (sl(2, n - 2) - sl(0, n - 2)) / (2.0 * h)
+            if edge_order == 1:
+                first = (sl(1, 1) - sl(0, 1)) / h
+                last = (sl(n - 1, 1) - sl(n - 2, 1)) / h
+            else:
+                first = (sl(0, 1) * -1.5 + sl(1, 1) * 2.0 - sl(2, 1) * 0.5) / h
+                last = (sl(n - 3, 1) * 0.5 - sl(n - 2, 1) * 2.0 + sl(n - 1, 1) * 1.5) / h
+        outs.append(cat([first, inner, last], d))
+    return tuple(outs)

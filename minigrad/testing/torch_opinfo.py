@@ -97,6 +97,9 @@ def resolve(info):
         return None  # aten internals (torch.ops.aten...)
     found = _attribute_path(name)
     method = getattr(minigrad.Tensor, name, None) if "." not in name else None
+    if found is None and method is None and name in RANDOM:
+        # a random fill known by its in-place method only (cauchy: Tensor.cauchy_)
+        method = getattr(minigrad.Tensor, name + "_", None)
     if found is None and method is None:
         return None
     op = info.op

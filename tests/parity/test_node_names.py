@@ -57,6 +57,9 @@ DIFFERENT_DECOMPOSITION = {
                     "Backward0"),
     **dict.fromkeys(["conv3d", "conv_transpose3d"], "composed of the 2-d ops over depth (a permute or the bias "
                     "AddBackward0 last); torch records one ConvolutionBackward0"),
+    **dict.fromkeys(["trapezoid", "trapz", "cumulative_trapezoid"],
+                    "a product or quotient with a number is a MulBackward0/DivBackward0; torch records MulBackward1/DivBackward1"),
+    "diff": "n=0 returns the input itself; torch returns a copy (CopyBackwards)",
 }
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import minigrad
-from ..opinfo import ErrorCase, OpInfo, Sample
+from ..opinfo import ErrorCase, NoGrad, OpInfo, Sample
 from ..strategies import arrays, dims_for, shapes
 
 _any = shapes(0, 3)
@@ -231,7 +231,185 @@ OPS = [
     OpInfo("any", minigrad.any, torch.any, _reduction("any"), dtypes=("bool", "uint8", "float32"), grad=False),
 ]
 
+
+
+# -- aminmax, cummax/cummin, cumprod, logcumsumexp, nan-reductions, var_mean/std_mean ----------------
+def _ties(dtype, shape, nan=False):
+    """Values from a handful, NaN among them when ``nan``: ties everywhere."""
+    values = [-1.0, -0.5, 0.0, 0.5, 1.0] + ([float("nan")] if nan else [])
+    if np.dtype(dtype).kind != "f":
+        return hnp.arrays(dtype, shape, elements=st.integers(-2, 2))
+    return hnp.arrays(np.int64, shape, elements=st.integers(0, len(values) - 1)).map(
+        lambda a: np.asarray(np.take(values, a), dtype=dtype))
+
+
+def _aminmax_sample(values):
+    def strategy(dtype):
+        def build(s):
+            make = _distinct(dtype, s) if values == "distinct" else _ties(dtype, s, nan=True)
+            return st.tuples(make, st.one_of(st.none(), _dim(len(s))), st.booleans()).map(
+                lambda a: Sample((a[0],), {"dim": a[1], "keepdim": a[2]}))
+        return shapes(0, 3, 1, 4).flatmap(build)
+    return strategy
+
+
+def _cum_sample(values):
+    def strategy(dtype):
+        def build(s):
+            if values == "ties":
+                make = _ties(dtype, s, nan=True)
+            elif values == "distinct":
+                make = _distinct(dtype, s)
+            else:
+                make = _values(dtype, s, values)
+            return st.tuples(make, _dim(len(s))).map(lambda a: Sample((a[0], a[1])))
+        return _any.flatmap(build)
+    return strategy
+
+
+def _nan_values(dtype, shape):
+    """Distinct values with NaNs among them (no ties: which of equal values torch sorts first is its own)."""
+    return _distinct(dtype, shape).flatmap(lambda a: hnp.arrays(np.bool_, a.shape).map(
+        lambda m: np.where(m, np.nan, a).astype(a.dtype) if a.size else a))
+
+
+def _nan_reduction(dtype):
+    def build(s):
+        return st.tuples(_nan_values(dtype, s), _dims(len(s)), st.booleans()).map(
+            lambda a: Sample((a[0],), {"dim": a[1], "keepdim": a[2]}))
+    return _any.flatmap(build)
+
+
+def _quantile_sample(nan):
+    def strategy(dtype):
+        def build(s):
+            qs = st.one_of(st.sampled_from([0.0, 0.25, 0.5, 0.9, 1.0]),
+                           hnp.arrays(dtype, st.integers(1, 3), elements=st.sampled_from([0.0, 0.1, 0.5, 0.75, 1.0])).map(NoGrad))
+            dims = st.one_of(st.none(), _dim(len(s)))
+            # one NaN at most: where several tie as the last value, which one torch's sort puts last is its own
+            values = _nan_values(dtype, s).filter(lambda a: np.isnan(a).sum() <= 1) if nan else _distinct(dtype, s)
+            return st.tuples(values, qs, dims, st.booleans(),
+                             st.sampled_from(["linear", "lower", "higher", "midpoint", "nearest"])).map(
+                lambda a: Sample((a[0], a[1]), {"dim": a[2], "keepdim": a[3], "interpolation": a[4]}))
+        return shapes(0, 3, 1, 4).flatmap(build)
+    return strategy
+
+
+def _cov_sample(dtype):
+    def build(s):
+        n = s[-1] if s else 1
+        fw = st.one_of(st.none(), hnp.arrays(np.int64, (n,), elements=st.integers(0, 3)).map(NoGrad))
+        aw = st.one_of(st.none(), arrays(dtype, (n,), 0.1, 2).map(NoGrad))
+        return st.tuples(arrays(dtype, s), st.sampled_from([0, 1, 2]), fw, aw).map(
+            lambda a: Sample((a[0],), {"correction": a[1], "fweights": a[2], "aweights": a[3]}))
+    return shapes(0, 2, 1, 5).flatmap(build)
+
+
+def _corrcoef_sample(dtype):
+    return shapes(1, 2, 2, 5).flatmap(lambda s: _distinct(dtype, s)).map(lambda a: Sample((a,)))
+
+
+def _diff_sample(dtype):
+    def build(s):
+        def extra(d):
+            shape = tuple(2 if i == d % len(s) else n for i, n in enumerate(s))
+            return st.one_of(st.none(), arrays(dtype, shape))
+        return _dim(len(s)).flatmap(lambda d: st.tuples(arrays(dtype, s), st.integers(0, 3), st.just(d), extra(d),
+                                                        extra(d))).map(
+            lambda a: Sample((a[0], a[1], a[2], a[3], a[4])))
+    return shapes(1, 3, 0, 4).flatmap(build)
+
+
+def _trapezoid_sample(cumulative):
+    def strategy(dtype):
+        def build(s):
+            def spacing(d):
+                n = s[d]
+                coords = hnp.arrays(np.int64, (n,), elements=st.integers(0, 20), unique=True).map(
+                    lambda c: NoGrad(np.sort(c).astype(dtype) / 4))
+                return st.one_of(st.just({}), st.sampled_from([0.5, 2.0]).map(lambda v: {"dx": v}),
+                                 coords.map(lambda c: {"x": c}))
+            return _dim(len(s)).flatmap(lambda d: st.tuples(arrays(dtype, s), st.just(d), spacing(d))).map(
+                lambda a: Sample((a[0],), {"dim": a[1], **a[2]}))
+        return shapes(1, 3, 0 if not cumulative else 1, 4).flatmap(build)
+    return strategy
+
+
+def _gradient_sample(dtype):
+    def build(s):
+        order = st.sampled_from([1, 2])
+
+        def spacing(dims, edge):
+            per_dim = [st.one_of(st.sampled_from([1.0, 0.5]), hnp.arrays(np.int64, (s[d],), elements=st.integers(
+                0, 30), unique=True).map(lambda c: NoGrad(np.sort(c).astype(dtype) / 4))) for d in dims]
+            return st.one_of(st.sampled_from([1.0, 2.0]), st.tuples(*per_dim).map(list))
+        return order.flatmap(lambda e: st.tuples(
+            arrays(dtype, s), st.just(e), st.one_of(st.none(), st.just(len(s) - 1))).flatmap(
+            lambda a: spacing(range(len(s)) if a[2] is None else [a[2]], e).map(
+                lambda sp: Sample((a[0],), {"edge_order": a[1], "dim": a[2], "spacing": sp})))).filter(
+            lambda smp: all(n >= smp.kwargs["edge_order"] + 1 for n in smp.args[0].shape)
+            and not (isinstance(smp.kwargs["spacing"], list) and len({type(v) for v in smp.kwargs["spacing"]}) > 1))
+    return shapes(1, 2, 3, 5).flatmap(build)
+
+
+OPS += [
+    OpInfo("aminmax", minigrad.aminmax, torch.aminmax, _aminmax_sample("distinct"), dtypes=_real + ("int64",)),
+    OpInfo("aminmax_ties", minigrad.aminmax, torch.aminmax, _aminmax_sample("ties"), gradcheck=False,
+           notes="ties (and NaNs) share the gradient evenly, as torch's"),
+    OpInfo("cummax", minigrad.cummax, torch.cummax, _cum_sample("distinct"), dtypes=_real + ("int64",)),
+    OpInfo("cummin", minigrad.cummin, torch.cummin, _cum_sample("distinct"), dtypes=_real + ("int64",)),
+    OpInfo("cummax_ties", minigrad.cummax, torch.cummax, _cum_sample("ties"), dtypes=_real + ("int64",),
+           gradcheck=False, notes="a later equal value (or NaN) takes over the index, as in torch's kernel"),
+    OpInfo("cummin_ties", minigrad.cummin, torch.cummin, _cum_sample("ties"), dtypes=_real + ("int64",),
+           gradcheck=False),
+    OpInfo("cumprod", minigrad.cumprod, torch.cumprod, _cum_sample("prod"), dtypes=_real + ("int64",),
+           rtol={"float32": 1e-5}),
+    OpInfo("cumprod_zeros", minigrad.cumprod, torch.cumprod, _cum_sample("zeros"),
+           notes="inputs with zeros: the exact products of the others, as torch's cumprod_backward"),
+    OpInfo("logcumsumexp", minigrad.logcumsumexp, torch.logcumsumexp, _cum_sample("any")),
+    OpInfo("nansum", minigrad.nansum, torch.nansum, _nan_reduction, gradcheck=False),
+    OpInfo("nansum_finite", minigrad.nansum, torch.nansum, _reduction("any"), dtypes=_real + ("int64",)),
+    OpInfo("nanmean", minigrad.nanmean, torch.nanmean, _nan_reduction, gradcheck=False),
+    OpInfo("var_mean", minigrad.var_mean, torch.var_mean, _var_sample("any", True)),
+    OpInfo("std_mean", minigrad.std_mean, torch.std_mean, _var_sample("distinct", True, min_n=2)),
+    OpInfo("quantile", minigrad.quantile, torch.quantile, _quantile_sample(False)),
+    OpInfo("nanquantile", minigrad.nanquantile, torch.nanquantile, _quantile_sample(True), gradcheck=False),
+    OpInfo("quantile_nan", minigrad.quantile, torch.quantile, _quantile_sample(True), gradcheck=False,
+           notes="a NaN in a slice makes its quantile NaN"),
+    OpInfo("cov", minigrad.cov, torch.cov, _cov_sample, gradcheck=False,
+           notes="no gradcheck: fweights of 0 can leave no degrees of freedom (inf)"),
+    OpInfo("corrcoef", minigrad.corrcoef, torch.corrcoef, _corrcoef_sample, rtol={"float32": 1e-4},
+           atol={"float32": 1e-4}),
+    OpInfo("diff", minigrad.diff, torch.diff, _diff_sample, dtypes=_real + ("int64",)),
+    OpInfo("trapezoid", minigrad.trapezoid, torch.trapezoid, _trapezoid_sample(False)),
+    OpInfo("trapz", minigrad.trapz, torch.trapz, _trapezoid_sample(False)),
+    OpInfo("cumulative_trapezoid", minigrad.cumulative_trapezoid, torch.cumulative_trapezoid, _trapezoid_sample(True)),
+    OpInfo("gradient", minigrad.gradient, torch.gradient, _gradient_sample),
+]
+
 ERRORS = [
+    ErrorCase("aminmax_empty", lambda lib: lib.aminmax(lib.ones(0, 3)), ("aminmax()", "empty")),
+    ErrorCase("aminmax_dim_empty", lambda lib: lib.aminmax(lib.ones(0, 3), dim=0), ("aminmax()", "dim 0")),
+    ErrorCase("cummax_bad_dim", lambda lib: lib.cummax(lib.ones(2), 1), ("[-1, 0]", "1")),
+    ErrorCase("nanmean_int", lambda lib: lib.nanmean(lib.ones(2, dtype=lib.int64)), ("nanmean()", "Long")),
+    ErrorCase("var_mean_int", lambda lib: lib.var_mean(lib.ones(2, dtype=lib.int64)), ("floating point",)),
+    ErrorCase("quantile_int", lambda lib: lib.quantile(lib.ones(2, dtype=lib.int64), 0.5), ("quantile()", "float")),
+    ErrorCase("quantile_q_range", lambda lib: lib.quantile(lib.ones(2), 1.5), ("quantile()", "[0, 1]")),
+    ErrorCase("quantile_q_2d", lambda lib: lib.quantile(lib.ones(2), lib.ones(2, 2) / 2), ("quantile()", "1D")),
+    ErrorCase("quantile_q_dtype", lambda lib: lib.quantile(lib.ones(2), lib.ones(2, dtype=lib.float64) / 2),
+              ("quantile()", "same dtype")),
+    ErrorCase("quantile_empty", lambda lib: lib.quantile(lib.ones(0), 0.5), ("quantile()", "non-empty")),
+    ErrorCase("quantile_interpolation", lambda lib: lib.quantile(lib.ones(2), 0.5, interpolation="cubic"),
+              ("interpolation", "cubic")),
+    ErrorCase("cov_3d", lambda lib: lib.cov(lib.ones(2, 2, 2)), ("cov()", "two or fewer")),
+    ErrorCase("cov_fweights_float", lambda lib: lib.cov(lib.ones(2, 3), fweights=lib.ones(3)), ("fweights", "integral")),
+    ErrorCase("cov_aweights_numel", lambda lib: lib.cov(lib.ones(2, 3), aweights=lib.ones(2)), ("aweights", "numel")),
+    ErrorCase("cov_fweights_negative", lambda lib: lib.cov(lib.ones(2, 2), fweights=lib.tensor([1, -1])),
+              ("fweights", "negative")),
+    ErrorCase("diff_0d", lambda lib: lib.diff(lib.tensor(1.0)), ("diff", "one-dimensional")),
+    ErrorCase("diff_negative_n", lambda lib: lib.diff(lib.ones(3), -1), ("order", "non-negative")),
+    ErrorCase("gradient_small", lambda lib: lib.gradient(lib.ones(2), edge_order=2), ("edge_order+1",)),
+    ErrorCase("gradient_edge_order", lambda lib: lib.gradient(lib.ones(4), edge_order=3), ("edge_order",)),
     ErrorCase("prod_bad_dim", lambda lib: lib.ones(2, 3).prod(2), ("[-2, 1]", "2")),
     ErrorCase("max_empty", lambda lib: lib.ones(0, 3).max(), ("max()", "numel() == 0", "dim")),
     ErrorCase("max_dim_empty", lambda lib: lib.ones(0, 3).max(0), ("max()", "dim 0", "non-zero size")),
