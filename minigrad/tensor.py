@@ -87,6 +87,8 @@ class Tensor:
 
     @property
     def requires_grad(self) -> bool:
+        if self._view_origin is not None:   # a stale multi-output view raises, as torch's grad_fn lookup does
+            _check_multi_output_view(self)
         return self._requires_grad
 
     @requires_grad.setter
@@ -139,6 +141,8 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
+        if self._view_origin is not None:
+            _check_multi_output_view(self)
         return self.grad_fn is None
 
     @property
@@ -1566,3 +1570,4 @@ from .autograd import grad_mode  # noqa: E402
 from . import ops as _ops  # noqa: E402
 from .autograd import engine as _engine  # noqa: E402
 from .autograd.inplace import check_setitem as _check_setitem, write as _inplace_write  # noqa: E402
+from .autograd.inplace import check_multi_output_view as _check_multi_output_view  # noqa: E402
