@@ -10,6 +10,7 @@
 
     numpy_aliases(fn)            accept NumPy's ``axis=`` / ``keepdims=`` for ``dim`` / ``keepdim``
     with_out(fn)                 the ``out=`` keyword torch's functions take, and the aliases
+    autocast(policy)             decorator: the op's place in autocast's lists ("lower", "fp32")
 
 dtype names in messages come from ``minigrad.dtypes`` (``scalar_name``, ``c_name``).
 """
@@ -25,7 +26,7 @@ from .. import dtypes
 from ..tensor import Tensor
 
 __all__ = ["int_tuple", "require_tensor", "float_only", "hashable", "cached_plan", "numpy_aliases", "with_out",
-           "differentiable_dtype"]
+           "differentiable_dtype", "autocast"]
 
 
 def int_tuple(value, n: int, error, single: bool = True) -> tuple:
@@ -169,3 +170,24 @@ def with_out(fn, warn_resize=True):
         result = fn(*args, **kwargs)
         return result if out is None else _write_out(name, result, out, warn_resize)
     return call
+
+
+# -- autocast ------------------------------------------------------------------------------------
+def autocast(policy: str):
+    """Decorator naming an op's place in autocast's lists, as torch's autocast_mode.cpp does:
+    ``"lower"`` ops (matrix products, convolutions) run in the autocast dtype inside an enabled
+    CPU autocast region, ``"fp32"`` ops (losses, prod) in float32. Outside autocast the call goes
+    straight through (one list read)."""
+    from ..amp.autocast_mode import _active, cast_inputs
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def call(*args, **kwargs):
+            if _active[0]:
+                args = cast_inputs(policy, *args)
+                if kwargs:
+                    kwargs = dict(zip(kwargs, cast_inputs(policy, *kwargs.values())))
+            return fn(*args, **kwargs)
+        call.autocast_policy = policy
+        return call
+    return decorate

@@ -24,6 +24,7 @@ from ..tensor import Tensor
 from .activation import softmax
 from .nnfunc import dropout, linear, pad
 from .shape import cat
+from ._args import autocast
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
@@ -54,6 +55,7 @@ def _safe_softmax(scores: Tensor) -> Tensor:
     return probs.masked_fill(masked_rows, 0.0)
 
 
+@autocast("lower")
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale=None, enable_gqa: bool = False) -> Tensor:
     """softmax(q k^T * scale + mask) v over the last two dims, batched over the leading ones."""

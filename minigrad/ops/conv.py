@@ -32,7 +32,7 @@ import numpy as np
 
 from .. import dtypes, kernels
 from ..device import check_same_device
-from ._args import cached_plan, float_only, int_tuple
+from ._args import cached_plan, float_only, int_tuple, autocast
 from ._util import Op, Tensor
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "unfold", "fold"]
@@ -67,6 +67,7 @@ class Conv2d(Op):
         return ConvolutionBackward.apply(x, g, w, ctx.geo, ctx.needs_input_grad[2], ctx.kept)
 
 
+@autocast("lower")
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """torch.nn.functional.conv2d: (N, C, H, W) or (C, H, W) input, (O, C/groups, kh, kw) weight."""
     _check_tensors("conv2d", input, weight, bias)
@@ -75,6 +76,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _run(Conv2d, input, weight, bias, plan)
 
 
+@autocast("lower")
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """torch.nn.functional.conv1d: conv2d over a height of 1."""
     _check_tensors("conv1d", input, weight, bias)
@@ -134,6 +136,7 @@ class ConvTranspose2d(Op):
                 SumNHW.apply(g) if need[2] else None)
 
 
+@autocast("lower")
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """torch.nn.functional.conv_transpose2d: the adjoint of conv2d in its input, (C_in, O/groups, kh, kw) weight."""
     plan = _conv_transpose_plan("conv_transpose2d", 2, *_checked_shapes("conv_transpose2d", input, weight, bias,
@@ -142,6 +145,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     return _run(ConvTranspose2d, input, weight, bias, plan)
 
 
+@autocast("lower")
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """torch.nn.functional.conv_transpose1d: conv_transpose2d over a height of 1."""
     plan = _conv_transpose_plan("conv_transpose1d", 1, *_checked_shapes("conv_transpose1d", input, weight, bias,
@@ -241,6 +245,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
 # still see their own channels). conv_transpose3d is its adjoint: conv_transpose2d spreads each input
 # plane into kD output planes, and fold sums the overlapping planes along depth. Gradients of any
 # order come from the 2-d ops, the gather and fold.
+@autocast("lower")
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """torch.nn.functional.conv3d: (N, C, D, H, W) or (C, D, H, W) input, (O, C/groups, kd, kh, kw) weight."""
     from .nnfunc import pad as _pad
@@ -272,6 +277,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return y if input.ndim == 5 else y.squeeze(0)
 
 
+@autocast("lower")
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """torch.nn.functional.conv_transpose3d: the adjoint of conv3d in its input, (C_in, O/groups, kd, kh, kw) weight."""
     from .nnfunc import pad as _pad

@@ -19,6 +19,7 @@ import numpy as np
 from ..autograd import grad_mode
 from ..device import check_same_device
 from ._util import Op, overload, Tensor, broadcast_shape, promote, wrap_dim, xp
+from ._args import autocast
 
 from . import math as math_ops
 from .reduce import norm
@@ -268,6 +269,7 @@ class NllLoss(Op):
         return ScaleByConstant.apply(_upstream(g, ctx.reduction, ctx.shape), ctx.coeff), None
 
 
+@autocast("fp32")
 def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None, ignore_index: int = -100,
              reduce=None, reduction: str = "mean") -> Tensor:
     reduction = _reduction(reduction, size_average, reduce)
@@ -277,6 +279,7 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None, igno
     return NllLoss.apply(input, target, None if weight is None else weight._data, ignore_index, reduction)
 
 
+@autocast("fp32")
 def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None, ignore_index: int = -100,
                   reduce=None, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     reduction = _reduction(reduction, size_average, reduce)
@@ -427,16 +430,19 @@ def _pointwise_loss(kind, kernel_name, input, target, size_average, reduce, redu
     return DiffLoss.apply(input, target, kind, None, _reduction(reduction))
 
 
+@autocast("fp32")
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
              weight=None) -> Tensor:
     return _pointwise_loss("mse", "mse_cpu", input, target, size_average, reduce, reduction, weight)
 
 
+@autocast("fp32")
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
             weight=None) -> Tensor:
     return _pointwise_loss("l1", "abs_cpu", input, target, size_average, reduce, reduction, weight)
 
 
+@autocast("fp32")
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
     reduction = _reduction(reduction, size_average, reduce)
@@ -448,6 +454,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     return DiffLoss.apply(input, target, "smooth_l1", float(beta), reduction)
 
 
+@autocast("fp32")
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0, weight=None) -> Tensor:
     input, target = _pointwise_inputs(input, target, "huber_cpu")
     if delta <= 0:
@@ -562,6 +569,7 @@ class BinaryCrossEntropyWithLogits(Op):
         return gx, gt
 
 
+@autocast("fp32")
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None, size_average=None, reduce=None,
                                      reduction: str = "mean", pos_weight=None) -> Tensor:
     reduction = _reduction(reduction, size_average, reduce)
@@ -600,6 +608,7 @@ class XLogX(Op):
         return g * (math_ops.log(x) + 1)
 
 
+@autocast("fp32")
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
            log_target: bool = False) -> Tensor:
     if size_average is not None or reduce is not None:

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import random as _random
 from ..autograd import grad_mode
-from ._args import float_only as _float_only, require_tensor
+from ._args import float_only as _float_only, require_tensor, autocast
 from ._util import Op, broadcast_shape, float_result, overload, Tensor, wrap_dim, xp
 from .activation import KeepWhere, ScaleByConstant, _sigmoid_np, torch_type_name
 from . import math as math_ops
@@ -137,6 +137,7 @@ class Prelu(Op):
         return gx, gw  # (the engine sums gw over the broadcast dims back to w's shape)
 
 
+@autocast("lower")
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     x, w = input._data, weight._data
     if w.ndim > 1:

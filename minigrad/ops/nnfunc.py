@@ -16,6 +16,7 @@ from ..autograd import grad_mode
 from ..device import check_same_device
 from ..kernels import blas
 from ._util import Op, overload, Tensor, broadcast_shape, xp
+from ._args import autocast
 from . import math as math_ops
 from .activation import KeepWhere, ScaleByConstant, torch_type_name
 from .index import add_at
@@ -67,6 +68,7 @@ class LinearVec(Op):
         return gx, gw
 
 
+@autocast("lower")
 def linear(input: Tensor, weight: Tensor, bias=None) -> Tensor:
     x, w = input._data, weight._data
     check_same_device(x, w, bias)

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import dtypes
 from ._util import Op, overload, Tensor, float_result, norm_dims, wrap_dim, xp
-from ._args import differentiable_dtype
+from ._args import autocast, differentiable_dtype
 from .shape import Expand
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std", "norm",
@@ -180,6 +180,7 @@ def _along(dim, index):
     return (slice(None),) * dim + (index,)
 
 
+@autocast("fp32")
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     if dtype is not None:
         differentiable_dtype(input, dtype)
