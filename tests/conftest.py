@@ -70,3 +70,19 @@ def pytest_terminal_summary(terminalreporter):
         reasons = "; ".join(f"{variant}: {why}" for variant, why in _LEFT_OUT.items())
         terminalreporter.write_line(f"{_left_out_count[0]} CUDA variants of the parity tests not collected "
                                     f"on this machine ({reasons})")
+
+
+# hypothesis (6.155) wraps a @given test's settings in one more parent layer each time the test
+# runs; a function parametrized over the whole op table runs over 900 times, and the chain then
+# exceeds Python's recursion limit when a setting is read. Each test's settings are put back
+# after it runs, so the chain stays at its collected depth.
+def pytest_runtest_setup(item):
+    fn = getattr(item, "obj", None)
+    if fn is not None and hasattr(fn, "_hypothesis_internal_use_settings"):
+        item._hypothesis_settings_before = fn._hypothesis_internal_use_settings
+
+
+def pytest_runtest_teardown(item):
+    before = getattr(item, "_hypothesis_settings_before", None)
+    if before is not None:
+        item.obj._hypothesis_internal_use_settings = before
