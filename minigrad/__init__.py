@@ -37,6 +37,7 @@ def numel(input: Tensor) -> int:
 
 # nn, optim and data (imported last: they build on everything above)
 from . import nn, optim, utils  # noqa: E402
+from . import special, signal  # noqa: E402,F401
 from .serialization import save, load  # noqa: E402
 from . import accelerator, backends, distributed, onnx  # noqa: E402,F401
 from .backends import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402,F401
