@@ -219,6 +219,33 @@ class Tensor:
             return array.astype(dtype)
         return array.copy() if copy else array
 
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        """Let torch functions take minigrad tensors as read-only values (as NumPy arrays are):
+        ``torch_module.load_state_dict(minigrad_module.state_dict())`` copies through here.
+        torch's autograd cannot see minigrad's graph, so a tensor that requires grad is refused
+        while torch records gradients, rather than silently cut from its graph."""
+        import torch
+
+        def convert(value):
+            if isinstance(value, Tensor):
+                if value._requires_grad and torch.is_grad_enabled():
+                    raise RuntimeError(
+                        f"{getattr(func, '__name__', func)}: a minigrad tensor that requires grad cannot enter "
+                        "a torch computation that records gradients (torch would not see its graph); "
+                        "pass tensor.detach() or call under torch.no_grad()")
+                array = value.numpy(force=True)
+                if not (array.flags.c_contiguous and array.flags.writeable):
+                    array = np.ascontiguousarray(array).copy()
+                return torch.from_numpy(array)
+            if isinstance(value, (list, tuple)):
+                return type(value)(convert(v) for v in value)
+            if isinstance(value, dict):
+                return {k: convert(v) for k, v in value.items()}
+            return value
+
+        return func(*convert(tuple(args)), **convert(dict(kwargs or {})))
+
     def __dlpack__(self, *args, **kwargs):
         return self._data.__dlpack__(*args, **kwargs)
 
@@ -335,6 +362,12 @@ class Tensor:
 
     def byte(self) -> Tensor:
         return _ops.to_dtype(self, dtypes.uint8)
+
+    def char(self) -> Tensor:
+        return _ops.to_dtype(self, dtypes.int8)
+
+    def short(self) -> Tensor:
+        return _ops.to_dtype(self, dtypes.int16)
 
     def cpu(self) -> Tensor:
         return self.to("cpu")
@@ -1022,6 +1055,9 @@ class Tensor:
 
     def expand_as(self, other):
         return _ops.expand(self, other.shape)
+
+    def sum_to_size(self, *size):
+        return _ops.sum_to_size(self, *size)
 
     def broadcast_to(self, shape):
         return _ops.broadcast_to(self, shape)

@@ -95,9 +95,9 @@ def _capture_key(t):
 
 def _roots(tensors, grads):
     roots = []
-    for t, g in zip(tensors, grads):
+    for i, (t, g) in enumerate(zip(tensors, grads)):
         if not t._requires_grad:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         if g is None:
             if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
@@ -107,8 +107,10 @@ def _roots(tensors, grads):
         elif not isinstance(g, Tensor):
             g = Tensor._make(np.asarray(g, dtype=t._data.dtype))
         if g._data.shape != t._data.shape:
-            raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {list(g.shape)} and "
-                               f"output[0] has a shape of {list(t.shape)}.")
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {list(g.shape)} and "
+                               f"output[{i}] has a shape of {list(t.shape)}.")
+        if g._data.dtype != t._data.dtype:
+            g = g.to(t.dtype)  # as torch's engine: the gradient takes its output's dtype (a half output rounds it)
         roots.append((_capture_key(t), g))
     return roots
 

@@ -6,7 +6,7 @@ import numpy as np
 from .. import dtypes
 from ._util import Op, Tensor, xp
 
-__all__ = ["to_dtype", "clone", "copy_into", "full_like_value", "to_device"]
+__all__ = ["to_dtype", "clone", "copy_into", "full_like_value", "to_device", "zero_", "fill_"]
 
 
 class ToDtype(Op):
@@ -106,3 +106,13 @@ def to_device(input: Tensor, device) -> Tensor:
         return input
     from .. import cuda
     return cuda.to_device(input, target)
+
+
+def zero_(input):
+    """torch.zero_: fill ``input`` with zeros in place."""
+    return input.zero_()
+
+
+def fill_(input, value):
+    """torch.fill_: fill ``input`` with ``value`` in place."""
+    return input.fill_(value)

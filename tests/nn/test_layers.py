@@ -49,42 +49,11 @@ def _x(*shape):
     return RNG.standard_normal(shape)
 
 
-LAYERS = {
-    "linear": (lambda l: l.nn.Linear(5, 3), _x(4, 5)),
-    "linear_nobias_3d": (lambda l: l.nn.Linear(5, 3, bias=False), _x(2, 4, 5)),
-    "conv1d": (lambda l: l.nn.Conv1d(2, 4, 3, stride=2, padding=1), _x(2, 2, 9)),
-    "conv1d_reflect_groups": (lambda l: l.nn.Conv1d(2, 4, 3, padding=1, groups=2, padding_mode="reflect"), _x(2, 2, 7)),
-    "conv2d": (lambda l: l.nn.Conv2d(1, 32, 3, padding=1), _x(2, 1, 8, 8)),
-    "conv2d_strided_dilated": (lambda l: l.nn.Conv2d(3, 4, (3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2)),
-                               _x(2, 3, 9, 8)),
-    "conv2d_same": (lambda l: l.nn.Conv2d(2, 2, 4, padding="same"), _x(1, 2, 6, 6)),
-    "conv2d_replicate": (lambda l: l.nn.Conv2d(2, 3, 3, padding=2, padding_mode="replicate"), _x(1, 2, 5, 5)),
-    "conv2d_circular": (lambda l: l.nn.Conv2d(2, 3, 3, padding=1, padding_mode="circular"), _x(1, 2, 5, 5)),
-    "conv2d_unbatched": (lambda l: l.nn.Conv2d(2, 3, 3), _x(2, 6, 6)),
-    "conv_transpose2d": (lambda l: l.nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1),
-                         _x(2, 4, 5, 5)),
-    "maxpool2d": (lambda l: l.nn.MaxPool2d(2), _x(2, 3, 8, 8)),
-    "maxpool2d_padded_ceil": (lambda l: l.nn.MaxPool2d(3, 2, 1, ceil_mode=True), _x(1, 2, 8, 7)),
-    "avgpool2d": (lambda l: l.nn.AvgPool2d(3, 2, 1, count_include_pad=False), _x(1, 2, 8, 7)),
-    "adaptive_avgpool2d": (lambda l: l.nn.AdaptiveAvgPool2d((2, 3)), _x(2, 2, 7, 8)),
-    "flatten": (lambda l: l.nn.Flatten(), _x(2, 3, 4)),
-    "unflatten": (lambda l: l.nn.Unflatten(1, (2, 3)), _x(4, 6)),
-    "identity": (lambda l: l.nn.Sequential(l.nn.Identity(3, k=1), l.nn.Linear(3, 3)), _x(2, 3)),
-    "layernorm": (lambda l: l.nn.LayerNorm(5), _x(3, 5)),
-    "layernorm_2d": (lambda l: l.nn.LayerNorm((3, 4), eps=1e-3), _x(2, 3, 4)),
+LAYERS = {  # the module table (minigrad/testing/module_db) checks every layer; these feed the running-stats test
     "batchnorm1d": (lambda l: l.nn.BatchNorm1d(3), _x(6, 3)),
-    "batchnorm1d_3d": (lambda l: l.nn.BatchNorm1d(3), _x(4, 3, 5)),
     "batchnorm2d": (lambda l: l.nn.BatchNorm2d(3), _x(4, 3, 2, 2)),
     "batchnorm2d_cumulative": (lambda l: l.nn.BatchNorm2d(3, momentum=None), _x(4, 3, 2, 2)),
-    "batchnorm2d_untracked": (lambda l: l.nn.BatchNorm2d(3, affine=False, track_running_stats=False), _x(4, 3, 2, 2)),
-    "dropout_p0": (lambda l: l.nn.Dropout(0.0), _x(3, 4)),
 }
-
-
-@pytest.mark.parametrize("name", sorted(LAYERS))
-def test_layer_matches_torch(name):
-    build, x = LAYERS[name]
-    _pair(build, x)
 
 
 @pytest.mark.parametrize("name", ["batchnorm1d", "batchnorm2d", "batchnorm2d_cumulative"])
@@ -155,28 +124,6 @@ def test_dropout_modes():
         minigrad.nn.Dropout(1.5)
 
 
-ACTIVATIONS = ["ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "GELU", "SiLU", "Mish", "Softplus", "Softsign",
-               "Hardtanh", "Hardsigmoid", "Hardswish", "LogSigmoid", "Sigmoid", "Tanh"]
-
-
-@pytest.mark.parametrize("name", ACTIVATIONS)
-def test_activation_modules(name):
-    x = RNG.uniform(-4, 4, (3, 7))
-    x[np.abs(x) < 0.05] = 0.5  # away from kinks
-    _pair(lambda l: getattr(l.nn, name)(), x, rtol=1e-6, atol=1e-8)
-
-
-def test_activation_module_settings():
-    x = RNG.uniform(-4, 4, (3, 7))
-    _pair(lambda l: l.nn.LeakyReLU(0.2), x)
-    _pair(lambda l: l.nn.ELU(alpha=0.5), x)
-    _pair(lambda l: l.nn.GELU(approximate="tanh"), x, rtol=1e-6, atol=1e-8)
-    _pair(lambda l: l.nn.Softplus(beta=2.0, threshold=3.0), x)
-    _pair(lambda l: l.nn.Hardtanh(-2.0, 1.5), x * 0.9 + 0.01)
-    _pair(lambda l: l.nn.Softmax(dim=0), x)
-    _pair(lambda l: l.nn.LogSoftmax(dim=-1), x)
-
-
 def test_softmax_implicit_dim_warns_like_torch():
     x = RNG.standard_normal((2, 3, 4))
     with pytest.warns(UserWarning, match="Implicit dimension"):
@@ -184,46 +131,6 @@ def test_softmax_implicit_dim_warns_like_torch():
     with pytest.warns(UserWarning):
         expected = torch.nn.Softmax()(torch.tensor(x))
     np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-12)
-
-
-def _loss_case(name):
-    x = RNG.standard_normal((4, 5))
-    if name in ("CrossEntropyLoss", "NLLLoss"):
-        return x, np.array([0, 3, 4, 1])
-    if name == "BCELoss":
-        return RNG.uniform(0.05, 0.95, (4, 5)), RNG.uniform(0, 1, (4, 5))
-    if name == "BCEWithLogitsLoss":
-        return x, RNG.uniform(0, 1, (4, 5))
-    if name == "KLDivLoss":
-        return np.log(RNG.dirichlet(np.ones(5), 4)), RNG.dirichlet(np.ones(5), 4)
-    return x, RNG.standard_normal((4, 5))
-
-
-LOSSES = {
-    "CrossEntropyLoss": [{}, {"reduction": "sum"}, {"label_smoothing": 0.1}, {"ignore_index": 3},
-                         {"weight": "w", "reduction": "none"}],
-    "NLLLoss": [{}, {"weight": "w"}, {"reduction": "none"}],
-    "MSELoss": [{}, {"reduction": "sum"}],
-    "L1Loss": [{}, {"reduction": "none"}],
-    "SmoothL1Loss": [{}, {"beta": 0.5}],
-    "HuberLoss": [{}, {"delta": 0.5, "reduction": "sum"}],
-    "BCELoss": [{}, {"weight": "w"}],
-    "BCEWithLogitsLoss": [{}, {"pos_weight": "w"}, {"weight": "w", "reduction": "sum"}],
-    "KLDivLoss": [{"reduction": "batchmean"}, {"reduction": "sum", "log_target": False}],
-}
-
-
-@pytest.mark.parametrize("name,kwargs", [(n, k) for n, ks in LOSSES.items() for k in ks],
-                         ids=[f"{n}-{i}" for n, ks in LOSSES.items() for i in range(len(ks))])
-def test_loss_modules(name, kwargs):
-    x, target = _loss_case(name)
-    w = RNG.uniform(0.5, 2.0, 5)
-
-    def build(lib):
-        kw = {k: (lib.tensor(w) if v == "w" else v) for k, v in kwargs.items()}
-        return getattr(lib.nn, name)(**kw)
-    ours, theirs = _pair(build, x, target=target, rtol=1e-7, atol=1e-10)
-    assert list(ours.state_dict()) == list(theirs.state_dict())
 
 
 def test_legacy_loss_flags():

@@ -1,0 +1,47 @@
+"""Module table: linear, conv, pooling, normalisation, containers, embedding, dropout."""
+import numpy as np
+
+from . import ModuleInfo
+from ._util import normal
+
+MODULES = [
+    ModuleInfo("Linear", lambda l: l.nn.Linear(5, 3), normal(4, 5)),
+    ModuleInfo("Linear-nobias-3d", lambda l: l.nn.Linear(5, 3, bias=False), normal(2, 4, 5)),
+    ModuleInfo("Conv1d", lambda l: l.nn.Conv1d(2, 4, 3, stride=2, padding=1), normal(2, 2, 9)),
+    ModuleInfo("Conv1d-reflect-groups",
+               lambda l: l.nn.Conv1d(2, 4, 3, padding=1, groups=2, padding_mode="reflect"), normal(2, 2, 7)),
+    ModuleInfo("Conv2d", lambda l: l.nn.Conv2d(1, 32, 3, padding=1), normal(2, 1, 8, 8)),
+    ModuleInfo("Conv2d-strided-dilated",
+               lambda l: l.nn.Conv2d(3, 4, (3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2)),
+               normal(2, 3, 9, 8)),
+    ModuleInfo("Conv2d-same", lambda l: l.nn.Conv2d(2, 2, 4, padding="same"), normal(1, 2, 6, 6)),
+    ModuleInfo("Conv2d-replicate", lambda l: l.nn.Conv2d(2, 3, 3, padding=2, padding_mode="replicate"),
+               normal(1, 2, 5, 5)),
+    ModuleInfo("Conv2d-circular", lambda l: l.nn.Conv2d(2, 3, 3, padding=1, padding_mode="circular"),
+               normal(1, 2, 5, 5)),
+    ModuleInfo("Conv2d-unbatched", lambda l: l.nn.Conv2d(2, 3, 3), normal(2, 6, 6)),
+    ModuleInfo("ConvTranspose2d",
+               lambda l: l.nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1), normal(2, 4, 5, 5)),
+    ModuleInfo("MaxPool2d", lambda l: l.nn.MaxPool2d(2), normal(2, 3, 8, 8)),
+    ModuleInfo("MaxPool2d-padded-ceil", lambda l: l.nn.MaxPool2d(3, 2, 1, ceil_mode=True), normal(1, 2, 8, 7)),
+    ModuleInfo("AvgPool2d", lambda l: l.nn.AvgPool2d(3, 2, 1, count_include_pad=False), normal(1, 2, 8, 7)),
+    ModuleInfo("AdaptiveAvgPool2d", lambda l: l.nn.AdaptiveAvgPool2d((2, 3)), normal(2, 2, 7, 8)),
+    ModuleInfo("Flatten", lambda l: l.nn.Flatten(), normal(2, 3, 4)),
+    ModuleInfo("Unflatten", lambda l: l.nn.Unflatten(1, (2, 3)), normal(4, 6)),
+    ModuleInfo("Identity", lambda l: l.nn.Sequential(l.nn.Identity(3, k=1), l.nn.Linear(3, 3)), normal(2, 3)),
+    ModuleInfo("LayerNorm", lambda l: l.nn.LayerNorm(5), normal(3, 5)),
+    ModuleInfo("LayerNorm-2d", lambda l: l.nn.LayerNorm((3, 4), eps=1e-3), normal(2, 3, 4)),
+    ModuleInfo("BatchNorm1d", lambda l: l.nn.BatchNorm1d(3), normal(6, 3)),
+    ModuleInfo("BatchNorm1d-3d", lambda l: l.nn.BatchNorm1d(3), normal(4, 3, 5)),
+    ModuleInfo("BatchNorm2d", lambda l: l.nn.BatchNorm2d(3), normal(4, 3, 2, 2)),
+    ModuleInfo("BatchNorm2d-cumulative", lambda l: l.nn.BatchNorm2d(3, momentum=None), normal(4, 3, 2, 2)),
+    ModuleInfo("BatchNorm2d-untracked",
+               lambda l: l.nn.BatchNorm2d(3, affine=False, track_running_stats=False), normal(4, 3, 2, 2)),
+    ModuleInfo("Embedding", lambda l: l.nn.Embedding(7, 3), lambda rng: (rng.integers(0, 7, (2, 5)),)),
+    ModuleInfo("Embedding-padding_idx", lambda l: l.nn.Embedding(7, 3, padding_idx=2),
+               lambda rng: (np.array([[2, 0, 6], [2, 2, 1]]),)),
+    ModuleInfo("Dropout", lambda l: l.nn.Dropout(0.3), normal(4, 6), random_in_train=True),
+    ModuleInfo("Dropout-p0", lambda l: l.nn.Dropout(0.0), normal(3, 4)),
+    ModuleInfo("Sequential", lambda l: l.nn.Sequential(l.nn.Linear(4, 6), l.nn.Tanh(), l.nn.Linear(6, 2)),
+               normal(3, 4)),
+]

@@ -1,0 +1,451 @@
+"""torch's own OpInfo samples, run against minigrad.
+
+The op table (``testing/op_db``) draws inputs with hypothesis. torch's test suite has its own
+table, ``torch.testing._internal.common_methods_invocations.op_db`` (it needs the ``expecttest``
+package), with hand-picked corner cases for every op. This module runs those samples through
+minigrad: for every OpInfo whose name minigrad exposes, each sample input of each dtype is
+converted to minigrad tensors, the op is called in both libraries, and the outputs and the
+gradients of every input that requires grad (under the same random upstream gradient) are
+compared.
+
+    python -m minigrad.testing.torch_opinfo                 # every exposed name, float32 + float64
+    python -m minigrad.testing.torch_opinfo sort topk -v    # some names, with each failure
+    python -m minigrad.testing.torch_opinfo --missing       # OpInfo names minigrad lacks
+    python -m minigrad.testing.torch_opinfo --markdown docs/torch_opinfo.md --known tests/parity/torch_opinfo_known.txt
+
+``--markdown`` writes the published summary (names exposed, the pass rate, every failing
+sample); ``--known`` writes the list of failing samples that tests/parity/test_torch_opinfo.py
+holds CI to (a new failure, or a listed one that now passes, fails that test).
+
+A name is *exposed* when minigrad has the callable under torch's path (``linalg.det`` ->
+``minigrad.linalg.det``, ``nn.functional.pad`` -> ``minigrad.nn.functional.pad``) or as a
+Tensor method; an OpInfo whose ``op`` is a lambda over tensor methods (``H``, ``mT``) is called
+with minigrad tensors as it is.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import sys
+import types
+from collections import defaultdict
+
+import numpy as np
+
+import minigrad
+
+__all__ = ["load_op_db", "resolve", "exposed_names", "run_opinfo", "run", "SampleResult"]
+
+DTYPES = ("float32", "float64")
+
+# Ops whose outputs are random draws: only shapes and dtypes are compared.
+RANDOM = {"bernoulli", "randn", "rand", "normal", "uniform", "cauchy", "exponential", "geometric", "log_normal", "multinomial",
+          "nn.functional.dropout", "nn.functional.dropout2d", "nn.functional.dropout3d",
+          "nn.functional.alpha_dropout", "nn.functional.feature_alpha_dropout", "nn.functional.rrelu",
+          "nn.functional.fractional_max_pool2d", "nn.functional.fractional_max_pool3d", "rand_like",
+          "randn_like", "randint_like", "randint", "empty", "empty_like", "new_empty", "empty_strided",
+          "empty_permuted", "new_empty_strided", "svd_lowrank", "pca_lowrank", "poisson"}
+
+# (rtol, atol) of outputs and gradients; atol is scaled by the largest magnitude compared, since a
+# float32 sum of many terms in another order differs in its last bits relative to the terms.
+TOLERANCE = {"float32": (1.3e-6, 1e-5), "float64": (1e-7, 1e-7)}
+GRAD_TOLERANCE = {"float32": (1e-5, 1e-5), "float64": (1e-7, 1e-7)}
+
+
+def load_op_db():
+    """torch's OpInfo list (imports torch's test machinery: several seconds)."""
+    from torch.testing._internal.common_methods_invocations import op_db
+    return op_db
+
+
+def _attribute_path(name):
+    obj = minigrad
+    for part in name.split("."):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def _wrapper_set_seed(op, *args, **kwargs):
+    """torch's test helper of the same name, for minigrad: seed 42, then call."""
+    minigrad.manual_seed(42)
+    return op(*args, **kwargs)
+
+
+def _as_minigrad_program(fn):
+    """torch's OpInfo lambda (``lambda tensors, equation: torch.einsum(equation, tensors)``) with
+    ``torch`` meaning minigrad: the same code, run as a ported program would be."""
+    namespace = dict(fn.__globals__, torch=minigrad, wrapper_set_seed=_wrapper_set_seed)
+    return types.FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__, fn.__closure__)
+
+
+def resolve(info):
+    """minigrad's callable for a torch OpInfo, or None when minigrad does not expose it."""
+    name = info.name
+    if name.startswith("torch."):
+        return None  # aten internals (torch.ops.aten...)
+    found = _attribute_path(name)
+    method = getattr(minigrad.Tensor, name, None) if "." not in name else None
+    if found is None and method is None:
+        return None
+    op = info.op
+    if getattr(op, "__name__", "") == "<lambda>" and hasattr(op, "__code__"):
+        return _as_minigrad_program(op)
+    if found is not None and callable(found):
+        return found
+    if callable(method):
+        return lambda x, *args, **kwargs: getattr(x, name)(*args, **kwargs)
+    return None
+
+
+def exposed_names(op_db=None):
+    """The OpInfo names minigrad exposes, and the ones it lacks."""
+    op_db = op_db if op_db is not None else load_op_db()
+    names = sorted({o.name for o in op_db})
+    by_name = {}
+    for o in op_db:
+        by_name.setdefault(o.name, o)
+    have = [n for n in names if resolve(by_name[n]) is not None]
+    return have, [n for n in names if n not in have]
+
+
+class Unsupported(Exception):
+    """A sample argument minigrad has no counterpart for (a complex tensor, a memory format)."""
+
+
+def _to_minigrad(value, leaves):
+    import torch
+    if isinstance(value, torch.Tensor):
+        name = str(value.dtype).split(".")[-1]
+        dtype = getattr(minigrad, name, None)
+        if dtype is None or not isinstance(dtype, minigrad.dtype) or value.layout != torch.strided:
+            raise Unsupported(f"{value.dtype} {value.layout} tensor")
+        array = value.detach().cpu().resolve_conj().resolve_neg().numpy().copy()
+        out = minigrad.tensor(array, dtype=dtype, requires_grad=value.requires_grad)
+        if value.requires_grad:
+            leaves.append((value, out))
+        return out
+    if isinstance(value, torch.Size):
+        return tuple(value)
+    if isinstance(value, torch.dtype):
+        dtype = getattr(minigrad, str(value).split(".")[-1], None)
+        if dtype is None:
+            raise Unsupported(str(value))
+        return dtype
+    if isinstance(value, torch.device):
+        return minigrad.device(str(value))
+    if isinstance(value, (torch.memory_format, torch.layout, torch.Generator)):
+        mapped = getattr(minigrad, str(value).split(".")[-1], None)
+        if mapped is None:
+            raise Unsupported(str(value))
+        return mapped
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*(_to_minigrad(v, leaves) for v in value))
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_minigrad(v, leaves) for v in value)
+    if isinstance(value, dict):
+        return {k: _to_minigrad(v, leaves) for k, v in value.items()}
+    return value
+
+
+def _flatten(out):
+    if isinstance(out, (list, tuple)):
+        return [x for o in out for x in _flatten(o)]
+    return [out]
+
+
+@dataclasses.dataclass
+class SampleResult:
+    name: str
+    dtype: str
+    index: int
+    status: str            # "pass", "fail", "skip"
+    stage: str = ""        # "call", "forward", "grad"
+    message: str = ""
+
+
+def _as_array(value):
+    import torch
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().resolve_conj().resolve_neg().numpy()
+    if isinstance(value, minigrad.Tensor):
+        return value.numpy(force=True)
+    return np.asarray(value)
+
+
+def _compare(ours, theirs, tolerance, what):
+    """None when close; a message otherwise."""
+    import torch
+    if isinstance(theirs, torch.Tensor) != isinstance(ours, minigrad.Tensor):
+        if not (theirs is None or ours is None):
+            return f"{what}: minigrad gives {type(ours).__name__}, torch {type(theirs).__name__}"
+    if isinstance(theirs, torch.Tensor):
+        if tuple(ours.shape) != tuple(theirs.shape):
+            return f"{what}: shape {tuple(ours.shape)} != torch's {tuple(theirs.shape)}"
+        ours_dtype, theirs_dtype = str(ours.dtype).split(".")[-1], str(theirs.dtype).split(".")[-1]
+        if ours_dtype != theirs_dtype:
+            return f"{what}: dtype {ours_dtype} != torch's {theirs_dtype}"
+    a, b = _as_array(ours), _as_array(theirs)
+    if a.shape != b.shape:
+        return f"{what}: shape {a.shape} != torch's {b.shape}"
+    if a.dtype.kind in "biu" or b.dtype.kind in "biu" or a.dtype == object:
+        if not np.array_equal(a, b):
+            return f"{what}: values differ ({np.sum(a != b)} of {a.size})"
+        return None
+    rtol, atol = tolerance
+    finite = np.isfinite(b)
+    scale = max(1.0, float(np.abs(b[finite]).max())) if finite.any() else 1.0
+    with np.errstate(invalid="ignore"):
+        close = np.isclose(a, b, rtol=rtol, atol=atol * scale, equal_nan=True)
+    if not close.all():
+        bad = np.argwhere(~close)[0]
+        index = tuple(int(i) for i in bad)
+        return (f"{what}: {int((~close).sum())} of {a.size} differ; at {index} minigrad {a[index]!r} "
+                f"torch {b[index]!r}")
+    return None
+
+
+def _dtype_supported(info, dtype_name):
+    import torch
+    try:
+        return getattr(torch, dtype_name) in info.supported_dtypes("cpu")
+    except Exception:  # noqa: BLE001  (an OpInfo without dtype information)
+        return True
+
+
+def run_opinfo(info, dtype_name, *, grad=True, max_samples=None, seed=0):
+    """Run one OpInfo's samples in one dtype; a list of SampleResult."""
+    import torch
+    fn = resolve(info)
+    label = info.name + (f".{info.variant_test_name}" if info.variant_test_name else "")
+    if fn is None or not _dtype_supported(info, dtype_name):
+        return []
+    torch.manual_seed(seed)
+    dtype = getattr(torch, dtype_name)
+    want_grad = grad and info.supports_autograd and label.split(".")[0] not in RANDOM and info.name not in RANDOM
+    try:
+        samples = list(info.sample_inputs("cpu", dtype, requires_grad=want_grad))
+    except Exception as exc:  # noqa: BLE001  (torch's sample generator needs something absent here)
+        return [SampleResult(label, dtype_name, -1, "skip", "samples", f"{type(exc).__name__}: {exc}")]
+    if max_samples is not None:
+        samples = samples[:max_samples]
+    results = []
+    rng = np.random.default_rng(seed)
+    for index, sample in enumerate(samples):
+        results.append(_run_sample(info, label, fn, sample, dtype_name, index, want_grad, rng))
+    return results
+
+
+def _run_sample(info, label, fn, sample, dtype_name, index, want_grad, rng):
+    import torch
+    result = SampleResult(label, dtype_name, index, "pass")
+    try:
+        theirs = info.op(sample.input, *sample.args, **sample.kwargs)
+    except Exception as exc:  # noqa: BLE001  (torch rejects its own sample: nothing to compare)
+        return dataclasses.replace(result, status="skip", stage="torch", message=f"{type(exc).__name__}: {exc}")
+    leaves = []
+    try:
+        args = _to_minigrad((sample.input, *sample.args), leaves)
+        kwargs = _to_minigrad(dict(sample.kwargs), leaves)
+    except Unsupported as exc:
+        return dataclasses.replace(result, status="skip", stage="convert", message=str(exc))
+    try:
+        ours = fn(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001
+        return dataclasses.replace(result, status="fail", stage="call", message=f"{type(exc).__name__}: {exc}")
+    flat_t, flat_m = _flatten(theirs), _flatten(ours)
+    if any(isinstance(m, torch.Tensor) for m in flat_m):
+        return dataclasses.replace(result, status="fail", stage="call",
+                                   message="minigrad's call returned a torch tensor (an op it lacks)")
+    if len(flat_t) != len(flat_m):
+        return dataclasses.replace(result, status="fail", stage="forward",
+                                   message=f"{len(flat_m)} outputs, torch gives {len(flat_t)}")
+    random = info.name in RANDOM
+    for k, (m, t) in enumerate(zip(flat_m, flat_t)):
+        if random:
+            if isinstance(t, torch.Tensor) and (not isinstance(m, minigrad.Tensor) or tuple(m.shape) != tuple(t.shape)):
+                return dataclasses.replace(result, status="fail", stage="forward", message=f"output {k}: shape")
+            continue
+        problem = _compare(m, t, TOLERANCE[dtype_name], f"output {k}")
+        if problem:
+            return dataclasses.replace(result, status="fail", stage="forward", message=problem)
+    if not want_grad or random or not leaves:
+        return result
+    process = sample.output_process_fn_grad
+    try:
+        grad_t = [t for t in _flatten(process(theirs)) if isinstance(t, torch.Tensor) and t.requires_grad
+                  and t.dtype.is_floating_point]
+        grad_m = [m for m in _flatten(process(ours)) if isinstance(m, minigrad.Tensor) and m.requires_grad
+                  and m.dtype.is_floating_point]
+    except Exception as exc:  # noqa: BLE001
+        return dataclasses.replace(result, status="fail", stage="grad", message=f"output_process_fn_grad: {exc}")
+    if not grad_t:
+        return result
+    if len(grad_m) != len(grad_t):
+        return dataclasses.replace(result, status="fail", stage="grad",
+                                   message=f"{len(grad_m)} differentiable outputs, torch has {len(grad_t)}")
+    upstream = [rng.standard_normal(tuple(t.shape)).astype(dtype_name) for t in grad_t]
+    inputs_t = [t for t, _ in leaves]
+    inputs_m = [m for _, m in leaves]
+    try:
+        expected = torch.autograd.grad(grad_t, inputs_t, [torch.from_numpy(u) for u in upstream], allow_unused=True)
+    except Exception as exc:  # noqa: BLE001
+        return dataclasses.replace(result, status="skip", stage="grad", message=f"torch: {type(exc).__name__}: {exc}")
+    try:
+        got = minigrad.autograd.grad(grad_m, inputs_m, [minigrad.tensor(u) for u in upstream], allow_unused=True)
+    except Exception as exc:  # noqa: BLE001
+        return dataclasses.replace(result, status="fail", stage="grad", message=f"{type(exc).__name__}: {exc}")
+    for k, (m, t, x) in enumerate(zip(got, expected, inputs_t)):
+        if t is None and m is None:
+            continue
+        t = torch.zeros_like(x) if t is None else t
+        m = minigrad.zeros(tuple(x.shape), dtype=getattr(minigrad, dtype_name)) if m is None else m
+        problem = _compare(m, t, GRAD_TOLERANCE[dtype_name], f"grad of input {k}")
+        if problem:
+            return dataclasses.replace(result, status="fail", stage="grad", message=problem)
+    return result
+
+
+def run(names=None, *, dtypes=DTYPES, grad=True, max_samples=None, op_db=None, progress=None):
+    """Every sample of the named (default: every exposed) OpInfo; a list of SampleResult."""
+    import warnings
+    op_db = op_db if op_db is not None else load_op_db()
+    wanted = set(names) if names else None
+    results = []
+    for info in op_db:
+        label = info.name + (f".{info.variant_test_name}" if info.variant_test_name else "")
+        if wanted is not None and info.name not in wanted and label not in wanted:
+            continue
+        if resolve(info) is None:
+            continue
+        for dtype_name in dtypes:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                rows = run_opinfo(info, dtype_name, grad=grad, max_samples=max_samples)
+            results.extend(rows)
+            if progress:
+                progress(label, dtype_name, rows)
+    return results
+
+
+def summarize(results):
+    """(passed, failed, skipped) counts and the per-label failure lists."""
+    by_label = defaultdict(lambda: {"pass": 0, "fail": 0, "skip": 0, "failures": []})
+    for r in results:
+        row = by_label[r.name]
+        row[r.status] += 1
+        if r.status == "fail":
+            row["failures"].append(r)
+    passed = sum(r.status == "pass" for r in results)
+    failed = sum(r.status == "fail" for r in results)
+    skipped = sum(r.status == "skip" for r in results)
+    return passed, failed, skipped, dict(by_label)
+
+
+def sample_key(r) -> str:
+    return f"{r.name} {r.dtype} {r.index}"
+
+
+def known_text(results) -> str:
+    """The failing samples, one ``label dtype index  # stage: message`` line each, sorted."""
+    lines = [f"{sample_key(r)}  # {r.stage}: {r.message[:120]}".replace("\n", " ")
+             for r in results if r.status == "fail"]
+    header = ("# torch OpInfo samples minigrad fails today (written by python -m minigrad.testing.torch_opinfo "
+              "--known); tests/parity/test_torch_opinfo.py fails on any change to this list\n")
+    return header + "".join(line + "\n" for line in sorted(lines))
+
+
+def read_known(path) -> set:
+    with open(path) as fh:
+        return {line.split("#")[0].strip() for line in fh if line.strip() and not line.startswith("#")}
+
+
+def to_markdown(results, have, lacking, max_samples=None) -> str:
+    import torch
+    passed, failed, skipped, by_label = summarize(results)
+    compared = passed + failed
+    lines = [
+        "# torch's OpInfo samples, run against minigrad",
+        "",
+        "Generated by `python -m minigrad.testing.torch_opinfo --markdown docs/torch_opinfo.md` (torch "
+        f"{torch.__version__}); do not edit. Every sample input that torch's own test table "
+        "(`torch.testing._internal.common_methods_invocations.op_db`) gives for an op minigrad exposes is run "
+        "in both libraries, float32 and float64, comparing outputs and the gradients of every input "
+        "that requires grad. Random ops compare shapes and dtypes only.",
+        "",
+        f"- OpInfo names exposed: **{len(have)} of {len(have) + len(lacking)}**",
+        f"- samples passing: **{passed} of {compared} ({100 * passed / max(compared, 1):.2f}%)**"
+        + (f", at most {max_samples} per op and dtype" if max_samples else ""),
+        f"- samples skipped: {skipped} (torch rejects the sample, or it needs a dtype or memory format minigrad "
+        "does not have)",
+        "",
+        "## Failing samples",
+        "",
+        "| op | dtype | sample | stage | message |",
+        "|---|---|---|---|---|",
+    ]
+    for label in sorted(by_label):
+        for r in by_label[label]["failures"]:
+            message = r.message[:160].replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| {label} | {r.dtype} | {r.index} | {r.stage} | {message} |")
+    lines += ["", "## OpInfo names minigrad does not expose", "", " ".join(f"`{n}`" for n in lacking), ""]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m minigrad.testing.torch_opinfo", description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", help="OpInfo names (default: every exposed one)")
+    parser.add_argument("--dtypes", default=",".join(DTYPES))
+    parser.add_argument("--no-grad", action="store_true", help="compare forward results only")
+    parser.add_argument("--max-samples", type=int, default=None)
+    parser.add_argument("--missing", action="store_true", help="list the OpInfo names minigrad lacks and exit")
+    parser.add_argument("--json", help="write every sample's result to this file")
+    parser.add_argument("--markdown", help="write the summary as markdown to this file")
+    parser.add_argument("--known", help="write the failing samples, one per line, to this file")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every failing sample")
+    args = parser.parse_args(argv)
+    op_db = load_op_db()
+    have, lacking = exposed_names(op_db)
+    total = len(have) + len(lacking)
+    if args.missing:
+        print(f"{len(lacking)} of {total} OpInfo names missing:")
+        print(" ".join(lacking))
+        return 0
+    unknown = [n for n in args.names if n not in have and not any(n.startswith(h + ".") for h in have)]
+    if unknown:
+        print(f"not exposed by minigrad (or not an OpInfo name): {' '.join(unknown)}", file=sys.stderr)
+
+    def progress(label, dtype_name, rows):
+        bad = [r for r in rows if r.status == "fail"]
+        if bad or args.verbose:
+            print(f"{label:45s} {dtype_name:8s} {len(rows) - len(bad):4d}/{len(rows):<4d}"
+                  + (f"  first: [{bad[0].stage}] {bad[0].message[:150]}" if bad else ""), flush=True)
+        if args.verbose:
+            for r in bad[1:]:
+                print(f"{'':45s} {'':8s} sample {r.index}: [{r.stage}] {r.message[:150]}")
+
+    results = run(args.names or None, dtypes=tuple(args.dtypes.split(",")), grad=not args.no_grad,
+                  max_samples=args.max_samples, op_db=op_db, progress=progress)
+    passed, failed, skipped, _ = summarize(results)
+    compared = passed + failed
+    rate = passed / compared if compared else math.nan
+    print(f"\nexposed OpInfo names: {len(have)} of {total}")
+    print(f"samples: {passed} passed, {failed} failed, {skipped} skipped (torch rejects them, or minigrad has "
+          f"no dtype for them): pass rate {100 * rate:.2f}%")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump([dataclasses.asdict(r) for r in results], fh)
+    if args.markdown:
+        with open(args.markdown, "w") as fh:
+            fh.write(to_markdown(results, have, lacking, max_samples=args.max_samples))
+    if args.known:
+        with open(args.known, "w") as fh:
+            fh.write(known_text(results))
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
