@@ -1892,13 +1892,16 @@ def dist(input, other, p=2):
 
 
 class Renorm(Op):
-    """z = x s, s = maxnorm/(n + 1e-7) where n = ||x slice||_p > maxnorm, else 1;
+    """z = x s, s = maxnorm/(n + 1e-7) where n = ||x slice||_p > maxnorm, else 1 (p = inf: n = max |x|);
     dz/dx = s - [n > maxnorm] maxnorm/(n + 1e-7)^2 x (x |x|^(p-2)/n^(p-1)) . (summed over the slice)"""
 
     @staticmethod
     def forward(ctx, x, p, dim, maxnorm):
         axes = tuple(i for i in range(x.ndim) if i != dim)
-        norm = np.sum(np.abs(x) ** p, axis=axes, keepdims=True) ** (1 / p)
+        if math.isinf(p):
+            norm = np.max(np.abs(x), axis=axes, keepdims=True, initial=0)
+        else:
+            norm = np.sum(np.abs(x) ** p, axis=axes, keepdims=True) ** (1 / p)
         scale = np.where(norm > maxnorm, maxnorm / (norm + 1e-7), 1.0).astype(x.dtype)
         ctx.p, ctx.axes, ctx.maxnorm = p, axes, maxnorm
         ctx.save_for_backward(x)
@@ -1908,10 +1911,15 @@ class Renorm(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         p, axes, maxnorm = ctx.p, ctx.axes, ctx.maxnorm
-        norm = pow((abs(x) ** p).sum(axes, keepdim=True), 1 / p)
+        if math.isinf(p):   # d max|x| / dx: sign(x), shared by the tied largest entries
+            norm = abs(x).amax(axes, keepdim=True)
+            at_max = (abs(x) == norm).to(x.dtype)
+            dnorm = sign(x) * at_max / at_max.sum(axes, keepdim=True)
+        else:
+            norm = pow((abs(x) ** p).sum(axes, keepdim=True), 1 / p)
+            dnorm = x * pow(abs(x), p - 2) / pow(norm, p - 1)   # d||x||_p/dx
         over = norm > maxnorm
         scale = where(over, maxnorm / (norm + 1e-7), 1.0)
-        dnorm = x * pow(abs(x), p - 2) / pow(norm, p - 1)   # d||x||_p/dx
         inner = (g * x).sum(axes, keepdim=True)
         return g * scale - where(over, maxnorm / ((norm + 1e-7) * (norm + 1e-7)) * inner, 0.0) * dnorm, None, None, None
 
