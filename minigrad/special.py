@@ -3,7 +3,8 @@ from .ops.special import *  # noqa: F401,F403
 from .ops.special import __all__ as _special_names
 from .ops.math import (digamma, digamma as psi, erf, erfc, erfinv, exp2, expm1, i0, igamma as gammainc,
                        igammac as gammaincc, lgamma as gammaln, logit, log1p, mvlgamma as multigammaln, polygamma,
-                       round, sigmoid as expit, sinc, xlogy)
+                       round as _round, sigmoid as expit, sinc, xlogy)
+from .ops._util import overload as _overload
 from .ops.activation import softmax as _softmax, log_softmax as _log_softmax
 from .ops.reduce import logsumexp
 
@@ -20,3 +21,8 @@ def softmax(input, dim, *, dtype=None):
 def log_softmax(input, dim, *, dtype=None):
     """torch.special.log_softmax: nn.functional.log_softmax with a required dim."""
     return _log_softmax(input, dim, dtype=dtype)
+
+
+def round(input, *, decimals=0):
+    """torch.special.round: torch.round through its decimals overload (a RoundBackward1 node)."""
+    return _overload(_round(input, decimals=decimals), "RoundBackward1")

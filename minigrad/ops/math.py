@@ -30,7 +30,8 @@ __all__ = [
     "erfinv", "logit", "sinc", "deg2rad", "rad2deg", "frac", "sgn", "positive", "nan_to_num", "signbit", "isposinf",
     "isneginf", "isreal", "isin", "hypot", "logaddexp", "logaddexp2", "nextafter", "xlogy", "copysign", "heaviside",
     "ldexp", "frexp", "float_power", "fmax", "fmin", "gcd", "lcm", "addcmul", "addcdiv", "clamp_min", "clamp_max",
-    "rsub", "digamma", "lgamma", "polygamma", "mvlgamma", "i0", "igamma", "igammac", "dist", "renorm",
+    "rsub", "digamma", "lgamma", "polygamma", "mvlgamma", "i0", "igamma", "igammac", "dist", "renorm", "fill",
+    "logspace", "scalar_tensor",
 ]
 
 
@@ -1937,6 +1938,29 @@ def renorm(input, p, dim, maxnorm):
         raise not_implemented("renorm_out", input._data)
     from ._util import wrap_dim
     return Renorm.apply(input, float(p), wrap_dim(dim, input._data.ndim), float(maxnorm))
+
+
+# -- fill, and the creation functions of this family (no gradient) ------------------------------------------
+def fill(input, value):
+    """A tensor like ``input`` holding ``value`` everywhere (a number, or a 0-d tensor whose gradient is the sum)."""
+    from .convert import full_like_value
+    out = full_like_value(_tensor_arg(input, "fill"), value)
+    return overload(out, "FillBackward1" if isinstance(value, Tensor) else "FillBackward0")
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    """``steps`` powers base^t for t evenly spaced from start to end (computed in double, then cast)."""
+    from ..creation import _finish, _float_dtype
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    powers = np.power(float(base), np.linspace(float(start), float(end), steps))
+    return _finish(powers.astype(_float_dtype(dtype)), device, requires_grad)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+    """A 0-d tensor holding the number ``s``, in ``dtype`` (default: the default float dtype)."""
+    from ..creation import _finish, _float_dtype
+    return _finish(np.asarray(s, dtype=_float_dtype(dtype)), device, requires_grad)
 
 
 # NumPy warns on log(0), 0/0, exp overflow...; torch returns inf/nan silently, and so do minigrad's ops.

@@ -100,7 +100,7 @@ i0e = _unary(I0e, "i0e")
 
 
 class I1(Op):
-    """z = I1(x);  dz/dx = I0(x) - z/x  (1/2 at 0)"""
+    """z = I1(x);  dz/dx = I0(x) - z/x  (1/2 for |x| < eps)"""
 
     node_name = "SpecialI1Backward0"
 
@@ -114,7 +114,7 @@ class I1(Op):
     def backward(ctx, g):
         from .math import i0
         x, z = ctx.saved_tensors
-        at_zero = x == 0
+        at_zero = _near_zero(x)
         return g * where(at_zero, 0.5, i0(x) - z / where(at_zero, 1.0, x))
 
 
@@ -122,7 +122,7 @@ i1 = _unary(I1, "i1")
 
 
 class I1e(Op):
-    """z = exp(-|x|) I1(x);  dz/dx = i0e(x) - z (sign(x) + 1/x)  (1/2 at 0)"""
+    """z = exp(-|x|) I1(x);  dz/dx = i0e(x) - z (sign(x) + 1/x)  (1/2 for |x| < eps)"""
 
     node_name = "SpecialI1EBackward0"
 
@@ -135,8 +135,14 @@ class I1e(Op):
     @staticmethod
     def backward(ctx, g):
         x, z = ctx.saved_tensors
-        at_zero = x == 0
+        at_zero = _near_zero(x)
         return g * where(at_zero, 0.5, i0e(x) - z * (sign(x) + 1 / where(at_zero, 1.0, x)))
+
+
+def _near_zero(x):
+    """|x| below the dtype's epsilon, where torch's i1 and i1e gradients take their limit 1/2 (z/x would lose
+    all precision, and its derivative z/x^2 overflow)."""
+    return abs(x) < float(np.finfo(x._data.dtype).eps)
 
 
 i1e = _unary(I1e, "i1e")
