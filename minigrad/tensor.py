@@ -1188,7 +1188,8 @@ class Tensor:
     for _name in ("acos arccos asin arcsin acosh arccosh asinh arcsinh atanh arctanh exp2 erfc erfinv logit sinc "
                   "deg2rad rad2deg frac sgn positive nan_to_num signbit isposinf isneginf isreal hypot logaddexp "
                   "logaddexp2 nextafter xlogy copysign heaviside ldexp frexp float_power fmax fmin gcd lcm addcmul "
-                  "addcdiv clamp_min clamp_max digamma lgamma mvlgamma i0 igamma igammac dist renorm").split():
+                  "addcdiv clamp_min clamp_max digamma lgamma mvlgamma i0 igamma igammac dist renorm absolute arctan "
+                  "atan2 arctan2 square reciprocal").split():
         if _name not in vars():
             vars()[_name] = _pointwise_method(_name)
     for _name in ("acos arccos asin arcsin acosh arccosh asinh arcsinh atanh arctanh exp2 erfc erfinv logit sinc "

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import dtypes
 from ..device import check_same_device
-from ._util import Op, overload, Tensor, broadcast_shape, promote
+from ._util import Op, overload, Tensor, broadcast_shape, promote, xp
 from .elementwise import div
 
 __all__ = [
@@ -1391,8 +1391,8 @@ def nextafter(input, other):
 
 def _xlog(x, y, log_fn):
     """x log_fn(y), 0 where x = 0 and y is no NaN; a number operand takes the other's dtype."""
-    dtype = (x if hasattr(x, "dtype") else y).dtype
-    x, y = np.asarray(x, dtype), np.asarray(y, dtype)
+    array = x if hasattr(x, "dtype") else y
+    x, y = xp(array).asarray(x, array.dtype), xp(array).asarray(y, array.dtype)
     z = x * log_fn(y)
     return np.where((x == 0) & ~np.isnan(y), 0, z).astype(z.dtype, copy=False)
 
@@ -1700,9 +1700,16 @@ def rsub(input, other, *, alpha=1):
 
 # -- gamma and Bessel functions (Numba kernels, ops/_cephes.py) ------------------------------------------
 def kernel(name, *arrays, dtype=None):
-    """The special-function kernel ``name`` of ops/_cephes.py over arrays (Numba, compiled on first use)."""
+    """The special-function kernel ``name`` of ops/_cephes.py over arrays (Numba, compiled on first use).
+
+    The kernels are CPU code: GPU arrays are computed on the host and the result moved back."""
     from . import _cephes
-    return _cephes.apply(name, *arrays, dtype=dtype)
+    gpu = next((a for a in arrays if hasattr(a, "__cuda_array_interface__")), None)
+    if gpu is None:
+        return _cephes.apply(name, *arrays, dtype=dtype)
+    cupy = xp(gpu)
+    host = [cupy.asnumpy(a) if hasattr(a, "__cuda_array_interface__") else a for a in arrays]
+    return cupy.asarray(_cephes.apply(name, *host, dtype=dtype))
 
 
 class Digamma(Op):
@@ -1861,7 +1868,7 @@ class Dist(Op):
             z = d.min() if d.size else np.zeros((), x.dtype)
         else:
             z = np.sum(d ** p) ** (1 / p)
-        z = np.asarray(z, dtype=x.dtype)
+        z = xp(x).asarray(z, dtype=x.dtype)
         ctx.save_for_backward(x, y, z)
         return z
 

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from .. import dtypes
-from ._util import Op, Tensor, overload, promote
+from ._util import Op, Tensor, overload, promote, xp
 from .math import (_float_input, _number_or_tensor_pair, _tensor_arg, _xlog, exp, kernel, log, log1p,
                    sign, where)
 
@@ -227,8 +227,8 @@ class Zeta(Op):
     @staticmethod
     def forward(ctx, x, q):
         ctx.save_for_backward(x, q)
-        dtype = (x if hasattr(x, "dtype") else q).dtype
-        return kernel("zeta", np.asarray(x, dtype), np.asarray(q, dtype))
+        array = x if hasattr(x, "dtype") else q
+        return kernel("zeta", xp(array).asarray(x, array.dtype), xp(array).asarray(q, array.dtype))
 
     @staticmethod
     def backward(ctx, g):
@@ -252,8 +252,8 @@ class _Undifferentiated(Op):
 
     @staticmethod
     def forward(ctx, name, *arrays):
-        dtype = next(a.dtype for a in arrays if hasattr(a, "dtype"))
-        return kernel(name, *[np.asarray(a, dtype) for a in arrays])
+        array = next(a for a in arrays if hasattr(a, "dtype"))
+        return kernel(name, *[xp(array).asarray(a, array.dtype) for a in arrays])
 
 
 def _undifferentiated_unary(name):
