@@ -378,7 +378,7 @@ MORE_OPS = [
     _unary_float_op("sgn", exclude_near=(0.0,)),
     _unary_float_op("positive"),
     _unary_float_op("digamma", 0.2, 5.0),
-    OpInfo("digamma_negative", minigrad.digamma, torch.digamma, _unary(-2.7, -0.3, exclude_near=(-1.0, -2.0),
+    OpInfo("digamma_below_zero", minigrad.digamma, torch.digamma, _unary(-2.7, -0.3, exclude_near=(-1.0, -2.0),
                                                                         margin=0.3)),
     _unary_float_op("lgamma", 0.2, 5.0),
     _unary_float_op("i0"),
