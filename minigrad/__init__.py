@@ -5,7 +5,7 @@
 from .tensor import Tensor, Size
 from .dtypes import (bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64, half,
                      double, short, long, dtype, get_default_dtype, set_default_dtype, result_type,
-                     promote_types)
+                     promote_types, bfloat16)
 from .dtypes import float32 as float, int32 as int  # noqa: A001  (torch.float / torch.int)
 from .device import device, get_default_device, set_default_device
 from .dtypes import finfo, iinfo
@@ -17,6 +17,29 @@ from .creation import *  # noqa: F401,F403
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator, default_generator
 from .ops import *  # noqa: F401,F403
 from . import autograd, cuda, ops
+from .dtypes import can_cast
+from . import creation as _creation
+from .ops import _args
+
+
+def _torch_namespace_signatures():
+    """torch's functions take ``out=`` and NumPy's ``axis=`` / ``keepdims=``: give every op and
+    factory exported here those keywords (ops.* and the Tensor methods stay unwrapped)."""
+    factories = set(_creation.__all__)
+    names = factories | {name for name in vars(ops) if not name.startswith("_")}
+    namespace = globals()
+    for name in names:
+        fn = namespace.get(name)
+        if callable(fn) and not isinstance(fn, type) and not name.startswith("_"):
+            namespace[name] = _args.with_out(fn, warn_resize=name not in factories)
+    for name, method in list(vars(Tensor).items()):  # x.sum(axis=1, keepdims=True)
+        if callable(method) and not name.startswith("__"):
+            wrapped = _args.numpy_aliases(method)
+            if wrapped is not method:
+                setattr(Tensor, name, wrapped)
+
+
+_torch_namespace_signatures()
 
 __version__ = "0.1.0"
 
@@ -42,4 +65,11 @@ from .signal.windows import (bartlett_window, blackman_window, hamming_window, h
                              kaiser_window)
 from .serialization import save, load  # noqa: E402
 from . import accelerator, backends, distributed, onnx  # noqa: E402,F401
+from . import amp  # noqa: E402
+from .amp import legacy as _amp_legacy  # noqa: E402
+from .amp import autocast  # noqa: E402,F401
+from .amp.autocast_mode import (is_autocast_enabled, get_autocast_dtype, set_autocast_enabled,  # noqa: E402,F401
+                                set_autocast_dtype, is_autocast_cache_enabled, set_autocast_cache_enabled,
+                                clear_autocast_cache)
+_amp_legacy.install(__import__(__name__))
 from .backends import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402,F401

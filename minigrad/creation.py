@@ -268,9 +268,13 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -
                    device, requires_grad)
 
 
-def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def randint(low=None, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     if size is None:  # randint(high, size)
         low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=...)
+        low, high = 0, low
+    elif low is None:  # randint(high=..., size=...), as torch's samplers call it
+        low = 0
     if high is None or size is None:
         raise TypeError("randint() missing required arguments: high and size")
     if low >= high:

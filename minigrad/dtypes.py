@@ -18,7 +18,7 @@ import numpy as np
 __all__ = [
     "dtype", "bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64",
     "half", "float", "double", "short", "int", "long", "get_default_dtype", "set_default_dtype",
-    "result_type", "promote_types", "as_dtype", "finfo", "iinfo",
+    "result_type", "promote_types", "as_dtype", "finfo", "iinfo", "bfloat16",
 ]
 
 _BOOL, _INT, _FLOAT = 0, 1, 2
@@ -60,6 +60,25 @@ float16 = dtype("float16", np.float16, _FLOAT)
 float32 = dtype("float32", np.float32, _FLOAT)
 float64 = dtype("float64", np.float64, _FLOAT)
 globals()["bool"] = bool_
+
+
+class _NoStorage(dtype):
+    """A torch dtype minigrad names but cannot store yet (bfloat16): programs may refer to it
+    (``{"bfloat16": torch.bfloat16, ...}``, comparisons, autocast's default), and any tensor of it
+    is refused with a clear error rather than stored as something else."""
+
+    __slots__ = ()
+
+    def __init__(self, name: str, itemsize: int):
+        self.name, self.category, self.itemsize = name, _FLOAT, itemsize
+
+    @property
+    def np(self):
+        raise NotImplementedError(f"minigrad has no {self.name} storage yet: use float32 or float16 "
+                                  f"(and leave autocast to {self.name} off)")
+
+
+bfloat16 = _NoStorage("bfloat16", 2)
 half, float_, double = float16, float32, float64
 short, int_, long = int16, int32, int64
 globals()["float"] = float32
@@ -68,7 +87,7 @@ globals()["int"] = int32
 _ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
 _BY_NP = {d.np: d for d in _ALL}
 _BY_NAME = {d.name: d for d in _ALL}
-_BY_NAME.update(half=float16, double=float64, short=int16, long=int64)
+_BY_NAME.update(half=float16, double=float64, short=int16, long=int64, bfloat16=bfloat16)
 _BY_NAME["float"] = float32
 _BY_NAME["int"] = int32
 
@@ -102,7 +121,7 @@ class finfo:
         if not d.is_floating_point:
             raise TypeError("minigrad.finfo() requires a floating point input type. Use minigrad.iinfo to handle "
                             "'minigrad.finfo'")
-        info = _np_finfo(d.np)
+        info = _BFLOAT16_INFO if d is bfloat16 else _np_finfo(d.np)
         self.bits = builtins_int(info.bits)
         self.eps = builtins_float(info.eps)
         self.max = builtins_float(info.max)
@@ -119,6 +138,12 @@ class finfo:
     def __repr__(self):
         return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
                 f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class _BFLOAT16_INFO:
+    """bfloat16's limits (8 exponent bits as float32, 7 stored mantissa bits), as torch.finfo gives them."""
+    bits, eps, max, min = 16, 2.0 ** -7, 3.3895313892515355e+38, -3.3895313892515355e+38
+    smallest_normal, precision = 1.1754943508222875e-38, 2
 
 
 def _np_finfo(np_dtype):
@@ -287,6 +312,20 @@ _FLOAT16_MAX = builtins_float(np.finfo(np.float16).max)
 _INF = builtins_float("inf")
 
 _SCALAR_CATEGORY = {builtins_bool: _BOOL, builtins_int: _INT, builtins_float: _FLOAT}
+
+
+def can_cast(from_, to) -> bool:
+    """torch.can_cast: whether a value of dtype ``from_`` may be written into ``to`` by an op (an
+    out= tensor, an in-place op): not floating into integral, not complex into real, not anything
+    else into bool."""
+    a, b = np.dtype(as_dtype(from_).np), np.dtype(as_dtype(to).np)
+    if a.kind == "c" and b.kind != "c":
+        return False
+    if a.kind == "f" and b.kind in "biu":
+        return False
+    if a.kind != "b" and b.kind == "b":
+        return False
+    return True
 
 
 def result_type(*operands) -> dtype:

@@ -25,6 +25,7 @@ class Tensor:
     _accumulator = None   # a leaf's AccumulateGrad node, created on first use
     _hooks = None         # a leaf's gradient hooks
     _retains_grad = False
+    _view_origin = None   # (output nr, op name, version) of a view returned with others; see autograd/inplace.py
     __array_priority__ = 1000  # so ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, *args, requires_grad: bool = False):
@@ -1056,6 +1057,12 @@ class Tensor:
     def expand_as(self, other):
         return _ops.expand(self, other.shape)
 
+    def _replace_storage(self, shape):
+        """Fresh memory of ``shape`` for this tensor (how an out= tensor of the wrong size is
+        resized); its old contents are gone, so its version moves on."""
+        self._data = _ops._util.xp(self._data).empty(tuple(shape), dtype=self._data.dtype)
+        self._vc[0] += 1
+
     def sum_to_size(self, *size):
         return _ops.sum_to_size(self, *size)
 
@@ -1216,6 +1223,21 @@ class Tensor:
     def __rdiv__(self, other):
         return self.__rtruediv__(other)
 
+    # ---- attention ops ----
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(tensor)`` after backward has accumulated into this leaf's ``.grad`` (optimizer
+        steps fused into the backward use it); returns a handle whose ``remove()`` drops it."""
+        from collections import OrderedDict
+        from .nn.module import RemovableHandle
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        hooks = self.__dict__.setdefault("_post_accumulate_grad_hooks", OrderedDict())
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
 
 class Size(tuple):
     """``tensor.shape``: a tuple that prints like ``torch.Size``."""
@@ -1271,7 +1293,7 @@ def _shape_args(args):
 # Per-tensor autograd state kept in __dict__, which a deepcopy does not carry over (a copy is a new
 # leaf: no view base, no hooks, no gradient accumulator; its .grad is copied explicitly).
 _AUTOGRAD_STATE = frozenset(("grad", "_grad", "_base", "_accumulator", "_hooks", "_retains_grad", "_views",
-                             "_view_origin"))
+                             "_view_origin", "_post_accumulate_grad_hooks"))
 
 
 

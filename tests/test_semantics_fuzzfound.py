@@ -343,3 +343,44 @@ def test_masked_fill_of_a_broadcast_gradient():
         g.masked_fill_(g > 0, 0)
         return g
     _same(f)
+
+
+# -- argument checks of torch's autograd layer ----------------------------------------------------
+@pytest.mark.parametrize("call", ["sum", "prod", "cumsum"])
+def test_integer_result_of_a_differentiable_op_on_a_grad_input_raises(call):
+    def f(lib):
+        y = lib.tensor([0.5, 1.5, 2.5], requires_grad=True)
+        return getattr(lib, call)(y, *((0,) if call == "cumsum" else ()), dtype=lib.int64)
+    _same(f, "Autograd not support dtype: Long")
+
+    def under_no_grad(lib):
+        with lib.no_grad():
+            return f(lib)
+    _same(under_no_grad)
+
+
+@pytest.mark.parametrize("loss", ["nll_loss", "cross_entropy"])
+def test_class_weight_that_requires_grad_raises(loss):
+    def f(lib):
+        x = lib.tensor([[0.1, 0.7, -0.2], [1.0, 0.0, 0.3]], requires_grad=True)
+        w = lib.tensor([0.5, 1.0, 2.0], requires_grad=True)
+        return getattr(lib.nn.functional, loss)(x, lib.tensor([2, 0]), weight=w)
+    _same(f, "not differentiable with respect to argument 'weight'")
+
+    def probabilities(lib):   # class probabilities: the weight has a gradient
+        x = lib.tensor([[0.1, 0.7, -0.2], [1.0, 0.0, 0.3]], requires_grad=True)
+        w = lib.tensor([0.5, 1.0, 2.0], requires_grad=True)
+        p = lib.tensor([[0.2, 0.3, 0.5], [0.6, 0.2, 0.2]])
+        lib.nn.functional.cross_entropy(x, p, weight=w).backward()
+        return x.grad, w.grad
+    _same(probabilities)
+
+
+@pytest.mark.parametrize("alpha", [0, 2, -1, True, 2.5])
+@pytest.mark.parametrize("other", ["bool", "long"])
+def test_alpha_is_checked_against_the_result_dtype(alpha, other):
+    def f(lib):
+        b = lib.tensor([True, False])
+        o = b.clone() if other == "bool" else lib.tensor([1, 2])
+        return b.add(o, alpha=alpha), b.clone().add_(b, alpha=alpha) if other == "bool" else None
+    _same(f)

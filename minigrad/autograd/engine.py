@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import grad_mode
+from . import inplace as _inplace
 from .function import AccumulateGrad, Node
 from ..kernels import buffers
 from ..tensor import Tensor
@@ -87,6 +88,8 @@ def _as_tuple(x):
 def _capture_key(t):
     """Where a tensor's gradient arrives: its grad_fn's output slot, or its leaf accumulator."""
     if t.grad_fn is not None:
+        if t._view_origin is not None:
+            _inplace.check_multi_output_view(t)
         return (t.grad_fn, t._output_nr)
     if t._accumulator is None:
         t._accumulator = AccumulateGrad(t)
@@ -209,6 +212,10 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
         if not leaf._requires_grad:
             return   # detach_() since this graph was built: as torch, its hooks ran, nothing accumulates
         _accumulate(leaf, g, create_graph)
+        post_accumulate = leaf.__dict__.get("_post_accumulate_grad_hooks")
+        if post_accumulate:
+            for hook in list(post_accumulate.values()):
+                hook(leaf)    # Tensor.register_post_accumulate_grad_hook: sees the updated .grad
         return
 
     if node._pre_hooks:
@@ -233,6 +240,13 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
                                          else np.zeros_like(like, shape=shape, dtype=dtype))  # on like's GPU
 
     input_grads = node.apply_backward(grads)
+    post_hooks = node.__dict__.get("_post_hooks") if node.__dict__ else None
+    if post_hooks:   # hook(grad_inputs, grad_outputs), as torch's Node.register_hook; a result replaces
+        input_grads = tuple(input_grads)
+        for hook in post_hooks:
+            new = hook(input_grads, tuple(grads))
+            if new is not None:
+                input_grads = tuple(new)
     if observers:
         for observer in observers:
             observer(node, grads, input_grads)

@@ -217,6 +217,11 @@ def _unpack(node, rec):
 
 
 _NOT_NEEDED = [(False,) * n for n in range(16)]
+
+# While a forward-AD dual level is open, ``autograd.forward_ad`` sets this to a callable
+# ``(cls, args, kwargs) -> outputs`` that every apply goes through (it returns NotImplemented
+# when no argument carries a tangent); None otherwise, so reverse mode pays one global read.
+forward_ad_hook = None
 _state = grad_mode.state  # (this thread's grad-mode flags, switched by no_grad & co.)
 _anomaly = grad_mode.anomaly  # (process-wide)
 
@@ -267,6 +272,10 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run forward; when grad mode is on and an argument requires grad, record the call (_record)."""
+        if forward_ad_hook is not None:
+            out = forward_ad_hook(cls, args, kwargs)
+            if out is not NotImplemented:
+                return out
         if not cls.array_forward:
             return _apply_user_function(cls, args, kwargs)
         # One pass over the arguments: the arrays behind tensors, and which tensors require grad.
@@ -467,6 +476,8 @@ def _edge(a):
     """The graph edge to tensor ``a`` (which requires grad): its grad_fn, or its leaf's AccumulateGrad."""
     fn = a.grad_fn
     if fn is not None:
+        if a._view_origin is not None:
+            _inplace.check_multi_output_view(a)
         return (fn, a._output_nr)
     acc = a._accumulator
     if acc is None:

@@ -48,6 +48,10 @@ NO_GRAD_VIEW_MSG = ("A view was created in no_grad mode and is being modified in
 MULTI_OUTPUT_VIEW_MSG = ("Output {nr} of {name} is a view and is being modified inplace. This view is the output of "
                          "a function that returns multiple views. Such functions do not allow the output views to be "
                          "modified inplace. You should replace the inplace operation by an out-of-place one.")
+MODIFIED_MULTI_OUTPUT_VIEW_MSG = (
+    "Output {nr} of {name} is a view and its base or another view of its base has been modified inplace. This "
+    "view is the output of a function that returns multiple views. Such functions do not allow the output views "
+    "to be modified inplace. You should replace the inplace operation by an out-of-place one.")
 NO_GRAD_VIEW = "no_grad"   # a view's ``_view_origin`` (kept in its __dict__) when grad mode was off at its creation
 
 
@@ -57,8 +61,17 @@ def mark_multi_output_views(outputs: tuple, fn) -> tuple:
     autograd records (torch forbids it): remember which output of which op each one is."""
     for nr, t in enumerate(outputs):
         if isinstance(t, Tensor) and t._base is not None and "_view_origin" not in t.__dict__:
-            t._view_origin = (nr, fn.__name__)
+            t._view_origin = (nr, fn.__name__, t._vc[0])
     return outputs
+
+
+def check_multi_output_view(t: Tensor) -> None:
+    """A view returned with others (split, chunk, unbind) cannot be used in the graph once its
+    memory was written in place, through its base, another view or a detach(): torch cannot
+    re-derive such a view's graph node, and raises on its next use."""
+    origin = t._view_origin
+    if origin is not None and origin is not NO_GRAD_VIEW and t._vc[0] != origin[2]:
+        raise RuntimeError(MODIFIED_MULTI_OUTPUT_VIEW_MSG.format(nr=origin[0], name=origin[1]))
 
 
 def register_view(base: Tensor, view: Tensor) -> None:

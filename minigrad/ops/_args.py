@@ -8,16 +8,24 @@
                                  arguments) computed once per distinct call, as torch's ops
                                  re-derive them every call
 
+    numpy_aliases(fn)            accept NumPy's ``axis=`` / ``keepdims=`` for ``dim`` / ``keepdim``
+    with_out(fn)                 the ``out=`` keyword torch's functions take, and the aliases
+
 dtype names in messages come from ``minigrad.dtypes`` (``scalar_name``, ``c_name``).
 """
 from __future__ import annotations
 
 import functools
+import inspect
+import warnings
+
+import numpy as np
 
 from .. import dtypes
 from ..tensor import Tensor
 
-__all__ = ["int_tuple", "require_tensor", "float_only", "hashable", "cached_plan"]
+__all__ = ["int_tuple", "require_tensor", "float_only", "hashable", "cached_plan", "numpy_aliases", "with_out",
+           "differentiable_dtype"]
 
 
 def int_tuple(value, n: int, error, single: bool = True) -> tuple:
@@ -45,6 +53,17 @@ def float_only(input: Tensor, kernel: str) -> None:
         raise NotImplementedError(f'"{kernel}" not implemented for \'{dtypes.scalar_name(input._data.dtype)}\'')
 
 
+def differentiable_dtype(input: Tensor, dtype) -> None:
+    """torch's error for a differentiable op asked for an integer result (``sum(x, dtype=long)``)
+    while ``input`` requires grad: there would be no gradient to give ``input``."""
+    from ..autograd.grad_mode import is_grad_enabled
+    if dtype is None or not input.requires_grad or not is_grad_enabled():
+        return
+    d = dtypes.as_dtype(dtype)
+    if np.dtype(d.np).kind not in "fc":
+        raise RuntimeError(f"Autograd not support dtype: {dtypes.scalar_name(np.dtype(d.np))}")
+
+
 def hashable(value):
     """A list argument as a tuple (torch accepts both), so that it can key a cache."""
     return tuple(value) if isinstance(value, list) else value
@@ -62,4 +81,91 @@ def cached_plan(plan):
     def call(*args):
         return cached(*[hashable(a) for a in args])
     call.cache_clear = cached.cache_clear
+    return call
+
+
+# -- NumPy's keyword names and out= ------------------------------------------------------------
+_ALIASES = {"axis": "dim", "keepdims": "keepdim"}
+
+
+def _parameters(fn):
+    try:
+        return inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return {}
+
+
+def _rename(name, kwargs, accepted):
+    """kwargs with axis= / keepdims= renamed, as torch's argument parser accepts them."""
+    for alias, canonical in _ALIASES.items():
+        if alias in kwargs and canonical in accepted:
+            if canonical in kwargs:
+                raise TypeError(f"{name}() got multiple values for argument '{canonical}' (as '{alias}')")
+            kwargs[canonical] = kwargs.pop(alias)
+    return kwargs
+
+
+def numpy_aliases(fn):
+    """``fn`` accepting ``axis=`` for ``dim`` and ``keepdims=`` for ``keepdim``, as torch does
+    everywhere; ``fn`` itself when it has neither parameter (no wrapper on the hot path)."""
+    accepted = {k for k in _ALIASES.values() if k in _parameters(fn)}
+    if not accepted:
+        return fn
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        if kwargs:
+            kwargs = _rename(fn.__name__, kwargs, accepted)
+        return fn(*args, **kwargs)
+    return call
+
+
+def _write_out(name, result, out, warn_resize=True):
+    """torch's out= contract: the result is copied into ``out`` (resized if its shape differs,
+    with torch's warning when it was not empty), ``out`` is returned; no autograd through it."""
+    from ..autograd.grad_mode import is_grad_enabled, no_grad
+    if isinstance(result, tuple):
+        if not isinstance(out, (tuple, list)) or len(out) != len(result):
+            raise TypeError(f"{name}(): argument 'out' must be tuple of {len(result)} Tensors")
+        written = tuple(_write_out(name, r, o, warn_resize) for r, o in zip(result, out))
+        return type(result)(*written) if hasattr(result, "_fields") else written
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if is_grad_enabled() and (result.requires_grad or out.requires_grad):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    if not dtypes.can_cast(result.dtype, out.dtype):
+        raise RuntimeError(f"result type {dtypes.scalar_name(result._data.dtype)} can't be cast to the desired "
+                           f"output type {dtypes.scalar_name(out._data.dtype)}")
+    with no_grad():
+        if tuple(out.shape) != tuple(result.shape):
+            if out.numel() != 0 and warn_resize:
+                warnings.warn(
+                    f"An output with one or more elements was resized since it had shape {list(out.shape)}, "
+                    "which does not match the required output shape "
+                    f"{list(result.shape)}. This behavior is deprecated, and in a future PyTorch release "
+                    "outputs will not be resized unless they have zero elements. You can explicitly reuse "
+                    "an out tensor t by resizing it, inplace, to zero elements with t.resize_(0).", UserWarning,
+                    stacklevel=3)
+            out._replace_storage(result.shape)
+        out.copy_(result)
+    return out
+
+
+def with_out(fn, warn_resize=True):
+    """``fn`` as torch's namespace function: ``out=`` (and ``axis=`` / ``keepdims=``) accepted.
+    A function that already takes ``out`` keeps its own handling. Factories resize ``out``
+    silently (``warn_resize=False``), as torch's do."""
+    params = _parameters(fn)
+    accepted = {k for k in _ALIASES.values() if k in params}
+    if "out" in params:
+        return numpy_aliases(fn)
+    name = getattr(fn, "__name__", "function")
+
+    @functools.wraps(fn)
+    def call(*args, out=None, **kwargs):
+        if kwargs and accepted:
+            kwargs = _rename(name, kwargs, accepted)
+        result = fn(*args, **kwargs)
+        return result if out is None else _write_out(name, result, out, warn_resize)
     return call

@@ -34,15 +34,17 @@ def _half_with_scalar(op, input, other, **kwargs):
 
 
 def _check_alpha(alpha, a, b):
-    """torch's checks of ``alpha``: no float alpha for an integer result, and it must fit the dtype."""
+    """torch's checks of ``alpha`` against the result dtype: a bool alpha only for a bool result,
+    no float alpha for an integer one; it must fit the dtype (a bool result takes any int as bool)."""
     if alpha == 1 and alpha.__class__ is int:
         return alpha
-    t = a if isinstance(a, Tensor) else b
-    d = t.dtype
+    d = dtypes.result_type(a, b)
+    if isinstance(alpha, bool) and d.category != 0:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
     if d.category < 2 and isinstance(alpha, float):
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
-    if d.category == 0 and not isinstance(alpha, bool):
-        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if d.category == 0:
+        return bool(alpha)
     return dtypes.checked_scalar(alpha, d)
 
 
@@ -192,6 +194,8 @@ def true_divide(input, other):
 
 class FloorDivide(DivRounded):
     """z = floor(x / y);  no derivative (torch's floor_divide and // raise in backward)"""
+
+    node_name = "torch::autograd::NotImplemented"   # torch's node for an op without a derivative
 
     @staticmethod
     def backward(ctx, g):

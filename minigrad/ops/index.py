@@ -156,8 +156,8 @@ def _parse(shape, index, check=False):
                 raise IndexError(f"index {i} is out of bounds for dimension {dim} with size {size}")
             basic.append(i)
             dim += 1
-        elif isinstance(item, (Tensor, np.ndarray, list, tuple)):
-            arr = _as_index_array(item)
+        elif isinstance(item, (Tensor, np.ndarray, list, tuple, range)):
+            arr = _as_index_array(list(item) if isinstance(item, range) else item)
             if arr.dtype.kind == "b" or arr.dtype == np.uint8:
                 k = arr.ndim
                 _check_dims(dim + k - 1, ndim)

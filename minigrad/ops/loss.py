@@ -67,7 +67,10 @@ def _grad_scale(g: Tensor, reduction: str, n: int) -> Tensor:
 
 # -- class-index targets: nll_loss and cross_entropy ---------------------------------------------
 def _check_class_targets(input: Tensor, target: Tensor, weight, ignore_index):
-    """torch's nll_loss_nd checks, in torch's order."""
+    """torch's nll_loss_nd checks, in torch's order (its autograd layer's first)."""
+    if isinstance(weight, Tensor) and weight.requires_grad and grad_mode.is_grad_enabled():
+        raise RuntimeError("The function 'nll_loss_forward' is not differentiable with respect to argument "
+                           "'weight'. This input cannot have requires_grad True.")
     x, t = input._data, target._data
     check_same_device(x, t, weight)
     if x.ndim < 1:

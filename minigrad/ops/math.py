@@ -740,7 +740,7 @@ class Remainder(Op):
     def forward(ctx, x, y):
         _check_int_divisor(x, y)
         ctx.save_for_backward(*((x, y) if ctx.needs_input_grad[1] else ()))
-        return np.remainder(x, y)
+        return _python_remainder(x, y)
 
     @staticmethod
     def backward(ctx, g):
@@ -751,8 +751,35 @@ class Remainder(Op):
         return g if ctx.needs_input_grad[0] else None, gy
 
 
+def _python_remainder(x, y):
+    """torch's remainder kernel: fmod, moved into the divisor's sign where they differ. Unlike
+    np.remainder it keeps fmod's signed zero (-1.0 % 1.0 is -0.0, as in torch)."""
+    if np.result_type(x, y).kind != "f":
+        return np.remainder(x, y)
+    m = np.fmod(x, y)
+    shift = (m != 0) & ((y < 0) != (m < 0))
+    return np.where(shift, m + y, m) if np.ndim(shift) else (m + y if shift else m)
+
+
+class RemainderScalarTensor(Op):
+    """z = s - floor(s/y) y  for a number s;  torch defines no derivative (its backward raises)"""
+
+    node_name = "torch::autograd::NotImplemented"
+
+    @staticmethod
+    def forward(ctx, s, y):
+        _check_int_divisor(s, y)
+        return _python_remainder(s, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("derivative for aten::remainder is not implemented")
+
+
 def remainder(input, other):
     """Python's %: the remainder of floor division, with the sign of ``other``."""
+    if not isinstance(input, Tensor) and isinstance(other, Tensor):
+        return RemainderScalarTensor.apply(*_remainder_args(input, other, "remainder"))
     return overload(Remainder.apply(*_remainder_args(input, other, "remainder")),
                     "RemainderBackward1" if isinstance(other, Tensor) else "RemainderBackward0")
 

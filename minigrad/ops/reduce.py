@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import dtypes
 from ._util import Op, overload, Tensor, float_result, norm_dims, wrap_dim, xp
+from ._args import differentiable_dtype
 from .shape import Expand
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std", "norm",
@@ -81,6 +82,7 @@ class Sum(Op):
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     dims = norm_dims(dim, input._data.ndim)
     if dtype is not None:
+        differentiable_dtype(input, dtype)
         np_dtype = dtypes.as_dtype(dtype).np
     elif input._data.dtype.kind in "biu":
         np_dtype = np.int64  # torch sums integers and bools in int64
@@ -177,6 +179,7 @@ def _along(dim, index):
 
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     if dtype is not None:
+        differentiable_dtype(input, dtype)
         input = input.to(dtype)
     np_dtype = np.int64 if input._data.dtype.kind in "biu" else None  # integers multiply in int64
     node_name = "ProdBackward0" if dim is None else "ProdBackward1"
@@ -618,6 +621,7 @@ def cumsum(input: Tensor, dim, *, dtype=None) -> Tensor:
         raise TypeError(f"cumsum(): argument 'dim' (position 2) must be int, not {type(dim).__name__}")
     dim = wrap_dim(dim, input._data.ndim)
     if dtype is not None:
+        differentiable_dtype(input, dtype)
         input = input.to(dtype)
     np_dtype = np.int64 if input._data.dtype.kind in "biu" else None  # integers add up in int64
     return Cumsum.apply(input, dim, np_dtype)

@@ -55,8 +55,16 @@ GRAD_TOLERANCE = {"float32": (1e-5, 1e-5), "float64": (1e-7, 1e-7)}
 
 
 def load_op_db():
-    """torch's OpInfo list (imports torch's test machinery: several seconds)."""
+    """torch's OpInfo list (imports torch's test machinery: several seconds).
+
+    Importing it freezes torch.backends' global flags (torch's test suite sets them only through
+    its flags() context managers); they are unfrozen again so that the importing process, a
+    test session say, can still set them as any torch program does."""
+    import torch.backends
+    frozen = torch.backends.flags_frozen()
     from torch.testing._internal.common_methods_invocations import op_db
+    if not frozen:
+        torch.backends.flags_frozen.__globals__["__allow_nonbracketed_mutation_flag"] = True
     return op_db
 
 

@@ -28,13 +28,10 @@ KNOWN_OPEN = {
     "free_graph": "which second backward raises 'graph freed' depends on which nodes saved tensors",
     "hook_root": "hooks and retain_grad of the output tensor itself are not run by autograd.grad",
     "grad_hooked_inputs": "autograd.grad returns an input's gradient after that input's hook",
-    "scalar_rmod": "scalar % tensor has a gradient (torch's backward raises); -1 % 1.0 is +0.0 (torch -0.0)",
-    "inplace_bool_alpha": "bool.add_(bool, alpha=2) raises",
     "inference_mode": "no inference tensors: in-place updates of them outside inference_mode do not raise",
     # open: clean alone (300 programs each), but they disagree together with the op table
     "detach_write": "writes through detach() into a base of split()/chunk() views or into op inputs saved for "
                     "backward: torch raises at backward (multi-output views, version checks), minigrad does not",
-    "op_grad_kwargs": "cross_entropy/nll_loss accept a weight that requires grad; torch raises",
     "backward_inputs": "backward(inputs=...) through an op whose derivative torch does not implement (floor_divide)",
     "create_graph": "after backward(create_graph=True), requires_grad of results differs in combination with the op table",
 }
@@ -42,8 +39,6 @@ assert set(KNOWN_OPEN) <= set(fuzz.FAMILIES), set(KNOWN_OPEN) - set(fuzz.FAMILIE
 CI_FAMILIES = set(fuzz.FAMILIES) - set(KNOWN_OPEN)
 # Op-table entries with open disagreements, found by the fuzzer.
 KNOWN_OPEN_OPS = {
-    "remainder_number_first": "scalar % tensor has a gradient; torch's backward raises",
-    "cumsum": "cumsum(x_requiring_grad, dtype=int64) does not raise torch's 'Autograd not support dtype'",
 }
 
 

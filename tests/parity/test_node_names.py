@@ -50,6 +50,11 @@ DIFFERENT_DECOMPOSITION = {
     **dict.fromkeys(["sum", "mean"], "dim=None passed explicitly: SumBackward0/MeanBackward0 (the full reduction); "
                     "torch picks its dim overload (SumBackward1/MeanBackward1)"),
     "rsub_number": "number - tensor is a SubBackward0; torch records RsubBackward1",
+    **dict.fromkeys(["scaled_dot_product_attention", "scaled_dot_product_attention_bool_mask",
+                     "scaled_dot_product_attention_float_mask", "scaled_dot_product_attention_gqa"],
+                    "composed of matmul and softmax (its last node is a MatMulBackward0); torch's math backend "
+                    "ends in UnsafeViewBackward0, its CPU flash kernel records ScaledDotProductFlashAttentionForCpu"
+                    "Backward0"),
 }
 
 

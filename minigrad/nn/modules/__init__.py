@@ -13,7 +13,10 @@ from .pooling import *  # noqa: F401,F403
 from . import rnn
 from .rnn import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
+from . import transformer
+from .transformer import *  # noqa: F401,F403
 
 __all__ = [name for module in (activation, container, conv, dropout, flatten, linear, loss, normalization, pooling,
                                sparse) for name in module.__all__]
 __all__ += rnn.__all__
+__all__ += transformer.__all__

@@ -10,10 +10,12 @@ import numpy as np
 
 from ...ops._util import xp as _array_module
 from ...tensor import Tensor
-from . import rnn  # noqa: F401  (nn.utils.rnn: pad_sequence, PackedSequence, ...)
+from . import parametrizations, parametrize, rnn  # noqa: F401  (nn.utils.rnn: pad_sequence, PackedSequence, ...)
+from .spectral_norm import remove_spectral_norm, spectral_norm
+from .weight_norm import remove_weight_norm, weight_norm
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "parameters_to_vector",
-           "vector_to_parameters"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm", "parameters_to_vector",
+           "vector_to_parameters", "weight_norm", "remove_weight_norm", "spectral_norm", "remove_spectral_norm"]
 
 
 def xp(a):
@@ -60,18 +62,29 @@ def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = F
     return Tensor._make(xp(total).asarray(total))
 
 
-def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False,
-                    foreach=None) -> Tensor:
-    """Scale all gradients by ``min(1, max_norm / (total_norm + 1e-6))``; returns the total norm."""
+def clip_grads_with_norm_(parameters, max_norm: float, total_norm, foreach=None) -> None:
+    """Scale all gradients by ``min(1, max_norm / (total_norm + 1e-6))``, given the total norm
+    (get_total_norm's, perhaps reduced across processes first)."""
     grads = _grads(list(parameters) if not isinstance(parameters, Tensor) else parameters)
-    total = get_total_norm(grads, norm_type, error_if_nonfinite)
     if not grads:
-        return total
-    t = total._data
+        return
+    if not isinstance(total_norm, Tensor):
+        raise TypeError(f"clamp() received an invalid combination of arguments: total_norm must be a Tensor, got "
+                        f"{type(total_norm).__name__}")
+    t = total_norm._data
     coef = xp(t).minimum(xp(t).asarray(max_norm, dtype=t.dtype) / (t + t.dtype.type(1e-6)), t.dtype.type(1.0))
     for g in grads:
         g._data *= coef.astype(g._data.dtype)
         g._vc[0] += 1
+
+
+def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                    foreach=None) -> Tensor:
+    """Scale all gradients by ``min(1, max_norm / (total_norm + 1e-6))``; returns the total norm."""
+    if not isinstance(parameters, Tensor):
+        parameters = list(parameters)
+    total = get_total_norm(_grads(parameters), norm_type, error_if_nonfinite)
+    clip_grads_with_norm_(parameters, max_norm, total)
     return total
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 __all__ = ["ModuleInfo", "MODULE_DB", "FAMILIES"]
 
-FAMILIES = ["layers", "activation", "loss"]
+FAMILIES = ["layers", "activation", "loss", "attention"]
 
 
 @dataclasses.dataclass

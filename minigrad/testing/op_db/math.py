@@ -197,7 +197,7 @@ OPS = [
     # number % tensor: 4.2 / y is no integer for y in {+-1.5, +-2.5}
     OpInfo("remainder_number_first", minigrad.remainder, torch.remainder, lambda dtype: shapes().flatmap(
         lambda s: choice_arrays(dtype, s, [1.5, -1.5, 2.5, -2.5])).map(lambda y: Sample((4.2, y))), grad=False,
-        notes="torch has no derivative here (backward raises); minigrad gives dz/dy = -floor(s/y)"),
+        notes="torch defines no derivative here: the node is NotImplemented and its backward raises, in both"),
     OpInfo("fmod_int", lambda x, y: (minigrad.fmod(x, y), minigrad.remainder(x, y), x % y),
            lambda x, y: (torch.fmod(x, y), torch.remainder(x, y), x % y), _int_quotients, dtypes=INTS, grad=False),
     # maximum, minimum, clamp

@@ -1,13 +1,20 @@
-"""Samplers: the index orders a DataLoader draws from (torch.utils.data.sampler)."""
+"""Samplers: the index orders a DataLoader draws from (torch.utils.data.sampler).
+
+The random samplers follow torch's code paths draw for draw, so that under the same seed they
+yield the same indices as torch: without a ``generator`` they seed a fresh one from
+``minigrad.empty((), dtype=int64).random_()`` (one draw from the global generator per epoch);
+permutations come from ``randperm``, draws with replacement from ``randint`` in chunks of 32,
+and weighted draws from ``multinomial``. Draws are made lazily, as the iterator advances, so
+``RandomSampler(data, replacement=True, num_samples=10**10)`` costs nothing up front.
+"""
 from __future__ import annotations
 
 import numbers
 
-import numpy as np
+import minigrad
 
-from ...random import default_generator
-
-__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler"]
+__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
+           "BatchSampler"]
 
 
 class Sampler:
@@ -31,17 +38,19 @@ class SequentialSampler(Sampler):
         return len(self.data_source)
 
 
-def _epoch_rng(generator):
-    """The NumPy generator one epoch draws from: the given minigrad.Generator, or a fresh one
-    seeded from the global generator (torch's RandomSampler does the same with its seed)."""
+def _epoch_generator(generator):
+    """The generator one epoch draws from: the given one, or (as torch) a fresh one seeded by
+    one 64-bit draw from the global generator."""
     if generator is not None:
-        return generator.np
-    seed = int(default_generator.np.integers(0, 2 ** 63 - 1))
-    return np.random.Generator(np.random.PCG64(seed))
+        return generator
+    seed = int(minigrad.empty((), dtype=minigrad.int64).random_().item())
+    fresh = minigrad.Generator()
+    fresh.manual_seed(seed)
+    return fresh
 
 
 class RandomSampler(Sampler):
-    """A random permutation per epoch (or ``num_samples`` draws with ``replacement``)."""
+    """A random permutation per epoch, or ``num_samples`` draws with ``replacement``."""
 
     def __init__(self, data_source, replacement: bool = False, num_samples=None, generator=None):
         self.data_source = data_source
@@ -59,32 +68,59 @@ class RandomSampler(Sampler):
 
     def __iter__(self):
         n = len(self.data_source)
-        rng = _epoch_rng(self.generator)
+        generator = _epoch_generator(self.generator)
         if self.replacement:
-            return iter(rng.integers(0, n, size=self.num_samples).tolist())
-        reps, rest = divmod(self.num_samples, n)
-        order = [i for _ in range(reps) for i in rng.permutation(n).tolist()]
-        if rest:
-            order += rng.permutation(n).tolist()[:rest]
-        return iter(order)
+            # chunks of 32 as torch: the same draws, and never more than 32 indices in memory
+            for _ in range(self.num_samples // 32):
+                yield from minigrad.randint(high=n, size=(32,), dtype=minigrad.int64, generator=generator).tolist()
+            yield from minigrad.randint(high=n, size=(self.num_samples % 32,), dtype=minigrad.int64,
+                                        generator=generator).tolist()
+        else:
+            for _ in range(self.num_samples // n):
+                yield from minigrad.randperm(n, generator=generator).tolist()
+            yield from minigrad.randperm(n, generator=generator).tolist()[:self.num_samples % n]
 
     def __len__(self) -> int:
         return self.num_samples
 
 
 class SubsetRandomSampler(Sampler):
-    """The given indices in a random order each epoch."""
+    """The given indices in a random order each epoch (drawn from ``generator``, else the global one)."""
 
     def __init__(self, indices, generator=None):
         self.indices = indices
         self.generator = generator
 
     def __iter__(self):
-        for i in _epoch_rng(self.generator).permutation(len(self.indices)).tolist():
+        for i in minigrad.randperm(len(self.indices), generator=self.generator).tolist():
             yield self.indices[i]
 
     def __len__(self) -> int:
         return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices of ``weights`` drawn with probabilities proportional to them."""
+
+    def __init__(self, weights, num_samples: int, replacement: bool = True, generator=None):
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
+        weights = minigrad.as_tensor(weights, dtype=minigrad.double)
+        if weights.ndim != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(weights.shape)}")
+        self.weights = weights
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self):
+        drawn = minigrad.multinomial(self.weights, self.num_samples, self.replacement, generator=self.generator)
+        yield from iter(drawn.tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
 
 
 class BatchSampler(Sampler):

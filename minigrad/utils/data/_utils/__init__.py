@@ -1,2 +1,2 @@
 """Helpers of the DataLoader, at torch's paths (torch.utils.data._utils)."""
-from . import collate  # noqa: F401
+from . import collate, worker  # noqa: F401
