@@ -59,7 +59,7 @@ def load_op_db():
 
     Importing it freezes torch.backends' global flags (torch's test suite sets them only through
     its flags() context managers); they are unfrozen again so that the importing process, a
-    test session say, can still set them as any torch program does."""
+    pytest run, say, can still set them as any torch program does."""
     import torch.backends
     frozen = torch.backends.flags_frozen()
     from torch.testing._internal.common_methods_invocations import op_db
