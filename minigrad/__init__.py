@@ -63,6 +63,9 @@ def numel(input: Tensor) -> int:
 
 # nn, optim and data (imported last: they build on everything above)
 from . import nn, optim, utils  # noqa: E402
+from . import special, signal  # noqa: E402,F401
+from .signal.windows import (bartlett_window, blackman_window, hamming_window, hann_window,  # noqa: E402,F401
+                             kaiser_window)
 from .serialization import save, load  # noqa: E402
 from . import accelerator, backends, distributed, onnx  # noqa: E402,F401
 from . import amp  # noqa: E402

@@ -1173,6 +1173,53 @@ class Tensor:
     def equal(self, other):
         return _ops.equal(self, other)
 
+    # ---- pointwise ops ----
+    # x.NAME(*args) is NAME(x, *args), and x.NAME_(*args) writes that result into x, for the pointwise
+    # ops below (methods defined elsewhere in the class are kept).
+    def _pointwise_method(name):
+        def method(self, *args, **kwargs):
+            return getattr(_ops, name)(self, *args, **kwargs)
+        method.__name__ = method.__qualname__ = name
+        return method
+
+    def _pointwise_inplace(name):
+        def method(self, *args, **kwargs):
+            return self._inplace(getattr(_ops, name)(self, *args, **kwargs),
+                                 *[a for a in args if isinstance(a, Tensor)])
+        method.__name__ = method.__qualname__ = name + "_"
+        return method
+
+    for _name in ("acos arccos asin arcsin acosh arccosh asinh arcsinh atanh arctanh exp2 erfc erfinv logit sinc "
+                  "deg2rad rad2deg frac sgn positive nan_to_num signbit isposinf isneginf isreal hypot logaddexp "
+                  "logaddexp2 nextafter xlogy copysign heaviside ldexp frexp float_power fmax fmin gcd lcm addcmul "
+                  "addcdiv clamp_min clamp_max digamma lgamma mvlgamma i0 igamma igammac dist renorm absolute arctan "
+                  "atan2 arctan2 square reciprocal").split():
+        if _name not in vars():
+            vars()[_name] = _pointwise_method(_name)
+    for _name in ("acos arccos asin arcsin acosh arccosh asinh arcsinh atanh arctanh exp2 erfc erfinv logit sinc "
+                  "deg2rad rad2deg frac sgn nan_to_num hypot nextafter xlogy copysign heaviside ldexp gcd lcm "
+                  "addcmul addcdiv clamp_min clamp_max digamma lgamma mvlgamma i0 igamma igammac renorm exp expm1 "
+                  "log log2 log10 log1p sqrt rsqrt reciprocal square sin cos tan atan arctan atan2 arctan2 sinh cosh "
+                  "tanh sigmoid erf abs absolute sign floor ceil trunc round fmod lerp").split():
+        if _name + "_" not in vars():
+            vars()[_name + "_"] = _pointwise_inplace(_name)
+    del _name, _pointwise_method, _pointwise_inplace
+
+    def polygamma(self, n):
+        return _ops.polygamma(n, self)
+
+    def polygamma_(self, n):
+        return self._inplace(_ops.polygamma(n, self))
+
+    def float_power_(self, exponent):
+        if self.dtype is not dtypes.float64:
+            raise RuntimeError(f"the base given to float_power_ has dtype {dtypes.SCALAR_NAMES[self.dtype.name]} but "
+                               f"the operation's result requires dtype Double")
+        return self._inplace(_ops.float_power(self, exponent), exponent)
+
+    def __rdiv__(self, other):
+        return self.__rtruediv__(other)
+
     # ---- attention ops ----
     def register_post_accumulate_grad_hook(self, hook):
         """``hook(tensor)`` after backward has accumulated into this leaf's ``.grad`` (optimizer

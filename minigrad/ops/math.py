@@ -10,6 +10,7 @@ which return inf and nan as torch does, silently; see the filter at the end of t
 from __future__ import annotations
 
 import builtins as _builtins  # this module's abs, pow and round shadow the builtins
+import collections
 import math
 import warnings
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from .. import dtypes
 from ..device import check_same_device
-from ._util import Op, overload, Tensor, broadcast_shape, promote
+from ._util import Op, overload, Tensor, broadcast_shape, promote, xp
 from .elementwise import div
 
 __all__ = [
@@ -25,6 +26,12 @@ __all__ = [
     "maximum", "minimum", "clamp", "clip", "where", "lerp", "exp", "expm1", "log", "log2", "log10", "log1p",
     "sqrt", "rsqrt", "square", "sin", "cos", "tan", "atan", "arctan", "atan2", "arctan2", "sinh", "cosh",
     "tanh", "sigmoid", "erf",
+    "acos", "arccos", "asin", "arcsin", "acosh", "arccosh", "asinh", "arcsinh", "atanh", "arctanh", "exp2", "erfc",
+    "erfinv", "logit", "sinc", "deg2rad", "rad2deg", "frac", "sgn", "positive", "nan_to_num", "signbit", "isposinf",
+    "isneginf", "isreal", "isin", "hypot", "logaddexp", "logaddexp2", "nextafter", "xlogy", "copysign", "heaviside",
+    "ldexp", "frexp", "float_power", "fmax", "fmin", "gcd", "lcm", "addcmul", "addcdiv", "clamp_min", "clamp_max",
+    "rsub", "digamma", "lgamma", "polygamma", "mvlgamma", "i0", "igamma", "igammac", "dist", "renorm", "fill",
+    "logspace", "scalar_tensor",
 ]
 
 
@@ -995,6 +1002,999 @@ def lerp(input, end, weight):
         if t._data.shape != shape:
             shape = broadcast_shape(shape, t._data.shape)
     return overload(Lerp.apply(input, end, weight), "LerpBackward1" if weight_is_tensor else "LerpBackward0")
+
+
+# -- more unary functions (inverse trigonometric and hyperbolic, exp2, erfc, erfinv, logit, sinc...) --
+class Acos(Op):
+    """z = acos(x);  dz/dx = -1/sqrt(1 - x^2)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arccos(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return -g * rsqrt(1 - x * x)
+
+
+acos = unary_float(Acos)
+arccos = acos
+
+
+class Asin(Op):
+    """z = asin(x);  dz/dx = 1/sqrt(1 - x^2)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arcsin(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * rsqrt(1 - x * x)
+
+
+asin = unary_float(Asin)
+arcsin = asin
+
+
+class Acosh(Op):
+    """z = acosh(x);  dz/dx = 1/sqrt(x^2 - 1)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arccosh(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * rsqrt(x * x - 1)
+
+
+acosh = unary_float(Acosh)
+arccosh = acosh
+
+
+class Asinh(Op):
+    """z = asinh(x);  dz/dx = 1/sqrt(x^2 + 1)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arcsinh(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * rsqrt(x * x + 1)
+
+
+asinh = unary_float(Asinh)
+arcsinh = asinh
+
+
+class Atanh(Op):
+    """z = atanh(x);  dz/dx = 1/(1 - x^2)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arctanh(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g / (1 - x * x)
+
+
+atanh = unary_float(Atanh)
+arctanh = atanh
+
+
+class Exp2(Op):
+    """z = 2^x;  dz/dx = z ln 2"""
+
+    @staticmethod
+    def forward(ctx, x):
+        z = np.exp2(x)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx, g):
+        z, = ctx.saved_tensors
+        return g * (z * math.log(2.0))
+
+
+exp2 = unary_float(Exp2)
+
+
+class Erfc(Op):
+    """z = 1 - erf(x);  dz/dx = -2/sqrt(pi) exp(-x^2)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return kernel("erfc", x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * (-2 / math.sqrt(math.pi) * exp(-(x * x)))
+
+
+erfc = unary_float(Erfc)
+
+
+class Erfinv(Op):
+    """z = erf^-1(x);  dz/dx = sqrt(pi)/2 exp(z^2)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        z = kernel("erfinv", x)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx, g):
+        z, = ctx.saved_tensors
+        return g * (math.sqrt(math.pi) / 2 * exp(z * z))
+
+
+erfinv = unary_float(Erfinv)
+
+
+class Logit(Op):
+    """z = log(x/(1 - x)), x clamped to [eps, 1 - eps] when eps is given;
+    dz/dx = 1/(x(1 - x))  (0 outside [eps, 1 - eps], as torch)"""
+
+    @staticmethod
+    def forward(ctx, x, eps):
+        ctx.eps = eps
+        ctx.save_for_backward(x)
+        if eps is not None:
+            x = np.clip(x, eps, 1 - eps)
+        return np.log(x / (1 - x))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        gx = g / (x * (1 - x))
+        if ctx.eps is None:
+            return gx, None
+        return where((x < ctx.eps) | (x > 1 - ctx.eps), 0.0, gx), None
+
+
+def logit(input, eps=None):
+    """log(p/(1 - p)); ``eps`` clamps p to [eps, 1 - eps] first."""
+    return Logit.apply(_float_input(input, "logit"), None if eps is None else float(eps))
+
+
+class Sinc(Op):
+    """z = sin(pi x)/(pi x), 1 at 0;  dz/dx = (cos(pi x) - z)/x  (0 at x = 0)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sinc(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        safe = where(x == 0, 1.0, x)
+        return g * where(x == 0, 0.0, (cos(math.pi * safe) - sinc(safe)) / safe)
+
+
+sinc = unary_float(Sinc)
+
+
+class Deg2rad(Op):
+    """z = x pi/180;  dz/dx = pi/180"""
+
+    node_name = "Deg2RadBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * x.dtype.type(math.pi / 180)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * (math.pi / 180)
+
+
+deg2rad = unary_float(Deg2rad)
+
+
+class Rad2deg(Op):
+    """z = x 180/pi;  dz/dx = 180/pi"""
+
+    node_name = "Rad2DegBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * x.dtype.type(180 / math.pi)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * (180 / math.pi)
+
+
+rad2deg = unary_float(Rad2deg)
+
+
+class Frac(Op):
+    """z = x - trunc(x);  dz/dx = 1"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x - np.trunc(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def frac(input):
+    input = _tensor_arg(input, "frac")
+    if input._data.dtype.kind != "f":
+        raise not_implemented("frac_cpu", input._data)
+    return Frac.apply(input)
+
+
+class Sgn(_Step):
+    """z = sgn(x) (sign for real x);  dz/dx = 0"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return Sign.forward(ctx, x)
+
+
+def sgn(input):
+    return Sgn.apply(_tensor_arg(input, "sgn"))
+
+
+def positive(input):
+    """``input`` itself (torch's unary +); bool tensors are rejected."""
+    input = _tensor_arg(input, "positive")
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+class NanToNum(Op):
+    """z = x with NaN, +inf, -inf replaced;  dz/dx = [x finite]"""
+
+    @staticmethod
+    def forward(ctx, x, nan, posinf, neginf):
+        ctx.save_for_backward(x)
+        if x.dtype.kind != "f":
+            return x.copy()
+        info = np.finfo(x.dtype)
+        return np.nan_to_num(x, nan=nan, posinf=info.max if posinf is None else posinf,
+                             neginf=info.min if neginf is None else neginf)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        from .compare import isfinite
+        return where(isfinite(x), g, 0.0), None, None, None
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """NaN to ``nan``, infinities to ``posinf`` / ``neginf`` (default: the dtype's largest and lowest)."""
+    return NanToNum.apply(_tensor_arg(input, "nan_to_num"), nan, posinf, neginf)
+
+
+# -- tests of values (no gradient) --------------------------------------------------------------------
+class _Test(Op):
+    """z = a bool test of x;  no gradient"""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, test, x):
+        return test(x)
+
+
+def signbit(input):
+    """True where the sign bit is set (-0.0 and negative numbers)."""
+    return _Test.apply(np.signbit, _tensor_arg(input, "signbit"))
+
+
+def isposinf(input):
+    return _Test.apply(lambda x: np.isposinf(x) if x.dtype.kind == "f" else np.zeros(x.shape, np.bool_),
+                       _tensor_arg(input, "isposinf"))
+
+
+def isneginf(input):
+    return _Test.apply(lambda x: np.isneginf(x) if x.dtype.kind == "f" else np.zeros(x.shape, np.bool_),
+                       _tensor_arg(input, "isneginf"))
+
+
+def isreal(input):
+    """True where the imaginary part is 0: everywhere for real dtypes."""
+    return _Test.apply(lambda x: np.ones(x.shape, np.bool_), _tensor_arg(input, "isreal"))
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """True where an element of ``elements`` occurs in ``test_elements`` (either may be a number)."""
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError("isin() received an invalid combination of arguments - expected a Tensor as elements "
+                        "or test_elements")
+    d = dtypes.result_type(elements, test_elements).np
+    values = [t._data.astype(d, copy=False) if isinstance(t, Tensor) else np.asarray(t, d)
+              for t in (elements, test_elements)]
+    return Tensor._make(np.isin(values[0], values[1], invert=invert))
+
+
+# -- binary floating-point functions ------------------------------------------------------------------
+def _binary_float(input, other, name):
+    """Two tensors (numbers rejected, as torch) in their common floating dtype; integers raise as in torch."""
+    x, y = _binary_tensors(input, other, name)
+    if x._data.dtype.kind != "f":
+        raise not_implemented(f"{name}_cpu", x._data)
+    return x, y
+
+
+class Hypot(Op):
+    """z = sqrt(x^2 + y^2);  dz/dx = x/z,  dz/dy = y/z"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        z = np.hypot(x, y)
+        ctx.save_for_backward(x, y, z)
+        return z
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y, z = ctx.saved_tensors
+        return (g * x / z if ctx.needs_input_grad[0] else None, g * y / z if ctx.needs_input_grad[1] else None)
+
+
+def hypot(input, other):
+    return Hypot.apply(*_binary_float(input, other, "hypot"))
+
+
+class Logaddexp(Op):
+    """z = log(e^x + e^y);  dz/dx = 1/(1 + e^(y - x)),  dz/dy = 1/(1 + e^(x - y))"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.logaddexp(x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        return (g / (1 + exp(y - x)) if ctx.needs_input_grad[0] else None,
+                g / (1 + exp(x - y)) if ctx.needs_input_grad[1] else None)
+
+
+def logaddexp(input, other):
+    return Logaddexp.apply(*_binary_float(input, other, "logaddexp"))
+
+
+class Logaddexp2(Op):
+    """z = log2(2^x + 2^y);  dz/dx = 1/(1 + 2^(y - x)),  dz/dy = 1/(1 + 2^(x - y))"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.logaddexp2(x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        return (g / (1 + exp2(y - x)) if ctx.needs_input_grad[0] else None,
+                g / (1 + exp2(x - y)) if ctx.needs_input_grad[1] else None)
+
+
+def logaddexp2(input, other):
+    return Logaddexp2.apply(*_binary_float(input, other, "logaddexp2"))
+
+
+class Nextafter(Op):
+    """z = the next float after x towards y;  dz/dx = [x != y],  dz/dy = 0  (torch's)"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.nextafter(x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        return (where(x == y, 0.0, g) if ctx.needs_input_grad[0] else None,
+                _zeros_like(g) if ctx.needs_input_grad[1] else None)
+
+
+def nextafter(input, other):
+    return Nextafter.apply(*_binary_float(input, other, "nextafter"))
+
+
+def _xlog(x, y, log_fn):
+    """x log_fn(y), 0 where x = 0 and y is no NaN; a number operand takes the other's dtype."""
+    array = x if hasattr(x, "dtype") else y
+    x, y = xp(array).asarray(x, array.dtype), xp(array).asarray(y, array.dtype)
+    z = x * log_fn(y)
+    return np.where((x == 0) & ~np.isnan(y), 0, z).astype(z.dtype, copy=False)
+
+
+class Xlogy(Op):
+    """z = x log(y), 0 where x = 0 (unless y is NaN);  dz/dx = log(y) (torch: 0 where x = 0 and y <= 0),
+    dz/dy = x/y"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return _xlog(x, y, np.log)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        gx = gy = None
+        if ctx.needs_input_grad[0]:
+            gx = where((x == 0) & (y <= 0), 0.0, xlogy(g, y))
+        if ctx.needs_input_grad[1]:
+            gy = g * x / y
+        return gx, gy
+
+
+def _number_or_tensor_pair(input, other, name, node):
+    """Promote (to a float) a pair of which one may be a number; the node named torch's overload:
+    ``node``0 for two tensors, 1 for a number first, 2 for a number second."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got ({type(input).__name__}, "
+                        f"{type(other).__name__})")
+    suffix = "0" if isinstance(input, Tensor) and isinstance(other, Tensor) else \
+        ("1" if isinstance(other, Tensor) else "2")
+    x, y = promote(input, other, to_float=True)
+    return x, y, f"{node}Backward{suffix}"
+
+
+def xlogy(input, other):
+    """x log(y), with 0 where x = 0 (and y is no NaN); either may be a number."""
+    x, y, node = _number_or_tensor_pair(input, other, "xlogy", "Xlogy")
+    return overload(Xlogy.apply(x, y), node)
+
+
+class Copysign(Op):
+    """z = |x| with the sign of y;  dz/dx = z/x (0 where x = 0),  dz/dy = 0"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        z = np.copysign(x, y)
+        ctx.save_for_backward(x, z)
+        return z
+
+    @staticmethod
+    def backward(ctx, g):
+        x, z = ctx.saved_tensors
+        gx = None
+        if ctx.needs_input_grad[0]:
+            gx = g * where(x == 0, 0.0, z / where(x == 0, 1.0, x))
+        return gx, (_zeros_like(g) if ctx.needs_input_grad[1] else None)
+
+
+def copysign(input, other):
+    """|input| with the sign of ``other`` (a tensor or a number; -0.0 counts as negative)."""
+    _tensor_arg(input, "copysign")
+    x, y = promote(input, other, to_float=True)
+    return overload(Copysign.apply(x, y), "CopysignBackward0" if isinstance(other, Tensor) else "CopysignBackward1")
+
+
+class Heaviside(Op):
+    """z = 0 for x < 0, values for x = 0, 1 for x > 0;  no derivative (torch's backward raises)"""
+
+    node_name = "NotImplemented"
+
+    @staticmethod
+    def forward(ctx, x, values):
+        return np.where(x == 0, values, (x > 0).astype(x.dtype)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("derivative for aten::heaviside is not implemented")
+
+
+def heaviside(input, values):
+    x, v = _binary_tensors(input, values, "heaviside")
+    if input._data.dtype != values._data.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    if x._data.dtype == np.bool_:
+        raise not_implemented("heaviside_cpu", x._data)
+    return Heaviside.apply(x, v)
+
+
+class Ldexp(Op):
+    """z = x 2^e;  dz/dx = 2^e  (torch: 0 for a negative integer e, its integer power),  dz/de = z ln 2"""
+
+    @staticmethod
+    def forward(ctx, x, e, integer_exponent):
+        z = x * np.exp2(e)
+        ctx.integer_exponent = integer_exponent
+        ctx.save_for_backward(e, z)
+        return z
+
+    @staticmethod
+    def backward(ctx, g):
+        e, z = ctx.saved_tensors
+        gx = None
+        if ctx.needs_input_grad[0]:
+            scale = exp2(e)
+            gx = g * (where(e < 0, 0.0, scale) if ctx.integer_exponent else scale)
+        return gx, (g * z * math.log(2.0) if ctx.needs_input_grad[1] else None), None
+
+
+def ldexp(input, other):
+    """input * 2^other."""
+    _tensor_arg(input, "ldexp"), _tensor_arg(other, "ldexp", 2, "other")
+    return Ldexp.apply(*promote(input, other, to_float=True), other._data.dtype.kind in "biu")
+
+
+class Frexp(Op):
+    """mantissa, exponent = frexp(x), x = mantissa 2^exponent;  dmantissa/dx = 2^-exponent"""
+
+    @staticmethod
+    def forward(ctx, x):
+        mantissa, exponent = np.frexp(x)
+        exponent = exponent.astype(np.int32)
+        ctx.save_for_backward(exponent)
+        return mantissa, exponent
+
+    @staticmethod
+    def backward(ctx, g, _g_exponent):
+        exponent, = ctx.saved_tensors
+        return g / exp2(exponent).to(g.dtype)
+
+
+def frexp(input):
+    """(mantissa, exponent) with input = mantissa * 2**exponent, |mantissa| in [0.5, 1)."""
+    input = _tensor_arg(input, "frexp")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    return frexp_result(*Frexp.apply(input))
+
+
+frexp_result = collections.namedtuple("frexp", ["mantissa", "exponent"])   # torch.return_types.frexp
+frexp_result.__module__ = "minigrad.return_types"
+
+
+def float_power(input, exponent):
+    """pow computed in double precision (float64 result whatever the inputs)."""
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise TypeError("float_power() received an invalid combination of arguments - expected a Tensor as input "
+                        "or exponent")
+    input, exponent = (v.to(dtypes.float64) if isinstance(v, Tensor) else
+                       (v if isinstance(v, (complex, float)) else float(v)) for v in (input, exponent))
+    return pow(input, exponent)
+
+
+class Fmax(Op):
+    """z = max(x, y) ignoring NaN;  dz/dx = [x >= y or y is NaN],  dz/dy = the rest"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.fmax(x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        from .compare import isnan
+        to_x = (x >= y) | isnan(y)
+        return (where(to_x, g, 0.0) if ctx.needs_input_grad[0] else None,
+                where(to_x, 0.0, g) if ctx.needs_input_grad[1] else None)
+
+
+def fmax(input, other):
+    """The elementwise maximum, where NaN loses to a number."""
+    return Fmax.apply(*_binary_tensors(input, other, "fmax"))
+
+
+class Fmin(Op):
+    """z = min(x, y) ignoring NaN;  dz/dx = [x <= y or y is NaN],  dz/dy = the rest"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.fmin(x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        from .compare import isnan
+        to_x = (x <= y) | isnan(y)
+        return (where(to_x, g, 0.0) if ctx.needs_input_grad[0] else None,
+                where(to_x, 0.0, g) if ctx.needs_input_grad[1] else None)
+
+
+def fmin(input, other):
+    """The elementwise minimum, where NaN loses to a number."""
+    return Fmin.apply(*_binary_tensors(input, other, "fmin"))
+
+
+def _integer_pair(input, other, name):
+    x, y = _binary_tensors(input, other, name)
+    if x._data.dtype.kind not in "iu":
+        raise not_implemented(f"{name}_cpu", x._data)
+    return x, y
+
+
+def gcd(input, other):
+    """The greatest common divisor (integers; gcd(0, 0) = 0)."""
+    x, y = _integer_pair(input, other, "gcd")
+    return _Test.apply(lambda a: np.gcd(a, y._data), x)
+
+
+def lcm(input, other):
+    """The least common multiple (integers; 0 if either is 0)."""
+    x, y = _integer_pair(input, other, "lcm")
+    return _Test.apply(lambda a: np.lcm(a, y._data), x)
+
+
+# -- fused multiply-adds, one-sided clamps, reversed subtraction --------------------------------------
+def _check_value(value, dtype, name):
+    """``value`` in the result dtype: torch truncates a float value for integer tensors."""
+    if dtype.category == 0:
+        raise NotImplementedError(f'"{name}_cpu_out" not implemented for \'Bool\'')
+    if dtype.category == 1 and isinstance(value, float):
+        value = int(value)
+    return dtypes.checked_scalar(value, dtype)
+
+
+class Addcmul(Op):
+    """z = x + v t1 t2;  dz/dx = 1,  dz/dt1 = v t2,  dz/dt2 = v t1"""
+
+    @staticmethod
+    def forward(ctx, x, t1, t2, value):
+        ctx.value = value
+        ctx.save_for_backward(t1 if ctx.needs_input_grad[2] else None, t2 if ctx.needs_input_grad[1] else None)
+        return x + value * (t1 * t2) if value != 1 else x + t1 * t2
+
+    @staticmethod
+    def backward(ctx, g):
+        t1, t2 = ctx.saved_tensors
+        v = ctx.value
+        return (g if ctx.needs_input_grad[0] else None, g * (t2 * v) if ctx.needs_input_grad[1] else None,
+                g * (t1 * v) if ctx.needs_input_grad[2] else None, None)
+
+
+def _three(input, tensor1, tensor2, name):
+    for i, (t, arg) in enumerate(((input, "input"), (tensor1, "tensor1"), (tensor2, "tensor2"))):
+        _tensor_arg(t, name, i + 1, arg)
+    broadcast_shape(input._data.shape, tensor1._data.shape, tensor2._data.shape)
+    d = dtypes.result_type(input, tensor1, tensor2)
+    return [t if t._data.dtype == d.np else t.to(d) for t in (input, tensor1, tensor2)], d
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 * tensor2."""
+    (x, t1, t2), d = _three(input, tensor1, tensor2, "addcmul")
+    return Addcmul.apply(x, t1, t2, _check_value(value, d, "addcmul"))
+
+
+class Addcdiv(Op):
+    """z = x + v t1/t2;  dz/dx = 1,  dz/dt1 = v/t2,  dz/dt2 = -v t1/t2^2"""
+
+    @staticmethod
+    def forward(ctx, x, t1, t2, value):
+        ctx.value = value
+        ctx.save_for_backward(t1 if ctx.needs_input_grad[2] else None, t2)
+        return x + value * (t1 / t2) if value != 1 else x + t1 / t2
+
+    @staticmethod
+    def backward(ctx, g):
+        t1, t2 = ctx.saved_tensors
+        v = ctx.value
+        return (g if ctx.needs_input_grad[0] else None, g * (v / t2) if ctx.needs_input_grad[1] else None,
+                g * (-v * t1 / (t2 * t2)) if ctx.needs_input_grad[2] else None, None)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 / tensor2 (floating point only)."""
+    (x, t1, t2), d = _three(input, tensor1, tensor2, "addcdiv")
+    if t1._data.dtype.kind in "biu" and t2._data.dtype.kind in "biu":
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release addcdiv "
+                           "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can be "
+                           "implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
+                           "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
+                           "addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), "
+                           "for all dtypes.")
+    return Addcdiv.apply(x, t1, t2, _check_value(value, d, "addcdiv"))
+
+
+def clamp_min(input, min):
+    """clamp(input, min=min): the node torch's clamp_min records."""
+    return overload(clamp(input, min=min), "ClampMinBackward1" if isinstance(min, Tensor) else "ClampMinBackward0")
+
+
+def clamp_max(input, max):
+    """clamp(input, max=max): the node torch's clamp_max records."""
+    return overload(clamp(input, max=max), "ClampMaxBackward1" if isinstance(max, Tensor) else "ClampMaxBackward0")
+
+
+def rsub(input, other, *, alpha=1):
+    """other - alpha * input."""
+    from .elementwise import sub
+    _tensor_arg(input, "rsub")
+    return overload(sub(other, input, alpha=alpha), "RsubBackward0" if isinstance(other, Tensor) else "RsubBackward1")
+
+
+# -- gamma and Bessel functions (Numba kernels, ops/_cephes.py) ------------------------------------------
+def kernel(name, *arrays, dtype=None):
+    """The special-function kernel ``name`` of ops/_cephes.py over arrays (Numba, compiled on first use).
+
+    The kernels are CPU code: GPU arrays are computed on the host and the result moved back."""
+    from . import _cephes
+    gpu = next((a for a in arrays if hasattr(a, "__cuda_array_interface__")), None)
+    if gpu is None:
+        return _cephes.apply(name, *arrays, dtype=dtype)
+    cupy = xp(gpu)
+    host = [cupy.asnumpy(a) if hasattr(a, "__cuda_array_interface__") else a for a in arrays]
+    return cupy.asarray(_cephes.apply(name, *host, dtype=dtype))
+
+
+class Digamma(Op):
+    """z = psi(x) = d/dx log Gamma(x);  dz/dx = psi'(x) = polygamma(1, x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return kernel("digamma", x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * polygamma(1, x)
+
+
+digamma = unary_float(Digamma)
+
+
+class Lgamma(Op):
+    """z = log |Gamma(x)|;  dz/dx = psi(x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return kernel("lgamma", x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * digamma(x)
+
+
+lgamma = unary_float(Lgamma)
+
+
+class Polygamma(Op):
+    """z = psi^(n)(x);  dz/dx = psi^(n+1)(x)"""
+
+    @staticmethod
+    def forward(ctx, x, n):
+        ctx.n = n
+        ctx.save_for_backward(x)
+        return kernel("polygamma", np.float64(n), x, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * polygamma(ctx.n + 1, x), None
+
+
+def polygamma(n, input):
+    """The n-th derivative of digamma."""
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    return Polygamma.apply(_float_input(input, "polygamma"), int(n))
+
+
+class Mvlgamma(Op):
+    """z = sum_j<p lgamma(x - j/2) + p(p-1)/4 log(pi);  dz/dx = sum_j<p psi(x - j/2)"""
+
+    @staticmethod
+    def forward(ctx, x, p):
+        ctx.p = p
+        ctx.save_for_backward(x)
+        z = sum(kernel("lgamma", x - x.dtype.type(j / 2)) for j in range(p))
+        return (z + x.dtype.type(p * (p - 1) / 4 * math.log(math.pi))).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * sum(digamma(x - j / 2) for j in range(ctx.p)), None
+
+
+def mvlgamma(input, p):
+    """The multivariate log-gamma function of dimension ``p``."""
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    return Mvlgamma.apply(_float_input(input, "mvlgamma"), int(p))
+
+
+class I0(Op):
+    """z = I0(x), the modified Bessel function of the first kind, order 0;  dz/dx = I1(x)"""
+
+    node_name = "I0Backward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return kernel("i0", x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        from .special import i1
+        return g * i1(x)
+
+
+i0 = unary_float(I0)
+
+
+class Igamma(Op):
+    """z = P(a, x), the regularized lower incomplete gamma;  dz/dx = x^(a-1) e^-x / Gamma(a),
+    dz/da: not implemented (torch raises)"""
+
+    @staticmethod
+    def forward(ctx, a, x, upper):
+        ctx.upper = upper
+        ctx.save_for_backward(a, x)
+        return kernel("igammac" if upper else "igamma", a, x)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, x = ctx.saved_tensors
+        if ctx.needs_input_grad[0]:
+            raise NotImplementedError(f"the derivative for '{'igammac' if ctx.upper else 'igamma'}: input' is not "
+                                      f"implemented.")
+        density = exp((a - 1) * log(x) - x - lgamma(a))
+        return None, g * (-density if ctx.upper else density), None
+
+
+def _igamma(input, other, upper):
+    name = "igammac" if upper else "igamma"
+    a, x = _binary_tensors(input, other, name)
+    a, x = promote(a, x, to_float=True)
+    return overload(Igamma.apply(a, x, upper), "IgammacBackward0" if upper else "IgammaBackward0")
+
+
+def igamma(input, other):
+    """The regularized lower incomplete gamma function P(input, other)."""
+    return _igamma(input, other, False)
+
+
+def igammac(input, other):
+    """The regularized upper incomplete gamma function Q(input, other) = 1 - P(input, other)."""
+    return _igamma(input, other, True)
+
+
+# -- distances and norms of slices ------------------------------------------------------------------------
+class Dist(Op):
+    """z = ||x - y||_p;  dz/dx = -dz/dy = d |d|^(p-2) / z^(p-1), d = x - y  (p = inf: sign(d) over the ties
+    of the largest |d|; p = 0: 0)"""
+
+    @staticmethod
+    def forward(ctx, x, y, p):
+        d = np.abs(x - y)
+        ctx.p = p
+        if not d.size and math.isinf(p):
+            raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor because the "
+                               "operation does not have an identity")
+        if p == 0:
+            z = np.count_nonzero(d).astype(x.dtype) if d.size else np.zeros((), x.dtype)
+        elif p == math.inf:
+            z = d.max() if d.size else np.zeros((), x.dtype)
+        elif p == -math.inf:
+            z = d.min() if d.size else np.zeros((), x.dtype)
+        else:
+            z = np.sum(d ** p) ** (1 / p)
+        z = xp(x).asarray(z, dtype=x.dtype)
+        ctx.save_for_backward(x, y, z)
+        return z
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y, z = ctx.saved_tensors
+        p = ctx.p
+        d = x - y
+        if p == 0 or not d._data.size:   # (an empty difference: nothing to differentiate, no 0/0)
+            gd = d * 0.0
+        elif p == math.inf or p == -math.inf:
+            at_norm = (abs(d) == z).to(d.dtype)
+            gd = sign(d) * at_norm / at_norm.sum() * g
+        elif p == 1:
+            gd = sign(d) * g
+        elif p == 2:
+            gd = where(z == 0, 0.0, d / where(z == 0, 1.0, z)) * g
+        else:
+            gd = where(z == 0, 0.0, d * pow(abs(d), p - 2) / pow(where(z == 0, 1.0, z), p - 1)) * g
+        return (gd if ctx.needs_input_grad[0] else None, -gd if ctx.needs_input_grad[1] else None, None)
+
+
+def dist(input, other, p=2):
+    """The p-norm of input - other (broadcast)."""
+    x, y = promote(_tensor_arg(input, "dist"), _tensor_arg(other, "dist", 2, "other"))
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"dist only supports floating-point dtypes, but got: {dtypes.SCALAR_NAMES[x._data.dtype.name]}")
+    return Dist.apply(x, y, float(p))
+
+
+class Renorm(Op):
+    """z = x s, s = maxnorm/(n + 1e-7) where n = ||x slice||_p > maxnorm, else 1 (p = inf: n = max |x|);
+    dz/dx = s - [n > maxnorm] maxnorm/(n + 1e-7)^2 x (x |x|^(p-2)/n^(p-1)) . (summed over the slice)"""
+
+    @staticmethod
+    def forward(ctx, x, p, dim, maxnorm):
+        axes = tuple(i for i in range(x.ndim) if i != dim)
+        if math.isinf(p):
+            norm = np.max(np.abs(x), axis=axes, keepdims=True, initial=0)
+        else:
+            norm = np.sum(np.abs(x) ** p, axis=axes, keepdims=True) ** (1 / p)
+        scale = np.where(norm > maxnorm, maxnorm / (norm + 1e-7), 1.0).astype(x.dtype)
+        ctx.p, ctx.axes, ctx.maxnorm = p, axes, maxnorm
+        ctx.save_for_backward(x)
+        return x * scale
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        p, axes, maxnorm = ctx.p, ctx.axes, ctx.maxnorm
+        if math.isinf(p):   # d max|x| / dx: sign(x), shared by the tied largest entries
+            norm = abs(x).amax(axes, keepdim=True)
+            at_max = (abs(x) == norm).to(x.dtype)
+            dnorm = sign(x) * at_max / at_max.sum(axes, keepdim=True)
+        else:
+            norm = pow((abs(x) ** p).sum(axes, keepdim=True), 1 / p)
+            dnorm = x * pow(abs(x), p - 2) / pow(norm, p - 1)   # d||x||_p/dx
+        over = norm > maxnorm
+        scale = where(over, maxnorm / (norm + 1e-7), 1.0)
+        inner = (g * x).sum(axes, keepdim=True)
+        return g * scale - where(over, maxnorm / ((norm + 1e-7) * (norm + 1e-7)) * inner, 0.0) * dnorm, None, None, None
+
+
+def renorm(input, p, dim, maxnorm):
+    """Each slice along ``dim`` rescaled so that its p-norm is at most ``maxnorm``."""
+    input = _tensor_arg(input, "renorm")
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if input._data.ndim <= 1:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input._data.ndim} dimensions")
+    if input._data.dtype.kind != "f":
+        raise not_implemented("renorm_out", input._data)
+    from ._util import wrap_dim
+    return Renorm.apply(input, float(p), wrap_dim(dim, input._data.ndim), float(maxnorm))
+
+
+# -- fill, and the creation functions of this family (no gradient) ------------------------------------------
+def fill(input, value):
+    """A tensor like ``input`` holding ``value`` everywhere (a number, or a 0-d tensor whose gradient is the sum)."""
+    from .convert import full_like_value
+    out = full_like_value(_tensor_arg(input, "fill"), value)
+    return overload(out, "FillBackward1" if isinstance(value, Tensor) else "FillBackward0")
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    """``steps`` powers base^t for t evenly spaced from start to end (computed in double, then cast)."""
+    from ..creation import _finish, _float_dtype
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    powers = np.power(float(base), np.linspace(float(start), float(end), steps))
+    return _finish(powers.astype(_float_dtype(dtype)), device, requires_grad)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+    """A 0-d tensor holding the number ``s``, in ``dtype`` (default: the default float dtype)."""
+    from ..creation import _finish, _float_dtype
+    return _finish(np.asarray(s, dtype=_float_dtype(dtype)), device, requires_grad)
 
 
 # NumPy warns on log(0), 0/0, exp overflow...; torch returns inf/nan silently, and so do minigrad's ops.

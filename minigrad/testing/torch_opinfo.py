@@ -195,7 +195,7 @@ class SampleResult:
 def _as_array(value):
     import torch
     if isinstance(value, torch.Tensor):
-        return value.detach().cpu().resolve_conj().resolve_neg().numpy()
+        return value.detach().cpu().resolve_conj().resolve_neg().numpy(force=True)  # (force: torch's ZeroTensor gradients)
     if isinstance(value, minigrad.Tensor):
         return value.numpy(force=True)
     return np.asarray(value)

@@ -9,7 +9,7 @@ import torch
 from hypothesis import strategies as st
 
 import minigrad
-from ..opinfo import ErrorCase, OpInfo, Sample
+from ..opinfo import ErrorCase, NoGrad, OpInfo, Sample
 from ..strategies import arrays, broadcastable_shapes, shapes
 from .core import _binary, _int_quotients, _quotients, _unary, _with_number, choice_arrays, grid_arrays
 
@@ -272,4 +272,242 @@ ERRORS = [
     ErrorCase("lerp_int", lambda lib: lib.lerp(lib.tensor([1, 2]), lib.tensor([1, 2]), 0.5), ("Long",)),
     ErrorCase("lerp_number_end", lambda lib: lib.lerp(lib.ones(2), 2.0, 0.5), ("end", "Tensor")),
     ErrorCase("lerp_broadcast", lambda lib: lib.lerp(lib.ones(3), lib.ones(3), lib.ones(2)), ("3", "2")),
+]
+
+
+# -- issue 16: the rest of torch's pointwise math ----------------------------------------------------------
+def _binary_range(low, high, low2=None, high2=None, **kw):
+    """Two broadcastable arrays, the first in [low, high], the second in [low2, high2]."""
+    low2, high2 = (low if low2 is None else low2), (high if high2 is None else high2)
+
+    def strategy(dtype):
+        return broadcastable_shapes(2).flatmap(lambda s: st.tuples(
+            arrays(dtype, s[0], low, high), arrays(dtype, s[1], low2, high2, **kw))).map(lambda xy: Sample(xy))
+    return strategy
+
+
+def _same_shape_pair(low, high, low2, high2):
+    """Two arrays of one shape (for ops whose torch backward cannot reduce a broadcast gradient)."""
+    def strategy(dtype):
+        return shapes().flatmap(lambda s: st.tuples(arrays(dtype, s, low, high), arrays(dtype, s, low2, high2))).map(
+            lambda xy: Sample(xy))
+    return strategy
+
+
+def _three_args(dtype):
+    return broadcastable_shapes(3).flatmap(lambda s: st.tuples(
+        arrays(dtype, s[0]), arrays(dtype, s[1]), arrays(dtype, s[2], 0.5, 2.0))).map(lambda a: Sample(a))
+
+
+def _with_kwargs(strategy, **kwargs):
+    def build(dtype):
+        return strategy(dtype).map(lambda s: Sample(s.args, {**s.kwargs, **kwargs}))
+    return build
+
+
+def _matrix(low=-3.0, high=3.0, **kw):
+    def strategy(dtype):
+        return shapes(min_dims=2, max_dims=3, min_side=1).flatmap(lambda s: arrays(dtype, s, low, high, **kw)).map(
+            lambda x: Sample((x,)))
+    return strategy
+
+
+def _renorm(dtype):
+    return st.tuples(_matrix(exclude_near=(0.0,), margin=0.05)(dtype), st.sampled_from([1.0, 2.0, 3.0, float("inf")]),
+                     st.integers(-2, 1), st.sampled_from([0.5, 1.0, 4.0])).map(
+        lambda a: Sample((a[0].args[0], a[1], a[2], a[3])))
+
+
+def _dist(dtype):
+    """Differences at least 0.05 from 0 (the kink of |d|), a norm away from 0."""
+    nonempty = _separated_pair(dtype).filter(lambda s: np.broadcast(*s.args).size)   # empty: torch's 0/0 in gradgrad
+    return st.tuples(nonempty, st.sampled_from([1, 2, 3, 1.5])).map(
+        lambda a: Sample(a[0].args, {"p": a[1]}))
+
+
+def _nonzero_pair(dtype):
+    return broadcastable_shapes(2).flatmap(lambda s: st.tuples(
+        arrays(dtype, s[0], exclude_near=(0.0,), margin=0.05), arrays(dtype, s[1], exclude_near=(0.0,), margin=0.05))
+    ).map(lambda xy: Sample(xy))
+
+
+def _no_grad_first(low, high, low2, high2):
+    """(a, x) for igamma: a without grad (torch has no derivative in a)."""
+    def strategy(dtype):
+        return broadcastable_shapes(2).flatmap(lambda s: st.tuples(
+            arrays(dtype, s[0], low, high), arrays(dtype, s[1], low2, high2))).map(
+            lambda ax: Sample((NoGrad(ax[0]), ax[1])))
+    return strategy
+
+
+_SPECIAL_VALUES = [-np.inf, -2.5, -1.0, -0.0, 0.0, 0.5, 1.0, 3.0, np.inf, np.nan]
+
+
+def _test_values(dtype):
+    return shapes().flatmap(lambda s: choice_arrays(dtype, s, _SPECIAL_VALUES)).map(lambda x: Sample((x,)))
+
+
+def _int_pairs(dtype):
+    return _binary(-12, 12)(dtype)
+
+
+def _isin(dtype):
+    return st.tuples(shapes().flatmap(lambda s: arrays(dtype, s, -5, 5)),
+                     shapes(max_dims=1).flatmap(lambda s: arrays(dtype, s, -5, 5)), st.booleans()).map(
+        lambda a: Sample((a[0], a[1]), {"invert": a[2]}))
+
+
+MORE_OPS = [
+    _unary_float_op("acos", -0.9, 0.9),
+    _unary_float_op("asin", -0.9, 0.9),
+    _unary_float_op("acosh", 1.1, 4.0),
+    _unary_float_op("asinh"),
+    _unary_float_op("atanh", -0.9, 0.9),
+    _unary_float_op("exp2"),
+    _unary_float_op("erfc"),
+    _unary_float_op("erfinv", -0.9, 0.9),
+    _unary_float_op("logit", 0.05, 0.95),
+    OpInfo("logit_eps", lambda x: minigrad.logit(x, eps=0.2), lambda x: torch.logit(x, eps=0.2),
+           _unary(0.02, 0.98, exclude_near=(0.2, 0.8), margin=0.02)),
+    _unary_float_op("sinc", exclude_near=(0.0,), margin=0.05),
+    OpInfo("sinc_at_zero", minigrad.sinc, torch.sinc, _fixed([0.0, 1.0, -0.5]), gradcheck=False, gradgrad=False,
+           notes="dz/dx = 0 at x = 0, as torch"),
+    _unary_float_op("deg2rad"),
+    _unary_float_op("rad2deg"),
+    _unary_float_op("frac", exclude_near=_INTEGERS),
+    _unary_float_op("sgn", exclude_near=(0.0,)),
+    _unary_float_op("positive"),
+    _unary_float_op("digamma", 0.2, 5.0),
+    OpInfo("digamma_below_zero", minigrad.digamma, torch.digamma, _unary(-2.7, -0.3, exclude_near=(-1.0, -2.0),
+                                                                        margin=0.3)),
+    _unary_float_op("lgamma", 0.2, 5.0),
+    _unary_float_op("i0"),
+    OpInfo("nan_to_num", minigrad.nan_to_num, torch.nan_to_num, _unary()),
+    OpInfo("nan_to_num_values", lambda x: [minigrad.nan_to_num(x), minigrad.nan_to_num(x, 1.5, 2.0, -3.0)],
+           lambda x: [torch.nan_to_num(x), torch.nan_to_num(x, 1.5, 2.0, -3.0)], _test_values, gradcheck=False),
+    OpInfo("polygamma", lambda x: [minigrad.polygamma(n, x) for n in (0, 1, 2, 3)],
+           lambda x: [torch.polygamma(n, x) for n in (0, 1, 2, 3)], _unary(0.3, 4.0)),
+    OpInfo("mvlgamma", lambda x: [minigrad.mvlgamma(x, p) for p in (1, 3)],
+           lambda x: [torch.mvlgamma(x, p) for p in (1, 3)], _unary(1.2, 4.0)),
+    OpInfo("unary_int_to_float", lambda x: [f(x) for f in (minigrad.acos, minigrad.exp2, minigrad.erfinv, minigrad.sinc,
+                                                         minigrad.deg2rad, minigrad.digamma, minigrad.i0, minigrad.logit)],
+           lambda x: [f(x) for f in (torch.acos, torch.exp2, torch.erfinv, torch.sinc, torch.deg2rad, torch.digamma,
+                                     torch.i0, torch.logit)], _int_unary(-1, 1), dtypes=INTS + ("bool",), grad=False),
+    OpInfo("value_tests", lambda x: [minigrad.signbit(x), minigrad.isposinf(x), minigrad.isneginf(x), minigrad.isreal(x),
+                                     minigrad.sgn(x)],
+           lambda x: [torch.signbit(x), torch.isposinf(x), torch.isneginf(x), torch.isreal(x), torch.sgn(x)],
+           _test_values, grad=False),
+    OpInfo("value_tests_int", lambda x: [minigrad.signbit(x), minigrad.isposinf(x), minigrad.isneginf(x),
+                                         minigrad.isreal(x), minigrad.sgn(x), minigrad.nan_to_num(x)],
+           lambda x: [torch.signbit(x), torch.isposinf(x), torch.isneginf(x), torch.isreal(x), torch.sgn(x),
+                      torch.nan_to_num(x)], _int_unary(), dtypes=INTS, grad=False),
+    OpInfo("isin", minigrad.isin, torch.isin, _isin, dtypes=INTS + ("float32",), grad=False),
+    # binary
+    OpInfo("hypot", minigrad.hypot, torch.hypot, _binary(exclude_near=(0.0,), margin=0.1)),
+    OpInfo("logaddexp", minigrad.logaddexp, torch.logaddexp, _binary()),
+    OpInfo("logaddexp2", minigrad.logaddexp2, torch.logaddexp2, _binary()),
+    OpInfo("nextafter", minigrad.nextafter, torch.nextafter, _binary(), gradcheck=False,
+           notes="dz/dx = 1 (torch's), where the numerical derivative of a one-ulp step is meaningless"),
+    OpInfo("xlogy", minigrad.xlogy, torch.xlogy, _binary_range(-2.0, 2.0, 0.2, 3.0)),
+    OpInfo("xlogy_number", minigrad.xlogy, torch.xlogy, _with_number([2.0, 0.5, 3], 0.2, 3.0)),
+    OpInfo("xlogy_number_first", minigrad.xlogy, torch.xlogy, _with_number([2.0, 0, 3], 0.2, 3.0, number_first=True)),
+    OpInfo("xlogy_at_zero", minigrad.xlogy, torch.xlogy, _fixed([0.0, 0.0, 0.0, 1.0], [0.0, np.nan, 2.0, 0.0]),
+           gradcheck=False, notes="0 log y = 0 unless y is NaN"),
+    OpInfo("copysign", minigrad.copysign, torch.copysign, _nonzero_pair),
+    OpInfo("copysign_number", minigrad.copysign, torch.copysign, _with_number([-1.0, 2, -0.0, 0.0],
+                                                                              exclude_near=(0.0,), margin=0.05)),
+    OpInfo("copysign_zeros", minigrad.copysign, torch.copysign, _fixed([0.0, -0.0, 1.0, 2.0], [-1.0, 1.0, -0.0, np.nan]),
+           gradcheck=False, gradgrad=False, notes="dz/dx = 0 where x = 0, as torch"),
+    OpInfo("ldexp", minigrad.ldexp, torch.ldexp, _binary()),
+    OpInfo("ldexp_int_exponent", minigrad.ldexp, torch.ldexp,
+           lambda dtype: broadcastable_shapes(2).flatmap(lambda s: st.tuples(arrays(dtype, s[0]), arrays(
+               np.int64, s[1], -3, 3))).map(lambda a: Sample(a)), gradcheck=False,
+           notes="torch's dz/dx = 2^e is an integer power: 0 for negative integer e"),
+    OpInfo("frexp", minigrad.frexp, torch.frexp, _unary(-50.0, 50.0), gradgrad=False, gradcheck=False,
+           notes="the mantissa jumps at powers of two; its gradient 2^-exponent is compared with torch's"),
+    OpInfo("float_power", minigrad.float_power, torch.float_power, _binary_range(0.5, 2.0, -2.0, 2.0,
+                                                                                 exclude_near=(0.0,), margin=0.1)),
+    OpInfo("float_power_number", minigrad.float_power, torch.float_power, _with_number([2, -1.5, 0.5], 0.5, 2.0)),
+    OpInfo("float_power_int", minigrad.float_power, torch.float_power, _pow_int, dtypes=INTS, grad=False),
+    OpInfo("fmax", minigrad.fmax, torch.fmax, _separated_pair),
+    OpInfo("fmin", minigrad.fmin, torch.fmin, _separated_pair),
+    OpInfo("fmax_nan_ties", lambda x, y: (minigrad.fmax(x, y), minigrad.fmin(x, y)),
+           lambda x, y: (torch.fmax(x, y), torch.fmin(x, y)), _fixed([1.0, np.nan, 2.0, np.nan], [1.0, 3.0, np.nan, np.nan]),
+           gradcheck=False, notes="NaN loses to a number; ties: the gradient goes to input"),
+    OpInfo("fmax_int", lambda x, y: (minigrad.fmax(x, y), minigrad.fmin(x, y)),
+           lambda x, y: (torch.fmax(x, y), torch.fmin(x, y)), _binary(-5, 5), dtypes=INTS, grad=False),
+    OpInfo("gcd_lcm", lambda x, y: (minigrad.gcd(x, y), minigrad.lcm(x, y)), lambda x, y: (torch.gcd(x, y), torch.lcm(x, y)),
+           _int_pairs, dtypes=INTS, grad=False),
+    OpInfo("heaviside", minigrad.heaviside, torch.heaviside, _fixed([-1.0, 0.0, 2.0, -0.0, np.nan], [0.5, 0.25, 3.0, 7.0, 1.0]),
+           grad=False, notes="no derivative (torch's backward raises)"),
+    OpInfo("igamma", minigrad.igamma, torch.igamma, _no_grad_first(0.5, 4.0, 0.1, 6.0), gradgrad=False,
+           notes="no derivative in a (torch raises)"),
+    OpInfo("igammac", minigrad.igammac, torch.igammac, _no_grad_first(0.5, 4.0, 0.1, 6.0), gradgrad=False),
+    OpInfo("igamma_values", lambda a, x: (minigrad.igamma(a, x), minigrad.igammac(a, x)),
+           lambda a, x: (torch.igamma(a, x), torch.igammac(a, x)),
+           _fixed([0.0, 0.5, 1.0, 3.0, 30.0, 200.0, 2.0, 1.0], [1.0, 0.0, np.inf, 2.5, 25.0, 210.0, 40.0, 1e-3]),
+           grad=False),
+    # fused multiply-adds, one-sided clamps, rsub, dist, renorm
+    OpInfo("addcmul", lambda x, a, b: minigrad.addcmul(x, a, b, value=0.5),
+           lambda x, a, b: torch.addcmul(x, a, b, value=0.5), _three_args),
+    OpInfo("addcdiv", lambda x, a, b: minigrad.addcdiv(x, a, b, value=-2),
+           lambda x, a, b: torch.addcdiv(x, a, b, value=-2), _three_args),
+    OpInfo("addcmul_int", minigrad.addcmul, torch.addcmul, lambda dtype: _three_args("float64").map(
+        lambda s: Sample(tuple(a.round().astype(dtype) for a in s.args), {"value": 2.7})), dtypes=INTS, grad=False,
+        notes="a float value is truncated for integer tensors, as torch"),
+    OpInfo("clamp_min", lambda x: minigrad.clamp_min(x, 0.5), lambda x: torch.clamp_min(x, 0.5),
+           _unary(exclude_near=(0.5,))),
+    OpInfo("clamp_max", lambda x: minigrad.clamp_max(x, -0.5), lambda x: torch.clamp_max(x, -0.5),
+           _unary(exclude_near=(-0.5,))),
+    OpInfo("clamp_min_tensors", minigrad.clamp_min, torch.clamp_min, _clamp_tensors("min")),
+    OpInfo("clamp_max_tensors", lambda x, m: minigrad.clamp_max(x, m), lambda x, m: torch.clamp_max(x, m),
+           _clamp_tensors("min")),
+    OpInfo("rsub", minigrad.rsub, torch.rsub, _binary()),
+    OpInfo("rsub_alpha", lambda x, y: minigrad.rsub(x, y, alpha=2.5), lambda x, y: torch.rsub(x, y, alpha=2.5),
+           _binary()),
+    OpInfo("rsub_number_first", lambda x: minigrad.rsub(x, 2), lambda x: torch.rsub(x, 2), _unary()),
+    OpInfo("rdiv", lambda x: x.__rdiv__(2.5), lambda x: x.__rdiv__(2.5), _unary(0.5, 3.0)),
+    OpInfo("dist", minigrad.dist, torch.dist, _dist),
+    OpInfo("dist_empty", lambda x, y: minigrad.dist(x, y, 0), lambda x, y: torch.dist(x, y, 0),
+           _fixed(np.zeros((0, 2)), np.zeros((0, 2))), grad=False),
+    OpInfo("dist_inf", lambda x, y: (minigrad.dist(x, y, float("inf")), minigrad.dist(x, y, 0)),
+           lambda x, y: (torch.dist(x, y, float("inf")), torch.dist(x, y, 0)), lambda dtype: _separated_pair(dtype).filter(
+               lambda s: np.broadcast(*s.args).size), grad=False),
+    OpInfo("renorm", minigrad.renorm, torch.renorm, _renorm),
+    OpInfo("bit_shifts", lambda x, y: (x << y, x >> y, minigrad.bitwise_left_shift(x, 2), minigrad.bitwise_right_shift(x, 1)),
+           lambda x, y: (x << y, x >> y, torch.bitwise_left_shift(x, 2), torch.bitwise_right_shift(x, 1)),
+           lambda dtype: broadcastable_shapes(2).flatmap(lambda s: st.tuples(
+               arrays(dtype, s[0], 0 if dtype == "uint8" else -50, 50), arrays(dtype, s[1], 0, 5))).map(
+               lambda a: Sample(a)),
+           dtypes=INTS + ("uint8",), grad=False),
+]
+
+OPS += MORE_OPS
+
+ERRORS += [
+    ErrorCase("frac_int", lambda lib: lib.frac(lib.tensor([1, 2])), ("Long",)),
+    ErrorCase("hypot_number", lambda lib: lib.hypot(lib.ones(2), 2.0), ("other", "Tensor")),
+    ErrorCase("hypot_int", lambda lib: lib.hypot(lib.tensor([1]), lib.tensor([2])), ("hypot", "Long")),
+    ErrorCase("logaddexp_int", lambda lib: lib.logaddexp(lib.tensor([1]), lib.tensor([2])), ("Long",)),
+    ErrorCase("nextafter_int", lambda lib: lib.nextafter(lib.tensor([1]), lib.tensor([2])), ("Long",)),
+    ErrorCase("heaviside_dtypes", lambda lib: lib.heaviside(lib.tensor([1]), lib.ones(1)), ("different dtypes",)),
+    ErrorCase("heaviside_backward", lambda lib: lib.heaviside(lib.ones(2, requires_grad=True), lib.ones(2)).sum().backward(),
+              ("heaviside",)),
+    ErrorCase("frexp_int", lambda lib: lib.frexp(lib.tensor([1, 2])), ("floating-point",)),
+    ErrorCase("gcd_float", lambda lib: lib.gcd(lib.ones(2), lib.ones(2)), ("gcd", "Float")),
+    ErrorCase("lcm_number", lambda lib: lib.lcm(lib.tensor([2]), 3), ("other", "Tensor")),
+    ErrorCase("addcdiv_int", lambda lib: lib.addcdiv(lib.tensor([1]), lib.tensor([1]), lib.tensor([2])),
+              ("Integer division",)),
+    ErrorCase("addcmul_broadcast", lambda lib: lib.addcmul(lib.ones(3), lib.ones(2), lib.ones(3)), ("3", "2")),
+    ErrorCase("addcmul_bool", lambda lib: lib.addcmul(lib.tensor([True]), lib.tensor([True]), lib.tensor([True])),
+              ("Bool",)),
+    ErrorCase("polygamma_negative", lambda lib: lib.polygamma(-1, lib.ones(2)), ("negative n",)),
+    ErrorCase("igamma_grad_input", lambda lib: lib.igamma(lib.ones(2, requires_grad=True), lib.ones(2)).sum().backward(),
+              ("igamma: input",)),
+    ErrorCase("renorm_1d", lambda lib: lib.renorm(lib.ones(3), 2, 0, 1.0), ("2 dimensions",)),
+    ErrorCase("renorm_p", lambda lib: lib.renorm(lib.ones(3, 2), 0, 0, 1.0), ("non-positive",)),
+    ErrorCase("renorm_maxnorm", lambda lib: lib.renorm(lib.ones(3, 2), 2, 0, -1.0), ("maxnorm",)),
+    ErrorCase("positive_bool", lambda lib: lib.positive(lib.tensor([True])), ("bool",)),
+    ErrorCase("ldexp_number", lambda lib: lib.ldexp(lib.ones(2), 2), ("other", "Tensor")),
+    ErrorCase("acos_not_tensor", lambda lib: lib.acos(0.5), ("Tensor", "float")),
 ]
