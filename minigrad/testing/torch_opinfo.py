@@ -100,8 +100,8 @@ def resolve(info):
     if found is None and method is None and name in RANDOM:
         # a random fill known by its in-place method only (cauchy: Tensor.cauchy_)
         method = getattr(minigrad.Tensor, name + "_", None)
-    if found is None and method is None:
-        return None
+    if not callable(found) and method is None:
+        return None   # absent, or a non-callable of that name (minigrad.bfloat16 is a dtype, not Tensor.bfloat16)
     op = info.op
     if getattr(op, "__name__", "") == "<lambda>" and hasattr(op, "__code__"):
         return _as_minigrad_program(op)
