@@ -1173,7 +1173,7 @@ class Tensor:
     def equal(self, other):
         return _ops.equal(self, other)
 
-    # ---- pointwise ops ----
+    # ---- pointwise math: method and in-place forms ----
     # x.NAME(*args) is NAME(x, *args), and x.NAME_(*args) writes that result into x, for the pointwise
     # ops below (methods defined elsewhere in the class are kept).
     def _pointwise_method(name):
@@ -1220,7 +1220,7 @@ class Tensor:
     def __rdiv__(self, other):
         return self.__rtruediv__(other)
 
-    # ---- attention ops ----
+    # ---- hooks ----
     def register_post_accumulate_grad_hook(self, hook):
         """``hook(tensor)`` after backward has accumulated into this leaf's ``.grad`` (optimizer
         steps fused into the backward use it); returns a handle whose ``remove()`` drops it."""
@@ -1235,13 +1235,13 @@ class Tensor:
         hooks[handle.id] = hook
         return handle
 
-    # ---- nnfa ops ----
+    # ---- nn.functional ops torch also has as methods ----
     def hardshrink(self, lambd=0.5):
         return _ops.hardshrink(self, lambd)
 
     def prelu(self, weight):
         return _ops.prelu(self, weight)
-    # ---- indexing ops ----
+    # ---- indexing, views, splits and stacks ----
     def scatter(self, dim, index, src=None, *, value=None, reduce=None):
         return _ops.scatter(self, dim, index, src, value=value, reduce=reduce)
 
@@ -1405,7 +1405,7 @@ class Tensor:
         return self.resize_(other.shape)
 
 
-    # ---- sortred ops ----
+    # ---- sorting, selection, cumulative reductions, random fills ----
     def sort(self, dim=-1, descending=False, **kwargs):
         return _ops.sort(self, dim, descending, **kwargs)
 
