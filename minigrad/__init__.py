@@ -17,6 +17,7 @@ from .creation import *  # noqa: F401,F403
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator, default_generator
 from .ops import *  # noqa: F401,F403
 from . import autograd, cuda, ops
+from .linalg_aliases import *  # noqa: F401,F403,E402  (torch.det, torch.svd...; binds minigrad.linalg)
 
 __version__ = "0.1.0"
 

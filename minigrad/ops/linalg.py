@@ -349,6 +349,10 @@ class AddProduct(Op):
                          "addbmm": "AddbmmBackward0"}[kind]
         need = ctx.needs_input_grad
         ctx.save_for_backward(a if need[2] else None, b if need[1] else None)
+        ctx.empty_mv = kind == "mv" and a.size == 0
+        ctx.a_shape, ctx.b_shape = a.shape, b.shape
+        if ctx.empty_mv:   # torch's addmv of an empty matrix is beta*input, in input's shape
+            return (c * beta if beta != 0 else xp(c).zeros_like(c)).astype(a.dtype)
         out = _product_array(kind, a, b)
         if alpha != 1:
             out = out * alpha
@@ -361,6 +365,10 @@ class AddProduct(Op):
         a, b = ctx.saved_tensors
         need = ctx.needs_input_grad
         gc = (g if ctx.beta == 1 else g * ctx.beta) if need[0] else None
+        if ctx.empty_mv:
+            zeros = xp(g._data).zeros
+            return (gc, Tensor._make(zeros(a.shape if a is not None else ctx.a_shape, g._data.dtype)) if need[1] else None,
+                    Tensor._make(zeros(b.shape if b is not None else ctx.b_shape, g._data.dtype)) if need[2] else None)
         ga, gb = _product_grads(ctx.kind, g if ctx.alpha == 1 else g * ctx.alpha, a, b, need[1], need[2])
         return gc, ga, gb
 
@@ -378,7 +386,7 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor
     if len(sm) != 2 or len(sv) != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {input._data.ndim}, {len(sm)}, {len(sv)}")
     ishape = input._data.shape
-    if sm[1] != sv[0] or not (ishape in ((), (1,), (sm[0],))):
+    if sm[1] != sv[0] or not (ishape in ((), (1,), (sm[0],)) or not mat._data.size):
         raise RuntimeError(f"size mismatch, got input ({ishape[0] if ishape else 1}), mat ({sm[0]}x{sm[1]}), "
                            f"vec ({sv[0]})")
     for t in (input, mat):
@@ -460,20 +468,20 @@ def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
         if dims > min(a._data.ndim, b._data.ndim):
             raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
-        dims_a = list(range(a._data.ndim - dims, a._data.ndim))
+        dims_a = list(range(-dims, 0))
         dims_b = list(range(dims))
     else:
         dims_a, dims_b = ([d] if isinstance(d, int) else list(d) for d in dims)
         if len(dims_a) != len(dims_b):
             raise RuntimeError(f"both dimension lists should have same length")
     from ..tensor import _wrap_dim
-    dims_a = [_wrap_dim(d, a._data.ndim) for d in dims_a]
-    dims_b = [_wrap_dim(d, b._data.ndim) for d in dims_b]
     sa, sb = a._data.shape, b._data.shape
-    for da, db in zip(dims_a, dims_b):
-        if sa[da] != sb[db] and sa[da] != 1 and sb[db] != 1:
+    for da, db in zip(dims_a, dims_b):   # torch's message names the dims as given
+        if sa[da] != sb[db]:
             raise RuntimeError(f"contracted dimensions need to match, but first has size {sa[da]} in dim {da} and "
                                f"second has size {sb[db]} in dim {db}")
+    dims_a = [_wrap_dim(d, a._data.ndim) for d in dims_a]
+    dims_b = [_wrap_dim(d, b._data.ndim) for d in dims_b]
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(f"expected scalar type {dtypes.SCALAR_NAMES[a.dtype.name]} but found "
                            f"{dtypes.SCALAR_NAMES[b.dtype.name]}")
@@ -515,7 +523,7 @@ def kron(input: Tensor, other: Tensor) -> Tensor:
     sb = (1,) * (n - other._data.ndim) + other._data.shape
     a = reshape(input, tuple(x for s in sa for x in (s, 1)))
     b = reshape(other, tuple(x for s in sb for x in (1, s)))
-    return reshape(mul(a, b), tuple(p * q for p, q in zip(sa, sb)))
+    return overload(reshape(mul(a, b), tuple(p * q for p, q in zip(sa, sb))), "UnsafeViewBackward0")
 
 
 def chain_matmul(*matrices) -> Tensor:
@@ -633,12 +641,65 @@ def cross(input: Tensor, other: Tensor, dim=None) -> Tensor:
     return _linalg_cross(input, other, dim, "linalg.cross")
 
 
+class Cdist(Op):
+    """z_ij = ||x1_i - x2_j||_p;  dz/dx1_i = sum_j g_ij dn_ij, dz/dx2_j = -sum_i g_ij dn_ij with dn the
+    p-norm's gradient at d = x1_i - x2_j: sgn(d)|d|^(p-1) / z^(p-1) (0 where z = 0; p=1: sgn(d);
+    p=inf: sgn(d) where |d| = z, every tie in full; p=0: 0)"""
+
+    @staticmethod
+    def forward(ctx, x1, x2, p):
+        ctx.p = p
+        ctx.save_for_backward(x1, x2)
+        diff = np.abs(x1[..., :, None, :] - x2[..., None, :, :])
+        if p == 0:
+            out = (diff != 0).sum(-1)
+        elif p == 1:
+            out = diff.sum(-1)
+        elif p == 2:
+            out = np.sqrt((diff * diff).sum(-1))
+        elif p == np.inf:
+            out = diff.max(-1, initial=0)
+        else:
+            out = (diff ** p).sum(-1) ** (1 / p)
+        out = out.astype(x1.dtype)
+        ctx.out = out
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x1, x2 = ctx.saved_tensors
+        return CdistBackward.apply(g, x1, x2, Tensor._make(ctx.out), ctx.p)
+
+
+class CdistBackward(Op):
+    """cdist's gradients (see Cdist), computed on arrays; like torch's _cdist_backward it has no derivative"""
+
+    @staticmethod
+    def forward(ctx, g, x1, x2, z, p):
+        d = x1[..., :, None, :] - x2[..., None, :, :]
+        z = z[..., None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p == 0:
+                dn = np.zeros_like(d)
+            elif p == 1:
+                dn = np.sign(d)
+            elif p == np.inf:
+                dn = np.sign(d) * (np.abs(d) == z)
+            elif p < 2:
+                dn = np.where(z == 0, 0, np.sign(d) * np.abs(d) ** (p - 1) / z ** (p - 1))
+            else:
+                dn = np.where(z == 0, 0, d * np.abs(d) ** (p - 2) / z ** (p - 1))
+        weighted = g[..., None] * dn
+        return weighted.sum(-2).astype(x1.dtype), (-weighted.sum(-3)).astype(x2.dtype)
+
+    @staticmethod
+    def backward(ctx, g1, g2):
+        raise NotImplementedError("the derivative for '_cdist_backward' is not implemented.")
+
+
 def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
-    """z[..., i, j] = ||x1[..., i, :] - x2[..., j, :]||_p: the vector norm of the broadcast
-    differences (p = 2 with the mm mode: sqrt(|x1|^2 - 2 x1 x2^T + |x2|^2), as torch computes it
-    for that mode and for more than 25 rows)."""
-    from .elementwise import sub
-    from .reduce import norm as vector_norm
+    """Distances between the rows of x1 and of x2, batched (p = 2 with the mm mode, or more than 25
+    rows without a mode: sqrt(|x1|^2 - 2 x1 x2^T + |x2|^2), as torch computes it there)."""
     from .shape import expand
     check_same_device(x1, x2)
     for name, t in (("X1", x1), ("X2", x2)):
@@ -662,7 +723,7 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_fo
                          (compute_mode == modes[0] and (r1 > 25 or r2 > 25)))
     if use_mm:
         return _euclidean_dist(x1, x2)
-    return vector_norm(sub(_unsqueeze(x1, -2), _unsqueeze(x2, -3)), p, dim=-1)
+    return Cdist.apply(x1, x2, float(p))
 
 
 def _euclidean_dist(x1: Tensor, x2: Tensor) -> Tensor:
@@ -685,7 +746,7 @@ class BlockDiag(Op):
     @staticmethod
     def forward(ctx, *blocks, dtype):
         ctx.blocks = [b.shape for b in blocks]
-        rows = sum(s[0] for s in ctx.blocks)
+        rows = sum(s[0] for s in ctx.blocks) if blocks else 1   # torch: block_diag() is 1 x 0
         cols = sum(s[1] for s in ctx.blocks)
         out = xp(blocks[0] if blocks else np.zeros(0)).zeros((rows, cols), dtype=dtype)
         r = c = 0
@@ -739,17 +800,15 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
     """The r-element combinations of a 1-D input (itertools' order), as rows: index gathers, stacked."""
     import itertools
     from .shape import stack
-    from ..creation import empty
     if input._data.ndim != 1:
         raise RuntimeError(f"Expect a 1D vector, but got shape {list(input._data.shape)}")
     if r < 0:
         raise RuntimeError(f"Expect a non-negative number, but got {r}")
-    if r == 0:
+    if r == 0:   # torch: an empty 1-D tensor, not part of the graph
+        from ..creation import empty
         return empty(0, dtype=input.dtype)
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
     index = np.array(list(pick(range(input._data.shape[0]), r)), dtype=np.int64).reshape(-1, r)
-    if not len(index):
-        return empty(0, r, dtype=input.dtype)
     return stack([input[Tensor._make(index[:, k])] for k in range(r)], 1)
 
 

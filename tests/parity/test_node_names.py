@@ -50,6 +50,8 @@ DIFFERENT_DECOMPOSITION = {
     **dict.fromkeys(["sum", "mean"], "dim=None passed explicitly: SumBackward0/MeanBackward0 (the full reduction); "
                     "torch picks its dim overload (SumBackward1/MeanBackward1)"),
     "rsub_number": "number - tensor is a SubBackward0; torch records RsubBackward1",
+    **dict.fromkeys(["chain_matmul", "linalg.multi_dot"], "a chain of MmBackward0; torch views the last product"),
+    "cdist": "the mm mode is a SqrtBackward0 of the expanded product; torch views it (ViewBackward0)",
 }
 
 
