@@ -9,5 +9,6 @@ the primitives (pinv, matrix_rank, cond, matrix_power, tensorinv, ...).
 from __future__ import annotations
 
 from .ops.linalg import multi_dot, linalg_cross as cross  # noqa: F401
-from .ops.linalg_decomp import *  # noqa: F401,F403
 from .ops.linalg_decomp import LinAlgError  # noqa: F401
+from .ops.linalg_decomp import (det, slogdet, inv, inv_ex, solve, solve_ex, solve_triangular, cholesky,  # noqa: F401
+                                cholesky_ex, qr, svd, svdvals, eigh, eigvalsh)

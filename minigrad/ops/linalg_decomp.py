@@ -1,15 +1,660 @@
-"""torch.linalg's differentiable primitives: forward with NumPy's LAPACK, backward with minigrad ops.
+"""torch.linalg's differentiable primitives: the forward on arrays (NumPy's LAPACK, and a pivoted LU
+of minigrad's own, NumPy having none), the backward written with minigrad ops, so that it can be
+differentiated again. The public functions under torch.linalg's names are in ``minigrad/linalg.py``.
+
+Conventions shared by every backward here (matrices are batched over the leading dims):
+    A^T is the transpose of the last two dims (the conjugate transpose: no complex dtype yet);
+    the engine sums a gradient over the batch dims its input was broadcast along.
 """
 from __future__ import annotations
+
+import collections
 
 import numpy as np
 
 from .. import dtypes
-from ._util import Op, Tensor, xp
+from ._util import Op, Tensor, broadcast_shape, xp
 
+# the public functions, exported by minigrad/linalg.py under torch.linalg's names
+LINALG = ["det", "slogdet", "inv", "inv_ex", "solve", "solve_ex", "solve_triangular", "cholesky", "cholesky_ex", "qr",
+          "svd", "svdvals", "eigh", "eigvalsh"]
 __all__ = []
 
 
 class LinAlgError(RuntimeError):
-    """torch.linalg.LinAlgError: the factorization or inversion failed on a (numerically) singular or
+    """torch.linalg.LinAlgError: a factorization or inversion failed on a (numerically) singular or
     non-positive-definite input. A RuntimeError, as in torch."""
+
+
+_RESULT_TYPES = {}
+
+
+def result_type(name: str, fields: tuple):
+    """torch.return_types.<name>: a named tuple of the results (``svd.U``, ``slogdet.logabsdet``...)."""
+    if name not in _RESULT_TYPES:
+        cls = collections.namedtuple(name, fields)
+        cls.__module__ = "minigrad.return_types"
+        _RESULT_TYPES[name] = cls
+    return _RESULT_TYPES[name]
+
+
+# -- helpers on Tensors (differentiable) ----------------------------------------------------------
+def mT(x: Tensor) -> Tensor:
+    from .shape import transpose
+    return transpose(x, -2, -1)
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    from .shape import unsqueeze as unsqueeze_
+    return unsqueeze_(x, dim)
+
+
+def eye_like(n: int, ref: Tensor) -> Tensor:
+    return Tensor._make(xp(ref._data).eye(n, dtype=ref._data.dtype))
+
+
+def diag_embed(v: Tensor) -> Tensor:
+    """(..., n) -> (..., n, n) with v on the diagonal."""
+    return unsqueeze(v, -1) * eye_like(v._data.shape[-1], v)
+
+
+def diagonal(x: Tensor) -> Tensor:
+    """(..., n, n) -> (..., n): the diagonal."""
+    from .reduce import sum as sum_
+    return sum_(x * eye_like(x._data.shape[-1], x), -1)
+
+
+def tril(x: Tensor, k: int = 0) -> Tensor:
+    from .shape import tril as tril_
+    return tril_(x, k)
+
+
+def triu(x: Tensor, k: int = 0) -> Tensor:
+    from .shape import triu as triu_
+    return triu_(x, k)
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    from .linalg import matmul as matmul_
+    return matmul_(a, b)
+
+
+def _np_mT(a):
+    return np.swapaxes(a, -1, -2)
+
+
+# -- argument checks, in torch's words -------------------------------------------------------------
+def check_float(A: Tensor, fn: str, arg: str = "input"):
+    if A._data.dtype.kind not in "fc":
+        raise RuntimeError(f"{fn}: Expected a floating point or complex tensor as {arg}. Got "
+                           f"{dtypes.SCALAR_NAMES[A.dtype.name]}")
+
+
+def check_matrix(A: Tensor, fn: str, name: str = "A"):
+    if A._data.ndim < 2:
+        raise RuntimeError(f"{fn}: The input tensor {name} must have at least 2 dimensions.")
+
+
+def check_square(A: Tensor, fn: str, name: str = "A"):
+    check_matrix(A, fn, name)
+    m, n = A._data.shape[-2:]
+    if m != n:
+        raise RuntimeError(f"{fn}: {name} must be batches of square matrices, but they are {m} by {n} matrices")
+
+
+def check_same_dtype(A: Tensor, B: Tensor, fn: str, a: str = "A", b: str = "B"):
+    if A._data.dtype != B._data.dtype:
+        raise RuntimeError(f"{fn}: Expected {a} and {b} to have the same dtype, but found {a} of type "
+                           f"{dtypes.SCALAR_NAMES[A.dtype.name]} and {b} of type {dtypes.SCALAR_NAMES[B.dtype.name]} "
+                           f"instead")
+
+
+def raise_for_info(info, fn: str, message):
+    """torch's LinAlgError for the first nonzero ``info`` (per batch element: "(Batch element k): ")."""
+    info = np.asarray(info)
+    bad = np.flatnonzero(info.reshape(-1))
+    if not bad.size:
+        return
+    k = bad[0]
+    prefix = f"(Batch element {k}): " if info.ndim else ""
+    raise LinAlgError(f"{fn}: {prefix}{message(int(info.reshape(-1)[k]))}")
+
+
+# -- LU with partial pivoting (LAPACK's getrf, which NumPy does not expose) ------------------------
+def lu_factor_array(a):
+    """(LU, pivots, info) of a (..., m, n): LAPACK's packed LU (L unit lower, U upper) with 1-based
+    int32 pivots (row i was swapped with row pivots[i]) and info = the first zero pivot (1-based), 0 if none."""
+    shape = a.shape
+    m, n = shape[-2:]
+    k = min(m, n)
+    lu = np.array(a, dtype=a.dtype, copy=True).reshape((-1, m, n))
+    batch = lu.shape[0]
+    pivots = np.zeros((batch, k), dtype=np.int32)
+    info = np.zeros(batch, dtype=np.int32)
+    rows = np.arange(batch)
+    for j in range(k):
+        p = j + np.argmax(np.abs(lu[:, j:, j]), axis=1)     # the largest |entry| (the first on ties)
+        pivots[:, j] = p + 1
+        row_j, row_p = lu[rows, j].copy(), lu[rows, p].copy()
+        lu[rows, j], lu[rows, p] = row_p, row_j
+        pivot = lu[:, j, j]
+        zero = pivot == 0
+        info[(info == 0) & zero] = j + 1
+        scale = np.where(zero, 1, pivot)[:, None]            # a zero pivot leaves its column as it is
+        lu[:, j + 1:, j] = np.where(zero[:, None], lu[:, j + 1:, j], lu[:, j + 1:, j] / scale)
+        lu[:, j + 1:, j + 1:] -= lu[:, j + 1:, j, None] * lu[:, None, j, j + 1:]
+    return lu.reshape(shape), pivots.reshape(shape[:-2] + (k,)), info.reshape(shape[:-2])
+
+
+def permutation_from_pivots(pivots, m):
+    """The permutation matrix P (A = P L U) of LAPACK's sequential row swaps, batched."""
+    batch_shape = pivots.shape[:-1]
+    piv = pivots.reshape((-1, pivots.shape[-1])) - 1
+    perm = np.tile(np.arange(m), (piv.shape[0], 1))
+    for b in range(piv.shape[0]):
+        for i, p in enumerate(piv[b]):
+            perm[b, i], perm[b, p] = perm[b, p], perm[b, i]
+    P = np.zeros((piv.shape[0], m, m))
+    P[np.arange(piv.shape[0])[:, None], perm, np.arange(m)[None, :]] = 1
+    return P.reshape(batch_shape + (m, m))
+
+
+def _lu_info(a):
+    return lu_factor_array(a)[2]
+
+
+# -- determinant -----------------------------------------------------------------------------------
+class LinalgDet(Op):
+    """z = det(A);  dz/dA = z A^{-T}"""
+
+    @staticmethod
+    def forward(ctx, a):
+        z = np.linalg.det(a).astype(a.dtype)
+        ctx.save_for_backward(a, z)
+        return z
+
+    @staticmethod
+    def backward(ctx, g):
+        a, z = ctx.saved_tensors
+        return unsqueeze(unsqueeze(g * z, -1), -1) * mT(inv(a))
+
+
+class LinalgSlogdet(Op):
+    """(s, z) = (sign det(A), log|det(A)|);  dz/dA = A^{-T} (the sign has no gradient)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        sign, logabs = np.linalg.slogdet(a)
+        ctx.save_for_backward(a)
+        # the sign is an output of the node too (requires_grad, as in torch), with a zero derivative
+        return sign.astype(a.dtype), logabs.astype(a.dtype)
+
+    @staticmethod
+    def backward(ctx, g_sign, g):
+        a, = ctx.saved_tensors
+        return unsqueeze(unsqueeze(g, -1), -1) * mT(inv(a))
+
+
+def det(A: Tensor) -> Tensor:
+    check_square(A, "linalg.det")
+    check_float(A, "linalg.det")
+    return LinalgDet.apply(A)
+
+
+def slogdet(A: Tensor):
+    check_square(A, "linalg.slogdet")
+    check_float(A, "linalg.slogdet")
+    return result_type("linalg_slogdet", ("sign", "logabsdet"))(*LinalgSlogdet.apply(A))
+
+
+# -- inverse and solve -----------------------------------------------------------------------------
+class LinalgInvEx(Op):
+    """Z = A^{-1};  dZ/dA = -Z^T g Z^T   (info: the first zero pivot, no gradient)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        info = np.zeros(a.shape[:-2], dtype=np.int32)
+        try:
+            z = np.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            info = _lu_info(a)
+            with np.errstate(all="ignore"):
+                z = np.linalg.pinv(a) * np.nan   # a singular matrix has no inverse: NaNs, info says so
+            z = np.where(info[..., None, None] == 0, np.linalg.inv(np.where(info[..., None, None] == 0, a,
+                                                                             np.eye(a.shape[-1], dtype=a.dtype))), z)
+        z = z.astype(a.dtype)
+        ctx.save_for_backward(z)
+        ctx.mark_non_differentiable(info)
+        return z, info
+
+    @staticmethod
+    def backward(ctx, g, g_info):
+        z, = ctx.saved_tensors
+        zt = mT(z)
+        return -matmul(matmul(zt, g), zt)
+
+
+def inv_ex(A: Tensor, *, check_errors: bool = False):
+    check_square(A, "linalg.inv")
+    check_float(A, "linalg.inv")
+    out = LinalgInvEx.apply(A)
+    if check_errors:
+        raise_for_info(out[1]._data, "linalg.inv_ex", _inv_message)
+    return result_type("linalg_inv_ex", ("inverse", "info"))(*out)
+
+
+def _inv_message(i):
+    return (f"The diagonal element {i} is zero, the inversion could not be completed because the input matrix is "
+            f"singular.")
+
+
+def inv(A: Tensor) -> Tensor:
+    z, info = inv_ex(A)
+    raise_for_info(info._data, "linalg.inv", _inv_message)
+    return z
+
+
+def _is_vector_rhs(A_shape, B_shape) -> bool:
+    """torch.linalg.solve's rule: B is a (batch of) vector(s) when it is 1-D, or has one dim less than A
+    and A's batch and size."""
+    return len(B_shape) == 1 or (len(B_shape) == len(A_shape) - 1 and B_shape == A_shape[:-1])
+
+
+class LinalgSolveEx(Op):
+    """X = A^{-1} B (left) or B A^{-1};  dX/dB = solve(A^T, g),  dX/dA = -gB X^T (left) or -X^T gB"""
+
+    @staticmethod
+    def forward(ctx, a, b, left, vector):
+        ctx.left, ctx.vector = left, vector
+        bm = b[..., None] if vector else b
+        info = np.zeros(broadcast_shape(a.shape[:-2], bm.shape[:-2]), dtype=np.int32)
+        an, bn = (a, bm) if left else (_np_mT(a), _np_mT(bm))
+        try:
+            x = np.linalg.solve(an, np.broadcast_to(bn, info.shape + bn.shape[-2:]))
+        except np.linalg.LinAlgError:
+            info = np.broadcast_to(_lu_info(a), info.shape).copy()
+            x = np.full(info.shape + bn.shape[-2:], np.nan, dtype=a.dtype)
+        if not left:
+            x = _np_mT(x)
+        x = (x[..., 0] if vector else x).astype(a.dtype)
+        ctx.save_for_backward(a, x)
+        ctx.mark_non_differentiable(info)
+        return x, info
+
+    @staticmethod
+    def backward(ctx, g, g_info):
+        a, x = ctx.saved_tensors
+        gb = LinalgSolveEx.apply(mT(a), g, ctx.left, ctx.vector)[0]
+        need = ctx.needs_input_grad
+        ga = None
+        if need[0]:
+            gbm, xm = (unsqueeze(gb, -1), unsqueeze(x, -1)) if ctx.vector else (gb, x)
+            ga = -matmul(gbm, mT(xm)) if ctx.left else -matmul(mT(xm), gbm)
+        return ga, gb if need[1] else None
+
+
+def _check_solve(A, B, fn, left=True):
+    check_square(A, fn)
+    check_float(A, fn)
+    check_same_dtype(A, B, fn)
+    vector = left and _is_vector_rhs(A._data.shape, B._data.shape)
+    bs = B._data.shape
+    n = A._data.shape[-1]
+    k = (bs[-1] if vector else bs[-2] if left else bs[-1]) if bs else None
+    if not bs or k != n or (not vector and B._data.ndim < 2):
+        rows = bs[-1] if vector or len(bs) < 2 else bs[-2]
+        cols = 1 if vector or len(bs) < 2 else bs[-1]
+        eq = "AX = B" if left else "XA = B"
+        raise RuntimeError(f"{fn}: Incompatible shapes of A and B for the equation {eq} ({n}x{n} and {rows}x{cols})")
+    broadcast_shape(A._data.shape[:-2], bs[:-1] if vector else bs[:-2])
+    return vector
+
+
+def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False):
+    vector = _check_solve(A, B, "linalg.solve", left)
+    out = LinalgSolveEx.apply(A, B, left, vector)
+    if check_errors:
+        raise_for_info(out[1]._data, "torch.linalg.solve_ex", _solve_message)
+    return result_type("linalg_solve_ex", ("result", "info"))(*out)
+
+
+def _solve_message(i):
+    return "The solver failed because the input matrix is singular."
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
+    x, info = solve_ex(A, B, left=left)
+    raise_for_info(info._data, "torch.linalg.solve", _solve_message)
+    return x
+
+
+# -- triangular solve ------------------------------------------------------------------------------
+def _triangular_array(a, upper, unitriangular):
+    t = np.triu(a) if upper else np.tril(a)
+    if unitriangular:
+        n = a.shape[-1]
+        t = t.copy()
+        t[..., np.arange(n), np.arange(n)] = 1
+    return t
+
+
+def _substitute(t, b, upper):
+    """Solve T X = B by substitution (a zero on T's diagonal gives inf and NaN, as LAPACK's trtrs)."""
+    n = t.shape[-1]
+    x = np.zeros(np.broadcast_shapes(t.shape[:-2], b.shape[:-2]) + b.shape[-2:], dtype=np.result_type(t, b))
+    order = range(n - 1, -1, -1) if upper else range(n)
+    with np.errstate(all="ignore"):
+        for i in order:
+            acc = b[..., i, :] - np.einsum("...j,...jk->...k", t[..., i, :], x)
+            x[..., i, :] = acc / t[..., i, i, None]
+    return x
+
+
+class LinalgSolveTriangular(Op):
+    """X = T^{-1} B (left) or B T^{-1}, T the upper or lower triangle of A;  dX/dB = solve_triangular(T^T, g),
+    dX/dA = the triangle of -gB X^T (left) or -X^T gB (strict triangle when unitriangular)"""
+
+    @staticmethod
+    def forward(ctx, a, b, upper, left, unitriangular):
+        ctx.upper, ctx.left, ctx.unitriangular = upper, left, unitriangular
+        t = _triangular_array(a, upper, unitriangular)
+        tn, bn, up = (t, b, upper) if left else (_np_mT(t), _np_mT(b), not upper)
+        try:
+            shape = np.broadcast_shapes(tn.shape[:-2], bn.shape[:-2])
+            x = np.linalg.solve(np.broadcast_to(tn, shape + tn.shape[-2:]), np.broadcast_to(bn, shape + bn.shape[-2:]))
+        except np.linalg.LinAlgError:
+            x = _substitute(tn, bn, up)
+        x = (x if left else _np_mT(x)).astype(a.dtype)
+        ctx.save_for_backward(a, x)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        a, x = ctx.saved_tensors
+        gb = LinalgSolveTriangular.apply(mT(a), g, not ctx.upper, ctx.left, ctx.unitriangular)
+        ga = None
+        if ctx.needs_input_grad[0]:
+            ga = -matmul(gb, mT(x)) if ctx.left else -matmul(mT(x), gb)
+            k = 1 if ctx.unitriangular else 0
+            ga = triu(ga, k) if ctx.upper else tril(ga, -k)
+        return ga, gb if ctx.needs_input_grad[1] else None
+
+
+def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False) -> Tensor:
+    fn = "linalg.solve_triangular"
+    check_square(A, fn)
+    check_matrix(B, fn, "B")
+    check_float(A, fn)
+    check_same_dtype(A, B, fn)
+    n = A._data.shape[-1]
+    k = B._data.shape[-2] if left else B._data.shape[-1]
+    if k != n:
+        rows, cols = B._data.shape[-2:]
+        raise RuntimeError(f"{fn}: Incompatible shapes of A and B for the equation {'AX = B' if left else 'XA = B'} "
+                           f"({n}x{n} and {rows}x{cols})")
+    broadcast_shape(A._data.shape[:-2], B._data.shape[:-2])
+    return LinalgSolveTriangular.apply(A, B, upper, left, unitriangular)
+
+
+# -- Cholesky --------------------------------------------------------------------------------------
+class LinalgCholeskyEx(Op):
+    """A = L L^T;  dL/dA = L^{-T} Phi(L^T gL) L^{-1}, Phi(X) = (X + X^T)/2 of X's lower triangle with its
+    diagonal (torch's cholesky_backward: a symmetric gradient)"""
+
+    @staticmethod
+    def forward(ctx, a, upper):
+        ctx.upper = upper
+        info = np.zeros(a.shape[:-2], dtype=np.int32)
+        try:
+            low = np.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            info = _cholesky_info(a)
+            low = np.where(info[..., None, None] == 0,
+                           np.linalg.cholesky(np.where(info[..., None, None] == 0, a, np.eye(a.shape[-1]))), np.nan)
+        low = np.tril(low).astype(a.dtype)
+        out = _np_mT(low).copy() if upper else low
+        ctx.save_for_backward(out)
+        ctx.mark_non_differentiable(info)
+        return out, info
+
+    @staticmethod
+    def backward(ctx, g, g_info):
+        out, = ctx.saved_tensors
+        low, g_low = (mT(out), mT(g)) if ctx.upper else (out, g)
+        phi = tril(matmul(mT(low), g_low))
+        phi = (phi + mT(tril(phi, -1))) * 0.5
+        ga = LinalgSolveTriangular.apply(mT(low), phi, True, True, False)
+        return LinalgSolveTriangular.apply(low, ga, False, False, False)
+
+
+def _cholesky_info(a):
+    """The order of the first leading minor that is not positive-definite, per matrix (0: none)."""
+    flat = a.reshape((-1,) + a.shape[-2:])
+    info = np.zeros(len(flat), dtype=np.int32)
+    for b, m in enumerate(flat):
+        for k in range(1, m.shape[-1] + 1):
+            try:
+                np.linalg.cholesky(m[:k, :k])
+            except np.linalg.LinAlgError:
+                info[b] = k
+                break
+    return info.reshape(a.shape[:-2])
+
+
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False):
+    check_square(A, "linalg.cholesky")
+    check_float(A, "linalg.cholesky")
+    out = LinalgCholeskyEx.apply(A, upper)
+    if check_errors:
+        raise_for_info(out[1]._data, "linalg.cholesky_ex", _cholesky_message)
+    return result_type("linalg_cholesky_ex", ("L", "info"))(*out)
+
+
+def _cholesky_message(i):
+    return (f"The factorization could not be completed because the input is not positive-definite (the leading "
+            f"minor of order {i} is not positive-definite).")
+
+
+def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
+    low, info = cholesky_ex(A, upper=upper)
+    raise_for_info(info._data, "linalg.cholesky", _cholesky_message)
+    return low
+
+
+# -- QR --------------------------------------------------------------------------------------------
+class LinalgQr(Op):
+    """A = QR;  m >= n: dQR/dA = (gQ + Q copyltu(M)) R^{-T}, M = R gR^T - gQ^T Q, copyltu(M) = tril(M) +
+    tril(M, -1)^T;  m < n: A = [X | Y], R = [U | V]: gX from the square rule with gQ + Y gV^T, gY = Q gV"""
+
+    @staticmethod
+    def forward(ctx, a, mode):
+        ctx.mode = mode
+        m, n = a.shape[-2:]
+        if mode == "r":
+            r = np.linalg.qr(a, mode="r") if a.size else np.zeros(a.shape[:-2] + (min(m, n), n), a.dtype)
+            q = xp(a).zeros((0,), dtype=a.dtype)
+        elif a.size:
+            q, r = np.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")
+        else:
+            k = m if mode == "complete" else min(m, n)
+            q = np.broadcast_to(np.eye(m, k, dtype=a.dtype), a.shape[:-2] + (m, k)).copy()
+            r = np.zeros(a.shape[:-2] + (k, n), dtype=a.dtype)
+        q, r = q.astype(a.dtype), r.astype(a.dtype)
+        ctx.save_for_backward(q, r)
+        return q, r
+
+    @staticmethod
+    def backward(ctx, gq, gr):
+        q, r = ctx.saved_tensors
+        if ctx.mode == "r":
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please "
+                               "use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.")
+        m, n = q._data.shape[-2], r._data.shape[-1]
+        if ctx.mode == "complete" and m > n:
+            raise NotImplementedError("The QR decomposition is not differentiable when mode='complete' and "
+                                      "nrows > ncols.")
+        if m >= n:
+            return _qr_square_grad(q, r, gq, gr)
+        from .shape import cat, narrow
+        u, v, gu, gv = narrow(r, -1, 0, m), narrow(r, -1, m, n - m), narrow(gr, -1, 0, m), narrow(gr, -1, m, n - m)
+        y = matmul(q, v)
+        gx = _qr_square_grad(q, u, gq + matmul(y, mT(gv)), gu)
+        return cat([gx, matmul(q, gv)], -1)
+
+
+def _qr_square_grad(q, r, gq, gr):
+    x = triu(matmul(gr, mT(r)) - matmul(mT(q), gq))
+    sym = x + mT(x) - diag_embed(diagonal(x))
+    return _solve_right_rt(r, matmul(q, sym) + gq)
+
+
+def _solve_right_rt(r, b):
+    """b R^{-T} with R upper triangular (square part of R: the reduced QR's R is n x n here)."""
+    return LinalgSolveTriangular.apply(mT(r), b, False, False, False)
+
+
+def qr(A: Tensor, mode: str = "reduced"):
+    check_matrix(A, "linalg.qr")
+    check_float(A, "linalg.qr")
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', "
+                           f"or 'complete'")
+    return result_type("linalg_qr", ("Q", "R"))(*LinalgQr.apply(A, mode))
+
+
+# -- SVD and eigh ----------------------------------------------------------------------------------
+class LinalgSvd(Op):
+    """A = U diag(S) V^T;  dS: U diag(gS) V^T;  dU, dV: U [(skew(U^T gU) S + S skew(V^T gV)) / E] V^T with
+    E_ij = S_j^2 - S_i^2 (torch's svd_backward, its gauge terms and the (I - UU^T) gU S^{-1} V^T terms of
+    non-square A included). E vanishes for repeated singular values: inf and NaN there, as torch."""
+
+    @staticmethod
+    def forward(ctx, a, full_matrices, compute_uv):
+        m, n = a.shape[-2:]
+        k = min(m, n)
+        ctx.full_matrices = full_matrices
+        if a.size:
+            u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+        else:
+            um, vn = (m, n) if full_matrices else (k, k)
+            u = np.broadcast_to(np.eye(m, um, dtype=a.dtype), a.shape[:-2] + (m, um)).copy()
+            vh = np.broadcast_to(np.eye(vn, n, dtype=a.dtype), a.shape[:-2] + (vn, n)).copy()
+            s = np.zeros(a.shape[:-2] + (k,), dtype=a.dtype)
+        u, s, vh = u.astype(a.dtype), s.astype(a.dtype), vh.astype(a.dtype)
+        ctx.compute_uv = compute_uv
+        # without U and V among the outputs, the backward recomputes them from A (as outputs of a node
+        # of their own), so that the gradient U diag(gS) V^T can be differentiated again
+        ctx.save_for_backward(*((u, s, vh) if compute_uv else (a,)))
+        return (u, s, vh) if compute_uv else s
+
+    @staticmethod
+    def backward(ctx, *grads):
+        from .shape import narrow
+        if not ctx.compute_uv:
+            u, s, vh = LinalgSvd.apply(ctx.saved_tensors[0], False, True)
+        else:
+            u, s, vh = ctx.saved_tensors
+        if len(grads) == 1:
+            gu, gs, gvh = None, grads[0], None
+        else:
+            gu, gs, gvh = grads
+        m, n = u._data.shape[-2], vh._data.shape[-1]
+        k = s._data.shape[-1]
+        if ctx.full_matrices:
+            u, vh = narrow(u, -1, 0, k), narrow(vh, -2, 0, k)
+            gu = narrow(gu, -1, 0, k) if gu is not None else None
+            gvh = narrow(gvh, -2, 0, k) if gvh is not None else None
+        if gu is not None and not gu._data.any():
+            gu = None
+        if gvh is not None and not gvh._data.any():
+            gvh = None
+        if gu is None and gvh is None:
+            return matmul(u * unsqueeze(gs, -2), vh)
+        v, gv = mT(vh), None if gvh is None else mT(gvh)
+        s2 = s * s
+        e = unsqueeze(s2, -2) - unsqueeze(s2, -1)
+        e = e + eye_like(k, e)
+        inner = 0
+        if gu is not None:
+            uhgu = matmul(mT(u), gu)
+            inner = (uhgu - mT(uhgu)) / e * unsqueeze(s, -2)
+        if gv is not None:
+            vhgv = matmul(vh, gv)
+            inner = inner + unsqueeze(s, -1) * ((vhgv - mT(vhgv)) / e)
+        inner = inner + diag_embed(gs)
+        if m > k and gu is not None:
+            ga = matmul(u, inner)
+            gu_sinv = gu / unsqueeze(s, -2)
+            ga = ga + gu_sinv - matmul(u, matmul(mT(u), gu_sinv))
+            return matmul(ga, vh)
+        if n > k and gv is not None:
+            ga = matmul(inner, vh)
+            gv_sinv = gv / unsqueeze(s, -2)
+            ga = ga + mT(gv_sinv) - matmul(matmul(mT(gv_sinv), v), vh)
+            return matmul(u, ga)
+        return matmul(matmul(u, inner), vh)
+
+
+def svd(A: Tensor, full_matrices: bool = True, *, driver=None):
+    check_matrix(A, "linalg.svd")
+    check_float(A, "linalg.svd")
+    return result_type("linalg_svd", ("U", "S", "Vh"))(*LinalgSvd.apply(A, full_matrices, True))
+
+
+def svdvals(A: Tensor, *, driver=None) -> Tensor:
+    check_matrix(A, "linalg.svd")
+    check_float(A, "linalg.svd")
+    return LinalgSvd.apply(A, False, False)
+
+
+class LinalgEigh(Op):
+    """A = Q diag(L) Q^T (symmetric A, one triangle read);  dA = Q (diag(gL) + skew(Q^T gQ) / 2E) Q^T with
+    skew(X) = X - X^T, E_ij = L_j - L_i (off the diagonal; inf and NaN for repeated eigenvalues, as torch):
+    a symmetric gradient"""
+
+    @staticmethod
+    def forward(ctx, a, uplo, eigenvectors):
+        if a.size:
+            w, v = np.linalg.eigh(a, UPLO=uplo)
+        else:
+            w, v = np.zeros(a.shape[:-1], a.dtype), np.zeros(a.shape, a.dtype)
+        w, v = w.astype(a.dtype), v.astype(a.dtype)
+        ctx.eigenvectors, ctx.uplo = eigenvectors, uplo
+        ctx.save_for_backward(*((w, v) if eigenvectors else (a,)))   # (as LinalgSvd without U and V)
+        return (w, v) if eigenvectors else w
+
+    @staticmethod
+    def backward(ctx, gw, gv=None):
+        if ctx.eigenvectors:
+            w, v = ctx.saved_tensors
+        else:
+            w, v = LinalgEigh.apply(ctx.saved_tensors[0], ctx.uplo, True)
+        n = w._data.shape[-1]
+        if gv is None or not gv._data.any():
+            inner = diag_embed(gw)
+        else:
+            e = unsqueeze(w, -2) - unsqueeze(w, -1)
+            e = e + eye_like(n, e)
+            off = 1 - eye_like(n, e)
+            vhgv = matmul(mT(v), gv)
+            inner = (vhgv - mT(vhgv)) * 0.5 / e * off + diag_embed(gw)
+        return matmul(matmul(v, inner), mT(v))
+
+
+def _check_uplo(uplo):
+    if uplo not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {uplo}")
+
+
+def eigh(A: Tensor, UPLO: str = "L"):
+    check_square(A, "linalg.eigh")
+    check_float(A, "linalg.eigh")
+    _check_uplo(UPLO)
+    return result_type("linalg_eigh", ("eigenvalues", "eigenvectors"))(*LinalgEigh.apply(A, UPLO, True))
+
+
+def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
+    check_square(A, "linalg.eigh")
+    check_float(A, "linalg.eigh")
+    _check_uplo(UPLO)
+    return LinalgEigh.apply(A, UPLO, False)
