@@ -658,3 +658,425 @@ def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
     check_float(A, "linalg.eigh")
     _check_uplo(UPLO)
     return LinalgEigh.apply(A, UPLO, False)
+
+
+# -- LU --------------------------------------------------------------------------------------------
+def _unpack_arrays(lu, pivots, unpack_data=True, unpack_pivots=True):
+    """P, L, U of a packed LU (L unit lower m x k, U upper k x n, k = min(m, n))."""
+    m, n = lu.shape[-2:]
+    k = min(m, n)
+    P = permutation_from_pivots(pivots, m).astype(lu.dtype) if unpack_pivots else np.zeros(0, lu.dtype)
+    if not unpack_data:
+        return P, np.zeros(0, lu.dtype), np.zeros(0, lu.dtype)
+    L = np.tril(lu[..., :, :k], -1) + np.eye(m, k, dtype=lu.dtype)
+    U = np.triu(lu[..., :k, :])
+    return P, L, U
+
+
+def _lu_grad(P, L, U, gL, gU):
+    """dA for A = P L U (torch's linalg_lu_backward). Square: P L^{-T} [tril(L^T gL, -1) + triu(gU U^T)] U^{-T};
+    wide (A = P L [U1 | U2]): P L^{-T} [(tril(L^T gL - gU U^T, -1) U1^{-T} + triu(gU1)) | gU2];
+    tall (L = [L1; L2]): P [L1^{-T} triu(gU U^T - L^T gL) + tril(gL1, -1); gL2] U^{-T}"""
+    from .shape import cat, narrow
+    m, n = L._data.shape[-2], U._data.shape[-1]
+    k = min(m, n)
+    if m == n:
+        gR = tril(matmul(mT(L), gL), -1) + triu(matmul(gU, mT(U)))
+        gA = LinalgSolveTriangular.apply(mT(L), gR, True, True, True)
+        gA = LinalgSolveTriangular.apply(mT(U), gA, False, False, False)
+    elif m < n:
+        u1 = narrow(U, -1, 0, k)
+        x = tril(matmul(mT(L), gL) - matmul(gU, mT(U)), -1)
+        x = LinalgSolveTriangular.apply(mT(u1), x, False, False, False)
+        x = cat([x + triu(narrow(gU, -1, 0, k)), narrow(gU, -1, k, n - k)], -1)
+        gA = LinalgSolveTriangular.apply(mT(L), x, True, True, True)
+    else:
+        l1 = narrow(L, -2, 0, k)
+        x = triu(matmul(gU, mT(U)) - matmul(mT(L), gL))
+        x = LinalgSolveTriangular.apply(mT(l1), x, True, True, True)
+        x = cat([x + tril(narrow(gL, -2, 0, k), -1), narrow(gL, -2, k, m - k)], -2)
+        gA = LinalgSolveTriangular.apply(mT(U), x, False, False, False)
+    return matmul(P, gA)
+
+
+def _pack_grad(gL, gU, m, n):
+    """The gradient of the packed LU from those of its unpacked L (unit lower) and U."""
+    from .shape import cat
+    from ..creation import zeros
+    k = min(m, n)
+    gl, gu = tril(gL, -1), triu(gU)
+    if m > k:
+        gu = cat([gu, zeros(gu._data.shape[:-2] + (m - k, n), dtype=gu.dtype)], -2)
+    if n > k:
+        gl = cat([gl, zeros(gl._data.shape[:-2] + (m, n - k), dtype=gl.dtype)], -1)
+    return gl + gu
+
+
+def _unpack_differentiable(lu: Tensor, pivots: Tensor):
+    """P (a constant), L and U of a packed LU, L and U as differentiable functions of it."""
+    from .shape import narrow
+    m, n = lu._data.shape[-2:]
+    k = min(m, n)
+    P = Tensor._make(permutation_from_pivots(pivots._data, m).astype(lu._data.dtype))
+    L = tril(narrow(lu, -1, 0, k), -1) + Tensor._make(np.eye(m, k, dtype=lu._data.dtype))
+    return P, L, triu(narrow(lu, -2, 0, k))
+
+
+class LinalgLuFactorEx(Op):
+    """A = P L U packed in one matrix LU;  dLU/dA as linalg.lu's, with gL = tril(gLU, -1), gU = triu(gLU)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        lu, pivots, info = lu_factor_array(a)
+        ctx.save_for_backward(lu, pivots)
+        ctx.mark_non_differentiable(pivots, info)
+        return lu, pivots, info
+
+    @staticmethod
+    def backward(ctx, g, g_pivots, g_info):
+        lu, pivots = ctx.saved_tensors
+        P, L, U = _unpack_differentiable(lu, pivots)
+        m, n = lu._data.shape[-2:]
+        k = min(m, n)
+        from .shape import narrow
+        gL, gU = tril(narrow(g, -1, 0, k), -1), triu(narrow(g, -2, 0, k))
+        return _lu_grad(P, L, U, gL, gU)
+
+
+def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False):
+    check_matrix(A, "torch.linalg.lu_factor_ex")
+    check_float(A, "linalg.lu_factor")
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+    out = LinalgLuFactorEx.apply(A)
+    if check_errors:
+        raise_for_info(out[2]._data, "torch.linalg.lu_factor_ex", _lu_message)
+    return result_type("linalg_lu_factor_ex", ("LU", "pivots", "info"))(*out)
+
+
+def _lu_message(i):
+    return (f"U[{i},{i}] is zero and using it on lu_solve would result in a division by zero. If you still want "
+            f"to perform the factorization, consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
+
+
+def lu_factor(A: Tensor, *, pivot: bool = True):
+    lu, pivots, info = lu_factor_ex(A, pivot=pivot)
+    raise_for_info(info._data, "torch.linalg.lu_factor", _lu_message)
+    return result_type("linalg_lu_factor", ("LU", "pivots"))(lu, pivots)
+
+
+class LinalgLu(Op):
+    """A = P L U;  dA = P L^{-T} [tril(L^T gL, -1) + triu(gU U^T)] U^{-T}  (square A)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        lu, pivots, _ = lu_factor_array(a)
+        P, L, U = _unpack_arrays(lu, pivots)
+        ctx.save_for_backward(P, L, U)
+        ctx.mark_non_differentiable(P)
+        return P, L, U
+
+    @staticmethod
+    def backward(ctx, gP, gL, gU):
+        P, L, U = ctx.saved_tensors
+        return _lu_grad(P, L, U, gL, gU)
+
+
+def lu(A: Tensor, *, pivot: bool = True):
+    check_matrix(A, "linalg.lu")
+    check_float(A, "linalg.lu")
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+    return result_type("linalg_lu", ("P", "L", "U"))(*LinalgLu.apply(A))
+
+
+class LuUnpack(Op):
+    """(P, L, U) of a packed LU;  dLU = tril(gL, -1) + triu(gU) (each in its place in the packed matrix)"""
+
+    @staticmethod
+    def forward(ctx, lu, pivots, unpack_data, unpack_pivots):
+        P, L, U = _unpack_arrays(lu, pivots, unpack_data, unpack_pivots)
+        ctx.shape = lu.shape[-2:]
+        ctx.mark_non_differentiable(P)
+        return P, L, U
+
+    @staticmethod
+    def backward(ctx, gP, gL, gU):
+        return _pack_grad(gL, gU, *ctx.shape), None
+
+
+def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpack_pivots: bool = True):
+    check_matrix(LU_data, "torch.lu_unpack", "LU_data")
+    if LU_pivots._data.dtype != np.int32:
+        raise RuntimeError(f"torch.lu_unpack: LU_pivots is expected to be a contiguous tensor of torch.int32 dtype. "
+                           f"Note: this function is intended to be used with the output produced by torch.linalg.lu_factor")
+    return result_type("lu_unpack", ("P", "L", "U"))(*LuUnpack.apply(LU_data, LU_pivots, unpack_data, unpack_pivots))
+
+
+class LinalgLuSolve(Op):
+    """X = A^{-1} B for A = P L U given packed (left; XA = B when not left; A^T when adjoint);
+    dX/dB = lu_solve(LU, g) with the adjoint flipped, dX/dLU = tril(P^T gA U^T, -1) + triu(L^T P^T gA), gA
+    the gradient of A: -gB X^T (left) ... (see _lu_solve_grad_a)"""
+
+    @staticmethod
+    def forward(ctx, lu, pivots, b, left, adjoint):
+        ctx.left, ctx.adjoint = left, adjoint
+        P, L, U = _unpack_arrays(lu, pivots)
+        a = P @ L @ U
+        if adjoint:
+            a = _np_mT(a)
+        shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        if left:
+            x = np.linalg.solve(np.broadcast_to(a, shape + a.shape[-2:]), np.broadcast_to(b, shape + b.shape[-2:]))
+        else:
+            x = _np_mT(np.linalg.solve(np.broadcast_to(_np_mT(a), shape + a.shape[-2:]),
+                                       np.broadcast_to(_np_mT(b), shape + b.shape[-2:][::-1])))
+        x = x.astype(b.dtype)
+        ctx.save_for_backward(lu, pivots, x)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        lu, pivots, x = ctx.saved_tensors
+        gb = LinalgLuSolve.apply(lu, pivots, g, ctx.left, not ctx.adjoint)
+        glu = None
+        if ctx.needs_input_grad[0]:
+            if ctx.left:
+                ga = -matmul(x, mT(gb)) if ctx.adjoint else -matmul(gb, mT(x))
+            else:
+                ga = -matmul(mT(gb), x) if ctx.adjoint else -matmul(mT(x), gb)
+            P, L, U = _unpack_differentiable(lu, pivots)
+            ptga = matmul(mT(P), ga)
+            glu = tril(matmul(ptga, mT(U)), -1) + triu(matmul(mT(L), ptga))
+        return glu, None, gb if ctx.needs_input_grad[2] else None
+
+
+def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoint: bool = False) -> Tensor:
+    fn = "linalg.lu_solve"
+    check_square(LU, "torch.linalg.lu_solve", "LU")
+    check_matrix(B, "torch.linalg.lu_solve", "B")
+    n = LU._data.shape[-1]
+    k = B._data.shape[-2] if left else B._data.shape[-1]
+    if k != n:
+        raise RuntimeError(f"{fn}: Incompatible shapes of A and B for the equation {'AX = B' if left else 'XA = B'} "
+                           f"({n}x{n} and {B._data.shape[-2]}x{B._data.shape[-1]})")
+    check_same_dtype(LU, B, "linalg.lu_solve", "LU", "B")
+    return LinalgLuSolve.apply(LU, pivots, B, left, adjoint)
+
+
+# -- matrix exponential ----------------------------------------------------------------------------
+_PADE13 = (64764752532480000., 32382376266240000., 7771770303897600., 1187353796428800., 129060195264000.,
+           10559470521600., 670442572800., 33522128640., 1323241920., 40840800., 960960., 16380., 182., 1.)
+
+
+def expm_array(a):
+    """exp(A) by scaling and squaring with the degree-13 Pade approximant (Higham 2005), in float64."""
+    shape, dtype = a.shape, a.dtype
+    n = shape[-1]
+    flat = a.reshape((-1, n, n)).astype(np.float64)
+    out = np.empty_like(flat)
+    b = _PADE13
+    eye = np.eye(n)
+    for i, m in enumerate(flat):
+        norm = np.abs(m).sum(0).max() if n else 0.0
+        s = max(0, int(np.ceil(np.log2(norm / 5.371920351148152)))) if norm > 0 else 0
+        m = m / 2.0 ** s
+        m2 = m @ m
+        m4 = m2 @ m2
+        m6 = m4 @ m2
+        u = m @ (m6 @ (b[13] * m6 + b[11] * m4 + b[9] * m2) + b[7] * m6 + b[5] * m4 + b[3] * m2 + b[1] * eye)
+        v = m6 @ (b[12] * m6 + b[10] * m4 + b[8] * m2) + b[6] * m6 + b[4] * m4 + b[2] * m2 + b[0] * eye
+        r = np.linalg.solve(v - u, v + u) if n else v
+        for _ in range(s):
+            r = r @ r
+        out[i] = r
+    return out.reshape(shape).astype(dtype)
+
+
+class LinalgMatrixExp(Op):
+    """Z = exp(A);  dZ/dA = the top-right block of exp([[A^T, g], [0, A^T]]) (the Frechet derivative)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return expm_array(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        from .shape import cat, narrow
+        a, = ctx.saved_tensors
+        n = a._data.shape[-1]
+        at = mT(a)
+        zero = at * 0
+        block = cat([cat([at, g], -1), cat([zero, at], -1)], -2)
+        return narrow(narrow(LinalgMatrixExp.apply(block), -2, 0, n), -1, n, n)
+
+
+def matrix_exp(A: Tensor) -> Tensor:
+    check_square(A, "linalg.matrix_exp")
+    check_float(A, "linalg.matrix_exp")
+    return LinalgMatrixExp.apply(A)
+
+
+# -- pseudo-inverse and least squares --------------------------------------------------------------
+def _pinv_grad(g, P, A):
+    """The gradient of P = pinv(A) for cotangent g (torch's pinv_backward, term for term)."""
+    m, n = A._data.shape[-2:]
+    pt, gt = mT(P), mT(g)
+    if m <= n:
+        K = matmul(gt, P)
+        kpt = matmul(K, pt)
+        return -mT(matmul(P, K)) + kpt - matmul(matmul(A, P), kpt) + matmul(matmul(pt, P), gt - matmul(K, A))
+    K = matmul(P, gt)
+    ptk = matmul(pt, K)
+    return -mT(matmul(K, P)) + matmul(matmul(gt - matmul(A, K), P), pt) + ptk - matmul(matmul(ptk, P), A)
+
+
+def _pinv_array(a, atol, rtol, hermitian):
+    """pinv with torch's cut-off: singular values <= max(atol, rtol * largest) count as zero."""
+    m, n = a.shape[-2:]
+    if not a.size:
+        return np.zeros(a.shape[:-2] + (n, m), a.dtype)
+    if hermitian:
+        w, v = np.linalg.eigh(a)
+        s = np.abs(w)
+        cut = np.maximum(atol, rtol * s.max(-1, keepdims=True))
+        inv = np.where(s > cut, 1 / np.where(s > cut, w, 1), 0)
+        return ((v * inv[..., None, :]) @ _np_mT(v)).astype(a.dtype)
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    cut = np.maximum(atol, rtol * s.max(-1, keepdims=True, initial=0))
+    inv = np.where(s > cut, 1 / np.where(s > cut, s, 1), 0)
+    return ((_np_mT(vh) * inv[..., None, :]) @ _np_mT(u)).astype(a.dtype)
+
+
+class LinalgPinv(Op):
+    """P = pinv(A);  dP/dA = -P^T... (torch's pinv_backward: -P gA^T P ... terms through the range projections;
+    see _pinv_grad)"""
+
+    @staticmethod
+    def forward(ctx, a, atol, rtol, hermitian):
+        p = _pinv_array(a, atol, rtol, hermitian)
+        ctx.save_for_backward(a, p)
+        return p
+
+    @staticmethod
+    def backward(ctx, g):
+        a, p = ctx.saved_tensors
+        return _pinv_grad(g, p, a)
+
+
+def _tolerances(A, atol, rtol, fn):
+    """torch's defaults: rtol = eps * max(m, n) when neither is given, 0 when only atol is given."""
+    for name, t in (("atol", atol), ("rtol", rtol)):
+        if isinstance(t, Tensor):
+            raise NotImplementedError(f"{fn}: {name} as a Tensor is not supported")
+    if rtol is None:
+        rtol = 0.0 if atol is not None and atol > 0 else \
+            float(np.finfo(A._data.dtype).eps) * max(A._data.shape[-2:])
+    return float(atol or 0.0), float(rtol)
+
+
+def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, rcond=None) -> Tensor:
+    check_matrix(A, "linalg.pinv")
+    check_float(A, "linalg.pinv")
+    if rcond is not None:
+        rtol = rcond
+    atol, rtol = _tolerances(A, atol, rtol, "linalg.pinv")
+    if hermitian:
+        check_square(A, "linalg.pinv")
+    return LinalgPinv.apply(A, atol, rtol, hermitian)
+
+
+class LinalgLstsq(Op):
+    """X = pinv(A) B (the least-squares solution of full-rank A);  dX/dB = pinv(A)^T g,
+    dX/dA = pinv's gradient for the cotangent g B^T (torch's linalg_lstsq_backward);
+    residuals r = sum((AX - B)^2) (X optimal, so only the explicit dependence counts): dr/dA = 2(AX - B) X^T,
+    dr/dB = -2(AX - B)"""
+
+    @staticmethod
+    def forward(ctx, a, b, driver, vector):
+        ctx.vector = vector
+        bm = b[..., None] if vector else b
+        p = _pinv_array(a, 0.0, float(np.finfo(a.dtype).eps) * max(a.shape[-2:]), False)
+        x = (p @ bm).astype(a.dtype)
+        m, n = a.shape[-2:]
+        k = min(m, n)
+        s = np.linalg.svd(a, compute_uv=False) if a.size else np.zeros(a.shape[:-2] + (k,), a.dtype)
+        tol = float(np.finfo(a.dtype).eps) * max(m, n) * s.max(-1, keepdims=True, initial=0)
+        rank = (s > tol).sum(-1).astype(np.int64)
+        if driver != "gelsy" and m > n and bool(np.all(rank == n)):
+            residuals = ((a @ x - bm) ** 2).sum(-2).astype(a.dtype)
+        else:
+            residuals = np.zeros(0, a.dtype)
+        if vector:
+            x = x[..., 0]
+            if residuals.size:
+                residuals = residuals[..., 0]
+        sv = s.astype(a.dtype) if driver in ("gelsd", "gelss") else np.zeros(0, a.dtype)
+        rank = rank if driver != "gels" else np.zeros(0, np.int64)
+        ctx.has_residuals = bool(residuals.size)
+        ctx.save_for_backward(a, b)
+        ctx.mark_non_differentiable(rank, sv)
+        return x, residuals, rank, sv
+
+    @staticmethod
+    def backward(ctx, g, g_res, g_rank, g_sv):
+        a, b = ctx.saved_tensors
+        # pinv(A) and X again, as functions of A and B, so that this gradient can be differentiated
+        p = LinalgPinv.apply(a, 0.0, float(np.finfo(a._data.dtype).eps) * max(a._data.shape[-2:]), False)
+        gm, bm = (unsqueeze(g, -1), unsqueeze(b, -1)) if ctx.vector else (g, b)
+        xm = matmul(p, bm)
+        ga = _pinv_grad(matmul(gm, mT(bm)), p, a) if ctx.needs_input_grad[0] else None
+        gb = matmul(mT(p), gm) if ctx.needs_input_grad[1] else None
+        if ctx.has_residuals:
+            weighted = (matmul(a, xm) - bm) * unsqueeze(g_res, -2) * 2
+            ga = None if ga is None else ga + matmul(weighted, mT(xm))
+            gb = None if gb is None else gb - weighted
+        if gb is not None and ctx.vector:
+            from .shape import squeeze
+            gb = squeeze(gb, -1)
+        return ga, gb
+
+
+def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
+    fn = "torch.linalg.lstsq"
+    check_matrix(A, fn)
+    check_float(A, "linalg.lstsq")
+    check_same_dtype(A, B, "linalg.lstsq", "input", "other")
+    drivers = ("gels", "gelsy", "gelsd", "gelss")
+    if driver is not None and driver not in drivers:
+        raise RuntimeError(f"{fn}: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+    vector = B._data.ndim == A._data.ndim - 1
+    if (B._data.shape[-1] if vector else B._data.shape[-2]) != A._data.shape[-2]:
+        raise RuntimeError(f"{fn}: input.size(-2) should match other.size(-2)" if not vector else
+                           f"{fn}: input.size(-2) should match other.size(-1)")
+    out = LinalgLstsq.apply(A, B, driver or "gelsy", vector)
+    return result_type("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))(*out)
+
+
+# -- Householder products --------------------------------------------------------------------------
+def householder_product(A: Tensor, tau: Tensor) -> Tensor:
+    """Q = H_1 ... H_k, H_i = I - tau_i v_i v_i^T with v_i = e_i + the part of A's column i below the
+    diagonal: the first n columns. Composed of minigrad ops, which give its gradients."""
+    from .shape import narrow
+    fn = "torch.linalg.householder_product"
+    check_matrix(A, fn, "input")
+    m, n = A._data.shape[-2:]
+    k = tau._data.shape[-1] if tau._data.ndim else 0
+    if m < n:
+        raise RuntimeError(f"{fn}: input.shape[-2] must be greater than or equal to input.shape[-1]")
+    if n < k:
+        raise RuntimeError(f"{fn}: input.shape[-1] must be greater than or equal to tau.shape[-1]")
+    if tau._data.ndim != A._data.ndim - 1 or tau._data.shape[:-1] != A._data.shape[:-2]:
+        raise RuntimeError(f"{fn}: Expected batch dimensions of tau to be equal to input.shape[:-2], but got "
+                           f"{list(tau._data.shape[:-1])}")
+    check_same_dtype(A, tau, fn, "input", "tau")
+    eye = eye_like(m, A)
+    q = eye
+    rows = np.arange(m)
+    for i in range(k):
+        below = Tensor._make((rows > i).astype(A._data.dtype))
+        v = narrow(A, -1, i, 1) * unsqueeze(below, -1) + narrow(eye, -1, i, 1)
+        t = unsqueeze(narrow(tau, -1, i, 1), -1)
+        q = q - matmul(matmul(q, v) * t, mT(v))
+    return narrow(q, -1, 0, n)
