@@ -267,13 +267,14 @@ class LinalgSolveEx(Op):
     def forward(ctx, a, b, left, vector):
         ctx.left, ctx.vector = left, vector
         bm = b[..., None] if vector else b
-        info = np.zeros(broadcast_shape(a.shape[:-2], bm.shape[:-2]), dtype=np.int32)
+        batch = broadcast_shape(a.shape[:-2], bm.shape[:-2])
+        info = np.zeros(a.shape[:-2], dtype=np.int32)    # one per matrix of A, as torch
         an, bn = (a, bm) if left else (_np_mT(a), _np_mT(bm))
         try:
-            x = np.linalg.solve(an, np.broadcast_to(bn, info.shape + bn.shape[-2:]))
+            x = np.linalg.solve(np.broadcast_to(an, batch + an.shape[-2:]), np.broadcast_to(bn, batch + bn.shape[-2:]))
         except np.linalg.LinAlgError:
-            info = np.broadcast_to(_lu_info(a), info.shape).copy()
-            x = np.full(info.shape + bn.shape[-2:], np.nan, dtype=a.dtype)
+            info = _lu_info(a)
+            x = np.full(batch + bn.shape[-2:], np.nan, dtype=a.dtype)
         if not left:
             x = _np_mT(x)
         x = (x[..., 0] if vector else x).astype(a.dtype)
@@ -1008,10 +1009,8 @@ class LinalgLstsq(Op):
             residuals = ((a @ x - bm) ** 2).sum(-2).astype(a.dtype)
         else:
             residuals = np.zeros(0, a.dtype)
-        if vector:
+        if vector:   # (the residuals keep their column dim, as torch's)
             x = x[..., 0]
-            if residuals.size:
-                residuals = residuals[..., 0]
         sv = s.astype(a.dtype) if driver in ("gelsd", "gelss") else np.zeros(0, a.dtype)
         rank = rank if driver != "gels" else np.zeros(0, np.int64)
         ctx.has_residuals = bool(residuals.size)

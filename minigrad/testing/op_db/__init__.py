@@ -5,7 +5,7 @@ define ``ERRORS``, a list of :class:`minigrad.testing.opinfo.ErrorCase` (bad cal
 """
 import importlib
 
-FAMILIES = ["core", "math", "reduce", "linalg", "shape", "index", "compare", "activation", "loss", "nnfunc",
+FAMILIES = ["core", "math", "reduce", "linalg", "linalg_decomp", "shape", "index", "compare", "activation", "loss", "nnfunc",
             "conv", "pool"]
 
 
