@@ -18,6 +18,7 @@ from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_stat
 from .ops import *  # noqa: F401,F403
 from . import autograd, cuda, ops
 from .linalg_aliases import *  # noqa: F401,F403,E402  (torch.det, torch.svd...; binds minigrad.linalg)
+from . import sparse  # noqa: E402,F401
 
 __version__ = "0.1.0"
 

@@ -1210,6 +1210,18 @@ class Tensor:
         return _linalg_top().ormqr(self, input2, input3, left, transpose)
 
     @property
+    def layout(self):
+        import minigrad.sparse
+        return minigrad.sparse.strided
+
+    def to_sparse(self, sparse_dim=None):
+        import minigrad.sparse
+        return minigrad.sparse.to_sparse(self, sparse_dim)
+
+    def to_dense(self):
+        return self
+
+    @property
     def mH(self):
         """The conjugate transpose of the last two dims (the transpose: minigrad has no complex dtype)."""
         if self._data.ndim < 2:

@@ -178,6 +178,8 @@ class MatMul(Op):
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
+    if getattr(input, "is_sparse", False):
+        return _sparse_mm(input, other)
     check_same_device(input, other)
     a, b = input._data, other._data
     # The common case (same dtype, matching inner dims, no 0-d operand) pays for one comparison each.
@@ -187,7 +189,21 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     return MatMul.apply(input, other)
 
 
+def _sparse_mm(input, other):
+    """torch.mm / matmul of a sparse matrix and a dense one (its values get the gradient, as they do in torch;
+    a sparse leaf's own dense gradient under torch.mm is not computed: minigrad.sparse.mm gives the sparse one)."""
+    from .. import sparse
+    if input._leaf:
+        raise NotImplementedError("minigrad: torch.mm(sparse, dense) with a sparse leaf that requires grad gives "
+                                  "it a dense gradient in torch, which minigrad does not compute; use "
+                                  "torch.sparse.mm (a sparse gradient), or build the sparse tensor from values "
+                                  "that require grad")
+    return sparse.mm(input, other)
+
+
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    if getattr(input, "is_sparse", False):
+        return _sparse_mm(input, mat2)
     check_same_device(input, mat2)
     sa, sb = input._data.shape, mat2._data.shape
     if len(sa) != 2:
