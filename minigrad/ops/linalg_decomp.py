@@ -951,8 +951,8 @@ def _pinv_array(a, atol, rtol, hermitian):
 
 
 class LinalgPinv(Op):
-    """P = pinv(A);  dP/dA = -P^T... (torch's pinv_backward: -P gA^T P ... terms through the range projections;
-    see _pinv_grad)"""
+    """P = pinv(A);  dP/dA = -P^T g P^T + (I - A P)^T g^T... projected: torch's pinv_backward
+    (-(P K)^T + K P^T - A P K P^T + P^T P (g^T - K A), K = g^T P, for m <= n; its mirror image otherwise)"""
 
     @staticmethod
     def forward(ctx, a, atol, rtol, hermitian):
