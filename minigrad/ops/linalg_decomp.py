@@ -109,15 +109,15 @@ def check_same_dtype(A: Tensor, B: Tensor, fn: str, a: str = "A", b: str = "B"):
                            f"instead")
 
 
-def raise_for_info(info, fn: str, message):
-    """torch's LinAlgError for the first nonzero ``info`` (per batch element: "(Batch element k): ")."""
+def raise_for_info(info, fn: str, message, error=None):
+    """torch's LinAlgError (or ``error``) for the first nonzero ``info`` (per batch element: "(Batch element k): ")."""
     info = np.asarray(info)
     bad = np.flatnonzero(info.reshape(-1))
     if not bad.size:
         return
     k = bad[0]
     prefix = f"(Batch element {k}): " if info.ndim else ""
-    raise LinAlgError(f"{fn}: {prefix}{message(int(info.reshape(-1)[k]))}")
+    raise (error or LinAlgError)(f"{fn}: {prefix}{message(int(info.reshape(-1)[k]))}")
 
 
 # -- LU with partial pivoting (LAPACK's getrf, which NumPy does not expose) ------------------------
@@ -762,7 +762,7 @@ def _lu_message(i):
 
 def lu_factor(A: Tensor, *, pivot: bool = True):
     lu, pivots, info = lu_factor_ex(A, pivot=pivot)
-    raise_for_info(info._data, "torch.linalg.lu_factor", _lu_message)
+    raise_for_info(info._data, "torch.linalg.lu_factor", _lu_message, RuntimeError)   # (torch: not a LinAlgError)
     return result_type("linalg_lu_factor", ("LU", "pivots"))(lu, pivots)
 
 
