@@ -152,7 +152,7 @@ def matrix_rank(A: Tensor, tol=None, hermitian: bool = False, *, atol=None, rtol
     s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False) if a.size else \
         np.zeros(a.shape[:-2] + (0,), a.dtype)
     cut = np.maximum(atol, rtol * s.max(-1, keepdims=True, initial=0))
-    return Tensor._make((s > cut).sum(-1).astype(np.int64))
+    return Tensor._make(np.asarray((s > cut).sum(-1), dtype=np.int64))
 
 
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:

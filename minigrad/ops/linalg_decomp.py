@@ -874,6 +874,8 @@ def expm_array(a):
     """exp(A) by scaling and squaring with the degree-13 Pade approximant (Higham 2005), in float64."""
     shape, dtype = a.shape, a.dtype
     n = shape[-1]
+    if not a.size:
+        return a.copy()
     flat = a.reshape((-1, n, n)).astype(np.float64)
     out = np.empty_like(flat)
     b = _PADE13
