@@ -52,6 +52,10 @@ DIFFERENT_DECOMPOSITION = {
     "rsub_number": "number - tensor is a SubBackward0; torch records RsubBackward1",
     **dict.fromkeys(["chain_matmul", "linalg.multi_dot"], "a chain of MmBackward0; torch views the last product"),
     "cdist": "the mm mode is a SqrtBackward0 of the expanded product; torch views it (ViewBackward0)",
+    **dict.fromkeys(["linalg.matrix_power", "linalg.cond", "linalg.tensorinv", "linalg.householder_product", "ormqr",
+                     "cholesky_inverse", "cholesky_solve", "linalg.matrix_norm", "linalg.norm"],
+                    "composed of matmul, svdvals, inv, triangular solves or reductions; torch records views or "
+                    "a fused node of its own at the end"),
 }
 
 
