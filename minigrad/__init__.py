@@ -19,6 +19,8 @@ from .random import torch_normal as normal, poisson
 from .ops import *  # noqa: F401,F403
 from .ops.index import _unsafe_masked_index, _unsafe_masked_index_put_accumulate  # noqa: F401  (torch exposes them; star imports skip _names)
 from . import autograd, cuda, ops
+from .linalg_aliases import *  # noqa: F401,F403  (torch.det, torch.svd...; binds minigrad.linalg)
+from . import linalg_aliases as _linalg_aliases, sparse  # noqa: F401
 from .dtypes import can_cast
 from . import creation as _creation
 from .ops import _args
@@ -28,7 +30,7 @@ def _torch_namespace_signatures():
     """torch's functions take ``out=`` and NumPy's ``axis=`` / ``keepdims=``: give every op and
     factory exported here those keywords (ops.* and the Tensor methods stay unwrapped)."""
     factories = set(_creation.__all__)
-    names = factories | {name for name in vars(ops) if not name.startswith("_")}
+    names = factories | {name for name in vars(ops) if not name.startswith("_")} | set(_linalg_aliases.__all__)
     namespace = globals()
     for name in names:
         fn = namespace.get(name)

@@ -1498,6 +1498,110 @@ class Tensor:
         from . import random
         with grad_mode.no_grad():
             return self.copy_(random.geometric_like(self, p, generator))
+    # ---- linalg ops ----
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        return _ops.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1):
+        return _ops.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _ops.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def inner(self, other):
+        return _ops.inner(self, other)
+
+    def vdot(self, other):
+        return _ops.vdot(self, other)
+
+    def kron(self, other):
+        return _ops.kron(self, other)
+
+    def cross(self, other, dim=None):
+        return _ops.cross(self, other, dim)
+
+    def det(self):
+        return _linalg().det(self)
+
+    def logdet(self):
+        return _linalg_top().logdet(self)
+
+    def slogdet(self):
+        return _linalg_top().slogdet(self)
+
+    def inverse(self):
+        return _linalg().inv(self)
+
+    def pinverse(self, rcond=1e-15):
+        return _linalg_top().pinverse(self, rcond)
+
+    def cholesky(self, upper=False):
+        return _linalg_top().cholesky(self, upper)
+
+    def cholesky_inverse(self, upper=False):
+        return _linalg_top().cholesky_inverse(self, upper)
+
+    def cholesky_solve(self, input2, upper=False):
+        return _linalg_top().cholesky_solve(self, input2, upper)
+
+    def qr(self, some=True):
+        return _linalg_top().qr(self, some)
+
+    def svd(self, some=True, compute_uv=True):
+        return _linalg_top().svd(self, some, compute_uv)
+
+    def lu(self, pivot=True, get_infos=False):
+        return _linalg_top().lu(self, pivot, get_infos)
+
+    def lu_solve(self, LU_data, LU_pivots):
+        return _linalg_top().lu_solve(self, LU_data, LU_pivots)
+
+    def matrix_exp(self):
+        return _linalg().matrix_exp(self)
+
+    def matrix_power(self, n):
+        return _linalg().matrix_power(self, n)
+
+    def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):
+        return _linalg_top().triangular_solve(self, A, upper, transpose, unitriangular)
+
+    def geqrf(self):
+        return _linalg_top().geqrf(self)
+
+    def ormqr(self, input2, input3, left=True, transpose=False):
+        return _linalg_top().ormqr(self, input2, input3, left, transpose)
+
+    @property
+    def layout(self):
+        import minigrad.sparse
+        return minigrad.sparse.strided
+
+    def to_sparse(self, sparse_dim=None):
+        import minigrad.sparse
+        return minigrad.sparse.to_sparse(self, sparse_dim)
+
+    def to_dense(self):
+        return self
+
+    @property
+    def mH(self):
+        """The conjugate transpose of the last two dims (the transpose: minigrad has no complex dtype)."""
+        if self._data.ndim < 2:
+            raise RuntimeError(f"tensor.mH is only supported on matrices or batches of matrices. Got "
+                               f"{self._data.ndim}-D tensor.")
+        return _ops.transpose(self, -2, -1)
+
+    @property
+    def H(self):
+        if self._data.ndim != 2:
+            hint = " For batches of matrices, consider using tensor.mH" if self._data.ndim > 2 else ""
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self._data.ndim}-D "
+                               f"tensor.{hint}")
+        return _ops.transpose(self, 0, 1)
+
 
 class Size(tuple):
     """``tensor.shape``: a tuple that prints like ``torch.Size``."""
@@ -1533,6 +1637,16 @@ def _rebuild(array, requires_grad):
     t = Tensor._make(array)
     t._requires_grad = requires_grad
     return t
+
+
+def _linalg():
+    import minigrad.linalg
+    return minigrad.linalg
+
+
+def _linalg_top():
+    import minigrad.linalg_aliases
+    return minigrad.linalg_aliases
 
 
 def _wrap_dim(dim: int, ndim: int) -> int:

@@ -134,8 +134,17 @@ def _to_minigrad(value, leaves):
         dtype = getattr(minigrad, name, None)
         if dtype is None or not isinstance(dtype, minigrad.dtype) or value.layout != torch.strided:
             raise Unsupported(f"{value.dtype} {value.layout} tensor")
-        array = value.detach().cpu().resolve_conj().resolve_neg().numpy().copy()
-        out = minigrad.tensor(array, dtype=dtype, requires_grad=value.requires_grad)
+        base = value._base
+        if base is not None and base.is_contiguous() and base.storage_offset() == 0 and not value.is_conj() \
+                and not value.is_neg():   # a view in torch (as_strided's partial views): a view in minigrad too
+            array = base.detach().cpu().numpy().copy()
+            storage = minigrad.tensor(array, dtype=dtype, requires_grad=base.requires_grad)
+            out = minigrad.as_strided(storage, tuple(value.shape), value.stride(), value.storage_offset())
+            if value.requires_grad != out.requires_grad:   # (a view made a leaf of its own by requires_grad_)
+                out = out.detach().requires_grad_(value.requires_grad)
+        else:
+            array = value.detach().cpu().resolve_conj().resolve_neg().numpy().copy()
+            out = minigrad.tensor(array, dtype=dtype, requires_grad=value.requires_grad)
         if value.requires_grad:
             leaves.append((value, out))
         return out

@@ -5,8 +5,8 @@ define ``ERRORS``, a list of :class:`minigrad.testing.opinfo.ErrorCase` (bad cal
 """
 import importlib
 
-FAMILIES = ["core", "math", "reduce", "linalg", "shape", "index", "compare", "activation", "loss", "nnfunc",
-            "conv", "pool", "attention", "dropout", "nnextra", "sort", "masked", "special"]
+FAMILIES = ["core", "math", "reduce", "linalg", "linalg_decomp", "shape", "index", "compare", "activation", "loss",
+            "nnfunc", "conv", "pool", "attention", "dropout", "nnextra", "sort", "masked", "special"]
 
 
 def _load():

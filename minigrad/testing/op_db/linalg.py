@@ -176,3 +176,153 @@ ERRORS = [
     ErrorCase("einsum_dtypes", lambda lib: lib.einsum("ij,jk", lib.ones(2, 3), lib.ones(3, 4, dtype=lib.float64)),
               ("Float", "Double")),
 ]
+
+
+# -- the fused products and the products built on matmul ------------------------------------------
+def _fused_sample(kind):
+    """input (any shape broadcasting to the product's), the two factors, beta and alpha. addmv's matrix
+    is never empty: torch then returns beta*input in input's shape, and its backward fails."""
+    def strategy(dtype):
+        def build(s):
+            m, k, n, b = s
+            out, a, c = {"addmv": ((m,), (m, k), (k,)), "addr": ((m, n), (m,), (n,)),
+                         "addbmm": ((m, n), (b, m, k), (b, k, n)), "baddbmm": ((b, m, n), (b, m, k), (b, k, n))}[kind]
+            inputs = st.sampled_from([out, out[1:], (), (1,) * len(out)])
+            return st.tuples(inputs.flatmap(lambda shape: arrays(dtype, shape)), arrays(dtype, a), arrays(dtype, c),
+                             st.sampled_from([1, 0, 0.5]), st.sampled_from([1, -1.5]))
+        sizes = st.integers(1, 4) if kind == "addmv" else _size
+        return st.tuples(sizes, sizes, _size, st.integers(0, 3)).flatmap(build).map(
+            lambda a: Sample(a[:3], {"beta": a[3], "alpha": a[4]}))
+    return strategy
+
+
+def _tensordot_sample(dtype):
+    """dims as a count or as two lists (in any order, negative too)."""
+    forms = [((2, 3, 4), (3, 4, 2), 2), ((2, 3), (3, 4), 1), ((2, 3), (4,), 0), ((2, 3, 4), (4, 2, 3), ([1, 2], [2, 0])),
+             ((3, 4), (4, 3), ([-1, 0], [0, 1])), ((0, 3), (3, 2), 1)]
+    return st.sampled_from(forms).flatmap(lambda f: st.tuples(arrays(dtype, f[0]), arrays(dtype, f[1])).map(
+        lambda ab: Sample(ab, {"dims": f[2]})))
+
+
+def _shapes_sample(*pairs):
+    """Sample(a, b, ...) with one of the listed tuples of shapes."""
+    def strategy(dtype):
+        return st.sampled_from(pairs).flatmap(lambda shapes: st.tuples(*(arrays(dtype, s) for s in shapes))).map(Sample)
+    return strategy
+
+
+def _cross_sample(dtype):
+    forms = [((3,), (3,), -1), ((2, 3), (1, 3), 1), ((3, 2), (3, 2), 0), ((4, 3, 3), (4, 3, 3), -2), ((0, 3), (0, 3), 1)]
+    return st.sampled_from(forms).flatmap(lambda f: st.tuples(arrays(dtype, f[0]), arrays(dtype, f[1])).map(
+        lambda ab: Sample(ab, {"dim": f[2]})))
+
+
+def _cdist_sample(dtype):
+    """Batched point sets (well separated, so no zero distances: the gradient has a kink there)."""
+    forms = [((3, 2), (4, 2)), ((2, 3, 4), (5, 4)), ((1, 2, 3), (2, 1, 3)), ((0, 3), (2, 3))]
+    return st.tuples(st.sampled_from(forms), st.sampled_from([2.0, 1.0, 0.5, 3.0, float("inf"), 0.0]),
+                     st.sampled_from(["use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                                      "donot_use_mm_for_euclid_dist"])).flatmap(
+        lambda f: st.tuples(arrays(dtype, f[0][0], unique=True), arrays(dtype, f[0][1], unique=True)).map(
+            lambda ab: Sample(ab, {"p": f[1], "compute_mode": f[2]}))).filter(_separated)
+
+
+def _separated(sample):
+    a, b = sample.args
+    if not a.size or not b.size:
+        return True
+    diff = np.abs(a[..., :, None, :] - b[..., None, :, :])
+    return bool(diff.min() > 0.05)
+
+
+def _block_diag_sample(dtype):
+    return st.lists(st.sampled_from([(), (3,), (2, 3), (0, 2), (1, 1), (2, 0)]), min_size=0, max_size=4).flatmap(
+        lambda shapes: st.tuples(*(arrays(dtype, s) for s in shapes))).map(Sample)
+
+
+def _cartesian_sample(dtype):
+    return st.lists(_size, min_size=1, max_size=3).flatmap(
+        lambda sizes: st.tuples(*(arrays(dtype, (n,)) for n in sizes))).map(Sample)
+
+
+def _combinations_sample(dtype):
+    return st.tuples(st.integers(0, 5), st.integers(0, 4), st.booleans()).flatmap(
+        lambda f: arrays(dtype, (f[0],)).map(lambda a: Sample((a,), {"r": f[1], "with_replacement": f[2]})))
+
+
+def _chain_sample(dtype):
+    return st.lists(_size, min_size=2, max_size=5).flatmap(
+        lambda sizes: st.tuples(*(arrays(dtype, (sizes[i], sizes[i + 1])) for i in range(len(sizes) - 1)))).map(Sample)
+
+
+def _multi_dot_sample(dtype):
+    """A list of 2 to 4 matrices; the first and the last may be vectors."""
+    def build(f):
+        sizes, first_vec, last_vec = f
+        shapes = [(sizes[i], sizes[i + 1]) for i in range(len(sizes) - 1)]
+        if first_vec:
+            shapes[0] = shapes[0][1:]
+        if last_vec:
+            shapes[-1] = shapes[-1][:1]
+        return st.tuples(*(arrays(dtype, s) for s in shapes)).map(lambda ms: Sample((list(ms),)))
+    return st.tuples(st.lists(_size, min_size=3, max_size=5), st.booleans(), st.booleans()).flatmap(build)
+
+
+def _quiet(fn):
+    """Call a deprecated torch function without its warning (minigrad warns the same)."""
+    import warnings
+
+    def call(*args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn(*args, **kwargs)
+    return call
+
+
+OPS += [
+    OpInfo("addmv", minigrad.addmv, torch.addmv, _fused_sample("addmv")),
+    OpInfo("addr", minigrad.addr, torch.addr, _fused_sample("addr")),
+    OpInfo("addbmm", minigrad.addbmm, torch.addbmm, _fused_sample("addbmm")),
+    OpInfo("baddbmm", minigrad.baddbmm, torch.baddbmm, _fused_sample("baddbmm")),
+    OpInfo("inner", minigrad.inner, torch.inner,
+           _shapes_sample(((2, 3), (4, 3)), ((3,), (3,)), ((), (2, 3)), ((2, 1, 3), (3,)), ((0,), (0,)))),
+    OpInfo("vdot", minigrad.vdot, torch.vdot, _two(lambda m, k, n, b: [(k,), (k,)])),
+    OpInfo("kron", minigrad.kron, torch.kron,
+           _shapes_sample(((2, 3), (3, 2)), ((2,), (3, 2)), ((), (2,)), ((2, 1, 3), (2, 2)), ((0, 2), (2, 2)))),
+    OpInfo("tensordot", minigrad.tensordot, torch.tensordot, _tensordot_sample),
+    OpInfo("chain_matmul", _quiet(minigrad.chain_matmul), _quiet(torch.chain_matmul), _chain_sample),
+    OpInfo("linalg.multi_dot", lambda ms: minigrad.linalg.multi_dot(ms), torch.linalg.multi_dot, _multi_dot_sample),
+    OpInfo("cross", minigrad.cross, torch.cross, _cross_sample),
+    OpInfo("linalg.cross", lambda a, b, dim: minigrad.linalg.cross(a, b, dim=dim),
+           lambda a, b, dim: torch.linalg.cross(a, b, dim=dim), _cross_sample),
+    OpInfo("cdist", minigrad.cdist, torch.cdist, _cdist_sample, gradgrad=False,
+           notes="torch's _cdist_backward has no derivative (nor has minigrad's)"),
+    OpInfo("block_diag", minigrad.block_diag, torch.block_diag, _block_diag_sample, dtypes=_with_int),
+    OpInfo("cartesian_prod", minigrad.cartesian_prod, torch.cartesian_prod, _cartesian_sample, dtypes=_with_int),
+    OpInfo("combinations", minigrad.combinations, torch.combinations, _combinations_sample, dtypes=_with_int),
+]
+
+ERRORS += [
+    ErrorCase("addmv_sizes", lambda lib: lib.addmv(lib.ones(2), lib.ones(2, 3), lib.ones(4)), ("(2x3)", "vec (4)")),
+    ErrorCase("addmv_dims", lambda lib: lib.addmv(lib.ones(2), lib.ones(2, 3, 1), lib.ones(3)), ("got 1, 3, 1",)),
+    ErrorCase("addr_vec1_dims", lambda lib: lib.addr(lib.ones(2, 3), lib.ones(2, 1), lib.ones(3)), ("vec1", "2-D")),
+    ErrorCase("addr_input_shape", lambda lib: lib.addr(lib.ones(2, 4), lib.ones(2), lib.ones(3)), ("[2, 3]",)),
+    ErrorCase("addbmm_sizes", lambda lib: lib.addbmm(lib.ones(2, 4), lib.ones(2, 2, 3), lib.ones(2, 4, 4)),
+              ("2x3 and 4x4",)),
+    ErrorCase("baddbmm_batch2", lambda lib: lib.baddbmm(lib.ones(2, 2, 4), lib.ones(2, 2, 3), lib.ones(3, 3, 4)),
+              ("[2, 3]", "[3, 3]")),
+    ErrorCase("inner_sizes", lambda lib: lib.inner(lib.ones(2, 3), lib.ones(4)), ("[2, 3]", "[4]")),
+    ErrorCase("tensordot_sizes", lambda lib: lib.tensordot(lib.ones(2, 3), lib.ones(4, 3), 1),
+              ("size 3 in dim -1", "size 4 in dim 0")),
+    ErrorCase("multi_dot_one", lambda lib: lib.linalg.multi_dot([lib.ones(2, 3)]), ("at least 2 tensors",)),
+    ErrorCase("multi_dot_shapes", lambda lib: lib.linalg.multi_dot([lib.ones(2, 3), lib.ones(4, 3)]),
+              ("tensors 0 and 1", "[2, 3] and [4, 3]")),
+    ErrorCase("cross_length", lambda lib: lib.linalg.cross(lib.ones(2, 4), lib.ones(2, 4)), ("dimension -1", "length 3")),
+    ErrorCase("cross_no_dim_of_3", lambda lib: _quiet(lib.cross)(lib.ones(2, 4), lib.ones(2, 4)), ("size 3",)),
+    ErrorCase("cdist_columns", lambda lib: lib.cdist(lib.ones(2, 3), lib.ones(4, 2)), ("X1: 3", "X2: 2")),
+    ErrorCase("cdist_1d", lambda lib: lib.cdist(lib.ones(3), lib.ones(4, 3)), ("X1", "1D")),
+    ErrorCase("cdist_negative_p", lambda lib: lib.cdist(lib.ones(2, 3), lib.ones(4, 3), p=-1), ("non-negative p",)),
+    ErrorCase("combinations_2d", lambda lib: lib.combinations(lib.ones(2, 3)), ("1D vector", "[2, 3]")),
+    ErrorCase("cartesian_prod_2d", lambda lib: lib.cartesian_prod(lib.ones(2, 3)), ("1D vector", "[2, 3]")),
+    ErrorCase("block_diag_3d", lambda lib: lib.block_diag(lib.ones(2, 3, 3)), ("Input 0", "3 dimensions")),
+]
