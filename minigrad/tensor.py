@@ -1498,7 +1498,7 @@ class Tensor:
         from . import random
         with grad_mode.no_grad():
             return self.copy_(random.geometric_like(self, p, generator))
-    # ---- linalg ops ----
+    # ---- linear algebra and sparse layout ----
     def addmv(self, mat, vec, *, beta=1, alpha=1):
         return _ops.addmv(self, mat, vec, beta=beta, alpha=alpha)
 
