@@ -384,3 +384,28 @@ def test_alpha_is_checked_against_the_result_dtype(alpha, other):
         o = b.clone() if other == "bool" else lib.tensor([1, 2])
         return b.add(o, alpha=alpha), b.clone().add_(b, alpha=alpha) if other == "bool" else None
     _same(f)
+
+
+@pytest.mark.parametrize("call", [lambda F, x: F.channel_shuffle(x, 3), lambda F, x: F.channel_shuffle(x, 1),
+                                  lambda F, x: F.pixel_shuffle(x.reshape(1, 3, 2, 2), 1),
+                                  lambda F, x: F.pixel_unshuffle(x.reshape(1, 3, 2, 2), 1)],
+                         ids=["channel_shuffle_3", "channel_shuffle_1", "pixel_shuffle_1", "pixel_unshuffle_1"])
+def test_shuffles_return_new_memory(call):
+    def f(lib):   # a shuffle that moves nothing must still not alias its input
+        x = lib.arange(12.0).reshape(1, 3, 4)
+        y = call(lib.nn.functional, x.reshape(1, 3, 2, 2))
+        x.add_(100)
+        return y
+    _same(f)
+
+
+@pytest.mark.parametrize("case", ["bce_weight", "bce_pos_weight", "batch_norm_train", "batch_norm_eval"])
+def test_arguments_without_a_derivative_refuse_requires_grad(case):
+    def f(lib):
+        F = lib.nn.functional
+        x = lib.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]], requires_grad=True)
+        g = lib.tensor([0.5, 1.0, 2.0], requires_grad=True)
+        if case.startswith("bce"):
+            return F.binary_cross_entropy_with_logits(x, lib.full((2, 3), 0.5), **{case[4:]: g})
+        return F.batch_norm(x, g, lib.ones(3), training=case.endswith("train"))
+    _same(f, "is not differentiable with respect to argument")

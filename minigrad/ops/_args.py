@@ -26,7 +26,7 @@ from .. import dtypes
 from ..tensor import Tensor
 
 __all__ = ["int_tuple", "require_tensor", "float_only", "hashable", "cached_plan", "numpy_aliases", "with_out",
-           "differentiable_dtype", "autocast"]
+           "differentiable_dtype", "not_differentiable", "autocast"]
 
 
 def int_tuple(value, n: int, error, single: bool = True) -> tuple:
@@ -63,6 +63,16 @@ def differentiable_dtype(input: Tensor, dtype) -> None:
     d = dtypes.as_dtype(dtype)
     if np.dtype(d.np).kind not in "fc":
         raise RuntimeError(f"Autograd not support dtype: {dtypes.scalar_name(np.dtype(d.np))}")
+
+
+def not_differentiable(function: str, **arguments) -> None:
+    """torch's autograd-layer error for an argument the op has no derivative for (a class weight,
+    running statistics) that requires grad while grad mode is on."""
+    from ..autograd.grad_mode import is_grad_enabled
+    for name, value in arguments.items():
+        if isinstance(value, Tensor) and value.requires_grad and is_grad_enabled():
+            raise RuntimeError(f"The function '{function}' is not differentiable with respect to argument "
+                               f"'{name}'. This input cannot have requires_grad True.")
 
 
 def hashable(value):

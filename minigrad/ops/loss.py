@@ -19,7 +19,7 @@ import numpy as np
 from ..autograd import grad_mode
 from ..device import check_same_device
 from ._util import Op, overload, Tensor, broadcast_shape, promote, wrap_dim, xp
-from ._args import autocast
+from ._args import autocast, not_differentiable
 
 from . import math as math_ops
 from .reduce import norm
@@ -74,9 +74,7 @@ def _grad_scale(g: Tensor, reduction: str, n: int) -> Tensor:
 # -- class-index targets: nll_loss and cross_entropy ---------------------------------------------
 def _check_class_targets(input: Tensor, target: Tensor, weight, ignore_index):
     """torch's nll_loss_nd checks, in torch's order (its autograd layer's first)."""
-    if isinstance(weight, Tensor) and weight.requires_grad and grad_mode.is_grad_enabled():
-        raise RuntimeError("The function 'nll_loss_forward' is not differentiable with respect to argument "
-                           "'weight'. This input cannot have requires_grad True.")
+    not_differentiable("nll_loss_forward", weight=weight)
     x, t = input._data, target._data
     check_same_device(x, t, weight)
     if x.ndim < 1:
@@ -573,6 +571,7 @@ class BinaryCrossEntropyWithLogits(Op):
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None, size_average=None, reduce=None,
                                      reduction: str = "mean", pos_weight=None) -> Tensor:
     reduction = _reduction(reduction, size_average, reduce)
+    not_differentiable("binary_cross_entropy_with_logits", weight=weight, pos_weight=pos_weight)
     if target._data.shape != input._data.shape:
         raise ValueError(f"Target size ({_size(target.shape)}) must be the same as input size ({_size(input.shape)})")
     input, target = promote(input, target)

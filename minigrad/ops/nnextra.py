@@ -388,6 +388,12 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias=None) -> Tenso
 
 
 # -- pixel and channel shuffles -------------------------------------------------------------------
+def _fresh(out: Tensor, input: Tensor) -> Tensor:
+    """``out`` as a tensor of its own: a reshape/permute chain that moves nothing (one group, a
+    factor of 1) ends in a view of ``input``, where torch's shuffles always return new memory."""
+    return out.clone() if np.shares_memory(out._data, input._data) else out
+
+
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     """(*, C r^2, H, W) -> (*, C, H r, W r): each channel block of r^2 becomes an r x r tile."""
     x = input._data
@@ -405,7 +411,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     k = len(lead)
     split = reshape(input, lead + (c // (r * r), r, r, h, w))
     moved = permute(split, tuple(range(k)) + (k, k + 3, k + 1, k + 4, k + 2))
-    return overload(reshape(moved, lead + (c // (r * r), h * r, w * r)), "PixelShuffleBackward0")
+    return overload(_fresh(reshape(moved, lead + (c // (r * r), h * r, w * r)), input), "PixelShuffleBackward0")
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
@@ -430,7 +436,7 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     k = len(lead)
     split = reshape(input, lead + (c, h // r, r, w // r, r))
     moved = permute(split, tuple(range(k)) + (k, k + 2, k + 4, k + 1, k + 3))
-    return overload(reshape(moved, lead + (c * r * r, h // r, w // r)), "PixelUnshuffleBackward0")
+    return overload(_fresh(reshape(moved, lead + (c * r * r, h // r, w // r)), input), "PixelUnshuffleBackward0")
 
 
 def channel_shuffle(input: Tensor, groups: int) -> Tensor:
@@ -446,7 +452,7 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:
     rest = x.shape[2:]
     split = reshape(input, (x.shape[0], groups, c // groups) + rest)
     moved = permute(split, (0, 2, 1) + tuple(range(3, 3 + len(rest))))
-    return overload(reshape(moved, x.shape), "ChannelShuffleBackward0")
+    return overload(_fresh(reshape(moved, x.shape), input), "ChannelShuffleBackward0")
 
 
 native_channel_shuffle = channel_shuffle

@@ -16,7 +16,7 @@ from ..autograd import grad_mode
 from ..device import check_same_device
 from ..kernels import blas
 from ._util import Op, overload, Tensor, broadcast_shape, xp
-from ._args import autocast
+from ._args import autocast, not_differentiable
 from . import math as math_ops
 from .activation import KeepWhere, ScaleByConstant, torch_type_name
 from .index import add_at
@@ -545,6 +545,7 @@ def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Normalise per channel (dim 1) over the batch and spatial dims; training updates the running
     statistics in place (running_var with the unbiased variance), as torch does."""
+    not_differentiable("native_batch_norm", running_mean=running_mean, running_var=running_var)
     x = input._data
     check_same_device(x, running_mean, running_var, weight, bias)
     if training:
