@@ -148,3 +148,34 @@ def test_legacy_module_paths_import():
     from minigrad.cpu.amp import autocast as cpu_autocast  # noqa: F401
     from minigrad.cuda.amp import GradScaler  # noqa: F401
     import minigrad.cuda.amp  # noqa: F401
+
+
+def _autocast_step(lib, x, target, weights):
+    model = lib.nn.Sequential(lib.nn.Linear(6, 5), lib.nn.ReLU(), lib.nn.Linear(5, 3))
+    with lib.no_grad():
+        for p, w in zip(model.parameters(), weights):
+            p.copy_(lib.tensor(w))
+    with lib.autocast("cpu", dtype=lib.float16):
+        hidden = model[0](lib.tensor(x))
+        logits = model[2](model[1](hidden))
+        loss = lib.nn.functional.cross_entropy(logits, lib.tensor(target))
+        product = lib.tensor(x) @ lib.tensor(x).t()
+    loss.backward()
+    dtypes = [str(t.dtype).split(".")[-1] for t in (hidden, logits, loss, product)]
+    return dtypes, loss.item(), [p.grad.numpy().astype(np.float64) for p in model.parameters()], \
+        [str(p.grad.dtype).split(".")[-1] for p in model.parameters()]
+
+
+def test_cpu_autocast_float16_runs_torchs_lists():
+    """Linear layers and matmul in float16, cross-entropy in float32, gradients back in each
+    parameter's float32; values as torch's to float16 rounding."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((4, 6)).astype(np.float32)
+    target = np.array([0, 2, 1, 2])
+    weights = [rng.standard_normal(s).astype(np.float32) * 0.5 for s in ((5, 6), (5,), (3, 5), (3,))]
+    ours, theirs = _autocast_step(minigrad, x, target, weights), _autocast_step(torch, x, target, weights)
+    assert ours[0] == theirs[0] == ["float16", "float16", "float32", "float16"]
+    assert ours[3] == theirs[3] == ["float32"] * 4
+    assert ours[1] == pytest.approx(theirs[1], rel=2e-3)
+    for a, b in zip(ours[2], theirs[2]):
+        np.testing.assert_allclose(a, b, rtol=1e-2, atol=2e-3)

@@ -19,6 +19,7 @@ from ..device import check_same_device
 from .. import dtypes
 from ..kernels import blas
 from ._util import Op, overload, Tensor, broadcast_shape, xp
+from ._args import autocast
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "addmm", "einsum", "addmv", "addr", "addbmm", "baddbmm",
            "inner", "vdot", "kron", "tensordot", "chain_matmul", "cross", "cdist", "block_diag", "cartesian_prod",
@@ -177,6 +178,7 @@ class MatMul(Op):
         return _grads(ctx, g, a, b)
 
 
+@autocast("lower")
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     if getattr(input, "is_sparse", False):
         return _sparse_mm(input, other)
@@ -201,6 +203,7 @@ def _sparse_mm(input, other):
     return sparse.mm(input, other)
 
 
+@autocast("lower")
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     if getattr(input, "is_sparse", False):
         return _sparse_mm(input, mat2)
@@ -218,6 +221,7 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
     return MatMul.apply(input, mat2)
 
 
+@autocast("lower")
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     check_same_device(input, mat2)
     sa, sb = input._data.shape, mat2._data.shape
@@ -295,6 +299,7 @@ class AddMM(Op):
         return gc, ga, gb
 
 
+@autocast("lower")
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     check_same_device(input, mat1, mat2)
     sa, sb = mat1._data.shape, mat2._data.shape
@@ -434,6 +439,7 @@ def _check_batches(batch1: Tensor, batch2: Tensor):
     return sa, sb
 
 
+@autocast("lower")
 def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     check_same_device(input, batch1, batch2)
     sa, sb = _check_batches(batch1, batch2)
@@ -444,6 +450,7 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) ->
     return AddProduct.apply(input, batch1, batch2, "addbmm", beta, alpha)
 
 
+@autocast("lower")
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     check_same_device(input, batch1, batch2)
     sa, sb = _check_batches(batch1, batch2)
@@ -542,6 +549,7 @@ def kron(input: Tensor, other: Tensor) -> Tensor:
     return overload(reshape(mul(a, b), tuple(p * q for p, q in zip(sa, sb))), "UnsafeViewBackward0")
 
 
+@autocast("lower")
 def chain_matmul(*matrices) -> Tensor:
     """Deprecated torch alias of linalg.multi_dot for 2-D matrices (one matrix is returned as is)."""
     import warnings
@@ -713,6 +721,7 @@ class CdistBackward(Op):
         raise NotImplementedError("the derivative for '_cdist_backward' is not implemented.")
 
 
+@autocast("fp32")
 def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
     """Distances between the rows of x1 and of x2, batched (p = 2 with the mm mode, or more than 25
     rows without a mode: sqrt(|x1|^2 - 2 x1 x2^T + |x2|^2), as torch computes it there)."""
@@ -1001,6 +1010,7 @@ def _parse_einsum(equation: str, shapes):
     return inputs, output
 
 
+@autocast("lower")
 def einsum(*args) -> Tensor:
     if args and isinstance(args[0], Tensor):
         equation, operands = _sublist_equation(args)
