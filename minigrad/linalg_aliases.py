@@ -16,7 +16,7 @@ from .linalg import LinAlgError  # noqa: F401
 linalg = importlib.import_module(".linalg", __package__)
 from .ops import linalg_decomp as _decomp
 from .ops._util import Op, Tensor, overload
-from .ops.linalg_decomp import mT, matmul, result_type, lu_unpack  # noqa: F401
+from .ops.linalg_decomp import _batch_count, mT, matmul, result_type, lu_unpack  # noqa: F401
 
 from .sparse import sparse_coo_tensor, strided, sparse_coo  # noqa: E402,F401  (torch.sparse_coo_tensor, layouts)
 
@@ -124,7 +124,7 @@ class Geqrf(Op):
     @staticmethod
     def forward(ctx, a):
         m, n = a.shape[-2:]
-        flat = a.reshape((-1, m, n))
+        flat = a.reshape((_batch_count(a), m, n))
         packed = np.empty_like(flat)
         tau = np.zeros((len(flat), min(m, n)), dtype=a.dtype)
         for i, x in enumerate(flat):
@@ -151,7 +151,10 @@ def ormqr(input: Tensor, input2: Tensor, input3: Tensor, left: bool = True, tran
     m, n = input._data.shape[-2:]
     k = input2._data.shape[-1]
     batch = input._data.shape[:-2]
-    reflectors = cat([input, zeros(batch + (m, m - n), dtype=input.dtype)], -1) if m > n else input
+    if m > n:
+        reflectors = cat([input, zeros(batch + (m, m - n), dtype=input.dtype)], -1)
+    else:   # a wide geqrf result: only its first m columns hold reflectors
+        reflectors = input[..., :m]
     q = linalg.householder_product(reflectors, input2) if k == m else linalg.householder_product(
         reflectors, cat([input2, zeros(batch + (m - k,), dtype=input2.dtype)], -1))
     if transpose:

@@ -1,18 +1,20 @@
 """Test configuration: hypothesis profiles and the torch devices to compare against.
 
 Profiles (select with HYPOTHESIS_PROFILE or --hypothesis-profile):
-  ci   : a fixed, small number of examples per test, derandomized, no deadline (the default under CI)
+  ci   : a fixed, small number of examples per test, derandomized, no deadline, no shrinking (the
+         default under CI: a failure reports the drawn example as it is; rerun under dev to shrink it)
   dev  : the default for local runs
   slow : many more examples, for a thorough local sweep
 """
 import os
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 _common = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                      HealthCheck.filter_too_much])
-settings.register_profile("ci", max_examples=8, derandomize=True, print_blob=True, **_common)
+settings.register_profile("ci", max_examples=8, derandomize=True, print_blob=True,
+                          phases=(Phase.explicit, Phase.reuse, Phase.generate), **_common)
 settings.register_profile("dev", max_examples=25, **_common)
 settings.register_profile("slow", max_examples=300, **_common)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))

@@ -127,7 +127,7 @@ def lu_factor_array(a):
     shape = a.shape
     m, n = shape[-2:]
     k = min(m, n)
-    lu = np.array(a, dtype=a.dtype, copy=True).reshape((-1, m, n))
+    lu = np.array(a, dtype=a.dtype, copy=True).reshape((_batch_count(a), m, n))
     batch = lu.shape[0]
     pivots = np.zeros((batch, k), dtype=np.int32)
     info = np.zeros(batch, dtype=np.int32)
@@ -146,10 +146,16 @@ def lu_factor_array(a):
     return lu.reshape(shape), pivots.reshape(shape[:-2] + (k,)), info.reshape(shape[:-2])
 
 
+def _batch_count(a, core=2):
+    """How many matrices (or vectors, ``core=1``) a batched array holds: its leading dims'
+    product, which reshape((-1, ...)) cannot infer when a core dim is 0."""
+    return int(np.prod(a.shape[:-core], dtype=np.int64))
+
+
 def permutation_from_pivots(pivots, m):
     """The permutation matrix P (A = P L U) of LAPACK's sequential row swaps, batched."""
     batch_shape = pivots.shape[:-1]
-    piv = pivots.reshape((-1, pivots.shape[-1])) - 1
+    piv = pivots.reshape((_batch_count(pivots, 1), pivots.shape[-1])) - 1
     perm = np.tile(np.arange(m), (piv.shape[0], 1))
     for b in range(piv.shape[0]):
         for i, p in enumerate(piv[b]):
@@ -430,7 +436,7 @@ class LinalgCholeskyEx(Op):
 
 def _cholesky_info(a):
     """The order of the first leading minor that is not positive-definite, per matrix (0: none)."""
-    flat = a.reshape((-1,) + a.shape[-2:])
+    flat = a.reshape((_batch_count(a),) + a.shape[-2:])
     info = np.zeros(len(flat), dtype=np.int32)
     for b, m in enumerate(flat):
         for k in range(1, m.shape[-1] + 1):
@@ -681,6 +687,8 @@ def _lu_grad(P, L, U, gL, gU):
     from .shape import cat, narrow
     m, n = L._data.shape[-2], U._data.shape[-1]
     k = min(m, n)
+    # only L's strictly lower and U's upper entries vary with A: the rest of gL and gU is ignored
+    gL, gU = tril(gL, -1), triu(gU)
     if m == n:
         gR = tril(matmul(mT(L), gL), -1) + triu(matmul(gU, mT(U)))
         gA = LinalgSolveTriangular.apply(mT(L), gR, True, True, True)
@@ -876,7 +884,7 @@ def expm_array(a):
     n = shape[-1]
     if not a.size:
         return a.copy()
-    flat = a.reshape((-1, n, n)).astype(np.float64)
+    flat = a.reshape((_batch_count(a), n, n)).astype(np.float64)
     out = np.empty_like(flat)
     b = _PADE13
     eye = np.eye(n)
