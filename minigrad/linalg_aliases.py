@@ -115,7 +115,7 @@ def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool =
     coefficient = mT(A) if transpose else A
     x = linalg.solve_triangular(coefficient, b, upper=upper != transpose, unitriangular=unitriangular)
     return result_type("triangular_solve", ("solution", "cloned_coefficient"))(
-        overload(x, "TriangularSolveBackward0"), A.clone())
+        overload(x, "TriangularSolveBackward0"), overload(A.clone(), "TriangularSolveBackward0"))
 
 
 class Geqrf(Op):
