@@ -198,9 +198,8 @@ def vander(x: Tensor, *, N=None) -> Tensor:
     if x._data.ndim < 1:
         raise RuntimeError("linalg.vander: x must have at least one dimension")
     n = x._data.shape[-1] if N is None else N
-    if n <= 1:
-        if n < 1:
-            raise RuntimeError(f"N must be greater than 1.")
+    if n <= 1:   # torch refuses N = 1 too (a single column of ones)
+        raise RuntimeError("N must be greater than 1.")
     from .creation import ones
     column = _unsqueeze(x, -1)
     powers = [ones(column.shape, dtype=x.dtype)]

@@ -1081,7 +1081,8 @@ def householder_product(A: Tensor, tau: Tensor) -> Tensor:
                            f"{list(tau._data.shape[:-1])}")
     check_same_dtype(A, tau, fn, "input", "tau")
     eye = eye_like(m, A)
-    q = eye
+    # I with A's batch dims, in A's graph (with no reflectors Q is I, its gradient zero, as torch's)
+    q = eye + A.sum(dim=(-2, -1), keepdim=True) * 0
     rows = np.arange(m)
     for i in range(k):
         below = Tensor._make((rows > i).astype(A._data.dtype))
