@@ -382,8 +382,8 @@ for _op in OPS:
         _op.notes = (_op.notes + "; " if _op.notes else "") + "gradcheck off: structured input (see _STRUCTURED)"
     for _key, _value in _OPEN.get(_op.name, {}).items():
         setattr(_op, _key, _value)
-    if _op.name in ("linalg.svd", "svd", "linalg.eigh", "linalg.lu"):   # float32 LAPACK rounding, gauge-fixed
-        _op.rtol, _op.atol = {"float32": 1e-3}, {"float32": 1e-4}
+    if _op.name in ("linalg.svd", "svd", "linalg.eigh", "linalg.lu", "linalg.householder_product"):   # float32 rounding
+        _op.rtol, _op.atol = {"float32": 1e-2}, {"float32": 1e-3}
 
 
 def _svd_fixed_v(lib, A, some=True):
