@@ -15,6 +15,8 @@ import warnings
 from collections import defaultdict
 from enum import Enum
 
+import numpy as np
+
 __all__ = ["GradScaler", "OptState"]
 
 
@@ -52,8 +54,9 @@ class GradScaler:
             self._per_optimizer_states = defaultdict(_fresh_state)
 
     def _scale_tensor(self, like):
-        from .. import creation
-        return creation.tensor(self._scale, dtype=_float32(), device=like.device)
+        """The scale as torch keeps it: a float32 tensor on the output's device."""
+        from .. import creation, dtypes
+        return creation.tensor(self._scale, dtype=dtypes.float32, device=like.device)
 
     def scale(self, outputs):
         """``outputs`` (a tensor or an iterable of them) multiplied by the current scale."""
@@ -196,12 +199,6 @@ class GradScaler:
             self._per_optimizer_states = defaultdict(_fresh_state)
 
 
-def _float32():
-    from .. import dtypes
-    return dtypes.float32
-
-
 def _float32_value(x):
     """x rounded to float32, as torch keeps the scale in a float32 tensor."""
-    import numpy as np
     return np.float32(x)
