@@ -65,6 +65,42 @@ def _numel(shape, dims) -> int:
     return n
 
 
+# -- the row kernels (kernels/rows.py) ------------------------------------------------------------
+ROW_KERNELS_MIN = 1 << 14   # kernels.rows.MIN_SIZE, here so that small tensors never import Numba
+
+
+def row_kernels(x):
+    """``kernels.rows`` (imported on first use: it loads Numba) when x suits its row kernels (a
+    C-contiguous NumPy float32/float64 array of at least ROW_KERNELS_MIN values), else None."""
+    if type(x) is not np.ndarray or x.size < ROW_KERNELS_MIN or x.dtype.char not in "fd" \
+            or not x.flags.c_contiguous:
+        return None
+    from ..kernels import rows
+    return rows
+
+
+def _trailing_rows(x, dims):
+    """x as (rows, n) when ``dims`` are its last dims (so each row is one contiguous output's
+    values) and the row kernels suit it, else None."""
+    ndim = x.ndim
+    if not dims or row_kernels(x) is None or sorted(dims) != list(range(ndim - len(dims), ndim)):
+        return None
+    n = _numel(x.shape, dims)
+    return x.reshape(-1, n) if n else None
+
+
+def _row_sum(x, dims, keepdim):
+    """sum(x, dims) through the row kernels' vectorised cascade sum, or None where they do not
+    apply (see docs/parity.md for its summation order)."""
+    x2 = _trailing_rows(x, dims)
+    if x2 is None:
+        return None
+    from ..kernels import rows
+    out_shape = tuple(1 if i in dims else s for i, s in enumerate(x.shape)) if keepdim else \
+        tuple(s for i, s in enumerate(x.shape) if i not in dims)
+    return rows.row_sums(x2).reshape(out_shape)
+
+
 # -- sum, mean, prod ----------------------------------------------------------------------------
 class Sum(Op):
     """z = sum(x, dims);  dz/dx = 1 (g broadcast back over dims)"""
@@ -73,6 +109,10 @@ class Sum(Op):
     def forward(ctx, x, dims, keepdim, np_dtype):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         if type(x) is np.ndarray:  # np.sum without its Python-level wrapper (same numerics)
+            if np_dtype is None or np_dtype == x.dtype:
+                z = _row_sum(x, dims, keepdim)
+                if z is not None:
+                    return z
             return np.add.reduce(x, axis=dims, dtype=np_dtype, keepdims=keepdim)
         return x.sum(axis=dims, dtype=np_dtype, keepdims=keepdim)  # a GPU (CuPy) array
 
@@ -101,6 +141,12 @@ class Mean(Op):
     def forward(ctx, x, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         ctx.n = int(np.prod([x.shape[d] for d in dims])) if dims else 1
+        if type(x) is np.ndarray and x.dtype.char in "fd" and x.size:
+            # np.mean's numerics (the sum in x's dtype, divided) without its Python-level wrapper
+            z = _row_sum(x, dims, keepdim)
+            if z is None:
+                z = np.add.reduce(x, axis=dims, keepdims=keepdim)
+            return np.divide(z, x.dtype.type(ctx.n), out=z) if type(z) is np.ndarray else z / x.dtype.type(ctx.n)
         return np.mean(x, axis=dims, keepdims=keepdim)
 
     @staticmethod

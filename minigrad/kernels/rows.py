@@ -1,0 +1,219 @@
+"""Row kernels for the CPU: sums along contiguous rows, softmax, log_softmax and their
+backwards, the class-index cross-entropy. Arrays in, arrays out, like the rest of ``kernels/``.
+
+Arrays arrive as C-contiguous blocks of rows, flattened (a row is ``n`` consecutive values).
+Two things decide how the code is written:
+
+* **Sums are vectorised and stay accurate.** ``_block_sum`` adds one block of at most ``BLOCK``
+  values in a loop that LLVM may reorder (``fastmath={"reassoc"}``: it keeps several vector
+  registers of partial sums, 32 float32 lanes with AVX2); the blocks of a row are then added
+  pairwise (a binary cascade, ``_sum_span``). The rounding error grows with the logarithm of the
+  row length, as for NumPy's pairwise sum and torch's cascade sum; the order of the additions
+  differs from both (docs/parity.md). Written without ``reassoc`` (explicit lanes), LLVM keeps
+  the loop scalar: 4x slower than this, 2x slower than NumPy.
+* **exp is NumPy's.** This llvmlite is built without Intel's SVML, so LLVM cannot vectorise
+  ``exp`` in a Numba loop: Numba calls the C library's scalar ``expf``, about five times slower
+  than NumPy's own SIMD ``exp``. So softmax runs NumPy's ``max``, ``subtract`` and ``exp`` and a
+  kernel (``_scale_rows``: sum and divide in one pass) over blocks of rows small enough
+  (``ROWS_BYTES``) to stay in the L2 cache between the passes, instead of four passes over the
+  whole array.
+
+Each kernel compiles on first use per dtype (float32, float64), and ``cache=True`` keeps the
+machine code on disk. The ops call these only above ``MIN_SIZE`` values: below it NumPy's own
+calls are as fast, and a program of small tensors does not wait for a compile.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, uintp
+
+from .buffers import empty as _empty
+
+_jit = dict(cache=True, nogil=True, error_model="numpy", no_cfunc_wrapper=True)
+
+BLOCK = 2048            # values per vectorised block of a sum (then blocks are added pairwise)
+_LEVELS = 64            # cascade depth: 2**64 blocks is more than any array holds
+ROWS_BYTES = 256 << 10  # softmax works on blocks of rows of about this many bytes (L2-resident)
+MIN_SIZE = 1 << 14      # the ops use these kernels from this many values on
+
+
+@njit(fastmath={"reassoc"}, **_jit)
+def _block_sum(x, p, m):
+    """sum(x[p:p + m]), in an order LLVM picks (several vector registers of partial sums)."""
+    s = x.dtype.type(0)
+    for j in range(m):
+        s += x[uintp(p + j)]
+    return s
+
+
+@njit(fastmath={"reassoc"}, **_jit)
+def _block_dot(x, y, p, m):
+    """sum(x[p:p + m] * y[p:p + m]), in an order LLVM picks."""
+    s = x.dtype.type(0)
+    for j in range(m):
+        s += x[uintp(p + j)] * y[uintp(p + j)]
+    return s
+
+
+@njit(**_jit)
+def _cascade(parts, k, stack):
+    """The sum of parts[0:k], added pairwise over a binary counter (stack: scratch, _LEVELS)."""
+    for b in range(k):
+        acc = parts[b]
+        level = 0
+        bits = b
+        while bits & 1:   # part b closes every level whose bit is set in b
+            acc = stack[level] + acc
+            bits >>= 1
+            level += 1
+        stack[level] = acc
+    total = parts.dtype.type(0)
+    level = 0
+    bits = k
+    while bits:   # the levels still open, smallest first
+        if bits & 1:
+            total = stack[level] + total
+        bits >>= 1
+        level += 1
+    return total
+
+
+@njit(**_jit)
+def _sum_span(x, y, base, n, parts, stack):
+    """sum(x[base:base + n]) (or of x * y when y has values): BLOCK-sized vectorised blocks, added
+    pairwise. ``parts`` (n // BLOCK + 1) and ``stack`` are scratch."""
+    k = 0
+    for p in range(base, base + n, BLOCK):
+        m = min(BLOCK, base + n - p)
+        parts[k] = _block_sum(x, p, m) if y.size == 0 else _block_dot(x, y, p, m)
+        k += 1
+    if k == 1:
+        return parts[0]
+    return _cascade(parts, k, stack)
+
+
+@njit(**_jit)
+def _row_sums(x, y, n, out, start, stop):
+    """out[i] = sum of row i of x (rows of n values, flat), or of x * y when y has values."""
+    parts = np.empty(n // BLOCK + 1, x.dtype)
+    stack = np.empty(_LEVELS, x.dtype)
+    for i in range(start, stop):
+        out[i] = _sum_span(x, y, i * n, n, parts, stack)
+
+
+@njit(**_jit)
+def _scale_rows(e, n, start, stop, sums):
+    """Row i of e divided by its sum (kept in sums[i]), for rows [start, stop)."""
+    parts = np.empty(n // BLOCK + 1, e.dtype)
+    stack = np.empty(_LEVELS, e.dtype)
+    no_y = np.empty(0, e.dtype)
+    for i in range(start, stop):
+        s = _sum_span(e, no_y, i * n, n, parts, stack)
+        sums[i] = s
+        for j in range(i * n, (i + 1) * n):
+            e[uintp(j)] = e[uintp(j)] / s
+
+
+@njit(**_jit)
+def _softmax_grad_rows(g, z, n, out, start, stop):
+    """out_i = z_i * (g_i - sum(g_i * z_i)) per row: softmax's backward in one pass."""
+    parts = np.empty(n // BLOCK + 1, z.dtype)
+    stack = np.empty(_LEVELS, z.dtype)
+    for i in range(start, stop):
+        s = _sum_span(g, z, i * n, n, parts, stack)
+        for j in range(i * n, (i + 1) * n):
+            out[uintp(j)] = z[uintp(j)] * (g[uintp(j)] - s)
+
+
+# -- what the ops call ----------------------------------------------------------------------------
+def usable(x) -> bool:
+    """Whether the row kernels run on x: a C-contiguous NumPy float32/float64 array of at least
+    MIN_SIZE values."""
+    return (type(x) is np.ndarray and x.dtype.char in "fd" and x.size >= MIN_SIZE
+            and x.flags.c_contiguous)
+
+
+_NO_Y = {np.dtype(np.float32): np.empty(0, np.float32), np.dtype(np.float64): np.empty(0, np.float64)}
+
+
+def row_sums(x2):
+    """The sums of the rows of a C-contiguous 2-D array (float32 or float64), in its dtype."""
+    m, n = x2.shape
+    out = np.empty(m, x2.dtype)
+    _row_sums(x2.reshape(-1), _NO_Y[x2.dtype], n, out, 0, m)
+    return out
+
+
+def _row_blocks(m, n, itemsize):
+    step = max(1, ROWS_BYTES // max(1, n * itemsize))
+    return [(r, min(m, r + step)) for r in range(0, m, step)]
+
+
+def _shift(x2, out):
+    """out = x - max(x) per row (inf - inf is NaN, which the row's result then is, as torch's)."""
+    with np.errstate(invalid="ignore"):
+        np.subtract(x2, x2.max(axis=1, keepdims=True), out=out)
+
+
+def softmax_rows(x2, log: bool):
+    """softmax (or log_softmax) of each row of a C-contiguous 2-D array: exp(x - max) / sum, or
+    x - max - log(sum(exp(x - max))). A row holding NaN or +inf, or only -inf, gives NaN, as
+    torch."""
+    m, n = x2.shape
+    out = _empty((m, n), x2.dtype)
+    sums = np.empty(m, x2.dtype)
+    scratch = np.empty(min(m, max(1, ROWS_BYTES // max(1, n * x2.itemsize))) * n, x2.dtype) if log else None
+    for r0, r1 in _row_blocks(m, n, x2.itemsize):
+        o = out[r0:r1]
+        _shift(x2[r0:r1], o)
+        if log:
+            e = scratch[:o.size].reshape(o.shape)
+            np.exp(o, out=e)
+            s = sums[r0:r1]
+            _row_sums(e.reshape(-1), _NO_Y[x2.dtype], n, s, 0, r1 - r0)
+            o -= np.log(s)[:, None]
+        else:
+            np.exp(o, out=o)
+            _scale_rows(o.reshape(-1), n, 0, r1 - r0, sums[r0:r1])
+    return out
+
+
+def softmax_grad_rows(g2, z2):
+    """z * (g - sum(g * z)) per row (g, z: C-contiguous 2-D arrays of one dtype)."""
+    m, n = z2.shape
+    out = _empty((m, n), z2.dtype)
+    _softmax_grad_rows(g2.reshape(-1), z2.reshape(-1), n, out.reshape(-1), 0, m)
+    return out
+
+
+def cross_entropy_rows(x2, target):
+    """For class scores x2 (C-contiguous, m x n) and class indices ``target`` (m, in range):
+    the loss per row, -log softmax(x_i)[t_i], and softmax(x2) (a fresh array) from which the
+    caller makes the gradient."""
+    m, n = x2.shape
+    p = _empty((m, n), x2.dtype)
+    sums = np.empty(m, x2.dtype)
+    picked = np.empty(m, x2.dtype)
+    for r0, r1 in _row_blocks(m, n, x2.itemsize):
+        o = p[r0:r1]
+        _shift(x2[r0:r1], o)
+        picked[r0:r1] = o[np.arange(r1 - r0), target[r0:r1]]   # x[t] - max, before exp
+        np.exp(o, out=o)
+        _scale_rows(o.reshape(-1), n, 0, r1 - r0, sums[r0:r1])
+    return np.log(sums) - picked, p
+
+
+# -- elementwise ----------------------------------------------------------------------------------
+@njit(**_jit)
+def _relu(x, out):
+    for i in range(x.size):
+        v = x[i]
+        out[i] = 0 if v < 0 else v   # keeps NaN and -0.0, as torch's relu (clamp_min) does
+
+
+def relu(x):
+    """max(x, 0) of a C-contiguous array: NaN stays NaN and -0.0 stays -0.0, as in torch. NumPy's
+    ``maximum`` takes about four times as long on float32 (it gives +0.0 for -0.0)."""
+    out = _empty(x.shape, x.dtype)
+    _relu(x.reshape(-1), out.reshape(-1))
+    return out
