@@ -13,8 +13,8 @@ Two things decide how the code is written:
   the loop scalar: 4x slower than this, 2x slower than NumPy.
 * **exp is NumPy's.** This llvmlite is built without Intel's SVML, so LLVM cannot vectorise
   ``exp`` in a Numba loop: Numba calls the C library's scalar ``expf``, about five times slower
-  than NumPy's own SIMD ``exp``. So softmax runs NumPy's ``max``, ``subtract`` and ``exp`` and a
-  kernel (``_scale_rows``: sum and divide in one pass) over blocks of rows small enough
+  than NumPy's own SIMD ``exp``. So softmax runs NumPy's ``max`` and ``exp`` between two kernels
+  (``_shift_rows``; ``_scale_rows``: sum and scale in one pass) over blocks of rows small enough
   (``ROWS_BYTES``) to stay in the L2 cache between the passes, instead of four passes over the
   whole array.
 
@@ -33,7 +33,7 @@ _jit = dict(cache=True, nogil=True, error_model="numpy", no_cfunc_wrapper=True)
 
 BLOCK = 2048            # values per vectorised block of a sum (then blocks are added pairwise)
 _LEVELS = 64            # cascade depth: 2**64 blocks is more than any array holds
-ROWS_BYTES = 256 << 10  # softmax works on blocks of rows of about this many bytes (L2-resident)
+ROWS_BYTES = 512 << 10  # softmax works on blocks of rows of about this many bytes (L2-resident)
 MIN_SIZE = 1 << 14      # the ops use these kernels from this many values on
 
 
@@ -53,6 +53,15 @@ def _block_dot(x, y, p, m):
     for j in range(m):
         s += x[uintp(p + j)] * y[uintp(p + j)]
     return s
+
+
+@njit(**_jit)
+def _shift_rows(x, n, shift, out, start, stop):
+    """out_i = x_i - shift_i per row."""
+    for i in range(start, stop):
+        s = shift[i]
+        for j in range(i * n, (i + 1) * n):
+            out[uintp(j)] = x[uintp(j)] - s
 
 
 @njit(**_jit)
@@ -102,16 +111,18 @@ def _row_sums(x, y, n, out, start, stop):
 
 
 @njit(**_jit)
-def _scale_rows(e, n, start, stop, sums):
-    """Row i of e divided by its sum (kept in sums[i]), for rows [start, stop)."""
+def _scale_rows(e, n, start, stop, sums, factor):
+    """Row i of e times factor / its sum (kept in sums[i]), for rows [start, stop). A multiply by
+    the reciprocal, as torch's softmax (and 5x faster than dividing)."""
     parts = np.empty(n // BLOCK + 1, e.dtype)
     stack = np.empty(_LEVELS, e.dtype)
     no_y = np.empty(0, e.dtype)
     for i in range(start, stop):
         s = _sum_span(e, no_y, i * n, n, parts, stack)
         sums[i] = s
+        r = factor / s
         for j in range(i * n, (i + 1) * n):
-            e[uintp(j)] = e[uintp(j)] / s
+            e[uintp(j)] = e[uintp(j)] * r
 
 
 @njit(**_jit)
@@ -150,9 +161,9 @@ def _row_blocks(m, n, itemsize):
 
 
 def _shift(x2, out):
-    """out = x - max(x) per row (inf - inf is NaN, which the row's result then is, as torch's)."""
-    with np.errstate(invalid="ignore"):
-        np.subtract(x2, x2.max(axis=1, keepdims=True), out=out)
+    """out = x - max(x) per row (NumPy's max is vectorised; a Numba max loop is not). inf - inf is
+    NaN: a row holding +inf, or only -inf, turns NaN, as in torch."""
+    _shift_rows(x2.reshape(-1), x2.shape[1], x2.max(axis=1), out.reshape(-1), 0, x2.shape[0])
 
 
 def softmax_rows(x2, log: bool):
@@ -171,10 +182,10 @@ def softmax_rows(x2, log: bool):
             np.exp(o, out=e)
             s = sums[r0:r1]
             _row_sums(e.reshape(-1), _NO_Y[x2.dtype], n, s, 0, r1 - r0)
-            o -= np.log(s)[:, None]
+            _shift_rows(o.reshape(-1), n, np.log(s), o.reshape(-1), 0, r1 - r0)
         else:
             np.exp(o, out=o)
-            _scale_rows(o.reshape(-1), n, 0, r1 - r0, sums[r0:r1])
+            _scale_rows(o.reshape(-1), n, 0, r1 - r0, sums[r0:r1], x2.dtype.type(1))
     return out
 
 
@@ -186,10 +197,10 @@ def softmax_grad_rows(g2, z2):
     return out
 
 
-def cross_entropy_rows(x2, target):
+def cross_entropy_rows(x2, target, factor=1.0):
     """For class scores x2 (C-contiguous, m x n) and class indices ``target`` (m, in range):
-    the loss per row, -log softmax(x_i)[t_i], and softmax(x2) (a fresh array) from which the
-    caller makes the gradient."""
+    the loss per row, -log softmax(x_i)[t_i], and softmax(x2) * factor (a fresh array) from which
+    the caller makes the gradient."""
     m, n = x2.shape
     p = _empty((m, n), x2.dtype)
     sums = np.empty(m, x2.dtype)
@@ -199,7 +210,7 @@ def cross_entropy_rows(x2, target):
         _shift(x2[r0:r1], o)
         picked[r0:r1] = o[np.arange(r1 - r0), target[r0:r1]]   # x[t] - max, before exp
         np.exp(o, out=o)
-        _scale_rows(o.reshape(-1), n, 0, r1 - r0, sums[r0:r1])
+        _scale_rows(o.reshape(-1), n, 0, r1 - r0, sums[r0:r1], x2.dtype.type(factor))
     return np.log(sums) - picked, p
 
 
@@ -207,8 +218,8 @@ def cross_entropy_rows(x2, target):
 @njit(**_jit)
 def _relu(x, out):
     for i in range(x.size):
-        v = x[i]
-        out[i] = 0 if v < 0 else v   # keeps NaN and -0.0, as torch's relu (clamp_min) does
+        v = x[uintp(i)]
+        out[uintp(i)] = 0 if v < 0 else v   # keeps NaN and -0.0, as torch's relu (clamp_min) does
 
 
 def relu(x):

@@ -172,8 +172,10 @@ class CrossEntropy(Op):
         ar = xp(x).arange(m)
         hot_path = weight is None and valid is None and smoothing == 0   # the training hot path
         kernels = row_kernels(rows) if hot_path else None
-        if kernels is not None:   # softmax and the picked log-probabilities in blocks of rows
-            loss, p = kernels.cross_entropy_rows(rows, safe)
+        scaled = 1   # the factor p carries already
+        if kernels is not None:   # softmax (over m for 'mean') and the loss per row, in blocks of rows
+            scaled = 1 / m if reduction == "mean" else 1
+            loss, p = kernels.cross_entropy_rows(rows, safe, scaled)
         else:
             shifted = rows - rows.max(1, keepdims=True) if m and c else rows.copy()
             p = np.exp(shifted)
@@ -186,7 +188,7 @@ class CrossEntropy(Op):
             if kernels is None:
                 loss = -picked
             total_weight = m
-            p[ar, safe] -= 1
+            p[ar, safe] -= scaled
         else:
             wt = _sample_weights(safe, valid, weight, x.dtype)
             loss = -wt * picked
@@ -201,7 +203,8 @@ class CrossEntropy(Op):
             p = p * s - a
         if reduction == "mean":
             if total_weight:
-                p /= total_weight
+                if scaled == 1:
+                    p /= total_weight
                 out = loss.sum() / total_weight
             else:  # every target ignored (or an empty batch): a NaN loss and a zero gradient, as torch
                 out = np.nan
