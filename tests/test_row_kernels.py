@@ -147,3 +147,31 @@ def test_relu_keeps_nan_and_negative_zero(dtype):
     za.backward(mg.tensor(g))
     zb.backward(torch.tensor(g))
     np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, dim", [((300, 200), None), ((300, 200), 0), ((300, 200), 1),
+                                        ((30, 10, 200), (1, 2)), ((30, 10, 200), (0, 1)), ((5000, 4), 0),
+                                        ((1, 20000), 1), ((30, 10, 200), 1)])
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_and_std_over_leading_or_trailing_dims(name, shape, dim, dtype):
+    """Trailing dims go per row, leading dims per column (float64 sums either way); others stay NumPy."""
+    x = (np.random.default_rng(5).standard_normal(shape) * 2 + 5).astype(dtype)
+    for keepdim in (False, True):
+        for correction in (0, 1):
+            kwargs = dict(correction=correction) if dim is None else dict(dim=dim, keepdim=keepdim,
+                                                                          correction=correction)
+            a, b = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+            za, zb = getattr(a, name)(**kwargs), getattr(b, name)(**kwargs)
+            _close(za, zb, TOL[dtype])
+            za.sum().backward()
+            zb.sum().backward()
+            _close(a.grad, b.grad, TOL[dtype])
+
+
+def test_var_of_huge_and_tiny_float32_values_stays_finite():
+    """As torch: the deviations are squared in float64, so the float32 std of values near 1e20 is finite."""
+    x = (np.random.default_rng(6).uniform(1, 2, (20, 1000)) * 1e20).astype(np.float32)
+    for t in (x, x * np.float32(1e-43)):
+        _close(mg.tensor(t).std(1), torch.tensor(t).std(1), TOL[np.float32])
+        _close(mg.tensor(t).std(0), torch.tensor(t).std(0), TOL[np.float32])

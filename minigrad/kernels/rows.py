@@ -1,8 +1,9 @@
 """Row kernels for the CPU: sums along contiguous rows, softmax, log_softmax and their
-backwards, the class-index cross-entropy. Arrays in, arrays out, like the rest of ``kernels/``.
+backwards, the class-index cross-entropy, variances, relu. Arrays in, arrays out, like the rest
+of ``kernels/``.
 
 Arrays arrive as C-contiguous blocks of rows, flattened (a row is ``n`` consecutive values).
-Two things decide how the code is written:
+Three things decide how the code is written:
 
 * **Sums are vectorised and stay accurate.** ``_block_sum`` adds one block of at most ``BLOCK``
   values in a loop that LLVM may reorder (``fastmath={"reassoc"}``: it keeps several vector
@@ -11,16 +12,20 @@ Two things decide how the code is written:
   row length, as for NumPy's pairwise sum and torch's cascade sum; the order of the additions
   differs from both (docs/parity.md). Written without ``reassoc`` (explicit lanes), LLVM keeps
   the loop scalar: 4x slower than this, 2x slower than NumPy.
-* **exp is NumPy's.** This llvmlite is built without Intel's SVML, so LLVM cannot vectorise
-  ``exp`` in a Numba loop: Numba calls the C library's scalar ``expf``, about five times slower
-  than NumPy's own SIMD ``exp``. So softmax runs NumPy's ``max`` and ``exp`` between two kernels
-  (``_shift_rows``; ``_scale_rows``: sum and scale in one pass) over blocks of rows small enough
-  (``ROWS_BYTES``) to stay in the L2 cache between the passes, instead of four passes over the
-  whole array.
+* **exp is NumPy's.** LLVM vectorises a Numba loop over ``math.exp`` (to ``llvm.exp.v16f32``), but
+  its code generator then splits that into calls of the C library's scalar ``expf``: the
+  mapping to a vector math library (Intel's SVML) needs an LLVM built with SVML support, which
+  llvmlite's wheels are not. That runs about five times slower than NumPy's own SIMD ``exp``. So
+  softmax runs NumPy's ``max`` and ``exp`` between two kernels (``_shift_rows``; ``_scale_rows``:
+  sum and scale in one pass) over blocks of rows small enough (``ROWS_BYTES``) to stay in the L2
+  cache between the passes, instead of four passes over the whole array.
+* **Variances** sum the squared deviations in float64 without a float64 copy of the input:
+  per row (trailing dims) in pairwise-added blocks, or per column (leading dims) in row order.
 
 Each kernel compiles on first use per dtype (float32, float64), and ``cache=True`` keeps the
-machine code on disk. The ops call these only above ``MIN_SIZE`` values: below it NumPy's own
-calls are as fast, and a program of small tensors does not wait for a compile.
+machine code on disk. The ops call these only from ``ops.reduce.ROW_KERNELS_MIN`` values on
+(16K): below it NumPy's own calls are about as fast, and a program of small tensors does not wait
+for Numba's import and compiles.
 """
 from __future__ import annotations
 
@@ -34,7 +39,6 @@ _jit = dict(cache=True, nogil=True, error_model="numpy", no_cfunc_wrapper=True)
 BLOCK = 2048            # values per vectorised block of a sum (then blocks are added pairwise)
 _LEVELS = 64            # cascade depth: 2**64 blocks is more than any array holds
 ROWS_BYTES = 512 << 10  # softmax works on blocks of rows of about this many bytes (L2-resident)
-MIN_SIZE = 1 << 14      # the ops use these kernels from this many values on
 
 
 @njit(fastmath={"reassoc"}, **_jit)
@@ -88,26 +92,33 @@ def _cascade(parts, k, stack):
 
 
 @njit(**_jit)
-def _sum_span(x, y, base, n, parts, stack):
-    """sum(x[base:base + n]) (or of x * y when y has values): BLOCK-sized vectorised blocks, added
-    pairwise. ``parts`` (n // BLOCK + 1) and ``stack`` are scratch."""
+def _sum_span(x, base, n, parts, stack):
+    """sum(x[base:base + n]): BLOCK-sized vectorised blocks, added pairwise. ``parts``
+    (n // BLOCK + 1) and ``stack`` are scratch."""
     k = 0
     for p in range(base, base + n, BLOCK):
-        m = min(BLOCK, base + n - p)
-        parts[k] = _block_sum(x, p, m) if y.size == 0 else _block_dot(x, y, p, m)
+        parts[k] = _block_sum(x, p, min(BLOCK, base + n - p))
         k += 1
-    if k == 1:
-        return parts[0]
-    return _cascade(parts, k, stack)
+    return parts[0] if k == 1 else _cascade(parts, k, stack)
 
 
 @njit(**_jit)
-def _row_sums(x, y, n, out, start, stop):
-    """out[i] = sum of row i of x (rows of n values, flat), or of x * y when y has values."""
+def _dot_span(x, y, base, n, parts, stack):
+    """sum(x[base:base + n] * y[base:base + n]), as _sum_span."""
+    k = 0
+    for p in range(base, base + n, BLOCK):
+        parts[k] = _block_dot(x, y, p, min(BLOCK, base + n - p))
+        k += 1
+    return parts[0] if k == 1 else _cascade(parts, k, stack)
+
+
+@njit(**_jit)
+def _row_sums(x, n, out, start, stop):
+    """out[i] = sum of row i of x (rows of n values, flat)."""
     parts = np.empty(n // BLOCK + 1, x.dtype)
     stack = np.empty(_LEVELS, x.dtype)
     for i in range(start, stop):
-        out[i] = _sum_span(x, y, i * n, n, parts, stack)
+        out[i] = _sum_span(x, i * n, n, parts, stack)
 
 
 @njit(**_jit)
@@ -116,9 +127,8 @@ def _scale_rows(e, n, start, stop, sums, factor):
     the reciprocal, as torch's softmax (and 5x faster than dividing)."""
     parts = np.empty(n // BLOCK + 1, e.dtype)
     stack = np.empty(_LEVELS, e.dtype)
-    no_y = np.empty(0, e.dtype)
     for i in range(start, stop):
-        s = _sum_span(e, no_y, i * n, n, parts, stack)
+        s = _sum_span(e, i * n, n, parts, stack)
         sums[i] = s
         r = factor / s
         for j in range(i * n, (i + 1) * n):
@@ -131,27 +141,17 @@ def _softmax_grad_rows(g, z, n, out, start, stop):
     parts = np.empty(n // BLOCK + 1, z.dtype)
     stack = np.empty(_LEVELS, z.dtype)
     for i in range(start, stop):
-        s = _sum_span(g, z, i * n, n, parts, stack)
+        s = _dot_span(g, z, i * n, n, parts, stack)
         for j in range(i * n, (i + 1) * n):
             out[uintp(j)] = z[uintp(j)] * (g[uintp(j)] - s)
 
 
 # -- what the ops call ----------------------------------------------------------------------------
-def usable(x) -> bool:
-    """Whether the row kernels run on x: a C-contiguous NumPy float32/float64 array of at least
-    MIN_SIZE values."""
-    return (type(x) is np.ndarray and x.dtype.char in "fd" and x.size >= MIN_SIZE
-            and x.flags.c_contiguous)
-
-
-_NO_Y = {np.dtype(np.float32): np.empty(0, np.float32), np.dtype(np.float64): np.empty(0, np.float64)}
-
-
 def row_sums(x2):
     """The sums of the rows of a C-contiguous 2-D array (float32 or float64), in its dtype."""
     m, n = x2.shape
     out = np.empty(m, x2.dtype)
-    _row_sums(x2.reshape(-1), _NO_Y[x2.dtype], n, out, 0, m)
+    _row_sums(x2.reshape(-1), n, out, 0, m)
     return out
 
 
@@ -181,7 +181,7 @@ def softmax_rows(x2, log: bool):
             e = scratch[:o.size].reshape(o.shape)
             np.exp(o, out=e)
             s = sums[r0:r1]
-            _row_sums(e.reshape(-1), _NO_Y[x2.dtype], n, s, 0, r1 - r0)
+            _row_sums(e.reshape(-1), n, s, 0, r1 - r0)
             _shift_rows(o.reshape(-1), n, np.log(s), o.reshape(-1), 0, r1 - r0)
         else:
             np.exp(o, out=o)
@@ -227,4 +227,75 @@ def relu(x):
     ``maximum`` takes about four times as long on float32 (it gives +0.0 for -0.0)."""
     out = _empty(x.shape, x.dtype)
     _relu(x.reshape(-1), out.reshape(-1))
+    return out
+
+
+# -- variance: the sum of squared deviations, in float64 ------------------------------------------
+@njit(fastmath={"reassoc"}, **_jit)
+def _block_sum_wide(x, p, m, center):
+    """sum(x[p:p + m] - center) and sum((x[p:p + m] - center)**2) in float64, in an order LLVM
+    picks."""
+    s = 0.0
+    q = 0.0
+    for j in range(m):
+        d = np.float64(x[uintp(p + j)]) - center
+        s += d
+        q += d * d
+    return s, q
+
+
+@njit(**_jit)
+def _row_squared_deviations(x, n, centers, given, out, start, stop):
+    """out[i] = sum((x_i - c_i)**2) in float64 per row, c_i = centers[i] when ``given``, else the
+    row's mean in float64 (computed first: a second pass)."""
+    parts = np.empty(n // BLOCK + 1)
+    squares = np.empty(n // BLOCK + 1)
+    stack = np.empty(_LEVELS)
+    for i in range(start, stop):
+        c = 0.0
+        if given:
+            c = centers[i]
+        else:
+            k = 0
+            for p in range(i * n, (i + 1) * n, BLOCK):
+                parts[k], squares[k] = _block_sum_wide(x, p, min(BLOCK, (i + 1) * n - p), 0.0)
+                k += 1
+            c = _cascade(parts, k, stack) / n
+        k = 0
+        for p in range(i * n, (i + 1) * n, BLOCK):
+            parts[k], squares[k] = _block_sum_wide(x, p, min(BLOCK, (i + 1) * n - p), c)
+            k += 1
+        out[i] = _cascade(squares, k, stack)
+
+
+@njit(**_jit)
+def _column_squared_deviations(x, m, n, out):
+    """out[j] = sum over the m rows of (x[:, j] - mean_j)**2 in float64, mean_j in float64 too:
+    each column summed in row order (vectorised across the columns)."""
+    mean = np.zeros(n)
+    for i in range(m):
+        for j in range(n):
+            mean[j] += x[uintp(i * n + j)]
+    for j in range(n):
+        mean[j] /= m
+        out[j] = 0.0
+    for i in range(m):
+        for j in range(n):
+            d = np.float64(x[uintp(i * n + j)]) - mean[j]
+            out[j] += d * d
+
+
+def squared_deviations(x2, reduce_rows: bool, centers=None):
+    """sum((x - mean)**2) in float64 over each row of the C-contiguous 2-D array x2 (or over its
+    rows, per column, when ``reduce_rows``). ``centers``: per-row centers to use instead of the
+    rows' means."""
+    m, n = x2.shape
+    flat = x2.reshape(-1)
+    if reduce_rows:
+        out = np.empty(n)
+        _column_squared_deviations(flat, m, n, out)
+        return out
+    out = np.empty(m)
+    given = centers is not None
+    _row_squared_deviations(flat, n, centers if given else out, given, out, 0, m)
     return out

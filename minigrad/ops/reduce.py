@@ -66,7 +66,7 @@ def _numel(shape, dims) -> int:
 
 
 # -- the row kernels (kernels/rows.py) ------------------------------------------------------------
-ROW_KERNELS_MIN = 1 << 14   # kernels.rows.MIN_SIZE, here so that small tensors never import Numba
+ROW_KERNELS_MIN = 1 << 14   # from this many values on; smaller tensors never import Numba
 
 
 def row_kernels(x):
@@ -408,18 +408,42 @@ def _variance(x, dims, correction, keepdim, n, name, take_sqrt=False):
         tuple(s for i, s in enumerate(x.shape) if i not in dims)
     if n == 0:
         return xp(x).full(out_shape, np.nan, dtype=x.dtype)
-    wide = x.astype(np.float64) if x.dtype != np.float64 else x
-    with np.errstate(over="ignore", invalid="ignore"):
-        if x.dtype != np.float16 and int(np.prod(out_shape)) <= 1:
-            center = np.mean(x, axis=dims, keepdims=True).astype(np.float64)
-        else:
-            center = np.mean(wide, axis=dims, keepdims=True)
-        dev = wide - center
+    squares = _squared_deviations(x, dims, out_shape)
+    if squares is None:
+        wide = x.astype(np.float64) if x.dtype != np.float64 else x
+        with np.errstate(over="ignore", invalid="ignore"):
+            if x.dtype != np.float16 and int(np.prod(out_shape)) <= 1:
+                center = np.mean(x, axis=dims, keepdims=True).astype(np.float64)
+            else:
+                center = np.mean(wide, axis=dims, keepdims=True)
+            dev = wide - center
+        squares = np.sum(dev * dev, axis=dims, keepdims=keepdim)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        out = np.sum(dev * dev, axis=dims, keepdims=keepdim) / builtins.max(0, dof)
+        out = squares / builtins.max(0, dof)
         if take_sqrt:
             out = np.sqrt(out)
         return xp(x).asarray(out).astype(x.dtype, copy=False)
+
+
+def _squared_deviations(x, dims, out_shape):
+    """sum((x - mean)**2) over dims in float64, shaped out_shape, by the row kernels (no float64
+    copy of x), or None where they do not apply. Trailing dims: per row, blocks summed pairwise;
+    leading dims: per column, in row order (NumPy's order for a reduction over leading dims)."""
+    if row_kernels(x) is None or not dims:
+        return None
+    from ..kernels import rows
+    ndim = x.ndim
+    if list(dims) == list(range(ndim - len(dims), ndim)):
+        x2 = x.reshape(-1, _numel(x.shape, dims))
+        centers = None
+        if len(x2) == 1:   # one value: the mean in x's own dtype, as torch's std_var_all_cpu
+            with np.errstate(over="ignore", invalid="ignore"):
+                centers = np.array([np.mean(x)], np.float64)
+        return rows.squared_deviations(x2, False, centers).reshape(out_shape)
+    if list(dims) == list(range(len(dims))):
+        x2 = x.reshape(_numel(x.shape, dims), -1)
+        return rows.squared_deviations(x2, True).reshape(out_shape)
+    return None
 
 
 def _var_backward(g, x, ctx):
