@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
+from ..kernels import buffers
 from ._util import Op, Tensor, promote
 
 __all__ = ["add", "sub", "mul", "div", "neg", "subtract", "multiply", "divide", "true_divide", "floor_divide",
@@ -33,6 +34,17 @@ def _half_with_scalar(op, input, other, **kwargs):
     return op(input.to(dtypes.float32), other, **kwargs).to(dtypes.float16)
 
 
+def _into_block(ufunc, x, y):
+    """ufunc(x, y) written to a reused block (kernels/buffers.py) when x and y are NumPy arrays of
+    one shape and dtype and at least buffers.MIN_BYTES; else None. A fresh array that large is
+    mapped anew by the allocator at every call and its pages faulted in, which costs about as much
+    as the arithmetic itself (on 4M float32 values, half the time of an add)."""
+    if type(x) is np.ndarray and type(y) is np.ndarray and x.nbytes >= buffers.MIN_BYTES \
+            and x.shape == y.shape and x.dtype == y.dtype:
+        return ufunc(x, y, out=buffers.empty(x.shape, x.dtype))
+    return None
+
+
 def _check_alpha(alpha, a, b):
     """torch's checks of ``alpha`` against the result dtype: a bool alpha only for a bool result,
     no float alpha for an integer one; it must fit the dtype (a bool result takes any int as bool)."""
@@ -58,7 +70,10 @@ class Add(Op):
     @staticmethod
     def forward(ctx, x, y, alpha=1):
         ctx.alpha = alpha
-        return x + y if alpha == 1 else x + alpha * y
+        if alpha == 1:
+            z = _into_block(np.add, x, y)
+            return x + y if z is None else z
+        return x + alpha * y
 
     @staticmethod
     def backward(ctx, g):
@@ -76,7 +91,10 @@ class Sub(Op):
     @staticmethod
     def forward(ctx, x, y, alpha=1):
         ctx.alpha = alpha
-        return x - y if alpha == 1 else x - alpha * y
+        if alpha == 1:
+            z = _into_block(np.subtract, x, y)
+            return x - y if z is None else z
+        return x - alpha * y
 
     @staticmethod
     def backward(ctx, g):
@@ -108,7 +126,8 @@ class Mul(Op):
         # does not invalidate this node (torch does the same).
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None,
                               y if ctx.needs_input_grad[0] else None)
-        return x * y
+        z = _into_block(np.multiply, x, y)
+        return x * y if z is None else z
 
     @staticmethod
     def backward(ctx, g):
@@ -134,7 +153,8 @@ class Div(Op):
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, y)
-        return x / y
+        z = _into_block(np.true_divide, x, y)
+        return x / y if z is None else z
 
     @staticmethod
     def backward(ctx, g):
