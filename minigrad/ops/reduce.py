@@ -67,23 +67,26 @@ def _numel(shape, dims) -> int:
 
 # -- the row kernels (kernels/rows.py) ------------------------------------------------------------
 ROW_KERNELS_MIN = 1 << 14   # from this many values on; smaller tensors never import Numba
+_rows = None                # kernels.rows, once imported
 
 
 def row_kernels(x):
     """``kernels.rows`` (imported on first use: it loads Numba) when x suits its row kernels (a
     C-contiguous NumPy float32/float64 array of at least ROW_KERNELS_MIN values), else None."""
+    global _rows
     if type(x) is not np.ndarray or x.size < ROW_KERNELS_MIN or x.dtype.char not in "fd" \
             or not x.flags.c_contiguous:
         return None
-    from ..kernels import rows
-    return rows
+    if _rows is None:
+        from ..kernels import rows
+        _rows = rows
+    return _rows
 
 
 def _trailing_rows(x, dims):
-    """x as (rows, n) when ``dims`` are its last dims (so each row is one contiguous output's
-    values) and the row kernels suit it, else None."""
-    ndim = x.ndim
-    if not dims or row_kernels(x) is None or sorted(dims) != list(range(ndim - len(dims), ndim)):
+    """x as (rows, n) when ``dims`` (sorted, as norm_dims gives them) are its last dims, so that
+    each output sums one contiguous row, and the row kernels suit x; else None."""
+    if not dims or dims[0] != x.ndim - len(dims) or row_kernels(x) is None:
         return None
     n = _numel(x.shape, dims)
     return x.reshape(-1, n) if n else None
@@ -95,10 +98,8 @@ def _row_sum(x, dims, keepdim):
     x2 = _trailing_rows(x, dims)
     if x2 is None:
         return None
-    from ..kernels import rows
-    out_shape = tuple(1 if i in dims else s for i, s in enumerate(x.shape)) if keepdim else \
-        tuple(s for i, s in enumerate(x.shape) if i not in dims)
-    return rows.row_sums(x2).reshape(out_shape)
+    kept = x.shape[:x.ndim - len(dims)]
+    return _rows.row_sums(x2).reshape(kept + (1,) * len(dims) if keepdim else kept)
 
 
 # -- sum, mean, prod ----------------------------------------------------------------------------
@@ -429,18 +430,17 @@ def _squared_deviations(x, dims, out_shape):
     """sum((x - mean)**2) over dims in float64, shaped out_shape, by the row kernels (no float64
     copy of x), or None where they do not apply. Trailing dims: per row, blocks summed pairwise;
     leading dims: per column, in row order (NumPy's order for a reduction over leading dims)."""
-    if row_kernels(x) is None or not dims:
+    rows = row_kernels(x)
+    if rows is None or not dims:
         return None
-    from ..kernels import rows
-    ndim = x.ndim
-    if list(dims) == list(range(ndim - len(dims), ndim)):
+    if dims[0] == x.ndim - len(dims):      # trailing dims: per row
         x2 = x.reshape(-1, _numel(x.shape, dims))
         centers = None
         if len(x2) == 1:   # one value: the mean in x's own dtype, as torch's std_var_all_cpu
             with np.errstate(over="ignore", invalid="ignore"):
                 centers = np.array([np.mean(x)], np.float64)
         return rows.squared_deviations(x2, False, centers).reshape(out_shape)
-    if list(dims) == list(range(len(dims))):
+    if dims[-1] == len(dims) - 1:          # leading dims: per column
         x2 = x.reshape(_numel(x.shape, dims), -1)
         return rows.squared_deviations(x2, True).reshape(out_shape)
     return None
