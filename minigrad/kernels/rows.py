@@ -160,30 +160,27 @@ def _row_blocks(m, n, itemsize):
     return [(r, min(m, r + step)) for r in range(0, m, step)]
 
 
-def _shift(x2, out):
-    """out = x - max(x) per row (NumPy's max is vectorised; a Numba max loop is not). inf - inf is
-    NaN: a row holding +inf, or only -inf, turns NaN, as in torch."""
-    _shift_rows(x2.reshape(-1), x2.shape[1], x2.max(axis=1), out.reshape(-1), 0, x2.shape[0])
-
-
 def softmax_rows(x2, log: bool):
-    """softmax (or log_softmax) of each row of a C-contiguous 2-D array: exp(x - max) / sum, or
-    x - max - log(sum(exp(x - max))). A row holding NaN or +inf, or only -inf, gives NaN, as
-    torch."""
+    """softmax (or log_softmax) of each row of a C-contiguous 2-D array, as torch computes them:
+    exp(x - max) * (1 / sum), or x - (max + log(sum)), with sum = sum(exp(x - max)). NumPy's max is
+    vectorised (a Numba max loop is not). inf - inf is NaN, so a row holding +inf, or only -inf,
+    gives NaN, as does one holding NaN, as in torch."""
     m, n = x2.shape
     out = _empty((m, n), x2.dtype)
     sums = np.empty(m, x2.dtype)
     scratch = np.empty(min(m, max(1, ROWS_BYTES // max(1, n * x2.itemsize))) * n, x2.dtype) if log else None
     for r0, r1 in _row_blocks(m, n, x2.itemsize):
-        o = out[r0:r1]
-        _shift(x2[r0:r1], o)
+        x, o = x2[r0:r1].reshape(-1), out[r0:r1]
+        top = x2[r0:r1].max(axis=1)
         if log:
-            e = scratch[:o.size].reshape(o.shape)
-            np.exp(o, out=e)
+            e = scratch[:o.size]
+            _shift_rows(x, n, top, e, 0, r1 - r0)
+            np.exp(e, out=e)
             s = sums[r0:r1]
-            _row_sums(e.reshape(-1), n, s, 0, r1 - r0)
-            _shift_rows(o.reshape(-1), n, np.log(s), o.reshape(-1), 0, r1 - r0)
+            _row_sums(e, n, s, 0, r1 - r0)
+            _shift_rows(x, n, top + np.log(s), o.reshape(-1), 0, r1 - r0)
         else:
+            _shift_rows(x, n, top, o.reshape(-1), 0, r1 - r0)
             np.exp(o, out=o)
             _scale_rows(o.reshape(-1), n, 0, r1 - r0, sums[r0:r1], x2.dtype.type(1))
     return out
@@ -207,7 +204,7 @@ def cross_entropy_rows(x2, target, factor=1.0):
     picked = np.empty(m, x2.dtype)
     for r0, r1 in _row_blocks(m, n, x2.itemsize):
         o = p[r0:r1]
-        _shift(x2[r0:r1], o)
+        _shift_rows(x2[r0:r1].reshape(-1), n, x2[r0:r1].max(axis=1), o.reshape(-1), 0, r1 - r0)
         picked[r0:r1] = o[np.arange(r1 - r0), target[r0:r1]]   # x[t] - max, before exp
         np.exp(o, out=o)
         _scale_rows(o.reshape(-1), n, 0, r1 - r0, sums[r0:r1], x2.dtype.type(factor))
