@@ -32,8 +32,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, uintp
 
-from .buffers import empty as _empty
-
 _jit = dict(cache=True, nogil=True, error_model="numpy", no_cfunc_wrapper=True)
 
 BLOCK = 2048            # values per vectorised block of a sum (then blocks are added pairwise)
@@ -166,7 +164,7 @@ def softmax_rows(x2, log: bool):
     vectorised (a Numba max loop is not). inf - inf is NaN, so a row holding +inf, or only -inf,
     gives NaN, as does one holding NaN, as in torch."""
     m, n = x2.shape
-    out = _empty((m, n), x2.dtype)
+    out = np.empty((m, n), x2.dtype)
     sums = np.empty(m, x2.dtype)
     scratch = np.empty(min(m, max(1, ROWS_BYTES // max(1, n * x2.itemsize))) * n, x2.dtype) if log else None
     for r0, r1 in _row_blocks(m, n, x2.itemsize):
@@ -189,7 +187,7 @@ def softmax_rows(x2, log: bool):
 def softmax_grad_rows(g2, z2):
     """z * (g - sum(g * z)) per row (g, z: C-contiguous 2-D arrays of one dtype)."""
     m, n = z2.shape
-    out = _empty((m, n), z2.dtype)
+    out = np.empty((m, n), z2.dtype)
     _softmax_grad_rows(g2.reshape(-1), z2.reshape(-1), n, out.reshape(-1), 0, m)
     return out
 
@@ -199,7 +197,7 @@ def cross_entropy_rows(x2, target, factor=1.0):
     the loss per row, -log softmax(x_i)[t_i], and softmax(x2) * factor (a fresh array) from which
     the caller makes the gradient."""
     m, n = x2.shape
-    p = _empty((m, n), x2.dtype)
+    p = np.empty((m, n), x2.dtype)
     sums = np.empty(m, x2.dtype)
     picked = np.empty(m, x2.dtype)
     for r0, r1 in _row_blocks(m, n, x2.itemsize):
@@ -222,7 +220,7 @@ def _relu(x, out):
 def relu(x):
     """max(x, 0) of a C-contiguous array: NaN stays NaN and -0.0 stays -0.0, as in torch. NumPy's
     ``maximum`` takes about four times as long on float32 (it gives +0.0 for -0.0)."""
-    out = _empty(x.shape, x.dtype)
+    out = np.empty(x.shape, x.dtype)
     _relu(x.reshape(-1), out.reshape(-1))
     return out
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
-from ..kernels import buffers
 from ._util import Op, Tensor, promote
 
 __all__ = ["add", "sub", "mul", "div", "neg", "subtract", "multiply", "divide", "true_divide", "floor_divide",
@@ -34,17 +33,6 @@ def _half_with_scalar(op, input, other, **kwargs):
     return op(input.to(dtypes.float32), other, **kwargs).to(dtypes.float16)
 
 
-def _into_block(ufunc, x, y):
-    """ufunc(x, y) written to a reused block (kernels/buffers.py) when x and y are NumPy arrays of
-    one shape and dtype and at least buffers.MIN_BYTES; else None. A fresh array that large is
-    mapped anew by the allocator at every call and its pages faulted in, which costs about as much
-    as the arithmetic itself (on 4M float32 values, half the time of an add)."""
-    if type(x) is np.ndarray and type(y) is np.ndarray and x.nbytes >= buffers.MIN_BYTES \
-            and x.shape == y.shape and x.dtype == y.dtype:
-        return ufunc(x, y, out=buffers.empty(x.shape, x.dtype))
-    return None
-
-
 def _check_alpha(alpha, a, b):
     """torch's checks of ``alpha`` against the result dtype: a bool alpha only for a bool result,
     no float alpha for an integer one; it must fit the dtype (a bool result takes any int as bool)."""
@@ -70,10 +58,7 @@ class Add(Op):
     @staticmethod
     def forward(ctx, x, y, alpha=1):
         ctx.alpha = alpha
-        if alpha == 1:
-            z = _into_block(np.add, x, y)
-            return x + y if z is None else z
-        return x + alpha * y
+        return x + y if alpha == 1 else x + alpha * y
 
     @staticmethod
     def backward(ctx, g):
@@ -91,10 +76,7 @@ class Sub(Op):
     @staticmethod
     def forward(ctx, x, y, alpha=1):
         ctx.alpha = alpha
-        if alpha == 1:
-            z = _into_block(np.subtract, x, y)
-            return x - y if z is None else z
-        return x - alpha * y
+        return x - y if alpha == 1 else x - alpha * y
 
     @staticmethod
     def backward(ctx, g):
@@ -126,8 +108,7 @@ class Mul(Op):
         # does not invalidate this node (torch does the same).
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None,
                               y if ctx.needs_input_grad[0] else None)
-        z = _into_block(np.multiply, x, y)
-        return x * y if z is None else z
+        return x * y
 
     @staticmethod
     def backward(ctx, g):
@@ -153,8 +134,7 @@ class Div(Op):
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, y)
-        z = _into_block(np.true_divide, x, y)
-        return x / y if z is None else z
+        return x / y
 
     @staticmethod
     def backward(ctx, g):
