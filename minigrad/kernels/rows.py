@@ -116,7 +116,8 @@ def _row_sums(x, n, out, start, stop):
     parts = np.empty(n // BLOCK + 1, x.dtype)
     stack = np.empty(_LEVELS, x.dtype)
     for i in range(start, stop):
-        out[i] = _sum_span(x, i * n, n, parts, stack)
+        # rows of one block skip _sum_span: the call costs about 30 ns a row (a 4000x1000 sum: 40 %)
+        out[i] = _block_sum(x, i * n, n) if n <= BLOCK else _sum_span(x, i * n, n, parts, stack)
 
 
 @njit(**_jit)
@@ -126,7 +127,7 @@ def _scale_rows(e, n, start, stop, sums, factor):
     parts = np.empty(n // BLOCK + 1, e.dtype)
     stack = np.empty(_LEVELS, e.dtype)
     for i in range(start, stop):
-        s = _sum_span(e, i * n, n, parts, stack)
+        s = _block_sum(e, i * n, n) if n <= BLOCK else _sum_span(e, i * n, n, parts, stack)
         sums[i] = s
         r = factor / s
         for j in range(i * n, (i + 1) * n):
@@ -139,7 +140,7 @@ def _softmax_grad_rows(g, z, n, out, start, stop):
     parts = np.empty(n // BLOCK + 1, z.dtype)
     stack = np.empty(_LEVELS, z.dtype)
     for i in range(start, stop):
-        s = _dot_span(g, z, i * n, n, parts, stack)
+        s = _block_dot(g, z, i * n, n) if n <= BLOCK else _dot_span(g, z, i * n, n, parts, stack)
         for j in range(i * n, (i + 1) * n):
             out[uintp(j)] = z[uintp(j)] * (g[uintp(j)] - s)
 
