@@ -175,3 +175,21 @@ def test_var_of_huge_and_tiny_float32_values_stays_finite():
     for t in (x, x * np.float32(1e-43)):
         _close(mg.tensor(t).std(1), torch.tensor(t).std(1), TOL[np.float32])
         _close(mg.tensor(t).std(0), torch.tensor(t).std(0), TOL[np.float32])
+
+
+def test_threads_do_not_change_the_result():
+    """Rows are split across threads whole, so every thread count gives the same bits."""
+    numba = pytest.importorskip("numba")
+    x = _data((400, 300), np.float32)
+    before = numba.get_num_threads()
+    results = []
+    try:
+        for threads in (1, numba.config.NUMBA_NUM_THREADS):
+            numba.set_num_threads(threads)
+            t = mg.tensor(x)
+            results.append((t.sum(1).numpy(), t.std(1).numpy(), mg.nn.functional.softmax(t, -1).numpy()))
+    finally:
+        numba.set_num_threads(before)
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+    _close(mg.tensor(x).sum(1), torch.tensor(x).sum(1), SUM_TOL[np.float32])

@@ -32,6 +32,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, uintp
 
+from .cpu import _parallel   # rows split across numba.get_num_threads() threads from 32K values
+
 _jit = dict(cache=True, nogil=True, error_model="numpy", no_cfunc_wrapper=True)
 
 BLOCK = 2048            # values per vectorised block of a sum (then blocks are added pairwise)
@@ -150,7 +152,7 @@ def row_sums(x2):
     """The sums of the rows of a C-contiguous 2-D array (float32 or float64), in its dtype."""
     m, n = x2.shape
     out = np.empty(m, x2.dtype)
-    _row_sums(x2.reshape(-1), n, out, 0, m)
+    _parallel(_row_sums, m, x2.size, x2.reshape(-1), n, out)
     return out
 
 
@@ -189,7 +191,7 @@ def softmax_grad_rows(g2, z2):
     """z * (g - sum(g * z)) per row (g, z: C-contiguous 2-D arrays of one dtype)."""
     m, n = z2.shape
     out = np.empty((m, n), z2.dtype)
-    _softmax_grad_rows(g2.reshape(-1), z2.reshape(-1), n, out.reshape(-1), 0, m)
+    _parallel(_softmax_grad_rows, m, z2.size, g2.reshape(-1), z2.reshape(-1), n, out.reshape(-1))
     return out
 
 
@@ -293,5 +295,5 @@ def squared_deviations(x2, reduce_rows: bool, centers=None):
         return out
     out = np.empty(m)
     given = centers is not None
-    _row_squared_deviations(flat, n, centers if given else out, given, out, 0, m)
+    _parallel(_row_squared_deviations, m, x2.size, flat, n, centers if given else out, given, out)
     return out

@@ -141,7 +141,7 @@ class Mean(Op):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        ctx.n = int(np.prod([x.shape[d] for d in dims])) if dims else 1
+        ctx.n = _numel(x.shape, dims)
         if type(x) is np.ndarray and x.dtype.char in "fd" and x.size:
             # np.mean's numerics (the sum in x's dtype, divided) without its Python-level wrapper
             z = _row_sum(x, dims, keepdim)
