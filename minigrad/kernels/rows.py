@@ -156,21 +156,18 @@ def row_sums(x2):
     return out
 
 
-def _row_blocks(m, n, itemsize):
+def _row_blocks(start, stop, n, itemsize):
+    """[start, stop) cut into blocks of rows of about ROWS_BYTES."""
     step = max(1, ROWS_BYTES // max(1, n * itemsize))
-    return [(r, min(m, r + step)) for r in range(0, m, step)]
+    return [(r, min(stop, r + step)) for r in range(start, stop, step)]
 
 
-def softmax_rows(x2, log: bool):
-    """softmax (or log_softmax) of each row of a C-contiguous 2-D array, as torch computes them:
-    exp(x - max) * (1 / sum), or x - (max + log(sum)), with sum = sum(exp(x - max)). NumPy's max is
-    vectorised (a Numba max loop is not). inf - inf is NaN, so a row holding +inf, or only -inf,
-    gives NaN, as does one holding NaN, as in torch."""
-    m, n = x2.shape
-    out = np.empty((m, n), x2.dtype)
-    sums = np.empty(m, x2.dtype)
-    scratch = np.empty(min(m, max(1, ROWS_BYTES // max(1, n * x2.itemsize))) * n, x2.dtype) if log else None
-    for r0, r1 in _row_blocks(m, n, x2.itemsize):
+def _softmax_range(x2, log, out, sums, start, stop):
+    """softmax_rows for rows [start, stop), block by block (one thread's share)."""
+    n = x2.shape[1]
+    scratch = np.empty(min(stop - start, max(1, ROWS_BYTES // max(1, n * x2.itemsize))) * n, x2.dtype) \
+        if log else None
+    for r0, r1 in _row_blocks(start, stop, n, x2.itemsize):
         x, o = x2[r0:r1].reshape(-1), out[r0:r1]
         top = x2[r0:r1].max(axis=1)
         if log:
@@ -184,6 +181,17 @@ def softmax_rows(x2, log: bool):
             _shift_rows(x, n, top, o.reshape(-1), 0, r1 - r0)
             np.exp(o, out=o)
             _scale_rows(o.reshape(-1), n, 0, r1 - r0, sums[r0:r1], x2.dtype.type(1))
+
+
+def softmax_rows(x2, log: bool):
+    """softmax (or log_softmax) of each row of a C-contiguous 2-D array, as torch computes them:
+    exp(x - max) * (1 / sum), or x - (max + log(sum)), with sum = sum(exp(x - max)). NumPy's max is
+    vectorised (a Numba max loop is not). inf - inf is NaN, so a row holding +inf, or only -inf,
+    gives NaN, as does one holding NaN, as in torch. Rows are split across threads (NumPy's max
+    and exp release the GIL, as the kernels do)."""
+    m, n = x2.shape
+    out = np.empty((m, n), x2.dtype)
+    _parallel(_softmax_range, m, x2.size, x2, log, out, np.empty(m, x2.dtype))
     return out
 
 
@@ -195,6 +203,17 @@ def softmax_grad_rows(g2, z2):
     return out
 
 
+def _cross_entropy_range(x2, target, factor, p, sums, picked, start, stop):
+    """cross_entropy_rows for rows [start, stop), block by block (one thread's share)."""
+    n = x2.shape[1]
+    for r0, r1 in _row_blocks(start, stop, n, x2.itemsize):
+        o = p[r0:r1]
+        _shift_rows(x2[r0:r1].reshape(-1), n, x2[r0:r1].max(axis=1), o.reshape(-1), 0, r1 - r0)
+        picked[r0:r1] = o[np.arange(r1 - r0), target[r0:r1]]   # x[t] - max, before exp
+        np.exp(o, out=o)
+        _scale_rows(o.reshape(-1), n, 0, r1 - r0, sums[r0:r1], factor)
+
+
 def cross_entropy_rows(x2, target, factor=1.0):
     """For class scores x2 (C-contiguous, m x n) and class indices ``target`` (m, in range):
     the loss per row, -log softmax(x_i)[t_i], and softmax(x2) * factor (a fresh array) from which
@@ -203,12 +222,7 @@ def cross_entropy_rows(x2, target, factor=1.0):
     p = np.empty((m, n), x2.dtype)
     sums = np.empty(m, x2.dtype)
     picked = np.empty(m, x2.dtype)
-    for r0, r1 in _row_blocks(m, n, x2.itemsize):
-        o = p[r0:r1]
-        _shift_rows(x2[r0:r1].reshape(-1), n, x2[r0:r1].max(axis=1), o.reshape(-1), 0, r1 - r0)
-        picked[r0:r1] = o[np.arange(r1 - r0), target[r0:r1]]   # x[t] - max, before exp
-        np.exp(o, out=o)
-        _scale_rows(o.reshape(-1), n, 0, r1 - r0, sums[r0:r1], x2.dtype.type(factor))
+    _parallel(_cross_entropy_range, m, x2.size, x2, target, x2.dtype.type(factor), p, sums, picked)
     return np.log(sums) - picked, p
 
 
