@@ -519,7 +519,7 @@ class Softmax(Op):
         if x.size == 0:
             return x.copy()
         rows = row_kernels(x) if axis == x.ndim - 1 else None
-        if rows is not None:   # blocks of rows, each summed and divided in one kernel pass
+        if rows is not None:   # blocks of rows that stay in the cache between the passes
             e = rows.softmax_rows(x.reshape(-1, x.shape[-1]), log=False).reshape(x.shape)
         else:
             e = _shifted(x, axis)
