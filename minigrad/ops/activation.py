@@ -22,6 +22,7 @@ from .. import dtypes
 from ._args import float_only as _float_only
 from ._util import Op, overload, Tensor, wrap_dim, xp
 from . import math as math_ops
+from .reduce import row_kernels
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "selu_", "celu",
            "gelu", "silu", "mish", "softplus", "softsign", "hardtanh", "hardtanh_", "hardsigmoid",
@@ -91,7 +92,8 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx, x):
-        z = np.maximum(x, 0)
+        rows = row_kernels(x)
+        z = rows.relu(x) if rows is not None else np.maximum(x, 0)
         ctx.save_for_backward(z)
         return z
 
@@ -516,9 +518,13 @@ class Softmax(Op):
         ctx.axis = axis
         if x.size == 0:
             return x.copy()
-        e = _shifted(x, axis)
-        np.exp(e, out=e)
-        e /= e.sum(axis=axis, keepdims=True)
+        rows = row_kernels(x) if axis == x.ndim - 1 else None
+        if rows is not None:   # blocks of rows that stay in the cache between the passes
+            e = rows.softmax_rows(x.reshape(-1, x.shape[-1]), log=False).reshape(x.shape)
+        else:
+            e = _shifted(x, axis)
+            np.exp(e, out=e)
+            e /= e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(e)
         return e
 
@@ -538,6 +544,10 @@ class SoftmaxBackwardData(Op):
     def forward(ctx, g, z, axis):
         ctx.axis = axis
         ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, z)
+        rows = row_kernels(z) if axis == z.ndim - 1 and g.dtype == z.dtype and g.shape == z.shape else None
+        if rows is not None and g.flags.c_contiguous:   # one pass per row
+            n = z.shape[-1]
+            return rows.softmax_grad_rows(g.reshape(-1, n), z.reshape(-1, n)).reshape(z.shape)
         gz = g * z
         return gz - z * gz.sum(axis=axis, keepdims=True)
 
@@ -572,8 +582,12 @@ class LogSoftmax(Op):
         ctx.axis = axis
         if x.size == 0:
             return x.copy()
-        s = _shifted(x, axis)
-        s -= np.log(np.exp(s).sum(axis=axis, keepdims=True))
+        rows = row_kernels(x) if axis == x.ndim - 1 else None
+        if rows is not None:   # blocks of rows that stay in the cache between the passes
+            s = rows.softmax_rows(x.reshape(-1, x.shape[-1]), log=True).reshape(x.shape)
+        else:
+            s = _shifted(x, axis)
+            s -= np.log(np.exp(s).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(s)
         return s
 

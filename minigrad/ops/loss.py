@@ -22,7 +22,7 @@ from ._util import Op, overload, Tensor, broadcast_shape, promote, wrap_dim, xp
 from ._args import autocast, not_differentiable
 
 from . import math as math_ops
-from .reduce import norm
+from .reduce import norm, row_kernels
 from .activation import ScaleByConstant, _float_only, log_softmax, logsigmoid, softmax, torch_type_name
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -170,17 +170,25 @@ class CrossEntropy(Op):
         m, c = rows.shape
         safe, valid = _picked_targets(target, ignore_index, c)
         ar = xp(x).arange(m)
-        shifted = rows - rows.max(1, keepdims=True) if m and c else rows.copy()
-        p = np.exp(shifted)
-        total = p.sum(1, keepdims=True)
-        log_total = np.log(total)
-        picked = shifted[ar, safe] - log_total[:, 0]  # log-probability of each target class
-        p /= total
+        hot_path = weight is None and valid is None and smoothing == 0   # the training hot path
+        kernels = row_kernels(rows) if hot_path else None
+        scaled = 1   # the factor p carries already
+        if kernels is not None:   # softmax (over m for 'mean') and the loss per row, in blocks of rows
+            scaled = 1 / m if reduction == "mean" else 1
+            loss, p = kernels.cross_entropy_rows(rows, safe, scaled)
+        else:
+            shifted = rows - rows.max(1, keepdims=True) if m and c else rows.copy()
+            p = np.exp(shifted)
+            total = p.sum(1, keepdims=True)
+            log_total = np.log(total)
+            picked = shifted[ar, safe] - log_total[:, 0]  # log-probability of each target class
+            p /= total
         # p becomes the gradient coefficient D = softmax * s - A (divided by the summed weight for 'mean')
-        if weight is None and valid is None and smoothing == 0:  # the training hot path
-            loss = -picked
+        if hot_path:
+            if kernels is None:
+                loss = -picked
             total_weight = m
-            p[ar, safe] -= 1
+            p[ar, safe] -= scaled
         else:
             wt = _sample_weights(safe, valid, weight, x.dtype)
             loss = -wt * picked
@@ -195,7 +203,8 @@ class CrossEntropy(Op):
             p = p * s - a
         if reduction == "mean":
             if total_weight:
-                p /= total_weight
+                if scaled == 1:
+                    p /= total_weight
                 out = loss.sum() / total_weight
             else:  # every target ignored (or an empty batch): a NaN loss and a zero gradient, as torch
                 out = np.nan

@@ -65,6 +65,43 @@ def _numel(shape, dims) -> int:
     return n
 
 
+# -- the row kernels (kernels/rows.py) ------------------------------------------------------------
+ROW_KERNELS_MIN = 1 << 14   # from this many values on; smaller tensors never import Numba
+_rows = None                # kernels.rows, once imported
+
+
+def row_kernels(x):
+    """``kernels.rows`` (imported on first use: it loads Numba) when x suits its row kernels (a
+    C-contiguous NumPy float32/float64 array of at least ROW_KERNELS_MIN values), else None."""
+    global _rows
+    if type(x) is not np.ndarray or x.size < ROW_KERNELS_MIN or x.dtype.char not in "fd" \
+            or not x.flags.c_contiguous:
+        return None
+    if _rows is None:
+        from ..kernels import rows
+        _rows = rows
+    return _rows
+
+
+def _trailing_rows(x, dims):
+    """x as (rows, n) when ``dims`` (sorted, as norm_dims gives them) are its last dims, so that
+    each output sums one contiguous row, and the row kernels suit x; else None."""
+    if not dims or dims[0] != x.ndim - len(dims) or row_kernels(x) is None:
+        return None
+    n = _numel(x.shape, dims)
+    return x.reshape(-1, n) if n else None
+
+
+def _row_sum(x, dims, keepdim):
+    """sum(x, dims) through the row kernels' vectorised cascade sum, or None where they do not
+    apply (see docs/parity.md for its summation order)."""
+    x2 = _trailing_rows(x, dims)
+    if x2 is None:
+        return None
+    kept = x.shape[:x.ndim - len(dims)]
+    return _rows.row_sums(x2).reshape(kept + (1,) * len(dims) if keepdim else kept)
+
+
 # -- sum, mean, prod ----------------------------------------------------------------------------
 class Sum(Op):
     """z = sum(x, dims);  dz/dx = 1 (g broadcast back over dims)"""
@@ -73,6 +110,10 @@ class Sum(Op):
     def forward(ctx, x, dims, keepdim, np_dtype):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         if type(x) is np.ndarray:  # np.sum without its Python-level wrapper (same numerics)
+            if np_dtype is None or np_dtype == x.dtype:
+                z = _row_sum(x, dims, keepdim)
+                if z is not None:
+                    return z
             return np.add.reduce(x, axis=dims, dtype=np_dtype, keepdims=keepdim)
         return x.sum(axis=dims, dtype=np_dtype, keepdims=keepdim)  # a GPU (CuPy) array
 
@@ -100,7 +141,13 @@ class Mean(Op):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        ctx.n = int(np.prod([x.shape[d] for d in dims])) if dims else 1
+        ctx.n = _numel(x.shape, dims)
+        if type(x) is np.ndarray and x.dtype.char in "fd" and x.size:
+            # np.mean's numerics (the sum in x's dtype, divided) without its Python-level wrapper
+            z = _row_sum(x, dims, keepdim)
+            if z is None:
+                z = np.add.reduce(x, axis=dims, keepdims=keepdim)
+            return np.divide(z, x.dtype.type(ctx.n), out=z) if type(z) is np.ndarray else z / x.dtype.type(ctx.n)
         return np.mean(x, axis=dims, keepdims=keepdim)
 
     @staticmethod
@@ -362,18 +409,41 @@ def _variance(x, dims, correction, keepdim, n, name, take_sqrt=False):
         tuple(s for i, s in enumerate(x.shape) if i not in dims)
     if n == 0:
         return xp(x).full(out_shape, np.nan, dtype=x.dtype)
-    wide = x.astype(np.float64) if x.dtype != np.float64 else x
-    with np.errstate(over="ignore", invalid="ignore"):
-        if x.dtype != np.float16 and int(np.prod(out_shape)) <= 1:
-            center = np.mean(x, axis=dims, keepdims=True).astype(np.float64)
-        else:
-            center = np.mean(wide, axis=dims, keepdims=True)
-        dev = wide - center
+    squares = _squared_deviations(x, dims, out_shape)
+    if squares is None:
+        wide = x.astype(np.float64) if x.dtype != np.float64 else x
+        with np.errstate(over="ignore", invalid="ignore"):
+            if x.dtype != np.float16 and int(np.prod(out_shape)) <= 1:
+                center = np.mean(x, axis=dims, keepdims=True).astype(np.float64)
+            else:
+                center = np.mean(wide, axis=dims, keepdims=True)
+            dev = wide - center
+        squares = np.sum(dev * dev, axis=dims, keepdims=keepdim)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        out = np.sum(dev * dev, axis=dims, keepdims=keepdim) / builtins.max(0, dof)
+        out = squares / builtins.max(0, dof)
         if take_sqrt:
             out = np.sqrt(out)
         return xp(x).asarray(out).astype(x.dtype, copy=False)
+
+
+def _squared_deviations(x, dims, out_shape):
+    """sum((x - mean)**2) over dims in float64, shaped out_shape, by the row kernels (no float64
+    copy of x), or None where they do not apply. Trailing dims: per row, blocks summed pairwise;
+    leading dims: per column, in row order (NumPy's order for a reduction over leading dims)."""
+    rows = row_kernels(x)
+    if rows is None or not dims:
+        return None
+    if dims[0] == x.ndim - len(dims):      # trailing dims: per row
+        x2 = x.reshape(-1, _numel(x.shape, dims))
+        centers = None
+        if len(x2) == 1:   # one value: the mean in x's own dtype, as torch's std_var_all_cpu
+            with np.errstate(over="ignore", invalid="ignore"):
+                centers = np.array([np.mean(x)], np.float64)
+        return rows.squared_deviations(x2, False, centers).reshape(out_shape)
+    if dims[-1] == len(dims) - 1:          # leading dims: per column
+        x2 = x.reshape(_numel(x.shape, dims), -1)
+        return rows.squared_deviations(x2, True).reshape(out_shape)
+    return None
 
 
 def _var_backward(g, x, ctx):

@@ -1,0 +1,313 @@
+"""Row kernels for the CPU: sums along contiguous rows, softmax, log_softmax and their
+backwards, the class-index cross-entropy, variances, relu. Arrays in, arrays out, like the rest
+of ``kernels/``.
+
+Arrays arrive as C-contiguous blocks of rows, flattened (a row is ``n`` consecutive values).
+Three things decide how the code is written:
+
+* **Sums are vectorised and stay accurate.** ``_block_sum`` adds one block of at most ``BLOCK``
+  values in a loop that LLVM may reorder (``fastmath={"reassoc"}``: it keeps several vector
+  registers of partial sums, 32 float32 lanes with AVX2); the blocks of a row are then added
+  pairwise (a binary cascade, ``_sum_span``). The rounding error grows with the logarithm of the
+  row length, as for NumPy's pairwise sum and torch's cascade sum; the order of the additions
+  differs from both (docs/parity.md). Written without ``reassoc`` (explicit lanes), LLVM keeps
+  the loop scalar: 4x slower than this, 2x slower than NumPy.
+* **exp is NumPy's.** LLVM vectorises a Numba loop over ``math.exp`` (to ``llvm.exp.v16f32``), but
+  its code generator then splits that into calls of the C library's scalar ``expf``: the
+  mapping to a vector math library (Intel's SVML) needs an LLVM built with SVML support, which
+  llvmlite's wheels are not. That runs about five times slower than NumPy's own SIMD ``exp``. So
+  softmax runs NumPy's ``max`` and ``exp`` between two kernels (``_shift_rows``; ``_scale_rows``:
+  sum and scale in one pass) over blocks of rows small enough (``ROWS_BYTES``) to stay in the L2
+  cache between the passes, instead of four passes over the whole array.
+* **Variances** sum the squared deviations in float64 without a float64 copy of the input:
+  per row (trailing dims) in pairwise-added blocks, or per column (leading dims) in row order.
+
+Each kernel compiles on first use per dtype (float32, float64), and ``cache=True`` keeps the
+machine code on disk. The ops call these only from ``ops.reduce.ROW_KERNELS_MIN`` values on
+(16K): below it NumPy's own calls are about as fast, and a program of small tensors does not wait
+for Numba's import and compiles.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, uintp
+
+from .cpu import _parallel   # rows split across numba.get_num_threads() threads from 32K values
+
+_jit = dict(cache=True, nogil=True, error_model="numpy", no_cfunc_wrapper=True)
+
+BLOCK = 2048            # values per vectorised block of a sum (then blocks are added pairwise)
+_LEVELS = 64            # cascade depth: 2**64 blocks is more than any array holds
+ROWS_BYTES = 512 << 10  # softmax works on blocks of rows of about this many bytes (L2-resident)
+
+
+@njit(fastmath={"reassoc"}, **_jit)
+def _block_sum(x, p, m):
+    """sum(x[p:p + m]), in an order LLVM picks (several vector registers of partial sums)."""
+    s = x.dtype.type(0)
+    for j in range(m):
+        s += x[uintp(p + j)]
+    return s
+
+
+@njit(fastmath={"reassoc"}, **_jit)
+def _block_dot(x, y, p, m):
+    """sum(x[p:p + m] * y[p:p + m]), in an order LLVM picks."""
+    s = x.dtype.type(0)
+    for j in range(m):
+        s += x[uintp(p + j)] * y[uintp(p + j)]
+    return s
+
+
+@njit(**_jit)
+def _shift_rows(x, n, shift, out, start, stop):
+    """out_i = x_i - shift_i per row."""
+    for i in range(start, stop):
+        s = shift[i]
+        for j in range(i * n, (i + 1) * n):
+            out[uintp(j)] = x[uintp(j)] - s
+
+
+@njit(**_jit)
+def _cascade(parts, k, stack):
+    """The sum of parts[0:k], added pairwise over a binary counter (stack: scratch, _LEVELS)."""
+    for b in range(k):
+        acc = parts[b]
+        level = 0
+        bits = b
+        while bits & 1:   # part b closes every level whose bit is set in b
+            acc = stack[level] + acc
+            bits >>= 1
+            level += 1
+        stack[level] = acc
+    total = parts.dtype.type(0)
+    level = 0
+    bits = k
+    while bits:   # the levels still open, smallest first
+        if bits & 1:
+            total = stack[level] + total
+        bits >>= 1
+        level += 1
+    return total
+
+
+@njit(**_jit)
+def _sum_span(x, base, n, parts, stack):
+    """sum(x[base:base + n]): BLOCK-sized vectorised blocks, added pairwise. ``parts``
+    (n // BLOCK + 1) and ``stack`` are scratch."""
+    k = 0
+    for p in range(base, base + n, BLOCK):
+        parts[k] = _block_sum(x, p, min(BLOCK, base + n - p))
+        k += 1
+    return parts[0] if k == 1 else _cascade(parts, k, stack)
+
+
+@njit(**_jit)
+def _dot_span(x, y, base, n, parts, stack):
+    """sum(x[base:base + n] * y[base:base + n]), as _sum_span."""
+    k = 0
+    for p in range(base, base + n, BLOCK):
+        parts[k] = _block_dot(x, y, p, min(BLOCK, base + n - p))
+        k += 1
+    return parts[0] if k == 1 else _cascade(parts, k, stack)
+
+
+@njit(**_jit)
+def _row_sums(x, n, out, start, stop):
+    """out[i] = sum of row i of x (rows of n values, flat)."""
+    parts = np.empty(n // BLOCK + 1, x.dtype)
+    stack = np.empty(_LEVELS, x.dtype)
+    for i in range(start, stop):
+        # rows of one block skip _sum_span: the call costs about 30 ns a row (a 4000x1000 sum: 40 %)
+        out[i] = _block_sum(x, i * n, n) if n <= BLOCK else _sum_span(x, i * n, n, parts, stack)
+
+
+@njit(**_jit)
+def _scale_rows(e, n, start, stop, sums, factor):
+    """Row i of e times factor / its sum (kept in sums[i]), for rows [start, stop). A multiply by
+    the reciprocal, as torch's softmax does (a division per value takes longer)."""
+    parts = np.empty(n // BLOCK + 1, e.dtype)
+    stack = np.empty(_LEVELS, e.dtype)
+    for i in range(start, stop):
+        s = _block_sum(e, i * n, n) if n <= BLOCK else _sum_span(e, i * n, n, parts, stack)
+        sums[i] = s
+        r = factor / s
+        for j in range(i * n, (i + 1) * n):
+            e[uintp(j)] = e[uintp(j)] * r
+
+
+@njit(**_jit)
+def _softmax_grad_rows(g, z, n, out, start, stop):
+    """out_i = z_i * (g_i - sum(g_i * z_i)) per row: softmax's backward in one pass."""
+    parts = np.empty(n // BLOCK + 1, z.dtype)
+    stack = np.empty(_LEVELS, z.dtype)
+    for i in range(start, stop):
+        s = _block_dot(g, z, i * n, n) if n <= BLOCK else _dot_span(g, z, i * n, n, parts, stack)
+        for j in range(i * n, (i + 1) * n):
+            out[uintp(j)] = z[uintp(j)] * (g[uintp(j)] - s)
+
+
+# -- what the ops call ----------------------------------------------------------------------------
+def row_sums(x2):
+    """The sums of the rows of a C-contiguous 2-D array (float32 or float64), in its dtype."""
+    m, n = x2.shape
+    out = np.empty(m, x2.dtype)
+    _parallel(_row_sums, m, x2.size, x2.reshape(-1), n, out)
+    return out
+
+
+def _row_blocks(start, stop, n, itemsize):
+    """[start, stop) cut into blocks of rows of about ROWS_BYTES."""
+    step = max(1, ROWS_BYTES // max(1, n * itemsize))
+    return [(r, min(stop, r + step)) for r in range(start, stop, step)]
+
+
+def _softmax_range(x2, log, out, sums, start, stop):
+    """softmax_rows for rows [start, stop), block by block (one thread's share)."""
+    n = x2.shape[1]
+    scratch = np.empty(min(stop - start, max(1, ROWS_BYTES // max(1, n * x2.itemsize))) * n, x2.dtype) \
+        if log else None
+    for r0, r1 in _row_blocks(start, stop, n, x2.itemsize):
+        x, o = x2[r0:r1].reshape(-1), out[r0:r1]
+        top = x2[r0:r1].max(axis=1)
+        if log:
+            e = scratch[:o.size]
+            _shift_rows(x, n, top, e, 0, r1 - r0)
+            np.exp(e, out=e)
+            s = sums[r0:r1]
+            _row_sums(e, n, s, 0, r1 - r0)
+            _shift_rows(x, n, top + np.log(s), o.reshape(-1), 0, r1 - r0)
+        else:
+            _shift_rows(x, n, top, o.reshape(-1), 0, r1 - r0)
+            np.exp(o, out=o)
+            _scale_rows(o.reshape(-1), n, 0, r1 - r0, sums[r0:r1], x2.dtype.type(1))
+
+
+def softmax_rows(x2, log: bool):
+    """softmax (or log_softmax) of each row of a C-contiguous 2-D array, as torch computes them:
+    exp(x - max) * (1 / sum), or x - (max + log(sum)), with sum = sum(exp(x - max)). NumPy's max is
+    vectorised (a Numba max loop is not). inf - inf is NaN, so a row holding +inf, or only -inf,
+    gives NaN, as does one holding NaN, as in torch. Rows are split across threads (NumPy's max
+    and exp release the GIL, as the kernels do)."""
+    m, n = x2.shape
+    out = np.empty((m, n), x2.dtype)
+    _parallel(_softmax_range, m, x2.size, x2, log, out, np.empty(m, x2.dtype))
+    return out
+
+
+def softmax_grad_rows(g2, z2):
+    """z * (g - sum(g * z)) per row (g, z: C-contiguous 2-D arrays of one dtype)."""
+    m, n = z2.shape
+    out = np.empty((m, n), z2.dtype)
+    _parallel(_softmax_grad_rows, m, z2.size, g2.reshape(-1), z2.reshape(-1), n, out.reshape(-1))
+    return out
+
+
+def _cross_entropy_range(x2, target, factor, p, sums, picked, start, stop):
+    """cross_entropy_rows for rows [start, stop), block by block (one thread's share)."""
+    n = x2.shape[1]
+    for r0, r1 in _row_blocks(start, stop, n, x2.itemsize):
+        o = p[r0:r1]
+        _shift_rows(x2[r0:r1].reshape(-1), n, x2[r0:r1].max(axis=1), o.reshape(-1), 0, r1 - r0)
+        picked[r0:r1] = o[np.arange(r1 - r0), target[r0:r1]]   # x[t] - max, before exp
+        np.exp(o, out=o)
+        _scale_rows(o.reshape(-1), n, 0, r1 - r0, sums[r0:r1], factor)
+
+
+def cross_entropy_rows(x2, target, factor=1.0):
+    """For class scores x2 (C-contiguous, m x n) and class indices ``target`` (m, in range):
+    the loss per row, -log softmax(x_i)[t_i], and softmax(x2) * factor (a fresh array) from which
+    the caller makes the gradient."""
+    m, n = x2.shape
+    p = np.empty((m, n), x2.dtype)
+    sums = np.empty(m, x2.dtype)
+    picked = np.empty(m, x2.dtype)
+    _parallel(_cross_entropy_range, m, x2.size, x2, target, x2.dtype.type(factor), p, sums, picked)
+    return np.log(sums) - picked, p
+
+
+# -- elementwise ----------------------------------------------------------------------------------
+@njit(**_jit)
+def _relu(x, out):
+    for i in range(x.size):
+        v = x[uintp(i)]
+        out[uintp(i)] = 0 if v < 0 else v   # keeps NaN and -0.0, as torch's relu (clamp_min) does
+
+
+def relu(x):
+    """max(x, 0) of a C-contiguous array: NaN stays NaN and -0.0 stays -0.0, as in torch. NumPy's
+    ``maximum`` takes about four times as long on float32 (it gives +0.0 for -0.0)."""
+    out = np.empty(x.shape, x.dtype)
+    _relu(x.reshape(-1), out.reshape(-1))
+    return out
+
+
+# -- variance: the sum of squared deviations, in float64 ------------------------------------------
+@njit(fastmath={"reassoc"}, **_jit)
+def _block_sum_wide(x, p, m, center):
+    """sum(x[p:p + m] - center) and sum((x[p:p + m] - center)**2) in float64, in an order LLVM
+    picks."""
+    s = 0.0
+    q = 0.0
+    for j in range(m):
+        d = np.float64(x[uintp(p + j)]) - center
+        s += d
+        q += d * d
+    return s, q
+
+
+@njit(**_jit)
+def _row_squared_deviations(x, n, centers, given, out, start, stop):
+    """out[i] = sum((x_i - c_i)**2) in float64 per row, c_i = centers[i] when ``given``, else the
+    row's mean in float64 (computed first: a second pass)."""
+    parts = np.empty(n // BLOCK + 1)
+    squares = np.empty(n // BLOCK + 1)
+    stack = np.empty(_LEVELS)
+    for i in range(start, stop):
+        c = 0.0
+        if given:
+            c = centers[i]
+        else:
+            k = 0
+            for p in range(i * n, (i + 1) * n, BLOCK):
+                parts[k], squares[k] = _block_sum_wide(x, p, min(BLOCK, (i + 1) * n - p), 0.0)
+                k += 1
+            c = _cascade(parts, k, stack) / n
+        k = 0
+        for p in range(i * n, (i + 1) * n, BLOCK):
+            parts[k], squares[k] = _block_sum_wide(x, p, min(BLOCK, (i + 1) * n - p), c)
+            k += 1
+        out[i] = _cascade(squares, k, stack)
+
+
+@njit(**_jit)
+def _column_squared_deviations(x, m, n, out):
+    """out[j] = sum over the m rows of (x[:, j] - mean_j)**2 in float64, mean_j in float64 too:
+    each column summed in row order (vectorised across the columns)."""
+    mean = np.zeros(n)
+    for i in range(m):
+        for j in range(n):
+            mean[j] += x[uintp(i * n + j)]
+    for j in range(n):
+        mean[j] /= m
+        out[j] = 0.0
+    for i in range(m):
+        for j in range(n):
+            d = np.float64(x[uintp(i * n + j)]) - mean[j]
+            out[j] += d * d
+
+
+def squared_deviations(x2, reduce_rows: bool, centers=None):
+    """sum((x - mean)**2) in float64 over each row of the C-contiguous 2-D array x2 (or over its
+    rows, per column, when ``reduce_rows``). ``centers``: per-row centers to use instead of the
+    rows' means."""
+    m, n = x2.shape
+    flat = x2.reshape(-1)
+    if reduce_rows:
+        out = np.empty(n)
+        _column_squared_deviations(flat, m, n, out)
+        return out
+    out = np.empty(m)
+    given = centers is not None
+    _parallel(_row_squared_deviations, m, x2.size, flat, n, centers if given else out, given, out)
+    return out

@@ -1,0 +1,195 @@
+"""The row kernels (minigrad/kernels/rows.py) against torch, side by side.
+
+The op table's samples are small, below ``ROW_KERNELS_MIN`` values, so they exercise the NumPy
+paths; these inputs are large enough to take the kernels: sums and means over trailing dims,
+softmax / log_softmax and their backwards, the class-index cross-entropy, relu.
+"""
+import numpy as np
+import pytest
+import torch
+
+import minigrad as mg
+from minigrad.ops.reduce import ROW_KERNELS_MIN, row_kernels
+
+TOL = {np.float32: dict(rtol=1.3e-6, atol=1e-5), np.float64: dict(rtol=1e-7, atol=1e-7)}
+# float32 sums of thousands of values: both sides round, in different orders (docs/parity.md)
+SUM_TOL = {np.float32: dict(rtol=1e-5, atol=1e-4), np.float64: dict(rtol=1e-7, atol=1e-7)}
+
+SHAPES = [(64, 300), (5, 3, 2000), (3, 7001), (1, 2 ** 15 + 3), (20000, 1)]
+
+
+def _close(mine, theirs, tol):
+    assert mine.shape == tuple(theirs.shape)
+    assert str(mine.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    torch.testing.assert_close(torch.from_numpy(np.asarray(mine.detach().numpy())), theirs.detach(), **tol)
+
+
+def _data(shape, dtype, seed=0):
+    return (np.random.default_rng(seed).standard_normal(shape) * 3).astype(dtype)
+
+
+def test_the_inputs_take_the_kernels():
+    for shape in SHAPES:
+        x = _data(shape, np.float32)
+        assert x.size >= ROW_KERNELS_MIN and row_kernels(x) is not None
+    assert row_kernels(np.zeros(ROW_KERNELS_MIN - 1, np.float32)) is None
+    assert row_kernels(np.zeros((200, 200), np.float32).T) is None      # not C-contiguous
+    assert row_kernels(np.zeros(ROW_KERNELS_MIN, np.float16)) is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_sum_and_mean_over_trailing_dims(shape, dtype):
+    x = _data(shape, dtype)
+    dim_choices = [None, -1, (-1,) if len(shape) == 2 else (1, 2), 0]
+    for dim in dim_choices:
+        for keepdim in (False, True):
+            for name in ("sum", "mean"):
+                if dim is None and keepdim:
+                    continue
+                args = () if dim is None else (dim, keepdim)
+                a = mg.tensor(x, requires_grad=True)
+                b = torch.tensor(x, requires_grad=True)
+                za, zb = getattr(a, name)(*args), getattr(b, name)(*args)
+                _close(za, zb, SUM_TOL[dtype])
+                za.sum().backward()
+                zb.sum().backward()
+                _close(a.grad, b.grad, TOL[dtype])
+
+
+@pytest.mark.parametrize("n", [1, 31, 2047, 2048, 2049, 4096 * 3 + 5])
+def test_sum_at_block_boundaries_is_accurate(n):
+    """Rows of every length around the kernel's vectorised block (2048 values) and its cascade."""
+    rows = ROW_KERNELS_MIN // n + 2
+    x = np.random.default_rng(n).uniform(0.5, 1.5, (rows, n))
+    exact = x.sum(axis=1)   # float64 reference
+    got = mg.tensor(x.astype(np.float32)).sum(1).numpy().astype(np.float64)
+    theirs = torch.tensor(x.astype(np.float32)).sum(1).double().numpy()
+    # both sides within a few float32 roundings of the float64 sum
+    assert np.abs(got - exact).max() <= 8 * np.finfo(np.float32).eps * np.abs(exact).max()
+    assert np.abs(theirs - exact).max() <= 8 * np.finfo(np.float32).eps * np.abs(exact).max()
+    assert mg.tensor(x).sum(1).numpy() == pytest.approx(exact, rel=1e-13)
+
+
+def test_long_float32_sum_stays_accurate():
+    """A cascade: the error of a 4M-value float32 sum stays at a few roundings, like torch's."""
+    x = np.random.default_rng(1).uniform(0, 1, 4_000_000).astype(np.float32)
+    exact = x.astype(np.float64).sum()
+    got = float(mg.tensor(x).sum())
+    theirs = float(torch.tensor(x).sum())
+    assert abs(got - exact) / exact < 1e-6
+    assert abs(theirs - exact) / exact < 1e-6
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_forward_and_backward(name, shape, dtype):
+    x = _data(shape, dtype)
+    g = _data(shape, dtype, seed=1)
+    a, b = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    za = getattr(mg.nn.functional, name)(a, -1)
+    zb = getattr(torch.nn.functional, name)(b, -1)
+    _close(za, zb, TOL[dtype])
+    za.backward(mg.tensor(g))
+    zb.backward(torch.tensor(g))
+    _close(a.grad, b.grad, TOL[dtype])
+    assert za.grad_fn.name() == zb.grad_fn.name()
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_rows_with_nan_and_infinities(name):
+    """A row holding NaN or +inf, or only -inf, is NaN; a row with some -inf is finite, as torch."""
+    rows = np.array([[1.0, np.nan, 2.0, 0.0], [-np.inf] * 4, [np.inf, 1.0, 2.0, 0.0],
+                     [-np.inf, 1.0, 2.0, 3.0], [1.0, 2.0, 3.0, 4.0]], np.float32)
+    x = np.tile(rows, (ROW_KERNELS_MIN // 20 + 1, 1))
+    za = getattr(mg.nn.functional, name)(mg.tensor(x), -1)
+    zb = getattr(torch.nn.functional, name)(torch.tensor(x), -1)
+    torch.testing.assert_close(torch.from_numpy(za.numpy()), zb, equal_nan=True)
+
+
+def test_softmax_grad_of_grad_on_large_rows():
+    x = _data((40, 500), np.float64)
+    a, b = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    w = _data((40, 500), np.float64, seed=2)
+    ga, = mg.autograd.grad((mg.nn.functional.softmax(a, -1) * mg.tensor(w)).sum(), a, create_graph=True)
+    gb, = torch.autograd.grad((torch.softmax(b, -1) * torch.tensor(w)).sum(), b, create_graph=True)
+    _close(ga, gb, TOL[np.float64])
+    (ga * ga).sum().backward()
+    (gb * gb).sum().backward()
+    _close(a.grad, b.grad, dict(rtol=1e-6, atol=1e-6))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shape", [(64, 300), (3, 7001), (4, 10, 500)])
+def test_cross_entropy_class_indices(shape, reduction, dtype):
+    x = _data(shape, dtype)
+    target = np.random.default_rng(3).integers(0, shape[1], (shape[0],) + shape[2:])
+    a, b = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    la = mg.nn.functional.cross_entropy(a, mg.tensor(target), reduction=reduction)
+    lb = torch.nn.functional.cross_entropy(b, torch.tensor(target), reduction=reduction)
+    _close(la, lb, TOL[dtype])
+    la.sum().backward()
+    lb.sum().backward()
+    _close(a.grad, b.grad, TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_keeps_nan_and_negative_zero(dtype):
+    x = _data((ROW_KERNELS_MIN + 5,), dtype)
+    x[:4] = [np.nan, -0.0, 0.0, -np.inf]
+    a, b = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    za, zb = mg.relu(a), torch.relu(b)
+    np.testing.assert_array_equal(za.detach().numpy(), zb.detach().numpy())
+    np.testing.assert_array_equal(np.signbit(za.detach().numpy()), torch.signbit(zb).numpy())
+    g = _data(x.shape, dtype, seed=4)
+    za.backward(mg.tensor(g))
+    zb.backward(torch.tensor(g))
+    np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, dim", [((300, 200), None), ((300, 200), 0), ((300, 200), 1),
+                                        ((30, 10, 200), (1, 2)), ((30, 10, 200), (0, 1)), ((5000, 4), 0),
+                                        ((1, 20000), 1), ((30, 10, 200), 1)])
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_and_std_over_leading_or_trailing_dims(name, shape, dim, dtype):
+    """Trailing dims go per row, leading dims per column (float64 sums either way); others stay NumPy."""
+    x = (np.random.default_rng(5).standard_normal(shape) * 2 + 5).astype(dtype)
+    for keepdim in (False, True):
+        for correction in (0, 1):
+            kwargs = dict(correction=correction) if dim is None else dict(dim=dim, keepdim=keepdim,
+                                                                          correction=correction)
+            a, b = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+            za, zb = getattr(a, name)(**kwargs), getattr(b, name)(**kwargs)
+            _close(za, zb, TOL[dtype])
+            za.sum().backward()
+            zb.sum().backward()
+            _close(a.grad, b.grad, TOL[dtype])
+
+
+def test_var_of_huge_and_tiny_float32_values_stays_finite():
+    """As torch: the deviations are squared in float64, so the float32 std of values near 1e20 is finite."""
+    x = (np.random.default_rng(6).uniform(1, 2, (20, 1000)) * 1e20).astype(np.float32)
+    for t in (x, x * np.float32(1e-43)):
+        _close(mg.tensor(t).std(1), torch.tensor(t).std(1), TOL[np.float32])
+        _close(mg.tensor(t).std(0), torch.tensor(t).std(0), TOL[np.float32])
+
+
+def test_threads_do_not_change_the_result():
+    """Rows are split across threads whole, so every thread count gives the same bits."""
+    numba = pytest.importorskip("numba")
+    x = _data((400, 300), np.float32)
+    before = numba.get_num_threads()
+    results = []
+    try:
+        for threads in (1, numba.config.NUMBA_NUM_THREADS):
+            numba.set_num_threads(threads)
+            t = mg.tensor(x)
+            results.append((t.sum(1).numpy(), t.std(1).numpy(), mg.nn.functional.softmax(t, -1).numpy()))
+    finally:
+        numba.set_num_threads(before)
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+    _close(mg.tensor(x).sum(1), torch.tensor(x).sum(1), SUM_TOL[np.float32])
