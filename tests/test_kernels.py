@@ -295,6 +295,7 @@ def winograd(monkeypatch):
     """Every 3x3 stride-1 conv through Winograd, one sample per chunk (the chunk loop runs)."""
     monkeypatch.setattr(cpu, "WINO_MIN_CHANNELS", 1)
     monkeypatch.setattr(cpu, "WINO_CHUNK_BYTES", 1)
+    monkeypatch.setattr(cpu, "WINO_MIN_ROWS", 1)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -388,6 +389,7 @@ def test_winograd_threads_split_the_batch(monkeypatch):
     geom = (3, 3, 1, 1, 1, 1, 1, 1)
     monkeypatch.setattr(cpu, "_MIN_WORK", 0)
     monkeypatch.setattr(cpu, "WINO_CHUNK_BYTES", 1)
+    monkeypatch.setattr(cpu, "WINO_MIN_ROWS", 1)
     runs = []
     for threads in (1, numba.config.NUMBA_NUM_THREADS):
         numba.set_num_threads(threads)
@@ -557,3 +559,39 @@ def test_import_minigrad_loads_no_numba_until_a_kernel_runs():
             "minigrad.nn.functional.max_pool2d(minigrad.ones(1, 1, 2, 2), 2); print(a, 'numba' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
     assert out.stdout.split() == ["False", "True"]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("groups", [1, 2])
+def test_pointwise_convs_are_gemms_on_the_input(dtype, groups, monkeypatch):
+    """1x1 convs at stride 1 without padding take the GEMM path without columns (forward, both
+    gradients, the bias gradient, any thread split) and give the reference's numbers; a 1x1 conv
+    with bottom padding (output larger than the input) does not take it."""
+    import numba
+    calls = []
+    for name in ("_pointwise_forward", "_pointwise_input_grad", "_pointwise_weight_grad"):
+        real = getattr(cpu, name)
+        monkeypatch.setattr(cpu, name, lambda *a, _real=real, _name=name: calls.append(_name) or _real(*a))
+    monkeypatch.setattr(cpu, "_MIN_WORK", 0)
+    rng = np.random.default_rng(7)
+    N, C, O, H, W = 5, 20 * groups, 6 * groups, 7, 6   # 20 taps per group: not the direct loops
+    x = rng.standard_normal((N, C, H, W)).astype(dtype)
+    w = rng.standard_normal((O, C // groups, 1, 1)).astype(dtype)
+    b = rng.standard_normal(O).astype(dtype)
+    g = rng.standard_normal((N, O, H, W)).astype(dtype)
+    geom = (1, 1, 1, 1, 0, 0, 1, 1)
+    for threads in (1, numba.config.NUMBA_NUM_THREADS):
+        numba.set_num_threads(threads)
+        for bias in (b, None):
+            y, kept = cpu.conv2d_keep(x, w, bias, H, W, geom, groups)
+            assert y.dtype == dtype and kept is None
+            np.testing.assert_allclose(y, ref.conv2d(x, w, bias, H, W, geom, groups), **_tol(dtype))
+        gx, gw, gb = cpu.conv2d_grads(x, g, w, H, W, geom, groups, bias=True)
+        np.testing.assert_allclose(gx, ref.conv2d_input_grad(g, w, H, W, geom, groups), **_tol(dtype))
+        np.testing.assert_allclose(gw, ref.conv2d_weight_grad(x, g, geom, groups), **_tol(dtype))
+        np.testing.assert_allclose(gb, g.sum(axis=(0, 2, 3)), **_tol(dtype))
+    assert set(calls) == {"_pointwise_forward", "_pointwise_input_grad", "_pointwise_weight_grad"}
+    calls.clear()
+    y = cpu.conv2d(x, w, b, H + 1, W, geom, groups)   # one row of bottom padding
+    np.testing.assert_allclose(y, ref.conv2d(x, w, b, H + 1, W, geom, groups), **_tol(dtype))
+    assert calls == []

@@ -439,6 +439,13 @@ WINO_MIN_CHANNELS = 8
 # 4, 8 samples per chunk): b64 21.3 / 18.8 / 18.1 / 19.3 ms, b256 87 / 76 / 74 / 68 ms.
 WINO_CHUNK_BYTES = 2 << 20
 WINO_GEMM_MAX = 1 << 19
+# ... but at least this many tiles (rows of each of the 16 GEMMs) per chunk: with many channels
+# the two limits above allow one sample, and on small maps its few tiles make GEMMs so thin that
+# reading U (16 C x O matrices) again for each chunk costs more than the products. Measured
+# (1 thread, 8 samples, 256 -> 256 channels, forward / forward + both gradients): 8 px (16 tiles
+# per sample) 9.5 / 15.3 ms at one sample per chunk, 5.2 / 10.7 at eight; 14 px (49 tiles)
+# 15.7 / 32.6 at one, 13.7 / 25.9 at four.
+WINO_MIN_ROWS = 128
 
 
 def _winograd(C, O, geom, groups):
@@ -649,6 +656,7 @@ def _wino_plan(N, C, O, H, W, Ho, Wo, ph, pw, itemsize):
         raise RuntimeError(f"Winograd: a {H}x{W} input at ({ph}, {pw}) does not fit {Ho}x{Wo} outputs' tiles")
     T = Th * Tw
     nb = min(WINO_CHUNK_BYTES // (16 * (C + O) * T * itemsize), WINO_GEMM_MAX // (T * C * O))
+    nb = max(nb, -(-WINO_MIN_ROWS // T))
     return Th, Tw, T, int(max(1, min(N, nb)))
 
 
@@ -723,6 +731,67 @@ def _wino_backward(x, g, w, gx, ph, pw, bias=False):
     return _wino_weight_t(_sum_in_order(parts)), gb
 
 
+# -- 1x1 convolutions: GEMMs on the input as it lies ----------------------------------------------
+# A 1x1 kernel at stride 1 without padding reads each pixel once: sample n's output is the
+# product W (O, C) @ x_n (C, H*W) of the weights with the input plane block itself, so no column
+# buffer is made (im2col would only copy x). Its two gradients are products too:
+#
+#     gx_n = W^T @ g_n,    gW = sum over n of g_n @ x_n^T,    gb = sum of g over n and pixels.
+#
+# Threads take ranges of samples, as on the other GEMM paths; groups take their own channel rows.
+def _pointwise(geom, H, W, Ho, Wo):
+    """A 1x1 conv at stride 1 without padding (dilation is then irrelevant) whose output has the
+    input's size (no bottom or right padding, no output_padding of a transposed conv)."""
+    kh, kw, sh, sw, ph, pw = geom[:6]
+    return kh == 1 and kw == 1 and sh == 1 and sw == 1 and ph == 0 and pw == 0 and H == Ho and W == Wo
+
+
+def _pointwise_forward(x3, w3, bias, y3):
+    """y3 (N, O, L) = w3 (groups, Og, Cg) @ x3 (N, C, L) per group, plus ``bias`` (or None) per row."""
+    N, O, L = y3.shape
+    groups, Og, Cg = w3.shape
+
+    def run(start, stop):
+        for n in range(start, stop):
+            for grp in range(groups):
+                ys = y3[n, grp * Og:(grp + 1) * Og]
+                np.matmul(w3[grp], x3[n, grp * Cg:(grp + 1) * Cg], out=ys)
+                if bias is not None:   # while the sample's output is still in the cache
+                    ys += bias[grp * Og:(grp + 1) * Og, None]
+    _parallel(run, N, N * O * Cg * L)
+
+
+def _pointwise_input_grad(g3, w3, gx3):
+    """gx3 (N, C, L) = w3^T (groups, Cg, Og) @ g3 (N, O, L) per group."""
+    N, C, L = gx3.shape
+    groups, Og, Cg = w3.shape
+    wt = w3.transpose(0, 2, 1)
+
+    def run(start, stop):
+        for grp in range(groups):
+            np.matmul(wt[grp], g3[start:stop, grp * Og:(grp + 1) * Og], out=gx3[start:stop, grp * Cg:(grp + 1) * Cg])
+    _parallel(run, N, N * C * Og * L)
+
+
+def _pointwise_weight_grad(x3, g3, groups):
+    """gW (groups, Og, Cg) = sum over samples of g_n (Og, L) @ x_n^T (L, Cg), per group; the
+    threads' partial sums are added in the order of their ranges."""
+    N, C, L = x3.shape
+    O = g3.shape[1]
+    Og, Cg = O // groups, C // groups
+    parts = {}
+
+    def run(start, stop):
+        part = np.zeros((groups, Og, Cg), dtype=x3.dtype)
+        prod = np.empty((Og, Cg), dtype=x3.dtype)
+        for n in range(start, stop):
+            for grp in range(groups):
+                part[grp] += np.matmul(g3[n, grp * Og:(grp + 1) * Og], x3[n, grp * Cg:(grp + 1) * Cg].T, out=prod)
+        parts[start] = part
+    _parallel(run, N, N * O * Cg * L)
+    return _sum_in_order(parts)
+
+
 # -- the conv entry points ----------------------------------------------------------------------
 def _no_bias(dtype):
     return np.zeros(0, dtype=dtype)
@@ -768,6 +837,10 @@ def conv2d_keep(x, w, b, Ho, Wo, geom, groups, keep=True):
         return y, None
     if _winograd(C, O, geom, groups) and _finite(x, w):
         _wino_forward(x, w, bias, y, ph, pw)
+        return y, None
+    if _pointwise(geom, H, W, Ho, Wo):
+        _pointwise_forward(x2.reshape(N, C, L), w.reshape(groups, O // groups, C // groups),
+                           bias if b is not None else None, y.reshape(N, O, L))
         return y, None
     R = C * kh * kw
     Rg, Og = R // groups, O // groups
@@ -841,6 +914,9 @@ def conv2d_input_grad(g, w, H, W, geom, groups):
     if _winograd(C, O, geom, groups) and _finite(g, w):
         _wino_backward(None, g, w, gx, ph, pw)
         return gx
+    if _pointwise(geom, H, W, Ho, Wo):
+        _pointwise_input_grad(g2.reshape(N, O, L), w.reshape(groups, O // groups, C // groups), gx.reshape(N, C, L))
+        return gx
     R = C * kh * kw
     Rg, Og = R // groups, O // groups
     nb = _chunk(N, R * L * g.itemsize)
@@ -896,6 +972,9 @@ def _weight_and_bias_grads(x, g, geom, groups, cols=None, bias=False):
     if _winograd(C, O, geom, groups) and _finite(x, g):
         gw[...], gb = _wino_backward(x, g, None, None, ph, pw, bias)
         return gw, gb
+    if _pointwise(geom, H, W, Ho, Wo):
+        gw[...] = _pointwise_weight_grad(x2.reshape(N, C, L), g2.reshape(N, O, L), groups).reshape(gw.shape)
+        return gw, (_sum_nhw(g) if bias else None)
     R = C * kh * kw
     Rg, Og = R // groups, O // groups
     ones = bias and groups == 1          # the bias gradient rides in the GEMM
