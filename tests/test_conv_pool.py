@@ -268,3 +268,33 @@ def test_batch_256_memory_stays_bounded():
     tracemalloc.stop()
     activations = (256 * 64 * 16 * 16 * 4) * 2 + 256 * 32 * 16 * 16 * 4   # y, its gradient, x.grad
     assert peak - activations < 48 << 20, f"{(peak - activations) / 2 ** 20:.1f} MB beyond the activations"
+
+
+# -- whole-plane average pools: a mean per plane, and a broadcast back --------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("call", [
+    lambda F, x: F.adaptive_avg_pool2d(x, 1),
+    lambda F, x: F.adaptive_avg_pool2d(x, (1, 1)),
+    lambda F, x: F.adaptive_avg_pool1d(x.flatten(2), 1),
+    lambda F, x: F.avg_pool2d(x, (5, 6)),                                      # the window is the plane
+    lambda F, x: F.avg_pool2d(x, (7, 8), padding=1, count_include_pad=True),    # padding in the divisor
+    lambda F, x: F.avg_pool2d(x, (7, 8), padding=1, count_include_pad=False),
+    lambda F, x: F.avg_pool2d(x, (5, 6), divisor_override=4),
+], ids=["adaptive_1", "adaptive_1x1", "adaptive_1d", "avg_plane", "avg_pad_incl", "avg_pad_excl", "avg_override"])
+def test_whole_plane_average_pools_match_torch(call, dtype):
+    """Pools whose one window covers the plane take the mean-per-plane path: the values, the
+    gradient and the gradient's gradient are torch's."""
+    rng = np.random.default_rng(9)
+    x, tx = _pair(rng.standard_normal((3, 4, 5, 6)).astype(dtype), requires_grad=True)
+    y, ty = call(F, x), call(TF, tx)
+    assert tuple(y.shape) == tuple(ty.shape) and y.dtype == minigrad.tensor(np.zeros(1, dtype)).dtype
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-6, atol=1e-6)
+    g = rng.standard_normal(tuple(ty.shape)).astype(dtype)
+    mg, tg = _pair(g, requires_grad=True)
+    gx, = minigrad.autograd.grad(y, x, mg, create_graph=True)
+    tgx, = torch.autograd.grad(ty, tx, tg, create_graph=True)
+    np.testing.assert_allclose(gx.detach().numpy(), tgx.detach().numpy(), rtol=1e-6, atol=1e-6)
+    h = rng.standard_normal(tuple(tx.shape)).astype(dtype)   # the gradient's own gradient (in g): the pool of h
+    (gx * minigrad.tensor(h)).sum().backward()
+    (tgx * torch.tensor(h)).sum().backward()
+    np.testing.assert_allclose(mg.grad.numpy(), tg.grad.numpy(), rtol=1e-6, atol=1e-6)

@@ -595,3 +595,23 @@ def test_pointwise_convs_are_gemms_on_the_input(dtype, groups, monkeypatch):
     y = cpu.conv2d(x, w, b, H + 1, W, geom, groups)   # one row of bottom padding
     np.testing.assert_allclose(y, ref.conv2d(x, w, b, H + 1, W, geom, groups), **_tol(dtype))
     assert calls == []
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
+def test_direct_weight_grad_ignores_the_dropped_columns_inputs(value):
+    """The stride-1 direct loops compute each plane at the padded width and drop the extra
+    columns, whose gradient is zero; without padding those columns' taps read the next row's
+    first pixels. An inf there must not turn into 0 * inf = NaN in the weight gradient: torch's
+    taps that never read it stay finite."""
+    import torch
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 6, 7)).astype(np.float32)
+    x[1, 2, 2, 0] = value             # first column: only the taps of column 0 read it
+    w = rng.standard_normal((3, 1, 3, 3)).astype(np.float32)
+    g = rng.standard_normal((2, 3, 4, 5)).astype(np.float32)
+    geom = (3, 3, 1, 1, 0, 0, 1, 1)
+    gw = cpu.conv2d_weight_grad(x, g, geom, 3)
+    tw = torch.nn.grad.conv2d_weight(torch.tensor(x), w.shape, torch.tensor(g), groups=3).numpy()
+    np.testing.assert_array_equal(np.isfinite(gw), np.isfinite(tw))
+    assert np.isfinite(gw[2, 0, :, 1:]).all()
+    np.testing.assert_allclose(gw, tw, rtol=1e-4, atol=1e-4, equal_nan=True)

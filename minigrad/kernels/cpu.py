@@ -289,11 +289,14 @@ def _conv_flat_weight_grad(x, C, H, W, g, Ho, Wo, gw, kh, kw, ph, pw, dh, dw, gr
     M = Ho * Wp
     xp = np.empty((Cg, (Hp + 1) * Wp), dtype=x.dtype)
     gp = np.zeros(M, dtype=g.dtype)   # g at the padded width, zeros in the dropped columns
-    acc = np.empty((T, M), dtype=gw.dtype)
+    # per-lane partial sums, one lane per position in a block: every block of the plane adds into
+    # the same _BLOCK lanes, which stay in L1 and are summed once per output channel (summing
+    # lanes as long as the plane took a third of the kernel's time on 56 x 56 planes)
+    acc = np.empty((T, _BLOCK), dtype=gw.dtype)
     for o in range(start, stop):
         grp = o // Og
         for tap in range(T):
-            for k in range(M):
+            for k in range(_BLOCK):
                 acc[tap, k] = 0
         for n in range(N):
             p = n * O + o
@@ -309,9 +312,9 @@ def _conv_flat_weight_grad(x, C, H, W, g, Ho, Wo, gw, kh, kw, ph, pw, dh, dw, gr
                     off = ((tap // kw) % kh) * dh * Wp + (tap % kw) * dw
                     for k in range(k1 - k0):
                         a = uintp(k0 + k)
-                        acc[tap, a] += gp[a] * xp[c, uintp(k0 + k + off)]
+                        acc[tap, uintp(k)] += gp[a] * xp[c, uintp(k0 + k + off)]
         for tap in range(T):
-            gw[o, tap] = _row_sum(acc, tap, M)
+            gw[o, tap] = _row_sum(acc, tap, _BLOCK)
 
 
 # -- direct convolution, any stride (row by row) ------------------------------------------------
@@ -965,7 +968,10 @@ def _weight_and_bias_grads(x, g, geom, groups, cols=None, bias=False):
         if sh == 1 and sw == 1:
             _parallel(_conv_flat_weight_grad, O, g.size * T, x2, C, H, W, g2, Ho, Wo, gw2, kh, kw, ph, pw, dh, dw,
                       groups)
-        else:
+        # The flat loops also multiply the dropped outputs' zeros of g with input pixels: 0 * inf
+        # would add a NaN that torch does not have. An inf or NaN in x or g shows in gw, so gw is
+        # tested (it is small) and, if it holds one, made again by the exact row loops.
+        if not (sh == 1 and sw == 1) or not _finite(gw2):
             lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
             _parallel(_conv_rows_weight_grad, O, g.size * T, x2, C, H, W, g2, Ho, Wo, gw2, *geom, lo, hi, groups)
         return gw, (_sum_nhw(g) if bias else None)
@@ -1239,11 +1245,19 @@ def max_pool2d_gather(x, idx):
     return y
 
 
+def _whole_plane(H, W, hs, he, ws, we):
+    """One window covering the whole plane (a global average pool, adaptive_avg_pool2d to 1x1):
+    the pool is then a mean per plane and its transpose a broadcast, with no window loops."""
+    return len(hs) == 1 and len(ws) == 1 and hs[0] == 0 and he[0] == H and ws[0] == 0 and we[0] == W
+
+
 def avg_pool2d(x, hs, he, ws, we, divisor):
     x = _c(x)
     N, C, H, W = x.shape
     y = _empty((N, C, len(hs), len(ws)), x.dtype)
-    if y.size:
+    if y.size and _whole_plane(H, W, hs, he, ws, we):
+        np.divide(np.add.reduce(_planes(x), axis=1), x.dtype.type(divisor[0, 0]), out=y.reshape(-1))
+    elif y.size:
         _parallel(_avg_pool, N * C, x.size, _planes(x), W, hs, he, ws, we, divisor.astype(x.dtype, copy=False),
                   _planes(y))
     return y
@@ -1253,7 +1267,9 @@ def avg_pool2d_transpose(g, H, W, hs, he, ws, we, divisor):
     g = _c(g)
     N, C = g.shape[:2]
     gx = _empty((N, C, H, W), g.dtype)
-    if gx.size:
+    if gx.size and _whole_plane(H, W, hs, he, ws, we):
+        _planes(gx)[...] = _planes(g) / g.dtype.type(divisor[0, 0])
+    elif gx.size:
         _parallel(_avg_pool_transpose, N * C, gx.size, _planes(g), W, hs, he, ws, we,
                   divisor.astype(g.dtype, copy=False), _planes(gx))
     return gx
