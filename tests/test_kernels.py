@@ -50,15 +50,23 @@ def conv_problem(draw):
     return N, C, O, H, W, Ho, Wo, (kh, kw, sh, sw, ph, pw, dh, dw), groups
 
 
-@pytest.fixture(params=["direct", "gemm"])
+@pytest.fixture(params=["direct", "gemm", "gemm_wide"])
 def path(request, monkeypatch):
-    """Force every conv through the direct loops, or through im2col + GEMM in small chunks."""
+    """Force every conv through the direct loops, or through im2col + GEMM in small chunks: the
+    weight gradient a sum of per-sample GEMMs, or (gemm_wide, without groups) one GEMM per chunk
+    of two samples."""
     if request.param == "direct":
         monkeypatch.setattr(cpu, "DIRECT_MAX_TAPS", 10 ** 6)
         monkeypatch.setattr(cpu, "_direct", lambda taps, groups: True)
-    else:
+    elif request.param == "gemm":
         monkeypatch.setattr(cpu, "DIRECT_MAX_TAPS", 0)
         monkeypatch.setattr(cpu, "CHUNK_BYTES", 1)   # one sample per chunk: the chunk loop runs
+        monkeypatch.setattr(cpu, "SMALL_MAP", 0)
+    else:
+        monkeypatch.setattr(cpu, "DIRECT_MAX_TAPS", 0)
+        monkeypatch.setattr(cpu, "_chunk", lambda n, bytes_per_sample: min(n, 2))   # a last chunk of one
+        monkeypatch.setattr(cpu, "SMALL_MAP", 10 ** 9)
+        monkeypatch.setattr(cpu, "SMALL_MAP_MIN_ROWS", 0)
     return request.param
 
 
@@ -231,8 +239,9 @@ def test_threads_split_the_work(monkeypatch):
         np.testing.assert_array_equal(y, one)
 
 
+@pytest.mark.parametrize("wide", [True, False])
 @pytest.mark.parametrize("keep", [True, False])
-def test_gemm_path_threads_split_the_batch(monkeypatch, keep):
+def test_gemm_path_threads_split_the_batch(monkeypatch, keep, wide):
     """im2col + GEMM: threads take ranges of samples (chunked within each thread, columns kept or
     not); the forward and the input gradient do not depend on the split, the weight gradient
     adds the threads' partial sums in a fixed order."""
@@ -245,6 +254,7 @@ def test_gemm_path_threads_split_the_batch(monkeypatch, keep):
     g = rng.standard_normal(y0.shape).astype(np.float32)
     monkeypatch.setattr(cpu, "_MIN_WORK", 0)
     monkeypatch.setattr(cpu, "CHUNK_BYTES", 2 * 28 * 30 * 4)   # two samples per chunk
+    monkeypatch.setattr(cpu, "SMALL_MAP_MIN_ROWS", 0 if wide else 10 ** 9)   # weight gradient: one GEMM per chunk, or per sample
     if not keep:
         monkeypatch.setattr(cpu, "KEEP_BYTES", 0)
     runs = []
