@@ -9,6 +9,8 @@ file first for what is computed, this one for how it is made fast.
   call (``conv2d_grads``: input, weight and bias), which transforms the output gradient once for
   all three. The four transforms are two kernels that read their matrix from a table (into
   tiles, out of tiles), so that a first training step compiles two kernels instead of four.
+* 1x1 convolutions at stride 1 without padding (``_pointwise``) are GEMMs on the input as it
+  lies, W (O, C) @ x_n (C, H*W) per sample, and so are both their gradients: no column buffer.
 * Other convolutions go through im2col + GEMM, except grouped ones with few taps per output.
   The batch is processed in chunks whose column buffer stays near ``CHUNK_BYTES``, so memory
   stays bounded at any batch size. Columns are laid out (C*kh*kw, chunk*Ho*Wo); one GEMM per
@@ -24,7 +26,9 @@ file first for what is computed, this one for how it is made fast.
 * Weight gradients reduce into per-lane partial sums (an array, summed at the end), so LLVM can
   vectorise them without ``fastmath``, which would let it reorder float additions.
 * Max pooling stores the winner's flat index (int32) for the backward scatter; the 2x2 kernel
-  compares branch-free and handles NaN only in the windows that hold one.
+  compares branch-free and handles NaN only in the windows that hold one. An average pool whose
+  one window is the whole plane (adaptive_avg_pool2d to 1x1) is a mean per plane, and its
+  transpose a broadcast.
 * Outputs and scratch buffers of 64 KB and more come from ``buffers.empty``, which reuses blocks
   that nothing refers to any more: a training step's arrays then do not fault their pages in
   again every step (``buffers.py`` says why and by how much).
