@@ -340,3 +340,22 @@ def test_conv_fast_paths_match_torch(fn, xshape, wshape, kwargs, path, monkeypat
         (tgrads[0] * torch.tensor(h)).sum().backward()
         np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=tol, atol=tol)
     assert any(result is not False for result in taken)
+
+
+def test_conv_transpose_backward_makes_the_columns_of_g_once(monkeypatch):
+    """conv_transpose2d's two gradients (input: a conv of g; weight: a weight gradient over g) share
+    one im2col of g, and give torch's gradients."""
+    from minigrad.kernels import cpu
+    im2cols = []
+    real = cpu._im2col
+    monkeypatch.setattr(cpu, "_im2col", lambda *a: im2cols.append(a[0].shape) or real(*a))
+    rng = np.random.default_rng(12)
+    x, tx = _pair(rng.standard_normal((4, 16, 5, 5)).astype(np.float32), requires_grad=True)
+    w, tw = _pair(rng.standard_normal((16, 8, 4, 4)).astype(np.float32), requires_grad=True)
+    y, ty = F.conv_transpose2d(x, w, stride=2, padding=1), TF.conv_transpose2d(tx, tw, stride=2, padding=1)
+    g = rng.standard_normal(tuple(ty.shape)).astype(np.float32)
+    y.backward(minigrad.tensor(g))
+    ty.backward(torch.tensor(g))
+    assert im2cols == [(4 * 8, 10 * 10)]   # g's planes, once
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-4, atol=1e-4)
