@@ -268,3 +268,94 @@ def test_batch_256_memory_stays_bounded():
     tracemalloc.stop()
     activations = (256 * 64 * 16 * 16 * 4) * 2 + 256 * 32 * 16 * 16 * 4   # y, its gradient, x.grad
     assert peak - activations < 48 << 20, f"{(peak - activations) / 2 ** 20:.1f} MB beyond the activations"
+
+
+# -- whole-plane average pools: a mean per plane, and a broadcast back --------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("call", [
+    lambda F, x: F.adaptive_avg_pool2d(x, 1),
+    lambda F, x: F.adaptive_avg_pool2d(x, (1, 1)),
+    lambda F, x: F.adaptive_avg_pool1d(x.flatten(2), 1),
+    lambda F, x: F.avg_pool2d(x, (5, 6)),                                      # the window is the plane
+    lambda F, x: F.avg_pool2d(x, (7, 8), padding=1, count_include_pad=True),    # padding in the divisor
+    lambda F, x: F.avg_pool2d(x, (7, 8), padding=1, count_include_pad=False),
+    lambda F, x: F.avg_pool2d(x, (5, 6), divisor_override=4),
+], ids=["adaptive_1", "adaptive_1x1", "adaptive_1d", "avg_plane", "avg_pad_incl", "avg_pad_excl", "avg_override"])
+def test_whole_plane_average_pools_match_torch(call, dtype):
+    """Pools whose one window covers the plane take the mean-per-plane path: the values, the
+    gradient and the gradient's gradient are torch's."""
+    rng = np.random.default_rng(9)
+    x, tx = _pair(rng.standard_normal((3, 4, 5, 6)).astype(dtype), requires_grad=True)
+    y, ty = call(F, x), call(TF, tx)
+    assert tuple(y.shape) == tuple(ty.shape) and y.dtype == minigrad.tensor(np.zeros(1, dtype)).dtype
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-6, atol=1e-6)
+    g = rng.standard_normal(tuple(ty.shape)).astype(dtype)
+    mg, tg = _pair(g, requires_grad=True)
+    gx, = minigrad.autograd.grad(y, x, mg, create_graph=True)
+    tgx, = torch.autograd.grad(ty, tx, tg, create_graph=True)
+    np.testing.assert_allclose(gx.detach().numpy(), tgx.detach().numpy(), rtol=1e-6, atol=1e-6)
+    h = rng.standard_normal(tuple(tx.shape)).astype(dtype)   # the gradient's own gradient (in g): the pool of h
+    (gx * minigrad.tensor(h)).sum().backward()
+    (tgx * torch.tensor(h)).sum().backward()
+    np.testing.assert_allclose(mg.grad.numpy(), tg.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+# -- the conv kernels' fast paths, each against torch ---------------------------------------------
+@pytest.mark.parametrize("fn,xshape,wshape,kwargs,path", [
+    ("conv2d", (3, 40, 5, 6), (24, 40, 1, 1), {}, "_pointwise_forward"),                       # 1x1: GEMMs on x
+    ("conv2d", (3, 40, 5, 6), (24, 20, 1, 1), dict(groups=2), "_pointwise_forward"),
+    ("conv2d", (2, 40, 5, 6), (24, 40, 1, 1), dict(dilation=2), "_pointwise_forward"),
+    ("conv_transpose2d", (3, 24, 5, 6), (24, 40, 1, 1), {}, "_pointwise_input_grad"),
+    ("conv2d", (3, 16, 4, 5), (16, 16, 3, 3), dict(padding=1), "_wino_forward"),              # several samples per chunk
+    ("conv2d", (3, 8, 7, 7), (16, 8, 3, 3), dict(stride=2, padding=1), "_chunk_wide"),         # one weight-gradient GEMM
+    ("conv_transpose2d", (3, 16, 4, 4), (16, 8, 4, 4), dict(stride=2, padding=1), "_chunk_wide"),
+    ("conv2d", (3, 6, 9, 8), (6, 1, 3, 3), dict(padding=1, groups=6), "_conv_flat_weight_grad"),   # depthwise
+])
+def test_conv_fast_paths_match_torch(fn, xshape, wshape, kwargs, path, monkeypatch):
+    """Each of cpu.py's paths named here is taken, and gives torch's output, gradients (input,
+    weight, bias) and gradients of the input gradient, in float32 and float64."""
+    from minigrad.kernels import cpu
+    taken = []   # what each call of the path's function returned (_chunk_wide: whether it is taken)
+
+    def spy(*args, _real=getattr(cpu, path)):
+        taken.append(_real(*args))
+        return taken[-1]
+    monkeypatch.setattr(cpu, path, spy)
+    rng = np.random.default_rng(11)
+    for dtype, tol in ((np.float32, 1e-4), (np.float64, 1e-10)):
+        x, tx = _pair(rng.standard_normal(xshape).astype(dtype), requires_grad=True)
+        w, tw = _pair(rng.standard_normal(wshape).astype(dtype), requires_grad=True)
+        nb = wshape[1] * kwargs.get("groups", 1) if fn == "conv_transpose2d" else wshape[0]
+        b, tb = _pair(rng.standard_normal(nb).astype(dtype), requires_grad=True)
+        y, ty = getattr(F, fn)(x, w, b, **kwargs), getattr(TF, fn)(tx, tw, tb, **kwargs)
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=tol, atol=tol)
+        g = rng.standard_normal(tuple(ty.shape)).astype(dtype)
+        grads = minigrad.autograd.grad(y, (x, w, b), minigrad.tensor(g), create_graph=True)
+        tgrads = torch.autograd.grad(ty, (tx, tw, tb), torch.tensor(g), create_graph=True)
+        for a, e in zip(grads, tgrads):
+            assert a.dtype == minigrad.tensor(np.zeros(1, dtype)).dtype and tuple(a.shape) == tuple(e.shape)
+            np.testing.assert_allclose(a.detach().numpy(), e.detach().numpy(), rtol=tol, atol=tol)
+        h = rng.standard_normal(xshape).astype(dtype)   # through the input gradient: second derivatives in w
+        (grads[0] * minigrad.tensor(h)).sum().backward()
+        (tgrads[0] * torch.tensor(h)).sum().backward()
+        np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=tol, atol=tol)
+    assert any(result is not False for result in taken)
+
+
+def test_conv_transpose_backward_makes_the_columns_of_g_once(monkeypatch):
+    """conv_transpose2d's two gradients (input: a conv of g; weight: a weight gradient over g) share
+    one im2col of g, and give torch's gradients."""
+    from minigrad.kernels import cpu
+    im2cols = []
+    real = cpu._im2col
+    monkeypatch.setattr(cpu, "_im2col", lambda *a: im2cols.append(a[0].shape) or real(*a))
+    rng = np.random.default_rng(12)
+    x, tx = _pair(rng.standard_normal((4, 16, 5, 5)).astype(np.float32), requires_grad=True)
+    w, tw = _pair(rng.standard_normal((16, 8, 4, 4)).astype(np.float32), requires_grad=True)
+    y, ty = F.conv_transpose2d(x, w, stride=2, padding=1), TF.conv_transpose2d(tx, tw, stride=2, padding=1)
+    g = rng.standard_normal(tuple(ty.shape)).astype(np.float32)
+    y.backward(minigrad.tensor(g))
+    ty.backward(torch.tensor(g))
+    assert im2cols == [(4 * 8, 10 * 10)]   # g's planes, once
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-4, atol=1e-4)

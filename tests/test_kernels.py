@@ -50,15 +50,23 @@ def conv_problem(draw):
     return N, C, O, H, W, Ho, Wo, (kh, kw, sh, sw, ph, pw, dh, dw), groups
 
 
-@pytest.fixture(params=["direct", "gemm"])
+@pytest.fixture(params=["direct", "gemm", "gemm_wide"])
 def path(request, monkeypatch):
-    """Force every conv through the direct loops, or through im2col + GEMM in small chunks."""
+    """Force every conv through the direct loops, or through im2col + GEMM in small chunks: the
+    weight gradient a sum of per-sample GEMMs, or (gemm_wide, without groups) one GEMM per chunk
+    of two samples."""
     if request.param == "direct":
         monkeypatch.setattr(cpu, "DIRECT_MAX_TAPS", 10 ** 6)
         monkeypatch.setattr(cpu, "_direct", lambda taps, groups: True)
-    else:
+    elif request.param == "gemm":
         monkeypatch.setattr(cpu, "DIRECT_MAX_TAPS", 0)
         monkeypatch.setattr(cpu, "CHUNK_BYTES", 1)   # one sample per chunk: the chunk loop runs
+        monkeypatch.setattr(cpu, "SMALL_MAP", 0)
+    else:
+        monkeypatch.setattr(cpu, "DIRECT_MAX_TAPS", 0)
+        monkeypatch.setattr(cpu, "_chunk", lambda n, bytes_per_sample: min(n, 2))   # a last chunk of one
+        monkeypatch.setattr(cpu, "SMALL_MAP", 10 ** 9)
+        monkeypatch.setattr(cpu, "SMALL_MAP_MIN_ROWS", 0)
     return request.param
 
 
@@ -231,8 +239,9 @@ def test_threads_split_the_work(monkeypatch):
         np.testing.assert_array_equal(y, one)
 
 
+@pytest.mark.parametrize("wide", [True, False])
 @pytest.mark.parametrize("keep", [True, False])
-def test_gemm_path_threads_split_the_batch(monkeypatch, keep):
+def test_gemm_path_threads_split_the_batch(monkeypatch, keep, wide):
     """im2col + GEMM: threads take ranges of samples (chunked within each thread, columns kept or
     not); the forward and the input gradient do not depend on the split, the weight gradient
     adds the threads' partial sums in a fixed order."""
@@ -245,6 +254,7 @@ def test_gemm_path_threads_split_the_batch(monkeypatch, keep):
     g = rng.standard_normal(y0.shape).astype(np.float32)
     monkeypatch.setattr(cpu, "_MIN_WORK", 0)
     monkeypatch.setattr(cpu, "CHUNK_BYTES", 2 * 28 * 30 * 4)   # two samples per chunk
+    monkeypatch.setattr(cpu, "SMALL_MAP_MIN_ROWS", 0 if wide else 10 ** 9)   # weight gradient: one GEMM per chunk, or per sample
     if not keep:
         monkeypatch.setattr(cpu, "KEEP_BYTES", 0)
     runs = []
@@ -295,6 +305,7 @@ def winograd(monkeypatch):
     """Every 3x3 stride-1 conv through Winograd, one sample per chunk (the chunk loop runs)."""
     monkeypatch.setattr(cpu, "WINO_MIN_CHANNELS", 1)
     monkeypatch.setattr(cpu, "WINO_CHUNK_BYTES", 1)
+    monkeypatch.setattr(cpu, "WINO_MIN_ROWS", 1)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -388,6 +399,7 @@ def test_winograd_threads_split_the_batch(monkeypatch):
     geom = (3, 3, 1, 1, 1, 1, 1, 1)
     monkeypatch.setattr(cpu, "_MIN_WORK", 0)
     monkeypatch.setattr(cpu, "WINO_CHUNK_BYTES", 1)
+    monkeypatch.setattr(cpu, "WINO_MIN_ROWS", 1)
     runs = []
     for threads in (1, numba.config.NUMBA_NUM_THREADS):
         numba.set_num_threads(threads)
@@ -557,3 +569,59 @@ def test_import_minigrad_loads_no_numba_until_a_kernel_runs():
             "minigrad.nn.functional.max_pool2d(minigrad.ones(1, 1, 2, 2), 2); print(a, 'numba' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
     assert out.stdout.split() == ["False", "True"]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("groups", [1, 2])
+def test_pointwise_convs_are_gemms_on_the_input(dtype, groups, monkeypatch):
+    """1x1 convs at stride 1 without padding take the GEMM path without columns (forward, both
+    gradients, the bias gradient, any thread split) and give the reference's numbers; a 1x1 conv
+    with bottom padding (output larger than the input) does not take it."""
+    import numba
+    calls = []
+    for name in ("_pointwise_forward", "_pointwise_input_grad", "_pointwise_weight_grad"):
+        real = getattr(cpu, name)
+        monkeypatch.setattr(cpu, name, lambda *a, _real=real, _name=name: calls.append(_name) or _real(*a))
+    monkeypatch.setattr(cpu, "_MIN_WORK", 0)
+    rng = np.random.default_rng(7)
+    N, C, O, H, W = 5, 20 * groups, 6 * groups, 7, 6   # 20 taps per group: not the direct loops
+    x = rng.standard_normal((N, C, H, W)).astype(dtype)
+    w = rng.standard_normal((O, C // groups, 1, 1)).astype(dtype)
+    b = rng.standard_normal(O).astype(dtype)
+    g = rng.standard_normal((N, O, H, W)).astype(dtype)
+    geom = (1, 1, 1, 1, 0, 0, 1, 1)
+    for threads in (1, numba.config.NUMBA_NUM_THREADS):
+        numba.set_num_threads(threads)
+        for bias in (b, None):
+            y, kept = cpu.conv2d_keep(x, w, bias, H, W, geom, groups)
+            assert y.dtype == dtype and kept is None
+            np.testing.assert_allclose(y, ref.conv2d(x, w, bias, H, W, geom, groups), **_tol(dtype))
+        gx, gw, gb = cpu.conv2d_grads(x, g, w, H, W, geom, groups, bias=True)
+        np.testing.assert_allclose(gx, ref.conv2d_input_grad(g, w, H, W, geom, groups), **_tol(dtype))
+        np.testing.assert_allclose(gw, ref.conv2d_weight_grad(x, g, geom, groups), **_tol(dtype))
+        np.testing.assert_allclose(gb, g.sum(axis=(0, 2, 3)), **_tol(dtype))
+    assert set(calls) == {"_pointwise_forward", "_pointwise_input_grad", "_pointwise_weight_grad"}
+    calls.clear()
+    y = cpu.conv2d(x, w, b, H + 1, W, geom, groups)   # one row of bottom padding
+    np.testing.assert_allclose(y, ref.conv2d(x, w, b, H + 1, W, geom, groups), **_tol(dtype))
+    assert calls == []
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
+def test_direct_weight_grad_ignores_the_dropped_columns_inputs(value):
+    """The stride-1 direct loops compute each plane at the padded width and drop the extra
+    columns, whose gradient is zero; without padding those columns' taps read the next row's
+    first pixels. An inf there must not turn into 0 * inf = NaN in the weight gradient: torch's
+    taps that never read it stay finite."""
+    import torch
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 6, 7)).astype(np.float32)
+    x[1, 2, 2, 0] = value             # first column: only the taps of column 0 read it
+    w = rng.standard_normal((3, 1, 3, 3)).astype(np.float32)
+    g = rng.standard_normal((2, 3, 4, 5)).astype(np.float32)
+    geom = (3, 3, 1, 1, 0, 0, 1, 1)
+    gw = cpu.conv2d_weight_grad(x, g, geom, 3)
+    tw = torch.nn.grad.conv2d_weight(torch.tensor(x), w.shape, torch.tensor(g), groups=3).numpy()
+    np.testing.assert_array_equal(np.isfinite(gw), np.isfinite(tw))
+    assert np.isfinite(gw[2, 0, :, 1:]).all()
+    np.testing.assert_allclose(gw, tw, rtol=1e-4, atol=1e-4, equal_nan=True)

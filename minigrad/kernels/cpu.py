@@ -9,6 +9,8 @@ file first for what is computed, this one for how it is made fast.
   call (``conv2d_grads``: input, weight and bias), which transforms the output gradient once for
   all three. The four transforms are two kernels that read their matrix from a table (into
   tiles, out of tiles), so that a first training step compiles two kernels instead of four.
+* 1x1 convolutions at stride 1 without padding (``_pointwise``) are GEMMs on the input as it
+  lies, W (O, C) @ x_n (C, H*W) per sample, and so are both their gradients: no column buffer.
 * Other convolutions go through im2col + GEMM, except grouped ones with few taps per output.
   The batch is processed in chunks whose column buffer stays near ``CHUNK_BYTES``, so memory
   stays bounded at any batch size. Columns are laid out (C*kh*kw, chunk*Ho*Wo); one GEMM per
@@ -24,7 +26,9 @@ file first for what is computed, this one for how it is made fast.
 * Weight gradients reduce into per-lane partial sums (an array, summed at the end), so LLVM can
   vectorise them without ``fastmath``, which would let it reorder float additions.
 * Max pooling stores the winner's flat index (int32) for the backward scatter; the 2x2 kernel
-  compares branch-free and handles NaN only in the windows that hold one.
+  compares branch-free and handles NaN only in the windows that hold one. An average pool whose
+  one window is the whole plane (adaptive_avg_pool2d to 1x1) is a mean per plane, and its
+  transpose a broadcast.
 * Outputs and scratch buffers of 64 KB and more come from ``buffers.empty``, which reuses blocks
   that nothing refers to any more: a training step's arrays then do not fault their pages in
   again every step (``buffers.py`` says why and by how much).
@@ -62,6 +66,16 @@ CHUNK_BYTES = 16 << 20
 # The forward keeps its columns for the weight gradient when they take at most this much; above
 # it, the weight gradient computes them again, chunk by chunk (memory stays bounded).
 KEEP_BYTES = 32 << 20
+# The im2col weight gradient sums per-sample products g_n (O, L) @ c_n^T (L, R); on output maps of
+# at most SMALL_MAP pixels (L) each has an inner dimension too short for BLAS, so the chunk's g is
+# reordered to (O, chunk*L) in a small buffer and the sum is ONE product over the chunk. Measured
+# (1 thread, float32; the 64-pixel gradients of conv_extra's conv_transpose2d, 64 samples): 7.4 ->
+# 6.2 ms; 2305 x 256 x 64 per sample, 8 samples: 8.6 -> 6.9 ms; at 784 pixels the two were level,
+# and with few rows of columns (the seed CNN's first layer, 10) the chunk-wide product was several
+# times slower, so it is taken only with at least SMALL_MAP_MIN_ROWS rows. (The forward and the
+# input gradient, whose per-sample GEMMs read or write NCHW directly, gained nothing from it.)
+SMALL_MAP = 256
+SMALL_MAP_MIN_ROWS = 64
 # Grouped convolutions with at most this many taps per output (C/groups * kh * kw) run as direct
 # loops (depthwise convs); everything else goes through im2col + GEMM.
 DIRECT_MAX_TAPS = 16
@@ -289,11 +303,14 @@ def _conv_flat_weight_grad(x, C, H, W, g, Ho, Wo, gw, kh, kw, ph, pw, dh, dw, gr
     M = Ho * Wp
     xp = np.empty((Cg, (Hp + 1) * Wp), dtype=x.dtype)
     gp = np.zeros(M, dtype=g.dtype)   # g at the padded width, zeros in the dropped columns
-    acc = np.empty((T, M), dtype=gw.dtype)
+    # per-lane partial sums, one lane per position in a block: every block of the plane adds into
+    # the same _BLOCK lanes, which stay in L1 and are summed once per output channel (summing
+    # lanes as long as the plane took a third of the kernel's time on 56 x 56 planes)
+    acc = np.empty((T, _BLOCK), dtype=gw.dtype)
     for o in range(start, stop):
         grp = o // Og
         for tap in range(T):
-            for k in range(M):
+            for k in range(_BLOCK):
                 acc[tap, k] = 0
         for n in range(N):
             p = n * O + o
@@ -309,9 +326,9 @@ def _conv_flat_weight_grad(x, C, H, W, g, Ho, Wo, gw, kh, kw, ph, pw, dh, dw, gr
                     off = ((tap // kw) % kh) * dh * Wp + (tap % kw) * dw
                     for k in range(k1 - k0):
                         a = uintp(k0 + k)
-                        acc[tap, a] += gp[a] * xp[c, uintp(k0 + k + off)]
+                        acc[tap, uintp(k)] += gp[a] * xp[c, uintp(k0 + k + off)]
         for tap in range(T):
-            gw[o, tap] = _row_sum(acc, tap, M)
+            gw[o, tap] = _row_sum(acc, tap, _BLOCK)
 
 
 # -- direct convolution, any stride (row by row) ------------------------------------------------
@@ -439,6 +456,13 @@ WINO_MIN_CHANNELS = 8
 # 4, 8 samples per chunk): b64 21.3 / 18.8 / 18.1 / 19.3 ms, b256 87 / 76 / 74 / 68 ms.
 WINO_CHUNK_BYTES = 2 << 20
 WINO_GEMM_MAX = 1 << 19
+# ... but at least this many tiles (rows of each of the 16 GEMMs) per chunk: with many channels
+# the two limits above allow one sample, and on small maps its few tiles make GEMMs so thin that
+# reading U (16 C x O matrices) again for each chunk costs more than the products. Measured
+# (1 thread, 8 samples, 256 -> 256 channels, forward / forward + both gradients): 8 px (16 tiles
+# per sample) 9.5 / 15.3 ms at one sample per chunk, 5.2 / 10.7 at eight; 14 px (49 tiles)
+# 15.7 / 32.6 at one, 13.7 / 25.9 at four.
+WINO_MIN_ROWS = 128
 
 
 def _winograd(C, O, geom, groups):
@@ -649,6 +673,7 @@ def _wino_plan(N, C, O, H, W, Ho, Wo, ph, pw, itemsize):
         raise RuntimeError(f"Winograd: a {H}x{W} input at ({ph}, {pw}) does not fit {Ho}x{Wo} outputs' tiles")
     T = Th * Tw
     nb = min(WINO_CHUNK_BYTES // (16 * (C + O) * T * itemsize), WINO_GEMM_MAX // (T * C * O))
+    nb = max(nb, -(-WINO_MIN_ROWS // T))
     return Th, Tw, T, int(max(1, min(N, nb)))
 
 
@@ -723,9 +748,76 @@ def _wino_backward(x, g, w, gx, ph, pw, bias=False):
     return _wino_weight_t(_sum_in_order(parts)), gb
 
 
+# -- 1x1 convolutions: GEMMs on the input as it lies ----------------------------------------------
+# A 1x1 kernel at stride 1 without padding reads each pixel once: sample n's output is the
+# product W (O, C) @ x_n (C, H*W) of the weights with the input plane block itself, so no column
+# buffer is made (im2col would only copy x). Its two gradients are products too:
+#
+#     gx_n = W^T @ g_n,    gW = sum over n of g_n @ x_n^T,    gb = sum of g over n and pixels.
+#
+# Threads take ranges of samples, as on the other GEMM paths; groups take their own channel rows.
+def _pointwise(geom, H, W, Ho, Wo):
+    """A 1x1 conv at stride 1 without padding (dilation is then irrelevant) whose output has the
+    input's size (no bottom or right padding, no output_padding of a transposed conv)."""
+    kh, kw, sh, sw, ph, pw = geom[:6]
+    return kh == 1 and kw == 1 and sh == 1 and sw == 1 and ph == 0 and pw == 0 and H == Ho and W == Wo
+
+
+def _pointwise_forward(x3, w3, bias, y3):
+    """y3 (N, O, L) = w3 (groups, Og, Cg) @ x3 (N, C, L) per group, plus ``bias`` (or None) per row."""
+    N, O, L = y3.shape
+    groups, Og, Cg = w3.shape
+
+    def run(start, stop):
+        for n in range(start, stop):
+            for grp in range(groups):
+                ys = y3[n, grp * Og:(grp + 1) * Og]
+                np.matmul(w3[grp], x3[n, grp * Cg:(grp + 1) * Cg], out=ys)
+                if bias is not None:   # while the sample's output is still in the cache
+                    ys += bias[grp * Og:(grp + 1) * Og, None]
+    _parallel(run, N, N * O * Cg * L)
+
+
+def _pointwise_input_grad(g3, w3, gx3):
+    """gx3 (N, C, L) = w3^T (groups, Cg, Og) @ g3 (N, O, L) per group."""
+    N, C, L = gx3.shape
+    groups, Og, Cg = w3.shape
+    wt = w3.transpose(0, 2, 1)
+
+    def run(start, stop):
+        for grp in range(groups):
+            np.matmul(wt[grp], g3[start:stop, grp * Og:(grp + 1) * Og], out=gx3[start:stop, grp * Cg:(grp + 1) * Cg])
+    _parallel(run, N, N * C * Og * L)
+
+
+def _pointwise_weight_grad(x3, g3, groups):
+    """gW (groups, Og, Cg) = sum over samples of g_n (Og, L) @ x_n^T (L, Cg), per group; the
+    threads' partial sums are added in the order of their ranges."""
+    N, C, L = x3.shape
+    O = g3.shape[1]
+    Og, Cg = O // groups, C // groups
+    parts = {}
+
+    def run(start, stop):
+        part = np.zeros((groups, Og, Cg), dtype=x3.dtype)
+        prod = np.empty((Og, Cg), dtype=x3.dtype)
+        for n in range(start, stop):
+            for grp in range(groups):
+                part[grp] += np.matmul(g3[n, grp * Og:(grp + 1) * Og], x3[n, grp * Cg:(grp + 1) * Cg].T, out=prod)
+        parts[start] = part
+    _parallel(run, N, N * O * Cg * L)
+    return _sum_in_order(parts)
+
+
 # -- the conv entry points ----------------------------------------------------------------------
 def _no_bias(dtype):
     return np.zeros(0, dtype=dtype)
+
+
+def _chunk_wide(L, groups, rows):
+    """The weight gradient as one GEMM per chunk of the batch rather than a sum of per-sample
+    ones (see SMALL_MAP): small maps, enough rows of columns, no groups."""
+    return L <= SMALL_MAP and rows >= SMALL_MAP_MIN_ROWS and groups == 1
 
 
 def _direct(taps, groups):
@@ -768,6 +860,10 @@ def conv2d_keep(x, w, b, Ho, Wo, geom, groups, keep=True):
         return y, None
     if _winograd(C, O, geom, groups) and _finite(x, w):
         _wino_forward(x, w, bias, y, ph, pw)
+        return y, None
+    if _pointwise(geom, H, W, Ho, Wo):
+        _pointwise_forward(x2.reshape(N, C, L), w.reshape(groups, O // groups, C // groups),
+                           bias if b is not None else None, y.reshape(N, O, L))
         return y, None
     R = C * kh * kw
     Rg, Og = R // groups, O // groups
@@ -841,6 +937,9 @@ def conv2d_input_grad(g, w, H, W, geom, groups):
     if _winograd(C, O, geom, groups) and _finite(g, w):
         _wino_backward(None, g, w, gx, ph, pw)
         return gx
+    if _pointwise(geom, H, W, Ho, Wo):
+        _pointwise_input_grad(g2.reshape(N, O, L), w.reshape(groups, O // groups, C // groups), gx.reshape(N, C, L))
+        return gx
     R = C * kh * kw
     Rg, Og = R // groups, O // groups
     nb = _chunk(N, R * L * g.itemsize)
@@ -889,13 +988,19 @@ def _weight_and_bias_grads(x, g, geom, groups, cols=None, bias=False):
         if sh == 1 and sw == 1:
             _parallel(_conv_flat_weight_grad, O, g.size * T, x2, C, H, W, g2, Ho, Wo, gw2, kh, kw, ph, pw, dh, dw,
                       groups)
-        else:
+        # The flat loops also multiply the dropped outputs' zeros of g with input pixels: 0 * inf
+        # would add a NaN that torch does not have. An inf or NaN in x or g shows in gw, so gw is
+        # tested (it is small) and, if it holds one, made again by the exact row loops.
+        if not (sh == 1 and sw == 1) or not _finite(gw2):
             lo, hi = _tap_ranges(kw, dw, pw, sw, W, Wo)
             _parallel(_conv_rows_weight_grad, O, g.size * T, x2, C, H, W, g2, Ho, Wo, gw2, *geom, lo, hi, groups)
         return gw, (_sum_nhw(g) if bias else None)
     if _winograd(C, O, geom, groups) and _finite(x, g):
         gw[...], gb = _wino_backward(x, g, None, None, ph, pw, bias)
         return gw, gb
+    if _pointwise(geom, H, W, Ho, Wo):
+        gw[...] = _pointwise_weight_grad(x2.reshape(N, C, L), g2.reshape(N, O, L), groups).reshape(gw.shape)
+        return gw, (_sum_nhw(g) if bias else None)
     R = C * kh * kw
     Rg, Og = R // groups, O // groups
     ones = bias and groups == 1          # the bias gradient rides in the GEMM
@@ -908,12 +1013,15 @@ def _weight_and_bias_grads(x, g, geom, groups, cols=None, bias=False):
     sb = max(1, CHUNK_BYTES // (Og * k * x.itemsize))   # samples per block of per-sample products
     parts = {}   # each thread's share of gw (groups, Og, Rg + ones), by its first sample
 
+    wide = _chunk_wide(L, groups, R)
+
     def run(start, stop):
         part = np.zeros((groups, Og, k), dtype=x.dtype)
         buf = None
         if cols is None:
             buf = _empty((R + ones) * nb * L, dtype=x.dtype)
             buf[R * nb * L:] = 1
+        gt = _empty((O, nb * L), dtype=x.dtype) if wide else None
         for n0 in range(start, stop, nb):
             m = min(nb, stop - n0)
             if cols is not None:                         # kept by the forward
@@ -922,6 +1030,12 @@ def _weight_and_bias_grads(x, g, geom, groups, cols=None, bias=False):
                 _im2col(x2, n0, m, C, H, W, Ho, Wo, *geom, lo, hi, buf, nb * L, L, 0, R)
                 cs = buf.reshape(R + ones, nb, L)[:, :m].transpose(1, 0, 2)   # per sample, as in conv2d_keep
             gs = g3[n0:n0 + m]
+            if wide:   # the chunk's g as (O, m*L) times its columns (k, m*L) transposed: one GEMM
+                chunk = (cols[:k, n0 * L:(n0 + m) * L] if cols is not None
+                         else buf.reshape(R + ones, nb * L)[:k, :m * L])
+                gt.reshape(O, nb, L)[:, :m] = gs.transpose(1, 0, 2)
+                part[0] += np.matmul(gt[:, :m * L], chunk.T)
+                continue
             for grp in range(groups):
                 # sum over samples of g_n (Og, L) @ c_n^T (L, k), a block of samples per GEMM call
                 for s in range(0, m, sb):
@@ -1160,11 +1274,19 @@ def max_pool2d_gather(x, idx):
     return y
 
 
+def _whole_plane(H, W, hs, he, ws, we):
+    """One window covering the whole plane (a global average pool, adaptive_avg_pool2d to 1x1):
+    the pool is then a mean per plane and its transpose a broadcast, with no window loops."""
+    return len(hs) == 1 and len(ws) == 1 and hs[0] == 0 and he[0] == H and ws[0] == 0 and we[0] == W
+
+
 def avg_pool2d(x, hs, he, ws, we, divisor):
     x = _c(x)
     N, C, H, W = x.shape
     y = _empty((N, C, len(hs), len(ws)), x.dtype)
-    if y.size:
+    if y.size and _whole_plane(H, W, hs, he, ws, we):
+        np.divide(np.add.reduce(_planes(x), axis=1), x.dtype.type(divisor[0, 0]), out=y.reshape(-1))
+    elif y.size:
         _parallel(_avg_pool, N * C, x.size, _planes(x), W, hs, he, ws, we, divisor.astype(x.dtype, copy=False),
                   _planes(y))
     return y
@@ -1174,7 +1296,9 @@ def avg_pool2d_transpose(g, H, W, hs, he, ws, we, divisor):
     g = _c(g)
     N, C = g.shape[:2]
     gx = _empty((N, C, H, W), g.dtype)
-    if gx.size:
+    if gx.size and _whole_plane(H, W, hs, he, ws, we):
+        _planes(gx)[...] = _planes(g) / g.dtype.type(divisor[0, 0])
+    elif gx.size:
         _parallel(_avg_pool_transpose, N * C, gx.size, _planes(g), W, hs, he, ws, we,
                   divisor.astype(g.dtype, copy=False), _planes(gx))
     return gx

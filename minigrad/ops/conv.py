@@ -53,12 +53,18 @@ class Conv2d(Op):
     node_name = "ConvolutionBackward0"
 
     @staticmethod
-    def forward(ctx, x, w, b, geo):
+    def forward(ctx, x, w, b, geo, share=None):
+        """``share``: a list to append what the kernel kept to, for a weight gradient over the same x
+        that another op computes (ConvTranspose2d's backward), or None."""
         ctx.geo = geo
         need = ctx.needs_input_grad
         ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
         # kept: what the kernel hands to the weight gradient (cpu: the im2col columns), or None
-        y, ctx.kept = kernels.for_array(x).conv2d_keep(x, w, b, geo.Ho, geo.Wo, geo.geom, geo.groups, keep=need[1])
+        y, kept = kernels.for_array(x).conv2d_keep(x, w, b, geo.Ho, geo.Wo, geo.geom, geo.groups,
+                                                   keep=need[1] or share is not None)
+        ctx.kept = kept if need[1] else None
+        if share is not None:
+            share.append(kept)
         return y
 
     @staticmethod
@@ -131,8 +137,11 @@ class ConvTranspose2d(Op):
     def backward(ctx, g):
         y, w = ctx.saved_tensors
         need, geo = ctx.needs_input_grad, ctx.geo
-        return (Conv2d.apply(g, w, None, geo) if need[0] else None,
-                ConvolutionBackwardWeight.apply(g, y, geo) if need[1] else None,
+        # both gradients are convs over g: the first hands its kept columns to the second
+        share = [] if need[0] and need[1] else None
+        gy = Conv2d.apply(g, w, None, geo, share) if need[0] else None
+        return (gy,
+                ConvolutionBackwardWeight.apply(g, y, geo, share[0] if share else None) if need[1] else None,
                 SumNHW.apply(g) if need[2] else None)
 
 
@@ -158,11 +167,14 @@ class ConvolutionBackwardWeight(Op):
     """u = conv_weight(x, y) (dB/dw);  du/dx = conv_transpose2d(y, g),  du/dy = conv2d(x, g)"""
 
     @staticmethod
-    def forward(ctx, x, y, geo):
+    def forward(ctx, x, y, geo, kept=None):
+        """``kept``: what a conv of this x kept for its weight gradient (Conv2d's ``share``), or None."""
         ctx.geo = geo
         need = ctx.needs_input_grad
         ctx.save_for_backward(x if need[1] else None, y if need[0] else None)
-        return kernels.for_array(x).conv2d_weight_grad(x, y, geo.geom, geo.groups)
+        if kept is None:
+            return kernels.for_array(x).conv2d_weight_grad(x, y, geo.geom, geo.groups)
+        return kernels.for_array(x).conv2d_weight_grad(x, y, geo.geom, geo.groups, kept)
 
     @staticmethod
     def backward(ctx, g):
