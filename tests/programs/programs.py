@@ -18,7 +18,8 @@ import os
 import textwrap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCES = os.environ.get("MINIGRAD_PROGRAM_SOURCES", os.path.join(HERE, "sources"))
+# absolute: the programs run in their own working directories
+SOURCES = os.path.abspath(os.environ.get("MINIGRAD_PROGRAM_SOURCES", os.path.join(HERE, "sources")))
 
 EXAMPLES = ("pytorch/examples", "77f55b912142e11fcfdf5b530231fb9c52f181e8")
 TUTORIAL = ("yunjey/pytorch-tutorial", "0500d3df5a2a8080ccfccbc00aca0eacc21818db")
@@ -85,7 +86,8 @@ class Program:
     xfail: str = ""                  # the missing minigrad feature, while it is missing
 
     def file(self, path=None) -> str:
-        return os.path.join(SOURCES, self.repo[0], path or self.path)
+        """A file of the program's repository (the program itself by default; "" is the repository's root)."""
+        return os.path.join(SOURCES, self.repo[0], self.path if path is None else path)
 
     @property
     def needed(self) -> tuple:
@@ -105,8 +107,8 @@ WORD_LM_DATA = ("import os\nos.makedirs('corpus', exist_ok=True)\n"
 # the tutorial's language model reads data/train.txt (Penn Treebank)
 PTB_DATA = ("import os\nos.makedirs('data', exist_ok=True)\n"
             f"open(os.path.join('data', 'train.txt'), 'w').write({_TEXT_CORPUS!r} * 25)\n")
-# minGPT's char model reads input.txt
-CHAR_DATA = f"open('input.txt', 'w').write({_TEXT_CORPUS!r} * 8)\n"
+# minGPT's char model reads input.txt, and samples from the context "O God, O God!" (its letters must occur)
+CHAR_DATA = f"open('input.txt', 'w').write({_TEXT_CORPUS + 'O God, O God!' + chr(10)!r} * 8)\n"
 # the graph networks read (or download) cora/cora.{content,cites}: a synthetic graph (stubs/cora_standin.py)
 CORA_DATA = "import cora_standin\ncora_standin.write('.')\n"
 # nanoGPT reads configurator.py from its working directory and data/<dataset>/{train,val}.bin, meta.pkl
@@ -181,11 +183,11 @@ PROGRAMS = [
     Program("mingpt_chargpt", MINGPT, "projects/chargpt/chargpt.py",
             files=("mingpt/__init__.py", "mingpt/model.py", "mingpt/trainer.py", "mingpt/utils.py"),
             sys_path=("",), args=(*MINGPT_SMALL, "--data.block_size=16"), setup=CHAR_DATA, ignore=TIMINGS,
-            xfail="its package import (mingpt) when the sources live outside tests/programs/sources; not yet verified"),
+            ),
     Program("mingpt_adder", MINGPT, "projects/adder/adder.py",
             files=("mingpt/__init__.py", "mingpt/model.py", "mingpt/trainer.py", "mingpt/utils.py"),
             sys_path=("",), args=(*MINGPT_SMALL, "--data.ndigit=1"), ignore=TIMINGS,
-            xfail="its package import (mingpt) when the sources live outside tests/programs/sources; not yet verified"),
+            ),
     Program("nanogpt_train", NANOGPT, "train.py", files=("model.py", "configurator.py"),
             args=("--dataset=shakespeare_char", "--device=cpu", "--compile=False", "--dtype=float32",
                   "--eval_iters=2", "--eval_interval=4", "--log_interval=1", "--block_size=16", "--batch_size=4",
