@@ -36,6 +36,10 @@ SHA256 = {
     "mnist_forward_forward/main.py": "564b744cfaaf3b9c",
     "mnist_rnn/main.py": "ebd462cfda1fc8ac",
     "regression/main.py": "87ba43405ca6df6e",
+    "super_resolution/data.py": "7eebeb0f86e9b12d",
+    "super_resolution/dataset.py": "a831be1fbd0bb379",
+    "super_resolution/main.py": "acdcf648d0da4f5c",
+    "super_resolution/model.py": "02edbd87555c4a99",
     "vae/main.py": "366116e8252ac68e",
     "word_language_model/data.py": "15784815a6bd18e9",
     "word_language_model/main.py": "391de12bb7c6e07d",
@@ -111,6 +115,8 @@ PTB_DATA = ("import os\nos.makedirs('data', exist_ok=True)\n"
 CHAR_DATA = f"open('input.txt', 'w').write({_TEXT_CORPUS + 'O God, O God!' + chr(10)!r} * 8)\n"
 # the graph networks read (or download) cora/cora.{content,cites}: a synthetic graph (stubs/cora_standin.py)
 CORA_DATA = "import cora_standin\ncora_standin.write('.')\n"
+# the super-resolution example reads dataset/BSDS300/images/{train,test} (or downloads them)
+BSDS_DATA = "import bsds_standin\nbsds_standin.write('dataset')\n"
 # nanoGPT reads configurator.py from its working directory and data/<dataset>/{train,val}.bin, meta.pkl
 NANOGPT_DATA = textwrap.dedent("""\
     import os, pickle, shutil
@@ -156,6 +162,9 @@ PROGRAMS = [
     Program("word_language_model_lstm", EXAMPLES, "word_language_model/main.py",
             files=("word_language_model/data.py", "word_language_model/model.py"),
             args=("--model", "LSTM", *SMALL_LM), setup=WORD_LM_DATA, ignore=TIMINGS),
+    Program("word_language_model_gru", EXAMPLES, "word_language_model/main.py",
+            files=("word_language_model/data.py", "word_language_model/model.py"),
+            args=("--model", "GRU", *SMALL_LM), setup=WORD_LM_DATA, ignore=TIMINGS, slow=True),
     Program("word_language_model_transformer", EXAMPLES, "word_language_model/main.py",
             files=("word_language_model/data.py", "word_language_model/model.py"),
             args=("--model", "Transformer", *SMALL_LM), setup=WORD_LM_DATA, ignore=TIMINGS,
@@ -165,6 +174,10 @@ PROGRAMS = [
     Program("gat", EXAMPLES, "gat/main.py", args=("--epochs", "3", "--val-every", "1", "--hidden-dim", "8",
                                                   "--num-heads", "2"),
             setup=CORA_DATA, ignore=TIMINGS),
+    Program("super_resolution", EXAMPLES, "super_resolution/main.py",   # saves the whole model: torch.save(model)
+            files=("super_resolution/data.py", "super_resolution/dataset.py", "super_resolution/model.py"),
+            args=("--upscale_factor", "3", "--batchSize", "4", "--testBatchSize", "2", "--nEpochs", "1", "--lr", "0.001",
+                  "--threads", "2"), setup=BSDS_DATA),
     # -- yunjey/pytorch-tutorial ---------------------------------------------------------------
     Program("tutorial_linear_regression", TUTORIAL, "tutorials/01-basics/linear_regression/main.py", slow=True),
     Program("tutorial_logistic_regression", TUTORIAL, "tutorials/01-basics/logistic_regression/main.py",
