@@ -36,6 +36,7 @@ SHA256 = {
     "mnist_forward_forward/main.py": "564b744cfaaf3b9c",
     "mnist_rnn/main.py": "ebd462cfda1fc8ac",
     "regression/main.py": "87ba43405ca6df6e",
+    "time_sequence_prediction/train.py": "3a5d6603cecf7bbf",
     "super_resolution/data.py": "7eebeb0f86e9b12d",
     "super_resolution/dataset.py": "a831be1fbd0bb379",
     "super_resolution/main.py": "acdcf648d0da4f5c",
@@ -117,6 +118,16 @@ CHAR_DATA = f"open('input.txt', 'w').write({_TEXT_CORPUS + 'O God, O God!' + chr
 CORA_DATA = "import cora_standin\ncora_standin.write('.')\n"
 # the super-resolution example reads dataset/BSDS300/images/{train,test} (or downloads them)
 BSDS_DATA = "import bsds_standin\nbsds_standin.write('dataset')\n"
+# the time-sequence example reads traindata.pt, which its generate_sine_wave.py writes with torch.save: a
+# NumPy array of N sine waves of length L; the same formula, with N = 8 and L = 120 instead of 100 and 1000
+SINE_DATA = textwrap.dedent("""\
+    import numpy as np, torch
+    np.random.seed(2)
+    T, L, N = 20, 120, 8
+    x = np.empty((N, L), 'int64')
+    x[:] = np.array(range(L)) + np.random.randint(-4 * T, 4 * T, N).reshape(N, 1)
+    torch.save(np.sin(x / 1.0 / T).astype('float64'), open('traindata.pt', 'wb'))
+    """)
 # nanoGPT reads configurator.py from its working directory and data/<dataset>/{train,val}.bin, meta.pkl
 NANOGPT_DATA = textwrap.dedent("""\
     import os, pickle, shutil
@@ -178,6 +189,9 @@ PROGRAMS = [
             files=("super_resolution/data.py", "super_resolution/dataset.py", "super_resolution/model.py"),
             args=("--upscale_factor", "3", "--batchSize", "4", "--testBatchSize", "2", "--nEpochs", "1", "--lr", "0.001",
                   "--threads", "2"), setup=BSDS_DATA),
+    Program("time_sequence_prediction", EXAMPLES, "time_sequence_prediction/train.py",   # LSTMCell, LBFGS
+            # its data file holds a NumPy array, which torch >= 2.6 loads only with the full (unsafe) load
+            args=("--steps", "2"), setup=SINE_DATA, env={"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"}, slow=True),
     # -- yunjey/pytorch-tutorial ---------------------------------------------------------------
     Program("tutorial_linear_regression", TUTORIAL, "tutorials/01-basics/linear_regression/main.py", slow=True),
     Program("tutorial_logistic_regression", TUTORIAL, "tutorials/01-basics/logistic_regression/main.py",
