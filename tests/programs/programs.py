@@ -30,6 +30,11 @@ NANOGPT = ("karpathy/nanoGPT", "3adf61e154c3fe3fca428ad6bc3818b27a3b8291")
 # the first 16 hex digits of each file's SHA-256 (enough to notice any edit)
 SHA256 = {
     "dcgan/main.py": "4f6aef3527822a32",
+    "fast_neural_style/neural_style/neural_style.py": "8d8beb57fe24e71c",
+    "fast_neural_style/neural_style/transformer_net.py": "cd280fd7b3489581",
+    "fast_neural_style/neural_style/utils.py": "aa1029dcb69e6047",
+    "fast_neural_style/neural_style/vgg.py": "46809081c63f6971",
+    "distributed/ddp/example.py": "a261723f015d6bce",
     "gat/main.py": "9496f0ab2aa58666",
     "gcn/main.py": "152157088c7ac6c0",
     "mnist/main.py": "30a3359d1911d2d8",
@@ -117,7 +122,10 @@ CHAR_DATA = f"open('input.txt', 'w').write({_TEXT_CORPUS + 'O God, O God!' + chr
 # the graph networks read (or download) cora/cora.{content,cites}: a synthetic graph (stubs/cora_standin.py)
 CORA_DATA = "import cora_standin\ncora_standin.write('.')\n"
 # the super-resolution example reads dataset/BSDS300/images/{train,test} (or downloads them)
-BSDS_DATA = "import bsds_standin\nbsds_standin.write('dataset')\n"
+BSDS_DATA = "import image_standin\nimage_standin.bsds300('dataset')\n"
+# fast neural style trains on an ImageFolder (here 4 photographs, 40 x 36) towards one style image
+STYLE_DATA = ("import image_standin\nimage_standin.folder('photos/all', 4, 36, 40)\n"
+              "image_standin.folder('.', 1, 24, 24, seed=5, prefix='style')\n")
 # the time-sequence example reads traindata.pt, which its generate_sine_wave.py writes with torch.save: a
 # NumPy array of N sine waves of length L; the same formula, with N = 8 and L = 120 instead of 100 and 1000
 SINE_DATA = textwrap.dedent("""\
@@ -192,6 +200,15 @@ PROGRAMS = [
     Program("time_sequence_prediction", EXAMPLES, "time_sequence_prediction/train.py",   # LSTMCell, LBFGS
             # its data file holds a NumPy array, which torch >= 2.6 loads only with the full (unsafe) load
             args=("--steps", "2"), setup=SINE_DATA, env={"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"}, slow=True),
+    Program("fast_neural_style", EXAMPLES, "fast_neural_style/neural_style/neural_style.py",
+            files=("fast_neural_style/neural_style/utils.py", "fast_neural_style/neural_style/transformer_net.py",
+                   "fast_neural_style/neural_style/vgg.py"),
+            args=("train", "--dataset", "photos", "--style-image", "style000.png", "--save-model-dir", "models",
+                  "--epochs", "1", "--batch-size", "2", "--image-size", "32", "--log-interval", "1"),
+            setup=STYLE_DATA, slow=True, ignore=r"^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}|\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d"),
+    # imports torch.distributed and DistributedDataParallel, asks torch.accelerator for two devices, and
+    # on a CPU-only machine says so and exits, as under torch
+    Program("distributed_ddp", EXAMPLES, "distributed/ddp/example.py"),
     # -- yunjey/pytorch-tutorial ---------------------------------------------------------------
     Program("tutorial_linear_regression", TUTORIAL, "tutorials/01-basics/linear_regression/main.py", slow=True),
     Program("tutorial_logistic_regression", TUTORIAL, "tutorials/01-basics/logistic_regression/main.py",
