@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import dtypes
 from .ops._util import Op, Tensor
 
 __all__ = ["mm", "sum", "add", "mul", "spmm", "SparseCOOTensor", "sparse_coo_tensor", "layout", "strided",
@@ -236,6 +237,35 @@ class SparseCOOTensor:
 
     def sum(self, dim=None, dtype=None):
         return sum(self, dim, dtype)
+
+    # -- in place: the result of the same op becomes this tensor's indices and values
+    def add_(self, other, *, alpha=1):
+        return self._become(add(self, other, alpha=alpha), "add")
+
+    def sub_(self, other, *, alpha=1):
+        return self._become(add(self, other, alpha=-alpha), "add")
+
+    def mul_(self, other):
+        return self._become(mul(self, other), "mul")
+
+    def div_(self, other):
+        return self._become(self / other, "mul")
+
+    def _become(self, result, op: str):
+        """torch's rules for the result's dtype: add_ casts it to this tensor's dtype within a category
+        (float64 into float32) and refuses a higher one; mul_ and div_ take only this tensor's dtype."""
+        from .autograd import grad_mode
+        if self._leaf and self.requires_grad and grad_mode.is_grad_enabled():
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        if result.dtype != self.dtype:
+            mine, theirs = dtypes.SCALAR_NAMES[self.dtype.name], dtypes.SCALAR_NAMES[result.dtype.name]
+            if op == "mul":
+                raise RuntimeError(f"dtype of values ({theirs}) must match dtype of sparse tensor ({mine})")
+            if result.dtype.category > self.dtype.category:
+                raise RuntimeError(f"Can't convert result type {theirs} to output {mine} in add operation")
+            result = result.to(self.dtype)
+        self._indices_array, self._vals, self._coalesced = result._indices_array, result._vals, result._coalesced
+        return self
 
     def _with_values(self, values):
         """The same indices (and coalesced flag) holding other values."""

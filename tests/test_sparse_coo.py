@@ -280,3 +280,39 @@ def test_sparse_leaf_under_ops_that_give_it_a_dense_gradient_refuses(op):
                                    requires_grad=True)
     with pytest.raises(NotImplementedError, match="dense gradient"):
         op(minigrad.ones(3, 3), s)
+
+
+def _inplace_outcome(lib, call):
+    d = lib.tensor(DENSE)
+    _, s = _sparse(lib, UNCOALESCED)
+    _, other = _sparse(lib, OTHER, dtype="float32")
+    try:
+        result = call(lib, d, s, other)
+    except RuntimeError as exc:
+        return "RuntimeError", str(exc).split("\n")[0]
+    aliases = "dense" if result is d else "sparse" if result is s else "new"
+    if result.is_sparse:
+        return aliases, result.is_coalesced(), result._indices().tolist(), result._values().tolist(), str(result.dtype)[-7:]
+    return aliases, result.tolist(), str(result.dtype)[-7:]
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, d, s, o: d.add_(s), lambda lib, d, s, o: d.sub_(s, alpha=2), lambda lib, d, s, o: d.mul_(s),
+    lambda lib, d, s, o: d.__iadd__(s), lambda lib, d, s, o: s.add_(o), lambda lib, d, s, o: s.sub_(s.clone()),
+    lambda lib, d, s, o: s.mul_(3), lambda lib, d, s, o: s.mul_(d), lambda lib, d, s, o: s.div_(4),
+    lambda lib, d, s, o: o.mul_(d),                     # float32 values, float64 product: refused
+    lambda lib, d, s, o: s.add_(d),                     # add(sparse, dense): refused
+    lambda lib, d, s, o: o.to(lib.int64).add_(s),       # a float result into int64 values: refused
+], ids=["dense.add_", "dense.sub_", "dense.mul_", "dense+=", "sparse.add_", "sparse.sub_", "sparse.mul_(3)",
+        "sparse.mul_(dense)", "sparse.div_", "float32.mul_(float64)", "sparse.add_(dense)", "int64.add_(float)"])
+def test_in_place_arithmetic_as_torch(call):
+    """The tensor written (the same object), its values and layout, and torch's refusals."""
+    assert _inplace_outcome(minigrad, call) == _inplace_outcome(torch, call)
+
+
+def test_in_place_on_a_sparse_leaf_that_requires_grad_refuses_as_torch():
+    for lib in (minigrad, torch):
+        _, s = _sparse(lib, UNCOALESCED)
+        leaf = lib.sparse_coo_tensor(s._indices(), s._values(), (3, 3), requires_grad=True)
+        with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+            leaf.mul_(2)
