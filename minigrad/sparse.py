@@ -26,7 +26,7 @@ import numpy as np
 from . import dtypes
 from .ops._util import Op, Tensor
 
-__all__ = ["mm", "sum", "add", "mul", "spmm", "SparseCOOTensor", "sparse_coo_tensor", "layout", "strided",
+__all__ = ["mm", "sum", "add", "mul", "spmm", "softmax", "log_softmax", "index_select", "SparseCOOTensor", "sparse_coo_tensor", "layout", "strided",
            "sparse_coo"]
 
 
@@ -117,7 +117,7 @@ class SparseCOOTensor:
         self._indices_array = indices
         self._vals = values
         self._size = tuple(int(s) for s in size)
-        self._coalesced = coalesced
+        self._coalesced = coalesced or indices.shape[1] <= 1   # (torch: one entry or none is coalesced)
 
     # -- torch's accessors
     @property
@@ -237,6 +237,9 @@ class SparseCOOTensor:
 
     def sum(self, dim=None, dtype=None):
         return sum(self, dim, dtype)
+
+    def index_select(self, dim, index):
+        return index_select(self, dim, index)
 
     # -- in place: the result of the same op becomes this tensor's indices and values
     def add_(self, other, *, alpha=1):
@@ -503,3 +506,74 @@ def dense_mm(input: Tensor, mat2) -> Tensor:
         raise RuntimeError(f"expected mat1 and mat2 to have the same dtype, but got {input.dtype} != {mat2.dtype}")
     rows, cols = mat2._indices_array
     return SparseMM.apply(mat2._vals, input.t(), cols, rows, p).t()
+
+
+def _softmax(input, dim, dtype, log: bool):
+    """Softmax over each line of stored entries along ``dim`` (the entries that share every other
+    index); the entries not stored take no part, as in torch. Coalesced first, so duplicates count
+    once with their sum, and the result is coalesced."""
+    from .ops.activation import log_softmax as dense_log_softmax, softmax as dense_softmax
+    from .ops.math import exp, log as log_
+    s = input.coalesce()
+    values = s._vals if dtype is None else s._vals.to(dtype)
+    dim = dim + s.dim() if dim < 0 else dim
+    if dim >= s.sparse_dim():   # a dense dimension: each entry's values, as a dense softmax
+        along = dim - s.sparse_dim() + 1
+        return s._with_values((dense_log_softmax if log else dense_softmax)(values, along))
+    others = [d for d in range(s.sparse_dim()) if d != dim]
+    if others:
+        line = np.ravel_multi_index(tuple(s._indices_array[others]), tuple(s._size[d] for d in others))
+    else:
+        line = np.zeros(s._nnz(), np.int64)
+    lines, line = np.unique(line, return_inverse=True)
+    line = line.reshape(-1)
+    # the largest value of each line (a constant: softmax does not depend on it) keeps exp in range
+    largest = np.full((len(lines),) + values.shape[1:], -np.inf, dtype=values._data.dtype)
+    np.maximum.at(largest, line, values._data)
+    shifted = values - Tensor._make(largest[line])
+    e = exp(shifted)
+    total = SumDuplicates.apply(e, line, len(lines))[Tensor._make(line.astype(np.int64))]
+    return s._with_values(shifted - log_(total) if log else e / total)
+
+
+def softmax(input, dim: int, dtype=None):
+    """torch.sparse.softmax: softmax over the stored entries of each line along ``dim``."""
+    return _softmax(input, dim, dtype, log=False)
+
+
+def log_softmax(input, dim: int, dtype=None):
+    """torch.sparse.log_softmax."""
+    return _softmax(input, dim, dtype, log=True)
+
+
+def index_select(input, dim: int, index) -> SparseCOOTensor:
+    """The entries whose index along ``dim`` is one of ``index``'s, renumbered by their position in
+    ``index`` (an index listed twice copies its entries twice). In torch's order: by position in
+    ``index``, then by the entries' order; never marked coalesced."""
+    if not _is_sparse(input):
+        from .ops.index import index_select as dense_index_select
+        return dense_index_select(input, dim, index)
+    idx = index._data if isinstance(index, Tensor) else None
+    if idx is None or idx.ndim != 1 or idx.dtype.kind not in "iu":
+        raise IndexError("index_select() argument index must be 1-D strided (non-sparse) long-tensor.")
+    dim = dim + input.dim() if dim < 0 else dim
+    size = input._size[dim]
+    bad = idx[(idx < -size) | (idx >= size)]
+    if bad.size:
+        raise IndexError(f"index_select(): index contains {int(bad[0])} that is out of range for tensor of size "
+                         f"{list(input._size)} at dimension {dim}")
+    idx = np.where(idx < 0, idx + size, idx).astype(np.int64)
+    new_size = input._size[:dim] + (len(idx),) + input._size[dim + 1:]
+    if dim >= input.sparse_dim():   # a dense dimension: select within each entry's values
+        values = input._vals.index_select(dim - input.sparse_dim() + 1, Tensor._make(idx))
+        return SparseCOOTensor(input._indices_array, values, new_size, input._coalesced)
+    along = input._indices_array[dim]
+    order = np.argsort(along, kind="stable")          # entries grouped by their index, in their order
+    first = np.searchsorted(along[order], idx, "left")
+    counts = np.searchsorted(along[order], idx, "right") - first
+    starts = np.repeat(first, counts)
+    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    entries = order[starts + within]
+    indices = input._indices_array[:, entries].copy()
+    indices[dim] = np.repeat(np.arange(len(idx)), counts)
+    return SparseCOOTensor(indices, input._vals[Tensor._make(entries.astype(np.int64))], new_size)

@@ -16,6 +16,13 @@ def _both(lib, requires_grad=False):
     return values, lib.sparse_coo_tensor(lib.tensor(INDICES), values, (3, 3))
 
 
+def test_one_entry_or_none_is_coalesced_as_torch():
+    for indices, values in (([[0], [1]], [1.0]), (np.zeros((2, 0), np.int64), [])):
+        flags = [lib.sparse_coo_tensor(lib.tensor(indices, dtype=lib.int64), lib.tensor(values), (2, 2)).is_coalesced()
+                 for lib in (minigrad, torch)]
+        assert flags == [True, True]
+
+
 def test_layout_and_accessors_match_torch():
     _, s = _both(minigrad)
     _, t = _both(torch)
@@ -316,3 +323,82 @@ def test_in_place_on_a_sparse_leaf_that_requires_grad_refuses_as_torch():
         leaf = lib.sparse_coo_tensor(s._indices(), s._values(), (3, 3), requires_grad=True)
         with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
             leaf.mul_(2)
+
+
+HYBRID = ([[0, 1, 1, 0], [2, 0, 2, 2]], [[1.0, -1.0], [2.0, 0.5], [3.0, 3.0], [4.0, 2.0]])   # 2 dense values each
+
+
+def _hybrid(lib, requires_grad=False):
+    values = lib.tensor(HYBRID[1], dtype=lib.float64, requires_grad=requires_grad)
+    return values, lib.sparse_coo_tensor(lib.tensor(HYBRID[0]), values, (3, 3, 2))
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1, 2])
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("make", ["uncoalesced", "coalesced", "hybrid"])
+def test_sparse_softmax_as_torch(fn, dim, make):
+    """Over the stored entries of each line only; duplicates summed first; values and their gradients."""
+    if make != "hybrid" and dim == 2:
+        pytest.skip("a 2-D tensor has no dim 2")
+    weights = np.random.default_rng(3).standard_normal((3, 3, 2) if make == "hybrid" else (3, 3))
+    results = []
+    for lib in (minigrad, torch):
+        values, s = _hybrid(lib, True) if make == "hybrid" else _sparse(lib, UNCOALESCED, False, requires_grad=True)
+        s = s.coalesce() if make == "coalesced" else s
+        # torch's backward of dim=-1 over a dense dimension is not its backward of dim=2 (the same
+        # softmax; its gradients do not even sum to zero over each softmax): compared with dim=2's
+        wrapped = 2 if lib is torch and make == "hybrid" and dim == -1 else dim
+        out = getattr(lib.sparse, fn)(s, wrapped)
+        (out.to_dense() * lib.tensor(weights)).sum().backward()
+        results.append((out, values.grad))
+    _assert_same(results[0][0], results[1][0])
+    np.testing.assert_allclose(results[0][1].numpy(), results[1][1].numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_sparse_softmax_dtype_as_torch():
+    outs = [lib.sparse.softmax(_sparse(lib, UNCOALESCED, dtype="float32")[1], 1, dtype=lib.float64)
+            for lib in (minigrad, torch)]
+    _assert_same(*outs)
+
+
+@pytest.mark.parametrize("dim, index", [(0, [2, 0, 0]), (1, [2, 0]), (-1, [1, 1]), (0, []), (1, [1])])
+@pytest.mark.parametrize("make", ["uncoalesced", "coalesced", "hybrid"])
+def test_sparse_index_select_as_torch(dim, index, make):
+    """torch's entries in torch's order (by position in the index, then entry order), never coalesced,
+    as a method and as torch.index_select. torch has no backward for it (checked); minigrad's values
+    gradients are those of the same selection in dense form."""
+    outs = []
+    for lib in (minigrad, torch):
+        values, s = _hybrid(lib, True) if make == "hybrid" else _sparse(lib, UNCOALESCED, False, requires_grad=True)
+        s = s.coalesce() if make == "coalesced" else s
+        outs.append((s.index_select(dim, lib.tensor(index, dtype=lib.int64)),
+                     lib.index_select(s, dim, lib.tensor(index, dtype=lib.int64))))
+    _assert_same(outs[0][0], outs[1][0])
+    _assert_same(outs[0][1], outs[1][1])
+    weights = np.random.default_rng(4).standard_normal(tuple(outs[1][0].shape))
+    if outs[1][0]._nnz():
+        with pytest.raises(NotImplementedError):
+            (outs[1][0].to_dense() * torch.tensor(weights)).sum().backward()
+    grads = []
+    for dense_form in (False, True):
+        values, s = _hybrid(minigrad, True) if make == "hybrid" else _sparse(minigrad, UNCOALESCED, False,
+                                                                             requires_grad=True)
+        s = s.coalesce() if make == "coalesced" else s
+        index = minigrad.tensor(index, dtype=minigrad.int64)
+        out = s.to_dense().index_select(dim, index) if dense_form else s.index_select(dim, index).to_dense()
+        (out * minigrad.tensor(weights)).sum().backward()
+        grads.append(values.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)
+
+
+def test_sparse_index_select_of_a_dense_dimension_as_torch():
+    outs = [_hybrid(lib)[1].index_select(2, lib.tensor([1, 1, 0])) for lib in (minigrad, torch)]
+    _assert_same(*outs)
+
+
+@pytest.mark.parametrize("index", [[3], [[0]], [0.0]])
+def test_sparse_index_select_errors_as_torch(index):
+    for lib in (minigrad, torch):
+        _, s = _sparse(lib, UNCOALESCED)
+        with pytest.raises(IndexError, match="index_select"):
+            s.index_select(0, lib.tensor(index))
