@@ -18,9 +18,9 @@ from .ops import linalg_decomp as _decomp
 from .ops._util import Op, Tensor, overload
 from .ops.linalg_decomp import _batch_count, mT, matmul, result_type, lu_unpack  # noqa: F401
 
-from .sparse import sparse_coo_tensor, strided, sparse_coo  # noqa: E402,F401  (torch.sparse_coo_tensor, layouts)
+from .sparse import sparse_coo_tensor, spmm, strided, sparse_coo  # noqa: E402,F401  (torch.sparse_coo_tensor, layouts)
 
-__all__ = ["sparse_coo_tensor", "strided", "sparse_coo", "det", "logdet", "slogdet", "inverse", "pinverse", "cholesky", "cholesky_inverse", "cholesky_solve", "qr",
+__all__ = ["sparse_coo_tensor", "spmm", "strided", "sparse_coo", "det", "logdet", "slogdet", "inverse", "pinverse", "cholesky", "cholesky_inverse", "cholesky_solve", "qr",
            "svd", "lu", "lu_solve", "lu_unpack", "matrix_exp", "matrix_power", "triangular_solve", "geqrf", "ormqr",
            "svd_lowrank", "pca_lowrank"]
 

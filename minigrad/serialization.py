@@ -30,6 +30,7 @@ import os
 import pickle
 import stat
 import struct
+import warnings
 import sys
 import tempfile
 import uuid
@@ -253,7 +254,22 @@ def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None 
     A file that is not a readable checkpoint (empty, truncated, corrupted, another format) raises
     RuntimeError naming the file and what is wrong with it, as torch.load does for a damaged
     archive; a path that cannot be opened (missing, a directory) raises the OSError torch.load raises.
+
+    torch's environment overrides apply: ``TORCH_FORCE_WEIGHTS_ONLY_LOAD=1`` forces the restricted
+    load, ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1`` makes the full load the default (with torch's warning).
     """
+    force_restricted, force_full = (os.environ.get(var, "0").lower() in ("1", "y", "yes", "true")
+                                    for var in ("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"))
+    if force_restricted and force_full:
+        raise RuntimeError("Only one of `TORCH_FORCE_WEIGHTS_ONLY_LOAD` or `TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD` "
+                           "should be set, but both were set.")
+    if force_restricted:
+        weights_only = True
+    elif force_full and weights_only is None:
+        warnings.warn("Environment variable TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD detected, since the`weights_only` "
+                      "argument was not explicitly passed to `torch.load`, forcing weights_only=False.", UserWarning,
+                      stacklevel=2)
+        weights_only = False
     if weights_only is None:
         weights_only = pickle_module is None   # torch: an explicit pickle_module means a full load
     if pickle_module is not None and pickle_module is not pickle:

@@ -522,7 +522,10 @@ class Tensor:
         return self._inplace(_ops.sub(self, other, alpha=alpha), other)
 
     def mul_(self, other):
-        return self._inplace(_ops.mul(self, other), other)
+        product = _ops.mul(self, other)
+        if getattr(product, "is_sparse", False):   # dense *= sparse: torch writes the product's dense form
+            product = product.to_dense()
+        return self._inplace(product, other)
 
     def div_(self, other, *, rounding_mode=None):
         return self._inplace(_ops.div(self, other, rounding_mode=rounding_mode), other)

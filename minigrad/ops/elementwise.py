@@ -66,8 +66,17 @@ class Add(Op):
 
 
 def add(input, other, *, alpha=1):
+    if _sparse_operand(input, other):
+        from ..sparse import add as sparse_add
+        return sparse_add(input, other, alpha=alpha)
     a, b = promote(input, other)
     return Add.apply(a, b, alpha=_check_alpha(alpha, a, b))
+
+
+def _sparse_operand(input, other) -> bool:
+    """Whether an operand is a sparse COO tensor (minigrad.sparse does torch's arithmetic across layouts)."""
+    return (not isinstance(input, Tensor) and getattr(input, "is_sparse", False)) or \
+        (not isinstance(other, Tensor) and getattr(other, "is_sparse", False))
 
 
 class Sub(Op):
@@ -84,6 +93,9 @@ class Sub(Op):
 
 
 def sub(input, other, *, alpha=1):
+    if _sparse_operand(input, other):
+        from ..sparse import add as sparse_add
+        return sparse_add(input, other, alpha=-alpha)
     dtypes.check_python_int(input), dtypes.check_python_int(other)   # torch reads the numbers first
     bool_input, bool_other = _is_bool(input), _is_bool(other)
     if bool_input or bool_other:
@@ -118,6 +130,9 @@ class Mul(Op):
 
 
 def mul(input, other):
+    if _sparse_operand(input, other):
+        from ..sparse import mul as sparse_mul
+        return sparse_mul(input, other)
     z = _half_with_scalar(mul, input, other)
     if z is not None:
         return z

@@ -601,6 +601,9 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
 
 
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    if not isinstance(input, Tensor) and getattr(input, "is_sparse", False):
+        from ..sparse import index_select as sparse_index_select
+        return sparse_index_select(input, dim, index)
     idx = _index_tensor(index, "index_select")
     check_same_device(input, idx)
     if idx.ndim > 1:

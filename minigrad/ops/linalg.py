@@ -182,6 +182,9 @@ class MatMul(Op):
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     if getattr(input, "is_sparse", False):
         return _sparse_mm(input, other)
+    if getattr(other, "is_sparse", False):
+        from ..sparse import dense_mm
+        return dense_mm(input, other)
     check_same_device(input, other)
     a, b = input._data, other._data
     # The common case (same dtype, matching inner dims, no 0-d operand) pays for one comparison each.
@@ -207,6 +210,9 @@ def _sparse_mm(input, other):
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     if getattr(input, "is_sparse", False):
         return _sparse_mm(input, mat2)
+    if getattr(mat2, "is_sparse", False):
+        from ..sparse import dense_mm
+        return dense_mm(input, mat2)
     check_same_device(input, mat2)
     sa, sb = input._data.shape, mat2._data.shape
     if len(sa) != 2:

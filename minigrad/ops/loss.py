@@ -518,7 +518,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight=None, size_averag
     if target._data.shape != input._data.shape:
         raise ValueError(f"Using a target size ({_size(target.shape)}) that is different to the input size "
                          f"({_size(input.shape)}) is deprecated. Please ensure they have the same size.")
-    input, target = promote(input, target)
+    if target._data.dtype != input._data.dtype:   # torch does not promote here
+        raise RuntimeError(f"Found dtype {torch_type_name(target._data)} but expected {torch_type_name(input._data)}")
     x = input._data
     if x.dtype.kind != "f":
         raise NotImplementedError(f'"binary_cross_entropy" not implemented for \'{torch_type_name(x)}\'')

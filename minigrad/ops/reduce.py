@@ -124,6 +124,9 @@ class Sum(Op):
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    if not isinstance(input, Tensor) and getattr(input, "is_sparse", False):
+        from ..sparse import sum as sparse_sum   # torch.sum of a sparse tensor is torch.sparse.sum
+        return sparse_sum(input, dim, dtype)
     dims = norm_dims(dim, input._data.ndim)
     if dtype is not None:
         differentiable_dtype(input, dtype)

@@ -403,6 +403,11 @@ ERRORS = [
               ("target",)),
     ErrorCase("bce_shape", lambda lib: _F(lib).binary_cross_entropy(lib.tensor([0.5, 0.5]), lib.tensor([1.0])),
               ("[1]", "[2]")),
+    ErrorCase("bce_target_dtype", lambda lib: _F(lib).binary_cross_entropy(lib.tensor([0.5]),
+                                                                            lib.tensor([1.0], dtype=lib.float64)),
+              ("Double", "Float")),
+    ErrorCase("bce_long_target", lambda lib: _F(lib).binary_cross_entropy(lib.tensor([0.5]), lib.tensor([1])),
+              ("Long", "Float")),
     ErrorCase("bce_logits_shape", lambda lib: _F(lib).binary_cross_entropy_with_logits(
         lib.tensor([0.5, 0.5]), lib.tensor([1.0])), ("[1]", "[2]")),
     ErrorCase("bce_logits_pos_weight", lambda lib: _F(lib).binary_cross_entropy_with_logits(

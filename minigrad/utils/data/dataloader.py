@@ -4,8 +4,8 @@ Iterating a DataLoader creates an iterator, as torch's does: it draws a base see
 global generator (or the loader's ``generator``), then takes index batches from the sampler
 and turns them into batches. With ``num_workers=0`` the batches are fetched in this process;
 with ``num_workers > 0`` worker processes fetch them (up to ``prefetch_factor`` batches ahead
-per worker, handed out round-robin, returned in order), each seeded from the base seed as
-torch's workers are. The same seed therefore gives the same batches, and leaves the global
+per worker, handed out round-robin, returned in order, or as they arrive with
+``in_order=False``), each seeded from the base seed as torch's workers are. The same seed therefore gives the same batches, and leaves the global
 generator in the same state, as in torch.
 """
 from __future__ import annotations
@@ -33,8 +33,10 @@ get_worker_info = _worker.get_worker_info
 class DataLoader:
     """Iterate over a dataset in (shuffled) batches, in this process or in worker processes.
 
-    ``pin_memory`` is accepted and, as in torch without an accelerator, warned about and unused;
-    ``in_order=False`` is accepted and batches still come in order (one order torch allows).
+    ``pin_memory`` is accepted and, as in torch without an accelerator, warned about and unused.
+    ``in_order=False`` (with workers) yields each batch as soon as a worker returns it, and gives new
+    work only to workers with fewer than their share of the outstanding batches, as torch does, so
+    one slow batch does not hold up the others; in one process batches come in order, as in torch.
     """
 
     def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool | None = None, sampler=None,
@@ -243,6 +245,7 @@ class _MultiProcessIter(_BaseIter):
     def _start_epoch(self):
         self._send_idx = self._rcvd_idx = 0
         self._task_worker = {}            # task id -> worker id, for tasks not yet yielded
+        self._worker_tasks = [0] * len(self._workers)   # tasks each worker holds (sent, not yet yielded)
         self._results = {}                # task id -> data that arrived ahead of its turn
         self._active = [True] * len(self._workers)
         self._next_worker = itertools.cycle(range(len(self._workers)))
@@ -261,16 +264,21 @@ class _MultiProcessIter(_BaseIter):
     def _try_put_index(self):
         if not any(self._active):
             return
+        share = self._loader.prefetch_factor * len(self._workers) // sum(self._active)
+        for _ in range(len(self._workers)):
+            worker_id = next(self._next_worker)
+            # out of order, a worker gets work only below its share, so a slow one does not pile it up
+            if self._active[worker_id] and (self._loader.in_order or self._worker_tasks[worker_id] < share):
+                break
+        else:
+            return   # every worker is at its share (the next index is drawn later: torch's would be lost)
         try:
             index = self._next_index()
         except StopIteration:
             return
-        for _ in range(len(self._workers)):
-            worker_id = next(self._next_worker)
-            if self._active[worker_id]:
-                break
         self._index_queues[worker_id].put((self._send_idx, index))
         self._task_worker[self._send_idx] = worker_id
+        self._worker_tasks[worker_id] += 1
         self._send_idx += 1
 
     def _get(self):
@@ -300,19 +308,27 @@ class _MultiProcessIter(_BaseIter):
             else:
                 task_id, data = self._get()
                 if task_id != self._rcvd_idx:
-                    self._results[task_id] = data
-                    continue
+                    if self._loader.in_order or isinstance(data, _worker.IterableEnd):
+                        self._results[task_id] = data
+                        continue
+                    return self._process(self._task_worker.pop(task_id), data)   # out of order: now
             worker_id = self._task_worker.pop(self._rcvd_idx)
             self._rcvd_idx += 1
             if isinstance(data, _worker.IterableEnd):
                 self._active[worker_id] = False
+                self._worker_tasks[worker_id] -= 1
                 continue
-            self._try_put_index()
-            if isinstance(data, _worker.ExceptionWrapper):
-                self._shutdown_workers()
-                data.reraise()
-            self._num_yielded += 1
-            return data
+            return self._process(worker_id, data)
+
+    def _process(self, worker_id, data):
+        """A batch the worker returned: its place goes to the next index, and the batch to the caller."""
+        self._worker_tasks[worker_id] -= 1
+        self._try_put_index()
+        if isinstance(data, _worker.ExceptionWrapper):
+            self._shutdown_workers()
+            data.reraise()
+        self._num_yielded += 1
+        return data
 
     def _shutdown_workers(self):
         if self._shutdown:

@@ -69,3 +69,28 @@ class FakeData(VisionDataset):
         c, h, w = self.image_size
         img = rng.randint(0, 256, size=(h, w, c)).astype(np.uint8)
         return self._item(img, int(rng.randint(0, self.num_classes)))
+
+
+class ImageFolder(VisionDataset):
+    """torchvision's ImageFolder: ``root/<class>/<image>``, classes and files in sorted order, each
+    image opened with PIL and converted to RGB."""
+
+    EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
+
+    def __init__(self, root, transform=None, target_transform=None):
+        super().__init__(root, transform, target_transform)
+        self.classes = sorted(e.name for e in os.scandir(root) if e.is_dir())
+        self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
+        self.samples = [(os.path.join(root, c, f), self.class_to_idx[c]) for c in self.classes
+                        for f in sorted(os.listdir(os.path.join(root, c))) if f.lower().endswith(self.EXTENSIONS)]
+        self.targets = [t for _, t in self.samples]
+
+    def __len__(self):
+        return len(self.samples)
+
+    def __getitem__(self, index):
+        from PIL import Image
+        path, target = self.samples[index]
+        with open(path, "rb") as f:
+            img = Image.open(f).convert("RGB")
+        return self._item(img, target)
