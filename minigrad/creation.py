@@ -87,6 +87,8 @@ def _scan(x, state):
             d = dtypes.int64
         elif isinstance(x, float):
             d = dtypes.get_default_dtype()
+        elif isinstance(x, complex):
+            d = dtypes.default_complex_dtype()
         elif x is None:
             raise RuntimeError("Could not infer dtype of NoneType")
         elif isinstance(x, str):
