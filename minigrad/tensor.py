@@ -679,7 +679,7 @@ class Tensor:
         return _ops.div(self, other)
 
     def __rtruediv__(self, other):
-        if isinstance(other, (int, float, np.number)):
+        if isinstance(other, (int, float, complex, np.number)):
             # torch's number / tensor is reciprocal(tensor) * number (rounded as torch rounds it): it
             # saves the reciprocal, not the tensor, so changing the tensor in place afterwards does not
             # break backward

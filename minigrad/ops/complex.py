@@ -44,6 +44,7 @@ class Real(Op):
     """z = Re(x), a view;  grad_x = g  (the real gradient, as a complex one with zero imaginary part)"""
 
     supports_complex = True
+    node_name = "SelectBackward0"   # torch takes the part as select(view_as_real(x), -1, 0)
 
     @staticmethod
     def forward(ctx, x):
@@ -66,6 +67,7 @@ class Imag(Op):
     """z = Im(x), a view;  grad_x = i g"""
 
     supports_complex = True
+    node_name = "SelectBackward0"   # torch: select(view_as_real(x), -1, 1)
 
     @staticmethod
     def forward(ctx, x):
@@ -226,23 +228,24 @@ def angle(input) -> Tensor:
 
 
 class Polar(Op):
-    """z = r e^(i theta);  grad_r = Re(g conj(e^(i theta))),  grad_theta = Im(g conj(z))"""
+    """z = r e^(i theta);  grad_r = Re(conj(g) sgn(z)),  grad_theta = Re(conj(g) i z)  (torch's formula:
+    sgn(z) is e^(i theta) for r > 0, and 0 at r = 0, -e^(i theta) for r < 0)"""
 
     supports_complex = True
 
     @staticmethod
     def forward(ctx, r, theta):
-        unit = np.cos(theta) + 1j * np.sin(theta)
-        z = (r * unit).astype(dtypes.to_complex(dtypes.from_numpy_dtype(r.dtype)).np)
+        z = (r * (np.cos(theta) + 1j * np.sin(theta))).astype(dtypes.to_complex(dtypes.from_numpy_dtype(r.dtype)).np)
         ctx.save_for_backward(z)
-        ctx.unit = unit.astype(z.dtype)
         return z
 
     @staticmethod
     def backward(ctx, g):
+        from .math import abs, where
         z, = ctx.saved_tensors
-        unit = Tensor._make(ctx.unit)
-        return real(g * unit.conj()), imag(g * z.conj())
+        g_conj = g.conj()
+        unit = where(z == 0, 0.0, z / abs(z))
+        return real(g_conj * unit), real(g_conj * z * 1j)
 
 
 def _real_pair(a, b, name: str, first: str, second: str):

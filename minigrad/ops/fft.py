@@ -248,7 +248,7 @@ def _c2r(name, input, s, dim, norm, forward, one_dim):
         dims, sizes = _shape_and_dims(x, s, dim)
         if not dims:
             raise RuntimeError(f"{name} must transform at least one axis")
-        last = sizes[-1] if s is not None else 2 * (x._data.shape[dims[-1]] - 1)
+        last = sizes[-1] if s is not None and list(s)[-1] != -1 else 2 * (x._data.shape[dims[-1]] - 1)
         sizes = sizes[:-1]
     _check_points(last)
     for d, n in zip(dims[:-1], sizes):
@@ -346,6 +346,8 @@ def _freq_dtype(dtype):
     d = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
     if d.category < 2:
         raise RuntimeError("fftfreq requires a floating point or complex dtype")
+    if d.is_complex:
+        raise NotImplementedError(f'"arange_cpu" not implemented for \'{dtypes.scalar_name(d.np)}\'')
     return d
 
 
@@ -377,7 +379,7 @@ def _shift(input, dim, sign: int):
     dims = [wrap_dim(d, ndim) for d in dims]
     shifts = [(input._data.shape[d] // 2) if sign > 0 else -(input._data.shape[d] // 2) for d in dims]
     if not dims:
-        return input.clone()
+        raise RuntimeError("`shifts` required")
     return roll(input, shifts, dims)
 
 

@@ -223,7 +223,9 @@ rsqrt = unary_float(Rsqrt)
 
 
 class Reciprocal(Op):
-    """z = 1/x;  dz/dx = -z^2"""
+    """z = 1/x;  dz/dx = -z^2  (complex: -g conj(z^2))"""
+
+    supports_complex = True
 
     @staticmethod
     def forward(ctx, x):
@@ -234,7 +236,7 @@ class Reciprocal(Op):
     @staticmethod
     def backward(ctx, g):
         z, = ctx.saved_tensors
-        return -g * (z * z)
+        return -g * conj_of(z * z)
 
 
 reciprocal = unary_float(Reciprocal)
