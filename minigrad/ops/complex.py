@@ -119,6 +119,8 @@ class ViewAsComplex(Op):
     @staticmethod
     def forward(ctx, x):
         complex_dtype = dtypes.to_complex(dtypes.from_numpy_dtype(x.dtype)).np
+        if not x.size:
+            return np.empty(x.shape[:-1], complex_dtype)
         return x.view(complex_dtype)[..., 0]
 
     @staticmethod
@@ -136,9 +138,9 @@ def view_as_complex(input) -> Tensor:
                            f"scalar type: {dtypes.scalar_name(x.dtype)}")
     if x.ndim == 0 or x.shape[-1] != 2:
         raise RuntimeError("Tensor must have a last dimension of size 2")
-    if x.strides[-1] != x.itemsize:
+    if x.size and x.strides[-1] != x.itemsize:
         raise RuntimeError("Tensor must have a last dimension with stride 1")
-    if any(s % (2 * x.itemsize) for s, n in zip(x.strides[:-1], x.shape[:-1]) if n > 1):
+    if x.size and any(s % (2 * x.itemsize) for s, n in zip(x.strides[:-1], x.shape[:-1]) if n > 1):
         raise RuntimeError("Tensor must have a stride divisible by 2 for all but last dimension")
     if x.ctypes.data % (2 * x.itemsize):
         raise RuntimeError("Tensor must have a storage_offset divisible by 2")
