@@ -315,3 +315,30 @@ def test_unsupported_ops_raise(call):
     z = minigrad.tensor([1 + 1j, 2 - 1j])
     with pytest.raises(RuntimeError, match="omplex"):
         call(minigrad, z)
+
+
+def test_torch_opinfo_runner_checks_complex_gradients(monkeypatch):
+    """torch's OpInfo samples run in complex dtypes for the complex-capable ops, and the runner is not
+    blind there: exp with the textbook derivative (no conj) fails its gradient samples."""
+    pytest.importorskip("expecttest")
+    from minigrad.testing import torch_opinfo
+    info = next(o for o in torch_opinfo.load_op_db() if o.name == "exp")
+    rows = torch_opinfo.run_opinfo(info, "complex128", max_samples=3)
+    assert rows and all(r.status == "pass" for r in rows)
+
+    class ExpWithoutConj(minigrad.autograd.Function):
+        @staticmethod
+        def forward(ctx, z):
+            out = z.exp()
+            ctx.save_for_backward(out)
+            return out
+
+        @staticmethod
+        def backward(ctx, g):
+            out, = ctx.saved_tensors
+            return g * out
+
+    monkeypatch.setattr(minigrad, "exp", ExpWithoutConj.apply)
+    rows = torch_opinfo.run_opinfo(info, "complex128", max_samples=3)
+    assert any(r.status == "fail" and r.stage == "grad" for r in rows)
+    assert torch_opinfo.run_opinfo(next(o for o in torch_opinfo.load_op_db() if o.name == "sin"), "complex64") == []
