@@ -298,6 +298,8 @@ def checked_scalar(value, d: dtype, *, check_half=True):
     check_python_int(value)
     if d.category == _COMPLEX:
         return builtins_complex(value)
+    if isinstance(value, builtins_complex):   # torch refuses to drop an imaginary part here
+        raise RuntimeError(f"value cannot be converted to type {_CHECKED_TYPE_NAMES[d.name]} without overflow")
     if d.category == _BOOL:
         return builtins_bool(value)
     if d.category == _FLOAT:

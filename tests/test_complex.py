@@ -92,6 +92,25 @@ def test_tensor_of_python_complex(data):
     assert m.is_complex() and minigrad.is_complex(m) and not m.is_floating_point()
 
 
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.full((2,), 1j), lambda lib: lib.full((2,), 1 - 1j, dtype=lib.complex128),
+    lambda lib: lib.full((2,), 1j, dtype=lib.float32), lambda lib: lib.tensor([1j], dtype=lib.float32),
+    lambda lib: lib.linspace(0, 1j, 3), lambda lib: lib.linspace(-1, 1 + 2j, 4, dtype=lib.complex128),
+    lambda lib: lib.linspace(0, 1j, 3, dtype=lib.float32), lambda lib: lib.zeros(2, dtype=lib.cdouble),
+    lambda lib: lib.tensor([[1, 1j]], dtype=lib.complex128), lambda lib: lib.ones(2).add_(1j),
+], ids=["full", "full-c128", "full-into-float", "tensor-into-float", "linspace", "linspace-c128",
+        "linspace-into-float", "zeros", "tensor-c128", "inplace-add-into-float"])
+def test_factories_never_drop_an_imaginary_part(call):
+    """A complex value is stored as complex or refused (torch's error class), never cast to its real part."""
+    try:
+        expected = call(torch)
+    except Exception as error:
+        with pytest.raises(type(error)):
+            call(minigrad)
+        return
+    assert_same(call(minigrad), expected, 1e-6)
+
+
 def test_item_complex_and_casts():
     m, t = minigrad.tensor([1.5 - 2j]), torch.tensor([1.5 - 2j])
     assert m.item() == t.item() and complex(m) == complex(t)
