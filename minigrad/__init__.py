@@ -22,6 +22,8 @@ from . import autograd, cuda, ops
 from .linalg_aliases import *  # noqa: F401,F403  (torch.det, torch.svd...; binds minigrad.linalg)
 from . import linalg_aliases as _linalg_aliases, sparse  # noqa: F401
 from .dtypes import can_cast
+from .dtypes import complex32, complex64, complex128, cfloat, cdouble, chalf
+from . import fft
 from . import creation as _creation
 from .ops import _args
 

@@ -96,6 +96,21 @@ class _Formatter:
         return text.rjust(self.max_width)
 
 
+class _ComplexFormatter:
+    """Complex elements as torch prints them: the real parts and the imaginary parts each through
+    their own formatter, joined as ``re+imj`` (the imaginary part's padding dropped)."""
+
+    def __init__(self, values: np.ndarray):
+        self.real, self.imag = _Formatter(values.real, True), _Formatter(values.imag, True)
+        self.max_width = self.real.max_width + self.imag.max_width + 1   # the 'j'
+
+    def format(self, value) -> str:
+        value = complex(value)
+        real_text = self.real.format(value.real)
+        imag_text = (self.imag.format(value.imag) + "j").lstrip()
+        return real_text + imag_text if imag_text[0] in "+-" else real_text + "+" + imag_text
+
+
 def _summarized(array: np.ndarray) -> np.ndarray:
     """The elements a summarised print shows: ``edgeitems`` at each edge of every dimension."""
     edge = PRINT_OPTS.edgeitems
@@ -162,7 +177,7 @@ def tensor_repr(t) -> str:
     suffixes = []
     if t.device.type != "cpu":
         suffixes.append(f"device='{t.device}'")
-    default_shown = dt in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_)
+    default_shown = dt in (dtypes.get_default_dtype(), dtypes.default_complex_dtype(), dtypes.int64, dtypes.bool_)
     if array.size == 0:
         if array.ndim != 1:
             suffixes.append(f"size={tuple(array.shape)}")
@@ -175,7 +190,8 @@ def tensor_repr(t) -> str:
         if not default_shown:
             suffixes.append(f"dtype={dt!r}")
         summarize = array.size > PRINT_OPTS.threshold
-        formatter = _Formatter(_summarized(array) if summarize else array, dt.is_floating_point)
+        shown = _summarized(array) if summarize else array
+        formatter = _ComplexFormatter(shown) if dt.is_complex else _Formatter(shown, dt.is_floating_point)
         body = _tensor_str(array, indent, summarize, formatter)
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")

@@ -87,6 +87,8 @@ def _scan(x, state):
             d = dtypes.int64
         elif isinstance(x, float):
             d = dtypes.get_default_dtype()
+        elif isinstance(x, complex):
+            d = dtypes.default_complex_dtype()
         elif x is None:
             raise RuntimeError("Could not infer dtype of NoneType")
         elif isinstance(x, str):
@@ -114,6 +116,8 @@ def _python_values(values, target: dtypes.dtype) -> np.ndarray:
             raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
     if raw.dtype == target.np:
         return raw
+    if raw.dtype.kind == "c" and target.np.kind != "c":
+        raise TypeError("must be real number, not complex")
     with np.errstate(invalid="ignore", over="ignore"):   # float to float16/32: inf, as torch
         return raw.astype(target.np)
 
@@ -216,7 +220,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> T
     if dtype is None:
         dtype = dtypes.scalar_dtype(fill_value)
     dtype = dtypes.as_dtype(dtype)
-    if isinstance(fill_value, (int, float)):   # torch checks that the value fits: full(..., 300, dtype=uint8) raises
+    if isinstance(fill_value, (int, float, complex)):   # torch checks that the value fits: full(..., 300, dtype=uint8) raises
         fill_value = dtypes.checked_scalar(fill_value, dtype, check_half=False)
     return _finish(np.full(_size((size,)), fill_value, dtype.np), device, requires_grad)
 
@@ -241,6 +245,12 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
+    if isinstance(start, complex) or isinstance(end, complex):   # complex end points: a complex range
+        inferred = dtypes.default_complex_dtype()
+        if dtype is not None and not dtypes.as_dtype(dtype).is_complex:
+            raise RuntimeError(f"torch.linspace(): inferred dtype {dtypes.c_name(inferred.np)} can't be safely cast "
+                               f"to passed dtype {dtypes.scalar_name(dtypes.as_dtype(dtype).np)}")
+        dtype = inferred if dtype is None else dtype
     return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype)), device, requires_grad)
 
 

@@ -21,7 +21,7 @@ __all__ = [
     "result_type", "promote_types", "as_dtype", "finfo", "iinfo", "bfloat16",
 ]
 
-_BOOL, _INT, _FLOAT = 0, 1, 2
+_BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
 
 
 class dtype:
@@ -41,7 +41,11 @@ class dtype:
 
     @property
     def is_signed(self) -> bool:
-        return self.np.kind in "if"
+        return self.np.kind in "ifc"
+
+    @property
+    def is_complex(self) -> bool:
+        return self.category == _COMPLEX
 
     def __repr__(self) -> str:
         return f"minigrad.{self.name}"
@@ -118,6 +122,7 @@ class finfo:
 
     def __init__(self, type=None):
         d = get_default_dtype() if type is None else as_dtype(type)
+        d = _TO_REAL.get(d, d)   # a complex dtype's limits are those of its real and imaginary parts
         if not d.is_floating_point:
             raise TypeError("minigrad.finfo() requires a floating point input type. Use minigrad.iinfo to handle "
                             "'minigrad.finfo'")
@@ -210,13 +215,15 @@ def from_numpy_dtype(np_dtype) -> dtype:
         return _BY_NP[np_dtype]
     except KeyError:
         raise TypeError(f"can't convert np.ndarray of type {np_dtype}. The only supported types are: "
-                        "float64, float32, float16, int64, int32, int16, int8, uint8, and bool.") from None
+                        "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool.") from None
 
 
 def promote_types(a: dtype, b: dtype) -> dtype:
     """The promotion of two dtypes of the same tier (torch.promote_types)."""
     if a is b:
         return a
+    if _COMPLEX in (a.category, b.category):
+        return _promote_complex(a, b)
     if a.category != b.category:
         return a if a.category > b.category else b
     return _BY_NP[np.promote_types(a.np, b.np)]
@@ -228,6 +235,8 @@ def scalar_dtype(x) -> dtype:
         return bool_
     if isinstance(x, builtins_int):
         return int64
+    if isinstance(x, builtins_complex):
+        return default_complex_dtype()
     return _default_float
 
 
@@ -287,6 +296,10 @@ def checked_scalar(value, d: dtype, *, check_half=True):
     float16 (a value beyond its range becomes inf there): ``check_half=False``.
     """
     check_python_int(value)
+    if d.category == _COMPLEX:
+        return builtins_complex(value)
+    if isinstance(value, builtins_complex):   # torch refuses to drop an imaginary part here
+        raise RuntimeError(f"value cannot be converted to type {_CHECKED_TYPE_NAMES[d.name]} without overflow")
     if d.category == _BOOL:
         return builtins_bool(value)
     if d.category == _FLOAT:
@@ -352,6 +365,8 @@ def result_type(*operands) -> dtype:
             d, tier = scalar_dtype(x), 2
         tiers[tier] = d if tiers[tier] is None else promote_types(tiers[tier], d)
     top = max(t.category for t in tiers if t is not None)
+    if top == _COMPLEX:
+        return _complex_result(tiers)
     for tier, d in enumerate(tiers):
         if d is not None and d.category == top:
             return d
@@ -378,3 +393,65 @@ def c_name(array_dtype) -> str:
     """The C++ type torch's messages name for a NumPy dtype: 'float', 'long int', ..."""
     name = array_dtype.name
     return C_NAMES.get(name, name)
+
+
+# -- complex dtypes ------------------------------------------------------------------------------
+# complex64 / complex128 are stored as NumPy's complex types; complex32 (chalf) is named without
+# storage, as bfloat16. Promotion follows torch's combine_categories: complex outranks floating,
+# and a complex operand of a lower tier than a floating one takes that float's precision
+# (float64 tensor + complex64 zero-dim tensor -> complex128; float32 tensor + 1j -> complex64).
+builtins_complex = _builtins.complex
+complex64 = dtype("complex64", np.complex64, _COMPLEX)
+complex128 = dtype("complex128", np.complex128, _COMPLEX)
+complex32 = _NoStorage("complex32", 4)
+complex32.category = _COMPLEX
+cfloat, cdouble, chalf = complex64, complex128, complex32
+__all__ += ["complex32", "complex64", "complex128", "cfloat", "cdouble", "chalf"]
+_ALL += (complex64, complex128)
+_BY_NP.update({complex64.np: complex64, complex128.np: complex128})
+_BY_NAME.update(complex32=complex32, complex64=complex64, complex128=complex128, chalf=complex32,
+                cfloat=complex64, cdouble=complex128)
+_TO_COMPLEX = {float16: complex32, float32: complex64, float64: complex128}
+_TO_REAL = {c: f for f, c in _TO_COMPLEX.items()}
+SCALAR_NAMES.update(complex64="ComplexFloat", complex128="ComplexDouble")
+C_NAMES.update(complex64="c10::complex<float>", complex128="c10::complex<double>")
+_CHECKED_TYPE_NAMES.update(complex64="c10::complex<float>", complex128="c10::complex<double>")
+
+
+def default_complex_dtype() -> dtype:
+    """The complex dtype of Python complex numbers: complex64 under a float32 default, complex128
+    under float64 (torch's default complex dtype follows the default float dtype)."""
+    return _TO_COMPLEX[_default_float]
+
+
+def to_complex(d: dtype) -> dtype:
+    """The complex dtype with ``d``'s precision (float32 -> complex64); a complex dtype itself."""
+    return _TO_COMPLEX.get(d, d)
+
+
+def to_real(d: dtype) -> dtype:
+    """The real dtype of a complex dtype's parts (complex64 -> float32); any other dtype itself."""
+    return _TO_REAL.get(d, d)
+
+
+def _promote_complex(a: dtype, b: dtype) -> dtype:
+    """torch.promote_types where one side is complex: complex with a float takes the wider
+    precision (complex64 + float64 -> complex128); with an integer or bool the complex one."""
+    if a.category == b.category:
+        return _BY_NP[np.promote_types(a.np, b.np)]
+    c, other = (a, b) if a.category == _COMPLEX else (b, a)
+    if other.category == _FLOAT:
+        return to_complex(promote_types(to_real(c), other))
+    return c
+
+
+def _complex_result(tiers) -> dtype:
+    """result_type when some operand is complex: torch's combine_categories(dimensioned,
+    combine_categories(zero-dim, scalars)). The highest tier holding a complex dtype gives the
+    result; a floating dtype in a tier above it then sets the precision (the outermost wins)."""
+    first = next(i for i, d in enumerate(tiers) if d is not None and d.category == _COMPLEX)
+    result = tiers[first]
+    for d in reversed(tiers[:first]):
+        if d is not None and d.category == _FLOAT:
+            result = to_complex(d)
+    return result

@@ -682,7 +682,7 @@ class Tensor:
         return _ops.div(self, other)
 
     def __rtruediv__(self, other):
-        if isinstance(other, (int, float, np.number)):
+        if isinstance(other, (int, float, complex, np.number)):
             # torch's number / tensor is reciprocal(tensor) * number (rounded as torch rounds it): it
             # saves the reciprocal, not the tensor, so changing the tensor in place afterwards does not
             # break backward
@@ -821,6 +821,56 @@ class Tensor:
 
     def abs(self):
         return _ops.abs(self)
+
+    # -- complex numbers (ops/complex.py) --------------------------------------------------
+    def is_complex(self) -> bool:
+        return self._data.dtype.kind == "c"
+
+    @property
+    def real(self):
+        return _ops.real(self)
+
+    @real.setter
+    def real(self, value):
+        _ops.real(self).copy_(value)
+
+    @property
+    def imag(self):
+        return _ops.imag(self)
+
+    @imag.setter
+    def imag(self, value):
+        _ops.imag(self).copy_(value)
+
+    def conj(self):
+        return _ops.conj(self)
+
+    def conj_physical(self):
+        return _ops.conj_physical(self)
+
+    def resolve_conj(self):
+        return _ops.resolve_conj(self)
+
+    def resolve_neg(self):
+        return _ops.resolve_neg(self)
+
+    def is_conj(self) -> bool:
+        return False   # conj() materialises (docs/parity.md, "Complex numbers")
+
+    def is_neg(self) -> bool:
+        return False
+
+    def angle(self):
+        return _ops.angle(self)
+
+    def cfloat(self) -> Tensor:
+        return _ops.to_dtype(self, dtypes.complex64)
+
+    def cdouble(self) -> Tensor:
+        return _ops.to_dtype(self, dtypes.complex128)
+
+    def __complex__(self):
+        return complex(self._one_element())
 
     def sign(self):
         return _ops.sign(self)
@@ -1591,11 +1641,11 @@ class Tensor:
 
     @property
     def mH(self):
-        """The conjugate transpose of the last two dims (the transpose: minigrad has no complex dtype)."""
+        """The conjugate transpose of the last two dims."""
         if self._data.ndim < 2:
             raise RuntimeError(f"tensor.mH is only supported on matrices or batches of matrices. Got "
                                f"{self._data.ndim}-D tensor.")
-        return _ops.transpose(self, -2, -1)
+        return _ops.conj(_ops.transpose(self, -2, -1))
 
     @property
     def H(self):
@@ -1603,7 +1653,7 @@ class Tensor:
             hint = " For batches of matrices, consider using tensor.mH" if self._data.ndim > 2 else ""
             raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self._data.ndim}-D "
                                f"tensor.{hint}")
-        return _ops.transpose(self, 0, 1)
+        return _ops.conj(_ops.transpose(self, 0, 1))
 
 
 class Size(tuple):

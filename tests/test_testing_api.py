@@ -297,15 +297,15 @@ def test_parity_command(tmp_path, monkeypatch, capsys):
     parser = argparse.ArgumentParser(prog="minigrad")
     sub = parser.add_subparsers(dest="command", required=True)
     report_mod.register(sub)
-    args = parser.parse_args(["parity", "--filter", "neg", "--examples", "2", "--out", str(tmp_path), "--quiet",
-                              "--device", "cpu"])
+    args = parser.parse_args(["parity", "--filter", "ne[g]", "--examples", "2", "--out", str(tmp_path), "--quiet",
+                              "--device", "cpu"])   # (a glob naming neg alone: "neg" is in resolve_neg too)
     assert args.func(args) == 0
     data = json.loads((tmp_path / "report.json").read_text())
-    assert {r["op"] for r in data["results"]} == {"neg"} and data["filter"] == "neg"
+    assert {r["op"] for r in data["results"]} == {"neg"} and data["filter"] == "ne[g]"
     assert data["summary"]["forward"]["pass"] == 2 and data["results"][0]["gradgrad"]["status"] == "pass"
     assert "forward 2 ok" in capsys.readouterr().out
     # python -m minigrad.testing.report: the same from a list of words
-    assert report_mod.main(["--filter", "neg", "--examples", "2", "--out", str(tmp_path / "r.md"), "--quiet",
+    assert report_mod.main(["--filter", "ne[g]", "--examples", "2", "--out", str(tmp_path / "r.md"), "--quiet",
                             "--device", "cpu"]) == 0
     assert json.loads((tmp_path / "r.json").read_text())["results"][0]["op"] == "neg"
     # --strict turns failures into exit status 1

@@ -235,6 +235,7 @@ class Function:
 
     array_forward = False   # minigrad's own ops: forward on arrays (see the module docstring)
     differentiable = True   # False for ops whose outputs never require grad (argmax, comparisons)
+    supports_complex = False  # True for the ops checked on complex inputs (ops/complex.py); others refuse them
     _backward_cls = Node    # the class of the nodes apply creates; each user Function gets its own
     _forward_signature = None  # (forward's signature, cached by _bind_inputs)
     node_name = "FunctionBackward"  # what ``grad_fn.name()`` shows; each subclass gets its own below
@@ -284,6 +285,8 @@ class Function:
         for a in args:
             if isinstance(a, Tensor):
                 sources.append(a._data)
+                if a._data.dtype.kind == "c" and not cls.supports_complex:
+                    raise _complex_refused(cls, a._data)
                 needs.append(a._requires_grad)
                 record = record or a._requires_grad
             else:
@@ -304,6 +307,13 @@ class Function:
             return _inplace.mark_multi_output_views(
                 tuple(_wrap(r, False, None, 0, args) if r is not None else None for r in raw), cls)
         return _record(ctx, args, sources, raw)
+
+
+def _complex_refused(cls, array):
+    """The error for a complex input to an op whose formulas are not checked for complex numbers."""
+    from ..dtypes import scalar_name
+    name = cls.__name__
+    return NotImplementedError(f"minigrad's {name} does not support complex tensors yet (got {scalar_name(array.dtype)})")
 
 
 def _apply_user_function(cls, args, kwargs):

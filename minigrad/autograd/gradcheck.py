@@ -1,4 +1,8 @@
-"""Numerical gradient checks in float64: central finite differences against autograd."""
+"""Numerical gradient checks in float64: central finite differences against autograd.
+
+Complex numbers follow torch's convention: a complex output counts as its real and imaginary
+parts (two real outputs), and the gradient of a real output with respect to a complex input z is
+d/dRe(z) + i d/dIm(z), so each complex input is perturbed along both directions."""
 from __future__ import annotations
 
 import numpy as np
@@ -28,36 +32,45 @@ def _numerical_jacobian(fn, inputs, out_index, eps):
             continue
         flat = x._data.reshape(-1)  # a view: perturbs x in place
         out0 = _eval(fn, inputs, out_index)
-        jac = np.zeros((flat.size, out0.size))
+        directions = (1, 1j) if flat.dtype.kind == "c" else (1,)
+        jac = np.zeros((flat.size, out0.size), dtype=complex if len(directions) == 2 else float)
         for i in range(flat.size):
             orig = flat[i]
-            flat[i] = orig + eps
-            plus = _eval(fn, inputs, out_index)
-            flat[i] = orig - eps
-            minus = _eval(fn, inputs, out_index)
-            flat[i] = orig
-            jac[i] = (plus - minus).reshape(-1) / (2 * eps)
+            for direction in directions:
+                flat[i] = orig + eps * direction
+                plus = _eval(fn, inputs, out_index)
+                flat[i] = orig - eps * direction
+                minus = _eval(fn, inputs, out_index)
+                flat[i] = orig
+                jac[i] = jac[i] + direction * (plus - minus).reshape(-1) / (2 * eps)
         jacobians.append(jac)
     return jacobians
 
 
 def _eval(fn, inputs, out_index):
     outs = _as_tuple(fn(*inputs))  # with grad enabled: fn may itself differentiate (gradgradcheck)
-    return np.array(outs[out_index]._data, dtype=np.float64, copy=True)
+    out = np.asarray(outs[out_index]._data)
+    if out.dtype.kind == "c":   # its real and imaginary parts, as two real outputs each
+        return np.stack([out.real, out.imag], -1).astype(np.float64)
+    return np.array(out, dtype=np.float64, copy=True)
 
 
 def _analytical_jacobian(fn, inputs, out_index):
     diff_inputs = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
     out = _as_tuple(fn(*inputs))[out_index]
-    jacs = [np.zeros((x._data.size, out._data.size)) for x in diff_inputs]
+    # A seed of 1 at a complex output differentiates its real part, a seed of i its imaginary part.
+    seeds = (1, 1j) if out._data.dtype.kind == "c" else (1,)
+    jacs = [np.zeros((x._data.size, out._data.size * len(seeds)), dtype=complex if x._data.dtype.kind == "c" else float)
+            for x in diff_inputs]
     for j in range(out._data.size):
-        seed = np.zeros(out._data.size, dtype=out._data.dtype)
-        seed[j] = 1
-        grads = engine.grad(out, diff_inputs, Tensor._make(seed.reshape(out._data.shape)),
-                            retain_graph=True, allow_unused=True)
-        for jac, g in zip(jacs, grads):
-            if g is not None:
-                jac[:, j] = g._data.reshape(-1)
+        for k, value in enumerate(seeds):
+            seed = np.zeros(out._data.size, dtype=out._data.dtype)
+            seed[j] = value
+            grads = engine.grad(out, diff_inputs, Tensor._make(seed.reshape(out._data.shape)),
+                                retain_graph=True, allow_unused=True)
+            for jac, g in zip(jacs, grads):
+                if g is not None:
+                    jac[:, j * len(seeds) + k] = g._data.reshape(-1)
     return jacs
 
 
@@ -65,7 +78,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     """Compare autograd's Jacobian with central finite differences (inputs should be float64)."""
     inputs = _as_tuple(inputs)
     for x in inputs:
-        if isinstance(x, Tensor) and x.requires_grad and x._data.dtype != np.float64:
+        if isinstance(x, Tensor) and x.requires_grad and x._data.dtype not in (np.float64, np.complex128):
             import warnings
             warnings.warn("Input to gradcheck is not double precision floating point; the check may fail.")
     n_out = len(_as_tuple(func(*inputs)))
@@ -93,7 +106,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     if grad_outputs is None:
         rs = np.random.default_rng(0)
         grad_outputs = [Tensor._make(rs.standard_normal(o.shape).astype(o._data.dtype)) for o in outs]
-    grad_outputs = [g.detach().requires_grad_() if g.dtype.is_floating_point else g for g in _as_tuple(grad_outputs)]
+    grad_outputs = [g.detach().requires_grad_() if g.dtype.is_floating_point or g.dtype.is_complex else g
+                    for g in _as_tuple(grad_outputs)]
     n_in = len(inputs)
 
     def first_derivative(*args):

@@ -10,7 +10,7 @@ from ..autograd.function import Function
 from ..tensor import Tensor, _wrap_dim
 
 __all__ = ["Op", "Tensor", "overload", "promote", "as_tensor_arg", "wrap_dim", "norm_dims", "float_result", "xp", "broadcast_shape",
-           "broadcast_view"]
+           "broadcast_view", "conj_of"]
 
 wrap_dim = _wrap_dim
 
@@ -19,6 +19,14 @@ class Op(Function):
     """A minigrad op: ``forward`` works on arrays, ``backward`` on Tensors (see Function)."""
 
     array_forward = True
+
+
+def conj_of(v):
+    """The complex conjugate of a backward's saved factor (a Tensor or a Python number); a real one
+    itself. Holomorphic ops' gradients are ``g * conj(dz/dx)`` (ops/complex.py)."""
+    if isinstance(v, Tensor):
+        return v if v._data.dtype.kind != "c" else v.conj()
+    return v.conjugate() if isinstance(v, (complex, np.complexfloating)) else v
 
 
 def overload(out, node_name: str):
@@ -101,7 +109,7 @@ def promote(a, b, *, to_float=False):
         d = dtypes.result_type(a, b)
     else:
         raise TypeError(f"expected at least one Tensor operand, got {type(a).__name__} and {type(b).__name__}")
-    if to_float and not d.is_floating_point:
+    if to_float and d.category < 2:   # (a complex result stays complex)
         d = dtypes.get_default_dtype()
     if ta and a._data.dtype != d.np:
         a = a.to(d)

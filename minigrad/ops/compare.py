@@ -67,7 +67,10 @@ def _operands(name: str, input, other, *, first_may_be_number=False):
 
 
 def _compare(ufunc, name, input, other):
-    return Elementwise.apply(ufunc, *_operands(name, input, other))
+    x, y = _operands(name, input, other)
+    if x.dtype.kind == "c" and ufunc is not np.equal and ufunc is not np.not_equal:   # complex numbers have no order
+        raise not_implemented(f"{name}_cpu", x)
+    return Elementwise.apply(ufunc, x, y)
 
 
 def eq(input, other):

@@ -14,6 +14,8 @@ class ToDtype(Op):
 
     @staticmethod
     def forward(ctx, x, np_dtype):
+        if x.dtype.kind == "c" and np.dtype(np_dtype).kind != "c":
+            x = x.real   # complex to real keeps the real part (torch warns; the gradient is Re's)
         return x.astype(np_dtype)
 
     @staticmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
-from ._util import Op, Tensor, promote
+from ._util import Op, Tensor, conj_of, promote
 
 __all__ = ["add", "sub", "mul", "div", "neg", "subtract", "multiply", "divide", "true_divide", "floor_divide",
            "negative"]
@@ -55,6 +55,8 @@ def _is_bool(x) -> bool:
 class Add(Op):
     """z = x + alpha*y;  dz/dx = 1,  dz/dy = alpha"""
 
+    supports_complex = True
+
     @staticmethod
     def forward(ctx, x, y, alpha=1):
         ctx.alpha = alpha
@@ -62,7 +64,7 @@ class Add(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g, (g if ctx.alpha == 1 else g * ctx.alpha)
+        return g, (g if ctx.alpha == 1 else g * conj_of(ctx.alpha))
 
 
 def add(input, other, *, alpha=1):
@@ -82,6 +84,8 @@ def _sparse_operand(input, other) -> bool:
 class Sub(Op):
     """z = x - alpha*y;  dz/dx = 1,  dz/dy = -alpha"""
 
+    supports_complex = True
+
     @staticmethod
     def forward(ctx, x, y, alpha=1):
         ctx.alpha = alpha
@@ -89,7 +93,7 @@ class Sub(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g, (-g if ctx.alpha == 1 else g * -ctx.alpha)
+        return g, (-g if ctx.alpha == 1 else g * -conj_of(ctx.alpha))
 
 
 def sub(input, other, *, alpha=1):
@@ -112,7 +116,9 @@ subtract = sub
 
 
 class Mul(Op):
-    """z = x * y;  dz/dx = y,  dz/dy = x"""
+    """z = x * y;  dz/dx = y,  dz/dy = x  (complex: grad_x = g conj(y), grad_y = g conj(x))"""
+
+    supports_complex = True
 
     @staticmethod
     def forward(ctx, x, y):
@@ -125,8 +131,8 @@ class Mul(Op):
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        return (g * y if ctx.needs_input_grad[0] else None,
-                g * x if ctx.needs_input_grad[1] else None)
+        return (g * conj_of(y) if ctx.needs_input_grad[0] else None,
+                g * conj_of(x) if ctx.needs_input_grad[1] else None)
 
 
 def mul(input, other):
@@ -144,7 +150,9 @@ multiply = mul
 
 
 class Div(Op):
-    """z = x / y;  dz/dx = 1/y,  dz/dy = -x/y^2"""
+    """z = x / y;  dz/dx = 1/y,  dz/dy = -x/y^2  (complex: grad_x = g / conj(y), grad_y = -g conj(x/y^2))"""
+
+    supports_complex = True
 
     @staticmethod
     def forward(ctx, x, y):
@@ -154,6 +162,7 @@ class Div(Op):
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
+        x, y = conj_of(x), conj_of(y)
         gx = g / y if ctx.needs_input_grad[0] else None
         gy = -g * x / (y * y) if ctx.needs_input_grad[1] else None
         return gx, gy
@@ -231,6 +240,8 @@ def floor_divide(input, other):
 
 class Neg(Op):
     """z = -x;  dz/dx = -1"""
+
+    supports_complex = True
 
     @staticmethod
     def forward(ctx, x):

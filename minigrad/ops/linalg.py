@@ -18,7 +18,7 @@ from ..autograd import grad_mode
 from ..device import check_same_device
 from .. import dtypes
 from ..kernels import blas
-from ._util import Op, overload, Tensor, broadcast_shape, xp
+from ._util import Op, overload, Tensor, broadcast_shape, conj_of, xp
 from ._args import autocast
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "addmm", "einsum", "addmv", "addr", "addbmm", "baddbmm",
@@ -80,6 +80,7 @@ def _grads(ctx, g, a, b, scale=1):
     na, nb = ctx.ndims
     if scale != 1:
         g = g * scale
+    a, b = conj_of(a), conj_of(b)   # complex: grad_a = g @ b^H, grad_b = a^H @ g
     if grad_mode.state.grad_enabled:
         return _matmul_grads(g, a, b, na, nb, matmul, _mT, _unsqueeze)
     ga, gb = _matmul_grads(g._data, None if a is None else a._data, None if b is None else b._data,
@@ -161,7 +162,9 @@ _TORCH_NODES = {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackwa
 
 
 class MatMul(Op):
-    """z = a @ b;  dz/da = g @ b^T,  dz/db = a^T @ g   (1-D operands act as row / column vectors)"""
+    """z = a @ b;  dz/da = g @ b^T,  dz/db = a^T @ g   (1-D operands act as row / column vectors; complex: b^H, a^H)"""
+
+    supports_complex = True
 
     @staticmethod
     def forward(ctx, a, b):

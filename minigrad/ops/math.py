@@ -10,6 +10,7 @@ which return inf and nan as torch does, silently; see the filter at the end of t
 from __future__ import annotations
 
 import builtins as _builtins  # this module's abs, pow and round shadow the builtins
+import cmath
 import collections
 import math
 import warnings
@@ -18,7 +19,7 @@ import numpy as np
 
 from .. import dtypes
 from ..device import check_same_device
-from ._util import Op, overload, Tensor, broadcast_shape, promote, xp
+from ._util import Op, overload, Tensor, broadcast_shape, conj_of, promote, xp
 from .elementwise import div
 
 __all__ = [
@@ -74,7 +75,9 @@ def _zeros_like(g: Tensor) -> Tensor:
 
 # -- exponentials and logarithms ---------------------------------------------------------------
 class Exp(Op):
-    """z = exp(x);  dz/dx = z"""
+    """z = exp(x);  dz/dx = z  (complex: g conj(z))"""
+
+    supports_complex = True
 
     @staticmethod
     def forward(ctx, x):
@@ -85,7 +88,7 @@ class Exp(Op):
     @staticmethod
     def backward(ctx, g):
         z, = ctx.saved_tensors
-        return g * z
+        return g * conj_of(z)
 
 
 exp = unary_float(Exp)
@@ -110,7 +113,9 @@ expm1 = unary_float(Expm1)
 
 
 class Log(Op):
-    """z = log(x);  dz/dx = 1/x"""
+    """z = log(x);  dz/dx = 1/x  (complex: g / conj(x))"""
+
+    supports_complex = True
 
     @staticmethod
     def forward(ctx, x):
@@ -120,7 +125,7 @@ class Log(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return g / x
+        return g / conj_of(x)
 
 
 log = unary_float(Log)
@@ -180,7 +185,9 @@ log1p = unary_float(Log1p)
 
 
 class Sqrt(Op):
-    """z = sqrt(x);  dz/dx = 1/(2z)"""
+    """z = sqrt(x);  dz/dx = 1/(2z)  (complex: g / (2 conj(z)))"""
+
+    supports_complex = True
 
     @staticmethod
     def forward(ctx, x):
@@ -191,7 +198,7 @@ class Sqrt(Op):
     @staticmethod
     def backward(ctx, g):
         z, = ctx.saved_tensors
-        return g / (2 * z)
+        return g / (2 * conj_of(z))
 
 
 sqrt = unary_float(Sqrt)
@@ -216,7 +223,9 @@ rsqrt = unary_float(Rsqrt)
 
 
 class Reciprocal(Op):
-    """z = 1/x;  dz/dx = -z^2"""
+    """z = 1/x;  dz/dx = -z^2  (complex: -g conj(z^2))"""
+
+    supports_complex = True
 
     @staticmethod
     def forward(ctx, x):
@@ -227,7 +236,7 @@ class Reciprocal(Op):
     @staticmethod
     def backward(ctx, g):
         z, = ctx.saved_tensors
-        return -g * (z * z)
+        return -g * conj_of(z * z)
 
 
 reciprocal = unary_float(Reciprocal)
@@ -542,7 +551,9 @@ def round(input, *, decimals=0):
 
 
 class Abs(Op):
-    """z = |x|;  dz/dx = sign(x)  (0 at x = 0, as torch)"""
+    """z = |x|;  dz/dx = sign(x)  (0 at x = 0, as torch; complex: grad_x = g x/|x|, a real z)"""
+
+    supports_complex = True
 
     @staticmethod
     def forward(ctx, x):
@@ -552,6 +563,8 @@ class Abs(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
+        if x._data.dtype.kind == "c":   # x/|x|, the unit complex number
+            return g * where(x == 0, 0.0, x / Abs.apply(x))
         return g * sign(x)
 
 
@@ -596,7 +609,7 @@ def _int_power(base, exponent):
 
 def _power(base, exponent):
     kind = (base if hasattr(base, "dtype") else exponent).dtype.kind   # base: an array (NumPy or CuPy) or a number
-    if kind == "f":
+    if kind in "fc":
         return base ** exponent  # NumPy's fast paths for x**2, x**0.5, x**-1, as torch has
     if kind == "b":  # a bool tensor ** a Python bool: x^True = x, x^False = True
         return np.logical_or(base, not exponent)
@@ -607,6 +620,7 @@ class Pow(Op):
     """z = x^y;  dz/dx = y x^(y-1)  (0 where y = 0),  dz/dy = z log(x)  (0 where x = 0 and y >= 0)"""
 
     node_name = "PowBackward1"  # torch's pow.Tensor_Tensor
+    supports_complex = True   # (complex: the conjugates of both factors, and Re(y) >= 0 at x = 0)
 
     @staticmethod
     def forward(ctx, x, y):
@@ -619,9 +633,9 @@ class Pow(Op):
         x, y, z = ctx.saved_tensors
         gx = gy = None
         if ctx.needs_input_grad[0]:
-            gx = where(y == 0, 0.0, g * (y * pow(x, y - 1)))
+            gx = where(y == 0, 0.0, g * conj_of(y * pow(x, y - 1)))
         if ctx.needs_input_grad[1]:
-            gy = g * where((x == 0) & (y >= 0), 0.0, z * log(x))
+            gy = g * where((x == 0) & (y.real >= 0), 0.0, conj_of(z * log(x)))
         return gx, gy
 
 
@@ -629,6 +643,7 @@ class PowScalar(Op):
     """z = x^p, p a number;  dz/dx = p x^(p-1)  (0 everywhere when p = 0)"""
 
     node_name = "PowBackward0"  # torch's pow.Tensor_Scalar
+    supports_complex = True
 
     @staticmethod
     def forward(ctx, x, p):
@@ -642,13 +657,14 @@ class PowScalar(Op):
         p = ctx.p
         if p == 0:
             return _zeros_like(g), None
-        return g * (p * pow(x, p - 1)), None
+        return g * conj_of(p * pow(x, p - 1)), None
 
 
 class PowScalarBase(Op):
     """z = s^y, s a number;  dz/dy = z log(s)  (0 where s = 0 and y >= 0)"""
 
     node_name = "PowBackward2"  # torch's pow.Scalar
+    supports_complex = True
 
     @staticmethod
     def forward(ctx, s, y):
@@ -662,7 +678,9 @@ class PowScalarBase(Op):
         y, z = ctx.saved_tensors
         s = ctx.s
         if s == 0:
-            return None, g * where(y >= 0, 0.0, z * -math.inf)
+            return None, g * where(y.real >= 0, 0.0, z * -math.inf)
+        if s.__class__ is complex or z._data.dtype.kind == "c":   # the principal log of s, conjugated
+            return None, g * conj_of(z * cmath.log(s))
         return None, g * (z * (math.log(s) if s > 0 else math.nan))
 
 
@@ -903,6 +921,8 @@ clip = clamp
 
 class Where(Op):
     """z = c ? x : y;  dz/dx = [c],  dz/dy = [not c]"""
+
+    supports_complex = True
 
     @staticmethod
     def forward(ctx, condition, x, y, np_dtype=None):

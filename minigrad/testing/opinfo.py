@@ -130,7 +130,7 @@ def torch_devices():
 
 # -- building inputs on both sides ------------------------------------------------------------
 def _is_diff(a) -> bool:
-    return isinstance(a, np.ndarray) and a.dtype.kind == "f"
+    return isinstance(a, np.ndarray) and a.dtype.kind in "fc"
 
 
 def _to_minigrad(a, requires_grad: bool, device="cpu"):
@@ -282,7 +282,13 @@ def check_forward(op: OpInfo, sample: Sample, dtype_name: str, device="cpu", *, 
 
 def _cotangents(outputs, seed=0):
     rs = np.random.default_rng(seed)
-    return [rs.standard_normal(o.shape) for o in outputs]
+    return [rs.standard_normal(o.shape) + (1j * rs.standard_normal(o.shape) if o.is_complex() else 0)
+            for o in outputs]
+
+
+def _real_loss(t):
+    """A complex <grad, w> as a real loss (its real part: Re<g, w> is what torch's convention differentiates)."""
+    return t.real if t.is_complex() else t
 
 
 def _diff_outputs(outputs):
@@ -349,9 +355,9 @@ def check_gradgrad(op: OpInfo, sample: Sample, dtype_name: str, device="cpu", *,
     th_g = torch.autograd.grad(th_out, th_inputs, th_v, create_graph=True, allow_unused=True)
     mg_g = minigrad.autograd.grad(mg_out, mg_inputs, mg_v, create_graph=True, allow_unused=True)
     ws = _cotangents([g for g in th_g if g is not None], seed=2)
-    th_terms = [(g * torch.tensor(w, dtype=g.dtype, device=g.device)).sum() for g, w in
+    th_terms = [_real_loss((g * torch.tensor(w, dtype=g.dtype, device=g.device)).sum()) for g, w in
                 zip([g for g in th_g if g is not None], ws) if g.requires_grad]
-    mg_terms = [(g * minigrad.tensor(w, dtype=g.dtype, device=_mg_device(device))).sum() for g, w in
+    mg_terms = [_real_loss((g * minigrad.tensor(w, dtype=g.dtype, device=_mg_device(device))).sum()) for g, w in
                 zip([g for g in mg_g if g is not None], ws) if g.requires_grad]
     if not th_terms:
         return 0.0  # the gradient does not depend on the inputs (a linear op)

@@ -9,6 +9,7 @@ gradients of every input that requires grad (under the same random upstream grad
 compared.
 
     python -m minigrad.testing.torch_opinfo                 # every exposed name, float32 + float64
+                                                            # (+ complex64/128 for COMPLEX's names)
     python -m minigrad.testing.torch_opinfo sort topk -v    # some names, with each failure
     python -m minigrad.testing.torch_opinfo --missing       # OpInfo names minigrad lacks
     python -m minigrad.testing.torch_opinfo --markdown docs/torch_opinfo.md --known tests/parity/torch_opinfo_known.txt
@@ -38,7 +39,21 @@ import minigrad
 
 __all__ = ["load_op_db", "resolve", "exposed_names", "run_opinfo", "run", "SampleResult"]
 
-DTYPES = ("float32", "float64")
+DTYPES = ("float32", "float64", "complex64", "complex128")
+COMPLEX_DTYPES = ("complex64", "complex128")
+
+# The OpInfo names whose complex samples run (the ops declared complex-capable, ops/complex.py);
+# any other op refuses complex inputs, so its complex samples are not run. A complex sample of one
+# of these names that reaches an op without complex support is skipped, with that op named.
+COMPLEX = {
+    "real", "imag", "conj", "conj_physical", "resolve_conj", "resolve_neg", "angle", "polar", "complex",
+    "view_as_real", "view_as_complex", "abs", "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt",
+    "reciprocal", "sum", "mean", "matmul", "mm", "bmm", "mv", "reshape", "view", "flatten", "squeeze", "unsqueeze",
+    "transpose", "permute", "t", "cat", "stack", "flip", "roll", "clone", "expand", "where", "narrow",
+    "fft.fft", "fft.ifft", "fft.fft2", "fft.ifft2", "fft.fftn", "fft.ifftn", "fft.rfft", "fft.irfft", "fft.rfft2",
+    "fft.irfft2", "fft.rfftn", "fft.irfftn", "fft.hfft", "fft.ihfft", "fft.hfft2", "fft.ihfft2", "fft.hfftn",
+    "fft.ihfftn", "fft.fftshift", "fft.ifftshift",
+}
 
 # Ops whose outputs are random draws: only shapes and dtypes are compared.
 RANDOM = {"bernoulli", "randn", "rand", "normal", "uniform", "cauchy", "exponential", "geometric", "log_normal", "multinomial",
@@ -50,8 +65,10 @@ RANDOM = {"bernoulli", "randn", "rand", "normal", "uniform", "cauchy", "exponent
 
 # (rtol, atol) of outputs and gradients; atol is scaled by the largest magnitude compared, since a
 # float32 sum of many terms in another order differs in its last bits relative to the terms.
-TOLERANCE = {"float32": (1.3e-6, 1e-5), "float64": (1e-7, 1e-7)}
-GRAD_TOLERANCE = {"float32": (1e-5, 1e-5), "float64": (1e-7, 1e-7)}
+TOLERANCE = {"float32": (1.3e-6, 1e-5), "float64": (1e-7, 1e-7), "complex64": (1.3e-6, 1e-5),
+             "complex128": (1e-7, 1e-7)}
+GRAD_TOLERANCE = {"float32": (1e-5, 1e-5), "float64": (1e-7, 1e-7), "complex64": (1e-5, 1e-5),
+                  "complex128": (1e-7, 1e-7)}
 
 
 def load_op_db():
@@ -257,6 +274,8 @@ def run_opinfo(info, dtype_name, *, grad=True, max_samples=None, seed=0):
     label = info.name + (f".{info.variant_test_name}" if info.variant_test_name else "")
     if fn is None or not _dtype_supported(info, dtype_name):
         return []
+    if dtype_name in COMPLEX_DTYPES and info.name not in COMPLEX:
+        return []
     torch.manual_seed(seed)
     dtype = getattr(torch, dtype_name)
     want_grad = grad and info.supports_autograd and label.split(".")[0] not in RANDOM and info.name not in RANDOM
@@ -289,6 +308,8 @@ def _run_sample(info, label, fn, sample, dtype_name, index, want_grad, rng):
     try:
         ours = fn(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001
+        if _complex_refused(exc):
+            return dataclasses.replace(result, status="skip", stage="call", message=str(exc))
         return dataclasses.replace(result, status="fail", stage="call", message=f"{type(exc).__name__}: {exc}")
     flat_t, flat_m = _flatten(theirs), _flatten(ours)
     if any(isinstance(m, torch.Tensor) for m in flat_m):
@@ -311,9 +332,9 @@ def _run_sample(info, label, fn, sample, dtype_name, index, want_grad, rng):
     process = sample.output_process_fn_grad
     try:
         grad_t = [t for t in _flatten(process(theirs)) if isinstance(t, torch.Tensor) and t.requires_grad
-                  and t.dtype.is_floating_point]
+                  and (t.dtype.is_floating_point or t.dtype.is_complex)]
         grad_m = [m for m in _flatten(process(ours)) if isinstance(m, minigrad.Tensor) and m.requires_grad
-                  and m.dtype.is_floating_point]
+                  and (m.dtype.is_floating_point or m.dtype.is_complex)]
     except Exception as exc:  # noqa: BLE001
         return dataclasses.replace(result, status="fail", stage="grad", message=f"output_process_fn_grad: {exc}")
     if not grad_t:
@@ -321,7 +342,7 @@ def _run_sample(info, label, fn, sample, dtype_name, index, want_grad, rng):
     if len(grad_m) != len(grad_t):
         return dataclasses.replace(result, status="fail", stage="grad",
                                    message=f"{len(grad_m)} differentiable outputs, torch has {len(grad_t)}")
-    upstream = [rng.standard_normal(tuple(t.shape)).astype(dtype_name) for t in grad_t]
+    upstream = [_upstream(rng, t, dtype_name) for t in grad_t]
     inputs_t = [t for t, _ in leaves]
     inputs_m = [m for _, m in leaves]
     try:
@@ -331,6 +352,8 @@ def _run_sample(info, label, fn, sample, dtype_name, index, want_grad, rng):
     try:
         got = minigrad.autograd.grad(grad_m, inputs_m, [minigrad.tensor(u) for u in upstream], allow_unused=True)
     except Exception as exc:  # noqa: BLE001
+        if _complex_refused(exc):
+            return dataclasses.replace(result, status="skip", stage="grad", message=str(exc))
         return dataclasses.replace(result, status="fail", stage="grad", message=f"{type(exc).__name__}: {exc}")
     for k, (m, t, x) in enumerate(zip(got, expected, inputs_t)):
         if t is None and m is None:
@@ -341,6 +364,23 @@ def _run_sample(info, label, fn, sample, dtype_name, index, want_grad, rng):
         if problem:
             return dataclasses.replace(result, status="fail", stage="grad", message=problem)
     return result
+
+
+def _upstream(rng, t, dtype_name):
+    """A random upstream gradient for output ``t``: in the sample's real dtype, in the output's own
+    dtype when a complex sample or output is involved (complex: both parts random)."""
+    if not t.dtype.is_complex and dtype_name not in COMPLEX_DTYPES:
+        return rng.standard_normal(tuple(t.shape)).astype(dtype_name)
+    output_dtype = str(t.dtype).split(".")[-1]
+    if not t.dtype.is_complex:
+        return np.asarray(rng.standard_normal(tuple(t.shape)), dtype=output_dtype)
+    parts = rng.standard_normal((2,) + tuple(t.shape))
+    return np.asarray(parts[0] + 1j * parts[1], dtype=output_dtype)
+
+
+def _complex_refused(exc) -> bool:
+    """minigrad's refusal of a complex input to an op without complex support (autograd.function)."""
+    return isinstance(exc, NotImplementedError) and "does not support complex tensors" in str(exc)
 
 
 def run(names=None, *, dtypes=DTYPES, grad=True, max_samples=None, op_db=None, progress=None):
@@ -407,14 +447,16 @@ def to_markdown(results, have, lacking, max_samples=None) -> str:
         "Generated by `python -m minigrad.testing.torch_opinfo --markdown docs/torch_opinfo.md` (torch "
         f"{torch.__version__}); do not edit. Every sample input that torch's own test table "
         "(`torch.testing._internal.common_methods_invocations.op_db`) gives for an op minigrad exposes is run "
-        "in both libraries, float32 and float64, comparing outputs and the gradients of every input "
-        "that requires grad. Random ops compare shapes and dtypes only.",
+        "in both libraries, float32 and float64 (and complex64 and complex128 for the ops with complex "
+        "support, `COMPLEX` in minigrad/testing/torch_opinfo.py), comparing outputs and the gradients of every "
+        "input that requires grad (complex upstream gradients for complex outputs). Random ops compare shapes "
+        "and dtypes only.",
         "",
         f"- OpInfo names exposed: **{len(have)} of {len(have) + len(lacking)}**",
         f"- samples passing: **{passed} of {compared} ({100 * passed / max(compared, 1):.2f}%)**"
         + (f", at most {max_samples} per op and dtype" if max_samples else ""),
-        f"- samples skipped: {skipped} (torch rejects the sample, or it needs a dtype or memory format minigrad "
-        "does not have)",
+        f"- samples skipped: {skipped} (torch rejects the sample, it needs a dtype or memory format minigrad "
+        "does not have, or a complex sample reaches an op without complex support)",
         "",
         "## Failing samples",
         "",

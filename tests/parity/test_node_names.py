@@ -31,6 +31,9 @@ DIFFERENT_DECOMPOSITION = {
     "nll_loss": "1-d input: one NllLossBackward0; torch views the result (ViewBackward0)",
     "linear": "one LinearBackward0 node; torch records AddmmBackward0 (MmBackward0, views for 3-d) after TBackward0",
     "matmul": "one MatMulBackward0 node for broadcast ranks; torch reshapes around mm/bmm",
+    "resolve_conj": "conj() is materialised (ConjBackward0) and resolve_conj returns it; torch's lazy conj is "
+                    "resolved by a copy (CloneBackward0)",
+    "matmul.complex": "one MatMulBackward0 node for every rank; torch records mm, mv, dot or bmm",
     **dict.fromkeys(["einsum", "einsum_sublist"], "one EinsumBackward0 node; torch records permutes, views and bmm"),
     **dict.fromkeys(["batch_norm_eval", "batch_norm_train", "layer_norm"],
                     "NormalizeBackward0 then the affine AddBackward0; torch records one native norm node"),

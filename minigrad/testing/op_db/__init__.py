@@ -6,7 +6,7 @@ define ``ERRORS``, a list of :class:`minigrad.testing.opinfo.ErrorCase` (bad cal
 import importlib
 
 FAMILIES = ["core", "math", "reduce", "linalg", "linalg_decomp", "shape", "index", "compare", "activation", "loss",
-            "nnfunc", "conv", "pool", "attention", "dropout", "nnextra", "sort", "masked", "special"]
+            "nnfunc", "conv", "pool", "attention", "dropout", "nnextra", "sort", "masked", "special", "complex", "fft"]
 
 
 def _load():
