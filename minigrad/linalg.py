@@ -151,6 +151,7 @@ def matrix_rank(A: Tensor, tol=None, hermitian: bool = False, *, atol=None, rtol
     a = A._data
     s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False) if a.size else \
         np.zeros(a.shape[:-2] + (0,), a.dtype)
+    atol, rtol = np.asarray(atol)[..., None], np.asarray(rtol)[..., None]   # (a Tensor's: one per matrix)
     cut = np.maximum(atol, rtol * s.max(-1, keepdims=True, initial=0))
     return Tensor._make(np.asarray((s > cut).sum(-1), dtype=np.int64))
 

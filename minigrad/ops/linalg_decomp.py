@@ -944,10 +944,13 @@ def _pinv_grad(g, P, A):
 
 
 def _pinv_array(a, atol, rtol, hermitian):
-    """pinv with torch's cut-off: singular values <= max(atol, rtol * largest) count as zero."""
+    """pinv with torch's cut-off: singular values <= max(atol, rtol * largest) count as zero. atol and rtol
+    are numbers or arrays broadcast against the batch dimensions (one tolerance per matrix)."""
     m, n = a.shape[-2:]
+    atol, rtol = np.asarray(atol)[..., None], np.asarray(rtol)[..., None]
     if not a.size:
-        return np.zeros(a.shape[:-2] + (n, m), a.dtype)
+        batch = np.broadcast_shapes(a.shape[:-2], atol.shape[:-1], rtol.shape[:-1])
+        return np.zeros(batch + (n, m), a.dtype)
     if hermitian:
         w, v = np.linalg.eigh(a)
         s = np.abs(w)
@@ -977,14 +980,17 @@ class LinalgPinv(Op):
 
 
 def _tolerances(A, atol, rtol, fn):
-    """torch's defaults: rtol = eps * max(m, n) when neither is given, 0 when only atol is given."""
-    for name, t in (("atol", atol), ("rtol", rtol)):
-        if isinstance(t, Tensor):
-            raise NotImplementedError(f"{fn}: {name} as a Tensor is not supported")
+    """torch's defaults: rtol = eps * max(m, n) when neither is given, 0 where atol > 0 is given. Numbers stay
+    numbers; a Tensor tolerance (one per matrix of the batch, broadcast) becomes an array."""
+    as_value = lambda t: t._data if isinstance(t, Tensor) else t  # noqa: E731
+    atol, rtol = as_value(atol), as_value(rtol)
     if rtol is None:
-        rtol = 0.0 if atol is not None and atol > 0 else \
-            float(np.finfo(A._data.dtype).eps) * max(A._data.shape[-2:])
-    return float(atol or 0.0), float(rtol)
+        default = float(np.finfo(A._data.dtype).eps) * max(A._data.shape[-2:])
+        rtol = default if atol is None else np.where(np.asarray(atol) > 0, 0.0, default)
+    atol = 0.0 if atol is None else atol
+    if not isinstance(atol, np.ndarray) and not isinstance(rtol, np.ndarray):
+        return float(atol), float(rtol)
+    return np.asarray(atol), np.asarray(rtol)
 
 
 def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, rcond=None) -> Tensor:

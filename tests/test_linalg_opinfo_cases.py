@@ -1,0 +1,58 @@
+"""torch's OpInfo corner cases for linalg (and a few ops beside it), run side by side with torch:
+tolerances given as Tensors."""
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+
+
+def _both(array, requires_grad=False):
+    return (torch.tensor(array, requires_grad=requires_grad),
+            minigrad.tensor(array, requires_grad=requires_grad))
+
+
+def _same_kind(ours, theirs):
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    assert tuple(ours.shape) == tuple(theirs.shape)
+
+
+def _close(ours, theirs, rtol=1e-7, atol=1e-7):
+    _same_kind(ours, theirs)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=rtol, atol=atol)
+
+
+# -- tolerances as Tensors: one per matrix of the batch, broadcast ------------------------------------
+RANK_DEFICIENT = np.array([[[1.0, 0, 0], [0, 1e-3, 0], [0, 0, 1e-9]],
+                           [[2.0, 0, 0], [0, 0.5, 0], [0, 0, 1e-2]]])
+
+
+@pytest.mark.parametrize("tolerances", [
+    {"atol": [1e-4, 0.1]}, {"rtol": [1e-4, 0.1]}, {"atol": [0.0, 0.0]}, {"atol": [1e-12, 1e-1], "rtol": [0.1, 0.0]},
+    {"atol": [[1e-4], [0.1]]},   # broadcast to a (2, 2) batch
+])
+@pytest.mark.parametrize("hermitian", [False, True])
+def test_matrix_rank_with_tensor_tolerances(tolerances, hermitian):
+    t_a, m_a = _both(RANK_DEFICIENT)
+    t_kw = {k: torch.tensor(v) for k, v in tolerances.items()}
+    m_kw = {k: minigrad.tensor(v) for k, v in tolerances.items()}
+    theirs = torch.linalg.matrix_rank(t_a, hermitian=hermitian, **t_kw)
+    ours = minigrad.linalg.matrix_rank(m_a, hermitian=hermitian, **m_kw)
+    _same_kind(ours, theirs)
+    assert ours.tolist() == theirs.tolist()
+
+
+@pytest.mark.parametrize("tolerances", [{"rtol": [1e-4, 0.1]}, {"atol": [1e-4, 0.1]}, {"rtol": 0.05},
+                                        {"atol": 0.0}])
+@pytest.mark.parametrize("hermitian", [False, True])
+def test_pinv_with_tensor_tolerances_values_and_grads(tolerances, hermitian):
+    t_a, m_a = _both(RANK_DEFICIENT, requires_grad=True)
+    t_kw = {k: torch.tensor(v) for k, v in tolerances.items()}
+    m_kw = {k: minigrad.tensor(v) for k, v in tolerances.items()}
+    theirs = torch.linalg.pinv(t_a, hermitian=hermitian, **t_kw)
+    ours = minigrad.linalg.pinv(m_a, hermitian=hermitian, **m_kw)
+    _close(ours, theirs)
+    upstream = np.random.default_rng(0).standard_normal(tuple(theirs.shape))
+    theirs.backward(torch.tensor(upstream))
+    ours.backward(minigrad.tensor(upstream))
+    _close(m_a.grad, t_a.grad, rtol=1e-6, atol=1e-6)
