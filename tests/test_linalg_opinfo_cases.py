@@ -56,3 +56,44 @@ def test_pinv_with_tensor_tolerances_values_and_grads(tolerances, hermitian):
     theirs.backward(torch.tensor(upstream))
     ours.backward(minigrad.tensor(upstream))
     _close(m_a.grad, t_a.grad, rtol=1e-6, atol=1e-6)
+
+
+# -- the OpInfo runner compares gauge-dependent factorizations through torch's invariant view --------------
+def test_runner_accepts_singular_vectors_of_another_sign_and_rejects_wrong_values(monkeypatch):
+    """torch (MKL's LAPACK) and NumPy (OpenBLAS's) may return singular vectors of opposite signs: both are
+    valid SVDs, and the runner passes them as torch's test_compare_cpu does. A wrong singular value or a
+    vector that is not one still fails."""
+    pytest.importorskip("expecttest")
+    from minigrad.testing import torch_opinfo
+    info = next(o for o in torch_opinfo.load_op_db() if o.name == "linalg.svd")
+    real_svd = minigrad.linalg.svd
+
+    def flipped(A, *args, **kwargs):
+        U, S, Vh = real_svd(A, *args, **kwargs)
+        sign = minigrad.tensor(np.where(np.arange(S.shape[-1]) % 2, -1.0, 1.0), dtype=A.dtype)
+        k = S.shape[-1]
+        return (U[..., :k] * sign, S, Vh[..., :k, :] * sign.unsqueeze(-1)) if k == U.shape[-1] == Vh.shape[-2] \
+            else (U, S, Vh)
+
+    monkeypatch.setattr(minigrad.linalg, "svd", flipped)
+    rows = torch_opinfo.run_opinfo(info, "float64", max_samples=40)
+    assert all(r.status == "pass" for r in rows), [r for r in rows if r.status != "pass"][:2]
+
+    monkeypatch.setattr(minigrad.linalg, "svd", lambda A, *a, **k: (lambda u, s, v: (u, s * 1.01, v))(
+        *real_svd(A, *a, **k)))
+    rows = torch_opinfo.run_opinfo(info, "float64", max_samples=40)
+    nonempty = [min(s.input.shape[-2:]) > 0 for s in info.sample_inputs("cpu", torch.float64)][:40]
+    assert [r.status == "fail" and r.stage == "forward" for r in rows] == nonempty and any(nonempty)
+
+    def rotated(A, *args, **kwargs):   # U's first two columns mixed: no longer singular vectors
+        U, S, Vh = real_svd(A, *args, **kwargs)
+        if U.shape[-1] < 2:
+            return U, S, Vh
+        c, s = np.cos(0.3), np.sin(0.3)
+        mix = np.eye(U.shape[-1])
+        mix[:2, :2] = [[c, -s], [s, c]]
+        return U @ minigrad.tensor(mix, dtype=A.dtype), S, Vh
+
+    monkeypatch.setattr(minigrad.linalg, "svd", rotated)
+    rows = torch_opinfo.run_opinfo(info, "float64", max_samples=40)
+    assert any(r.status == "fail" and r.stage == "forward" and "in torch's gauge" in r.message for r in rows)
