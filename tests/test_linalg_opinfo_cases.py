@@ -97,3 +97,37 @@ def test_runner_accepts_singular_vectors_of_another_sign_and_rejects_wrong_value
     monkeypatch.setattr(minigrad.linalg, "svd", rotated)
     rows = torch_opinfo.run_opinfo(info, "float64", max_samples=40)
     assert any(r.status == "fail" and r.stage == "forward" and "in torch's gauge" in r.message for r in rows)
+
+
+# -- cholesky_solve / cholesky_inverse: torch's gradient of the factor, its ignored triangle included -------
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_solve_and_inverse_grads_match_torch_in_both_triangles(upper):
+    rng = np.random.default_rng(1)
+    spd = rng.standard_normal((2, 4, 4))
+    spd = spd @ np.swapaxes(spd, -1, -2) + 4 * np.eye(4)
+    factor = np.linalg.cholesky(spd)
+    factor = np.swapaxes(factor, -1, -2) if upper else factor
+    factor = factor + np.triu(rng.standard_normal((4, 4)), 1).T if not upper else factor  # junk the op ignores
+    b = rng.standard_normal((2, 4, 3))
+    for call in (lambda lib, F, B: lib.cholesky_solve(B, F, upper), lambda lib, F, B: lib.cholesky_inverse(F, upper)):
+        t_f, m_f = _both(factor, requires_grad=True)
+        t_b, m_b = _both(b, requires_grad=True)
+        theirs, ours = call(torch, t_f, t_b), call(minigrad, m_f, m_b)
+        _close(ours, theirs, rtol=1e-10, atol=1e-12)
+        assert ours.grad_fn.name() == theirs.grad_fn.name()
+        upstream = rng.standard_normal(tuple(theirs.shape))
+        theirs.backward(torch.tensor(upstream))
+        ours.backward(minigrad.tensor(upstream))
+        assert np.abs(np.triu(t_f.grad.numpy(), 1) if not upper else np.tril(t_f.grad.numpy(), -1)).max() > 0
+        _close(m_f.grad, t_f.grad, rtol=1e-9, atol=1e-10)
+        if t_b.grad is not None:
+            _close(m_b.grad, t_b.grad, rtol=1e-9, atol=1e-10)
+
+
+def test_cholesky_solve_and_inverse_reject_integers_as_torch():
+    for lib in (torch, minigrad):
+        ints = lib.ones(2, 2, dtype=lib.int64)
+        with pytest.raises(NotImplementedError, match="not implemented for 'Long'"):
+            lib.cholesky_inverse(ints)
+        with pytest.raises(NotImplementedError, match="not implemented for 'Long'"):
+            lib.cholesky_solve(ints, ints)

@@ -63,7 +63,7 @@ DIFFERENT_DECOMPOSITION = {
     **dict.fromkeys(["chain_matmul", "linalg.multi_dot"], "a chain of MmBackward0; torch views the last product"),
     "cdist": "the mm mode is a SqrtBackward0 of the expanded product; torch views it (ViewBackward0)",
     **dict.fromkeys(["linalg.matrix_power", "linalg.cond", "linalg.tensorinv", "linalg.householder_product", "ormqr",
-                     "cholesky_inverse", "linalg.matrix_norm", "linalg.norm"],
+                     "linalg.matrix_norm", "linalg.norm"],
                     "composed of matmul, svdvals, inv, triangular solves or reductions; torch records views or "
                     "a fused node of its own at the end"),
 }

@@ -368,10 +368,9 @@ OPS = [
 _STRUCTURED = {"linalg.cholesky", "linalg.cholesky_ex", "linalg.eigh", "linalg.eigvalsh", "linalg.pinv_hermitian",
                "linalg.matrix_norm", "linalg.vector_norm", "linalg.lu", "linalg.tensorsolve", "linalg.svd", "logdet",
                "cholesky", "cholesky_inverse", "cholesky_solve", "svd", "linalg.vander"}
-# Open differences from torch: torch differentiates cholesky_solve's factor as a full matrix (its
-# ignored triangle gets a gradient); torch's float32 det grad-of-grad is None at these samples;
+# Open differences from torch: torch's float32 det grad-of-grad is None at these samples;
 # the svd/eigh and vander second derivatives and qr's gradcheck disagree on some drawn samples.
-_OPEN = {"cholesky_solve": dict(grad=False), "det": dict(gradgrad=False), "linalg.qr": dict(gradcheck=False),
+_OPEN = {"det": dict(gradgrad=False), "linalg.qr": dict(gradcheck=False),
          "linalg.vander": dict(gradgrad=False),
          # float32 gradients of near-degenerate drawn spectra differ from torch's beyond rounding: float64 only
          "linalg.svd": dict(dtypes=("float64",), gradgrad=False), "svd": dict(dtypes=("float64",), gradgrad=False),
