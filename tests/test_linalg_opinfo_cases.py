@@ -131,3 +131,26 @@ def test_cholesky_solve_and_inverse_reject_integers_as_torch():
             lib.cholesky_inverse(ints)
         with pytest.raises(NotImplementedError, match="not implemented for 'Long'"):
             lib.cholesky_solve(ints, ints)
+
+
+def test_runner_checks_finite_differences_where_torch_expects_its_own_gradcheck_to_fail(monkeypatch):
+    """as_strided_scatter's gradient in torch ignores which elements src overwrites and the storage offset
+    (torch's OpInfo marks its gradcheck an expected failure); minigrad's is checked against finite differences
+    there, and a wrong one still fails."""
+    pytest.importorskip("expecttest")
+    from minigrad.testing import torch_opinfo
+    info = next(o for o in torch_opinfo.load_op_db() if o.name == "as_strided_scatter")
+    assert torch_opinfo._torch_grad_known_wrong(info, "float64")
+    rows = torch_opinfo.run_opinfo(info, "float64")
+    assert rows and all(r.status == "pass" for r in rows)
+    # torch's own gradient really is wrong here: its gradcheck fails on the first sample
+    sample = next(iter(info.sample_inputs("cpu", torch.float64, requires_grad=True)))
+    call = lambda x, src: torch.as_strided_scatter(x, src, *sample.args[1:], **sample.kwargs)  # noqa: E731
+    assert not torch.autograd.gradcheck(call, (sample.input, sample.args[0]), raise_exception=False)
+
+    real = minigrad.as_strided_scatter   # the same forward, twice the input's gradient
+    monkeypatch.setattr(minigrad, "as_strided_scatter",
+                        lambda input, src, *a, **k: real(input * 2 - input.detach(), src, *a, **k))
+    rows = torch_opinfo.run_opinfo(info, "float64")
+    failed = [r for r in rows if r.status == "fail"]
+    assert len(failed) >= 4 and all(r.stage == "grad" and "finite differences" in r.message for r in failed)
