@@ -154,3 +154,32 @@ def test_runner_checks_finite_differences_where_torch_expects_its_own_gradcheck_
     rows = torch_opinfo.run_opinfo(info, "float64")
     failed = [r for r in rows if r.status == "fail"]
     assert len(failed) >= 4 and all(r.stage == "grad" and "finite differences" in r.message for r in failed)
+
+
+# -- torch.norm(p='nuc'): the sum of singular values, as linalg.matrix_norm ----------------------------------
+@pytest.mark.parametrize("kwargs", [{}, {"dim": (0, 1)}, {"dim": (1, 0), "keepdim": True}, {"dim": (-1, -2)}])
+@pytest.mark.parametrize("shape", [(3, 4), (2, 3, 2)])
+def test_norm_nuc_values_and_grads(shape, kwargs):
+    if len(shape) == 3 and not kwargs:
+        kwargs = {"dim": (0, 2)}
+    a = np.random.default_rng(2).standard_normal(shape)
+    t_a, m_a = _both(a, requires_grad=True)
+    theirs, ours = torch.norm(t_a, "nuc", **kwargs), minigrad.norm(m_a, "nuc", **kwargs)
+    _close(ours, theirs, rtol=1e-12, atol=1e-12)
+    upstream = np.random.default_rng(3).standard_normal(tuple(theirs.shape))
+    theirs.backward(torch.tensor(upstream))
+    ours.backward(minigrad.tensor(upstream))
+    _close(m_a.grad, t_a.grad, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("call", [lambda lib: lib.norm(lib.ones(2, 2, 2), "nuc"),
+                                  lambda lib: lib.norm(lib.ones(2, 2), "nuc", dim=(0, 0)),
+                                  lambda lib: lib.norm(lib.ones(2, 2), "nuc", dim=(0,)),
+                                  lambda lib: lib.norm(lib.ones(2, 2, dtype=lib.int64), "nuc")])
+def test_norm_nuc_errors_match_torch(call):
+    with pytest.raises(RuntimeError) as theirs:
+        call(torch)
+    with pytest.raises(RuntimeError) as ours:
+        call(minigrad)
+    assert str(ours.value).split(":")[0] == str(theirs.value).split(":")[0]
+    assert str(ours.value)[:40] == str(theirs.value)[:40]

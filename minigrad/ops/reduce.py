@@ -524,10 +524,10 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
         if p == "fro" and (dim is None or len(dim) <= 2):
             p = 2
         elif p in ("fro", "nuc"):
-            if p == "fro" or dim is not None and len(dim) != 2:
+            if p == "fro" or len(dim if dim is not None else range(input._data.ndim)) != 2:
                 dims = " ".join(str(d) for d in (dim if dim is not None else range(input._data.ndim)))
                 raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {dims}")
-            raise NotImplementedError("minigrad.norm: the nuclear norm is not supported")
+            return _nuclear_norm(input, dim if dim is not None else (0, 1), keepdim, dtype)
         else:
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
     p = 2.0 if p is None else float(p)
@@ -552,6 +552,23 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
                 raise RuntimeError(f"linalg.vector_norm cannot compute the {name} norm on the dimension {d}because "
                                    f"this dimension is empty and the operation does not have an identity")
     return VectorNorm.apply(input, p, dims, keepdim)
+
+
+def _nuclear_norm(input: Tensor, dim, keepdim: bool, dtype) -> Tensor:
+    """The sum of the singular values of the matrices over the two dims (torch.norm's 'nuc' is
+    linalg.matrix_norm's); its gradient is svdvals'."""
+    from .linalg_decomp import check_float, svdvals
+    from .shape import movedim, unsqueeze
+    check_float(input, "linalg.matrix_norm")
+    if dtype is not None:
+        input = input.to(dtypes.as_dtype(dtype))
+    dims = tuple(wrap_dim(d, input._data.ndim) for d in dim)
+    if dims[0] == dims[1]:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
+    out = sum(svdvals(movedim(input, dims, (-2, -1))), -1)
+    for d in sorted(dims) if keepdim else ():
+        out = unsqueeze(out, d)
+    return out
 
 
 # -- logsumexp, cumsum ----------------------------------------------------------------------------
