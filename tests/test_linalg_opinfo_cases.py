@@ -183,3 +183,25 @@ def test_norm_nuc_errors_match_torch(call):
         call(minigrad)
     assert str(ours.value).split(":")[0] == str(theirs.value).split(":")[0]
     assert str(ours.value)[:40] == str(theirs.value)[:40]
+
+
+# -- tensordot: a contracted size-1 dim broadcasts against the other's (summed first, as torch) -------------
+@pytest.mark.parametrize("shapes,dims", [(((1, 1, 1), (2, 1, 2)), ([0, 1], [2, 0])), (((3, 1), (2, 4)), ([1], [0])),
+                                         (((3, 2), (1, 4)), ([1], [0])), (((2, 3, 1), (1, 3, 5)), 2)])
+def test_tensordot_size_one_contractions(shapes, dims):
+    rng = np.random.default_rng(4)
+    t_a, m_a = _both(rng.standard_normal(shapes[0]), requires_grad=True)
+    t_b, m_b = _both(rng.standard_normal(shapes[1]), requires_grad=True)
+    theirs, ours = torch.tensordot(t_a, t_b, dims=dims), minigrad.tensordot(m_a, m_b, dims=dims)
+    _close(ours, theirs, rtol=1e-12, atol=1e-12)
+    upstream = rng.standard_normal(tuple(theirs.shape))
+    theirs.backward(torch.tensor(upstream))
+    ours.backward(minigrad.tensor(upstream))
+    _close(m_a.grad, t_a.grad, rtol=1e-12, atol=1e-12)
+    _close(m_b.grad, t_b.grad, rtol=1e-12, atol=1e-12)
+
+
+def test_tensordot_mismatched_contraction_still_raises_as_torch():
+    for lib in (torch, minigrad):
+        with pytest.raises(RuntimeError, match="first has size 3 in dim 1 and second has size 2 in dim 0"):
+            lib.tensordot(lib.ones(2, 3), lib.ones(2, 4), dims=([1], [0]))
