@@ -205,3 +205,21 @@ def test_tensordot_mismatched_contraction_still_raises_as_torch():
     for lib in (torch, minigrad):
         with pytest.raises(RuntimeError, match="first has size 3 in dim 1 and second has size 2 in dim 0"):
             lib.tensordot(lib.ones(2, 3), lib.ones(2, 4), dims=([1], [0]))
+
+
+# -- batch_norm of an empty input: torch's shortcut (a copy times weight[0] plus bias[0]), no statistics ----
+@pytest.mark.parametrize("shape,channels", [((0,), 0), ((0,), 3), ((0, 3), 3), ((0, 3, 2), 3)])
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("affine", [False, True])
+def test_batch_norm_of_an_empty_input(shape, channels, training, affine):
+    results = []
+    for lib in (torch, minigrad):
+        x = lib.zeros(*shape, dtype=lib.float64, requires_grad=True)
+        rm, rv = lib.zeros(channels, dtype=lib.float64), lib.ones(channels, dtype=lib.float64)
+        w = lib.ones(channels, dtype=lib.float64, requires_grad=True) if affine and channels else None
+        b = lib.zeros(channels, dtype=lib.float64, requires_grad=True) if affine and channels else None
+        y = lib.nn.functional.batch_norm(x, rm, rv, w, b, training=training)
+        y.sum().backward()
+        results.append((tuple(y.shape), y.grad_fn.name(), tuple(x.grad.shape), rm.tolist(), rv.tolist(),
+                        None if w is None else (w.grad.tolist(), b.grad.tolist())))
+    assert results[0] == results[1]
