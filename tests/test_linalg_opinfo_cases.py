@@ -223,3 +223,18 @@ def test_batch_norm_of_an_empty_input(shape, channels, training, affine):
         results.append((tuple(y.shape), y.grad_fn.name(), tuple(x.grad.shape), rm.tolist(), rv.tolist(),
                         None if w is None else (w.grad.tolist(), b.grad.tolist())))
     assert results[0] == results[1]
+
+
+# -- normal(mean, std, size): torch's factory keywords -----------------------------------------------------
+def test_normal_number_overload_takes_layout_and_pin_memory():
+    draws = []
+    for lib in (torch, minigrad):
+        lib.manual_seed(5)
+        draws.append(lib.normal(1.6, 0.3, [2, 3], dtype=lib.float64, layout=lib.strided, device="cpu",
+                                pin_memory=False))
+    _close(draws[1], draws[0], rtol=0, atol=0)
+    for lib in (torch, minigrad):
+        with pytest.raises(TypeError):
+            lib.normal(lib.zeros(2), 1.0, layout=lib.strided)
+        with pytest.raises(NotImplementedError, match="aten::normal_"):
+            lib.normal(0.0, 1.0, [2], layout=lib.sparse_coo)
