@@ -195,9 +195,10 @@ def tensorsolve(A: Tensor, B: Tensor, dims=None) -> Tensor:
 
 
 def vander(x: Tensor, *, N=None) -> Tensor:
-    """[1, x, x^2, ..., x^(N-1)] along a new last dim: each power the previous one times x."""
+    """[1, x, x^2, ..., x^(N-1)] along a new last dim: each power the previous one times x (a 0-d x counts as
+    one element, as torch)."""
     if x._data.ndim < 1:
-        raise RuntimeError("linalg.vander: x must have at least one dimension")
+        x = _unsqueeze(x, 0)
     n = x._data.shape[-1] if N is None else N
     if n <= 1:   # torch refuses N = 1 too (a single column of ones)
         raise RuntimeError("N must be greater than 1.")

@@ -238,3 +238,18 @@ def test_normal_number_overload_takes_layout_and_pin_memory():
             lib.normal(lib.zeros(2), 1.0, layout=lib.strided)
         with pytest.raises(NotImplementedError, match="aten::normal_"):
             lib.normal(0.0, 1.0, [2], layout=lib.sparse_coo)
+
+
+# -- linalg.vander of a 0-d tensor: one element, as torch ----------------------------------------------------
+@pytest.mark.parametrize("N", [2, 4])
+def test_vander_of_a_zero_dim_tensor(N):
+    t_x, m_x = _both(np.array(1.7), requires_grad=True)
+    theirs, ours = torch.linalg.vander(t_x, N=N), minigrad.linalg.vander(m_x, N=N)
+    _close(ours, theirs, rtol=1e-15, atol=0)
+    upstream = np.arange(1.0, N + 1)[None]
+    theirs.backward(torch.tensor(upstream))
+    ours.backward(minigrad.tensor(upstream))
+    _close(m_x.grad, t_x.grad, rtol=1e-14, atol=0)
+    for lib in (torch, minigrad):
+        with pytest.raises(RuntimeError, match="N must be greater than 1"):
+            lib.linalg.vander(lib.tensor(1.7))
