@@ -253,3 +253,19 @@ def test_vander_of_a_zero_dim_tensor(N):
     for lib in (torch, minigrad):
         with pytest.raises(RuntimeError, match="N must be greater than 1"):
             lib.linalg.vander(lib.tensor(1.7))
+
+
+# -- logcumsumexp's gradient: torch's log-space formula (O(n) along dim) --------------------------------------
+@pytest.mark.parametrize("dtype,tol", [("float64", 1e-12), ("float32", 2e-5)])
+@pytest.mark.parametrize("shape,dim", [((5, 5, 5), 0), ((5, 5, 5), 1), ((3, 4000), 1), ((7,), 0)])
+def test_logcumsumexp_grad_matches_torch(shape, dim, dtype, tol):
+    rng = np.random.default_rng(6)
+    x = rng.uniform(-3, 3, shape).astype(dtype)
+    g = np.abs(rng.standard_normal(shape)).astype(dtype)   # one sign: no cancellation between g's two parts
+    g[..., ::3] *= -1 if len(shape) == 1 else 1
+    t_x, m_x = _both(x, requires_grad=True)
+    theirs, ours = torch.logcumsumexp(t_x, dim), minigrad.logcumsumexp(m_x, dim)
+    _close(ours, theirs, rtol=tol, atol=tol)
+    theirs.backward(torch.tensor(g))
+    ours.backward(minigrad.tensor(g))
+    _close(m_x.grad, t_x.grad, rtol=tol, atol=tol * float(np.abs(t_x.grad.numpy()).max()))

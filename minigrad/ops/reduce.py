@@ -805,7 +805,9 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 
 
 class Logcumsumexp(Op):
-    """z_i = log sum_{k<=i} exp(x_k) along dim;  dz_i/dx_j = exp(x_j - z_i)  (i >= j, each factor <= 1)"""
+    """z_i = log sum_{k<=i} exp(x_k) along dim;  dz_i/dx_j = exp(x_j - z_i) (i >= j), summed against g in log
+    space as torch's logcumsumexp_backward: exp(x_j + log sum_{i>=j} exp(log g_i - z_i)), g's positive and
+    negative parts apart (reversed logcumsumexps: O(n), not an n x n block)"""
 
     @staticmethod
     def forward(ctx, x, dim):
@@ -816,18 +818,21 @@ class Logcumsumexp(Op):
 
     @staticmethod
     def backward(ctx, g):
-        from .math import exp
-        from .index import masked_fill
+        from .compare import gt, lt
+        from .math import abs, exp, log, where
+        from .shape import flip
         x, z = ctx.saved_tensors
-        if x._data.ndim == 0:
+        if x._data.ndim == 0 or g._data.size == 0:
             return g
-        d, n = ctx.dim, x._data.shape[ctx.dim]
-        view = [1] * (x._data.ndim + 1)
-        view[d] = view[d + 1] = n
-        before = _const(~np.triu(np.ones((n, n), dtype=bool)).reshape(view))     # [j, i] = (i < j)
-        # exp(x_j - z_i) for i >= j, as an (n x n) block: exact where a running sum is dominated
-        weights = exp(masked_fill(_unsqueeze(x, d + 1) - _unsqueeze(z, d), before, -np.inf))
-        return sum(_unsqueeze(g, d) * weights, d + 1)
+        d = ctx.dim
+        lowest = _const(np.array(np.finfo(g._data.dtype).min, dtype=g._data.dtype))   # log 0, kept finite
+
+        def reversed_logcumsumexp(t):   # log sum_{i >= j} exp(t_i)
+            return flip(Logcumsumexp.apply(flip(t, (d,)), d), (d,))
+        log_abs_g = log(abs(g))
+        positive = reversed_logcumsumexp(where(gt(g, 0), log_abs_g, lowest) - z)
+        negative = reversed_logcumsumexp(where(lt(g, 0), log_abs_g, lowest) - z)
+        return exp(positive + x) - exp(negative + x)
 
 
 def logcumsumexp(input: Tensor, dim: int) -> Tensor:
