@@ -269,3 +269,14 @@ def test_logcumsumexp_grad_matches_torch(shape, dim, dtype, tol):
     theirs.backward(torch.tensor(g))
     ours.backward(minigrad.tensor(g))
     _close(m_x.grad, t_x.grad, rtol=tol, atol=tol * float(np.abs(t_x.grad.numpy()).max()))
+
+
+def test_runner_compares_sparse_results_by_value(monkeypatch):
+    pytest.importorskip("expecttest")
+    from minigrad.testing import torch_opinfo
+    info = next(o for o in torch_opinfo.load_op_db() if o.name == "to_sparse")
+    assert torch_opinfo.run_opinfo(info, "float64", max_samples=1)[0].status == "pass"
+    real = minigrad.Tensor.to_sparse
+    monkeypatch.setattr(minigrad.Tensor, "to_sparse", lambda self, *a, **k: real(self * 2, *a, **k))
+    row = torch_opinfo.run_opinfo(info, "float64", max_samples=1)[0]
+    assert row.status == "fail" and row.stage == "forward" and "differ" in row.message

@@ -227,8 +227,14 @@ def _as_array(value):
 
 
 def _compare(ours, theirs, tolerance, what):
-    """None when close; a message otherwise."""
+    """None when close; a message otherwise. Sparse COO results are compared as their sparse and dense dims
+    and their dense values."""
     import torch
+    if isinstance(theirs, torch.Tensor) and theirs.layout == torch.sparse_coo and hasattr(ours, "sparse_dim"):
+        if (ours.sparse_dim(), ours.dense_dim()) != (theirs.sparse_dim(), theirs.dense_dim()):
+            return (f"{what}: sparse/dense dims {(ours.sparse_dim(), ours.dense_dim())} != torch's "
+                    f"{(theirs.sparse_dim(), theirs.dense_dim())}")
+        ours, theirs = ours.to_dense(), theirs.to_dense()
     if isinstance(theirs, torch.Tensor) != isinstance(ours, minigrad.Tensor):
         if not (theirs is None or ours is None):
             return f"{what}: minigrad gives {type(ours).__name__}, torch {type(theirs).__name__}"
