@@ -280,3 +280,53 @@ def test_runner_compares_sparse_results_by_value(monkeypatch):
     monkeypatch.setattr(minigrad.Tensor, "to_sparse", lambda self, *a, **k: real(self * 2, *a, **k))
     row = torch_opinfo.run_opinfo(info, "float64", max_samples=1)[0]
     assert row.status == "fail" and row.stage == "forward" and "differ" in row.message
+
+
+# -- nn.functional.linear_cross_entropy: cross_entropy of linear, torch's reference definition ---------------
+@pytest.mark.parametrize("case", [
+    dict(x=(8, 3), w=(4, 3), target=("class", (8,))),
+    dict(x=(3,), w=(4, 3), target=("class", ())),
+    dict(x=(5, 3), w=(4, 2, 3), target=("class", (5, 2)), bias=(4, 2)),
+    dict(x=(6, 3), w=(4, 3), target=("probs", (6, 4)), bias=(4,), label_smoothing=0.2),
+    dict(x=(6, 3), w=(4, 3), target=("class", (6,)), weight=(4,), reduction="sum", ignore_index=1),
+    dict(x=(6, 3), w=(4, 3), target=("class", (6,)), reduction="none"),
+])
+def test_linear_cross_entropy_values_and_grads(case):
+    rng = np.random.default_rng(7)
+    arrays = {"input": rng.standard_normal(case["x"]), "linear_weight": rng.standard_normal(case["w"])}
+    if "bias" in case:
+        arrays["linear_bias"] = rng.standard_normal(case["bias"])
+    if "weight" in case:
+        arrays["weight"] = rng.uniform(0.5, 2, case["weight"])
+    kind, shape = case["target"]
+    target = rng.integers(0, 4, shape) if kind == "class" else rng.dirichlet(np.ones(4), shape[0])
+    options = {k: case[k] for k in ("reduction", "ignore_index", "label_smoothing") if k in case}
+    results = []
+    for lib in (torch, minigrad):
+        inputs = {k: lib.tensor(v, requires_grad=k != "weight") for k, v in arrays.items()}
+        x, w = inputs["input"], inputs["linear_weight"]
+        rest = {k: v for k, v in inputs.items() if k not in ("input", "linear_weight")}
+        loss = lib.nn.functional.linear_cross_entropy(x, w, lib.tensor(target), **rest, **options)
+        loss.sum().backward()
+        results.append((loss, [v.grad for k, v in inputs.items() if k != "weight"]))
+    (t_loss, t_grads), (m_loss, m_grads) = results
+    _close(m_loss, t_loss, rtol=1e-12, atol=1e-12)
+    for m, t in zip(m_grads, t_grads):
+        _close(m, t, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.nn.functional.linear_cross_entropy(lib.ones(2, 2, 3), lib.ones(4, 3), lib.zeros(2, dtype=lib.int64)),
+    lambda lib: lib.nn.functional.linear_cross_entropy(lib.ones(2, 3), lib.ones(3), lib.zeros(2, dtype=lib.int64)),
+    lambda lib: lib.nn.functional.linear_cross_entropy(lib.ones(2, 3), lib.ones(4, 2), lib.zeros(2, dtype=lib.int64)),
+    lambda lib: lib.nn.functional.linear_cross_entropy(lib.ones(2, 3), lib.ones(4, 3), lib.zeros(2, dtype=lib.int64),
+                                                       linear_bias=lib.ones(3)),
+    lambda lib: lib.nn.functional.linear_cross_entropy(lib.ones(3), lib.ones(4, 2, 3), lib.zeros(2, dtype=lib.int64)),
+    lambda lib: lib.nn.functional.linear_cross_entropy(lib.ones(2, 3), lib.ones(4, 3), lib.ones(2, 4), ignore_index=0),
+])
+def test_linear_cross_entropy_errors_match_torch(call):
+    with pytest.raises(RuntimeError) as theirs:
+        call(torch)
+    with pytest.raises(RuntimeError) as ours:
+        call(minigrad)
+    assert str(ours.value) == str(theirs.value)
