@@ -21,6 +21,7 @@ from .ops import linalg_decomp as _decomp  # noqa: E402
 from .ops.linalg import matmul  # noqa: E402,F401  (torch.linalg.matmul is torch.matmul)
 from .ops.reduce import norm as _vector_norm, amax as _amax, amin as _amin, sum as _sum  # noqa: E402
 from .ops.shape import movedim as _movedim, reshape as _reshape, unsqueeze as _unsqueeze, cat as _cat  # noqa: E402
+from .ops.shape import diagonal as _diagonal  # noqa: E402
 from .tensor import Tensor, _wrap_dim  # noqa: E402
 
 
@@ -208,3 +209,8 @@ def vander(x: Tensor, *, N=None) -> Tensor:
     for _ in range(n - 1):
         powers.append(powers[-1] * column)
     return _cat(powers, -1)
+
+
+def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """torch.diagonal with the matrix dims last by default (a view; its gradient that of diagonal)."""
+    return _diagonal(A, offset, dim1, dim2)

@@ -330,3 +330,20 @@ def test_linear_cross_entropy_errors_match_torch(call):
     with pytest.raises(RuntimeError) as ours:
         call(minigrad)
     assert str(ours.value) == str(theirs.value)
+
+
+# -- linalg.diagonal: torch.diagonal over the last two dims by default -------------------------------------
+@pytest.mark.parametrize("kwargs", [{}, {"offset": 1}, {"offset": -2}, {"dim1": 0, "dim2": 2}, {"offset": 5}])
+def test_linalg_diagonal(kwargs):
+    a = np.random.default_rng(8).standard_normal((2, 3, 4))
+    t_a, m_a = _both(a, requires_grad=True)
+    theirs, ours = torch.linalg.diagonal(t_a, **kwargs), minigrad.linalg.diagonal(m_a, **kwargs)
+    _close(ours, theirs, rtol=0, atol=0)
+    assert ours.grad_fn.name() == theirs.grad_fn.name()
+    upstream = np.arange(float(np.prod(theirs.shape))).reshape(tuple(theirs.shape))
+    theirs.backward(torch.tensor(upstream))
+    ours.backward(minigrad.tensor(upstream))
+    _close(m_a.grad, t_a.grad, rtol=0, atol=0)
+    for lib in (torch, minigrad):
+        with pytest.raises(IndexError, match="Dimension out of range"):
+            lib.linalg.diagonal(lib.ones(3))
