@@ -347,3 +347,51 @@ def test_linalg_diagonal(kwargs):
     for lib in (torch, minigrad):
         with pytest.raises(IndexError, match="Dimension out of range"):
             lib.linalg.diagonal(lib.ones(3))
+
+
+# -- linalg.ldl_factor / ldl_factor_ex / ldl_solve: LAPACK's Bunch-Kaufman sytrf and sytrs ------------------
+def _symmetric_cases():
+    rng = np.random.default_rng(9)
+    cases = []
+    for n in (1, 2, 3, 5, 8, 13):
+        for trial in range(6):
+            a = rng.standard_normal((n, n))
+            if trial % 3 == 0:
+                a[np.diag_indices(n)] = 0          # forces 2x2 pivots and interchanges
+            if trial % 3 == 1:
+                a = np.round(a)                    # ties among the candidates
+            cases.append(a)
+    cases.append(rng.standard_normal((2, 3, 4, 4)))   # batched
+    cases.append(np.zeros((0, 0)))
+    cases.append(np.diag([1.0, 0.0, 2.0]))            # a singular D: info names the zero column
+    return cases
+
+
+@pytest.mark.parametrize("a", _symmetric_cases())
+def test_ldl_factor_and_solve_are_lapacks(a):
+    t_ld, t_piv, t_info = torch.linalg.ldl_factor_ex(torch.tensor(a))
+    m_ld, m_piv, m_info = minigrad.linalg.ldl_factor_ex(minigrad.tensor(a))
+    assert m_piv.tolist() == t_piv.tolist() and m_info.tolist() == t_info.tolist()
+    _same_kind(m_piv, t_piv)
+    _close(m_ld, t_ld, rtol=1e-10, atol=1e-12)
+    if not t_info.any():
+        b = np.random.default_rng(10).standard_normal(a.shape[:-1] + (2,))
+        _close(minigrad.linalg.ldl_solve(m_ld, m_piv, minigrad.tensor(b)),
+               torch.linalg.ldl_solve(t_ld, t_piv, torch.tensor(b)), rtol=1e-9, atol=1e-10)
+        _close(minigrad.linalg.ldl_factor(minigrad.tensor(a)).LD, torch.linalg.ldl_factor(torch.tensor(a)).LD,
+               rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.linalg.ldl_solve(lib.eye(2), lib.ones(2, dtype=lib.int32), lib.ones(3, 1)),
+    lambda lib: lib.linalg.ldl_factor(lib.ones(2, 3)),
+    lambda lib: lib.linalg.ldl_factor(lib.ones(2, 2, dtype=lib.int64)),
+    lambda lib: lib.linalg.ldl_factor_ex(lib.zeros(2, 2, 2), check_errors=True),
+    lambda lib: lib.linalg.ldl_solve(lib.eye(2), lib.ones(2, dtype=lib.int32), lib.ones(2, 1, dtype=lib.float64)),
+])
+def test_ldl_errors_match_torch(call):
+    with pytest.raises(RuntimeError) as theirs:
+        call(torch)
+    with pytest.raises(RuntimeError) as ours:
+        call(minigrad)
+    assert str(theirs.value).endswith(str(ours.value).split(": ", 1)[-1])
