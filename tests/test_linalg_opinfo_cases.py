@@ -395,3 +395,15 @@ def test_ldl_errors_match_torch(call):
     with pytest.raises(RuntimeError) as ours:
         call(minigrad)
     assert str(theirs.value).endswith(str(ours.value).split(": ", 1)[-1])
+
+
+# -- minigrad.autograd.gradcheck perturbs a non-contiguous input in place too ----------------------------------
+def test_gradcheck_of_a_non_contiguous_input():
+    array = np.swapaxes(np.random.default_rng(11).standard_normal((2, 3, 3)), -1, -2)
+    assert not array.flags["C_CONTIGUOUS"]
+    x = minigrad.tensor(array, requires_grad=True)
+    assert not x._data.flags["C_CONTIGUOUS"]
+    assert minigrad.autograd.gradcheck(lambda t: (t * t).sum(-1), (x,), raise_exception=False)
+    assert torch.autograd.gradcheck(lambda t: (t * t).sum(-1), (torch.tensor(array, requires_grad=True),))
+    wrong = lambda t: (t * t.detach() + t.detach() ** 2).sum(-1)   # noqa: E731  (the forward of t*t, half its gradient)
+    assert not minigrad.autograd.gradcheck(wrong, (x,), raise_exception=False)

@@ -26,16 +26,16 @@ def _numerical_jacobian(fn, inputs, out_index, eps):
     for x in inputs:
         if not (isinstance(x, Tensor) and x.requires_grad):
             continue
-        flat = x._data.reshape(-1)  # a view: perturbs x in place
+        data = x._data   # perturbed in place, element by element in ravel order (a strided input too)
         out0 = _eval(fn, inputs, out_index)
-        jac = np.zeros((flat.size, out0.size))
-        for i in range(flat.size):
-            orig = flat[i]
-            flat[i] = orig + eps
+        jac = np.zeros((data.size, out0.size))
+        for i, at in enumerate(np.ndindex(*data.shape)):
+            orig = data[at]
+            data[at] = orig + eps
             plus = _eval(fn, inputs, out_index)
-            flat[i] = orig - eps
+            data[at] = orig - eps
             minus = _eval(fn, inputs, out_index)
-            flat[i] = orig
+            data[at] = orig
             jac[i] = (plus - minus).reshape(-1) / (2 * eps)
         jacobians.append(jac)
     return jacobians

@@ -11,6 +11,7 @@ Decompositions are unique only up to signs (the gauge): the entries of svd and e
 U, V and the eigenvectors with each column's sign fixed (first entry >= 0), a function of the
 outputs whose gradient is the same in every gauge.
 """
+import dataclasses
 import warnings
 
 import numpy as np
@@ -363,8 +364,11 @@ OPS = [
 # triangle of a Cholesky factor or of a symmetric matrix read through UPLO) or that break their
 # structure, so it disagrees with the analytic gradient there; these entries compare their
 # gradients with torch's instead (test_grad, and torch's own OpInfo samples in
-# docs/torch_opinfo.md). Wrapping each in a structure-preserving parametrisation, as torch's own
-# gradcheck tests do, is open work.
+# docs/torch_opinfo.md). The ones whose structure is a symmetric input or a triangular factor get a
+# companion entry, ``<name>_structured``, with gradcheck on: the op composed with the parametrisation
+# that keeps the structure (X -> (X + X^T) / 2, or the factor's triangle), as torch's gradcheck
+# wrappers (gradcheck_wrapper_hermitian_input, gradcheck_wrapper_triangular_input) do. For the others
+# (kinks of the norms, the svd and eigh gauges, lu's pivots, vander) it is open work.
 _STRUCTURED = {"linalg.cholesky", "linalg.cholesky_ex", "linalg.eigh", "linalg.eigvalsh", "linalg.pinv_hermitian",
                "linalg.matrix_norm", "linalg.vector_norm", "linalg.lu", "linalg.tensorsolve", "linalg.svd", "logdet",
                "cholesky", "cholesky_inverse", "cholesky_solve", "svd", "linalg.vander"}
@@ -373,8 +377,33 @@ _STRUCTURED = {"linalg.cholesky", "linalg.cholesky_ex", "linalg.eigh", "linalg.e
 _OPEN = {"det": dict(gradgrad=False), "linalg.qr": dict(gradcheck=False),
          "linalg.vander": dict(gradgrad=False),
          # float32 gradients of near-degenerate drawn spectra differ from torch's beyond rounding: float64 only
-         "linalg.svd": dict(dtypes=("float64",), gradgrad=False), "svd": dict(dtypes=("float64",), gradgrad=False),
-         "linalg.eigh": dict(dtypes=("float64",))}
+         "linalg.svd": dict(dtypes=("float64",), gradgrad=False), "svd": dict(dtypes=("float64",), gradgrad=False)}
+
+
+def _symmetrized(fn, position=0):
+    """fn with its input at ``position`` replaced by (X + X^T) / 2: perturbations stay symmetric."""
+    def call(*args, **kwargs):
+        args = list(args)
+        args[position] = (args[position] + args[position].mT) / 2
+        return fn(*args, **kwargs)
+    return call
+
+
+def _triangle_only(fn, position):
+    """fn with its Cholesky factor at ``position`` replaced by the triangle it reads (upper= picks which)."""
+    def call(*args, upper=False, **kwargs):
+        args = list(args)
+        args[position] = args[position].triu() if upper else args[position].tril()
+        return fn(*args, upper=upper, **kwargs)
+    return call
+
+
+_STRUCTURE_KEEPING = {**dict.fromkeys(["linalg.cholesky", "linalg.cholesky_ex", "linalg.eigvalsh",
+                                       "linalg.pinv_hermitian", "cholesky", "cholesky_inverse"], _symmetrized),
+                      "cholesky_solve": lambda fn: _triangle_only(fn, 1)}
+OPS += [dataclasses.replace(_op, name=_op.name + "_structured", op=_STRUCTURE_KEEPING[_op.name](_op.op),
+                            ref=_STRUCTURE_KEEPING[_op.name](_op.ref))
+        for _op in OPS if _op.name in _STRUCTURE_KEEPING]
 for _op in OPS:
     if _op.name in _STRUCTURED:
         _op.gradcheck = False
