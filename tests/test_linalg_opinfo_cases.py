@@ -407,3 +407,16 @@ def test_gradcheck_of_a_non_contiguous_input():
     assert torch.autograd.gradcheck(lambda t: (t * t).sum(-1), (torch.tensor(array, requires_grad=True),))
     wrong = lambda t: (t * t.detach() + t.detach() ** 2).sum(-1)   # noqa: E731  (the forward of t*t, half its gradient)
     assert not minigrad.autograd.gradcheck(wrong, (x,), raise_exception=False)
+
+
+def test_ldl_solve_broadcasts_batch_dims():
+    """torch's ldl_solve crashes on broadcasting batch dims (a segmentation fault in torch 2.13); minigrad
+    broadcasts them, and equals torch's solve of the explicitly expanded factors."""
+    rng = np.random.default_rng(12)
+    a = rng.standard_normal((2, 1, 3, 3)) + 4 * np.eye(3)
+    b = rng.standard_normal((4, 3, 2))
+    t_ld, t_piv = torch.linalg.ldl_factor(torch.tensor(a))
+    m_ld, m_piv = minigrad.linalg.ldl_factor(minigrad.tensor(a))
+    expanded = torch.linalg.ldl_solve(t_ld.expand(2, 4, 3, 3).contiguous(), t_piv.expand(2, 4, 3).contiguous(),
+                                      torch.tensor(b).expand(2, 4, 3, 2).contiguous())
+    _close(minigrad.linalg.ldl_solve(m_ld, m_piv, minigrad.tensor(b)), expanded, rtol=1e-12, atol=1e-12)

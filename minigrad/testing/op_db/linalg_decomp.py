@@ -219,6 +219,14 @@ def _tensorsolve_sample(dtype):
     return st.sampled_from(forms).flatmap(build)
 
 
+def _ldl_solve_sample(dtype):
+    """(A, B) with equal batch dims: torch's ldl_solve crashes (a segmentation fault) when they broadcast."""
+    def build(a):
+        batch, n, k = a
+        return st.tuples(_square(dtype, batch, n), arrays(dtype, batch + (n, k))).map(lambda ab: Sample(ab))
+    return st.tuples(_batch, _size, st.integers(0, 3)).flatmap(build)
+
+
 def _vander_sample(dtype):
     return st.tuples(_batch, _size, st.sampled_from([None, 1, 3, 5])).flatmap(
         lambda a: arrays(dtype, a[0] + (a[1],), -1.5, 1.5).map(lambda x: Sample((x,), {"N": a[2]})))
@@ -347,6 +355,11 @@ OPS = [
     _linalg_info("cholesky_inverse", lambda lib: (lambda A, upper: lib.cholesky_inverse(
         lib.linalg.cholesky(A, upper=upper), upper)), _spd_sample(upper=[False, True])),
     _linalg_info("cholesky_solve", lambda lib: lib.cholesky_solve, _cholesky_solve_sample),
+    _linalg_info("linalg.diagonal", lambda lib: lib.linalg.diagonal, _one(_square, offset=[0, 1, -2])),
+    _linalg_info("linalg.ldl_factor", lambda lib: lib.linalg.ldl_factor, _one(_square), grad=False),
+    _linalg_info("linalg.ldl_factor_ex", lambda lib: lib.linalg.ldl_factor_ex, _one(_symmetric), grad=False),
+    _linalg_info("linalg.ldl_solve", lambda lib: (lambda A, B: lib.linalg.ldl_solve(*lib.linalg.ldl_factor(A), B)),
+                 _ldl_solve_sample, grad=False),
     _linalg_info("qr", lambda lib: lib.qr, _rect(some=[True])),
     _linalg_info("svd", lambda lib: (lambda A, **kw: _svd_fixed_v(lib, A, **kw)), _rect(some=[True, False])),
     _linalg_info("lu", lambda lib: (lambda A: lib.lu(A)[0]), _one(_square)),
@@ -446,6 +459,14 @@ ERRORS = [
     ErrorCase("lstsq_rows", lambda lib: lib.linalg.lstsq(lib.ones(3, 2), lib.ones(2, 1)), ("size(-2)",)),
     ErrorCase("lstsq_driver", lambda lib: lib.linalg.lstsq(lib.ones(3, 2), lib.ones(3, 1), driver="x"), ("driver",)),
     ErrorCase("tensorinv_shape", lambda lib: lib.linalg.tensorinv(lib.ones(2, 3), 1), ("3 != 2",)),
+    ErrorCase("ldl_factor_not_square", lambda lib: lib.linalg.ldl_factor(lib.ones(2, 3)), ("2 by 3",)),
+    ErrorCase("ldl_factor_int", lambda lib: lib.linalg.ldl_factor(lib.ones(2, 2, dtype=lib.int64)),
+              ("floating point", "Long")),
+    ErrorCase("ldl_solve_shapes", lambda lib: lib.linalg.ldl_solve(lib.eye(2), lib.ones(2, dtype=lib.int32),
+                                                                   lib.ones(3, 1)), ("2 by 2", "3 by 1")),
+    ErrorCase("ldl_solve_dtypes", lambda lib: lib.linalg.ldl_solve(lib.eye(2), lib.ones(2, dtype=lib.int32),
+                                                                   lib.ones(2, 1, dtype=lib.float64)), ("same dtype",)),
+    ErrorCase("diagonal_1d", lambda lib: lib.linalg.diagonal(lib.ones(3)), ("Dimension out of range",)),
     ErrorCase("mH_1d", lambda lib: lib.ones(3).mH, ("mH", "1-D")),
     ErrorCase("H_3d", lambda lib: lib.ones(2, 2, 2).H, ("tensor.H", "3-D")),
 ]
