@@ -12,7 +12,8 @@ from .ops.linalg import multi_dot, linalg_cross as cross  # noqa: F401
 from .ops.linalg_decomp import LinAlgError  # noqa: F401
 from .ops.linalg_decomp import (det, slogdet, inv, inv_ex, solve, solve_ex, solve_triangular, cholesky,  # noqa: F401
                                 cholesky_ex, qr, svd, svdvals, eigh, eigvalsh, lu_factor, lu_factor_ex, lu,
-                                lu_solve, matrix_exp, pinv, lstsq, householder_product)
+                                lu_solve, matrix_exp, pinv, lstsq, householder_product, ldl_factor, ldl_factor_ex,
+                                ldl_solve)
 
 import numpy as np  # noqa: E402
 
@@ -21,6 +22,7 @@ from .ops import linalg_decomp as _decomp  # noqa: E402
 from .ops.linalg import matmul  # noqa: E402,F401  (torch.linalg.matmul is torch.matmul)
 from .ops.reduce import norm as _vector_norm, amax as _amax, amin as _amin, sum as _sum  # noqa: E402
 from .ops.shape import movedim as _movedim, reshape as _reshape, unsqueeze as _unsqueeze, cat as _cat  # noqa: E402
+from .ops.shape import diagonal as _diagonal  # noqa: E402
 from .tensor import Tensor, _wrap_dim  # noqa: E402
 
 
@@ -151,6 +153,7 @@ def matrix_rank(A: Tensor, tol=None, hermitian: bool = False, *, atol=None, rtol
     a = A._data
     s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False) if a.size else \
         np.zeros(a.shape[:-2] + (0,), a.dtype)
+    atol, rtol = np.asarray(atol)[..., None], np.asarray(rtol)[..., None]   # (a Tensor's: one per matrix)
     cut = np.maximum(atol, rtol * s.max(-1, keepdims=True, initial=0))
     return Tensor._make(np.asarray((s > cut).sum(-1), dtype=np.int64))
 
@@ -194,9 +197,10 @@ def tensorsolve(A: Tensor, B: Tensor, dims=None) -> Tensor:
 
 
 def vander(x: Tensor, *, N=None) -> Tensor:
-    """[1, x, x^2, ..., x^(N-1)] along a new last dim: each power the previous one times x."""
+    """[1, x, x^2, ..., x^(N-1)] along a new last dim: each power the previous one times x (a 0-d x counts as
+    one element, as torch)."""
     if x._data.ndim < 1:
-        raise RuntimeError("linalg.vander: x must have at least one dimension")
+        x = _unsqueeze(x, 0)
     n = x._data.shape[-1] if N is None else N
     if n <= 1:   # torch refuses N = 1 too (a single column of ones)
         raise RuntimeError("N must be greater than 1.")
@@ -206,3 +210,8 @@ def vander(x: Tensor, *, N=None) -> Tensor:
     for _ in range(n - 1):
         powers.append(powers[-1] * column)
     return _cat(powers, -1)
+
+
+def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """torch.diagonal with the matrix dims last by default (a view; its gradient that of diagonal)."""
+    return _diagonal(A, offset, dim1, dim2)

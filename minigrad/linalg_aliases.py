@@ -56,24 +56,80 @@ def cholesky(input: Tensor, upper: bool = False) -> Tensor:
     return overload(L, "CholeskyBackward0")
 
 
+def _lower_factor(factor, upper):
+    """The lower-triangular L of A = L L^T from a Cholesky factor array (L, or U = L^T when upper); the
+    other triangle is not read."""
+    return _decomp._np_mT(np.triu(factor)) if upper else np.tril(factor)
+
+
+def _cholesky_solve_array(b, factor, upper):
+    low = _lower_factor(factor, upper)
+    return _decomp._substitute(_decomp._np_mT(low), _decomp._substitute(low, b, upper=False), upper=True)
+
+
+def _factor_grad(common, factor, upper):
+    """torch's gradient of a Cholesky factor, -C L (-U C when upper) for the symmetric C: a full matrix, so
+    the triangle the forward ignores gets a gradient too, as in torch (derivatives.yaml)."""
+    return -matmul(factor, common) if upper else -matmul(common, factor)
+
+
+class CholeskySolve(Op):
+    """X = (L L^T)^{-1} B from the factor L (U^T U when upper);  dX/dB = cholesky_solve(g, L),
+    dX/dL = -(G X^T + X G^T) L (-U (G X^T + X G^T) when upper), G = dX/dB (torch's cholesky_solve_backward)"""
+
+    @staticmethod
+    def forward(ctx, b, factor, upper):
+        ctx.upper = upper
+        x = _cholesky_solve_array(b, factor, upper).astype(b.dtype)
+        ctx.save_for_backward(factor, x)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        factor, x = ctx.saved_tensors
+        gb = CholeskySolve.apply(g, factor, ctx.upper)
+        common = matmul(gb, mT(x))
+        return gb, _factor_grad(common + mT(common), factor, ctx.upper), None
+
+
 def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor:
     """X with A X = B for A = L L^T given its Cholesky factor (input2): two triangular solves."""
     _decomp.check_matrix(input, "linalg.cholesky_solve", "b")
     _decomp.check_matrix(input2, "linalg.cholesky_solve", "u")
+    if input._data.dtype.kind not in "fc" and input._data.dtype == input2._data.dtype:
+        raise NotImplementedError(f'"cholesky_solve_cpu" not implemented for '
+                                  f"'{_decomp.dtypes.SCALAR_NAMES[input.dtype.name]}'")
     if input._data.dtype != input2._data.dtype:
         raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
                            f"{input.dtype} and A of type {input2.dtype} instead.")
-    low = mT(input2) if upper else input2
-    y = linalg.solve_triangular(low, input, upper=False)
-    return linalg.solve_triangular(mT(low), y, upper=True)
+    return CholeskySolve.apply(input, input2, upper)
+
+
+class CholeskyInverse(Op):
+    """Y = (L L^T)^{-1} from the factor L (U^T U when upper);  dY/dL = -Y (g + g^T) Y L
+    (-U Y (g + g^T) Y when upper) (torch's cholesky_inverse_backward)"""
+
+    @staticmethod
+    def forward(ctx, factor, upper):
+        ctx.upper = upper
+        eye = np.broadcast_to(np.eye(factor.shape[-1], dtype=factor.dtype), factor.shape)
+        y = _cholesky_solve_array(eye, factor, upper).astype(factor.dtype)
+        ctx.save_for_backward(factor, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        factor, y = ctx.saved_tensors
+        return _factor_grad(matmul(y, matmul(g + mT(g), y)), factor, ctx.upper), None
 
 
 def cholesky_inverse(input: Tensor, upper: bool = False) -> Tensor:
     """(L L^T)^{-1} from a Cholesky factor L (U^T U when upper)."""
     _decomp.check_square(input, "cholesky_inverse", "input")
-    low = mT(input) if upper else input
-    eye = _decomp.eye_like(input._data.shape[-1], input)
-    return cholesky_solve(eye + low * 0, low)
+    if input._data.dtype.kind not in "fc":
+        raise NotImplementedError(f'"cholesky_inverse_out_cpu" not implemented for '
+                                  f"'{_decomp.dtypes.SCALAR_NAMES[input.dtype.name]}'")
+    return CholeskyInverse.apply(input, upper)
 
 
 def qr(input: Tensor, some: bool = True):

@@ -512,8 +512,8 @@ def _normal_op():
 _NORMAL = None
 
 
-def torch_normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None,
-                 requires_grad=False):
+def torch_normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
+                 pin_memory=False, requires_grad=False):
     """``torch.normal`` (exported as ``minigrad.normal``; this module's ``normal`` is the array draw).
 
     Draws from N(mean, std): mean and std tensors (broadcast) or numbers (then ``size`` is needed).
@@ -532,6 +532,11 @@ def torch_normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=No
         result = torch_normal(mean, std, size, generator=generator, dtype=dtype, device=device)
         return _write_out("normal", result, out)
     tm, ts = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if (tm or ts) and layout is not None:   # torch's tensor overloads take no factory keywords
+        raise TypeError("normal() received an invalid combination of arguments: layout= with a Tensor mean or std")
+    from .sparse import strided
+    if layout is not None and layout is not strided:
+        raise NotImplementedError(f"Could not run 'aten::normal_' with arguments from the {layout} backend")
     if not tm and not ts:
         if size is None:
             raise TypeError("normal() received an invalid combination of arguments: (float mean, float std) needs size")

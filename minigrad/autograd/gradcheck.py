@@ -30,18 +30,18 @@ def _numerical_jacobian(fn, inputs, out_index, eps):
     for x in inputs:
         if not (isinstance(x, Tensor) and x.requires_grad):
             continue
-        flat = x._data.reshape(-1)  # a view: perturbs x in place
+        data = x._data   # perturbed in place, element by element in ravel order (a strided input too)
         out0 = _eval(fn, inputs, out_index)
-        directions = (1, 1j) if flat.dtype.kind == "c" else (1,)
-        jac = np.zeros((flat.size, out0.size), dtype=complex if len(directions) == 2 else float)
-        for i in range(flat.size):
-            orig = flat[i]
+        directions = (1, 1j) if data.dtype.kind == "c" else (1,)
+        jac = np.zeros((data.size, out0.size), dtype=complex if len(directions) == 2 else float)
+        for i, at in enumerate(np.ndindex(*data.shape)):
+            orig = data[at]
             for direction in directions:
-                flat[i] = orig + eps * direction
+                data[at] = orig + eps * direction
                 plus = _eval(fn, inputs, out_index)
-                flat[i] = orig - eps * direction
+                data[at] = orig - eps * direction
                 minus = _eval(fn, inputs, out_index)
-                flat[i] = orig
+                data[at] = orig
                 jac[i] = jac[i] + direction * (plus - minus).reshape(-1) / (2 * eps)
         jacobians.append(jac)
     return jacobians

@@ -507,11 +507,17 @@ def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
         if len(dims_a) != len(dims_b):
             raise RuntimeError(f"both dimension lists should have same length")
     from ..tensor import _wrap_dim
-    sa, sb = a._data.shape, b._data.shape
+    from .reduce import sum as _sum
     for da, db in zip(dims_a, dims_b):   # torch's message names the dims as given
-        if sa[da] != sb[db]:
+        sa, sb = a._data.shape, b._data.shape
+        if sb[db] == 1:     # a size-1 dim broadcasts against the other's: that one is summed right away, as torch
+            a = _sum(a, da, keepdim=True)
+        elif sa[da] == 1:
+            b = _sum(b, db, keepdim=True)
+        elif sa[da] != sb[db]:
             raise RuntimeError(f"contracted dimensions need to match, but first has size {sa[da]} in dim {da} and "
                                f"second has size {sb[db]} in dim {db}")
+    sa, sb = a._data.shape, b._data.shape
     dims_a = [_wrap_dim(d, a._data.ndim) for d in dims_a]
     dims_b = [_wrap_dim(d, b._data.ndim) for d in dims_b]
     if a._data.dtype != b._data.dtype:

@@ -944,10 +944,13 @@ def _pinv_grad(g, P, A):
 
 
 def _pinv_array(a, atol, rtol, hermitian):
-    """pinv with torch's cut-off: singular values <= max(atol, rtol * largest) count as zero."""
+    """pinv with torch's cut-off: singular values <= max(atol, rtol * largest) count as zero. atol and rtol
+    are numbers or arrays broadcast against the batch dimensions (one tolerance per matrix)."""
     m, n = a.shape[-2:]
+    atol, rtol = np.asarray(atol)[..., None], np.asarray(rtol)[..., None]
     if not a.size:
-        return np.zeros(a.shape[:-2] + (n, m), a.dtype)
+        batch = np.broadcast_shapes(a.shape[:-2], atol.shape[:-1], rtol.shape[:-1])
+        return np.zeros(batch + (n, m), a.dtype)
     if hermitian:
         w, v = np.linalg.eigh(a)
         s = np.abs(w)
@@ -977,14 +980,17 @@ class LinalgPinv(Op):
 
 
 def _tolerances(A, atol, rtol, fn):
-    """torch's defaults: rtol = eps * max(m, n) when neither is given, 0 when only atol is given."""
-    for name, t in (("atol", atol), ("rtol", rtol)):
-        if isinstance(t, Tensor):
-            raise NotImplementedError(f"{fn}: {name} as a Tensor is not supported")
+    """torch's defaults: rtol = eps * max(m, n) when neither is given, 0 where atol > 0 is given. Numbers stay
+    numbers; a Tensor tolerance (one per matrix of the batch, broadcast) becomes an array."""
+    as_value = lambda t: t._data if isinstance(t, Tensor) else t  # noqa: E731
+    atol, rtol = as_value(atol), as_value(rtol)
     if rtol is None:
-        rtol = 0.0 if atol is not None and atol > 0 else \
-            float(np.finfo(A._data.dtype).eps) * max(A._data.shape[-2:])
-    return float(atol or 0.0), float(rtol)
+        default = float(np.finfo(A._data.dtype).eps) * max(A._data.shape[-2:])
+        rtol = default if atol is None else np.where(np.asarray(atol) > 0, 0.0, default)
+    atol = 0.0 if atol is None else atol
+    if not isinstance(atol, np.ndarray) and not isinstance(rtol, np.ndarray):
+        return float(atol), float(rtol)
+    return np.asarray(atol), np.asarray(rtol)
 
 
 def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, rcond=None) -> Tensor:
@@ -1090,3 +1096,155 @@ def householder_product(A: Tensor, tau: Tensor) -> Tensor:
         t = unsqueeze(narrow(tau, -1, i, 1), -1)
         q = q - matmul(matmul(q, v) * t, mT(v))
     return narrow(q, -1, 0, n)
+
+
+# -- LDL^T with Bunch-Kaufman pivoting (LAPACK's sytrf/sytrs, lower; NumPy exposes neither) ------------
+_BUNCH_KAUFMAN_ALPHA = (1 + np.sqrt(17)) / 8   # balances the growth of 1x1 and 2x2 pivots
+
+
+def _ldl_factor_matrix(a):
+    """(LD, pivots, info) of one symmetric matrix, its lower triangle read: LAPACK's sytf2, step for step, so
+    that the pivots (1-based; a 2x2 block's two entries negative) and the compact L and D are LAPACK's."""
+    a = np.tril(a).astype(a.dtype, copy=True)
+    n = a.shape[-1]
+    pivots = np.zeros(n, np.int32)
+    info, k = 0, 0
+    while k < n:
+        step = 1
+        absakk = abs(a[k, k])
+        imax = k + 1 + int(np.argmax(np.abs(a[k + 1:, k]))) if k < n - 1 else k
+        colmax = abs(a[imax, k]) if k < n - 1 else 0.0
+        if max(absakk, colmax) == 0 or np.isnan(absakk):
+            info = info or k + 1   # a zero (or NaN) column: D singular; nothing to eliminate
+            kp = k
+        else:
+            if absakk >= _BUNCH_KAUFMAN_ALPHA * colmax:
+                kp = k
+            else:
+                rowmax = np.abs(a[imax, k:imax]).max()
+                if imax < n - 1:
+                    rowmax = max(rowmax, np.abs(a[imax + 1:, imax]).max())
+                if absakk >= _BUNCH_KAUFMAN_ALPHA * colmax * (colmax / rowmax):
+                    kp = k
+                elif abs(a[imax, imax]) >= _BUNCH_KAUFMAN_ALPHA * rowmax:
+                    kp = imax
+                else:
+                    kp, step = imax, 2
+            kk = k + step - 1
+            if kp != kk:   # swap rows and columns kk and kp of the trailing lower triangle
+                a[kp + 1:, [kk, kp]] = a[kp + 1:, [kp, kk]]
+                column, row = a[kk + 1:kp, kk].copy(), a[kp, kk + 1:kp].copy()
+                a[kk + 1:kp, kk], a[kp, kk + 1:kp] = row, column
+                a[kk, kk], a[kp, kp] = a[kp, kp], a[kk, kk]
+                if step == 2:
+                    a[k + 1, k], a[kp, k] = a[kp, k], a[k + 1, k]
+            if step == 1:
+                if k < n - 1:
+                    d11 = 1 / a[k, k]
+                    x = a[k + 1:, k].copy()
+                    a[k + 1:, k + 1:] -= np.tril(d11 * np.outer(x, x))
+                    a[k + 1:, k] *= d11
+            elif k < n - 2:
+                d21 = a[k + 1, k]
+                d11, d22 = a[k + 1, k + 1] / d21, a[k, k] / d21
+                t = 1 / (d11 * d22 - 1)
+                d21 = t / d21
+                wk = d21 * (d11 * a[k + 2:, k] - a[k + 2:, k + 1])
+                wkp1 = d21 * (d22 * a[k + 2:, k + 1] - a[k + 2:, k])
+                a[k + 2:, k + 2:] -= np.tril(np.outer(a[k + 2:, k], wk) + np.outer(a[k + 2:, k + 1], wkp1))
+                a[k + 2:, k], a[k + 2:, k + 1] = wk, wkp1
+        pivots[k:k + step] = kp + 1 if step == 1 else -(kp + 1)
+        k += step
+    return a, pivots, info
+
+
+def _ldl_solve_matrix(ld, pivots, b):
+    """X with A X = B from sytrf's compact factors: LAPACK's sytrs (lower), step for step."""
+    b = b.copy()
+    n = ld.shape[-1]
+    k = 0
+    while k < n:   # L D Y = B
+        if pivots[k] > 0:
+            kp = pivots[k] - 1
+            b[[k, kp]] = b[[kp, k]]
+            b[k + 1:] -= np.outer(ld[k + 1:, k], b[k])
+            b[k] /= ld[k, k]
+            k += 1
+        else:
+            kp = -pivots[k] - 1
+            b[[k + 1, kp]] = b[[kp, k + 1]]
+            b[k + 2:] -= np.outer(ld[k + 2:, k], b[k]) + np.outer(ld[k + 2:, k + 1], b[k + 1])
+            akm1k = ld[k + 1, k]
+            akm1, ak = ld[k, k] / akm1k, ld[k + 1, k + 1] / akm1k
+            denom = akm1 * ak - 1
+            bkm1, bk = b[k] / akm1k, b[k + 1] / akm1k
+            b[k], b[k + 1] = (ak * bkm1 - bk) / denom, (akm1 * bk - bkm1) / denom
+            k += 2
+    k = n - 1
+    while k >= 0:   # L^T X = Y
+        if pivots[k] > 0:
+            b[k] -= ld[k + 1:, k] @ b[k + 1:]
+            kp = pivots[k] - 1
+            b[[k, kp]] = b[[kp, k]]
+            k -= 1
+        else:
+            b[k] -= ld[k + 1:, k] @ b[k + 1:]
+            b[k - 1] -= ld[k + 1:, k - 1] @ b[k + 1:]
+            kp = -pivots[k] - 1
+            b[[k, kp]] = b[[kp, k]]
+            k -= 2
+    return b
+
+
+def _ldl_errors(info, fn):
+    """torch reports a singular D by its LAPACK code alone (an internal assert's message, a RuntimeError)."""
+    bad = np.flatnonzero(info.reshape(-1))
+    if bad.size:
+        raise RuntimeError(f"{fn}: Unknown error code: {int(info.reshape(-1)[bad[0]])}.")
+
+
+def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False):
+    """(LD, pivots, info): A = P L D L^T P^T with D of 1x1 and 2x2 blocks (Bunch-Kaufman), the lower triangle of
+    symmetric A read; LAPACK's sytrf, so the factors are torch's. No gradient (torch has none)."""
+    fn = "torch.linalg.ldl_factor_ex"
+    check_square(A, fn, "A")
+    check_float(A, fn)
+    a = A._data
+    ld, pivots = np.zeros_like(a), np.zeros(a.shape[:-1], np.int32)
+    info = np.zeros(a.shape[:-2], np.int32)
+    for index in np.ndindex(*a.shape[:-2]):
+        ld[index], pivots[index], info[index] = _ldl_factor_matrix(a[index])
+    if check_errors:
+        _ldl_errors(info, fn)
+    return result_type("linalg_ldl_factor_ex", ("LD", "pivots", "info"))(
+        Tensor._make(ld), Tensor._make(pivots), Tensor._make(info))
+
+
+def ldl_factor(A: Tensor, *, hermitian: bool = False):
+    """(LD, pivots) of ldl_factor_ex; a singular D raises torch's error."""
+    ld, pivots, info = ldl_factor_ex(A, hermitian=hermitian)
+    _ldl_errors(info._data, "torch.linalg.ldl_factor")
+    return result_type("linalg_ldl_factor", ("LD", "pivots"))(ld, pivots)
+
+
+def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False) -> Tensor:
+    """X with A X = B from ldl_factor's (LD, pivots): LAPACK's sytrs; batch dims broadcast. No gradient (torch
+    has none)."""
+    fn = "torch.linalg.ldl_solve"
+    check_square(LD, fn, "LD")
+    check_matrix(B, fn, "B")
+    if LD._data.shape[-1] != B._data.shape[-2]:
+        raise RuntimeError(f"Incompatible matrix sizes for {fn}: each A matrix is {LD._data.shape[-2]} by "
+                           f"{LD._data.shape[-1]} but each b matrix is {B._data.shape[-2]} by {B._data.shape[-1]}")
+    if LD._data.dtype != B._data.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{dtypes.SCALAR_NAMES[B.dtype.name]} and A of type {dtypes.SCALAR_NAMES[LD.dtype.name]} "
+                           f"instead.")
+    batch = np.broadcast_shapes(LD._data.shape[:-2], B._data.shape[:-2])
+    ld = np.broadcast_to(LD._data, batch + LD._data.shape[-2:])
+    piv = np.broadcast_to(pivots._data.astype(np.int64), batch + pivots._data.shape[-1:])
+    b = np.broadcast_to(B._data, batch + B._data.shape[-2:])
+    x = np.empty(b.shape, b.dtype)
+    for index in np.ndindex(*batch):
+        x[index] = _ldl_solve_matrix(ld[index], piv[index], b[index])
+    return Tensor._make(x)

@@ -29,7 +29,7 @@ __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "margin_ranking_loss",
            "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss", "multi_margin_loss",
            "multilabel_margin_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss",
-           "cosine_embedding_loss", "gaussian_nll_loss", "poisson_nll_loss", "ctc_loss"]
+           "cosine_embedding_loss", "gaussian_nll_loss", "poisson_nll_loss", "ctc_loss", "linear_cross_entropy"]
 
 
 # -- argument handling --------------------------------------------------------------------------
@@ -1179,3 +1179,37 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, 
     if reduction == "sum":
         return nll.sum()
     return nll
+
+
+def linear_cross_entropy(input: Tensor, linear_weight: Tensor, target: Tensor, *, linear_bias=None, weight=None,
+                         reduction: str = "mean", ignore_index=None, label_smoothing: float = 0.0,
+                         options=None) -> Tensor:
+    """cross_entropy(linear(input, linear_weight, linear_bias), target): torch's reference definition, its
+    checks included. A linear_weight of shape (C, d_1.., d_K, in_features) gives K-dimensional logits
+    (N, C, d_1.., d_K). torch's ``options`` choose a chunked evaluation of the same numbers (it saves memory);
+    they are accepted and ignored."""
+    from .nnfunc import linear
+    if input._data.ndim < 1 or input._data.ndim > 2:
+        raise RuntimeError(f"expected input with dimensionality 1 or 2, got {input._data.ndim}")
+    if linear_weight._data.ndim < 2:
+        raise RuntimeError(f"expected linear_weight with dimensionality at least 2, got {linear_weight._data.ndim}")
+    batches, in_features = tuple(input.shape[:-1]), input.shape[-1]
+    if in_features != linear_weight.shape[-1]:
+        raise RuntimeError(f"expected equal input and linear_weight last dimensions (in_features), got "
+                           f"{in_features} and {linear_weight.shape[-1]}, respectively")
+    classes, out_features = linear_weight.shape[0], tuple(linear_weight.shape[1:-1])
+    if linear_bias is not None and tuple(linear_bias.shape) != (classes, *out_features):
+        raise RuntimeError(f"expected linear_bias shape {(classes, *out_features)}, got {tuple(linear_bias.shape)}")
+    if out_features and not batches:
+        raise RuntimeError(f"K-dimensional loss defined by linear_weight shape {tuple(linear_weight.shape)} requires"
+                           f" batched input, (N, {in_features}), got unbatched input with shape {tuple(input.shape)}")
+    logits_shape = (*batches, classes, *out_features)
+    if tuple(target.shape) == logits_shape and ignore_index is not None:
+        raise RuntimeError("ignore_index cannot be specified when target contains probabilities")
+    rows = int(np.prod((classes, *out_features)))
+    if out_features:
+        linear_weight = linear_weight.reshape((rows, in_features))
+        linear_bias = linear_bias.reshape((rows,)) if linear_bias is not None else None
+    logits = linear(input, linear_weight, linear_bias).reshape(logits_shape)
+    return cross_entropy(logits, target, weight=weight, reduction=reduction,
+                         ignore_index=-100 if ignore_index is None else ignore_index, label_smoothing=label_smoothing)

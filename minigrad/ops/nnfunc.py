@@ -553,6 +553,10 @@ def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None,
         if count == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size "
                              f"minigrad.Size({list(x.shape)})")
+    if x.size == 0:   # torch's shortcut, before any check of the statistics: a copy, keeping the graph
+        out = input.clone()
+        out = out * weight[0] if weight is not None else out
+        return out + bias[0] if bias is not None else out
     channels = x.shape[1] if x.ndim > 1 else 0
     for name, p in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):

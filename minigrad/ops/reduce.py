@@ -597,10 +597,10 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
         if p == "fro" and (dim is None or len(dim) <= 2):
             p = 2
         elif p in ("fro", "nuc"):
-            if p == "fro" or dim is not None and len(dim) != 2:
+            if p == "fro" or len(dim if dim is not None else range(input._data.ndim)) != 2:
                 dims = " ".join(str(d) for d in (dim if dim is not None else range(input._data.ndim)))
                 raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {dims}")
-            raise NotImplementedError("minigrad.norm: the nuclear norm is not supported")
+            return _nuclear_norm(input, dim if dim is not None else (0, 1), keepdim, dtype)
         else:
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
     p = 2.0 if p is None else float(p)
@@ -625,6 +625,23 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
                 raise RuntimeError(f"linalg.vector_norm cannot compute the {name} norm on the dimension {d}because "
                                    f"this dimension is empty and the operation does not have an identity")
     return VectorNorm.apply(input, p, dims, keepdim)
+
+
+def _nuclear_norm(input: Tensor, dim, keepdim: bool, dtype) -> Tensor:
+    """The sum of the singular values of the matrices over the two dims (torch.norm's 'nuc' is
+    linalg.matrix_norm's); its gradient is svdvals'."""
+    from .linalg_decomp import check_float, svdvals
+    from .shape import movedim, unsqueeze
+    check_float(input, "linalg.matrix_norm")
+    if dtype is not None:
+        input = input.to(dtypes.as_dtype(dtype))
+    dims = tuple(wrap_dim(d, input._data.ndim) for d in dim)
+    if dims[0] == dims[1]:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
+    out = sum(svdvals(movedim(input, dims, (-2, -1))), -1)
+    for d in sorted(dims) if keepdim else ():
+        out = unsqueeze(out, d)
+    return out
 
 
 # -- logsumexp, cumsum ----------------------------------------------------------------------------
@@ -861,7 +878,9 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 
 
 class Logcumsumexp(Op):
-    """z_i = log sum_{k<=i} exp(x_k) along dim;  dz_i/dx_j = exp(x_j - z_i)  (i >= j, each factor <= 1)"""
+    """z_i = log sum_{k<=i} exp(x_k) along dim;  dz_i/dx_j = exp(x_j - z_i) (i >= j), summed against g in log
+    space as torch's logcumsumexp_backward: exp(x_j + log sum_{i>=j} exp(log g_i - z_i)), g's positive and
+    negative parts apart (reversed logcumsumexps: O(n), not an n x n block)"""
 
     @staticmethod
     def forward(ctx, x, dim):
@@ -872,18 +891,21 @@ class Logcumsumexp(Op):
 
     @staticmethod
     def backward(ctx, g):
-        from .math import exp
-        from .index import masked_fill
+        from .compare import gt, lt
+        from .math import abs, exp, log, where
+        from .shape import flip
         x, z = ctx.saved_tensors
-        if x._data.ndim == 0:
+        if x._data.ndim == 0 or g._data.size == 0:
             return g
-        d, n = ctx.dim, x._data.shape[ctx.dim]
-        view = [1] * (x._data.ndim + 1)
-        view[d] = view[d + 1] = n
-        before = _const(~np.triu(np.ones((n, n), dtype=bool)).reshape(view))     # [j, i] = (i < j)
-        # exp(x_j - z_i) for i >= j, as an (n x n) block: exact where a running sum is dominated
-        weights = exp(masked_fill(_unsqueeze(x, d + 1) - _unsqueeze(z, d), before, -np.inf))
-        return sum(_unsqueeze(g, d) * weights, d + 1)
+        d = ctx.dim
+        lowest = _const(np.array(np.finfo(g._data.dtype).min, dtype=g._data.dtype))   # log 0, kept finite
+
+        def reversed_logcumsumexp(t):   # log sum_{i >= j} exp(t_i)
+            return flip(Logcumsumexp.apply(flip(t, (d,)), d), (d,))
+        log_abs_g = log(abs(g))
+        positive = reversed_logcumsumexp(where(gt(g, 0), log_abs_g, lowest) - z)
+        negative = reversed_logcumsumexp(where(lt(g, 0), log_abs_g, lowest) - z)
+        return exp(positive + x) - exp(negative + x)
 
 
 def logcumsumexp(input: Tensor, dim: int) -> Tensor:

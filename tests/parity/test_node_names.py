@@ -25,7 +25,7 @@ DIFFERENT_DECOMPOSITION = {
     **dict.fromkeys(["adaptive_avg_pool2d", "adaptive_max_pool2d", "adaptive_max_pool2d_ties_ints",
                      "adaptive_max_pool2d_ties_zeros"],
                     "computed by the fixed-window pool ops (AvgPool2DBackward0, MaxPool2DWithIndicesBackward0)"),
-    **dict.fromkeys(["cross_entropy", "cross_entropy_all_ignored"],
+    **dict.fromkeys(["cross_entropy", "cross_entropy_all_ignored", "nn.functional.linear_cross_entropy"],
                     "one fused CrossEntropyBackward0 node; torch records log_softmax then NllLossBackward0"),
     "cross_entropy_probs": "probability targets: a sum of products; torch negates last (NegBackward0)",
     "nll_loss": "1-d input: one NllLossBackward0; torch views the result (ViewBackward0)",
@@ -66,7 +66,7 @@ DIFFERENT_DECOMPOSITION = {
     **dict.fromkeys(["chain_matmul", "linalg.multi_dot"], "a chain of MmBackward0; torch views the last product"),
     "cdist": "the mm mode is a SqrtBackward0 of the expanded product; torch views it (ViewBackward0)",
     **dict.fromkeys(["linalg.matrix_power", "linalg.cond", "linalg.tensorinv", "linalg.householder_product", "ormqr",
-                     "cholesky_inverse", "linalg.matrix_norm", "linalg.norm"],
+                     "linalg.matrix_norm", "linalg.norm"],
                     "composed of matmul, svdvals, inv, triangular solves or reductions; torch records views or "
                     "a fused node of its own at the end"),
 }

@@ -11,6 +11,7 @@ Decompositions are unique only up to signs (the gauge): the entries of svd and e
 U, V and the eigenvectors with each column's sign fixed (first entry >= 0), a function of the
 outputs whose gradient is the same in every gauge.
 """
+import dataclasses
 import warnings
 
 import numpy as np
@@ -218,6 +219,14 @@ def _tensorsolve_sample(dtype):
     return st.sampled_from(forms).flatmap(build)
 
 
+def _ldl_solve_sample(dtype):
+    """(A, B) with equal batch dims: torch's ldl_solve crashes (a segmentation fault) when they broadcast."""
+    def build(a):
+        batch, n, k = a
+        return st.tuples(_square(dtype, batch, n), arrays(dtype, batch + (n, k))).map(lambda ab: Sample(ab))
+    return st.tuples(_batch, _size, st.integers(0, 3)).flatmap(build)
+
+
 def _vander_sample(dtype):
     return st.tuples(_batch, _size, st.sampled_from([None, 1, 3, 5])).flatmap(
         lambda a: arrays(dtype, a[0] + (a[1],), -1.5, 1.5).map(lambda x: Sample((x,), {"N": a[2]})))
@@ -346,6 +355,11 @@ OPS = [
     _linalg_info("cholesky_inverse", lambda lib: (lambda A, upper: lib.cholesky_inverse(
         lib.linalg.cholesky(A, upper=upper), upper)), _spd_sample(upper=[False, True])),
     _linalg_info("cholesky_solve", lambda lib: lib.cholesky_solve, _cholesky_solve_sample),
+    _linalg_info("linalg.diagonal", lambda lib: lib.linalg.diagonal, _one(_square, offset=[0, 1, -2])),
+    _linalg_info("linalg.ldl_factor", lambda lib: lib.linalg.ldl_factor, _one(_square), grad=False),
+    _linalg_info("linalg.ldl_factor_ex", lambda lib: lib.linalg.ldl_factor_ex, _one(_symmetric), grad=False),
+    _linalg_info("linalg.ldl_solve", lambda lib: (lambda A, B: lib.linalg.ldl_solve(*lib.linalg.ldl_factor(A), B)),
+                 _ldl_solve_sample, grad=False),
     _linalg_info("qr", lambda lib: lib.qr, _rect(some=[True])),
     _linalg_info("svd", lambda lib: (lambda A, **kw: _svd_fixed_v(lib, A, **kw)), _rect(some=[True, False])),
     _linalg_info("lu", lambda lib: (lambda A: lib.lu(A)[0]), _one(_square)),
@@ -363,19 +377,46 @@ OPS = [
 # triangle of a Cholesky factor or of a symmetric matrix read through UPLO) or that break their
 # structure, so it disagrees with the analytic gradient there; these entries compare their
 # gradients with torch's instead (test_grad, and torch's own OpInfo samples in
-# docs/torch_opinfo.md). Wrapping each in a structure-preserving parametrisation, as torch's own
-# gradcheck tests do, is open work.
+# docs/torch_opinfo.md). The ones whose structure is a symmetric input or a triangular factor get a
+# companion entry, ``<name>_structured``, with gradcheck on: the op composed with the parametrisation
+# that keeps the structure (X -> (X + X^T) / 2, or the factor's triangle), as torch's gradcheck
+# wrappers (gradcheck_wrapper_hermitian_input, gradcheck_wrapper_triangular_input) do. For the others
+# (kinks of the norms, the svd and eigh gauges, lu's pivots, vander) it is open work.
 _STRUCTURED = {"linalg.cholesky", "linalg.cholesky_ex", "linalg.eigh", "linalg.eigvalsh", "linalg.pinv_hermitian",
                "linalg.matrix_norm", "linalg.vector_norm", "linalg.lu", "linalg.tensorsolve", "linalg.svd", "logdet",
                "cholesky", "cholesky_inverse", "cholesky_solve", "svd", "linalg.vander"}
-# Open differences from torch: torch differentiates cholesky_solve's factor as a full matrix (its
-# ignored triangle gets a gradient); torch's float32 det grad-of-grad is None at these samples;
+# Open differences from torch: torch's float32 det grad-of-grad is None at these samples;
 # the svd/eigh and vander second derivatives and qr's gradcheck disagree on some drawn samples.
-_OPEN = {"cholesky_solve": dict(grad=False), "det": dict(gradgrad=False), "linalg.qr": dict(gradcheck=False),
+_OPEN = {"det": dict(gradgrad=False), "linalg.qr": dict(gradcheck=False),
          "linalg.vander": dict(gradgrad=False),
          # float32 gradients of near-degenerate drawn spectra differ from torch's beyond rounding: float64 only
-         "linalg.svd": dict(dtypes=("float64",), gradgrad=False), "svd": dict(dtypes=("float64",), gradgrad=False),
-         "linalg.eigh": dict(dtypes=("float64",))}
+         "linalg.svd": dict(dtypes=("float64",), gradgrad=False), "svd": dict(dtypes=("float64",), gradgrad=False)}
+
+
+def _symmetrized(fn, position=0):
+    """fn with its input at ``position`` replaced by (X + X^T) / 2: perturbations stay symmetric."""
+    def call(*args, **kwargs):
+        args = list(args)
+        args[position] = (args[position] + args[position].mT) / 2
+        return fn(*args, **kwargs)
+    return call
+
+
+def _triangle_only(fn, position):
+    """fn with its Cholesky factor at ``position`` replaced by the triangle it reads (upper= picks which)."""
+    def call(*args, upper=False, **kwargs):
+        args = list(args)
+        args[position] = args[position].triu() if upper else args[position].tril()
+        return fn(*args, upper=upper, **kwargs)
+    return call
+
+
+_STRUCTURE_KEEPING = {**dict.fromkeys(["linalg.cholesky", "linalg.cholesky_ex", "linalg.eigvalsh",
+                                       "linalg.pinv_hermitian", "cholesky", "cholesky_inverse"], _symmetrized),
+                      "cholesky_solve": lambda fn: _triangle_only(fn, 1)}
+OPS += [dataclasses.replace(_op, name=_op.name + "_structured", op=_STRUCTURE_KEEPING[_op.name](_op.op),
+                            ref=_STRUCTURE_KEEPING[_op.name](_op.ref))
+        for _op in OPS if _op.name in _STRUCTURE_KEEPING]
 for _op in OPS:
     if _op.name in _STRUCTURED:
         _op.gradcheck = False
@@ -418,6 +459,14 @@ ERRORS = [
     ErrorCase("lstsq_rows", lambda lib: lib.linalg.lstsq(lib.ones(3, 2), lib.ones(2, 1)), ("size(-2)",)),
     ErrorCase("lstsq_driver", lambda lib: lib.linalg.lstsq(lib.ones(3, 2), lib.ones(3, 1), driver="x"), ("driver",)),
     ErrorCase("tensorinv_shape", lambda lib: lib.linalg.tensorinv(lib.ones(2, 3), 1), ("3 != 2",)),
+    ErrorCase("ldl_factor_not_square", lambda lib: lib.linalg.ldl_factor(lib.ones(2, 3)), ("2 by 3",)),
+    ErrorCase("ldl_factor_int", lambda lib: lib.linalg.ldl_factor(lib.ones(2, 2, dtype=lib.int64)),
+              ("floating point", "Long")),
+    ErrorCase("ldl_solve_shapes", lambda lib: lib.linalg.ldl_solve(lib.eye(2), lib.ones(2, dtype=lib.int32),
+                                                                   lib.ones(3, 1)), ("2 by 2", "3 by 1")),
+    ErrorCase("ldl_solve_dtypes", lambda lib: lib.linalg.ldl_solve(lib.eye(2), lib.ones(2, dtype=lib.int32),
+                                                                   lib.ones(2, 1, dtype=lib.float64)), ("same dtype",)),
+    ErrorCase("diagonal_1d", lambda lib: lib.linalg.diagonal(lib.ones(3)), ("Dimension out of range",)),
     ErrorCase("mH_1d", lambda lib: lib.ones(3).mH, ("mH", "1-D")),
     ErrorCase("H_3d", lambda lib: lib.ones(2, 2, 2).H, ("tensor.H", "3-D")),
 ]

@@ -296,9 +296,22 @@ def _ctc(rng, dtype):
 _MEAN_TOL = {"float32": 3e-5}  # float32 sums over a batch
 
 
+def _linear_cross_entropy(dtype):
+    """(input (N, in), linear_weight (C, in), target, linear_bias (C,)) and a reduction."""
+    def build(a):
+        n, c, d, reduction = a
+        return st.tuples(arrays(dtype, (n, d)), arrays(dtype, (c, d)), _targets((n,), c, -100, reduction),
+                         arrays(dtype, (c,))).map(lambda p: Sample(p, {"reduction": reduction}))
+    return st.tuples(st.integers(1, 4), st.integers(2, 5), st.integers(1, 4), REDUCTIONS).flatmap(build)
+
+
 OPS = [
     OpInfo("cross_entropy", F.cross_entropy, TF.cross_entropy, _class_loss(), atol=_MEAN_TOL,
            notes="one fused op (log_softmax + nll); weighted mean divides by the summed target weights"),
+    OpInfo("nn.functional.linear_cross_entropy",
+           lambda x, w, t, b, **kw: F.linear_cross_entropy(x, w, t, linear_bias=b, **kw),
+           lambda x, w, t, b, **kw: TF.linear_cross_entropy(x, w, t, linear_bias=b, **kw), _linear_cross_entropy,
+           atol=_MEAN_TOL, notes="cross_entropy of linear (torch's reference definition)"),
     OpInfo("cross_entropy_probs", F.cross_entropy, TF.cross_entropy, _probability_targets, atol=_MEAN_TOL,
            notes="class-probability targets (input.shape == target.shape); mean divides by N*d1*..."),
     OpInfo("cross_entropy_all_ignored", F.cross_entropy, TF.cross_entropy, _all_ignored,
