@@ -251,7 +251,7 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
 def _random_float_dtype(dtype, kernel):
     """rand and randn draw floats only; torch names its kernel for any other dtype."""
     d = _float_dtype(dtype)
-    if d.kind != "f":
+    if not dtypes.is_floating(d):
         raise NotImplementedError(f'"{kernel}" not implemented for \'{dtypes.SCALAR_NAMES[d.name]}\'')
     return d
 

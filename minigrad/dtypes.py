@@ -41,7 +41,7 @@ class dtype:
 
     @property
     def is_signed(self) -> bool:
-        return self.np.kind in "if"
+        return self.category == _FLOAT or self.np.kind in "if"
 
     def __repr__(self) -> str:
         return f"minigrad.{self.name}"
@@ -62,23 +62,49 @@ float64 = dtype("float64", np.float64, _FLOAT)
 globals()["bool"] = bool_
 
 
-class _NoStorage(dtype):
-    """A torch dtype minigrad names but cannot store yet (bfloat16): programs may refer to it
-    (``{"bfloat16": torch.bfloat16, ...}``, comparisons, autocast's default), and any tensor of it
-    is refused with a clear error rather than stored as something else."""
+class _MlDtypesStorage(dtype):
+    """A dtype stored with the ``ml_dtypes`` package (bfloat16: float32's 8 exponent bits, 7
+    mantissa bits). ml_dtypes takes a second of CPU to import, so it is imported on the first use
+    of the storage (``dtype.np``), not by ``import minigrad``: programs that never touch bfloat16
+    do not pay for it, as they do not pay for Numba before the first kernel."""
 
-    __slots__ = ()
+    __slots__ = ("_np",)
 
     def __init__(self, name: str, itemsize: int):
-        self.name, self.category, self.itemsize = name, _FLOAT, itemsize
+        self.name, self.category, self.itemsize, self._np = name, _FLOAT, itemsize, None
 
     @property
     def np(self):
-        raise NotImplementedError(f"minigrad has no {self.name} storage yet: use float32 or float16 "
-                                  f"(and leave autocast to {self.name} off)")
+        if self._np is None:
+            import ml_dtypes
+            self._np = np.dtype(getattr(ml_dtypes, self.name))
+            _BY_NP[self._np] = self
+            LOW_PRECISION_ARRAYS[self._np] = True   # from now on, ops look for it (lower_precision)
+        return self._np
 
 
-bfloat16 = _NoStorage("bfloat16", 2)
+bfloat16 = _MlDtypesStorage("bfloat16", 2)
+
+# NumPy dtypes whose arithmetic minigrad runs in float32, rounding each op's result once, as torch
+# computes bfloat16: filled when the storage is first used; ``autograd.function`` reads it.
+LOW_PRECISION_ARRAYS = {}
+
+
+def is_floating(np_dtype) -> bool:
+    """Whether a NumPy dtype is a floating-point one to torch: kind 'f' and bfloat16, which
+    ml_dtypes gives NumPy's kind 'V' (NumPy's ``kind in "fc"`` checks do not see it)."""
+    return np_dtype.kind == "f" or np_dtype in LOW_PRECISION_ARRAYS
+
+
+def is_inexact(np_dtype) -> bool:
+    """Floating or complex (NumPy's ``kind in "fc"``, with bfloat16)."""
+    return np_dtype.kind in "fc" or np_dtype in LOW_PRECISION_ARRAYS
+
+
+def rounded_number(value, d: dtype) -> float:
+    """A Python number as torch casts a wrapped number (the scalar operand of add, sub, pow, ...)
+    to a bfloat16 result: through float32 to bfloat16, so ``bf16 + 3.3`` adds 3.296875."""
+    return builtins_float(np.asarray(np.float32(value)).astype(d.np))
 half, float_, double = float16, float32, float64
 short, int_, long = int16, int32, int64
 globals()["float"] = float32
@@ -209,6 +235,8 @@ def from_numpy_dtype(np_dtype) -> dtype:
     try:
         return _BY_NP[np_dtype]
     except KeyError:
+        if np_dtype.name == bfloat16.name and np_dtype == bfloat16.np:   # an ml_dtypes array made elsewhere
+            return bfloat16
         raise TypeError(f"can't convert np.ndarray of type {np_dtype}. The only supported types are: "
                         "float64, float32, float16, int64, int32, int16, int8, uint8, and bool.") from None
 
@@ -321,7 +349,7 @@ def can_cast(from_, to) -> bool:
     a, b = np.dtype(as_dtype(from_).np), np.dtype(as_dtype(to).np)
     if a.kind == "c" and b.kind != "c":
         return False
-    if a.kind == "f" and b.kind in "biu":
+    if is_floating(a) and b.kind in "biu":
         return False
     if a.kind != "b" and b.kind == "b":
         return False
@@ -378,3 +406,7 @@ def c_name(array_dtype) -> str:
     """The C++ type torch's messages name for a NumPy dtype: 'float', 'long int', ..."""
     name = array_dtype.name
     return C_NAMES.get(name, name)
+
+
+# bfloat16's names in torch's messages ("not implemented for 'BFloat16'", "c10::BFloat16").
+SCALAR_NAMES["bfloat16"], C_NAMES["bfloat16"], _CHECKED_TYPE_NAMES["bfloat16"] = "BFloat16", "c10::BFloat16", "c10::BFloat16"

@@ -27,6 +27,7 @@ import traceback
 import numpy as np
 
 from . import grad_mode
+from .. import dtypes
 from ..tensor import Tensor
 
 _INPUT, _OUTPUT, _CONST = 0, 1, 2
@@ -238,6 +239,7 @@ class Function:
     _backward_cls = Node    # the class of the nodes apply creates; each user Function gets its own
     _forward_signature = None  # (forward's signature, cached by _bind_inputs)
     node_name = "FunctionBackward"  # what ``grad_fn.name()`` shows; each subclass gets its own below
+    computes_in_float32 = True  # bfloat16 arrays reach forward as float32 (_forward_in_float32); False for casts
 
     def __init_subclass__(cls, **kwargs):
         """Name the nodes of each subclass as torch does: ``<Name>Backward0`` for minigrad's own
@@ -297,13 +299,64 @@ class Function:
         else:
             n = len(args)
             ctx = cls._backward_cls(cls, _NOT_NEEDED[n] if n < 16 else (False,) * n)
-        raw = cls.forward(ctx, *sources, **kwargs)
+        if _LOW_PRECISION and cls.computes_in_float32:
+            raw, sources = _forward_in_float32(cls, ctx, args, sources, kwargs)
+        else:
+            raw = cls.forward(ctx, *sources, **kwargs)
         if not record:
             if type(raw) is not tuple:
                 return _wrap(raw, False, None, 0, args)
             return _inplace.mark_multi_output_views(
                 tuple(_wrap(r, False, None, 0, args) if r is not None else None for r in raw), cls)
         return _record(ctx, args, sources, raw)
+
+
+_LOW_PRECISION = dtypes.LOW_PRECISION_ARRAYS   # {bfloat16's NumPy dtype: True} once bfloat16 is used
+_FLOAT32 = np.dtype(np.float32)
+
+
+def _forward_in_float32(cls, ctx, args, sources, kwargs):
+    """``(raw outputs, the arrays forward saw)`` for an op with bfloat16 inputs, computed as torch
+    computes bfloat16: forward runs on float32 copies, and where every floating tensor input was
+    bfloat16 each float32 result is rounded to bfloat16 once (round to nearest even). Pointwise
+    ops thus match torch bit for bit, and reductions accumulate in float32. (Plain arrays that a
+    wrapper passes, such as layer_norm's statistics, are upcast too but decide no dtype.) An op
+    whose forward returns a view (or one of its inputs) only moves data: it runs again on the
+    stored arrays, so that the view shares the input's memory."""
+    upcast, copies, target, other_float = list(sources), [], None, False
+    for i, s in enumerate(sources):
+        dt = getattr(s, "dtype", None)
+        if isinstance(s, type) and issubclass(s, np.generic) or isinstance(s, np.dtype):
+            dt = np.dtype(s)   # a dtype argument names the result's dtype (sum(x, dtype=...))
+            if dt in _LOW_PRECISION:
+                upcast[i] = _FLOAT32
+            elif dt.kind in "fc":
+                other_float = True
+        elif dt in _LOW_PRECISION:
+            upcast[i] = s.astype(_FLOAT32)
+            copies.append(upcast[i])
+            target = dt
+        elif dt is not None and dt.kind in "fc" and isinstance(args[i], Tensor):
+            other_float = True
+    if target is None:
+        return cls.forward(ctx, *sources, **kwargs), sources
+    raw = cls.forward(ctx, *upcast, **kwargs)
+    raws = raw if type(raw) is tuple else (raw,)
+    if any(r is c or getattr(r, "base", None) is not None and r.base is c for r in raws for c in copies):
+        return cls.forward(ctx, *sources, **kwargs), sources
+    if other_float:   # a float32/float64/float16 input decided the result dtype (bfloat16 + float32 -> float32)
+        return raw, upcast
+    rounded = {}
+    for r in raws:
+        if getattr(r, "dtype", None) == _FLOAT32:
+            rounded[id(r)] = r.astype(target)
+    if not rounded:
+        return raw, upcast
+    # (keyed by id: the raw outputs stay alive here, so an equal id is the very same array)
+    if ctx._saved:   # a saved output is the rounded output tensor, as torch saves it
+        ctx._saved = tuple([rounded.get(id(item), item) for item in ctx._saved])
+    out = tuple([rounded.get(id(r), r) for r in raws])
+    return (out if type(raw) is tuple else out[0]), upcast
 
 
 def _apply_user_function(cls, args, kwargs):
@@ -414,7 +467,7 @@ def _record(ctx, args, sources, raw, dirty=()):
         else:
             t = _wrap(r, True, ctx, nr, args)
         data = t._data
-        if data.dtype.kind not in "fc" or non_diff and any(x is r or x is data for x in non_diff):
+        if data.dtype.kind not in "fc" and data.dtype not in _LOW_PRECISION or non_diff and any(x is r or x is data for x in non_diff):
             t._requires_grad, t.grad_fn = False, None  # integer outputs and marked ones stay out of the graph
         outs.append(t)
         outs_meta.append((data.shape, data.dtype))

@@ -12,6 +12,8 @@ __all__ = ["to_dtype", "clone", "copy_into", "full_like_value", "to_device", "ze
 class ToDtype(Op):
     """z = cast(x);  dz/dx = 1 (the engine casts the gradient back to x's dtype)"""
 
+    computes_in_float32 = False   # a cast sees the stored dtype (bfloat16 stays bfloat16 until cast)
+
     @staticmethod
     def forward(ctx, x, np_dtype):
         return x.astype(np_dtype)
@@ -46,6 +48,8 @@ def clone(input: Tensor, *, memory_format=None) -> Tensor:
 
 class CopyInto(Op):
     """z = broadcast(src) cast to dst's dtype (copy_'s out-of-place half);  dz/ddst = 0,  dz/dsrc = 1"""
+
+    computes_in_float32 = False   # a cast sees the stored dtypes
 
     @staticmethod
     def forward(ctx, dst, src):

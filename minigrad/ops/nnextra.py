@@ -13,9 +13,9 @@ import math
 
 import numpy as np
 
-from .. import random as _random
+from .. import dtypes, random as _random
 from ..autograd import grad_mode
-from ._args import float_only as _float_only, require_tensor, autocast
+from ._args import float_only as _float_only, require_tensor, autocast, rounds_once
 from ._util import Op, broadcast_shape, float_result, overload, Tensor, wrap_dim, xp
 from .activation import KeepWhere, ScaleByConstant, _sigmoid_np, torch_type_name
 from . import math as math_ops
@@ -254,6 +254,7 @@ def _affine(out: Tensor, weight, bias) -> Tensor:
     return out
 
 
+@rounds_once("input", "weight", "bias")
 def group_norm(input: Tensor, num_groups: int, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
     """Normalise each group of C/G channels of each sample over its channels and spatial positions."""
     x = input._data
@@ -895,7 +896,7 @@ def affine_grid(theta: Tensor, size, align_corners=None) -> Tensor:
                       "grid_sample for details.", stacklevel=2)
         align_corners = False
     t = theta._data
-    if t.dtype.kind != "f":
+    if not dtypes.is_floating(t.dtype):
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
     size = tuple(int(s) for s in size)
     if len(size) in (4, 5):
