@@ -115,7 +115,7 @@ def _python_values(values, target: dtypes.dtype) -> np.ndarray:
     if raw.dtype == target.np:
         return raw
     with np.errstate(invalid="ignore", over="ignore"):   # float to float16/32: inf, as torch
-        return raw.astype(target.np)
+        return dtypes.cast(raw, target.np)
 
 
 def _place(array, device):

@@ -101,6 +101,18 @@ def is_inexact(np_dtype) -> bool:
     return np_dtype.kind in "fc" or np_dtype in LOW_PRECISION_ARRAYS
 
 
+def cast(array, np_dtype):
+    """``array.astype(np_dtype)`` as torch converts: to bfloat16 through float32. torch rounds a
+    double (or an int) to float first and that float to bfloat16, two roundings where ml_dtypes
+    rounds once; the two differ where the first rounding lands on a bfloat16 midpoint."""
+    if np_dtype in LOW_PRECISION_ARRAYS and array.dtype.itemsize > 2 and array.dtype != _FLOAT32_NP:
+        array = array.astype(_FLOAT32_NP)
+    return array.astype(np_dtype)
+
+
+_FLOAT32_NP = np.dtype(np.float32)
+
+
 def rounded_number(value, d: dtype) -> float:
     """A Python number as torch casts a wrapped number (the scalar operand of add, sub, pow, ...)
     to a bfloat16 result: through float32 to bfloat16, so ``bf16 + 3.3`` adds 3.296875."""

@@ -16,7 +16,7 @@ class ToDtype(Op):
 
     @staticmethod
     def forward(ctx, x, np_dtype):
-        return x.astype(np_dtype)
+        return dtypes.cast(x, np_dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -53,7 +53,7 @@ class CopyInto(Op):
 
     @staticmethod
     def forward(ctx, dst, src):
-        return np.broadcast_to(src, dst.shape).astype(dst.dtype, copy=True)
+        return dtypes.cast(np.broadcast_to(src, dst.shape), dst.dtype)
 
     @staticmethod
     def backward(ctx, g):

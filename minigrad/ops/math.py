@@ -1286,7 +1286,11 @@ class NanToNum(Op):
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     """NaN to ``nan``, infinities to ``posinf`` / ``neginf`` (default: the dtype's largest and lowest)."""
-    return NanToNum.apply(_tensor_arg(input, "nan_to_num"), nan, posinf, neginf)
+    input = _tensor_arg(input, "nan_to_num")
+    if input._data.dtype in dtypes.LOW_PRECISION_ARRAYS:   # forward sees float32: name bfloat16's own limits
+        info = dtypes.finfo(input.dtype)
+        posinf, neginf = (info.max if posinf is None else posinf), (info.min if neginf is None else neginf)
+    return NanToNum.apply(input, nan, posinf, neginf)
 
 
 # -- tests of values (no gradient) --------------------------------------------------------------------
@@ -1399,6 +1403,8 @@ def logaddexp2(input, other):
 
 class Nextafter(Op):
     """z = the next float after x towards y;  dz/dx = [x != y],  dz/dy = 0  (torch's)"""
+
+    computes_in_float32 = False   # the next number of x's own dtype (bfloat16's, not float32's)
 
     @staticmethod
     def forward(ctx, x, y):

@@ -75,7 +75,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     require_tensor(input, "softshrink")
     _float_only(input, "softshrink_cpu")
     if lambd < 0:
-        top = float(np.finfo(input._data.dtype).max)
+        top = dtypes.finfo(input.dtype).max
         raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype "
                            f"{torch_type_name(input._data)}, but found {lambd:g}")
     return Softshrink.apply(input, lambd)
@@ -341,6 +341,7 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     return input / div
 
 
+@rounds_once("input", "weight")   # torch: float32 inside, float32 epsilon
 def rms_norm(input: Tensor, normalized_shape, weight=None, eps=None) -> Tensor:
     """x / sqrt(mean(x^2) + eps) over the last len(normalized_shape) dims (eps: the dtype's epsilon
     by default), times weight."""
@@ -356,7 +357,7 @@ def rms_norm(input: Tensor, normalized_shape, weight=None, eps=None) -> Tensor:
                            f"{list(weight.shape)} and normalized_shape = {list(shape)}")
     _float_only(input, "rms_norm")
     if eps is None:
-        eps = float(np.finfo(x.dtype).eps)
+        eps = dtypes.finfo(input.dtype).eps
     dims = tuple(range(x.ndim - len(shape), x.ndim))
     out = input * math_ops.rsqrt((input * input).mean(dims, keepdim=True) + eps)
     return out * weight if weight is not None else out
