@@ -105,9 +105,23 @@ def cast(array, np_dtype):
     """``array.astype(np_dtype)`` as torch converts: to bfloat16 through float32. torch rounds a
     double (or an int) to float first and that float to bfloat16, two roundings where ml_dtypes
     rounds once; the two differ where the first rounding lands on a bfloat16 midpoint."""
-    if np_dtype in LOW_PRECISION_ARRAYS and array.dtype.itemsize > 2 and array.dtype != _FLOAT32_NP:
+    if np_dtype in LOW_PRECISION_ARRAYS and array.dtype.itemsize > 2:
+        if array.dtype == _FLOAT32_NP:
+            return from_float32(array, np_dtype)
         array = array.astype(_FLOAT32_NP)
     return array.astype(np_dtype)
+
+
+def from_float32(array, np_dtype):
+    """A float32 array (or NumPy scalar) rounded to bfloat16 as torch's float-to-bfloat16
+    conversion does (in casts and in every kernel's result): to nearest even, and every NaN as
+    0xFFFF, a NaN with its sign bit set (ml_dtypes gives 0x7FC0; ``signbit`` and ``copysign`` see
+    the difference). Other sources keep 0x7FC0, as in torch."""
+    out = np.asarray(array).astype(np_dtype)
+    nan = np.isnan(array)
+    if nan.any():
+        out.view(np.uint16)[nan] = 0xFFFF
+    return out
 
 
 _FLOAT32_NP = np.dtype(np.float32)

@@ -349,7 +349,7 @@ def _forward_in_float32(cls, ctx, args, sources, kwargs):
     rounded = {}
     for r in raws:
         if getattr(r, "dtype", None) == _FLOAT32:
-            rounded[id(r)] = r.astype(target)
+            rounded[id(r)] = dtypes.from_float32(r, target)
     if not rounded:
         return raw, upcast
     # (keyed by id: the raw outputs stay alive here, so an equal id is the very same array)
