@@ -326,3 +326,221 @@ def test_op_table_pointwise_families_in_bfloat16(op, data):
         same = (a == b) | (np.isnan(a) & np.isnan(b))
         assert same[agree].all(), f"{op.name}: ours {a[agree & ~same][:4]} torch {b[agree & ~same][:4]}"
         np.testing.assert_allclose(a, b, rtol=BF16_RTOL, atol=1e-3, equal_nan=True, err_msg=op.name)
+
+
+# -- reductions and matrix products -------------------------------------------------------------------------
+REDUCTIONS = {
+    "sum": lambda x: x.sum(1), "sum_all": lambda x: x.sum(), "mean": lambda x: x.mean(0), "prod": lambda x: x[:, :6].prod(1),
+    "amax": lambda x: x.amax(1), "min": lambda x: x.min(0).values, "var": lambda x: x.var(1), "std": lambda x: x.std(0),
+    "norm": lambda x: x.norm(dim=1), "logsumexp": lambda x: x.logsumexp(1), "cumsum": lambda x: x.cumsum(1),
+    "softmax": lambda x: x.softmax(1), "log_softmax": lambda x: x.log_softmax(1), "sum_float32": lambda x: x.sum(1, dtype=torch_or_mg(x).float32),
+    "mean_float32": lambda x: x.mean(1, dtype=torch_or_mg(x).float32),
+}
+
+
+def torch_or_mg(x):
+    return torch if isinstance(x, torch.Tensor) else minigrad
+
+
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
+@given(values=arrays(np.float32, (6, 40), elements=st.floats(-8, 8, width=32)))
+def test_reductions_accumulate_in_float32(name, values):
+    """Reductions of bfloat16 accumulate in float32 and round once: within one bfloat16 unit of
+    torch's (its blocked sums add in another order), never the drift of a bfloat16 accumulator.
+    An explicit float32 dtype returns float32."""
+    m, t = _pair(values)
+    ours, theirs = REDUCTIONS[name](m), REDUCTIONS[name](t)
+    assert_close_bf16(ours, theirs, name, atol=2e-2)
+    exact = REDUCTIONS[name](torch.tensor(values).bfloat16().double())   # the float64 truth of the same values
+    assert np.allclose(_bits(ours), exact.numpy(), rtol=2 ** -7, atol=3e-2)
+
+
+def test_a_long_sum_does_not_drift_as_a_bfloat16_accumulator_would():
+    m, t = _pair(np.full(4096, 1.0))
+    assert m.sum().item() == t.sum().item() == 4096.0   # a bfloat16 running sum stops at 256
+    assert m.cumsum(0)[-1].item() == t.cumsum(0)[-1].item()
+
+
+PRODUCTS = {
+    "matmul": (lambda lib, a, b: a @ b, (5, 24), (24, 7)),
+    "bmm": (lambda lib, a, b: lib.bmm(a, b), (3, 5, 24), (3, 24, 4)),
+    "linear": (lambda lib, a, b: lib.nn.functional.linear(a, b, b[:, 0]), (5, 24), (7, 24)),
+    "conv2d": (lambda lib, a, b: lib.nn.functional.conv2d(a, b, padding=1), (2, 3, 6, 6), (4, 3, 3, 3)),
+    "conv1d": (lambda lib, a, b: lib.nn.functional.conv1d(a, b, stride=2), (2, 3, 9), (4, 3, 3)),
+    "layer_norm": (lambda lib, a, b: lib.nn.functional.layer_norm(a, (24,), b[0], b[1]), (5, 24), (2, 24)),
+    "group_norm": (lambda lib, a, b: lib.nn.functional.group_norm(a, 2, b[0, :4], b[1, :4]), (3, 4, 6), (2, 24)),
+    "rms_norm": (lambda lib, a, b: lib.nn.functional.rms_norm(a, (24,), b[0]), (5, 24), (2, 24)),
+    "batch_norm": (lambda lib, a, b: lib.nn.functional.batch_norm(a, None, None, b[0, :4], b[1, :4], training=True),
+                   (3, 4, 6), (2, 24)),
+    "cross_entropy": (lambda lib, a, b: lib.nn.functional.cross_entropy(a, lib.arange(5) % 7), (5, 24), (2, 24)),
+    "attention": (lambda lib, a, b: lib.nn.functional.scaled_dot_product_attention(a, a * 0.5, a, is_causal=True),
+                  (2, 6, 8), (2, 24)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PRODUCTS))
+@given(data=st.data())
+def test_matrix_products_convolutions_and_norms(name, data):
+    """Within bfloat16's rounding of torch's (float32 accumulation, one rounding); layer_norm,
+    group_norm and rms_norm round once, as torch's kernels, so their values match bit for bit
+    wherever float32 does (checked as closeness here: the statistics sum in another order)."""
+    f, sa, sb = PRODUCTS[name]
+    a = data.draw(arrays(np.float32, sa, elements=st.floats(-2, 2, width=32)))
+    b = data.draw(arrays(np.float32, sb, elements=st.floats(-2, 2, width=32)))
+    (am, at), (bm, bt) = _pair(a), _pair(b)
+    ours, theirs = f(minigrad, am, bm), f(torch, at, bt)
+    assert_close_bf16(ours, theirs, name, atol=4e-2)
+
+
+# -- autograd ---------------------------------------------------------------------------------------------
+def _graph(lib, x, w):
+    h = lib.nn.functional.gelu(x @ w) * 1.5 + x[:, :1]
+    return lib.nn.functional.layer_norm(h, (h.shape[-1],)).exp().mean() + (h.sigmoid() ** 2).sum() / 7
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_gradients_are_bfloat16_as_torchs(seed):
+    """Leaves of bfloat16 get bfloat16 gradients; a float32 leaf cast to bfloat16 gets a float32 one."""
+    rng = np.random.default_rng(seed)   # (well-conditioned values: layer_norm of a near-constant row
+    x = rng.standard_normal((4, 6)).astype(np.float32)   # amplifies any rounding by 1 / its spread)
+    w = rng.standard_normal((6, 5)).astype(np.float32)
+    (xm, xt), (wm, wt) = _pair(x), _pair(w)
+    xm.requires_grad_(), xt.requires_grad_(), wm.requires_grad_(), wt.requires_grad_()
+    _graph(minigrad, xm, wm).backward()
+    _graph(torch, xt, wt).backward()
+    for ours, theirs in ((xm.grad, xt.grad), (wm.grad, wt.grad)):
+        assert ours.dtype is minigrad.bfloat16 and theirs.dtype is torch.bfloat16
+        scale = max(1.0, float(np.abs(_bits(theirs)).max()))
+        assert_close_bf16(ours, theirs, "grad", rtol=3e-2, atol=3e-2 * scale)
+    leaf_m, leaf_t = minigrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (leaf_m.bfloat16() * 3).sum().backward()
+    (leaf_t.bfloat16() * 3).sum().backward()
+    assert_same(leaf_m.grad, leaf_t.grad, "float32 leaf through a bfloat16 cast")
+
+
+BACKWARDS = {"exp": lambda v: v.exp(), "tanh": lambda v: v.tanh(), "square": lambda v: v * v,
+             "sigmoid": lambda v: v.sigmoid(), "sin": lambda v: v.sin(), "gelu": lambda v: F(v).gelu(v),
+             "silu": lambda v: F(v).silu(v), "softplus": lambda v: F(v).softplus(v), "div": lambda v: 1.5 / (v * v + 1),
+             "log_sigmoid": lambda v: F(v).logsigmoid(v), "elu": lambda v: F(v).elu(v)}
+
+
+def F(v):
+    return torch.nn.functional if isinstance(v, torch.Tensor) else minigrad.nn.functional
+
+
+@pytest.mark.parametrize("name", sorted(BACKWARDS))
+def test_backward_computes_in_float32_and_rounds_once(name):
+    """A bfloat16 node's backward runs in float32 and each input's gradient is rounded once, as
+    torch's fused backward kernels (tanh_backward, sigmoid_backward, ...) compute: equal to torch's
+    gradient bit for bit wherever the backward is such a kernel in torch, else within one unit."""
+    x = np.linspace(-3, 3, 64, dtype=np.float32)
+    m, t = _pair(x)
+    m.requires_grad_(), t.requires_grad_()
+    out_m, out_t = BACKWARDS[name](m), BACKWARDS[name](t)
+    g = np.cos(np.arange(64, dtype=np.float32))
+    out_m.backward(_pair(g)[0])
+    out_t.backward(_pair(g)[1])
+    if name in ("exp", "tanh", "square", "sigmoid", "silu", "elu"):   # (torch: sin's is grad * cos(x), two roundings)
+        assert_same(m.grad, t.grad, name)
+    assert_close_bf16(m.grad, t.grad, name, atol=1e-2)
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "AdamW"])
+def test_training_steps_on_bfloat16_parameters(optimizer):
+    """A small model in bfloat16, three steps: losses and parameters as torch's to bfloat16
+    rounding. (AdamW's parameters are not compared: its step is about lr * sign(grad) for tiny
+    gradients, so a one-unit difference in a tiny gradient may flip a step.)"""
+    def run(lib):
+        lib.manual_seed(0)
+        model = lib.nn.Sequential(lib.nn.Linear(8, 16), lib.nn.GELU(), lib.nn.LayerNorm(16),
+                                  lib.nn.Linear(16, 4)).bfloat16()
+        opt = lib.optim.SGD(model.parameters(), lr=0.1, momentum=0.9) if optimizer == "SGD" else \
+            lib.optim.AdamW(model.parameters(), lr=1e-2)
+        x, y = lib.randn(6, 8).bfloat16(), lib.tensor([0, 1, 2, 3, 0, 1])
+        losses = []
+        for _ in range(3):
+            loss = lib.nn.functional.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        return losses, [p.detach() for p in model.parameters()]
+    (l1, p1), (l2, p2) = run(minigrad), run(torch)
+    np.testing.assert_allclose(l1, l2, rtol=2e-2)
+    for a, b in zip(p1, p2):
+        assert a.dtype is minigrad.bfloat16 and b.dtype is torch.bfloat16
+        if optimizer == "SGD":
+            assert_close_bf16(a, b, "parameter", atol=2e-2)
+
+
+# -- autocast --------------------------------------------------------------------------------------------
+def _region(lib, x, w, **kw):
+    with lib.autocast("cpu", **kw):
+        lowered = x @ w
+        linear = lib.nn.functional.linear(x, w.t())
+        conv = lib.nn.functional.conv1d(x.t()[None], w.t()[:, :, None])
+        kept = x.exp() + 1
+        loss = lib.nn.functional.mse_loss(lowered, lowered.detach() * 0.5)
+        mixed = lowered + x[:, :5]
+        with lib.autocast("cpu", enabled=False):
+            off = x @ w
+    return [lowered, linear, conv, kept, loss, mixed, off]
+
+
+@pytest.mark.parametrize("kw", [{}, {"dtype": "bfloat16"}, {"dtype": "float16"}], ids=["default", "bfloat16", "float16"])
+def test_autocast_regions_lower_the_ops_torch_lowers(kw):
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((4, 6)).astype(np.float32), rng.standard_normal((6, 5)).astype(np.float32)
+    ours = _region(minigrad, minigrad.tensor(x), minigrad.tensor(w), **{k: getattr(minigrad, v) for k, v in kw.items()})
+    theirs = _region(torch, torch.tensor(x), torch.tensor(w), **{k: getattr(torch, v) for k, v in kw.items()})
+    assert [_dtype_name(t) for t in ours] == [_dtype_name(t) for t in theirs]
+    assert _dtype_name(theirs[0]) == kw.get("dtype", "bfloat16")
+    for o, t in zip(ours, theirs):
+        assert_close_bf16(o, t, rtol=1e-2, atol=2e-2)
+    assert not minigrad.is_autocast_enabled("cpu")
+
+
+# -- save / load ------------------------------------------------------------------------------------------
+def _state(lib):
+    w = lib.tensor([[1.5, -2.25, 3.3], [1e-39, 65504.0, -0.0]]).bfloat16()
+    return {"w": w, "view": w[1], "f": lib.ones(2), "nan": lib.tensor([float("nan")]).bfloat16()}
+
+
+def _same_state(ours, theirs):
+    assert sorted(ours) == sorted(theirs)
+    for k in ours:
+        assert_same(ours[k], theirs[k], k)
+
+
+def test_torch_saved_bfloat16_loads_in_minigrad(tmp_path):
+    torch.save(_state(torch), tmp_path / "t.pt")
+    _same_state(minigrad.load(tmp_path / "t.pt"), _state(torch))
+
+
+def test_minigrad_saved_bfloat16_loads_in_torch(tmp_path):
+    minigrad.save(_state(minigrad), tmp_path / "m.pt")
+    _same_state(_state(minigrad), torch.load(tmp_path / "m.pt"))
+
+
+def test_npz_round_trip_keeps_bfloat16(tmp_path):
+    minigrad.save(_state(minigrad), tmp_path / "m.npz")
+    loaded = minigrad.load(tmp_path / "m.npz")
+    _same_state(loaded, _state(torch))
+    assert loaded["view"]._data.base is not None   # a view still shares its stored array
+
+
+def test_to_torch_and_from_torch_carry_bfloat16():
+    from minigrad.serialization import from_torch, to_torch
+    _same_state(_state(minigrad), to_torch(_state(minigrad)))
+    _same_state(from_torch(_state(torch)), _state(torch))
+
+
+def test_torch_file_loads_without_torch_in_a_fresh_process(tmp_path):
+    torch.save(_state(torch), tmp_path / "t.pt")
+    code = ("import sys; sys.modules['torch'] = None\nimport minigrad\n"
+            f"s = minigrad.load({str(tmp_path / 't.pt')!r})\n"
+            "print(s['w'].dtype, s['w'].float().tolist())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert done.stdout.split()[0] == "minigrad.bfloat16"
+    assert done.stdout.split(" ", 1)[1].strip() == str(_state(torch)["w"].float().tolist())

@@ -83,12 +83,16 @@ class Node:
     def saved_tensors(self):
         if self._freed:
             raise RuntimeError(FREED_MSG)
+        if "_in_float32" in self.__dict__:
+            return tuple([_float32(_unpack(self, rec)) for rec in self._saved or ()])
         return tuple([_unpack(self, rec) for rec in self._saved or ()])
 
     def saved_tensor(self, i: int):
         """The i-th saved tensor alone (version-checked): for a backward that needs only some."""
         if self._freed:
             raise RuntimeError(FREED_MSG)
+        if "_in_float32" in self.__dict__:
+            return _float32(_unpack(self, self._saved[i]))
         return _unpack(self, self._saved[i])
 
     # -- graph helpers -------------------------------------------------------------------
@@ -108,6 +112,16 @@ class Node:
             hooks.insert(len(hooks) - 1, hook)   # retain_grad's hook stays last, as in torch
         else:
             hooks.append(hook)
+
+    def _backward_in_float32(self, grads):
+        """The backward of a bfloat16 op of minigrad's, as torch's backward kernels compute it: in
+        float32 (the incoming gradients and the saved tensors upcast, exactly), each input's
+        gradient rounded to bfloat16 once, where the engine casts it to its input's dtype."""
+        self.__dict__["_in_float32"] = True
+        try:
+            return self._fn.backward(self, *[_float32(g) for g in grads])
+        finally:
+            del self.__dict__["_in_float32"]
 
     def release(self):
         """Drop saved tensors and arrays stashed on ctx after a backward without retain_graph.
@@ -129,7 +143,11 @@ class Node:
         """Call the Function's backward; returns one gradient (Tensor or None) per positional input."""
         if self._freed:
             raise RuntimeError(FREED_MSG)
-        out = self._fn.backward(self, *grads)
+        if _LOW_PRECISION and self._fn.array_forward and any(
+                g is not None and g._data.dtype in _LOW_PRECISION for g in grads):
+            out = self._backward_in_float32(grads)
+        else:
+            out = self._fn.backward(self, *grads)
         if type(out) is not tuple:
             out = (out,)
         n = len(self.next_functions)
@@ -313,6 +331,13 @@ class Function:
 
 _LOW_PRECISION = dtypes.LOW_PRECISION_ARRAYS   # {bfloat16's NumPy dtype: True} once bfloat16 is used
 _FLOAT32 = np.dtype(np.float32)
+
+
+def _float32(t):
+    """A bfloat16 tensor cast to float32 (differentiably, for create_graph); anything else as it is."""
+    if isinstance(t, Tensor) and t._data.dtype in _LOW_PRECISION:
+        return t.float()
+    return t
 
 
 def _forward_in_float32(cls, ctx, args, sources, kwargs):
