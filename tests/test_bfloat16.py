@@ -99,6 +99,16 @@ def test_dtype_and_tensor_basics_match_torch():
     assert lin_m.weight.dtype is minigrad.bfloat16 and lin_t.weight.dtype is torch.bfloat16
 
 
+def test_random_draws_in_bfloat16_are_torchs():
+    for draw in (lambda lib: lib.randn(7, dtype=lib.bfloat16), lambda lib: lib.rand(7, dtype=lib.bfloat16),
+                 lambda lib: lib.empty(7, dtype=lib.bfloat16).uniform_(-2, 3),
+                 lambda lib: lib.empty(7, dtype=lib.bfloat16).normal_(1, 2),
+                 lambda lib: lib.randint(0, 10, (7,), dtype=lib.bfloat16)):
+        minigrad.manual_seed(5)
+        torch.manual_seed(5)
+        assert_same(draw(minigrad), draw(torch))
+
+
 def test_import_leaves_ml_dtypes_until_bfloat16_is_used():
     """ml_dtypes costs a second of CPU to import: minigrad imports it on first use of bfloat16."""
     code = ("import sys, minigrad; a = 'ml_dtypes' in sys.modules; "
@@ -544,3 +554,57 @@ def test_torch_file_loads_without_torch_in_a_fresh_process(tmp_path):
                           cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     assert done.stdout.split()[0] == "minigrad.bfloat16"
     assert done.stdout.split(" ", 1)[1].strip() == str(_state(torch)["w"].float().tolist())
+
+
+# -- nanoGPT's bfloat16 path ---------------------------------------------------------------------------
+NANOGPT = os.path.join(os.environ.get("MINIGRAD_PROGRAM_SOURCES",
+                                      os.path.join(os.path.dirname(__file__), "programs", "sources")),
+                       "karpathy", "nanoGPT")
+NANOGPT_BF16 = """\
+import torch
+from model import GPT, GPTConfig
+torch.manual_seed(0)
+model = GPT(GPTConfig(block_size=16, vocab_size=32, n_layer=2, n_head=2, n_embd=16, dropout=0.0, bias=True))
+x, y = torch.randint(0, 32, (2, 16)), torch.randint(0, 32, (2, 16))
+# train.py's context on a GPU, torch.amp.autocast(device_type, dtype=ptdtype), here on the CPU
+with torch.amp.autocast(device_type="cpu", dtype=torch.bfloat16):
+    logits, loss = model(x, y)
+loss.backward()
+print("autocast", logits.dtype, loss.dtype, loss.item(), model.transformer.wte.weight.grad.norm().item())
+model.zero_grad(set_to_none=True)
+model = model.to(torch.bfloat16)   # the whole model in bfloat16
+logits, loss = model(x, y)
+loss.backward()
+print("bfloat16", logits.dtype, loss.dtype, loss.float().item(), model.transformer.wte.weight.grad.float().norm().item())
+print("generated", model.generate(x[:, :4], 4, top_k=1)[:, 4:].tolist())
+"""
+
+
+def test_nanogpt_model_runs_its_bfloat16_paths(tmp_path):
+    """nanoGPT's model.py, unchanged, under torch and under minigrad as torch: a forward and
+    backward under autocast to bfloat16 and with the model cast to bfloat16, and greedy decoding.
+    (Its train.py on a CPU picks bfloat16 or float16 only for a nullcontext, so this is the path
+    its GPU runs take.)"""
+    if not os.path.exists(os.path.join(NANOGPT, "model.py")):
+        pytest.skip("karpathy/nanoGPT is not under MINIGRAD_PROGRAM_SOURCES (see tests/programs/SOURCES.md)")
+    (tmp_path / "bf16.py").write_text(NANOGPT_BF16)
+    runner = os.path.join(os.path.dirname(__file__), "programs", "_run.py")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    lines = {}
+    for backend in ("torch", "minigrad"):
+        work = tmp_path / backend
+        work.mkdir()
+        env = {**os.environ, "PYTHONPATH": root, "PROGRAM_SYS_PATH": NANOGPT, "OMP_NUM_THREADS": "1"}
+        done = subprocess.run([sys.executable, runner, backend, str(tmp_path / "bf16.py"), str(work)],
+                              env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+        lines[backend] = [line.split() for line in done.stdout.splitlines() if line.split()[0] in
+                          ("autocast", "bfloat16", "generated")]
+    for ours, theirs in zip(lines["minigrad"], lines["torch"]):
+        assert ours[0] == theirs[0]
+        if ours[0] == "generated":
+            assert ours == theirs
+            continue
+        assert [d.replace("minigrad", "torch") for d in ours[1:3]] == theirs[1:3]
+        np.testing.assert_allclose([float(v) for v in ours[3:]], [float(v) for v in theirs[3:]], rtol=3e-2)
+    assert len(lines["minigrad"]) == len(lines["torch"]) == 3
