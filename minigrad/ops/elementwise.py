@@ -18,7 +18,7 @@ def _half_with_scalar(op, input, other, **kwargs):
     result: ``half * 1e-8`` is ``float16(float32(half) * 1e-8)``, not ``half * float16(1e-8)`` = 0.
     """
     data = getattr(input, "_data", None)   # cheap first test: this runs on every mul and div
-    if data is None or data.dtype.char != "e" and data.dtype is not dtypes.bfloat16._np or not data.ndim \
+    if data is None or data.dtype.char != "e" and data.dtype not in dtypes.LOW_PRECISION_ARRAYS or not data.ndim \
             or not isinstance(input, Tensor):
         return None
     if isinstance(other, Tensor):

@@ -204,9 +204,11 @@ class SampleResult:
 def _as_array(value):
     import torch
     if isinstance(value, torch.Tensor):
+        if value.dtype == torch.bfloat16:   # (NumPy has no bfloat16 of torch's: its float32 values, exact)
+            value = value.float()
         return value.detach().cpu().resolve_conj().resolve_neg().numpy(force=True)  # (force: torch's ZeroTensor gradients)
     if isinstance(value, minigrad.Tensor):
-        return value.numpy(force=True)
+        return value.numpy(force=True).astype(np.float32) if value.dtype == minigrad.bfloat16 else value.numpy(force=True)
     return np.asarray(value)
 
 
