@@ -79,7 +79,7 @@ class _MlDtypesStorage(dtype):
             import ml_dtypes
             self._np = np.dtype(getattr(ml_dtypes, self.name))
             _BY_NP[self._np] = self
-            LOW_PRECISION_ARRAYS[self._np] = True   # from now on, ops look for it (lower_precision)
+            LOW_PRECISION_ARRAYS[self._np] = True   # from now on, ops look for it
         return self._np
 
 
@@ -131,6 +131,8 @@ def rounded_number(value, d: dtype) -> float:
     """A Python number as torch casts a wrapped number (the scalar operand of add, sub, pow, ...)
     to a bfloat16 result: through float32 to bfloat16, so ``bf16 + 3.3`` adds 3.296875."""
     return builtins_float(np.asarray(np.float32(value)).astype(d.np))
+
+
 half, float_, double = float16, float32, float64
 short, int_, long = int16, int32, int64
 globals()["float"] = float32
@@ -435,4 +437,5 @@ def c_name(array_dtype) -> str:
 
 
 # bfloat16's names in torch's messages ("not implemented for 'BFloat16'", "c10::BFloat16").
-SCALAR_NAMES["bfloat16"], C_NAMES["bfloat16"], _CHECKED_TYPE_NAMES["bfloat16"] = "BFloat16", "c10::BFloat16", "c10::BFloat16"
+SCALAR_NAMES["bfloat16"] = "BFloat16"
+C_NAMES["bfloat16"] = _CHECKED_TYPE_NAMES["bfloat16"] = "c10::BFloat16"

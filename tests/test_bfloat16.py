@@ -22,7 +22,7 @@ from hypothesis.extra.numpy import arrays
 
 import minigrad
 from minigrad.testing.op_db import OP_DB
-from minigrad.testing.opinfo import NoGrad
+from minigrad.testing.opinfo import NoGrad, Sample
 
 BF16_RTOL, BF16_ATOL = 1.6e-2, 1e-5   # torch.testing.assert_close's bfloat16 defaults
 
@@ -283,21 +283,27 @@ ROUNDS_INSIDE = {"logit", "logit_eps", "softsign", "xlogy", "xlogy_number", "xlo
 TABLE = [op for op in OP_DB if op.family in ("core", "math", "activation") and "float32" in op.dtypes]
 
 
-def _table_args(args, lib):
-    out = []
-    for a in args:
-        if isinstance(a, NoGrad):
-            a = a.array
-        if isinstance(a, np.ndarray):
-            a = lib.tensor(a)
-            if a.dtype == lib.float32:
-                a = a.to(lib.bfloat16)
-        out.append(a)
-    return out
+def _table_call(fn, sample, lib, dtype):
+    """``fn`` on the sample with its float32 arrays as ``lib`` tensors of ``dtype``: its tensor outputs."""
+    def convert(a):
+        a = a.array if isinstance(a, NoGrad) else a
+        if not isinstance(a, np.ndarray):
+            return a
+        return lib.tensor(a).to(getattr(lib, dtype)) if a.dtype == np.float32 else lib.tensor(a)
+    out = fn(*[convert(a) for a in sample.args], **{k: convert(v) for k, v in sample.kwargs.items()})
+    return [o for o in (out if isinstance(out, (tuple, list)) else [out]) if hasattr(o, "dtype")]
 
 
-def _outputs(r):
-    return [o for o in (r if isinstance(r, (tuple, list)) else [r]) if hasattr(o, "dtype")]
+def _bf16_valued(sample):
+    """The sample with its float32 arrays rounded to bfloat16's values (still float32): the inputs
+    the bfloat16 runs see, for the float32 runs."""
+    def rounded(a):
+        inner = a.array if isinstance(a, NoGrad) else a
+        if not (isinstance(inner, np.ndarray) and inner.dtype == np.float32):
+            return a
+        inner = torch.tensor(inner).bfloat16().float().numpy()
+        return NoGrad(inner) if isinstance(a, NoGrad) else inner
+    return Sample(tuple(rounded(a) for a in sample.args), {k: rounded(v) for k, v in sample.kwargs.items()})
 
 
 @pytest.mark.parametrize("op", TABLE, ids=[op.name for op in TABLE])
@@ -308,18 +314,13 @@ def test_op_table_pointwise_families_in_bfloat16(op, data):
     bfloat16 the dtypes match, and the values are bit-equal wherever the two libraries' float32
     results on the same inputs are (ROUNDS_INSIDE: within bfloat16's tolerance)."""
     sample = data.draw(op.sample(np.dtype(np.float32)))
-    kw = dict(sample.kwargs)
     try:
-        theirs = _outputs(op.ref(*_table_args(sample.args, torch), **{k: _table_args([v], torch)[0] for k, v in kw.items()}))
+        theirs = _table_call(op.ref, sample, torch, "bfloat16")
     except (RuntimeError, NotImplementedError, TypeError):
         return   # torch has no bfloat16 kernel for it (minigrad may: it computes every op in float32)
-    ours = _outputs(op.op(*_table_args(sample.args, minigrad), **{k: _table_args([v], minigrad)[0] for k, v in kw.items()}))
-    f32_m = _outputs(op.op(*[a.float() if isinstance(a, minigrad.Tensor) and a.dtype is minigrad.bfloat16 else a
-                              for a in _table_args(sample.args, minigrad)],
-                           **{k: _table_args([v], minigrad)[0] for k, v in kw.items()}))
-    f32_t = _outputs(op.ref(*[a.float() if isinstance(a, torch.Tensor) and a.dtype is torch.bfloat16 else a
-                              for a in _table_args(sample.args, torch)],
-                            **{k: _table_args([v], torch)[0] for k, v in kw.items()}))
+    ours = _table_call(op.op, sample, minigrad, "bfloat16")
+    f32_m, f32_t = _table_call(op.op, _bf16_valued(sample), minigrad, "float32"), \
+        _table_call(op.ref, _bf16_valued(sample), torch, "float32")
     assert len(ours) == len(theirs)
     largest = max([np.size(a.array if isinstance(a, NoGrad) else a) for a in sample.args
                    if isinstance(a, (np.ndarray, NoGrad))], default=0)
@@ -340,10 +341,11 @@ def test_op_table_pointwise_families_in_bfloat16(op, data):
 
 # -- reductions and matrix products -------------------------------------------------------------------------
 REDUCTIONS = {
-    "sum": lambda x: x.sum(1), "sum_all": lambda x: x.sum(), "mean": lambda x: x.mean(0), "prod": lambda x: x[:, :6].prod(1),
-    "amax": lambda x: x.amax(1), "min": lambda x: x.min(0).values, "var": lambda x: x.var(1), "std": lambda x: x.std(0),
-    "norm": lambda x: x.norm(dim=1), "logsumexp": lambda x: x.logsumexp(1), "cumsum": lambda x: x.cumsum(1),
-    "softmax": lambda x: x.softmax(1), "log_softmax": lambda x: x.log_softmax(1), "sum_float32": lambda x: x.sum(1, dtype=torch_or_mg(x).float32),
+    "sum": lambda x: x.sum(1), "sum_all": lambda x: x.sum(), "mean": lambda x: x.mean(0),
+    "prod": lambda x: x[:, :6].prod(1), "amax": lambda x: x.amax(1), "min": lambda x: x.min(0).values,
+    "var": lambda x: x.var(1), "std": lambda x: x.std(0), "norm": lambda x: x.norm(dim=1),
+    "logsumexp": lambda x: x.logsumexp(1), "cumsum": lambda x: x.cumsum(1), "softmax": lambda x: x.softmax(1),
+    "log_softmax": lambda x: x.log_softmax(1), "sum_float32": lambda x: x.sum(1, dtype=torch_or_mg(x).float32),
     "mean_float32": lambda x: x.mean(1, dtype=torch_or_mg(x).float32),
 }
 

@@ -492,7 +492,8 @@ def _record(ctx, args, sources, raw, dirty=()):
         else:
             t = _wrap(r, True, ctx, nr, args)
         data = t._data
-        if data.dtype.kind not in "fc" and data.dtype not in _LOW_PRECISION or non_diff and any(x is r or x is data for x in non_diff):
+        if data.dtype.kind not in "fc" and data.dtype not in _LOW_PRECISION \
+                or non_diff and any(x is r or x is data for x in non_diff):
             t._requires_grad, t.grad_fn = False, None  # integer outputs and marked ones stay out of the graph
         outs.append(t)
         outs_meta.append((data.shape, data.dtype))

@@ -208,7 +208,8 @@ def _as_array(value):
             value = value.float()
         return value.detach().cpu().resolve_conj().resolve_neg().numpy(force=True)  # (force: torch's ZeroTensor gradients)
     if isinstance(value, minigrad.Tensor):
-        return value.numpy(force=True).astype(np.float32) if value.dtype == minigrad.bfloat16 else value.numpy(force=True)
+        array = value.numpy(force=True)
+        return array.astype(np.float32) if value.dtype == minigrad.bfloat16 else array
     return np.asarray(value)
 
 
