@@ -348,6 +348,11 @@ def _forward_in_float32(cls, ctx, args, sources, kwargs):
     wrapper passes, such as layer_norm's statistics, are upcast too but decide no dtype.) An op
     whose forward returns a view (or one of its inputs) only moves data: it runs again on the
     stored arrays, so that the view shares the input's memory."""
+    for s in sources:   # (the common case, no bfloat16 array among them, in one quick pass)
+        if getattr(s, "dtype", None) in _LOW_PRECISION:
+            break
+    else:
+        return cls.forward(ctx, *sources, **kwargs), sources
     upcast, copies, target, other_float = list(sources), [], None, False
     for i, s in enumerate(sources):
         dt = getattr(s, "dtype", None)
