@@ -206,7 +206,7 @@ def autocast(policy: str):
 # -- bfloat16 composites ---------------------------------------------------------------------------
 def rounds_once(*names):
     """Decorator for an op written as several minigrad ops that torch runs as one kernel
-    (layer_norm, batch_norm, group_norm): when its tensor arguments ``names`` are bfloat16 (and no
+    (layer_norm, batch_norm, group_norm, rms_norm): when its tensor arguments ``names`` are bfloat16 (and no
     other floating dtype joins them), it runs on float32 casts of them and its result is rounded to
     bfloat16 once, as torch's kernel computes. The casts are differentiable, so gradients come
     back in bfloat16. Without bfloat16 tensors the call goes straight through (one dict read)."""
@@ -232,4 +232,3 @@ def rounds_once(*names):
             return tuple(o.to(low) for o in out) if isinstance(out, tuple) else out.to(low)
         return call
     return decorate
-

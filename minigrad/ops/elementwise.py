@@ -11,10 +11,10 @@ __all__ = ["add", "sub", "mul", "div", "neg", "subtract", "multiply", "divide", 
 
 
 def _half_with_scalar(op, input, other, **kwargs):
-    """``op`` on a float16 tensor and a scalar second operand the way torch computes it, or None.
+    """``op`` on a float16 or bfloat16 tensor and a scalar second operand the way torch computes it, or None.
 
     torch's CPU mul, div (every rounding mode) and floor_divide read a scalar second operand (a Python number, or a 0-d tensor that
-    does not set the result dtype) in float32, their "opmath" type for float16, and round only the
+    does not set the result dtype) in float32, their "opmath" type for float16 and bfloat16, and round only the
     result: ``half * 1e-8`` is ``float16(float32(half) * 1e-8)``, not ``half * float16(1e-8)`` = 0.
     """
     data = getattr(input, "_data", None)   # cheap first test: this runs on every mul and div
