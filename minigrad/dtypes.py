@@ -347,6 +347,7 @@ def checked_scalar(value, d: dtype, *, check_half=True):
         return builtins_bool(value)
     if d.category == _FLOAT:
         limit = _FLOAT32_MAX if d is float32 else _FLOAT16_MAX if d is float16 and check_half else None
+        limit = _BFLOAT16_INFO.max if d is bfloat16 and check_half else limit   # (bfloat16 checks as float16)
         if limit is not None and value.__class__ is not builtins_bool and abs(value) > limit \
                 and value not in (_INF, -_INF):
             raise RuntimeError(f"value cannot be converted to type {_CHECKED_TYPE_NAMES[d.name]} without overflow")

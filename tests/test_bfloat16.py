@@ -118,6 +118,27 @@ def test_import_leaves_ml_dtypes_until_bfloat16_is_used():
     assert done.stdout.split() == ["False", "True"]
 
 
+@pytest.mark.parametrize("value", [3.389e38, 3.4e38, 1e39, float("inf"), -1e39])
+def test_scalars_that_must_fit_bfloat16_are_checked(value):
+    """fill_, masked_fill, clamp and alpha refuse a number beyond bfloat16's range, as torch
+    (RuntimeError naming c10::BFloat16); where lets it become inf. (torch's full checks only when
+    it makes more than one element, so it is left out.)"""
+    calls = [lambda lib: lib.zeros(2, dtype=lib.bfloat16).fill_(value),
+             lambda lib: lib.ones(2, dtype=lib.bfloat16).masked_fill(lib.tensor([True, False]), value),
+             lambda lib: lib.ones(2, dtype=lib.bfloat16).clamp(max=value),
+             lambda lib: lib.add(lib.ones(2, dtype=lib.bfloat16), lib.ones(2, dtype=lib.bfloat16), alpha=value),
+             lambda lib: lib.where(lib.tensor([True, False]), lib.ones(2, dtype=lib.bfloat16), value)]
+    for call in calls:
+        try:
+            theirs = call(torch)
+        except RuntimeError as exc:
+            assert "c10::BFloat16" in str(exc)
+            with pytest.raises(RuntimeError, match="c10::BFloat16 without overflow"):
+                call(minigrad)
+            continue
+        assert_same(call(minigrad), theirs)
+
+
 def test_finfo_matches_torch():
     ours, theirs = minigrad.finfo(minigrad.bfloat16), torch.finfo(torch.bfloat16)
     for field in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype"):
