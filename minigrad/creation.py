@@ -119,7 +119,7 @@ def _python_values(values, target: dtypes.dtype) -> np.ndarray:
     if raw.dtype.kind == "c" and target.np.kind != "c":
         raise TypeError("must be real number, not complex")
     with np.errstate(invalid="ignore", over="ignore"):   # float to float16/32: inf, as torch
-        return raw.astype(target.np)
+        return dtypes.cast(raw, target.np)
 
 
 def _place(array, device):
@@ -261,7 +261,7 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
 def _random_float_dtype(dtype, kernel):
     """rand and randn draw floats only; torch names its kernel for any other dtype."""
     d = _float_dtype(dtype)
-    if d.kind != "f":
+    if not dtypes.is_floating(d):
         raise NotImplementedError(f'"{kernel}" not implemented for \'{dtypes.SCALAR_NAMES[d.name]}\'')
     return d
 

@@ -41,7 +41,7 @@ class dtype:
 
     @property
     def is_signed(self) -> bool:
-        return self.np.kind in "ifc"
+        return self.category in (_FLOAT, _COMPLEX) or self.np.kind in "if"
 
     @property
     def is_complex(self) -> bool:
@@ -66,23 +66,77 @@ float64 = dtype("float64", np.float64, _FLOAT)
 globals()["bool"] = bool_
 
 
-class _NoStorage(dtype):
-    """A torch dtype minigrad names but cannot store yet (bfloat16): programs may refer to it
-    (``{"bfloat16": torch.bfloat16, ...}``, comparisons, autocast's default), and any tensor of it
-    is refused with a clear error rather than stored as something else."""
+class _MlDtypesStorage(dtype):
+    """A dtype stored with the ``ml_dtypes`` package (bfloat16: float32's 8 exponent bits, 7
+    mantissa bits). ml_dtypes takes a second of CPU to import, so it is imported on the first use
+    of the storage (``dtype.np``), not by ``import minigrad``: programs that never touch bfloat16
+    do not pay for it, as they do not pay for Numba before the first kernel."""
 
-    __slots__ = ()
+    __slots__ = ("_np",)
 
     def __init__(self, name: str, itemsize: int):
-        self.name, self.category, self.itemsize = name, _FLOAT, itemsize
+        self.name, self.category, self.itemsize, self._np = name, _FLOAT, itemsize, None
 
     @property
     def np(self):
-        raise NotImplementedError(f"minigrad has no {self.name} storage yet: use float32 or float16 "
-                                  f"(and leave autocast to {self.name} off)")
+        if self._np is None:
+            import ml_dtypes
+            self._np = np.dtype(getattr(ml_dtypes, self.name))
+            _BY_NP[self._np] = self
+            LOW_PRECISION_ARRAYS[self._np] = True   # from now on, ops look for it
+        return self._np
 
 
-bfloat16 = _NoStorage("bfloat16", 2)
+bfloat16 = _MlDtypesStorage("bfloat16", 2)
+
+# NumPy dtypes whose arithmetic minigrad runs in float32, rounding each op's result once, as torch
+# computes bfloat16: filled when the storage is first used; ``autograd.function`` reads it.
+LOW_PRECISION_ARRAYS = {}
+
+
+def is_floating(np_dtype) -> bool:
+    """Whether a NumPy dtype is a floating-point one to torch: kind 'f' and bfloat16, which
+    ml_dtypes gives NumPy's kind 'V' (NumPy's ``kind in "fc"`` checks do not see it)."""
+    return np_dtype.kind == "f" or np_dtype in LOW_PRECISION_ARRAYS
+
+
+def is_inexact(np_dtype) -> bool:
+    """Floating or complex (NumPy's ``kind in "fc"``, with bfloat16)."""
+    return np_dtype.kind in "fc" or np_dtype in LOW_PRECISION_ARRAYS
+
+
+def cast(array, np_dtype):
+    """``array.astype(np_dtype)`` as torch converts: to bfloat16 through float32. torch rounds a
+    double (or an int) to float first and that float to bfloat16, two roundings where ml_dtypes
+    rounds once; the two differ where the first rounding lands on a bfloat16 midpoint."""
+    if np_dtype in LOW_PRECISION_ARRAYS and array.dtype.itemsize > 2:
+        if array.dtype == _FLOAT32_NP:
+            return from_float32(array, np_dtype)
+        array = array.astype(_FLOAT32_NP)
+    return array.astype(np_dtype)
+
+
+def from_float32(array, np_dtype):
+    """A float32 array (or NumPy scalar) rounded to bfloat16 as torch's float-to-bfloat16
+    conversion does (in casts and in every kernel's result): to nearest even, and every NaN as
+    0xFFFF, a NaN with its sign bit set (ml_dtypes gives 0x7FC0; ``signbit`` and ``copysign`` see
+    the difference). Other sources keep 0x7FC0, as in torch."""
+    out = np.asarray(array).astype(np_dtype)
+    nan = np.isnan(array)
+    if nan.any():
+        out.view(np.uint16)[nan] = 0xFFFF
+    return out
+
+
+_FLOAT32_NP = np.dtype(np.float32)
+
+
+def rounded_number(value, d: dtype) -> float:
+    """A Python number as torch casts a wrapped number (the scalar operand of add, sub, pow, ...)
+    to a bfloat16 result: through float32 to bfloat16, so ``bf16 + 3.3`` adds 3.296875."""
+    return builtins_float(np.asarray(np.float32(value)).astype(d.np))
+
+
 half, float_, double = float16, float32, float64
 short, int_, long = int16, int32, int64
 globals()["float"] = float32
@@ -214,6 +268,8 @@ def from_numpy_dtype(np_dtype) -> dtype:
     try:
         return _BY_NP[np_dtype]
     except KeyError:
+        if np_dtype.name == bfloat16.name and np_dtype == bfloat16.np:   # an ml_dtypes array made elsewhere
+            return bfloat16
         raise TypeError(f"can't convert np.ndarray of type {np_dtype}. The only supported types are: "
                         "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool.") from None
 
@@ -304,6 +360,7 @@ def checked_scalar(value, d: dtype, *, check_half=True):
         return builtins_bool(value)
     if d.category == _FLOAT:
         limit = _FLOAT32_MAX if d is float32 else _FLOAT16_MAX if d is float16 and check_half else None
+        limit = _BFLOAT16_INFO.max if d is bfloat16 and check_half else limit   # (bfloat16 checks as float16)
         if limit is not None and value.__class__ is not builtins_bool and abs(value) > limit \
                 and value not in (_INF, -_INF):
             raise RuntimeError(f"value cannot be converted to type {_CHECKED_TYPE_NAMES[d.name]} without overflow")
@@ -334,7 +391,7 @@ def can_cast(from_, to) -> bool:
     a, b = np.dtype(as_dtype(from_).np), np.dtype(as_dtype(to).np)
     if a.kind == "c" and b.kind != "c":
         return False
-    if a.kind == "f" and b.kind in "biu":
+    if is_floating(a) and b.kind in "biu":
         return False
     if a.kind != "b" and b.kind == "b":
         return False
@@ -395,16 +452,36 @@ def c_name(array_dtype) -> str:
     return C_NAMES.get(name, name)
 
 
+# bfloat16's names in torch's messages ("not implemented for 'BFloat16'", "c10::BFloat16").
+SCALAR_NAMES["bfloat16"] = "BFloat16"
+C_NAMES["bfloat16"] = _CHECKED_TYPE_NAMES["bfloat16"] = "c10::BFloat16"
+
+
 # -- complex dtypes ------------------------------------------------------------------------------
 # complex64 / complex128 are stored as NumPy's complex types; complex32 (chalf) is named without
-# storage, as bfloat16. Promotion follows torch's combine_categories: complex outranks floating,
+# storage (_NoStorage). Promotion follows torch's combine_categories: complex outranks floating,
 # and a complex operand of a lower tier than a floating one takes that float's precision
 # (float64 tensor + complex64 zero-dim tensor -> complex128; float32 tensor + 1j -> complex64).
 builtins_complex = _builtins.complex
 complex64 = dtype("complex64", np.complex64, _COMPLEX)
 complex128 = dtype("complex128", np.complex128, _COMPLEX)
-complex32 = _NoStorage("complex32", 4)
-complex32.category = _COMPLEX
+
+
+class _NoStorage(dtype):
+    """A torch dtype minigrad names but cannot store (complex32): programs may refer to it, and any
+    tensor of it is refused with a clear error rather than stored as something else."""
+
+    __slots__ = ()
+
+    def __init__(self, name: str, itemsize: int, category: int):
+        self.name, self.category, self.itemsize = name, category, itemsize
+
+    @property
+    def np(self):
+        raise NotImplementedError(f"minigrad has no {self.name} storage: use complex64 or complex128")
+
+
+complex32 = _NoStorage("complex32", 4, _COMPLEX)
 cfloat, cdouble, chalf = complex64, complex128, complex32
 __all__ += ["complex32", "complex64", "complex128", "cfloat", "cdouble", "chalf"]
 _ALL += (complex64, complex128)

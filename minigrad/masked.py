@@ -115,7 +115,7 @@ def _count(input, mask, dims, keepdim):
 def mean(input: Tensor, dim=None, *, keepdim: bool = False, dtype=None, mask=None) -> Tensor:
     """sum / count of the kept elements (NaN where none is kept)."""
     input = _cast(input, dtype)
-    if input._data.dtype.kind not in "fc":
+    if not dtypes.is_inexact(input._data.dtype):
         raise ValueError(f"mean(): expected a floating point input, got {dtypes.scalar_name(input._data.dtype)}")
     dims = _dims(input, dim)
     if mask is None:
@@ -168,7 +168,7 @@ def logsumexp(input: Tensor, dim=None, *, keepdim: bool = False, dtype=None, mas
 def median(input: Tensor, dim: int = -1, *, keepdim: bool = False, dtype=None, mask=None) -> Tensor:
     """the lower median of the kept elements (NaN where none is kept): nanmedian with the rest set to NaN."""
     input = _cast(input, dtype)
-    if input._data.dtype.kind != "f":
+    if not dtypes.is_floating(input._data.dtype):
         raise ValueError("masked median expects a floating point input")
     return _ops.nanmedian(_filled(input, mask, np.nan), dim, keepdim).values
 

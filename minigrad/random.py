@@ -299,7 +299,8 @@ def multinomial(probs: np.ndarray, num_samples: int, replacement: bool = False, 
     binary search of each double draw in the row's normalised running sum."""
     if probs.ndim not in (1, 2):
         raise RuntimeError(f"prob_dist must be 1 or 2 dim, but got {probs.ndim}")
-    if probs.dtype.kind != "f":
+    from . import dtypes
+    if not dtypes.is_floating(probs.dtype):
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: {probs.dtype}")
     if num_samples <= 0:
         raise RuntimeError(f"cannot sample n_sample <= 0 samples (got {num_samples})")
@@ -553,7 +554,7 @@ def torch_normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=No
     elif std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     ref = mean if tm else std
-    if ref._data.dtype.kind != "f":
+    if not dtypes.is_floating(ref._data.dtype):
         raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for '{dtypes.scalar_name(ref._data.dtype)}'")
     shape = np.broadcast_shapes(np.shape(mean._data) if tm else (), np.shape(std._data) if ts else ())
     draws = fill_normal(_empty(shape, ref._data.dtype), 0.0, 1.0, generator)
@@ -571,7 +572,7 @@ def poisson(input, generator=None):
     from . import dtypes
     from .tensor import Tensor
     rates = input._data
-    if rates.dtype.kind != "f":
+    if not dtypes.is_floating(rates.dtype):
         raise NotImplementedError(f"\"poisson_cpu\" not implemented for '{dtypes.scalar_name(rates.dtype)}'")
     if rates.size and (np.any(rates < 0) or not np.all(np.isfinite(rates))):
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")

@@ -42,6 +42,8 @@ import numpy as np
 
 from _compat_pickle import IMPORT_MAPPING, NAME_MAPPING
 
+from . import dtypes
+
 from ._pickle_safe import (STORAGE_OF_DTYPE, Storage, StorageType, WeightsUnpickler, add_safe_globals,
                            allowed_globals, clear_safe_globals, get_safe_globals, safe_globals, torch_global,
                            user_allowed_globals)
@@ -140,6 +142,12 @@ def _encode_npz(obj) -> dict:
     """The arrays of the .npz file that stores ``obj``, its JSON manifest among them."""
     arrays = {}
     manifest = {"format": _FORMAT, "root": _encode(obj, arrays)}
+    # NumPy's .npy header cannot name ml_dtypes' bfloat16 (it would read back as raw bytes, 'V2'):
+    # such an array is stored as its 16-bit patterns, and the manifest names the dtype to view them as.
+    bits = {key: a.dtype.name for key, a in arrays.items() if a.dtype in dtypes.LOW_PRECISION_ARRAYS}
+    if bits:
+        manifest["bits"] = bits
+        arrays.update((key, arrays[key].view(np.uint16)) for key in bits)
     arrays[_MANIFEST] = np.array(json.dumps(manifest))
     return arrays
 
@@ -328,6 +336,11 @@ def _load_npz(handle, name):
         fmt = manifest.get("format")
         if fmt != _FORMAT:
             raise RuntimeError(f"{name}: unsupported minigrad checkpoint format {fmt!r}")
+        for key, dtype_name in manifest.get("bits", {}).items():   # bfloat16 arrays, stored as uint16 (_encode_npz)
+            low = dtypes.as_dtype(dtype_name)
+            if low.itemsize != 2 or arrays[key].dtype != np.uint16:
+                raise ValueError(f"array {key} cannot hold {dtype_name} values")
+            arrays[key] = arrays[key].view(low.np)
         return _decode(manifest["root"], arrays)
     except RuntimeError:
         raise
@@ -674,7 +687,10 @@ def to_torch(obj):
     """A copy of ``obj`` (a state dict, possibly nested) with minigrad tensors as torch tensors."""
     import torch
     if isinstance(obj, Tensor):
-        return torch.from_numpy(np.array(obj.numpy(force=True), copy=True))
+        array = np.array(obj.numpy(force=True), copy=True)
+        if array.dtype in dtypes.LOW_PRECISION_ARRAYS:   # torch.from_numpy knows no bfloat16: its bit patterns
+            return torch.from_numpy(array.view(np.int16)).view(getattr(torch, obj.dtype.name))
+        return torch.from_numpy(array)
     if isinstance(obj, dict):
         return type(obj)((k, to_torch(v)) for k, v in obj.items())
     if isinstance(obj, (list, tuple)):
@@ -685,6 +701,10 @@ def to_torch(obj):
 def from_torch(obj):
     """A copy of ``obj`` (a torch state dict, possibly nested) with torch tensors as minigrad tensors."""
     if hasattr(obj, "detach") and hasattr(obj, "numpy") and not isinstance(obj, Tensor):
+        if str(obj.dtype) == "torch.bfloat16":   # torch's .numpy() knows no bfloat16: its bit patterns
+            import torch
+            bits = np.array(obj.detach().cpu().view(torch.int16).numpy(), copy=True)
+            return Tensor._make(bits.view(dtypes.bfloat16.np))
         return Tensor._make(np.array(obj.detach().cpu().numpy(), copy=True))
     if isinstance(obj, dict):
         return type(obj)((k, from_torch(v)) for k, v in obj.items())

@@ -99,7 +99,7 @@ class Tensor:
             hint = "" if value else (" If you want to use a computed variable in a subgraph that doesn't "
                                      "require differentiation use var_no_grad = var.detach().")
             raise RuntimeError("you can only change requires_grad flags of leaf variables." + hint)
-        if value and self._data.dtype.kind not in "fc":
+        if value and not dtypes.is_inexact(self._data.dtype):
             raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
         self._requires_grad = value
 
@@ -189,7 +189,7 @@ class Tensor:
         return self._data.itemsize
 
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f"
+        return dtypes.is_floating(self._data.dtype)
 
     def is_contiguous(self) -> bool:
         return self._data.flags.c_contiguous
@@ -355,6 +355,9 @@ class Tensor:
 
     def half(self) -> Tensor:
         return _ops.to_dtype(self, dtypes.float16)
+
+    def bfloat16(self) -> Tensor:
+        return _ops.to_dtype(self, dtypes.bfloat16)
 
     def long(self) -> Tensor:
         return _ops.to_dtype(self, dtypes.int64)

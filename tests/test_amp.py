@@ -1,5 +1,6 @@
 """minigrad.amp against torch.amp on this CPU-only machine: GradScaler's schedule step by step,
-the pass-through forms, autocast's switches and warnings, and bfloat16 refused clearly."""
+the pass-through forms, autocast's switches and warnings, and autocast to float16 and bfloat16
+(the CPU default) running torch's op lists."""
 import warnings
 
 import numpy as np
@@ -129,19 +130,12 @@ def test_autocast_state_is_restored_and_is_a_decorator():
         assert f() is False and not lib.is_autocast_enabled("cpu")
 
 
-def test_bfloat16_is_named_but_refused_as_storage():
+def test_bfloat16_finfo_is_torchs():
     assert str(minigrad.bfloat16).endswith("bfloat16") and minigrad.bfloat16.is_floating_point
     assert minigrad.bfloat16.itemsize == torch.bfloat16.itemsize
     ours, theirs = minigrad.finfo(minigrad.bfloat16), torch.finfo(torch.bfloat16)
     for field in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype"):
         assert getattr(ours, field) == getattr(theirs, field), field
-    for call in (lambda: minigrad.ones(2, dtype=minigrad.bfloat16), lambda: minigrad.ones(2).to(minigrad.bfloat16),
-                 lambda: minigrad.ones(2).to(torch.bfloat16)):
-        with pytest.raises(NotImplementedError, match="bfloat16"):
-            call()
-    with pytest.raises(NotImplementedError, match="bfloat16"):
-        with minigrad.autocast("cpu"):
-            pass
 
 
 def test_legacy_module_paths_import():
@@ -150,12 +144,12 @@ def test_legacy_module_paths_import():
     import minigrad.cuda.amp  # noqa: F401
 
 
-def _autocast_step(lib, x, target, weights):
+def _autocast_step(lib, x, target, weights, low="float16"):
     model = lib.nn.Sequential(lib.nn.Linear(6, 5), lib.nn.ReLU(), lib.nn.Linear(5, 3))
     with lib.no_grad():
         for p, w in zip(model.parameters(), weights):
             p.copy_(lib.tensor(w))
-    with lib.autocast("cpu", dtype=lib.float16):
+    with (lib.autocast("cpu") if low == "default" else lib.autocast("cpu", dtype=getattr(lib, low))):
         hidden = model[0](lib.tensor(x))
         logits = model[2](model[1](hidden))
         loss = lib.nn.functional.cross_entropy(logits, lib.tensor(target))
@@ -179,3 +173,21 @@ def test_cpu_autocast_float16_runs_torchs_lists():
     assert ours[1] == pytest.approx(theirs[1], rel=2e-3)
     for a, b in zip(ours[2], theirs[2]):
         np.testing.assert_allclose(a, b, rtol=1e-2, atol=2e-3)
+
+
+@pytest.mark.parametrize("low", ["bfloat16", "default"])
+def test_cpu_autocast_bfloat16_runs_torchs_lists(low):
+    """autocast("cpu") defaults to bfloat16: the same lists as for float16, in bfloat16; the
+    loss in float32, gradients back in each parameter's float32. bfloat16 rounds as torch's, so
+    the loss and gradients agree to float32 rounding, far inside bfloat16's resolution."""
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((4, 6)).astype(np.float32)
+    target = np.array([0, 2, 1, 2])
+    weights = [rng.standard_normal(s).astype(np.float32) * 0.5 for s in ((5, 6), (5,), (3, 5), (3,))]
+    ours, theirs = _autocast_step(minigrad, x, target, weights, low), _autocast_step(torch, x, target, weights, low)
+    assert ours[0] == theirs[0] == ["bfloat16", "bfloat16", "float32", "bfloat16"]
+    assert ours[3] == theirs[3] == ["float32"] * 4
+    assert ours[1] == pytest.approx(theirs[1], rel=1e-5)
+    for a, b in zip(ours[2], theirs[2]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+

@@ -4,9 +4,9 @@
     GradScaler     loss scaling for float16 training, with torch's skip-and-backoff schedule
 
 On "cuda" both switch themselves off with torch's warning, as torch's CPU build does. On "cpu",
-autocast to float16 casts the inputs of the matrix products and convolutions (torch's CPU
-lower-precision list) and runs the losses and reductions of its float32 list in float32;
-bfloat16 needs a storage minigrad does not have yet, and is refused with a clear error.
+autocast to bfloat16 (the default) or float16 casts the inputs of the matrix products and
+convolutions (torch's CPU lower-precision list) and runs the losses and reductions of its float32
+list in float32.
 """
 from .autocast_mode import autocast, is_autocast_available, custom_fwd, custom_bwd  # noqa: F401
 from .grad_scaler import GradScaler, OptState  # noqa: F401

@@ -90,10 +90,6 @@ class autocast:
                               "CPU Autocast only supports dtypes of minigrad.bfloat16, minigrad.float16 currently.",
                               stacklevel=2)
                 self._enabled = False
-            elif name == "bfloat16":
-                raise NotImplementedError(
-                    "autocast to bfloat16: minigrad has no bfloat16 storage yet; use dtype=minigrad.float16, "
-                    "or leave autocast disabled on the CPU")
 
     def __enter__(self):
         self._previous = (_state.enabled[self.device], _state.dtype[self.device], _state.cache_enabled)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import grad_mode
+from .. import dtypes
 from . import inplace as _inplace
 from .function import AccumulateGrad, Node
 from ..kernels import buffers
@@ -104,7 +105,7 @@ def _roots(tensors, grads):
         if g is None:
             if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if t._data.dtype.kind not in "fc":
+            if not dtypes.is_inexact(t._data.dtype):
                 raise RuntimeError("grad can be implicitly created only for real scalar outputs")
             g = Tensor._make(_ones_like(t._data))
         elif not isinstance(g, Tensor):
@@ -306,7 +307,7 @@ def _accumulate(leaf, g, create_graph):
 
 def _check_anomaly(node, input_grads):
     for i, g in enumerate(input_grads):
-        if g is not None and g._data.dtype.kind == "f" and np.isnan(g._data).any():
+        if g is not None and dtypes.is_floating(g._data.dtype) and np.isnan(g._data).any():
             trace = getattr(node, "_anomaly_trace", None)
             where = f"\nThe forward call that created it:\n{trace}" if trace else ""
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.{where}")

@@ -29,6 +29,7 @@ import contextlib
 import weakref
 
 from . import function, grad_mode
+from .. import dtypes
 from ..tensor import Tensor
 
 __all__ = ["dual_level", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual", "UnpackedDualTensor"]
@@ -89,9 +90,9 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level=None) -> Tensor:
     if _current_level < 0:
         raise RuntimeError("Trying to create a dual Tensor for forward AD but no level exists, make sure to "
                            "enter_dual_level() first.")
-    if tensor._data.dtype.kind not in "fc":
+    if not dtypes.is_inexact(tensor._data.dtype):
         raise ValueError(f"Expected primal to be floating point or complex, but got: {tensor.dtype}")
-    if tangent._data.dtype.kind not in "fc":
+    if not dtypes.is_inexact(tangent._data.dtype):
         raise ValueError(f"Expected tangent to be floating point or complex, but got: {tangent.dtype}")
     if tuple(tangent.shape) != tuple(tensor.shape):
         raise RuntimeError("Trying to set a forward gradient that has a different size than that of the original "
@@ -165,7 +166,7 @@ def _jvp_by_double_vjp(cls, args, kwargs):
 
     def fresh(t):
         tangent = _tangent(t)
-        if tangent is None or t._data.dtype.kind not in "fc":
+        if tangent is None or not dtypes.is_inexact(t._data.dtype):
             return t if keep_graph else t.detach()
         # a new node to differentiate with respect to (attached to t's graph when t has one)
         leaf = t.view_as(t) if keep_graph and t.requires_grad else t.detach().requires_grad_()

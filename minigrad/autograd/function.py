@@ -27,6 +27,7 @@ import traceback
 import numpy as np
 
 from . import grad_mode
+from .. import dtypes
 from ..tensor import Tensor
 
 _INPUT, _OUTPUT, _CONST = 0, 1, 2
@@ -82,12 +83,16 @@ class Node:
     def saved_tensors(self):
         if self._freed:
             raise RuntimeError(FREED_MSG)
+        if "_in_float32" in self.__dict__:
+            return tuple([_float32(_unpack(self, rec)) for rec in self._saved or ()])
         return tuple([_unpack(self, rec) for rec in self._saved or ()])
 
     def saved_tensor(self, i: int):
         """The i-th saved tensor alone (version-checked): for a backward that needs only some."""
         if self._freed:
             raise RuntimeError(FREED_MSG)
+        if "_in_float32" in self.__dict__:
+            return _float32(_unpack(self, self._saved[i]))
         return _unpack(self, self._saved[i])
 
     # -- graph helpers -------------------------------------------------------------------
@@ -107,6 +112,16 @@ class Node:
             hooks.insert(len(hooks) - 1, hook)   # retain_grad's hook stays last, as in torch
         else:
             hooks.append(hook)
+
+    def _backward_in_float32(self, grads):
+        """The backward of a bfloat16 op of minigrad's, as torch's backward kernels compute it: in
+        float32 (the incoming gradients and the saved tensors upcast, exactly), each input's
+        gradient rounded to bfloat16 once, where the engine casts it to its input's dtype."""
+        self.__dict__["_in_float32"] = True
+        try:
+            return self._fn.backward(self, *[_float32(g) for g in grads])
+        finally:
+            del self.__dict__["_in_float32"]
 
     def release(self):
         """Drop saved tensors and arrays stashed on ctx after a backward without retain_graph.
@@ -128,7 +143,11 @@ class Node:
         """Call the Function's backward; returns one gradient (Tensor or None) per positional input."""
         if self._freed:
             raise RuntimeError(FREED_MSG)
-        out = self._fn.backward(self, *grads)
+        if _LOW_PRECISION and self._fn.array_forward and any(
+                g is not None and g._data.dtype in _LOW_PRECISION for g in grads):
+            out = self._backward_in_float32(grads)
+        else:
+            out = self._fn.backward(self, *grads)
         if type(out) is not tuple:
             out = (out,)
         n = len(self.next_functions)
@@ -239,6 +258,7 @@ class Function:
     _backward_cls = Node    # the class of the nodes apply creates; each user Function gets its own
     _forward_signature = None  # (forward's signature, cached by _bind_inputs)
     node_name = "FunctionBackward"  # what ``grad_fn.name()`` shows; each subclass gets its own below
+    computes_in_float32 = True  # bfloat16 arrays reach forward as float32 (_forward_in_float32); False for casts
 
     def __init_subclass__(cls, **kwargs):
         """Name the nodes of each subclass as torch does: ``<Name>Backward0`` for minigrad's own
@@ -300,7 +320,10 @@ class Function:
         else:
             n = len(args)
             ctx = cls._backward_cls(cls, _NOT_NEEDED[n] if n < 16 else (False,) * n)
-        raw = cls.forward(ctx, *sources, **kwargs)
+        if _LOW_PRECISION and cls.computes_in_float32:
+            raw, sources = _forward_in_float32(cls, ctx, args, sources, kwargs)
+        else:
+            raw = cls.forward(ctx, *sources, **kwargs)
         if not record:
             if type(raw) is not tuple:
                 return _wrap(raw, False, None, 0, args)
@@ -314,6 +337,66 @@ def _complex_refused(cls, array):
     from ..dtypes import scalar_name
     name = cls.__name__
     return NotImplementedError(f"minigrad's {name} does not support complex tensors yet (got {scalar_name(array.dtype)})")
+
+
+_LOW_PRECISION = dtypes.LOW_PRECISION_ARRAYS   # {bfloat16's NumPy dtype: True} once bfloat16 is used
+_FLOAT32 = np.dtype(np.float32)
+
+
+def _float32(t):
+    """A bfloat16 tensor cast to float32 (differentiably, for create_graph); anything else as it is."""
+    if isinstance(t, Tensor) and t._data.dtype in _LOW_PRECISION:
+        return t.float()
+    return t
+
+
+def _forward_in_float32(cls, ctx, args, sources, kwargs):
+    """``(raw outputs, the arrays forward saw)`` for an op with bfloat16 inputs, computed as torch
+    computes bfloat16: forward runs on float32 copies, and where every floating tensor input was
+    bfloat16 each float32 result is rounded to bfloat16 once (round to nearest even). Pointwise
+    ops thus match torch bit for bit, and reductions accumulate in float32. (Plain arrays that a
+    wrapper passes, such as layer_norm's statistics, are upcast too but decide no dtype.) An op
+    whose forward returns a view (or one of its inputs) only moves data: it runs again on the
+    stored arrays, so that the view shares the input's memory."""
+    for s in sources:   # (the common case, no bfloat16 array among them, in one quick pass)
+        if getattr(s, "dtype", None) in _LOW_PRECISION:
+            break
+    else:
+        return cls.forward(ctx, *sources, **kwargs), sources
+    upcast, copies, target, other_float = list(sources), [], None, False
+    for i, s in enumerate(sources):
+        dt = getattr(s, "dtype", None)
+        if isinstance(s, type) and issubclass(s, np.generic) or isinstance(s, np.dtype):
+            dt = np.dtype(s)   # a dtype argument names the result's dtype (sum(x, dtype=...))
+            if dt in _LOW_PRECISION:
+                upcast[i] = _FLOAT32
+            elif dt.kind in "fc":
+                other_float = True
+        elif dt in _LOW_PRECISION:
+            upcast[i] = s.astype(_FLOAT32)
+            copies.append(upcast[i])
+            target = dt
+        elif dt is not None and dt.kind in "fc" and isinstance(args[i], Tensor):
+            other_float = True
+    if target is None:
+        return cls.forward(ctx, *sources, **kwargs), sources
+    raw = cls.forward(ctx, *upcast, **kwargs)
+    raws = raw if type(raw) is tuple else (raw,)
+    if any(r is c or getattr(r, "base", None) is not None and r.base is c for r in raws for c in copies):
+        return cls.forward(ctx, *sources, **kwargs), sources
+    if other_float:   # a float32/float64/float16 input decided the result dtype (bfloat16 + float32 -> float32)
+        return raw, upcast
+    rounded = {}
+    for r in raws:
+        if getattr(r, "dtype", None) == _FLOAT32:
+            rounded[id(r)] = dtypes.from_float32(r, target)
+    if not rounded:
+        return raw, upcast
+    # (keyed by id: the raw outputs stay alive here, so an equal id is the very same array)
+    if ctx._saved:   # a saved output is the rounded output tensor, as torch saves it
+        ctx._saved = tuple([rounded.get(id(item), item) for item in ctx._saved])
+    out = tuple([rounded.get(id(r), r) for r in raws])
+    return (out if type(raw) is tuple else out[0]), upcast
 
 
 def _apply_user_function(cls, args, kwargs):
@@ -424,7 +507,8 @@ def _record(ctx, args, sources, raw, dirty=()):
         else:
             t = _wrap(r, True, ctx, nr, args)
         data = t._data
-        if data.dtype.kind not in "fc" or non_diff and any(x is r or x is data for x in non_diff):
+        if data.dtype.kind not in "fc" and data.dtype not in _LOW_PRECISION \
+                or non_diff and any(x is r or x is data for x in non_diff):
             t._requires_grad, t.grad_fn = False, None  # integer outputs and marked ones stay out of the graph
         outs.append(t)
         outs_meta.append((data.shape, data.dtype))

@@ -26,7 +26,7 @@ from .. import dtypes
 from ..tensor import Tensor
 
 __all__ = ["int_tuple", "require_tensor", "float_only", "hashable", "cached_plan", "numpy_aliases", "with_out",
-           "differentiable_dtype", "not_differentiable", "autocast"]
+           "differentiable_dtype", "not_differentiable", "autocast", "rounds_once"]
 
 
 def int_tuple(value, n: int, error, single: bool = True) -> tuple:
@@ -50,7 +50,7 @@ def require_tensor(x, fn: str, arg: str = "input") -> None:
 
 def float_only(input: Tensor, kernel: str) -> None:
     """torch's error for an op with floating-point kernels only: '"elu_cpu" not implemented for 'Long''."""
-    if input._data.dtype.kind not in "fc":
+    if not dtypes.is_inexact(input._data.dtype):
         raise NotImplementedError(f'"{kernel}" not implemented for \'{dtypes.scalar_name(input._data.dtype)}\'')
 
 
@@ -199,5 +199,36 @@ def autocast(policy: str):
                     kwargs = dict(zip(kwargs, cast_inputs(policy, *kwargs.values())))
             return fn(*args, **kwargs)
         call.autocast_policy = policy
+        return call
+    return decorate
+
+
+# -- bfloat16 composites ---------------------------------------------------------------------------
+def rounds_once(*names):
+    """Decorator for an op written as several minigrad ops that torch runs as one kernel
+    (layer_norm, batch_norm, group_norm, rms_norm): when its tensor arguments ``names`` are bfloat16 (and no
+    other floating dtype joins them), it runs on float32 casts of them and its result is rounded to
+    bfloat16 once, as torch's kernel computes. The casts are differentiable, so gradients come
+    back in bfloat16. Without bfloat16 tensors the call goes straight through (one dict read)."""
+    low_precision = dtypes.LOW_PRECISION_ARRAYS
+
+    def decorate(fn):
+        signature = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def call(*args, **kwargs):
+            if not low_precision:
+                return fn(*args, **kwargs)
+            bound = signature.bind(*args, **kwargs)
+            tensors = [bound.arguments.get(n) for n in names]
+            kinds = {t._data.dtype for t in tensors if isinstance(t, Tensor) and dtypes.is_floating(t._data.dtype)}
+            if len(kinds) != 1 or kinds.pop() not in low_precision:
+                return fn(*args, **kwargs)
+            low = tensors[0].dtype
+            for n, t in zip(names, tensors):
+                if isinstance(t, Tensor):
+                    bound.arguments[n] = t.to(dtypes.float32)
+            out = fn(*bound.args, **bound.kwargs)
+            return tuple(o.to(low) for o in out) if isinstance(out, tuple) else out.to(low)
         return call
     return decorate

@@ -94,7 +94,7 @@ def promote(a, b, *, to_float=False):
         if type(a._data) is not type(b._data):
             a, b = _same_device(a, b)
         if (a._data.dtype is b._data.dtype or a._data.dtype == b._data.dtype) and \
-                not (to_float and a._data.dtype.kind not in "fc"):
+                not (to_float and not dtypes.is_inexact(a._data.dtype)):
             return a, b
         d = dtypes.result_type(a, b)
     elif ta:
@@ -115,6 +115,8 @@ def promote(a, b, *, to_float=False):
         a = a.to(d)
     if tb and b._data.dtype != d.np:
         b = b.to(d)
+    if d is dtypes.bfloat16:   # a number joins as torch's wrapped number does: cast to bfloat16 first
+        a, b = (a if ta else dtypes.rounded_number(a, d)), (b if tb else dtypes.rounded_number(b, d))
     if d.category == 1:  # an int beyond an integer tensor's range wraps around, as torch casts it
         if type(b) is int:
             b = dtypes.wrap_int(b, d.np)
@@ -167,7 +169,7 @@ def _same_device(a, b):
 
 def float_result(x: Tensor) -> Tensor:
     """Integer and bool inputs of a floating-point op (exp, sqrt, mean...) become the default float."""
-    if x._data.dtype.kind in "fc":
+    if dtypes.is_inexact(x._data.dtype):
         return x
     return x.to(dtypes.get_default_dtype())
 

@@ -425,7 +425,7 @@ class Softsign(Op):
 
 
 def softsign(input: Tensor) -> Tensor:
-    if input._data.dtype.kind not in "fc":
+    if not dtypes.is_inexact(input._data.dtype):
         input = input.to(dtypes.get_default_dtype())
     return Softsign.apply(input)
 
@@ -503,7 +503,7 @@ def _softmax_dim(name: str, ndim: int, dim):
 def _softmax_input(input: Tensor, dim, dtype, kernel: str):
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind not in "fc":
+    if not dtypes.is_inexact(input._data.dtype):
         raise NotImplementedError(f'"{kernel}" not implemented for \'{torch_type_name(input._data)}\'')
     ndim = input._data.ndim
     axis = wrap_dim(dim, ndim)

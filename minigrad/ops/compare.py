@@ -215,7 +215,7 @@ def isfinite(input):
 def _isclose(x, y, rtol, atol, equal_nan):
     """torch.isclose on arrays of one dtype: |x - y| <= atol + rtol |y|, or equal (infinities too)."""
     close = x == y
-    if x.dtype.kind not in "fc":
+    if not dtypes.is_inexact(x.dtype):
         if x.dtype == np.bool_ or (rtol == 0 and atol == 0):
             return close
         x, y = x.astype(np.float64), y.astype(np.float64)

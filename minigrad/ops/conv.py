@@ -265,7 +265,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     _check_tensors("conv3d", input, weight, bias)
     xshape, wshape = input._data.shape, weight._data.shape
     out = _conv_plan("conv3d", 3, xshape, wshape, _shape(bias), stride, padding, dilation, groups).out
-    if input._data.dtype.kind != "f":
+    if not dtypes.is_floating(input._data.dtype):
         return _wide(conv3d, input, weight, bias, stride, padding, dilation, groups)
     stride = int_tuple(stride, 3, _conv_dims("stride", 3))
     dilation = int_tuple(dilation, 3, _conv_dims("dilation", 3))

@@ -12,11 +12,13 @@ __all__ = ["to_dtype", "clone", "copy_into", "full_like_value", "to_device", "ze
 class ToDtype(Op):
     """z = cast(x);  dz/dx = 1 (the engine casts the gradient back to x's dtype)"""
 
+    computes_in_float32 = False   # a cast sees the stored dtype (bfloat16 stays bfloat16 until cast)
+
     @staticmethod
     def forward(ctx, x, np_dtype):
         if x.dtype.kind == "c" and np.dtype(np_dtype).kind != "c":
             x = x.real   # complex to real keeps the real part (torch warns; the gradient is Re's)
-        return x.astype(np_dtype)
+        return dtypes.cast(x, np_dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -49,9 +51,11 @@ def clone(input: Tensor, *, memory_format=None) -> Tensor:
 class CopyInto(Op):
     """z = broadcast(src) cast to dst's dtype (copy_'s out-of-place half);  dz/ddst = 0,  dz/dsrc = 1"""
 
+    computes_in_float32 = False   # a cast sees the stored dtypes
+
     @staticmethod
     def forward(ctx, dst, src):
-        return np.broadcast_to(src, dst.shape).astype(dst.dtype, copy=True)
+        return dtypes.cast(np.broadcast_to(src, dst.shape), dst.dtype)
 
     @staticmethod
     def backward(ctx, g):

@@ -11,26 +11,27 @@ __all__ = ["add", "sub", "mul", "div", "neg", "subtract", "multiply", "divide", 
 
 
 def _half_with_scalar(op, input, other, **kwargs):
-    """``op`` on a float16 tensor and a scalar second operand the way torch computes it, or None.
+    """``op`` on a float16 or bfloat16 tensor and a scalar second operand the way torch computes it, or None.
 
     torch's CPU mul, div (every rounding mode) and floor_divide read a scalar second operand (a Python number, or a 0-d tensor that
-    does not set the result dtype) in float32, their "opmath" type for float16, and round only the
+    does not set the result dtype) in float32, their "opmath" type for float16 and bfloat16, and round only the
     result: ``half * 1e-8`` is ``float16(float32(half) * 1e-8)``, not ``half * float16(1e-8)`` = 0.
     """
     data = getattr(input, "_data", None)   # cheap first test: this runs on every mul and div
-    if data is None or data.dtype.char != "e" or not data.ndim or not isinstance(input, Tensor):
+    if data is None or data.dtype.char != "e" and data.dtype not in dtypes.LOW_PRECISION_ARRAYS or not data.ndim \
+            or not isinstance(input, Tensor):
         return None
     if isinstance(other, Tensor):
-        if other._data.ndim or other._data.dtype == np.float16 or other._data.dtype.kind not in "biuf":
+        if other._data.ndim or other._data.dtype == data.dtype or other._data.dtype.kind not in "biuf":
             return None
-        if other._data.dtype.kind == "f":
+        if dtypes.is_floating(other._data.dtype):
             other = other.to(dtypes.float32)
     elif isinstance(other, (int, float, np.number)) and not isinstance(other, (bool, np.bool_)):
         other = dtypes.check_python_int(other.item() if isinstance(other, np.generic) else other)
         other = float(np.float32(other))
     else:
         return None
-    return op(input.to(dtypes.float32), other, **kwargs).to(dtypes.float16)
+    return op(input.to(dtypes.float32), other, **kwargs).to(input.dtype)
 
 
 def _check_alpha(alpha, a, b):
@@ -45,7 +46,8 @@ def _check_alpha(alpha, a, b):
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
     if d.category == 0:
         return bool(alpha)
-    return dtypes.checked_scalar(alpha, d)
+    alpha = dtypes.checked_scalar(alpha, d)
+    return alpha if d is not dtypes.bfloat16 else dtypes.rounded_number(alpha, d)   # as torch: alpha in bfloat16
 
 
 def _is_bool(x) -> bool:

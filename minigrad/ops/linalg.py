@@ -748,7 +748,7 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_fo
     c1, c2 = x1._data.shape[-1], x2._data.shape[-1]
     if c1 != c2:
         raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {c1} X2: {c2}")
-    if x1._data.dtype.kind != "f" or x2._data.dtype.kind != "f":
+    if not dtypes.is_floating(x1._data.dtype) or not dtypes.is_floating(x2._data.dtype):
         raise RuntimeError(f"cdist only supports floating-point dtypes, X1 got: {dtypes.SCALAR_NAMES[x1.dtype.name]}")
     if p < 0:
         raise RuntimeError("cdist only supports non-negative p values")

@@ -85,7 +85,7 @@ def _np_mT(a):
 
 # -- argument checks, in torch's words -------------------------------------------------------------
 def check_float(A: Tensor, fn: str, arg: str = "input"):
-    if A._data.dtype.kind not in "fc":
+    if not dtypes.is_inexact(A._data.dtype):
         raise RuntimeError(f"{fn}: Expected a floating point or complex tensor as {arg}. Got "
                            f"{dtypes.SCALAR_NAMES[A.dtype.name]}")
 

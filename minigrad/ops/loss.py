@@ -16,6 +16,7 @@ import warnings
 
 import numpy as np
 
+from .. import dtypes
 from ..autograd import grad_mode
 from ..device import check_same_device
 from ._util import Op, overload, Tensor, broadcast_shape, promote, wrap_dim, xp
@@ -281,7 +282,7 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None, igno
              reduce=None, reduction: str = "mean") -> Tensor:
     reduction = _reduction(reduction, size_average, reduce)
     _check_class_targets(input, target, weight, ignore_index)
-    if input._data.dtype.kind != "f":
+    if not dtypes.is_floating(input._data.dtype):
         raise NotImplementedError(f'"nll_loss_out_frame" not implemented for \'{torch_type_name(input._data)}\'')
     return NllLoss.apply(input, target, None if weight is None else weight._data, ignore_index, reduction)
 
@@ -296,7 +297,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
     if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     class_dim = 0 if x.ndim == 1 else 1
-    if x.dtype.kind != "f":
+    if not dtypes.is_floating(x.dtype):
         wrap_dim(class_dim, x.ndim)
         kernel = "log_softmax_lastdim_kernel_impl" if class_dim == x.ndim - 1 else "log_softmax_kernel_impl"
         raise NotImplementedError(f'"{kernel}" not implemented for \'{torch_type_name(x)}\'')
@@ -308,13 +309,13 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
 def _cross_entropy_probs(input, target, weight, ignore_index, reduction, smoothing):
     """Class-probability targets, composed of minigrad ops (differentiable in input and target)."""
     t = target._data
-    if t.dtype.kind != "f":
+    if not dtypes.is_floating(t.dtype):
         raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
                            f"{torch_type_name(t)}")
     if ignore_index >= 0:
         raise RuntimeError("ignore_index is not supported for floating point target")
     class_dim = 0 if input._data.ndim == 1 else 1
-    if input._data.dtype.kind != "f":
+    if not dtypes.is_floating(input._data.dtype):
         raise NotImplementedError(f'"log_softmax_lastdim_kernel_impl" not implemented for '
                                   f'\'{torch_type_name(input._data)}\'')
     n_classes = input.shape[class_dim]
@@ -347,7 +348,7 @@ def _pointwise_inputs(input: Tensor, target: Tensor, kernel: str):
                       "Please ensure they have the same size.", UserWarning, stacklevel=3)
         broadcast_shape(input._data.shape, target._data.shape)
     input, target = promote(input, target)
-    if input._data.dtype.kind != "f":
+    if not dtypes.is_floating(input._data.dtype):
         raise NotImplementedError(f'"{kernel}" not implemented for \'{torch_type_name(input._data)}\'')
     return input, target
 
@@ -521,7 +522,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight=None, size_averag
     if target._data.dtype != input._data.dtype:   # torch does not promote here
         raise RuntimeError(f"Found dtype {torch_type_name(target._data)} but expected {torch_type_name(input._data)}")
     x = input._data
-    if x.dtype.kind != "f":
+    if not dtypes.is_floating(x.dtype):
         raise NotImplementedError(f'"binary_cross_entropy" not implemented for \'{torch_type_name(x)}\'')
     if not np.all((x >= 0) & (x <= 1)):
         raise RuntimeError("all elements of input should be between 0 and 1")
@@ -586,7 +587,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,
         raise ValueError(f"Target size ({_size(target.shape)}) must be the same as input size ({_size(input.shape)})")
     input, target = promote(input, target)
     x = input._data
-    if x.dtype.kind != "f":
+    if not dtypes.is_floating(x.dtype):
         raise NotImplementedError(f'"log_sigmoid_cpu" not implemented for \'{torch_type_name(x)}\'')
     shape = x.shape
     pw = w = None
@@ -629,7 +630,7 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
                       UserWarning, stacklevel=2)
     elif reduction != "batchmean":
         _reduction(reduction)
-    if input._data.dtype.kind != "f" or target._data.dtype.kind != "f":
+    if not dtypes.is_floating(input._data.dtype) or not dtypes.is_floating(target._data.dtype):
         raise RuntimeError("kl_div: Integral inputs not supported.")
     broadcast_shape(input._data.shape, target._data.shape)
     if log_target:
@@ -720,7 +721,7 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
                            "This input cannot have requires_grad True.")
     shape = broadcast_shape(input._data.shape, target._data.shape)
     input, target = promote(input, target)
-    if input._data.dtype.kind != "f":
+    if not dtypes.is_floating(input._data.dtype):
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
                            f"{torch_type_name(input._data)}")
     if shape != input._data.shape:
@@ -942,7 +943,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         raise RuntimeError(f"inconsistent weight size, expected {dim} but got {list(weight.shape)}")
     if t.dtype != np.int64:
         raise RuntimeError(f"expected scalar type Long but found {torch_type_name(t)}")
-    if input._data.dtype.kind != "f":
+    if not dtypes.is_floating(input._data.dtype):
         raise NotImplementedError(f'"multi_margin_loss_cpu" not implemented for \'{torch_type_name(input._data)}\'')
     if weight is not None and weight._data.dtype != input._data.dtype:
         raise RuntimeError(f"expected scalar type {torch_type_name(input._data)} but found "
@@ -999,7 +1000,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
         raise RuntimeError(f"inconsistent target size: {list(t.shape)} for input of size: {list(x.shape)}")
     if t.dtype != np.int64:
         raise RuntimeError(f"expected scalar type Long but found {torch_type_name(t)}")
-    if x.dtype.kind != "f":
+    if not dtypes.is_floating(x.dtype):
         raise NotImplementedError(f'"multilabel_margin_loss_forward_out_frame" not implemented for '
                                   f'\'{torch_type_name(x)}\'')
     return MultilabelMarginLoss.apply(input, t, reduction)
@@ -1137,7 +1138,7 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, 
     if unbatched:
         log_probs, targets = log_probs.unsqueeze(1), targets.unsqueeze(0)
     lp = log_probs._data
-    if lp.dtype.kind != "f":
+    if not dtypes.is_floating(lp.dtype):
         raise NotImplementedError(f'"ctc_loss_cpu" not implemented for \'{torch_type_name(lp)}\'')
     T, N, C = lp.shape
     il, tl = _lengths(input_lengths, "input_lengths"), _lengths(target_lengths, "target_lengths")

@@ -50,10 +50,10 @@ def _tensor_arg(x, name: str, position: int = 1, arg: str = "input") -> Tensor:
 def _float_input(x, name: str) -> Tensor:
     """The input of a floating-point function: a Tensor, integers and bools cast to the default float."""
     try:
-        kind = x._data.dtype.kind
+        floating = dtypes.is_inexact(x._data.dtype)
     except AttributeError:
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}") from None
-    return x if kind in "fc" else x.to(dtypes.get_default_dtype())
+    return x if floating else x.to(dtypes.get_default_dtype())
 
 
 def unary_float(op):
@@ -545,7 +545,7 @@ class Round(_Step):
 def round(input, *, decimals=0):
     """Round half to even; ``decimals`` as torch (negative: to tens, hundreds...)."""
     input = _rounding_arg(input, "round")
-    if decimals != 0 and input._data.dtype.kind != "f":
+    if decimals != 0 and not dtypes.is_floating(input._data.dtype):
         raise not_implemented("round_cpu", input._data)
     return overload(Round.apply(input, decimals), "RoundBackward0" if decimals == 0 else "RoundBackward1")
 
@@ -884,7 +884,7 @@ _NUMBER_OR_NONE = (float, int, bool, type(None))
 def clamp(input, min=None, max=None):
     """Limit ``input`` to [min, max]; numbers or tensors (broadcast), either may be None; max wins if min > max."""
     input = _tensor_arg(input, "clamp")
-    if input._data.dtype.kind == "f" and min.__class__ in _NUMBER_OR_NONE and max.__class__ in _NUMBER_OR_NONE \
+    if dtypes.is_floating(input._data.dtype) and min.__class__ in _NUMBER_OR_NONE and max.__class__ in _NUMBER_OR_NONE \
             and (min is not None or max is not None):   # the common case: a float tensor, numbers as bounds
         d = input.dtype
         return overload(Clamp.apply(input, None if min is None else dtypes.checked_scalar(min, d),
@@ -1015,7 +1015,7 @@ def lerp(input, end, weight):
             raise RuntimeError(f"expected dtype {dtypes.C_NAMES[dt.name]} for `weight` but got dtype "
                                f"{dtypes.C_NAMES[weight._data.dtype.name]}")
         weight = weight.to(dtypes.from_numpy_dtype(dt))  # a 0-d weight is cast, as in torch
-    if dt.kind not in "fc":
+    if not dtypes.is_inexact(dt):
         raise not_implemented("lerp_kernel_tensor" if weight_is_tensor else "lerp_kernel_scalar", input._data)
     shape = input._data.shape
     for t in (end, weight) if weight_is_tensor else (end,):
@@ -1260,7 +1260,7 @@ class Frac(Op):
 
 def frac(input):
     input = _tensor_arg(input, "frac")
-    if input._data.dtype.kind != "f":
+    if not dtypes.is_floating(input._data.dtype):
         raise not_implemented("frac_cpu", input._data)
     return Frac.apply(input)
 
@@ -1306,7 +1306,11 @@ class NanToNum(Op):
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     """NaN to ``nan``, infinities to ``posinf`` / ``neginf`` (default: the dtype's largest and lowest)."""
-    return NanToNum.apply(_tensor_arg(input, "nan_to_num"), nan, posinf, neginf)
+    input = _tensor_arg(input, "nan_to_num")
+    if input._data.dtype in dtypes.LOW_PRECISION_ARRAYS:   # forward sees float32: name bfloat16's own limits
+        info = dtypes.finfo(input.dtype)
+        posinf, neginf = (info.max if posinf is None else posinf), (info.min if neginf is None else neginf)
+    return NanToNum.apply(input, nan, posinf, neginf)
 
 
 # -- tests of values (no gradient) --------------------------------------------------------------------
@@ -1355,7 +1359,7 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
 def _binary_float(input, other, name):
     """Two tensors (numbers rejected, as torch) in their common floating dtype; integers raise as in torch."""
     x, y = _binary_tensors(input, other, name)
-    if x._data.dtype.kind != "f":
+    if not dtypes.is_floating(x._data.dtype):
         raise not_implemented(f"{name}_cpu", x._data)
     return x, y
 
@@ -1419,6 +1423,8 @@ def logaddexp2(input, other):
 
 class Nextafter(Op):
     """z = the next float after x towards y;  dz/dx = [x != y],  dz/dy = 0  (torch's)"""
+
+    computes_in_float32 = False   # the next number of x's own dtype (bfloat16's, not float32's)
 
     @staticmethod
     def forward(ctx, x, y):
@@ -1575,7 +1581,7 @@ class Frexp(Op):
 def frexp(input):
     """(mantissa, exponent) with input = mantissa * 2**exponent, |mantissa| in [0.5, 1)."""
     input = _tensor_arg(input, "frexp")
-    if input._data.dtype.kind != "f":
+    if not dtypes.is_floating(input._data.dtype):
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
     return frexp_result(*Frexp.apply(input))
 
@@ -1941,7 +1947,7 @@ class Dist(Op):
 def dist(input, other, p=2):
     """The p-norm of input - other (broadcast)."""
     x, y = promote(_tensor_arg(input, "dist"), _tensor_arg(other, "dist", 2, "other"))
-    if x._data.dtype.kind != "f":
+    if not dtypes.is_floating(x._data.dtype):
         raise RuntimeError(f"dist only supports floating-point dtypes, but got: {dtypes.SCALAR_NAMES[x._data.dtype.name]}")
     return Dist.apply(x, y, float(p))
 
@@ -1988,7 +1994,7 @@ def renorm(input, p, dim, maxnorm):
         raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
     if input._data.ndim <= 1:
         raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input._data.ndim} dimensions")
-    if input._data.dtype.kind != "f":
+    if not dtypes.is_floating(input._data.dtype):
         raise not_implemented("renorm_out", input._data)
     from ._util import wrap_dim
     return Renorm.apply(input, float(p), wrap_dim(dim, input._data.ndim), float(maxnorm))

@@ -13,9 +13,9 @@ import math
 
 import numpy as np
 
-from .. import random as _random
+from .. import dtypes, random as _random
 from ..autograd import grad_mode
-from ._args import float_only as _float_only, require_tensor, autocast
+from ._args import float_only as _float_only, require_tensor, autocast, rounds_once
 from ._util import Op, broadcast_shape, float_result, overload, Tensor, wrap_dim, xp
 from .activation import KeepWhere, ScaleByConstant, _sigmoid_np, torch_type_name
 from . import math as math_ops
@@ -75,7 +75,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     require_tensor(input, "softshrink")
     _float_only(input, "softshrink_cpu")
     if lambd < 0:
-        top = float(np.finfo(input._data.dtype).max)
+        top = dtypes.finfo(input.dtype).max
         raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype "
                            f"{torch_type_name(input._data)}, but found {lambd:g}")
     return Softshrink.apply(input, lambd)
@@ -254,6 +254,7 @@ def _affine(out: Tensor, weight, bias) -> Tensor:
     return out
 
 
+@rounds_once("input", "weight", "bias")
 def group_norm(input: Tensor, num_groups: int, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
     """Normalise each group of C/G channels of each sample over its channels and spatial positions."""
     x = input._data
@@ -340,6 +341,7 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     return input / div
 
 
+@rounds_once("input", "weight")   # torch: float32 inside, float32 epsilon
 def rms_norm(input: Tensor, normalized_shape, weight=None, eps=None) -> Tensor:
     """x / sqrt(mean(x^2) + eps) over the last len(normalized_shape) dims (eps: the dtype's epsilon
     by default), times weight."""
@@ -355,7 +357,7 @@ def rms_norm(input: Tensor, normalized_shape, weight=None, eps=None) -> Tensor:
                            f"{list(weight.shape)} and normalized_shape = {list(shape)}")
     _float_only(input, "rms_norm")
     if eps is None:
-        eps = float(np.finfo(x.dtype).eps)
+        eps = dtypes.finfo(input.dtype).eps
     dims = tuple(range(x.ndim - len(shape), x.ndim))
     out = input * math_ops.rsqrt((input * input).mean(dims, keepdim=True) + eps)
     return out * weight if weight is not None else out
@@ -895,7 +897,7 @@ def affine_grid(theta: Tensor, size, align_corners=None) -> Tensor:
                       "grid_sample for details.", stacklevel=2)
         align_corners = False
     t = theta._data
-    if t.dtype.kind != "f":
+    if not dtypes.is_floating(t.dtype):
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
     size = tuple(int(s) for s in size)
     if len(size) in (4, 5):

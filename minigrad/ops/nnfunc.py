@@ -11,12 +11,12 @@ import warnings
 
 import numpy as np
 
-from .. import random as _random
+from .. import dtypes, random as _random
 from ..autograd import grad_mode
 from ..device import check_same_device
 from ..kernels import blas
 from ._util import Op, overload, Tensor, broadcast_shape, xp
-from ._args import autocast, not_differentiable
+from ._args import autocast, not_differentiable, rounds_once
 from . import math as math_ops
 from .activation import KeepWhere, ScaleByConstant, torch_type_name
 from .index import add_at
@@ -128,7 +128,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if not training or p == 0:
         return input
     x = input._data
-    if x.dtype.kind not in "fc":
+    if not dtypes.is_inexact(x.dtype):
         raise RuntimeError(f"result type Float can't be cast to the desired output type {torch_type_name(x)}")
     if p == 1:
         mask = np.zeros_like(x)
@@ -158,7 +158,7 @@ def _dropout_nd(input: Tensor, p: float, training: bool, inplace: bool, feature:
         return input
     if feature and x.ndim < 2:
         raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
-    if x.dtype.kind not in "fc":
+    if not dtypes.is_inexact(x.dtype):
         raise RuntimeError(f"result type Float can't be cast to the desired output type {torch_type_name(x)}")
     if p == 1:   # torch multiplies by a zero (so NaN and inf become NaN)
         out = overload(ScaleByConstant.apply(input, x.dtype.type(0)), "MulBackward0")
@@ -511,6 +511,7 @@ def _batch_stats(x, dims, eps):
     return mean, var, rstd
 
 
+@rounds_once("input", "weight", "bias")
 def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
     if isinstance(normalized_shape, (int, np.integer)):
         raise TypeError("layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not int")
@@ -526,7 +527,7 @@ def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: flo
     if x.shape[x.ndim - len(shape):] != shape or x.ndim < len(shape):
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
                            f"[*, {', '.join(str(s) for s in shape)}], but got input of size{list(x.shape)}")
-    if x.dtype.kind != "f":
+    if not dtypes.is_floating(x.dtype):
         raise NotImplementedError(f'"LayerNormKernelImpl" not implemented for \'{torch_type_name(x)}\'')
     dims = tuple(range(x.ndim - len(shape), x.ndim))
     if x.size == 0:
@@ -541,6 +542,7 @@ def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: flo
     return out
 
 
+@rounds_once("input", "weight", "bias")
 def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Normalise per channel (dim 1) over the batch and spatial dims; training updates the running
@@ -565,7 +567,7 @@ def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None,
     if not training and (running_mean is None or running_var is None):
         which = "running_mean" if running_mean is None else "running_var"
         raise RuntimeError(f"{which} must be defined in evaluation mode")
-    if x.dtype.kind != "f":
+    if not dtypes.is_floating(x.dtype):
         raise NotImplementedError(f'"batch_norm" not implemented for \'{torch_type_name(x)}\'')
     dims = (0,) + tuple(range(2, x.ndim))
     stat_shape = (1, channels) + (1,) * (x.ndim - 2)
@@ -660,7 +662,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets=None, max_norm=None, no
                   scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False, per_sample_weights=None,
                   include_last_offset: bool = False, padding_idx=None) -> Tensor:
     """Sums, means or maxima of bags of embedding rows: 2-D input (one bag per row) or 1-D input cut at offsets."""
-    if weight._data.dtype == np.int64 and input._data.dtype.kind == "f":
+    if weight._data.dtype == np.int64 and dtypes.is_floating(input._data.dtype):
         warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage `embedding_bag(weight, input, "
                       "...)` is deprecated, and should now be `embedding_bag(input, weight, ...)`.", stacklevel=2)
         weight, input = input, weight

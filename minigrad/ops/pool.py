@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import kernels
+from .. import dtypes, kernels
 from ._args import cached_plan, float_only, int_tuple, require_tensor
 from ._util import Op, overload, Tensor, xp
 from .activation import torch_type_name
@@ -266,7 +266,7 @@ def _apply_avg(input, plan: _Pool):
 
 def _widen(x):
     """Integer inputs pool in float64 (exact below 2**53) and are cast back."""
-    return x._data.dtype.kind not in "f"
+    return not dtypes.is_floating(x._data.dtype)
 
 
 def _to4d(input, x4):
@@ -428,7 +428,7 @@ def _max_over_taps(input, taps, valid, out, nd, node_name, grad_name, return_ind
     lead, _ = _lead_and_spatial(input, nd)
     x = input._data
     idx = _choose_taps(x, taps, valid, nd).reshape(lead + tuple(out)).astype(np.int64)
-    if x.dtype.kind != "f":
+    if not dtypes.is_floating(x.dtype):
         y = Tensor._make(_as_rows(x, nd)[np.arange(int(np.prod(lead)))[:, None], _as_rows(idx, nd)].reshape(idx.shape))
     else:
         y = GatherFlat.apply(input, idx, nd, node_name, grad_name)
@@ -530,7 +530,7 @@ def _avg3d_plan(shape, kernel_size, stride, padding, ceil_mode, count_include_pa
 
 def _avg_over_taps(input, win, nd, node_name, grad_name):
     x = input._data
-    if x.dtype.kind != "f":   # torch divides integer sums with C's truncating integer division
+    if not dtypes.is_floating(x.dtype):   # torch divides integer sums with C's truncating integer division
         taps, valid, divisor, out = win
         lead = x.shape[:x.ndim - nd]
         sums = np.where(valid, _as_rows(x, nd)[:, taps], 0).sum(-1)
@@ -648,7 +648,7 @@ def _unpool_write(fn, nd, input, indices, size):
         raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
                            f"{'x'.join(str(v) for v in size)}" + ")")
     name = "MaxUnpool3DBackward0" if nd == 3 else "MaxUnpool2DBackward0"
-    if x.dtype.kind != "f":
+    if not dtypes.is_floating(x.dtype):
         lead = x.shape[:x.ndim - nd]
         return Tensor._make(_scatter_rows(x.reshape(-1), idx, lead, tuple(size), True))
     return ScatterFlat.apply(input, idx, tuple(size), name, "MaxUnpoolBackward", True)

@@ -162,7 +162,7 @@ class Mean(Op):
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind not in "fc":
+    if not dtypes.is_inexact(input._data.dtype):
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating "
                            f"point or complex dtype. Got: {dtypes.SCALAR_NAMES[input.dtype.name]}")
     return overload(Mean.apply(input, norm_dims(dim, input._data.ndim), keepdim),
@@ -468,7 +468,7 @@ def _var_args(name, input, dim, unbiased, correction):
     if unbiased is not None and correction is not None:
         raise TypeError(f"{name}() received an invalid combination of arguments: unbiased and correction cannot be "
                         f"given together")
-    if input._data.dtype.kind not in "fc":
+    if not dtypes.is_inexact(input._data.dtype):
         raise RuntimeError("std and var only support floating point and complex dtypes")
     if correction is None:
         correction = 0 if unbiased is False else 1
@@ -604,7 +604,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
         else:
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
     p = 2.0 if p is None else float(p)
-    if input._data.dtype.kind not in "fc":
+    if not dtypes.is_inexact(input._data.dtype):
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{dtypes.SCALAR_NAMES[input.dtype.name]}")
     if dtype is not None:
@@ -939,7 +939,7 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Te
     """nansum / the number of non-NaN elements (as torch computes it: a DivBackward0 node)."""
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind not in "fc":
+    if not dtypes.is_inexact(input._data.dtype):
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
                            f"{dtypes.SCALAR_NAMES[input.dtype.name]}")
     dims = norm_dims(dim, input._data.ndim)
@@ -997,7 +997,7 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
     from .shape import movedim, reshape, squeeze
     from .sort import sort
     x = input._data
-    if x.dtype.kind != "f":
+    if not dtypes.is_floating(x.dtype):
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
     if interpolation not in _INTERPOLATIONS:
         raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest. Got "
@@ -1101,7 +1101,7 @@ def cov(input: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> 
         if a.ndim > 1:
             raise RuntimeError(f"cov(): expected aweights to have one or fewer dimensions but got aweights with "
                              f"{a.ndim} dimensions")
-        if a.dtype.kind != "f":
+        if not dtypes.is_floating(a.dtype):
             raise RuntimeError(f"cov(): expected aweights to have floating point dtype but got aweights with "
                              f"{dtypes.SCALAR_NAMES[aweights.dtype.name]} dtype")
         if a.size != n_obs:
@@ -1110,7 +1110,7 @@ def cov(input: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> 
         if a.size and a.min() < 0:
             raise RuntimeError("cov(): aweights cannot be negative")
         w = aweights if w is None else w * aweights
-    if x._data.dtype.kind not in "fc":
+    if not dtypes.is_inexact(x._data.dtype):
         x = x.to(dtypes.get_default_dtype())
     if w is None:
         w_sum = n_obs

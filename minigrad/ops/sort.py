@@ -166,7 +166,7 @@ def _median_position(x, dim, ignore_nan):
     """Per slice along dim, the position in the stable sorted order of the lower median: the first
     NaN where a NaN is present (median), or the lower median of the non-NaN values (nanmedian)."""
     n = x.shape[dim]
-    if x.dtype.kind not in "fc":
+    if not dtypes.is_inexact(x.dtype):
         return np.full(np.delete(x.shape, dim), (n - 1) // 2, dtype=np.int64)
     valid = np.sum(~np.isnan(x), axis=dim)
     if ignore_nan:
@@ -384,7 +384,7 @@ def histc(input: Tensor, bins: int = 100, min=0, max=0) -> Tensor:
     """Counts in ``bins`` equal bins over [min, max] (the data's range when min == max), outside values ignored."""
     _tensor(input, "histc")
     x = input._data
-    if x.dtype.kind != "f":
+    if not dtypes.is_floating(x.dtype):
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{dtypes.scalar_name(x.dtype)}'")
     if bins <= 0:
         raise RuntimeError(f"torch.histc(): bins must be > 0, but got {bins} for dimension 0")
@@ -460,7 +460,7 @@ def histogram(input: Tensor, bins=100, *, range=None, weight=None, density: bool
     """(hist, bin_edges): counts (or weights, or a density) of input in the bins."""
     _tensor(input, "histogram")
     x = input._data
-    if x.dtype.kind != "f":
+    if not dtypes.is_floating(x.dtype):
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{dtypes.scalar_name(x.dtype)}'")
     edges = _bin_edges(x, bins, range, "torch.histogram")
     w = None

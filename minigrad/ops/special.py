@@ -142,7 +142,7 @@ class I1e(Op):
 def _near_zero(x):
     """|x| below the dtype's epsilon, where torch's i1 and i1e gradients take their limit 1/2 (z/x would lose
     all precision, and its derivative z/x^2 overflow)."""
-    return abs(x) < float(np.finfo(x._data.dtype).eps)
+    return abs(x) < dtypes.finfo(x.dtype).eps
 
 
 i1e = _unary(I1e, "i1e")

@@ -237,9 +237,12 @@ class SampleResult:
 def _as_array(value):
     import torch
     if isinstance(value, torch.Tensor):
+        if value.dtype == torch.bfloat16:   # (NumPy has no bfloat16 of torch's: its float32 values, exact)
+            value = value.float()
         return value.detach().cpu().resolve_conj().resolve_neg().numpy(force=True)  # (force: torch's ZeroTensor gradients)
     if isinstance(value, minigrad.Tensor):
-        return value.numpy(force=True)
+        array = value.numpy(force=True)
+        return array.astype(np.float32) if value.dtype == minigrad.bfloat16 else array
     return np.asarray(value)
 
 
