@@ -8,8 +8,9 @@ number of threads for both, and reports per case the median time, its spread, an
 torch_time / minigrad_time (above 1, minigrad is faster). Writes results.json, results.md and
 ratios.png to ``--out``. See docs/benchmarks.md for the latest numbers and how to read them.
 
-Modules: harness (timing, threads), cases_ops / cases_conv / cases_cnn / memory (the cases;
-cases_conv adds those of bench_conv.py, the conv kernels' own benchmark, when it defines any),
+Modules: harness (timing, threads), cases_ops / cases_conv / cases_cnn / memory / cases_programs
+(the cases; cases_conv adds those of bench_conv.py, the conv kernels' own benchmark, when it
+defines any; cases_programs runs programs.py's whole programs in child processes),
 machine (CPU, versions, GEMM peak), report (table, files, chart), numpy_cnn (the NumPy roofline),
 profiling (cProfile and torch.profiler on one case: `python -m benchmarks.profiling CASE`).
 """
@@ -48,9 +49,9 @@ def _usable_cpus() -> int:
 
 
 def collect_cases(cfg) -> list:
-    from . import cases_cnn, cases_conv, cases_ops, memory
+    from . import cases_cnn, cases_conv, cases_ops, cases_programs, memory
     cases = []
-    for module in (cases_ops, cases_conv, cases_cnn, memory):
+    for module in (cases_ops, cases_conv, cases_cnn, memory, cases_programs):
         cases += module.cases(cfg)
     if cfg.filter:
         pattern = re.compile(cfg.filter, re.IGNORECASE)

@@ -1,7 +1,7 @@
 """Per-op framework overhead on tiny tensors, minigrad against torch, and large elementwise ops
 against the bare NumPy call they wrap.
 
-    python benchmarks/bench_overhead.py [--rounds 30] [--iters 200] [--large]
+    python benchmarks/bench_overhead.py [--rounds 30] [--iters 200] [--large] [--dispatch [--versus COMMIT]]
 
 The tiny case is ``((a * b + a).sum()).backward()`` on 2-element float32 leaves (their ``.grad``
 reset to None before each step, in both frameworks): five graph nodes, so almost all of the time
@@ -10,6 +10,11 @@ is Python dispatch and engine bookkeeping. minigrad and torch run interleaved in
 on one thread; each number is the median per-step time over the rounds, by CPU time
 (``time.process_time``) and wall time. Ratios are torch_time / minigrad_time: at or above 1
 minigrad is no slower than torch.
+
+``--dispatch`` times the suite's dispatch cases and the small op cases that dispatch dominates
+instead (CPU time); ``--versus COMMIT`` adds minigrad as it was at COMMIT as a third side, in the
+same process (``benchmarks/versus_commit.py``'s import), so that a change is measured against
+its parent under the same load.
 
 ``--large`` adds large elementwise cases (forward, and mul forward+backward) against the same
 work written in bare NumPy: there the ratio is minigrad_time / numpy_time (the target is <= 1.2).
@@ -87,6 +92,55 @@ def run_tiny(rounds, iters):
     return med
 
 
+def dispatch_steps(fw):
+    """``{name: step}``: the suite's dispatch/* cases and the small op cases that dispatch dominates
+    (``elementwise/*[1K]``, ``reduce/*[1x1000]``, ``matmul/64x64@64x64``), for framework ``fw``."""
+    rng = np.random.default_rng(0)
+    a2, b2 = (rng.standard_normal(2).astype(np.float32) for _ in range(2))
+    a1k, b1k = (rng.standard_normal(1000).astype(np.float32) for _ in range(2))
+    m = rng.standard_normal((64, 64)).astype(np.float32)
+    x, y = fw.tensor(a2), fw.tensor(b2)
+    xg, yg = fw.tensor(a2, requires_grad=True), fw.tensor(b2, requires_grad=True)
+    u, v, row, mt = fw.tensor(a1k), fw.tensor(b1k), fw.tensor(a1k.reshape(1, 1000)), fw.tensor(m)
+    relu = fw.nn.functional.relu
+    return {
+        "add_fwd[2]": lambda: x + y,
+        "mul_add_fwd[2]": lambda: x * y + x,
+        "mul_add_fwd_graph[2]": lambda: xg * yg + xg,
+        "mul_add_sum_backward[2]": tiny_step(fw),
+        "add[1K]": lambda: u + v,
+        "mul[1K]": lambda: u * v,
+        "exp[1K]": lambda: fw.exp(u),
+        "relu[1K]": lambda: relu(u),
+        "sum[1x1000]": lambda: row.sum(),
+        "mean[1x1000]": lambda: row.mean(),
+        "sum_dim1[1x1000]": lambda: row.sum(dim=1),
+        "matmul[64x64@64x64]": lambda: mt @ mt,
+    }
+
+
+def run_dispatch(rounds, iters, versus=None):
+    """The dispatch cases, minigrad against torch (and against minigrad at commit ``versus``), interleaved."""
+    import torch
+    import minigrad
+    torch.set_num_threads(1)
+    libs = {"minigrad": minigrad, "torch": torch}
+    if versus:
+        from benchmarks.versus_commit import import_commit
+        old, sha = import_commit(versus)
+        libs = {"minigrad": minigrad, f"mg@{sha}": old, "torch": torch}
+    steps = {name: dispatch_steps(lib) for name, lib in libs.items()}
+    names = list(libs)
+    print(f"dispatch: {rounds} rounds x {iters} iterations per side, CPU time, 1 thread; "
+          f"ratios: side/minigrad")
+    print(f"  {'case':26s}" + "".join(f"{n:>16s}" for n in names) + "".join(f"{n + '/mg':>16s}" for n in names[1:]))
+    for case in steps["minigrad"]:
+        med = interleaved({n: steps[n][case] for n in names}, rounds, iters)
+        t = {n: med[n]["cpu"] for n in names}
+        print(f"  {case:26s}" + "".join(f"{_us(t[n]):>16s}" for n in names)
+              + "".join(f"{t[n] / t['minigrad']:15.2f}x" for n in names[1:]), flush=True)
+
+
 def large_cases():
     """``{name: (minigrad step, bare-NumPy step)}`` for large float32 elementwise work."""
     import minigrad
@@ -130,7 +184,14 @@ def main(argv=None):
     p.add_argument("--rounds", type=int, default=30)
     p.add_argument("--iters", type=int, default=200)
     p.add_argument("--large", action="store_true", help="also time large elementwise ops against NumPy")
+    p.add_argument("--dispatch", action="store_true",
+                   help="time the dispatch cases and the small op cases (add, exp, sum, 64x64 matmul...)")
+    p.add_argument("--versus", metavar="COMMIT", default=None,
+                   help="with --dispatch: also time minigrad as it was at COMMIT, in this process")
     args = p.parse_args(argv)
+    if args.dispatch:
+        run_dispatch(args.rounds, args.iters, args.versus)
+        return
     run_tiny(args.rounds, args.iters)
     if args.large:
         run_large(max(5, args.rounds // 3), args.iters)

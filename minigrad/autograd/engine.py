@@ -276,14 +276,13 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
 
 def _sum_to(g, shape, node, i):
     """Undo broadcasting: sum a gradient down to its input's shape (the one central place)."""
-    from .. import ops
     gshape = g._data.shape
     lead = len(gshape) - len(shape)
     ok = lead >= 0 and all(s == 1 or s == gs for s, gs in zip(shape, gshape[lead:]))
     if not ok:
         raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - got "
                            f"{list(gshape)} but expected shape compatible with {list(shape)}")
-    return ops.sum_to_size(g, shape)
+    return g.sum_to_size(shape)   # (the method: an import here costs more than the check above)
 
 
 def _accumulate(leaf, g, create_graph):

@@ -28,7 +28,7 @@ import numpy as np
 
 from . import grad_mode
 from .. import dtypes
-from ..tensor import Tensor
+from ..tensor import Tensor, _new_tensor
 
 _INPUT, _OUTPUT, _CONST = 0, 1, 2
 
@@ -299,37 +299,43 @@ class Function:
                 return out
         if not cls.array_forward:
             return _apply_user_function(cls, args, kwargs)
-        # One pass over the arguments: the arrays behind tensors, and which tensors require grad.
+        # One pass over the arguments: the arrays behind tensors, and whether any requires grad.
         # (A plain loop: on every op's path, it costs half of two comprehensions.)
-        sources, needs, record = [], [], False
+        sources, record = [], False
         for a in args:
             if isinstance(a, Tensor):
                 sources.append(a._data)
                 if a._data.dtype.kind == "c" and not cls.supports_complex:
                     raise _complex_refused(cls, a._data)
-                needs.append(a._requires_grad)
-                record = record or a._requires_grad
+                if a._requires_grad:
+                    record = True
             else:
                 sources.append(a)
-                needs.append(False)
-        record = record and _state.grad_enabled and cls.differentiable
-        if record:
-            ctx = cls._backward_cls(cls, tuple(needs))
-            if _anomaly["trace"]:
-                ctx._anomaly_trace = "".join(traceback.format_stack()[:-1])
-        else:
-            n = len(args)
-            ctx = cls._backward_cls(cls, _NOT_NEEDED[n] if n < 16 else (False,) * n)
+        if record and _state.grad_enabled and cls.differentiable:
+            return _apply_recorded(cls, args, sources, kwargs)
+        # Not recorded: the ctx only carries forward's stashes, and nothing needs a gradient.
+        n = len(args)
+        ctx = Node(cls, _NOT_NEEDED[n] if n < 16 else (False,) * n)
         if _LOW_PRECISION and cls.computes_in_float32:
-            raw, sources = _forward_in_float32(cls, ctx, args, sources, kwargs)
+            raw = _forward_in_float32(cls, ctx, args, sources, kwargs)[0]
         else:
             raw = cls.forward(ctx, *sources, **kwargs)
-        if not record:
-            if type(raw) is not tuple:
-                return _wrap(raw, False, None, 0, args)
-            return _inplace.mark_multi_output_views(
-                tuple(_wrap(r, False, None, 0, args) if r is not None else None for r in raw), cls)
-        return _record(ctx, args, sources, raw)
+        if type(raw) is not tuple:
+            return _wrap(raw, False, None, 0, args)
+        return _inplace.mark_multi_output_views(
+            tuple(_wrap(r, False, None, 0, args) if r is not None else None for r in raw), cls)
+
+
+def _apply_recorded(cls, args, sources, kwargs):
+    """apply for one of minigrad's own ops when it is recorded: forward, then _record."""
+    ctx = Node(cls, tuple([isinstance(a, Tensor) and a._requires_grad for a in args]))
+    if _anomaly["trace"]:
+        ctx._anomaly_trace = "".join(traceback.format_stack()[:-2])
+    if _LOW_PRECISION and cls.computes_in_float32:
+        raw, sources = _forward_in_float32(cls, ctx, args, sources, kwargs)
+    else:
+        raw = cls.forward(ctx, *sources, **kwargs)
+    return _record(ctx, args, sources, raw)
 
 
 def _complex_refused(cls, array):
@@ -486,36 +492,41 @@ def _record(ctx, args, sources, raw, dirty=()):
     for a, needed in zip(args, ctx.needs_input_grad):
         if needed:
             edges.append(_edge(a))
-            meta.append((a._data.shape, a._data.dtype))
+            data = a._data
+            meta.append((data.shape, data.dtype))
         else:
             edges.append(_NO_EDGE)
             meta.append(None)
     ctx.next_functions = tuple(edges)
     ctx._input_meta = tuple(meta)
-    single = type(raw) is not tuple
-    raws = (raw,) if single else raw
-    outs, outs_meta = [], []
-    non_diff = ctx._non_differentiable
-    array_forward = ctx._fn.array_forward
-    for nr, r in enumerate(raws):
-        if r is None or not (array_forward or isinstance(r, Tensor)):
-            outs.append(r)   # None, or what a user forward returned that is not a Tensor: as it is
-            outs_meta.append(None)
-            continue
-        if dirty and any(r is d for d in dirty):
-            t = _rebase(r, ctx, nr)
-        else:
-            t = _wrap(r, True, ctx, nr, args)
-        data = t._data
-        if data.dtype.kind not in "fc" and data.dtype not in _LOW_PRECISION \
-                or non_diff and any(x is r or x is data for x in non_diff):
-            t._requires_grad, t.grad_fn = False, None  # integer outputs and marked ones stay out of the graph
-        outs.append(t)
-        outs_meta.append((data.shape, data.dtype))
-    ctx._outputs_meta = tuple(outs_meta)
+    if type(raw) is not tuple:
+        out = _link_output(ctx, 0, raw, args, dirty)
+        ctx._outputs_meta = ((out._data.shape, out._data.dtype),) if isinstance(out, Tensor) else (None,)
+        if ctx._saved:
+            ctx._saved = tuple([_pack(item, args, sources, (out,), (raw,)) for item in ctx._saved])
+        return out
+    outs = tuple([_link_output(ctx, nr, r, args, dirty) for nr, r in enumerate(raw)])
+    ctx._outputs_meta = tuple([(t._data.shape, t._data.dtype) if isinstance(t, Tensor) else None for t in outs])
     if ctx._saved:
-        ctx._saved = tuple([_pack(item, args, sources, outs, raws) for item in ctx._saved])
-    return outs[0] if single else _inplace.mark_multi_output_views(tuple(outs), ctx._fn)
+        ctx._saved = tuple([_pack(item, args, sources, outs, raw) for item in ctx._saved])
+    return _inplace.mark_multi_output_views(outs, ctx._fn)
+
+
+def _link_output(ctx, nr, r, args, dirty):
+    """Output ``nr`` of a recorded call as a Tensor whose grad_fn is ctx; returned as it is when
+    it is None or (from a user forward) not a Tensor."""
+    if r is None or not (ctx._fn.array_forward or isinstance(r, Tensor)):
+        return r
+    if dirty and any(r is d for d in dirty):
+        t = _rebase(r, ctx, nr)
+    else:
+        t = _wrap(r, True, ctx, nr, args)
+    data = t._data
+    non_diff = ctx._non_differentiable
+    if data.dtype.kind not in "fc" and data.dtype not in _LOW_PRECISION \
+            or non_diff and any(x is r or x is data for x in non_diff):
+        t._requires_grad, t.grad_fn = False, None  # integer outputs and marked ones stay out of the graph
+    return t
 
 
 _NO_EDGE = (None, 0)
@@ -536,6 +547,8 @@ def _rebase(t, ctx, nr):
 def _wrap(raw, requires_grad, node, nr, args):
     """The output Tensor; an output that views an input's memory shares its version counter."""
     if type(raw) is np.ndarray:
+        if raw.base is None:   # a fresh array (most ops): nothing to share
+            return _new_tensor(raw, requires_grad, node, nr)
         array, maybe_input = raw, False
     elif isinstance(raw, Tensor):
         array, maybe_input = raw._data, True  # a user forward may return an input tensor itself

@@ -1,6 +1,7 @@
 """Shared helpers for ops: the Op base class, torch's dtype promotion, dim normalisation."""
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
@@ -125,8 +126,12 @@ def promote(a, b, *, to_float=False):
     return a, b
 
 
+@functools.lru_cache(maxsize=4096)
 def broadcast_shape(*shapes) -> tuple:
-    """The broadcast of ``shapes``, or torch's RuntimeError naming the sizes that clash."""
+    """The broadcast of ``shapes`` (tuples), or torch's RuntimeError naming the sizes that clash.
+
+    Cached per distinct shapes (an error is raised again, never cached): every binary op on two
+    shapes that differ checks them here, and the loop below costs more than a tiny op's math."""
     ndim = max(len(s) for s in shapes)
     out = []
     for i in range(-ndim, 0):

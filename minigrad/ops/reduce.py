@@ -420,8 +420,10 @@ def _variance(x, dims, correction, keepdim, n, name, take_sqrt=False):
                 center = np.mean(x, axis=dims, keepdims=True).astype(np.float64)
             else:
                 center = np.mean(wide, axis=dims, keepdims=True)
-            dev = wide - center
-        squares = np.sum(dev * dev, axis=dims, keepdims=keepdim)
+            # In place where wide is a copy: one full-size float64 temporary instead of three
+            dev = np.subtract(wide, center, out=wide) if wide is not x else wide - center
+            dev = np.multiply(dev, dev, out=dev) if type(dev) is np.ndarray else dev * dev   # (or a 0-d result's scalar)
+        squares = np.sum(dev, axis=dims, keepdims=keepdim)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         out = squares / builtins.max(0, dof)
         if take_sqrt:
