@@ -409,3 +409,77 @@ def test_arguments_without_a_derivative_refuse_requires_grad(case):
             return F.binary_cross_entropy_with_logits(x, lib.full((2, 3), 0.5), **{case[4:]: g})
         return F.batch_norm(x, g, lib.ones(3), training=case.endswith("train"))
     _same(f, "is not differentiable with respect to argument")
+
+
+# -- backward(inputs=[non_leaf]) runs the non-leaf's own node ----------------------------------------
+def test_backward_inputs_runs_the_node_of_a_non_leaf_input():
+    def f(lib):   # torch's engine executes the input's node: its missing derivative raises
+        x = lib.tensor([1.5, 2.5], requires_grad=True)
+        y = 2 % x
+        (y * 2).sum().backward(inputs=[y])
+        return y.grad
+    _same(f, "derivative for aten::remainder is not implemented")
+
+
+def test_backward_inputs_frees_the_node_of_a_non_leaf_input():
+    def f(lib):
+        x = lib.tensor([1.5, 2.5], requires_grad=True)
+        y = x.exp()
+        (y * 2).sum().backward(inputs=[y])
+        y.sum().backward()   # exp's saved result was freed by the first call
+        return x.grad
+    _same(f, "backward through the graph a second time")
+
+
+# -- gradients of piecewise-linear activations after create_graph -----------------------------------
+ACTIVATIONS = {
+    "relu": lambda F, x: F.relu(x), "relu_": lambda F, x: F.relu(x * 1, inplace=True),
+    "hardtanh": lambda F, x: F.hardtanh(x), "relu6": lambda F, x: F.relu6(x * 3),
+    "hardtanh_": lambda F, x: F.hardtanh(x * 1, inplace=True), "leaky_relu": lambda F, x: F.leaky_relu(x),
+    "leaky_relu_": lambda F, x: F.leaky_relu(x * 1, inplace=True), "threshold": lambda F, x: F.threshold(x, 0.5, 2.0),
+    "hardshrink": lambda F, x: F.hardshrink(x), "softshrink": lambda F, x: F.softshrink(x),
+    "rrelu": lambda F, x: F.rrelu(x, training=False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_create_graph_gradient_of_a_kinked_activation_is_in_the_graph(name):
+    def f(lib):   # torch's *_backward ops take x (or the result): the gradient requires grad, its derivative is 0
+        x = lib.tensor([0.0, 1.0, -1.0, 0.5, 2.5], requires_grad=True)
+        g, = lib.autograd.grad(ACTIVATIONS[name](lib.nn.functional, x).sum(), [x], create_graph=True)
+        gg, = lib.autograd.grad((g * g).sum(), [x], allow_unused=True)
+        return g, gg
+    _same(f)
+
+
+def test_kinked_activation_gradient_without_create_graph_does_not_require_grad():
+    def f(lib):
+        x = lib.tensor([0.0, 1.0], requires_grad=True)
+        g, = lib.autograd.grad(lib.relu(x).sum(), [x])
+        return g
+    _same(f)
+
+
+# -- setitem: the value loses its leading size-1 dims before the overlap check -----------------------
+@pytest.mark.parametrize("code", [
+    "x = lib.ones(1, 3, 3); x[0] = x", "x = lib.ones(1); x[0] = x", "x = lib.ones(1, 3); x[0, :] = x",
+    "x = lib.ones(1, 3); x[:] = x[0]", "x = lib.ones(1, 1, 3); x[0] = x[0, 0]", "x = lib.ones(1, 3); x[...] = x[0]",
+    "x = lib.ones(1, 1); x[0] = x", "x = lib.ones(1, 1, 1); x[0, 0] = x", "x = lib.ones(1, 3, 3); x[0].add_(x)",
+    "x = lib.ones(1, 3); x.squeeze(0).mul_(x)", "x = lib.ones(3, 1); x.mul_(x.t())", "x = lib.ones(2, 1, 1); x[0] = x[1:]",
+])
+def test_overlap_of_a_value_with_leading_size_1_dims(code):
+    def f(lib):
+        ns = {"lib": lib}
+        exec(code, ns)
+        return ns["x"]
+    _same(f)
+
+
+def test_householder_product_without_reflectors_has_no_gradient():
+    def f(lib):   # Q is I's first columns; torch's node returns undefined gradients (None)
+        a = lib.ones((2, 3, 2), dtype=lib.float64, requires_grad=True)
+        tau = lib.zeros((2, 0), dtype=lib.float64, requires_grad=True)
+        q = lib.linalg.householder_product(a, tau)
+        q.sum().backward()
+        return q, a.grad is None, tau.grad is None, q.grad_fn.name()
+    _same(f)

@@ -226,11 +226,16 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
                     if new is not None:
                         grads[nr] = new
     if capture is not None:
+        captured = False
         for nr in range(len(grads)):
             if (node, nr) in capture:
                 capture[(node, nr)] = grads[nr]
-        if not any(nxt in needed for nxt, _ in node.next_functions):
-            return  # nothing below this node was asked for
+                captured = True
+        # nothing below this node was asked for: stop here, except that backward(inputs=[non_leaf])
+        # runs the non-leaf's own node, as torch's engine does (its errors and post hooks show,
+        # and without retain_graph it is freed); what it returns goes nowhere
+        if not (accumulate and captured) and not any(nxt in needed for nxt, _ in node.next_functions):
+            return
     if node.materialize_grads and len(grads) > 1:  # (a single output always has its gradient)
         for nr, g in enumerate(grads):
             if g is None and node._outputs_meta[nr] is not None:  # (an output that is not a tensor gets None)

@@ -256,10 +256,34 @@ def check_overlap(out, operands) -> None:
             continue  # the same array is a full overlap (allowed); a non-dense pair is "too hard", as in torch
         a_begin, b_begin = _address(a), _address(out)
         a_end, b_end = a_begin + a.nbytes, b_begin + out.nbytes
-        if a_begin == b_begin and a_end == b_end and a.shape == out.shape and _layout(a) == _layout(out):
+        # the same elements in the same order: a full overlap (torch compares the stride lists, so the
+        # number of dims counts and size-1 dims, whose strides NumPy sets freely, do not)
+        if a_begin == b_begin and a_end == b_end and a.ndim == out.ndim and _layout(a) == _layout(out):
             continue
         if a_begin < b_end and b_begin < a_end:
             raise RuntimeError(PARTIAL_OVERLAP_MSG)
+
+
+def check_setitem_overlap(region, value) -> None:
+    """check_overlap for ``t[index] = value`` writing ``region``: as torch's setitem, the value loses
+    its leading size-1 dims and is broadcast to the region first (a 0-d value is a fill; a value that
+    does not broadcast is left to the write's own shape error)."""
+    if not isinstance(value, Tensor) or type(value._data) is not np.ndarray or type(region) is not np.ndarray:
+        return
+    v = value._data
+    if v.ndim == 0 or region.ndim == 0 or v.shape == region.shape:
+        return check_overlap(region, (value,)) if v.shape == region.shape else None
+    while v.ndim and v.shape[0] == 1:
+        v = v.reshape(v.shape[1:])  # (a view, also when 0-d)
+    if v.ndim == 0:   # expanded with stride 0: one element written from itself is a partial overlap
+        if region.size == 1 and _address(v) == _address(region) and any(region.strides):
+            raise RuntimeError(PARTIAL_OVERLAP_MSG)
+        return
+    try:
+        v = np.broadcast_to(v, region.shape)
+    except ValueError:
+        return
+    check_overlap(region, (Tensor._make(v),))
 
 
 # -- the write ---------------------------------------------------------------------------------------
