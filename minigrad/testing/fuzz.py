@@ -954,7 +954,9 @@ class ProgramMachine(RuleBasedStateMachine):
             return
         inputs = data.draw(st.lists(st.sampled_from(self.p.tensors(lambda t: t.requires_grad)), min_size=1,
                                     max_size=2, unique=True), label="inputs")
-        self.p.run(f"{src}.sum().backward(inputs=[{', '.join(inputs)}], retain_graph=True)", "backward_inputs")
+        if self.p.run(f"{src}.sum().backward(inputs=[{', '.join(inputs)}], retain_graph=True)", "backward_inputs"):
+            # a non-leaf input retains its gradient from now on: a hook, for the hook_root rules
+            self.hooked.update(n for n in inputs if not self._t(n).is_leaf)
 
     @precondition(lambda self: _on("grad"))
     @rule(data=st.data())
