@@ -483,3 +483,78 @@ def test_householder_product_without_reflectors_has_no_gradient():
         q.sum().backward()
         return q, a.grad is None, tau.grad is None, q.grad_fn.name()
     _same(f)
+
+
+# -- a write autograd does not record still re-derives the views of the base -----------------------
+def test_write_through_detach_rederives_the_views_of_the_base():
+    def f(lib):   # w is re-derived from x, so v's retain_grad no longer sees w's gradient
+        x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        v = x.select(1, 0)
+        v.retain_grad()
+        w = v.select(0, 1)
+        x.detach().mul_(2)
+        w.sum().backward()
+        return v.grad is None, x.grad
+    _same(f)
+
+
+def test_no_grad_write_into_a_base_drops_the_hooks_of_its_views_for_later_uses():
+    def f(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 1
+        v = y[0:1]
+        calls = []
+        v.register_hook(lambda g: calls.append(1))
+        with lib.no_grad():
+            y.add_(1)
+        (v * 3).sum().backward()
+        return len(calls), x.grad
+    _same(f)
+
+
+def test_views_used_before_an_untracked_write_keep_their_graph():
+    def f(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 1
+        v = y[1:]
+        v.retain_grad()
+        u = v * 2
+        y.detach()[0:1].add_(1)
+        u.sum().backward()
+        return v.grad, x.grad
+    _same(f)
+
+
+def test_write_through_data_leaves_the_views_alone():
+    def f(lib):   # .data has a version counter of its own
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 1
+        v = y.view(2)
+        v.retain_grad()
+        u = v[0]
+        y.data.add_(1)
+        u.backward()
+        return v.grad, x.grad
+    _same(f)
+
+
+@pytest.mark.parametrize("code", [
+    "x = lib.ones(1); x[::3].pow_(x)", "x = lib.ones(3); x.unsqueeze(1).add_(x[:, None])",
+    "x = lib.ones(3); x[None].add_(x.view(1, 3))", "x = lib.ones(1, 3); x.add_(x[0][None])",
+])
+def test_full_overlap_needs_equal_strides_also_of_size_1_dims(code):
+    def f(lib):
+        ns = {"lib": lib}
+        exec(code, ns)
+        return ns["x"]
+    _same(f)
+
+
+@pytest.mark.parametrize("name", ["hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window"])
+@pytest.mark.parametrize("periodic", [True, False])
+def test_windows_are_not_views(name, periodic):
+    def f(lib):
+        w = getattr(lib, name)(8, periodic, dtype=lib.float64)
+        w.detach_()   # raises on a view
+        return w, w._base is None
+    _same(f)

@@ -50,7 +50,7 @@ FAMILIES = {
     "inplace_leaf": "in-place ops on leaves (a leaf that requires grad must raise, as in torch)",
     "inplace_nonleaf": "in-place ops on results of ops",
     "inplace_view": "in-place ops on views and setitem (torch's CopySlices)",
-    "inplace_view_marking": "in-place ops on a tensor that is a view in one library and not in the other",
+    "inplace_view_marking": "in-place ops and detach_() on a tensor that is a view in one library and not in the other",
     "inplace_saved_self": "mul_, div_, pow_, clamp_ (and *=, /=) whose result requires grad: their derivative "
                           "needs the old value",
     "inplace_saved_index": "in-place writes into a tensor an op of the table took without grad (index, mask, weight)",
@@ -454,6 +454,17 @@ batch_norm_train batch_norm_eval conv2d conv1d conv_transpose2d conv_transpose1d
 avg_pool1d adaptive_avg_pool2d adaptive_avg_pool1d
 """.split())
 
+def _torch_bug(name, sample) -> bool:
+    """Samples on which torch 2.13 itself misbehaves (docs/parity.md, "The program fuzzer")."""
+    if name == "dist_inf":
+        return True  # the backward of dist(x, y, 0) fails: "Expected a proper Tensor but got None" (minigrad: zeros)
+    if name == "cov" and any(sample.kwargs.get(k) is not None for k in ("fweights", "aweights")):
+        x = sample.args[0]
+        observations = x.shape[-1] if np.ndim(x) else 1
+        return observations == 1  # torch zeroes its input in place (a leaf that requires grad: it raises)
+    return False
+
+
 # Op-table entries that write into their input (their own family: in-place semantics).
 def _writes_in_place(name: str) -> bool:
     return name.endswith("_inplace") or name.startswith(("view_write", "setitem"))
@@ -761,6 +772,8 @@ class ProgramMachine(RuleBasedStateMachine):
         family = "op_inplace" if _writes_in_place(op.name) else "op"
         dtype = data.draw(st.sampled_from(op.dtypes), label="op dtype")
         sample = data.draw(op.sample(dtype), label="sample")
+        if _torch_bug(op.name, sample):
+            return
 
         def tensor_for(array, requires_grad):
             """A tensor of the program with this array's shape and dtype, or a new one holding it.
@@ -877,6 +890,9 @@ class ProgramMachine(RuleBasedStateMachine):
             return
         if data.draw(st.integers(0, 3), label="detach_") == 0:
             family = "detach_view" if _is_view(self._t(src)) else "detach_inplace"
+            mine = self.p.mg.ns.get(src)
+            if isinstance(mine, minigrad.Tensor) and (mine._base is not None) != _is_view(self._t(src)):
+                family = "inplace_view_marking"  # a view in one library only: detach_() raises in that one
             if _on(family):
                 self.p.run(f"{src}.detach_()", family)
         elif _on("detach"):
