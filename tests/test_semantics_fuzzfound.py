@@ -558,3 +558,14 @@ def test_windows_are_not_views(name, periodic):
         w.detach_()   # raises on a view
         return w, w._base is None
     _same(f)
+
+
+@pytest.mark.parametrize("call", ["lib.unique(x)", "lib.unique(x, dim=0)", "lib.unique_consecutive(x)",
+                                  "lib.unique_consecutive(x, return_counts=True)[0]", "lib.unique(x, return_inverse=True)[0]"])
+def test_unique_values_require_grad_and_their_backward_raises(call):
+    def f(lib):   # torch records a node without a derivative: requires_grad, then NotImplementedError
+        x = lib.tensor([1.0, 1.0, 2.0], requires_grad=True)
+        y = eval(call)
+        assert y.requires_grad
+        y.sum().backward()
+    _same(f, "is not implemented")

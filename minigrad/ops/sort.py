@@ -276,6 +276,22 @@ def _unique_rows(x, dim, consecutive):
     return order[new], inverse, counts
 
 
+class UniqueValues(Op):
+    """z = the distinct values of x (found by the caller);  no derivative: torch's backward raises"""
+
+    NODE_NAMES = {"_unique2": "Unique2Backward0", "unique_dim": "UniqueDimBackward0",
+                  "unique_consecutive": "UniqueConsecutiveBackward0"}
+
+    @staticmethod
+    def forward(ctx, x, values, derivative):
+        ctx.derivative = derivative
+        return values
+
+    @staticmethod
+    def backward(ctx, g):
+        raise NotImplementedError(f"the derivative for '{ctx.derivative}' is not implemented.")
+
+
 def _unique(name, input, sorted_, return_inverse, return_counts, dim, consecutive):
     _tensor(input, name)
     x = input._data
@@ -304,7 +320,9 @@ def _unique(name, input, sorted_, return_inverse, return_counts, dim, consecutiv
             raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique cannot be applied")
         kept, inverse, counts = _unique_rows(x, dim, consecutive)
         values = np.take(x, kept, axis=dim)
-    out = [Tensor._make(np.ascontiguousarray(values))]
+    derivative = "unique_consecutive" if consecutive else "_unique2" if dim is None else "unique_dim"
+    out = [overload(UniqueValues.apply(input, np.ascontiguousarray(values), derivative),
+                    UniqueValues.NODE_NAMES[derivative])]
     if return_inverse:
         out.append(Tensor._make(np.asarray(inverse, dtype=np.int64)))
     if return_counts:
