@@ -569,3 +569,17 @@ def test_unique_values_require_grad_and_their_backward_raises(call):
         assert y.requires_grad
         y.sum().backward()
     _same(f, "is not implemented")
+
+
+@pytest.mark.parametrize("call", [
+    "lib.histogram(x, 3)[0]", "lib.histogram(x, 3)[1]", "lib.histogram(x.detach(), 3, weight=w)[0]",
+    "lib.histogramdd(x.reshape(-1, 1), [3])[0]", "lib.histogramdd(x.reshape(-1, 1), [3])[1][0]",
+    "lib.bincount(lib.tensor([0, 1, 1]), weights=w)"])
+def test_results_without_a_derivative_require_grad_and_their_backward_raises(call):
+    def f(lib):
+        x = lib.tensor([0.1, 0.5, 0.7], requires_grad=True)
+        w = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = eval(call)
+        assert y.requires_grad
+        y.sum().backward()
+    _same(f, "is not implemented")

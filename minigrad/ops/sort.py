@@ -474,6 +474,26 @@ def _density(hist, edges_list):
         return hist / (total * widths)
 
 
+class NoDerivative(Op):
+    """z = a result torch computes from the tensor arguments without a derivative;  backward raises
+    torch's error (the result requires grad when an argument does, as torch's)"""
+
+    node_name = "torch::autograd::NotImplemented"
+
+    @staticmethod
+    def forward(ctx, result, aten, *tensors):
+        ctx.aten = aten
+        return result
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError(f"derivative for aten::{ctx.aten} is not implemented")
+
+
+def _no_derivative(result, aten, *tensors) -> Tensor:
+    return NoDerivative.apply(result, aten, *(t for t in tensors if isinstance(t, Tensor)))
+
+
 def histogram(input: Tensor, bins=100, *, range=None, weight=None, density: bool = False):
     """(hist, bin_edges): counts (or weights, or a density) of input in the bins."""
     _tensor(input, "histogram")
@@ -491,7 +511,8 @@ def histogram(input: Tensor, bins=100, *, range=None, weight=None, density: bool
     hist = _counts(x.reshape(-1, 1), [edges], w, x.dtype)
     if density:
         hist = _density(hist, [edges])
-    return histogram_result(Tensor._make(hist.astype(x.dtype)), Tensor._make(edges.copy()))
+    return histogram_result(_no_derivative(hist.astype(x.dtype), "histogram", input, weight),
+                            _no_derivative(edges.copy(), "histogram", input, weight))
 
 
 def histogramdd(input: Tensor, bins=10, *, range=None, weight=None, density: bool = False):
@@ -512,7 +533,8 @@ def histogramdd(input: Tensor, bins=10, *, range=None, weight=None, density: boo
     hist = _counts(points, edges_list, w, x.dtype)
     if density:
         hist = _density(hist, edges_list)
-    return histogramdd_result(Tensor._make(hist.astype(x.dtype)), [Tensor._make(e.copy()) for e in edges_list])
+    return histogramdd_result(_no_derivative(hist.astype(x.dtype), "_histogramdd_from_bin_cts", input, weight),
+                              [_no_derivative(e.copy(), "_histogramdd_bin_edges", input, weight) for e in edges_list])
 
 
 def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:
@@ -533,7 +555,8 @@ def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:
     if w.ndim != 1 or w.shape[0] != x.shape[0]:
         raise RuntimeError("weights should be 1-d and have the same length as input")
     dtype = w.dtype if w.dtype.kind == "f" else np.float64
-    return Tensor._make(np.bincount(x, weights=w.astype(np.float64), minlength=minlength).astype(dtype))
+    return _no_derivative(np.bincount(x, weights=w.astype(np.float64), minlength=minlength).astype(dtype),
+                          "bincount", weights)
 
 
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
