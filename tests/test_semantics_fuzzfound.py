@@ -583,3 +583,15 @@ def test_results_without_a_derivative_require_grad_and_their_backward_raises(cal
         assert y.requires_grad
         y.sum().backward()
     _same(f, "is not implemented")
+
+
+@pytest.mark.parametrize("code", ["y.mul_(y)", "y.pow_(y)", "y.div_(y)", "y *= y", "y.addcmul_(y, y)", "y.atan2_(y)",
+                                  "y.clamp_(min=y)", "y.add_(y)", "y.copy_(y)", "y.lerp_(y, 0.5)", "y.pow_(2)", "y.mul_(x)"])
+def test_in_place_op_with_itself_as_a_saved_argument(code):
+    def f(lib):   # self's old values are kept (original_self); the same tensor saved as another argument
+        x = lib.tensor([1.5, 2.0], requires_grad=True)   # has moved on a version: backward raises
+        y = x * 1
+        exec(code)
+        y.sum().backward()
+        return x.grad
+    _same(f)

@@ -426,9 +426,13 @@ def _rebind_saved(node, target, result, original) -> None:
     saved = node._saved
     if saved:
         records = []
+        kept = False
         for rec in saved:
-            if rec is not None and rec[0] == _INPUT and rec[1] is target:
+            if rec is not None and rec[0] == _INPUT and rec[1] is target and not kept:
+                # self's old values (torch's original_self); another saved argument that is the
+                # same tensor (y.mul_(y), y.pow_(y)) keeps its record, so backward raises as torch's
                 rec = (_INPUT, original, original._vc, original._vc[0])
+                kept = True
             elif rec is not None and rec[0] == _OUTPUT and rec[1][0] is result._data:
                 rec = (_OUTPUT, (target._data, rec[1][1], target._vc), target._vc, target._vc[0])
             records.append(rec)
