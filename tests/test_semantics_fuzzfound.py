@@ -595,3 +595,31 @@ def test_in_place_op_with_itself_as_a_saved_argument(code):
         y.sum().backward()
         return x.grad
     _same(f)
+
+
+@pytest.mark.parametrize("reduction", ["x.max()", "x.min()", "x.amax()", "x.amin(0, keepdim=True)",
+                                       "lib.linalg.norm(x.reshape(1, 3), ord=-2, keepdim=True)", "x.max(0)[0]"])
+@pytest.mark.parametrize("write", ["y.add_(1)", "y.pow_(e)", "y.detach().fill_(0.5)"])
+def test_reductions_that_save_their_result_check_its_version(reduction, write):
+    def f(lib):   # torch's max()/min()/amax/amin save the result (max(dim) saves only the indices)
+        x = lib.tensor([0.5, -1.6, 6.8], requires_grad=True)
+        e = lib.tensor(0.5, requires_grad=True)
+        y = eval(reduction)
+        exec(write)
+        y.sum().backward()
+        return x.grad
+    _same(f)
+
+
+@pytest.mark.parametrize("code", [
+    "w = lib.ones(3, requires_grad=True); v = w.view(3, 1); w.detach_(); v.mul_(2)",
+    "w = lib.ones(3, requires_grad=True); v = w.view(3, 1); w.requires_grad_(False); v.mul_(2)",
+    "w = lib.ones(3, requires_grad=True)\nwith lib.no_grad():\n    v = w[0:2]\nv.mul_(2)",
+    "w = lib.ones(3, requires_grad=True); v = w.detach()[0:2]; v.mul_(2)",
+])
+def test_in_place_on_a_view_of_a_leaf_follows_the_view_s_requires_grad(code):
+    def f(lib):   # torch checks the view's own requires_grad, after the no_grad-view check
+        ns = {"lib": lib}
+        exec(code, ns)
+        return ns["w"]
+    _same(f)

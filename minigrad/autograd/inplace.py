@@ -311,13 +311,15 @@ def write(target: Tensor, result: Tensor, operands=(), fill=False) -> Tensor:
     if grad_on:
         if target._requires_grad and target.grad_fn is None:
             raise RuntimeError(LEAF_MSG)
-        if base is not None and base._requires_grad and base.grad_fn is None:
-            raise RuntimeError(VIEW_OF_LEAF_MSG)
         origin = target.__dict__.get("_view_origin") if base is not None else None
         if origin is not None and (base._requires_grad or result._requires_grad):
             if origin == NO_GRAD_VIEW:
                 raise RuntimeError(NO_GRAD_VIEW_MSG)
             raise RuntimeError(MULTI_OUTPUT_VIEW_MSG.format(nr=origin[0], name=origin[1]))
+        # (after the checks above, as torch's check_inplace; the view's own requires_grad counts: it
+        # stays on after the leaf's detach_() or requires_grad_(False))
+        if base is not None and target._requires_grad and base.grad_fn is None:
+            raise RuntimeError(VIEW_OF_LEAF_MSG)
     data = target._data
     if operands:   # (before the shape check, as torch)
         check_overlap(data, operands)

@@ -210,12 +210,14 @@ class Amax(Op):
             if nan_picks and np.isnan(full).any():   # max(x): a NaN result came from the NaNs
                 hit = np.isnan(x)
             hit = hit.astype(x.dtype)
-            ctx.save_for_backward(hit / np.sum(hit, axis=dims, keepdims=True))
+            # the result too, as torch's amax/amin/max()/min() save it: changing it in place before
+            # backward is a version error
+            ctx.save_for_backward(hit / np.sum(hit, axis=dims, keepdims=True), out)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        share, = ctx.saved_tensors
+        share, _result = ctx.saved_tensors
         return _restore_dims(g, ctx.dims, ctx.keepdim) * share
 
 

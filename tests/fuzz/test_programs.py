@@ -29,10 +29,6 @@ KNOWN_OPEN = {
     "hook_root": "hooks and retain_grad of the output tensor itself are not run by autograd.grad",
     "grad_hooked_inputs": "autograd.grad returns an input's gradient after that input's hook",
     "inference_mode": "no inference tensors: in-place updates of them outside inference_mode do not raise",
-    # open
-    "detach_write": "a write through detach() or .data into a base that has views: torch re-derives the views' "
-                    "grad_fn from the base (its version moved on), so hooks and retain_grad of intermediate views "
-                    "no longer run; minigrad keeps the views' graph",
 }
 assert set(KNOWN_OPEN) <= set(fuzz.FAMILIES), set(KNOWN_OPEN) - set(fuzz.FAMILIES)
 CI_FAMILIES = set(fuzz.FAMILIES) - set(KNOWN_OPEN)
