@@ -623,3 +623,24 @@ def test_in_place_on_a_view_of_a_leaf_follows_the_view_s_requires_grad(code):
         exec(code, ns)
         return ns["w"]
     _same(f)
+
+
+@pytest.mark.parametrize("edge_order", [1, 2])
+def test_gradient_flows_into_coordinates_that_require_grad(edge_order):
+    def f(lib):
+        x = lib.tensor([-1.1, 2.64, 0.0, 1.5], dtype=lib.float64, requires_grad=True)
+        y = lib.tensor([1.0, 4.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)
+        g, = lib.gradient(y, spacing=[x], edge_order=edge_order)
+        (g * lib.tensor([1.0, 2.0, 3.0, 4.0], dtype=lib.float64)).sum().backward()
+        return g, x.grad, y.grad
+    _same(f)
+
+
+def test_triangular_solve_cloned_coefficient_gives_the_right_side_zeros():
+    def f(lib):   # torch's single node gives b a zero gradient when only the cloned coefficient is used
+        b = lib.tensor([[1.8], [3.0]], dtype=lib.float64, requires_grad=True)
+        A = lib.tensor([[2.5, 0.3], [0.0, 1.5]], dtype=lib.float64, requires_grad=True)
+        x, c = lib.triangular_solve(b, A)
+        (c * 2).sum().backward()
+        return b.grad, A.grad
+    _same(f)

@@ -672,13 +672,14 @@ class ProgramMachine(RuleBasedStateMachine):
 
     # -- in-place ---------------------------------------------------------------------------------
     def _inplace_family(self, t, name=None):
+        mine = self.p.mg.ns.get(name)
+        if isinstance(mine, minigrad.Tensor) and (mine._base is not None) != _is_view(t):
+            return "inplace_view_marking"  # a view in one library only (an op's output cut from a buffer,
+            # or a gradient that torch returns as an expanded view)
         if _is_view(t):
             return "inplace_view"
         if t.is_leaf and not t.requires_grad and (self._shares_with_grad(t) or name in self.detached):
             return "detach_write"  # a detach() of a tensor that requires grad: same storage
-        mine = self.p.mg.ns.get(name)
-        if isinstance(mine, minigrad.Tensor) and mine._base is not None:
-            return "inplace_view_marking"  # a view in minigrad only (an op's output cut from a buffer)
         if name in self.index_args:
             return "inplace_saved_index"  # an index, mask or weight a graph may have saved
         if name in self.hooked:
@@ -772,11 +773,16 @@ class ProgramMachine(RuleBasedStateMachine):
         target = self._pick(data)
         if target is None:
             return
+        family = "inplace_operators"
+        if self._inplace_family(self._t(target), target) == "inplace_view_marking":
+            family = "inplace_view_marking"
+            if not _on(family):
+                return
         sym = data.draw(st.sampled_from(["//=", "%=", "**=", "&=", "|=", "^=", "<<=", ">>="]), label="operator")
         # check that the name still refers to the same object afterwards (an in-place write, not a rebind)
         code = f"_before = {target}\n{target} {sym} {self._operand(data, tuple(self._t(target).shape))}\n" \
                f"assert {target} is _before, 'rebound'"
-        self.p.run(code, "inplace_operators")
+        self.p.run(code, family)
 
     # -- the op table ---------------------------------------------------------------------------
     def _table_ops(self):
