@@ -231,10 +231,15 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
             if (node, nr) in capture:
                 capture[(node, nr)] = grads[nr]
                 captured = True
-        # nothing below this node was asked for: stop here, except that backward(inputs=[non_leaf])
-        # runs the non-leaf's own node, as torch's engine does (its errors and post hooks show,
-        # and without retain_graph it is freed); what it returns goes nowhere
-        if not (accumulate and captured) and not any(nxt in needed for nxt, _ in node.next_functions):
+        if not any(nxt in needed for nxt, _ in node.next_functions):
+            # nothing below this node was asked for: stop here. backward(inputs=[non_leaf]) runs the
+            # non-leaf's own node, as torch's engine does, but computes none of its outputs: only a
+            # node without a derivative (torch's NotImplemented) raises, and the node is freed
+            if accumulate and captured:
+                if node.name().endswith("NotImplemented"):
+                    node.apply_backward(grads)
+                if not retain_graph:
+                    node.release()
             return
     if node.materialize_grads and len(grads) > 1:  # (a single output always has its gradient)
         for nr, g in enumerate(grads):
