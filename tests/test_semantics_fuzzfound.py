@@ -653,3 +653,15 @@ def test_backward_inputs_does_not_compute_the_outputs_of_a_non_leaf_input_s_node
         (a * 2).sum().backward(inputs=[a])
         return a.grad, x.grad is None
     _same(f)
+
+
+def test_setitem_through_detach_rederives_the_views_of_the_base():
+    def f(lib):   # the hook stays with the view's old node; the re-derived view does not run it
+        x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        v = x[0]
+        alias = x.detach()
+        v.register_hook(lambda g: g * 2)
+        alias[:1] = 7
+        v.sum().backward()
+        return x.grad
+    _same(f)

@@ -347,11 +347,11 @@ def write(target: Tensor, result: Tensor, operands=(), fill=False) -> Tensor:
         _set_grad_fn(base, copy.grad_fn, 0)
         _rederive_views(base)
     else:
-        _rederive_after_untracked_write(target)
+        rederive_after_untracked_write(target)
     return target
 
 
-def _rederive_after_untracked_write(target: Tensor) -> None:
+def rederive_after_untracked_write(target: Tensor) -> None:
     """A write autograd did not record (under no_grad, or through a detach()ed alias) still moves
     the version counter on: torch then re-derives the grad_fn of every view of the base from the
     base's graph at its next use, so hooks and retain_grad of a view in between no longer run

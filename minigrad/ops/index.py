@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import grad_mode
-from ..autograd.inplace import check_setitem_overlap
+from ..autograd.inplace import check_setitem_overlap, rederive_after_untracked_write
 from ..device import check_same_device
 from ._util import Op, overload, Tensor, broadcast_shape, wrap_dim, xp
 from .shape import Slice
@@ -466,6 +466,7 @@ def setitem(input: Tensor, index, value) -> None:
         _index_put(input, index, value)  # raises torch's shape-mismatch message
         raise
     input._vc[0] += 1
+    rederive_after_untracked_write(input)   # (the views of a base that requires grad, as write() does)
 
 
 def _check_overlap(input: Tensor, index, value) -> None:
