@@ -665,3 +665,12 @@ def test_setitem_through_detach_rederives_the_views_of_the_base():
         v.sum().backward()
         return x.grad
     _same(f)
+
+
+@pytest.mark.parametrize("use_input_stats", [True, False])
+def test_instance_norm_running_statistics_requiring_grad_raise(use_input_stats):
+    def f(lib):
+        x = lib.ones(2, 3, 4)
+        running_mean = lib.zeros(3, requires_grad=True)
+        return lib.nn.functional.instance_norm(x, running_mean, lib.ones(3), use_input_stats=use_input_stats)
+    _same(f, "not differentiable with respect to argument 'running_mean'")

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import random as _random
 from ..autograd import grad_mode
-from ._args import float_only as _float_only, require_tensor, autocast
+from ._args import float_only as _float_only, not_differentiable, require_tensor, autocast
 from ._util import Op, broadcast_shape, float_result, overload, Tensor, wrap_dim, xp
 from .activation import _sigmoid_np, kink_scale, torch_type_name
 from . import math as math_ops
@@ -297,6 +297,7 @@ def instance_norm(input: Tensor, running_mean=None, running_var=None, weight=Non
         if spatial <= 1:
             raise ValueError(f"Expected more than 1 spatial element when training, got input size "
                              f"minigrad.Size({list(x.shape)})")
+    not_differentiable("native_batch_norm", running_mean=running_mean, running_var=running_var)  # (torch's runs one)
     c = x.shape[1]
     for name, p in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):
