@@ -163,6 +163,22 @@ def lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:
     return linalg.lu_solve(LU_data, LU_pivots, b)
 
 
+class ClonedCoefficient(Op):
+    """z = A (triangular_solve's second output);  dz/dA = g, dz/db = 0  (torch's one node gives b zeros)"""
+
+    @staticmethod
+    def forward(ctx, A, b):
+        return A.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        zeros = None
+        if ctx.needs_input_grad[1]:
+            shape, dtype = ctx._input_meta[1]
+            zeros = Tensor._make(np.zeros(shape, dtype))
+        return g, zeros
+
+
 def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,
                      unitriangular: bool = False):
     """(solution, cloned_coefficient) of A X = b (A^T X = b when transpose), A's upper or lower triangle."""
@@ -171,7 +187,7 @@ def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool =
     coefficient = mT(A) if transpose else A
     x = linalg.solve_triangular(coefficient, b, upper=upper != transpose, unitriangular=unitriangular)
     return result_type("triangular_solve", ("solution", "cloned_coefficient"))(
-        overload(x, "TriangularSolveBackward0"), overload(A.clone(), "TriangularSolveBackward0"))
+        overload(x, "TriangularSolveBackward0"), overload(ClonedCoefficient.apply(A, b), "TriangularSolveBackward0"))
 
 
 class Geqrf(Op):

@@ -409,3 +409,268 @@ def test_arguments_without_a_derivative_refuse_requires_grad(case):
             return F.binary_cross_entropy_with_logits(x, lib.full((2, 3), 0.5), **{case[4:]: g})
         return F.batch_norm(x, g, lib.ones(3), training=case.endswith("train"))
     _same(f, "is not differentiable with respect to argument")
+
+
+# -- backward(inputs=[non_leaf]) runs the non-leaf's own node ----------------------------------------
+def test_backward_inputs_runs_the_node_of_a_non_leaf_input():
+    def f(lib):   # torch's engine executes the input's node: its missing derivative raises
+        x = lib.tensor([1.5, 2.5], requires_grad=True)
+        y = 2 % x
+        (y * 2).sum().backward(inputs=[y])
+        return y.grad
+    _same(f, "derivative for aten::remainder is not implemented")
+
+
+def test_backward_inputs_frees_the_node_of_a_non_leaf_input():
+    def f(lib):
+        x = lib.tensor([1.5, 2.5], requires_grad=True)
+        y = x.exp()
+        (y * 2).sum().backward(inputs=[y])
+        y.sum().backward()   # exp's saved result was freed by the first call
+        return x.grad
+    _same(f, "backward through the graph a second time")
+
+
+# -- gradients of piecewise-linear activations after create_graph -----------------------------------
+ACTIVATIONS = {
+    "relu": lambda F, x: F.relu(x), "relu_": lambda F, x: F.relu(x * 1, inplace=True),
+    "hardtanh": lambda F, x: F.hardtanh(x), "relu6": lambda F, x: F.relu6(x * 3),
+    "hardtanh_": lambda F, x: F.hardtanh(x * 1, inplace=True), "leaky_relu": lambda F, x: F.leaky_relu(x),
+    "leaky_relu_": lambda F, x: F.leaky_relu(x * 1, inplace=True), "threshold": lambda F, x: F.threshold(x, 0.5, 2.0),
+    "hardshrink": lambda F, x: F.hardshrink(x), "softshrink": lambda F, x: F.softshrink(x),
+    "rrelu": lambda F, x: F.rrelu(x, training=False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_create_graph_gradient_of_a_kinked_activation_is_in_the_graph(name):
+    def f(lib):   # torch's *_backward ops take x (or the result): the gradient requires grad, its derivative is 0
+        x = lib.tensor([0.0, 1.0, -1.0, 0.5, 2.5], requires_grad=True)
+        g, = lib.autograd.grad(ACTIVATIONS[name](lib.nn.functional, x).sum(), [x], create_graph=True)
+        gg, = lib.autograd.grad((g * g).sum(), [x], allow_unused=True)
+        return g, gg
+    _same(f)
+
+
+def test_kinked_activation_gradient_without_create_graph_does_not_require_grad():
+    def f(lib):
+        x = lib.tensor([0.0, 1.0], requires_grad=True)
+        g, = lib.autograd.grad(lib.relu(x).sum(), [x])
+        return g
+    _same(f)
+
+
+# -- setitem: the value loses its leading size-1 dims before the overlap check -----------------------
+@pytest.mark.parametrize("code", [
+    "x = lib.ones(1, 3, 3); x[0] = x", "x = lib.ones(1); x[0] = x", "x = lib.ones(1, 3); x[0, :] = x",
+    "x = lib.ones(1, 3); x[:] = x[0]", "x = lib.ones(1, 1, 3); x[0] = x[0, 0]", "x = lib.ones(1, 3); x[...] = x[0]",
+    "x = lib.ones(1, 1); x[0] = x", "x = lib.ones(1, 1, 1); x[0, 0] = x", "x = lib.ones(1, 3, 3); x[0].add_(x)",
+    "x = lib.ones(1, 3); x.squeeze(0).mul_(x)", "x = lib.ones(3, 1); x.mul_(x.t())", "x = lib.ones(2, 1, 1); x[0] = x[1:]",
+])
+def test_overlap_of_a_value_with_leading_size_1_dims(code):
+    def f(lib):
+        ns = {"lib": lib}
+        exec(code, ns)
+        return ns["x"]
+    _same(f)
+
+
+def test_householder_product_without_reflectors_has_no_gradient():
+    def f(lib):   # Q is I's first columns; torch's node returns undefined gradients (None)
+        a = lib.ones((2, 3, 2), dtype=lib.float64, requires_grad=True)
+        tau = lib.zeros((2, 0), dtype=lib.float64, requires_grad=True)
+        q = lib.linalg.householder_product(a, tau)
+        q.sum().backward()
+        return q, a.grad is None, tau.grad is None, q.grad_fn.name()
+    _same(f)
+
+
+# -- a write autograd does not record still re-derives the views of the base -----------------------
+def test_write_through_detach_rederives_the_views_of_the_base():
+    def f(lib):   # w is re-derived from x, so v's retain_grad no longer sees w's gradient
+        x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        v = x.select(1, 0)
+        v.retain_grad()
+        w = v.select(0, 1)
+        x.detach().mul_(2)
+        w.sum().backward()
+        return v.grad is None, x.grad
+    _same(f)
+
+
+def test_no_grad_write_into_a_base_drops_the_hooks_of_its_views_for_later_uses():
+    def f(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 1
+        v = y[0:1]
+        calls = []
+        v.register_hook(lambda g: calls.append(1))
+        with lib.no_grad():
+            y.add_(1)
+        (v * 3).sum().backward()
+        return len(calls), x.grad
+    _same(f)
+
+
+def test_views_used_before_an_untracked_write_keep_their_graph():
+    def f(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 1
+        v = y[1:]
+        v.retain_grad()
+        u = v * 2
+        y.detach()[0:1].add_(1)
+        u.sum().backward()
+        return v.grad, x.grad
+    _same(f)
+
+
+def test_write_through_data_leaves_the_views_alone():
+    def f(lib):   # .data has a version counter of its own
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 1
+        v = y.view(2)
+        v.retain_grad()
+        u = v[0]
+        y.data.add_(1)
+        u.backward()
+        return v.grad, x.grad
+    _same(f)
+
+
+@pytest.mark.parametrize("code", [
+    "x = lib.ones(1); x[::3].pow_(x)", "x = lib.ones(3); x.unsqueeze(1).add_(x[:, None])",
+    "x = lib.ones(3); x[None].add_(x.view(1, 3))", "x = lib.ones(1, 3); x.add_(x[0][None])",
+])
+def test_full_overlap_needs_equal_strides_also_of_size_1_dims(code):
+    def f(lib):
+        ns = {"lib": lib}
+        exec(code, ns)
+        return ns["x"]
+    _same(f)
+
+
+@pytest.mark.parametrize("name", ["hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window"])
+@pytest.mark.parametrize("periodic", [True, False])
+def test_windows_are_not_views(name, periodic):
+    def f(lib):
+        w = getattr(lib, name)(8, periodic, dtype=lib.float64)
+        w.detach_()   # raises on a view
+        return w, w._base is None
+    _same(f)
+
+
+@pytest.mark.parametrize("call", ["lib.unique(x)", "lib.unique(x, dim=0)", "lib.unique_consecutive(x)",
+                                  "lib.unique_consecutive(x, return_counts=True)[0]", "lib.unique(x, return_inverse=True)[0]"])
+def test_unique_values_require_grad_and_their_backward_raises(call):
+    def f(lib):   # torch records a node without a derivative: requires_grad, then NotImplementedError
+        x = lib.tensor([1.0, 1.0, 2.0], requires_grad=True)
+        y = eval(call)
+        assert y.requires_grad
+        y.sum().backward()
+    _same(f, "is not implemented")
+
+
+@pytest.mark.parametrize("call", [
+    "lib.histogram(x, 3)[0]", "lib.histogram(x, 3)[1]", "lib.histogram(x.detach(), 3, weight=w)[0]",
+    "lib.histogramdd(x.reshape(-1, 1), [3])[0]", "lib.histogramdd(x.reshape(-1, 1), [3])[1][0]",
+    "lib.bincount(lib.tensor([0, 1, 1]), weights=w)"])
+def test_results_without_a_derivative_require_grad_and_their_backward_raises(call):
+    def f(lib):
+        x = lib.tensor([0.1, 0.5, 0.7], requires_grad=True)
+        w = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = eval(call)
+        assert y.requires_grad
+        y.sum().backward()
+    _same(f, "is not implemented")
+
+
+@pytest.mark.parametrize("code", ["y.mul_(y)", "y.pow_(y)", "y.div_(y)", "y *= y", "y.addcmul_(y, y)", "y.atan2_(y)",
+                                  "y.clamp_(min=y)", "y.add_(y)", "y.copy_(y)", "y.lerp_(y, 0.5)", "y.pow_(2)", "y.mul_(x)"])
+def test_in_place_op_with_itself_as_a_saved_argument(code):
+    def f(lib):   # self's old values are kept (original_self); the same tensor saved as another argument
+        x = lib.tensor([1.5, 2.0], requires_grad=True)   # has moved on a version: backward raises
+        y = x * 1
+        exec(code)
+        y.sum().backward()
+        return x.grad
+    _same(f)
+
+
+@pytest.mark.parametrize("reduction", ["x.max()", "x.min()", "x.amax()", "x.amin(0, keepdim=True)",
+                                       "lib.linalg.norm(x.reshape(1, 3), ord=-2, keepdim=True)", "x.max(0)[0]"])
+@pytest.mark.parametrize("write", ["y.add_(1)", "y.pow_(e)", "y.detach().fill_(0.5)"])
+def test_reductions_that_save_their_result_check_its_version(reduction, write):
+    def f(lib):   # torch's max()/min()/amax/amin save the result (max(dim) saves only the indices)
+        x = lib.tensor([0.5, -1.6, 6.8], requires_grad=True)
+        e = lib.tensor(0.5, requires_grad=True)
+        y = eval(reduction)
+        exec(write)
+        y.sum().backward()
+        return x.grad
+    _same(f)
+
+
+@pytest.mark.parametrize("code", [
+    "w = lib.ones(3, requires_grad=True); v = w.view(3, 1); w.detach_(); v.mul_(2)",
+    "w = lib.ones(3, requires_grad=True); v = w.view(3, 1); w.requires_grad_(False); v.mul_(2)",
+    "w = lib.ones(3, requires_grad=True)\nwith lib.no_grad():\n    v = w[0:2]\nv.mul_(2)",
+    "w = lib.ones(3, requires_grad=True); v = w.detach()[0:2]; v.mul_(2)",
+])
+def test_in_place_on_a_view_of_a_leaf_follows_the_view_s_requires_grad(code):
+    def f(lib):   # torch checks the view's own requires_grad, after the no_grad-view check
+        ns = {"lib": lib}
+        exec(code, ns)
+        return ns["w"]
+    _same(f)
+
+
+@pytest.mark.parametrize("edge_order", [1, 2])
+def test_gradient_flows_into_coordinates_that_require_grad(edge_order):
+    def f(lib):
+        x = lib.tensor([-1.1, 2.64, 0.0, 1.5], dtype=lib.float64, requires_grad=True)
+        y = lib.tensor([1.0, 4.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)
+        g, = lib.gradient(y, spacing=[x], edge_order=edge_order)
+        (g * lib.tensor([1.0, 2.0, 3.0, 4.0], dtype=lib.float64)).sum().backward()
+        return g, x.grad, y.grad
+    _same(f)
+
+
+def test_triangular_solve_cloned_coefficient_gives_the_right_side_zeros():
+    def f(lib):   # torch's single node gives b a zero gradient when only the cloned coefficient is used
+        b = lib.tensor([[1.8], [3.0]], dtype=lib.float64, requires_grad=True)
+        A = lib.tensor([[2.5, 0.3], [0.0, 1.5]], dtype=lib.float64, requires_grad=True)
+        x, c = lib.triangular_solve(b, A)
+        (c * 2).sum().backward()
+        return b.grad, A.grad
+    _same(f)
+
+
+def test_backward_inputs_does_not_compute_the_outputs_of_a_non_leaf_input_s_node():
+    def f(lib):   # geqrf's formula raises only when its input's gradient is wanted
+        x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=lib.float64, requires_grad=True)
+        a, tau = lib.geqrf(x * 1)
+        (a * 2).sum().backward(inputs=[a])
+        return a.grad, x.grad is None
+    _same(f)
+
+
+def test_setitem_through_detach_rederives_the_views_of_the_base():
+    def f(lib):   # the hook stays with the view's old node; the re-derived view does not run it
+        x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        v = x[0]
+        alias = x.detach()
+        v.register_hook(lambda g: g * 2)
+        alias[:1] = 7
+        v.sum().backward()
+        return x.grad
+    _same(f)
+
+
+@pytest.mark.parametrize("use_input_stats", [True, False])
+def test_instance_norm_running_statistics_requiring_grad_raise(use_input_stats):
+    def f(lib):
+        x = lib.ones(2, 3, 4)
+        running_mean = lib.zeros(3, requires_grad=True)
+        return lib.nn.functional.instance_norm(x, running_mean, lib.ones(3), use_input_stats=use_input_stats)
+    _same(f, "not differentiable with respect to argument 'running_mean'")

@@ -227,11 +227,21 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
                     if new is not None:
                         grads[nr] = new
     if capture is not None:
+        captured = False
         for nr in range(len(grads)):
             if (node, nr) in capture:
                 capture[(node, nr)] = grads[nr]
+                captured = True
         if not any(nxt in needed for nxt, _ in node.next_functions):
-            return  # nothing below this node was asked for
+            # nothing below this node was asked for: stop here. backward(inputs=[non_leaf]) runs the
+            # non-leaf's own node, as torch's engine does, but computes none of its outputs: only a
+            # node without a derivative (torch's NotImplemented) raises, and the node is freed
+            if accumulate and captured:
+                if node.name().endswith("NotImplemented"):
+                    node.apply_backward(grads)
+                if not retain_graph:
+                    node.release()
+            return
     if node.materialize_grads and len(grads) > 1:  # (a single output always has its gradient)
         for nr, g in enumerate(grads):
             if g is None and node._outputs_meta[nr] is not None:  # (an output that is not a tensor gets None)

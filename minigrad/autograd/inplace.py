@@ -74,11 +74,17 @@ def check_multi_output_view(t: Tensor) -> None:
         raise RuntimeError(MODIFIED_MULTI_OUTPUT_VIEW_MSG.format(nr=origin[0], name=origin[1]))
 
 
+# The bases that have views, by their version counter, which detach() shares: a write through a
+# detach()ed alias finds the views to re-derive here (weak: an entry goes with its base).
+_bases_by_counter: "weakref.WeakValueDictionary[int, Tensor]" = weakref.WeakValueDictionary()
+
+
 def register_view(base: Tensor, view: Tensor) -> None:
     """Remember ``view`` (weakly) on ``base``, so that a write into ``base`` can re-derive it."""
     views = base.__dict__.get("_views")
     if views is None:
         views = base.__dict__["_views"] = []
+        _bases_by_counter[id(base._vc)] = base
     elif len(views) >= 32 and not len(views) & (len(views) - 1):  # at 32, 64, 128, ...: drop the dead ones
         views[:] = [r for r in views if r() is not None]
     views.append(weakref.ref(view))
@@ -246,6 +252,17 @@ def _layout(array):
     return [(n, s) for n, s in zip(array.shape, array.strides) if n != 1]
 
 
+def _same_strides(a, b) -> bool:
+    """torch's test for a full overlap of two tensors over the same memory: equal stride lists (the
+    number of dims counts, and so does the stride of a size-1 dim: ``x[::3]`` of a 1-element ``x``
+    partly overlaps ``x``). A size-1 dim with stride 0 matches any stride: NumPy gives that to the
+    dims that ``None`` indexing and expand add, where torch gives the stride of a contiguous tensor."""
+    if a.ndim != b.ndim:
+        return False
+    return all(sa == sb or (sa == 0 and na == 1) or (sb == 0 and nb == 1)
+               for na, nb, sa, sb in zip(a.shape, b.shape, a.strides, b.strides))
+
+
 def check_overlap(out, operands) -> None:
     """Raise torch's error when an operand partly overlaps the memory ``out`` (an array) being written."""
     for other in operands:
@@ -256,10 +273,32 @@ def check_overlap(out, operands) -> None:
             continue  # the same array is a full overlap (allowed); a non-dense pair is "too hard", as in torch
         a_begin, b_begin = _address(a), _address(out)
         a_end, b_end = a_begin + a.nbytes, b_begin + out.nbytes
-        if a_begin == b_begin and a_end == b_end and a.shape == out.shape and _layout(a) == _layout(out):
+        if a_begin == b_begin and a_end == b_end and _same_strides(a, out):
             continue
         if a_begin < b_end and b_begin < a_end:
             raise RuntimeError(PARTIAL_OVERLAP_MSG)
+
+
+def check_setitem_overlap(region, value) -> None:
+    """check_overlap for ``t[index] = value`` writing ``region``: as torch's setitem, the value loses
+    its leading size-1 dims and is broadcast to the region first (a 0-d value is a fill; a value that
+    does not broadcast is left to the write's own shape error)."""
+    if not isinstance(value, Tensor) or type(value._data) is not np.ndarray or type(region) is not np.ndarray:
+        return
+    v = value._data
+    if v.ndim == 0 or region.ndim == 0 or v.shape == region.shape:
+        return check_overlap(region, (value,)) if v.shape == region.shape else None
+    while v.ndim and v.shape[0] == 1:
+        v = v.reshape(v.shape[1:])  # (a view, also when 0-d)
+    if v.ndim == 0:   # expanded with stride 0: one element written from itself is a partial overlap
+        if region.size == 1 and _address(v) == _address(region) and any(region.strides):
+            raise RuntimeError(PARTIAL_OVERLAP_MSG)
+        return
+    try:
+        v = np.broadcast_to(v, region.shape)
+    except ValueError:
+        return
+    check_overlap(region, (Tensor._make(v),))
 
 
 # -- the write ---------------------------------------------------------------------------------------
@@ -272,13 +311,15 @@ def write(target: Tensor, result: Tensor, operands=(), fill=False) -> Tensor:
     if grad_on:
         if target._requires_grad and target.grad_fn is None:
             raise RuntimeError(LEAF_MSG)
-        if base is not None and base._requires_grad and base.grad_fn is None:
-            raise RuntimeError(VIEW_OF_LEAF_MSG)
         origin = target.__dict__.get("_view_origin") if base is not None else None
         if origin is not None and (base._requires_grad or result._requires_grad):
             if origin == NO_GRAD_VIEW:
                 raise RuntimeError(NO_GRAD_VIEW_MSG)
             raise RuntimeError(MULTI_OUTPUT_VIEW_MSG.format(nr=origin[0], name=origin[1]))
+        # (after the checks above, as torch's check_inplace; the view's own requires_grad counts: it
+        # stays on after the leaf's detach_() or requires_grad_(False))
+        if base is not None and target._requires_grad and base.grad_fn is None:
+            raise RuntimeError(VIEW_OF_LEAF_MSG)
     data = target._data
     if operands:   # (before the shape check, as torch)
         check_overlap(data, operands)
@@ -298,17 +339,28 @@ def write(target: Tensor, result: Tensor, operands=(), fill=False) -> Tensor:
     target._vc[0] += 1
     if node is not None:
         _rebind_saved(node, target, result, original)
-    if not grad_on:
-        return target
-    if base is None:
-        if result._requires_grad:
-            _set_grad_fn(target, node, result._output_nr)
-            _rederive_views(target)
-    elif base._requires_grad or result._requires_grad:
+    if grad_on and base is None and result._requires_grad:
+        _set_grad_fn(target, node, result._output_nr)
+        _rederive_views(target)
+    elif grad_on and base is not None and (base._requires_grad or result._requires_grad):
         copy = CopySlices.apply(base, result, geometry(base._data, data))
         _set_grad_fn(base, copy.grad_fn, 0)
         _rederive_views(base)
+    else:
+        rederive_after_untracked_write(target)
     return target
+
+
+def rederive_after_untracked_write(target: Tensor) -> None:
+    """A write autograd did not record (under no_grad, or through a detach()ed alias) still moves
+    the version counter on: torch then re-derives the grad_fn of every view of the base from the
+    base's graph at its next use, so hooks and retain_grad of a view in between no longer run
+    for later uses. Done here at once (the base's graph is the same then as at the next use)."""
+    base = _bases_by_counter.get(id(target._vc))
+    if base is None or base._vc is not target._vc or not base._requires_grad:
+        return
+    with grad_mode._GradMode(True):
+        _rederive_views(base)
 
 
 def has_internal_overlap(array) -> bool:
@@ -376,9 +428,13 @@ def _rebind_saved(node, target, result, original) -> None:
     saved = node._saved
     if saved:
         records = []
+        kept = False
         for rec in saved:
-            if rec is not None and rec[0] == _INPUT and rec[1] is target:
+            if rec is not None and rec[0] == _INPUT and rec[1] is target and not kept:
+                # self's old values (torch's original_self); another saved argument that is the
+                # same tensor (y.mul_(y), y.pow_(y)) keeps its record, so backward raises as torch's
                 rec = (_INPUT, original, original._vc, original._vc[0])
+                kept = True
             elif rec is not None and rec[0] == _OUTPUT and rec[1][0] is result._data:
                 rec = (_OUTPUT, (target._data, rec[1][1], target._vc), target._vc, target._vc[0])
             records.append(rec)

@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 
 from .. import dtypes
+from ..autograd import grad_mode
 from ._args import float_only as _float_only
 from ._util import Op, overload, Tensor, wrap_dim, xp
 from . import math as math_ops
@@ -82,6 +83,35 @@ def keep_where(x: Tensor, keep) -> Tensor:
     return KeepWhere.apply(x, keep)
 
 
+class KinkScale(Op):
+    """z = g * c, c the piecewise-constant derivative of an activation at its input x (a mask or
+    slopes);  dz/dg = c, dz/dx = 0
+
+    torch's threshold_backward, hardtanh_backward, leaky_relu_backward, ...: their result lies in
+    x's graph with a zero derivative, so a gradient taken with create_graph requires grad whenever
+    x (or the saved output) does, and differentiating it again gives x zeros."""
+
+    @staticmethod
+    def forward(ctx, g, c, x):
+        ctx.c = c
+        ctx.save_for_backward(x)
+        return g * c
+
+    @staticmethod
+    def backward(ctx, gg):
+        x, = ctx.saved_tensors
+        zeros = Tensor._make(xp(x._data).zeros_like(x._data)) if ctx.needs_input_grad[2] else None
+        return (kink_scale(gg, ctx.c, x) if ctx.needs_input_grad[0] else None), None, zeros
+
+
+def kink_scale(g: Tensor, c, x: Tensor) -> Tensor:
+    """g * c, in the graph of ``x`` (the activation's saved input or output) where a gradient is
+    being recorded (create_graph): see KinkScale."""
+    if x._requires_grad and grad_mode.state.grad_enabled:
+        return KinkScale.apply(g, c, x)
+    return ScaleByConstant.apply(g, c)
+
+
 def _const(array) -> Tensor:
     return Tensor._make(array)
 
@@ -100,7 +130,7 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, g):
         z, = ctx.saved_tensors
-        return KeepWhere.apply(g, ~(z._data <= 0))  # not z > 0: a NaN input passes its gradient, as in torch
+        return kink_scale(g, ~(z._data <= 0), z)  # not z > 0: a NaN input passes its gradient, as in torch
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -113,20 +143,23 @@ def relu_(input: Tensor) -> Tensor:
     return relu(input, inplace=True)
 
 
-# Hardtanh, LeakyRelu, Hardsigmoid and Threshold keep the mask (not x) for backward, so that their
-# in-place forms may overwrite x.
+# Hardtanh, LeakyRelu, Hardsigmoid and Threshold keep the mask for backward, and x (their in-place
+# forms: the result, as torch) only for the graph of a gradient recorded with create_graph.
 class Hardtanh(Op):
     """z = clip(x, lo, hi);  dz/dx = 1 if lo < x < hi else 0"""
 
     @staticmethod
-    def forward(ctx, x, lo, hi):
+    def forward(ctx, x, lo, hi, saves_result=False):
+        z = np.clip(x, lo, hi)
         if ctx.needs_input_grad[0]:
             ctx.keep = (x > lo) & (x < hi)
-        return np.clip(x, lo, hi)
+            ctx.save_for_backward(z if saves_result else x)
+        return z
 
     @staticmethod
     def backward(ctx, g):
-        return KeepWhere.apply(g, ctx.keep)
+        source, = ctx.saved_tensors
+        return kink_scale(g, ctx.keep, source)
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
@@ -134,7 +167,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
         raise ValueError("min_val cannot be greater than max_val")
     if input._data.dtype == np.bool_:
         raise RuntimeError("Boolean inputs not supported for hardtanh")
-    return _maybe_inplace(input, Hardtanh.apply(input, min_val, max_val), inplace)
+    return _maybe_inplace(input, Hardtanh.apply(input, min_val, max_val, inplace), inplace)
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
@@ -149,20 +182,23 @@ class LeakyRelu(Op):
     """z = x if x > 0 else slope*x;  dz/dx = 1 if x > 0 else slope"""
 
     @staticmethod
-    def forward(ctx, x, slope):
+    def forward(ctx, x, slope, saves_result=False):
         positive = x > 0
+        z = np.where(positive, x, x * slope)
         if ctx.needs_input_grad[0]:
             ctx.slopes = np.where(positive, 1, slope).astype(x.dtype)
-        return np.where(positive, x, x * slope)
+            ctx.save_for_backward(z if saves_result else x)
+        return z
 
     @staticmethod
     def backward(ctx, g):
-        return ScaleByConstant.apply(g, ctx.slopes)
+        source, = ctx.saved_tensors
+        return kink_scale(g, ctx.slopes, source)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     _float_only(input, "leaky_relu_cpu")
-    return _maybe_inplace(input, LeakyRelu.apply(input, negative_slope), inplace, "LeakyReluBackward1")
+    return _maybe_inplace(input, LeakyRelu.apply(input, negative_slope, inplace), inplace, "LeakyReluBackward1")
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
@@ -192,18 +228,22 @@ class Threshold(Op):
     """z = x if x > threshold else value;  dz/dx = 1 if x > threshold else 0"""
 
     @staticmethod
-    def forward(ctx, x, threshold, value):
+    def forward(ctx, x, threshold, value, saves_result=False):
         keep = x > threshold
         ctx.keep = keep
-        return np.where(keep, x, value).astype(x.dtype, copy=False)
+        z = np.where(keep, x, value).astype(x.dtype, copy=False)
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(z if saves_result else x)
+        return z
 
     @staticmethod
     def backward(ctx, g):
-        return KeepWhere.apply(g, ctx.keep)
+        source, = ctx.saved_tensors
+        return kink_scale(g, ctx.keep, source)
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
-    return _maybe_inplace(input, Threshold.apply(input, threshold, value), inplace)
+    return _maybe_inplace(input, Threshold.apply(input, threshold, value, inplace), inplace)
 
 
 # -- smooth -----------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import grad_mode
-from ..autograd.inplace import check_overlap
+from ..autograd.inplace import check_setitem_overlap, rederive_after_untracked_write
 from ..device import check_same_device
 from ._util import Op, overload, Tensor, broadcast_shape, wrap_dim, xp
 from .shape import Slice
@@ -452,7 +452,7 @@ def setitem(input: Tensor, index, value) -> None:
     basic, adv = _parse(shape, index)
     adv = on_device_of(input._data, adv)
     if adv is None and isinstance(value, Tensor):
-        check_overlap(input._data[basic], (value,))
+        check_setitem_overlap(input._data[basic], value)
     v = value._data if isinstance(value, Tensor) else value
     try:
         if adv is None:
@@ -466,6 +466,7 @@ def setitem(input: Tensor, index, value) -> None:
         _index_put(input, index, value)  # raises torch's shape-mismatch message
         raise
     input._vc[0] += 1
+    rederive_after_untracked_write(input)   # (the views of a base that requires grad, as write() does)
 
 
 def _check_overlap(input: Tensor, index, value) -> None:
@@ -473,7 +474,7 @@ def _check_overlap(input: Tensor, index, value) -> None:
     if isinstance(value, Tensor):
         basic, adv = _parse(input._data.shape, index)
         if adv is None:
-            check_overlap(input._data[basic], (value,))
+            check_setitem_overlap(input._data[basic], value)
 
 
 class Gather(Op):

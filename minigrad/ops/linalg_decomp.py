@@ -1070,6 +1070,21 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
 
 
 # -- Householder products --------------------------------------------------------------------------
+class HouseholderNoReflectors(Op):
+    """Q = the first n columns of I (no reflectors: tau is empty);  dQ/dA, dQ/dtau: none (torch's are undefined)"""
+
+    node_name = "LinalgHouseholderProductBackward0"
+
+    @staticmethod
+    def forward(ctx, A, tau):
+        m, n = A.shape[-2:]
+        return np.broadcast_to(np.eye(m, n, dtype=A.dtype), A.shape).copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return None, None
+
+
 def householder_product(A: Tensor, tau: Tensor) -> Tensor:
     """Q = H_1 ... H_k, H_i = I - tau_i v_i v_i^T with v_i = e_i + the part of A's column i below the
     diagonal: the first n columns. Composed of minigrad ops, which give its gradients."""
@@ -1086,9 +1101,10 @@ def householder_product(A: Tensor, tau: Tensor) -> Tensor:
         raise RuntimeError(f"{fn}: Expected batch dimensions of tau to be equal to input.shape[:-2], but got "
                            f"{list(tau._data.shape[:-1])}")
     check_same_dtype(A, tau, fn, "input", "tau")
+    if k == 0:
+        return HouseholderNoReflectors.apply(A, tau)
     eye = eye_like(m, A)
-    # I with A's batch dims, in A's graph (with no reflectors Q is I, its gradient zero, as torch's)
-    q = eye + A.sum(dim=(-2, -1), keepdim=True) * 0
+    q = eye + A.sum(dim=(-2, -1), keepdim=True) * 0  # I with A's batch dims
     rows = np.arange(m)
     for i in range(k):
         below = Tensor._make((rows > i).astype(A._data.dtype))

@@ -15,9 +15,9 @@ import numpy as np
 
 from .. import dtypes, random as _random
 from ..autograd import grad_mode
-from ._args import float_only as _float_only, require_tensor, autocast, rounds_once
+from ._args import float_only as _float_only, not_differentiable, require_tensor, autocast, rounds_once
 from ._util import Op, broadcast_shape, float_result, overload, Tensor, wrap_dim, xp
-from .activation import KeepWhere, ScaleByConstant, _sigmoid_np, torch_type_name
+from .activation import _sigmoid_np, kink_scale, torch_type_name
 from . import math as math_ops
 from .nnfunc import Normalize, _batch_stats, pad
 
@@ -43,11 +43,13 @@ class Hardshrink(Op):
     def forward(ctx, x, lambd):
         keep = (x > lambd) | (x < -lambd)
         ctx.keep = keep
+        ctx.save_for_backward(x)
         return x * keep
 
     @staticmethod
     def backward(ctx, g):
-        return KeepWhere.apply(g, ctx.keep)
+        x, = ctx.saved_tensors
+        return kink_scale(g, ctx.keep, x)
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
@@ -63,12 +65,14 @@ class Softshrink(Op):
     def forward(ctx, x, lambd):
         keep = (x > lambd) | (x < -lambd)
         ctx.keep = keep
+        ctx.save_for_backward(x)
         shift = np.where(x > 0, x.dtype.type(lambd), x.dtype.type(-lambd))
         return ((x - shift) * keep).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        return KeepWhere.apply(g, ctx.keep)
+        x, = ctx.saved_tensors
+        return kink_scale(g, ctx.keep, x)
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
@@ -159,11 +163,13 @@ class RreluWithNoise(Op):
     @staticmethod
     def forward(ctx, x, slopes):
         ctx.slopes = slopes
+        ctx.save_for_backward(x)
         return x * slopes
 
     @staticmethod
     def backward(ctx, g):
-        return ScaleByConstant.apply(g, ctx.slopes)
+        x, = ctx.saved_tensors
+        return kink_scale(g, ctx.slopes, x)
 
 
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
@@ -292,6 +298,7 @@ def instance_norm(input: Tensor, running_mean=None, running_var=None, weight=Non
         if spatial <= 1:
             raise ValueError(f"Expected more than 1 spatial element when training, got input size "
                              f"minigrad.Size({list(x.shape)})")
+    not_differentiable("native_batch_norm", running_mean=running_mean, running_var=running_var)  # (torch's runs one)
     c = x.shape[1]
     for name, p in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):

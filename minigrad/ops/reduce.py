@@ -260,12 +260,14 @@ class Amax(Op):
             if nan_picks and np.isnan(full).any():   # max(x): a NaN result came from the NaNs
                 hit = np.isnan(x)
             hit = hit.astype(x.dtype)
-            ctx.save_for_backward(hit / np.sum(hit, axis=dims, keepdims=True))
+            # the result too, as torch's amax/amin/max()/min() save it: changing it in place before
+            # backward is a version error
+            ctx.save_for_backward(hit / np.sum(hit, axis=dims, keepdims=True), out)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        share, = ctx.saved_tensors
+        share, _result = ctx.saved_tensors
         return _restore_dims(g, ctx.dims, ctx.keepdim) * share
 
 
@@ -1280,21 +1282,25 @@ def gradient(input: Tensor, *, spacing=1, dim=None, edge_order: int = 1):
         sl = lambda start, length: narrow(f, d, start, length)          # noqa: E731
         view = [-1 if i == d else 1 for i in range(x.ndim)]
         if isinstance(h, Tensor):    # coordinates: numpy's second-order accurate non-uniform formulas
-            c = h._data.astype(f._data.dtype)
-            dx = np.diff(c)
-            h1, h2 = dx[:-1], dx[1:]
-            a = (-h2 / (h1 * (h1 + h2))).reshape(view)
-            b = ((h2 - h1) / (h1 * h2)).reshape(view)
-            cc = (h1 / (h2 * (h1 + h2))).reshape(view)
-            inner = sl(0, n - 2) * _const(a) + sl(1, n - 2) * _const(b) + sl(2, n - 2) * _const(cc)
+            # written in minigrad ops of the coordinates: the result depends on them (torch's gradient
+            # flows into coordinates that require grad)
+            dx = diff(h.to(f.dtype))
+
+            def step(start, length):
+                return narrow(dx, 0, start, length).reshape(*view)
+            h1, h2 = step(0, n - 2), step(1, n - 2)
+            a = -h2 / (h1 * (h1 + h2))
+            b = (h2 - h1) / (h1 * h2)
+            cc = h1 / (h2 * (h1 + h2))
+            inner = sl(0, n - 2) * a + sl(1, n - 2) * b + sl(2, n - 2) * cc
             if edge_order == 1:
-                first = (sl(1, 1) - sl(0, 1)) / float(dx[0])
-                last = (sl(n - 1, 1) - sl(n - 2, 1)) / float(dx[-1])
+                first = (sl(1, 1) - sl(0, 1)) / step(0, 1)
+                last = (sl(n - 1, 1) - sl(n - 2, 1)) / step(n - 2, 1)
             else:
-                d1, d2 = float(dx[0]), float(dx[1])
+                d1, d2 = step(0, 1), step(1, 1)
                 first = sl(0, 1) * (-(2 * d1 + d2) / (d1 * (d1 + d2))) + sl(1, 1) * ((d1 + d2) / (d1 * d2)) + \
                     sl(2, 1) * (-d1 / (d2 * (d1 + d2)))
-                d1, d2 = float(dx[-2]), float(dx[-1])
+                d1, d2 = step(n - 3, 1), step(n - 2, 1)
                 last = sl(n - 3, 1) * (d2 / (d1 * (d1 + d2))) + sl(n - 2, 1) * (-(d2 + d1) / (d1 * d2)) + \
                     sl(n - 1, 1) * ((2 * d2 + d1) / (d2 * (d1 + d2)))
         else:

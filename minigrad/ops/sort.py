@@ -276,6 +276,22 @@ def _unique_rows(x, dim, consecutive):
     return order[new], inverse, counts
 
 
+class UniqueValues(Op):
+    """z = the distinct values of x (found by the caller);  no derivative: torch's backward raises"""
+
+    NODE_NAMES = {"_unique2": "Unique2Backward0", "unique_dim": "UniqueDimBackward0",
+                  "unique_consecutive": "UniqueConsecutiveBackward0"}
+
+    @staticmethod
+    def forward(ctx, x, values, derivative):
+        ctx.derivative = derivative
+        return values
+
+    @staticmethod
+    def backward(ctx, g):
+        raise NotImplementedError(f"the derivative for '{ctx.derivative}' is not implemented.")
+
+
 def _unique(name, input, sorted_, return_inverse, return_counts, dim, consecutive):
     _tensor(input, name)
     x = input._data
@@ -304,7 +320,9 @@ def _unique(name, input, sorted_, return_inverse, return_counts, dim, consecutiv
             raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique cannot be applied")
         kept, inverse, counts = _unique_rows(x, dim, consecutive)
         values = np.take(x, kept, axis=dim)
-    out = [Tensor._make(np.ascontiguousarray(values))]
+    derivative = "unique_consecutive" if consecutive else "_unique2" if dim is None else "unique_dim"
+    out = [overload(UniqueValues.apply(input, np.ascontiguousarray(values), derivative),
+                    UniqueValues.NODE_NAMES[derivative])]
     if return_inverse:
         out.append(Tensor._make(np.asarray(inverse, dtype=np.int64)))
     if return_counts:
@@ -456,6 +474,26 @@ def _density(hist, edges_list):
         return hist / (total * widths)
 
 
+class NoDerivative(Op):
+    """z = a result torch computes from the tensor arguments without a derivative;  backward raises
+    torch's error (the result requires grad when an argument does, as torch's)"""
+
+    node_name = "torch::autograd::NotImplemented"
+
+    @staticmethod
+    def forward(ctx, result, aten, *tensors):
+        ctx.aten = aten
+        return result
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError(f"derivative for aten::{ctx.aten} is not implemented")
+
+
+def _no_derivative(result, aten, *tensors) -> Tensor:
+    return NoDerivative.apply(result, aten, *(t for t in tensors if isinstance(t, Tensor)))
+
+
 def histogram(input: Tensor, bins=100, *, range=None, weight=None, density: bool = False):
     """(hist, bin_edges): counts (or weights, or a density) of input in the bins."""
     _tensor(input, "histogram")
@@ -473,7 +511,8 @@ def histogram(input: Tensor, bins=100, *, range=None, weight=None, density: bool
     hist = _counts(x.reshape(-1, 1), [edges], w, x.dtype)
     if density:
         hist = _density(hist, [edges])
-    return histogram_result(Tensor._make(hist.astype(x.dtype)), Tensor._make(edges.copy()))
+    return histogram_result(_no_derivative(hist.astype(x.dtype), "histogram", input, weight),
+                            _no_derivative(edges.copy(), "histogram", input, weight))
 
 
 def histogramdd(input: Tensor, bins=10, *, range=None, weight=None, density: bool = False):
@@ -494,7 +533,8 @@ def histogramdd(input: Tensor, bins=10, *, range=None, weight=None, density: boo
     hist = _counts(points, edges_list, w, x.dtype)
     if density:
         hist = _density(hist, edges_list)
-    return histogramdd_result(Tensor._make(hist.astype(x.dtype)), [Tensor._make(e.copy()) for e in edges_list])
+    return histogramdd_result(_no_derivative(hist.astype(x.dtype), "_histogramdd_from_bin_cts", input, weight),
+                              [_no_derivative(e.copy(), "_histogramdd_bin_edges", input, weight) for e in edges_list])
 
 
 def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:
@@ -515,7 +555,8 @@ def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:
     if w.ndim != 1 or w.shape[0] != x.shape[0]:
         raise RuntimeError("weights should be 1-d and have the same length as input")
     dtype = w.dtype if w.dtype.kind == "f" else np.float64
-    return Tensor._make(np.bincount(x, weights=w.astype(np.float64), minlength=minlength).astype(dtype))
+    return _no_derivative(np.bincount(x, weights=w.astype(np.float64), minlength=minlength).astype(dtype),
+                          "bincount", weights)
 
 
 def count_nonzero(input: Tensor, dim=None) -> Tensor:

@@ -164,7 +164,7 @@ def _periodic(window, name, window_length, periodic, dtype, device, requires_gra
         return ones((1,), dtype=dtype, device=device, requires_grad=requires_grad)
     n = window_length + 1 if periodic else window_length
     w = window(n, dtype=dtype, device=device, **kwargs)
-    w = w[:window_length] if periodic else w
+    w = w[:window_length].clone() if periodic else w  # a tensor of its own, not a view (as torch's)
     return w.requires_grad_(requires_grad) if requires_grad else w
 
 
