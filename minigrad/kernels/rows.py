@@ -235,10 +235,11 @@ def _softmax_rows32(x, n, top, log, factor, out, sums, start, stop):
             k += 1
         s = parts[0] if k == 1 else _cascade(parts, k, stack)
         sums[i] = s
-        if log:
-            c = top[i] + np.log(s)
+        if log:   # (x - max) - log(sum), as torch: x - (max + log(sum)) loses log(sum) for a huge max
+            c = np.log(s)
+            t = top[i]
             for j in range(i * n, (i + 1) * n):
-                out[uintp(j)] = x[uintp(j)] - c
+                out[uintp(j)] = (x[uintp(j)] - t) - c
         else:
             r = factor / s
             for j in range(i * n, (i + 1) * n):
@@ -275,11 +276,11 @@ def _softmax_range(x2, log, factor, out, sums, tops, start, stop):
             _softmax_rows32(x, n, top, log, x2.dtype.type(factor), o.reshape(-1), sums[r0:r1], 0, r1 - r0)
         elif log:
             e = scratch[:o.size]
-            _shift_rows(x, n, top, e, 0, r1 - r0)
-            np.exp(e, out=e)
+            _shift_rows(x, n, top, o.reshape(-1), 0, r1 - r0)
+            np.exp(o.reshape(-1), out=e)
             s = sums[r0:r1]
             _row_sums(e, n, s, 0, r1 - r0)
-            _shift_rows(x, n, top + np.log(s), o.reshape(-1), 0, r1 - r0)
+            o -= np.log(s)[:, None]   # (x - max) - log(sum), as torch
         else:
             _shift_rows(x, n, top, o.reshape(-1), 0, r1 - r0)
             np.exp(o, out=o)
@@ -288,7 +289,7 @@ def _softmax_range(x2, log, factor, out, sums, tops, start, stop):
 
 def softmax_rows(x2, log: bool):
     """softmax (or log_softmax) of each row of a C-contiguous 2-D array, as torch computes them:
-    exp(x - max) * (1 / sum), or x - (max + log(sum)), with sum = sum(exp(x - max)). NumPy's max is
+    exp(x - max) * (1 / sum), or (x - max) - log(sum), with sum = sum(exp(x - max)). NumPy's max is
     vectorised (a Numba max loop is not). inf - inf is NaN, so a row holding +inf, or only -inf,
     gives NaN, as does one holding NaN, as in torch. Rows are split across threads (NumPy's max
     and exp release the GIL, as the kernels do)."""
