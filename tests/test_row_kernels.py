@@ -97,15 +97,60 @@ def test_softmax_forward_and_backward(name, shape, dtype):
     assert za.grad_fn.name() == zb.grad_fn.name()
 
 
+def _ulps(mine, exact):
+    """|mine - exact| in units of the float32 spacing at exact (subnormal-aware)."""
+    spacing = np.spacing(np.abs(exact.astype(np.float32))).astype(np.float64)
+    return np.abs(mine.astype(np.float64) - exact) / spacing
+
+
+def test_float32_exp_is_within_one_ulp_and_matches_torch_at_the_edges():
+    from minigrad.kernels.rows import exp32_array
+    # every 97th float32 from -0.0 down to -104 (softmax's range), and from 0 up to 88.72
+    neg = np.arange(0x80000000, 0xC2D00001, 97, dtype=np.uint64).astype(np.uint32).view(np.float32)
+    pos = np.arange(0, 0x42B17218, 97, dtype=np.uint64).astype(np.uint32).view(np.float32)
+    x = np.concatenate([neg, pos])
+    mine = np.empty_like(x)
+    exp32_array(x, mine)
+    exact = np.exp(x.astype(np.float64))
+    assert _ulps(mine, exact).max() <= 1.0
+    theirs = torch.from_numpy(x).exp().numpy()
+    assert _ulps(mine, theirs.astype(np.float64)).max() <= 1.0
+    edges = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 88.72283935546875, 88.722846, 89.0, 1e30,
+                      -87.3, -87.34, -100.0, -103.9, -103.97, -103.98, -104.0, -105.0, -1e30], np.float32)
+    mine = np.empty_like(edges)
+    exp32_array(edges, mine)
+    np.testing.assert_array_equal(mine, torch.from_numpy(edges).exp().numpy())   # inf, 0, NaN too
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
-def test_softmax_rows_with_nan_and_infinities(name):
-    """A row holding NaN or +inf, or only -inf, is NaN; a row with some -inf is finite, as torch."""
+def test_softmax_rows_with_nan_and_infinities(name, dtype):
+    """A row holding NaN or +inf, or only -inf, is NaN; a row with some -inf is finite, as torch;
+    values far below the row's max give 0 (subnormal exps on the way), as torch."""
     rows = np.array([[1.0, np.nan, 2.0, 0.0], [-np.inf] * 4, [np.inf, 1.0, 2.0, 0.0],
-                     [-np.inf, 1.0, 2.0, 3.0], [1.0, 2.0, 3.0, 4.0]], np.float32)
-    x = np.tile(rows, (ROW_KERNELS_MIN // 20 + 1, 1))
+                     [-np.inf, 1.0, 2.0, 3.0], [1.0, 2.0, 3.0, 4.0], [0.0, -90.0, -100.0, -103.9],
+                     [-1e30, 0.0, -1e30, -745.0], [-3e38, -3e38, -3e38, -3e38]], dtype)
+    x = np.tile(rows, (ROW_KERNELS_MIN // 32 + 1, 1))
     za = getattr(mg.nn.functional, name)(mg.tensor(x), -1)
     zb = getattr(torch.nn.functional, name)(torch.tensor(x), -1)
-    torch.testing.assert_close(torch.from_numpy(za.numpy()), zb, equal_nan=True)
+    torch.testing.assert_close(torch.from_numpy(za.numpy()), zb, equal_nan=True, **TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_with_very_negative_and_infinite_scores(dtype):
+    x = _data((200, 100), dtype)
+    x[::3, 5] = -np.inf
+    x[1::3, :50] = -1e30
+    x[2::3, 7] = 95.0   # exp(x - max) underflows for most of the row
+    target = np.arange(200) % 100
+    target[::3] = 6
+    a, b = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    la = mg.nn.functional.cross_entropy(a, mg.tensor(target))
+    lb = torch.nn.functional.cross_entropy(b, torch.tensor(target))
+    _close(la, lb, TOL[dtype])
+    la.backward()
+    lb.backward()
+    _close(a.grad, b.grad, TOL[dtype])
 
 
 def test_softmax_grad_of_grad_on_large_rows():
