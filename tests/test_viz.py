@@ -50,7 +50,7 @@ def test_dot_source_is_wellformed_and_escaped():
         assert src_id in declared and dst_id in declared
         assert f"{src_id} -> {dst_id}" in g.source
     # the derivative shows as a tooltip on the op
-    assert 'tooltip="z = x * y;  dz/dx = y,  dz/dy = x"' in g.source
+    assert 'tooltip="z = x * y;  dz/dx = y,  dz/dy = x' in g.source   # (then its complex form)
 
 
 def test_show_data_and_show_grad():
