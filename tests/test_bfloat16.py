@@ -292,6 +292,12 @@ def test_python_numbers_join_as_torch_reads_them(name, values, number):
     assume(name != "pow" or minigrad.dtypes.rounded_number(number, minigrad.bfloat16) not in (3.0, -2.0))
     m, t = _pair(values)
     f = NUMBER_OPS[name]
+    if name == "alpha":
+        # torch's scalar tail rounds alpha * y to bfloat16 before the add: where x + alpha * x cancels, that
+        # intermediate rounding is a bfloat16 step of the operands, not of the (small) result
+        operand = float(np.max(np.abs(values))) * max(1.0, abs(number))
+        assert_close_bf16(f(m, number), f(t, number), name, atol=2.0 ** -7 * operand)
+        return
     (assert_close_bf16 if name in NEAR else assert_same)(f(m, number), f(t, number), name)
 
 

@@ -277,8 +277,11 @@ def test_a_diverging_run_stops_at_the_first_bad_step(tmp_path, lr="1e6"):
 def test_ctrl_c_stops_with_one_line_and_the_last_checkpoint_intact(tmp_path):
     ck = tmp_path / "ck.npz"
     env = dict(os.environ, PYTHONPATH=str(REPO))
+    # SIGINT back to its default in the child: a test run started in the background (``cmd &`` in a
+    # non-interactive shell) ignores SIGINT, and Python started that way never raises KeyboardInterrupt
     proc = subprocess.Popen([sys.executable, "-m", "minigrad.cli", "train", "--epochs", "50", "--save", ck, *TINY],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not ck.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
