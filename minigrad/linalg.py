@@ -11,7 +11,7 @@ from __future__ import annotations
 from .ops.linalg import multi_dot, linalg_cross as cross  # noqa: F401
 from .ops.linalg_decomp import LinAlgError  # noqa: F401
 from .ops.linalg_decomp import (det, slogdet, inv, inv_ex, solve, solve_ex, solve_triangular, cholesky,  # noqa: F401
-                                cholesky_ex, qr, svd, svdvals, eigh, eigvalsh, lu_factor, lu_factor_ex, lu,
+                                cholesky_ex, qr, svd, svdvals, eigh, eigvalsh, eig, eigvals, lu_factor, lu_factor_ex, lu,
                                 lu_solve, matrix_exp, pinv, lstsq, householder_product, ldl_factor, ldl_factor_ex,
                                 ldl_solve)
 

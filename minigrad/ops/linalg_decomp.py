@@ -17,7 +17,7 @@ from ._util import Op, Tensor, broadcast_shape, xp
 
 # the public functions, exported by minigrad/linalg.py under torch.linalg's names
 LINALG = ["det", "slogdet", "inv", "inv_ex", "solve", "solve_ex", "solve_triangular", "cholesky", "cholesky_ex", "qr",
-          "svd", "svdvals", "eigh", "eigvalsh"]
+          "svd", "svdvals", "eigh", "eigvalsh", "eig", "eigvals"]
 __all__ = []
 
 
@@ -1264,3 +1264,81 @@ def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False)
     for index in np.ndindex(*batch):
         x[index] = _ldl_solve_matrix(ld[index], piv[index], b[index])
     return Tensor._make(x)
+
+
+# -- eig (general square matrices: complex eigenvalues and eigenvectors) ----------------------------
+def _eig_arrays(a):
+    """NumPy's geev, as torch's: eigenvalues unsorted, each eigenvector of norm 1 with its largest entry real
+    (LAPACK's convention, shared by torch); complex64 for float32 and complex64 input, complex128 otherwise."""
+    complex_dtype = np.complex64 if a.dtype in (np.float32, np.complex64) else np.complex128
+    if not a.size:
+        return np.zeros(a.shape[:-1], complex_dtype), np.zeros(a.shape, complex_dtype)
+    w, v = np.linalg.eig(a)
+    return w.astype(complex_dtype), v.astype(complex_dtype)
+
+
+class LinalgEig(Op):
+    """A = V diag(L) V^{-1};  dA = V^{-H} (diag(gL) + (V^H gV - V^H V Re(diag(V^H gV))) / conj(E)) V^H with
+    E_ij = L_j - L_i off the diagonal (torch's linalg_eig_backward); the real part for a real A. The phase of
+    each eigenvector is arbitrary: a loss that depends on it (Im diag(V^H gV) != 0) raises, as in torch."""
+
+    supports_complex = True
+
+    @staticmethod
+    def forward(ctx, a, eigenvectors):
+        w, v = _eig_arrays(a)
+        ctx.eigenvectors, ctx.input_dtype = eigenvectors, a.dtype
+        ctx.save_for_backward(w, v)
+        return (w, v) if eigenvectors else w
+
+    @staticmethod
+    def backward(ctx, gw, gv=None):
+        # computed on arrays: the gradient is not itself differentiable (minigrad's solve has no complex
+        # backward yet)
+        w, v = (t._data for t in ctx.saved_tensors)
+        vh = np.conj(_np_mT(v))
+        n = w.shape[-1]
+        gw = None if gw is None or not gw._data.any() else gw._data
+        if gv is None or not gv._data.any():
+            inner = np.zeros(v.shape, v.dtype) if gw is None else gw[..., None] * np.eye(n, dtype=v.dtype)
+        else:
+            vhgv = vh @ gv._data
+            phase_terms = np.imag(np.diagonal(vhgv, 0, -2, -1))
+            if not np.allclose(phase_terms, 0, rtol=1e-2, atol=1e-2):
+                raise RuntimeError("linalg_eig_backward: The eigenvectors in the complex case are specified up to "
+                                   "multiplication by e^{i phi}. The specified loss function depends on this quantity, "
+                                   "so it is ill-defined.")
+            vhgv = vhgv - vh @ (v * np.real(np.diagonal(vhgv, 0, -2, -1))[..., None, :])
+            e = np.conj(w)[..., None, :] - np.conj(w)[..., :, None]
+            e = e + np.eye(n, dtype=e.dtype)   # (the diagonal: replaced by gL below)
+            inner = vhgv / e
+            if gw is not None:
+                idx = np.arange(n)
+                inner[..., idx, idx] = gw
+        ga = np.linalg.solve(vh, inner @ vh) if v.size else inner
+        if np.dtype(ctx.input_dtype).kind != "c":
+            ga = np.real(ga)
+        return Tensor._make(np.ascontiguousarray(ga).astype(ctx.input_dtype))
+
+
+def _check_eig(A: Tensor, fn: str):
+    check_square(A, fn)
+    kind, name = A._data.dtype.kind, dtypes.SCALAR_NAMES[A.dtype.name]
+    if kind not in "fc":
+        raise RuntimeError(f"Unknown Complex ScalarType for {name}")
+    if A._data.dtype not in (np.float32, np.float64, np.complex64, np.complex128):
+        raise NotImplementedError(f"\"linalg_eig_out_cpu\" not implemented for '{name}'")
+    if not np.isfinite(A._data).all():
+        raise RuntimeError("torch.linalg.eig: input tensor should not contain infs or NaNs.")
+
+
+def eig(A: Tensor):
+    """(eigenvalues, eigenvectors) of a general square matrix, complex (see LinalgEig)."""
+    _check_eig(A, "linalg.eig")
+    return result_type("linalg_eig", ("eigenvalues", "eigenvectors"))(*LinalgEig.apply(A, True))
+
+
+def eigvals(A: Tensor) -> Tensor:
+    """The eigenvalues of a general square matrix, complex (eig's, without the eigenvectors)."""
+    _check_eig(A, "linalg.eigvals")
+    return LinalgEig.apply(A, False)

@@ -69,7 +69,7 @@ RANDOM = {"bernoulli", "randn", "rand", "normal", "uniform", "cauchy", "exponent
 # inputs, and no convention fixes them (torch's own test_compare_cpu compares its CPU and CUDA SVDs through
 # gauge-invariant views for the same reason). Where the raw outputs differ, minigrad's vectors are turned to
 # torch's gauge (_align_gauge) and every output is compared again.
-GAUGE = {"svd", "linalg.svd", "linalg.eigh"}
+GAUGE = {"svd", "linalg.svd", "linalg.eigh", "linalg.eig"}
 
 # Where torch's OpInfo expects its own gradcheck to fail (TestBwdGradients.test_fn_grad marked
 # expectedFailure: as_strided_scatter's backward ignores the overwritten elements and the storage offset,
@@ -336,6 +336,9 @@ def _align_gauge(name, ours, theirs):
         return np.concatenate([a[..., :k] * sign, rest], -1), sign
     if name == "linalg.eigh":
         return [ours[0], turned(ours[1], theirs[1], ours[1].shape[-1])[0]]
+    if name == "linalg.eig":   # complex eigenvectors: each turned by the phase of its overlap with torch's
+        overlap = (np.conj(ours[1]) * theirs[1]).sum(-2, keepdims=True)
+        return [ours[0], ours[1] * np.exp(1j * np.angle(overlap)).astype(ours[1].dtype)]
     (u, s, v), (u_t, _, v_t) = ours, theirs
     k = s.shape[-1]
     if name == "linalg.svd":   # Vh: the vectors are its rows

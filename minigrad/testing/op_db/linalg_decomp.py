@@ -474,3 +474,34 @@ ERRORS = [
     ErrorCase("mH_1d", lambda lib: lib.ones(3).mH, ("mH", "1-D")),
     ErrorCase("H_3d", lambda lib: lib.ones(2, 2, 2).H, ("tensor.H", "3-D")),
 ]
+
+
+# linalg.eig: each eigenvector's phase is arbitrary (NumPy's and torch's LAPACK builds pick different signs),
+# so the entry compares the eigenvalues and the eigenvectors' moduli; the gradient is not differentiable again.
+def _eig_fixed(lib):
+    def call(A):
+        w, v = lib.linalg.eig(A)
+        return w, v.abs()
+    return call
+
+
+def _distinct_spectrum(dtype, batch, n):
+    """diag(1, 1.7, 2.4, ...) with the first 2 x 2 block a rotation-like [[1, 1], [-1, 1.7]] (eigenvalues
+    1.35 +- 0.94i), plus 0.1 X, |X_ij| <= 1: distinct eigenvalues (real and a complex pair), well-conditioned
+    eigenvectors."""
+    base = np.diag(1 + 0.7 * np.arange(n))
+    if n >= 2:
+        base[0, 1], base[1, 0] = 1.0, -1.0
+    return _seed_matrix(batch + (n, n)).map(lambda x: (base + 0.1 * x).astype(dtype))
+
+
+OPS += [
+    _linalg_info("linalg.eig", _eig_fixed, _one(_distinct_spectrum), gradgrad=False,
+                 notes="eigenvectors compared by modulus (phase gauge); backward computed on arrays"),
+    _linalg_info("linalg.eigvals", lambda lib: lib.linalg.eigvals, _one(_distinct_spectrum), gradgrad=False,
+                 notes="backward computed on arrays"),
+]
+ERRORS += [
+    ErrorCase("eig_not_square", lambda lib: lib.linalg.eig(lib.ones(2, 3)), ("linalg.eig", "2 by 3")),
+    ErrorCase("eigvals_int", lambda lib: lib.linalg.eigvals(lib.ones(2, 2, dtype=lib.int64)), ("Long",)),
+]
