@@ -1658,6 +1658,12 @@ class Tensor:
                                f"tensor.{hint}")
         return _ops.conj(_ops.transpose(self, 0, 1))
 
+    def stft(self, *args, **kwargs):
+        return _ops.stft(self, *args, **kwargs)
+
+    def istft(self, *args, **kwargs):
+        return _ops.istft(self, *args, **kwargs)
+
 
 def _new_tensor(array, requires_grad=False, grad_fn=None, output_nr=0, _object_new=object.__new__):
     """``Tensor._make`` as a plain function, for the outputs of every op (Function.apply): a

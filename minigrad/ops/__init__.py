@@ -26,6 +26,7 @@ from .shape import *  # noqa: F401,F403
 from .index import *  # noqa: F401,F403
 from .sort import *  # noqa: F401,F403
 from .complex import *  # noqa: F401,F403  (after the families whose ops it declares complex-capable)
+from .stft import stft, istft  # noqa: F401  (composed of the ops above; torch.stft is top-level)
 from .activation import relu, softmax, log_softmax  # noqa: F401  (torch.relu etc. are top-level too)
 from .nnextra import (hardshrink, prelu, rrelu, rrelu_, cosine_similarity, pairwise_distance, pdist,  # noqa: F401
                       group_norm, rms_norm, bilinear, pixel_shuffle, pixel_unshuffle, channel_shuffle,

@@ -48,6 +48,8 @@ DIFFERENT_DECOMPOSITION = {
     **dict.fromkeys(["pad_reflect", "pad_replicate"], "all-zero padding: a clone (CloneBackward0), as torch's "
                     "constant pad does; torch's reflection and replication pads record their own node"),
     "expand": "expanding to the same shape returns the input itself; torch records ExpandBackward0",
+    "stft": "out-of-place transpose and squeeze (TransposeBackward0, SqueezeBackward1); torch transposes and "
+            "squeezes in place (TransposeBackward1, SqueezeBackward4)",
     "movedim": "a movedim that moves nothing is a PermuteBackward0; torch records AliasBackward0",
     "dropout_deterministic": "p=0 in training: a ScaleByConstantBackward0; torch returns its input unchanged",
     **dict.fromkeys(["sum", "mean"], "dim=None passed explicitly: SumBackward0/MeanBackward0 (the full reduction); "

@@ -90,3 +90,25 @@ ERRORS = [
     ErrorCase("fftfreq_int", lambda lib: lib.fft.fftfreq(4, dtype=lib.int64), ("floating",)),
     ErrorCase("fftshift_no_dims", lambda lib: lib.fft.fftshift(lib.ones(4), dim=()), ("shifts",)),
 ]
+
+
+def _stft_sample(dtype):
+    """A signal of 1 or 2 dims, n_fft within its padded length, a hop within the window."""
+    def for_fft(n_fft):
+        return st.tuples(shapes(1, 2, n_fft, n_fft + 6).flatmap(lambda s: arrays(dtype, s)),
+                         st.integers(1, n_fft), st.booleans(), st.booleans())
+    return st.integers(1, 6).flatmap(lambda n: st.tuples(st.just(n), for_fft(n))).map(lambda a: Sample(
+        (a[1][0], a[0]), {"hop_length": a[1][1], "normalized": a[1][2], "center": a[1][3],
+                          "return_complex": True}))
+
+
+OPS += [OpInfo("stft", minigrad.stft, torch.stft, _stft_sample, dtypes=REAL)]
+
+ERRORS += [
+    ErrorCase("stft_return_complex", lambda lib: lib.stft(lib.ones(20), 8), ("return_complex",)),
+    ErrorCase("stft_window_length", lambda lib: lib.stft(lib.ones(20), 8, window=lib.ones(5), return_complex=True),
+              ("win_length",)),
+    ErrorCase("istft_real_input", lambda lib: lib.istft(lib.ones(5, 3), 8), ("complex",)),
+    ErrorCase("istft_nola", lambda lib: lib.istft(lib.ones(5, 11) * 1j, 8, window=lib.hann_window(8), center=False),
+              ("overlap add",)),
+]
