@@ -439,6 +439,9 @@ NONFINITE_CONVS = [
     ("winograd_transpose", "conv_transpose2d", (2, 16, 8, 8), (16, 8, 3, 3), dict(padding=1)),
     ("gemm", "conv2d", (2, 4, 9, 9), (6, 4, 3, 3), dict(stride=2, padding=1)),
     ("gemm_transpose", "conv_transpose2d", (2, 4, 5, 5), (4, 3, 3, 3), dict(stride=2, padding=1)),
+    # small maps with at least SMALL_MAP_MIN_ROWS rows of columns: one GEMM per chunk, forward and weight gradient
+    ("gemm_wide", "conv2d", (2, 8, 9, 9), (6, 8, 3, 3), dict(stride=2, padding=1)),
+    ("gemm_wide_transpose", "conv_transpose2d", (2, 8, 5, 5), (8, 8, 3, 3), dict(stride=2, padding=1)),
     ("direct", "conv2d", (2, 4, 9, 9), (4, 1, 3, 3), dict(padding=1, groups=4)),
     ("direct_strided", "conv2d", (2, 4, 9, 9), (8, 1, 3, 3), dict(stride=2, padding=1, groups=4)),
 ]
