@@ -507,6 +507,21 @@ def test_conv_with_inf_and_nan_matches_torch(case, where, value, dtype):
     _assert_same_nonfinite(ours, torchs, dtype)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("where", ["input", "weight", "bias", "grad"])
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
+def test_pointwise_conv_with_inf_and_nan_matches_torch(where, value, dtype):
+    """A 1x1 conv's bias rides in its GEMM (a row of ones under the input): an inf or NaN in the
+    input, weight, bias or incoming gradient still gives torch's pattern."""
+    rng = np.random.default_rng(15)
+    arrays = {"input": rng.standard_normal((2, 4, 5, 5)), "weight": rng.standard_normal((6, 4, 1, 1)),
+              "bias": rng.standard_normal(6), "grad": rng.standard_normal((2, 6, 5, 5))}
+    arrays = {k: v.astype(dtype) for k, v in arrays.items()}
+    arrays[where].reshape(-1)[3] = value
+    ours, torchs = _run_both("conv2d", (arrays["input"], arrays["weight"], arrays["bias"]), arrays["grad"], {})
+    _assert_same_nonfinite(ours, torchs, dtype)
+
+
 def test_the_winograd_cases_take_winograd_when_finite():
     """The cases above exercise the Winograd path's way around non-finite arrays: with finite
     values they run Winograd."""
