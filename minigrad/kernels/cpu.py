@@ -11,11 +11,15 @@ file first for what is computed, this one for how it is made fast.
   tiles, out of tiles), so that a first training step compiles two kernels instead of four.
 * 1x1 convolutions at stride 1 without padding (``_pointwise``) are GEMMs on the input as it
   lies, W (O, C) @ x_n (C, H*W) per sample, and so are both their gradients: no column buffer.
+  (With a bias and no groups, each sample is copied under a row of ones so that the bias rides
+  in the GEMM: the copy of C rows is cheaper than a pass adding the bias to O rows.)
 * Other convolutions go through im2col + GEMM, except grouped ones with few taps per output.
   The batch is processed in chunks whose column buffer stays near ``CHUNK_BYTES``, so memory
   stays bounded at any batch size. Columns are laid out (C*kh*kw, chunk*Ho*Wo); one GEMM per
   sample reads its (C*kh*kw, Ho*Wo) block of them (a strided view) and writes its NCHW output
-  directly. The bias rides in the GEMM as one more weight column times a row of ones.
+  directly, except on small maps (``_chunk_wide``), where one GEMM per chunk (columns^T @ W^T,
+  the orientation BLAS runs fastest there) is followed by a transpose of each sample's block.
+  The bias rides in the GEMM as one more weight column times a row of ones.
 * Grouped convolutions with few taps per output (depthwise) are direct loops: per-group GEMMs
   with an inner dimension of 9 would only shuffle memory. With stride 1 each input plane is
   padded into a small buffer and every tap becomes one long loop over the plane (``_conv_flat``);
@@ -64,7 +68,9 @@ from .buffers import empty as _empty
 # 64 took 7.7/7.9/9.0 ms (forward/weight/input gradient) with 4 MB chunks, 7.4/7.4/6.0 with 32 MB.
 CHUNK_BYTES = 16 << 20
 # The forward keeps its columns for the weight gradient when they take at most this much; above
-# it, the weight gradient computes them again, chunk by chunk (memory stays bounded).
+# it, the weight gradient computes them again, chunk by chunk (memory stays bounded). 64 MB keeps
+# the 40 MB of conv_grid's 5x5 stride-2 case (8 x 64 -> 128 channels, 56 px), whose weight
+# gradient otherwise spent about 6 of its 40 ms (1 thread) making them again.
 KEEP_BYTES = 64 << 20
 # The im2col weight gradient sums per-sample products g_n (O, L) @ c_n^T (L, R); on output maps of
 # at most SMALL_MAP pixels (L) each has an inner dimension too short for BLAS, so the chunk's g is
@@ -72,8 +78,11 @@ KEEP_BYTES = 64 << 20
 # (1 thread, float32; the 64-pixel gradients of conv_extra's conv_transpose2d, 64 samples): 7.4 ->
 # 6.2 ms; 2305 x 256 x 64 per sample, 8 samples: 8.6 -> 6.9 ms; at 784 pixels the two were level,
 # and with few rows of columns (the seed CNN's first layer, 10) the chunk-wide product was several
-# times slower, so it is taken only with at least SMALL_MAP_MIN_ROWS rows. (The forward and the
-# input gradient, whose per-sample GEMMs read or write NCHW directly, gained nothing from it.)
+# times slower, so it is taken only with at least SMALL_MAP_MIN_ROWS rows. The product is taken
+# as columns @ g^T: BLAS runs it faster than g @ columns^T (the conv_transpose2d case: 4.5 -> 3.4
+# ms). The forward takes the same rule, as columns^T @ W^T (one GEMM per chunk, then each
+# sample's block transposed into NCHW): 3.9 -> 3.3 ms on that case's input gradient. (The input
+# gradient, whose per-sample GEMMs write the columns col2im reads, gained nothing from it.)
 SMALL_MAP = 256
 SMALL_MAP_MIN_ROWS = 64
 # Grouped convolutions with at most this many taps per output (C/groups * kh * kw) run as direct
@@ -859,8 +868,8 @@ def _no_bias(dtype):
 
 
 def _chunk_wide(L, groups, rows):
-    """The weight gradient as one GEMM per chunk of the batch rather than a sum of per-sample
-    ones (see SMALL_MAP): small maps, enough rows of columns, no groups."""
+    """The forward and the weight gradient as one GEMM per chunk of the batch rather than
+    per-sample ones (see SMALL_MAP): small maps, enough rows of columns, no groups."""
     return L <= SMALL_MAP and rows >= SMALL_MAP_MIN_ROWS and groups == 1
 
 
