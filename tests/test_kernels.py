@@ -61,10 +61,11 @@ def path(request, monkeypatch):
     elif request.param == "gemm":
         monkeypatch.setattr(cpu, "DIRECT_MAX_TAPS", 0)
         monkeypatch.setattr(cpu, "CHUNK_BYTES", 1)   # one sample per chunk: the chunk loop runs
+        monkeypatch.setattr(cpu, "CHUNK_L2_BYTES", 1)
         monkeypatch.setattr(cpu, "SMALL_MAP", 0)
     else:
         monkeypatch.setattr(cpu, "DIRECT_MAX_TAPS", 0)
-        monkeypatch.setattr(cpu, "_chunk", lambda n, bytes_per_sample: min(n, 2))   # a last chunk of one
+        monkeypatch.setattr(cpu, "_chunk", lambda n, bytes_per_sample, budget=None: min(n, 2))   # a last chunk of one
         monkeypatch.setattr(cpu, "SMALL_MAP", 10 ** 9)
         monkeypatch.setattr(cpu, "SMALL_MAP_MIN_ROWS", 0)
     return request.param
@@ -254,6 +255,7 @@ def test_gemm_path_threads_split_the_batch(monkeypatch, keep, wide):
     g = rng.standard_normal(y0.shape).astype(np.float32)
     monkeypatch.setattr(cpu, "_MIN_WORK", 0)
     monkeypatch.setattr(cpu, "CHUNK_BYTES", 2 * 28 * 30 * 4)   # two samples per chunk
+    monkeypatch.setattr(cpu, "CHUNK_L2_BYTES", 2 * 28 * 30 * 4)   # (a forward that keeps no columns)
     monkeypatch.setattr(cpu, "SMALL_MAP_MIN_ROWS", 0 if wide else 10 ** 9)   # weight gradient: one GEMM per chunk, or per sample
     if not keep:
         monkeypatch.setattr(cpu, "KEEP_BYTES", 0)
