@@ -63,10 +63,12 @@ def path(request, monkeypatch):
         monkeypatch.setattr(cpu, "CHUNK_BYTES", 1)   # one sample per chunk: the chunk loop runs
         monkeypatch.setattr(cpu, "CHUNK_L2_BYTES", 1)
         monkeypatch.setattr(cpu, "SMALL_MAP", 0)
+        monkeypatch.setattr(cpu, "WIDE_GRAD_MAP", 0)
     else:
         monkeypatch.setattr(cpu, "DIRECT_MAX_TAPS", 0)
         monkeypatch.setattr(cpu, "_chunk", lambda n, bytes_per_sample, budget=None: min(n, 2))   # a last chunk of one
         monkeypatch.setattr(cpu, "SMALL_MAP", 10 ** 9)
+        monkeypatch.setattr(cpu, "WIDE_GRAD_MAP", 10 ** 9)
         monkeypatch.setattr(cpu, "SMALL_MAP_MIN_ROWS", 0)
     return request.param
 

@@ -80,18 +80,23 @@ CHUNK_L2_BYTES = 1 << 20
 # the 40 MB of conv_grid's 5x5 stride-2 case (8 x 64 -> 128 channels, 56 px), whose weight
 # gradient otherwise spent about 6 of its 40 ms (1 thread) making them again.
 KEEP_BYTES = 64 << 20
-# The im2col weight gradient sums per-sample products g_n (O, L) @ c_n^T (L, R); on output maps of
-# at most SMALL_MAP pixels (L) each has an inner dimension too short for BLAS, so the chunk's g is
-# reordered to (O, chunk*L) in a small buffer and the sum is ONE product over the chunk. Measured
-# (1 thread, float32; the 64-pixel gradients of conv_extra's conv_transpose2d, 64 samples): 7.4 ->
-# 6.2 ms; 2305 x 256 x 64 per sample, 8 samples: 8.6 -> 6.9 ms; at 784 pixels the two were level,
-# and with few rows of columns (the seed CNN's first layer, 10) the chunk-wide product was several
-# times slower, so it is taken only with at least SMALL_MAP_MIN_ROWS rows. The product is taken
-# as columns @ g^T: BLAS runs it faster than g @ columns^T (the conv_transpose2d case: 4.5 -> 3.4
-# ms). The forward takes the same rule, as columns^T @ W^T (one GEMM per chunk, then each
-# sample's block transposed into NCHW): 3.9 -> 3.3 ms on that case's input gradient. (The input
+# The im2col weight gradient sums per-sample products g_n (O, L) @ c_n^T (L, R); the chunk's g can
+# instead be reordered to (O, chunk*L) in a small buffer, and the sum is ONE product over the chunk.
+# Taken as columns @ g^T ((R, O), the orientation BLAS runs faster: 64 x 4096 x 512, 3.2 against
+# 4.0 ms) it was faster at every map size measured (1 thread, float32, weight + bias gradient,
+# columns kept / made again): conv_extra's conv_transpose2d (64 px, 64 samples) 4.5 -> 3.4 ms;
+# 5x5 stride 2 64 -> 128 channels (784 px, 8 samples) 34.9 -> 32.6 / 42.8 -> 38.5 ms; 5x5 16 -> 32
+# at 56 px (3136 px) 13.3 -> 10.6 / 16.4 -> 13.7 ms; 7x7 stride 2 3 -> 64 at 224 px (12544 px)
+# 15.1 -> 13.9 / 18.8 -> 18.5 ms. With few rows of columns (the seed CNN's first layer, 10) the
+# chunk-wide product was several times slower, so it is taken only with at least
+# SMALL_MAP_MIN_ROWS rows. The forward takes the same rule, as columns^T @ W^T (one GEMM per
+# chunk, then each sample's block transposed into NCHW): 3.9 -> 3.3 ms on the conv_transpose2d
+# case's input gradient, level with the per-sample GEMMs on maps of 784 to 12544 px, where its
+# (chunk*L, O) buffer grows with the output channels: the forward keeps it to maps of at most
+# SMALL_MAP pixels, the weight gradient to WIDE_GRAD_MAP (the largest size measured). (The input
 # gradient, whose per-sample GEMMs write the columns col2im reads, gained nothing from it.)
 SMALL_MAP = 256
+WIDE_GRAD_MAP = 1 << 14
 SMALL_MAP_MIN_ROWS = 64
 # Grouped convolutions with at most this many taps per output (C/groups * kh * kw) run as direct
 # loops (depthwise convs); everything else goes through im2col + GEMM.
@@ -877,10 +882,11 @@ def _no_bias(dtype):
     return np.zeros(0, dtype=dtype)
 
 
-def _chunk_wide(L, groups, rows):
-    """The forward and the weight gradient as one GEMM per chunk of the batch rather than
-    per-sample ones (see SMALL_MAP): small maps, enough rows of columns, no groups."""
-    return L <= SMALL_MAP and rows >= SMALL_MAP_MIN_ROWS and groups == 1
+def _chunk_wide(L, groups, rows, max_map=None):
+    """The forward (or, given ``max_map`` = WIDE_GRAD_MAP, the weight gradient) as one GEMM per
+    chunk of the batch rather than per-sample ones (see SMALL_MAP): maps of at most SMALL_MAP
+    (max_map) pixels, enough rows of columns, no groups."""
+    return L <= (SMALL_MAP if max_map is None else max_map) and rows >= SMALL_MAP_MIN_ROWS and groups == 1
 
 
 def _direct(taps, groups):
@@ -1095,7 +1101,7 @@ def _weight_and_bias_grads(x, g, geom, groups, cols=None, bias=False):
     sb = max(1, CHUNK_BYTES // (Og * k * x.itemsize))   # samples per block of per-sample products
     parts = {}   # each thread's share of gw (groups, Og, Rg + ones), by its first sample
 
-    wide = _chunk_wide(L, groups, R)
+    wide = _chunk_wide(L, groups, R, WIDE_GRAD_MAP)
 
     def run(start, stop):
         part = np.zeros((groups, Og, k), dtype=x.dtype)
