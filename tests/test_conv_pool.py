@@ -309,6 +309,7 @@ def test_whole_plane_average_pools_match_torch(call, dtype):
     ("conv2d", (3, 16, 4, 5), (16, 16, 3, 3), dict(padding=1), "_wino_forward"),              # several samples per chunk
     ("conv2d", (3, 8, 7, 7), (16, 8, 3, 3), dict(stride=2, padding=1), "_chunk_wide"),         # one weight-gradient GEMM
     ("conv_transpose2d", (3, 16, 4, 4), (16, 8, 4, 4), dict(stride=2, padding=1), "_chunk_wide"),
+    ("conv2d", (2, 8, 20, 20), (6, 8, 3, 3), dict(padding=2, dilation=2), "_chunk_wide"),  # 400 px: wide gradient only
     ("conv2d", (3, 6, 9, 8), (6, 1, 3, 3), dict(padding=1, groups=6), "_conv_flat_weight_grad"),   # depthwise
 ])
 def test_conv_fast_paths_match_torch(fn, xshape, wshape, kwargs, path, monkeypatch):

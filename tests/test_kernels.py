@@ -61,11 +61,14 @@ def path(request, monkeypatch):
     elif request.param == "gemm":
         monkeypatch.setattr(cpu, "DIRECT_MAX_TAPS", 0)
         monkeypatch.setattr(cpu, "CHUNK_BYTES", 1)   # one sample per chunk: the chunk loop runs
+        monkeypatch.setattr(cpu, "CHUNK_L2_BYTES", 1)
         monkeypatch.setattr(cpu, "SMALL_MAP", 0)
+        monkeypatch.setattr(cpu, "WIDE_GRAD_MAP", 0)
     else:
         monkeypatch.setattr(cpu, "DIRECT_MAX_TAPS", 0)
-        monkeypatch.setattr(cpu, "_chunk", lambda n, bytes_per_sample: min(n, 2))   # a last chunk of one
+        monkeypatch.setattr(cpu, "_chunk", lambda n, bytes_per_sample, budget=None: min(n, 2))   # a last chunk of one
         monkeypatch.setattr(cpu, "SMALL_MAP", 10 ** 9)
+        monkeypatch.setattr(cpu, "WIDE_GRAD_MAP", 10 ** 9)
         monkeypatch.setattr(cpu, "SMALL_MAP_MIN_ROWS", 0)
     return request.param
 
@@ -254,6 +257,7 @@ def test_gemm_path_threads_split_the_batch(monkeypatch, keep, wide):
     g = rng.standard_normal(y0.shape).astype(np.float32)
     monkeypatch.setattr(cpu, "_MIN_WORK", 0)
     monkeypatch.setattr(cpu, "CHUNK_BYTES", 2 * 28 * 30 * 4)   # two samples per chunk
+    monkeypatch.setattr(cpu, "CHUNK_L2_BYTES", 2 * 28 * 30 * 4)   # (a forward that keeps no columns)
     monkeypatch.setattr(cpu, "SMALL_MAP_MIN_ROWS", 0 if wide else 10 ** 9)   # weight gradient: one GEMM per chunk, or per sample
     if not keep:
         monkeypatch.setattr(cpu, "KEEP_BYTES", 0)
@@ -439,6 +443,9 @@ NONFINITE_CONVS = [
     ("winograd_transpose", "conv_transpose2d", (2, 16, 8, 8), (16, 8, 3, 3), dict(padding=1)),
     ("gemm", "conv2d", (2, 4, 9, 9), (6, 4, 3, 3), dict(stride=2, padding=1)),
     ("gemm_transpose", "conv_transpose2d", (2, 4, 5, 5), (4, 3, 3, 3), dict(stride=2, padding=1)),
+    # small maps with at least SMALL_MAP_MIN_ROWS rows of columns: one GEMM per chunk, forward and weight gradient
+    ("gemm_wide", "conv2d", (2, 8, 9, 9), (6, 8, 3, 3), dict(stride=2, padding=1)),
+    ("gemm_wide_transpose", "conv_transpose2d", (2, 8, 5, 5), (8, 8, 3, 3), dict(stride=2, padding=1)),
     ("direct", "conv2d", (2, 4, 9, 9), (4, 1, 3, 3), dict(padding=1, groups=4)),
     ("direct_strided", "conv2d", (2, 4, 9, 9), (8, 1, 3, 3), dict(stride=2, padding=1, groups=4)),
 ]
@@ -501,6 +508,21 @@ def test_conv_with_inf_and_nan_matches_torch(case, where, value, dtype):
     if where == "grad":
         g = _plant(g, value)
     ours, torchs = _run_both(fn, (x, w, b), g, kwargs)
+    _assert_same_nonfinite(ours, torchs, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("where", ["input", "weight", "bias", "grad"])
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
+def test_pointwise_conv_with_inf_and_nan_matches_torch(where, value, dtype):
+    """A 1x1 conv's bias rides in its GEMM (a row of ones under the input): an inf or NaN in the
+    input, weight, bias or incoming gradient still gives torch's pattern."""
+    rng = np.random.default_rng(15)
+    arrays = {"input": rng.standard_normal((2, 4, 5, 5)), "weight": rng.standard_normal((6, 4, 1, 1)),
+              "bias": rng.standard_normal(6), "grad": rng.standard_normal((2, 6, 5, 5))}
+    arrays = {k: v.astype(dtype) for k, v in arrays.items()}
+    arrays[where].reshape(-1)[3] = value
+    ours, torchs = _run_both("conv2d", (arrays["input"], arrays["weight"], arrays["bias"]), arrays["grad"], {})
     _assert_same_nonfinite(ours, torchs, dtype)
 
 
