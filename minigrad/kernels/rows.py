@@ -18,10 +18,11 @@ Three things decide how the code is written:
   built with SVML support, which llvmlite's wheels are not. ``_exp32`` is the standard
   branch-free algorithm (SLEEF's u10 expf: Cody-Waite reduction, a degree-6 polynomial, 2^n from
   the exponent bits), which LLVM vectorises inside the row loops (zmm/ymm code, no calls), so
-  softmax, log_softmax and cross_entropy take exp and the row sum in one pass. Within 1 ulp
-  of the exact value (docs/parity.md). float64 keeps NumPy's exp, run between two kernels
-  (``_shift_rows``; ``_scale_rows``: sum and scale in one pass). Both work over blocks of rows
-  small enough (``ROWS_BYTES``) to stay in the L2 cache between NumPy's row max and the kernel.
+  softmax, log_softmax and cross_entropy take the row max (``_block_max``, LLVM's vectorised
+  ``maxnum``), exp and the row sum, and the scaling, in one kernel, row by row. Within 1 ulp of
+  the exact value (docs/parity.md). float64 keeps NumPy's max and exp, run between two kernels
+  (``_shift_rows``; ``_scale_rows``: sum and scale in one pass), over blocks of rows small
+  enough (``ROWS_BYTES``) to stay in the L2 cache between the passes.
 * **Variances** sum the squared deviations in float64 without a float64 copy of the input:
   per row (trailing dims) in pairwise-added blocks, or per column (leading dims) in row order.
 
@@ -223,23 +224,48 @@ def _block_exp_sum(x, p, m, shift, out):
     return s
 
 
+@intrinsic
+def _maxnum(typingctx, a, b):
+    """max(a, b) as LLVM's ``maxnum`` (the other operand when one is NaN). Compiled with
+    ``fastmath={"nnan"}`` a loop of these becomes a vector max reduction; a ``v if v > t else t``
+    loop, or ``max``, stays scalar (3-6x slower than NumPy's max)."""
+    def codegen(context, builder, signature, args):
+        t = args[0].type
+        fn = builder.module.declare_intrinsic("llvm.maxnum", [t], ir.FunctionType(t, [t, t]))
+        return builder.call(fn, args)
+    return a(a, b), codegen
+
+
+@njit(fastmath={"nnan"}, **_jit)
+def _block_max(x, p, m):
+    """max(x[p:p + m]) (-inf when m is 0), vectorised. ``nnan`` lets LLVM treat NaN as absent: a
+    row holding NaN gets some max, and the exp pass that follows makes the whole row NaN, as in
+    torch; no other value depends on it."""
+    t = x.dtype.type(-np.inf)
+    for j in range(m):
+        t = _maxnum(t, x[uintp(p + j)])
+    return t
+
+
 @njit(**_jit)
 def _softmax_rows32(x, n, top, log, factor, out, sums, start, stop):
-    """Row i of the float32 x: e = exp(x_i - top_i) into out with its sum in one pass (blocks of
-    BLOCK added pairwise), then out_i = e * (factor / sum), or, for log_softmax,
-    out_i = x_i - (top_i + log(sum))."""
+    """Row i of the float32 x: its max top_i (one vectorised pass), e = exp(x_i - top_i) into out
+    with its sum in one pass (blocks of BLOCK added pairwise), then out_i = e * (factor / sum), or,
+    for log_softmax, out_i = x_i - (top_i + log(sum)). A row of up to 16K values stays in the L1/L2
+    cache across the three passes."""
     parts = np.empty(n // BLOCK + 1, x.dtype)
     stack = np.empty(_LEVELS, x.dtype)
     for i in range(start, stop):
+        t = _block_max(x, i * n, n)
+        top[i] = t
         k = 0
         for p in range(i * n, (i + 1) * n, BLOCK):
-            parts[k] = _block_exp_sum(x, p, min(BLOCK, (i + 1) * n - p), top[i], out)
+            parts[k] = _block_exp_sum(x, p, min(BLOCK, (i + 1) * n - p), t, out)
             k += 1
         s = parts[0] if k == 1 else _cascade(parts, k, stack)
         sums[i] = s
         if log:   # (x - max) - log(sum), as torch: x - (max + log(sum)) loses log(sum) for a huge max
             c = np.log(s)
-            t = top[i]
             for j in range(i * n, (i + 1) * n):
                 out[uintp(j)] = (x[uintp(j)] - t) - c
         else:
@@ -264,19 +290,21 @@ def _row_blocks(start, stop, n, itemsize):
 
 
 def _softmax_range(x2, log, factor, out, sums, tops, start, stop):
-    """softmax_rows for rows [start, stop), block by block (one thread's share); softmax is
-    scaled by ``factor``; the rows' sums of exp(x - max) and maxima go to sums and tops."""
+    """softmax_rows for rows [start, stop) (one thread's share); softmax is scaled by ``factor``;
+    the rows' sums of exp(x - max) and maxima go to sums and tops. float32: one kernel, row by
+    row. float64 (NumPy's exp between two kernels): blocks of rows of about ROWS_BYTES, which stay
+    in the L2 cache between the passes."""
     n = x2.shape[1]
-    one32 = x2.dtype == np.float32
+    if x2.dtype == np.float32:   # max, exp, sum and scaling in one kernel
+        _softmax_rows32(x2.reshape(-1), n, tops, log, x2.dtype.type(factor), out.reshape(-1), sums, start, stop)
+        return
     scratch = np.empty(min(stop - start, max(1, ROWS_BYTES // max(1, n * x2.itemsize))) * n, x2.dtype) \
-        if log and not one32 else None
+        if log else None
     for r0, r1 in _row_blocks(start, stop, n, x2.itemsize):
         x, o = x2[r0:r1].reshape(-1), out[r0:r1]
         top = tops[r0:r1]
         np.max(x2[r0:r1], axis=1, out=top)
-        if one32:   # exp, sum and scaling in one kernel
-            _softmax_rows32(x, n, top, log, x2.dtype.type(factor), o.reshape(-1), sums[r0:r1], 0, r1 - r0)
-        elif log:
+        if log:
             e = scratch[:o.size]
             _shift_rows(x, n, top, o.reshape(-1), 0, r1 - r0)
             np.exp(o.reshape(-1), out=e)
@@ -291,10 +319,10 @@ def _softmax_range(x2, log, factor, out, sums, tops, start, stop):
 
 def softmax_rows(x2, log: bool):
     """softmax (or log_softmax) of each row of a C-contiguous 2-D array, as torch computes them:
-    exp(x - max) * (1 / sum), or (x - max) - log(sum), with sum = sum(exp(x - max)). NumPy's max is
-    vectorised (a Numba max loop is not). inf - inf is NaN, so a row holding +inf, or only -inf,
-    gives NaN, as does one holding NaN, as in torch. Rows are split across threads (NumPy's max
-    and exp release the GIL, as the kernels do)."""
+    exp(x - max) * (1 / sum), or (x - max) - log(sum), with sum = sum(exp(x - max)). inf - inf is
+    NaN, so a row holding +inf, or only -inf, gives NaN, as does one holding NaN, as in torch. Rows
+    are split across threads (NumPy's max and exp, used for float64, release the GIL, as the
+    kernels do)."""
     m, n = x2.shape
     out = np.empty((m, n), x2.dtype)
     _parallel(_softmax_range, m, x2.size, x2, log, 1.0, out, np.empty(m, x2.dtype), np.empty(m, x2.dtype))
