@@ -1,5 +1,5 @@
 """Row kernels for the CPU: sums along contiguous rows, softmax, log_softmax and their
-backwards, the class-index cross-entropy, variances, relu. Arrays in, arrays out, like the rest
+backwards, the class-index cross-entropy, variances, layer_norm and its backward, relu. Arrays in, arrays out, like the rest
 of ``kernels/``.
 
 Arrays arrive as C-contiguous blocks of rows, flattened (a row is ``n`` consecutive values).
@@ -25,6 +25,11 @@ Three things decide how the code is written:
   enough (``ROWS_BYTES``) to stay in the L2 cache between the passes.
 * **Variances** sum the squared deviations in float64 without a float64 copy of the input:
   per row (trailing dims) in pairwise-added blocks, or per column (leading dims) in row order.
+* **layer_norm** works row by row, in x's dtype as torch does: mean, variance and the
+  normalisation with weight and bias are three sweeps of a row that stays in the L1 cache; the
+  backward computes a row's two sums, then its gradient and its share of the weight and bias
+  gradients in one sweep. Divisors are cast to x's dtype: ``float32 / int`` is float64 in Numba,
+  which halves the vector width (2x slower).
 
 Each kernel compiles on first use per dtype (float32, float64), and ``cache=True`` keeps the
 machine code on disk. The ops call these only from ``ops.reduce.ROW_KERNELS_MIN`` values on
@@ -435,3 +440,127 @@ def squared_deviations(x2, reduce_rows: bool, centers=None):
     given = centers is not None
     _parallel(_row_squared_deviations, m, x2.size, flat, n, centers if given else out, given, out)
     return out
+
+
+# -- layer_norm: statistics, normalisation and the backward, row by row --------------------------
+@njit(fastmath={"reassoc"}, **_jit)
+def _block_grad_sums(g, w, x, p, q, m, mean, rstd):
+    """For values p..p+m of a row (q..q+m of weight): sum(g * w) and sum(g * w * z),
+    z = (x - mean) * rstd, in x's dtype, in an order LLVM picks."""
+    s = x.dtype.type(0)
+    t = x.dtype.type(0)
+    for j in range(m):
+        gw = g[uintp(p + j)] * w[uintp(q + j)]
+        s += gw
+        t += gw * ((x[uintp(p + j)] - mean) * rstd)
+    return s, t
+
+
+@njit(fastmath={"reassoc"}, **_jit)
+def _block_deviations(x, p, m, center):
+    """sum(x[p:p + m] - center) and sum((x[p:p + m] - center)**2) in x's dtype, in an order LLVM
+    picks."""
+    s = x.dtype.type(0)
+    q = x.dtype.type(0)
+    for j in range(m):
+        d = x[uintp(p + j)] - center
+        s += d
+        q += d * d
+    return s, q
+
+
+@njit(**_jit)
+def _layer_norm_rows(x, n, w, b, eps, out, means, rstds, start, stop):
+    """Rows i in [start, stop) of x (n values each), in x's dtype as torch computes them: the mean,
+    then the biased variance as the sum of squared deviations d from it, corrected by sum(d)
+    (which also corrects the mean: a float32 mean of values far from 0 is off by several
+    roundings), each a vectorised sweep of the cache-resident row, blocks added pairwise;
+    rstd = 1 / sqrt(var + eps), then out = (x - mean) * (rstd * w) + b in one pass."""
+    parts = np.empty(n // BLOCK + 1, x.dtype)
+    squares = np.empty(n // BLOCK + 1, x.dtype)
+    stack = np.empty(_LEVELS, x.dtype)
+    one = x.dtype.type(1)
+    zero = x.dtype.type(0)
+    count = x.dtype.type(n)   # (an int divisor would make the float32 statistics float64)
+    for i in range(start, stop):
+        base = i * n
+        mean = (_block_sum(x, base, n) if n <= BLOCK else _sum_span(x, base, n, parts, stack)) / count
+        k = 0
+        for p in range(base, base + n, BLOCK):
+            parts[k], squares[k] = _block_deviations(x, p, min(BLOCK, base + n - p), mean)
+            k += 1
+        d = _cascade(parts, k, stack)
+        var = max((_cascade(squares, k, stack) - d * d / count) / count, zero)
+        mean += d / count   # the first mean's rounding error, measured by the deviations' sum
+        rstd = one / np.sqrt(var + x.dtype.type(eps))
+        means[i] = mean
+        rstds[i] = rstd
+        for j in range(n):
+            out[uintp(base + j)] = (x[uintp(base + j)] - mean) * (rstd * w[j]) + b[j]
+
+
+COLUMN_ROWS = 64   # layer_norm's backward adds the weight / bias gradients in x's dtype over chunks of this many rows
+
+
+@njit(**_jit)
+def _layer_norm_grad_rows(g, x, n, m, w, means, rstds, gx, chunk_sums, start, stop):
+    """layer_norm's backward for the chunks [start, stop) of COLUMN_ROWS rows (of the m): with
+    z = (x - mean) * rstd and u = g * w, gx = rstd * (u - mean(u) - z * mean(u * z)) (the two row
+    sums vectorised in x's dtype, blocks added pairwise), in the same pass as the column sums of
+    g * z (weight's gradient) and of g (bias's) over the chunk's rows, in row order, into
+    chunk_sums[chunk, 0] and [chunk, 1]."""
+    parts = np.empty(n // BLOCK + 1, x.dtype)
+    products = np.empty(n // BLOCK + 1, x.dtype)
+    stack = np.empty(_LEVELS, x.dtype)
+    count = x.dtype.type(n)   # (an int divisor would make the float32 arithmetic float64)
+    for chunk in range(start, stop):
+        gz = chunk_sums[chunk, 0]
+        gb = chunk_sums[chunk, 1]
+        gz[:] = 0
+        gb[:] = 0
+        for i in range(chunk * COLUMN_ROWS, min(m, (chunk + 1) * COLUMN_ROWS)):
+            mean = means[i]
+            rstd = rstds[i]
+            base = i * n
+            k = 0
+            for q in range(0, n, BLOCK):
+                parts[k], products[k] = _block_grad_sums(g, w, x, base + q, q, min(BLOCK, n - q), mean, rstd)
+                k += 1
+            a = _cascade(parts, k, stack) / count
+            c = _cascade(products, k, stack) / count
+            for j in range(n):
+                gj = g[uintp(base + j)]
+                z = (x[uintp(base + j)] - mean) * rstd
+                gx[uintp(base + j)] = rstd * (gj * w[j] - a - z * c)
+                gz[j] += gj * z
+                gb[j] += gj
+
+
+def layer_norm_rows(x, n, weight, bias, eps):
+    """torch's layer norm of each row of n values of the C-contiguous array x (float32 or float64):
+    (out, mean, rstd), out of x's shape, mean and rstd of x.size // n values in x's dtype.
+    ``weight`` and ``bias``: arrays of n values in x's dtype, or None (1 and 0)."""
+    m = x.size // n
+    w = np.ones(n, x.dtype) if weight is None else np.ascontiguousarray(weight).reshape(-1)
+    b = np.zeros(n, x.dtype) if bias is None else np.ascontiguousarray(bias).reshape(-1)
+    out = np.empty(x.shape, x.dtype)
+    means = np.empty(m, x.dtype)
+    rstds = np.empty(m, x.dtype)
+    _parallel(_layer_norm_rows, m, x.size, x.reshape(-1), n, w, b, float(eps), out.reshape(-1), means, rstds)
+    return out, means, rstds
+
+
+def layer_norm_grad_rows(g, x, n, weight, means, rstds):
+    """The gradients of layer_norm_rows's out for the upstream gradient g (C-contiguous, x's shape
+    and dtype): (input's gradient, weight's, bias's), the last two as n values in x's dtype, summed
+    over chunks of COLUMN_ROWS rows in x's dtype, then over the chunks in float64 (the same bits
+    for any number of threads). Each a fresh array (autograd keeps it as .grad, uncopied)."""
+    m = x.size // n
+    w = np.ones(n, x.dtype) if weight is None else np.ascontiguousarray(weight).reshape(-1)
+    gx = np.empty(x.shape, x.dtype)
+    chunks = -(-m // COLUMN_ROWS)
+    chunk_sums = np.empty((chunks, 2, n), x.dtype)
+    _parallel(_layer_norm_grad_rows, chunks, x.size, g.reshape(-1), x.reshape(-1), n, m, w, means, rstds,
+              gx.reshape(-1), chunk_sums)
+    columns = chunk_sums.sum(0, dtype=np.float64).astype(x.dtype)
+    return gx, columns[0].copy(), columns[1].copy()
