@@ -1,6 +1,6 @@
 """Row kernels for the CPU: sums along contiguous rows, softmax, log_softmax and their
-backwards, the class-index cross-entropy, variances, layer_norm and its backward, relu. Arrays in, arrays out, like the rest
-of ``kernels/``.
+backwards, the class-index cross-entropy, variances, layer_norm and its backward, relu. Arrays
+in, arrays out, like the rest of ``kernels/``.
 
 Arrays arrive as C-contiguous blocks of rows, flattened (a row is ``n`` consecutive values).
 Three things decide how the code is written:
@@ -496,7 +496,7 @@ def _layer_norm_rows(x, n, w, b, eps, out, means, rstds, start, stop):
         means[i] = mean
         rstds[i] = rstd
         for j in range(n):
-            out[uintp(base + j)] = (x[uintp(base + j)] - mean) * (rstd * w[j]) + b[j]
+            out[uintp(base + j)] = (x[uintp(base + j)] - mean) * (rstd * w[uintp(j)]) + b[uintp(j)]
 
 
 COLUMN_ROWS = 64   # layer_norm's backward adds the weight / bias gradients in x's dtype over chunks of this many rows
@@ -531,9 +531,9 @@ def _layer_norm_grad_rows(g, x, n, m, w, means, rstds, gx, chunk_sums, start, st
             for j in range(n):
                 gj = g[uintp(base + j)]
                 z = (x[uintp(base + j)] - mean) * rstd
-                gx[uintp(base + j)] = rstd * (gj * w[j] - a - z * c)
-                gz[j] += gj * z
-                gb[j] += gj
+                gx[uintp(base + j)] = rstd * (gj * w[uintp(j)] - a - z * c)
+                gz[uintp(j)] += gj * z
+                gb[uintp(j)] += gj
 
 
 def layer_norm_rows(x, n, weight, bias, eps):

@@ -553,6 +553,11 @@ class FusedLayerNorm(Op):
         return gx, gw, gb
 
 
+def _same_array_kind(p, x) -> bool:
+    """Is the optional Tensor p absent, or a NumPy array of x's dtype?"""
+    return p is None or type(p._data) is np.ndarray and p._data.dtype == x.dtype
+
+
 @rounds_once("input", "weight", "bias")
 def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
     if isinstance(normalized_shape, (int, np.integer)):
@@ -563,7 +568,7 @@ def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: flo
         raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
                            "element, but got normalized_shape = []")
     for name, p in (("weight", weight), ("bias", bias)):
-        if p is not None and tuple(p.shape) != shape:
+        if p is not None and p._data.shape != shape:
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
                                f"{list(p.shape)} and normalized_shape = {list(shape)}")
     if x.shape[x.ndim - len(shape):] != shape or x.ndim < len(shape):
@@ -571,8 +576,7 @@ def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: flo
                            f"[*, {', '.join(str(s) for s in shape)}], but got input of size{list(x.shape)}")
     if not dtypes.is_floating(x.dtype):
         raise NotImplementedError(f'"LayerNormKernelImpl" not implemented for \'{torch_type_name(x)}\'')
-    if row_kernels(x) is not None and all(p is None or (type(p._data) is np.ndarray and p._data.dtype == x.dtype)
-                                          for p in (weight, bias)):
+    if row_kernels(x) is not None and _same_array_kind(weight, x) and _same_array_kind(bias, x):
         return FusedLayerNorm.apply(input, weight, bias, shape, eps)   # one kernel; the affine inside
     dims = tuple(range(x.ndim - len(shape), x.ndim))
     if x.size == 0:
