@@ -484,7 +484,11 @@ def _layer_norm_rows(x, n, w, b, eps, out, means, rstds, start, stop):
     count = x.dtype.type(n)   # (an int divisor would make the float32 statistics float64)
     for i in range(start, stop):
         base = i * n
-        mean = (_block_sum(x, base, n) if n <= BLOCK else _sum_span(x, base, n, parts, stack)) / count
+        k = 0
+        for p in range(base, base + n, BLOCK):
+            parts[k] = _block_sum(x, p, min(BLOCK, base + n - p))
+            k += 1
+        mean = _cascade(parts, k, stack) / count
         k = 0
         for p in range(base, base + n, BLOCK):
             parts[k], squares[k] = _block_deviations(x, p, min(BLOCK, base + n - p), mean)
