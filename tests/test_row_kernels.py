@@ -364,3 +364,15 @@ def test_layer_norm_saves_its_input_not_its_output():
     h.add_(1)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         out.sum().backward()
+
+
+def test_layer_norm_forward_mode_on_large_rows():
+    """Forward AD differentiates the fused op's backward (its create_graph path), as for any op."""
+    x, t = _data((40, 500), np.float64), _data((40, 500), np.float64, seed=1)
+    w = _data((500,), np.float64, seed=2)
+    tangents = []
+    for lib, fwad in ((mg, mg.autograd.forward_ad), (torch, torch.autograd.forward_ad)):
+        with fwad.dual_level():
+            y = lib.nn.functional.layer_norm(fwad.make_dual(lib.tensor(x), lib.tensor(t)), (500,), lib.tensor(w))
+            tangents.append(fwad.unpack_dual(y).tangent)
+    _close(*tangents, TOL[np.float64])
