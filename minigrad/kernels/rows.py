@@ -284,7 +284,10 @@ def row_sums(x2):
     """The sums of the rows of a C-contiguous 2-D array (float32 or float64), in its dtype."""
     m, n = x2.shape
     out = np.empty(m, x2.dtype)
-    _parallel(_row_sums, m, x2.size, x2.reshape(-1), n, out)
+    if m == 1:   # a full sum: one row, never split across threads, so no thread count to ask for
+        _row_sums(x2.reshape(-1), n, out, 0, 1)
+    else:
+        _parallel(_row_sums, m, x2.size, x2.reshape(-1), n, out)
     return out
 
 
