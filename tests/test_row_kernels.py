@@ -308,6 +308,26 @@ def test_layer_norm_of_offset_and_constant_rows():
         np.testing.assert_array_equal(out.detach().numpy()[::7], np.broadcast_to(bb.detach().numpy(), (15, 400)))
 
 
+@pytest.mark.parametrize("eps", [0.0, 1e-5])
+def test_layer_norm_rows_with_nan_infinities_and_huge_values(eps):
+    """NaN or inf in a row makes it NaN; a value whose square overflows float32 makes the variance
+    inf (rstd 0, the row 0 plus bias); a constant row with eps=0 is 0 * inf = NaN: all as torch."""
+    x = _data((64, 300), np.float32)
+    x[0] = 2.0
+    x[1, 3] = np.nan
+    x[2, 5] = np.inf
+    x[3] = -np.inf
+    x[4, 7] = 1e30
+    g = _data((64, 300), np.float32, seed=1)
+    (a, wa, ba), (b, wb, bb) = _layer_norm_pair(x, (300,), "wb")
+    za = mg.nn.functional.layer_norm(a, (300,), wa, ba, eps)
+    zb = torch.nn.functional.layer_norm(b, (300,), wb, bb, eps)
+    _close(za, zb, dict(TOL[np.float32], equal_nan=True))
+    za.backward(mg.tensor(g))
+    zb.backward(torch.tensor(g))
+    _close(a.grad, b.grad, dict(TOL[np.float32], equal_nan=True))
+
+
 def test_layer_norm_gradients_match_finite_differences():
     """A gradcheck along random directions (all 40K inputs at once: one central difference per
     direction), in float64, on an input large enough for the fused kernels."""

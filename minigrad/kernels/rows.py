@@ -497,8 +497,12 @@ def _layer_norm_rows(x, n, w, b, eps, out, means, rstds, start, stop):
             parts[k], squares[k] = _block_deviations(x, p, min(BLOCK, base + n - p), mean)
             k += 1
         d = _cascade(parts, k, stack)
-        var = max((_cascade(squares, k, stack) - d * d / count) / count, zero)
-        mean += d / count   # the first mean's rounding error, measured by the deviations' sum
+        q = _cascade(squares, k, stack)
+        if q == np.inf:   # squares beyond the dtype's range: var is inf (rstd 0), as torch's; not inf - inf
+            var = q
+        else:
+            var = max((q - d * d / count) / count, zero)
+            mean += d / count   # the first mean's rounding error, measured by the deviations' sum
         rstd = one / np.sqrt(var + x.dtype.type(eps))
         means[i] = mean
         rstds[i] = rstd
