@@ -555,8 +555,7 @@ def layer_norm_rows(x, n, weight, bias, eps):
     w = np.ones(n, x.dtype) if weight is None else np.ascontiguousarray(weight).reshape(-1)
     b = np.zeros(n, x.dtype) if bias is None else np.ascontiguousarray(bias).reshape(-1)
     out = np.empty(x.shape, x.dtype)
-    means = np.empty(m, x.dtype)
-    rstds = np.empty(m, x.dtype)
+    means, rstds = np.empty((2, m), x.dtype)
     _parallel(_layer_norm_rows, m, x.size, x.reshape(-1), n, w, b, float(eps), out.reshape(-1), means, rstds)
     return out, means, rstds
 

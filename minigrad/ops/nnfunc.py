@@ -562,7 +562,7 @@ def _same_array_kind(p, x) -> bool:
 def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
     if isinstance(normalized_shape, (int, np.integer)):
         raise TypeError("layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not int")
-    shape = tuple(int(s) for s in normalized_shape)
+    shape = tuple(map(int, normalized_shape))
     x = input._data
     if not shape:
         raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
