@@ -11,7 +11,7 @@ from .sides import framework_sides, numpy_side, randn, size_label, tensor
 
 
 def cases(cfg: Config) -> list[Case]:
-    return dispatch(cfg) + elementwise(cfg) + reductions(cfg) + softmax_ce(cfg) + matmul(cfg)
+    return dispatch(cfg) + elementwise(cfg) + reductions(cfg) + softmax_ce(cfg) + norms(cfg) + matmul(cfg)
 
 
 # -- dispatch: per-op Python overhead -------------------------------------------------------
@@ -184,6 +184,45 @@ def softmax_ce(cfg: Config) -> list[Case]:
         out.append(Case(f"softmax/cross_entropy_fwd_bwd[{rows}x{cols}]", "softmax",
                         framework_sides(ce_backward, cfg.device) + [numpy_side(bare_ce_backward)],
                         params={"shape": [rows, cols], "what": "cross_entropy(x, t).backward()"}))
+    return out
+
+
+# -- layer_norm -----------------------------------------------------------------------------
+def norms(cfg: Config) -> list[Case]:
+    """layer_norm over the last dim with weight and bias (a transformer's shapes): the forward
+    alone, and forward plus backward into the input, weight and bias."""
+    out = []
+    rng = np.random.default_rng(5)
+    shapes = [(64, 768)] if cfg.quick else [(64, 768), (4096, 1024)]
+    for rows, cols in shapes:
+        x_np, w_np, b_np = randn(rng, rows, cols), randn(rng, cols), randn(rng, cols)
+
+        def fwd(fw, dev, x_np=x_np, w_np=w_np, b_np=b_np):
+            x, w, b = tensor(fw, x_np, dev), tensor(fw, w_np, dev), tensor(fw, b_np, dev)
+            return lambda: fw.nn.functional.layer_norm(x, (x_np.shape[1],), w, b)
+
+        def fwd_bwd(fw, dev, x_np=x_np, w_np=w_np, b_np=b_np):
+            x, w, b = (tensor(fw, a, dev, True) for a in (x_np, w_np, b_np))
+            g = tensor(fw, np.ones_like(x_np), dev)
+
+            def step():
+                x.grad = w.grad = b.grad = None
+                fw.nn.functional.layer_norm(x, (x_np.shape[1],), w, b).backward(g)
+                return x.grad
+            return step
+
+        def bare(x_np=x_np, w_np=w_np, b_np=b_np):
+            def step():
+                mean = x_np.mean(axis=1, keepdims=True)
+                xc = x_np - mean
+                return xc * (1 / np.sqrt((xc * xc).mean(axis=1, keepdims=True) + 1e-5)) * w_np + b_np
+            return step
+        out.append(Case(f"norm/layer_norm[{rows}x{cols}]/fwd", "norm",
+                        framework_sides(fwd, cfg.device) + [numpy_side(bare)],
+                        params={"shape": [rows, cols], "normalized_shape": [cols]}))
+        out.append(Case(f"norm/layer_norm[{rows}x{cols}]/fwd_bwd", "norm", framework_sides(fwd_bwd, cfg.device),
+                        params={"shape": [rows, cols], "normalized_shape": [cols],
+                                "what": "layer_norm(x, w, b).backward(ones)"}))
     return out
 
 

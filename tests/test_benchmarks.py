@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:      # benchmarks/ is a folder of the repository, 
 from benchmarks import collect_cases, main, report  # noqa: E402
 from benchmarks.harness import Case, CaseResult, Config, Side, SideResult, _failure, compare  # noqa: E402
 QUICK_CASES = [c.name for c in collect_cases(Config(quick=True))]
-EXPECTED_GROUPS = {"dispatch", "elementwise", "reduce", "softmax", "matmul", "seed_layers", "conv_grid",
+EXPECTED_GROUPS = {"dispatch", "elementwise", "reduce", "softmax", "norm", "matmul", "seed_layers", "conv_grid",
                    "seed_cnn", "memory", "programs"}
 # Sides that may legitimately not run under --quick on a CPU-only machine, and why.
 ALLOWED_SKIPS = {"not run with --quick"}

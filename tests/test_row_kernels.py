@@ -232,9 +232,167 @@ def test_threads_do_not_change_the_result():
         for threads in (1, numba.config.NUMBA_NUM_THREADS):
             numba.set_num_threads(threads)
             t = mg.tensor(x)
-            results.append((t.sum(1).numpy(), t.std(1).numpy(), mg.nn.functional.softmax(t, -1).numpy()))
+            (a, w, b), _ = _layer_norm_pair(x, (300,), "wb")
+            mg.nn.functional.layer_norm(a, (300,), w, b).backward(mg.tensor(x))
+            results.append((t.sum(1).numpy(), t.std(1).numpy(), mg.nn.functional.softmax(t, -1).numpy(),
+                            a.grad.numpy(), w.grad.numpy(), b.grad.numpy()))
     finally:
         numba.set_num_threads(before)
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
     _close(mg.tensor(x).sum(1), torch.tensor(x).sum(1), SUM_TOL[np.float32])
+
+
+# -- layer_norm ------------------------------------------------------------------------------------
+LN_CASES = [((64, 300), (300,)), ((5, 3, 2000), (3, 2000)), ((3, 7001), (7001,)), ((20000, 1), (1,)),
+            ((300, 130), (130,))]   # 300 rows: several chunks of the column sums, the last one short
+
+
+def _layer_norm_pair(x, shape, affine, seed=5):
+    """(minigrad, torch) leaves: x, then weight and bias as ``affine`` asks ("wb", "w", "b", "")."""
+    rng = np.random.default_rng(seed)
+    w = (rng.standard_normal(shape) + 1).astype(x.dtype) if "w" in affine else None
+    b = rng.standard_normal(shape).astype(x.dtype) if "b" in affine else None
+    return [[None if v is None else lib.tensor(v, requires_grad=True) for v in (x, w, b)] for lib in (mg, torch)]
+
+
+@pytest.mark.parametrize("affine", ["wb", "w", "b", ""])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, normalized", LN_CASES)
+def test_layer_norm_forward_and_backward(shape, normalized, dtype, affine):
+    x = _data(shape, dtype) + dtype(2)
+    g = _data(shape, dtype, seed=1)
+    (a, wa, ba), (b, wb, bb) = _layer_norm_pair(x, normalized, affine)
+    za = mg.nn.functional.layer_norm(a, normalized, wa, ba)
+    zb = torch.nn.functional.layer_norm(b, normalized, wb, bb)
+    assert za.grad_fn.name() == zb.grad_fn.name() == "NativeLayerNormBackward0"   # the fused op ran
+    _close(za, zb, TOL[dtype])
+    za.backward(mg.tensor(g))
+    zb.backward(torch.tensor(g))
+    if normalized == (1,):   # the exact gradient is 0; torch's rounding, times rstd = 1/sqrt(eps), is not
+        assert not a.grad.numpy().any()
+        _close(a.grad, b.grad, dict(rtol=0, atol=1e-4 if dtype == np.float32 else 1e-12))
+    else:
+        _close(a.grad, b.grad, TOL[dtype])
+    for mine, theirs in ((wa, wb), (ba, bb)):
+        if mine is not None and not (mine is wa and normalized == (1,)):   # sums over up to 20000 rows: both round
+            _close(mine.grad, theirs.grad, SUM_TOL[dtype])
+    if wa is not None and normalized == (1,):   # g * z, z exactly 0 (torch's: rounding noise)
+        assert not wa.grad.numpy().any()
+
+
+def test_layer_norm_of_offset_and_constant_rows():
+    """Rows far from 0 (mean 1e4, spread 1: float32 holds them to 1e-3) and constant rows
+    (variance 0, rstd 1/sqrt(eps)): within torch's error of the float64 result, or better."""
+    rng = np.random.default_rng(3)
+    x = (1e4 + rng.standard_normal((100, 400))).astype(np.float32)
+    x[::7] = 3.25
+    g = rng.standard_normal((100, 400)).astype(np.float32)
+    (a, wa, ba), (b, wb, bb) = _layer_norm_pair(x, (400,), "wb")
+    za, zb = mg.nn.functional.layer_norm(a, (400,), wa, ba), torch.nn.functional.layer_norm(b, (400,), wb, bb)
+    za.backward(mg.tensor(g))
+    zb.backward(torch.tensor(g))
+    x64, w64, b64, g64 = (v.astype(np.float64) for v in (x, wb.detach().numpy(), bb.detach().numpy(), g))
+    xc = x64 - x64.mean(1, keepdims=True)
+    rstd = 1 / np.sqrt((xc * xc).mean(1, keepdims=True) + 1e-5)
+    z = xc * rstd
+    u = g64 * w64
+    exact = {"out": z * w64 + b64, "x": rstd * (u - u.mean(1, keepdims=True) - z * (u * z).mean(1, keepdims=True)),
+             "weight": (g64 * z).sum(0), "bias": g64.sum(0)}
+    for name, mine, theirs in (("out", za, zb), ("x", a.grad, b.grad), ("weight", wa.grad, wb.grad),
+                               ("bias", ba.grad, bb.grad)):
+        mine_err = np.abs(mine.detach().numpy() - exact[name]).max()
+        torch_err = np.abs(theirs.detach().numpy() - exact[name]).max()
+        assert mine_err <= max(torch_err, 1e-6 * np.abs(exact[name]).max()), name
+    for out in (za, zb):   # constant rows: z = 0 exactly, so the output is the bias
+        np.testing.assert_array_equal(out.detach().numpy()[::7], np.broadcast_to(bb.detach().numpy(), (15, 400)))
+
+
+@pytest.mark.parametrize("eps", [0.0, 1e-5])
+def test_layer_norm_rows_with_nan_infinities_and_huge_values(eps):
+    """NaN or inf in a row makes it NaN; a value whose square overflows float32 makes the variance
+    inf (rstd 0, the row 0 plus bias); a constant row with eps=0 is 0 * inf = NaN: all as torch."""
+    x = _data((64, 300), np.float32)
+    x[0] = 2.0
+    x[1, 3] = np.nan
+    x[2, 5] = np.inf
+    x[3] = -np.inf
+    x[4, 7] = 1e30
+    g = _data((64, 300), np.float32, seed=1)
+    (a, wa, ba), (b, wb, bb) = _layer_norm_pair(x, (300,), "wb")
+    za = mg.nn.functional.layer_norm(a, (300,), wa, ba, eps)
+    zb = torch.nn.functional.layer_norm(b, (300,), wb, bb, eps)
+    _close(za, zb, dict(TOL[np.float32], equal_nan=True))
+    za.backward(mg.tensor(g))
+    zb.backward(torch.tensor(g))
+    _close(a.grad, b.grad, dict(TOL[np.float32], equal_nan=True))
+
+
+def test_layer_norm_gradients_match_finite_differences():
+    """A gradcheck along random directions (all 40K inputs at once: one central difference per
+    direction), in float64, on an input large enough for the fused kernels."""
+    x = _data((80, 500), np.float64)
+    (a, wa, ba), _ = _layer_norm_pair(x, (500,), "wb")
+    c = mg.tensor(_data((80, 500), np.float64, seed=7))
+
+    def loss(xv, wv, bv):
+        with mg.no_grad():
+            return float((mg.nn.functional.layer_norm(mg.tensor(xv), (500,), mg.tensor(wv), mg.tensor(bv)) * c).sum())
+    (mg.nn.functional.layer_norm(a, (500,), wa, ba) * c).sum().backward()
+    values = [a.detach().numpy(), wa.detach().numpy(), ba.detach().numpy()]
+    rng = np.random.default_rng(11)
+    for _ in range(3):
+        dirs = [rng.standard_normal(v.shape) for v in values]
+        eps = 1e-6
+        up = loss(*[v + eps * d for v, d in zip(values, dirs)])
+        down = loss(*[v - eps * d for v, d in zip(values, dirs)])
+        numeric = (up - down) / (2 * eps)
+        analytic = sum(float((t.grad.numpy() * d).sum()) for t, d in zip((a, wa, ba), dirs))
+        assert analytic == pytest.approx(numeric, rel=1e-6, abs=1e-5)
+
+
+def test_layer_norm_grad_of_grad_on_large_rows():
+    """create_graph: the backward runs as minigrad ops (differentiable), matching torch's."""
+    x = _data((40, 500), np.float64)
+    (a, wa, ba), (b, wb, bb) = _layer_norm_pair(x, (500,), "wb")
+    c = _data((40, 500), np.float64, seed=2)
+    ga = mg.autograd.grad((mg.nn.functional.layer_norm(a, (500,), wa, ba) * mg.tensor(c)).sum(), (a, wa, ba),
+                          create_graph=True)
+    gb = torch.autograd.grad((torch.nn.functional.layer_norm(b, (500,), wb, bb) * torch.tensor(c)).sum(),
+                             (b, wb, bb), create_graph=True)
+    for mine, theirs in zip(ga, gb):
+        _close(mine, theirs, TOL[np.float64])
+    sum((t * t).sum() for t in ga).backward()
+    sum((t * t).sum() for t in gb).backward()
+    assert ba.grad is None and bb.grad is None   # bias's gradient, sum(c), depends on nothing
+    for mine, theirs in ((a, b), (wa, wb)):
+        _close(mine.grad, theirs.grad, dict(rtol=1e-6, atol=1e-6))
+
+
+def test_layer_norm_saves_its_input_not_its_output():
+    """An in-place change of the output leaves the gradient alone; one of the input is an error, as in torch."""
+    x = _data((64, 300), np.float32)
+    (a, _, _), (b, _, _) = _layer_norm_pair(x, (300,), "")
+    za, zb = mg.nn.functional.layer_norm(a * 1, (300,)), torch.nn.functional.layer_norm(b * 1, (300,))
+    za.mul_(2)
+    zb.mul_(2)
+    za.sum().backward()
+    zb.sum().backward()
+    _close(a.grad, b.grad, TOL[np.float32])
+    h = mg.tensor(x, requires_grad=True) * 1
+    out = mg.nn.functional.layer_norm(h, (300,))
+    h.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
+
+
+def test_layer_norm_forward_mode_on_large_rows():
+    """Forward AD differentiates the fused op's backward (its create_graph path), as for any op."""
+    x, t = _data((40, 500), np.float64), _data((40, 500), np.float64, seed=1)
+    w = _data((500,), np.float64, seed=2)
+    tangents = []
+    for lib, fwad in ((mg, mg.autograd.forward_ad), (torch, torch.autograd.forward_ad)):
+        with fwad.dual_level():
+            y = lib.nn.functional.layer_norm(fwad.make_dual(lib.tensor(x), lib.tensor(t)), (500,), lib.tensor(w))
+            tangents.append(fwad.unpack_dual(y).tangent)
+    _close(*tangents, TOL[np.float64])

@@ -1,6 +1,6 @@
 """Row kernels for the CPU: sums along contiguous rows, softmax, log_softmax and their
-backwards, the class-index cross-entropy, variances, relu. Arrays in, arrays out, like the rest
-of ``kernels/``.
+backwards, the class-index cross-entropy, variances, layer_norm and its backward, relu. Arrays
+in, arrays out, like the rest of ``kernels/``.
 
 Arrays arrive as C-contiguous blocks of rows, flattened (a row is ``n`` consecutive values).
 Three things decide how the code is written:
@@ -18,12 +18,18 @@ Three things decide how the code is written:
   built with SVML support, which llvmlite's wheels are not. ``_exp32`` is the standard
   branch-free algorithm (SLEEF's u10 expf: Cody-Waite reduction, a degree-6 polynomial, 2^n from
   the exponent bits), which LLVM vectorises inside the row loops (zmm/ymm code, no calls), so
-  softmax, log_softmax and cross_entropy take exp and the row sum in one pass. Within 1 ulp
-  of the exact value (docs/parity.md). float64 keeps NumPy's exp, run between two kernels
-  (``_shift_rows``; ``_scale_rows``: sum and scale in one pass). Both work over blocks of rows
-  small enough (``ROWS_BYTES``) to stay in the L2 cache between NumPy's row max and the kernel.
+  softmax, log_softmax and cross_entropy take the row max (``_block_max``, LLVM's vectorised
+  ``maxnum``), exp and the row sum, and the scaling, in one kernel, row by row. Within 1 ulp of
+  the exact value (docs/parity.md). float64 keeps NumPy's max and exp, run between two kernels
+  (``_shift_rows``; ``_scale_rows``: sum and scale in one pass), over blocks of rows small
+  enough (``ROWS_BYTES``) to stay in the L2 cache between the passes.
 * **Variances** sum the squared deviations in float64 without a float64 copy of the input:
   per row (trailing dims) in pairwise-added blocks, or per column (leading dims) in row order.
+* **layer_norm** works row by row, in x's dtype as torch does: mean, variance and the
+  normalisation with weight and bias are three sweeps of a row that stays in the L1 cache; the
+  backward computes a row's two sums, then its gradient and its share of the weight and bias
+  gradients in one sweep. Divisors are cast to x's dtype: ``float32 / int`` is float64 in Numba,
+  which halves the vector width (2x slower).
 
 Each kernel compiles on first use per dtype (float32, float64), and ``cache=True`` keeps the
 machine code on disk. The ops call these only from ``ops.reduce.ROW_KERNELS_MIN`` values on
@@ -223,23 +229,48 @@ def _block_exp_sum(x, p, m, shift, out):
     return s
 
 
+@intrinsic
+def _maxnum(typingctx, a, b):
+    """max(a, b) as LLVM's ``maxnum`` (the other operand when one is NaN). Compiled with
+    ``fastmath={"nnan"}`` a loop of these becomes a vector max reduction; a ``v if v > t else t``
+    loop, or ``max``, stays scalar (3-6x slower than NumPy's max)."""
+    def codegen(context, builder, signature, args):
+        t = args[0].type
+        fn = builder.module.declare_intrinsic("llvm.maxnum", [t], ir.FunctionType(t, [t, t]))
+        return builder.call(fn, args)
+    return a(a, b), codegen
+
+
+@njit(fastmath={"nnan"}, **_jit)
+def _block_max(x, p, m):
+    """max(x[p:p + m]) (-inf when m is 0), vectorised. ``nnan`` lets LLVM treat NaN as absent: a
+    row holding NaN gets some max, and the exp pass that follows makes the whole row NaN, as in
+    torch; no other value depends on it."""
+    t = x.dtype.type(-np.inf)
+    for j in range(m):
+        t = _maxnum(t, x[uintp(p + j)])
+    return t
+
+
 @njit(**_jit)
 def _softmax_rows32(x, n, top, log, factor, out, sums, start, stop):
-    """Row i of the float32 x: e = exp(x_i - top_i) into out with its sum in one pass (blocks of
-    BLOCK added pairwise), then out_i = e * (factor / sum), or, for log_softmax,
-    out_i = x_i - (top_i + log(sum))."""
+    """Row i of the float32 x: its max top_i (one vectorised pass), e = exp(x_i - top_i) into out
+    with its sum in one pass (blocks of BLOCK added pairwise), then out_i = e * (factor / sum), or,
+    for log_softmax, out_i = x_i - (top_i + log(sum)). A row of up to 16K values stays in the L1/L2
+    cache across the three passes."""
     parts = np.empty(n // BLOCK + 1, x.dtype)
     stack = np.empty(_LEVELS, x.dtype)
     for i in range(start, stop):
+        t = _block_max(x, i * n, n)
+        top[i] = t
         k = 0
         for p in range(i * n, (i + 1) * n, BLOCK):
-            parts[k] = _block_exp_sum(x, p, min(BLOCK, (i + 1) * n - p), top[i], out)
+            parts[k] = _block_exp_sum(x, p, min(BLOCK, (i + 1) * n - p), t, out)
             k += 1
         s = parts[0] if k == 1 else _cascade(parts, k, stack)
         sums[i] = s
         if log:   # (x - max) - log(sum), as torch: x - (max + log(sum)) loses log(sum) for a huge max
             c = np.log(s)
-            t = top[i]
             for j in range(i * n, (i + 1) * n):
                 out[uintp(j)] = (x[uintp(j)] - t) - c
         else:
@@ -253,7 +284,10 @@ def row_sums(x2):
     """The sums of the rows of a C-contiguous 2-D array (float32 or float64), in its dtype."""
     m, n = x2.shape
     out = np.empty(m, x2.dtype)
-    _parallel(_row_sums, m, x2.size, x2.reshape(-1), n, out)
+    if m == 1:   # a full sum: one row, never split across threads, so no thread count to ask for
+        _row_sums(x2.reshape(-1), n, out, 0, 1)
+    else:
+        _parallel(_row_sums, m, x2.size, x2.reshape(-1), n, out)
     return out
 
 
@@ -264,19 +298,21 @@ def _row_blocks(start, stop, n, itemsize):
 
 
 def _softmax_range(x2, log, factor, out, sums, tops, start, stop):
-    """softmax_rows for rows [start, stop), block by block (one thread's share); softmax is
-    scaled by ``factor``; the rows' sums of exp(x - max) and maxima go to sums and tops."""
+    """softmax_rows for rows [start, stop) (one thread's share); softmax is scaled by ``factor``;
+    the rows' sums of exp(x - max) and maxima go to sums and tops. float32: one kernel, row by
+    row. float64 (NumPy's exp between two kernels): blocks of rows of about ROWS_BYTES, which stay
+    in the L2 cache between the passes."""
     n = x2.shape[1]
-    one32 = x2.dtype == np.float32
+    if x2.dtype == np.float32:   # max, exp, sum and scaling in one kernel
+        _softmax_rows32(x2.reshape(-1), n, tops, log, x2.dtype.type(factor), out.reshape(-1), sums, start, stop)
+        return
     scratch = np.empty(min(stop - start, max(1, ROWS_BYTES // max(1, n * x2.itemsize))) * n, x2.dtype) \
-        if log and not one32 else None
+        if log else None
     for r0, r1 in _row_blocks(start, stop, n, x2.itemsize):
         x, o = x2[r0:r1].reshape(-1), out[r0:r1]
         top = tops[r0:r1]
         np.max(x2[r0:r1], axis=1, out=top)
-        if one32:   # exp, sum and scaling in one kernel
-            _softmax_rows32(x, n, top, log, x2.dtype.type(factor), o.reshape(-1), sums[r0:r1], 0, r1 - r0)
-        elif log:
+        if log:
             e = scratch[:o.size]
             _shift_rows(x, n, top, o.reshape(-1), 0, r1 - r0)
             np.exp(o.reshape(-1), out=e)
@@ -291,10 +327,10 @@ def _softmax_range(x2, log, factor, out, sums, tops, start, stop):
 
 def softmax_rows(x2, log: bool):
     """softmax (or log_softmax) of each row of a C-contiguous 2-D array, as torch computes them:
-    exp(x - max) * (1 / sum), or (x - max) - log(sum), with sum = sum(exp(x - max)). NumPy's max is
-    vectorised (a Numba max loop is not). inf - inf is NaN, so a row holding +inf, or only -inf,
-    gives NaN, as does one holding NaN, as in torch. Rows are split across threads (NumPy's max
-    and exp release the GIL, as the kernels do)."""
+    exp(x - max) * (1 / sum), or (x - max) - log(sum), with sum = sum(exp(x - max)). inf - inf is
+    NaN, so a row holding +inf, or only -inf, gives NaN, as does one holding NaN, as in torch. Rows
+    are split across threads (NumPy's max and exp, used for float64, release the GIL, as the
+    kernels do)."""
     m, n = x2.shape
     out = np.empty((m, n), x2.dtype)
     _parallel(_softmax_range, m, x2.size, x2, log, 1.0, out, np.empty(m, x2.dtype), np.empty(m, x2.dtype))
@@ -407,3 +443,134 @@ def squared_deviations(x2, reduce_rows: bool, centers=None):
     given = centers is not None
     _parallel(_row_squared_deviations, m, x2.size, flat, n, centers if given else out, given, out)
     return out
+
+
+# -- layer_norm: statistics, normalisation and the backward, row by row --------------------------
+@njit(fastmath={"reassoc"}, **_jit)
+def _block_grad_sums(g, w, x, p, q, m, mean, rstd):
+    """For values p..p+m of a row (q..q+m of weight): sum(g * w) and sum(g * w * z),
+    z = (x - mean) * rstd, in x's dtype, in an order LLVM picks."""
+    s = x.dtype.type(0)
+    t = x.dtype.type(0)
+    for j in range(m):
+        gw = g[uintp(p + j)] * w[uintp(q + j)]
+        s += gw
+        t += gw * ((x[uintp(p + j)] - mean) * rstd)
+    return s, t
+
+
+@njit(fastmath={"reassoc"}, **_jit)
+def _block_deviations(x, p, m, center):
+    """sum(x[p:p + m] - center) and sum((x[p:p + m] - center)**2) in x's dtype, in an order LLVM
+    picks."""
+    s = x.dtype.type(0)
+    q = x.dtype.type(0)
+    for j in range(m):
+        d = x[uintp(p + j)] - center
+        s += d
+        q += d * d
+    return s, q
+
+
+@njit(**_jit)
+def _layer_norm_rows(x, n, w, b, eps, out, means, rstds, start, stop):
+    """Rows i in [start, stop) of x (n values each), in x's dtype as torch computes them: the mean,
+    then the biased variance as the sum of squared deviations d from it, corrected by sum(d)
+    (which also corrects the mean: a float32 mean of values far from 0 is off by several
+    roundings), each a vectorised sweep of the cache-resident row, blocks added pairwise;
+    rstd = 1 / sqrt(var + eps), then out = (x - mean) * (rstd * w) + b in one pass."""
+    parts = np.empty(n // BLOCK + 1, x.dtype)
+    squares = np.empty(n // BLOCK + 1, x.dtype)
+    stack = np.empty(_LEVELS, x.dtype)
+    one = x.dtype.type(1)
+    zero = x.dtype.type(0)
+    count = x.dtype.type(n)   # (an int divisor would make the float32 statistics float64)
+    for i in range(start, stop):
+        base = i * n
+        k = 0
+        for p in range(base, base + n, BLOCK):
+            parts[k] = _block_sum(x, p, min(BLOCK, base + n - p))
+            k += 1
+        mean = _cascade(parts, k, stack) / count
+        k = 0
+        for p in range(base, base + n, BLOCK):
+            parts[k], squares[k] = _block_deviations(x, p, min(BLOCK, base + n - p), mean)
+            k += 1
+        d = _cascade(parts, k, stack)
+        q = _cascade(squares, k, stack)
+        if q == np.inf:   # squares beyond the dtype's range: var is inf (rstd 0), as torch's; not inf - inf
+            var = q
+        else:
+            var = max((q - d * d / count) / count, zero)
+            mean += d / count   # the first mean's rounding error, measured by the deviations' sum
+        rstd = one / np.sqrt(var + x.dtype.type(eps))
+        means[i] = mean
+        rstds[i] = rstd
+        for j in range(n):
+            out[uintp(base + j)] = (x[uintp(base + j)] - mean) * (rstd * w[uintp(j)]) + b[uintp(j)]
+
+
+COLUMN_ROWS = 64   # layer_norm's backward adds the weight / bias gradients in x's dtype over chunks of this many rows
+
+
+@njit(**_jit)
+def _layer_norm_grad_rows(g, x, n, m, w, means, rstds, gx, chunk_sums, start, stop):
+    """layer_norm's backward for the chunks [start, stop) of COLUMN_ROWS rows (of the m): with
+    z = (x - mean) * rstd and u = g * w, gx = rstd * (u - mean(u) - z * mean(u * z)) (the two row
+    sums vectorised in x's dtype, blocks added pairwise), in the same pass as the column sums of
+    g * z (weight's gradient) and of g (bias's) over the chunk's rows, in row order, into
+    chunk_sums[chunk, 0] and [chunk, 1]."""
+    parts = np.empty(n // BLOCK + 1, x.dtype)
+    products = np.empty(n // BLOCK + 1, x.dtype)
+    stack = np.empty(_LEVELS, x.dtype)
+    count = x.dtype.type(n)   # (an int divisor would make the float32 arithmetic float64)
+    for chunk in range(start, stop):
+        gz = chunk_sums[chunk, 0]
+        gb = chunk_sums[chunk, 1]
+        gz[:] = 0
+        gb[:] = 0
+        for i in range(chunk * COLUMN_ROWS, min(m, (chunk + 1) * COLUMN_ROWS)):
+            mean = means[i]
+            rstd = rstds[i]
+            base = i * n
+            k = 0
+            for q in range(0, n, BLOCK):
+                parts[k], products[k] = _block_grad_sums(g, w, x, base + q, q, min(BLOCK, n - q), mean, rstd)
+                k += 1
+            a = _cascade(parts, k, stack) / count
+            c = _cascade(products, k, stack) / count
+            for j in range(n):
+                gj = g[uintp(base + j)]
+                z = (x[uintp(base + j)] - mean) * rstd
+                gx[uintp(base + j)] = rstd * (gj * w[uintp(j)] - a - z * c)
+                gz[uintp(j)] += gj * z
+                gb[uintp(j)] += gj
+
+
+def layer_norm_rows(x, n, weight, bias, eps):
+    """torch's layer norm of each row of n values of the C-contiguous array x (float32 or float64):
+    (out, mean, rstd), out of x's shape, mean and rstd of x.size // n values in x's dtype.
+    ``weight`` and ``bias``: arrays of n values in x's dtype, or None (1 and 0)."""
+    m = x.size // n
+    w = np.ones(n, x.dtype) if weight is None else np.ascontiguousarray(weight).reshape(-1)
+    b = np.zeros(n, x.dtype) if bias is None else np.ascontiguousarray(bias).reshape(-1)
+    out = np.empty(x.shape, x.dtype)
+    means, rstds = np.empty((2, m), x.dtype)
+    _parallel(_layer_norm_rows, m, x.size, x.reshape(-1), n, w, b, float(eps), out.reshape(-1), means, rstds)
+    return out, means, rstds
+
+
+def layer_norm_grad_rows(g, x, n, weight, means, rstds):
+    """The gradients of layer_norm_rows's out for the upstream gradient g (C-contiguous, x's shape
+    and dtype): (input's gradient, weight's, bias's), the last two as n values in x's dtype, summed
+    over chunks of COLUMN_ROWS rows in x's dtype, then over the chunks in float64 (the same bits
+    for any number of threads). Each a fresh array (autograd keeps it as .grad, uncopied)."""
+    m = x.size // n
+    w = np.ones(n, x.dtype) if weight is None else np.ascontiguousarray(weight).reshape(-1)
+    gx = np.empty(x.shape, x.dtype)
+    chunks = -(-m // COLUMN_ROWS)
+    chunk_sums = np.empty((chunks, 2, n), x.dtype)
+    _parallel(_layer_norm_grad_rows, chunks, x.size, g.reshape(-1), x.reshape(-1), n, m, w, means, rstds,
+              gx.reshape(-1), chunk_sums)
+    columns = chunk_sums.sum(0, dtype=np.float64).astype(x.dtype)
+    return gx, columns[0].copy(), columns[1].copy()

@@ -21,6 +21,7 @@ from . import math as math_ops
 from .activation import KeepWhere, ScaleByConstant, torch_type_name
 from .index import add_at
 from .shape import reshape, t as _t
+from .reduce import row_kernels, _numel
 
 __all__ = ["linear", "dropout", "alpha_dropout", "feature_alpha_dropout", "dropout1d", "dropout2d", "dropout3d",
            "embedding_bag", "pad", "one_hot", "embedding", "layer_norm", "batch_norm"]
@@ -511,17 +512,63 @@ def _batch_stats(x, dims, eps):
     return mean, var, rstd
 
 
+class FusedLayerNorm(Op):
+    """z = (x - mean) * rstd * w + b over the trailing dims ``shape``, in the row kernels; with
+    zhat = (x - mean) * rstd and u = g * w: dz/dx . g = rstd * (u - mean(u) - zhat * mean(u * zhat)),
+    dz/dw . g = sum(g * zhat), dz/db . g = sum(g) (sums of w, b's gradients over the leading dims)"""
+
+    node_name = "NativeLayerNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, shape, eps):
+        n = _numel(shape, range(len(shape)))
+        out, mean, rstd = row_kernels(x).layer_norm_rows(x, n, weight, bias, eps)
+        ctx.shape, ctx.n, ctx.eps, ctx.mean, ctx.rstd = shape, n, eps, mean, rstd
+        ctx.save_for_backward(x, weight)   # as torch: not the output, which may be changed in place
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight = ctx.saved_tensors
+        shape = ctx.shape
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        ga = g._data
+        if not grad_mode.state.grad_enabled and type(ga) is np.ndarray and ga.dtype == x._data.dtype:
+            # plain backward: one kernel pass per row for x's gradient and the column sums
+            gx, gw, gb = row_kernels(x._data).layer_norm_grad_rows(
+                np.ascontiguousarray(ga), x._data, ctx.n, None if weight is None else weight._data, ctx.mean, ctx.rstd)
+            if len(shape) > 1:
+                gw, gb = gw.reshape(shape), gb.reshape(shape)
+            return (Tensor._make(gx) if need_x else None, Tensor._make(gw) if need_w else None,
+                    Tensor._make(gb) if need_b else None)
+        # create_graph: the statistics as minigrad ops of x, so the gradients are differentiable
+        dims = tuple(range(x.ndim - len(shape), x.ndim))
+        xc = x - x.mean(dims, keepdim=True)
+        rstd_t = math_ops.rsqrt((xc * xc).mean(dims, keepdim=True) + ctx.eps)
+        z = xc * rstd_t
+        u = g * weight if weight is not None else g
+        gx = rstd_t * (u - u.mean(dims, keepdim=True) - z * (u * z).mean(dims, keepdim=True)) if need_x else None
+        gw = reshape(g * z, (-1,) + shape).sum(0) if need_w else None
+        gb = reshape(g, (-1,) + shape).sum(0) if need_b else None
+        return gx, gw, gb
+
+
+def _same_array_kind(p, x) -> bool:
+    """Is the optional Tensor p absent, or a NumPy array of x's dtype?"""
+    return p is None or type(p._data) is np.ndarray and p._data.dtype == x.dtype
+
+
 @rounds_once("input", "weight", "bias")
 def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
     if isinstance(normalized_shape, (int, np.integer)):
         raise TypeError("layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not int")
-    shape = tuple(int(s) for s in normalized_shape)
+    shape = tuple(map(int, normalized_shape))
     x = input._data
     if not shape:
         raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
                            "element, but got normalized_shape = []")
     for name, p in (("weight", weight), ("bias", bias)):
-        if p is not None and tuple(p.shape) != shape:
+        if p is not None and p._data.shape != shape:
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
                                f"{list(p.shape)} and normalized_shape = {list(shape)}")
     if x.shape[x.ndim - len(shape):] != shape or x.ndim < len(shape):
@@ -529,6 +576,8 @@ def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: flo
                            f"[*, {', '.join(str(s) for s in shape)}], but got input of size{list(x.shape)}")
     if not dtypes.is_floating(x.dtype):
         raise NotImplementedError(f'"LayerNormKernelImpl" not implemented for \'{torch_type_name(x)}\'')
+    if row_kernels(x) is not None and _same_array_kind(weight, x) and _same_array_kind(bias, x):
+        return FusedLayerNorm.apply(input, weight, bias, shape, eps)   # one kernel; the affine inside
     dims = tuple(range(x.ndim - len(shape), x.ndim))
     if x.size == 0:
         mean = rstd = xp(x).zeros(x.shape[:x.ndim - len(shape)] + (1,) * len(shape), x.dtype)
