@@ -18,6 +18,7 @@ import warnings
 
 from ... import creation
 from ...ops import cat, split, stack
+from ...ops.rnn import can_fuse, lstm_layer
 from .. import functional as F
 from .. import init
 from ..module import Module
@@ -262,8 +263,10 @@ class RNNBase(Module):
 
         if packed:
             hidden = self.permute_hidden(state if lstm else state[0], unsorted_indices)
+            output = output.reshape(-1, output.shape[-1]) if output.dim() == 3 else output
             return PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices), hidden
-        output = output.reshape(length, batch, output.shape[-1])
+        if output.dim() == 2:
+            output = output.reshape(length, batch, output.shape[-1])
         if self.batch_first:
             output = output.transpose(0, 1)
         if not is_batched:
@@ -272,22 +275,32 @@ class RNNBase(Module):
         return output, (state if lstm else state[0])
 
     def _run(self, data, batch_sizes, hx):
-        """All layers and directions over packed ``data``; returns (last layer's packed output,
-        final states stacked as (num_layers * num_directions, batch, *))."""
+        """All layers and directions over packed ``data``; returns (last layer's output, final states
+        stacked as (num_layers * num_directions, batch, *)). The output is packed (2-D), or time-major
+        (T, B, H) where the layers ran fused."""
         step = _STEPS[self.mode]
         num_directions = 2 if self.bidirectional else 1
+        # an LSTM over equally long sequences runs each layer and direction as one node (ops/rnn.py)
+        fused = (self.mode == "LSTM" and not self.proj_size and len(set(batch_sizes)) == 1
+                 and can_fuse(data, *self._flat_weights))
         finals = [[] for _ in hx]
-        layer_input = data
+        layer_input = data.reshape(len(batch_sizes), batch_sizes[0], data.shape[1]) if fused else data
         for layer in range(self.num_layers):
             outputs = []
             for direction in range(num_directions):
                 index = layer * num_directions + direction
-                out, final = _run_direction(step, layer_input, batch_sizes, tuple(h[index] for h in hx),
-                                            self._layer_weights(layer, direction), reverse=direction == 1)
+                w = self._layer_weights(layer, direction)
+                if fused:
+                    out, h, c = lstm_layer(layer_input, hx[0][index], hx[1][index], w["w_ih"], w["w_hh"],
+                                           w["b_ih"], w["b_hh"], reverse=direction == 1)
+                    final = (h, c)
+                else:
+                    out, final = _run_direction(step, layer_input, batch_sizes, tuple(h[index] for h in hx), w,
+                                                reverse=direction == 1)
                 outputs.append(out)
                 for k, f in enumerate(final):
                     finals[k].append(f)
-            layer_input = outputs[0] if num_directions == 1 else cat(outputs, 1)
+            layer_input = outputs[0] if num_directions == 1 else cat(outputs, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, True)
         return layer_input, tuple(stack(f, 0) for f in finals)
