@@ -1,4 +1,4 @@
-"""Fused recurrent layers: one LSTM layer, in one direction, over a whole sequence as one node.
+"""Fused recurrent layers: one LSTM or GRU layer, in one direction, over a whole sequence as one node.
 
 Composed from small ops, an LSTM step is about twenty nodes (two linears, a chunk, three sigmoids,
 two tanhs, products and sums), each with its Python dispatch, and the backward pass multiplies the
@@ -18,7 +18,8 @@ Under ``create_graph`` the backward instead recomputes the forward from the save
 minigrad ops and runs the same derivatives with minigrad ops (``_lstm_backward_tensors``), so the
 gradient it returns is itself differentiable.
 
-Gate order is torch's (input, forget, cell, output): ``c' = f c + i g``, ``h' = o tanh(c')``.
+Gate order is torch's (input, forget, cell, output): ``c' = f c + i g``, ``h' = o tanh(c')``. The GRU
+layer (torch's CPU GRU is composed; its output's node is a stack) is built the same way below.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from ..autograd import grad_mode
 from ..kernels import blas
 from ._util import Op, Tensor, overload
 
-__all__ = ["lstm_layer"]
+__all__ = ["lstm_layer", "gru_layer"]
 
 
 # -- on arrays: the first-order path ------------------------------------------------------------------
@@ -182,8 +183,135 @@ class LSTMLayer(Op):
                      zip((g_x, g_h0, g_c0, g_w_ih, g_w_hh, g_b, g_b), ctx.needs_input_grad)) + (None,)
 
 
+# -- GRU --------------------------------------------------------------------------------------------
+# r, z = sigmoid(x_r + h_r), sigmoid(x_z + h_z);  n = tanh(x_n + r h_n);  h' = n + z (h - n), where
+# x_* = W_i* x + b_i* and h_* = W_h* h + b_h* (torch's gate layout: rows r, z, n).
+
+def _gru_forward_arrays(x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
+    """(outputs (T, B, H), final h, activations r, z, n (T, B, 3H), recurrent h_n (T, B, H))."""
+    steps, batch, hidden = x.shape[0], x.shape[1], w_hh.shape[1]
+    x_proj = blas.matmul(x.reshape(steps * batch, x.shape[2]), w_ih.T)   # one product for all steps
+    if b_ih is not None:
+        x_proj += b_ih
+    acts = x_proj.reshape(steps, batch, 3 * hidden)     # becomes r, z, n step by step
+    w_hh_t = np.ascontiguousarray(w_hh.T)
+    h_n, out = np.empty((steps, batch, hidden), x.dtype), np.empty((steps, batch, hidden), x.dtype)
+    recurrent = np.empty((batch, 3 * hidden), x.dtype)
+    h = h0
+    with blas.serial(), np.errstate(over="ignore"):
+        for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+            np.matmul(h, w_hh_t, out=recurrent)
+            if b_hh is not None:
+                recurrent += b_hh
+            a = acts[t]
+            a[:, :2 * hidden] += recurrent[:, :2 * hidden]
+            _sigmoid_(a[:, :2 * hidden])                  # r, z
+            h_n[t] = recurrent[:, 2 * hidden:]
+            n = a[:, 2 * hidden:]
+            n += a[:, :hidden] * h_n[t]
+            np.tanh(n, out=n)                             # n = tanh(x_n + r h_n)
+            h = np.subtract(h, n, out=out[t])
+            h *= a[:, hidden:2 * hidden]
+            h += n                                        # h' = n + z (h - n)
+    return out, h.copy(), acts, h_n
+
+
+def _gru_backward_arrays(x, h0, w_ih, w_hh, out, acts, h_n, g_out, g_h, reverse):
+    """Gradients (x, h0, W_ih, W_hh, b_ih, b_hh). With g the gradient of h': dn = g (1 - z)
+    (1 - n^2), dz = g (h - n) z (1 - z), dh_n = dn r, dr = dn h_n r (1 - r), dh = g z + [dr, dz, dh_n] W_hh;
+    the input side sees [dr, dz, dn]. The factors after g and dn are computed for all steps at once."""
+    steps, batch, hidden = x.shape[0], x.shape[1], w_hh.shape[1]
+    gates = acts.reshape(steps, batch, 3, hidden)
+    r, z, n = gates[:, :, 0], gates[:, :, 1], gates[:, :, 2]
+    h_in = _shifted(h0, out, reverse)
+    dn_dh = (1 - z) * (1 - n * n)
+    dz_dh = (h_in - n) * (z * (1 - z))
+    dr_dn = h_n * (r * (1 - r))
+    dz_h = np.empty_like(gates)                 # the gradient of the recurrent pre-activations
+    dz_n = np.empty((steps, batch, hidden), x.dtype)   # the input's n block (dn, where the recurrent has dn r)
+    g_h = np.array(g_h, dtype=x.dtype)          # an own copy: updated in place
+    scratch = np.empty((batch, hidden), x.dtype)
+    with blas.serial():
+        for t in (range(steps) if reverse else range(steps - 1, -1, -1)):
+            g_h += g_out[t]
+            dn = np.multiply(g_h, dn_dh[t], out=dz_n[t])
+            np.multiply(dn, dr_dn[t], out=dz_h[t, :, 0])
+            np.multiply(g_h, dz_dh[t], out=dz_h[t, :, 1])
+            np.multiply(dn, r[t], out=dz_h[t, :, 2])
+            g_h *= z[t]
+            g_h += np.matmul(dz_h[t].reshape(batch, 3 * hidden), w_hh, out=scratch)
+    dz_x = dz_h.copy()
+    dz_x[:, :, 2] = dz_n
+    dz_x, dz_h = dz_x.reshape(steps * batch, 3 * hidden), dz_h.reshape(steps * batch, 3 * hidden)
+    return (blas.matmul(dz_x, w_ih).reshape(x.shape), g_h,
+            blas.matmul(dz_x.T, x.reshape(steps * batch, x.shape[2])),
+            blas.matmul(dz_h.T, h_in.reshape(steps * batch, hidden)), dz_x.sum(0), dz_h.sum(0))
+
+
+def _gru_grads_tensors(x, h0, w_ih, w_hh, b_ih, b_hh, g_out, g_h, reverse):
+    """_gru_backward_arrays's gradients with minigrad ops (the forward recomputed from the inputs)."""
+    from ..nn import functional as F
+    from . import cat, stack
+    steps, batch, hidden = x.shape[0], x.shape[1], w_hh.shape[1]
+    x_proj = F.linear(x.reshape((steps * batch, x.shape[2])), w_ih, b_ih)
+    h, record = h0, [None] * steps
+    for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+        xg, hg = x_proj[t * batch:(t + 1) * batch], F.linear(h, w_hh, b_hh)
+        r = F.sigmoid(xg[:, :hidden] + hg[:, :hidden])
+        z = F.sigmoid(xg[:, hidden:2 * hidden] + hg[:, hidden:2 * hidden])
+        n = F.tanh(xg[:, 2 * hidden:] + r * hg[:, 2 * hidden:])
+        record[t] = (h, r, z, n, hg[:, 2 * hidden:])
+        h = n + z * (h - n)
+    dz_x, dz_h = [None] * steps, [None] * steps
+    for t in (range(steps) if reverse else range(steps - 1, -1, -1)):
+        h_prev, r, z, n, h_n = record[t]
+        g_h = g_h + g_out[t]
+        dn = g_h * (1 - z) * (1 - n * n)
+        dr = dn * h_n * (r * (1 - r))
+        dz = g_h * (h_prev - n) * (z * (1 - z))
+        dz_x[t], dz_h[t] = cat([dr, dz, dn], 1), cat([dr, dz, dn * r], 1)
+        g_h = g_h * z + dz_h[t] @ w_hh
+    dz_x = stack(dz_x, 0).reshape((steps * batch, 3 * hidden))
+    dz_h = stack(dz_h, 0).reshape((steps * batch, 3 * hidden))
+    h_in = stack([rec[0] for rec in record], 0).reshape((steps * batch, hidden))
+    return ((dz_x @ w_ih).reshape(tuple(x.shape)), g_h, dz_x.T @ x.reshape((steps * batch, x.shape[2])),
+            dz_h.T @ h_in, dz_x.sum(0), dz_h.sum(0))
+
+
+class GRULayer(Op):
+    """(output, h_T) of one GRU layer over a (T, B, I) sequence; the derivatives are those of the
+    steps, run backwards through time (_gru_backward_arrays)."""
+
+    node_name = "StackBackward0"   # what torch's CPU GRU output shows (a stack of its steps)
+
+    @staticmethod
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
+        ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh)
+        ctx.reverse = reverse
+        out, h, ctx.acts, ctx.h_n = _gru_forward_arrays(x, h0, w_ih, w_hh, b_ih, b_hh, reverse)
+        ctx.out = out.copy()   # the output handed out may be changed in place; the backward needs it as it was
+        return out, h
+
+    @staticmethod
+    def backward(ctx, g_out, g_h):
+        x, h0, w_ih, w_hh, b_ih, b_hh = ctx.saved_tensors
+        if not grad_mode.state.grad_enabled:
+            grads = _gru_backward_arrays(x._data, h0._data, w_ih._data, w_hh._data, ctx.out, ctx.acts, ctx.h_n,
+                                         g_out._data, g_h._data, ctx.reverse)
+            grads = [Tensor._make(a) for a in grads]
+        else:   # create_graph: recorded with minigrad ops
+            grads = _gru_grads_tensors(x, h0, w_ih, w_hh, b_ih, b_hh, g_out, g_h, ctx.reverse)
+        return tuple(g if need else None for g, need in zip(grads, ctx.needs_input_grad)) + (None,)
+
+
+def gru_layer(x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih, b_hh, reverse: bool = False):
+    """One GRU layer over a time-major (T, B, I) sequence from a state (B, H); returns (output
+    (T, B, H), h_T). ``reverse`` runs the steps from the last to the first."""
+    return GRULayer.apply(x, h0, w_ih, w_hh, b_ih, b_hh, reverse)
+
+
 def can_fuse(x, *weights) -> bool:
-    """Whether lstm_layer runs these tensors: float32 or float64 NumPy arrays of one dtype."""
+    """Whether lstm_layer and gru_layer run these tensors: float32 or float64 NumPy arrays of one dtype."""
     dtype = x._data.dtype
     return (type(x._data) is np.ndarray and dtype in (np.float32, np.float64)
             and all(w is None or w._data.dtype == dtype for w in weights))

@@ -1,7 +1,9 @@
 """Recurrent layers: RNN, LSTM, GRU and their single-step cells, as torch.nn.
 
-Everything is composed from differentiable ops (linear, sigmoid, tanh, relu, split, cat), so the
-backward pass through time comes from autograd. One mechanism runs every case: the input is held in
+An LSTM or GRU over sequences of one length (without projections) runs each layer and direction as
+one fused node with its own backward through time (ops/rnn.py). Every other case is composed from
+differentiable ops (linear, sigmoid, tanh, relu, split, cat), so the backward pass through time
+comes from autograd. One mechanism runs those cases: the input is held in
 torch's *packed* layout, the time steps' rows stacked one after another (``data`` of shape
 (sum of batch_sizes, features)) with ``batch_sizes[t]`` sequences still running at step t. A padded
 (T, B, F) input is the special case ``batch_sizes = [B] * T``, so padded and PackedSequence inputs,
@@ -18,7 +20,8 @@ import warnings
 
 from ... import creation
 from ...ops import cat, split, stack
-from ...ops.rnn import can_fuse, lstm_layer
+from ...ops._util import overload
+from ...ops.rnn import can_fuse, gru_layer, lstm_layer
 from .. import functional as F
 from .. import init
 from ..module import Module
@@ -269,6 +272,8 @@ class RNNBase(Module):
             output = output.reshape(length, batch, output.shape[-1])
         if self.batch_first:
             output = output.transpose(0, 1)
+            if not lstm:   # torch's RNN and GRU transpose through the other overload
+                output = overload(output, "TransposeBackward1")
         if not is_batched:
             output = output.squeeze(0 if self.batch_first else 1)
             state = tuple(s.squeeze(1) for s in state)
@@ -280,8 +285,8 @@ class RNNBase(Module):
         (T, B, H) where the layers ran fused."""
         step = _STEPS[self.mode]
         num_directions = 2 if self.bidirectional else 1
-        # an LSTM over equally long sequences runs each layer and direction as one node (ops/rnn.py)
-        fused = (self.mode == "LSTM" and not self.proj_size and len(set(batch_sizes)) == 1
+        # an LSTM or GRU over equally long sequences runs each layer and direction as one node (ops/rnn.py)
+        fused = (self.mode in ("LSTM", "GRU") and not self.proj_size and len(set(batch_sizes)) == 1
                  and can_fuse(data, *self._flat_weights))
         finals = [[] for _ in hx]
         layer_input = data.reshape(len(batch_sizes), batch_sizes[0], data.shape[1]) if fused else data
@@ -290,10 +295,14 @@ class RNNBase(Module):
             for direction in range(num_directions):
                 index = layer * num_directions + direction
                 w = self._layer_weights(layer, direction)
-                if fused:
+                if fused and self.mode == "LSTM":
                     out, h, c = lstm_layer(layer_input, hx[0][index], hx[1][index], w["w_ih"], w["w_hh"],
                                            w["b_ih"], w["b_hh"], reverse=direction == 1)
                     final = (h, c)
+                elif fused:
+                    out, h = gru_layer(layer_input, hx[0][index], w["w_ih"], w["w_hh"], w["b_ih"], w["b_hh"],
+                                       reverse=direction == 1)
+                    final = (h,)
                 else:
                     out, final = _run_direction(step, layer_input, batch_sizes, tuple(h[index] for h in hx), w,
                                                 reverse=direction == 1)
