@@ -311,7 +311,8 @@ def gru_layer(x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih, b_hh, rev
 
 
 def can_fuse(x, *weights) -> bool:
-    """Whether lstm_layer and gru_layer run these tensors: float32 or float64 NumPy arrays of one dtype."""
+    """Whether lstm_layer and gru_layer run these tensors (input, weights, states): float32 or float64
+    NumPy arrays of one dtype (mixed dtypes take the composed path, which raises as torch does)."""
     dtype = x._data.dtype
     return (type(x._data) is np.ndarray and dtype in (np.float32, np.float64)
             and all(w is None or w._data.dtype == dtype for w in weights))

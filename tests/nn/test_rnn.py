@@ -647,3 +647,12 @@ def test_fused_saturated_gates_match_torch(mode, dtype):
     _close(xm.grad, xt.grad, dtype, "input grad")
     for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
         _close(p.grad, q.grad, dtype, f"{name} grad")
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+def test_states_of_another_dtype_raise_as_torch(mode):
+    for lib in (torch, minigrad):
+        model = getattr(lib.nn, mode)(3, 4)
+        h = lib.zeros(1, 1, 4, dtype=lib.float64)
+        with pytest.raises(RuntimeError):
+            model(lib.zeros(2, 1, 3), (h, h) if mode == "LSTM" else h)

@@ -287,7 +287,7 @@ class RNNBase(Module):
         num_directions = 2 if self.bidirectional else 1
         # an LSTM or GRU over equally long sequences runs each layer and direction as one node (ops/rnn.py)
         fused = (self.mode in ("LSTM", "GRU") and not self.proj_size and len(set(batch_sizes)) == 1
-                 and can_fuse(data, *self._flat_weights))
+                 and can_fuse(data, *self._flat_weights, *hx))
         finals = [[] for _ in hx]
         layer_input = data.reshape(len(batch_sizes), batch_sizes[0], data.shape[1]) if fused else data
         for layer in range(self.num_layers):
