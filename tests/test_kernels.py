@@ -434,6 +434,11 @@ def test_blas_serial_region_restores_the_thread_count():
         a, b = rng.standard_normal(sa), rng.standard_normal(sb)
         np.testing.assert_array_equal(blas.matmul(a, b), np.matmul(a, b))
         assert [c.get_num_threads() for c in controllers] == before
+    # a contiguous stack times a matrix runs as one product over the stack's rows: the same numbers
+    for a in (rng.standard_normal((35, 20, 64)).astype(np.float32), rng.standard_normal((3, 2, 5, 7)),
+              rng.standard_normal((7, 20, 35)).transpose(2, 1, 0), np.ones((2, 0, 3)), np.ones((2, 3, 0))):
+        b = rng.standard_normal((a.shape[-1], 9)).astype(a.dtype)
+        np.testing.assert_array_equal(blas.matmul(a, b), np.matmul(a, b))
 
 
 # -- inf and NaN: every path agrees with torch --------------------------------------------------

@@ -18,6 +18,7 @@ the speed.
 """
 from __future__ import annotations
 
+import math
 import threading
 
 import numpy as np
@@ -81,6 +82,10 @@ def matmul(a, b):
     """np.matmul(a, b), on one BLAS thread when the product is small (see SERIAL_MAX)."""
     if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)) or a.ndim == 0 or b.ndim == 0:
         return np.matmul(a, b)
+    if a.ndim > 2 and b.ndim == 2 and a.flags.c_contiguous:
+        # NumPy runs a stack times a matrix as one GEMM per matrix of the stack (half the speed of
+        # one GEMM at (35, 20, 200) x (200, 1000)); the stack's rows are one matrix: one GEMM
+        return matmul(a.reshape(math.prod(a.shape[:-1]), a.shape[-1]), b).reshape(a.shape[:-1] + (b.shape[-1],))
     # multiply-adds: each element of a meets a row of b (n long), each element of b a column of
     # a (m long); the larger count covers batch dimensions on either side
     macs = max(a.size * (b.shape[-1] if b.ndim > 1 else 1), b.size * (a.shape[-2] if a.ndim > 1 else 1))

@@ -5,7 +5,7 @@ import numpy as np
 
 from ..ops._util import xp
 from ..tensor import Tensor
-from .optimizer import Optimizer, addcdiv_, addcmul_, fused_multiply_add, lerp_
+from .optimizer import Optimizer, addcdiv_, addcmul_, fused_kernels, fused_multiply_add, lerp_
 
 __all__ = ["Adam", "AdamW"]
 
@@ -59,14 +59,26 @@ class Adam(Optimizer):
                         state["max_exp_avg_sq"] = Tensor._make(xp(x).zeros_like(x))
                 step_t = state["step"]
                 step_t._data += 1
+                m = state["exp_avg"]._data
+                v = state["exp_avg_sq"]._data
+                v_max = state["max_exp_avg_sq"]._data if amsgrad else v
+                kernels = fused_kernels(x, g, m, v, v_max)
+                if kernels is not None:
+                    # the lines below in one pass per element, bitwise the same (optim/_fused.py)
+                    step = float(step_t._data)
+                    t = x.dtype.type
+                    kernels.adam(x.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), v_max.reshape(-1),
+                                 amsgrad, t(weight_decay), decoupled, t(1 - lr * weight_decay), t(1 - beta1),
+                                 1 - beta1 < 0.5, -(t(1) - t(1 - beta1)), t(beta2), t(1 - beta2),
+                                 t((1 - beta2 ** step) ** 0.5), t(eps), t(-(lr / (1 - beta1 ** step))))
+                    self._bump_versions(p, state)
+                    continue
                 # Each line is one torch in-place op, with torch's rounding (see fused_multiply_add).
                 if weight_decay != 0:
                     if decoupled:
                         x *= 1 - lr * weight_decay                          # param.mul_(1 - lr * wd)
                     else:
                         g = fused_multiply_add(x, weight_decay, g)          # grad.add(param, alpha=wd)
-                m = state["exp_avg"]._data
-                v = state["exp_avg_sq"]._data
                 lerp_(m, g, 1 - beta1)                                      # m.lerp_(grad, 1 - beta1)
                 v *= beta2                                                  # v.mul_(beta2)
                 addcmul_(v, g, g, 1 - beta2)                                # .addcmul_(g, g, 1 - beta2)
@@ -81,7 +93,12 @@ class Adam(Optimizer):
                 denom = xp(x).sqrt(v) / bias_correction2_sqrt               # (v.sqrt() / bc2).add_(eps)
                 denom += eps
                 addcdiv_(x, m, denom, -step_size)                           # param.addcdiv_(m, denom, -step)
-                p._vc[0] += 1
-                for key in ("exp_avg", "exp_avg_sq", "step"):
-                    state[key]._vc[0] += 1
+                self._bump_versions(p, state)
         return loss
+
+    @staticmethod
+    def _bump_versions(p, state):
+        """The parameter and its state tensors were changed in place: their version counters say so."""
+        p._vc[0] += 1
+        for key in ("exp_avg", "exp_avg_sq", "step"):
+            state[key]._vc[0] += 1

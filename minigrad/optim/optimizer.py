@@ -56,6 +56,25 @@ def addcdiv_(y, a, b, value=1.0):
     y += (value * a) / b
 
 
+FUSED_MIN = 1 << 14   # parameters from this many values on take the fused kernels (optim/_fused.py)
+_fused = None         # optim._fused, once imported (it loads Numba)
+
+
+def fused_kernels(*arrays):
+    """``optim._fused`` (imported on first use) when its kernels take these arrays: C-contiguous NumPy
+    float32 or float64 arrays of one dtype, of at least FUSED_MIN values; else None (the NumPy path)."""
+    global _fused
+    first = arrays[0]
+    if type(first) is not np.ndarray or first.size < FUSED_MIN or first.dtype.char not in "fd":
+        return None
+    if not all(type(a) is np.ndarray and a.dtype == first.dtype and a.flags.c_contiguous for a in arrays):
+        return None
+    if _fused is None:
+        from . import _fused as module
+        _fused = module
+    return _fused
+
+
 def scalar_dtype():
     """The dtype torch keeps scalar optimizer state in (``step``, ``eta``, ``mu_product``): float64
     when the default dtype is float64, float32 otherwise."""

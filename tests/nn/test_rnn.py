@@ -524,3 +524,135 @@ def test_empty_batch_gives_torch_shapes(mode):
         out, hidden = getattr(lib.nn, name)(3, 4, bidirectional=True, **extra)(lib.zeros(2, 0, 3))
         results.append([tuple(out.shape)] + [tuple(h.shape) for h in _states(hidden)])
     assert results[0] == results[1]
+
+
+# -- the fused LSTM and GRU layers (ops/rnn.py): one node per layer and direction --------------------
+@st.composite
+def _fused_configs(draw, mode):
+    """LSTMs and GRUs that run fused: no projection, sequences of one length (padded, unbatched or packed)."""
+    lengths_equal = draw(st.booleans())
+    cfg = dict(mode=mode, input_size=draw(st.integers(1, 4)), hidden_size=draw(st.integers(1, 5)),
+               num_layers=draw(st.integers(1, 3)), bias=draw(st.booleans()), batch_first=draw(st.booleans()),
+               bidirectional=draw(st.booleans()), proj_size=0,
+               form=draw(st.sampled_from(["batched", "unbatched", "packed"])), with_state=draw(st.booleans()),
+               dtype=draw(st.sampled_from([np.float64, np.float32])), train=False,
+               steps=draw(st.integers(1, 6)), batch=draw(st.integers(1, 4)), seed=draw(st.integers(0, 2 ** 16)),
+               enforce_sorted=True)
+    cfg["lengths"] = [cfg["steps"]] * cfg["batch"] if lengths_equal else \
+        sorted(draw(st.lists(st.integers(1, cfg["steps"]), min_size=cfg["batch"], max_size=cfg["batch"])),
+               reverse=True)
+    return cfg
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+@given(data=st.data())
+def test_fused_layers_match_torch(mode, data):
+    """Outputs, final states and every gradient, float32 and float64 (packed sequences of unequal
+    lengths take the composed path: the comparison covers the choice between the two)."""
+    _compare_module(data.draw(_fused_configs(mode)))
+
+
+def _layer_inputs(mode, seed, steps=3, batch=2, inputs=3, hidden=2, bias=True):
+    """Random float64 leaves for ops.rnn's lstm_layer (x, h0, c0, weights) or gru_layer (x, h0, weights)."""
+    rng = np.random.default_rng(seed)
+    gates = 4 if mode == "LSTM" else 3
+    shapes = [(steps, batch, inputs)] + [(batch, hidden)] * (2 if mode == "LSTM" else 1)
+    shapes += [(gates * hidden, inputs), (gates * hidden, hidden)] + ([(gates * hidden,)] * 2 if bias else [])
+    return [minigrad.tensor(rng.standard_normal(s) * 0.7, requires_grad=True) for s in shapes] + \
+        ([] if bias else [None, None])
+
+
+def _layer(mode, reverse):
+    from minigrad.ops.rnn import gru_layer, lstm_layer
+    layer = lstm_layer if mode == "LSTM" else gru_layer
+    return lambda *args: layer(*args, reverse=reverse)
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("bias", [True, False])
+def test_fused_layer_gradcheck(mode, reverse, bias):
+    assert minigrad.autograd.gradcheck(_layer(mode, reverse), tuple(_layer_inputs(mode, 1, bias=bias)))
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_fused_layer_gradgradcheck(mode, reverse):
+    """Under create_graph the backward is recorded with minigrad ops: second derivatives are right."""
+    assert minigrad.autograd.gradgradcheck(_layer(mode, reverse), tuple(_layer_inputs(mode, 2, steps=2, inputs=2)))
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_second_derivative_matches_torch(mode, dtype):
+    """d/dW of |d(loss)/dx|^2 through a two-layer bidirectional LSTM or GRU, as torch computes it."""
+    cfg = dict(mode=mode, input_size=3, hidden_size=4, num_layers=2, bias=True, batch_first=False,
+               bidirectional=True, proj_size=0, dtype=dtype, train=False)
+    ours, theirs = _build_pair(cfg)
+    x = np.random.default_rng(3).standard_normal((4, 2, 3))
+    xm, xt = _leaf_pair(x, dtype)
+    results = []
+    for lib, model, xs in ((minigrad, ours, xm), (torch, theirs, xt)):
+        out, hidden = model(xs)
+        gx, = lib.autograd.grad((out * out).sum() + sum(h.sum() for h in _states(hidden)), xs, create_graph=True)
+        results.append(lib.autograd.grad((gx * gx).sum(), [model.weight_hh_l0, model.weight_ih_l1_reverse]))
+    for a, b in zip(*results):
+        _close(a, b, dtype, "second derivative")
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kwargs", [{}, dict(num_layers=2), dict(batch_first=True), dict(bidirectional=True)])
+def test_fused_node_names_match_torch(mode, dtype, kwargs):
+    """torch's CPU float32 LSTM output comes from MkldnnRnnLayerBackward0, float64's and the GRU's
+    from a stack."""
+    names = []
+    for lib in (torch, minigrad):
+        model = getattr(lib.nn, mode)(3, 4, dtype=getattr(lib, np.dtype(dtype).name), **kwargs)
+        x = lib.zeros(2, 5, 3, dtype=getattr(lib, np.dtype(dtype).name), requires_grad=True)
+        out, hidden = model(x)
+        names.append([out.grad_fn.name()] + [h.grad_fn.name() for h in _states(hidden)])
+    assert names[0] == names[1]
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+def test_fused_layer_refuses_a_weight_changed_in_place_before_backward(mode):
+    results = []
+    for lib in (torch, minigrad):
+        model = getattr(lib.nn, mode)(3, 4)
+        out, _ = model(lib.ones(2, 1, 3))
+        with lib.no_grad():
+            model.weight_hh_l0.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation") as info:
+            out.sum().backward()
+        results.append(info.type)
+    assert results[0] is results[1]
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_saturated_gates_match_torch(mode, dtype):
+    """Pre-activations far past where exp overflows: gates of exactly 0 and 1, finite gradients."""
+    cfg = dict(mode=mode, input_size=3, hidden_size=4, num_layers=1, bias=True, batch_first=False,
+               bidirectional=True, proj_size=0, dtype=dtype, train=False)
+    ours, theirs = _build_pair(cfg)
+    x = np.random.default_rng(5).standard_normal((3, 2, 3)) * 1e4
+    xm, xt = _leaf_pair(x, dtype)
+    (om, hid_m), (ot, hid_t) = ours(xm), theirs(xt)
+    for k, (a, b) in enumerate(zip((om,) + _states(hid_m), (ot,) + _states(hid_t))):
+        _close(a, b, dtype, f"output {k}")
+    (om.sum() + _states(hid_m)[-1].sum()).backward()
+    (ot.sum() + _states(hid_t)[-1].sum()).backward()
+    assert np.isfinite(_np(xm.grad)).all()
+    _close(xm.grad, xt.grad, dtype, "input grad")
+    for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
+        _close(p.grad, q.grad, dtype, f"{name} grad")
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+def test_states_of_another_dtype_raise_as_torch(mode):
+    for lib in (torch, minigrad):
+        model = getattr(lib.nn, mode)(3, 4)
+        h = lib.zeros(1, 1, 4, dtype=lib.float64)
+        with pytest.raises(RuntimeError):
+            model(lib.zeros(2, 1, 3), (h, h) if mode == "LSTM" else h)

@@ -1,7 +1,9 @@
 """Recurrent layers: RNN, LSTM, GRU and their single-step cells, as torch.nn.
 
-Everything is composed from differentiable ops (linear, sigmoid, tanh, relu, split, cat), so the
-backward pass through time comes from autograd. One mechanism runs every case: the input is held in
+An LSTM or GRU over sequences of one length (without projections) runs each layer and direction as
+one fused node with its own backward through time (ops/rnn.py). Every other case is composed from
+differentiable ops (linear, sigmoid, tanh, relu, split, cat), so the backward pass through time
+comes from autograd. One mechanism runs those cases: the input is held in
 torch's *packed* layout, the time steps' rows stacked one after another (``data`` of shape
 (sum of batch_sizes, features)) with ``batch_sizes[t]`` sequences still running at step t. A padded
 (T, B, F) input is the special case ``batch_sizes = [B] * T``, so padded and PackedSequence inputs,
@@ -18,6 +20,8 @@ import warnings
 
 from ... import creation
 from ...ops import cat, split, stack
+from ...ops._util import overload
+from ...ops.rnn import can_fuse, gru_layer, lstm_layer
 from .. import functional as F
 from .. import init
 from ..module import Module
@@ -262,32 +266,50 @@ class RNNBase(Module):
 
         if packed:
             hidden = self.permute_hidden(state if lstm else state[0], unsorted_indices)
+            output = output.reshape(-1, output.shape[-1]) if output.dim() == 3 else output
             return PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices), hidden
-        output = output.reshape(length, batch, output.shape[-1])
+        if output.dim() == 2:
+            output = output.reshape(length, batch, output.shape[-1])
         if self.batch_first:
             output = output.transpose(0, 1)
+            if not lstm:   # torch's RNN and GRU transpose through the other overload
+                output = overload(output, "TransposeBackward1")
         if not is_batched:
             output = output.squeeze(0 if self.batch_first else 1)
             state = tuple(s.squeeze(1) for s in state)
         return output, (state if lstm else state[0])
 
     def _run(self, data, batch_sizes, hx):
-        """All layers and directions over packed ``data``; returns (last layer's packed output,
-        final states stacked as (num_layers * num_directions, batch, *))."""
+        """All layers and directions over packed ``data``; returns (last layer's output, final states
+        stacked as (num_layers * num_directions, batch, *)). The output is packed (2-D), or time-major
+        (T, B, H) where the layers ran fused."""
         step = _STEPS[self.mode]
         num_directions = 2 if self.bidirectional else 1
+        # an LSTM or GRU over equally long sequences runs each layer and direction as one node (ops/rnn.py)
+        fused = (self.mode in ("LSTM", "GRU") and not self.proj_size and len(set(batch_sizes)) == 1
+                 and can_fuse(data, *self._flat_weights, *hx))
         finals = [[] for _ in hx]
-        layer_input = data
+        layer_input = data.reshape(len(batch_sizes), batch_sizes[0], data.shape[1]) if fused else data
         for layer in range(self.num_layers):
             outputs = []
             for direction in range(num_directions):
                 index = layer * num_directions + direction
-                out, final = _run_direction(step, layer_input, batch_sizes, tuple(h[index] for h in hx),
-                                            self._layer_weights(layer, direction), reverse=direction == 1)
+                w = self._layer_weights(layer, direction)
+                if fused and self.mode == "LSTM":
+                    out, h, c = lstm_layer(layer_input, hx[0][index], hx[1][index], w["w_ih"], w["w_hh"],
+                                           w["b_ih"], w["b_hh"], reverse=direction == 1)
+                    final = (h, c)
+                elif fused:
+                    out, h = gru_layer(layer_input, hx[0][index], w["w_ih"], w["w_hh"], w["b_ih"], w["b_hh"],
+                                       reverse=direction == 1)
+                    final = (h,)
+                else:
+                    out, final = _run_direction(step, layer_input, batch_sizes, tuple(h[index] for h in hx), w,
+                                                reverse=direction == 1)
                 outputs.append(out)
                 for k, f in enumerate(final):
                     finals[k].append(f)
-            layer_input = outputs[0] if num_directions == 1 else cat(outputs, 1)
+            layer_input = outputs[0] if num_directions == 1 else cat(outputs, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, True)
         return layer_input, tuple(stack(f, 0) for f in finals)
