@@ -323,3 +323,36 @@ def test_import_loads_no_numba():
                          check=True, capture_output=True, text=True,
                          cwd=__import__("os").path.dirname(__import__("os").path.dirname(__file__)))
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("n", [4095, 4096, 4097, 2 * 4096 + 3, 20_000])
+def test_fills_drawn_in_bulk_are_torchs_across_chunks(n, dtype):
+    """The fills take their words in bulk, 4096 draws at a time (kernels.mt19937.words): sizes on
+    both sides of a chunk, each fill starting where the one before left the engine."""
+    def draws(m):
+        out = [m.empty(n, dtype=getattr(m, dtype)).uniform_(-2.0, 3.0), m.rand(5, dtype=getattr(m, dtype)),
+               m.empty(n, dtype=getattr(m, dtype)).normal_(0.5, 2.0), m.randn(7, dtype=getattr(m, dtype))]
+        if not _torch_draws_bernoulli_from_mkl():
+            out.append(m.empty(n, dtype=getattr(m, dtype)).bernoulli_(0.3))
+        return out + [m.rand(3, dtype=getattr(m, dtype))]
+    ours, theirs = both(11, draws)
+    for o, t in zip(ours, theirs):
+        same_bits(o, t)
+
+
+@given(left=st.integers(1, 624), n=st.integers(0, 3000), seed=st.integers(0, 2 ** 32 - 1))
+def test_bulk_words_are_random32s_words_and_state(left, n, seed):
+    """``words`` gives the words of ``n`` random32 calls and leaves the state as they would,
+    from any point of the state's 624-word cycle."""
+    from minigrad.kernels import mt19937
+    mt = np.zeros(mt19937.STATE_WORDS, np.uint32)
+    mt[:mt19937.N] = np.random.default_rng(seed).integers(0, 2 ** 32, mt19937.N, dtype=np.uint64)
+    mt[mt19937.LEFT] = left
+    mt[mt19937.NEXT] = (mt19937.N + 1 - left) % (mt19937.N + 1) if left > 1 else 0
+    bulk, one_by_one = mt.copy(), mt.copy()
+    got = np.empty(n, np.uint32)
+    mt19937.words(bulk, got)
+    expected = np.array([mt19937.random32(one_by_one) for _ in range(n)], np.uint32)
+    assert np.array_equal(got, expected)
+    assert np.array_equal(bulk, one_by_one)

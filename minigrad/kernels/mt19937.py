@@ -93,9 +93,37 @@ def random64(mt):
 
 
 @njit(**_jit)
+def words(mt, out):
+    """``out.size`` successive ``random()`` words in bulk, the same words and the same final
+    state as that many ``random32`` calls: the state's unread words are tempered in one loop
+    (which LLVM vectorises), and the twist runs whenever they run out."""
+    i, n = 0, out.size
+    while i < n:
+        unread = np.int64(mt[LEFT]) - 1        # random32 twists when ``left`` drops to 0
+        if unread == 0:
+            _next_state(mt)
+            unread = N
+            mt[LEFT] = N + 1                   # so that ``left`` is 1 once all N are read
+        take = min(unread, n - i)
+        start = np.int64(mt[NEXT])
+        for k in range(take):
+            y = mt[start + k]
+            y ^= y >> np.uint32(11)
+            y ^= (y << np.uint32(7)) & np.uint32(0x9D2C5680)
+            y ^= (y << np.uint32(15)) & np.uint32(0xEFC60000)
+            y ^= y >> np.uint32(18)
+            out[i + k] = y
+        mt[NEXT] = start + take
+        mt[LEFT] -= take
+        i += take
+
+
+@njit(**_jit)
 def fill_random32(mt, out):
-    for i in range(out.size):
-        out[i] = random32(mt)
+    words(mt, out)
+
+
+_CHUNK = 4096    # elements drawn per bulk call in the fills below (their words stay in L1)
 
 
 # -- uniform ------------------------------------------------------------------------------------
@@ -112,19 +140,46 @@ def _unit_double(mt):
 
 
 @njit(**_jit)
+def unit_floats(mt, out):
+    """out[i] = ``_unit_float`` draws, in order, their words taken in bulk."""
+    buf = np.empty(_CHUNK, np.uint32)
+    n = out.size
+    for start in range(0, n, _CHUNK):
+        count = min(_CHUNK, n - start)
+        words(mt, buf[:count])
+        for k in range(count):
+            out[start + k] = np.float32(buf[k] & np.uint32(0xFFFFFF)) * np.float32(1.0 / 16777216.0)
+
+
+@njit(**_jit)
+def unit_doubles(mt, out):
+    """out[i] = ``_unit_double`` draws, in order (random64's two words each, the first high)."""
+    buf = np.empty(2 * _CHUNK, np.uint32)
+    n = out.size
+    for start in range(0, n, _CHUNK):
+        count = min(_CHUNK, n - start)
+        words(mt, buf[:2 * count])
+        for k in range(count):
+            word = (np.uint64(buf[2 * k]) << np.uint64(32)) | np.uint64(buf[2 * k + 1])
+            out[start + k] = np.float64(word & np.uint64(0x1FFFFFFFFFFFFF)) * (1.0 / 9007199254740992.0)
+
+
+@njit(**_jit)
 def uniform_float(mt, out, low, high):
     """``uniform_`` on float32: x * (to - from) + from in float, one rounding (fused)."""
     span = np.float32(high) - np.float32(low)
+    unit_floats(mt, out)
     for i in range(out.size):
-        out[i] = _fma(_unit_float(mt), span, np.float32(low))
+        out[i] = _fma(out[i], span, np.float32(low))
 
 
 @njit(**_jit)
 def uniform_double(mt, out, low, high):
     """``uniform_`` on float64: x * (to - from) + from in double, one rounding (fused)."""
     span = high - low
+    unit_doubles(mt, out)
     for i in range(out.size):
-        out[i] = _fma(_unit_double(mt), span, low)
+        out[i] = _fma(out[i], span, low)
 
 
 # -- integers -----------------------------------------------------------------------------------
@@ -161,8 +216,13 @@ def randperm(mt, n, out):
 @njit(**_jit)
 def bernoulli_scalar(mt, out, p):
     """``bernoulli_(p)`` (the non-MKL kernel): a double unit draw < p."""
-    for i in range(out.size):
-        out[i] = 1.0 if _unit_double(mt) < p else 0.0
+    units = np.empty(_CHUNK)
+    n = out.size
+    for start in range(0, n, _CHUNK):
+        count = min(_CHUNK, n - start)
+        unit_doubles(mt, units[:count])
+        for k in range(count):
+            out[start + k] = 1.0 if units[k] < p else 0.0
 
 
 @njit(**_jit)
@@ -378,8 +438,7 @@ def normal_fill_float(mt, out, mean, std, avx2):
     n = out.size
     mean = np.float32(mean)
     std = np.float32(std)
-    for i in range(n):
-        out[i] = _unit_float(mt)
+    unit_floats(mt, out)
     for block in range(n // 16):
         if avx2:
             _box_muller_16_float_avx2(out, block * 16, mean, std)
@@ -398,8 +457,7 @@ def normal_fill_float(mt, out, mean, std, avx2):
 def normal_fill_double(mt, out, mean, std):
     """``normal_fill`` on float64: as ``normal_fill_float`` with double draws and libm."""
     n = out.size
-    for i in range(n):
-        out[i] = _unit_double(mt)
+    unit_doubles(mt, out)
     for block in range(n // 16):
         _box_muller_16_double(out, block * 16, mean, std)
     if n % 16:
