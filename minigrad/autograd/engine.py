@@ -153,11 +153,16 @@ def _run(roots, retain_graph, create_graph, capture, accumulate):
         _deliver(pending, node, nr, g)
         if deps[node] == 0 and node not in ready:
             ready.append(node)
+    # torch's engine runs a lone root as its graph's root node: the tensor hooks (and retain_grad) of
+    # that root see its gradient even when no requested input lies below it
+    lone_root = roots[0][0][0] if len(roots) == 1 else None
     with grad_mode._GradMode(bool(create_graph)):
         while ready:
             node = ready.pop()
             grads = pending.pop(node, None)
             if needed is not None and node not in needed:
+                if node is lone_root and grads is not None:
+                    _run_tensor_hooks(node, grads)
                 grads = None  # not on a path to a requested input: skip the work
             elif grads is not None:
                 _run_node(node, grads, pending, retain_graph, create_graph, capture, needed, accumulate)
@@ -220,12 +225,7 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
         return
 
     if node._pre_hooks:
-        for nr, hooks in node._pre_hooks.items():
-            if grads[nr] is not None:
-                for hook in hooks:
-                    new = hook(grads[nr])
-                    if new is not None:
-                        grads[nr] = new
+        _run_tensor_hooks(node, grads)
     if capture is not None:
         captured = False
         for nr in range(len(grads)):
@@ -282,6 +282,21 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
         if g._data.dtype != dtype:
             g = g.to(dtype)
         _deliver(pending, nxt, nr, g)
+
+
+def _run_tensor_hooks(node, grads):
+    """The hooks registered on the tensors whose gradients arrive at ``node`` (register_hook,
+    retain_grad), in order; a hook's result replaces the gradient."""
+    if isinstance(node, AccumulateGrad):
+        hook_lists = {0: node.variable._hooks or ()}
+    else:
+        hook_lists = node._pre_hooks or {}
+    for nr, hooks in hook_lists.items():
+        if grads[nr] is not None:
+            for hook in hooks:
+                new = hook(grads[nr])
+                if new is not None:
+                    grads[nr] = new
 
 
 def _sum_to(g, shape, node, i):

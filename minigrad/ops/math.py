@@ -610,6 +610,10 @@ def _int_power(base, exponent):
 def _power(base, exponent):
     kind = (base if hasattr(base, "dtype") else exponent).dtype.kind   # base: an array (NumPy or CuPy) or a number
     if kind in "fc":
+        if exponent.__class__ is float and exponent == -0.5 and base.dtype != np.float16:
+            # torch's rsqrt fast path (not for half): 1/sqrt keeps the sign of a zero, (-0.0) ** -0.5
+            # is -inf, and x ** 0.5's derivative 0.5 x ** -0.5 is -inf there
+            return np.reciprocal(np.sqrt(base))
         return base ** exponent  # NumPy's fast paths for x**2, x**0.5, x**-1, as torch has
     if kind == "b":  # a bool tensor ** a Python bool: x^True = x, x^False = True
         return np.logical_or(base, not exponent)

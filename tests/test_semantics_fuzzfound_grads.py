@@ -1,0 +1,139 @@
+"""Gradient values, hooks and signed zeros where the program fuzzer (minigrad.testing.fuzz) found
+minigrad disagreeing with torch, each reduced to a few lines and run in both libraries side by side
+(``lib`` is one or the other). Values are compared bit for bit where a sign matters: the sign of a
+zero or of an infinity, and where the NaNs are.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+
+
+def _both(fn):
+    """``fn(lib)`` in torch and in minigrad: (torch's result, minigrad's result)."""
+    return fn(torch), fn(minigrad)
+
+
+def _as_numpy(x):
+    if x is None or isinstance(x, (bool, int, float, str)):
+        return x
+    return x.detach().numpy()
+
+
+def _assert_same(t, m, where="result"):
+    """Same structure, shapes, dtypes and values: the sign of zeros and infinities and the NaN
+    positions included (plus a relative tolerance of 1e-6 for rounding)."""
+    if isinstance(t, (tuple, list)):
+        assert isinstance(m, (tuple, list)) and len(t) == len(m), (where, t, m)
+        for i, (a, b) in enumerate(zip(t, m)):
+            _assert_same(a, b, f"{where}[{i}]")
+        return
+    a, b = _as_numpy(m), _as_numpy(t)
+    if b is None or isinstance(b, (bool, int, float, str)):
+        assert a == b, (where, m, t)
+        return
+    assert a is not None, (where, "minigrad None, torch", t)
+    assert a.shape == b.shape and a.dtype == b.dtype, (where, a.shape, a.dtype, b.shape, b.dtype)
+    np.testing.assert_array_equal(np.isnan(a), np.isnan(b), err_msg=f"{where}: NaN positions")
+    np.testing.assert_array_equal(np.signbit(a), np.signbit(b), err_msg=f"{where}: signs")
+    np.testing.assert_allclose(a, b, rtol=1e-6, atol=0, err_msg=where)
+
+
+# -- x ** -0.5 is torch's rsqrt: the sign of a zero survives ---------------------------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_pow_minus_half_keeps_the_sign_of_zero(dtype):
+    def f(lib):
+        x = lib.tensor([-0.0, 0.0, -4.0, 4.0, float("inf"), -float("inf")], dtype=getattr(lib, dtype))
+        return x ** -0.5, x.pow(-0.5), lib.pow(x, -0.5)
+    _assert_same(*_both(f))
+
+
+def test_sqrt_as_a_power_has_torchs_gradient_at_minus_zero():
+    # found as a hook on x seeing +inf where torch's saw -inf: d(x ** 0.5)/dx = 0.5 x ** -0.5
+    def f(lib):
+        x = lib.tensor([-0.0, 0.0, 4.0, 1e-30], requires_grad=True)
+        (x ** 0.5).sum().backward()
+        return x.grad
+    _assert_same(*_both(f))
+
+
+def test_sqrt_as_a_power_grad_of_grad_at_minus_zero():
+    def f(lib):
+        x = lib.tensor([-0.0, 0.0, 4.0], dtype=lib.float64, requires_grad=True)
+        g, = lib.autograd.grad((x ** 0.5).sum(), x, create_graph=True)
+        gg, = lib.autograd.grad(g.sum(), x)
+        return g, gg
+    _assert_same(*_both(f))
+
+
+def test_half_power_of_a_tensor_exponent_is_not_affected():
+    def f(lib):   # (torch's fast paths are for a number exponent only)
+        x = lib.tensor([-0.0, 0.0, 4.0], requires_grad=True)
+        (x ** lib.tensor(-0.5)).sum().backward()
+        return x.grad
+    t, m = _both(f)
+    _assert_same(t[2:], m[2:])
+
+
+# -- the hooks of a lone root run even when no requested input lies below it -----------------------
+def test_autograd_grad_runs_the_lone_roots_retain_grad_when_nothing_below_is_needed():
+    # found as t5.grad 2.0 where torch's was 3.0: autograd.grad(y, [unrelated], allow_unused=True)
+    def f(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        seen = []
+        y.register_hook(lambda g: seen.append(g.detach().clone()))
+        g, = lib.autograd.grad(y, [w], grad_outputs=lib.ones_like(y), allow_unused=True)
+        return g, y.grad, seen
+    _assert_same(*_both(f))
+
+
+def test_backward_inputs_runs_the_lone_roots_hooks_when_nothing_below_is_needed():
+    def f(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        w = lib.tensor([3.0], requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        y.backward(lib.full_like(y, 3.0), inputs=[w])
+        return w.grad, y.grad, x.grad
+    _assert_same(*_both(f))
+
+
+def test_the_lone_root_without_a_derivative_is_not_run_but_its_hooks_are():
+    def f(lib):   # floor_divide has no derivative: its node is not reached, so nothing raises
+        x = lib.tensor([1.5, -2.5], requires_grad=True)
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x // 1.0
+        y.retain_grad()
+        g, = lib.autograd.grad(y, [w], grad_outputs=lib.ones_like(y), allow_unused=True, retain_graph=True)
+        return g, y.grad
+    _assert_same(*_both(f))
+
+
+def test_a_leaf_root_runs_its_hooks_when_it_is_not_an_input():
+    def f(lib):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        leaf = lib.tensor([5.0, 6.0], requires_grad=True)
+        seen = []
+        leaf.register_hook(lambda g: seen.append(g.detach().clone()))
+        g, = lib.autograd.grad(leaf, [w], grad_outputs=lib.ones_like(leaf), allow_unused=True)
+        leaf.backward(lib.ones_like(leaf) * 2, inputs=[w])
+        return g, seen, leaf.grad, w.grad
+    _assert_same(*_both(f))
+
+
+def test_several_roots_run_no_hooks_of_roots_nothing_needed_is_below():
+    def f(lib):   # with several roots torch's graph root is a node of its own: unneeded roots are skipped
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        y, v = x * 2, w * 3
+        y.retain_grad()
+        v.retain_grad()
+        g, = lib.autograd.grad([y, v], [w], grad_outputs=[lib.ones_like(y), lib.ones_like(v)])
+        return g, y.grad, v.grad
+    _assert_same(*_both(f))
