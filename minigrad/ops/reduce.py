@@ -260,6 +260,7 @@ class Amax(Op):
             if nan_picks and np.isnan(full).any():   # max(x): a NaN result came from the NaNs
                 hit = np.isnan(x)
             hit = hit.astype(x.dtype)
+            ctx.only_ties = nan_picks   # max()/min(): torch's evenly_distribute_backward
             # the result too, as torch's amax/amin/max()/min() save it: changing it in place before
             # backward is a version error
             ctx.save_for_backward(hit / np.sum(hit, axis=dims, keepdims=True), out)
@@ -268,7 +269,10 @@ class Amax(Op):
     @staticmethod
     def backward(ctx, g):
         share, _result = ctx.saved_tensors
-        return _restore_dims(g, ctx.dims, ctx.keepdim) * share
+        gx = _restore_dims(g, ctx.dims, ctx.keepdim) * share
+        # max()/min() write the shared gradient into the ties only (torch's index_put): elsewhere
+        # 0 even for an infinite or NaN gradient; amax/amin multiply by the mask (NaN * 0 is NaN)
+        return _zero_where(gx, np.asarray(getattr(share, "_data", share) == 0)) if ctx.only_ties else gx  # (0-d: a NumPy scalar)
 
 
 class MaxDim(Op):

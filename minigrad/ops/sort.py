@@ -195,7 +195,8 @@ class MedianAll(Op):
     @staticmethod
     def backward(ctx, g):
         share, = ctx.saved_tensors
-        return g * share
+        from .reduce import _zero_where   # the median's elements only, 0 elsewhere (also for a NaN g), as torch
+        return _zero_where(g * share, np.asarray(getattr(share, "_data", share) == 0))  # (0-d: a NumPy scalar)
 
 
 def _median(name, input, dim, keepdim, ignore_nan, result):
