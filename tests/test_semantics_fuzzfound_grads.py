@@ -161,3 +161,19 @@ def test_covariance_of_a_max_found_by_the_fuzzer():
         lib.cov(x.max(), correction=2).sum().backward()
         return x.grad
     _assert_same(*_both(f))
+
+
+# -- slogdet: the sign alone gives no gradient ----------------------------------------------------
+@pytest.mark.parametrize("shape", [(2, 0, 0), (2, 2, 2), (3, 3)])
+def test_slogdet_sign_alone_gives_no_gradient(shape):
+    # found as a (2, 0, 0) input's .grad: minigrad an empty tensor, torch None; on a singular
+    # matrix minigrad's backward raised (it inverted A for a zero gradient)
+    def f(lib):
+        x = lib.ones(shape, dtype=lib.float64, requires_grad=True)
+        sign, logabsdet = lib.linalg.slogdet(x)
+        (sign * sign).sum().backward()
+        y = (lib.eye(shape[-1], dtype=lib.float64) * 2).requires_grad_()
+        sign2, logabsdet2 = lib.linalg.slogdet(y)
+        (sign2 + 3 * logabsdet2).sum().backward()
+        return x.grad, y.grad
+    _assert_same(*_both(f))

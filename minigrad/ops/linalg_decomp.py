@@ -192,12 +192,15 @@ class LinalgSlogdet(Op):
     def forward(ctx, a):
         sign, logabs = np.linalg.slogdet(a)
         ctx.save_for_backward(a)
+        ctx.set_materialize_grads(False)
         # the sign is an output of the node too (requires_grad, as in torch), with a zero derivative
         return sign.astype(a.dtype), logabs.astype(a.dtype)
 
     @staticmethod
     def backward(ctx, g_sign, g):
         a, = ctx.saved_tensors
+        if g is None:
+            return None   # only the (real) sign was used: no gradient at all, as torch (A.grad stays None)
         return unsqueeze(unsqueeze(g, -1), -1) * mT(inv(a))
 
 
