@@ -177,3 +177,27 @@ def test_slogdet_sign_alone_gives_no_gradient(shape):
         (sign2 + 3 * logabsdet2).sum().backward()
         return x.grad, y.grad
     _assert_same(*_both(f))
+
+
+# -- max()/min()/amax/amin/median() save their input: editing it before backward is a version error
+@pytest.mark.parametrize("reduction", ["max", "min", "amax", "amin", "median", "nanmedian"])
+@pytest.mark.parametrize("edit", ["input", "result"])
+def test_full_reductions_save_their_input_and_result(reduction, edit):
+    # found as t7.detach().zero_() after t8 = t7.min(): torch's backward raised, minigrad's computed
+    def f(lib):
+        x = lib.tensor([[4.0, -2.0, 4.0]], requires_grad=True)
+        y = getattr(x, reduction)()
+        (x if edit == "input" else y).detach().add_(1)
+        y.backward()
+        return x.grad
+    (tk, tv), (mk, mv) = [_outcome(f, lib) for lib in (torch, minigrad)]
+    assert tk == mk == "err", (tv, mv)
+    assert type(tv) is type(mv) is RuntimeError
+    assert "modified by an inplace operation" in str(tv) and "modified by an inplace operation" in str(mv)
+
+
+def _outcome(fn, lib):
+    try:
+        return "ok", fn(lib)
+    except Exception as e:  # noqa: BLE001 (the exception is what is compared)
+        return "err", e

@@ -261,14 +261,14 @@ class Amax(Op):
                 hit = np.isnan(x)
             hit = hit.astype(x.dtype)
             ctx.only_ties = nan_picks   # max()/min(): torch's evenly_distribute_backward
-            # the result too, as torch's amax/amin/max()/min() save it: changing it in place before
-            # backward is a version error
-            ctx.save_for_backward(hit / np.sum(hit, axis=dims, keepdims=True), out)
+            # the input and the result too, as torch's amax/amin/max()/min() save them: changing
+            # either in place before backward is a version error
+            ctx.save_for_backward(hit / np.sum(hit, axis=dims, keepdims=True), out, x)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        share, _result = ctx.saved_tensors
+        share, _result, _input = ctx.saved_tensors
         gx = _restore_dims(g, ctx.dims, ctx.keepdim) * share
         # max()/min() write the shared gradient into the ties only (torch's index_put): elsewhere
         # 0 even for an infinite or NaN gradient; amax/amin multiply by the mask (NaN * 0 is NaN)
