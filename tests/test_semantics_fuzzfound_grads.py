@@ -201,3 +201,26 @@ def _outcome(fn, lib):
         return "ok", fn(lib)
     except Exception as e:  # noqa: BLE001 (the exception is what is compared)
         return "err", e
+
+
+# -- autograd.grad: when a requested non-leaf's gradient is taken, relative to its hooks ----------
+def test_autograd_grad_captures_a_non_leaf_before_its_hooks_when_its_node_has_work_below():
+    # found as t24 -1.0 where torch's was 1.0: autograd.grad(y, [x, y]) with a hook scaling y's gradient
+    def f(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        y.register_hook(lambda g: g * 10)
+        both = lib.autograd.grad((y * y).sum(), [y, x], retain_graph=True)       # y's node runs: before
+        alone = lib.autograd.grad((y * y).sum(), [y], retain_graph=True)         # nothing below: after
+        root_both = lib.autograd.grad(y, [y, x], grad_outputs=lib.ones_like(y), retain_graph=True)
+        root_alone = lib.autograd.grad(y, [y], grad_outputs=lib.ones_like(y))
+        return both, alone, root_both, root_alone
+    _assert_same(*_both(f))
+
+
+def test_autograd_grad_of_a_leaf_is_taken_after_its_hooks():
+    def f(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        x.register_hook(lambda g: g * 10)
+        return lib.autograd.grad((x * x).sum(), [x])
+    _assert_same(*_both(f))

@@ -224,24 +224,24 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
                 hook(leaf)    # Tensor.register_post_accumulate_grad_hook: sees the updated .grad
         return
 
+    # torch's engine captures the gradient of a requested non-leaf before that tensor's hooks run
+    # when its node still has work below (the hooks run as the node executes), and after them when
+    # it has none (the hooks run, then the node is skipped)
+    passes_on = capture is not None and any(nxt in needed for nxt, _ in node.next_functions)
+    captured = passes_on and _capture(node, grads, capture)
     if node._pre_hooks:
         _run_tensor_hooks(node, grads)
-    if capture is not None:
-        captured = False
-        for nr in range(len(grads)):
-            if (node, nr) in capture:
-                capture[(node, nr)] = grads[nr]
-                captured = True
-        if not any(nxt in needed for nxt, _ in node.next_functions):
-            # nothing below this node was asked for: stop here. backward(inputs=[non_leaf]) runs the
-            # non-leaf's own node, as torch's engine does, but computes none of its outputs: only a
-            # node without a derivative (torch's NotImplemented) raises, and the node is freed
-            if accumulate and captured:
-                if node.name().endswith("NotImplemented"):
-                    node.apply_backward(grads)
-                if not retain_graph:
-                    node.release()
-            return
+    if capture is not None and not passes_on:
+        captured = _capture(node, grads, capture)
+        # nothing below this node was asked for: stop here. backward(inputs=[non_leaf]) runs the
+        # non-leaf's own node, as torch's engine does, but computes none of its outputs: only a
+        # node without a derivative (torch's NotImplemented) raises, and the node is freed
+        if accumulate and captured:
+            if node.name().endswith("NotImplemented"):
+                node.apply_backward(grads)
+            if not retain_graph:
+                node.release()
+        return
     if node.materialize_grads and len(grads) > 1:  # (a single output always has its gradient)
         for nr, g in enumerate(grads):
             if g is None and node._outputs_meta[nr] is not None:  # (an output that is not a tensor gets None)
@@ -282,6 +282,16 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
         if g._data.dtype != dtype:
             g = g.to(dtype)
         _deliver(pending, nxt, nr, g)
+
+
+def _capture(node, grads, capture) -> bool:
+    """Store the gradients of ``node``'s outputs that autograd.grad / backward(inputs=) asked for."""
+    captured = False
+    for nr in range(len(grads)):
+        if (node, nr) in capture:
+            capture[(node, nr)] = grads[nr]
+            captured = True
+    return captured
 
 
 def _run_tensor_hooks(node, grads):
