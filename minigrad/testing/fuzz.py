@@ -481,6 +481,8 @@ def _torch_bug(name, sample) -> bool:
     """Samples on which torch 2.13 itself misbehaves (docs/parity.md, "The program fuzzer")."""
     if name == "native_group_norm":
         return True  # without create_graph torch's backward drops the gradients of the mean and rstd outputs
+    if name == "as_strided_scatter":
+        return True  # torch's input gradient keeps g only inside the written region (its own gradcheck fails)
     if name in ("dist_inf", "dist_empty"):
         return True  # the backward of dist(x, y, 0) fails: "Expected a proper Tensor but got None" (minigrad: zeros)
     if name == "cov" and any(sample.kwargs.get(k) is not None for k in ("fweights", "aweights")):
