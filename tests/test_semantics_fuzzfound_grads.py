@@ -224,3 +224,27 @@ def test_autograd_grad_of_a_leaf_is_taken_after_its_hooks():
         x.register_hook(lambda g: g * 10)
         return lib.autograd.grad((x * x).sum(), [x])
     _assert_same(*_both(f))
+
+
+# -- ops without a derivative in torch: results require grad, backward raises -------------------
+def test_ldl_factor_and_ldl_solve_results_require_grad_without_a_derivative():
+    # found as ldl_factor's LD with requires_grad False where torch's is True
+    def f(lib):
+        a = (lib.eye(3, dtype=lib.float64) * 2).requires_grad_()
+        b = lib.ones(3, 1, dtype=lib.float64, requires_grad=True)
+        ld, pivots = lib.linalg.ldl_factor(a)
+        ld_ex, pivots_ex, info = lib.linalg.ldl_factor_ex(a)
+        x = lib.linalg.ldl_solve(ld.detach(), pivots, b)
+        flags = [t.requires_grad for t in (ld, pivots, ld_ex, pivots_ex, info, x,
+                                           lib.linalg.ldl_solve(ld, pivots, b.detach()),
+                                           lib.linalg.ldl_solve(ld.detach(), pivots, b.detach()))]
+        errors = []
+        for t in (ld, ld_ex, x):
+            try:
+                t.sum().backward()
+            except RuntimeError as e:
+                errors.append(str(e))
+        return flags, errors, (ld, ld_ex, x)
+    (t_flags, t_errors, t_values), (m_flags, m_errors, m_values) = _both(f)
+    assert m_flags == t_flags and m_errors == t_errors, (m_flags, t_flags, m_errors, t_errors)
+    _assert_same(t_values, m_values)
