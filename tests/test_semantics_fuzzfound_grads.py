@@ -70,13 +70,16 @@ def test_sqrt_as_a_power_grad_of_grad_at_minus_zero():
     _assert_same(*_both(f))
 
 
-def test_half_power_of_a_tensor_exponent_is_not_affected():
-    def f(lib):   # (torch's fast paths are for a number exponent only)
-        x = lib.tensor([-0.0, 0.0, 4.0], requires_grad=True)
-        (x ** lib.tensor(-0.5)).sum().backward()
-        return x.grad
-    t, m = _both(f)
-    _assert_same(t[2:], m[2:])
+@pytest.mark.parametrize("exponent", [[0.5], 0.5, [0.5] * 6, [-0.5], 1.5])
+def test_a_tensor_exponent_is_cs_pow_for_every_element(exponent):
+    # torch's fast paths (sqrt, rsqrt) are for a number exponent only: pow(-0.0, tensor(0.5)) is
+    # +0.0 and pow(-inf, tensor(0.5)) is +inf, where NumPy takes sqrt for a broadcast 0.5
+    def f(lib):
+        x = lib.tensor([-0.0, 0.0, -4.0, 4.0, float("inf"), -float("inf")], requires_grad=True)
+        y = x ** lib.tensor(exponent)
+        y.backward(lib.ones_like(y))
+        return y, x.grad, lib.pow(x.detach().double(), lib.tensor(exponent, dtype=lib.float64))
+    _assert_same(*_both(f))
 
 
 # -- the hooks of a lone root run even when no requested input lies below it -----------------------

@@ -629,6 +629,12 @@ class Pow(Op):
     @staticmethod
     def forward(ctx, x, y):
         z = _power(x, y)
+        if z.dtype.kind == "f":
+            # torch's pow(Tensor, Tensor) is C's pow for every element; NumPy takes sqrt for an
+            # exponent of 0.5 it broadcasts (a 0-d or size-1 tensor), which differs at -0.0 and -inf
+            by_sqrt = (y == 0.5) & ((x == 0) | (x == -np.inf))
+            if by_sqrt.any():
+                z = np.where(by_sqrt, np.abs(x), z).astype(z.dtype, copy=False)  # pow(-0, .5) = 0, pow(-inf, .5) = inf
         ctx.save_for_backward(x, y, z if ctx.needs_input_grad[1] else None)
         return z
 
