@@ -251,3 +251,19 @@ def test_ldl_factor_and_ldl_solve_results_require_grad_without_a_derivative():
     (t_flags, t_errors, t_values), (m_flags, m_errors, m_values) = _both(f)
     assert m_flags == t_flags and m_errors == t_errors, (m_flags, t_flags, m_errors, t_errors)
     _assert_same(t_values, m_values)
+
+
+# -- special.i1 / i1e: the gradient's limit 1/2 where |x| is not above eps (NaN included) ---------
+@pytest.mark.parametrize("fn", ["i1", "i1e"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_bessel_i1_gradient_at_nan_and_at_eps(fn, dtype):
+    # found as special.i1's gradient at NaN: minigrad NaN, torch 0.5 (its test is not |x| > eps)
+    def f(lib):
+        eps = lib.finfo(getattr(lib, dtype)).eps
+        x = lib.tensor([float("nan"), 0.0, eps, -eps, 2 * eps, 1.0, -3.0], dtype=getattr(lib, dtype),
+                       requires_grad=True)
+        g, = lib.autograd.grad(getattr(lib.special, fn)(x).sum(), x)
+        return g
+    t, m = _both(f)
+    _assert_same(t[:5], m[:5])
+    np.testing.assert_allclose(m.numpy(), t.numpy(), rtol=1e-5, atol=1e-7)   # (float32 rounding of the formula)
