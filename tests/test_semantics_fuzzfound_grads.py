@@ -267,3 +267,20 @@ def test_bessel_i1_gradient_at_nan_and_at_eps(fn, dtype):
     t, m = _both(f)
     _assert_same(t[:5], m[:5])
     np.testing.assert_allclose(m.numpy(), t.numpy(), rtol=1e-5, atol=1e-7)   # (float32 rounding of the formula)
+
+
+def test_implicit_gradient_of_a_complex_scalar_raises():
+    # found as a backward of a complex sum that worked in minigrad only
+    def f(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        errors = []
+        for run in (lambda: (x * 1j).sum().backward(), lambda: lib.autograd.grad((x * 1j).sum(), x)):
+            try:
+                run()
+            except RuntimeError as e:
+                errors.append(str(e))
+        (x * 1j).sum().backward(lib.tensor(1.0 + 0j))   # an explicit gradient works
+        return errors, x.grad
+    (t_errors, t_grad), (m_errors, m_grad) = _both(f)
+    assert m_errors == t_errors and len(t_errors) == 2, (m_errors, t_errors)
+    _assert_same(t_grad, m_grad)

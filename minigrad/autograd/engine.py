@@ -105,8 +105,9 @@ def _roots(tensors, grads):
         if g is None:
             if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if not dtypes.is_inexact(t._data.dtype):
-                raise RuntimeError("grad can be implicitly created only for real scalar outputs")
+            if not dtypes.is_floating(t._data.dtype):   # complex too, as torch
+                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
+                                   f"torch.{t.dtype.name}")
             g = Tensor._make(_ones_like(t._data))
         elif not isinstance(g, Tensor):
             g = Tensor._make(np.asarray(g, dtype=t._data.dtype))
