@@ -284,3 +284,22 @@ def test_implicit_gradient_of_a_complex_scalar_raises():
     (t_errors, t_grad), (m_errors, m_grad) = _both(f)
     assert m_errors == t_errors and len(t_errors) == 2, (m_errors, t_errors)
     _assert_same(t_grad, m_grad)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"dim": 1}, {"dim": 1, "keepdim": True}])
+@pytest.mark.parametrize("edit", ["input", "min", "max", None])
+def test_aminmax_saves_its_input_and_both_results(kwargs, edit):
+    # found as a write into aminmax's max before backward: torch's version error, minigrad computed
+    def f(lib):
+        x = lib.tensor([[4.0, -2.0, 4.0], [1.0, 1.0, 0.5]], requires_grad=True)
+        mn, mx = lib.aminmax(x, **kwargs)
+        if edit:
+            {"input": x, "min": mn, "max": mx}[edit].detach().add_(1)
+        (mn + 2 * mx).sum().backward()
+        return x.grad
+    (tk, tv), (mk, mv) = [_outcome(f, lib) for lib in (torch, minigrad)]
+    assert tk == mk, (tv, mv)
+    if tk == "err":
+        assert type(tv) is type(mv) is RuntimeError and "modified by an inplace operation" in str(mv), (tv, mv)
+    else:
+        _assert_same(tv, mv)

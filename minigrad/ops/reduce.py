@@ -776,15 +776,18 @@ class Aminmax(Op):
     def forward(ctx, x, dims, keepdim):
         ctx.dims, ctx.keepdim = dims, keepdim
         lo, hi = np.min(x, axis=dims, keepdims=True), np.max(x, axis=dims, keepdims=True)
-        if ctx.needs_input_grad[0]:
-            ctx.save_for_backward(_even_share(x, lo, dims), _even_share(x, hi, dims))
+        shares = (_even_share(x, lo, dims), _even_share(x, hi, dims)) if ctx.needs_input_grad[0] else None
         if not keepdim:
             lo, hi = lo.reshape(np.delete(x.shape, dims)), hi.reshape(np.delete(x.shape, dims))
+        if shares:
+            # the input and both results too, as torch's node saves them: changing any of them in
+            # place before backward is a version error
+            ctx.save_for_backward(*shares, x, lo, hi)
         return lo, hi
 
     @staticmethod
     def backward(ctx, g_min, g_max):
-        share_min, share_max = ctx.saved_tensors
+        share_min, share_max, _input, _min, _max = ctx.saved_tensors
         return _restore_dims(g_min, ctx.dims, ctx.keepdim) * share_min + \
             _restore_dims(g_max, ctx.dims, ctx.keepdim) * share_max
 
