@@ -885,7 +885,7 @@ class ProgramMachine(RuleBasedStateMachine):
         sym = data.draw(st.sampled_from(["+", "-", "*", "/", "**", "//", "%", "==", "<", ">=", "&", "|", "^"]),
                         label="operator")
         wide = False
-        if t.dtype.is_floating_point or t.dtype.__repr__() == "torch.bool":
+        if t.dtype.is_floating_point or t.dtype.is_complex or t.dtype.__repr__() == "torch.bool":  # (complex: fft's)
             value = data.draw(st.sampled_from([2, -1, 0, 0.5, -2.5, True, False, 3]), label="scalar")
         else:
             info = np.iinfo(_dtype_name(t))
@@ -907,6 +907,8 @@ class ProgramMachine(RuleBasedStateMachine):
             return
         if sym == "%" and _remainder_overflows(*((t, value) if tensor_first else (value, t))):
             return   # torch's remainder bug (see _remainder_overflows)
+        if sym == "**" and t.dtype.is_complex:
+            return   # torch's complex pow is exp(y log x): 0 ** 0j is NaN there (minigrad, NumPy: 1)
         if not _on(family):
             return
         name = self.p.fresh()
