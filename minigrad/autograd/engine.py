@@ -105,8 +105,9 @@ def _roots(tensors, grads):
         if g is None:
             if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if not dtypes.is_inexact(t._data.dtype):
-                raise RuntimeError("grad can be implicitly created only for real scalar outputs")
+            if not dtypes.is_floating(t._data.dtype):   # complex too, as torch
+                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
+                                   f"torch.{t.dtype.name}")
             g = Tensor._make(_ones_like(t._data))
         elif not isinstance(g, Tensor):
             g = Tensor._make(np.asarray(g, dtype=t._data.dtype))
@@ -153,11 +154,16 @@ def _run(roots, retain_graph, create_graph, capture, accumulate):
         _deliver(pending, node, nr, g)
         if deps[node] == 0 and node not in ready:
             ready.append(node)
+    # torch's engine runs a lone root as its graph's root node: the tensor hooks (and retain_grad) of
+    # that root see its gradient even when no requested input lies below it
+    lone_root = roots[0][0][0] if len(roots) == 1 else None
     with grad_mode._GradMode(bool(create_graph)):
         while ready:
             node = ready.pop()
             grads = pending.pop(node, None)
             if needed is not None and node not in needed:
+                if node is lone_root and grads is not None:
+                    _run_tensor_hooks(node, grads)
                 grads = None  # not on a path to a requested input: skip the work
             elif grads is not None:
                 _run_node(node, grads, pending, retain_graph, create_graph, capture, needed, accumulate)
@@ -219,29 +225,24 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
                 hook(leaf)    # Tensor.register_post_accumulate_grad_hook: sees the updated .grad
         return
 
+    # torch's engine captures the gradient of a requested non-leaf before that tensor's hooks run
+    # when its node still has work below (the hooks run as the node executes), and after them when
+    # it has none (the hooks run, then the node is skipped)
+    passes_on = capture is not None and any(nxt in needed for nxt, _ in node.next_functions)
+    captured = passes_on and _capture(node, grads, capture)
     if node._pre_hooks:
-        for nr, hooks in node._pre_hooks.items():
-            if grads[nr] is not None:
-                for hook in hooks:
-                    new = hook(grads[nr])
-                    if new is not None:
-                        grads[nr] = new
-    if capture is not None:
-        captured = False
-        for nr in range(len(grads)):
-            if (node, nr) in capture:
-                capture[(node, nr)] = grads[nr]
-                captured = True
-        if not any(nxt in needed for nxt, _ in node.next_functions):
-            # nothing below this node was asked for: stop here. backward(inputs=[non_leaf]) runs the
-            # non-leaf's own node, as torch's engine does, but computes none of its outputs: only a
-            # node without a derivative (torch's NotImplemented) raises, and the node is freed
-            if accumulate and captured:
-                if node.name().endswith("NotImplemented"):
-                    node.apply_backward(grads)
-                if not retain_graph:
-                    node.release()
-            return
+        _run_tensor_hooks(node, grads)
+    if capture is not None and not passes_on:
+        captured = _capture(node, grads, capture)
+        # nothing below this node was asked for: stop here. backward(inputs=[non_leaf]) runs the
+        # non-leaf's own node, as torch's engine does, but computes none of its outputs: only a
+        # node without a derivative (torch's NotImplemented) raises, and the node is freed
+        if accumulate and captured:
+            if node.name().endswith("NotImplemented"):
+                node.apply_backward(grads)
+            if not retain_graph:
+                node.release()
+        return
     if node.materialize_grads and len(grads) > 1:  # (a single output always has its gradient)
         for nr, g in enumerate(grads):
             if g is None and node._outputs_meta[nr] is not None:  # (an output that is not a tensor gets None)
@@ -282,6 +283,31 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
         if g._data.dtype != dtype:
             g = g.to(dtype)
         _deliver(pending, nxt, nr, g)
+
+
+def _capture(node, grads, capture) -> bool:
+    """Store the gradients of ``node``'s outputs that autograd.grad / backward(inputs=) asked for."""
+    captured = False
+    for nr in range(len(grads)):
+        if (node, nr) in capture:
+            capture[(node, nr)] = grads[nr]
+            captured = True
+    return captured
+
+
+def _run_tensor_hooks(node, grads):
+    """The hooks registered on the tensors whose gradients arrive at ``node`` (register_hook,
+    retain_grad), in order; a hook's result replaces the gradient."""
+    if isinstance(node, AccumulateGrad):
+        hook_lists = {0: node.variable._hooks or ()}
+    else:
+        hook_lists = node._pre_hooks or {}
+    for nr, hooks in hook_lists.items():
+        if grads[nr] is not None:
+            for hook in hooks:
+                new = hook(grads[nr])
+                if new is not None:
+                    grads[nr] = new
 
 
 def _sum_to(g, shape, node, i):

@@ -192,12 +192,15 @@ class LinalgSlogdet(Op):
     def forward(ctx, a):
         sign, logabs = np.linalg.slogdet(a)
         ctx.save_for_backward(a)
+        ctx.set_materialize_grads(False)
         # the sign is an output of the node too (requires_grad, as in torch), with a zero derivative
         return sign.astype(a.dtype), logabs.astype(a.dtype)
 
     @staticmethod
     def backward(ctx, g_sign, g):
         a, = ctx.saved_tensors
+        if g is None:
+            return None   # only the (real) sign was used: no gradient at all, as torch (A.grad stays None)
         return unsqueeze(unsqueeze(g, -1), -1) * mT(inv(a))
 
 
@@ -1232,8 +1235,9 @@ def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = Fa
         ld[index], pivots[index], info[index] = _ldl_factor_matrix(a[index])
     if check_errors:
         _ldl_errors(info, fn)
+    from .sort import _no_derivative   # LD requires grad when A does, with torch's NotImplemented node
     return result_type("linalg_ldl_factor_ex", ("LD", "pivots", "info"))(
-        Tensor._make(ld), Tensor._make(pivots), Tensor._make(info))
+        _no_derivative(ld, "linalg_ldl_factor_ex", A), Tensor._make(pivots), Tensor._make(info))
 
 
 def ldl_factor(A: Tensor, *, hermitian: bool = False):
@@ -1263,7 +1267,8 @@ def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False)
     x = np.empty(b.shape, b.dtype)
     for index in np.ndindex(*batch):
         x[index] = _ldl_solve_matrix(ld[index], piv[index], b[index])
-    return Tensor._make(x)
+    from .sort import _no_derivative   # X requires grad when LD or B does, with torch's NotImplemented node
+    return _no_derivative(x, "linalg_ldl_solve", LD, B)
 
 
 # -- eig (general square matrices: complex eigenvalues and eigenvectors) ----------------------------

@@ -610,6 +610,10 @@ def _int_power(base, exponent):
 def _power(base, exponent):
     kind = (base if hasattr(base, "dtype") else exponent).dtype.kind   # base: an array (NumPy or CuPy) or a number
     if kind in "fc":
+        if exponent.__class__ is float and exponent == -0.5 and base.dtype != np.float16:
+            # torch's rsqrt fast path (not for half): 1/sqrt keeps the sign of a zero, (-0.0) ** -0.5
+            # is -inf, and x ** 0.5's derivative 0.5 x ** -0.5 is -inf there
+            return np.reciprocal(np.sqrt(base))
         return base ** exponent  # NumPy's fast paths for x**2, x**0.5, x**-1, as torch has
     if kind == "b":  # a bool tensor ** a Python bool: x^True = x, x^False = True
         return np.logical_or(base, not exponent)
@@ -625,6 +629,12 @@ class Pow(Op):
     @staticmethod
     def forward(ctx, x, y):
         z = _power(x, y)
+        if z.dtype.kind == "f":
+            # torch's pow(Tensor, Tensor) is C's pow for every element; NumPy takes sqrt for an
+            # exponent of 0.5 it broadcasts (a 0-d or size-1 tensor), which differs at -0.0 and -inf
+            by_sqrt = (y == 0.5) & ((x == 0) | (x == -np.inf))
+            if by_sqrt.any():
+                z = np.where(by_sqrt, np.abs(x), z).astype(z.dtype, copy=False)  # pow(-0, .5) = 0, pow(-inf, .5) = inf
         ctx.save_for_backward(x, y, z if ctx.needs_input_grad[1] else None)
         return z
 

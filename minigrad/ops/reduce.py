@@ -260,15 +260,19 @@ class Amax(Op):
             if nan_picks and np.isnan(full).any():   # max(x): a NaN result came from the NaNs
                 hit = np.isnan(x)
             hit = hit.astype(x.dtype)
-            # the result too, as torch's amax/amin/max()/min() save it: changing it in place before
-            # backward is a version error
-            ctx.save_for_backward(hit / np.sum(hit, axis=dims, keepdims=True), out)
+            ctx.only_ties = nan_picks   # max()/min(): torch's evenly_distribute_backward
+            # the input and the result too, as torch's amax/amin/max()/min() save them: changing
+            # either in place before backward is a version error
+            ctx.save_for_backward(hit / np.sum(hit, axis=dims, keepdims=True), out, x)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        share, _result = ctx.saved_tensors
-        return _restore_dims(g, ctx.dims, ctx.keepdim) * share
+        share, _result, _input = ctx.saved_tensors
+        gx = _restore_dims(g, ctx.dims, ctx.keepdim) * share
+        # max()/min() write the shared gradient into the ties only (torch's index_put): elsewhere
+        # 0 even for an infinite or NaN gradient; amax/amin multiply by the mask (NaN * 0 is NaN)
+        return _zero_where(gx, np.asarray(getattr(share, "_data", share) == 0)) if ctx.only_ties else gx  # (0-d: a NumPy scalar)
 
 
 class MaxDim(Op):
@@ -772,15 +776,18 @@ class Aminmax(Op):
     def forward(ctx, x, dims, keepdim):
         ctx.dims, ctx.keepdim = dims, keepdim
         lo, hi = np.min(x, axis=dims, keepdims=True), np.max(x, axis=dims, keepdims=True)
-        if ctx.needs_input_grad[0]:
-            ctx.save_for_backward(_even_share(x, lo, dims), _even_share(x, hi, dims))
+        shares = (_even_share(x, lo, dims), _even_share(x, hi, dims)) if ctx.needs_input_grad[0] else None
         if not keepdim:
             lo, hi = lo.reshape(np.delete(x.shape, dims)), hi.reshape(np.delete(x.shape, dims))
+        if shares:
+            # the input and both results too, as torch's node saves them: changing any of them in
+            # place before backward is a version error
+            ctx.save_for_backward(*shares, x, lo, hi)
         return lo, hi
 
     @staticmethod
     def backward(ctx, g_min, g_max):
-        share_min, share_max = ctx.saved_tensors
+        share_min, share_max, _input, _min, _max = ctx.saved_tensors
         return _restore_dims(g_min, ctx.dims, ctx.keepdim) * share_min + \
             _restore_dims(g_max, ctx.dims, ctx.keepdim) * share_max
 

@@ -187,15 +187,19 @@ class MedianAll(Op):
             return np.full((), np.nan, dtype=x.dtype)
         order = np.argsort(flat, kind="stable")
         z = flat[order[_median_position(flat, 0, ignore_nan)]]
+        out = np.asarray(z, dtype=x.dtype)
         if ctx.needs_input_grad[0]:
             hit = np.isnan(x) if z != z else x == z
-            ctx.save_for_backward((hit / builtins.max(int(hit.sum()), 1)).astype(x.dtype))
-        return np.asarray(z, dtype=x.dtype)
+            # the input and the result too, as torch's median() saves them: changing either in
+            # place before backward is a version error
+            ctx.save_for_backward((hit / builtins.max(int(hit.sum()), 1)).astype(x.dtype), x, out)
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        share, = ctx.saved_tensors
-        return g * share
+        share, _input, _result = ctx.saved_tensors
+        from .reduce import _zero_where   # the median's elements only, 0 elsewhere (also for a NaN g), as torch
+        return _zero_where(g * share, np.asarray(getattr(share, "_data", share) == 0))  # (0-d: a NumPy scalar)
 
 
 def _median(name, input, dim, keepdim, ignore_nan, result):

@@ -100,7 +100,7 @@ i0e = _unary(I0e, "i0e")
 
 
 class I1(Op):
-    """z = I1(x);  dz/dx = I0(x) - z/x  (1/2 for |x| < eps)"""
+    """z = I1(x);  dz/dx = I0(x) - z/x  (1/2 for |x| <= eps and NaN)"""
 
     node_name = "SpecialI1Backward0"
 
@@ -122,7 +122,7 @@ i1 = _unary(I1, "i1")
 
 
 class I1e(Op):
-    """z = exp(-|x|) I1(x);  dz/dx = i0e(x) - z (sign(x) + 1/x)  (1/2 for |x| < eps)"""
+    """z = exp(-|x|) I1(x);  dz/dx = i0e(x) - z (sign(x) + 1/x)  (1/2 for |x| <= eps and NaN)"""
 
     node_name = "SpecialI1EBackward0"
 
@@ -140,9 +140,9 @@ class I1e(Op):
 
 
 def _near_zero(x):
-    """|x| below the dtype's epsilon, where torch's i1 and i1e gradients take their limit 1/2 (z/x would lose
-    all precision, and its derivative z/x^2 overflow)."""
-    return abs(x) < dtypes.finfo(x.dtype).eps
+    """|x| not above the dtype's epsilon, where torch's i1 and i1e gradients take their limit 1/2 (z/x would
+    lose all precision, and its derivative z/x^2 overflow); NaN too, as torch's test is ``not |x| > eps``."""
+    return (abs(x) > dtypes.finfo(x.dtype).eps).logical_not()
 
 
 i1e = _unary(I1e, "i1e")
