@@ -396,3 +396,45 @@ def test_layer_norm_forward_mode_on_large_rows():
             y = lib.nn.functional.layer_norm(fwad.make_dual(lib.tensor(x), lib.tensor(t)), (500,), lib.tensor(w))
             tangents.append(fwad.unpack_dual(y).tangent)
     _close(*tangents, TOL[np.float64])
+
+
+# -- scatter-add of rows (embedding's and indexing's gradients) ------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,k", [((1000, 200), 700), ((50, 4, 100), 300), ((100,), 20000), ((30, 1000), 17)])
+def test_row_scatter_is_np_add_at_bit_for_bit(shape, k, dtype):
+    """Repeated and negative indices add up in index order: the same bits as np.add.at."""
+    from minigrad.ops.index import _row_scatter, add_at
+    rng = np.random.default_rng(k)
+    out = rng.random(shape).astype(dtype)
+    idx = rng.integers(-shape[0], shape[0], k)
+    values = rng.standard_normal((k,) + shape[1:]).astype(dtype)
+    assert _row_scatter(out, idx, values) is not None
+    expected = out.copy()
+    np.add.at(expected, idx, values)
+    add_at(out, idx, values)
+    assert out.tobytes() == expected.tobytes()
+
+
+def test_row_scatter_out_of_range_raises_numpys_index_error():
+    from minigrad.ops.index import add_at
+    with pytest.raises(IndexError, match="out of bounds"):
+        add_at(np.zeros((10, 2000)), np.array([10]), np.ones((1, 2000)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_embedding_and_indexing_gradients_with_repeats_are_torchs(dtype):
+    rng = np.random.default_rng(3)
+    weight = rng.standard_normal((1000, 200)).astype(dtype)
+    idx = rng.integers(0, 1000, (35, 20))
+    idx[0, :5] = 7                                         # repeated rows
+    g = rng.standard_normal((35, 20, 200)).astype(dtype)
+    grads = []
+    for lib in (mg, torch):
+        w = lib.tensor(weight, requires_grad=True)
+        i = lib.tensor(idx)
+        (lib.nn.functional.embedding(i, w) * lib.tensor(g)).sum().backward()
+        v = lib.tensor(weight, requires_grad=True)
+        (v[i.reshape(-1)] * lib.tensor(g.reshape(700, 200))).sum().backward()
+        grads.append((w.grad, v.grad))
+    for mine, theirs in zip(*grads):
+        _close(mine, theirs, TOL[dtype])

@@ -27,12 +27,45 @@ __all__ = ["getitem", "index_put", "gather", "scatter_add", "index_select", "mas
 
 def add_at(out, key, values):
     """``out[key] += values`` in place, where repeated indices in ``key`` add up (a plain ``+=``
-    would keep only one of them): ``np.add.at`` on the CPU, ``cupyx.scatter_add`` on the GPU."""
+    would keep only one of them): ``np.add.at`` on the CPU, ``cupyx.scatter_add`` on the GPU.
+    Whole rows picked by one integer array (embedding's gradient, ``x[idx]``'s) go through a row
+    kernel from ROW_KERNELS_MIN values: the same additions in the same order, without np.add.at's
+    per-element cost."""
     if isinstance(out, np.ndarray):
-        np.add.at(out, key, values)
+        rows = _row_scatter(out, key, values)
+        if rows is None:
+            np.add.at(out, key, values)
+        else:
+            rows.add_rows_at(out, rows_index(key, len(out)), values)
     else:
         import cupyx
         cupyx.scatter_add(out, key, values)
+
+
+def _row_scatter(out, key, values):
+    """``kernels.rows`` when ``out[key] += values`` adds whole rows of values to rows of ``out``
+    picked by one 1-D integer array, in range (np.add.at raises torch's IndexError otherwise), and
+    the arrays suit the row kernels; else None."""
+    from .reduce import row_kernels
+    if isinstance(key, tuple):
+        if len(key) != 1:
+            return None
+        key = key[0]
+    if type(key) is not np.ndarray or key.ndim != 1 or key.dtype.kind not in "iu" or out.ndim == 0 \
+            or type(values) is not np.ndarray or values.dtype != out.dtype or not values.flags.c_contiguous \
+            or values.shape != key.shape + out.shape[1:] or row_kernels(values) is None \
+            or not out.flags.c_contiguous:
+        return None
+    n = len(out)
+    if key.size and (key.min() < -n or key.max() >= n):
+        return None
+    return row_kernels(values)
+
+
+def rows_index(key, n):
+    """The row numbers of a key ``_row_scatter`` accepted, negatives counted from the end."""
+    key = key[0] if isinstance(key, tuple) else key
+    return np.where(key < 0, key + n, key) if key.dtype.kind == "i" else key
 
 
 def on_device_of(x, adv):
