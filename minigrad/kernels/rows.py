@@ -280,6 +280,18 @@ def _softmax_rows32(x, n, top, log, factor, out, sums, start, stop):
                 out[uintp(j)] = out[uintp(j)] * r
 
 
+@njit(**_jit)
+def _log_softmax_grad_rows32(g, z, n, out, start, stop):
+    """out_i = g_i - exp(z_i) * sum(g_i) per row of float32 g and z (z = log_softmax(x)): the
+    backward of log_softmax in one pass, exp by _exp32."""
+    parts = np.empty(n // BLOCK + 1, g.dtype)
+    stack = np.empty(_LEVELS, g.dtype)
+    for i in range(start, stop):
+        s = _block_sum(g, i * n, n) if n <= BLOCK else _sum_span(g, i * n, n, parts, stack)
+        for j in range(i * n, (i + 1) * n):
+            out[uintp(j)] = g[uintp(j)] - _exp32(z[uintp(j)]) * s
+
+
 # -- what the ops call ----------------------------------------------------------------------------
 def row_sums(x2):
     """The sums of the rows of a C-contiguous 2-D array (float32 or float64), in its dtype."""
@@ -343,6 +355,14 @@ def softmax_grad_rows(g2, z2):
     m, n = z2.shape
     out = np.empty((m, n), z2.dtype)
     _parallel(_softmax_grad_rows, m, z2.size, g2.reshape(-1), z2.reshape(-1), n, out.reshape(-1))
+    return out
+
+
+def log_softmax_grad_rows(g2, z2):
+    """g - exp(z) * sum(g) per row (g, z: C-contiguous 2-D float32 arrays)."""
+    m, n = z2.shape
+    out = np.empty((m, n), z2.dtype)
+    _parallel(_log_softmax_grad_rows32, m, z2.size, g2.reshape(-1), z2.reshape(-1), n, out.reshape(-1))
     return out
 
 

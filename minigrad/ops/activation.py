@@ -646,6 +646,11 @@ class LogSoftmaxBackwardData(Op):
     def forward(ctx, g, z, axis):
         ctx.axis = axis
         ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, z)
+        rows = row_kernels(z) if axis == z.ndim - 1 and z.dtype == np.float32 and g.dtype == z.dtype \
+            and g.shape == z.shape and g.flags.c_contiguous else None
+        if rows is not None:   # one pass per row, exp by the row kernels' own (docs/parity.md)
+            n = z.shape[-1]
+            return rows.log_softmax_grad_rows(g.reshape(-1, n), z.reshape(-1, n)).reshape(z.shape)
         return g - np.exp(z) * g.sum(axis=axis, keepdims=True)
 
     @staticmethod
