@@ -45,24 +45,28 @@ class Node:
 
     ``next_functions[i]`` is ``(node, output_nr)`` for forward's i-th positional argument: the
     grad_fn of a non-leaf tensor, the AccumulateGrad of a leaf that requires grad, or ``(None, 0)``.
-    The graph's own fields are slots; whatever forward stashes on ctx (``ctx.alpha = ...``) goes
-    to the instance ``__dict__``, which is all that ``release`` has to look through.
+    The graph's own fields that every call sets are slots; whatever forward stashes on ctx
+    (``ctx.alpha = ...``) goes to the instance ``__dict__``, which is all that ``release`` has to
+    look through. Every op builds a Node, recorded or not, so the fields that few nodes set are
+    class-level defaults that an instance overrides in its ``__dict__`` (as Tensor's rare fields):
+    each slot set in ``__init__`` is paid by every op call.
     """
 
-    __slots__ = ("_fn", "_saved", "_freed", "needs_input_grad", "next_functions",
+    __slots__ = ("_fn", "_saved", "needs_input_grad", "next_functions",
                  "_input_meta",          # (shape, NumPy dtype) per positional argument that needs grad
                  "_outputs_meta",        # (shape, NumPy dtype) per output, to materialise missing grads
-                 "_non_differentiable", "materialize_grads",
-                 "_pre_hooks",           # {output_nr: [hook]}: tensor hooks and retain_grad
-                 "_anomaly_trace", "__dict__", "__weakref__")
+                 "_non_differentiable",  # outputs named by mark_non_differentiable (not ctx data: kept by release)
+                 "__dict__", "__weakref__")
+    _freed = False                # set by release: saved tensors dropped
+    materialize_grads = True      # set_materialize_grads
+    _pre_hooks = None             # {output_nr: [hook]}: tensor hooks and retain_grad
+    _anomaly_trace = None         # the forward's stack, under detect_anomaly
 
     def __init__(self, fn, needs_input_grad=()):
         self._fn = fn
-        self._saved = self._pre_hooks = self._anomaly_trace = None
-        self._freed = False
+        self._saved = None
         self.needs_input_grad = needs_input_grad
         self.next_functions = self._input_meta = self._outputs_meta = self._non_differentiable = ()
-        self.materialize_grads = True
 
     # -- the ctx API ---------------------------------------------------------------------
     def save_for_backward(self, *items):
@@ -301,12 +305,13 @@ class Function:
             return _apply_user_function(cls, args, kwargs)
         # One pass over the arguments: the arrays behind tensors, and whether any requires grad.
         # (A plain loop: on every op's path, it costs half of two comprehensions.)
-        sources, record = [], False
+        sources, record, refuses_complex = [], False, not cls.supports_complex
         for a in args:
             if isinstance(a, Tensor):
-                sources.append(a._data)
-                if a._data.dtype.kind == "c" and not cls.supports_complex:
-                    raise _complex_refused(cls, a._data)
+                data = a._data
+                sources.append(data)
+                if refuses_complex and data.dtype.kind == "c":
+                    raise _complex_refused(cls, data)
                 if a._requires_grad:
                     record = True
             else:
@@ -320,6 +325,8 @@ class Function:
             raw = _forward_in_float32(cls, ctx, args, sources, kwargs)[0]
         else:
             raw = cls.forward(ctx, *sources, **kwargs)
+        if type(raw) is np.ndarray and raw.base is None:
+            return _new_tensor(raw)   # a fresh array, as most ops return: _wrap's first case, inlined
         if type(raw) is not tuple:
             return _wrap(raw, False, None, 0, args)
         return _inplace.mark_multi_output_views(
