@@ -335,7 +335,10 @@ class Function:
 
 def _apply_recorded(cls, args, sources, kwargs):
     """apply for one of minigrad's own ops when it is recorded: forward, then _record."""
-    ctx = Node(cls, tuple([isinstance(a, Tensor) and a._requires_grad for a in args]))
+    needs = []   # (a plain loop: a comprehension costs a function call more, on every recorded op)
+    for a in args:
+        needs.append(isinstance(a, Tensor) and a._requires_grad)
+    ctx = Node(cls, tuple(needs))
     if _anomaly["trace"]:
         ctx._anomaly_trace = "".join(traceback.format_stack()[:-2])
     if _LOW_PRECISION and cls.computes_in_float32:
@@ -507,10 +510,18 @@ def _record(ctx, args, sources, raw, dirty=()):
     ctx.next_functions = tuple(edges)
     ctx._input_meta = tuple(meta)
     if type(raw) is not tuple:
-        out = _link_output(ctx, 0, raw, args, dirty)
-        ctx._outputs_meta = ((out._data.shape, out._data.dtype),) if isinstance(out, Tensor) else (None,)
-        if ctx._saved:
-            ctx._saved = tuple([_pack(item, args, sources, (out,), (raw,)) for item in ctx._saved])
+        if type(raw) is np.ndarray and raw.base is None and raw.dtype.kind in "fc" and not ctx._non_differentiable:
+            out = _new_tensor(raw, True, ctx, 0)   # a fresh floating array (most ops): _link_output, inlined
+            ctx._outputs_meta = ((raw.shape, raw.dtype),)
+        else:
+            out = _link_output(ctx, 0, raw, args, dirty)
+            ctx._outputs_meta = ((out._data.shape, out._data.dtype),) if isinstance(out, Tensor) else (None,)
+        saved = ctx._saved
+        if saved:
+            packed, outs, raws = [], (out,), (raw,)
+            for item in saved:
+                packed.append(_pack(item, args, sources, outs, raws))
+            ctx._saved = tuple(packed)
         return out
     outs = tuple([_link_output(ctx, nr, r, args, dirty) for nr, r in enumerate(raw)])
     ctx._outputs_meta = tuple([(t._data.shape, t._data.dtype) if isinstance(t, Tensor) else None for t in outs])
@@ -557,6 +568,8 @@ def _wrap(raw, requires_grad, node, nr, args):
         if raw.base is None:   # a fresh array (most ops): nothing to share
             return _new_tensor(raw, requires_grad, node, nr)
         array, maybe_input = raw, False
+    elif isinstance(raw, np.generic):   # a NumPy scalar, as full reductions return: a fresh 0-d array
+        return _new_tensor(np.asarray(raw), requires_grad, node, nr)
     elif isinstance(raw, Tensor):
         array, maybe_input = raw._data, True  # a user forward may return an input tensor itself
     else:

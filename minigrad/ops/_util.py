@@ -179,12 +179,17 @@ def float_result(x: Tensor) -> Tensor:
     return x.to(dtypes.get_default_dtype())
 
 
+_ALL_DIMS = tuple(tuple(range(n)) for n in range(9))   # norm_dims(None, n) for n < 9
+
+
 def norm_dims(dim, ndim: int) -> tuple:
     """``dim`` (None, an int, or a tuple/list of ints) as a sorted tuple of non-negative dims.
 
     A 0-d tensor accepts dim 0 or -1 (as torch does) and has no dims to reduce. An empty tuple
     means every dim, as in torch's reductions.
     """
+    if dim is None and ndim < len(_ALL_DIMS):
+        return _ALL_DIMS[ndim]   # (the most common call, a full reduction: no tuple built)
     if isinstance(dim, (tuple, list)) and len(dim) == 0:
         dim = None
     if ndim == 0:
