@@ -61,6 +61,7 @@ class Node:
     materialize_grads = True      # set_materialize_grads
     _pre_hooks = None             # {output_nr: [hook]}: tensor hooks and retain_grad
     _anomaly_trace = None         # the forward's stack, under detect_anomaly
+    _in_float32 = False           # set while a bfloat16 op's backward runs in float32 (_backward_in_float32)
 
     def __init__(self, fn, needs_input_grad=()):
         self._fn = fn
@@ -87,7 +88,7 @@ class Node:
     def saved_tensors(self):
         if self._freed:
             raise RuntimeError(FREED_MSG)
-        if "_in_float32" in self.__dict__:
+        if self._in_float32:
             return tuple([_float32(_unpack(self, rec)) for rec in self._saved or ()])
         return tuple([_unpack(self, rec) for rec in self._saved or ()])
 
@@ -95,7 +96,7 @@ class Node:
         """The i-th saved tensor alone (version-checked): for a backward that needs only some."""
         if self._freed:
             raise RuntimeError(FREED_MSG)
-        if "_in_float32" in self.__dict__:
+        if self._in_float32:
             return _float32(_unpack(self, self._saved[i]))
         return _unpack(self, self._saved[i])
 
@@ -121,11 +122,11 @@ class Node:
         """The backward of a bfloat16 op of minigrad's, as torch's backward kernels compute it: in
         float32 (the incoming gradients and the saved tensors upcast, exactly), each input's
         gradient rounded to bfloat16 once, where the engine casts it to its input's dtype."""
-        self.__dict__["_in_float32"] = True
+        self._in_float32 = True
         try:
             return self._fn.backward(self, *[_float32(g) for g in grads])
         finally:
-            del self.__dict__["_in_float32"]
+            del self._in_float32
 
     def release(self):
         """Drop saved tensors and arrays stashed on ctx after a backward without retain_graph.

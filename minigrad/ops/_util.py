@@ -90,12 +90,14 @@ def promote(a, b, *, to_float=False):
     """
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if ta and tb:
-        if a._data.shape != b._data.shape:
-            broadcast_shape(a._data.shape, b._data.shape)
-        if type(a._data) is not type(b._data):
+        x, y = a._data, b._data
+        if x.shape != y.shape:
+            broadcast_shape(x.shape, y.shape)
+        if type(x) is not type(y):
             a, b = _same_device(a, b)
-        if (a._data.dtype is b._data.dtype or a._data.dtype == b._data.dtype) and \
-                not (to_float and not dtypes.is_inexact(a._data.dtype)):
+            x, y = a._data, b._data
+        dx = x.dtype
+        if (dx is y.dtype or dx == y.dtype) and not (to_float and not dtypes.is_inexact(dx)):
             return a, b
         d = dtypes.result_type(a, b)
     elif ta:

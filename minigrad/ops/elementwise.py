@@ -18,8 +18,10 @@ def _half_with_scalar(op, input, other, **kwargs):
     result: ``half * 1e-8`` is ``float16(float32(half) * 1e-8)``, not ``half * float16(1e-8)`` = 0.
     """
     data = getattr(input, "_data", None)   # cheap first test: this runs on every mul and div
-    if data is None or data.dtype.char != "e" and data.dtype not in dtypes.LOW_PRECISION_ARRAYS or not data.ndim \
-            or not isinstance(input, Tensor):
+    if data is None:
+        return None
+    dt, low_precision = data.dtype, dtypes.LOW_PRECISION_ARRAYS   # (empty until bfloat16 is used)
+    if dt.char != "e" and not (low_precision and dt in low_precision) or not data.ndim or not isinstance(input, Tensor):
         return None
     if isinstance(other, Tensor):
         if other._data.ndim or other._data.dtype == data.dtype or other._data.dtype.kind not in "biuf":
