@@ -511,8 +511,9 @@ def _record(ctx, args, sources, raw, dirty=()):
     ctx.next_functions = tuple(edges)
     ctx._input_meta = tuple(meta)
     if type(raw) is not tuple:
-        if type(raw) is np.ndarray and raw.base is None and raw.dtype.kind in "fc" and not ctx._non_differentiable:
-            out = _new_tensor(raw, True, ctx, 0)   # a fresh floating array (most ops): _link_output, inlined
+        if type(raw) is np.ndarray and raw.base is None and raw.dtype.kind in "fc" and not ctx._non_differentiable \
+                and ctx._fn.array_forward:
+            out = _new_tensor(raw, True, ctx, 0)   # a fresh floating array from one of minigrad's ops: _link_output, inlined
             ctx._outputs_meta = ((raw.shape, raw.dtype),)
         else:
             out = _link_output(ctx, 0, raw, args, dirty)
