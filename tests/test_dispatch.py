@@ -175,3 +175,22 @@ def test_recorded_outputs_that_stay_out_of_the_graph():
         return (as_int.requires_grad, as_int.grad_fn is None, type(Raw.apply(x)).__name__,
                 (x * 2).requires_grad, (x * 2).grad_fn.name())
     assert run(minigrad) == run(torch)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int64", "float16", "float32", "complex64"])
+def test_add_and_mul_of_one_dtype_and_shape_match_torch(dtype):
+    """add and mul of two tensors of one dtype and shape go straight to the op (elementwise's
+    _plain_pair); their values, dtypes and nodes match torch's general path, bools and complex included."""
+    a = np.array([[1, 0, 3], [2, 5, 0]]).astype(dtype)
+    b = np.array([[4, 1, 0], [1, 2, 3]]).astype(dtype)
+    seen = []
+    for lib in (minigrad, torch):
+        grad = dtype in ("float16", "float32", "complex64")
+        x, y = lib.tensor(a, requires_grad=grad), lib.tensor(b)
+        outs = [x + y, x * y, lib.add(x, y), lib.mul(y, x)]
+        seen.append([(str(o.dtype).split(".")[-1], o.requires_grad,
+                      None if o.grad_fn is None else o.grad_fn.name(), o.detach().numpy().tolist()) for o in outs])
+        if grad:
+            sum(o.real.sum() if dtype == "complex64" else o.sum() for o in outs).backward()
+            seen.append(x.grad.numpy().tolist())
+    assert seen[: len(seen) // 2] == seen[len(seen) // 2:]
