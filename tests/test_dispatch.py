@@ -107,3 +107,90 @@ def test_custom_function_outputs_match_torch():
         seen.append((type(n).__name__, n, y.requires_grad, out is h, h._version, out.grad_fn is not None,
                      x.grad.tolist(), out.tolist()))
     assert seen[0] == seen[1]
+
+
+@pytest.mark.parametrize("grad", [False, True])
+def test_full_reductions_give_fresh_0d_tensors(grad):
+    """A full reduction's NumPy scalar becomes a 0-d tensor of its own memory (Function.apply's
+    scalar case): writing into it leaves the input alone, and its dtype, value and node match torch."""
+    a = np.array([[1.5, -2.0, 4.0], [0.25, 3.0, -1.0]], np.float32)
+    seen = []
+    for lib, x in zip((minigrad, torch), _pair(a, requires_grad=grad)):
+        outs = [x.sum(), x.mean(), x.amax(), x.to(lib.int32).sum()]
+        row = [(tuple(o.shape), str(o.dtype).split(".")[-1], o.item(), o.requires_grad,
+                None if o.grad_fn is None else o.grad_fn.name()) for o in outs]
+        with lib.no_grad():
+            for o in outs:
+                o.add_(1)
+        row.append((x.tolist(), [o._version for o in outs], [o.item() for o in outs]))
+        seen.append(row)
+    assert seen[0] == seen[1]
+
+
+def test_node_fields_set_by_few_nodes():
+    """Hooks, retain_grad, set_materialize_grads and the freed check, whose fields a node holds
+    only once set (class-level defaults otherwise), behave as in torch."""
+    def run(lib):
+        class Pair(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.set_materialize_grads(False)
+                return x * 2, x * 3
+
+            @staticmethod
+            def backward(ctx, g1, g2):
+                return (g1 if g1 is not None else 0) + (g2 * 3 if g2 is not None else 0)
+
+        x = lib.tensor([1.0, -2.0], requires_grad=True)
+        h = x.exp()
+        h.retain_grad()
+        seen_grads = []
+        h.register_hook(lambda g: seen_grads.append(g.tolist()))
+        first, _ = Pair.apply(h)
+        first.sum().backward(retain_graph=True)
+        z = (h * h).sum()
+        z.backward()
+        with pytest.raises(RuntimeError) as info:
+            z.backward()
+        return (x.grad.tolist(), h.grad.tolist(), seen_grads, "second time" in str(info.value))
+    a, b = run(minigrad), run(torch)
+    assert np.allclose(a[0], b[0]) and np.allclose(a[1], b[1])
+    assert np.allclose(a[2], b[2]) and a[3] == b[3] is True
+
+
+def test_recorded_outputs_that_stay_out_of_the_graph():
+    """An integer result of a recorded call, and a user forward's non-tensor output, are left out
+    of the graph as in torch (the recorded path's fresh-float case does not take them)."""
+    def run(lib):
+        class Raw(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return np.ones(2)
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+        x = lib.tensor([1.5, -2.5], requires_grad=True)
+        as_int = x.long()
+        return (as_int.requires_grad, as_int.grad_fn is None, type(Raw.apply(x)).__name__,
+                (x * 2).requires_grad, (x * 2).grad_fn.name())
+    assert run(minigrad) == run(torch)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int64", "float16", "float32", "complex64"])
+def test_add_and_mul_of_one_dtype_and_shape_match_torch(dtype):
+    """add and mul of two tensors of one dtype and shape go straight to the op (elementwise's
+    _plain_pair); their values, dtypes and nodes match torch's general path, bools and complex included."""
+    a = np.array([[1, 0, 3], [2, 5, 0]]).astype(dtype)
+    b = np.array([[4, 1, 0], [1, 2, 3]]).astype(dtype)
+    seen = []
+    for lib in (minigrad, torch):
+        grad = dtype in ("float16", "float32", "complex64")
+        x, y = lib.tensor(a, requires_grad=grad), lib.tensor(b)
+        outs = [x + y, x * y, lib.add(x, y), lib.mul(y, x)]
+        seen.append([(str(o.dtype).split(".")[-1], o.requires_grad,
+                      None if o.grad_fn is None else o.grad_fn.name(), o.detach().numpy().tolist()) for o in outs])
+        if grad:
+            sum(o.real.sum() if dtype == "complex64" else o.sum() for o in outs).backward()
+            seen.append(x.grad.numpy().tolist())
+    assert seen[: len(seen) // 2] == seen[len(seen) // 2:]

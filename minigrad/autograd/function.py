@@ -45,24 +45,29 @@ class Node:
 
     ``next_functions[i]`` is ``(node, output_nr)`` for forward's i-th positional argument: the
     grad_fn of a non-leaf tensor, the AccumulateGrad of a leaf that requires grad, or ``(None, 0)``.
-    The graph's own fields are slots; whatever forward stashes on ctx (``ctx.alpha = ...``) goes
-    to the instance ``__dict__``, which is all that ``release`` has to look through.
+    The graph's own fields that every call sets are slots; whatever forward stashes on ctx
+    (``ctx.alpha = ...``) goes to the instance ``__dict__``, which is all that ``release`` has to
+    look through. Every op builds a Node, recorded or not, so the fields that few nodes set are
+    class-level defaults that an instance overrides in its ``__dict__`` (as Tensor's rare fields):
+    each slot set in ``__init__`` is paid by every op call.
     """
 
-    __slots__ = ("_fn", "_saved", "_freed", "needs_input_grad", "next_functions",
+    __slots__ = ("_fn", "_saved", "needs_input_grad", "next_functions",
                  "_input_meta",          # (shape, NumPy dtype) per positional argument that needs grad
                  "_outputs_meta",        # (shape, NumPy dtype) per output, to materialise missing grads
-                 "_non_differentiable", "materialize_grads",
-                 "_pre_hooks",           # {output_nr: [hook]}: tensor hooks and retain_grad
-                 "_anomaly_trace", "__dict__", "__weakref__")
+                 "_non_differentiable",  # outputs named by mark_non_differentiable (not ctx data: kept by release)
+                 "__dict__", "__weakref__")
+    _freed = False                # set by release: saved tensors dropped
+    materialize_grads = True      # set_materialize_grads
+    _pre_hooks = None             # {output_nr: [hook]}: tensor hooks and retain_grad
+    _anomaly_trace = None         # the forward's stack, under detect_anomaly
+    _in_float32 = False           # set while a bfloat16 op's backward runs in float32 (_backward_in_float32)
 
     def __init__(self, fn, needs_input_grad=()):
         self._fn = fn
-        self._saved = self._pre_hooks = self._anomaly_trace = None
-        self._freed = False
+        self._saved = None
         self.needs_input_grad = needs_input_grad
         self.next_functions = self._input_meta = self._outputs_meta = self._non_differentiable = ()
-        self.materialize_grads = True
 
     # -- the ctx API ---------------------------------------------------------------------
     def save_for_backward(self, *items):
@@ -83,7 +88,7 @@ class Node:
     def saved_tensors(self):
         if self._freed:
             raise RuntimeError(FREED_MSG)
-        if "_in_float32" in self.__dict__:
+        if self._in_float32:
             return tuple([_float32(_unpack(self, rec)) for rec in self._saved or ()])
         return tuple([_unpack(self, rec) for rec in self._saved or ()])
 
@@ -91,7 +96,7 @@ class Node:
         """The i-th saved tensor alone (version-checked): for a backward that needs only some."""
         if self._freed:
             raise RuntimeError(FREED_MSG)
-        if "_in_float32" in self.__dict__:
+        if self._in_float32:
             return _float32(_unpack(self, self._saved[i]))
         return _unpack(self, self._saved[i])
 
@@ -117,11 +122,11 @@ class Node:
         """The backward of a bfloat16 op of minigrad's, as torch's backward kernels compute it: in
         float32 (the incoming gradients and the saved tensors upcast, exactly), each input's
         gradient rounded to bfloat16 once, where the engine casts it to its input's dtype."""
-        self.__dict__["_in_float32"] = True
+        self._in_float32 = True
         try:
             return self._fn.backward(self, *[_float32(g) for g in grads])
         finally:
-            del self.__dict__["_in_float32"]
+            del self._in_float32
 
     def release(self):
         """Drop saved tensors and arrays stashed on ctx after a backward without retain_graph.
@@ -301,12 +306,13 @@ class Function:
             return _apply_user_function(cls, args, kwargs)
         # One pass over the arguments: the arrays behind tensors, and whether any requires grad.
         # (A plain loop: on every op's path, it costs half of two comprehensions.)
-        sources, record = [], False
+        sources, record, refuses_complex = [], False, not cls.supports_complex
         for a in args:
             if isinstance(a, Tensor):
-                sources.append(a._data)
-                if a._data.dtype.kind == "c" and not cls.supports_complex:
-                    raise _complex_refused(cls, a._data)
+                data = a._data
+                sources.append(data)
+                if refuses_complex and data.dtype.kind == "c":
+                    raise _complex_refused(cls, data)
                 if a._requires_grad:
                     record = True
             else:
@@ -320,6 +326,8 @@ class Function:
             raw = _forward_in_float32(cls, ctx, args, sources, kwargs)[0]
         else:
             raw = cls.forward(ctx, *sources, **kwargs)
+        if type(raw) is np.ndarray and raw.base is None:
+            return _new_tensor(raw)   # a fresh array, as most ops return: _wrap's first case, inlined
         if type(raw) is not tuple:
             return _wrap(raw, False, None, 0, args)
         return _inplace.mark_multi_output_views(
@@ -328,7 +336,10 @@ class Function:
 
 def _apply_recorded(cls, args, sources, kwargs):
     """apply for one of minigrad's own ops when it is recorded: forward, then _record."""
-    ctx = Node(cls, tuple([isinstance(a, Tensor) and a._requires_grad for a in args]))
+    needs = []   # (a plain loop: a comprehension costs a function call more, on every recorded op)
+    for a in args:
+        needs.append(isinstance(a, Tensor) and a._requires_grad)
+    ctx = Node(cls, tuple(needs))
     if _anomaly["trace"]:
         ctx._anomaly_trace = "".join(traceback.format_stack()[:-2])
     if _LOW_PRECISION and cls.computes_in_float32:
@@ -500,10 +511,19 @@ def _record(ctx, args, sources, raw, dirty=()):
     ctx.next_functions = tuple(edges)
     ctx._input_meta = tuple(meta)
     if type(raw) is not tuple:
-        out = _link_output(ctx, 0, raw, args, dirty)
-        ctx._outputs_meta = ((out._data.shape, out._data.dtype),) if isinstance(out, Tensor) else (None,)
-        if ctx._saved:
-            ctx._saved = tuple([_pack(item, args, sources, (out,), (raw,)) for item in ctx._saved])
+        if type(raw) is np.ndarray and raw.base is None and raw.dtype.kind in "fc" and not ctx._non_differentiable \
+                and ctx._fn.array_forward:
+            out = _new_tensor(raw, True, ctx, 0)   # a fresh floating array from one of minigrad's ops: _link_output, inlined
+            ctx._outputs_meta = ((raw.shape, raw.dtype),)
+        else:
+            out = _link_output(ctx, 0, raw, args, dirty)
+            ctx._outputs_meta = ((out._data.shape, out._data.dtype),) if isinstance(out, Tensor) else (None,)
+        saved = ctx._saved
+        if saved:
+            packed, outs, raws = [], (out,), (raw,)
+            for item in saved:
+                packed.append(_pack(item, args, sources, outs, raws))
+            ctx._saved = tuple(packed)
         return out
     outs = tuple([_link_output(ctx, nr, r, args, dirty) for nr, r in enumerate(raw)])
     ctx._outputs_meta = tuple([(t._data.shape, t._data.dtype) if isinstance(t, Tensor) else None for t in outs])
@@ -550,6 +570,8 @@ def _wrap(raw, requires_grad, node, nr, args):
         if raw.base is None:   # a fresh array (most ops): nothing to share
             return _new_tensor(raw, requires_grad, node, nr)
         array, maybe_input = raw, False
+    elif isinstance(raw, np.generic):   # a NumPy scalar, as full reductions return: a fresh 0-d array
+        return _new_tensor(np.asarray(raw), requires_grad, node, nr)
     elif isinstance(raw, Tensor):
         array, maybe_input = raw._data, True  # a user forward may return an input tensor itself
     else:

@@ -90,12 +90,14 @@ def promote(a, b, *, to_float=False):
     """
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if ta and tb:
-        if a._data.shape != b._data.shape:
-            broadcast_shape(a._data.shape, b._data.shape)
-        if type(a._data) is not type(b._data):
+        x, y = a._data, b._data
+        if x.shape != y.shape:
+            broadcast_shape(x.shape, y.shape)
+        if type(x) is not type(y):
             a, b = _same_device(a, b)
-        if (a._data.dtype is b._data.dtype or a._data.dtype == b._data.dtype) and \
-                not (to_float and not dtypes.is_inexact(a._data.dtype)):
+            x, y = a._data, b._data
+        dx = x.dtype
+        if (dx is y.dtype or dx == y.dtype) and not (to_float and not dtypes.is_inexact(dx)):
             return a, b
         d = dtypes.result_type(a, b)
     elif ta:
@@ -179,12 +181,17 @@ def float_result(x: Tensor) -> Tensor:
     return x.to(dtypes.get_default_dtype())
 
 
+_ALL_DIMS = tuple(tuple(range(n)) for n in range(9))   # norm_dims(None, n) for n < 9
+
+
 def norm_dims(dim, ndim: int) -> tuple:
     """``dim`` (None, an int, or a tuple/list of ints) as a sorted tuple of non-negative dims.
 
     A 0-d tensor accepts dim 0 or -1 (as torch does) and has no dims to reduce. An empty tuple
     means every dim, as in torch's reductions.
     """
+    if dim is None and ndim < len(_ALL_DIMS):
+        return _ALL_DIMS[ndim]   # (the most common call, a full reduction: no tuple built)
     if isinstance(dim, (tuple, list)) and len(dim) == 0:
         dim = None
     if ndim == 0:

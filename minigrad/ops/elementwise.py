@@ -18,8 +18,10 @@ def _half_with_scalar(op, input, other, **kwargs):
     result: ``half * 1e-8`` is ``float16(float32(half) * 1e-8)``, not ``half * float16(1e-8)`` = 0.
     """
     data = getattr(input, "_data", None)   # cheap first test: this runs on every mul and div
-    if data is None or data.dtype.char != "e" and data.dtype not in dtypes.LOW_PRECISION_ARRAYS or not data.ndim \
-            or not isinstance(input, Tensor):
+    if data is None:
+        return None
+    dt, low_precision = data.dtype, dtypes.LOW_PRECISION_ARRAYS   # (empty until bfloat16 is used)
+    if dt.char != "e" and not (low_precision and dt in low_precision) or not data.ndim or not isinstance(input, Tensor):
         return None
     if isinstance(other, Tensor):
         if other._data.ndim or other._data.dtype == data.dtype or other._data.dtype.kind not in "biuf":
@@ -69,7 +71,19 @@ class Add(Op):
         return g, (g if ctx.alpha == 1 else g * conj_of(ctx.alpha))
 
 
+def _plain_pair(input, other) -> bool:
+    """Whether ``input`` and ``other`` are tensors of one dtype and one shape, both NumPy arrays: the
+    common call, where add's and mul's checks (sparse operands, the float16 scalar rule, promotion,
+    broadcasting) would each pass the operands through unchanged, so those ops go straight to apply."""
+    if isinstance(other, Tensor) and isinstance(input, Tensor):
+        x, y = input._data, other._data
+        return x.dtype is y.dtype and type(x) is np.ndarray and type(y) is np.ndarray and x.shape == y.shape
+    return False
+
+
 def add(input, other, *, alpha=1):
+    if alpha.__class__ is int and alpha == 1 and _plain_pair(input, other):
+        return Add.apply(input, other)
     if _sparse_operand(input, other):
         from ..sparse import add as sparse_add
         return sparse_add(input, other, alpha=alpha)
@@ -140,6 +154,8 @@ class Mul(Op):
 
 
 def mul(input, other):
+    if _plain_pair(input, other):
+        return Mul.apply(input, other)
     if _sparse_operand(input, other):
         from ..sparse import mul as sparse_mul
         return sparse_mul(input, other)

@@ -168,9 +168,9 @@ class MatMul(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.ndims = (a.ndim, b.ndim)
-        if ctx.ndims in _TORCH_NODES and (a.ndim != 3 or a.shape[0] == b.shape[0]):
-            ctx.node_name = _TORCH_NODES[ctx.ndims]
+        ctx.ndims = ndims = (a.ndim, b.ndim)
+        if ndims in _TORCH_NODES and (a.ndim != 3 or a.shape[0] == b.shape[0]):
+            ctx.node_name = _TORCH_NODES[ndims]
         need = ctx.needs_input_grad
         ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
         return blas.matmul(a, b)
@@ -183,13 +183,15 @@ class MatMul(Op):
 
 @autocast("lower")
 def matmul(input: Tensor, other: Tensor) -> Tensor:
-    if getattr(input, "is_sparse", False):
-        return _sparse_mm(input, other)
-    if getattr(other, "is_sparse", False):
-        from ..sparse import dense_mm
-        return dense_mm(input, other)
-    check_same_device(input, other)
+    if not (isinstance(input, Tensor) and isinstance(other, Tensor)):   # (a sparse tensor is no Tensor)
+        if getattr(input, "is_sparse", False):
+            return _sparse_mm(input, other)
+        if getattr(other, "is_sparse", False):
+            from ..sparse import dense_mm
+            return dense_mm(input, other)
     a, b = input._data, other._data
+    if type(a) is not np.ndarray or type(b) is not np.ndarray:   # (two NumPy arrays are both on the CPU)
+        check_same_device(input, other)
     # The common case (same dtype, matching inner dims, no 0-d operand) pays for one comparison each.
     if a.dtype != b.dtype or a.dtype.kind == "b" or a.ndim == 0 or b.ndim == 0 or a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0] \
             or (a.ndim > 2 and b.ndim > 2):

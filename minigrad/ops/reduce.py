@@ -95,6 +95,8 @@ def _trailing_rows(x, dims):
 def _row_sum(x, dims, keepdim):
     """sum(x, dims) through the row kernels' vectorised cascade sum, or None where they do not
     apply (see docs/parity.md for its summation order)."""
+    if x.size < ROW_KERNELS_MIN:   # (row_kernels' own first test, made before two calls: small sums are common)
+        return None
     x2 = _trailing_rows(x, dims)
     if x2 is None:
         return None
