@@ -87,8 +87,8 @@ class Tensor:
 
     @property
     def requires_grad(self) -> bool:
-        if self._view_origin is not None:   # a stale multi-output view raises, as torch's grad_fn lookup does
-            _check_multi_output_view(self)
+        # (no check of a stale multi-output view here, unlike is_leaf: torch reads the flag without
+        # looking up the view's grad_fn)
         return self._requires_grad
 
     @requires_grad.setter

@@ -1,0 +1,122 @@
+"""Disagreements with torch in in-place writes, version counters, views, detach()/.data and
+requires_grad/is_leaf found by the program fuzzer (minigrad.testing.fuzz), each reduced to a few
+lines and run against torch and minigrad side by side (``lib`` is one or the other): values,
+dtypes, shapes, requires_grad, or the exception class and the gist of its message must agree.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+
+VERSION_ERROR = "modified by an inplace operation"
+
+
+def _run(fn, lib):
+    try:
+        return "ok", fn(lib)
+    except Exception as e:  # noqa: BLE001 (the exception is what is compared)
+        return "err", e
+
+
+def _compare(t, m, where="result"):
+    if isinstance(t, (tuple, list)):
+        assert isinstance(m, (tuple, list)) and len(t) == len(m), (where, t, m)
+        for i, (a, b) in enumerate(zip(t, m)):
+            _compare(a, b, f"{where}[{i}]")
+    elif isinstance(t, torch.Tensor):
+        assert isinstance(m, minigrad.Tensor), (where, m)
+        assert tuple(m.shape) == tuple(t.shape), (where, m.shape, t.shape)
+        assert str(m.dtype).split(".")[-1] == str(t.dtype).split(".")[-1], (where, m.dtype, t.dtype)
+        assert m.requires_grad == t.requires_grad, (where, m.requires_grad, t.requires_grad)
+        np.testing.assert_allclose(m.detach().numpy(), t.detach().numpy(), rtol=1e-6, atol=1e-6, err_msg=where)
+    else:
+        assert t == m, (where, t, m)
+
+
+def _same(fn, message=None):
+    """Run ``fn(lib)`` in both libraries; same outcome, or the same exception class (and, if
+    given, ``message`` in both messages)."""
+    (tk, tv), (mk, mv) = _run(fn, torch), _run(fn, minigrad)
+    assert tk == mk, f"torch {tk}: {tv!r}; minigrad {mk}: {mv!r}"
+    if tk == "err":
+        assert type(tv) is type(mv), (tv, mv)
+        if message:
+            assert message in str(tv) and message in str(mv), (str(tv), str(mv))
+    else:
+        assert message is None, f"expected an error with {message!r}; both succeeded"
+        _compare(tv, mv)
+    return tv, mv
+
+
+def _attributes(t, names=("requires_grad", "is_leaf")):
+    """Each attribute's value, or the class of the exception reading it raises."""
+    out = []
+    for name in names:
+        try:
+            out.append(getattr(t, name))
+        except Exception as e:  # noqa: BLE001
+            out.append(type(e).__name__)
+    return out
+
+
+# -- gradients through a re-derived view are fresh tensors ---------------------------------------------
+@pytest.mark.parametrize("view", ["t.view(1, -1)", "t[:]", "t.view(6)", "t[0]", "t.t()"])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_gradient_through_a_rederived_view_does_not_alias_grad_outputs(view, create_graph):
+    def f(lib):   # the view's grad_fn is re-derived (AsStridedBackward0) after the write through detach()
+        t = lib.ones(2, 3, requires_grad=True) * 1
+        v = eval(view, {"t": t})
+        v.detach().fill_(0.5)
+        g = lib.ones_like(v)
+        gt, = lib.autograd.grad(v, [t], grad_outputs=g, create_graph=create_graph)
+        g.detach().zero_()   # must not reach gt
+        return gt
+    _same(f)
+
+
+@pytest.mark.parametrize("view", ["y.view(-1)", "y[:]", "y[0]"])
+def test_gradient_of_a_value_copied_into_a_view_does_not_alias_grad_outputs(view):
+    def f(lib):   # CopySlices: the written value's gradient is the region of the incoming one, copied
+        x = lib.ones(2, 3, requires_grad=True)
+        y = x * 1
+        region = eval(view, {"y": y})
+        z = lib.full(tuple(region.shape), 2.0, requires_grad=True)
+        region.copy_(z)
+        g = lib.ones_like(y)
+        gz, gx = lib.autograd.grad(y, [z, x], grad_outputs=g)
+        g.detach().zero_()
+        return gz, gx
+    _same(f)
+
+
+# -- multi-output views (split, chunk, unbind) after a write ------------------------------------------
+@pytest.mark.parametrize("write", ["t.mul_(2)", "t.detach().mul_(2)", "b.detach().mul_(2)", "t.data.mul_(2)",
+                                   "t.mul_(w)", "t[0].mul_(w)", "a.add_(1)"])
+@pytest.mark.parametrize("requires_grad", [True, False])
+def test_requires_grad_and_is_leaf_of_a_split_view_after_a_write(write, requires_grad):
+    def f(lib):   # torch reads requires_grad without looking up the view's grad_fn; is_leaf looks it up,
+        # but only for a view in a graph (a grad_fn, or a base that requires grad)
+        w = lib.tensor(2.0, requires_grad=True)
+        t = lib.ones(2, 3, requires_grad=True) * 1 if requires_grad else lib.ones(2, 3)
+        a, b = t.split(1, 0)
+        eval(write, {"t": t, "a": a, "b": b, "w": w})
+        return _attributes(a)
+    (tk, tv), (mk, mv) = _run(f, torch), _run(f, minigrad)
+    assert tk == mk, (tv, mv)
+    if tk == "err":
+        assert type(tv) is type(mv), (tv, mv)
+    else:
+        assert tv == mv
+
+
+def test_empty_split_view_written_through_detach_keeps_requires_grad_readable():
+    def f(lib):   # as the fuzzer found it: an empty first output of split_with_sizes
+        t = lib.ones(1, 3, dtype=lib.float64, requires_grad=True)
+        a, b = lib.split(t, [0, 1], 0)
+        b.detach().mul_(2)
+        return a.requires_grad, _attributes(a, ("is_leaf",))[0]
+    tv, mv = f(torch), f(minigrad)
+    assert tv == mv == (True, "RuntimeError")
