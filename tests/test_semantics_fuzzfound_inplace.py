@@ -120,3 +120,53 @@ def test_empty_split_view_written_through_detach_keeps_requires_grad_readable():
         return a.requires_grad, _attributes(a, ("is_leaf",))[0]
     tv, mv = f(torch), f(minigrad)
     assert tv == mv == (True, "RuntimeError")
+
+
+# -- index and mask tensors saved for backward -----------------------------------------------------------
+INDEX_OPS = {
+    "put": "lib.put(x, i, s)",
+    "put_accumulate": "lib.put(x, i, s, accumulate=True)",
+    "index_add": "x.index_add(0, i, s)",
+    "index_copy": "x.index_copy(0, i, s)",
+    "index_fill": "x.index_fill(0, i, 2.0)",
+    "index_reduce": "x.index_reduce(0, i, s, 'prod')",
+    "index_put_accumulate": "x.index_put((i,), s, accumulate=True)",
+    "scatter_add": "x.scatter_add(0, i, s)",
+    "take_along_dim": "lib.take_along_dim(x, i, 0)",
+    "take_along_dim_flat": "lib.take_along_dim(x, i)",
+    "masked_select": "x.masked_select(m)",
+    "masked_scatter": "x.masked_scatter(m, s)",
+}
+
+
+@pytest.mark.filterwarnings("ignore:index_reduce\\(\\) is in beta")
+@pytest.mark.parametrize("op", sorted(INDEX_OPS))
+@pytest.mark.parametrize("needs", [(True, True), (True, False), (False, True)], ids=["both", "input", "source"])
+@pytest.mark.parametrize("via", ["in_place", "detach"])
+def test_index_or_mask_changed_in_place_before_backward(op, needs, via):
+    """torch saves an index (or mask) where the gradient of a needed input reads it: changing it in
+    place raises at backward; where it is not saved (take_along_dim with a dim gathers with a new
+    index; scatter_add's input gradient needs none) backward runs."""
+    def f(lib):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=needs[0])
+        s = lib.tensor([4.0, 5.0, 6.0], requires_grad=needs[1])
+        i, m = lib.tensor([2, 0, 1]), lib.tensor([True, False, True])
+        y = eval(INDEX_OPS[op], {"lib": lib, "x": x, "s": s, "i": i, "m": m})
+        if not y.requires_grad:
+            return y
+        changed = m if op.startswith("masked") else i
+        (changed.detach() if via == "detach" else changed).add_(False if changed is m else 0)  # a new version
+        y.sum().backward()
+        return x.grad if needs[0] else s.grad
+    tv, _ = _run(f, torch)
+    _same(f, VERSION_ERROR if isinstance(tv, RuntimeError) else None)
+
+
+def test_put_with_an_empty_index_changed_through_detach():
+    def f(lib):   # as the fuzzer found it
+        x = lib.ones(3, 1, 1, dtype=lib.float64, requires_grad=True)
+        i = lib.zeros((0,), dtype=lib.int64)
+        y = lib.put(x, i, lib.zeros((0,), dtype=lib.float64, requires_grad=True))
+        i.detach().zero_()
+        y.select(0, 2).sum().backward()
+    _same(f, VERSION_ERROR)
