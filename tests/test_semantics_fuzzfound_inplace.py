@@ -170,3 +170,28 @@ def test_put_with_an_empty_index_changed_through_detach():
         i.detach().zero_()
         y.select(0, 2).sum().backward()
     _same(f, VERSION_ERROR)
+
+
+# -- median of all elements: saves its input and result, as torch ----------------------------------------
+@pytest.mark.parametrize("op", ["median", "nanmedian"])
+@pytest.mark.parametrize("write", ["y.detach().fill_(0.5)", "x.detach().add_(1)", "y.data.fill_(0.5)",
+                                   "x.data.add_(1)", "y.data.fill_(2.0)", "None"])
+def test_median_of_all_elements_after_a_write_into_its_input_or_result(op, write):
+    def f(lib):   # a write through detach() raises at backward; one through .data is seen by backward
+        x = lib.tensor([-1.0, 2.0, 3.0, 2.0], requires_grad=True)
+        y = getattr(x, op)()
+        eval(write, {"x": x, "y": y})
+        (y * y).backward()
+        return x.grad
+    tv, _ = _run(f, torch)
+    _same(f, VERSION_ERROR if isinstance(tv, RuntimeError) else None)
+
+
+def test_nanmedian_of_a_0d_tensor_after_a_data_write_into_its_result():
+    def f(lib):   # as the fuzzer found it: the result no longer equals the input, no gradient reaches it
+        x = lib.tensor(-1.0, requires_grad=True)
+        y = lib.nanmedian(x)
+        y.data.fill_(0.5)
+        (y * y).sum().backward(retain_graph=True)
+        return x.grad
+    _same(f)

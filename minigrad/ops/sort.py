@@ -183,19 +183,22 @@ class MedianAll(Op):
     def forward(ctx, x, ignore_nan):
         flat = x.reshape(-1)
         if flat.size == 0:   # torch's median of nothing is NaN
-            ctx.save_for_backward(np.zeros_like(x))
-            return np.full((), np.nan, dtype=x.dtype)
-        order = np.argsort(flat, kind="stable")
-        z = flat[order[_median_position(flat, 0, ignore_nan)]]
-        if ctx.needs_input_grad[0]:
-            hit = np.isnan(x) if z != z else x == z
-            ctx.save_for_backward((hit / builtins.max(int(hit.sum()), 1)).astype(x.dtype))
-        return np.asarray(z, dtype=x.dtype)
+            z = np.full((), np.nan, dtype=x.dtype)
+        else:
+            order = np.argsort(flat, kind="stable")
+            z = np.asarray(flat[order[_median_position(flat, 0, ignore_nan)]], dtype=x.dtype)
+        # the input and the result, as torch saves them: an in-place change of either before
+        # backward raises, and the elements that get the gradient are found at backward
+        ctx.save_for_backward(x, z)
+        return z
 
     @staticmethod
     def backward(ctx, g):
-        share, = ctx.saved_tensors
-        return g * share
+        x, z = ctx.saved_tensors
+        xd, zd = x._data, z._data
+        hit = xp(xd).isnan(xd) if bool(zd != zd) else xd == zd
+        share = (hit / builtins.max(int(hit.sum()), 1)).astype(xd.dtype)
+        return g * Tensor._make(share)
 
 
 def _median(name, input, dim, keepdim, ignore_nan, result):
