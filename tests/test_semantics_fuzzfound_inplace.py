@@ -195,3 +195,46 @@ def test_nanmedian_of_a_0d_tensor_after_a_data_write_into_its_result():
         (y * y).sum().backward(retain_graph=True)
         return x.grad
     _same(f)
+
+
+# -- which gradient tensors autograd hands back: the same object, a view, or a new tensor -----------------
+@pytest.mark.parametrize("view", ["t.squeeze()", "t.squeeze(0)", "t.view(4)", "t.reshape(2, 2)", "t[:]",
+                                  "t.flatten()", "t.expand(4)", "t.unsqueeze(0).squeeze(0)", "t.permute(0)"])
+def test_gradient_of_a_view_and_of_its_base_alias_as_in_torch(view):
+    def f(lib):   # torch's squeeze that found no size-1 dim hands back the incoming gradient itself
+        t = lib.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+        v = eval(view, {"t": t})
+        gv, gt = lib.autograd.grad((v * 2).sum(), [v, t])
+        return "same" if gt is gv else "view" if gt._base is gv or gt._base is gv._base is not None \
+            else "separate"
+    assert f(torch) == f(minigrad)
+
+
+def test_in_place_division_of_a_gradient_shared_with_another_gradient():
+    def f(lib):   # as the fuzzer found it: t11 is t10 itself, so it requires grad after t10 /= t1
+        t1 = lib.tensor([-1.0, 0.0, 0.5, 0.25], requires_grad=True)
+        t3 = t1.squeeze()
+        t10, t11 = lib.autograd.grad((t3 * lib.linspace(-1, 1, 4)).sum(), [t3, t1], retain_graph=True)
+        t10 /= t1
+        return t11, t11.is_leaf
+    _same(f)
+
+
+@pytest.mark.parametrize("name", ["_unsafe_masked_index", "_unsafe_masked_index_put_accumulate"])
+@pytest.mark.parametrize("needs", [(True, True), (True, False), (False, True)], ids=["both", "input", "values"])
+@pytest.mark.parametrize("write", ["m.detach().fill_(0.5)", "i0.detach().zero_()", "i1.add_(0)", "None"])
+def test_unsafe_masked_index_checks_its_mask_and_indices(name, needs, write):
+    def f(lib):   # torch saves the mask and the index tensors; minigrad's composite uses derived copies
+        fn = getattr(torch.ops.aten, name) if lib is torch else getattr(minigrad, name)
+        x = lib.zeros(3, 4, dtype=lib.float64, requires_grad=needs[0])
+        m = lib.tensor([[True], [False], [True]])
+        i0, i1 = lib.tensor([[2], [-1], [-2]]), lib.tensor([1, 3])
+        v = lib.ones(3, 2, dtype=lib.float64, requires_grad=needs[1])
+        y = fn(x, m, [i0, i1], v) if name.endswith("accumulate") else fn(x, m, [i0, i1], 0.5)
+        if not y.requires_grad:
+            return y
+        eval(write, {"m": m, "i0": i0, "i1": i1})
+        y.sum().backward()
+        return x.grad if needs[0] else v.grad
+    tv, _ = _run(f, torch)
+    _same(f, VERSION_ERROR if isinstance(tv, RuntimeError) else None)

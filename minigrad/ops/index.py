@@ -1268,21 +1268,29 @@ def _clamped_key(input, indices):
             if idx._data.dtype not in _LONG_OR_INT:
                 raise RuntimeError(f"_unsafe_masked_index found unexpected index type "
                                    f"{dtypes.scalar_name(idx._data.dtype)}")
-            key.append(Tensor._make(xp(idx._data).clip(idx._data, -size, size - 1)))
+            clamped = Tensor._make(xp(idx._data).clip(idx._data, -size, size - 1))
+            clamped._vc = idx._vc   # (torch saves the index itself: a later in-place change of it raises)
+            key.append(clamped)
     return tuple(key)
+
+
+def _unmasked(mask):
+    """``~mask``, sharing mask's version counter: torch saves the mask itself for backward."""
+    from .compare import logical_not
+    inverse = logical_not(mask)
+    inverse._vc = mask._vc
+    return inverse
 
 
 def _unsafe_masked_index(input: Tensor, mask: Tensor, indices, fill) -> Tensor:
     """``input[indices]`` (indices clamped into range) where ``mask``, ``fill`` elsewhere."""
-    from .compare import logical_not
     picked = getitem(input, _clamped_key(input, indices))
-    return overload(masked_fill(picked, logical_not(mask), fill), "UnsafeMaskedIndexBackward0")
+    return overload(masked_fill(picked, _unmasked(mask), fill), "UnsafeMaskedIndexBackward0")
 
 
 def _unsafe_masked_index_put_accumulate(input: Tensor, mask: Tensor, indices, values: Tensor) -> Tensor:
     """``input`` with ``values`` added at ``input[indices]`` (indices clamped into range) where ``mask``."""
-    from .compare import logical_not
-    kept = masked_fill(values, logical_not(mask), 0)
+    kept = masked_fill(values, _unmasked(mask), 0)
     key = tuple(None if isinstance(k, slice) else k for k in _clamped_key(input, indices))
     return overload(index_put(input, key, kept, accumulate=True), "UnsafeMaskedIndexPutAccumulateBackward0")
 

@@ -114,6 +114,19 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     return Reshape.apply(input, shape[:dim] + sizes + shape[dim + 1:])
 
 
+class SqueezeNothing(Op):
+    """z = x, a view (a squeeze that found no dim of size 1);  dz/dx = g itself (torch's unsqueeze_to
+    returns the incoming gradient when there is nothing to unsqueeze: the same tensor, not a view)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
 def squeeze(input: Tensor, dim=None) -> Tensor:
     shape = input._data.shape
     ndim = len(shape)
@@ -132,6 +145,8 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
         if not ndim:
             return overload(Reshape.apply(input, ()), name)
         new = tuple(s for i, s in enumerate(shape) if s != 1 or i not in dims)
+    if new == shape:
+        return overload(SqueezeNothing.apply(input), name)
     return overload(Reshape.apply(input, new), name)
 
 
