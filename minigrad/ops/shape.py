@@ -115,8 +115,7 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
 
 
 class SqueezeNothing(Op):
-    """z = x, a view (a squeeze that found no dim of size 1);  dz/dx = g itself (torch's unsqueeze_to
-    returns the incoming gradient when there is nothing to unsqueeze: the same tensor, not a view)"""
+    """z = x, a view (a squeeze with no size-1 dim);  dz/dx = g itself, not a view of g (as torch's unsqueeze_to)"""
 
     @staticmethod
     def forward(ctx, x):
