@@ -238,3 +238,73 @@ def test_unsafe_masked_index_checks_its_mask_and_indices(name, needs, write):
         return x.grad if needs[0] else v.grad
     tv, _ = _run(f, torch)
     _same(f, VERSION_ERROR if isinstance(tv, RuntimeError) else None)
+
+
+# -- targets and weights of losses saved for backward ----------------------------------------------------
+LOSSES = {
+    "bce_with_logits_pos_weight": ("F.binary_cross_entropy_with_logits(x, p, pos_weight=w)", "w"),
+    "bce_with_logits_weight": ("F.binary_cross_entropy_with_logits(x, p, weight=w)", "w"),
+    "cross_entropy_weight": ("F.cross_entropy(x, i, weight=w)", "w"),
+    "cross_entropy_target": ("F.cross_entropy(x, i)", "i"),
+    "nll_loss_weight": ("F.nll_loss(x, i, weight=w)", "w"),
+    "multi_margin_loss_target": ("F.multi_margin_loss(x, i)", "i"),
+    "multi_margin_loss_weight": ("F.multi_margin_loss(x, i, weight=w)", "w"),
+    "multilabel_margin_loss_target": ("F.multilabel_margin_loss(x, labels)", "labels"),
+    "ctc_loss_targets": ("F.ctc_loss(x.reshape(3, 1, 3).log_softmax(2), ctc, lib.tensor([3]), lib.tensor([2]))",
+                         "ctc"),
+    "l1_loss_target": ("F.l1_loss(x, p)", "p"),   # torch saves nothing here: backward runs
+}
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_loss_target_or_weight_changed_in_place_before_backward(loss):
+    def f(lib):
+        code, changed = LOSSES[loss]
+        x = lib.tensor([[0.2, -0.5, 0.3], [1.0, 0.1, -0.2], [0.3, 0.3, -0.1]], requires_grad=True)
+        env = {"lib": lib, "F": lib.nn.functional, "x": x,
+               "p": lib.tensor([[0.1, 0.2, 0.7], [0.4, 0.5, 0.1], [0.3, 0.3, 0.4]]),
+               "i": lib.tensor([0, 2, 1]), "w": lib.tensor([0.5, 1.0, 2.0]),
+               "labels": lib.tensor([[0, 1, -1], [2, -1, 0], [1, -1, 0]]), "ctc": lib.tensor([[1, 2]])}
+        y = eval(code, env)
+        env[changed].add_(0)   # a new version, the same values
+        y.sum().backward()
+        return x.grad
+    tv, _ = _run(f, torch)
+    _same(f, VERSION_ERROR if isinstance(tv, RuntimeError) else None)
+
+
+def test_multilabel_margin_loss_target_changed_by_an_in_place_operator():
+    def f(lib):   # as the fuzzer found it
+        x = lib.tensor([[0.02, -0.78, 1.41]], dtype=lib.float64, requires_grad=True)
+        target = lib.tensor([[-1, 1, 1]])
+        loss = lib.nn.functional.multilabel_margin_loss(x, target, reduction="none")
+        target &= lib.tensor([[3]])
+        loss.sum().backward()
+    _same(f, VERSION_ERROR)
+
+
+# -- copy_ of a tensor onto itself -----------------------------------------------------------------------
+@pytest.mark.parametrize("source", ["x", "x.view(x.shape)", "x[:]", "x.expand(2, 4)", "x.t().t()"])
+def test_copy_of_an_expanded_tensor_onto_itself(source):
+    def f(lib):   # torch's copy_ returns before its overlap checks when nothing moves
+        x = lib.zeros(1, 4).expand(2, 4)
+        v = x._version
+        x.copy_(eval(source, {"x": x}))
+        return x, x._version - v
+    _same(f)
+
+
+def test_copy_of_a_gradient_onto_itself_after_create_graph():
+    def f(lib):   # as the fuzzer found it: the gradient of a sum is an expanded tensor
+        t1 = lib.tensor([[0.0, 0.5, 2.0, -2.0], [0.0, 0.0, 0.5, 2.0]], requires_grad=True)
+        g, = lib.autograd.grad(t1.sum(), [t1], create_graph=True)
+        g.copy_(g)
+        return g
+    _same(f)
+
+
+def test_copy_into_an_expanded_tensor_from_another_tensor_still_raises():
+    def f(lib):
+        x = lib.zeros(1, 4).expand(2, 4)
+        x.copy_(lib.ones(2, 4))
+    _same(f, "single memory location")
