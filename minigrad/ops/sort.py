@@ -198,7 +198,8 @@ class MedianAll(Op):
         xd, zd = x._data, z._data
         hit = xp(xd).isnan(xd) if bool(zd != zd) else xd == zd
         share = (hit / builtins.max(int(hit.sum()), 1)).astype(xd.dtype)
-        return g * Tensor._make(share)
+        from .reduce import _zero_where   # the median's elements only, 0 elsewhere (also for a NaN g), as torch
+        return _zero_where(g * Tensor._make(share), np.asarray(share == 0))
 
 
 def _median(name, input, dim, keepdim, ignore_nan, result):
