@@ -308,3 +308,31 @@ def test_copy_into_an_expanded_tensor_from_another_tensor_still_raises():
         x = lib.zeros(1, 4).expand(2, 4)
         x.copy_(lib.ones(2, 4))
     _same(f, "single memory location")
+
+
+# -- aminmax saves its input and both results -------------------------------------------------------------
+@pytest.mark.parametrize("dim", [None, 0])
+@pytest.mark.parametrize("write", ["x.detach().add_(0)", "lo.detach().add_(0)", "hi.div_(1)", "lo.data.fill_(9)",
+                                   "x.data.fill_(1)", "None"])
+@pytest.mark.parametrize("use", ["lo", "hi", "both"])
+def test_aminmax_after_a_write_into_its_input_or_results(dim, write, use):
+    def f(lib):   # through detach() or in place: torch's version error; through .data: seen at backward
+        x = lib.tensor([[1.0, 3.0, 3.0], [2.0, 1.0, 0.5]], requires_grad=True)
+        lo, hi = lib.aminmax(x, dim=dim)
+        eval(write, {"x": x, "lo": lo, "hi": hi})
+        {"lo": lo.sum(), "hi": hi.sum(), "both": lo.sum() + 2 * hi.sum()}[use].backward()
+        return x.grad
+    tv, _ = _run(f, torch)
+    _same(f, VERSION_ERROR if isinstance(tv, RuntimeError) else None)
+
+
+# -- requires_grad of results without a derivative ---------------------------------------------------------
+@pytest.mark.parametrize("needs", ["B", "LD", "none"])
+def test_ldl_solve_result_requires_grad_and_its_backward_raises(needs):
+    def f(lib):
+        LD, pivots = lib.linalg.ldl_factor(lib.eye(3, dtype=lib.float64) * 2)
+        B = lib.ones(3, 2, dtype=lib.float64, requires_grad=needs == "B")
+        x = lib.linalg.ldl_solve(LD.requires_grad_(needs == "LD"), pivots, B)
+        assert (x.requires_grad, x.is_leaf) == (needs != "none", needs == "none")
+        x.sum().backward()
+    _same(f, "does not require grad" if needs == "none" else "derivative for aten::linalg_ldl_solve is not implemented")

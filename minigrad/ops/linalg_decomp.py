@@ -1244,8 +1244,8 @@ def ldl_factor(A: Tensor, *, hermitian: bool = False):
 
 
 def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False) -> Tensor:
-    """X with A X = B from ldl_factor's (LD, pivots): LAPACK's sytrs; batch dims broadcast. No gradient (torch
-    has none)."""
+    """X with A X = B from ldl_factor's (LD, pivots): LAPACK's sytrs; batch dims broadcast. No derivative (torch
+    has none: its backward raises)."""
     fn = "torch.linalg.ldl_solve"
     check_square(LD, fn, "LD")
     check_matrix(B, fn, "B")
@@ -1263,7 +1263,8 @@ def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False)
     x = np.empty(b.shape, b.dtype)
     for index in np.ndindex(*batch):
         x[index] = _ldl_solve_matrix(ld[index], piv[index], b[index])
-    return Tensor._make(x)
+    from .sort import _no_derivative   # requires grad when LD or B does, with a node whose backward raises, as torch's
+    return _no_derivative(x, "linalg_ldl_solve", LD, B)
 
 
 # -- eig (general square matrices: complex eigenvalues and eigenvectors) ----------------------------

@@ -772,17 +772,21 @@ class Aminmax(Op):
     def forward(ctx, x, dims, keepdim):
         ctx.dims, ctx.keepdim = dims, keepdim
         lo, hi = np.min(x, axis=dims, keepdims=True), np.max(x, axis=dims, keepdims=True)
-        if ctx.needs_input_grad[0]:
-            ctx.save_for_backward(_even_share(x, lo, dims), _even_share(x, hi, dims))
         if not keepdim:
             lo, hi = lo.reshape(np.delete(x.shape, dims)), hi.reshape(np.delete(x.shape, dims))
+        # the input and both results, as torch saves them: an in-place change of any of them before
+        # backward raises; the ties that share the gradient are found at backward
+        ctx.save_for_backward(x, lo, hi)
+        ctx.set_materialize_grads(False)   # an unused result adds nothing (not 0 * a NaN share), as in torch
         return lo, hi
 
     @staticmethod
     def backward(ctx, g_min, g_max):
-        share_min, share_max = ctx.saved_tensors
-        return _restore_dims(g_min, ctx.dims, ctx.keepdim) * share_min + \
-            _restore_dims(g_max, ctx.dims, ctx.keepdim) * share_max
+        x, lo, hi = (t._data for t in ctx.saved_tensors)
+        kept = tuple(1 if d in ctx.dims else n for d, n in enumerate(x.shape))
+        terms = [_restore_dims(g, ctx.dims, ctx.keepdim) * _even_share(x, result.reshape(kept), ctx.dims)
+                 for g, result in ((g_min, lo), (g_max, hi)) if g is not None]
+        return terms[0] if len(terms) == 1 else terms[0] + terms[1]
 
 
 def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
