@@ -336,3 +336,46 @@ def test_ldl_solve_result_requires_grad_and_its_backward_raises(needs):
         assert (x.requires_grad, x.is_leaf) == (needs != "none", needs == "none")
         x.sum().backward()
     _same(f, "does not require grad" if needs == "none" else "derivative for aten::linalg_ldl_solve is not implemented")
+
+
+# -- number ** tensor saves the exponent ------------------------------------------------------------------
+@pytest.mark.parametrize("base", [0.5, 0.0, 2])
+@pytest.mark.parametrize("write", ["e.detach().add_(0)", "y.detach().add_(0)", "e.data.fill_(0)", "y.data.fill_(5)",
+                                   "None"])
+def test_number_to_the_power_of_a_tensor_after_a_write_into_the_exponent(base, write):
+    def f(lib):   # torch's pow(Scalar, Tensor) saves the exponent and the result
+        e0 = lib.tensor([1.0, 0.0, 2.0], requires_grad=True)
+        e = e0 * 1
+        y = base ** e
+        eval(write, {"e": e, "y": y})
+        y.sum().backward()
+        return e0.grad
+    tv, _ = _run(f, torch)
+    _same(f, VERSION_ERROR if isinstance(tv, RuntimeError) else None)
+
+
+# -- backward(inputs=[non_leaf]) unpacks what the non-leaf's node saved -------------------------------------
+@pytest.mark.parametrize("shape", [(3, 0, 2), (3, 1, 2)])
+@pytest.mark.parametrize("inputs", ["[other, loss]", "[loss]", "[other]", "[x]"])
+@pytest.mark.parametrize("op", ["mse_loss", "mul_sum"])
+def test_backward_inputs_with_a_non_leaf_whose_node_saved_a_changed_tensor(shape, inputs, op):
+    def f(lib):   # torch runs the non-leaf's own node, which unpacks its saved tensors first
+        x = lib.ones((3, 1, 1), dtype=lib.float64, requires_grad=True)
+        target = lib.zeros(shape, dtype=lib.float64, requires_grad=True)
+        loss = lib.nn.functional.mse_loss(x.expand(shape), target, reduction="sum") if op == "mse_loss" \
+            else (x * target).sum()
+        other = lib.ones(2, requires_grad=True)
+        target.detach().zero_()
+        loss.sum().backward(inputs=eval(inputs, {"x": x, "loss": loss, "other": other}), retain_graph=True)
+        return x.grad
+    tv, _ = _run(f, torch)
+    _same(f, VERSION_ERROR if isinstance(tv, RuntimeError) else None)
+
+
+@pytest.mark.parametrize("weight", [(1, 0), (0, 3), (0, 0), (2, 3)])
+@pytest.mark.parametrize("index", [[1], [-1], [0], [2]])
+def test_embedding_index_out_of_range_of_an_empty_weight(weight, index):
+    def f(lib):   # torch's kernels for an empty weight raise RuntimeErrors, not IndexError
+        return lib.nn.functional.embedding(lib.tensor(index), lib.zeros(weight))
+    tv, _ = _run(f, torch)
+    _same(f, str(tv).split(",")[0][:30] if isinstance(tv, Exception) else None)
