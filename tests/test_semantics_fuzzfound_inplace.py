@@ -379,3 +379,27 @@ def test_embedding_index_out_of_range_of_an_empty_weight(weight, index):
         return lib.nn.functional.embedding(lib.tensor(index), lib.zeros(weight))
     tv, _ = _run(f, torch)
     _same(f, str(tv).split(",")[0][:30] if isinstance(tv, Exception) else None)
+
+
+@pytest.mark.parametrize("name", ["ldl_factor", "ldl_factor_ex"])
+@pytest.mark.parametrize("requires_grad", [True, False])
+def test_ldl_factor_result_requires_grad_and_its_backward_raises(name, requires_grad):
+    def f(lib):   # LD has torch's NotImplemented node; pivots and info never require grad
+        results = getattr(lib.linalg, name)(lib.eye(2, dtype=lib.float64, requires_grad=requires_grad))
+        assert [t.requires_grad for t in results] == [requires_grad] + [False] * (len(results) - 1)
+        assert results[0].is_leaf is not requires_grad
+        results[0].sum().backward()
+    _same(f, "derivative for aten::linalg_ldl_factor_ex is not implemented" if requires_grad
+          else "does not require grad")
+
+
+@pytest.mark.parametrize("prepend", [None, "ones"])
+def test_diff_of_order_zero_is_a_copy_in_the_graph(prepend):
+    def f(lib):   # torch: empty_like(x).copy_(x), a non-leaf; prepend and append are left out
+        x = lib.ones(3, 2, requires_grad=True)
+        y = lib.diff(x, 0, -1, None if prepend is None else lib.ones(3, 1))
+        assert y is not x and not y.is_leaf and y.grad_fn.name().endswith("CopyBackwards")
+        y.mul_(2)   # a copy: x is untouched, and the write is legal
+        y.sum().backward()
+        return y, x, x.grad
+    _same(f)

@@ -1221,7 +1221,7 @@ def _ldl_errors(info, fn):
 
 def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False):
     """(LD, pivots, info): A = P L D L^T P^T with D of 1x1 and 2x2 blocks (Bunch-Kaufman), the lower triangle of
-    symmetric A read; LAPACK's sytrf, so the factors are torch's. No gradient (torch has none)."""
+    symmetric A read; LAPACK's sytrf, so the factors are torch's. No derivative (torch has none: its backward raises)."""
     fn = "torch.linalg.ldl_factor_ex"
     check_square(A, fn, "A")
     check_float(A, fn)
@@ -1232,8 +1232,9 @@ def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = Fa
         ld[index], pivots[index], info[index] = _ldl_factor_matrix(a[index])
     if check_errors:
         _ldl_errors(info, fn)
+    from .sort import _no_derivative   # LD requires grad when A does, with a node whose backward raises, as torch's
     return result_type("linalg_ldl_factor_ex", ("LD", "pivots", "info"))(
-        Tensor._make(ld), Tensor._make(pivots), Tensor._make(info))
+        _no_derivative(ld, "linalg_ldl_factor_ex", A), Tensor._make(pivots), Tensor._make(info))
 
 
 def ldl_factor(A: Tensor, *, hermitian: bool = False):

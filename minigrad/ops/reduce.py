@@ -1174,8 +1174,8 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) ->
     if n < 0:
         raise RuntimeError(f"order must be non-negative but got {n}")
     dim = wrap_dim(dim, x.ndim)
-    if n == 0:
-        return input
+    if n == 0:   # a copy, as torch's (empty_like(input).copy_(input): prepend and append are left out)
+        return overload(input.clone(), "CopyBackwards")
     parts = [t for t in (prepend, input, append) if t is not None]
     if len(parts) > 1:
         parts = [p if p._data.ndim else p.expand(*(1 if i == dim else s for i, s in enumerate(x.shape)))
