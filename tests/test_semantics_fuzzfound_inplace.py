@@ -403,3 +403,16 @@ def test_diff_of_order_zero_is_a_copy_in_the_graph(prepend):
         y.sum().backward()
         return y, x, x.grad
     _same(f)
+
+
+@pytest.mark.parametrize("shape, dim", [((4, 0), None), ((4, 2), None), ((4, 2), 0), ((4, 2), 1), ((0, 2), 1),
+                                        ((), None)])
+def test_repeat_interleave_result_is_a_view_of_a_copy_not_of_the_input(shape, dim):
+    def f(lib):   # torch copies the expanded input, then views it: in-place ops on the result are legal
+        x = lib.zeros(shape, dtype=lib.float64, requires_grad=True)
+        y = lib.repeat_interleave(x, 3, dim=dim)
+        assert y._base is not x
+        y.div_(2.0)
+        y.sum().backward()
+        return y, x.grad
+    _same(f)

@@ -1334,7 +1334,9 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None) -> Ten
     if not ndim:
         input = Reshape.apply(input, (1,))
     shape = input._data.shape
-    grown = expand(unsqueeze(input, dim + 1), shape[:dim + 1] + (r,) + shape[dim + 1:])
+    # copied, then viewed, as torch's (so the result is a view of that copy, never of the input:
+    # an in-place op on it is legal also for an empty input that requires grad)
+    grown = expand(unsqueeze(input, dim + 1), shape[:dim + 1] + (r,) + shape[dim + 1:]).clone()
     return Reshape.apply(grown, shape[:dim] + (shape[dim] * r,) + shape[dim + 1:])
 
 
