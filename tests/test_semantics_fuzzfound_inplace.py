@@ -416,3 +416,15 @@ def test_repeat_interleave_result_is_a_view_of_a_copy_not_of_the_input(shape, di
         y.sum().backward()
         return y, x.grad
     _same(f)
+
+
+@pytest.mark.parametrize("index_shape", [(1, 0, 3), (1, 1, 1)])
+def test_gather_index_changed_in_place_before_backward_also_when_empty(index_shape):
+    def f(lib):
+        x = lib.zeros((1, 0, 2) if index_shape[1] == 0 else (1, 1, 2), dtype=lib.float64, requires_grad=True)
+        index = lib.zeros(index_shape, dtype=lib.int64)
+        y = lib.gather(x, 2, index)
+        index **= index   # a new version
+        y.sum().backward()
+    _same(f, VERSION_ERROR)
+

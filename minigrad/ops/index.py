@@ -514,7 +514,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
             from .shape import Reshape
             input = Reshape.apply(input, (1,))
         empty = tuple(xp(x).zeros(idx.shape, np.int64) for _ in range(max(ndim, 1)))
-        return overload(Index.apply(input, (Ellipsis,), empty), "GatherBackward0")
+        return overload(Index.apply(input, (Ellipsis,), empty, index), "GatherBackward0")   # (index: version-checked)
     if max(ndim, 1) != max(idx.ndim, 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     xshape, ishape = x.shape or (1,), idx.shape or (1,)

@@ -789,6 +789,10 @@ class ProgramMachine(RuleBasedStateMachine):
                 return
         if "[" in code.split("=")[0] and not _on("inplace_view"):
             return  # setitem writes through a view (CopySlices)
+        if "[" in code.split("=")[0] and not _is_float(t) and operands_need_grad:
+            # torch 2.13 bug: int_tensor[::2] = a value that requires grad gives the integer tensor a
+            # CopySlices node and requires_grad=True (its copy_ does not; minigrad writes without a graph)
+            return
         ptr = t.untyped_storage().data_ptr()
         others = [n for n in self.p.tensors(lambda o: o.numel() > 0 and o.untyped_storage().data_ptr() == ptr)
                   if n != target and re.search(rf"\b{n}\b", code)]
