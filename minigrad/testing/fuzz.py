@@ -871,6 +871,8 @@ class ProgramMachine(RuleBasedStateMachine):
                 return tuple(t.shape) == array.shape and _dtype_name(t) == array.dtype.name
             pool = [n for n in self.p.tensors(same)
                     if op.name in SMOOTH_OPS or self.p.same_bits(n)]
+            if op.name == "take_along_dim" and array.dtype.kind in "iu":
+                pool = []   # torch 2.13 bug: take_along_dim wraps an out-of-range index (modulo the size) unchecked
             if pool and data.draw(st.integers(0, 3), label="reuse") > 0:
                 return data.draw(st.sampled_from(pool), label="reuse which")
             name = self.p.fresh()
