@@ -87,8 +87,8 @@ class Tensor:
 
     @property
     def requires_grad(self) -> bool:
-        if self._view_origin is not None:   # a stale multi-output view raises, as torch's grad_fn lookup does
-            _check_multi_output_view(self)
+        # (no check of a stale multi-output view here, unlike is_leaf: torch reads the flag without
+        # looking up the view's grad_fn)
         return self._requires_grad
 
     @requires_grad.setter
@@ -546,7 +546,8 @@ class Tensor:
 
     def copy_(self, src, non_blocking=False):
         src = src if isinstance(src, Tensor) else Tensor._make(np.asarray(src))
-        return self._inplace(_ops.copy_into(self, src), src)
+        # a copy of a tensor onto itself (an expanded one included) passes torch's overlap checks
+        return _inplace_write(self, _ops.copy_into(self, src), (src,), fill=_same_layout(self._data, src._data))
 
     def fill_(self, value):
         return _inplace_write(self, _ops.full_like_value(self, value), (), fill=True)
@@ -1806,3 +1807,4 @@ from . import ops as _ops  # noqa: E402
 from .autograd import engine as _engine  # noqa: E402
 from .autograd.inplace import check_setitem as _check_setitem, write as _inplace_write  # noqa: E402
 from .autograd.inplace import check_multi_output_view as _check_multi_output_view  # noqa: E402
+from .autograd.inplace import same_layout as _same_layout  # noqa: E402

@@ -235,9 +235,12 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
     if capture is not None and not passes_on:
         captured = _capture(node, grads, capture)
         # nothing below this node was asked for: stop here. backward(inputs=[non_leaf]) runs the
-        # non-leaf's own node, as torch's engine does, but computes none of its outputs: only a
-        # node without a derivative (torch's NotImplemented) raises, and the node is freed
+        # non-leaf's own node, as torch's engine does, but computes none of its outputs: it
+        # unpacks what it saved (a version error raises), a node without a derivative (torch's
+        # NotImplemented) raises, and the node is freed
         if accumulate and captured:
+            if node._saved:
+                node.saved_tensors
             if node.name().endswith("NotImplemented"):
                 node.apply_backward(grads)
             if not retain_graph:

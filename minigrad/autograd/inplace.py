@@ -68,9 +68,11 @@ def mark_multi_output_views(outputs: tuple, fn) -> tuple:
 def check_multi_output_view(t: Tensor) -> None:
     """A view returned with others (split, chunk, unbind) cannot be used in the graph once its
     memory was written in place, through its base, another view or a detach(): torch cannot
-    re-derive such a view's graph node, and raises on its next use."""
+    re-derive such a view's graph node, and raises on its next use. A view outside any graph (no
+    grad_fn, its base does not require grad) is not looked at, as in torch's grad_fn lookup."""
     origin = t._view_origin
-    if origin is not None and origin is not NO_GRAD_VIEW and t._vc[0] != origin[2]:
+    if origin is not None and origin is not NO_GRAD_VIEW and t._vc[0] != origin[2] \
+            and (t.grad_fn is not None or (t._base is not None and t._base._requires_grad)):
         raise RuntimeError(MODIFIED_MULTI_OUTPUT_VIEW_MSG.format(nr=origin[0], name=origin[1]))
 
 
@@ -194,7 +196,9 @@ class CopySlices(Function):
         from ..ops.index import Index, IndexPut
         if is_reshape(ctx.geom):  # the write covered the whole base: nothing of the old value is left
             gbase = Tensor._make(xp(g._data).zeros_like(g._data)) if ctx.needs_input_grad[0] else None
-            return gbase, g.reshape(ctx.geom[3]) if ctx.needs_input_grad[1] else None
+            # a copy, as torch's (which clones the region): a later in-place change of the incoming
+            # gradient (a grad_outputs tensor) must not reach this one
+            return gbase, g.reshape(ctx.geom[3]).clone() if ctx.needs_input_grad[1] else None
         index = _index_on(g, ctx.geom)
         flat = g.reshape(-1)
         gbase = IndexPut.apply(flat, 0, (Ellipsis,), (index,)).reshape(ctx.geom[0]) \
@@ -221,8 +225,8 @@ class ViewOfBase(Function):
     def backward(ctx, g):
         from ..ops.index import IndexBackward
         bshape = ctx.geom[0]
-        if is_reshape(ctx.geom):
-            return g.reshape(bshape), None
+        if is_reshape(ctx.geom):  # a copy, as torch's as_strided_backward: never a view of the incoming gradient
+            return g.reshape(bshape).clone(), None
         flat = IndexBackward.apply(g, (int(np.prod(bshape)),), (Ellipsis,), (_index_on(g, ctx.geom),))
         return flat.reshape(bshape), None
 
@@ -361,6 +365,13 @@ def rederive_after_untracked_write(target: Tensor) -> None:
         return
     with grad_mode._GradMode(True):
         _rederive_views(base)
+
+
+def same_layout(a, b) -> bool:
+    """Two arrays over the very same elements (address, shape, strides and dtype): torch's copy_
+    from such a source returns before its overlap checks (nothing to move)."""
+    return a is b or (type(a) is type(b) and a.dtype == b.dtype and a.shape == b.shape
+                      and a.strides == b.strides and _address(a) == _address(b))
 
 
 def has_internal_overlap(array) -> bool:

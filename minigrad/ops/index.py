@@ -407,8 +407,9 @@ class IndexPutAccumulate(Op):
     node_name = "IndexPutBackward0"
 
     @staticmethod
-    def forward(ctx, x, v, basic, adv):
+    def forward(ctx, x, v, basic, adv, *index_tensors):
         ctx.basic, ctx.adv, ctx.v_shape = basic, adv, v.shape
+        ctx.save_for_backward(*index_tensors)   # (as in Index: their versions are checked)
         out = x.copy()
         target = out[basic]
         add_at(target, adv, xp(x).broadcast_to(v, target[adv].shape))
@@ -416,6 +417,7 @@ class IndexPutAccumulate(Op):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # (the version check of the index tensors)
         gv = None
         if ctx.needs_input_grad[1]:
             from .shape import sum_to_size
@@ -443,7 +445,7 @@ def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) 
         return add(input, values)
     adv = on_device_of(input._data, adv)
     try:
-        return IndexPutAccumulate.apply(input, values, basic, adv)
+        return IndexPutAccumulate.apply(input, values, basic, adv, *_index_tensors(index))
     except IndexError:
         _parse(input._data.shape, index, check=True)
         raise
@@ -545,7 +547,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
             from .shape import Reshape
             input = Reshape.apply(input, (1,))
         empty = tuple(xp(x).zeros(idx.shape, np.int64) for _ in range(max(ndim, 1)))
-        return overload(Index.apply(input, (Ellipsis,), empty), "GatherBackward0")
+        return overload(Index.apply(input, (Ellipsis,), empty, index), "GatherBackward0")   # (index: version-checked)
     if max(ndim, 1) != max(idx.ndim, 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     xshape, ishape = x.shape or (1,), idx.shape or (1,)
@@ -574,7 +576,8 @@ class ScatterAdd(Op):
     def forward(ctx, x, src, index, dim):
         ctx.dim = dim
         ctx.src_shape = src.shape
-        ctx.save_for_backward(index)
+        ctx.index_shape = index.shape
+        ctx.save_for_backward(index if ctx.needs_input_grad[1] else None)   # (only src's gradient reads it)
         out = x.copy()
         add_at(out, _scatter_key(index, dim), src[tuple(slice(0, n) for n in index.shape)])
         return out
@@ -587,7 +590,7 @@ class ScatterAdd(Op):
             gsrc = Gather.apply(g, index, ctx.dim)
             if gsrc._data.shape != ctx.src_shape:  # src larger than index: the rest was unused
                 from .shape import SliceBackward
-                gsrc = SliceBackward.apply(gsrc, ctx.src_shape, tuple(slice(0, n) for n in index._data.shape))
+                gsrc = SliceBackward.apply(gsrc, ctx.src_shape, tuple(slice(0, n) for n in ctx.index_shape))
         return g, gsrc
 
 
@@ -985,7 +988,9 @@ def _index_vector(name, input, dim, index, source=None, negative_ok=False, oob=N
     shape[dim] = idx.size
     lay = [1] * len(shape)
     lay[dim] = idx.size
-    return dim, Tensor._make(xp(x).broadcast_to(idx.astype(np.int64).reshape(lay), shape))
+    laid = Tensor._make(xp(x).broadcast_to(idx.astype(np.int64).reshape(lay), shape))
+    laid._vc = index._vc   # torch's index is this one reshaped: an in-place change of it before backward raises
+    return dim, laid
 
 
 def _as_1d(t):
@@ -1034,7 +1039,9 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
         value = dtypes.checked_scalar(value, input.dtype)
     dim, idx = _index_vector("index_fill_", input, dim, index, negative_ok=True)
     # filling is idempotent: each position once, so that a tensor value's gradient counts it once (as torch)
-    idx = Tensor._make(xp(idx._data).unique(idx._data, axis=dim)) if idx._data.size else idx
+    if idx._data.size:
+        vc, idx = idx._vc, Tensor._make(xp(idx._data).unique(idx._data, axis=dim))
+        idx._vc = vc   # (still the user's index, for the version check)
     if isinstance(value, Tensor):
         from .shape import expand
         src = expand(value.to(input.dtype), idx._data.shape)
@@ -1085,8 +1092,9 @@ class Put(Op):
     dz/dsrc = g.flat[index]"""
 
     @staticmethod
-    def forward(ctx, x, src, key, accumulate):
+    def forward(ctx, x, src, key, accumulate, index=None):
         ctx.key, ctx.accumulate, ctx.src_shape = key, accumulate, src.shape
+        ctx.save_for_backward(index)   # (the index tensor ``key`` was made from: its version is checked)
         out = x.copy()
         values = src.reshape(-1)
         if accumulate:
@@ -1097,6 +1105,7 @@ class Put(Op):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # (the version check of the index tensor)
         key = ctx.key
         gx = None
         if ctx.needs_input_grad[0]:
@@ -1121,8 +1130,9 @@ def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
                          f"source.numel() = {source._data.size}, index.numel() = {index._data.size}")
     key = [k.reshape(-1) for k in _flat_key("put", input, index)]
     if not input._data.ndim:
-        return _named_back(Put.apply(_as_1d(input), source, tuple(key), bool(accumulate)), input, "PutBackward0")
-    return Put.apply(input, source, tuple(key), bool(accumulate))
+        return _named_back(Put.apply(_as_1d(input), source, tuple(key), bool(accumulate), index), input,
+                           "PutBackward0")
+    return Put.apply(input, source, tuple(key), bool(accumulate), index)
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
@@ -1156,8 +1166,9 @@ def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
         if i.min() < -size:
             _check_index_range(i, size, dim)
         i = xp(i).where(i < 0, i + size, i)
-    if tuple(ib) != i.shape or i is not indices._data:
-        indices = Tensor._make(xp(i).ascontiguousarray(xp(i).broadcast_to(i, ib)))
+    # always a new index tensor, as torch's (its negative indices wrapped by at::where): a later
+    # in-place change of ``indices`` neither reaches the gradient nor raises at backward
+    indices = Tensor._make(xp(i).array(xp(i).broadcast_to(i, ib), copy=True))
     return gather(input, dim, indices)
 
 
@@ -1181,15 +1192,16 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     if not shape:
         from .shape import Reshape
         x = Reshape.apply(x, (1,))
-    return overload(Index.apply(x, (Ellipsis,), key), "MaskedSelectBackward0")
+    return overload(Index.apply(x, (Ellipsis,), key, mask), "MaskedSelectBackward0")
 
 
 class MaskedScatter(Op):
     """z = x with z[mask] = src.flat[:count];  dz/dx = g with zeros at mask,  dz/dsrc = g[mask] then zeros"""
 
     @staticmethod
-    def forward(ctx, x, src, key):
+    def forward(ctx, x, src, key, mask=None):
         ctx.key, ctx.src_shape = key, src.shape
+        ctx.save_for_backward(mask)   # (the mask ``key`` was made from: its version is checked)
         out = x.copy()
         n = key[0].size
         out[key] = src.reshape(-1)[:n]
@@ -1197,6 +1209,7 @@ class MaskedScatter(Op):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # (the version check of the mask)
         key, src_shape = ctx.key, ctx.src_shape
         gx = IndexPut.apply(g, 0, (Ellipsis,), key) if ctx.needs_input_grad[0] else None
         gsrc = None
@@ -1224,9 +1237,9 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     if int(mb.sum()) > source._data.size:
         raise RuntimeError("Number of elements of source < number of ones in mask")
     if not shape:
-        out = MaskedScatter.apply(Reshape.apply(x, (1,)), source, (xp(m).zeros(int(m), np.int64),))
+        out = MaskedScatter.apply(Reshape.apply(x, (1,)), source, (xp(m).zeros(int(m), np.int64),), mask)
         return _named_back(out, input, "MaskedScatterBackward0")
-    return MaskedScatter.apply(x, source, xp(m).nonzero(mb))
+    return MaskedScatter.apply(x, source, xp(m).nonzero(mb), mask)
 
 
 # -- positions of non-zeros ------------------------------------------------------------------------------------
@@ -1288,21 +1301,29 @@ def _clamped_key(input, indices):
             if idx._data.dtype not in _LONG_OR_INT:
                 raise RuntimeError(f"_unsafe_masked_index found unexpected index type "
                                    f"{dtypes.scalar_name(idx._data.dtype)}")
-            key.append(Tensor._make(xp(idx._data).clip(idx._data, -size, size - 1)))
+            clamped = Tensor._make(xp(idx._data).clip(idx._data, -size, size - 1))
+            clamped._vc = idx._vc   # (torch saves the index itself: a later in-place change of it raises)
+            key.append(clamped)
     return tuple(key)
+
+
+def _unmasked(mask):
+    """``~mask``, sharing mask's version counter: torch saves the mask itself for backward."""
+    from .compare import logical_not
+    inverse = logical_not(mask)
+    inverse._vc = mask._vc
+    return inverse
 
 
 def _unsafe_masked_index(input: Tensor, mask: Tensor, indices, fill) -> Tensor:
     """``input[indices]`` (indices clamped into range) where ``mask``, ``fill`` elsewhere."""
-    from .compare import logical_not
     picked = getitem(input, _clamped_key(input, indices))
-    return overload(masked_fill(picked, logical_not(mask), fill), "UnsafeMaskedIndexBackward0")
+    return overload(masked_fill(picked, _unmasked(mask), fill), "UnsafeMaskedIndexBackward0")
 
 
 def _unsafe_masked_index_put_accumulate(input: Tensor, mask: Tensor, indices, values: Tensor) -> Tensor:
     """``input`` with ``values`` added at ``input[indices]`` (indices clamped into range) where ``mask``."""
-    from .compare import logical_not
-    kept = masked_fill(values, logical_not(mask), 0)
+    kept = masked_fill(values, _unmasked(mask), 0)
     key = tuple(None if isinstance(k, slice) else k for k in _clamped_key(input, indices))
     return overload(index_put(input, key, kept, accumulate=True), "UnsafeMaskedIndexPutAccumulateBackward0")
 

@@ -1224,7 +1224,7 @@ def _ldl_errors(info, fn):
 
 def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False):
     """(LD, pivots, info): A = P L D L^T P^T with D of 1x1 and 2x2 blocks (Bunch-Kaufman), the lower triangle of
-    symmetric A read; LAPACK's sytrf, so the factors are torch's. No gradient (torch has none)."""
+    symmetric A read; LAPACK's sytrf, so the factors are torch's. No derivative (torch has none: its backward raises)."""
     fn = "torch.linalg.ldl_factor_ex"
     check_square(A, fn, "A")
     check_float(A, fn)
@@ -1248,8 +1248,8 @@ def ldl_factor(A: Tensor, *, hermitian: bool = False):
 
 
 def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False) -> Tensor:
-    """X with A X = B from ldl_factor's (LD, pivots): LAPACK's sytrs; batch dims broadcast. No gradient (torch
-    has none)."""
+    """X with A X = B from ldl_factor's (LD, pivots): LAPACK's sytrs; batch dims broadcast. No derivative (torch
+    has none: its backward raises)."""
     fn = "torch.linalg.ldl_solve"
     check_square(LD, fn, "LD")
     check_matrix(B, fn, "B")

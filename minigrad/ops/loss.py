@@ -161,12 +161,19 @@ def _upstream(g: Tensor, reduction: str, x_shape) -> Tensor:
     return g.reshape((x_shape[0], 1) + tuple(x_shape[2:]))
 
 
+def _checked(*tensors) -> tuple:
+    """The tensors among ``tensors`` that torch's node saves but whose arrays the forward has already
+    read (targets, weights): passed last to the op, which saves them only so that changing one in
+    place before backward raises torch's version error."""
+    return tuple(t for t in tensors if isinstance(t, Tensor))
+
+
 class CrossEntropy(Op):
     """l_i = -sum_c A_ic log softmax(x_i)_c  with A_ic = (1-eps) w_t [c = t_i] + eps/C w_c (0 if ignored);
     dl_i/dx_i = softmax(x_i) * sum_c A_ic - A_i"""
 
     @staticmethod
-    def forward(ctx, x, target, weight, ignore_index, smoothing, reduction):
+    def forward(ctx, x, target, weight, ignore_index, smoothing, reduction, *checked):
         rows = _rows(x)
         m, c = rows.shape
         safe, valid = _picked_targets(target, ignore_index, c)
@@ -217,7 +224,7 @@ class CrossEntropy(Op):
         ctx.reduction, ctx.total_weight, ctx.smoothing = reduction, total_weight, smoothing
         ctx.safe, ctx.valid, ctx.weight = safe, valid, weight
         ctx.shape = x.shape
-        ctx.save_for_backward(target, x)
+        ctx.save_for_backward(target, x, *checked)   # (checked: the weight tensor, version-checked)
         return xp(x).asarray(out, dtype=x.dtype)
 
     @staticmethod
@@ -225,6 +232,8 @@ class CrossEntropy(Op):
         shape = ctx.shape
         g = _upstream(g, ctx.reduction, shape)
         ctx.saved_tensor(0)  # the target, version-checked as torch's nll_loss saves it
+        for i in range(2, len(ctx._saved)):
+            ctx.saved_tensor(i)  # and the weight
         if not grad_mode.state.grad_enabled:
             # plain backward: the coefficient from forward is exact. It does not read the saved
             # logits, so changing them in place after the loss is fine, as in torch (whose
@@ -247,7 +256,7 @@ class NllLoss(Op):
     """l_i = -w_{t_i} x_{i, t_i} (0 if ignored);  dl_i/dx_i = -w_{t_i} onehot(t_i)"""
 
     @staticmethod
-    def forward(ctx, x, target, weight, ignore_index, reduction):
+    def forward(ctx, x, target, weight, ignore_index, reduction, *checked):
         rows = _rows(x)
         m, c = rows.shape
         safe, valid = _picked_targets(target, ignore_index, c)
@@ -268,7 +277,7 @@ class NllLoss(Op):
                 out = loss.reshape(target.shape)
         ctx.coeff, ctx.reduction = _unrows(coeff, x.shape), reduction
         ctx.shape = x.shape
-        ctx.save_for_backward(target)  # (version-checked at backward, as torch saves it)
+        ctx.save_for_backward(target, *checked)  # (version-checked at backward, as torch saves them)
         return xp(x).asarray(out, dtype=x.dtype)
 
     @staticmethod
@@ -284,7 +293,8 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None, igno
     _check_class_targets(input, target, weight, ignore_index)
     if not dtypes.is_floating(input._data.dtype):
         raise NotImplementedError(f'"nll_loss_out_frame" not implemented for \'{torch_type_name(input._data)}\'')
-    return NllLoss.apply(input, target, None if weight is None else weight._data, ignore_index, reduction)
+    return NllLoss.apply(input, target, None if weight is None else weight._data, ignore_index, reduction,
+                         *_checked(weight))
 
 
 @autocast("fp32")
@@ -303,7 +313,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
         raise NotImplementedError(f'"{kernel}" not implemented for \'{torch_type_name(x)}\'')
     _check_class_targets(input, target, weight, ignore_index)
     return CrossEntropy.apply(input, target, None if weight is None else weight._data, ignore_index,
-                              max(float(label_smoothing), 0.0), reduction)
+                              max(float(label_smoothing), 0.0), reduction, *_checked(weight))
 
 
 def _cross_entropy_probs(input, target, weight, ignore_index, reduction, smoothing):
@@ -548,7 +558,7 @@ class BinaryCrossEntropyWithLogits(Op):
     dl/dx = w ((1-t) - (1 + (pw-1) t) sigmoid(-x)),  dl/dt = w (-x + (pw-1) softplus(-x))"""
 
     @staticmethod
-    def forward(ctx, x, t, weight, pos_weight, reduction):
+    def forward(ctx, x, t, weight, pos_weight, reduction, *checked):
         softplus_neg = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
         if pos_weight is None:
             loss = (1 - t) * x + softplus_neg
@@ -557,12 +567,12 @@ class BinaryCrossEntropyWithLogits(Op):
         if weight is not None:
             loss = loss * weight
         ctx.weight, ctx.pos_weight, ctx.reduction, ctx.n = weight, pos_weight, reduction, loss.size
-        ctx.save_for_backward(x, t)
+        ctx.save_for_backward(x, t, *checked)   # (checked: the weight tensors, version-checked)
         return _reduce_array(loss.astype(x.dtype, copy=False), reduction)
 
     @staticmethod
     def backward(ctx, g):
-        x, t = ctx.saved_tensors
+        x, t = ctx.saved_tensors[:2]
         g = _grad_scale(g, ctx.reduction, ctx.n)
         if ctx.weight is not None:
             g = g * Tensor._make(ctx.weight)
@@ -599,7 +609,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,
         w = weight._data.astype(x.dtype, copy=False)
     if shape != x.shape:  # weights may widen the loss ('none'): broadcast the inputs to it
         input, target = input.expand(shape), target.expand(shape)
-    return BinaryCrossEntropyWithLogits.apply(input, target, w, pw, reduction)
+    return BinaryCrossEntropyWithLogits.apply(input, target, w, pw, reduction, *_checked(weight, pos_weight))
 
 
 # -- KL divergence ------------------------------------------------------------------------------
@@ -900,7 +910,8 @@ class MultiMarginLoss(Op):
     dl_i/dx_{i y_i} = -sum_j dl_i/dx_ij"""
 
     @staticmethod
-    def forward(ctx, x, target, p, margin, weight, reduction, out_shape):
+    def forward(ctx, x, target, p, margin, weight, reduction, out_shape, *checked):
+        ctx.save_for_backward(*checked)   # (the target and weight tensors, version-checked)
         nframe, dim = (1, max(x.size, 1)) if x.ndim <= 1 else x.shape
         rows = x.reshape(nframe, dim)
         t = target.reshape(-1).astype(np.intp)
@@ -923,6 +934,7 @@ class MultiMarginLoss(Op):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors
         if ctx.reduction == "none":
             g = g.reshape((-1, 1) if len(ctx.coeff.shape) == 2 else ())
         return ScaleByConstant.apply(g, ctx.coeff), None
@@ -949,7 +961,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         raise RuntimeError(f"expected scalar type {torch_type_name(input._data)} but found "
                            f"{torch_type_name(weight._data)}")
     return MultiMarginLoss.apply(input, target._data, p, float(margin),
-                                 None if weight is None else weight._data, reduction, t.shape)
+                                 None if weight is None else weight._data, reduction, t.shape, *_checked(target, weight))
 
 
 class MultilabelMarginLoss(Op):
@@ -957,7 +969,8 @@ class MultilabelMarginLoss(Op):
     dl_i/dx_ik = #{j: z_ijk > 0} / C,  dl_i/dx_ij = -#{k: z_ijk > 0} / C"""
 
     @staticmethod
-    def forward(ctx, x, target, reduction):
+    def forward(ctx, x, target, reduction, *checked):
+        ctx.save_for_backward(*checked)   # (the target tensor, version-checked)
         nframe, dim = (1, max(x.size, 1)) if x.ndim <= 1 else x.shape
         rows = x.reshape(nframe, dim)
         t = target.reshape(nframe, dim)
@@ -984,6 +997,7 @@ class MultilabelMarginLoss(Op):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors
         if ctx.reduction == "none" and len(ctx.coeff.shape) == 2:
             g = g.reshape((-1, 1))
         return ScaleByConstant.apply(g, ctx.coeff), None
@@ -1003,7 +1017,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     if not dtypes.is_floating(x.dtype):
         raise NotImplementedError(f'"multilabel_margin_loss_forward_out_frame" not implemented for '
                                   f'\'{torch_type_name(x)}\'')
-    return MultilabelMarginLoss.apply(input, t, reduction)
+    return MultilabelMarginLoss.apply(input, t, reduction, *_checked(target))
 
 
 # -- CTC: the forward-backward algorithm in log space ------------------------------------------------
@@ -1035,7 +1049,7 @@ class CtcLoss(Op):
     alpha * beta over the extended-label positions of class c, and 0 from each sample's input length on"""
 
     @staticmethod
-    def forward(ctx, lp, ext, input_lengths, target_lengths, zero_infinity):
+    def forward(ctx, lp, ext, input_lengths, target_lengths, zero_infinity, *checked):
         """lp (T, N, C); ext (N, S') the targets with blanks around and between (S' = 2 max(L) + 1)."""
         T, N, C = lp.shape
         width = ext.shape[1]
@@ -1064,13 +1078,14 @@ class CtcLoss(Op):
         before_end = np.where(target_lengths > 0, alpha[last, n_idx, np.maximum(end - 1, 0)], -np.inf)
         nll = -_logsumexp(at_end, before_end)
         nll = np.where(input_lengths > 0, nll, np.where(target_lengths > 0, np.inf, 0.0)).astype(dt)
-        ctx.save_for_backward(None)
+        ctx.save_for_backward(None, *checked)   # (checked: the targets and length tensors, version-checked)
         ctx.grad = _ctc_grad(x, lpe, alpha, ext, inside, skip, nll, input_lengths, target_lengths, zero_infinity,
                              C).astype(lp.dtype)
         return nll.astype(lp.dtype)
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors
         return ScaleByConstant.apply(g.reshape((1, -1, 1)), ctx.grad), None
 
 
@@ -1170,7 +1185,7 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, 
     ext = np.full((N, 2 * longest + 1), blank, np.int64)
     for n in range(N):
         ext[n, 1:2 * tl[n]:2] = tgt[n, :tl[n]]
-    nll = CtcLoss.apply(log_probs, ext, il, tl, bool(zero_infinity))
+    nll = CtcLoss.apply(log_probs, ext, il, tl, bool(zero_infinity), *_checked(targets, input_lengths, target_lengths))
     if zero_infinity:
         nll = math_ops.where(Tensor._make(np.isinf(nll._data)), _zeros_like(nll), nll)
     if unbatched:

@@ -680,7 +680,7 @@ class PowScalarBase(Op):
     def forward(ctx, s, y):
         z = _power(s, y)
         ctx.s = s
-        ctx.save_for_backward(y if s == 0 else None, z)
+        ctx.save_for_backward(y, z)   # the exponent too, as torch's (version-checked; read only where s = 0)
         return z
 
     @staticmethod

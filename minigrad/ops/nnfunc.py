@@ -447,6 +447,12 @@ def embedding(input: Tensor, weight: Tensor, padding_idx=None, max_norm=None, no
                            f"Long, Int; but got minigrad.{torch_type_name(idx)}Tensor instead (while checking "
                            "arguments for embedding)")
     if idx.size and (idx.min() < 0 or idx.max() >= rows):
+        # torch's kernels for an empty weight check the index differently, with RuntimeErrors
+        if rows == 0:
+            raise RuntimeError("index_select(): self indexing axis dim should be positive")
+        if w.shape[1] == 0:
+            bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={rows}")
         raise IndexError("index out of range in self")
     if max_norm is not None:
         _renorm_rows(weight, np.unique(idx), max_norm, norm_type)

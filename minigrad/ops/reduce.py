@@ -778,20 +778,23 @@ class Aminmax(Op):
     def forward(ctx, x, dims, keepdim):
         ctx.dims, ctx.keepdim = dims, keepdim
         lo, hi = np.min(x, axis=dims, keepdims=True), np.max(x, axis=dims, keepdims=True)
-        shares = (_even_share(x, lo, dims), _even_share(x, hi, dims)) if ctx.needs_input_grad[0] else None
         if not keepdim:
             lo, hi = lo.reshape(np.delete(x.shape, dims)), hi.reshape(np.delete(x.shape, dims))
-        if shares:
-            # the input and both results too, as torch's node saves them: changing any of them in
-            # place before backward is a version error
-            ctx.save_for_backward(*shares, x, lo, hi)
+        # the input and both results, as torch saves them: an in-place change of any of them before
+        # backward raises; the ties that share the gradient are found at backward
+        ctx.save_for_backward(x, lo, hi)
+        ctx.set_materialize_grads(False)   # an unused result adds nothing (not 0 * a NaN share), as in torch
         return lo, hi
 
     @staticmethod
     def backward(ctx, g_min, g_max):
-        share_min, share_max, _input, _min, _max = ctx.saved_tensors
-        return _restore_dims(g_min, ctx.dims, ctx.keepdim) * share_min + \
-            _restore_dims(g_max, ctx.dims, ctx.keepdim) * share_max
+        x, lo, hi = (t._data for t in ctx.saved_tensors)
+        kept = tuple(1 if d in ctx.dims else n for d, n in enumerate(x.shape))
+        terms = [_restore_dims(g, ctx.dims, ctx.keepdim) * _even_share(x, result.reshape(kept), ctx.dims)
+                 for g, result in ((g_min, lo), (g_max, hi)) if g is not None]
+        if not terms:
+            return None
+        return terms[0] if len(terms) == 1 else terms[0] + terms[1]
 
 
 def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
@@ -1179,8 +1182,8 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) ->
     if n < 0:
         raise RuntimeError(f"order must be non-negative but got {n}")
     dim = wrap_dim(dim, x.ndim)
-    if n == 0:
-        return input
+    if n == 0:   # a copy, as torch's (empty_like(input).copy_(input): prepend and append are left out)
+        return overload(input.clone(), "CopyBackwards")
     parts = [t for t in (prepend, input, append) if t is not None]
     if len(parts) > 1:
         parts = [p if p._data.ndim else p.expand(*(1 if i == dim else s for i, s in enumerate(x.shape)))

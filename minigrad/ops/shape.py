@@ -114,6 +114,18 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     return Reshape.apply(input, shape[:dim] + sizes + shape[dim + 1:])
 
 
+class SqueezeNothing(Op):
+    """z = x, a view (a squeeze with no size-1 dim);  dz/dx = g itself, not a view of g (as torch's unsqueeze_to)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
 def squeeze(input: Tensor, dim=None) -> Tensor:
     shape = input._data.shape
     ndim = len(shape)
@@ -132,6 +144,8 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
         if not ndim:
             return overload(Reshape.apply(input, ()), name)
         new = tuple(s for i, s in enumerate(shape) if s != 1 or i not in dims)
+    if new == shape:
+        return overload(SqueezeNothing.apply(input), name)
     return overload(Reshape.apply(input, new), name)
 
 
@@ -1320,7 +1334,9 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None) -> Ten
     if not ndim:
         input = Reshape.apply(input, (1,))
     shape = input._data.shape
-    grown = expand(unsqueeze(input, dim + 1), shape[:dim + 1] + (r,) + shape[dim + 1:])
+    # copied, then viewed, as torch's (so the result is a view of that copy, never of the input:
+    # an in-place op on it is legal also for an empty input that requires grad)
+    grown = expand(unsqueeze(input, dim + 1), shape[:dim + 1] + (r,) + shape[dim + 1:]).clone()
     return Reshape.apply(grown, shape[:dim] + (shape[dim] * r,) + shape[dim + 1:])
 
 

@@ -183,23 +183,23 @@ class MedianAll(Op):
     def forward(ctx, x, ignore_nan):
         flat = x.reshape(-1)
         if flat.size == 0:   # torch's median of nothing is NaN
-            ctx.save_for_backward(np.zeros_like(x))
-            return np.full((), np.nan, dtype=x.dtype)
-        order = np.argsort(flat, kind="stable")
-        z = flat[order[_median_position(flat, 0, ignore_nan)]]
-        out = np.asarray(z, dtype=x.dtype)
-        if ctx.needs_input_grad[0]:
-            hit = np.isnan(x) if z != z else x == z
-            # the input and the result too, as torch's median() saves them: changing either in
-            # place before backward is a version error
-            ctx.save_for_backward((hit / builtins.max(int(hit.sum()), 1)).astype(x.dtype), x, out)
-        return out
+            z = np.full((), np.nan, dtype=x.dtype)
+        else:
+            order = np.argsort(flat, kind="stable")
+            z = np.asarray(flat[order[_median_position(flat, 0, ignore_nan)]], dtype=x.dtype)
+        # the input and the result, as torch saves them: an in-place change of either before
+        # backward raises, and the elements that get the gradient are found at backward
+        ctx.save_for_backward(x, z)
+        return z
 
     @staticmethod
     def backward(ctx, g):
-        share, _input, _result = ctx.saved_tensors
+        x, z = ctx.saved_tensors
+        xd, zd = x._data, z._data
+        hit = xp(xd).isnan(xd) if bool(zd != zd) else xd == zd
+        share = (hit / builtins.max(int(hit.sum()), 1)).astype(xd.dtype)
         from .reduce import _zero_where   # the median's elements only, 0 elsewhere (also for a NaN g), as torch
-        return _zero_where(g * share, np.asarray(getattr(share, "_data", share) == 0))  # (0-d: a NumPy scalar)
+        return _zero_where(g * Tensor._make(share), np.asarray(share == 0))
 
 
 def _median(name, input, dim, keepdim, ignore_nan, result):

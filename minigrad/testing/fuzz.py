@@ -76,6 +76,8 @@ FAMILIES = {
     "detach_view": "detach_() of a view (torch raises)",
     "detach_write": "writes through detach() and .data, and into tensors that detach() made (shared storage and "
                     "version counter)",
+    "data_write_saved": "writes through .data into a tensor a graph may have saved: one that requires grad (an op's "
+                        "input or result), or an integer or bool tensor an op of the table took (an index or mask)",
     "retain_grad": "retain_grad() on tensors that require grad",
     "misuse": "retain_grad() on a tensor that does not require grad, view() with no sizes, "
               "integer // 0 and % 0 on an empty tensor, pow_ of an integer tensor with a negative exponent, "
@@ -445,6 +447,29 @@ def _is_view(t) -> bool:
     return t._base is not None
 
 
+def _dense(t) -> bool:
+    """torch's is_non_overlapping_and_dense: the elements fill one block of memory exactly."""
+    expected = 1
+    for stride, size in sorted((st, n) for st, n in zip(t.stride(), t.shape) if n != 1):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
+
+
+def _undetected_overlap(target, operand) -> bool:
+    """``operand`` shares memory with ``target`` in another layout, and one of them is not dense:
+    torch's partial-overlap check gives up ("too hard") and its in-place kernel reads operand
+    elements it has already overwritten, so its result depends on its loop order (minigrad computes
+    out of place, then writes). An in-place step with such an operand is not compared."""
+    if not hasattr(operand, "untyped_storage") or operand.numel() == 0 or target.numel() == 0 \
+            or operand.untyped_storage().data_ptr() != target.untyped_storage().data_ptr():
+        return False
+    same = operand.data_ptr() == target.data_ptr() and tuple(operand.shape) == tuple(target.shape) \
+        and operand.stride() == target.stride()
+    return not same and not (_dense(operand) and _dense(target))
+
+
 def _values(dtype: str, shape):
     """A nested list of ``shape`` with values for ``dtype``: small numbers and exact kinks (0, +-1)."""
     if dtype == "bool":
@@ -483,6 +508,10 @@ def _torch_bug(name, sample) -> bool:
         return True  # without create_graph torch's backward drops the gradients of the mean and rstd outputs
     if name == "as_strided_scatter":
         return True  # torch's input gradient keeps g only inside the written region (its own gradcheck fails)
+    if name == "linalg.cond_norms":
+        # torch's backward of cond with p in (1, -1, inf, -inf, 'fro') always raises its version error (an
+        # in-place write of an inverse its composite saved), also with no in-place op in the program
+        return sample.args[1] != "nuc"
     if name in ("dist_inf", "dist_empty"):
         return True  # the backward of dist(x, y, 0) fails: "Expected a proper Tensor but got None" (minigrad: zeros)
     if name == "cov" and any(sample.kwargs.get(k) is not None for k in ("fweights", "aweights")):
@@ -780,9 +809,15 @@ class ProgramMachine(RuleBasedStateMachine):
                 return
         if "[" in code.split("=")[0] and not _on("inplace_view"):
             return  # setitem writes through a view (CopySlices)
+        if "[" in code.split("=")[0] and not _is_float(t) and operands_need_grad:
+            # torch 2.13 bug: int_tensor[::2] = a value that requires grad gives the integer tensor a
+            # CopySlices node and requires_grad=True (its copy_ does not; minigrad writes without a graph)
+            return
         ptr = t.untyped_storage().data_ptr()
         others = [n for n in self.p.tensors(lambda o: o.numel() > 0 and o.untyped_storage().data_ptr() == ptr)
                   if n != target and re.search(rf"\b{n}\b", code)]
+        if any(_undetected_overlap(t, self._t(n)) for n in others):
+            return
         if others or (t.numel() > 0 and re.search(rf"\b{target}\b.*\b{target}\b", code.split("=", 1)[-1])):
             family = "inplace_overlap"  # the operand aliases the tensor written
             if not _on(family):
@@ -801,12 +836,26 @@ class ProgramMachine(RuleBasedStateMachine):
             if not _on(family):
                 return
         sym = data.draw(st.sampled_from(["//=", "%=", "**=", "&=", "|=", "^=", "<<=", ">>="]), label="operator")
+        t = self._t(target)
+        operand = self._operand(data, tuple(t.shape))
+        other = self.p.th.ns.get(operand)
+        if sym == "**=" and t.requires_grad and (operand in ("True", "False") or (
+                hasattr(other, "dtype") and _dtype_name(other) == "bool")):
+            # torch 2.13's backward of pow with a bool exponent tensor raises "Subtraction, the `-`
+            # operator, with a bool tensor is not supported" (its formula computes exponent - 1);
+            # tensor ** False is NaN at 0 (see the scalar rule)
+            return
+        if hasattr(other, "untyped_storage") and other is not t and other.numel() > 0 and t.numel() > 0 \
+                and other.untyped_storage().data_ptr() == t.untyped_storage().data_ptr():
+            if _undetected_overlap(t, other):
+                return
+            family = "inplace_overlap"  # the operand aliases the tensor written
+            if not _on(family):
+                return
         # check that the name still refers to the same object afterwards (an in-place write, not a rebind)
-        operand = self._operand(data, tuple(self._t(target).shape))
-        if sym == "%=" and _remainder_overflows(self._t(target), eval(operand, self.p.th.ns)):
+        if sym == "%=" and _remainder_overflows(t, eval(operand, self.p.th.ns)):
             return   # torch's remainder bug (see _remainder_overflows)
-        code = f"_before = {target}\n{target} {sym} {operand}\n" \
-               f"assert {target} is _before, 'rebound'"
+        code = f"_before = {target}\n{target} {sym} {operand}\nassert {target} is _before, 'rebound'"
         self.p.run(code, family)
 
     # -- the op table ---------------------------------------------------------------------------
@@ -844,6 +893,8 @@ class ProgramMachine(RuleBasedStateMachine):
                 return tuple(t.shape) == array.shape and _dtype_name(t) == array.dtype.name
             pool = [n for n in self.p.tensors(same)
                     if op.name in SMOOTH_OPS or self.p.same_bits(n)]
+            if op.name == "take_along_dim" and array.dtype.kind in "iu":
+                pool = []   # torch 2.13 bug: take_along_dim wraps an out-of-range index (modulo the size) unchecked
             if pool and data.draw(st.integers(0, 3), label="reuse") > 0:
                 return data.draw(st.sampled_from(pool), label="reuse which")
             name = self.p.fresh()
@@ -973,7 +1024,22 @@ class ProgramMachine(RuleBasedStateMachine):
             return
         via = data.draw(st.sampled_from(["detach()", "data"]), label="alias")
         write = data.draw(st.sampled_from(["zero_()", "mul_(2)", "add_(1)", "fill_(0.5)"]), label="write")
-        self.p.run(f"{src}.{via}.{write}", "detach_write")
+        family = "detach_write"
+        if via == "data" and self._maybe_saved(self._t(src)):
+            # .data has a version counter of its own, so nothing raises, and torch's backward then
+            # reads the new values where some of minigrad's use what their forward computed
+            # (positions, masks, shares: docs/parity.md, deliberate differences)
+            family = "data_write_saved"
+            if not _on(family):
+                return
+        self.p.run(f"{src}.{via}.{write}", family)
+
+    def _maybe_saved(self, t):
+        """Whether ``t`` shares memory with a tensor a graph may have saved: one that requires grad,
+        or an index or mask given to an op of the table."""
+        ptr = t.untyped_storage().data_ptr()
+        return any(o.untyped_storage().data_ptr() == ptr for o in (self._t(n) for n in self.p.tensors()
+                   if n in self.index_args or self._t(n).requires_grad))
 
     # -- gradients --------------------------------------------------------------------------------
     @precondition(lambda self: _on("retain_grad") or _on("misuse"))
