@@ -1,0 +1,72 @@
+"""create_graph gradients, gradients that are None in torch (not zeros) and hooks, where the
+program fuzzer (minigrad.testing.fuzz) found minigrad disagreeing with torch: each reduced to a few
+lines and run in both libraries side by side (``lib`` is one or the other).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+
+
+def _both(fn):
+    """``fn(lib)`` in torch and in minigrad: (torch's result, minigrad's result)."""
+    return fn(torch), fn(minigrad)
+
+
+def _describe(x):
+    """What is compared of a result: None, or (shape, dtype, values, requires_grad)."""
+    if isinstance(x, (tuple, list)):
+        return [_describe(v) for v in x]
+    if x is None or isinstance(x, (bool, int, float, str)):
+        return x
+    a = x.detach().numpy()
+    return (a.shape, str(a.dtype), np.round(a, 6).tolist(), x.requires_grad)
+
+
+def _assert_same(fn):
+    t, m = _both(fn)
+    assert _describe(m) == _describe(t), (m, t)
+
+
+# -- in-place hardtanh_ / threshold_ save the old values of their input ---------------------------
+INPLACE_KINKS = {
+    "hardtanh_": lambda lib, a: lib.nn.functional.hardtanh_(a, -1.0, 1.0),
+    "hardtanh_inplace_equal_bounds": lambda lib, a: lib.nn.functional.hardtanh(a, 1.0, 1.0, inplace=True),
+    "relu6_inplace": lambda lib, a: lib.nn.functional.relu6(a, inplace=True),
+    "threshold_inplace": lambda lib, a: lib.nn.functional.threshold(a, 0.1, 2.0, inplace=True),
+    # these two save their result in torch too: the gradient lies in the result's graph
+    "relu_inplace": lambda lib, a: lib.nn.functional.relu(a, inplace=True),
+    "leaky_relu_inplace": lambda lib, a: lib.nn.functional.leaky_relu(a, 0.1, inplace=True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE_KINKS))
+def test_inplace_kink_gradient_lies_in_the_graph_of_what_its_node_saved(name):
+    """torch's hardtanh_ and threshold_ nodes keep a copy of the input (original_self), so a
+    gradient taken with create_graph does not reach the written tensor: its gradient is None."""
+    def run(lib):
+        x = lib.tensor([[-3.3, 0.5, 1.5]], dtype=lib.float64, requires_grad=True)
+        y = INPLACE_KINKS[name](lib, x * 1)
+        gx, = lib.autograd.grad((y * 2).sum(), [x], create_graph=True)
+        again = lib.autograd.grad((gx * gx).sum(), [y, x], allow_unused=True)
+        return gx, again
+    _assert_same(run)
+
+
+@pytest.mark.parametrize("name", ["hardtanh_", "threshold_inplace", "relu_inplace"])
+def test_inplace_kink_then_a_write_into_its_result(name):
+    """hardtanh_/threshold_ keep the input's old values (no version error after a write into the
+    result); relu_ saved its result, so the write is a version error, in both libraries."""
+    def run(lib):
+        x = lib.tensor([[-3.3, 0.5, 1.5]], dtype=lib.float64, requires_grad=True)
+        y = INPLACE_KINKS[name](lib, x * 1)
+        y.add_(1)
+        try:
+            y.sum().backward()
+        except RuntimeError as exc:
+            return "version error" if "inplace operation" in str(exc) else str(exc)
+        return x.grad
+    _assert_same(run)
