@@ -70,3 +70,18 @@ def test_inplace_kink_then_a_write_into_its_result(name):
             return "version error" if "inplace operation" in str(exc) else str(exc)
         return x.grad
     _assert_same(run)
+
+
+# -- var_mean / std_mean: an unused result adds nothing -----------------------------------------
+@pytest.mark.parametrize("fn", ["var_mean", "std_mean"])
+@pytest.mark.parametrize("used", ["spread", "mean", "both"])
+def test_var_mean_gradient_of_one_result_with_create_graph(fn, used):
+    """torch's var_mean_backward skips an undefined gradient: the mean's gradient alone is a
+    constant (it does not require grad after create_graph)."""
+    def run(lib):
+        x = lib.tensor([[1.0, 2.0, 4.0], [3.0, 5.0, 0.0]], requires_grad=True)
+        spread, mean = getattr(lib, fn)(x, dim=1)
+        loss = {"spread": spread.sum(), "mean": mean.sum(), "both": (spread * mean).sum()}[used]
+        g, = lib.autograd.grad(loss, [x], create_graph=True)
+        return g
+    _assert_same(run)
