@@ -85,3 +85,24 @@ def test_var_mean_gradient_of_one_result_with_create_graph(fn, used):
         g, = lib.autograd.grad(loss, [x], create_graph=True)
         return g
     _assert_same(run)
+
+
+# -- hardswish: its gradient selects, it does not multiply by a 0/1 mask ------------------------
+def test_hardswish_gradient_of_an_infinite_incoming_gradient():
+    """torch's hardswish_backward gives 0 where x <= -3 whatever arrives (an infinite gradient,
+    from 1 / hardswish(x) = 1 / -0.0, included) and the incoming gradient where x >= 3 (x = inf
+    included); first and second order."""
+    def run(lib):
+        x = lib.tensor([-4.0, -3.0, 0.0, 3.0, 4.0, -5.0, float("inf"), -2.0], requires_grad=True)
+        g = lib.tensor([1.0, 1.0, 1.0, 1.0, 1.0, float("inf"), 2.0, float("inf")], requires_grad=True)
+        gx, = lib.autograd.grad(lib.nn.functional.hardswish(x), [x], g, create_graph=True)
+        return gx, lib.autograd.grad((gx * lib.arange(8.0)).sum(), [x, g])
+    _assert_same(run)
+
+
+def test_hardswish_inplace_then_reciprocal_with_create_graph():
+    def run(lib):
+        x = lib.tensor([-0.2335, -4.0839, -3.8e-09, 5.96e-08], requires_grad=True)
+        y = lib.nn.functional.hardswish(x * 1, inplace=True)
+        return lib.autograd.grad((True / y).sum(), [x], create_graph=True)
+    _assert_same(run)

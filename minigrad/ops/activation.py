@@ -484,9 +484,12 @@ class Hardswish(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         xa = x._data
-        mid = (xa > -3) & (xa < 3)
-        high = _const((xa >= 3).astype(xa.dtype))
-        return g * (ScaleByConstant.apply(x, (mid / 3).astype(xa.dtype)) + _const((mid * 0.5).astype(xa.dtype)) + high)
+        # selections, not products with a 0/1 mask (as torch's hardswish_backward): an infinite or
+        # NaN gradient where x <= -3, or an infinite x >= 3, gives 0 (resp. g), not NaN
+        zero = _const(xp(xa).zeros((), xa.dtype))
+        mid, live = _const((xa > -3) & (xa < 3)), _const(xa > -3)
+        slope = math_ops.where(mid, x / 3 + 0.5, _const((xa >= 3).astype(xa.dtype)))
+        return math_ops.where(live, g, zero) * slope
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
