@@ -106,3 +106,22 @@ def test_hardswish_inplace_then_reciprocal_with_create_graph():
         y = lib.nn.functional.hardswish(x * 1, inplace=True)
         return lib.autograd.grad((True / y).sum(), [x], create_graph=True)
     _assert_same(run)
+
+
+# -- linalg.lstsq: the gradient of empty residuals alone is None --------------------------------
+@pytest.mark.parametrize("rows", [2, 3, 4])
+@pytest.mark.parametrize("used", ["residuals", "solution", "both"])
+def test_lstsq_gradient_of_one_result(rows, used):
+    """torch's linalg_lstsq_backward: without the solution's gradient, residuals that are empty
+    (A not tall) give no gradient at all: .grad stays None."""
+    def run(lib):
+        a = lib.tensor([[1.0, 2, 3], [4, 5, 7], [2, -1, 0], [3, 3, 1]][:rows], requires_grad=True)
+        b = lib.tensor([[1.0, 2], [0, 1], [3, -1], [2, 2]][:rows], requires_grad=True)
+        x, residuals, _, _ = lib.linalg.lstsq(a, b, driver="gelsd")
+        {"residuals": residuals.sum(), "solution": x.sum(), "both": x.sum() + residuals.sum()}[used].backward()
+        return a.grad, b.grad
+    t, m = _both(run)
+    for gt, gm in zip(t, m):
+        assert (gt is None) == (gm is None), (t, m)
+        if gt is not None:
+            np.testing.assert_allclose(gm.numpy(), gt.numpy(), rtol=1e-3, atol=1e-4)
