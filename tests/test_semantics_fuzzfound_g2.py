@@ -125,3 +125,26 @@ def test_lstsq_gradient_of_one_result(rows, used):
         assert (gt is None) == (gm is None), (t, m)
         if gt is not None:
             np.testing.assert_allclose(gm.numpy(), gt.numpy(), rtol=1e-3, atol=1e-4)
+
+
+# -- adaptive average pools to one element are torch's mean -------------------------------------
+GLOBAL_POOLS = {
+    "2d_1x1": lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x, (1, 1)),
+    "2d_None_1": lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x[:, :, :1], (None, 1)),
+    "2d_unbatched": lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x[0], 1),
+    "1d": lambda lib, x: lib.nn.functional.adaptive_avg_pool1d(x[0], 1),
+    "1d_unbatched": lambda lib, x: lib.nn.functional.adaptive_avg_pool1d(x[0, 0].T, 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GLOBAL_POOLS))
+def test_global_adaptive_avg_pool_gradient_with_create_graph(name):
+    """torch's adaptive_avg_pool2d to 1x1 (and adaptive_avg_pool1d to 1, through it) is a mean:
+    the gradient of a sum, taken with create_graph, is a constant that does not require grad."""
+    def run(lib):
+        x = lib.tensor([[[[1.0], [2.0], [4.0]]]], requires_grad=True)
+        y = GLOBAL_POOLS[name](lib, x)
+        g_sum, = lib.autograd.grad(y.sum(), [x], create_graph=True)
+        g_square, = lib.autograd.grad((y * y).sum(), [x], create_graph=True)
+        return y, y.grad_fn.name(), g_sum, g_square
+    _assert_same(run)
