@@ -149,11 +149,13 @@ class Hardtanh(Op):
     """z = clip(x, lo, hi);  dz/dx = 1 if lo < x < hi else 0"""
 
     @staticmethod
-    def forward(ctx, x, lo, hi, saves_result=False):
+    def forward(ctx, x, lo, hi):
         z = np.clip(x, lo, hi)
         if ctx.needs_input_grad[0]:
             ctx.keep = (x > lo) & (x < hi)
-            ctx.save_for_backward(z if saves_result else x)
+            # x, also for hardtanh_ (torch's HardtanhBackward0 keeps the old values, original_self):
+            # a gradient taken with create_graph lies in the graph of the input, not of the result
+            ctx.save_for_backward(x)
         return z
 
     @staticmethod
@@ -167,7 +169,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
         raise ValueError("min_val cannot be greater than max_val")
     if input._data.dtype == np.bool_:
         raise RuntimeError("Boolean inputs not supported for hardtanh")
-    return _maybe_inplace(input, Hardtanh.apply(input, min_val, max_val, inplace), inplace)
+    return _maybe_inplace(input, Hardtanh.apply(input, min_val, max_val), inplace)
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
@@ -228,12 +230,12 @@ class Threshold(Op):
     """z = x if x > threshold else value;  dz/dx = 1 if x > threshold else 0"""
 
     @staticmethod
-    def forward(ctx, x, threshold, value, saves_result=False):
+    def forward(ctx, x, threshold, value):
         keep = x > threshold
         ctx.keep = keep
         z = np.where(keep, x, value).astype(x.dtype, copy=False)
         if ctx.needs_input_grad[0]:
-            ctx.save_for_backward(z if saves_result else x)
+            ctx.save_for_backward(x)   # also for threshold_ (torch's ThresholdBackward1 keeps self)
         return z
 
     @staticmethod
@@ -243,7 +245,7 @@ class Threshold(Op):
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
-    return _maybe_inplace(input, Threshold.apply(input, threshold, value, inplace), inplace)
+    return _maybe_inplace(input, Threshold.apply(input, threshold, value), inplace)
 
 
 # -- smooth -----------------------------------------------------------------------------------
@@ -482,9 +484,12 @@ class Hardswish(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         xa = x._data
-        mid = (xa > -3) & (xa < 3)
-        high = _const((xa >= 3).astype(xa.dtype))
-        return g * (ScaleByConstant.apply(x, (mid / 3).astype(xa.dtype)) + _const((mid * 0.5).astype(xa.dtype)) + high)
+        # selections, not products with a 0/1 mask (as torch's hardswish_backward): an infinite or
+        # NaN gradient where x <= -3, or an infinite x >= 3, gives 0 (resp. g), not NaN
+        zero = _const(xp(xa).zeros((), xa.dtype))
+        mid, live = _const((xa > -3) & (xa < 3)), _const(xa > -3)
+        slope = math_ops.where(mid, x / 3 + 0.5, _const((xa >= 3).astype(xa.dtype)))
+        return math_ops.where(live, g, zero) * slope
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:

@@ -1035,21 +1035,33 @@ class LinalgLstsq(Op):
         ctx.has_residuals = bool(residuals.size)
         ctx.save_for_backward(a, b)
         ctx.mark_non_differentiable(rank, sv)
+        # an unused result adds nothing; with neither the solution's gradient nor residuals, the
+        # inputs get none (None), as torch's linalg_lstsq_backward
+        ctx.set_materialize_grads(False)
         return x, residuals, rank, sv
 
     @staticmethod
     def backward(ctx, g, g_res, g_rank, g_sv):
+        if g_res is not None and not ctx.has_residuals:
+            g_res = None   # the gradient of an empty residuals tensor
+        if g is None and g_res is None:
+            return None, None
         a, b = ctx.saved_tensors
         # pinv(A) and X again, as functions of A and B, so that this gradient can be differentiated
         p = LinalgPinv.apply(a, 0.0, float(np.finfo(a._data.dtype).eps) * max(a._data.shape[-2:]), False)
-        gm, bm = (unsqueeze(g, -1), unsqueeze(b, -1)) if ctx.vector else (g, b)
+        bm = unsqueeze(b, -1) if ctx.vector else b
         xm = matmul(p, bm)
-        ga = _pinv_grad(matmul(gm, mT(bm)), p, a) if ctx.needs_input_grad[0] else None
-        gb = matmul(mT(p), gm) if ctx.needs_input_grad[1] else None
-        if ctx.has_residuals:
+        ga = gb = None
+        if g is not None:
+            gm = unsqueeze(g, -1) if ctx.vector else g
+            ga = _pinv_grad(matmul(gm, mT(bm)), p, a) if ctx.needs_input_grad[0] else None
+            gb = matmul(mT(p), gm) if ctx.needs_input_grad[1] else None
+        if g_res is not None:
             weighted = (matmul(a, xm) - bm) * unsqueeze(g_res, -2) * 2
-            ga = None if ga is None else ga + matmul(weighted, mT(xm))
-            gb = None if gb is None else gb - weighted
+            if ctx.needs_input_grad[0]:
+                ga = matmul(weighted, mT(xm)) if ga is None else ga + matmul(weighted, mT(xm))
+            if ctx.needs_input_grad[1]:
+                gb = -weighted if gb is None else gb - weighted
         if gb is not None and ctx.vector:
             from .shape import squeeze
             gb = squeeze(gb, -1)

@@ -194,11 +194,22 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 
 def adaptive_avg_pool2d(input, output_size):
-    return _apply_avg(input, _adaptive("adaptive_avg_pool2d", 2, input, output_size))
+    plan = _adaptive("adaptive_avg_pool2d", 2, input, output_size)
+    if _global_avg(plan):   # torch takes the mean for a global pool (its node: MeanBackward1)
+        return input.mean((-2, -1), keepdim=True)
+    return _apply_avg(input, plan)
 
 
 def adaptive_avg_pool1d(input, output_size):
-    return _apply_avg(input, _adaptive("adaptive_avg_pool1d", 1, input, output_size))
+    plan = _adaptive("adaptive_avg_pool1d", 1, input, output_size)
+    if _global_avg(plan):   # torch's: adaptive_avg_pool2d of the input unsqueezed, so the mean too
+        return input.unsqueeze(-2).mean((-2, -1), keepdim=True).squeeze(-2)
+    return _apply_avg(input, plan)
+
+
+def _global_avg(plan) -> bool:
+    """An adaptive average pool to one element per plane."""
+    return len(plan.win.hs) == 1 and len(plan.win.ws) == 1
 
 
 class AvgPool2DBackward(Op):

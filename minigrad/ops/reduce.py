@@ -976,16 +976,25 @@ class VarMean(Op):
             centre = np.mean(x, axis=dims, keepdims=keepdim) if x.size else \
                 xp(x).full(spread.shape, np.nan, dtype=x.dtype)
         ctx.save_for_backward(x, spread)
+        # an unused result adds nothing, as torch's var_mean_backward: the mean's gradient alone
+        # does not depend on x (after create_graph it does not require grad)
+        ctx.set_materialize_grads(False)
         return spread, xp(x).asarray(centre).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g_spread, g_mean):
         from .shape import expand
         x, spread = ctx.saved_tensors
-        if ctx.sqrt:
-            g_spread = _zero_where(g_spread / (spread * 2), spread._data == 0)
-        grad = _var_backward(g_spread, x, ctx)
-        return grad + expand(_restore_dims(g_mean, ctx.dims, ctx.keepdim), x._data.shape) / builtins.max(ctx.n, 1)
+        terms = []
+        if g_spread is not None:
+            if ctx.sqrt:
+                g_spread = _zero_where(g_spread / (spread * 2), spread._data == 0)
+            terms.append(_var_backward(g_spread, x, ctx))
+        if g_mean is not None:
+            terms.append(expand(_restore_dims(g_mean, ctx.dims, ctx.keepdim), x._data.shape) / builtins.max(ctx.n, 1))
+        if not terms:
+            return None
+        return terms[0] if len(terms) == 1 else terms[0] + terms[1]
 
 
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
