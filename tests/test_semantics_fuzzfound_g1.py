@@ -1,0 +1,72 @@
+"""Version errors after in-place writes found by the program fuzzer (a 6,198-program run on
+d6c45e6): what each op saves for backward must be what torch's node saves, so that the same
+in-place edits raise "modified by an inplace operation" in both libraries and the same edits
+pass. Each case runs in torch and minigrad side by side (``lib`` is one or the other).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+
+VERSION_ERROR = "modified by an inplace operation"
+
+
+def _outcome(fn, lib):
+    """("ok", gradient as NumPy) or ("err", the exception)."""
+    try:
+        return "ok", fn(lib)
+    except Exception as e:  # noqa: BLE001 (the exception is what is compared)
+        return "err", e
+
+
+def _same(fn):
+    """Run ``fn(lib)`` in both libraries: both raise the version error, or both give one gradient."""
+    (tk, tv), (mk, mv) = _outcome(fn, torch), _outcome(fn, minigrad)
+    assert tk == mk, f"torch {tk}: {tv!r}; minigrad {mk}: {mv!r}"
+    if tk == "err":
+        assert type(tv) is type(mv) and VERSION_ERROR in str(tv) and VERSION_ERROR in str(mv), (tv, mv)
+    else:
+        np.testing.assert_allclose(mv, tv, rtol=1e-6, atol=1e-12)
+    return tk
+
+
+# -- max pools save their input (torch's MaxPool*WithIndicesBackward0, AdaptiveMaxPool*Backward0,
+#    FractionalMaxPool*Backward0 save self, though their gradient needs only the indices)
+MAX_POOLS = [
+    ("max_pool1d", (1, 4), (2,), {}),
+    ("max_pool2d", (1, 4, 4), (2,), {}),
+    ("max_pool2d", (1, 4, 4), (2,), {"return_indices": True}),
+    ("max_pool3d", (1, 2, 2, 2), (2,), {}),
+    ("adaptive_max_pool1d", (1, 4), (2,), {}),
+    ("adaptive_max_pool2d", (1, 2, 2), (1,), {}),
+    ("adaptive_max_pool3d", (2, 3, 1, 2), ((2, 2, 4),), {"return_indices": True}),
+    ("fractional_max_pool2d", (1, 4, 4), (2,), {"output_size": 2}),
+]
+
+
+@pytest.mark.parametrize("edit", ["detach", "none"])
+@pytest.mark.parametrize("name,shape,args,kwargs", MAX_POOLS, ids=[f"{m[0]}{m[3]}" for m in MAX_POOLS])
+def test_max_pools_save_their_input(name, shape, args, kwargs, edit):
+    def run(lib):
+        x = (lib.arange(float(np.prod(shape)), dtype=lib.float64).reshape(shape) % 3).requires_grad_()
+        y = getattr(lib.nn.functional, name)(x, *args, **kwargs)
+        y = y[0] if isinstance(y, tuple) else y
+        if edit == "detach":
+            x.detach().add_(1)
+        x.grad, = lib.autograd.grad((y * y).sum(), [x])
+        return x.grad.numpy()
+    assert _same(run) == ("err" if edit == "detach" else "ok")
+
+
+def test_max_pool_second_backward_through_a_freed_graph_raises():
+    def run(lib):
+        x = lib.arange(16.0).reshape(1, 4, 4).requires_grad_()
+        loss = lib.nn.functional.max_pool2d(x, 2).sum()
+        loss.backward()
+        return loss.backward()
+    (tk, tv), (mk, mv) = _outcome(run, torch), _outcome(run, minigrad)
+    assert tk == mk == "err" and type(tv) is type(mv) is RuntimeError, (tv, mv)
+    assert "second time" in str(tv) and "second time" in str(mv)
