@@ -70,3 +70,38 @@ def test_max_pool_second_backward_through_a_freed_graph_raises():
     (tk, tv), (mk, mv) = _outcome(run, torch), _outcome(run, minigrad)
     assert tk == mk == "err" and type(tv) is type(mv) is RuntimeError, (tv, mv)
     assert "second time" in str(tv) and "second time" in str(mv)
+
+
+# -- svdvals / eigvalsh (and the nuclear norm, svdvals' sum): torch's nodes save the whole
+#    decomposition, not the input, when a gradient may be needed
+@pytest.mark.parametrize("which", ["svdvals", "eigvalsh", "nuc"])
+@pytest.mark.parametrize("edit", ["input", "values", "none"])
+def test_spectral_values_save_the_decomposition_not_the_input(which, edit):
+    a = np.array([[2.0, 0.5, -1.0], [0.5, 1.0, 0.25], [-1.0, 0.25, 3.0]])
+
+    def run(lib):
+        x = lib.tensor(a.reshape(3, 3, 1), requires_grad=True)
+        if which == "nuc":
+            v = lib.linalg.norm(x, ord="nuc", keepdim=True, dim=(0, 1))
+        else:
+            v = getattr(lib.linalg, which)(x.squeeze(-1))
+        if edit == "input":
+            x.detach().add_(1)
+        elif edit == "values":
+            v.neg_()
+        x.grad, = lib.autograd.grad((v * v).sum(), [x])
+        return x.grad.numpy()
+    assert _same(run) == ("err" if edit == "values" and which != "nuc" else "ok")
+
+
+@pytest.mark.parametrize("which", ["svdvals", "eigvalsh"])
+def test_spectral_values_second_derivative(which):
+    a = np.array([[2.0, 0.5, -1.0], [0.5, 1.0, 0.25], [-1.0, 0.25, 3.0]])
+
+    def run(lib):
+        x = lib.tensor(a, requires_grad=True)
+        w = getattr(lib.linalg, which)(x)
+        g, = lib.autograd.grad((w * lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64)).sum(), [x], create_graph=True)
+        gg, = lib.autograd.grad((g * g).sum(), [x])
+        return np.concatenate([g.detach().numpy().ravel(), gg.numpy().ravel()])
+    assert _same(run) == "ok"
