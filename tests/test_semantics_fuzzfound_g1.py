@@ -105,3 +105,29 @@ def test_spectral_values_second_derivative(which):
         gg, = lib.autograd.grad((g * g).sum(), [x])
         return np.concatenate([g.detach().numpy().ravel(), gg.numpy().ravel()])
     assert _same(run) == "ok"
+
+
+# -- a binary op whose operand is cast to the result dtype saves the operand itself, as torch
+@pytest.mark.parametrize("other", ["int64", "int32", "bool", "float64"])
+@pytest.mark.parametrize("op", ["div", "div_", "mul", "mul_"])
+def test_cast_operand_keeps_its_version(op, other):
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        o = lib.tensor([2, 3]).to(getattr(lib, other))
+        y = x * 1
+        y = getattr(y, op)(o)
+        o.detach().fill_(1)   # the written tensor is the operand, not the cast the op computed with
+        x.grad, = lib.autograd.grad(y.sum(), [x])
+        return x.grad.numpy()
+    assert _same(run) == "err"
+
+
+def test_cast_operand_not_saved_raises_nothing():
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        o = lib.tensor([2, 3])
+        y = x + o           # add saves neither operand
+        o.fill_(1)
+        x.grad, = lib.autograd.grad(y.sum(), [x])
+        return x.grad.numpy()
+    assert _same(run) == "ok"
