@@ -131,3 +131,18 @@ def test_cast_operand_not_saved_raises_nothing():
         x.grad, = lib.autograd.grad(y.sum(), [x])
         return x.grad.numpy()
     assert _same(run) == "ok"
+
+
+# -- linalg.lstsq saves its solution (torch's LinalgLstsqBackward0 does), not only A and B
+@pytest.mark.parametrize("edit", ["solution", "residuals", "none"])
+def test_lstsq_saves_its_solution(edit):
+    def run(lib):
+        a = lib.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 7.0]], dtype=lib.float64, requires_grad=True)
+        b = lib.tensor([[1.0], [2.0], [4.0]], dtype=lib.float64, requires_grad=True)
+        out = lib.linalg.lstsq(a, b, driver="gelsd")
+        if edit != "none":
+            getattr(out, edit).clamp_(None, 0.5)
+        loss = out.residuals.sum() if edit == "solution" else out.solution.sum()   # (the node is one)
+        a.grad, = lib.autograd.grad(loss, [a])
+        return a.grad.numpy()
+    assert _same(run) == ("err" if edit == "solution" else "ok")

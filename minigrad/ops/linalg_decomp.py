@@ -1040,13 +1040,13 @@ class LinalgLstsq(Op):
         sv = s.astype(a.dtype) if driver in ("gelsd", "gelss") else np.zeros(0, a.dtype)
         rank = rank if driver != "gels" else np.zeros(0, np.int64)
         ctx.has_residuals = bool(residuals.size)
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a, b, x)   # the solution too, as torch's node (editing it is a version error)
         ctx.mark_non_differentiable(rank, sv)
         return x, residuals, rank, sv
 
     @staticmethod
     def backward(ctx, g, g_res, g_rank, g_sv):
-        a, b = ctx.saved_tensors
+        a, b, _solution = ctx.saved_tensors
         # pinv(A) and X again, as functions of A and B, so that this gradient can be differentiated
         p = LinalgPinv.apply(a, 0.0, float(np.finfo(a._data.dtype).eps) * max(a._data.shape[-2:]), False)
         gm, bm = (unsqueeze(g, -1), unsqueeze(b, -1)) if ctx.vector else (g, b)
