@@ -146,3 +146,32 @@ def test_lstsq_saves_its_solution(edit):
         a.grad, = lib.autograd.grad(loss, [a])
         return a.grad.numpy()
     assert _same(run) == ("err" if edit == "solution" else "ok")
+
+
+# -- batch_norm saves its running statistics (torch's NativeBatchNormBackward0 does, in training and
+#    evaluation mode), and its own update of them in training moves no version counter
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("edit", ["running_mean", "running_var", "none"])
+def test_batch_norm_saves_its_running_statistics(training, edit):
+    def run(lib):
+        x = lib.tensor([[1.0, 2.0, 3.0], [2.0, 0.0, 1.0], [5.0, 1.0, 1.0], [0.0, 0.0, 2.0]], dtype=lib.float64,
+                       requires_grad=True)
+        stats = {"running_mean": lib.zeros(3, dtype=lib.float64), "running_var": lib.ones(3, dtype=lib.float64)}
+        y = lib.nn.functional.batch_norm(x, stats["running_mean"], stats["running_var"], training=training)
+        if edit != "none":
+            stats[edit].detach().zero_()
+        x.grad, = lib.autograd.grad((y * y).sum(), [x])
+        return np.concatenate([x.grad.numpy().ravel(), stats["running_mean"].numpy()])
+    assert _same(run) == ("ok" if edit == "none" else "err")
+
+
+def test_batch_norm_module_run_twice_before_backward():
+    def run(lib):
+        lib.manual_seed(0)
+        bn = lib.nn.BatchNorm1d(3).double()
+        x = lib.tensor([[1.0, 2.0, 3.0], [2.0, 0.0, 1.0], [5.0, 1.0, 1.0]], dtype=lib.float64, requires_grad=True)
+        before = bn.running_mean._version
+        x.grad, = lib.autograd.grad((bn(x) * bn(x * 2)).sum(), [x])
+        assert bn.running_mean._version == before
+        return np.concatenate([x.grad.numpy().ravel(), bn.running_mean.numpy(), bn.running_var.numpy()])
+    assert _same(run) == "ok"
