@@ -175,3 +175,21 @@ def test_batch_norm_module_run_twice_before_backward():
         assert bn.running_mean._version == before
         return np.concatenate([x.grad.numpy().ravel(), bn.running_mean.numpy(), bn.running_var.numpy()])
     assert _same(run) == "ok"
+
+
+# -- masked reductions read the mask through torch.where, which saves it: writing into the mask before
+#    backward is a version error (also when the mask keeps every element)
+@pytest.mark.parametrize("name,args", [("norm", (float("inf"),)), ("norm", (2.0,)), ("sum", ()), ("amax", ()),
+                                       ("mean", ()), ("var", ()), ("softmax", (1,)), ("cumsum", (1,))])
+@pytest.mark.parametrize("keep_all", [True, False])
+@pytest.mark.parametrize("edit", [True, False])
+def test_masked_ops_save_their_mask(name, args, keep_all, edit):
+    def run(lib):
+        x = lib.tensor([[-5.0, -7.375], [1.5, 2.0]], dtype=lib.float64, requires_grad=True)
+        mask = lib.tensor([[True, keep_all], [True, True]])
+        y = getattr(lib.masked, name)(x, *args, mask=mask)
+        if edit:
+            mask ^= lib.tensor(True)
+        x.grad, = lib.autograd.grad((2 * y).sum(), [x])
+        return x.grad.numpy()
+    assert _same(run) == ("err" if edit else "ok")
