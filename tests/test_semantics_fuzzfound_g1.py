@@ -193,3 +193,19 @@ def test_masked_ops_save_their_mask(name, args, keep_all, edit):
         x.grad, = lib.autograd.grad((2 * y).sum(), [x])
         return x.grad.numpy()
     assert _same(run) == ("err" if edit else "ok")
+
+
+# -- views of a complex tensor are re-derived after a write through detach(), as real ones
+@pytest.mark.parametrize("kind", ["squeeze", "slice", "T"])
+def test_complex_views_rederived_after_a_detached_write(kind):
+    views = {"squeeze": lambda y: y.unsqueeze(0).squeeze(0), "slice": lambda y: y[:, 1:], "T": lambda y: y.T}
+
+    def run(lib):
+        x = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=lib.float64, requires_grad=True)
+        y = lib.fft.fft(x)
+        v = views[kind](y)
+        y.detach()[0, 1] = 3 + 1j
+        y.detach().fill_(0.5)
+        x.grad, = lib.autograd.grad((v.abs() ** 2).sum(), [x])
+        return np.concatenate([x.grad.numpy().ravel(), v.detach().numpy().real.ravel()])
+    assert _same(run) == "ok"
