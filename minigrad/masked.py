@@ -50,10 +50,14 @@ def _identity(dtype, value):
 def _filled(input: Tensor, mask, value) -> Tensor:
     """input where mask is True, ``value`` elsewhere (differentiable: 0 gradient at the filled places)."""
     m = _mask(input, mask)
-    if m.all():
+    given = isinstance(mask, Tensor)
+    if m.all() and not given:
         return input
     fill = np.asarray(_identity(input._data.dtype, value), dtype=input._data.dtype)
-    return _ops.where(Tensor._make(np.array(m)), input, Tensor._make(fill))   # (ascontiguousarray makes 0-d 1-d)
+    condition = Tensor._make(np.array(m))   # (ascontiguousarray makes 0-d 1-d)
+    if given:   # torch's where reads a view of the mask: writing into the mask before backward is a version error
+        condition._vc = mask._vc
+    return _ops.where(condition, input, Tensor._make(fill))
 
 
 def _cast(input, dtype):

@@ -215,6 +215,7 @@ class ViewOfBase(Function):
     node_name = "AsStridedBackward0"
 
     array_forward = True
+    supports_complex = True   # (its gradient only moves elements)
 
     @staticmethod
     def forward(ctx, base, view, geom):

@@ -115,9 +115,9 @@ def promote(a, b, *, to_float=False):
     if to_float and d.category < 2:   # (a complex result stays complex)
         d = dtypes.get_default_dtype()
     if ta and a._data.dtype != d.np:
-        a = a.to(d)
+        a = _cast_operand(a, d)
     if tb and b._data.dtype != d.np:
-        b = b.to(d)
+        b = _cast_operand(b, d)
     if d is dtypes.bfloat16:   # a number joins as torch's wrapped number does: cast to bfloat16 first
         a, b = (a if ta else dtypes.rounded_number(a, d)), (b if tb else dtypes.rounded_number(b, d))
     if d.category == 1:  # an int beyond an integer tensor's range wraps around, as torch casts it
@@ -126,6 +126,14 @@ def promote(a, b, *, to_float=False):
         elif type(a) is int:
             a = dtypes.wrap_int(a, d.np)
     return a, b
+
+
+def _cast_operand(t, d):
+    """t cast to d for a binary op, keeping t's version counter: torch's node saves the operand itself
+    (uncast), so an in-place write into t before backward must be a version error there too."""
+    cast = t.to(d)
+    cast._vc = t._vc
+    return cast
 
 
 @functools.lru_cache(maxsize=4096)

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import dtypes
 from ._util import Op, Tensor, broadcast_shape, xp
+from ..autograd.grad_mode import is_grad_enabled
 
 # the public functions, exported by minigrad/linalg.py under torch.linalg's names
 LINALG = ["det", "slogdet", "inv", "inv_ex", "solve", "solve_ex", "solve_triangular", "cholesky", "cholesky_ex", "qr",
@@ -614,6 +615,10 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver=None):
 def svdvals(A: Tensor, *, driver=None) -> Tensor:
     check_matrix(A, "linalg.svd")
     check_float(A, "linalg.svd")
+    if A.requires_grad and is_grad_enabled():
+        # torch's svdvals: the full decomposition when a gradient may be needed, its node saving U, S
+        # and Vh (not A): editing A in place is no version error, editing the values is
+        return LinalgSvd.apply(A, False, True)[1]
     return LinalgSvd.apply(A, False, False)
 
 
@@ -667,6 +672,8 @@ def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
     check_square(A, "linalg.eigh")
     check_float(A, "linalg.eigh")
     _check_uplo(UPLO)
+    if A.requires_grad and is_grad_enabled():   # torch's eigvalsh: the eigenvectors too, saved (as svdvals)
+        return LinalgEigh.apply(A, UPLO, True)[0]
     return LinalgEigh.apply(A, UPLO, False)
 
 
@@ -1033,7 +1040,7 @@ class LinalgLstsq(Op):
         sv = s.astype(a.dtype) if driver in ("gelsd", "gelss") else np.zeros(0, a.dtype)
         rank = rank if driver != "gels" else np.zeros(0, np.int64)
         ctx.has_residuals = bool(residuals.size)
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a, b, x)   # the solution too, as torch's node (editing it is a version error)
         ctx.mark_non_differentiable(rank, sv)
         # an unused result adds nothing; with neither the solution's gradient nor residuals, the
         # inputs get none (None), as torch's linalg_lstsq_backward
@@ -1046,7 +1053,7 @@ class LinalgLstsq(Op):
             g_res = None   # the gradient of an empty residuals tensor
         if g is None and g_res is None:
             return None, None
-        a, b = ctx.saved_tensors
+        a, b, _solution = ctx.saved_tensors
         # pinv(A) and X again, as functions of A and B, so that this gradient can be differentiated
         p = LinalgPinv.apply(a, 0.0, float(np.finfo(a._data.dtype).eps) * max(a._data.shape[-2:]), False)
         bm = unsqueeze(b, -1) if ctx.vector else b

@@ -481,7 +481,7 @@ class Normalize(Op):
     dz/dx . g = rstd * (g - mean(g) - z * mean(g * z)); for fixed (running) statistics dz/dx . g = rstd * g"""
 
     @staticmethod
-    def forward(ctx, x, dims, mean, rstd, batch_stats, eps):
+    def forward(ctx, x, dims, mean, rstd, batch_stats, eps, running_stats=()):
         z = (x - mean) * rstd
         ctx.dims, ctx.batch_stats, ctx.eps = dims, batch_stats, eps
         ctx.rstd = rstd
@@ -489,15 +489,17 @@ class Normalize(Op):
             # torch saves the input and the statistics, not the output: the output may be changed
             # in place (ReLU(inplace=True) after the norm) without touching the gradient
             ctx.mean = mean
-            ctx.save_for_backward(x)
+        # batch_norm's running statistics (tensors) are saved as torch's node saves them, for their
+        # version check only: editing them in place before backward is a version error
+        ctx.save_for_backward(x if batch_stats else None, *running_stats)
         return z
 
     @staticmethod
     def backward(ctx, g):
         dims, rstd = ctx.dims, ctx.rstd
+        x = ctx.saved_tensors[0]
         if not ctx.batch_stats:
             return ScaleByConstant.apply(g, rstd)
-        x, = ctx.saved_tensors
         if not grad_mode.state.grad_enabled:
             # plain backward: no graph is recorded, so the formula may run on the saved arrays
             z, ga = (x._data - ctx.mean) * rstd, g._data
@@ -629,22 +631,23 @@ def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None,
     if training:
         mean, var, rstd = _batch_stats(x, dims, eps)
         n = x.size // channels if channels else 0
+        # the kernel's update of the running statistics, which (as torch's) moves no version counter:
+        # the node saves them below, and a second forward before the backward raises nothing
         with grad_mode.no_grad():
             if running_mean is not None:
                 rm = running_mean._data
                 rm[...] = (1 - momentum) * rm + momentum * mean.reshape(rm.shape)
-                running_mean._vc[0] += 1
             if running_var is not None:
                 rv = running_var._data
                 unbiased = var * (n / (n - 1)) if n > 1 else var
                 rv[...] = (1 - momentum) * rv + momentum * unbiased.reshape(rv.shape)
-                running_var._vc[0] += 1
-        out = Normalize.apply(input, dims, mean, rstd, True, eps)
+        out = Normalize.apply(input, dims, mean, rstd, True, eps,
+                              tuple(t for t in (running_mean, running_var) if t is not None))
     else:
         mean = running_mean._data.reshape(stat_shape).astype(x.dtype, copy=False)
         var = running_var._data.reshape(stat_shape)
         rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
-        out = Normalize.apply(input, dims, mean, rstd, False, eps)
+        out = Normalize.apply(input, dims, mean, rstd, False, eps, (running_mean, running_var))
     if weight is not None:
         out = out * reshape(weight, stat_shape)
     if bias is not None:

@@ -85,12 +85,14 @@ class MaxPool2d(Op):
     def forward(ctx, x, win, return_indices):
         y, idx = kernels.for_array(x).max_pool2d(x, *win)
         ctx.idx, ctx.x_meta = idx, (x.shape, x.dtype)
+        ctx.save_for_backward(x)   # unused by backward, but saved as torch's node saves self: editing it is a version error
         if return_indices:
             return y, idx.astype(np.int64)
         return y
 
     @staticmethod
     def backward(ctx, g, *_):
+        ctx.saved_tensors   # the version check of the saved input
         x = _place_of_input(ctx, 0)
         return MaxPool2DWithIndicesBackward.apply(g, x, ctx.idx, ctx.x_meta[0][2:])
 
@@ -305,15 +307,18 @@ class GatherFlat(Op):
     """z = x[row, idx] (x's spatial dims flattened);  dz/dx = g added at idx (ScatterFlat)"""
 
     @staticmethod
-    def forward(ctx, x, idx, nd, node_name, grad_name):
+    def forward(ctx, x, idx, nd, node_name, grad_name, save_input=False):
         ctx.node_name = node_name
         ctx.idx, ctx.spatial, ctx.grad_name = idx, x.shape[x.ndim - nd:], grad_name
+        if save_input:   # a max pool's: unused by backward, but torch's node saves self, so editing it is a version error
+            ctx.save_for_backward(x)
         rows = _as_rows(x, nd)
         flat = _as_rows(idx, nd)
         return rows[np.arange(rows.shape[0])[:, None], flat].reshape(idx.shape)
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors   # the version check of a saved input
         return ScatterFlat.apply(g, ctx.idx, ctx.spatial, ctx.grad_name, ctx.node_name, False)
 
 
@@ -442,7 +447,7 @@ def _max_over_taps(input, taps, valid, out, nd, node_name, grad_name, return_ind
     if not dtypes.is_floating(x.dtype):
         y = Tensor._make(_as_rows(x, nd)[np.arange(int(np.prod(lead)))[:, None], _as_rows(idx, nd)].reshape(idx.shape))
     else:
-        y = GatherFlat.apply(input, idx, nd, node_name, grad_name)
+        y = GatherFlat.apply(input, idx, nd, node_name, grad_name, True)
     return (y, Tensor._make(idx)) if return_indices else y
 
 
