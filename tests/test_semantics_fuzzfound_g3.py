@@ -1,0 +1,44 @@
+"""Disagreements with torch found by the program fuzzer (minigrad.testing.fuzz) in the values of op
+steps and in ``view`` after an op, each reduced to a few lines and run in torch and minigrad side by
+side (``lib`` is one or the other)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+
+
+def _both(fn):
+    return fn(torch), fn(minigrad)
+
+
+def _np(t):
+    return t.detach().numpy()
+
+
+# -- conv3d / conv_transpose3d return contiguous tensors: `.view(-1)` of their result works ---------
+@pytest.mark.parametrize("name", ["conv3d", "conv_transpose3d"])
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("batched", [False, True])
+@pytest.mark.parametrize("kwargs", [{}, dict(stride=(1, 1, 2), padding=(1, 0, 1), dilation=(2, 1, 2))])
+def test_conv3d_result_is_contiguous(name, bias, batched, kwargs):
+    if name == "conv_transpose3d" and kwargs:
+        kwargs = dict(kwargs, output_padding=(0, 0, 1))
+
+    def run(lib):
+        g = np.random.default_rng(0)
+        x = lib.tensor(g.standard_normal((1, 2, 3, 2, 4) if batched else (2, 3, 2, 4)), requires_grad=True)
+        w = lib.tensor(g.standard_normal((2, 2, 2, 1, 2)), requires_grad=True)
+        b = lib.tensor(g.standard_normal(2), requires_grad=True) if bias else None
+        y = getattr(lib.nn.functional, name)(x, w, b, **kwargs)
+        flat = y.view(-1)   # minigrad raised "view size is not compatible" on its permuted result
+        (flat * lib.arange(flat.numel(), dtype=flat.dtype)).sum().backward()
+        return y, flat, x.grad, w.grad
+
+    (ty, tf, tgx, tgw), (my, mf, mgx, mgw) = _both(run)
+    assert my.is_contiguous() and ty.is_contiguous()
+    assert my.stride() == ty.stride()
+    for m, t in ((mf, tf), (mgx, tgx), (mgw, tgw)):
+        np.testing.assert_allclose(_np(m), _np(t), rtol=1e-9, atol=1e-9)
