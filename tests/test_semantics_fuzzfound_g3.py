@@ -42,3 +42,31 @@ def test_conv3d_result_is_contiguous(name, bias, batched, kwargs):
     assert my.stride() == ty.stride()
     for m, t in ((mf, tf), (mgx, tgx), (mgw, tgw)):
         np.testing.assert_allclose(_np(m), _np(t), rtol=1e-9, atol=1e-9)
+
+
+# -- grid_sample: a point whose taps are all outside the input reads +0, as torch's, not -0 ---------
+@pytest.mark.parametrize("k,mode", [(2, "bilinear"), (2, "nearest"), (2, "bicubic"),
+                                    (3, "bilinear"), (3, "nearest")])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_outside_points_read_positive_zero(k, mode, align_corners):
+    points = [[5.0] * k, [1.5] * k, [1.0] * k, [0.3] * k, [-1.0] * k, [-1.5] * k]
+
+    def run(lib):
+        x = -lib.ones((1, 1) + (3,) * k, dtype=lib.float64)    # negative values: 0 * value would be -0
+        grid = lib.tensor(points, dtype=lib.float64).reshape((1,) * k + (len(points), k))
+        y = lib.nn.functional.grid_sample(x, grid, mode=mode, padding_mode="zeros", align_corners=align_corners)
+        return 1 / y   # the sign of a zero shows as the sign of inf
+
+    t, m = _both(run)
+    np.testing.assert_array_equal(np.signbit(_np(m)), np.signbit(_np(t)))
+    np.testing.assert_allclose(_np(m), _np(t), rtol=1e-12)
+
+
+def test_grid_sampler_3d_fuzz_program_reduced():
+    def run(lib):
+        x = lib.full((2, 1, 1, 1, 1), -1.2049985815042345e-57, dtype=lib.float64)
+        grid = lib.tensor([[[[[2.6, -2.1, 0.1]]]], [[[[-2.3, -0.6, -0.3]]]]], dtype=lib.float64)
+        return True / lib.grid_sampler_3d(x, grid, 0, 0, True)
+
+    t, m = _both(run)
+    np.testing.assert_array_equal(_np(m), _np(t))

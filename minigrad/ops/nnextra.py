@@ -786,8 +786,10 @@ def _gather_taps(flat: Tensor, positions, sizes, weight: Tensor) -> Tensor:
     n, c = flat.shape[0], flat.shape[1]
     index = index.reshape(n, 1, -1)
     values = flat.gather(2, _const(np.ascontiguousarray(np.broadcast_to(index, (n, c, index.shape[2])))))
-    mask = inside.reshape(n, 1, -1).astype(flat._data.dtype)
-    return values * (reshape(weight, (n, 1, -1)) * _const(mask))
+    # an outside tap is an exact +0 (not 0 times the clipped tap's value, which is -0 where that value is
+    # negative): torch starts each sum from +0 and skips the outside taps, so an all-outside point reads +0
+    values = math_ops.where(_const(xp(flat._data).asarray(inside.reshape(n, 1, -1))), values, 0.0)
+    return values * reshape(weight, (n, 1, -1))
 
 
 def _cubic_weights(t: Tensor):
