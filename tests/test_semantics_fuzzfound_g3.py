@@ -70,3 +70,41 @@ def test_grid_sampler_3d_fuzz_program_reduced():
 
     t, m = _both(run)
     np.testing.assert_array_equal(_np(m), _np(t))
+
+
+# -- instance_norm reads weight, bias and both running statistics before it writes any of them ------
+@pytest.mark.parametrize("aliasing", ["mean=var", "weight=mean", "weight=mean=var", "bias=var", "separate"])
+def test_instance_norm_running_stats_aliasing_other_arguments(aliasing):
+    def run(lib):
+        x = lib.tensor([[[-1.55, -0.9, 1.45]], [[-1.1, 0.33, 1.5]], [[-1.5, -1.0, 1.45]]], requires_grad=True)
+        w = lib.tensor([0.5], requires_grad=True)
+        b = lib.tensor([0.25], requires_grad=True)
+        rm, rv = lib.tensor([0.75]), lib.tensor([1.5])
+        if aliasing == "mean=var":
+            rv = rm
+        elif aliasing == "weight=mean":
+            rm = w.detach()
+        elif aliasing == "weight=mean=var":
+            rm = rv = w.detach()
+        elif aliasing == "bias=var":
+            rv = b.detach()
+        y = lib.nn.functional.instance_norm(x, rm, rv, w, b, use_input_stats=True, momentum=0.1)
+        (y * lib.arange(9.0).reshape(3, 1, 3)).sum().backward()
+        return y, rm, rv, x.grad, w.grad, b.grad
+
+    t, m = _both(run)
+    for i, (a, e) in enumerate(zip(m, t)):
+        np.testing.assert_allclose(_np(a), _np(e), rtol=1e-5, atol=1e-6, err_msg=f"output {i}")
+
+
+def test_instance_norm_fuzz_program_reduced():
+    """The same tensor as running_mean, running_var and weight: the affine uses its old value."""
+    def run(lib):
+        x = lib.tensor([[[-1.55, -0.9, 1.46]], [[-1.12, 0.33, 1.5]], [[-1.5, -1.0, 1.45]]])
+        s = lib.tensor([-8.568720204493729e-07])
+        y = lib.nn.functional.instance_norm(x, s, s, s, lib.tensor([0.0]), use_input_stats=True, momentum=0.1)
+        return y, s
+
+    (ty, ts), (my, ms) = _both(run)
+    np.testing.assert_allclose(_np(ms), _np(ts), rtol=1e-6)
+    np.testing.assert_allclose(_np(my), _np(ty), rtol=1e-5, atol=1e-12)
