@@ -108,3 +108,23 @@ def test_instance_norm_fuzz_program_reduced():
     (ty, ts), (my, ms) = _both(run)
     np.testing.assert_allclose(_np(ms), _np(ts), rtol=1e-6)
     np.testing.assert_allclose(_np(my), _np(ty), rtol=1e-5, atol=1e-12)
+
+
+# -- cross along a dim other than the last returns a contiguous tensor, as torch's ---------------------
+@pytest.mark.parametrize("fn", ["cross", "linalg.cross"])
+@pytest.mark.parametrize("shape,dim", [((3, 2), 0), ((2, 3, 4), 1), ((3,), 0), ((4, 3), -1)])
+def test_cross_result_is_contiguous(fn, shape, dim):
+    def run(lib):
+        g = np.random.default_rng(1)
+        a = lib.tensor(g.standard_normal(shape), requires_grad=True)
+        b = lib.tensor(g.standard_normal(shape), requires_grad=True)
+        f = lib.linalg.cross if fn == "linalg.cross" else lib.cross
+        y = f(a, b, dim=dim)
+        flat = y.view(-1)   # minigrad raised "view size is not compatible" on np.cross's moved axes
+        (flat * lib.arange(flat.numel(), dtype=flat.dtype)).sum().backward()
+        return y, flat, a.grad, b.grad
+
+    (ty, *t), (my, *m) = _both(run)
+    assert my.stride() == ty.stride()
+    for a, e in zip(m, t):
+        np.testing.assert_allclose(_np(a), _np(e), rtol=1e-12, atol=1e-12)
