@@ -128,3 +128,26 @@ def test_cross_result_is_contiguous(fn, shape, dim):
     assert my.stride() == ty.stride()
     for a, e in zip(m, t):
         np.testing.assert_allclose(_np(a), _np(e), rtol=1e-12, atol=1e-12)
+
+
+# -- advanced indexing after a slice (getitem, index_select, repeat_interleave) is contiguous ---------
+@pytest.mark.parametrize("how", ["index_select1", "index_select3", "getitem_middle", "getitem_split",
+                                 "getitem_last", "repeat_interleave"])
+def test_advanced_index_result_is_contiguous(how):
+    def run(lib):
+        x = lib.tensor(np.random.default_rng(2).standard_normal((4, 3, 7, 4)), requires_grad=True)
+        i, j = lib.tensor([0, 2, 1]), lib.tensor([[1], [2]])
+        y = {"index_select1": lambda: lib.index_select(x, 1, i),
+             "index_select3": lambda: lib.index_select(x, 3, i),
+             "getitem_middle": lambda: x[:, :, i, :],
+             "getitem_split": lambda: x[:, j, 1:, i],
+             "getitem_last": lambda: x[..., i],
+             "repeat_interleave": lambda: x.repeat_interleave(lib.tensor([2, 1, 1]), dim=1)}[how]()
+        flat = y.view(-1)   # minigrad raised "view size is not compatible" on NumPy's layout
+        (flat * lib.arange(flat.numel(), dtype=flat.dtype)).sum().backward()
+        return y, flat, x.grad
+
+    (ty, *t), (my, *m) = _both(run)
+    assert my.stride() == ty.stride()
+    for a, e in zip(m, t):
+        np.testing.assert_allclose(_np(a), _np(e), rtol=1e-12, atol=1e-12)
