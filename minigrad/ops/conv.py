@@ -286,6 +286,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     y = permute(reshape(y, (n, do) + tuple(y.shape[1:])), (0, 2, 1, 3, 4))
     if bias is not None:
         y = y + reshape(bias, (1, -1, 1, 1, 1))
+    y = y.contiguous()  # torch's conv3d returns a contiguous tensor (a later .view() relies on it)
     return y if input.ndim == 5 else y.squeeze(0)
 
 
@@ -322,6 +323,7 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
         z = _pad(z, (0, 0, 0, 0, 0, depth - (stop - start)))
     if bias is not None:
         z = z + reshape(bias, (1, -1, 1, 1, 1))
+    z = z.contiguous()  # torch's conv_transpose3d returns a contiguous tensor (a later .view() relies on it)
     return z if input.ndim == 5 else z.squeeze(0)
 
 

@@ -273,7 +273,10 @@ class Index(Op):
     def forward(ctx, x, basic, adv, *index_tensors):
         ctx.shape, ctx.basic, ctx.adv = x.shape, basic, adv
         ctx.save_for_backward(*index_tensors)
-        return x[basic][adv]
+        # NumPy lays the advanced dims out first when they follow a slice; torch's result of an input in
+        # row-major order is contiguous (a later .view() relies on it)
+        out = x[basic][adv]
+        return out if out.flags.c_contiguous else out.copy()
 
     @staticmethod
     def backward(ctx, g):

@@ -631,7 +631,8 @@ class LinalgCross(Op):
         ctx.dim = dim
         need = ctx.needs_input_grad
         ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
-        return np.cross(a, b, axis=dim)
+        # np.cross moves dim last and back: torch's result is contiguous (a later .view() relies on it)
+        return xp(a).ascontiguousarray(np.cross(a, b, axis=dim))
 
     @staticmethod
     def backward(ctx, g):

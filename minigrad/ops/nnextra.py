@@ -311,17 +311,27 @@ def instance_norm(input: Tensor, running_mean=None, running_var=None, weight=Non
     if use_input_stats:
         mean, var, rstd = _batch_stats(x, dims, eps)
         count = x.size // max(x.shape[0] * c, 1)
-        with grad_mode.no_grad():
-            if running_mean is not None:
-                rm = running_mean._data
-                rm[...] = (1 - momentum) * rm + momentum * mean.reshape(x.shape[:2]).mean(0)
-                running_mean._vc[0] += 1
-            if running_var is not None:
-                rv = running_var._data
-                unbiased = var * (count / (count - 1))
-                rv[...] = (1 - momentum) * rv + momentum * unbiased.reshape(x.shape[:2]).mean(0)
-                running_var._vc[0] += 1
         out = Normalize.apply(input, dims, mean, rstd, True, eps)
+        if running_mean is None and running_var is None:
+            return overload(_affine(out, weight, bias), "ViewBackward0")
+        # torch normalises with copies of weight and bias (weight.repeat(N)) and moves both running
+        # statistics from their old values before writing either: the same tensor passed twice (weight
+        # and running_mean, or running_mean and running_var) gives torch's numbers, and the weight it
+        # affined with may be written afterwards without spoiling the backward
+        result = _affine(out, None if weight is None else weight.clone(), None if bias is None else bias.clone())
+        new_mean = new_var = None
+        if running_mean is not None:
+            rm = running_mean._data
+            new_mean = (1 - momentum) * rm + momentum * mean.reshape(x.shape[:2]).mean(0)
+        if running_var is not None:
+            rv = running_var._data
+            unbiased = var * (count / (count - 1))
+            new_var = (1 - momentum) * rv + momentum * unbiased.reshape(x.shape[:2]).mean(0)
+        for stat, new in ((running_mean, new_mean), (running_var, new_var)):
+            if stat is not None:
+                stat._data[...] = new
+                stat._vc[0] += 1
+        return overload(result, "ViewBackward0")
     else:
         stat_shape = (1, c) + (1,) * (x.ndim - 2)
         mean = running_mean._data.reshape(stat_shape).astype(x.dtype, copy=False)
@@ -786,8 +796,10 @@ def _gather_taps(flat: Tensor, positions, sizes, weight: Tensor) -> Tensor:
     n, c = flat.shape[0], flat.shape[1]
     index = index.reshape(n, 1, -1)
     values = flat.gather(2, _const(np.ascontiguousarray(np.broadcast_to(index, (n, c, index.shape[2])))))
-    mask = inside.reshape(n, 1, -1).astype(flat._data.dtype)
-    return values * (reshape(weight, (n, 1, -1)) * _const(mask))
+    # an outside tap is an exact +0 (not 0 times the clipped tap's value, which is -0 where that value is
+    # negative): torch starts each sum from +0 and skips the outside taps, so an all-outside point reads +0
+    values = math_ops.where(_const(xp(flat._data).asarray(inside.reshape(n, 1, -1))), values, 0.0)
+    return values * reshape(weight, (n, 1, -1))
 
 
 def _cubic_weights(t: Tensor):

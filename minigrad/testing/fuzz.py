@@ -518,6 +518,14 @@ def _torch_bug(name, sample) -> bool:
         x = sample.args[0]
         observations = x.shape[-1] if np.ndim(x) else 1
         return observations == 1  # torch zeroes its input in place (a leaf that requires grad: it raises)
+    if name == "interpolate_nearest" and np.ndim(sample.args[0]) in (3, 5) and "scale_factor" in sample.kwargs \
+            and not sample.kwargs.get("recompute_scale_factor"):
+        # torch's 1-d and 3-d nearest forward reads floor(o / scale_factor) where its backward (and its 2-d
+        # forward) takes the shortcut o (output size n) or o >> 1 (output size 2n): with scale_factor 2.3 and
+        # a side of 2 its forward reads [0, 0, 0, 1], its gradient flows as from [0, 0, 1, 1] (minigrad's)
+        sizes = np.shape(sample.args[0])[2:]
+        factors = np.broadcast_to(np.asarray(sample.kwargs["scale_factor"], float), (len(sizes),))
+        return any(int(n * f) in (n, 2 * n) and f != int(n * f) / n for n, f in zip(sizes, factors))
     return False
 
 
