@@ -1,0 +1,59 @@
+"""Version-counter disagreements with torch found by the program fuzzer (minigrad.testing.fuzz):
+a version error raised by one library only. Each is reduced to a few lines and run against torch
+and minigrad side by side (``lib`` is one or the other): the values, or the exception class and
+the gist of its message, must agree.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+
+VERSION_ERROR = "modified by an inplace operation"
+
+
+def _outcome(fn, lib):
+    try:
+        return "ok", fn(lib)
+    except Exception as e:  # noqa: BLE001 (the exception is what is compared)
+        return "err", e
+
+
+def _same(fn):
+    """Run ``fn(lib)`` in both libraries: both return equal arrays, or both raise the same class
+    with the same gist. Returns "ok" or "err"."""
+    (tk, tv), (mk, mv) = _outcome(fn, torch), _outcome(fn, minigrad)
+    assert tk == mk, (tv, mv)
+    if tk == "err":
+        assert type(tv) is type(mv), (tv, mv)
+        assert (VERSION_ERROR in str(tv)) == (VERSION_ERROR in str(mv)), (tv, mv)
+    else:
+        for a, b in zip(tv, mv):
+            np.testing.assert_allclose(b, a, rtol=1e-6)
+    return tk
+
+
+# -- an in-place op into a tensor of a narrower dtype than its operand ------------------------------
+# f32.div_(f64): the op casts self to float64 and saves that cast; the write into self must not
+# invalidate it (it holds self's old values, as torch's original_self). Fuzzer: 5 programs.
+@pytest.mark.parametrize("op", ["mul_", "div_", "add_", "sub_"])
+@pytest.mark.parametrize("dtypes", [("float32", "float64"), ("int64", "float32"), ("float64", "float64")])
+@pytest.mark.parametrize("later", ["none", "write_self", "write_other"])
+def test_inplace_into_a_promoted_self(op, dtypes, later):
+    def run(lib):
+        other = lib.tensor([2.0, -3.0], dtype=getattr(lib, dtypes[1]), requires_grad=True)
+        x = lib.tensor([1, 5], dtype=getattr(lib, dtypes[0]))
+        if dtypes[0].startswith("int"):
+            x = x.to(getattr(lib, dtypes[1]))   # (an int self cannot take a float result in place)
+        getattr(x, op)(other)
+        if later == "write_self":
+            x.add_(1)
+        elif later == "write_other":
+            other.detach().mul_(2)
+        x.sum().backward()
+        return x.detach().numpy(), other.grad.numpy()
+    # (only div's gradient for other reads other itself: a write into it is a version error)
+    assert _same(run) == ("err" if later == "write_other" and op == "div_" else "ok")
+
