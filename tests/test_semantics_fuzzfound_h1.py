@@ -57,3 +57,25 @@ def test_inplace_into_a_promoted_self(op, dtypes, later):
     # (only div's gradient for other reads other itself: a write into it is a version error)
     assert _same(run) == ("err" if later == "write_other" and op == "div_" else "ok")
 
+
+# -- pow(Tensor, Tensor) saves its result ------------------------------------------------------------
+# torch's PowBackward1 saves the result whether or not the exponent needs a gradient, so a write into
+# the result (``y **= e; y.add_(1)``) is a version error at backward. Fuzzer: 5 programs.
+@pytest.mark.parametrize("exponent", ["tensor", "tensor_grad", "number"])
+@pytest.mark.parametrize("inplace", [True, False])
+@pytest.mark.parametrize("write", [True, False])
+def test_pow_tensor_exponent_saves_its_result(exponent, inplace, write):
+    def run(lib):
+        x = lib.tensor([2.0, 0.6, 0.5], requires_grad=True)
+        e = 1.5 if exponent == "number" else lib.tensor([2.0, 3.0, 1.5], requires_grad=exponent == "tensor_grad")
+        y = x * 2
+        if inplace:
+            y **= e
+        else:
+            y = y ** e
+        if write:
+            y.add_(1)
+        y.sum().backward()
+        return (x.grad.numpy(),)
+    assert _same(run) == ("err" if write and exponent != "number" else "ok")
+
