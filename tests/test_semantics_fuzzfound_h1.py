@@ -79,3 +79,25 @@ def test_pow_tensor_exponent_saves_its_result(exponent, inplace, write):
         return (x.grad.numpy(),)
     assert _same(run) == ("err" if write and exponent != "number" else "ok")
 
+
+# -- embedding_bag saves its indices and offsets -----------------------------------------------------
+# torch's EmbeddingBagBackward0 saves the input and offsets tensors: a write into either before
+# backward is a version error, in every mode. Fuzzer: 6 programs (mode='max', a masked_fill_ of the input).
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+@pytest.mark.parametrize("write", ["none", "input", "offsets", "input_2d", "psw"])
+def test_embedding_bag_saves_input_and_offsets(mode, write):
+    def run(lib):
+        w = lib.tensor([[0.9, 2.0], [-1.1, 0.5], [3.0, -2.0]], dtype=lib.float64, requires_grad=True)
+        if write == "input_2d":
+            idx, off = lib.tensor([[0, 1], [2, 1]]), None
+        else:
+            idx, off = lib.tensor([0, 1, 2, 1]), lib.tensor([0, 2, 2])
+        psw = lib.tensor([0.5, 1.0, 2.0, -1.0], dtype=lib.float64) if write == "psw" and mode == "sum" else None
+        y = lib.nn.functional.embedding_bag(idx, w, off, mode=mode, per_sample_weights=psw, padding_idx=1)
+        target = {"input": idx, "input_2d": idx, "offsets": off, "psw": psw}.get(write)
+        if target is not None:
+            target.add_(0)
+        (y * lib.tensor([1.0, -2.0], dtype=lib.float64)).sum().backward()
+        return (w.grad.numpy(),)
+    expected = "err" if write in ("input", "offsets", "input_2d") or (write == "psw" and mode == "sum") else "ok"
+    assert _same(run) == expected
