@@ -101,3 +101,28 @@ def test_embedding_bag_saves_input_and_offsets(mode, write):
         return (w.grad.numpy(),)
     expected = "err" if write in ("input", "offsets", "input_2d") or (write == "psw" and mode == "sum") else "ok"
     assert _same(run) == expected
+
+
+# -- scatter/gather ops save an empty index too ------------------------------------------------------
+# torch's nodes save the index also when it has no elements: a write into it before backward is a
+# version error. minigrad reshaped an empty index into a tensor of its own version. Fuzzer: 2 programs
+# (scatter_reduce amin, include_self=False, an index of shape (3, 0, 2) written through detach()).
+@pytest.mark.parametrize("name", ["scatter", "scatter_add", "gather", "scatter_reduce_sum", "scatter_reduce_amin"])
+@pytest.mark.parametrize("index_shape", [(3, 0, 2), (3, 2, 2)])
+@pytest.mark.parametrize("write", [True, False])
+def test_scatter_ops_save_an_empty_index(name, index_shape, write):
+    def run(lib):
+        x = lib.arange(24.0).reshape(3, 4, 2).requires_grad_()
+        index = lib.zeros(index_shape, dtype=lib.int64)
+        src = lib.ones(index_shape, requires_grad=True)
+        if name == "gather":
+            y = x.gather(1, index)
+        elif name.startswith("scatter_reduce"):
+            y = x.scatter_reduce(1, index, src, name.split("_")[-1], include_self=False)
+        else:
+            y = getattr(x, name)(1, index, src)
+        if write:
+            index.detach().add_(1)
+        y.sum().backward()
+        return (x.grad.numpy(),)
+    assert _same(run) == ("err" if write else "ok")
