@@ -447,6 +447,10 @@ def _rebind_saved(node, target, result, original) -> None:
                 # same tensor (y.mul_(y), y.pow_(y)) keeps its record, so backward raises as torch's
                 rec = (_INPUT, original, original._vc, original._vc[0])
                 kept = True
+            elif rec is not None and rec[0] == _INPUT and rec[1].__dict__.get("_cast_of") is target:
+                # the op's cast copy of self (type promotion) already holds self's old values: it
+                # stays valid after this write, at a version of its own (torch's original_self)
+                rec = (_INPUT, rec[1], [rec[3]], rec[3])
             elif rec is not None and rec[0] == _OUTPUT and rec[1][0] is result._data:
                 rec = (_OUTPUT, (target._data, rec[1][1], target._vc), target._vc, target._vc[0])
             records.append(rec)

@@ -130,9 +130,12 @@ def promote(a, b, *, to_float=False):
 
 def _cast_operand(t, d):
     """t cast to d for a binary op, keeping t's version counter: torch's node saves the operand itself
-    (uncast), so an in-place write into t before backward must be a version error there too."""
+    (uncast), so an in-place write into t before backward must be a version error there too.
+    ``_cast_of`` names t: an in-place op writing into t itself (``f32.mul_(f64)``) saved t's old
+    values in the cast, which the write leaves alone (autograd.inplace._rebind_saved)."""
     cast = t.to(d)
     cast._vc = t._vc
+    cast._cast_of = t
     return cast
 
 

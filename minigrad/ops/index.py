@@ -895,7 +895,9 @@ def _as_1d_call(apply, input, index, src, shapes):
     from .shape import Reshape
     xshape, ishape, sshape = shapes
     if not index._data.size:
-        index = Tensor._make(index._data.reshape((0,) * len(xshape)))
+        empty = Tensor._make(index._data.reshape((0,) * len(xshape)))
+        empty._vc = index._vc   # the node saves the index, as torch's: a write into it is a version error
+        index = empty
     elif index._data.shape != ishape:
         index = Reshape.apply(index, ishape)
     x = input if input._data.shape == xshape else Reshape.apply(input, xshape)

@@ -635,7 +635,9 @@ class Pow(Op):
             by_sqrt = (y == 0.5) & ((x == 0) | (x == -np.inf))
             if by_sqrt.any():
                 z = np.where(by_sqrt, np.abs(x), z).astype(z.dtype, copy=False)  # pow(-0, .5) = 0, pow(-inf, .5) = inf
-        ctx.save_for_backward(x, y, z if ctx.needs_input_grad[1] else None)
+        # the result too, whether or not the exponent needs a gradient (as torch's PowBackward1, whose
+        # backward raises its version error once the result is written in place: ``y **= e; y.add_(1)``)
+        ctx.save_for_backward(x, y, z)
         return z
 
     @staticmethod

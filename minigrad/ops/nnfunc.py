@@ -662,7 +662,9 @@ class EmbeddingBag(Op):
     argmax row of each column),  dy/dpsw_i = <g_b, W[idx_i]>"""
 
     @staticmethod
-    def forward(ctx, w, psw, idx, bag, nbags, mode, scale, freq):
+    def forward(ctx, w, psw, idx, bag, nbags, mode, scale, freq, versioned=()):
+        # versioned: the caller's input, offsets and per_sample_weights tensors, saved (unused) as
+        # torch's node saves them, so that a write into any of them before backward is its version error
         ctx.idx, ctx.bag, ctx.mode, ctx.scale, ctx.nrows, ctx.freq = idx, bag, mode, scale, w.shape[0], freq
         rows = w[idx]                                                   # (M, D)
         out = np.zeros((nbags, w.shape[1]), w.dtype)
@@ -677,17 +679,17 @@ class EmbeddingBag(Op):
             ctx.best = best
             filled = best >= 0
             out[filled] = rows[best[filled], np.nonzero(filled)[1]]
-            ctx.save_for_backward(None, None)
+            ctx.save_for_backward(None, None, *versioned)
             return out
         weights = scale if psw is None else psw * (1 if scale is None else scale)
         np.add.at(out, bag, rows if weights is None else rows * weights[:, None])
-        ctx.save_for_backward(w if psw is not None else None, psw)
+        ctx.save_for_backward(w if psw is not None else None, psw, *versioned)
         return out
 
     @staticmethod
     def backward(ctx, g):
         from .pool import ScatterFlat
-        w, psw = ctx.saved_tensors
+        w, psw = ctx.saved_tensors[:2]
         need_w, need_psw = ctx.needs_input_grad[:2]
         gw = gpsw = None
         if ctx.mode == "max":
@@ -788,4 +790,5 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets=None, max_norm=None, no
     psw = None
     if per_sample_weights is not None:
         psw = per_sample_weights[Tensor._make(np.nonzero(keep)[0])] if not keep.all() else per_sample_weights
-    return EmbeddingBag.apply(weight, psw, idx_kept, bag_kept, nbags, mode, scale, freq)
+    versioned = tuple(t for t in (input, offsets, per_sample_weights) if isinstance(t, Tensor))
+    return EmbeddingBag.apply(weight, psw, idx_kept, bag_kept, nbags, mode, scale, freq, versioned)
