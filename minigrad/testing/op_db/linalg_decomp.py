@@ -112,6 +112,8 @@ def _gauge(lib, u, cols_last=True):
     """+-1 per column of u: makes each column's largest entry (the first of those within 1e-4 of
     the largest magnitude) >= 0. Not the first entry: where that is about 0 (-5.9e-244 in one
     drawn sample) its sign is rounding noise, and the two libraries' LAPACKs fall either way."""
+    if u.shape[-2] == 0:   # no entries to take a sign from (amax over an empty dim raises)
+        return lib.ones((*u.shape[:-2], 1, u.shape[-1]), dtype=u.dtype)
     mag = u.abs()
     near_top = mag >= mag.amax(dim=-2, keepdim=True) * (1 - 1e-4)
     pick = u.gather(-2, near_top.to(u.dtype).argmax(dim=-2, keepdim=True))
