@@ -303,7 +303,7 @@ def _declare_complex_support():
         shape.Reshape, shape.Expand, shape.SumToSize, shape.Permute, shape.Slice, shape.SliceBackward,
         shape.Split, shape.Unbind, shape.Cat, shape.Stack, shape.Repeat, shape.Flip, shape.Roll, shape.Tril,
         shape.Triu, shape.StridedView, shape.StridedViewBackward, shape.ViewScatter, shape.CopyOfView,
-        shape.Rot90,
+        shape.Rot90, shape.SqueezeNothing,
         index.Index, index.IndexBackward, index.IndexPut, index.IndexPutAccumulate, index.Gather,
         index.ScatterAdd, index.MaskedFill, index.Scatter, index.Put, index.MaskedScatter,
         reduce.Sum, reduce.Mean, reduce.Cumsum, reduce.ReverseCumsum,
