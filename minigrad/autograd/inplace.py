@@ -354,6 +354,8 @@ def write(target: Tensor, result: Tensor, operands=(), fill=False) -> Tensor:
         _set_grad_fn(target, node, result._output_nr)
         _rederive_views(target)
     elif grad_on and base is not None and (base._requires_grad or result._requires_grad):
+        if node is not None:
+            _bypass_view_node(node, target, base)
         copy = CopySlices.apply(base, result, geometry(base._data, data))
         _set_grad_fn(base, copy.grad_fn, 0)
         _rederive_views(base)
@@ -445,6 +447,22 @@ def drop_retain_on_old(t: Tensor) -> None:
     t._retain_on_old = None
     if hook in hooks:
         hooks.remove(hook)
+
+
+def _bypass_view_node(node, target: Tensor, base: Tensor) -> None:
+    """The in-place op's edge to the view it wrote (its first one to the view's node: torch's
+    ``self``) goes to ``base``'s region instead, as torch's CopySlices sends the gradient of
+    ``self`` straight to the base: the view's old node, and the hooks registered on the view
+    before the write, are not on that path (the values are the same)."""
+    old = (target.grad_fn, target._output_nr)
+    if old[0] is None or not base._requires_grad:
+        return
+    edges = node.next_functions
+    for i, edge in enumerate(edges):
+        if edge is not None and edge[0] is old[0] and edge[1] == old[1]:
+            region = ViewOfBase.apply(base, target._data, geometry(base._data, target._data)).grad_fn
+            node.next_functions = edges[:i] + ((region, 0),) + edges[i + 1:]
+            return
 
 
 def _keeps_target(node, target) -> bool:
