@@ -84,6 +84,27 @@ def test_hook_on_view_registered_before_its_inplace_write_is_not_on_the_write_pa
     _same(*_run_both(program))
 
 
+@pytest.mark.parametrize("zero_infinity", [False, True])
+@pytest.mark.parametrize("scale", [1.0, float("inf")])
+def test_ctc_loss_gradient_is_zero_past_input_length_even_for_an_infinite_incoming_gradient(zero_infinity, scale):
+    """torch's ctc_loss backward sets each sample's steps from its input length on (and, with
+    zero_infinity, the samples of infinite loss) to 0 after scaling by the incoming gradient: an
+    infinite loss squared (an inf incoming gradient) gave NaN there instead."""
+    lp0 = np.log(np.array([[[0.3, 0.7], [0.6, 0.4]]] * 6, np.float32))   # (T=6, N=2, C=2)
+    out = []
+    for lib in (torch, minigrad):
+        lp = lib.tensor(lp0, requires_grad=True)
+        targets = lib.tensor([[0, 0, 0], [0, 0, 0]])       # repeated labels: sample 0 cannot fit in 3 steps
+        loss = lib.nn.functional.ctc_loss(lp, targets, lib.tensor([3, 6]), lib.tensor([3, 2]), blank=1,
+                                          reduction="none", zero_infinity=zero_infinity)
+        ((loss * loss).sum() * scale).backward()
+        out.append((loss.detach().numpy(), lp.grad.numpy()))
+    (lt, gt), (lm, gm) = out
+    np.testing.assert_allclose(lm, lt, rtol=1e-5)
+    np.testing.assert_allclose(gm, gt, rtol=1e-5, atol=1e-6)
+    assert (gm[3:, 0] == 0).all() and np.isnan(gm).any() == np.isnan(gt).any()
+
+
 @pytest.mark.parametrize("used_after", [False, True])
 @pytest.mark.parametrize("through_view", [False, True])
 def test_retain_grad_of_a_view_after_an_untracked_write_moves_at_its_next_use(used_after, through_view):
