@@ -129,3 +129,42 @@ def test_retain_grad_of_a_view_after_an_untracked_write_moves_at_its_next_use(us
         out.append((w.grad.numpy(), x.grad.numpy()))
     for a, b in zip(*out):
         np.testing.assert_allclose(b, a)
+
+
+@pytest.mark.parametrize("pool", ["max_pool3d", "adaptive_max_pool3d", "adaptive_max_pool2d", "fractional_max_pool3d",
+                                  "fractional_max_pool2d"])
+def test_max_pool_gradient_with_create_graph_lies_in_the_input_graph(pool):
+    """torch's max_pool3d / adaptive / fractional max pool backwards take self: with create_graph
+    the gradient requires grad even for a constant incoming gradient, and its derivative w.r.t.
+    the input is 0 (w.r.t. the incoming gradient: a gather at the argmax)."""
+    x0 = np.random.default_rng(0).permutation(2 * 4 * 4 * 4).reshape(1, 2, 4, 4, 4).astype(np.float64)
+    out = []
+    for lib in (torch, minigrad):
+        F = lib.nn.functional
+        x = lib.tensor(x0, requires_grad=True)
+        samples = lib.full((1, 2, 3), 0.5, dtype=lib.float64)
+        y = {"max_pool3d": lambda: F.max_pool3d(x, 2),
+             "adaptive_max_pool3d": lambda: F.adaptive_max_pool3d(x, 2),
+             "adaptive_max_pool2d": lambda: F.adaptive_max_pool2d(x[0], 2),
+             "fractional_max_pool3d": lambda: F.fractional_max_pool3d(x, 2, output_size=2, _random_samples=samples),
+             "fractional_max_pool2d": lambda: F.fractional_max_pool2d(x[0, :, 0], 2, output_size=2,
+                                                                      _random_samples=samples[:, :, :2]),
+             }[pool]()
+        w = lib.tensor(np.arange(y.numel(), dtype=np.float64).reshape(tuple(y.shape)), requires_grad=True)
+        g, = lib.autograd.grad((y * w).sum(), x, create_graph=True)
+        gx, gw = lib.autograd.grad((g * g).sum(), [x, w], allow_unused=True)
+        out.append((g.requires_grad, g.detach().numpy(), None if gx is None else gx.numpy(), gw.numpy()))
+    (rt, gt, gxt, gwt), (rm, gm, gxm, gwm) = out
+    assert rt == rm
+    np.testing.assert_allclose(gm, gt)
+    np.testing.assert_allclose(gwm, gwt)
+    assert (gxt is None) == (gxm is None)
+    if gxt is not None:
+        np.testing.assert_allclose(gxm, gxt)
+    # and with a constant incoming gradient (the fuzzer's case): requires grad as in torch
+    for lib in (torch, minigrad):
+        x = lib.tensor(x0, requires_grad=True)
+        y = lib.nn.functional.max_pool3d(x, 2) if pool == "max_pool3d" else lib.nn.functional.adaptive_max_pool3d(x, 2)
+        g, = lib.autograd.grad(y.sum(), x, create_graph=True)
+        out.append(g.requires_grad)
+    assert out[-2] is out[-1] is True
