@@ -168,3 +168,19 @@ def test_max_pool_gradient_with_create_graph_lies_in_the_input_graph(pool):
         g, = lib.autograd.grad(y.sum(), x, create_graph=True)
         out.append(g.requires_grad)
     assert out[-2] is out[-1] is True
+
+
+@pytest.mark.parametrize("index", [Ellipsis, (Ellipsis,), (Ellipsis, None), ()])
+@pytest.mark.parametrize("shape", [(), (2,)])
+def test_ellipsis_index_of_a_0d_tensor_is_a_view(index, shape):
+    """x[...] of a 0-d x is a view, as torch's: a write into x shows in it (it was a copy)."""
+    out = []
+    for lib in (torch, minigrad):
+        x = lib.full(shape, 2.0, dtype=lib.float64, requires_grad=True)
+        y = x[index]
+        x.detach().fill_(0.5)
+        (y * 3).sum().backward()
+        out.append((y._base is x, y.detach().numpy(), x.grad.numpy()))
+    assert out[0][0] is out[1][0] is True
+    np.testing.assert_array_equal(out[1][1], out[0][1])
+    np.testing.assert_array_equal(out[1][2], out[0][2])
