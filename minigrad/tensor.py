@@ -26,6 +26,7 @@ class Tensor:
     _hooks = None         # a leaf's gradient hooks
     _retains_grad = False
     _view_origin = None   # (output nr, op name, version) of a view returned with others; see autograd/inplace.py
+    _retain_on_old = None  # a retain_grad hook still on the node before an untracked write; see autograd/inplace.py
     __array_priority__ = 1000  # so ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, *args, requires_grad: bool = False):
@@ -1742,7 +1743,7 @@ def _shape_args(args):
 # Per-tensor autograd state kept in __dict__, which a deepcopy does not carry over (a copy is a new
 # leaf: no view base, no hooks, no gradient accumulator; its .grad is copied explicitly).
 _AUTOGRAD_STATE = frozenset(("grad", "_grad", "_base", "_accumulator", "_hooks", "_retains_grad", "_views",
-                             "_view_origin", "_post_accumulate_grad_hooks"))
+                             "_view_origin", "_post_accumulate_grad_hooks", "_counter_bases", "_retain_on_old"))
 
 
 

@@ -607,6 +607,8 @@ def _edge(a):
     if fn is not None:
         if a._view_origin is not None:
             _inplace.check_multi_output_view(a)
+        if a._retain_on_old is not None:
+            _inplace.drop_retain_on_old(a)
         return (fn, a._output_nr)
     acc = a._accumulator
     if acc is None:

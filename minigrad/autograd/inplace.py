@@ -77,8 +77,10 @@ def check_multi_output_view(t: Tensor) -> None:
 
 
 # The bases that have views, by their version counter, which detach() shares: a write through a
-# detach()ed alias finds the views to re-derive here (weak: an entry goes with its base).
-_bases_by_counter: "weakref.WeakValueDictionary[int, Tensor]" = weakref.WeakValueDictionary()
+# detach()ed alias finds the views to re-derive here. Several bases can share one counter (a
+# tensor and a detach()ed alias that has views of its own): each counter has one weak set of
+# them, which every base in it holds, so that the entry goes with the last of them.
+_bases_by_counter: "weakref.WeakValueDictionary[int, weakref.WeakSet]" = weakref.WeakValueDictionary()
 
 
 def register_view(base: Tensor, view: Tensor) -> None:
@@ -86,7 +88,11 @@ def register_view(base: Tensor, view: Tensor) -> None:
     views = base.__dict__.get("_views")
     if views is None:
         views = base.__dict__["_views"] = []
-        _bases_by_counter[id(base._vc)] = base
+        sharing = _bases_by_counter.get(id(base._vc))
+        if sharing is None:
+            sharing = _bases_by_counter[id(base._vc)] = weakref.WeakSet()
+        sharing.add(base)
+        base.__dict__["_counter_bases"] = sharing
     elif len(views) >= 32 and not len(views) & (len(views) - 1):  # at 32, 64, 128, ...: drop the dead ones
         views[:] = [r for r in views if r() is not None]
     views.append(weakref.ref(view))
@@ -232,12 +238,12 @@ class ViewOfBase(Function):
         return flat.reshape(bshape), None
 
 
-def _rederive_views(base: Tensor) -> None:
+def _rederive_views(base: Tensor, until_next_use: bool = False) -> None:
     """Point every live view of ``base`` at ``base``'s current graph (torch regenerates a view's
-    grad_fn the same way when its base's version has moved on)."""
+    grad_fn the same way when its base's version has moved on). ``until_next_use``: see _set_grad_fn."""
     for view in _live_views(base):
         node = ViewOfBase.apply(base, view._data, geometry(base._data, view._data)).grad_fn
-        _set_grad_fn(view, node, 0)
+        _set_grad_fn(view, node, 0, until_next_use)
 
 
 # -- overlap (torch's assert_no_internal_overlap / assert_no_partial_overlap) -----------------------
@@ -348,6 +354,8 @@ def write(target: Tensor, result: Tensor, operands=(), fill=False) -> Tensor:
         _set_grad_fn(target, node, result._output_nr)
         _rederive_views(target)
     elif grad_on and base is not None and (base._requires_grad or result._requires_grad):
+        if node is not None:
+            _bypass_view_node(node, target, base)
         copy = CopySlices.apply(base, result, geometry(base._data, data))
         _set_grad_fn(base, copy.grad_fn, 0)
         _rederive_views(base)
@@ -361,11 +369,11 @@ def rederive_after_untracked_write(target: Tensor) -> None:
     the version counter on: torch then re-derives the grad_fn of every view of the base from the
     base's graph at its next use, so hooks and retain_grad of a view in between no longer run
     for later uses. Done here at once (the base's graph is the same then as at the next use)."""
-    base = _bases_by_counter.get(id(target._vc))
-    if base is None or base._vc is not target._vc or not base._requires_grad:
-        return
-    with grad_mode._GradMode(True):
-        _rederive_views(base)
+    sharing = _bases_by_counter.get(id(target._vc))
+    for base in list(sharing or ()):
+        if base._vc is target._vc and base._requires_grad:
+            with grad_mode._GradMode(True):
+                _rederive_views(base, until_next_use=True)
 
 
 def same_layout(a, b) -> bool:
@@ -413,16 +421,48 @@ def check_writable(array, fill=False) -> None:
             raise RuntimeError("the tensor's memory is read-only; clone() it before writing in place") from None
 
 
-def _set_grad_fn(t: Tensor, node, output_nr) -> None:
+def _set_grad_fn(t: Tensor, node, output_nr, until_next_use: bool = False) -> None:
     """Give ``t`` its new grad_fn. A retain_grad hook moves along (``t.grad`` is the gradient of
-    the new value); other hooks stay with the old value's node, as in torch."""
+    the new value); other hooks stay with the old value's node, as in torch.
+
+    ``until_next_use`` (a view re-derived after an untracked write): torch re-derives such a view
+    only at its next use, so until then the old node, in the graphs built before the write, still
+    fills ``t.grad``: the hook stays there as well, and leaves it when ``t`` is next used (_edge
+    calls drop_retain_on_old)."""
     old, old_nr = t.grad_fn, t._output_nr
     t.grad_fn, t._output_nr, t._requires_grad = node, output_nr, True
     if t._retains_grad and old is not None and old._pre_hooks:
         hooks = old._pre_hooks.get(old_nr, [])
         for hook in [h for h in hooks if getattr(h, "retains_grad", False)]:
-            hooks.remove(hook)
+            if until_next_use and t._retain_on_old is None:
+                t._retain_on_old = (hooks, hook)
+            else:
+                hooks.remove(hook)
             node.register_hook(output_nr, hook)
+
+
+def drop_retain_on_old(t: Tensor) -> None:
+    """``t`` is used after an untracked write re-derived it: its old node no longer fills ``t.grad``."""
+    hooks, hook = t._retain_on_old
+    t._retain_on_old = None
+    if hook in hooks:
+        hooks.remove(hook)
+
+
+def _bypass_view_node(node, target: Tensor, base: Tensor) -> None:
+    """The in-place op's edge to the view it wrote (its first one to the view's node: torch's
+    ``self``) goes to ``base``'s region instead, as torch's CopySlices sends the gradient of
+    ``self`` straight to the base: the view's old node, and the hooks registered on the view
+    before the write, are not on that path (the values are the same)."""
+    old = (target.grad_fn, target._output_nr)
+    if old[0] is None or not base._requires_grad:
+        return
+    edges = node.next_functions
+    for i, edge in enumerate(edges):
+        if edge is not None and edge[0] is old[0] and edge[1] == old[1]:
+            region = ViewOfBase.apply(base, target._data, geometry(base._data, target._data)).grad_fn
+            node.next_functions = edges[:i] + ((region, 0),) + edges[i + 1:]
+            return
 
 
 def _keeps_target(node, target) -> bool:

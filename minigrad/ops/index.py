@@ -213,8 +213,10 @@ def _parse(shape, index, check=False):
                 pos += 1
         else:
             raise IndexError(_NOT_VALID.format(type(item).__name__))
-    if ellipses == 0:
-        basic.append(Ellipsis)  # so that x[basic] is always a view, even when every dim gets an int
+    if ellipses == 0 or not basic:
+        # so that x[basic] is always a view, even when every dim gets an int (and for x[...] of a 0-d
+        # x: NumPy's x[()] is a scalar copy)
+        basic.append(Ellipsis)
     basic = tuple(basic)
     if not adv_items:
         return basic, None

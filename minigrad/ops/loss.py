@@ -1081,12 +1081,22 @@ class CtcLoss(Op):
         ctx.save_for_backward(None, *checked)   # (checked: the targets and length tensors, version-checked)
         ctx.grad = _ctc_grad(x, lpe, alpha, ext, inside, skip, nll, input_lengths, target_lengths, zero_infinity,
                              C).astype(lp.dtype)
+        # where torch's kernel sets the gradient to 0 after scaling (each sample's steps from its input
+        # length on, and with zero_infinity the samples of infinite loss): 0 even for an inf or NaN g
+        kept = (np.arange(T)[:, None] < input_lengths[None, :])[..., None]
+        if zero_infinity:
+            kept = kept & ~np.isinf(nll)[None, :, None]
+        ctx.kept = None if kept.all() else kept
         return nll.astype(lp.dtype)
 
     @staticmethod
     def backward(ctx, g):
         ctx.saved_tensors
-        return ScaleByConstant.apply(g.reshape((1, -1, 1)), ctx.grad), None
+        scaled = ScaleByConstant.apply(g.reshape((1, -1, 1)), ctx.grad)
+        if ctx.kept is None:
+            return scaled, None
+        zero = Tensor._make(np.zeros((), ctx.grad.dtype))
+        return math_ops.where(Tensor._make(ctx.kept), scaled, zero), None
 
 
 def _ctc_grad(x, lpe, alpha, ext, inside, skip, nll, input_lengths, target_lengths, zero_infinity, C):

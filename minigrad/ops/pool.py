@@ -318,15 +318,21 @@ class GatherFlat(Op):
 
     @staticmethod
     def backward(ctx, g):
-        ctx.saved_tensors   # the version check of a saved input
-        return ScatterFlat.apply(g, ctx.idx, ctx.spatial, ctx.grad_name, ctx.node_name, False)
+        saved = ctx.saved_tensors   # (also the version check of a saved input)
+        return ScatterFlat.apply(g, ctx.idx, ctx.spatial, ctx.grad_name, ctx.node_name, False,
+                                 saved[0] if saved else None)
 
 
 class ScatterFlat(Op):
-    """z = zeros of the given spatial size with g added (or, ``overwrite``, written) at idx;  dz/dg = GatherFlat at idx"""
+    """z = zeros of the given spatial size with g added (or, ``overwrite``, written) at idx;  dz/dg = GatherFlat at idx,
+    dz/dx = 0
+
+    ``x``: a max pool's input, or None: z depends on it with a derivative of zero, as torch's
+    max_pool3d_with_indices_backward, adaptive_max_pool*_backward and fractional_max_pool*_backward
+    take self (a gradient taken with create_graph requires grad)."""
 
     @staticmethod
-    def forward(ctx, g, idx, spatial, node_name, grad_name, overwrite):
+    def forward(ctx, g, idx, spatial, node_name, grad_name, overwrite, x=None):
         ctx.node_name = node_name
         ctx.idx, ctx.nd, ctx.grad_name = idx, len(spatial), grad_name
         lead = idx.shape[:idx.ndim - len(spatial)]
@@ -334,7 +340,11 @@ class ScatterFlat(Op):
 
     @staticmethod
     def backward(ctx, gg):
-        return GatherFlat.apply(gg, ctx.idx, ctx.nd, ctx.grad_name, ctx.node_name)
+        need = ctx.needs_input_grad
+        gather = GatherFlat.apply(gg, ctx.idx, ctx.nd, ctx.grad_name, ctx.node_name) if need[0] else None
+        if len(need) < 7:   # (max_unpool's forward: no x)
+            return gather, None, None, None, None, None
+        return gather, None, None, None, None, None, _zeros_like(gg) if need[6] else None
 
 
 def _as_rows(a, nd):
