@@ -126,3 +126,18 @@ def test_scatter_ops_save_an_empty_index(name, index_shape, write):
         y.sum().backward()
         return (x.grad.numpy(),)
     assert _same(run) == ("err" if write else "ok")
+
+
+@pytest.mark.parametrize("ord", [float("inf"), -float("inf"), 1, 2, 3])
+@pytest.mark.parametrize("edit", ["result", "input"])
+def test_vector_norm_saves_its_input_and_result_for_every_ord(ord, edit):
+    """torch's LinalgVectorNormBackward0 saves self and the result for every ord: editing either
+    in place before backward is a version error (minigrad saved only a factor for 1 and +-inf)."""
+    def fn(lib):
+        x = lib.tensor([[2.9, 1.2, -2.4], [0.5, -3.0, 1.0]], requires_grad=True)
+        h = x * 1
+        y = lib.linalg.vector_norm(h, ord=ord, dim=-1)
+        (y if edit == "result" else h).mul_(2)
+        y.sum().backward()
+        return x.grad.numpy()
+    assert _same(fn) == "err"

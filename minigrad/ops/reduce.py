@@ -567,12 +567,14 @@ class VectorNorm(Op):
                 out = np.sum(a ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
         out = xp(x).asarray(out).astype(x.dtype, copy=False)
         if ctx.needs_input_grad[0]:
+            # x and the result in every case, as torch's node saves them: editing either in place
+            # before backward is a version error (p = 1 and +-inf need only the factor beside them)
             if p in (np.inf, -np.inf):
                 full = out if keepdim else np.expand_dims(out, dims)
                 hit = ((a == full) | np.isnan(a)).astype(x.dtype)
-                ctx.save_for_backward(np.sign(x) * hit / np.sum(hit, axis=dims, keepdims=True))
+                ctx.save_for_backward(np.sign(x) * hit / np.sum(hit, axis=dims, keepdims=True), x, out)
             elif p == 1:
-                ctx.save_for_backward(np.sign(x))
+                ctx.save_for_backward(np.sign(x), x, out)
             else:
                 ctx.save_for_backward(x, out)
         return out
@@ -584,7 +586,7 @@ class VectorNorm(Op):
         if p == 0:
             return None   # a count: torch gives no gradient at all (x.grad stays None)
         if p in (1, np.inf, -np.inf):   # the gradient's factor is piecewise constant
-            factor, = ctx.saved_tensors
+            factor, _input, _result = ctx.saved_tensors
             return g * factor
         # torch's norm_backward, term for term (its masks included)
         x, z = ctx.saved_tensors
