@@ -5,50 +5,15 @@ dtypes, shapes, requires_grad, or the exception class and the gist of its messag
 """
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 
 import minigrad
 
+# run a snippet in both libraries and compare (the helpers of the first fuzzer-found file)
+from test_semantics_fuzzfound import _run, _same  # noqa: E402
+
 VERSION_ERROR = "modified by an inplace operation"
-
-
-def _run(fn, lib):
-    try:
-        return "ok", fn(lib)
-    except Exception as e:  # noqa: BLE001 (the exception is what is compared)
-        return "err", e
-
-
-def _compare(t, m, where="result"):
-    if isinstance(t, (tuple, list)):
-        assert isinstance(m, (tuple, list)) and len(t) == len(m), (where, t, m)
-        for i, (a, b) in enumerate(zip(t, m)):
-            _compare(a, b, f"{where}[{i}]")
-    elif isinstance(t, torch.Tensor):
-        assert isinstance(m, minigrad.Tensor), (where, m)
-        assert tuple(m.shape) == tuple(t.shape), (where, m.shape, t.shape)
-        assert str(m.dtype).split(".")[-1] == str(t.dtype).split(".")[-1], (where, m.dtype, t.dtype)
-        assert m.requires_grad == t.requires_grad, (where, m.requires_grad, t.requires_grad)
-        np.testing.assert_allclose(m.detach().numpy(), t.detach().numpy(), rtol=1e-6, atol=1e-6, err_msg=where)
-    else:
-        assert t == m, (where, t, m)
-
-
-def _same(fn, message=None):
-    """Run ``fn(lib)`` in both libraries; same outcome, or the same exception class (and, if
-    given, ``message`` in both messages)."""
-    (tk, tv), (mk, mv) = _run(fn, torch), _run(fn, minigrad)
-    assert tk == mk, f"torch {tk}: {tv!r}; minigrad {mk}: {mv!r}"
-    if tk == "err":
-        assert type(tv) is type(mv), (tv, mv)
-        if message:
-            assert message in str(tv) and message in str(mv), (str(tv), str(mv))
-    else:
-        assert message is None, f"expected an error with {message!r}; both succeeded"
-        _compare(tv, mv)
-    return tv, mv
 
 
 def _attributes(t, names=("requires_grad", "is_leaf")):
