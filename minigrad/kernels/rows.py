@@ -293,14 +293,15 @@ def _log_softmax_grad_rows32(g, z, n, out, start, stop):
 
 
 # -- what the ops call ----------------------------------------------------------------------------
-def row_sums(x2):
-    """The sums of the rows of a C-contiguous 2-D array (float32 or float64), in its dtype."""
-    m, n = x2.shape
-    out = np.empty(m, x2.dtype)
+def row_sums(x, shape):
+    """The sums of the rows of a C-contiguous array (float32 or float64) in its dtype, as a fresh
+    array of ``shape`` (one sum a row: rows of ``x.size // prod(shape)`` consecutive values)."""
+    out = np.empty(shape, x.dtype)
+    m = out.size
     if m == 1:   # a full sum: one row, never split across threads, so no thread count to ask for
-        _row_sums(x2.reshape(-1), n, out, 0, 1)
+        _row_sums(x.reshape(-1), x.size, out.reshape(-1), 0, 1)
     else:
-        _parallel(_row_sums, m, x2.size, x2.reshape(-1), n, out)
+        _parallel(_row_sums, m, x.size, x.reshape(-1), x.size // m, out.reshape(-1))
     return out
 
 
