@@ -23,7 +23,7 @@ from ..autograd import grad_mode
 from ._args import float_only as _float_only
 from ._util import Op, overload, Tensor, wrap_dim, xp
 from . import math as math_ops
-from .reduce import row_kernels
+from .reduce import ROW_KERNELS_MIN, row_kernels
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "selu_", "celu",
            "gelu", "silu", "mish", "softplus", "softsign", "hardtanh", "hardtanh_", "hardsigmoid",
@@ -122,9 +122,10 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx, x):
-        rows = row_kernels(x)
+        rows = row_kernels(x) if x.size >= ROW_KERNELS_MIN else None   # (small ones: NumPy, no call)
         z = rows.relu(x) if rows is not None else np.maximum(x, 0)
-        ctx.save_for_backward(z)
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(z)
         return z
 
     @staticmethod
@@ -134,7 +135,7 @@ class Relu(Op):
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    if input._data.dtype == np.bool_:
+    if input._data.dtype.kind == "b":   # (kind: comparing a dtype with np.bool_ builds a dtype first)
         raise RuntimeError("Boolean inputs not supported for relu")
     return _maybe_inplace(input, Relu.apply(input), inplace)
 
