@@ -257,3 +257,28 @@ def test_parallel_kernels_read_this_threads_count():
     finally:
         numba.set_num_threads(before)
     assert cpu._num_threads() == before
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int32, np.int64])
+def test_small_relu_matches_torch_in_every_layout(dtype):
+    """relu below the row kernels' size takes NumPy's maximum against a block of zeros of x's shape
+    (C-contiguous inputs) or against the number 0 (other layouts): values, dtypes, strides and
+    gradients as torch's, NaN and infinities included."""
+    base = (np.random.default_rng(4).standard_normal((6, 40)) * 3).astype(dtype)
+    if base.dtype.kind == "f":
+        base[0, :4] = [np.nan, np.inf, -np.inf, 0.0]
+    inputs = [base, base[0], base.T, base[:, ::3], base[2:3, 5], base[:0], np.asarray(base[1, 1])]
+    for a in inputs:
+        pair = _pair(np.ascontiguousarray(a) if a.ndim == 0 else a, requires_grad=base.dtype.kind == "f")
+        if a.ndim and not a.flags.c_contiguous:   # the same layout on both sides: a strided view
+            pair = tuple(t.detach().T.contiguous().T if a.flags.f_contiguous else t for t in pair)
+        outs = [lib.nn.functional.relu(x) for lib, x in zip((minigrad, torch), pair)]
+        assert [tuple(o.shape) for o in outs][0] == tuple(outs[1].shape)
+        assert str(outs[0].dtype).split(".")[-1] == str(outs[1].dtype).split(".")[-1]
+        if a.size:   # (an empty tensor's strides differ from torch's whatever the op: (0, 0) against (40, 1))
+            assert outs[0].stride() == outs[1].stride()
+        np.testing.assert_array_equal(outs[0].detach().numpy(), outs[1].detach().numpy())
+        if base.dtype.kind == "f" and pair[0].requires_grad:
+            for o in outs:
+                o.sum().backward()
+            np.testing.assert_array_equal(pair[0].grad.numpy(), pair[1].grad.numpy())

@@ -117,13 +117,34 @@ def _const(array) -> Tensor:
 
 
 # -- piecewise-linear ---------------------------------------------------------------------------
+_ZEROS = {}   # dtype -> read-only zeros of ROW_KERNELS_MIN values, made on first use
+
+
+def _zeros_shaped_as(x):
+    """Zeros of x's dtype and shape (a view of a shared read-only block) for a C-contiguous NumPy
+    array of fewer than ROW_KERNELS_MIN values, else the number 0. NumPy's ``maximum`` runs its
+    vector loop on two arrays, but a scalar loop against a number: ``np.maximum(x, 0)`` takes 1.1 us
+    on 1K float32 values, against an array of zeros 0.5 us (the same values, signed zeros included)."""
+    if type(x) is not np.ndarray or not x.flags.c_contiguous:
+        return 0   # (another layout: NumPy's result would follow the zeros' layout instead of x's)
+    zeros = _ZEROS.get(x.dtype)
+    if zeros is None:
+        zeros = _ZEROS[x.dtype] = np.zeros(ROW_KERNELS_MIN, x.dtype)
+        zeros.setflags(write=False)
+    zeros = zeros[:x.size]
+    return zeros if x.ndim == 1 else zeros.reshape(x.shape)   # (a reshape costs a quarter microsecond)
+
+
 class Relu(Op):
     """z = max(x, 0);  dz/dx = 1 if z > 0 else 0  (relu'(0) = 0)"""
 
     @staticmethod
     def forward(ctx, x):
-        rows = row_kernels(x) if x.size >= ROW_KERNELS_MIN else None   # (small ones: NumPy, no call)
-        z = rows.relu(x) if rows is not None else np.maximum(x, 0)
+        if x.size < ROW_KERNELS_MIN:   # small ones: NumPy, without importing Numba
+            z = np.maximum(x, _zeros_shaped_as(x))
+        else:
+            rows = row_kernels(x)
+            z = rows.relu(x) if rows is not None else np.maximum(x, 0)
         if ctx.needs_input_grad[0]:
             ctx.save_for_backward(z)
         return z
