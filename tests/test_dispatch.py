@@ -194,3 +194,91 @@ def test_add_and_mul_of_one_dtype_and_shape_match_torch(dtype):
             sum(o.real.sum() if dtype == "complex64" else o.sum() for o in outs).backward()
             seen.append(x.grad.numpy().tolist())
     assert seen[: len(seen) // 2] == seen[len(seen) // 2:]
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1, -2, 2, -3])
+@pytest.mark.parametrize("shape", [(3, 4), ()])
+def test_reductions_over_one_dim_match_torch(shape, dim):
+    """One dim given as an int (norm_dims' quick path): negative dims, dims out of range
+    and a 0-d input give torch's results or its exception class."""
+    a = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape) - 2.5
+    seen = []
+    for lib, x in zip((minigrad, torch), _pair(a, requires_grad=True)):
+        row = []
+        for name in ("sum", "mean"):
+            for keepdim in (False, True):
+                try:
+                    z = getattr(x, name)(dim, keepdim)
+                    row.append((tuple(z.shape), z.tolist(), z.grad_fn.name()))
+                except (IndexError, RuntimeError) as e:
+                    row.append(type(e).__name__)
+        seen.append(row)
+    assert seen[0] == seen[1]
+
+
+@pytest.mark.parametrize("grad", [False, True])
+def test_row_kernel_reductions_give_fresh_tensors(grad):
+    """Sums and means from the row kernels (16K values and more) are written straight into a fresh
+    array of the result's shape: shapes, values, nodes and version counters as torch's, and writing
+    into a result leaves the input alone."""
+    a = np.random.default_rng(3).standard_normal((200, 100)).astype(np.float32)
+    seen = []
+    for lib, x in zip((minigrad, torch), _pair(a, requires_grad=grad)):
+        outs = [x.sum(), x.mean(), x.sum(1), x.mean(-1, keepdim=True), x.sum((0, 1), keepdim=True)]
+        row = [(tuple(o.shape), o.requires_grad, None if o.grad_fn is None else o.grad_fn.name()) for o in outs]
+        values = [o.detach().numpy().copy() for o in outs]
+        with lib.no_grad():
+            for o in outs:
+                o.add_(1)
+        row.append(([o._version for o in outs], x._version))
+        row.append(bool(np.array_equal(x.detach().numpy(), a)))
+        seen.append((row, values))
+    assert seen[0][0] == seen[1][0]
+    for mine, theirs in zip(seen[0][1], seen[1][1]):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-4)
+
+
+def test_parallel_kernels_read_this_threads_count():
+    """The thread count the row kernels split by (kernels.cpu._num_threads) is numba's setting for the
+    calling thread, also after set_num_threads and in another thread."""
+    numba = pytest.importorskip("numba")
+    import threading
+    from minigrad.kernels import cpu
+    before = numba.get_num_threads()
+    try:
+        assert cpu._num_threads() == before
+        numba.set_num_threads(1)
+        assert cpu._num_threads() == 1
+        other = []
+        worker = threading.Thread(target=lambda: other.append((cpu._num_threads(), numba.get_num_threads())))
+        worker.start()
+        worker.join()
+        assert other[0][0] == other[0][1]
+    finally:
+        numba.set_num_threads(before)
+    assert cpu._num_threads() == before
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int32, np.int64])
+def test_small_relu_matches_torch_in_every_layout(dtype):
+    """relu below the row kernels' size takes NumPy's maximum against a block of zeros of x's shape
+    (C-contiguous inputs) or against the number 0 (other layouts): values, dtypes, strides and
+    gradients as torch's, NaN and infinities included."""
+    base = (np.random.default_rng(4).standard_normal((6, 40)) * 3).astype(dtype)
+    if base.dtype.kind == "f":
+        base[0, :4] = [np.nan, np.inf, -np.inf, 0.0]
+    inputs = [base, base[0], base.T, base[:, ::3], base[2:3, 5], base[:0], np.asarray(base[1, 1])]
+    for a in inputs:
+        pair = _pair(np.ascontiguousarray(a) if a.ndim == 0 else a, requires_grad=base.dtype.kind == "f")
+        if a.ndim and not a.flags.c_contiguous:   # the same layout on both sides: a strided view
+            pair = tuple(t.detach().T.contiguous().T if a.flags.f_contiguous else t for t in pair)
+        outs = [lib.nn.functional.relu(x) for lib, x in zip((minigrad, torch), pair)]
+        assert [tuple(o.shape) for o in outs][0] == tuple(outs[1].shape)
+        assert str(outs[0].dtype).split(".")[-1] == str(outs[1].dtype).split(".")[-1]
+        if a.size:   # (an empty tensor's strides differ from torch's whatever the op: (0, 0) against (40, 1))
+            assert outs[0].stride() == outs[1].stride()
+        np.testing.assert_array_equal(outs[0].detach().numpy(), outs[1].detach().numpy())
+        if base.dtype.kind == "f" and pair[0].requires_grad:
+            for o in outs:
+                o.sum().backward()
+            np.testing.assert_array_equal(pair[0].grad.numpy(), pair[1].grad.numpy())

@@ -324,10 +324,17 @@ class Function:
         ctx = Node(cls, _NOT_NEEDED[n] if n < 16 else (False,) * n)
         if _LOW_PRECISION and cls.computes_in_float32:
             raw = _forward_in_float32(cls, ctx, args, sources, kwargs)[0]
-        else:
+        elif kwargs:
             raw = cls.forward(ctx, *sources, **kwargs)
-        if type(raw) is np.ndarray and raw.base is None:
-            return _new_tensor(raw)   # a fresh array, as most ops return: _wrap's first case, inlined
+        else:   # (most calls: an empty **kwargs still costs a dict merge)
+            raw = cls.forward(ctx, *sources)
+        # _wrap's first two cases, inlined: a fresh array, as most ops return, and a NumPy scalar,
+        # as full reductions return
+        if type(raw) is np.ndarray:
+            if raw.base is None:
+                return _new_tensor(raw)
+        elif isinstance(raw, np.generic):
+            return _new_tensor(np.asarray(raw))
         if type(raw) is not tuple:
             return _wrap(raw, False, None, 0, args)
         return _inplace.mark_multi_output_views(
@@ -344,8 +351,10 @@ def _apply_recorded(cls, args, sources, kwargs):
         ctx._anomaly_trace = "".join(traceback.format_stack()[:-2])
     if _LOW_PRECISION and cls.computes_in_float32:
         raw, sources = _forward_in_float32(cls, ctx, args, sources, kwargs)
-    else:
+    elif kwargs:
         raw = cls.forward(ctx, *sources, **kwargs)
+    else:
+        raw = cls.forward(ctx, *sources)
     return _record(ctx, args, sources, raw)
 
 

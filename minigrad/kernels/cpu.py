@@ -125,13 +125,29 @@ _pool = None
 _MIN_WORK = 1 << 15   # below this many inner iterations, threads cost more than they save
 
 
+_thread_count = None   # Numba's own reading of its thread count, once its threading layer is up
+
+
+def _num_threads():
+    """``numba.get_num_threads()`` (this thread's setting). The public call takes two locks each
+    time to check that the threading layer is started (0.6 us, an eighth of a 100x1000 row sum);
+    once it is, the layer's own reading answers alone (the same thread-local value)."""
+    global _thread_count
+    if _thread_count is None:
+        n = numba.get_num_threads()   # (starts the threading layer)
+        from numba.np.ufunc import parallel
+        _thread_count = getattr(parallel, "_get_num_threads", numba.get_num_threads)
+        return n
+    return _thread_count()
+
+
 def _parallel(kernel, n, work, *args):
     """kernel(*args, start, stop) over [0, n), split across numba.get_num_threads() threads.
 
     While several threads run, BLAS runs single-threaded (blas.serial: the kernels' own GEMMs are
     already split across threads); a kernel run on the calling thread alone leaves BLAS its
     threads."""
-    threads = min(numba.get_num_threads(), n) if work >= _MIN_WORK else 1
+    threads = min(_num_threads(), n) if work >= _MIN_WORK else 1
     if threads <= 1:
         kernel(*args, 0, n)
         return

@@ -203,6 +203,8 @@ def norm_dims(dim, ndim: int) -> tuple:
     """
     if dim is None and ndim < len(_ALL_DIMS):
         return _ALL_DIMS[ndim]   # (the most common call, a full reduction: no tuple built)
+    if dim.__class__ is int and -ndim <= dim < ndim:   # (the next most common: one dim, in range)
+        return (dim % ndim,)
     if isinstance(dim, (tuple, list)) and len(dim) == 0:
         dim = None
     if ndim == 0:

@@ -83,25 +83,16 @@ def row_kernels(x):
     return _rows
 
 
-def _trailing_rows(x, dims):
-    """x as (rows, n) when ``dims`` (sorted, as norm_dims gives them) are its last dims, so that
-    each output sums one contiguous row, and the row kernels suit x; else None."""
-    if not dims or dims[0] != x.ndim - len(dims) or row_kernels(x) is None:
-        return None
-    n = _numel(x.shape, dims)
-    return x.reshape(-1, n) if n else None
-
-
 def _row_sum(x, dims, keepdim):
     """sum(x, dims) through the row kernels' vectorised cascade sum, or None where they do not
-    apply (see docs/parity.md for its summation order)."""
-    if x.size < ROW_KERNELS_MIN:   # (row_kernels' own first test, made before two calls: small sums are common)
+    apply (see docs/parity.md for its summation order). The sums are written straight into a
+    fresh array of the result's shape: an output that is no view needs no view bookkeeping.
+    (Callers test ``x.size >= ROW_KERNELS_MIN`` first, saving small sums, the common ones, a call.)"""
+    lead = x.ndim - len(dims)   # dims are sorted: trailing dims start at lead
+    if not dims or dims[0] != lead or row_kernels(x) is None:
         return None
-    x2 = _trailing_rows(x, dims)
-    if x2 is None:
-        return None
-    kept = x.shape[:x.ndim - len(dims)]
-    return _rows.row_sums(x2).reshape(kept + (1,) * len(dims) if keepdim else kept)
+    kept = x.shape[:lead]
+    return _rows.row_sums(x, kept + (1,) * len(dims) if keepdim else kept)
 
 
 # -- sum, mean, prod ----------------------------------------------------------------------------
@@ -110,9 +101,10 @@ class Sum(Op):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, np_dtype):
-        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        if ctx.needs_input_grad[0]:   # (what backward reads: an unrecorded call stores nothing)
+            ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         if type(x) is np.ndarray:  # np.sum without its Python-level wrapper (same numerics)
-            if np_dtype is None or np_dtype == x.dtype:
+            if x.size >= ROW_KERNELS_MIN and (np_dtype is None or np_dtype == x.dtype):
                 z = _row_sum(x, dims, keepdim)
                 if z is not None:
                     return z
@@ -145,14 +137,17 @@ class Mean(Op):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        ctx.n = _numel(x.shape, dims)
+        n = _numel(x.shape, dims)
+        if ctx.needs_input_grad[0]:   # (what backward reads: an unrecorded call stores nothing)
+            ctx.shape, ctx.dims, ctx.keepdim, ctx.n = x.shape, dims, keepdim, n
         if type(x) is np.ndarray and x.dtype.char in "fd" and x.size:
             # np.mean's numerics (the sum in x's dtype, divided) without its Python-level wrapper
-            z = _row_sum(x, dims, keepdim)
+            z = _row_sum(x, dims, keepdim) if x.size >= ROW_KERNELS_MIN else None
             if z is None:
                 z = np.add.reduce(x, axis=dims, keepdims=keepdim)
-            return np.divide(z, x.dtype.type(ctx.n), out=z) if type(z) is np.ndarray else z / x.dtype.type(ctx.n)
+            if z.ndim:
+                return np.divide(z, x.dtype.type(n), out=z)
+            return z[()] / x.dtype.type(n)   # a full mean: scalar arithmetic (a ufunc on a 0-d array costs 0.9 us)
         return np.mean(x, axis=dims, keepdims=keepdim)
 
     @staticmethod
