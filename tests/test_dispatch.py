@@ -263,10 +263,11 @@ def test_parallel_kernels_read_this_threads_count():
 def test_small_relu_matches_torch_in_every_layout(dtype):
     """relu below the row kernels' size takes NumPy's maximum against a block of zeros of x's shape
     (C-contiguous inputs) or against the number 0 (other layouts): values, dtypes, strides and
-    gradients as torch's, NaN and infinities included."""
+    gradients as torch's, NaN, infinities and signed zeros included."""
     base = (np.random.default_rng(4).standard_normal((6, 40)) * 3).astype(dtype)
     if base.dtype.kind == "f":
-        base[0, :4] = [np.nan, np.inf, -np.inf, 0.0]
+        base[0, :5] = [np.nan, np.inf, -np.inf, 0.0, -0.0]
+        base[3, ::7] = -0.0   # (relu(-0.0) is -0.0 in torch)
     inputs = [base, base[0], base.T, base[:, ::3], base[2:3, 5], base[:0], np.asarray(base[1, 1])]
     for a in inputs:
         pair = _pair(np.ascontiguousarray(a) if a.ndim == 0 else a, requires_grad=base.dtype.kind == "f")
@@ -278,7 +279,23 @@ def test_small_relu_matches_torch_in_every_layout(dtype):
         if a.size:   # (an empty tensor's strides differ from torch's whatever the op: (0, 0) against (40, 1))
             assert outs[0].stride() == outs[1].stride()
         np.testing.assert_array_equal(outs[0].detach().numpy(), outs[1].detach().numpy())
+        np.testing.assert_array_equal(np.signbit(outs[0].detach().numpy()), np.signbit(outs[1].detach().numpy()))
         if base.dtype.kind == "f" and pair[0].requires_grad:
             for o in outs:
                 o.sum().backward()
             np.testing.assert_array_equal(pair[0].grad.numpy(), pair[1].grad.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
+@pytest.mark.parametrize("n", [9, 70000])
+def test_relu_keeps_signed_zeros_and_nan(dtype, n):
+    """relu(-0.0) is -0.0 and relu(NaN) is NaN in torch, for every float dtype and size (NumPy's
+    half-precision maximum would give +0.0)."""
+    a = np.zeros(n)
+    a[:6] = [-0.0, 0.0, 1.5, np.nan, -2.0, -np.inf]
+    a[6::3] = -0.0
+    outs = [lib.relu(lib.tensor(a, dtype=getattr(lib, dtype))).float().numpy() for lib in (minigrad, torch)]
+    np.testing.assert_array_equal(outs[0], outs[1])
+    finite = ~np.isnan(outs[1])
+    np.testing.assert_array_equal(np.signbit(outs[0][finite]), np.signbit(outs[1][finite]))
+    assert np.signbit(outs[1][0]) and np.isnan(outs[1][3])

@@ -124,7 +124,7 @@ def _zeros_shaped_as(x):
     """Zeros of x's dtype and shape (a view of a shared read-only block) for a C-contiguous NumPy
     array of fewer than ROW_KERNELS_MIN values, else the number 0. NumPy's ``maximum`` runs its
     vector loop on two arrays, but a scalar loop against a number: ``np.maximum(x, 0)`` takes 1.1 us
-    on 1K float32 values, against an array of zeros 0.5 us (the same values, signed zeros included)."""
+    on 1K float32 values, against an array of zeros 0.5 us (the same values)."""
     if type(x) is not np.ndarray or not x.flags.c_contiguous:
         return 0   # (another layout: NumPy's result would follow the zeros' layout instead of x's)
     zeros = _ZEROS.get(x.dtype)
@@ -140,11 +140,13 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx, x):
-        if x.size < ROW_KERNELS_MIN:   # small ones: NumPy, without importing Numba
-            z = np.maximum(x, _zeros_shaped_as(x))
+        if x.itemsize == 2 and dtypes.is_floating(x.dtype):   # NumPy's half maximum gives +0.0 for -0.0
+            z = np.where(x < 0, x.dtype.type(0), x)
+        elif x.size < ROW_KERNELS_MIN:   # small ones: NumPy, without importing Numba
+            z = np.maximum(_zeros_shaped_as(x), x)   # (zeros first: max(0, -0.0) is -0.0, as torch's)
         else:
             rows = row_kernels(x)
-            z = rows.relu(x) if rows is not None else np.maximum(x, 0)
+            z = rows.relu(x) if rows is not None else np.maximum(0, x)
         if ctx.needs_input_grad[0]:
             ctx.save_for_backward(z)
         return z
