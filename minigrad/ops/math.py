@@ -1313,7 +1313,9 @@ class NanToNum(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         from .compare import isfinite
-        return where(isfinite(x), g, 0.0), None, None, None
+        # torch multiplies by the mask (grad * isfinite(x)), so an inf or NaN incoming gradient
+        # gives NaN even where x is not finite (inf * 0)
+        return g * isfinite(x), None, None, None
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
@@ -1514,7 +1516,9 @@ class Copysign(Op):
         x, z = ctx.saved_tensors
         gx = None
         if ctx.needs_input_grad[0]:
-            gx = g * where(x == 0, 0.0, z / where(x == 0, 1.0, x))
+            # torch's copysign_tensor_self_backward: (z / x) masked to 0 where x = 0, times g; the
+            # masked 0/0 stays in the graph, so a second derivative there is NaN, as in torch
+            gx = g * where(x == 0, 0.0, z / x)
         return gx, (_zeros_like(g) if ctx.needs_input_grad[1] else None)
 
 
