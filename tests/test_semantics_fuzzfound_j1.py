@@ -46,6 +46,85 @@ def test_copysign_gradient_at_zero_differentiated_again():
     _same(f)
 
 
+# -- a mask selected, not multiplied ----------------------------------------------------------------
+# torch's backward kernels of the piecewise activations select (threshold_backward: x <= t ? 0 : g;
+# hardtanh_backward, hardshrink_backward, hardsigmoid_backward, hardswish_backward, elu_backward's
+# branches): an inf or NaN gradient where the derivative is 0 gives 0 there, not NaN. Formulas
+# that multiply stay products (leaky_relu's slope, dropout's mask, nan_to_num above), and so do
+# the composites torch writes in ops (softsign: inf - inf = NaN). sigmoid is 0 where exp(-x)
+# overflows, as torch's (it was capped at 1e-308), so inf * 0 gives NaN there as in torch.
+_X = [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, -3.0, 3.0, 6.0, INF, -INF, NAN, 1e-30, -1000.0, 1000.0]
+_G = [INF, -INF, NAN, 0.0, 1.0]
+_ACTIVATIONS = {
+    "relu": lambda lib, x: lib.relu(x),
+    "relu6": lambda lib, x: lib.nn.functional.relu6(x),
+    "hardtanh": lambda lib, x: lib.nn.functional.hardtanh(x),
+    "threshold": lambda lib, x: lib.nn.functional.threshold(x, 0.5, -1.0),
+    "hardshrink": lambda lib, x: lib.nn.functional.hardshrink(x),
+    "softshrink": lambda lib, x: lib.nn.functional.softshrink(x),
+    "hardsigmoid": lambda lib, x: lib.nn.functional.hardsigmoid(x),
+    "hardswish": lambda lib, x: lib.nn.functional.hardswish(x),
+    "leaky_relu": lambda lib, x: lib.nn.functional.leaky_relu(x, 0.0),
+    "elu": lambda lib, x: lib.nn.functional.elu(x),
+    "selu": lambda lib, x: lib.nn.functional.selu(x),
+    "celu": lambda lib, x: lib.nn.functional.celu(x),
+    "sigmoid": lambda lib, x: lib.sigmoid(x),
+    "silu": lambda lib, x: lib.nn.functional.silu(x),
+    "softplus": lambda lib, x: lib.nn.functional.softplus(x),
+    "logsigmoid": lambda lib, x: lib.nn.functional.logsigmoid(x),
+    "softsign": lambda lib, x: lib.nn.functional.softsign(x),
+    "sinc": lambda lib, x: lib.sinc(x),
+    "logit": lambda lib, x: lib.logit(x),
+    "logit_eps": lambda lib, x: lib.logit(x, 0.1),
+    "prod": lambda lib, x: x.prod().expand(x.shape),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_ACTIVATIONS))
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_non_finite_gradients_through_activations(name, dtype):
+    xs = _X
+    if name in ("elu", "selu", "celu", "hardswish"):
+        # torch's vectorized kernel gives NaN at a NaN x, its scalar tail (the last few elements) g
+        xs = [v for v in _X if v == v]
+
+    def f(lib):
+        dt = getattr(lib, dtype)
+        x = lib.tensor(np.repeat(xs, len(_G)), dtype=dt, requires_grad=True)
+        g = lib.tensor(np.tile(_G, len(xs)), dtype=dt)
+        (gx,) = lib.autograd.grad(_ACTIVATIONS[name](lib, x), x, g)
+        return _ACTIVATIONS[name](lib, x).detach(), gx
+    _same(f)
+
+
+@pytest.mark.parametrize("name", ["relu", "relu6", "threshold", "hardshrink", "softshrink", "sinc", "softsign"])
+def test_non_finite_gradients_through_activations_create_graph(name):
+    def f(lib):
+        x = lib.tensor(np.repeat(_X, len(_G)), dtype=lib.float64, requires_grad=True)
+        g = lib.tensor(np.tile(_G, len(_X)), dtype=lib.float64, requires_grad=True)
+        (gx,) = lib.autograd.grad(_ACTIVATIONS[name](lib, x), x, g, create_graph=True)
+        gg, gxx = lib.autograd.grad(gx, [g, x], lib.tensor(np.tile([1.0, INF, 0.0], 25), dtype=lib.float64),
+                                    allow_unused=True, materialize_grads=True)
+        return gx, gg, gxx
+    _same(f)
+
+
+# max(x, dim) / min(x, dim) scatter g to the index in torch (value_selecting_reduction_backward):
+# the other positions are 0 also for an inf or NaN g (minigrad multiplied by a one-hot).
+@pytest.mark.parametrize("fn", ["max", "min"])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_max_dim_gradient_is_scattered(fn, keepdim):
+    def f(lib):
+        x = lib.tensor([[0.0, -1.0, 1.0, 2.0], [0.5, 2.0, -3.0, 1.0]], dtype=lib.float64, requires_grad=True)
+        v = getattr(x, fn)(1, keepdim=keepdim).values
+        g = lib.tensor([[INF], [NAN]], dtype=lib.float64).reshape(v.shape)
+        (gx,) = lib.autograd.grad(v, x, g)
+        (gc,) = lib.autograd.grad((getattr(x, fn)(0).values ** 2).sum(), x, create_graph=True)
+        (gg,) = lib.autograd.grad(gc.sum(), x)
+        return gx, gc, gg
+    _same(f)
+
+
 # -- the order of a formula ------------------------------------------------------------------------
 # d(x / y)/dy is -g * ((x / y) / y) in torch: with y = 1e-180, y * y underflows to 0 (minigrad's
 # -g * x / (y * y) gave inf), and with x = y the two terms of d(x / x)/dx cancel to 0. Fuzzer: 2.
@@ -112,3 +191,17 @@ def test_torch_median_of_an_expanded_input_is_still_wrong():
     assert not fuzz._median_reads_past_zero_stride("median_dim", (x.unsqueeze(0), 0))   # size 1 there
     assert not fuzz._median_reads_past_zero_stride("median_dim", (x.contiguous(), 0))
     assert not fuzz._median_reads_past_zero_stride("sort", (x, 0))
+
+
+# -- the fuzzer itself -----------------------------------------------------------------------------
+# torch raises reading is_leaf (or grad_fn) of a multi-output view whose base was written through
+# detach(); a step writer's predicate that reads it must skip that tensor, not end the run.
+def test_fuzzer_tensor_queries_skip_stale_multi_output_views():
+    dp = fuzz.DualProgram()
+    base = dp.fresh()
+    assert dp.run(f"{base} = lib.zeros((0, 0, 0), requires_grad=True)", "create", [base])
+    assert dp.run(f"_r = {base}.chunk(3, -1)", "view", unpack=True)
+    assert dp.run(f"{base}.detach().zero_()", "detach_write")
+    with pytest.raises(RuntimeError, match="SplitWithSizes"):
+        dp.th.ns[dp.names[1]].is_leaf
+    assert dp.tensors(lambda t: t.is_leaf) == [base]

@@ -45,13 +45,25 @@ def _maybe_inplace(input: Tensor, result: Tensor, inplace: bool, inplace_node_na
 
 
 # -- helper ops: a gradient scaled by a constant ------------------------------------------------
+def times_mask(x, c):
+    """x * c for a constant array c; where c is a bool mask, a selection (0 where c is False, also for
+    an inf or NaN x there), as torch's backward kernels select (threshold_backward, hardtanh_backward,
+    hardshrink_backward...). The product is three times faster than a selection, so it is taken
+    first, and the selection only where the product met a non-finite value."""
+    z = x * c
+    if getattr(c, "dtype", None) == np.bool_ and z.size and not np.isfinite(z.sum()):
+        z = xp(z).where(c, z, z.dtype.type(0))
+    return z
+
+
 class ScaleByConstant(Op):
-    """z = x * c  (c a constant array: a mask, slopes, a dropout mask);  dz/dx = c"""
+    """z = x * c  (c a constant array: a mask, slopes, a dropout mask);  dz/dx = c
+    (a bool mask selects: see times_mask)"""
 
     @staticmethod
     def forward(ctx, x, c):
         ctx.c = c
-        return x * c
+        return times_mask(x, c)
 
     @staticmethod
     def backward(ctx, g):
@@ -63,16 +75,12 @@ def scale_by_constant(x: Tensor, c) -> Tensor:
 
 
 class KeepWhere(Op):
-    """z = x * keep  (keep a constant bool array);  dz/dx = keep
-
-    A product, three times faster than np.where; the one difference from torch's masking: a NaN
-    or inf arriving where keep is False gives NaN here (torch: 0).
-    """
+    """z = x where keep, else 0  (keep a constant bool array);  dz/dx = keep  (see times_mask)"""
 
     @staticmethod
     def forward(ctx, x, keep):
         ctx.keep = keep
-        return x * keep
+        return times_mask(x, keep)
 
     @staticmethod
     def backward(ctx, g):
@@ -95,7 +103,7 @@ class KinkScale(Op):
     def forward(ctx, g, c, x):
         ctx.c = c
         ctx.save_for_backward(x)
-        return g * c
+        return times_mask(g, c)
 
     @staticmethod
     def backward(ctx, gg):
@@ -213,12 +221,13 @@ class Hardsigmoid(Op):
     @staticmethod
     def forward(ctx, x):
         if ctx.needs_input_grad[0]:
-            ctx.slopes = (((x > -3) & (x < 3)) / 6).astype(x.dtype)
+            ctx.keep = (x > -3) & (x < 3)
         return np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        return ScaleByConstant.apply(g, ctx.slopes)
+        # a selection, then the slope (torch's hardsigmoid_backward): an inf or NaN g outside gives 0
+        return ScaleByConstant.apply(KeepWhere.apply(g, ctx.keep), g._data.dtype.type(1 / 6))
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
@@ -231,7 +240,7 @@ class Threshold(Op):
 
     @staticmethod
     def forward(ctx, x, threshold, value):
-        keep = x > threshold
+        keep = ~(x <= threshold)   # a NaN x is kept (and passes its gradient), as torch's x <= t ? value : x
         ctx.keep = keep
         z = np.where(keep, x, value).astype(x.dtype, copy=False)
         if ctx.needs_input_grad[0]:
@@ -462,8 +471,10 @@ class Softsign(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        d = ScaleByConstant.apply(x, np.sign(x._data)) + 1  # 1 + |x|, differentiable a.e.
-        return g / (d * d)
+        # torch's softsign is x / (1 + |x|) in ops: its gradient is div's two terms, the second
+        # through abs (sign(x) times it), so an infinite g gives inf - inf = NaN, as in torch
+        d = math_ops.abs(x) + 1
+        return g / d + (-g * ((x / d) / d)) * math_ops.sign(x)
 
 
 def softsign(input: Tensor) -> Tensor:

@@ -405,7 +405,13 @@ class DualProgram:
         out = []
         for n in self.names:
             t = self.th.ns.get(n)
-            if isinstance(t, torch.Tensor) and predicate(t):
+            if not isinstance(t, torch.Tensor):
+                continue
+            try:
+                chosen = predicate(t)
+            except RuntimeError:   # torch raises reading is_leaf / grad_fn of a stale multi-output view
+                chosen = False
+            if chosen:
                 out.append(n)
         return out
 
