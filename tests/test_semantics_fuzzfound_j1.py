@@ -97,7 +97,8 @@ def test_non_finite_gradients_through_activations(name, dtype):
     _same(f)
 
 
-@pytest.mark.parametrize("name", ["relu", "relu6", "threshold", "hardshrink", "softshrink", "sinc", "softsign"])
+@pytest.mark.parametrize("name", ["relu", "relu6", "threshold", "hardshrink", "softshrink", "sinc", "softsign",
+                                  "elu", "selu", "celu"])
 def test_non_finite_gradients_through_activations_create_graph(name):
     def f(lib):
         x = lib.tensor(np.repeat(_X, len(_G)), dtype=lib.float64, requires_grad=True)
@@ -106,6 +107,19 @@ def test_non_finite_gradients_through_activations_create_graph(name):
         gg, gxx = lib.autograd.grad(gx, [g, x], lib.tensor(np.tile([1.0, INF, 0.0], 25), dtype=lib.float64),
                                     allow_unused=True, materialize_grads=True)
         return gx, gg, gxx
+    _same(f)
+
+
+# elu's second derivative is torch's elu_double_backward: a product with the mask x < 0, so it is 0
+# at x = 0 (minigrad gave the negative branch's alpha * scale there) and NaN for an inf elsewhere.
+@pytest.mark.parametrize("fn", ["elu", "selu", "celu"])
+def test_elu_second_derivative_at_zero(fn):
+    def f(lib):
+        x = lib.tensor([-1.0, -0.0, 0.0, 1.0], dtype=lib.float64, requires_grad=True)
+        act = getattr(lib.nn.functional, fn)
+        (g,) = lib.autograd.grad((act(x, 2.0) if fn == "celu" else act(x)).sum(), x, create_graph=True)
+        (gg,) = lib.autograd.grad(g.sum(), x)
+        return g, gg, g.grad_fn.name()
     _same(f)
 
 

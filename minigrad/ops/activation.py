@@ -275,11 +275,36 @@ class Elu(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        neg = ctx.neg
-        dtype = x._data.dtype
-        # exp of min(x, 0): the positive side, masked out, must not overflow into inf * 0
-        slope = ScaleByConstant.apply(math_ops.exp(x.clamp(max=0)), (neg * (ctx.alpha * ctx.scale)).astype(dtype))
-        return g * (slope + _const(np.where(neg, 0, ctx.scale).astype(dtype)))
+        return EluBackward.apply(g, x, ctx.alpha, ctx.scale, 1.0)
+
+
+class EluBackward(Op):
+    """z = g elu'(x) = g s (x > 0),  g s a c exp(c x) (x <= 0), c the input scale (1, or 1/a for celu);
+    dz/dg = elu'(x),  dz/dx = g s a c^2 exp(c x) where x < 0, else 0  (torch's elu_double_backward:
+    0 at x = 0, where the two branches' second derivatives differ)"""
+
+    node_name = "EluBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, x, alpha, scale, input_scale):
+        ctx.params = alpha, scale, input_scale
+        ctx.save_for_backward(g, x)
+        # torch's elu_backward (is_result false); exp of min(x, 0), so that the positive side does
+        # not overflow; a NaN x takes the negative branch: NaN, as torch's vectorized kernel
+        negative = g * x.dtype.type(input_scale * alpha * scale) * np.exp(np.minimum(x, 0) * x.dtype.type(input_scale))
+        return np.where(x > 0, g * x.dtype.type(scale), negative).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gg):
+        g, x = ctx.saved_tensors
+        alpha, scale, input_scale = ctx.params
+        need = ctx.needs_input_grad
+        dg = EluBackward.apply(gg, x, alpha, scale, input_scale) if need[0] else None
+        dx = None
+        if need[1]:   # a product with the mask (x < 0), as torch's: an inf there gives NaN
+            below = _const((x._data < 0).astype(x._data.dtype))
+            dx = EluBackward.apply(gg * g * input_scale, x, alpha, scale, input_scale) * below
+        return dg, dx, None, None, None
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -320,9 +345,7 @@ class Celu(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        dtype = x._data.dtype
-        slope = ScaleByConstant.apply(math_ops.exp(x.clamp(max=0) / ctx.alpha), ctx.neg.astype(dtype))
-        return g * (slope + _const(np.logical_not(ctx.neg).astype(dtype)))
+        return EluBackward.apply(g, x, ctx.alpha, 1.0, 1.0 / ctx.alpha)   # torch's: elu_backward, c = 1/a
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
