@@ -48,12 +48,14 @@ def _maybe_inplace(input: Tensor, result: Tensor, inplace: bool, inplace_node_na
 def times_mask(x, c):
     """x * c for a constant array c; where c is a bool mask, a selection (0 where c is False, also for
     an inf or NaN x there), as torch's backward kernels select (threshold_backward, hardtanh_backward,
-    hardshrink_backward...). The product is three times faster than a selection, so it is taken
-    first, and the selection only where the product met a non-finite value."""
+    hardshrink_backward...). The product is many times faster than a selection, so it is taken
+    first, and the selection only where it made a NaN (inf * False or NaN * False: a NaN max)."""
     z = x * c
-    if getattr(c, "dtype", None) == np.bool_ and z.size and not np.isfinite(z.sum()):
-        z = xp(z).where(c, z, z.dtype.type(0))
-    return z
+    if getattr(c, "dtype", None) != np.bool_ or not z.size or z.dtype.kind not in "fc":
+        return z
+    mod = np if isinstance(z, (np.ndarray, np.generic)) else xp(z)   # (a 0-d product is a NumPy scalar)
+    made_nan = mod.isnan(z.max()) if z.dtype.kind == "f" else mod.isnan(z).any()
+    return mod.where(c, z, z.dtype.type(0)) if made_nan else z
 
 
 class ScaleByConstant(Op):
