@@ -45,13 +45,27 @@ def _maybe_inplace(input: Tensor, result: Tensor, inplace: bool, inplace_node_na
 
 
 # -- helper ops: a gradient scaled by a constant ------------------------------------------------
+def times_mask(x, c):
+    """x * c for a constant array c; where c is a bool mask, a selection (0 where c is False, also for
+    an inf or NaN x there), as torch's backward kernels select (threshold_backward, hardtanh_backward,
+    hardshrink_backward...). The product is many times faster than a selection, so it is taken
+    first, and the selection only where it made a NaN (inf * False or NaN * False: a NaN max)."""
+    z = x * c
+    if getattr(c, "dtype", None) != np.bool_ or not z.size or z.dtype.kind not in "fc":
+        return z
+    mod = np if isinstance(z, (np.ndarray, np.generic)) else xp(z)   # (a 0-d product is a NumPy scalar)
+    made_nan = mod.isnan(z.max()) if z.dtype.kind == "f" else mod.isnan(z).any()
+    return mod.where(c, z, z.dtype.type(0)) if made_nan else z
+
+
 class ScaleByConstant(Op):
-    """z = x * c  (c a constant array: a mask, slopes, a dropout mask);  dz/dx = c"""
+    """z = x * c  (c a constant array: a mask, slopes, a dropout mask);  dz/dx = c
+    (a bool mask selects: see times_mask)"""
 
     @staticmethod
     def forward(ctx, x, c):
         ctx.c = c
-        return x * c
+        return times_mask(x, c)
 
     @staticmethod
     def backward(ctx, g):
@@ -63,16 +77,12 @@ def scale_by_constant(x: Tensor, c) -> Tensor:
 
 
 class KeepWhere(Op):
-    """z = x * keep  (keep a constant bool array);  dz/dx = keep
-
-    A product, three times faster than np.where; the one difference from torch's masking: a NaN
-    or inf arriving where keep is False gives NaN here (torch: 0).
-    """
+    """z = x where keep, else 0  (keep a constant bool array);  dz/dx = keep  (see times_mask)"""
 
     @staticmethod
     def forward(ctx, x, keep):
         ctx.keep = keep
-        return x * keep
+        return times_mask(x, keep)
 
     @staticmethod
     def backward(ctx, g):
@@ -95,7 +105,7 @@ class KinkScale(Op):
     def forward(ctx, g, c, x):
         ctx.c = c
         ctx.save_for_backward(x)
-        return g * c
+        return times_mask(g, c)
 
     @staticmethod
     def backward(ctx, gg):
@@ -237,12 +247,13 @@ class Hardsigmoid(Op):
     @staticmethod
     def forward(ctx, x):
         if ctx.needs_input_grad[0]:
-            ctx.slopes = (((x > -3) & (x < 3)) / 6).astype(x.dtype)
+            ctx.keep = (x > -3) & (x < 3)
         return np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        return ScaleByConstant.apply(g, ctx.slopes)
+        # a selection, then the slope (torch's hardsigmoid_backward): an inf or NaN g outside gives 0
+        return ScaleByConstant.apply(KeepWhere.apply(g, ctx.keep), g._data.dtype.type(1 / 6))
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
@@ -255,7 +266,7 @@ class Threshold(Op):
 
     @staticmethod
     def forward(ctx, x, threshold, value):
-        keep = x > threshold
+        keep = ~(x <= threshold)   # a NaN x is kept (and passes its gradient), as torch's x <= t ? value : x
         ctx.keep = keep
         z = np.where(keep, x, value).astype(x.dtype, copy=False)
         if ctx.needs_input_grad[0]:
@@ -290,11 +301,36 @@ class Elu(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        neg = ctx.neg
-        dtype = x._data.dtype
-        # exp of min(x, 0): the positive side, masked out, must not overflow into inf * 0
-        slope = ScaleByConstant.apply(math_ops.exp(x.clamp(max=0)), (neg * (ctx.alpha * ctx.scale)).astype(dtype))
-        return g * (slope + _const(np.where(neg, 0, ctx.scale).astype(dtype)))
+        return EluBackward.apply(g, x, ctx.alpha, ctx.scale, 1.0)
+
+
+class EluBackward(Op):
+    """z = g elu'(x) = g s (x > 0),  g s a c exp(c x) (x <= 0), c the input scale (1, or 1/a for celu);
+    dz/dg = elu'(x),  dz/dx = g s a c^2 exp(c x) where x < 0, else 0  (torch's elu_double_backward:
+    0 at x = 0, where the two branches' second derivatives differ)"""
+
+    node_name = "EluBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, x, alpha, scale, input_scale):
+        ctx.params = alpha, scale, input_scale
+        ctx.save_for_backward(g, x)
+        # torch's elu_backward (is_result false); exp of min(x, 0), so that the positive side does
+        # not overflow; a NaN x takes the negative branch: NaN, as torch's vectorized kernel
+        negative = g * x.dtype.type(input_scale * alpha * scale) * np.exp(np.minimum(x, 0) * x.dtype.type(input_scale))
+        return np.where(x > 0, g * x.dtype.type(scale), negative).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gg):
+        g, x = ctx.saved_tensors
+        alpha, scale, input_scale = ctx.params
+        need = ctx.needs_input_grad
+        dg = EluBackward.apply(gg, x, alpha, scale, input_scale) if need[0] else None
+        dx = None
+        if need[1]:   # a product with the mask (x < 0), as torch's: an inf there gives NaN
+            below = _const((x._data < 0).astype(x._data.dtype))
+            dx = EluBackward.apply(gg * g * input_scale, x, alpha, scale, input_scale) * below
+        return dg, dx, None, None, None
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -335,9 +371,7 @@ class Celu(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        dtype = x._data.dtype
-        slope = ScaleByConstant.apply(math_ops.exp(x.clamp(max=0) / ctx.alpha), ctx.neg.astype(dtype))
-        return g * (slope + _const(np.logical_not(ctx.neg).astype(dtype)))
+        return EluBackward.apply(g, x, ctx.alpha, 1.0, 1.0 / ctx.alpha)   # torch's: elu_backward, c = 1/a
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -486,8 +520,10 @@ class Softsign(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        d = ScaleByConstant.apply(x, np.sign(x._data)) + 1  # 1 + |x|, differentiable a.e.
-        return g / (d * d)
+        # torch's softsign is x / (1 + |x|) in ops: its gradient is div's two terms, the second
+        # through abs (sign(x) times it), so an infinite g gives inf - inf = NaN, as in torch
+        d = math_ops.abs(x) + 1
+        return g / d + (-g * ((x / d) / d)) * math_ops.sign(x)
 
 
 def softsign(input: Tensor) -> Tensor:

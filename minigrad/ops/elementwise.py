@@ -184,7 +184,8 @@ class Div(Op):
         x, y = ctx.saved_tensors
         x, y = conj_of(x), conj_of(y)
         gx = g / y if ctx.needs_input_grad[0] else None
-        gy = -g * x / (y * y) if ctx.needs_input_grad[1] else None
+        # torch's order, (x / y) / y: y * y underflows to 0 (or overflows) where the quotients do not
+        gy = -g * ((x / y) / y) if ctx.needs_input_grad[1] else None
         return gx, gy
 
 

@@ -172,7 +172,7 @@ def _lu_info(a):
 
 # -- determinant -----------------------------------------------------------------------------------
 class LinalgDet(Op):
-    """z = det(A);  dz/dA = z A^{-T}"""
+    """z = det(A);  dz/dA = z A^{-T} (the adjugate's transpose; torch's linalg_det_backward)"""
 
     @staticmethod
     def forward(ctx, a):
@@ -183,7 +183,68 @@ class LinalgDet(Op):
     @staticmethod
     def backward(ctx, g):
         a, z = ctx.saved_tensors
-        return unsqueeze(unsqueeze(g * z, -1), -1) * mT(inv(a))
+        if a._data.size == 0:
+            return unsqueeze(unsqueeze(g * z, -1), -1) * a.detach()
+        d = unsqueeze(unsqueeze(g * z, -1), -1) * eye_like(a._data.shape[-1], a)   # (g z) I
+        if not is_grad_enabled():
+            return Tensor._make(_det_grad_lu(a._data, d._data))
+        # Differentiable again: torch solves A^T G = (g z) I with linalg.solve (so that G's graph is
+        # solve's: a gradient flowing back into G later reaches A through X = G as solve's does), and
+        # takes the matrices with |det| < 100 eps through the SVD instead
+        singular = np.abs(z._data) < 100 * np.finfo(a._data.dtype).eps
+        return _masked_batches(singular, lambda a_, d_, g_: _det_grad_svd(a_, g_),
+                               lambda a_, d_, g_: solve(mT(a_), d_), a, d, g)
+
+
+def _det_grad_lu(a, d):
+    """torch's first-order det gradient: solve A^T G = d with A's LU, its zero pivots replaced by eps
+    (det is C^1, so a singular A is taken as a nearby invertible one: d = 0 then gives G = 0)."""
+    lu, pivots, info = lu_factor_array(a)
+    if not np.any(info):
+        return np.linalg.solve(_np_mT(a), d).astype(a.dtype)
+    k = np.arange(a.shape[-1])
+    lu[..., k, k] = np.where(lu[..., k, k] == 0, np.finfo(a.dtype).eps, lu[..., k, k])
+    P, L, U = _unpack_arrays(lu, pivots)
+    # (P L U)^T G = d:  G = P L^{-T} U^{-T} d
+    return (P @ np.linalg.solve(_np_mT(L), np.linalg.solve(_np_mT(U), d))).astype(a.dtype)
+
+
+def _det_grad_svd(a, g):
+    """The det gradient of (nearly) singular matrices through A = U diag(S) V^T (torch's
+    linalg_det_backward): U diag(d prod(S)/dS * det(U) det(V^T) g) V^T, no division by S."""
+    U, S, Vh = svd(a)
+    alpha = det(U) * det(Vh) * g
+    return matmul(U * unsqueeze(_prod_safe_zeros_grad(unsqueeze(alpha, -1), S), -2), Vh)
+
+
+def _prod_safe_zeros_grad(g, x):
+    """g * d prod(x, -1) / dx without dividing (zeros allowed): the exclusive products from the left
+    times those from the right (torch's prod_safe_zeros_backward)."""
+    from .reduce import cumprod
+    from .shape import cat, flip
+    n = x._data.shape[-1]
+    if x._data.size == 0 or n == 1:
+        return g * Tensor._make(np.ones_like(x._data))
+    ones = Tensor._make(np.ones(x._data.shape[:-1] + (1,), dtype=x._data.dtype))
+    left = cumprod(cat([ones, x[..., :n - 1]], -1), -1)
+    right = flip(cumprod(cat([ones, flip(x[..., 1:], [-1])], -1), -1), [-1])
+    return g * (left * right)
+
+
+def _masked_batches(mask, where_true, where_false, a, *others):
+    """Per matrix of the batch: ``where_true(a, *others)`` where ``mask`` holds, ``where_false`` where
+    not (torch's masked_fmap); each function sees only its own matrices."""
+    if mask.all():
+        return where_true(a, *others)
+    if not mask.any():
+        return where_false(a, *others)
+    from .shape import cat, reshape
+    batch = mask.shape   # every tensor's leading dims
+    flat = [reshape(t, (-1,) + t._data.shape[len(batch):]) for t in (a,) + others]
+    yes, no = np.flatnonzero(mask.reshape(-1)), np.flatnonzero(~mask.reshape(-1))
+    parts = cat([where_true(*[t[yes] for t in flat]), where_false(*[t[no] for t in flat])], 0)
+    order = np.argsort(np.concatenate([yes, no]))
+    return reshape(parts[order], batch + parts._data.shape[1:])
 
 
 class LinalgSlogdet(Op):
@@ -202,6 +263,8 @@ class LinalgSlogdet(Op):
         a, = ctx.saved_tensors
         if g is None:
             return None   # only the (real) sign was used: no gradient at all, as torch (A.grad stays None)
+        if is_grad_enabled() and a._data.size:   # differentiable again: through linalg.solve, as torch
+            return solve(mT(a), unsqueeze(unsqueeze(g, -1), -1) * eye_like(a._data.shape[-1], a))
         return unsqueeze(unsqueeze(g, -1), -1) * mT(inv(a))
 
 

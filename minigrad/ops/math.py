@@ -419,10 +419,11 @@ class Sigmoid(Op):
 
     @staticmethod
     def forward(ctx, x):
-        # torch's 1/(1 + exp(-x)), with exp's argument capped so that it never overflows (at the cap,
-        # sigmoid is already below the smallest normal number); half is computed in float32, as in torch
+        # torch's 1/(1 + exp(-x)): where exp overflows (x < -88.7 in float32, -709.8 in float64) the
+        # result is 0, as torch's (so an infinite gradient there gives inf * 0 = NaN, as torch's);
+        # half is computed in float32, as in torch
         xc = x.astype(np.float32) if x.dtype == np.float16 else x
-        z = (1 / (1 + np.exp(np.minimum(-xc, _EXP_CAP[xc.dtype])))).astype(x.dtype, copy=False)
+        z = (1 / (1 + np.exp(-xc))).astype(x.dtype, copy=False)
         ctx.save_for_backward(z)
         return z
 
@@ -430,9 +431,6 @@ class Sigmoid(Op):
     def backward(ctx, g):
         z, = ctx.saved_tensors
         return g * (1 - z) * z
-
-
-_EXP_CAP = {np.dtype(np.float32): 88.0, np.dtype(np.float64): 709.0}  # the largest whole x with exp(x) finite
 
 
 sigmoid = unary_float(Sigmoid)
@@ -1182,7 +1180,7 @@ erfinv = unary_float(Erfinv)
 
 class Logit(Op):
     """z = log(x/(1 - x)), x clamped to [eps, 1 - eps] when eps is given;
-    dz/dx = 1/(x(1 - x))  (0 outside [eps, 1 - eps], as torch)"""
+    dz/dx = 1/(x(1 - x))  (0 outside [eps, 1 - eps], NaN outside [0, 1] without eps, as torch)"""
 
     @staticmethod
     def forward(ctx, x, eps):
@@ -1196,9 +1194,9 @@ class Logit(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         gx = g / (x * (1 - x))
-        if ctx.eps is None:
-            return gx, None
-        return where((x < ctx.eps) | (x > 1 - ctx.eps), 0.0, gx), None
+        # torch's: NaN outside [0, 1] without eps, 0 outside [eps, 1 - eps] with it (a NaN x: 0 too)
+        lo, outside = (0.0, math.nan) if ctx.eps is None else (ctx.eps, 0.0)
+        return where((x >= lo) & (x <= 1 - lo), gx, outside), None
 
 
 def logit(input, eps=None):
@@ -1207,7 +1205,7 @@ def logit(input, eps=None):
 
 
 class Sinc(Op):
-    """z = sin(pi x)/(pi x), 1 at 0;  dz/dx = (cos(pi x) - z)/x  (0 at x = 0)"""
+    """z = sin(pi x)/(pi x), 1 at 0;  dz/dx = (pi x cos(pi x) - sin(pi x))/(pi x^2)  (0 where pi x^2 = 0)"""
 
     @staticmethod
     def forward(ctx, x):
@@ -1217,8 +1215,10 @@ class Sinc(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        safe = where(x == 0, 1.0, x)
-        return g * where(x == 0, 0.0, (cos(math.pi * safe) - sinc(safe)) / safe)
+        # torch's sinc_backward: selected to 0 where pi x^2 is 0 (also where x^2 underflows), the
+        # 0/0 kept in the graph (NaN when differentiated again there, as torch)
+        x_pi, x_squared_pi = x * math.pi, x * x * math.pi
+        return where(x_squared_pi == 0, 0.0, g * ((x_pi * cos(x_pi) - sin(x_pi)) / x_squared_pi))
 
 
 sinc = unary_float(Sinc)
@@ -1313,7 +1313,9 @@ class NanToNum(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         from .compare import isfinite
-        return where(isfinite(x), g, 0.0), None, None, None
+        # torch multiplies by the mask (grad * isfinite(x)), so an inf or NaN incoming gradient
+        # gives NaN even where x is not finite (inf * 0)
+        return g * isfinite(x), None, None, None
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
@@ -1514,7 +1516,9 @@ class Copysign(Op):
         x, z = ctx.saved_tensors
         gx = None
         if ctx.needs_input_grad[0]:
-            gx = g * where(x == 0, 0.0, z / where(x == 0, 1.0, x))
+            # torch's copysign_tensor_self_backward: (z / x) masked to 0 where x = 0, times g; the
+            # masked 0/0 stays in the graph, so a second derivative there is NaN, as in torch
+            gx = g * where(x == 0, 0.0, z / x)
         return gx, (_zeros_like(g) if ctx.needs_input_grad[1] else None)
 
 

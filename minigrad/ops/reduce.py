@@ -188,7 +188,12 @@ class Prod(Op):
         if not ctx.has_zero:
             return g * (_restore_dims(out, dims, ctx.keepdim) / x)
         if ctx.dim is None:
+            from ..autograd.grad_mode import is_grad_enabled
             from .shape import reshape
+            if not is_grad_enabled() and np.count_nonzero(x._data == 0) > 1:
+                # torch's prod_backward: two zeros make every product-of-the-others 0, and torch
+                # returns zeros without multiplying (an inf or NaN g gives 0, not NaN)
+                return Tensor._make(xp(x._data).zeros_like(x._data))
             return g * reshape(ProdOthers.apply(reshape(x, (x._data.size,)), 0), x._data.shape)
         return g * ProdOthers.apply(x, ctx.dim)
 
@@ -286,7 +291,7 @@ class MaxDim(Op):
         if ctx.needs_input_grad[0]:
             n = x.shape[dim]
             positions = xp(x).arange(n).reshape([n if i == dim else 1 for i in range(x.ndim)])
-            ctx.save_for_backward((positions == index).astype(x.dtype))
+            ctx.save_for_backward(positions == index)
         if not keepdim:
             values, index = np.squeeze(values, dim), np.squeeze(index, dim)
         return values, index.astype(np.int64, copy=False)
@@ -296,7 +301,10 @@ class MaxDim(Op):
         if ctx.dim is None:   # a 0-d input
             return g
         picked, = ctx.saved_tensors
-        return _restore_dims(g, (ctx.dim,), ctx.keepdim) * picked
+        from .activation import KeepWhere
+        # selected, not multiplied by a one-hot (torch scatters g to the index): an inf or NaN g
+        # leaves the other positions 0
+        return KeepWhere.apply(_restore_dims(g, (ctx.dim,), ctx.keepdim), picked._data)
 
 
 def _check_nonempty(name, input, dims):

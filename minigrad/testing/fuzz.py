@@ -405,7 +405,13 @@ class DualProgram:
         out = []
         for n in self.names:
             t = self.th.ns.get(n)
-            if isinstance(t, torch.Tensor) and predicate(t):
+            if not isinstance(t, torch.Tensor):
+                continue
+            try:
+                chosen = predicate(t)
+            except RuntimeError:   # torch raises reading is_leaf / grad_fn of a stale multi-output view
+                chosen = False
+            if chosen:
                 out.append(n)
         return out
 
@@ -555,6 +561,19 @@ def _remainder_overflows(a, b) -> bool:
         return bool((torch.isinf(q) & torch.isfinite(a) & torch.isfinite(b) & (b != 0)).any())
 
 
+def _median_reads_past_zero_stride(name, args) -> bool:
+    """Whether ``median(x, dim)`` / ``nanmedian(x, dim)`` meets torch 2.13's bug on inputs with a zero
+    stride (an ``expand``): along such a dim it returns values read from outside the tensor (4.6e-310,
+    2.3e-186) and indices to match; along the other dims it is right."""
+    if not name.startswith(("median_dim", "nanmedian_dim")) or len(args) < 2 or not hasattr(args[0], "stride"):
+        return False
+    x, dim = args[0], args[1]
+    if x.dim() == 0:
+        return False
+    dim = dim % x.dim()
+    return x.stride(dim) == 0 and x.shape[dim] > 1
+
+
 # Op-table entries that write into their input (their own family: in-place semantics).
 def _writes_in_place(name: str) -> bool:
     return name.endswith("_inplace") or name.startswith(("view_write", "setitem"))
@@ -574,6 +593,7 @@ class ProgramMachine(RuleBasedStateMachine):
         self.hooked = set()    # names with a gradient hook
         self.detached = set()  # names made by detach(): they share storage (and version) with their source
         self.index_args = set()  # integer and bool tensors passed to an op of the table
+        self.saved_results = set()  # integer and bool results of an op of the table
 
     # -- helpers ----------------------------------------------------------------------------------
     def _pick(self, data, predicate=lambda t: True, label="tensor"):
@@ -944,9 +964,16 @@ class ProgramMachine(RuleBasedStateMachine):
         kwargs = [f"{k}={arg(v, grad=False)}" for k, v in sample.kwargs.items()]
         if op.name.startswith("remainder") and _remainder_overflows(*eval(f"({', '.join(args)},)", self.p.th.ns)[:2]):
             return   # torch's remainder bug (see _remainder_overflows)
+        if op.name.startswith(("median_dim", "nanmedian_dim")) and _median_reads_past_zero_stride(
+                op.name, eval(f"({', '.join(args)},)", self.p.th.ns)):
+            return   # torch's median bug on expanded inputs (see _median_reads_past_zero_stride)
         self.index_args.update(n for n in self.p.tensors(lambda t: not t.requires_grad)
                                if re.search(rf"\b{n}\b", ", ".join(args + kwargs)))
+        known = len(self.p.names)
         self.p.run(f"_r = op({op.name!r})({', '.join(args + kwargs)})", family, unpack=True)
+        # integer and bool results (max pool's and sort's indices...): torch's node may have saved them
+        self.saved_results.update(n for n in self.p.names[known:] if n in self.p.tensors(
+            lambda t: not t.is_floating_point() and not t.is_complex()))
 
     # -- Python scalars -------------------------------------------------------------------------
     @precondition(lambda self: _on("scalar") or _on("scalar_wide"))
@@ -1059,10 +1086,11 @@ class ProgramMachine(RuleBasedStateMachine):
 
     def _maybe_saved(self, t):
         """Whether ``t`` shares memory with a tensor a graph may have saved: one that requires grad,
-        or an index or mask given to an op of the table."""
+        an index or mask given to an op of the table, or an integer result of one (the indices
+        torch's max pool backward reads)."""
         ptr = t.untyped_storage().data_ptr()
         return any(o.untyped_storage().data_ptr() == ptr for o in (self._t(n) for n in self.p.tensors()
-                   if n in self.index_args or self._t(n).requires_grad))
+                   if n in self.index_args or n in self.saved_results or self._t(n).requires_grad))
 
     # -- gradients --------------------------------------------------------------------------------
     @precondition(lambda self: _on("retain_grad") or _on("misuse"))
