@@ -214,10 +214,17 @@ class Hardsigmoid(Op):
     def forward(ctx, x):
         if ctx.needs_input_grad[0]:
             ctx.slopes = (((x > -3) & (x < 3)) / 6).astype(x.dtype)
+            ctx.save_for_backward(x)   # for the graph of a create_graph gradient (torch's hardsigmoid_backward)
         return np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
+        source, = ctx.saved_tensors
+        if grad_mode.state.grad_enabled and (g._requires_grad or source._requires_grad):
+            # create_graph: torch's hardsigmoid_backward, a node in the graph of g and x whose own
+            # backward raises (torch has no double backward for hardsigmoid)
+            from .sort import _no_derivative
+            return _no_derivative(g._data * ctx.slopes, "hardsigmoid_backward", g, source)
         return ScaleByConstant.apply(g, ctx.slopes)
 
 
