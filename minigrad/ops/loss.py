@@ -75,7 +75,8 @@ def _grad_scale(g: Tensor, reduction: str, n: int) -> Tensor:
 # -- class-index targets: nll_loss and cross_entropy ---------------------------------------------
 def _check_class_targets(input: Tensor, target: Tensor, weight, ignore_index):
     """torch's nll_loss_nd checks, in torch's order (its autograd layer's first)."""
-    not_differentiable("nll_loss_forward", weight=weight)
+    # (torch's nll_loss_nd runs nll_loss2d for an input of 3 or more dims)
+    not_differentiable("nll_loss2d_forward" if input.ndim >= 3 else "nll_loss_forward", weight=weight)
     x, t = input._data, target._data
     check_same_device(x, t, weight)
     if x.ndim < 1:
@@ -539,9 +540,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight=None, size_averag
     if not np.all((target._data >= 0) & (target._data <= 1)):
         raise RuntimeError("all elements of target should be between 0 and 1")
     if weight is not None:
-        if weight.requires_grad and grad_mode.is_grad_enabled():
-            raise RuntimeError("The function 'binary_cross_entropy' is not differentiable with respect to argument "
-                               "'weight'. This input cannot have requires_grad True.")
+        not_differentiable("binary_cross_entropy", weight=weight)
         try:
             shape = np.broadcast_shapes(target._data.shape, weight._data.shape)
         except ValueError:
@@ -726,9 +725,7 @@ class SoftMarginLoss(Op):
 
 def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     reduction = _loss_reduction(reduction, size_average, reduce)
-    if target.requires_grad and grad_mode.is_grad_enabled():
-        raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect to argument 'target'. "
-                           "This input cannot have requires_grad True.")
+    not_differentiable("soft_margin_loss", target=target)
     shape = broadcast_shape(input._data.shape, target._data.shape)
     input, target = promote(input, target)
     if not dtypes.is_floating(input._data.dtype):
@@ -947,6 +944,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.ndim != 1:
         raise ValueError("weight must be one-dimensional")
+    not_differentiable("multi_margin_loss", weight=weight)
     nframe, dim = _margin_frames("multi_margin_loss", input, target)
     t = target._data
     if not (t.ndim <= 1 and t.size == nframe):
