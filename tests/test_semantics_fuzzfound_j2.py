@@ -1,0 +1,165 @@
+"""Disagreements with torch found by the program fuzzer (minigrad.testing.fuzz) about which gradients
+are part of a graph, which derivatives are computed, and which arguments may require grad. Each is
+reduced to a few lines and run against torch and minigrad side by side (``lib`` is one or the
+other): values, dtypes, shapes, requires_grad, or the exception class and the gist of its message
+must agree.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+
+# runs ``fn(lib)`` in both libraries and compares results (requires_grad included) or exceptions
+from test_semantics_fuzzfound import _same  # noqa: E402
+
+pytestmark = [pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph")]
+
+
+# -- create_graph: a gradient is in a graph only where its formula's inputs are ---------------------
+# torch evaluates each backward formula with grad mode on: the result requires grad when a tensor
+# the formula reads does (the incoming gradient, a saved input or output), and a formula that makes
+# fresh zeros (zeros_like) gives a tensor outside any graph. Accumulating into an existing .grad
+# is ``grad + new`` (in the graph only if either is).
+
+# frexp saves its exponent, an integer output outside the graph: the mantissa's gradient
+# g / 2^exponent requires grad only where g does. Fuzzer: 2 programs.
+@pytest.mark.parametrize("loss", ["sum", "square"])
+@pytest.mark.parametrize("earlier_grad", [False, True])
+def test_create_graph_gradient_through_a_saved_integer_output(loss, earlier_grad):
+    def f(lib):
+        x = lib.tensor([1.5, -3.0, 0.25], requires_grad=True)
+        mantissa, exponent = lib.frexp(x)
+        if earlier_grad:
+            (mantissa * mantissa).sum().backward(retain_graph=True)
+        out = mantissa.sum() if loss == "sum" else (mantissa * mantissa).sum()
+        out.backward(create_graph=True)
+        return x.grad, exponent
+    _same(f)
+
+
+# div with a rounding mode: torch's formula is zeros_like(grad) for each input, two tensors
+# outside the graph (minigrad gave both inputs one tensor: a write into one showed in the
+# other, and made it require grad). Fuzzer: 3 programs.
+@pytest.mark.parametrize("rounding_mode", ["trunc", "floor"])
+def test_zero_gradients_of_a_rounded_division_are_two_tensors(rounding_mode):
+    def f(lib):
+        a = lib.tensor([-0.05, 7.0], requires_grad=True)
+        b = lib.tensor([2.5, -2.0], requires_grad=True)
+        y = lib.div(a, b, rounding_mode=rounding_mode)
+        ga, gb = lib.autograd.grad(y.sum(), [a, b], create_graph=True)
+        before = (ga.requires_grad, gb.requires_grad)
+        ga += b
+        return before, ga, gb
+    _same(f)
+
+
+# hardsigmoid's gradient is torch's hardsigmoid_backward(grad, x): in the graph of x (and of the
+# incoming gradient), with no derivative of its own, so differentiating it again raises.
+# Fuzzer: 1 program (hardsigmoid_at_kinks).
+@pytest.mark.parametrize("inplace", [False, True])
+@pytest.mark.parametrize("then", ["none", "grad_x", "grad_v"])
+def test_hardsigmoid_gradient_lies_in_the_graph_of_its_input(inplace, then):
+    def f(lib):
+        x = lib.tensor([-3.0, 0.0, 3.0, 1.0], requires_grad=True)
+        v = lib.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=then == "grad_v")
+        y = lib.nn.functional.hardsigmoid(x * 1, inplace=inplace)
+        gx, = lib.autograd.grad(y, [x], grad_outputs=v, create_graph=True)
+        if then != "none":
+            lib.autograd.grad(gx.sum(), [x if then == "grad_x" else v])
+        return gx
+    _same(f, None if then == "none" else "derivative for aten::hardsigmoid_backward is not implemented")
+
+
+def test_hardsigmoid_create_graph_accumulates_in_the_graph():
+    def f(lib):
+        x = lib.tensor([-3.0, 0.0, 3.0], requires_grad=True)
+        loss = lib.nn.functional.hardsigmoid(x)[1]
+        loss.backward(retain_graph=True, create_graph=True)
+        first = x.grad.requires_grad
+        loss.backward(retain_graph=True, create_graph=True)
+        return first, x.grad
+    _same(f)
+
+
+# -- a derivative is computed only where the backward needs it ----------------------------------------
+# torch's nodes compute the gradient of an input only when the engine needs it (autograd.grad,
+# backward(inputs=)): zeta, which has no derivative in x, differentiates in q. Fuzzer: 6 programs.
+@pytest.mark.parametrize("how", ["inputs_q", "inputs_output_and_q", "grad_q", "inputs_x", "all"])
+def test_zeta_differentiates_in_q_without_asking_for_x(how):
+    def f(lib):
+        x = lib.tensor([2.0, 3.5, 1.5], requires_grad=True)
+        q = lib.tensor([1.0, 2.0, 0.5], requires_grad=True)
+        z = lib.special.zeta(x, q)
+        if how == "grad_q":
+            return lib.autograd.grad(z.sum(), [q])
+        if how == "inputs_output_and_q":
+            z.sum().backward(inputs=[z, q])
+            return z.grad, q.grad, x.grad
+        z.sum().backward(**({"inputs": [q]} if how == "inputs_q" else {"inputs": [x]} if how == "inputs_x" else {}))
+        return q.grad, x.grad
+    _same(f, "derivative for 'zeta' is not implemented" if how in ("inputs_x", "all") else None)
+
+
+def test_a_derivative_not_asked_for_is_not_computed_below_other_ops():
+    def f(lib):   # the zeta node lies below a product: still only q's gradient is asked of it
+        x = lib.tensor([2.0, 3.0], requires_grad=True)
+        q = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = (lib.special.zeta(x * 1, q) * x).sum()
+        gq, = lib.autograd.grad(y, [q], create_graph=True)
+        return gq
+    _same(f)
+
+
+# -- arguments torch has no derivative for may not require grad --------------------------------------
+# torch's autograd layer refuses a tensor argument its derivatives.yaml marks non-differentiable
+# (class weights, running statistics, soft_margin_loss's target) when it requires grad and grad
+# mode is on, whether or not the input requires grad. Fuzzer: 1 program (multi_margin_loss).
+def _refused_calls():
+    def rand(lib, *shape):
+        return lib.tensor(np.random.default_rng(len(shape)).random(shape), dtype=lib.float32)
+
+    def grad(t):
+        return t.requires_grad_()
+
+    def classes(lib, *shape):
+        return lib.zeros(shape, dtype=lib.int64)
+    return {
+        "multi_margin_loss": lambda lib: lib.nn.functional.multi_margin_loss(
+            grad(rand(lib, 2, 3)), lib.tensor([0, 2]), weight=grad(rand(lib, 3))),
+        "multi_margin_loss_p2_none": lambda lib: lib.nn.functional.multi_margin_loss(
+            rand(lib, 2, 3), lib.tensor([0, 2]), p=2, weight=grad(rand(lib, 3)), reduction="none"),
+        "nll_loss": lambda lib: lib.nn.functional.nll_loss(grad(rand(lib, 2, 3)), classes(lib, 2),
+                                                           weight=grad(rand(lib, 3))),
+        "nll_loss_1d": lambda lib: lib.nn.functional.nll_loss(rand(lib, 3), classes(lib), weight=grad(rand(lib, 3))),
+        "nll_loss2d_3d": lambda lib: lib.nn.functional.nll_loss(grad(rand(lib, 2, 3, 4)), classes(lib, 2, 4),
+                                                                weight=grad(rand(lib, 3))),
+        "nll_loss2d_4d": lambda lib: lib.nn.functional.nll_loss(grad(rand(lib, 2, 3, 2, 2)), classes(lib, 2, 2, 2),
+                                                                weight=grad(rand(lib, 3))),
+        "cross_entropy_5d": lambda lib: lib.nn.functional.cross_entropy(
+            grad(rand(lib, 2, 3, 1, 2, 2)), classes(lib, 2, 1, 2, 2), weight=grad(rand(lib, 3))),
+        "binary_cross_entropy": lambda lib: lib.nn.functional.binary_cross_entropy(
+            grad(rand(lib, 3)), rand(lib, 3), weight=grad(rand(lib, 3))),
+        "binary_cross_entropy_with_logits": lambda lib: lib.nn.functional.binary_cross_entropy_with_logits(
+            grad(rand(lib, 3)), rand(lib, 3), pos_weight=grad(rand(lib, 3))),
+        "soft_margin_loss": lambda lib: lib.nn.functional.soft_margin_loss(rand(lib, 3), grad(rand(lib, 3))),
+        "batch_norm": lambda lib: lib.nn.functional.batch_norm(grad(rand(lib, 2, 3)), grad(rand(lib, 3)),
+                                                               rand(lib, 3), training=True),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_refused_calls()))
+def test_an_argument_without_a_derivative_may_not_require_grad(name):
+    call = _refused_calls()[name]
+    function = {"multi_margin_loss_p2_none": "multi_margin_loss", "nll_loss_1d": "nll_loss_forward",
+                "nll_loss": "nll_loss_forward", "nll_loss2d_3d": "nll_loss2d_forward",
+                "nll_loss2d_4d": "nll_loss2d_forward", "cross_entropy_5d": "nll_loss2d_forward",
+                "batch_norm": "native_batch_norm"}.get(name, name)
+    _same(call, f"The function '{function}' is not differentiable with respect to argument")
+
+    def without_grad_mode(lib):   # the refusal is the autograd layer's: under no_grad the call runs
+        with lib.no_grad():
+            return call(lib)
+    _same(without_grad_mode)
