@@ -163,3 +163,60 @@ def test_an_argument_without_a_derivative_may_not_require_grad(name):
         with lib.no_grad():
             return call(lib)
     _same(without_grad_mode)
+
+
+# -- losses: the gradient lies in the graph of what torch's backward formula reads ------------------------
+# l1_loss is torch's composite |x - y| (its gradient sgn(x - y) g is in the graph of x and y, with
+# a zero derivative); nll_loss's backward reads x (NllLossBackwardBackward0: zero in x); the margin
+# losses' fused backward kernels read x and have no derivative of their own (torch raises).
+# Found by a survey of the op table's create_graph gradients beside torch's.
+def _losses():
+    target = [0, 3, 1]
+    listed = [[0, 1, -1, 0], [3, -1, 0, 0], [1, 2, 3, -1]]
+    return {
+        "l1_loss": lambda lib, x, y, r: lib.nn.functional.l1_loss(x, y, reduction=r),
+        "smooth_l1_loss_beta0": lambda lib, x, y, r: lib.nn.functional.smooth_l1_loss(x, y, beta=0.0, reduction=r),
+        "nll_loss": lambda lib, x, y, r: lib.nn.functional.nll_loss(x, lib.tensor(target), reduction=r),
+        "multi_margin_loss": lambda lib, x, y, r: lib.nn.functional.multi_margin_loss(x, lib.tensor(target),
+                                                                                     reduction=r),
+        "multi_margin_loss_p2": lambda lib, x, y, r: lib.nn.functional.multi_margin_loss(x, lib.tensor(target), p=2,
+                                                                                        reduction=r),
+        "multilabel_margin_loss": lambda lib, x, y, r: lib.nn.functional.multilabel_margin_loss(x, lib.tensor(listed),
+                                                                                               reduction=r),
+    }
+
+
+_X = np.array([[0.5, -1.0, 2.0, 0.25], [1.5, 0.0, -0.5, 1.0], [-2.0, 0.75, 0.5, -1.5]])
+_Y = np.array([[0.0, -1.0, 1.0, 0.5], [2.0, 0.5, -0.5, 0.0], [-1.0, 1.0, 0.0, -2.0]])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+@pytest.mark.parametrize("then", ["none", "grad_x", "grad_y", "grad_v"])
+@pytest.mark.parametrize("name", sorted(_losses()))
+def test_loss_gradient_lies_in_the_graph_of_its_formula(name, then, reduction):
+    loss = _losses()[name]
+
+    def f(lib):
+        x = lib.tensor(_X, requires_grad=True)
+        y = lib.tensor(_Y, requires_grad=True)
+        out = loss(lib, x, y, reduction)
+        v = lib.full(out.shape, 2.0, dtype=out.dtype, requires_grad=then == "grad_v")
+        gx, gy = lib.autograd.grad(out, [x, y], grad_outputs=v, create_graph=True, allow_unused=True)
+        if then == "none":
+            return gx, gy is None or gy.requires_grad
+        wrt = {"grad_x": x, "grad_y": y, "grad_v": v}[then]
+        again, = lib.autograd.grad((gx * lib.tensor(_Y)).sum(), [wrt], allow_unused=True)
+        return again if again is None else again + 0   # (+ 0: torch's zero derivative is a ZeroTensor)
+    _same(f, "is not implemented" if "margin" in name and then in ("grad_x", "grad_v") else None)
+
+
+@pytest.mark.parametrize("name", sorted(_losses()))
+def test_loss_input_written_in_place_before_backward(name):
+    def f(lib):   # torch's nll_loss and margin losses save x (a version error); l1_loss saves |x - y|'s input
+        x = lib.tensor(_X, requires_grad=True)
+        h = x * 1
+        out = _losses()[name](lib, h, lib.tensor(_Y), "sum")
+        h.add_(1)
+        out.backward()
+        return x.grad
+    _same(f, "modified by an inplace operation" if "l1" not in name else None)

@@ -112,6 +112,17 @@ def kink_scale(g: Tensor, c, x: Tensor) -> Tensor:
     return ScaleByConstant.apply(g, c)
 
 
+def scale_once_differentiable(g: Tensor, c, x: Tensor, aten: str) -> Tensor:
+    """g * c as one of torch's fused backward kernels (``aten``: hardsigmoid_backward,
+    multi_margin_loss_backward, ...) that has no derivative of its own: where a gradient is being
+    recorded (create_graph) the result lies in the graph of g and x, and differentiating it again
+    raises torch's "not implemented" error."""
+    if grad_mode.state.grad_enabled and (g._requires_grad or x._requires_grad):
+        from .sort import _no_derivative
+        return _no_derivative(g._data * c, aten, g, x)
+    return ScaleByConstant.apply(g, c)
+
+
 def _const(array) -> Tensor:
     return Tensor._make(array)
 
@@ -220,12 +231,7 @@ class Hardsigmoid(Op):
     @staticmethod
     def backward(ctx, g):
         source, = ctx.saved_tensors
-        if grad_mode.state.grad_enabled and (g._requires_grad or source._requires_grad):
-            # create_graph: torch's hardsigmoid_backward, a node in the graph of g and x whose own
-            # backward raises (torch has no double backward for hardsigmoid)
-            from .sort import _no_derivative
-            return _no_derivative(g._data * ctx.slopes, "hardsigmoid_backward", g, source)
-        return ScaleByConstant.apply(g, ctx.slopes)
+        return scale_once_differentiable(g, ctx.slopes, source, "hardsigmoid_backward")
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:

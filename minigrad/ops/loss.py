@@ -24,7 +24,8 @@ from ._args import autocast, not_differentiable
 
 from . import math as math_ops
 from .reduce import norm, row_kernels
-from .activation import ScaleByConstant, _float_only, log_softmax, logsigmoid, softmax, torch_type_name
+from .activation import (ScaleByConstant, _float_only, kink_scale, log_softmax, logsigmoid, scale_once_differentiable,
+                         softmax, torch_type_name)
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "margin_ranking_loss",
@@ -278,13 +279,14 @@ class NllLoss(Op):
                 out = loss.reshape(target.shape)
         ctx.coeff, ctx.reduction = _unrows(coeff, x.shape), reduction
         ctx.shape = x.shape
-        ctx.save_for_backward(target, *checked)  # (version-checked at backward, as torch saves them)
+        ctx.save_for_backward(x, target, *checked)  # (version-checked at backward, as torch saves them)
         return xp(x).asarray(out, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, g):
-        ctx.saved_tensors
-        return ScaleByConstant.apply(_upstream(g, ctx.reduction, ctx.shape), ctx.coeff), None
+        x = ctx.saved_tensors[0]
+        # torch's nll_loss_backward(grad, self, ...): in x's graph with a zero derivative (create_graph)
+        return kink_scale(_upstream(g, ctx.reduction, ctx.shape), ctx.coeff, x), None
 
 
 @autocast("fp32")
@@ -365,7 +367,7 @@ def _pointwise_inputs(input: Tensor, target: Tensor, kernel: str):
 
 
 # torch's nodes for these losses (its l1_loss records abs and mean instead: docs/parity.md)
-_DIFF_LOSS_NODES = {"mse": "MseLossBackward0", "l1": "L1LossBackward0", "smooth_l1": "SmoothL1LossBackward0",
+_DIFF_LOSS_NODES = {"mse": "MseLossBackward0", "smooth_l1": "SmoothL1LossBackward0",
                     "huber": "HuberLossBackward0"}
 
 
@@ -373,7 +375,6 @@ class DiffLoss(Op):
     """l = f(x - y), reduced; f and df/dd per kind (d = x - y, a = |d|):
 
         mse        d^2                                        2d
-        l1         a                                          sign(d)   (0 at d = 0, as torch)
         smooth_l1  d^2/(2b) if a < b else a - b/2             d/b inside, sign(d) outside
         huber      d^2/2 if a < delta else delta(a - delta/2) d inside, delta*sign(d) outside
     """
@@ -386,9 +387,6 @@ class DiffLoss(Op):
         if kind == "mse":
             ctx.save_for_backward(x, y)
             loss = d * d
-        elif kind == "l1":
-            ctx.sign = np.sign(d)
-            loss = np.abs(d)
         else:
             a = np.abs(d)
             inside = a < param
@@ -405,20 +403,17 @@ class DiffLoss(Op):
     def backward(ctx, g):
         g = _grad_scale(g, ctx.reduction, ctx.n)
         kind = ctx.kind
-        if kind == "l1":
-            gx = ScaleByConstant.apply(g, ctx.sign)
+        x, y = ctx.saved_tensors
+        d = x - y
+        if kind == "mse":
+            gx = d * (g * 2)
         else:
-            x, y = ctx.saved_tensors
-            d = x - y
-            if kind == "mse":
-                gx = d * (g * 2)
-            else:
-                dtype = d._data.dtype
-                inside = ctx.inside
-                slope = 1 / ctx.param if kind == "smooth_l1" else 1.0
-                outer = 1.0 if kind == "smooth_l1" else ctx.param
-                linear = ScaleByConstant.apply(d, (inside * slope).astype(dtype))
-                gx = (linear + Tensor._make(np.where(inside, 0, ctx.sign * outer).astype(dtype))) * g
+            dtype = d._data.dtype
+            inside = ctx.inside
+            slope = 1 / ctx.param if kind == "smooth_l1" else 1.0
+            outer = 1.0 if kind == "smooth_l1" else ctx.param
+            linear = ScaleByConstant.apply(d, (inside * slope).astype(dtype))
+            gx = (linear + Tensor._make(np.where(inside, 0, ctx.sign * outer).astype(dtype))) * g
         need_x, need_y = ctx.needs_input_grad[:2]
         return (gx if need_x else None), (-gx if need_y else None)
 
@@ -445,8 +440,18 @@ def _pointwise_loss(kind, kernel_name, input, target, size_average, reduce, redu
     if weight is not None:
         _check_weight(weight, input)
         _check_weighted_reduction(reduction)
-        return _weighted(DiffLoss.apply(input, target, kind, None, "none"), weight, reduction, "weight")
+        loss = _l1(input, target, "none") if kind == "l1" else DiffLoss.apply(input, target, kind, None, "none")
+        return _weighted(loss, weight, reduction, "weight")
+    if kind == "l1":
+        return _l1(input, target, _reduction(reduction))
     return DiffLoss.apply(input, target, kind, None, _reduction(reduction))
+
+
+def _l1(input: Tensor, target: Tensor, reduction: str) -> Tensor:
+    """|x - y|, reduced: torch's l1_loss is this composite (AbsBackward0, then MeanBackward0 or
+    SumBackward0), so its gradient sgn(x - y) g lies in the graph of x - y (create_graph) and
+    nothing of x or y is saved."""
+    return _reduce(math_ops.abs(input - target), reduction)
 
 
 @autocast("fp32")
@@ -469,7 +474,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     if beta == 0:
-        return DiffLoss.apply(input, target, "l1", None, _reduction(reduction))
+        return _l1(input, target, _reduction(reduction))
     return DiffLoss.apply(input, target, "smooth_l1", float(beta), reduction)
 
 
@@ -908,7 +913,7 @@ class MultiMarginLoss(Op):
 
     @staticmethod
     def forward(ctx, x, target, p, margin, weight, reduction, out_shape, *checked):
-        ctx.save_for_backward(*checked)   # (the target and weight tensors, version-checked)
+        ctx.save_for_backward(x, *checked)   # (x, the target and weight tensors, version-checked, as torch's)
         nframe, dim = (1, max(x.size, 1)) if x.ndim <= 1 else x.shape
         rows = x.reshape(nframe, dim)
         t = target.reshape(-1).astype(np.intp)
@@ -931,10 +936,10 @@ class MultiMarginLoss(Op):
 
     @staticmethod
     def backward(ctx, g):
-        ctx.saved_tensors
+        x = ctx.saved_tensors[0]
         if ctx.reduction == "none":
             g = g.reshape((-1, 1) if len(ctx.coeff.shape) == 2 else ())
-        return ScaleByConstant.apply(g, ctx.coeff), None
+        return scale_once_differentiable(g, ctx.coeff, x, "multi_margin_loss_backward"), None
 
 
 def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0, weight=None, size_average=None,
@@ -968,7 +973,7 @@ class MultilabelMarginLoss(Op):
 
     @staticmethod
     def forward(ctx, x, target, reduction, *checked):
-        ctx.save_for_backward(*checked)   # (the target tensor, version-checked)
+        ctx.save_for_backward(x, *checked)   # (x and the target tensor, version-checked, as torch's)
         nframe, dim = (1, max(x.size, 1)) if x.ndim <= 1 else x.shape
         rows = x.reshape(nframe, dim)
         t = target.reshape(nframe, dim)
@@ -995,10 +1000,10 @@ class MultilabelMarginLoss(Op):
 
     @staticmethod
     def backward(ctx, g):
-        ctx.saved_tensors
+        x = ctx.saved_tensors[0]
         if ctx.reduction == "none" and len(ctx.coeff.shape) == 2:
             g = g.reshape((-1, 1))
-        return ScaleByConstant.apply(g, ctx.coeff), None
+        return scale_once_differentiable(g, ctx.coeff, x, "multilabel_margin_loss_backward"), None
 
 
 def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
