@@ -220,3 +220,22 @@ def test_loss_input_written_in_place_before_backward(name):
         out.backward()
         return x.grad
     _same(f, "modified by an inplace operation" if "l1" not in name else None)
+
+
+@pytest.mark.parametrize("then", ["none", "grad_again", "write_input"])
+def test_ctc_loss_saves_log_probs_and_has_no_double_backward(then):
+    log_probs = torch.randn(5, 2, 4, generator=torch.Generator().manual_seed(0)).log_softmax(2).numpy()
+
+    def f(lib):
+        lp = lib.tensor(log_probs, requires_grad=True)
+        h = lp * 1
+        loss = lib.nn.functional.ctc_loss(h, lib.tensor([[1, 2], [3, 0]]), lib.tensor([5, 4]), lib.tensor([2, 1]))
+        g, = lib.autograd.grad(loss, [lp], create_graph=True)
+        if then == "grad_again":
+            lib.autograd.grad(g.sum(), [lp])
+        if then == "write_input":
+            h.add_(1)
+            loss.backward()
+        return g
+    _same(f, {"none": None, "grad_again": "derivative for aten::_ctc_loss_backward is not implemented",
+              "write_input": "modified by an inplace operation"}[then])

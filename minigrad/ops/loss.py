@@ -1081,7 +1081,7 @@ class CtcLoss(Op):
         before_end = np.where(target_lengths > 0, alpha[last, n_idx, np.maximum(end - 1, 0)], -np.inf)
         nll = -_logsumexp(at_end, before_end)
         nll = np.where(input_lengths > 0, nll, np.where(target_lengths > 0, np.inf, 0.0)).astype(dt)
-        ctx.save_for_backward(None, *checked)   # (checked: the targets and length tensors, version-checked)
+        ctx.save_for_backward(lp, *checked)   # (lp, the targets and length tensors, version-checked, as torch's)
         ctx.grad = _ctc_grad(x, lpe, alpha, ext, inside, skip, nll, input_lengths, target_lengths, zero_infinity,
                              C).astype(lp.dtype)
         # where torch's kernel sets the gradient to 0 after scaling (each sample's steps from its input
@@ -1094,8 +1094,8 @@ class CtcLoss(Op):
 
     @staticmethod
     def backward(ctx, g):
-        ctx.saved_tensors
-        scaled = ScaleByConstant.apply(g.reshape((1, -1, 1)), ctx.grad)
+        lp = ctx.saved_tensors[0]
+        scaled = scale_once_differentiable(g.reshape((1, -1, 1)), ctx.grad, lp, "_ctc_loss_backward")
         if ctx.kept is None:
             return scaled, None
         zero = Tensor._make(np.zeros((), ctx.grad.dtype))
