@@ -147,6 +147,10 @@ def _refused_calls():
         "soft_margin_loss": lambda lib: lib.nn.functional.soft_margin_loss(rand(lib, 3), grad(rand(lib, 3))),
         "batch_norm": lambda lib: lib.nn.functional.batch_norm(grad(rand(lib, 2, 3)), grad(rand(lib, 3)),
                                                                rand(lib, 3), training=True),
+        "fractional_max_pool2d": lambda lib: lib.nn.functional.fractional_max_pool2d(
+            grad(rand(lib, 1, 1, 4, 6)), (1, 2), output_size=(2, 3), _random_samples=grad(rand(lib, 1, 1, 2))),
+        "fractional_max_pool3d": lambda lib: lib.nn.functional.fractional_max_pool3d(
+            rand(lib, 1, 4, 6, 5), 5, output_size=(2, 3, 2), _random_samples=grad(rand(lib, 1, 1, 3))),
     }
 
 
