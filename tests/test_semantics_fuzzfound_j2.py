@@ -243,3 +243,65 @@ def test_ctc_loss_saves_log_probs_and_has_no_double_backward(then):
         return g
     _same(f, {"none": None, "grad_again": "derivative for aten::_ctc_loss_backward is not implemented",
               "write_input": "modified by an inplace operation"}[then])
+
+
+# -- every op of the table: which create_graph gradients require grad ---------------------------------------
+# The rule above, op by op: each input's gradient of sum(outputs), taken with create_graph=True
+# (the incoming gradient does not require grad, so what connects a gradient to the graph is
+# what the op's backward reads), requires grad exactly where torch's does. Empty tensors are left
+# out (docs/parity.md: torch's formulas take shortcuts there), and so are complex outputs.
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from minigrad.testing.op_db import OP_DB  # noqa: E402
+from minigrad.testing.opinfo import _build, _outputs  # noqa: E402
+
+# op-table entry -> how its create_graph gradients differ from torch's (still open)
+CREATE_GRAPH_OPEN = {
+    **dict.fromkeys(["linalg.det", "det"], "1x1 matrices: minigrad's gradient is in the graph (torch: not)"),
+    **dict.fromkeys(["norm", "linalg.norm", "linalg.vector_norm", "linalg.matrix_norm", "masked.norm",
+                     "pairwise_distance", "pdist", "triplet_margin_loss"],
+                    "orders 1 and +-inf: the sign or the position of the maximum is a constant (torch's "
+                    "norm_backward reads x)"),
+    **dict.fromkeys(["linalg.eig", "linalg.eigvals"], "backward computed on arrays: not in any graph"),
+    **dict.fromkeys(["pad_reflect", "pad_replicate"], "all-zero padding is a clone (torch's pad node reads x)"),
+    **dict.fromkeys(["layer_norm", "native_layer_norm", "batch_norm_train", "batch_norm_eval", "instance_norm",
+                     "instance_norm_running_stats", "native_batch_norm", "conv3d", "conv_transpose1d",
+                     "conv_transpose2d", "conv_transpose3d"],
+                    "the bias (or a frozen-statistics input) gradient is g summed; torch's one fused backward node "
+                    "reads the input too"),
+    **dict.fromkeys(["avg_pool3d", "adaptive_avg_pool3d", "interpolate_area"],
+                    "g spread by constants; torch's pool backward reads x"),
+    "linalg.matrix_power": "n = 0: minigrad's gradient is in the graph (torch: zeros_like)",
+    **dict.fromkeys(["prod_zeros", "prod_dim_zeros"], "a zero in a reduced dim of size 1: minigrad's gradient is "
+                    "in the graph (torch's prod_safe_zeros_backward passes g through)"),
+}
+
+
+def _create_graph_requires_grad(op, lib, args, kwargs):
+    f = op.op if lib is minigrad else op.ref
+    leaves = [a for a in args if isinstance(a, lib.Tensor) and a.requires_grad]
+    if not leaves or any(t.numel() == 0 for t in leaves):
+        return None
+    outs = [o for o in _outputs(f(*args, **kwargs)) if isinstance(o, lib.Tensor) and o.requires_grad]
+    if not outs or any(o.numel() == 0 or o.is_complex() for o in outs):
+        return None
+    grads = lib.autograd.grad(sum(o.sum() for o in outs), leaves, create_graph=True, allow_unused=True)
+    return [None if g is None else g.requires_grad for g in grads]
+
+
+@pytest.mark.parametrize("op", [pytest.param(op, id=op.name) for op in OP_DB
+                                if op.grad and "float64" in op.dtypes and op.name not in CREATE_GRAPH_OPEN])
+@settings(max_examples=2, deadline=None)
+@given(data=st.data())
+def test_create_graph_gradients_require_grad_as_torch(op, data):
+    sample = data.draw(op.sample("float64"), label="sample")
+    mg_args, mg_kwargs, th_args, th_kwargs = _build(op, sample, True, "cpu")
+    try:
+        theirs = _create_graph_requires_grad(op, torch, th_args, th_kwargs)
+    except RuntimeError:   # a sample torch refuses to differentiate: test_ops checks those
+        return
+    assert _create_graph_requires_grad(op, minigrad, mg_args, mg_kwargs) == theirs
+
+
+def test_listed_create_graph_differences_are_op_table_entries():
+    assert sorted(set(CREATE_GRAPH_OPEN) - {op.name for op in OP_DB}) == []
