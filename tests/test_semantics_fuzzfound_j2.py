@@ -113,6 +113,21 @@ def test_a_derivative_not_asked_for_is_not_computed_below_other_ops():
     _same(f)
 
 
+
+@pytest.mark.parametrize("op", ["fmod", "remainder", "mul", "special.zeta"])
+@pytest.mark.parametrize("wanted", ["x", "y"])
+def test_a_node_asked_for_some_gradients_still_checks_all_it_saved(op, wanted):
+    def f(lib):   # torch's node unpacks every saved tensor first: y's write is a version error either way
+        x = lib.tensor([5.0, 7.0], requires_grad=True)
+        y = lib.tensor([3.0, 4.0], requires_grad=True)
+        fn = lib.special.zeta if op == "special.zeta" else getattr(lib, op)
+        z = fn(x, y)
+        with lib.no_grad():
+            y.add_(1)
+        z.sum().backward(inputs=[x if wanted == "x" else y])
+        return x.grad, y.grad
+    _same(f, "modified by an inplace operation")
+
 # -- arguments torch has no derivative for may not require grad --------------------------------------
 # torch's autograd layer refuses a tensor argument its derivatives.yaml marks non-differentiable
 # (class weights, running statistics, soft_margin_loss's target) when it requires grad and grad

@@ -296,12 +296,15 @@ def _backward_of_needed_inputs(node, grads, needed):
     (autograd.grad, backward(inputs=)): torch's nodes compute an input's gradient only where the
     engine needs it (task_should_compute_output), so a derivative torch does not implement (zeta's
     in its first argument) raises only when that gradient is wanted. User Functions keep their
-    ``needs_input_grad`` as recorded, as torch's."""
+    ``needs_input_grad`` as recorded, as torch's. Every saved tensor is unpacked all the same (a
+    version error raises), as torch's nodes unpack all of theirs before computing any gradient."""
     recorded = node.needs_input_grad
     edges = node.next_functions
     narrowed = tuple([need and (i >= len(edges) or edges[i][0] in needed) for i, need in enumerate(recorded)])
     if narrowed == recorded:
         return node.apply_backward(grads)
+    if node._saved and not node._freed:
+        node.saved_tensors
     node.needs_input_grad = narrowed
     try:
         return node.apply_backward(grads)
