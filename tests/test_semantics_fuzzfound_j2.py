@@ -320,3 +320,34 @@ def test_create_graph_gradients_require_grad_as_torch(op, data):
 
 def test_listed_create_graph_differences_are_op_table_entries():
     assert sorted(set(CREATE_GRAPH_OPEN) - {op.name for op in OP_DB}) == []
+
+
+# -- a saved tensor detach_()ed afterwards ----------------------------------------------------------------
+# torch refuses to unpack a tensor saved while it was in the graph and detached in place since; a
+# tensor detached before it was saved, or a saved output, is fine. Fuzzer: 2 programs.
+@pytest.mark.parametrize("case", ["saved_input", "saved_input_and_output", "saved_output", "detached_before",
+                                  "leaf"])
+def test_a_saved_tensor_detached_in_place(case):
+    def f(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        w = lib.tensor([3.0, 4.0], requires_grad=True)
+        if case == "saved_input":
+            a = x * 1
+            out = a ** 2
+        elif case == "saved_input_and_output":
+            a = x.exp()
+            out = a.sin()
+        elif case == "saved_output":
+            a = x.exp()
+            out = a * 1
+        elif case == "detached_before":
+            a = x * 1
+            a.detach_()
+            out = a * w
+        else:
+            a = x
+            out = x ** 2
+        a.detach_()
+        out.sum().backward()
+        return x.grad, w.grad
+    _same(f, "detached in-place" if case.startswith("saved_input") else None)

@@ -233,6 +233,11 @@ def _unpack(node, rec):
             f"operation: [minigrad.{array.dtype.name}Tensor {list(array.shape)}]{where} is at "
             f"version {version[0]}; expected version {at_save} instead.")
     if kind == _INPUT:
+        if payload.grad_fn is None and not payload._requires_grad \
+                and payload.__dict__.get("_detached_edge") in node.next_functions:
+            # saved while in the graph, then detach_()ed: torch's SavedVariable refuses it
+            raise RuntimeError("Trying to use a saved tensor that has been detached in-place, i.e. with .detach_()."
+                               "This is not supported, please use out-of-place `.detach()` instead")
         return payload
     if kind == _OUTPUT:
         array, nr, vc = payload
