@@ -272,6 +272,8 @@ class Tensor:
                 "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP "
                 "buckets, and hence detach_() cannot be called on these gradients. To fix this error, please "
                 "refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
+        if self.grad_fn is not None:   # a node that saved this tensor raises at unpack (autograd/function.py)
+            self._detached_edge = (self.grad_fn, self._output_nr)
         self.grad_fn = None
         self._requires_grad = False
         return self

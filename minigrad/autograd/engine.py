@@ -254,7 +254,10 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
                 grads[nr] = Tensor._make(np.zeros(shape, dtype) if like is None or type(like) is np.ndarray
                                          else np.zeros_like(like, shape=shape, dtype=dtype))  # on like's GPU
 
-    input_grads = node.apply_backward(grads)
+    if needed is not None and node._fn.array_forward:
+        input_grads = _backward_of_needed_inputs(node, grads, needed)
+    else:
+        input_grads = node.apply_backward(grads)
     post_hooks = node.__dict__.get("_post_hooks") if node.__dict__ else None
     if post_hooks:   # hook(grad_inputs, grad_outputs), as torch's Node.register_hook; a result replaces
         input_grads = tuple(input_grads)
@@ -286,6 +289,27 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
         if g._data.dtype != dtype:
             g = g.to(dtype)
         _deliver(pending, nxt, nr, g)
+
+
+def _backward_of_needed_inputs(node, grads, needed):
+    """Run an op's backward asking only for the gradients that lead to a requested input
+    (autograd.grad, backward(inputs=)): torch's nodes compute an input's gradient only where the
+    engine needs it (task_should_compute_output), so a derivative torch does not implement (zeta's
+    in its first argument) raises only when that gradient is wanted. User Functions keep their
+    ``needs_input_grad`` as recorded, as torch's. Every saved tensor is unpacked all the same (a
+    version error raises), as torch's nodes unpack all of theirs before computing any gradient."""
+    recorded = node.needs_input_grad
+    edges = node.next_functions
+    narrowed = tuple([need and (i >= len(edges) or edges[i][0] in needed) for i, need in enumerate(recorded)])
+    if narrowed == recorded:
+        return node.apply_backward(grads)
+    if node._saved and not node._freed:
+        node.saved_tensors
+    node.needs_input_grad = narrowed
+    try:
+        return node.apply_backward(grads)
+    finally:
+        node.needs_input_grad = recorded
 
 
 def _capture(node, grads, capture) -> bool:

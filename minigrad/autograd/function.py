@@ -210,6 +210,11 @@ def _pack(item, args, sources, outputs, raws):
             return (_INPUT, a, a._vc, a._vc[0])
     for i, t in enumerate(outputs):
         if t is not None and (item is raws[i] or item is t._data):
+            if not t._requires_grad:
+                # an output outside the graph (integer, or marked non-differentiable): it unpacks as
+                # it is, without a grad_fn, so a create_graph gradient computed from it (frexp's
+                # exponent) requires grad only where the rest of its formula does, as torch's
+                return (_CONST, t, t._vc, t._vc[0])
             return (_OUTPUT, (t._data, i, t._vc), t._vc, t._vc[0])
     if isinstance(item, Tensor):
         return (_CONST, item, item._vc, item._vc[0])
@@ -228,6 +233,11 @@ def _unpack(node, rec):
             f"operation: [minigrad.{array.dtype.name}Tensor {list(array.shape)}]{where} is at "
             f"version {version[0]}; expected version {at_save} instead.")
     if kind == _INPUT:
+        if payload.grad_fn is None and not payload._requires_grad \
+                and payload.__dict__.get("_detached_edge") in node.next_functions:
+            # saved while in the graph, then detach_()ed: torch's SavedVariable refuses it
+            raise RuntimeError("Trying to use a saved tensor that has been detached in-place, i.e. with .detach_()."
+                               "This is not supported, please use out-of-place `.detach()` instead")
         return payload
     if kind == _OUTPUT:
         array, nr, vc = payload

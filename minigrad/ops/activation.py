@@ -122,6 +122,19 @@ def kink_scale(g: Tensor, c, x: Tensor) -> Tensor:
     return ScaleByConstant.apply(g, c)
 
 
+def scale_once_differentiable(g: Tensor, c, x: Tensor, aten: str, slope=None) -> Tensor:
+    """g * c (times ``slope`` if given; a bool c selects, see times_mask) as one of torch's fused
+    backward kernels (``aten``: hardsigmoid_backward, multi_margin_loss_backward, ...) that has no
+    derivative of its own: where a gradient is being recorded (create_graph) the result lies in the
+    graph of g and x, and differentiating it again raises torch's "not implemented" error."""
+    if grad_mode.state.grad_enabled and (g._requires_grad or x._requires_grad):
+        from .sort import _no_derivative
+        value = times_mask(g._data, c)
+        return _no_derivative(value if slope is None else value * slope, aten, g, x)
+    scaled = ScaleByConstant.apply(g, c)
+    return scaled if slope is None else ScaleByConstant.apply(scaled, slope)
+
+
 def _const(array) -> Tensor:
     return Tensor._make(array)
 
@@ -248,12 +261,14 @@ class Hardsigmoid(Op):
     def forward(ctx, x):
         if ctx.needs_input_grad[0]:
             ctx.keep = (x > -3) & (x < 3)
+            ctx.save_for_backward(x)   # for the graph of a create_graph gradient (torch's hardsigmoid_backward)
         return np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         # a selection, then the slope (torch's hardsigmoid_backward): an inf or NaN g outside gives 0
-        return ScaleByConstant.apply(KeepWhere.apply(g, ctx.keep), g._data.dtype.type(1 / 6))
+        source, = ctx.saved_tensors
+        return scale_once_differentiable(g, ctx.keep, source, "hardsigmoid_backward", g._data.dtype.type(1 / 6))
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:

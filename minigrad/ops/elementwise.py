@@ -208,8 +208,9 @@ class DivRounded(Op):
 
     @staticmethod
     def backward(ctx, g):
-        zeros = Tensor._make(np.zeros_like(g._data))
-        return (zeros if ctx.needs_input_grad[0] else None, zeros if ctx.needs_input_grad[1] else None)
+        # torch's zeros_like(grad) for each input: outside any graph, and two tensors, not one
+        # (a write into one gradient must not show in the other's)
+        return tuple([Tensor._make(np.zeros_like(g._data)) if needed else None for needed in ctx.needs_input_grad[:2]])
 
 
 def div(input, other, *, rounding_mode=None):

@@ -24,7 +24,8 @@ from ._args import autocast, not_differentiable
 
 from . import math as math_ops
 from .reduce import norm, row_kernels
-from .activation import ScaleByConstant, _float_only, log_softmax, logsigmoid, softmax, torch_type_name
+from .activation import (ScaleByConstant, _float_only, kink_scale, log_softmax, logsigmoid, scale_once_differentiable,
+                         softmax, torch_type_name)
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "margin_ranking_loss",
@@ -75,7 +76,8 @@ def _grad_scale(g: Tensor, reduction: str, n: int) -> Tensor:
 # -- class-index targets: nll_loss and cross_entropy ---------------------------------------------
 def _check_class_targets(input: Tensor, target: Tensor, weight, ignore_index):
     """torch's nll_loss_nd checks, in torch's order (its autograd layer's first)."""
-    not_differentiable("nll_loss_forward", weight=weight)
+    # (torch's nll_loss_nd runs nll_loss2d for an input of 3 or more dims)
+    not_differentiable("nll_loss2d_forward" if input.ndim >= 3 else "nll_loss_forward", weight=weight)
     x, t = input._data, target._data
     check_same_device(x, t, weight)
     if x.ndim < 1:
@@ -277,13 +279,14 @@ class NllLoss(Op):
                 out = loss.reshape(target.shape)
         ctx.coeff, ctx.reduction = _unrows(coeff, x.shape), reduction
         ctx.shape = x.shape
-        ctx.save_for_backward(target, *checked)  # (version-checked at backward, as torch saves them)
+        ctx.save_for_backward(x, target, *checked)  # (version-checked at backward, as torch saves them)
         return xp(x).asarray(out, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, g):
-        ctx.saved_tensors
-        return ScaleByConstant.apply(_upstream(g, ctx.reduction, ctx.shape), ctx.coeff), None
+        x = ctx.saved_tensors[0]
+        # torch's nll_loss_backward(grad, self, ...): in x's graph with a zero derivative (create_graph)
+        return kink_scale(_upstream(g, ctx.reduction, ctx.shape), ctx.coeff, x), None
 
 
 @autocast("fp32")
@@ -364,7 +367,7 @@ def _pointwise_inputs(input: Tensor, target: Tensor, kernel: str):
 
 
 # torch's nodes for these losses (its l1_loss records abs and mean instead: docs/parity.md)
-_DIFF_LOSS_NODES = {"mse": "MseLossBackward0", "l1": "L1LossBackward0", "smooth_l1": "SmoothL1LossBackward0",
+_DIFF_LOSS_NODES = {"mse": "MseLossBackward0", "smooth_l1": "SmoothL1LossBackward0",
                     "huber": "HuberLossBackward0"}
 
 
@@ -372,7 +375,6 @@ class DiffLoss(Op):
     """l = f(x - y), reduced; f and df/dd per kind (d = x - y, a = |d|):
 
         mse        d^2                                        2d
-        l1         a                                          sign(d)   (0 at d = 0, as torch)
         smooth_l1  d^2/(2b) if a < b else a - b/2             d/b inside, sign(d) outside
         huber      d^2/2 if a < delta else delta(a - delta/2) d inside, delta*sign(d) outside
     """
@@ -385,9 +387,6 @@ class DiffLoss(Op):
         if kind == "mse":
             ctx.save_for_backward(x, y)
             loss = d * d
-        elif kind == "l1":
-            ctx.sign = np.sign(d)
-            loss = np.abs(d)
         else:
             a = np.abs(d)
             inside = a < param
@@ -404,20 +403,17 @@ class DiffLoss(Op):
     def backward(ctx, g):
         g = _grad_scale(g, ctx.reduction, ctx.n)
         kind = ctx.kind
-        if kind == "l1":
-            gx = ScaleByConstant.apply(g, ctx.sign)
+        x, y = ctx.saved_tensors
+        d = x - y
+        if kind == "mse":
+            gx = d * (g * 2)
         else:
-            x, y = ctx.saved_tensors
-            d = x - y
-            if kind == "mse":
-                gx = d * (g * 2)
-            else:
-                dtype = d._data.dtype
-                inside = ctx.inside
-                slope = 1 / ctx.param if kind == "smooth_l1" else 1.0
-                outer = 1.0 if kind == "smooth_l1" else ctx.param
-                linear = ScaleByConstant.apply(d, (inside * slope).astype(dtype))
-                gx = (linear + Tensor._make(np.where(inside, 0, ctx.sign * outer).astype(dtype))) * g
+            dtype = d._data.dtype
+            inside = ctx.inside
+            slope = 1 / ctx.param if kind == "smooth_l1" else 1.0
+            outer = 1.0 if kind == "smooth_l1" else ctx.param
+            linear = ScaleByConstant.apply(d, (inside * slope).astype(dtype))
+            gx = (linear + Tensor._make(np.where(inside, 0, ctx.sign * outer).astype(dtype))) * g
         need_x, need_y = ctx.needs_input_grad[:2]
         return (gx if need_x else None), (-gx if need_y else None)
 
@@ -444,8 +440,18 @@ def _pointwise_loss(kind, kernel_name, input, target, size_average, reduce, redu
     if weight is not None:
         _check_weight(weight, input)
         _check_weighted_reduction(reduction)
-        return _weighted(DiffLoss.apply(input, target, kind, None, "none"), weight, reduction, "weight")
+        loss = _l1(input, target, "none") if kind == "l1" else DiffLoss.apply(input, target, kind, None, "none")
+        return _weighted(loss, weight, reduction, "weight")
+    if kind == "l1":
+        return _l1(input, target, _reduction(reduction))
     return DiffLoss.apply(input, target, kind, None, _reduction(reduction))
+
+
+def _l1(input: Tensor, target: Tensor, reduction: str) -> Tensor:
+    """|x - y|, reduced: torch's l1_loss is this composite (AbsBackward0, then MeanBackward0 or
+    SumBackward0), so its gradient sgn(x - y) g lies in the graph of x - y (create_graph) and
+    nothing of x or y is saved."""
+    return _reduce(math_ops.abs(input - target), reduction)
 
 
 @autocast("fp32")
@@ -468,7 +474,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     if beta == 0:
-        return DiffLoss.apply(input, target, "l1", None, _reduction(reduction))
+        return _l1(input, target, _reduction(reduction))
     return DiffLoss.apply(input, target, "smooth_l1", float(beta), reduction)
 
 
@@ -539,9 +545,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight=None, size_averag
     if not np.all((target._data >= 0) & (target._data <= 1)):
         raise RuntimeError("all elements of target should be between 0 and 1")
     if weight is not None:
-        if weight.requires_grad and grad_mode.is_grad_enabled():
-            raise RuntimeError("The function 'binary_cross_entropy' is not differentiable with respect to argument "
-                               "'weight'. This input cannot have requires_grad True.")
+        not_differentiable("binary_cross_entropy", weight=weight)
         try:
             shape = np.broadcast_shapes(target._data.shape, weight._data.shape)
         except ValueError:
@@ -726,9 +730,7 @@ class SoftMarginLoss(Op):
 
 def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     reduction = _loss_reduction(reduction, size_average, reduce)
-    if target.requires_grad and grad_mode.is_grad_enabled():
-        raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect to argument 'target'. "
-                           "This input cannot have requires_grad True.")
+    not_differentiable("soft_margin_loss", target=target)
     shape = broadcast_shape(input._data.shape, target._data.shape)
     input, target = promote(input, target)
     if not dtypes.is_floating(input._data.dtype):
@@ -911,7 +913,7 @@ class MultiMarginLoss(Op):
 
     @staticmethod
     def forward(ctx, x, target, p, margin, weight, reduction, out_shape, *checked):
-        ctx.save_for_backward(*checked)   # (the target and weight tensors, version-checked)
+        ctx.save_for_backward(x, *checked)   # (x, the target and weight tensors, version-checked, as torch's)
         nframe, dim = (1, max(x.size, 1)) if x.ndim <= 1 else x.shape
         rows = x.reshape(nframe, dim)
         t = target.reshape(-1).astype(np.intp)
@@ -934,10 +936,10 @@ class MultiMarginLoss(Op):
 
     @staticmethod
     def backward(ctx, g):
-        ctx.saved_tensors
+        x = ctx.saved_tensors[0]
         if ctx.reduction == "none":
             g = g.reshape((-1, 1) if len(ctx.coeff.shape) == 2 else ())
-        return ScaleByConstant.apply(g, ctx.coeff), None
+        return scale_once_differentiable(g, ctx.coeff, x, "multi_margin_loss_backward"), None
 
 
 def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0, weight=None, size_average=None,
@@ -947,6 +949,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.ndim != 1:
         raise ValueError("weight must be one-dimensional")
+    not_differentiable("multi_margin_loss", weight=weight)
     nframe, dim = _margin_frames("multi_margin_loss", input, target)
     t = target._data
     if not (t.ndim <= 1 and t.size == nframe):
@@ -970,7 +973,7 @@ class MultilabelMarginLoss(Op):
 
     @staticmethod
     def forward(ctx, x, target, reduction, *checked):
-        ctx.save_for_backward(*checked)   # (the target tensor, version-checked)
+        ctx.save_for_backward(x, *checked)   # (x and the target tensor, version-checked, as torch's)
         nframe, dim = (1, max(x.size, 1)) if x.ndim <= 1 else x.shape
         rows = x.reshape(nframe, dim)
         t = target.reshape(nframe, dim)
@@ -997,10 +1000,10 @@ class MultilabelMarginLoss(Op):
 
     @staticmethod
     def backward(ctx, g):
-        ctx.saved_tensors
+        x = ctx.saved_tensors[0]
         if ctx.reduction == "none" and len(ctx.coeff.shape) == 2:
             g = g.reshape((-1, 1))
-        return ScaleByConstant.apply(g, ctx.coeff), None
+        return scale_once_differentiable(g, ctx.coeff, x, "multilabel_margin_loss_backward"), None
 
 
 def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
@@ -1078,7 +1081,7 @@ class CtcLoss(Op):
         before_end = np.where(target_lengths > 0, alpha[last, n_idx, np.maximum(end - 1, 0)], -np.inf)
         nll = -_logsumexp(at_end, before_end)
         nll = np.where(input_lengths > 0, nll, np.where(target_lengths > 0, np.inf, 0.0)).astype(dt)
-        ctx.save_for_backward(None, *checked)   # (checked: the targets and length tensors, version-checked)
+        ctx.save_for_backward(lp, *checked)   # (lp, the targets and length tensors, version-checked, as torch's)
         ctx.grad = _ctc_grad(x, lpe, alpha, ext, inside, skip, nll, input_lengths, target_lengths, zero_infinity,
                              C).astype(lp.dtype)
         # where torch's kernel sets the gradient to 0 after scaling (each sample's steps from its input
@@ -1091,8 +1094,8 @@ class CtcLoss(Op):
 
     @staticmethod
     def backward(ctx, g):
-        ctx.saved_tensors
-        scaled = ScaleByConstant.apply(g.reshape((1, -1, 1)), ctx.grad)
+        lp = ctx.saved_tensors[0]
+        scaled = scale_once_differentiable(g.reshape((1, -1, 1)), ctx.grad, lp, "_ctc_loss_backward")
         if ctx.kept is None:
             return scaled, None
         zero = Tensor._make(np.zeros((), ctx.grad.dtype))

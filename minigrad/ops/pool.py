@@ -35,7 +35,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import dtypes, kernels
-from ._args import cached_plan, float_only, int_tuple, require_tensor
+from ._args import cached_plan, float_only, int_tuple, not_differentiable, require_tensor
 from ._util import Op, overload, Tensor, xp
 from .activation import torch_type_name
 
@@ -751,6 +751,7 @@ def _fractional(nd, input, kernel_size, output_size, output_ratio, return_indice
         if len(ratio) == 1:
             ratio = ratio * nd
         output_size = [int(input.shape[input.ndim - nd + a] * ratio[a]) for a in range(nd)]
+    not_differentiable(fn, random_samples=_random_samples)   # (torch's autograd layer: before the kernel's checks)
     k = int_tuple(kernel_size, nd, lambda v: f"{fn}: kernel_size must either be a single int, or a tuple of "
                                              f"{'two' if nd == 2 else 'three'} ints")
     out = int_tuple(output_size, nd, lambda v: f"{fn}: output_size must either be a single int, or a tuple of "

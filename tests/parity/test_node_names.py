@@ -38,8 +38,6 @@ DIFFERENT_DECOMPOSITION = {
     **dict.fromkeys(["batch_norm_eval", "batch_norm_train", "layer_norm"],
                     "NormalizeBackward0 then the affine AddBackward0; torch records one native norm node"),
     "softsign": "one SoftsignBackward0 node; torch computes x / (1 + |x|) (DivBackward0)",
-    **dict.fromkeys(["l1_loss", "smooth_l1_loss_beta0"],
-                    "one L1LossBackward0 node; torch records abs then mean or sum"),
     "getitem_basic": "one SliceBackward0 node for a whole key; torch chains Select, Slice, Unsqueeze and Alias nodes",
     "index_select": "0-d input: a view (ViewBackward0) around the selection; torch has IndexSelectBackward0",
     **dict.fromkeys(["setitem_basic", "setitem_advanced", "setitem_scalar"],
