@@ -195,6 +195,9 @@ class DivRounded(Op):
 
     @staticmethod
     def forward(ctx, x, y, rounding_mode):
+        # unused by backward, but saved as torch's node saves them (other for either gradient, self
+        # for other's): an in-place write into them before backward is a version error
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, y)
         kind = (x if hasattr(x, "dtype") else y).dtype.kind
         if kind == "f":
             return np.floor_divide(x, y) if rounding_mode == "floor" else np.trunc(x / y)
@@ -207,6 +210,7 @@ class DivRounded(Op):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors   # the version check
         zeros = Tensor._make(np.zeros_like(g._data))
         return (zeros if ctx.needs_input_grad[0] else None, zeros if ctx.needs_input_grad[1] else None)
 

@@ -1,0 +1,188 @@
+"""Version counters of saved integer tensors, and the views of a detached base, found by the program
+fuzzer (minigrad.testing.fuzz). Each is reduced to a few lines and run against torch and minigrad
+side by side (``lib`` is one or the other): values, grads and requires_grad, or the exception
+class and the gist of its message, must agree.
+"""
+from __future__ import annotations
+
+import pytest
+import torch
+
+import minigrad
+from test_semantics_fuzzfound import _run, _same  # noqa: E402 (the first fuzzer-found file's runner)
+
+VERSION_ERROR = "modified by an inplace operation"
+
+
+def _x(lib):
+    # (no two equal values in a row: where torch's topk or kthvalue picks among ties is not specified)
+    return lib.tensor([[3., 1., 2., 5.], [0., 4., 6., 1.5], [2.5, -2., 7., 1.], [1., 0.5, 3., -1.]], requires_grad=True)
+
+
+def _fractional(lib, nd):
+    F = lib.nn.functional
+    samples = lib.tensor([[[0.5] * nd]])
+    return lambda x: (F.fractional_max_pool2d(x[None], 2, output_size=2, return_indices=True, _random_samples=samples)
+                      if nd == 2 else
+                      F.fractional_max_pool3d(x.reshape(1, 2, 2, 4), (1, 1, 2), output_size=(1, 1, 2), return_indices=True,
+                                              _random_samples=samples))
+
+
+# -- the indices an op returns are saved by its node --------------------------------------------------
+# torch's nodes for sort, topk, kthvalue, median, mode, max/min(dim), cummax/cummin and the max pools
+# save the indices output (value_selecting_reduction_backward, cummaxmin_backward, the pools' result1):
+# an in-place change of the returned indices before backward is a version error, where minigrad
+# scattered the gradient to the changed positions. Also for a 0-d input, whose node saves its index
+# (unused). Fuzzer: cummax of a 0-d tensor, its indices then ``pow_``.
+INDEX_OPS = {
+    "sort": lambda lib: lambda x: lib.sort(x, 1),
+    "sort_0d": lambda lib: lambda x: lib.sort(x[0, 0], 0),
+    "argsort_stable": lambda lib: lambda x: lib.sort(x, dim=0, stable=True),
+    "topk": lambda lib: lambda x: lib.topk(x, 2, 1),
+    "kthvalue": lambda lib: lambda x: lib.kthvalue(x, 2, 1),
+    "kthvalue_keepdim": lambda lib: lambda x: lib.kthvalue(x, 2, 1, keepdim=True),
+    "median": lambda lib: lambda x: lib.median(x, 1),
+    "median_0d": lambda lib: lambda x: lib.median(x[0, 0], 0),
+    "nanmedian": lambda lib: lambda x: lib.nanmedian(x, 1),
+    "mode": lambda lib: lambda x: lib.mode(x, 1),
+    "max_dim": lambda lib: lambda x: lib.max(x, 1),
+    "min_dim_keepdim": lambda lib: lambda x: lib.min(x, 0, keepdim=True),
+    "max_0d": lambda lib: lambda x: lib.max(x[0, 0], 0),
+    "cummax": lambda lib: lambda x: lib.cummax(x, 1),
+    "cummin": lambda lib: lambda x: lib.cummin(x, 0),
+    "cummax_0d": lambda lib: lambda x: lib.cummax(x[0, 0], 0),
+    "max_pool1d": lambda lib: lambda x: lib.nn.functional.max_pool1d(x[None], 2, return_indices=True),
+    "max_pool2d": lambda lib: lambda x: lib.nn.functional.max_pool2d(x[None], 2, return_indices=True),
+    "max_pool3d": lambda lib: lambda x: lib.nn.functional.max_pool3d(x.reshape(1, 1, 2, 2, 4), 2, return_indices=True),
+    "adaptive_max_pool1d": lambda lib: lambda x: lib.nn.functional.adaptive_max_pool1d(x[None], 2, return_indices=True),
+    "adaptive_max_pool2d": lambda lib: lambda x: lib.nn.functional.adaptive_max_pool2d(x[None], 2, return_indices=True),
+    "adaptive_max_pool3d": lambda lib: lambda x: lib.nn.functional.adaptive_max_pool3d(x[None, None], 2,
+                                                                                       return_indices=True),
+    "fractional_max_pool2d": lambda lib: _fractional(lib, 2),
+    "fractional_max_pool3d": lambda lib: _fractional(lib, 3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INDEX_OPS))
+@pytest.mark.parametrize("write", ["none", "indices", "indices_view", "indices_detached"])
+def test_returned_indices_are_saved(name, write):
+    def run(lib):
+        x = _x(lib)
+        values, indices = INDEX_OPS[name](lib)(x)
+        if write == "indices":
+            indices.add_(0)
+        elif write == "indices_view":
+            indices.reshape(-1)[:1].mul_(1)
+        elif write == "indices_detached":
+            indices.detach().zero_()
+        (values * 2).sum().backward()
+        return x.grad, indices
+    _same(run, VERSION_ERROR if write != "none" else None)
+
+
+def test_fuzzer_program_cummax_0d_then_pow_():
+    def run(lib):
+        t5 = lib.tensor(0.5, dtype=lib.float64, requires_grad=True)
+        t6, t7 = lib.cummax(t5, 0)
+        t8 = t6.reshape(-1)
+        t7.pow_(3)
+        t8.select(0, 0).sum().backward()
+        return t5.grad
+    _same(run, VERSION_ERROR)
+
+
+# -- max_unpool saves its indices argument -------------------------------------------------------------
+# torch's MaxUnpool2DBackward0/MaxUnpool3DBackward0 save ``indices``; max_unpool1d runs max_unpool2d on
+# an unsqueezed view of them (torch's message names the [N, C, L, 1] view). Fuzzer: max_unpool1d, then
+# ``indices.detach().fill_()`` before autograd.grad.
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("write", ["none", "indices", "indices_detached"])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_max_unpool_saves_its_indices(nd, write, create_graph):
+    def run(lib):
+        F = lib.nn.functional
+        x = lib.tensor([[[0.5, -1.5]], [[2.0, 0.25]]], requires_grad=True)   # (2, 1, 2)
+        if nd == 1:
+            indices = lib.tensor([[[0, 3]], [[1, 2]]])
+            y = F.max_unpool1d(x, indices, 2)
+        elif nd == 2:
+            indices = lib.tensor([[[[0, 3]]], [[[1, 6]]]])
+            y = F.max_unpool2d(x[:, None], indices, 2)
+        else:
+            indices = lib.tensor([[[[[0, 3]]]], [[[[1, 14]]]]])
+            y = F.max_unpool3d(x[:, None, None], indices, 2)
+        if write == "indices":
+            indices.add_(0)
+        elif write == "indices_detached":
+            indices.detach().fill_(0)
+        g, = lib.autograd.grad((y * lib.arange(y.numel()).reshape(y.shape)).sum(), [x], create_graph=create_graph)
+        return y, g
+    _same(run, VERSION_ERROR if write != "none" else None)
+
+
+# -- which operands a binary op's node saves ---------------------------------------------------------------
+# torch saves an operand only where the formula of an input that needs a gradient reads it: div with a
+# rounding_mode saves other (for either gradient; its gradients are zeros) and self (for other's);
+# hypot saves each operand for its own gradient; copysign and ldexp save self (resp. the exponent) for
+# self's gradient only; clamp saves self, min and max, integer bounds included (minigrad's cast of an
+# integer bound to the float dtype dropped its version counter, and div(rounding_mode) saved nothing).
+BINARY = {
+    "div_floor": lambda lib: lambda a, b: lib.div(a, b, rounding_mode="floor"),
+    "div_trunc": lambda lib: lambda a, b: lib.div(a, b, rounding_mode="trunc"),
+    "hypot": lambda lib: lib.hypot,
+    "copysign": lambda lib: lib.copysign,
+    "ldexp": lambda lib: lib.ldexp,
+    "clamp_min": lambda lib: lambda a, b: lib.clamp(a, min=b),
+    "clamp_max": lambda lib: lib.clamp_max,
+    "clamp_both": lambda lib: lambda a, b: lib.clamp(a, b, b + 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@pytest.mark.parametrize("needs", ["self", "other", "both"])
+@pytest.mark.parametrize("write", ["self", "other"])
+def test_binary_op_saves_the_operands_torch_saves(name, needs, write):
+    def run(lib):
+        a = lib.tensor([3., -4., 5.], requires_grad=needs != "other")
+        b = lib.tensor([2., 3., -2.], requires_grad=needs != "self")
+        A, B = a * 1, b * 1
+        z = BINARY[name](lib)(A, B)
+        (A if write == "self" else B).add_(0)
+        z.sum().backward()
+        return a.grad, b.grad
+    tv, _ = _run(run, torch)
+    _same(run, VERSION_ERROR if isinstance(tv, RuntimeError) else None)
+
+
+@pytest.mark.parametrize("name", ["div_floor", "div_trunc", "clamp_min", "clamp_max", "clamp_both"])
+@pytest.mark.parametrize("write", ["other", "other_detached"])
+def test_integer_other_is_saved(name, write):
+    def run(lib):
+        a = lib.tensor([3., -4., 5.], requires_grad=True)
+        b = lib.tensor([2, 3, -2])
+        z = BINARY[name](lib)(a * 1, b)
+        if write == "other":
+            b.add_(0)
+        else:
+            b.detach().mul_(1)
+        z.sum().backward()
+        return a.grad
+    _same(run, VERSION_ERROR)
+
+
+# -- ctc_loss does not save its lengths ----------------------------------------------------------------------
+# torch reads tensor lengths into integer lists before the loss: a write into them before backward is no
+# version error (minigrad raised one).
+@pytest.mark.parametrize("which", ["input_lengths", "target_lengths", "targets"])
+@pytest.mark.parametrize("dtype", ["int64", "int32"])
+def test_ctc_loss_lengths_are_not_saved(which, dtype):
+    def run(lib):
+        x = lib.tensor([[[-1.2, -0.9, -1.2]], [[-0.5, -1.5, -1.6]], [[-2.0, -0.4, -1.5]], [[-1.1, -1.1, -1.1]]],
+                       requires_grad=True)
+        lengths = {"input_lengths": lib.tensor([4], dtype=getattr(lib, dtype)),
+                   "target_lengths": lib.tensor([2], dtype=getattr(lib, dtype)), "targets": lib.tensor([[1, 2]])}
+        loss = lib.nn.functional.ctc_loss(x, lengths["targets"], lengths["input_lengths"], lengths["target_lengths"])
+        lengths[which].add_(0)
+        loss.backward()
+        return x.grad
+    _same(run, VERSION_ERROR if which == "targets" else None)
