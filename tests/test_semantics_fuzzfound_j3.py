@@ -120,6 +120,45 @@ def test_max_unpool_saves_its_indices(nd, write, create_graph):
     _same(run, VERSION_ERROR if write != "none" else None)
 
 
+# -- a view whose base was detach_()ed in place, then written ------------------------------------------
+# torch re-derives a view's grad_fn when its version has moved on, also when the base no longer requires
+# grad (``b.detach_()``) but the view has a node of its own: the new node (AsStridedBackward0) leads
+# nowhere, and the hooks registered on the old one are no longer called. minigrad re-derived only the
+# views of a base that requires grad, so the view kept its old node and its hooks ran. Fuzzer: an
+# empty reshape's hook called with an empty gradient where torch calls none.
+@pytest.mark.parametrize("shape", [(3, 0), (3, 2)])
+@pytest.mark.parametrize("detach_base", [True, False])
+@pytest.mark.parametrize("write", ["detached_alias", "no_grad", "none"])
+def test_view_of_a_detached_base_is_rederived(shape, detach_base, write):
+    def run(lib):
+        calls = []
+        t1 = lib.zeros(shape, requires_grad=True)
+        t2 = t1.detach()
+        t7 = t1.reshape(-1)
+        t7.register_hook(lambda g: calls.append(tuple(g.shape)))
+        if detach_base:
+            t1.detach_()
+        if write == "detached_alias":
+            t2 //= 0.5
+        elif write == "no_grad":
+            with lib.no_grad():
+                t1.mul_(2)
+        name = t7.grad_fn.name()
+        t7.sum().backward()
+        return calls, name, t7.requires_grad, t1.requires_grad, t1.grad
+    _same(run)
+
+
+def test_view_of_a_base_that_never_required_grad_stays_out_of_the_graph():
+    def run(lib):
+        b = lib.zeros(3, 2)
+        v = b.reshape(-1)
+        b.detach().add_(1)
+        return v.grad_fn, v.requires_grad, v
+    (tk, tv), (mk, mv) = _run(run, torch), _run(run, minigrad)
+    assert tk == mk == "ok" and tv[0] is None and mv[0] is None and tv[1] is mv[1] is False
+
+
 # -- which operands a binary op's node saves ---------------------------------------------------------------
 # torch saves an operand only where the formula of an input that needs a gradient reads it: div with a
 # rounding_mode saves other (for either gradient; its gradients are zeros) and self (for other's);
