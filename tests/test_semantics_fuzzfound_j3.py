@@ -253,3 +253,21 @@ def test_first_hook_of_a_view_rederives_it(order):
         y.sum().backward()
         return t7.grad, a.grad
     _same(run)
+
+
+# -- cdist saves its result ----------------------------------------------------------------------------------
+# torch's CdistBackward0 saves x1, x2 and the result, for every p: writing the result in place (``d %= 2.5``)
+# before backward is a version error (minigrad kept the result as a plain array). Fuzzer: 1 program.
+@pytest.mark.parametrize("p", [0.0, 1.0, 1.5, 2.0, 3.0, float("inf")])
+@pytest.mark.parametrize("mode", ["donot_use_mm_for_euclid_dist", "use_mm_for_euclid_dist"])
+@pytest.mark.parametrize("write", [True, False])
+def test_cdist_saves_its_result(p, mode, write):
+    def run(lib):
+        x = lib.tensor([[0.5, 1.0, -2.0], [1.5, 0.25, 3.0]], dtype=lib.float64, requires_grad=True)
+        y = lib.tensor([[2.0, -1.0, 0.5]], dtype=lib.float64, requires_grad=True)
+        d = lib.cdist(x, y, p=p, compute_mode=mode)
+        if write:
+            d %= 2.5
+        d.sum().backward()
+        return x.grad, y.grad
+    _same(run, VERSION_ERROR if write else None)

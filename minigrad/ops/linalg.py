@@ -691,7 +691,6 @@ class Cdist(Op):
     @staticmethod
     def forward(ctx, x1, x2, p):
         ctx.p = p
-        ctx.save_for_backward(x1, x2)
         diff = np.abs(x1[..., :, None, :] - x2[..., None, :, :])
         if p == 0:
             out = (diff != 0).sum(-1)
@@ -704,13 +703,13 @@ class Cdist(Op):
         else:
             out = (diff ** p).sum(-1) ** (1 / p)
         out = out.astype(x1.dtype)
-        ctx.out = out
+        ctx.save_for_backward(x1, x2, out)   # (the result too, as torch's node: writing it is a version error)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        x1, x2 = ctx.saved_tensors
-        return CdistBackward.apply(g, x1, x2, Tensor._make(ctx.out), ctx.p)
+        x1, x2, out = ctx.saved_tensors
+        return CdistBackward.apply(g, x1, x2, Tensor._make(out._data), ctx.p)
 
 
 class CdistBackward(Op):
