@@ -298,3 +298,30 @@ def test_lstm_output_saved_as_torch_saves_it(dtype, config, write):
         return x.grad
     _same(run, VERSION_ERROR if write == "output" and dtype == "float32" and "bidirectional" not in config
           and "proj_size" not in config else None)
+
+
+# -- grid_sample saves its input and grid ------------------------------------------------------------------------
+# torch's GridSampler2DBackward0/3D save input and grid whichever needs a gradient: writing either in place
+# before backward is a version error. minigrad composes grid_sample of other ops, which saved only
+# intermediate values; the composite's result now goes through a node that saves both operands.
+@pytest.mark.parametrize("needs", ["input", "grid", "both"])
+@pytest.mark.parametrize("write", ["input", "grid", "none"])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic", "3d"])
+def test_grid_sample_saves_input_and_grid(needs, write, mode):
+    def run(lib):
+        F = lib.nn.functional
+        a_shape, b_shape = ((1, 1, 2, 2, 4), (1, 2, 2, 2, 3)) if mode == "3d" else ((1, 1, 4, 4), (1, 2, 2, 2))
+        a = lib.linspace(0, 1, 16, dtype=lib.float64).reshape(a_shape).requires_grad_(needs != "grid")
+        n = 1
+        for size in b_shape:
+            n *= size
+        b = lib.linspace(-0.9, 0.8, n, dtype=lib.float64).reshape(b_shape).requires_grad_(needs != "input")
+        A, B = a * 1, b * 1
+        y = F.grid_sample(A, B, mode="bilinear" if mode == "3d" else mode, align_corners=False)
+        if write == "input":
+            A.add_(0)
+        elif write == "grid":
+            B.add_(0)
+        y.sum().backward()
+        return y, a.grad, b.grad
+    _same(run, VERSION_ERROR if write != "none" else None)
