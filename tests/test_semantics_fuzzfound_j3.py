@@ -325,3 +325,22 @@ def test_grid_sample_saves_input_and_grid(needs, write, mode):
         y.sum().backward()
         return y, a.grad, b.grad
     _same(run, VERSION_ERROR if write != "none" else None)
+
+
+# -- householder_product saves its input, tau and result ----------------------------------------------------------
+# torch's LinalgHouseholderProductBackward0 saves input, tau and the result: writing any of them in place before
+# backward is a version error (the result through detach() too). minigrad composes the product of other ops;
+# its result now goes through a node that saves all three, and is a tensor of its own (no view). Fuzzer: 1.
+@pytest.mark.parametrize("needs", ["A", "tau", "both"])
+@pytest.mark.parametrize("write", ["A", "tau", "Q", "none"])
+def test_householder_product_saves_input_tau_and_result(needs, write):
+    def run(lib):
+        a = lib.tensor([[1.0, 0.2], [0.5, -0.3], [0.25, 0.7]], dtype=lib.float64, requires_grad=needs != "tau")
+        t = lib.tensor([0.6, 1.2], dtype=lib.float64, requires_grad=needs != "A")
+        A, T = a * 1, t * 1
+        q = lib.linalg.householder_product(A, T)
+        if write != "none":
+            {"A": A, "tau": T, "Q": q}[write].detach().add_(0)
+        (q * lib.arange(6.0, dtype=lib.float64).reshape(3, 2)).sum().backward()
+        return q, a.grad, t.grad, q.grad_fn.name()
+    _same(run, VERSION_ERROR if write != "none" else None)

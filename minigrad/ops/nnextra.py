@@ -16,7 +16,7 @@ import numpy as np
 from .. import dtypes, random as _random
 from ..autograd import grad_mode
 from ._args import float_only as _float_only, not_differentiable, require_tensor, autocast, rounds_once
-from ._util import Op, broadcast_shape, float_result, overload, Tensor, wrap_dim, xp
+from ._util import Op, SavesOperands, broadcast_shape, float_result, overload, Tensor, wrap_dim, xp
 from .activation import _sigmoid_np, kink_scale, torch_type_name
 from . import math as math_ops
 from .nnfunc import Normalize, _batch_stats, pad
@@ -889,24 +889,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
                 out = term if out is None else out + term
     out = reshape(out, (n, c) + tuple(out_spatial))
     if out._requires_grad and grad_mode.state.grad_enabled:   # (torch's one node saves both operands)
-        out = SavesOperands.apply(out, input, grid)
+        out = SavesOperands.apply_to(out, (input, grid))
     return overload(out, f"GridSampler{k}DBackward0")
-
-
-class SavesOperands(Op):
-    """z = y, the result of a composite;  dz/dy = g. Its node saves the composite's operands, as
-    torch's single node for the op does, so that writing one in place before backward is a version
-    error (the composite's own nodes save only intermediate values)."""
-
-    @staticmethod
-    def forward(ctx, y, *operands):
-        ctx.save_for_backward(*operands)
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        operands = ctx.saved_tensors   # (the version check)
-        return (g,) + (None,) * len(operands)
 
 
 def _linspace_from_neg_one(steps: int, align_corners: bool, dtype):
