@@ -1170,12 +1170,13 @@ class Erfinv(Op):
     @staticmethod
     def forward(ctx, x):
         z = kernel("erfinv", x)
-        ctx.save_for_backward(z)
+        ctx.save_for_backward(x)   # (x, not z, as torch's node: an in-place change of z is no version error)
         return z
 
     @staticmethod
     def backward(ctx, g):
-        z, = ctx.saved_tensors
+        x, = ctx.saved_tensors
+        z = erfinv(x)   # (again, as torch's formula; recorded with create_graph)
         return g * (math.sqrt(math.pi) / 2 * exp(z * z))
 
 

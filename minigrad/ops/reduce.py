@@ -984,7 +984,8 @@ class VarMean(Op):
         with np.errstate(invalid="ignore", divide="ignore"):
             centre = np.mean(x, axis=dims, keepdims=keepdim) if x.size else \
                 xp(x).full(spread.shape, np.nan, dtype=x.dtype)
-        ctx.save_for_backward(x, spread)
+        # (std_mean's std, not var_mean's var, as torch's nodes save them: writing it is a version error)
+        ctx.save_for_backward(x, spread if take_sqrt else None)
         # an unused result adds nothing, as torch's var_mean_backward: the mean's gradient alone
         # does not depend on x (after create_graph it does not require grad)
         ctx.set_materialize_grads(False)
