@@ -5,6 +5,7 @@ class and the gist of its message, must agree.
 """
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -369,3 +370,23 @@ def test_saved_input_or_result_as_torch_saves_it(op, write, create_graph):
         return g, gg
     raises = write == "input" or (op == "std_mean" and write == "out0")
     _same(run, VERSION_ERROR if raises else None)
+
+
+# -- kron's reshapes are torch's _unsafe_view --------------------------------------------------------------------
+# torch's kron multiplies _unsafe_views of its operands (the same memory, but no views for autograd: counters
+# of their own) and returns an _unsafe_view of the product: writing an operand in place before backward is no
+# version error there, and the result is no view (detach_() works). minigrad's reshapes were views. Sweep.
+@pytest.mark.parametrize("shapes", [((2, 2), (2, 3)), ((3,), (2,)), ((2, 1, 2), (2, 2))])
+@pytest.mark.parametrize("write", ["input", "other", "none"])
+def test_kron_operands_are_unsafe_views(shapes, write):
+    def run(lib):
+        a = lib.linspace(0.5, 2, int(np.prod(shapes[0])), dtype=lib.float64).reshape(shapes[0]).requires_grad_()
+        b = lib.linspace(-1, 1, int(np.prod(shapes[1])), dtype=lib.float64).reshape(shapes[1]).requires_grad_()
+        A, B = a * 1, b * 1
+        z = lib.kron(A, B)
+        if write != "none":
+            (A if write == "input" else B).detach().mul_(1)
+        (z * z).sum().backward()
+        z.detach_()
+        return z, a.grad, b.grad
+    _same(run)
