@@ -390,3 +390,22 @@ def test_kron_operands_are_unsafe_views(shapes, write):
         z.detach_()
         return z, a.grad, b.grad
     _same(run)
+
+
+# -- torch.masked: a mask that must be broadcast is cloned ----------------------------------------------------------
+# torch.masked's _input_mask clones a mask whose shape differs from the input's before broadcasting it, so writing
+# into such a mask before backward is no version error; a mask of the input's shape is read as it is (an error).
+@pytest.mark.parametrize("name", ["sum", "mean", "prod", "amax", "logsumexp", "cumsum", "softmax", "norm", "var"])
+@pytest.mark.parametrize("mask_shape", [(2, 3), (3,)])
+def test_masked_op_saves_a_mask_of_the_input_shape_only(name, mask_shape):
+    def run(lib):
+        x = lib.tensor([[0.5, 1.5, -2.0], [1.0, 3.0, 0.25]], dtype=lib.float64, requires_grad=True)
+        m = lib.tensor([[True, False, True], [True, True, False]]) if mask_shape == (2, 3) else \
+            lib.tensor([True, False, True])
+        args = (x * 1,) + ((2.0,) if name == "norm" else ())
+        kwargs = {"dim": 1} if name in ("cumsum", "softmax") else {}
+        y = getattr(lib.masked, name)(*args, mask=m, **kwargs)
+        m.copy_(m.clone())
+        y.sum().backward()
+        return y, x.grad
+    _same(run, VERSION_ERROR if mask_shape == (2, 3) else None)
