@@ -220,10 +220,12 @@ def norm_dims(dim, ndim: int) -> tuple:
 
 
 class SavesOperands(Op):
-    """z = y, the result of an op composed of other ops;  dz/dy = g. Its node saves the op's operands
-    (and, with ``result``, z itself), as torch's single node for the op does, so that writing one of
-    them in place before backward is a version error (the composite's own nodes save only
-    intermediate values). Applied last, when the result requires grad."""
+    """z = y, a composite op's result;  dz/dy = g  (its node saves the op's operands, as torch's one node)"""
+
+    # Applied last to an op composed of other ops, when its result requires grad: the node saves the
+    # op's operands (and, with ``result``, z itself) as torch's single node for the op does, so that
+    # writing one of them in place before backward is a version error (the composite's own nodes
+    # save only intermediate values).
 
     @staticmethod
     def forward(ctx, y, result, *operands):
