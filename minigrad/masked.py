@@ -55,7 +55,9 @@ def _filled(input: Tensor, mask, value) -> Tensor:
         return input
     fill = np.asarray(_identity(input._data.dtype, value), dtype=input._data.dtype)
     condition = Tensor._make(np.array(m))   # (ascontiguousarray makes 0-d 1-d)
-    if given:   # torch's where reads a view of the mask: writing into the mask before backward is a version error
+    if given and mask._data.shape == input._data.shape:
+        # torch's where reads the mask itself: writing into it before backward is a version error (a mask
+        # that must be broadcast is cloned first there, so writing into it is not)
         condition._vc = mask._vc
     return _ops.where(condition, input, Tensor._make(fill))
 

@@ -484,6 +484,12 @@ class Tensor:
         """``hook(grad)`` runs when this tensor's gradient is computed; a returned tensor replaces it."""
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._retain_on_old is not None and "_hooked" not in self.__dict__:
+            # torch's first register_hook reads grad_fn, which re-derives a view after an untracked
+            # write: a use of the view (its retain_grad leaves the old graph), as autograd/inplace.py
+            from .autograd.inplace import drop_retain_on_old
+            drop_retain_on_old(self)
+        self.__dict__["_hooked"] = True
         if self.grad_fn is not None:
             self.grad_fn.register_hook(self._output_nr, hook)
         else:
@@ -1745,7 +1751,8 @@ def _shape_args(args):
 # Per-tensor autograd state kept in __dict__, which a deepcopy does not carry over (a copy is a new
 # leaf: no view base, no hooks, no gradient accumulator; its .grad is copied explicitly).
 _AUTOGRAD_STATE = frozenset(("grad", "_grad", "_base", "_accumulator", "_hooks", "_retains_grad", "_views",
-                             "_view_origin", "_post_accumulate_grad_hooks", "_counter_bases", "_retain_on_old"))
+                             "_view_origin", "_post_accumulate_grad_hooks", "_counter_bases", "_retain_on_old",
+                             "_hooked"))
 
 
 

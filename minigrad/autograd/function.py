@@ -227,7 +227,9 @@ def _unpack(node, rec):
     kind, payload, version, at_save = rec
     if version is not None and version[0] != at_save:
         array = payload[0] if kind == _OUTPUT else payload._data
-        where = f", which is output {payload[1]} of {node._fn.__name__}," if kind == _OUTPUT else ""
+        # (torch names the node of a differentiable output only: not that of returned indices)
+        where = f", which is output {payload[1]} of {node._fn.__name__}," \
+            if kind == _OUTPUT and (array.dtype.kind in "fc" or array.dtype in _LOW_PRECISION) else ""
         raise RuntimeError(
             "one of the variables needed for gradient computation has been modified by an inplace "
             f"operation: [minigrad.{array.dtype.name}Tensor {list(array.shape)}]{where} is at "

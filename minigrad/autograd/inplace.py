@@ -28,7 +28,7 @@ import numpy as np
 
 from .. import dtypes
 from . import grad_mode
-from .function import Function, _INPUT, _OUTPUT
+from .function import Function, _INPUT, _OUTPUT, _apply_recorded
 from ..tensor import Tensor
 
 _state = grad_mode.state
@@ -241,8 +241,14 @@ class ViewOfBase(Function):
 def _rederive_views(base: Tensor, until_next_use: bool = False) -> None:
     """Point every live view of ``base`` at ``base``'s current graph (torch regenerates a view's
     grad_fn the same way when its base's version has moved on). ``until_next_use``: see _set_grad_fn."""
+    tracked = base._requires_grad
     for view in _live_views(base):
-        node = ViewOfBase.apply(base, view._data, geometry(base._data, view._data)).grad_fn
+        if not tracked and view.grad_fn is None:
+            continue   # (outside any graph: torch's grad_fn lookup leaves such a view alone)
+        args = (base, view._data, geometry(base._data, view._data))
+        # A view that has a node of its own gets a new one even when its base no longer requires
+        # grad (``b.detach_()`` after the view was made): torch's node then leads nowhere.
+        node = (ViewOfBase.apply(*args) if tracked else _apply_recorded(ViewOfBase, args, list(args), {})).grad_fn
         _set_grad_fn(view, node, 0, until_next_use)
 
 
@@ -371,7 +377,7 @@ def rederive_after_untracked_write(target: Tensor) -> None:
     for later uses. Done here at once (the base's graph is the same then as at the next use)."""
     sharing = _bases_by_counter.get(id(target._vc))
     for base in list(sharing or ()):
-        if base._vc is target._vc and base._requires_grad:
+        if base._vc is target._vc:
             with grad_mode._GradMode(True):
                 _rederive_views(base, until_next_use=True)
 

@@ -219,3 +219,37 @@ def norm_dims(dim, ndim: int) -> tuple:
             raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
         return tuple(sorted(dims))
     return (_wrap_dim(dim, ndim),)
+
+
+class SavesOperands(Op):
+    """z = y, a composite op's result;  dz/dy = g  (its node saves the op's operands, as torch's one node)"""
+
+    # Applied last to an op composed of other ops, when its result requires grad: the node saves the
+    # op's operands (and, with ``result``, z itself) as torch's single node for the op does, so that
+    # writing one of them in place before backward is a version error (the composite's own nodes
+    # save only intermediate values).
+
+    @staticmethod
+    def forward(ctx, y, result, *operands):
+        if result:
+            y = y.copy()   # (torch's result is a tensor of its own: its record then names the output)
+            ctx.save_for_backward(y, *operands)
+        else:
+            ctx.save_for_backward(*operands)
+        return y
+
+    @staticmethod
+    def apply_to(y, operands, result=False):
+        """``y`` through this node, which saves ``operands`` (and the result, with ``result``). The
+        output is no view for autograd, as torch's result: a later write into it does not re-derive
+        it from the composite's graph, which would pass this node by."""
+        out = SavesOperands.apply(y, result, *operands)
+        if not result:   # (the same memory as y: a view only to NumPy)
+            from ..autograd.inplace import forget_view
+            forget_view(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        ctx.saved_tensors   # (the version check)
+        return (g, None) + (None,) * (len(ctx.needs_input_grad) - 2)

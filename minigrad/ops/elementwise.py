@@ -196,6 +196,9 @@ class DivRounded(Op):
 
     @staticmethod
     def forward(ctx, x, y, rounding_mode):
+        # unused by backward, but saved as torch's node saves them (other for either gradient, self
+        # for other's): an in-place write into them before backward is a version error
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, y)
         kind = (x if hasattr(x, "dtype") else y).dtype.kind
         if kind == "f":
             return np.floor_divide(x, y) if rounding_mode == "floor" else np.trunc(x / y)
@@ -208,6 +211,7 @@ class DivRounded(Op):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors   # the version check
         # torch's zeros_like(grad) for each input: outside any graph, and two tensors, not one
         # (a write into one gradient must not show in the other's)
         return tuple([Tensor._make(np.zeros_like(g._data)) if needed else None for needed in ctx.needs_input_grad[:2]])

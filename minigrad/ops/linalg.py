@@ -561,9 +561,16 @@ def kron(input: Tensor, other: Tensor) -> Tensor:
     n = max(input._data.ndim, other._data.ndim)
     sa = (1,) * (n - input._data.ndim) + input._data.shape
     sb = (1,) * (n - other._data.ndim) + other._data.shape
+    from ..autograd.inplace import forget_view
     a = reshape(input, tuple(x for s in sa for x in (s, 1)))
     b = reshape(other, tuple(x for s in sb for x in (1, s)))
-    return overload(reshape(mul(a, b), tuple(p * q for p, q in zip(sa, sb))), "UnsafeViewBackward0")
+    # torch's _unsafe_view: the same memory, but no view for autograd (a version counter of its own), so
+    # the product's node saves tensors that an in-place change of input or other does not version
+    for t in (a, b):
+        forget_view(t)
+    out = reshape(mul(a, b), tuple(p * q for p, q in zip(sa, sb)))
+    forget_view(out)
+    return overload(out, "UnsafeViewBackward0")
 
 
 @autocast("lower")
@@ -691,7 +698,6 @@ class Cdist(Op):
     @staticmethod
     def forward(ctx, x1, x2, p):
         ctx.p = p
-        ctx.save_for_backward(x1, x2)
         diff = np.abs(x1[..., :, None, :] - x2[..., None, :, :])
         if p == 0:
             out = (diff != 0).sum(-1)
@@ -704,13 +710,13 @@ class Cdist(Op):
         else:
             out = (diff ** p).sum(-1) ** (1 / p)
         out = out.astype(x1.dtype)
-        ctx.out = out
+        ctx.save_for_backward(x1, x2, out)   # (the result too, as torch's node: writing it is a version error)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        x1, x2 = ctx.saved_tensors
-        return CdistBackward.apply(g, x1, x2, Tensor._make(ctx.out), ctx.p)
+        x1, x2, out = ctx.saved_tensors
+        return CdistBackward.apply(g, x1, x2, Tensor._make(out._data), ctx.p)
 
 
 class CdistBackward(Op):

@@ -13,7 +13,7 @@ import collections
 import numpy as np
 
 from .. import dtypes
-from ._util import Op, Tensor, broadcast_shape, xp
+from ._util import Op, SavesOperands, Tensor, broadcast_shape, overload, xp
 from ..autograd.grad_mode import is_grad_enabled
 
 # the public functions, exported by minigrad/linalg.py under torch.linalg's names
@@ -1196,7 +1196,10 @@ def householder_product(A: Tensor, tau: Tensor) -> Tensor:
         v = narrow(A, -1, i, 1) * unsqueeze(below, -1) + narrow(eye, -1, i, 1)
         t = unsqueeze(narrow(tau, -1, i, 1), -1)
         q = q - matmul(matmul(q, v) * t, mT(v))
-    return narrow(q, -1, 0, n)
+    q = narrow(q, -1, 0, n)
+    if q._requires_grad and is_grad_enabled():   # (torch's one node saves A, tau and Q)
+        q = overload(SavesOperands.apply_to(q, (A, tau), result=True), "LinalgHouseholderProductBackward0")
+    return q
 
 
 # -- LDL^T with Bunch-Kaufman pivoting (LAPACK's sytrf/sytrs, lower; NumPy exposes neither) ------------

@@ -1198,7 +1198,9 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, 
     ext = np.full((N, 2 * longest + 1), blank, np.int64)
     for n in range(N):
         ext[n, 1:2 * tl[n]:2] = tgt[n, :tl[n]]
-    nll = CtcLoss.apply(log_probs, ext, il, tl, bool(zero_infinity), *_checked(targets, input_lengths, target_lengths))
+    # (the lengths are not saved: torch's ctc_loss reads tensor lengths into integer lists first, so a
+    # write into them before backward is no version error there)
+    nll = CtcLoss.apply(log_probs, ext, il, tl, bool(zero_infinity), *_checked(targets))
     if zero_infinity:
         nll = math_ops.where(Tensor._make(np.isinf(nll._data)), _zeros_like(nll), nll)
     if unbatched:

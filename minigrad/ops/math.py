@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import dtypes
 from ..device import check_same_device
-from ._util import Op, overload, Tensor, broadcast_shape, conj_of, promote, xp
+from ._util import Op, overload, Tensor, broadcast_shape, conj_of, promote, xp, _cast_operand
 from .elementwise import div
 
 __all__ = [
@@ -914,15 +914,17 @@ def clamp(input, min=None, max=None):
         kernel = ("clamp_cpu" if tensors[0] else "clamp_scalar_cpu") if len(bounds) == 2 else \
             ("clamp_min_scalar_cpu" if max is None else "clamp_max_scalar_cpu")
         raise not_implemented(kernel, input._data)
+    # (casts that keep the operand's version counter: torch's node saves self, min and max uncast,
+    # so an in-place write into an integer bound before backward is a version error there too)
     if input._data.dtype != d.np:
-        input = input.to(d)
+        input = _cast_operand(input, d)
     if any(tensors):
         shape = input._data.shape
         for b in bounds:
             if b._data.shape != shape:
                 shape = broadcast_shape(shape, b._data.shape)
-        min = min if min is None or min._data.dtype == d.np else min.to(d)
-        max = max if max is None or max._data.dtype == d.np else max.to(d)
+        min = min if min is None or min._data.dtype == d.np else _cast_operand(min, d)
+        max = max if max is None or max._data.dtype == d.np else _cast_operand(max, d)
     return overload(Clamp.apply(input, min, max), "ClampBackward0" if any(tensors) else "ClampBackward1")
 
 
@@ -1166,12 +1168,13 @@ class Erfinv(Op):
     @staticmethod
     def forward(ctx, x):
         z = kernel("erfinv", x)
-        ctx.save_for_backward(z)
+        ctx.save_for_backward(x)   # (x, not z, as torch's node: an in-place change of z is no version error)
         return z
 
     @staticmethod
     def backward(ctx, g):
-        z, = ctx.saved_tensors
+        x, = ctx.saved_tensors
+        z = erfinv(x)   # (again, as torch's formula; recorded with create_graph)
         return g * (math.sqrt(math.pi) / 2 * exp(z * z))
 
 
@@ -1384,7 +1387,8 @@ class Hypot(Op):
     @staticmethod
     def forward(ctx, x, y):
         z = np.hypot(x, y)
-        ctx.save_for_backward(x, y, z)
+        # each operand only where its own gradient reads it, as torch's node saves them
+        ctx.save_for_backward(x if ctx.needs_input_grad[0] else None, y if ctx.needs_input_grad[1] else None, z)
         return z
 
     @staticmethod
@@ -1508,14 +1512,15 @@ class Copysign(Op):
     @staticmethod
     def forward(ctx, x, y):
         z = np.copysign(x, y)
-        ctx.save_for_backward(x, z)
+        if ctx.needs_input_grad[0]:   # (only x's gradient reads them: torch's node saves them for it alone)
+            ctx.save_for_backward(x, z)
         return z
 
     @staticmethod
     def backward(ctx, g):
-        x, z = ctx.saved_tensors
         gx = None
         if ctx.needs_input_grad[0]:
+            x, z = ctx.saved_tensors
             # torch's copysign_tensor_self_backward: (z / x) masked to 0 where x = 0, times g; the
             # masked 0/0 stays in the graph, so a second derivative there is NaN, as in torch
             gx = g * where(x == 0, 0.0, z / x)
@@ -1559,7 +1564,7 @@ class Ldexp(Op):
     def forward(ctx, x, e, integer_exponent):
         z = x * np.exp2(e)
         ctx.integer_exponent = integer_exponent
-        ctx.save_for_backward(e, z)
+        ctx.save_for_backward(e if ctx.needs_input_grad[0] else None, z)   # (e for x's gradient only, as torch saves it)
         return z
 
     @staticmethod

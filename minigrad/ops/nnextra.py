@@ -16,7 +16,7 @@ import numpy as np
 from .. import dtypes, random as _random
 from ..autograd import grad_mode
 from ._args import float_only as _float_only, not_differentiable, require_tensor, autocast, rounds_once
-from ._util import Op, broadcast_shape, float_result, overload, Tensor, wrap_dim, xp
+from ._util import Op, SavesOperands, broadcast_shape, float_result, overload, Tensor, wrap_dim, xp
 from .activation import _sigmoid_np, kink_scale, torch_type_name
 from . import math as math_ops
 from .nnfunc import Normalize, _batch_stats, pad
@@ -888,6 +888,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
                 term = _gather_taps(flat, [lo + up for lo, up in zip(low, corner)], sizes, weight)
                 out = term if out is None else out + term
     out = reshape(out, (n, c) + tuple(out_spatial))
+    if out._requires_grad and grad_mode.state.grad_enabled:   # (torch's one node saves both operands)
+        out = SavesOperands.apply_to(out, (input, grid))
     return overload(out, f"GridSampler{k}DBackward0")
 
 

@@ -85,9 +85,13 @@ class MaxPool2d(Op):
     def forward(ctx, x, win, return_indices):
         y, idx = kernels.for_array(x).max_pool2d(x, *win)
         ctx.idx, ctx.x_meta = idx, (x.shape, x.dtype)
-        ctx.save_for_backward(x)   # unused by backward, but saved as torch's node saves self: editing it is a version error
+        # unused by backward, but saved as torch's node saves self and the indices output: editing
+        # either before backward is a version error
         if return_indices:
-            return y, idx.astype(np.int64)
+            indices = idx.astype(np.int64)
+            ctx.save_for_backward(x, indices)
+            return y, indices
+        ctx.save_for_backward(x)
         return y
 
     @staticmethod
@@ -310,8 +314,8 @@ class GatherFlat(Op):
     def forward(ctx, x, idx, nd, node_name, grad_name, save_input=False):
         ctx.node_name = node_name
         ctx.idx, ctx.spatial, ctx.grad_name = idx, x.shape[x.ndim - nd:], grad_name
-        if save_input:   # a max pool's: unused by backward, but torch's node saves self, so editing it is a version error
-            ctx.save_for_backward(x)
+        if save_input:   # a max pool's: unused by backward, but torch's node saves self and the indices
+            ctx.save_for_backward(x, idx)   # (a Tensor argument where they are returned), so editing them is a version error
         rows = _as_rows(x, nd)
         flat = _as_rows(idx, nd)
         return rows[np.arange(rows.shape[0])[:, None], flat].reshape(idx.shape)
@@ -335,11 +339,13 @@ class ScatterFlat(Op):
     def forward(ctx, g, idx, spatial, node_name, grad_name, overwrite, x=None):
         ctx.node_name = node_name
         ctx.idx, ctx.nd, ctx.grad_name = idx, len(spatial), grad_name
+        ctx.save_for_backward(idx)   # (max_unpool's indices tensor, saved by torch's node: its version is checked)
         lead = idx.shape[:idx.ndim - len(spatial)]
         return _scatter_rows(g.reshape(-1), idx, lead, spatial, overwrite)
 
     @staticmethod
     def backward(ctx, gg):
+        ctx.saved_tensors   # the version check of the saved indices
         need = ctx.needs_input_grad
         gather = GatherFlat.apply(gg, ctx.idx, ctx.nd, ctx.grad_name, ctx.node_name) if need[0] else None
         if len(need) < 7:   # (max_unpool's forward: no x)
@@ -457,8 +463,10 @@ def _max_over_taps(input, taps, valid, out, nd, node_name, grad_name, return_ind
     if not dtypes.is_floating(x.dtype):
         y = Tensor._make(_as_rows(x, nd)[np.arange(int(np.prod(lead)))[:, None], _as_rows(idx, nd)].reshape(idx.shape))
     else:
+        # the returned indices go in as a tensor, so that GatherFlat's node saves them as torch's does
+        idx = Tensor._make(idx) if return_indices else idx
         y = GatherFlat.apply(input, idx, nd, node_name, grad_name, True)
-    return (y, Tensor._make(idx)) if return_indices else y
+    return (y, idx if isinstance(idx, Tensor) else Tensor._make(idx)) if return_indices else y
 
 
 # 3-d max and average pooling
@@ -677,7 +685,7 @@ def _unpool_write(fn, nd, input, indices, size):
     if not dtypes.is_floating(x.dtype):
         lead = x.shape[:x.ndim - nd]
         return Tensor._make(_scatter_rows(x.reshape(-1), idx, lead, tuple(size), True))
-    return ScatterFlat.apply(input, idx, tuple(size), name, "MaxUnpoolBackward", True)
+    return ScatterFlat.apply(input, indices, tuple(size), name, "MaxUnpoolBackward", True)
 
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):

@@ -283,24 +283,31 @@ class MaxDim(Op):
     @staticmethod
     def forward(ctx, x, dim, keepdim, largest):
         ctx.dim, ctx.keepdim = dim, keepdim
+        # (the indices output is saved as torch's node saves it: editing it before backward is a
+        # version error; backward itself reads the mask of the picked positions)
         if x.ndim == 0:
             ctx.dim = None
-            return x.copy(), xp(x).zeros((), dtype=np.int64)
+            index = xp(x).zeros((), dtype=np.int64)
+            ctx.save_for_backward(None, index)
+            return x.copy(), index
         index = (np.argmax if largest else np.argmin)(x, axis=dim, keepdims=True)
         values = np.take_along_axis(x, index, axis=dim)
+        picked = None
         if ctx.needs_input_grad[0]:
             n = x.shape[dim]
             positions = xp(x).arange(n).reshape([n if i == dim else 1 for i in range(x.ndim)])
-            ctx.save_for_backward(positions == index)
+            picked = positions == index
         if not keepdim:
             values, index = np.squeeze(values, dim), np.squeeze(index, dim)
-        return values, index.astype(np.int64, copy=False)
+        index = index.astype(np.int64, copy=False)
+        ctx.save_for_backward(picked, index)
+        return values, index
 
     @staticmethod
     def backward(ctx, g, _g_index):
+        picked, _index = ctx.saved_tensors
         if ctx.dim is None:   # a 0-d input
             return g
-        picked, = ctx.saved_tensors
         from .activation import KeepWhere
         # selected, not multiplied by a one-hot (torch scatters g to the index): an inf or NaN g
         # leaves the other positions 0
@@ -980,7 +987,8 @@ class VarMean(Op):
         with np.errstate(invalid="ignore", divide="ignore"):
             centre = np.mean(x, axis=dims, keepdims=keepdim) if x.size else \
                 xp(x).full(spread.shape, np.nan, dtype=x.dtype)
-        ctx.save_for_backward(x, spread)
+        # (std_mean's std, not var_mean's var, as torch's nodes save them: writing it is a version error)
+        ctx.save_for_backward(x, spread if take_sqrt else None)
         # an unused result adds nothing, as torch's var_mean_backward: the mean's gradient alone
         # does not depend on x (after create_graph it does not require grad)
         ctx.set_materialize_grads(False)

@@ -159,16 +159,18 @@ class LSTMLayer(Op):
 
     @staticmethod
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
-        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
         ctx.reverse = reverse
         out, h, c, ctx.acts, ctx.cells, ctx.tanh_cells = _lstm_forward_arrays(x, h0, c0, w_ih, w_hh, b_ih, b_hh,
                                                                               reverse)
         ctx.out = out.copy()   # the output handed out may be changed in place; the backward needs it as it was
+        # the output too where torch's node saves it (its float32 mkldnn layer; float64 is composed of
+        # steps there): an in-place change of it before backward is a version error
+        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, out if out.dtype == np.float32 else None)
         return out, h, c
 
     @staticmethod
     def backward(ctx, g_out, g_h, g_c):
-        x, h0, c0, w_ih, w_hh, b_ih, b_hh = ctx.saved_tensors
+        x, h0, c0, w_ih, w_hh, b_ih, b_hh, _out = ctx.saved_tensors
         if not grad_mode.state.grad_enabled:
             # plain backward: nothing is recorded, so the formulas run on the arrays saved in forward
             grads = _lstm_backward_arrays(x._data, h0._data, c0._data, w_ih._data, w_hh._data, ctx.out, ctx.acts,

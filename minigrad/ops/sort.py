@@ -57,30 +57,36 @@ class SelectAlong(Op):
         ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
         if x.ndim == 0:
             ctx.dim = None
-            return x.copy(), xp(x).zeros((), dtype=np.int64)
-        ctx.save_for_backward(index)
+            index = xp(x).zeros((), dtype=np.int64)
+            ctx.save_for_backward(index)   # (unused, but saved as torch saves it: editing it is a version error)
+            return x.copy(), index
         values = np.take_along_axis(x, index, axis=dim)
         if not keepdim:
             values, index = np.squeeze(values, dim), np.squeeze(index, dim)
+        # the indices output itself, as torch's node saves it: an in-place change of the returned
+        # indices before backward is a version error, not a gradient sent elsewhere
+        ctx.save_for_backward(index)
         return values, index
 
     @staticmethod
     def backward(ctx, g, _g_index):
+        index, = ctx.saved_tensors
         if ctx.dim is None:   # a 0-d input: its only element was picked
             return g
-        index, = ctx.saved_tensors
+        index = index.detach()
         if not ctx.keepdim:
             from .reduce import _unsqueeze
-            g = _unsqueeze(g, ctx.dim)
+            g, index = _unsqueeze(g, ctx.dim), _unsqueeze(index, ctx.dim)
         zeros = Tensor._make(xp(g._data).zeros(ctx.shape, dtype=g._data.dtype))
         return ScatterAdd.apply(zeros, g, index, ctx.dim)
 
 
 def select_along(input: Tensor, index, dim: int, keepdim: bool, node_name: str):
     """(values, indices) of ``input`` at the int64 array ``index`` (input's rank) along ``dim``."""
-    if index is None:   # a 0-d input: its one element
+    if index is None:   # a 0-d input: its one element (made by forward)
         index = np.zeros((), dtype=np.int64)
-    values, indices = SelectAlong.apply(input, Tensor._make(index.astype(np.int64, copy=False)), dim, keepdim)
+    # (contiguous, as torch's fresh indices are: a reshape of them is then a view that writes through)
+    values, indices = SelectAlong.apply(input, np.ascontiguousarray(index, dtype=np.int64), dim, keepdim)
     return overload((values, indices), node_name)
 
 
