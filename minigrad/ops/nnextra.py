@@ -19,7 +19,7 @@ from ._args import float_only as _float_only, not_differentiable, require_tensor
 from ._util import Op, SavesOperands, broadcast_shape, float_result, overload, Tensor, wrap_dim, xp
 from .activation import _sigmoid_np, kink_scale, torch_type_name
 from . import math as math_ops
-from .nnfunc import Normalize, _batch_stats, pad
+from .nnfunc import Normalize, _batch_stats, fixed_rstd, pad
 
 pad_fn = pad   # (constant_pad_nd's argument is named pad too)
 from .shape import cat, reshape, permute
@@ -335,8 +335,8 @@ def instance_norm(input: Tensor, running_mean=None, running_var=None, weight=Non
     else:
         stat_shape = (1, c) + (1,) * (x.ndim - 2)
         mean = running_mean._data.reshape(stat_shape).astype(x.dtype, copy=False)
-        rstd = (1.0 / np.sqrt(running_var._data.reshape(stat_shape) + eps)).astype(x.dtype, copy=False)
-        out = Normalize.apply(input, dims, mean, rstd, False, eps)
+        rstd, backward_rstd = fixed_rstd(running_var._data.reshape(stat_shape), eps, x.dtype)
+        out = Normalize.apply(input, dims, mean, rstd, False, eps, (), backward_rstd)
     return overload(_affine(out, weight, bias), "ViewBackward0")
 
 

@@ -481,10 +481,12 @@ class Normalize(Op):
     dz/dx . g = rstd * (g - mean(g) - z * mean(g * z)); for fixed (running) statistics dz/dx . g = rstd * g"""
 
     @staticmethod
-    def forward(ctx, x, dims, mean, rstd, batch_stats, eps, running_stats=()):
-        z = (x - mean) * rstd
+    def forward(ctx, x, dims, mean, rstd, batch_stats, eps, running_stats=(), backward_rstd=None):
+        # fixed statistics: torch's inference kernel, x * alpha + beta with beta = -mean * alpha (a
+        # zero var + eps gives NaN for every x, as torch's, where (x - mean) * rstd would give +-inf)
+        z = (x - mean) * rstd if batch_stats else x * rstd + (-mean * rstd)
         ctx.dims, ctx.batch_stats, ctx.eps = dims, batch_stats, eps
-        ctx.rstd = rstd
+        ctx.rstd = rstd if backward_rstd is None else backward_rstd
         if batch_stats:
             # torch saves the input and the statistics, not the output: the output may be changed
             # in place (ReLU(inplace=True) after the norm) without touching the gradient
@@ -510,6 +512,15 @@ class Normalize(Op):
         rstd_t = math_ops.rsqrt((xc * xc).mean(dims, keepdim=True) + ctx.eps)
         z = xc * rstd_t
         return rstd_t * (g - g.mean(dims, keepdim=True) - z * (g * z).mean(dims, keepdim=True))
+
+
+def fixed_rstd(var, eps, dtype):
+    """1 / sqrt(var + eps) of running statistics, as torch's forward and backward kernels compute it:
+    the forward in var's dtype, the backward with var + eps in float64 (they differ where var + eps
+    rounds to 0 in float32: NaN outputs, finite gradients, as in torch)."""
+    forward = (1.0 / np.sqrt(var + eps)).astype(dtype, copy=False)
+    backward = (1.0 / np.sqrt(var.astype(np.float64) + eps)).astype(dtype, copy=False)
+    return forward, backward
 
 
 def _batch_stats(x, dims, eps):
@@ -645,9 +656,8 @@ def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None,
                               tuple(t for t in (running_mean, running_var) if t is not None))
     else:
         mean = running_mean._data.reshape(stat_shape).astype(x.dtype, copy=False)
-        var = running_var._data.reshape(stat_shape)
-        rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
-        out = Normalize.apply(input, dims, mean, rstd, False, eps, (running_mean, running_var))
+        rstd, backward_rstd = fixed_rstd(running_var._data.reshape(stat_shape), eps, x.dtype)
+        out = Normalize.apply(input, dims, mean, rstd, False, eps, (running_mean, running_var), backward_rstd)
     if weight is not None:
         out = out * reshape(weight, stat_shape)
     if bias is not None:
