@@ -241,9 +241,13 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
     n = x.shape[0]
     i, j = np.triu_indices(n, 1)
     if i.size == 0:
-        return overload((input[:0, 0] * 0).reshape(0) if n else input.reshape(0), "PdistBackward0")
-    diff = input.index_select(0, _const(i.astype(np.int64))) - input.index_select(0, _const(j.astype(np.int64)))
-    return overload(diff.norm(p, 1), "PdistBackward0")
+        out = (input[:0, 0] * 0).reshape(0) if n else input.reshape(0)
+    else:
+        rows_i, rows_j = (input.index_select(0, _const(k.astype(np.int64))) for k in (i, j))
+        out = (rows_i - rows_j).norm(p, 1)
+    if out._requires_grad and grad_mode.state.grad_enabled:   # (torch's one node saves input and result)
+        out = SavesOperands.apply_to(out, (input,), result=True)
+    return overload(out, "PdistBackward0")
 
 
 # -- norms ----------------------------------------------------------------------------------------

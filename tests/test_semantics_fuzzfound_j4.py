@@ -1,0 +1,109 @@
+"""Every op saves for backward what torch's node saves (derivatives.yaml: the names its formula
+mentions, ``result`` for the output): writing one of those tensors in place between the op and
+backward is torch's version error, and writing a tensor the node does not save is none. Found by
+the op-table sweep that writes each tensor argument and each output of an op in place before
+backward. Each case runs in torch and minigrad side by side: both raise the same error class, or
+both run and give the same gradients; without the write both run and agree.
+"""
+from __future__ import annotations
+
+import pytest
+
+# (both libraries: equal values, or the same exception class and version-error gist)
+from test_semantics_fuzzfound_h1 import _same  # noqa: E402
+
+
+def _F(lib):
+    return lib.nn.functional
+
+
+def _x(lib, *shape):
+    """A float64 tensor of ``shape`` with distinct values, a non-leaf that requires grad (so that it
+    can be written in place), and the leaf that collects its gradient."""
+    n = 1
+    for s in shape:
+        n *= s
+    leaf = (lib.arange(n, dtype=lib.float64).reshape(shape) * 0.37 - 1.1).sin().detach().requires_grad_()
+    return leaf * 1, leaf
+
+
+# op name -> lib -> (the op's tensor arguments (non-leaves that require grad, or index tensors),
+#                    the leaves that collect gradients, a function of the arguments)
+def _unary(fn, *shape):
+    def build(lib):
+        x, leaf = _x(lib, *shape)
+        return [x], [leaf], lambda x: fn(lib, x)
+    return build
+
+
+def _index(fn, shape, index):
+    def build(lib):
+        x, leaf = _x(lib, *shape)
+        return [x, lib.tensor(index)], [leaf], lambda x, i: fn(lib, x, i)
+    return build
+
+
+def _with_source(fn, shape, index, source_shape):
+    def build(lib):
+        x, leaf = _x(lib, *shape)
+        s, sleaf = _x(lib, *source_shape)
+        return [x, lib.tensor(index), s], [leaf, sleaf], lambda x, i, s: fn(lib, x, i, s)
+    return build
+
+
+CASES = {
+    "gather": _index(lambda lib, x, i: lib.gather(x, 1, i), (2, 3), [[0, 2], [1, 1]]),
+    "take": _index(lambda lib, x, i: lib.take(x, i), (2, 3), [5, 0, 2]),
+    "take_along_dim": _index(lambda lib, x, i: lib.take_along_dim(x, i, 1), (2, 3), [[0], [2]]),
+    "masked_select": _index(lambda lib, x, m: lib.masked_select(x, m), (2, 3), [[True, False, True]] * 2),
+    "index_add": _with_source(lambda lib, x, i, s: x.index_add(0, i, s, alpha=2.0), (3, 2), [2, 0], (2, 2)),
+    "index_copy": _with_source(lambda lib, x, i, s: x.index_copy(0, i, s), (3, 2), [2, 0], (2, 2)),
+    "put": _with_source(lambda lib, x, i, s: x.put(i, s), (2, 3), [4, 1], (2,)),
+    "put_accumulate": _with_source(lambda lib, x, i, s: x.put(i, s, accumulate=True), (2, 3), [4, 4], (2,)),
+    "avg_pool1d": _unary(lambda lib, x: _F(lib).avg_pool1d(x, 2), 1, 2, 5),
+    "avg_pool2d": _unary(lambda lib, x: _F(lib).avg_pool2d(x, 2), 1, 2, 4, 5),
+    "avg_pool3d": _unary(lambda lib, x: _F(lib).avg_pool3d(x, 2), 1, 1, 3, 4, 4),
+    "adaptive_avg_pool1d": _unary(lambda lib, x: _F(lib).adaptive_avg_pool1d(x, 3), 1, 2, 5),
+    "adaptive_avg_pool2d": _unary(lambda lib, x: _F(lib).adaptive_avg_pool2d(x, (2, 3)), 1, 2, 4, 5),
+    "adaptive_avg_pool3d": _unary(lambda lib, x: _F(lib).adaptive_avg_pool3d(x, 2), 1, 1, 3, 4, 4),
+    "pad_reflect": _unary(lambda lib, x: _F(lib).pad(x, (1, 2), mode="reflect"), 1, 2, 4),
+    "pad_replicate": _unary(lambda lib, x: _F(lib).pad(x, (1, 0, 2, 1), mode="replicate"), 1, 2, 3, 3),
+    "pad_reflect_nothing": _unary(lambda lib, x: _F(lib).pad(x, (0, 0), mode="reflect"), 1, 2, 4),
+    "pdist": _unary(lambda lib, x: _F(lib).pdist(x), 4, 3),
+}
+
+# (op, what is written in place): argument i, or output i ("out0")
+WRITES = [
+    ("gather", 0), ("take", 0), ("take_along_dim", 0), ("masked_select", 0),
+    ("index_add", 2), ("index_copy", 2), ("put", 2), ("put_accumulate", 2),
+    ("avg_pool1d", 0), ("avg_pool2d", 0), ("avg_pool3d", 0),
+    ("adaptive_avg_pool1d", 0), ("adaptive_avg_pool2d", 0), ("adaptive_avg_pool3d", 0),
+    ("pad_reflect", 0), ("pad_replicate", 0), ("pad_reflect_nothing", 0),
+    ("pdist", 0), ("pdist", "out0"),
+]
+
+
+def _run_case(name, written):
+    def run(lib):
+        args, leaves, fn = CASES[name](lib)
+        out = fn(*args)
+        outs = list(out) if isinstance(out, (tuple, list)) else [out]
+        if written is not None:
+            target = outs[int(written[3:])] if isinstance(written, str) else args[written]
+            with lib.no_grad():
+                target.copy_(target.clone())
+        loss = sum(o.sum() for o in outs if o.requires_grad)
+        loss.backward()
+        return [o.detach().numpy() for o in outs] + [leaf.grad.numpy() for leaf in leaves]
+    return run
+
+
+@pytest.mark.parametrize("name,written", WRITES, ids=[f"{n}-{w}" for n, w in WRITES])
+def test_a_write_into_what_the_node_saves(name, written):
+    """Written in place before backward: torch's version error in both (the same class and gist)."""
+    assert _same(_run_case(name, written)) == "err"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_without_a_write_both_run_and_agree(name):
+    assert _same(_run_case(name, None)) == "ok"
