@@ -76,6 +76,13 @@ CASES = {
     "nansum": _unary(lambda lib, x: lib.nansum(x, 1), 2, 3),
     "nanmean": _unary(lambda lib, x: lib.nanmean(x), 2, 3),
     "combinations": _unary(lambda lib, x: lib.combinations(x, 2), 4),
+    "native_layer_norm": _unary(lambda lib, x: lib.native_layer_norm(x, (3,), None, None, 1e-5), 2, 3),
+    "native_layer_norm_empty": _unary(lambda lib, x: lib.native_layer_norm(x, (3,), None, None, 1e-5), 0, 3),
+    "native_batch_norm": _unary(lambda lib, x: lib.native_batch_norm(
+        x, None, None, lib.zeros(2, dtype=lib.float64), lib.ones(2, dtype=lib.float64), True, 0.1, 1e-5), 3, 2, 2),
+    "native_batch_norm_eval": _unary(lambda lib, x: lib.native_batch_norm(
+        x, None, None, lib.zeros(2, dtype=lib.float64), lib.ones(2, dtype=lib.float64), False, 0.1, 1e-5), 3, 2, 2),
+    "native_group_norm": _unary(lambda lib, x: lib.native_group_norm(x, None, None, 2, 4, 2, 2, 1e-5), 2, 4, 2),
     "mse_loss_weighted": _with_source(lambda lib, x, w, t: _F(lib).mse_loss(x, t, weight=w), (2, 3),
                                       [[1.0, 2.0, 0.5]] * 2, (2, 3)),
     "l1_loss_weighted": _with_source(lambda lib, x, w, t: _F(lib).l1_loss(x, t, weight=w, reduction="sum"),
@@ -92,6 +99,10 @@ WRITES = [
     ("pdist", 0), ("pdist", "out0"),
     ("sgn", 0), ("sgn", "out0"), ("cummax", 0), ("cummin", 0), ("nansum", 0), ("nanmean", 0),
     ("combinations", 0),
+    ("native_layer_norm", "out1"), ("native_layer_norm", "out2"), ("native_layer_norm_empty", "out1"),
+    ("native_layer_norm_empty", "out2"), ("native_batch_norm", 0), ("native_batch_norm", "out1"),
+    ("native_batch_norm", "out2"), ("native_batch_norm_eval", "out1"), ("native_batch_norm_eval", "out2"),
+    ("native_group_norm", "out1"),
 ]
 
 # writes torch's nodes do not see (they save none of these): no error in either library
@@ -108,7 +119,8 @@ def _run_case(name, written):
             target = outs[int(written[3:])] if isinstance(written, str) else args[written]
             with lib.no_grad():
                 target.copy_(target.clone())
-        loss = sum(o.sum() for o in outs if o.requires_grad)
+        # (each element weighted differently: a normalised output's plain sum has a zero gradient)
+        loss = sum((o * lib.arange(o.numel(), dtype=o.dtype).reshape(o.shape)).sum() for o in outs if o.requires_grad)
         loss.backward()
         # (plus zeros: torch's gradient of sgn is a ZeroTensor, which numpy() refuses)
         return [o.detach().numpy() for o in outs] + [(leaf.grad + lib.zeros_like(leaf)).numpy() for leaf in leaves]
