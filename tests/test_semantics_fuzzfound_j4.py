@@ -51,6 +51,16 @@ def _with_source(fn, shape, index, source_shape):
     return build
 
 
+def _two(lib, shape_a, shape_b, fn):
+    (a, la), (b, lb) = _x(lib, *shape_a), _x(lib, *shape_b)
+    return [a, b], [la, lb], fn
+
+
+def _three(lib, shape_a, shape_b, shape_c, fn):
+    (a, la), (b, lb), (c, lc) = _x(lib, *shape_a), _x(lib, *shape_b), _x(lib, *shape_c)
+    return [a, b, c], [la, lb, lc], fn
+
+
 CASES = {
     "gather": _index(lambda lib, x, i: lib.gather(x, 1, i), (2, 3), [[0, 2], [1, 1]]),
     "take": _index(lambda lib, x, i: lib.take(x, i), (2, 3), [5, 0, 2]),
@@ -83,6 +93,13 @@ CASES = {
     "native_batch_norm_eval": _unary(lambda lib, x: lib.native_batch_norm(
         x, None, None, lib.zeros(2, dtype=lib.float64), lib.ones(2, dtype=lib.float64), False, 0.1, 1e-5), 3, 2, 2),
     "native_group_norm": _unary(lambda lib, x: lib.native_group_norm(x, None, None, 2, 4, 2, 2, 1e-5), 2, 4, 2),
+    "slogdet": _unary(lambda lib, x: lib.linalg.slogdet(x + 3 * lib.eye(3, dtype=lib.float64)), 3, 3),
+    "triangular_solve": lambda lib: _two(lib, (3, 2), (3, 3), lambda b, A: lib.triangular_solve(
+        b, A + 3 * lib.eye(3, dtype=lib.float64))[0]),
+    "cholesky_solve": lambda lib: _two(lib, (3, 2), (3, 3), lambda b, L: lib.cholesky_solve(
+        b, L.tril() + 3 * lib.eye(3, dtype=lib.float64))),
+    "householder_product_no_reflectors": lambda lib: _two(lib, (3, 2), (0,), lib.linalg.householder_product),
+    "ormqr": lambda lib: _three(lib, (3, 3), (3,), (3, 2), lib.ormqr),
     "mse_loss_weighted": _with_source(lambda lib, x, w, t: _F(lib).mse_loss(x, t, weight=w), (2, 3),
                                       [[1.0, 2.0, 0.5]] * 2, (2, 3)),
     "l1_loss_weighted": _with_source(lambda lib, x, w, t: _F(lib).l1_loss(x, t, weight=w, reduction="sum"),
@@ -103,6 +120,9 @@ WRITES = [
     ("native_layer_norm_empty", "out2"), ("native_batch_norm", 0), ("native_batch_norm", "out1"),
     ("native_batch_norm", "out2"), ("native_batch_norm_eval", "out1"), ("native_batch_norm_eval", "out2"),
     ("native_group_norm", "out1"),
+    ("slogdet", "out0"), ("triangular_solve", 0), ("cholesky_solve", 0),
+    ("householder_product_no_reflectors", 0), ("householder_product_no_reflectors", 1),
+    ("householder_product_no_reflectors", "out0"), ("ormqr", "out0"), ("ormqr", 2),
 ]
 
 # writes torch's nodes do not see (they save none of these): no error in either library
@@ -122,8 +142,9 @@ def _run_case(name, written):
         # (each element weighted differently: a normalised output's plain sum has a zero gradient)
         loss = sum((o * lib.arange(o.numel(), dtype=o.dtype).reshape(o.shape)).sum() for o in outs if o.requires_grad)
         loss.backward()
-        # (plus zeros: torch's gradient of sgn is a ZeroTensor, which numpy() refuses)
-        return [o.detach().numpy() for o in outs] + [(leaf.grad + lib.zeros_like(leaf)).numpy() for leaf in leaves]
+        # (plus zeros: torch's gradient of sgn is a ZeroTensor, which numpy() refuses; no gradient: empty)
+        grads = [lib.zeros(0) if leaf.grad is None else leaf.grad + lib.zeros_like(leaf) for leaf in leaves]
+        return [o.detach().numpy() for o in outs] + [g.numpy() for g in grads]
     return run
 
 
