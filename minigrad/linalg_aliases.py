@@ -15,7 +15,8 @@ from .linalg import LinAlgError  # noqa: F401
 # package's ``from .ops import *`` binds under that name first)
 linalg = importlib.import_module(".linalg", __package__)
 from .ops import linalg_decomp as _decomp
-from .ops._util import Op, Tensor, overload
+from .autograd import grad_mode
+from .ops._util import Op, SavesOperands, Tensor, overload
 from .ops.linalg_decomp import _batch_count, mT, matmul, result_type, lu_unpack  # noqa: F401
 
 from .sparse import sparse_coo_tensor, spmm, strided, sparse_coo  # noqa: E402,F401  (torch.sparse_coo_tensor, layouts)
@@ -81,12 +82,12 @@ class CholeskySolve(Op):
     def forward(ctx, b, factor, upper):
         ctx.upper = upper
         x = _cholesky_solve_array(b, factor, upper).astype(b.dtype)
-        ctx.save_for_backward(factor, x)
+        ctx.save_for_backward(factor, x, b)   # (b only for the version check: torch's node saves it)
         return x
 
     @staticmethod
     def backward(ctx, g):
-        factor, x = ctx.saved_tensors
+        factor, x, _ = ctx.saved_tensors
         gb = CholeskySolve.apply(g, factor, ctx.upper)
         common = matmul(gb, mT(x))
         return gb, _factor_grad(common + mT(common), factor, ctx.upper), None
@@ -186,6 +187,8 @@ def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool =
                   "removed in a future PyTorch release.", UserWarning, stacklevel=2)
     coefficient = mT(A) if transpose else A
     x = linalg.solve_triangular(coefficient, b, upper=upper != transpose, unitriangular=unitriangular)
+    if x._requires_grad and grad_mode.state.grad_enabled:   # (torch's one node saves b, A and the solution)
+        x = SavesOperands.apply_to(x, (b, A), result=True)
     return result_type("triangular_solve", ("solution", "cloned_coefficient"))(
         overload(x, "TriangularSolveBackward0"), overload(ClonedCoefficient.apply(A, b), "TriangularSolveBackward0"))
 
@@ -231,7 +234,10 @@ def ormqr(input: Tensor, input2: Tensor, input3: Tensor, left: bool = True, tran
         reflectors, cat([input2, zeros(batch + (m - k,), dtype=input2.dtype)], -1))
     if transpose:
         q = mT(q)
-    return matmul(q, input3) if left else matmul(input3, q)
+    out = matmul(q, input3) if left else matmul(input3, q)
+    if out._requires_grad and grad_mode.state.grad_enabled:   # (torch's one node saves the three and the result)
+        out = overload(SavesOperands.apply_to(out, (input, input2, input3), result=True), "OrmqrBackward0")
+    return out
 
 
 def _approximate_basis(A: Tensor, q: int, niter: int, M=None) -> Tensor:

@@ -19,7 +19,7 @@ from .. import dtypes
 from ..autograd import grad_mode
 from ..autograd.inplace import check_setitem_overlap, rederive_after_untracked_write
 from ..device import check_same_device
-from ._util import Op, overload, Tensor, broadcast_shape, wrap_dim, xp
+from ._util import Op, SavesOperands, overload, Tensor, broadcast_shape, wrap_dim, xp
 from .shape import Slice
 
 __all__ = ["getitem", "index_put", "gather", "scatter_add", "index_select", "masked_fill"]
@@ -286,6 +286,17 @@ class Index(Op):
         return IndexBackward.apply(g, ctx.shape, ctx.basic, ctx.adv)
 
 
+class IndexSavingInput(Index):
+    """z = x[basic][adv], saving x as well (torch's take and masked_select nodes save their input);
+    dz/dx = zeros with g added at [basic][adv]"""
+
+    @staticmethod
+    def forward(ctx, x, basic, adv, *index_tensors):
+        out = Index.forward(ctx, x, basic, adv, *index_tensors)
+        ctx.save_for_backward(x, *index_tensors)
+        return out
+
+
 class IndexBackward(Op):
     """z = zeros(shape) with x added at [basic][adv];  dz/dx = g[basic][adv]"""
 
@@ -523,12 +534,12 @@ class Gather(Op):
     @staticmethod
     def forward(ctx, x, index, dim):
         ctx.shape, ctx.dim = x.shape, dim
-        ctx.save_for_backward(index)
+        ctx.save_for_backward(x, index)   # (x too, as torch's node: writing it before backward raises)
         return x[_scatter_key(index, dim)]
 
     @staticmethod
     def backward(ctx, g):
-        index, = ctx.saved_tensors
+        _, index = ctx.saved_tensors
         zeros = Tensor._make(np.zeros_like(g._data, shape=ctx.shape))
         return ScatterAdd.apply(zeros, g, index, ctx.dim)
 
@@ -552,7 +563,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
             from .shape import Reshape
             input = Reshape.apply(input, (1,))
         empty = tuple(xp(x).zeros(idx.shape, np.int64) for _ in range(max(ndim, 1)))
-        return overload(Index.apply(input, (Ellipsis,), empty, index), "GatherBackward0")   # (index: version-checked)
+        return overload(IndexSavingInput.apply(input, (Ellipsis,), empty, index), "GatherBackward0")   # (input, index: version-checked)
     if max(ndim, 1) != max(idx.ndim, 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     xshape, ishape = x.shape or (1,), idx.shape or (1,)
@@ -1018,20 +1029,29 @@ def _named_back(out, input, node_name):
     return overload(out, node_name)
 
 
+def _saving_source(out, source):
+    """``out``, when recorded, through a node that saves ``source`` as torch's index_add and index_copy
+    nodes do (their formulas expand the gradient as source): writing it before backward raises."""
+    if out._requires_grad and grad_mode.state.grad_enabled:
+        return SavesOperands.apply_to(out, (source,))
+    return out
+
+
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     """``input`` with ``alpha * source[.., i, ..]`` added at position ``index[i]`` along ``dim``."""
     # torch's kernel for 1-d inputs words it as index_reduce does; the general one as scatter
     dim, idx = _index_vector("index_add_", input, dim, index, source,
                              oob="index out of range in self" if input._data.ndim <= 1 else "runtime")
-    if alpha != 1:
-        source = source * alpha
-    return _named_back(ScatterAdd.apply(_as_1d(input), _as_1d(source), idx, dim), input, "IndexAddBackward0")
+    scaled = source * alpha if alpha != 1 else source
+    out = _saving_source(ScatterAdd.apply(_as_1d(input), _as_1d(scaled), idx, dim), source)
+    return _named_back(out, input, "IndexAddBackward0")
 
 
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     """``input`` with ``source[.., i, ..]`` written at position ``index[i]`` along ``dim``."""
     dim, idx = _index_vector("index_copy_", input, dim, index, source)
-    return _named_back(Scatter.apply(_as_1d(input), _as_1d(source), idx, dim), input, "IndexCopyBackward0")
+    out = _saving_source(Scatter.apply(_as_1d(input), _as_1d(source), idx, dim), source)
+    return _named_back(out, input, "IndexCopyBackward0")
 
 
 def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
@@ -1091,7 +1111,7 @@ def take(input: Tensor, index: Tensor) -> Tensor:
     """The elements of ``input`` at flat positions ``index``, in index's shape."""
     key = _flat_key("take", input, index)
     x = input if input._data.ndim else _as_1d(input)
-    return overload(Index.apply(x, (Ellipsis,), key, index), "TakeBackward0")
+    return overload(IndexSavingInput.apply(x, (Ellipsis,), key, index), "TakeBackward0")
 
 
 class Put(Op):
@@ -1101,7 +1121,8 @@ class Put(Op):
     @staticmethod
     def forward(ctx, x, src, key, accumulate, index=None):
         ctx.key, ctx.accumulate, ctx.src_shape = key, accumulate, src.shape
-        ctx.save_for_backward(index)   # (the index tensor ``key`` was made from: its version is checked)
+        # (the index tensor ``key`` was made from, and src as torch's node: their versions are checked)
+        ctx.save_for_backward(src, index)
         out = x.copy()
         values = src.reshape(-1)
         if accumulate:
@@ -1199,7 +1220,7 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     if not shape:
         from .shape import Reshape
         x = Reshape.apply(x, (1,))
-    return overload(Index.apply(x, (Ellipsis,), key, mask), "MaskedSelectBackward0")
+    return overload(IndexSavingInput.apply(x, (Ellipsis,), key, mask), "MaskedSelectBackward0")
 
 
 class MaskedScatter(Op):

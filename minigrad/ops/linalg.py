@@ -858,7 +858,8 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
         return empty(0, dtype=input.dtype)
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
     index = np.array(list(pick(range(input._data.shape[0]), r)), dtype=np.int64).reshape(-1, r)
-    return stack([input[Tensor._make(index[:, k])] for k in range(r)], 1)
+    from .index import take   # (torch's columns are masked_selects: their nodes save the input)
+    return stack([take(input, Tensor._make(index[:, k])) for k in range(r)], 1)
 
 
 # -- einsum ---------------------------------------------------------------------------------------

@@ -253,14 +253,15 @@ class LinalgSlogdet(Op):
     @staticmethod
     def forward(ctx, a):
         sign, logabs = np.linalg.slogdet(a)
-        ctx.save_for_backward(a)
+        sign = sign.astype(a.dtype)
+        ctx.save_for_backward(a, sign)   # (the sign too, as torch's node: writing it before backward raises)
         ctx.set_materialize_grads(False)
         # the sign is an output of the node too (requires_grad, as in torch), with a zero derivative
-        return sign.astype(a.dtype), logabs.astype(a.dtype)
+        return sign, logabs.astype(a.dtype)
 
     @staticmethod
     def backward(ctx, g_sign, g):
-        a, = ctx.saved_tensors
+        a, _ = ctx.saved_tensors
         if g is None:
             return None   # only the (real) sign was used: no gradient at all, as torch (A.grad stays None)
         if is_grad_enabled() and a._data.size:   # differentiable again: through linalg.solve, as torch
@@ -1163,10 +1164,13 @@ class HouseholderNoReflectors(Op):
     @staticmethod
     def forward(ctx, A, tau):
         m, n = A.shape[-2:]
-        return np.broadcast_to(np.eye(m, n, dtype=A.dtype), A.shape).copy()
+        q = np.broadcast_to(np.eye(m, n, dtype=A.dtype), A.shape).copy()
+        ctx.save_for_backward(A, tau, q)   # (only for the version check: torch's node saves all three)
+        return q
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors   # (the version check)
         return None, None
 
 

@@ -241,9 +241,13 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
     n = x.shape[0]
     i, j = np.triu_indices(n, 1)
     if i.size == 0:
-        return overload((input[:0, 0] * 0).reshape(0) if n else input.reshape(0), "PdistBackward0")
-    diff = input.index_select(0, _const(i.astype(np.int64))) - input.index_select(0, _const(j.astype(np.int64)))
-    return overload(diff.norm(p, 1), "PdistBackward0")
+        out = (input[:0, 0] * 0).reshape(0) if n else input.reshape(0)
+    else:
+        rows_i, rows_j = (input.index_select(0, _const(k.astype(np.int64))) for k in (i, j))
+        out = (rows_i - rows_j).norm(p, 1)
+    if out._requires_grad and grad_mode.state.grad_enabled:   # (torch's one node saves input and result)
+        out = SavesOperands.apply_to(out, (input,), result=True)
+    return overload(out, "PdistBackward0")
 
 
 # -- norms ----------------------------------------------------------------------------------------
@@ -987,7 +991,17 @@ def native_group_norm(input: Tensor, weight, bias, N: int, C: int, HxW: int, gro
     centred = grouped - mean
     rstd = math_ops.rsqrt((centred * centred).mean(2) + eps)
     name = "NativeGroupNormBackward0"   # torch's one node for the three outputs
-    return out, overload(reshape(mean, (N, group)), name), overload(rstd, name)
+    mean = overload(reshape(mean, (N, group)), name)
+    return overload(_saving_stats(out, (input, weight), mean, rstd), name), mean, overload(rstd, name)
+
+
+def _saving_stats(out, operands, *stats):
+    """``out``, when recorded, through a node that saves ``operands`` and the statistics outputs, as
+    torch's native norm nodes save ``result1`` and ``result2``: writing one of them before backward
+    is a version error."""
+    if out._requires_grad and grad_mode.state.grad_enabled:
+        return SavesOperands.apply_to(out, tuple(t for t in operands if t is not None) + stats)
+    return out
 
 
 def native_layer_norm(input: Tensor, normalized_shape, weight, bias, eps: float):
@@ -1001,8 +1015,10 @@ def native_layer_norm(input: Tensor, normalized_shape, weight, bias, eps: float)
     if x.size:
         mean, _, rstd = _batch_stats(x, dims, eps)
     else:
-        mean = rstd = xp(x).zeros(x.shape[:x.ndim - len(shape)] + (1,) * len(shape), x.dtype)
-    return out, Tensor._make(mean), Tensor._make(rstd)
+        mean, rstd = (xp(x).zeros(x.shape[:x.ndim - len(shape)] + (1,) * len(shape), x.dtype) for _ in range(2))
+    mean, rstd = Tensor._make(mean), Tensor._make(rstd)
+    out = _saving_stats(out, (input, weight, bias), mean, rstd)   # (torch's node saves all five)
+    return overload(out, "NativeLayerNormBackward0"), mean, rstd
 
 
 def native_batch_norm(input: Tensor, weight, bias, running_mean, running_var, training: bool, momentum: float,
@@ -1016,9 +1032,11 @@ def native_batch_norm(input: Tensor, weight, bias, running_mean, running_var, tr
         mean, _, rstd = _batch_stats(x, dims, eps)
         save_mean, save_invstd = mean.reshape(-1), rstd.reshape(-1)
     else:
-        save_mean = save_invstd = xp(x).zeros(0, x.dtype)
+        save_mean, save_invstd = xp(x).zeros(0, x.dtype), xp(x).zeros(0, x.dtype)   # (two tensors: each version-checked)
     out = batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
-    return overload(out, "NativeBatchNormBackward0"), Tensor._make(save_mean), Tensor._make(save_invstd)
+    save_mean, save_invstd = Tensor._make(save_mean), Tensor._make(save_invstd)
+    out = _saving_stats(out, (input, weight), save_mean, save_invstd)   # (as torch's node, with the running stats)
+    return overload(out, "NativeBatchNormBackward0"), save_mean, save_invstd
 
 
 def constant_pad_nd(input: Tensor, pad, value=0) -> Tensor:

@@ -275,14 +275,17 @@ class PadGather(Op):
     """z = x gathered along each padded dim by an index map;  dz/dx = scatter-add of g by the same maps"""
 
     @staticmethod
-    def forward(ctx, x, maps):
+    def forward(ctx, x, maps, saves_input=False):
         ctx.maps, ctx.shape = maps, x.shape
+        if saves_input:   # (torch's reflection and replication pad nodes save it: the version check)
+            ctx.save_for_backward(x)
         for axis, idx in maps:
             x = np.take(x, xp(x).asarray(idx), axis=axis)
-        return x
+        return x if maps else x.copy()   # (no pad at all: still a tensor of its own, as torch's)
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors   # (the version check)
         return PadGatherBackward.apply(g, ctx.maps, ctx.shape)
 
 
@@ -298,6 +301,8 @@ class PadGatherBackward(Op):
             out = xp(g).zeros((n,) + moved.shape[1:], g.dtype)
             add_at(out, xp(g).asarray(idx), moved)
             g = np.moveaxis(out, 0, axis)
+        if not maps:
+            return g.copy()
         return xp(g).ascontiguousarray(g)   # (np.ascontiguousarray would copy a GPU array to the host)
 
     @staticmethod
@@ -358,9 +363,9 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
                 raise RuntimeError("Padding value causes wrapping around more than once.")
         if lo or hi:
             maps.append((axis, _source_index(n, lo, hi, mode)))
-    if not maps:
+    if not maps and mode == "circular":
         return input.clone()
-    out = PadGather.apply(input, tuple(maps))
+    out = PadGather.apply(input, tuple(maps), mode != "circular")
     if mode == "circular":   # (torch writes the wrapped borders in place: its node is CopySlices)
         return out
     return overload(out, f"{'Reflection' if mode == 'reflect' else 'Replication'}Pad{k}DBackward0")

@@ -176,10 +176,12 @@ class AvgPool2d(Op):
     @staticmethod
     def forward(ctx, x, win):
         ctx.win, ctx.x_meta = win, (x.shape, x.dtype)
+        ctx.save_for_backward(x)   # (only for the version check: torch's node saves its input)
         return kernels.for_array(x).avg_pool2d(x, *win)
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors   # (the version check)
         x = _place_of_input(ctx, 0)
         return AvgPool2DBackward.apply(g, x, ctx.win, ctx.x_meta[0][2:])
 
@@ -381,6 +383,7 @@ class WindowSum(Op):
         taps, valid, divisor, out_spatial = win
         ctx.node_name = node_name
         ctx.win, ctx.spatial, ctx.grad_name = win, x.shape[x.ndim - nd:], grad_name
+        ctx.save_for_backward(x)   # (only for the version check: torch's node saves its input)
         lead = x.shape[:x.ndim - nd]
         vals = _as_rows(x, nd)[:, taps]
         sums = np.where(valid, vals, 0).sum(-1)
@@ -388,6 +391,7 @@ class WindowSum(Op):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors   # (the version check)
         return WindowSumTranspose.apply(g, ctx.win, ctx.spatial, ctx.grad_name, ctx.node_name)
 
 

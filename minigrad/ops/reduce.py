@@ -855,7 +855,8 @@ def _cummaxmin(name, input, dim, largest, result):
     x = input._data
     dim = wrap_dim(dim, x.ndim)
     index = _running_index(x, dim, largest) if x.ndim else None
-    return result(*select_along(input, index, dim, True, "CummaxBackward0" if largest else "CumminBackward0"))
+    return result(*select_along(input, index, dim, True, "CummaxBackward0" if largest else "CumminBackward0",
+                                saves_input=True))   # (torch's node saves self and the indices)
 
 
 def cummax(input: Tensor, dim: int):
@@ -947,12 +948,13 @@ class Nansum(Op):
     @staticmethod
     def forward(ctx, x, dims, keepdim, np_dtype):
         ctx.dims, ctx.keepdim = dims, keepdim
-        ctx.save_for_backward(np.asarray(~np.isnan(x) if x.dtype.kind == "f" else np.ones(x.shape), dtype=x.dtype))
+        keep = np.asarray(~np.isnan(x) if x.dtype.kind == "f" else np.ones(x.shape), dtype=x.dtype)
+        ctx.save_for_backward(keep, x)   # (x too, as torch's node: writing it before backward raises)
         return np.nansum(x, axis=dims, keepdims=keepdim, dtype=np_dtype)
 
     @staticmethod
     def backward(ctx, g):
-        keep, = ctx.saved_tensors
+        keep, _ = ctx.saved_tensors
         return _restore_dims(g, ctx.dims, ctx.keepdim) * keep
 
 

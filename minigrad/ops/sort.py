@@ -53,24 +53,26 @@ class SelectAlong(Op):
     """z = x taken at index along dim;  dz/dx = g scattered (added) back to the positions index names, 0 elsewhere"""
 
     @staticmethod
-    def forward(ctx, x, index, dim, keepdim):
+    def forward(ctx, x, index, dim, keepdim, saves_input=False):
+        """``saves_input``: x is saved too, only for the version check (torch's cummax and cummin nodes save it)."""
         ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
+        also = (x,) if saves_input else ()
         if x.ndim == 0:
             ctx.dim = None
             index = xp(x).zeros((), dtype=np.int64)
-            ctx.save_for_backward(index)   # (unused, but saved as torch saves it: editing it is a version error)
+            ctx.save_for_backward(index, *also)   # (unused, but saved as torch saves it: editing it is a version error)
             return x.copy(), index
         values = np.take_along_axis(x, index, axis=dim)
         if not keepdim:
             values, index = np.squeeze(values, dim), np.squeeze(index, dim)
         # the indices output itself, as torch's node saves it: an in-place change of the returned
         # indices before backward is a version error, not a gradient sent elsewhere
-        ctx.save_for_backward(index)
+        ctx.save_for_backward(index, *also)
         return values, index
 
     @staticmethod
     def backward(ctx, g, _g_index):
-        index, = ctx.saved_tensors
+        index = ctx.saved_tensors[0]
         if ctx.dim is None:   # a 0-d input: its only element was picked
             return g
         index = index.detach()
@@ -81,12 +83,13 @@ class SelectAlong(Op):
         return ScatterAdd.apply(zeros, g, index, ctx.dim)
 
 
-def select_along(input: Tensor, index, dim: int, keepdim: bool, node_name: str):
-    """(values, indices) of ``input`` at the int64 array ``index`` (input's rank) along ``dim``."""
+def select_along(input: Tensor, index, dim: int, keepdim: bool, node_name: str, saves_input: bool = False):
+    """(values, indices) of ``input`` at the int64 array ``index`` (input's rank) along ``dim``; with
+    ``saves_input`` its node saves input too, as torch's cummax node."""
     if index is None:   # a 0-d input: its one element (made by forward)
         index = np.zeros((), dtype=np.int64)
     # (contiguous, as torch's fresh indices are: a reshape of them is then a view that writes through)
-    values, indices = SelectAlong.apply(input, np.ascontiguousarray(index, dtype=np.int64), dim, keepdim)
+    values, indices = SelectAlong.apply(input, np.ascontiguousarray(index, dtype=np.int64), dim, keepdim, saves_input)
     return overload((values, indices), node_name)
 
 

@@ -65,7 +65,7 @@ DIFFERENT_DECOMPOSITION = {
     "diff": "n=0 returns the input itself; torch returns a copy (CopyBackwards)",
     **dict.fromkeys(["chain_matmul", "linalg.multi_dot"], "a chain of MmBackward0; torch views the last product"),
     "cdist": "the mm mode is a SqrtBackward0 of the expanded product; torch views it (ViewBackward0)",
-    **dict.fromkeys(["linalg.matrix_power", "linalg.cond", "linalg.tensorinv", "ormqr",
+    **dict.fromkeys(["linalg.matrix_power", "linalg.cond", "linalg.tensorinv",
                      "linalg.matrix_norm", "linalg.norm"],
                     "composed of matmul, svdvals, inv, triangular solves or reductions; torch records views or "
                     "a fused node of its own at the end"),
