@@ -273,10 +273,6 @@ from minigrad.testing.opinfo import _build, _outputs  # noqa: E402
 # op-table entry -> how its create_graph gradients differ from torch's (still open)
 CREATE_GRAPH_OPEN = {
     **dict.fromkeys(["linalg.det", "det"], "1x1 matrices: minigrad's gradient is in the graph (torch: not)"),
-    **dict.fromkeys(["norm", "linalg.norm", "linalg.vector_norm", "linalg.matrix_norm", "masked.norm",
-                     "pairwise_distance", "pdist", "triplet_margin_loss"],
-                    "orders 1 and +-inf: the sign or the position of the maximum is a constant (torch's "
-                    "norm_backward reads x)"),
     **dict.fromkeys(["linalg.eig", "linalg.eigvals"], "backward computed on arrays: not in any graph"),
     **dict.fromkeys(["pad_reflect", "pad_replicate"], "all-zero padding is a clone (torch's pad node reads x)"),
     **dict.fromkeys(["layer_norm", "native_layer_norm", "batch_norm_train", "batch_norm_eval", "instance_norm",
@@ -351,3 +347,28 @@ def test_a_saved_tensor_detached_in_place(case):
         out.sum().backward()
         return x.grad, w.grad
     _same(f, "detached in-place" if case.startswith("saved_input") else None)
+
+
+# -- create_graph: gradients whose derivative is piecewise constant or zero -----------------------
+# torch's backward formula reads the input (the sign of x for norms of order 1 and +-inf, the input of
+# a fused normalization or convolution backward for its bias gradient, ...): the gradient it gives
+# under create_graph lies in the input's graph even where its derivative there is zero. Each case is
+# f(lib, *leaves) on fixed leaves; the gradients' values and requires_grad must agree.
+_CREATE_GRAPH_CASES = {
+    "norm_1": (lambda lib, x: lib.linalg.vector_norm(x, 1), [[1.0, -2.0, 0.5]]),
+    "norm_inf": (lambda lib, x: lib.linalg.vector_norm(x, float("inf"), dim=1), [[1.0, -2.0], [3.0, 3.0]]),
+    "norm_-inf": (lambda lib, x: x.norm(float("-inf")), [[1.0, -2.0, 0.5]]),
+    "matrix_norm_1": (lambda lib, x: lib.linalg.matrix_norm(x, 1), [[1.0, -2.0], [3.0, 0.5]]),
+    "pairwise_distance_1": (lambda lib, x, y: lib.nn.functional.pairwise_distance(x, y, 1),
+                            [[1.0, -2.0]], [[0.5, 3.0]]),
+}
+
+
+@pytest.mark.parametrize("case", list(_CREATE_GRAPH_CASES))
+def test_create_graph_gradient_in_the_graph_of_what_torchs_formula_reads(case):
+    fn, *values = _CREATE_GRAPH_CASES[case]
+
+    def f(lib):
+        leaves = [lib.tensor(v, dtype=lib.float64, requires_grad=True) for v in values]
+        return lib.autograd.grad(fn(lib, *leaves).sum(), leaves, create_graph=True)
+    _same(f)

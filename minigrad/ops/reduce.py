@@ -596,8 +596,10 @@ class VectorNorm(Op):
         if p == 0:
             return None   # a count: torch gives no gradient at all (x.grad stays None)
         if p in (1, np.inf, -np.inf):   # the gradient's factor is piecewise constant
-            factor, _input, _result = ctx.saved_tensors
-            return g * factor
+            factor, x, _result = ctx.saved_tensors
+            # in x's graph with a zero derivative, as torch's norm_backward reads x (its sgn)
+            from .activation import kink_scale
+            return kink_scale(g, factor._data if isinstance(factor, Tensor) else factor, x)   # (0-d: a scalar)
         # torch's norm_backward, term for term (its masks included)
         x, z = ctx.saved_tensors
         z = _restore_dims(z, ctx.dims, ctx.keepdim)
