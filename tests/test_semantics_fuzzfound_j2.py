@@ -276,8 +276,7 @@ CREATE_GRAPH_OPEN = {
     **dict.fromkeys(["linalg.eig", "linalg.eigvals"], "backward computed on arrays: not in any graph"),
     **dict.fromkeys(["pad_reflect", "pad_replicate"], "all-zero padding is a clone (torch's pad node reads x)"),
     **dict.fromkeys(["layer_norm", "native_layer_norm", "batch_norm_train", "batch_norm_eval", "instance_norm",
-                     "instance_norm_running_stats", "native_batch_norm", "conv3d", "conv_transpose1d",
-                     "conv_transpose2d", "conv_transpose3d"],
+                     "instance_norm_running_stats", "native_batch_norm"],
                     "the bias (or a frozen-statistics input) gradient is g summed; torch's one fused backward node "
                     "reads the input too"),
     **dict.fromkeys(["avg_pool3d", "adaptive_avg_pool3d", "interpolate_area"],
@@ -359,6 +358,14 @@ _CREATE_GRAPH_CASES = {
     "norm_inf": (lambda lib, x: lib.linalg.vector_norm(x, float("inf"), dim=1), [[1.0, -2.0], [3.0, 3.0]]),
     "norm_-inf": (lambda lib, x: x.norm(float("-inf")), [[1.0, -2.0, 0.5]]),
     "matrix_norm_1": (lambda lib, x: lib.linalg.matrix_norm(x, 1), [[1.0, -2.0], [3.0, 0.5]]),
+    "conv3d_bias": (lambda lib, x, b: lib.nn.functional.conv3d(x, lib.ones(2, 1, 1, 1, 1, dtype=lib.float64), b),
+                    [[[[[1.0, 2.0]]]]], [0.5, -1.0]),
+    "conv_transpose1d_bias": (lambda lib, x, w, b: lib.nn.functional.conv_transpose1d(x, w, b) ** 2,
+                              [[[1.0, 2.0]]], [[[0.5, -1.0]]], [0.25]),
+    "conv_transpose2d_input_only": (lambda lib, x: lib.nn.functional.conv_transpose2d(
+        x, lib.ones(1, 1, 1, 2, dtype=lib.float64), lib.ones(1, dtype=lib.float64)), [[[[1.0, 2.0]]]]),
+    "conv_transpose3d_bias": (lambda lib, x, b: lib.nn.functional.conv_transpose3d(
+        x, lib.ones(1, 2, 1, 1, 1, dtype=lib.float64), b), [[[[[1.0, 2.0]]]]], [0.5, -1.0]),
     "pairwise_distance_1": (lambda lib, x, y: lib.nn.functional.pairwise_distance(x, y, 1),
                             [[1.0, -2.0]], [[0.5, 3.0]]),
 }

@@ -135,6 +135,31 @@ def scale_once_differentiable(g: Tensor, c, x: Tensor, aten: str, slope=None) ->
     return scaled if slope is None else ScaleByConstant.apply(scaled, slope)
 
 
+class InGraphOf(Op):
+    """z = g, recorded in the graph of ``reads`` too;  dz/dg = 1, dz/dreads = none
+
+    The output of one of torch's fused backward kernels (convolution_backward, native_batch_norm_backward,
+    native_layer_norm_backward): each of its gradients lies in the graph of every tensor the kernel reads,
+    also where its derivative there is zero (a bias gradient, the sum of g, in the input's graph)."""
+
+    @staticmethod
+    def forward(ctx, g, *reads):
+        return g.copy()
+
+    @staticmethod
+    def backward(ctx, gg):
+        return (gg,) + (None,) * (len(ctx.needs_input_grad) - 1)
+
+
+def in_graph_of(g, *reads):
+    """g, in the graph of ``reads`` (Tensors or None) too where a gradient is being recorded
+    (create_graph) and one of them requires grad: see InGraphOf."""
+    reads = [t for t in reads if t is not None and t._requires_grad]
+    if g is None or not reads or not grad_mode.state.grad_enabled:
+        return g
+    return InGraphOf.apply(g, *reads)
+
+
 def _const(array) -> Tensor:
     return Tensor._make(array)
 
