@@ -275,12 +275,6 @@ CREATE_GRAPH_OPEN = {
     **dict.fromkeys(["linalg.det", "det"], "1x1 matrices: minigrad's gradient is in the graph (torch: not)"),
     **dict.fromkeys(["linalg.eig", "linalg.eigvals"], "backward computed on arrays: not in any graph"),
     **dict.fromkeys(["pad_reflect", "pad_replicate"], "all-zero padding is a clone (torch's pad node reads x)"),
-    **dict.fromkeys(["layer_norm", "native_layer_norm", "batch_norm_train", "batch_norm_eval", "instance_norm",
-                     "instance_norm_running_stats", "native_batch_norm"],
-                    "the bias (or a frozen-statistics input) gradient is g summed; torch's one fused backward node "
-                    "reads the input too"),
-    **dict.fromkeys(["avg_pool3d", "adaptive_avg_pool3d", "interpolate_area"],
-                    "g spread by constants; torch's pool backward reads x"),
     "linalg.matrix_power": "n = 0: minigrad's gradient is in the graph (torch: zeros_like)",
     **dict.fromkeys(["prod_zeros", "prod_dim_zeros"], "a zero in a reduced dim of size 1: minigrad's gradient is "
                     "in the graph (torch's prod_safe_zeros_backward passes g through)"),
@@ -366,6 +360,23 @@ _CREATE_GRAPH_CASES = {
         x, lib.ones(1, 1, 1, 2, dtype=lib.float64), lib.ones(1, dtype=lib.float64)), [[[[1.0, 2.0]]]]),
     "conv_transpose3d_bias": (lambda lib, x, b: lib.nn.functional.conv_transpose3d(
         x, lib.ones(1, 2, 1, 1, 1, dtype=lib.float64), b), [[[[[1.0, 2.0]]]]], [0.5, -1.0]),
+    # (the statistics for batch_norm: zeros and ones)
+    "batch_norm_eval_input": (lambda lib, x: lib.nn.functional.batch_norm(
+        x, lib.zeros(2, dtype=lib.float64), lib.ones(2, dtype=lib.float64)), [[1.0, 2.0], [0.5, -1.0]]),
+    "batch_norm_train_weight": (lambda lib, x, w: lib.nn.functional.batch_norm(
+        x.detach(), None, None, w, training=True) + x, [[1.0, 2.0], [0.5, -1.0]], [2.0, 3.0]),
+    "batch_norm_train_bias": (lambda lib, x, b: lib.nn.functional.batch_norm(x, None, None, None, b, training=True),
+                              [[1.0, 2.0], [0.5, -1.0]], [2.0, 3.0]),
+    "layer_norm_bias_only": (lambda lib, b: lib.nn.functional.layer_norm(
+        lib.tensor([[1.0, 2.0, 4.0]], dtype=lib.float64), (3,), None, b), [0.5, -1.0, 2.0]),
+    "instance_norm_bias": (lambda lib, x, b: lib.nn.functional.instance_norm(x, bias=b),
+                           [[[1.0, 2.0], [0.5, -1.0]]], [2.0, 3.0]),
+    "avg_pool3d": (lambda lib, x: lib.nn.functional.avg_pool3d(x, (1, 1, 2), divisor_override=1),
+                   [[[[[1.0, 2.0, 4.0, 8.0]]]]]),
+    "adaptive_avg_pool3d": (lambda lib, x: lib.nn.functional.adaptive_avg_pool3d(x, (1, 1, 2)),
+                            [[[[[1.0, 2.0, 4.0, 8.0]]]]]),
+    "interpolate_area": (lambda lib, x: lib.nn.functional.interpolate(x, size=(1, 2), mode="area"),
+                         [[[[1.0, 2.0, 4.0, 8.0]]]]),
     "pairwise_distance_1": (lambda lib, x, y: lib.nn.functional.pairwise_distance(x, y, 1),
                             [[1.0, -2.0]], [[0.5, 3.0]]),
 }

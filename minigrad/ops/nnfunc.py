@@ -18,7 +18,7 @@ from ..kernels import blas
 from ._util import Op, overload, Tensor, broadcast_shape, xp
 from ._args import autocast, not_differentiable, rounds_once
 from . import math as math_ops
-from .activation import KeepWhere, ScaleByConstant, torch_type_name
+from .activation import KeepWhere, ScaleByConstant, gradient_in_graph_of, in_graph_of, torch_type_name
 from .index import add_at
 from .shape import reshape, t as _t
 from .reduce import row_kernels, _numel
@@ -491,15 +491,16 @@ class Normalize(Op):
             ctx.mean = mean
         # batch_norm's running statistics (tensors) are saved as torch's node saves them, for their
         # version check only: editing them in place before backward is a version error
-        ctx.save_for_backward(x if batch_stats else None, *running_stats)
+        # (x also with fixed statistics, as torch's node saves it: the gradient is in its graph)
+        ctx.save_for_backward(x, *running_stats)
         return z
 
     @staticmethod
     def backward(ctx, g):
         dims, rstd = ctx.dims, ctx.rstd
         x = ctx.saved_tensors[0]
-        if not ctx.batch_stats:
-            return ScaleByConstant.apply(g, rstd)
+        if not ctx.batch_stats:   # (in x's graph under create_graph: torch's batch_norm_backward reads it)
+            return in_graph_of(ScaleByConstant.apply(g, rstd), x)
         if not grad_mode.state.grad_enabled:
             # plain backward: no graph is recorded, so the formula may run on the saved arrays
             z, ga = (x._data - ctx.mean) * rstd, g._data
@@ -532,12 +533,12 @@ class FusedLayerNorm(Op):
         n = _numel(shape, range(len(shape)))
         out, mean, rstd = row_kernels(x).layer_norm_rows(x, n, weight, bias, eps)
         ctx.shape, ctx.n, ctx.eps, ctx.mean, ctx.rstd = shape, n, eps, mean, rstd
-        ctx.save_for_backward(x, weight)   # as torch: not the output, which may be changed in place
+        ctx.save_for_backward(x, weight, bias)   # as torch: not the output, which may be changed in place
         return out
 
     @staticmethod
     def backward(ctx, g):
-        x, weight = ctx.saved_tensors
+        x, weight, bias = ctx.saved_tensors
         shape = ctx.shape
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         ga = g._data
@@ -558,7 +559,8 @@ class FusedLayerNorm(Op):
         gx = rstd_t * (u - u.mean(dims, keepdim=True) - z * (u * z).mean(dims, keepdim=True)) if need_x else None
         gw = reshape(g * z, (-1,) + shape).sum(0) if need_w else None
         gb = reshape(g, (-1,) + shape).sum(0) if need_b else None
-        return gx, gw, gb
+        # torch's native_layer_norm_backward reads x, weight and bias: its gradients are in their graphs
+        return tuple(in_graph_of(grad, x, weight, bias) for grad in (gx, gw, gb))
 
 
 def _same_array_kind(p, x) -> bool:
@@ -592,10 +594,11 @@ def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: flo
     else:
         mean, _, rstd = _batch_stats(x, dims, eps)
     out = Normalize.apply(input, dims, mean, rstd, True, eps)
+    # torch's one native_layer_norm_backward reads input, weight and bias: the gradients lie in their graphs
     if weight is not None:
-        out = out * weight
+        out = out * gradient_in_graph_of(weight, input, weight, bias)
     if bias is not None:
-        out = out + bias
+        out = out + gradient_in_graph_of(bias, input, weight, bias)
     return out
 
 
@@ -648,10 +651,11 @@ def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None,
         var = running_var._data.reshape(stat_shape)
         rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
         out = Normalize.apply(input, dims, mean, rstd, False, eps, (running_mean, running_var))
+    # torch's one native_batch_norm_backward reads input and weight: the gradients lie in their graphs
     if weight is not None:
-        out = out * reshape(weight, stat_shape)
+        out = out * reshape(gradient_in_graph_of(weight, input, weight), stat_shape)
     if bias is not None:
-        out = out + reshape(bias, stat_shape)
+        out = out + reshape(gradient_in_graph_of(bias, input, weight), stat_shape)
     return out
 
 
