@@ -275,15 +275,19 @@ class PadGather(Op):
     """z = x gathered along each padded dim by an index map;  dz/dx = scatter-add of g by the same maps"""
 
     @staticmethod
-    def forward(ctx, x, maps):
+    def forward(ctx, x, maps, reads_input=False):
+        """``reads_input``: the gradient lies in x's graph under create_graph (zeros its derivative), as
+        torch's reflection_pad and replication_pad backward read self. No maps: a copy."""
         ctx.maps, ctx.shape = maps, x.shape
+        ctx.save_for_backward(x if reads_input else None)
         for axis, idx in maps:
             x = np.take(x, xp(x).asarray(idx), axis=axis)
-        return x
+        return x if maps else x.copy()
 
     @staticmethod
     def backward(ctx, g):
-        return PadGatherBackward.apply(g, ctx.maps, ctx.shape)
+        x, = ctx.saved_tensors
+        return in_graph_of(PadGatherBackward.apply(g, ctx.maps, ctx.shape), x, zeros=True)
 
 
 class PadGatherBackward(Op):
@@ -358,11 +362,9 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
                 raise RuntimeError("Padding value causes wrapping around more than once.")
         if lo or hi:
             maps.append((axis, _source_index(n, lo, hi, mode)))
-    if not maps:
-        return input.clone()
-    out = PadGather.apply(input, tuple(maps))
     if mode == "circular":   # (torch writes the wrapped borders in place: its node is CopySlices)
-        return out
+        return PadGather.apply(input, tuple(maps)) if maps else input.clone()
+    out = PadGather.apply(input, tuple(maps), True)
     return overload(out, f"{'Reflection' if mode == 'reflect' else 'Replication'}Pad{k}DBackward0")
 
 
