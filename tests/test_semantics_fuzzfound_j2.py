@@ -272,11 +272,7 @@ from minigrad.testing.opinfo import _build, _outputs  # noqa: E402
 
 # op-table entry -> how its create_graph gradients differ from torch's (still open)
 CREATE_GRAPH_OPEN = {
-    **dict.fromkeys(["linalg.det", "det"], "1x1 matrices: minigrad's gradient is in the graph (torch: not)"),
     **dict.fromkeys(["linalg.eig", "linalg.eigvals"], "backward computed on arrays: not in any graph"),
-    "linalg.matrix_power": "n = 0: minigrad's gradient is in the graph (torch: zeros_like)",
-    **dict.fromkeys(["prod_zeros", "prod_dim_zeros"], "a zero in a reduced dim of size 1: minigrad's gradient is "
-                    "in the graph (torch's prod_safe_zeros_backward passes g through)"),
 }
 
 
@@ -378,6 +374,14 @@ _CREATE_GRAPH_CASES = {
                          [[[[1.0, 2.0, 4.0, 8.0]]]]),
     "pad_reflect": (lambda lib, x: lib.nn.functional.pad(x, (1, 1), mode="reflect"), [[1.0, 2.0, 4.0]]),
     "pad_replicate_zeros": (lambda lib, x: lib.nn.functional.pad(x, (0, 0), mode="replicate"), [[1.0, 2.0, 4.0]]),
+    # outside the graph where torch's formula reads only g (det of 1x1: g expanded, also for a zero entry;
+    # prod over a size-1 dim holding a zero: g passed through; matrix_power(A, 0): a copy over A)
+    "det_1x1": (lambda lib, x: lib.linalg.det(x) * lib.tensor(3.0, dtype=lib.float64), [[[0.0]], [[2.0]]]),
+    "det_1x1_squared": (lambda lib, x: lib.linalg.det(x) ** 2, [[[0.0]], [[2.0]]]),
+    "prod_dim_zeros": (lambda lib, x: x.prod(1), [[0.0], [3.0]]),
+    "prod_zeros": (lambda lib, x: x.prod(), [0.0]),
+    "prod_two_zeros": (lambda lib, x: x.prod(), [0.0, 0.0, 2.0]),
+    "matrix_power_0": (lambda lib, x: lib.linalg.matrix_power(x, 0) ** 2, [[1.0, 2.0], [3.0, 4.0]]),
     "pairwise_distance_1": (lambda lib, x, y: lib.nn.functional.pairwise_distance(x, y, 1),
                             [[1.0, -2.0]], [[0.5, 3.0]]),
 }

@@ -187,9 +187,12 @@ class Prod(Op):
         g = _restore_dims(g, dims, ctx.keepdim)
         if not ctx.has_zero:
             return g * (_restore_dims(out, dims, ctx.keepdim) / x)
+        from .shape import reshape
+        if builtins.all(x._data.shape[d] == 1 for d in dims):
+            # torch's prod_safe_zeros_backward passes g through over a dim of size 1 (outside x's graph)
+            return reshape(g, x._data.shape)
         if ctx.dim is None:
             from ..autograd.grad_mode import is_grad_enabled
-            from .shape import reshape
             if not is_grad_enabled() and np.count_nonzero(x._data == 0) > 1:
                 # torch's prod_backward: two zeros make every product-of-the-others 0, and torch
                 # returns zeros without multiplying (an inf or NaN g gives 0, not NaN)
