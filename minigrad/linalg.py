@@ -124,7 +124,8 @@ def matrix_power(A: Tensor, n: int) -> Tensor:
     if n == 0:
         from .creation import eye
         k = A._data.shape[-1]
-        return A * 0 + eye(k, dtype=A.dtype)   # the identity, as a function of A (torch's has a graph too)
+        # the identity written over a copy of A, as torch: in A's graph, its gradient zeros outside any graph
+        return A.clone().copy_(eye(k, dtype=A.dtype).expand(A.shape))
     if n < 0:
         A, n = inv(A), -n
         if n == 1:

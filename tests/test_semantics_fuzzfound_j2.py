@@ -272,23 +272,7 @@ from minigrad.testing.opinfo import _build, _outputs  # noqa: E402
 
 # op-table entry -> how its create_graph gradients differ from torch's (still open)
 CREATE_GRAPH_OPEN = {
-    **dict.fromkeys(["linalg.det", "det"], "1x1 matrices: minigrad's gradient is in the graph (torch: not)"),
-    **dict.fromkeys(["norm", "linalg.norm", "linalg.vector_norm", "linalg.matrix_norm", "masked.norm",
-                     "pairwise_distance", "pdist", "triplet_margin_loss"],
-                    "orders 1 and +-inf: the sign or the position of the maximum is a constant (torch's "
-                    "norm_backward reads x)"),
     **dict.fromkeys(["linalg.eig", "linalg.eigvals"], "backward computed on arrays: not in any graph"),
-    **dict.fromkeys(["pad_reflect", "pad_replicate"], "all-zero padding is a clone (torch's pad node reads x)"),
-    **dict.fromkeys(["layer_norm", "native_layer_norm", "batch_norm_train", "batch_norm_eval", "instance_norm",
-                     "instance_norm_running_stats", "native_batch_norm", "conv3d", "conv_transpose1d",
-                     "conv_transpose2d", "conv_transpose3d"],
-                    "the bias (or a frozen-statistics input) gradient is g summed; torch's one fused backward node "
-                    "reads the input too"),
-    **dict.fromkeys(["avg_pool3d", "adaptive_avg_pool3d", "interpolate_area"],
-                    "g spread by constants; torch's pool backward reads x"),
-    "linalg.matrix_power": "n = 0: minigrad's gradient is in the graph (torch: zeros_like)",
-    **dict.fromkeys(["prod_zeros", "prod_dim_zeros"], "a zero in a reduced dim of size 1: minigrad's gradient is "
-                    "in the graph (torch's prod_safe_zeros_backward passes g through)"),
 }
 
 
@@ -351,3 +335,63 @@ def test_a_saved_tensor_detached_in_place(case):
         out.sum().backward()
         return x.grad, w.grad
     _same(f, "detached in-place" if case.startswith("saved_input") else None)
+
+
+# -- create_graph: gradients whose derivative is piecewise constant or zero -----------------------
+# torch's backward formula reads the input (the sign of x for norms of order 1 and +-inf, the input of
+# a fused normalization or convolution backward for its bias gradient, ...): the gradient it gives
+# under create_graph lies in the input's graph even where its derivative there is zero. Each case is
+# f(lib, *leaves) on fixed leaves; the gradients' values and requires_grad must agree.
+_CREATE_GRAPH_CASES = {
+    "norm_1": (lambda lib, x: lib.linalg.vector_norm(x, 1), [[1.0, -2.0, 0.5]]),
+    "norm_inf": (lambda lib, x: lib.linalg.vector_norm(x, float("inf"), dim=1), [[1.0, -2.0], [3.0, 3.0]]),
+    "norm_-inf": (lambda lib, x: x.norm(float("-inf")), [[1.0, -2.0, 0.5]]),
+    "matrix_norm_1": (lambda lib, x: lib.linalg.matrix_norm(x, 1), [[1.0, -2.0], [3.0, 0.5]]),
+    "conv3d_bias": (lambda lib, x, b: lib.nn.functional.conv3d(x, lib.ones(2, 1, 1, 1, 1, dtype=lib.float64), b),
+                    [[[[[1.0, 2.0]]]]], [0.5, -1.0]),
+    "conv_transpose1d_bias": (lambda lib, x, w, b: lib.nn.functional.conv_transpose1d(x, w, b) ** 2,
+                              [[[1.0, 2.0]]], [[[0.5, -1.0]]], [0.25]),
+    "conv_transpose2d_input_only": (lambda lib, x: lib.nn.functional.conv_transpose2d(
+        x, lib.ones(1, 1, 1, 2, dtype=lib.float64), lib.ones(1, dtype=lib.float64)), [[[[1.0, 2.0]]]]),
+    "conv_transpose3d_bias": (lambda lib, x, b: lib.nn.functional.conv_transpose3d(
+        x, lib.ones(1, 2, 1, 1, 1, dtype=lib.float64), b), [[[[[1.0, 2.0]]]]], [0.5, -1.0]),
+    # (the statistics for batch_norm: zeros and ones)
+    "batch_norm_eval_input": (lambda lib, x: lib.nn.functional.batch_norm(
+        x, lib.zeros(2, dtype=lib.float64), lib.ones(2, dtype=lib.float64)), [[1.0, 2.0], [0.5, -1.0]]),
+    "batch_norm_train_weight": (lambda lib, x, w: lib.nn.functional.batch_norm(
+        x.detach(), None, None, w, training=True) + x, [[1.0, 2.0], [0.5, -1.0]], [2.0, 3.0]),
+    "batch_norm_train_bias": (lambda lib, x, b: lib.nn.functional.batch_norm(x, None, None, None, b, training=True),
+                              [[1.0, 2.0], [0.5, -1.0]], [2.0, 3.0]),
+    "layer_norm_bias_only": (lambda lib, b: lib.nn.functional.layer_norm(
+        lib.tensor([[1.0, 2.0, 4.0]], dtype=lib.float64), (3,), None, b), [0.5, -1.0, 2.0]),
+    "instance_norm_bias": (lambda lib, x, b: lib.nn.functional.instance_norm(x, bias=b),
+                           [[[1.0, 2.0], [0.5, -1.0]]], [2.0, 3.0]),
+    "avg_pool3d": (lambda lib, x: lib.nn.functional.avg_pool3d(x, (1, 1, 2), divisor_override=1),
+                   [[[[[1.0, 2.0, 4.0, 8.0]]]]]),
+    "adaptive_avg_pool3d": (lambda lib, x: lib.nn.functional.adaptive_avg_pool3d(x, (1, 1, 2)),
+                            [[[[[1.0, 2.0, 4.0, 8.0]]]]]),
+    "interpolate_area": (lambda lib, x: lib.nn.functional.interpolate(x, size=(1, 2), mode="area"),
+                         [[[[1.0, 2.0, 4.0, 8.0]]]]),
+    "pad_reflect": (lambda lib, x: lib.nn.functional.pad(x, (1, 1), mode="reflect"), [[1.0, 2.0, 4.0]]),
+    "pad_replicate_zeros": (lambda lib, x: lib.nn.functional.pad(x, (0, 0), mode="replicate"), [[1.0, 2.0, 4.0]]),
+    # outside the graph where torch's formula reads only g (det of 1x1: g expanded, also for a zero entry;
+    # prod over a size-1 dim holding a zero: g passed through; matrix_power(A, 0): a copy over A)
+    "det_1x1": (lambda lib, x: lib.linalg.det(x) * lib.tensor(3.0, dtype=lib.float64), [[[0.0]], [[2.0]]]),
+    "det_1x1_squared": (lambda lib, x: lib.linalg.det(x) ** 2, [[[0.0]], [[2.0]]]),
+    "prod_dim_zeros": (lambda lib, x: x.prod(1), [[0.0], [3.0]]),
+    "prod_zeros": (lambda lib, x: x.prod(), [0.0]),
+    "prod_two_zeros": (lambda lib, x: x.prod(), [0.0, 0.0, 2.0]),
+    "matrix_power_0": (lambda lib, x: lib.linalg.matrix_power(x, 0) ** 2, [[1.0, 2.0], [3.0, 4.0]]),
+    "pairwise_distance_1": (lambda lib, x, y: lib.nn.functional.pairwise_distance(x, y, 1),
+                            [[1.0, -2.0]], [[0.5, 3.0]]),
+}
+
+
+@pytest.mark.parametrize("case", list(_CREATE_GRAPH_CASES))
+def test_create_graph_gradient_in_the_graph_of_what_torchs_formula_reads(case):
+    fn, *values = _CREATE_GRAPH_CASES[case]
+
+    def f(lib):
+        leaves = [lib.tensor(v, dtype=lib.float64, requires_grad=True) for v in values]
+        return lib.autograd.grad(fn(lib, *leaves).sum(), leaves, create_graph=True)
+    _same(f)

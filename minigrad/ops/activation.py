@@ -135,6 +135,58 @@ def scale_once_differentiable(g: Tensor, c, x: Tensor, aten: str, slope=None) ->
     return scaled if slope is None else ScaleByConstant.apply(scaled, slope)
 
 
+class InGraphOf(Op):
+    """z = g, recorded in the graph of ``reads`` too;  dz/dg = 1, dz/dreads = none
+
+    The output of one of torch's fused backward kernels (convolution_backward, native_batch_norm_backward,
+    native_layer_norm_backward): each of its gradients lies in the graph of every tensor the kernel reads,
+    also where its derivative there is zero (a bias gradient, the sum of g, in the input's graph)."""
+
+    @staticmethod
+    def forward(ctx, g, zeros, *reads):
+        ctx.zeros = [(xp(r), r.shape, r.dtype) for r in reads] if zeros else None
+        return g.copy()
+
+    @staticmethod
+    def backward(ctx, gg):
+        if ctx.zeros is None:   # (torch's fused double backward gives them no gradient)
+            return (gg, None) + (None,) * (len(ctx.needs_input_grad) - 2)
+        return (gg, None) + tuple(Tensor._make(mod.zeros(shape, dtype)) for mod, shape, dtype in ctx.zeros)
+
+
+def in_graph_of(g, *reads, zeros=False):
+    """g, in the graph of ``reads`` (Tensors or None) too where a gradient is being recorded
+    (create_graph) and one of them requires grad: see InGraphOf. ``zeros``: differentiating it again
+    gives the reads zeros (a formula's zeros_like(self)), not no gradient."""
+    reads = [t for t in reads if t is not None and t._requires_grad]
+    if g is None or not reads or not grad_mode.state.grad_enabled:
+        return g
+    return InGraphOf.apply(g, zeros, *reads)
+
+
+class GradientInGraphOf(Op):
+    """z = x;  dz/dx = 1, the gradient recorded in the graph of ``reads`` too (see InGraphOf): x is an
+    argument of a composite standing for one of torch's fused nodes, whose backward reads ``reads``"""
+
+    @staticmethod
+    def forward(ctx, x, reads):
+        ctx.reads = reads   # (not saved: the fused node's own saves are the composite's)
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return in_graph_of(g, *ctx.reads), None   # (reads: a tuple argument, given no gradient)
+
+
+def gradient_in_graph_of(x, *reads):
+    """x, or an identity of it whose gradient under create_graph lies in the graph of ``reads`` too
+    where one of them requires grad: see GradientInGraphOf."""
+    reads = tuple(t for t in reads if t is not None and t._requires_grad)
+    if x is None or not x._requires_grad or not reads or not grad_mode.state.grad_enabled:
+        return x
+    return GradientInGraphOf.apply(x, reads)
+
+
 def _const(array) -> Tensor:
     return Tensor._make(array)
 

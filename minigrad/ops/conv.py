@@ -34,6 +34,7 @@ from .. import dtypes, kernels
 from ..device import check_same_device
 from ._args import cached_plan, float_only, int_tuple, autocast
 from ._util import Op, Tensor
+from .activation import in_graph_of
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "unfold", "fold"]
 
@@ -58,7 +59,8 @@ class Conv2d(Op):
         that another op computes (ConvTranspose2d's backward), or None."""
         ctx.geo = geo
         need = ctx.needs_input_grad
-        ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
+        # both, as torch's node saves them (x also for the graph of create_graph gradients)
+        ctx.save_for_backward(x, w)
         # kept: what the kernel hands to the weight gradient (cpu: the im2col columns), or None
         y, kept = kernels.for_array(x).conv2d_keep(x, w, b, geo.Ho, geo.Wo, geo.geom, geo.groups,
                                                    keep=need[1] or share is not None)
@@ -70,7 +72,11 @@ class Conv2d(Op):
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
-        return ConvolutionBackward.apply(x, g, w, ctx.geo, ctx.needs_input_grad[2], ctx.kept)
+        need = ctx.needs_input_grad
+        grads = ConvolutionBackward.apply(x if need[1] else None, g, w if need[0] else None, ctx.geo, need[2],
+                                          ctx.kept)
+        # torch's convolution_backward reads x and w: its gradients are in their graphs (create_graph)
+        return tuple(in_graph_of(grad, x if not need[1] else None, w if not need[0] else None) for grad in grads)
 
 
 @autocast("lower")
@@ -126,8 +132,7 @@ class ConvTranspose2d(Op):
     @staticmethod
     def forward(ctx, y, w, b, geo):
         ctx.geo = geo
-        need = ctx.needs_input_grad
-        ctx.save_for_backward(y if need[1] else None, w if need[0] else None)
+        ctx.save_for_backward(y, w)   # both, as torch's node saves them
         z = kernels.for_array(y).conv2d_input_grad(y, w, geo.H, geo.W, geo.geom, geo.groups)
         if b is not None:
             z += b.reshape(1, -1, 1, 1)
@@ -140,9 +145,10 @@ class ConvTranspose2d(Op):
         # both gradients are convs over g: the first hands its kept columns to the second
         share = [] if need[0] and need[1] else None
         gy = Conv2d.apply(g, w, None, geo, share) if need[0] else None
-        return (gy,
-                ConvolutionBackwardWeight.apply(g, y, geo, share[0] if share else None) if need[1] else None,
-                SumNHW.apply(g) if need[2] else None)
+        gw = ConvolutionBackwardWeight.apply(g, y, geo, share[0] if share else None) if need[1] else None
+        gb = SumNHW.apply(g) if need[2] else None
+        # torch's convolution_backward reads y and w: its gradients are in their graphs (create_graph)
+        return tuple(in_graph_of(grad, y, w) for grad in (gy, gw, gb))
 
 
 @autocast("lower")
@@ -285,7 +291,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     y = conv2d(planes, w2, None, stride[1:], 0, dilation[1:], groups)    # (N*Do, O, Ho, Wo)
     y = permute(reshape(y, (n, do) + tuple(y.shape[1:])), (0, 2, 1, 3, 4))
     if bias is not None:
-        y = y + reshape(bias, (1, -1, 1, 1, 1))
+        y = AddBias.apply(y, bias, input, weight)
     y = y.contiguous()  # torch's conv3d returns a contiguous tensor (a later .view() relies on it)
     return y if input.ndim == 5 else y.squeeze(0)
 
@@ -322,9 +328,27 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     if stop - start < depth:
         z = _pad(z, (0, 0, 0, 0, 0, depth - (stop - start)))
     if bias is not None:
-        z = z + reshape(bias, (1, -1, 1, 1, 1))
+        z = AddBias.apply(z, bias, input, weight)
     z = z.contiguous()  # torch's conv_transpose3d returns a contiguous tensor (a later .view() relies on it)
     return z if input.ndim == 5 else z.squeeze(0)
+
+
+class AddBias(Op):
+    """z = y + b, b per channel (dim 1);  dz/dy = g,  dz/db = g summed over all dims but 1, in the graph of
+    ``reads`` too (the input and weight that torch's one fused convolution_backward reads)"""
+
+    node_name = "AddBackward0"
+
+    @staticmethod
+    def forward(ctx, y, b, *reads):
+        ctx.save_for_backward(*reads)
+        return y + b.reshape((1, -1) + (1,) * (y.ndim - 2))
+
+    @staticmethod
+    def backward(ctx, g):
+        need = ctx.needs_input_grad
+        gb = g.sum(tuple(d for d in range(g.ndim) if d != 1)) if need[1] else None
+        return (g if need[0] else None, in_graph_of(gb, *ctx.saved_tensors)) + (None,) * (len(need) - 2)
 
 
 def _pads(padding, dilation, kernel):

@@ -185,6 +185,11 @@ class LinalgDet(Op):
         a, z = ctx.saved_tensors
         if a._data.size == 0:
             return unsqueeze(unsqueeze(g * z, -1), -1) * a.detach()
+        if a._data.shape[-1] == 1:
+            # det of a 1x1 matrix is its entry: the gradient is g itself, also where the entry is 0 (torch's
+            # linalg_det_backward: g expanded, in g's graph only)
+            from .shape import expand
+            return expand(unsqueeze(unsqueeze(g, -1), -1), a._data.shape)
         d = unsqueeze(unsqueeze(g * z, -1), -1) * eye_like(a._data.shape[-1], a)   # (g z) I
         if not is_grad_enabled():
             return Tensor._make(_det_grad_lu(a._data, d._data))

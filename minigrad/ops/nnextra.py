@@ -17,7 +17,7 @@ from .. import dtypes, random as _random
 from ..autograd import grad_mode
 from ._args import float_only as _float_only, not_differentiable, require_tensor, autocast, rounds_once
 from ._util import Op, SavesOperands, broadcast_shape, float_result, overload, Tensor, wrap_dim, xp
-from .activation import _sigmoid_np, kink_scale, torch_type_name
+from .activation import _sigmoid_np, gradient_in_graph_of, in_graph_of, kink_scale, torch_type_name
 from . import math as math_ops
 from .nnfunc import Normalize, _batch_stats, fixed_rstd, pad
 
@@ -256,11 +256,13 @@ def _channel_view(param: Tensor, ndim: int) -> Tensor:
     return reshape(param, (1, param.shape[0]) + (1,) * (ndim - 2))
 
 
-def _affine(out: Tensor, weight, bias) -> Tensor:
+def _affine(out: Tensor, weight, bias, reads=()) -> Tensor:
+    """out * weight + bias per channel; the gradients of weight and bias under create_graph in the graph of
+    ``reads`` too (the tensors torch's one fused backward node reads)"""
     if weight is not None:
-        out = out * _channel_view(weight, out.dim())
+        out = out * _channel_view(gradient_in_graph_of(weight, *reads), out.dim())
     if bias is not None:
-        out = out + _channel_view(bias, out.dim())
+        out = out + _channel_view(gradient_in_graph_of(bias, *reads), out.dim())
     return out
 
 
@@ -317,12 +319,13 @@ def instance_norm(input: Tensor, running_mean=None, running_var=None, weight=Non
         count = x.size // max(x.shape[0] * c, 1)
         out = Normalize.apply(input, dims, mean, rstd, True, eps)
         if running_mean is None and running_var is None:
-            return overload(_affine(out, weight, bias), "ViewBackward0")
+            return overload(_affine(out, weight, bias, (input, weight)), "ViewBackward0")
         # torch normalises with copies of weight and bias (weight.repeat(N)) and moves both running
         # statistics from their old values before writing either: the same tensor passed twice (weight
         # and running_mean, or running_mean and running_var) gives torch's numbers, and the weight it
         # affined with may be written afterwards without spoiling the backward
-        result = _affine(out, None if weight is None else weight.clone(), None if bias is None else bias.clone())
+        result = _affine(out, None if weight is None else weight.clone(), None if bias is None else bias.clone(),
+                         (input, weight))
         new_mean = new_var = None
         if running_mean is not None:
             rm = running_mean._data
@@ -341,7 +344,7 @@ def instance_norm(input: Tensor, running_mean=None, running_var=None, weight=Non
         mean = running_mean._data.reshape(stat_shape).astype(x.dtype, copy=False)
         rstd, backward_rstd = fixed_rstd(running_var._data.reshape(stat_shape), eps, x.dtype)
         out = Normalize.apply(input, dims, mean, rstd, False, eps, (), backward_rstd)
-    return overload(_affine(out, weight, bias), "ViewBackward0")
+    return overload(_affine(out, weight, bias, (input, weight)), "ViewBackward0")
 
 
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
@@ -490,8 +493,11 @@ class ResampleAxis(Op):
     """z[o] = sum_k w[o, k] x[taps[o, k]] along ``axis``;  dz/dx = the transpose: g[o] w[o, k] added into taps[o, k]"""
 
     @staticmethod
-    def forward(ctx, x, axis, taps, weights):
+    def forward(ctx, x, axis, taps, weights, reads_input=False):
+        """``reads_input``: the gradient lies in x's graph under create_graph (zeros its derivative), as
+        torch's adaptive_avg_pool backward, which reads self, gives interpolate's area mode."""
         ctx.axis, ctx.taps, ctx.weights, ctx.size = axis, taps, weights, x.shape[axis]
+        ctx.save_for_backward(x if reads_input else None)
         moved = np.moveaxis(x, axis, 0)                                # (in, ...)
         picked = moved[taps]                                           # (out, K, ...)
         w = weights.reshape(weights.shape + (1,) * (moved.ndim - 1)).astype(x.dtype, copy=False)
@@ -502,7 +508,8 @@ class ResampleAxis(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return ResampleAxisBackward.apply(g, ctx.axis, ctx.taps, ctx.weights, ctx.size)
+        x, = ctx.saved_tensors
+        return in_graph_of(ResampleAxisBackward.apply(g, ctx.axis, ctx.taps, ctx.weights, ctx.size), x, zeros=True)
 
 
 class ResampleAxisBackward(Op):
@@ -705,7 +712,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                 if not out.requires_grad else out.narrow(axis + 2, 0, 0).expand(
                     tuple(out.shape[:axis + 2]) + (m,) + tuple(out.shape[axis + 3:])) * 0
             continue
-        out = ResampleAxis.apply(out, axis + 2, taps, weights)
+        out = ResampleAxis.apply(out, axis + 2, taps, weights,
+                                 mode == "area" and out is input and not all(s == 1 for s in out_size))
     if out is input:
         out = input.clone()
     if mode == "area" and dim == 1:

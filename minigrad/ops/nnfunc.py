@@ -18,7 +18,7 @@ from ..kernels import blas
 from ._util import Op, overload, Tensor, broadcast_shape, xp
 from ._args import autocast, not_differentiable, rounds_once
 from . import math as math_ops
-from .activation import KeepWhere, ScaleByConstant, torch_type_name
+from .activation import KeepWhere, ScaleByConstant, gradient_in_graph_of, in_graph_of, torch_type_name
 from .index import add_at
 from .shape import reshape, t as _t
 from .reduce import row_kernels, _numel
@@ -275,18 +275,19 @@ class PadGather(Op):
     """z = x gathered along each padded dim by an index map;  dz/dx = scatter-add of g by the same maps"""
 
     @staticmethod
-    def forward(ctx, x, maps, saves_input=False):
+    def forward(ctx, x, maps, reads_input=False):
+        """``reads_input``: the gradient lies in x's graph under create_graph (zeros its derivative), as
+        torch's reflection_pad and replication_pad backward read self. No maps: a copy."""
         ctx.maps, ctx.shape = maps, x.shape
-        if saves_input:   # (torch's reflection and replication pad nodes save it: the version check)
-            ctx.save_for_backward(x)
+        ctx.save_for_backward(x if reads_input else None)
         for axis, idx in maps:
             x = np.take(x, xp(x).asarray(idx), axis=axis)
-        return x if maps else x.copy()   # (no pad at all: still a tensor of its own, as torch's)
+        return x if maps else x.copy()
 
     @staticmethod
     def backward(ctx, g):
-        ctx.saved_tensors   # (the version check)
-        return PadGatherBackward.apply(g, ctx.maps, ctx.shape)
+        x, = ctx.saved_tensors
+        return in_graph_of(PadGatherBackward.apply(g, ctx.maps, ctx.shape), x, zeros=True)
 
 
 class PadGatherBackward(Op):
@@ -363,11 +364,9 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
                 raise RuntimeError("Padding value causes wrapping around more than once.")
         if lo or hi:
             maps.append((axis, _source_index(n, lo, hi, mode)))
-    if not maps and mode == "circular":
-        return input.clone()
-    out = PadGather.apply(input, tuple(maps), mode != "circular")
     if mode == "circular":   # (torch writes the wrapped borders in place: its node is CopySlices)
-        return out
+        return PadGather.apply(input, tuple(maps)) if maps else input.clone()
+    out = PadGather.apply(input, tuple(maps), True)
     return overload(out, f"{'Reflection' if mode == 'reflect' else 'Replication'}Pad{k}DBackward0")
 
 
@@ -498,15 +497,16 @@ class Normalize(Op):
             ctx.mean = mean
         # batch_norm's running statistics (tensors) are saved as torch's node saves them, for their
         # version check only: editing them in place before backward is a version error
-        ctx.save_for_backward(x if batch_stats else None, *running_stats)
+        # (x also with fixed statistics, as torch's node saves it: the gradient is in its graph)
+        ctx.save_for_backward(x, *running_stats)
         return z
 
     @staticmethod
     def backward(ctx, g):
         dims, rstd = ctx.dims, ctx.rstd
         x = ctx.saved_tensors[0]
-        if not ctx.batch_stats:
-            return ScaleByConstant.apply(g, rstd)
+        if not ctx.batch_stats:   # (in x's graph under create_graph: torch's batch_norm_backward reads it)
+            return in_graph_of(ScaleByConstant.apply(g, rstd), x)
         if not grad_mode.state.grad_enabled:
             # plain backward: no graph is recorded, so the formula may run on the saved arrays
             z, ga = (x._data - ctx.mean) * rstd, g._data
@@ -548,12 +548,12 @@ class FusedLayerNorm(Op):
         n = _numel(shape, range(len(shape)))
         out, mean, rstd = row_kernels(x).layer_norm_rows(x, n, weight, bias, eps)
         ctx.shape, ctx.n, ctx.eps, ctx.mean, ctx.rstd = shape, n, eps, mean, rstd
-        ctx.save_for_backward(x, weight)   # as torch: not the output, which may be changed in place
+        ctx.save_for_backward(x, weight, bias)   # as torch: not the output, which may be changed in place
         return out
 
     @staticmethod
     def backward(ctx, g):
-        x, weight = ctx.saved_tensors
+        x, weight, bias = ctx.saved_tensors
         shape = ctx.shape
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         ga = g._data
@@ -574,7 +574,8 @@ class FusedLayerNorm(Op):
         gx = rstd_t * (u - u.mean(dims, keepdim=True) - z * (u * z).mean(dims, keepdim=True)) if need_x else None
         gw = reshape(g * z, (-1,) + shape).sum(0) if need_w else None
         gb = reshape(g, (-1,) + shape).sum(0) if need_b else None
-        return gx, gw, gb
+        # torch's native_layer_norm_backward reads x, weight and bias: its gradients are in their graphs
+        return tuple(in_graph_of(grad, x, weight, bias) for grad in (gx, gw, gb))
 
 
 def _same_array_kind(p, x) -> bool:
@@ -608,10 +609,11 @@ def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: flo
     else:
         mean, _, rstd = _batch_stats(x, dims, eps)
     out = Normalize.apply(input, dims, mean, rstd, True, eps)
+    # torch's one native_layer_norm_backward reads input, weight and bias: the gradients lie in their graphs
     if weight is not None:
-        out = out * weight
+        out = out * gradient_in_graph_of(weight, input, weight, bias)
     if bias is not None:
-        out = out + bias
+        out = out + gradient_in_graph_of(bias, input, weight, bias)
     return out
 
 
@@ -663,10 +665,11 @@ def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None,
         mean = running_mean._data.reshape(stat_shape).astype(x.dtype, copy=False)
         rstd, backward_rstd = fixed_rstd(running_var._data.reshape(stat_shape), eps, x.dtype)
         out = Normalize.apply(input, dims, mean, rstd, False, eps, (running_mean, running_var), backward_rstd)
+    # torch's one native_batch_norm_backward reads input and weight: the gradients lie in their graphs
     if weight is not None:
-        out = out * reshape(weight, stat_shape)
+        out = out * reshape(gradient_in_graph_of(weight, input, weight), stat_shape)
     if bias is not None:
-        out = out + reshape(bias, stat_shape)
+        out = out + reshape(gradient_in_graph_of(bias, input, weight), stat_shape)
     return out
 
 

@@ -37,7 +37,7 @@ import numpy as np
 from .. import dtypes, kernels
 from ._args import cached_plan, float_only, int_tuple, not_differentiable, require_tensor
 from ._util import Op, overload, Tensor, xp
-from .activation import torch_type_name
+from .activation import in_graph_of, torch_type_name
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
            "adaptive_max_pool1d", "adaptive_max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
@@ -383,16 +383,18 @@ class WindowSum(Op):
         taps, valid, divisor, out_spatial = win
         ctx.node_name = node_name
         ctx.win, ctx.spatial, ctx.grad_name = win, x.shape[x.ndim - nd:], grad_name
-        ctx.save_for_backward(x)   # (only for the version check: torch's node saves its input)
         lead = x.shape[:x.ndim - nd]
+        ctx.save_for_backward(x)   # as torch's avg_pool3d node saves self
         vals = _as_rows(x, nd)[:, taps]
         sums = np.where(valid, vals, 0).sum(-1)
         return (sums / divisor.astype(x.dtype)).astype(x.dtype, copy=False).reshape(lead + out_spatial)
 
     @staticmethod
     def backward(ctx, g):
-        ctx.saved_tensors   # (the version check)
-        return WindowSumTranspose.apply(g, ctx.win, ctx.spatial, ctx.grad_name, ctx.node_name)
+        x, = ctx.saved_tensors
+        # in x's graph under create_graph, with zeros as its derivative: torch's avg_pool3d_backward reads self
+        return in_graph_of(WindowSumTranspose.apply(g, ctx.win, ctx.spatial, ctx.grad_name, ctx.node_name), x,
+                           zeros=True)
 
 
 class WindowSumTranspose(Op):

@@ -187,9 +187,12 @@ class Prod(Op):
         g = _restore_dims(g, dims, ctx.keepdim)
         if not ctx.has_zero:
             return g * (_restore_dims(out, dims, ctx.keepdim) / x)
+        from .shape import reshape
+        if builtins.all(x._data.shape[d] == 1 for d in dims):
+            # torch's prod_safe_zeros_backward passes g through over a dim of size 1 (outside x's graph)
+            return reshape(g, x._data.shape)
         if ctx.dim is None:
             from ..autograd.grad_mode import is_grad_enabled
-            from .shape import reshape
             if not is_grad_enabled() and np.count_nonzero(x._data == 0) > 1:
                 # torch's prod_backward: two zeros make every product-of-the-others 0, and torch
                 # returns zeros without multiplying (an inf or NaN g gives 0, not NaN)
@@ -596,8 +599,10 @@ class VectorNorm(Op):
         if p == 0:
             return None   # a count: torch gives no gradient at all (x.grad stays None)
         if p in (1, np.inf, -np.inf):   # the gradient's factor is piecewise constant
-            factor, _input, _result = ctx.saved_tensors
-            return g * factor
+            factor, x, _result = ctx.saved_tensors
+            # in x's graph with a zero derivative, as torch's norm_backward reads x (its sgn)
+            from .activation import kink_scale
+            return kink_scale(g, factor._data if isinstance(factor, Tensor) else factor, x)   # (0-d: a scalar)
         # torch's norm_backward, term for term (its masks included)
         x, z = ctx.saved_tensors
         z = _restore_dims(z, ctx.dims, ctx.keepdim)

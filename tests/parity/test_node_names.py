@@ -43,8 +43,6 @@ DIFFERENT_DECOMPOSITION = {
     **dict.fromkeys(["setitem_basic", "setitem_advanced", "setitem_scalar"],
                     "IndexPutBackward0 on the written tensor; torch records CopySlices (or Fill/Copy nodes)"),
     "pad_circular": "one PadGatherBackward0 node; torch writes the wrapped borders in place (CopySlices)",
-    **dict.fromkeys(["pad_reflect", "pad_replicate"], "all-zero padding: a clone (CloneBackward0), as torch's "
-                    "constant pad does; torch's reflection and replication pads record their own node"),
     "expand": "expanding to the same shape returns the input itself; torch records ExpandBackward0",
     "stft": "out-of-place transpose and squeeze (TransposeBackward0, SqueezeBackward1); torch transposes and "
             "squeezes in place (TransposeBackward1, SqueezeBackward4)",
