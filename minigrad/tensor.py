@@ -484,6 +484,8 @@ class Tensor:
         """``hook(grad)`` runs when this tensor's gradient is computed; a returned tensor replaces it."""
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._view_origin is not None:   # (torch reads grad_fn here: a stale multi-output view raises)
+            _check_multi_output_view(self)
         if self._retain_on_old is not None and "_hooked" not in self.__dict__:
             # torch's first register_hook reads grad_fn, which re-derives a view after an untracked
             # write: a use of the view (its retain_grad leaves the old graph), as autograd/inplace.py
@@ -504,6 +506,8 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is None or self._retains_grad:
             return
+        if self._view_origin is not None:   # (torch reads grad_fn of a non-leaf here: as register_hook)
+            _check_multi_output_view(self)
         self._retains_grad = True
         import weakref
         ref = weakref.ref(self)
