@@ -104,6 +104,65 @@ def test_stale_view_made_without_grad_mode_takes_retain_grad(mode):
     _same(f)
 
 
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("call", ["backward", "grad"])
+def test_view_made_without_grad_mode_is_no_root(mode, call):
+    def f(lib):   # (survey record: it requires grad, but torch has no edge to start a backward from)
+        a, x, v = _make_view(lib, mode)
+        if call == "backward":
+            v.sum().backward()           # (a sum of it is fine: the gradient goes nowhere)
+            v.backward(lib.ones(4))
+        else:
+            lib.autograd.grad(v, a, lib.ones(4))
+    _same(f, "element 0 of tensors does not require grad and does not have a grad_fn")
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("call", ["backward", "grad"])
+def test_stale_view_made_without_grad_mode_refused_as_an_input(mode, call):
+    def f(lib):   # (survey record: backward(inputs=[...]) of such a view after an untracked write)
+        a, x, v = _make_view(lib, mode)
+        x.detach().mul_(2)
+        if call == "backward":
+            (x * 1).sum().backward(inputs=[a, v])
+        else:
+            lib.autograd.grad((x * 1).sum(), [v], allow_unused=True)
+    _same(f, f"A view was created in {MODES[mode]} and its base or another view of its base has been modified")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_view_made_without_grad_mode_follows_its_base_requiring_grad_later(mode):
+    def f(lib):   # (survey record: the base starts requiring grad through a tracked in-place op)
+        t1 = lib.tensor(0.5, requires_grad=True)
+        with lib.no_grad():
+            t5 = t1 * 2 + 1
+        with getattr(lib, mode)():
+            t8 = t5.unsqueeze(0)
+        before = t8.requires_grad
+        t5 += t1
+        return before, t8.requires_grad
+    _same(f)
+
+
+@pytest.mark.parametrize("how", ["view", "chunk"])
+def test_stale_view_refuses_only_the_first_register_hook(how):
+    def f(lib):   # (torch reads grad_fn only when it sets up the tensor's hook dict, even if that raised)
+        a, x, v = _make_view(lib, "no_grad", how=how) if how == "view" else (None, None, None)
+        if how == "chunk":
+            x = lib.ones(4, requires_grad=True) * 1
+            v = x.chunk(2)[0]
+        x.mul_(2)
+        outcomes = []
+        for _ in range(2):
+            try:
+                v.register_hook(lambda g: g)
+                outcomes.append("ok")
+            except RuntimeError as e:
+                outcomes.append(str(e)[:20])
+        return outcomes
+    _same(f)
+
+
 def test_brief_reduction_no_grad_view_requires_grad():
     def f(lib):
         a = lib.ones(3, requires_grad=True)

@@ -67,10 +67,10 @@ def mark_no_grad_view(view: Tensor, requires_grad: bool = True) -> None:
     requires grad when its base does (torch's CreationMeta NO_GRAD_MODE / INFERENCE_MODE): ops on
     it record, yet no gradient reaches it or its base. Once its memory is written in place (through
     its base, another view or a detach()), any use of it raises; so does writing it with grad mode
-    on. ``_view_origin`` (kept in its __dict__) is then (None, the mode, the version at creation).
-    ``requires_grad``: False for a tensor a custom Function's forward returned (torch returns such
-    an output of an unrecorded call without grad)."""
-    view._view_origin = (None, "inference" if _state.inference else "no_grad", view._vc[0])
+    on. ``_view_origin`` (kept in its __dict__) is then (None, the mode, the version at creation,
+    whether it follows its base's requires_grad). ``requires_grad``: False for a tensor a custom
+    Function's forward returned (torch returns such an output of an unrecorded call without grad)."""
+    view._view_origin = (None, "inference" if _state.inference else "no_grad", view._vc[0], requires_grad)
     if requires_grad and view._base._requires_grad:
         view._requires_grad = True
 
@@ -79,7 +79,7 @@ def is_no_grad_view(t: Tensor) -> bool:
     """``t`` is a view made without grad mode (see mark_no_grad_view) of a base that requires grad:
     its graph edge leads nowhere (torch gives such a view no gradient accumulator)."""
     origin = t._view_origin
-    return origin is not None and origin[0] is None and t._base is not None and t._base._requires_grad
+    return origin is not None and origin[0] is None and origin[3] and t._base is not None and t._base._requires_grad
 
 
 # -- views of a base ---------------------------------------------------------------------------------

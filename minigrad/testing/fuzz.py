@@ -1030,10 +1030,12 @@ class ProgramMachine(RuleBasedStateMachine):
         mode = data.draw(st.sampled_from(["lib.no_grad()", "lib.set_grad_enabled(False)"]), label="mode")
         name = self.p.fresh()
         t = self._t(src)
-        body = data.draw(st.sampled_from(["out", "update", "nested"]), label="body")
+        body = data.draw(st.sampled_from(["out", "update", "nested", "view"]), label="body")
         family = "no_grad"
         if body == "out":
             inner = f"    {name} = {src} * 2 + 1\n"
+        elif body == "view":   # a view made without grad mode: requires grad as its base, refused once written
+            inner = f"    {name} = {self._view_expr(data, src, t)}\n"
         elif body == "update" and _is_float(t):  # an optimiser-style update of a leaf that requires grad
             inner = f"    {src}.mul_(0.5).add_(0.25)\n    {name} = {src} * 1\n"
             family = "no_grad_update"
@@ -1049,7 +1051,14 @@ class ProgramMachine(RuleBasedStateMachine):
         if src is None:
             return
         name = self.p.fresh()
-        self.p.run(f"with lib.inference_mode():\n    {name} = {src} * 3", "inference_mode", [name])
+        value = data.draw(st.sampled_from([f"{src} * 3", self._view_expr(data, src, self._t(src))]), label="value")
+        self.p.run(f"with lib.inference_mode():\n    {name} = {value}", "inference_mode", [name])
+
+    def _view_expr(self, data, src, t):
+        """A view of ``src``: one of one output, or (a dimension permitting) one of several."""
+        if t.dim() and t.shape[0]:
+            return data.draw(st.sampled_from([f"{src}.unsqueeze(0)", f"{src}.unbind(0)[0]"]), label="view")
+        return f"{src}.unsqueeze(0)"
 
     # -- detach, .data ----------------------------------------------------------------------------
     @precondition(lambda self: _on("detach") or _on("detach_inplace") or _on("detach_view"))
