@@ -90,7 +90,8 @@ class Tensor:
     def requires_grad(self) -> bool:
         # (no check of a stale multi-output view here, unlike is_leaf: torch reads the flag without
         # looking up the view's grad_fn)
-        if not self._requires_grad and self._view_origin is not None and self._view_origin[0] is None:
+        origin = self._view_origin
+        if origin is not None and origin[0] is None and origin[3] and self.grad_fn is None:
             return _is_no_grad_view(self)   # (made under no_grad: it follows its base, which may require grad now)
         return self._requires_grad
 

@@ -163,6 +163,19 @@ def test_stale_view_refuses_only_the_first_register_hook(how):
     _same(f)
 
 
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("drop", ["detach_", "requires_grad_"])
+def test_view_made_without_grad_mode_stops_requiring_grad_with_its_base(mode, drop):
+    def f(lib):   # (survey record: the leaf base's detach_() / requires_grad_(False))
+        a = lib.ones(4, requires_grad=True)
+        with getattr(lib, mode)():
+            v = a.unsqueeze(0)
+        before = v.requires_grad
+        a.detach_() if drop == "detach_" else a.requires_grad_(False)
+        return before, v.requires_grad, v.is_leaf
+    _same(f)
+
+
 def test_brief_reduction_no_grad_view_requires_grad():
     def f(lib):
         a = lib.ones(3, requires_grad=True)
