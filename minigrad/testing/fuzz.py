@@ -607,6 +607,14 @@ class ProgramMachine(RuleBasedStateMachine):
     def _t(self, name):
         return self.p.th.ns[name]
 
+    def _is_leaf(self, name) -> bool:
+        """torch's is_leaf, False where torch refuses to read it (a stale view made under no_grad or
+        returned with others: every use of it raises)."""
+        try:
+            return self._t(name).is_leaf
+        except RuntimeError:
+            return False
+
     def _create_line(self, data, dtype, shape, requires_grad) -> str:
         lib_dtype = f"lib.{dtype}"
         rg = ", requires_grad=True" if requires_grad else ""
@@ -1178,7 +1186,7 @@ class ProgramMachine(RuleBasedStateMachine):
                                     max_size=2, unique=True), label="inputs")
         if self.p.run(f"{src}.sum().backward(inputs=[{', '.join(inputs)}], retain_graph=True)", "backward_inputs"):
             # a non-leaf input retains its gradient from now on: a hook, for the hook_root rules
-            self.hooked.update(n for n in inputs if not self._t(n).is_leaf)
+            self.hooked.update(n for n in inputs if not self._is_leaf(n))
 
     @precondition(lambda self: _on("grad"))
     @rule(data=st.data())
@@ -1187,7 +1195,7 @@ class ProgramMachine(RuleBasedStateMachine):
         if src is None:
             return
         pool = [n for n in self.p.tensors(lambda t: t.requires_grad)
-                if n not in self.hooked or self._t(n).is_leaf or _on("grad_hooked_inputs")]
+                if n not in self.hooked or self._is_leaf(n) or _on("grad_hooked_inputs")]
         inputs = data.draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=True), label="inputs")
         create = _on("create_graph") and data.draw(st.booleans(), label="create_graph") \
             and not any(_empty_with_grad(self._t(n)) for n in inputs + [src])
