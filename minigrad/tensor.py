@@ -90,6 +90,9 @@ class Tensor:
     def requires_grad(self) -> bool:
         # (no check of a stale multi-output view here, unlike is_leaf: torch reads the flag without
         # looking up the view's grad_fn)
+        origin = self._view_origin
+        if origin is not None and origin[0] is None and origin[3] and self.grad_fn is None:
+            return _is_no_grad_view(self)   # (made under no_grad: it follows its base, which may require grad now)
         return self._requires_grad
 
     @requires_grad.setter
@@ -482,9 +485,15 @@ class Tensor:
 
     def register_hook(self, hook):
         """``hook(grad)`` runs when this tensor's gradient is computed; a returned tensor replaces it."""
-        if not self._requires_grad:
+        if not self.requires_grad:   # (the property: a view made under no_grad follows its base)
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self._retain_on_old is not None and "_hooked" not in self.__dict__:
+        first = "_hooked" not in self.__dict__
+        if self._view_origin is not None and first:
+            # torch's first register_hook sets up the tensor's hook dict, then reads grad_fn: a stale
+            # view (multi-output, or made under no_grad) raises there, once; later calls skip the read
+            self.__dict__["_hooked"] = True
+            _check_multi_output_view(self)
+        if self._retain_on_old is not None and first:
             # torch's first register_hook reads grad_fn, which re-derives a view after an untracked
             # write: a use of the view (its retain_grad leaves the old graph), as autograd/inplace.py
             from .autograd.inplace import drop_retain_on_old
@@ -504,6 +513,8 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is None or self._retains_grad:
             return
+        if self._view_origin is not None:   # (torch reads grad_fn of a non-leaf here: as register_hook)
+            _check_multi_output_view(self)
         self._retains_grad = True
         import weakref
         ref = weakref.ref(self)
@@ -1817,4 +1828,5 @@ from . import ops as _ops  # noqa: E402
 from .autograd import engine as _engine  # noqa: E402
 from .autograd.inplace import check_setitem as _check_setitem, write as _inplace_write  # noqa: E402
 from .autograd.inplace import check_multi_output_view as _check_multi_output_view  # noqa: E402
+from .autograd.inplace import is_no_grad_view as _is_no_grad_view  # noqa: E402
 from .autograd.inplace import same_layout as _same_layout  # noqa: E402

@@ -88,9 +88,9 @@ def _as_tuple(x):
 
 def _capture_key(t):
     """Where a tensor's gradient arrives: its grad_fn's output slot, or its leaf accumulator."""
+    if t._view_origin is not None:   # (a stale view, also one made under no_grad without grad_fn, raises)
+        _inplace.check_multi_output_view(t)
     if t.grad_fn is not None:
-        if t._view_origin is not None:
-            _inplace.check_multi_output_view(t)
         return (t.grad_fn, t._output_nr)
     if t._accumulator is None:
         t._accumulator = AccumulateGrad(t)
@@ -100,7 +100,10 @@ def _capture_key(t):
 def _roots(tensors, grads):
     roots = []
     for i, (t, g) in enumerate(zip(tensors, grads)):
-        if not t._requires_grad:
+        if t._view_origin is not None:
+            _inplace.check_multi_output_view(t)
+        if not t._requires_grad or (t.grad_fn is None and t._view_origin is not None and _inplace.is_no_grad_view(t)):
+            # (a view made under no_grad requires grad but has no edge to start from: as torch)
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         if g is None:
             if t._data.size != 1:

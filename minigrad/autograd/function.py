@@ -609,7 +609,7 @@ def _wrap(raw, requires_grad, node, nr, args):
                     if _state.grad_enabled:  # so that a write into the base can re-derive this view
                         _inplace.register_view(root, t)
                     else:
-                        t._view_origin = _inplace.NO_GRAD_VIEW
+                        _inplace.mark_no_grad_view(t, requires_grad=not maybe_input)
                     break
     return t
 
@@ -625,6 +625,9 @@ def _as_array(a):
 def _edge(a):
     """The graph edge to tensor ``a`` (which requires grad): its grad_fn, or its leaf's AccumulateGrad."""
     fn = a.grad_fn
+    if a._view_origin is not None and fn is None and _inplace.is_no_grad_view(a):
+        _inplace.check_multi_output_view(a)   # (stale: raises)
+        return _NO_EDGE
     if fn is not None:
         if a._view_origin is not None:
             _inplace.check_multi_output_view(a)

@@ -41,10 +41,18 @@ INTERNAL_OVERLAP_MSG = ("unsupported operation: more than one element of the wri
                         "memory location. Please clone() the tensor before performing the operation.")
 
 
-NO_GRAD_VIEW_MSG = ("A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
-                    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your "
-                    "code by moving both the view and the inplace either both inside the no_grad block (if you "
-                    "don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).")
+NO_GRAD_VIEW_MSG = ("A view was created in {mode} and is being modified inplace {when}. Given that this use case "
+                    "is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the "
+                    "view and the inplace either both inside the {block} block (if you don't want the inplace to be "
+                    "tracked) or both outside (if you want the inplace to be tracked).")
+MODIFIED_NO_GRAD_VIEW_MSG = (
+    "A view was created in {mode} and its base or another view of its base has been modified inplace {when}. "
+    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving "
+    "both the view and the inplace either both inside the {block} block (if you don't want the inplace to be "
+    "tracked) or both outside (if you want the inplace to be tracked).")
+# torch's words for the mode a view was made in (its CreationMeta), as the messages above use them
+_NO_GRAD_WORDS = {"no_grad": dict(mode="no_grad mode", when="with grad mode enabled", block="no_grad"),
+                  "inference": dict(mode="inference mode", when="in normal mode", block="inference_mode")}
 MULTI_OUTPUT_VIEW_MSG = ("Output {nr} of {name} is a view and is being modified inplace. This view is the output of "
                          "a function that returns multiple views. Such functions do not allow the output views to be "
                          "modified inplace. You should replace the inplace operation by an out-of-place one.")
@@ -52,7 +60,26 @@ MODIFIED_MULTI_OUTPUT_VIEW_MSG = (
     "Output {nr} of {name} is a view and its base or another view of its base has been modified inplace. This "
     "view is the output of a function that returns multiple views. Such functions do not allow the output views "
     "to be modified inplace. You should replace the inplace operation by an out-of-place one.")
-NO_GRAD_VIEW = "no_grad"   # a view's ``_view_origin`` (kept in its __dict__) when grad mode was off at its creation
+
+
+def mark_no_grad_view(view: Tensor, requires_grad: bool = True) -> None:
+    """A view made while autograd does not record (no_grad, inference_mode) has no graph node, but
+    requires grad when its base does (torch's CreationMeta NO_GRAD_MODE / INFERENCE_MODE): ops on
+    it record, yet no gradient reaches it or its base. Once its memory is written in place (through
+    its base, another view or a detach()), any use of it raises; so does writing it with grad mode
+    on. ``_view_origin`` (kept in its __dict__) is then (None, the mode, the version at creation,
+    whether it follows its base's requires_grad). ``requires_grad``: False for a tensor a custom
+    Function's forward returned (torch returns such an output of an unrecorded call without grad)."""
+    view._view_origin = (None, "inference" if _state.inference else "no_grad", view._vc[0], requires_grad)
+    if requires_grad and view._base._requires_grad:
+        view._requires_grad = True
+
+
+def is_no_grad_view(t: Tensor) -> bool:
+    """``t`` is a view made without grad mode (see mark_no_grad_view) of a base that requires grad:
+    its graph edge leads nowhere (torch gives such a view no gradient accumulator)."""
+    origin = t._view_origin
+    return origin is not None and origin[0] is None and origin[3] and t._base is not None and t._base._requires_grad
 
 
 # -- views of a base ---------------------------------------------------------------------------------
@@ -71,8 +98,10 @@ def check_multi_output_view(t: Tensor) -> None:
     re-derive such a view's graph node, and raises on its next use. A view outside any graph (no
     grad_fn, its base does not require grad) is not looked at, as in torch's grad_fn lookup."""
     origin = t._view_origin
-    if origin is not None and origin is not NO_GRAD_VIEW and t._vc[0] != origin[2] \
+    if origin is not None and t._vc[0] != origin[2] \
             and (t.grad_fn is not None or (t._base is not None and t._base._requires_grad)):
+        if origin[0] is None:   # (a view made without grad mode: mark_no_grad_view)
+            raise RuntimeError(MODIFIED_NO_GRAD_VIEW_MSG.format(**_NO_GRAD_WORDS[origin[1]]))
         raise RuntimeError(MODIFIED_MULTI_OUTPUT_VIEW_MSG.format(nr=origin[0], name=origin[1]))
 
 
@@ -326,13 +355,15 @@ def write(target: Tensor, result: Tensor, operands=(), fill=False) -> Tensor:
     grad_on = _state.grad_enabled
     base = target._base
     if grad_on:
-        if target._requires_grad and target.grad_fn is None:
-            raise RuntimeError(LEAF_MSG)
+        # (the view checks first, as torch's check_inplace: a view made under no_grad of a base that
+        # requires grad is a tensor without grad_fn that requires grad, but not a leaf to refuse)
         origin = target.__dict__.get("_view_origin") if base is not None else None
         if origin is not None and (base._requires_grad or result._requires_grad):
-            if origin == NO_GRAD_VIEW:
-                raise RuntimeError(NO_GRAD_VIEW_MSG)
+            if origin[0] is None:
+                raise RuntimeError(NO_GRAD_VIEW_MSG.format(**_NO_GRAD_WORDS[origin[1]]))
             raise RuntimeError(MULTI_OUTPUT_VIEW_MSG.format(nr=origin[0], name=origin[1]))
+        if target._requires_grad and target.grad_fn is None:
+            raise RuntimeError(LEAF_MSG)
         # (after the checks above, as torch's check_inplace; the view's own requires_grad counts: it
         # stays on after the leaf's detach_() or requires_grad_(False))
         if base is not None and target._requires_grad and base.grad_fn is None:

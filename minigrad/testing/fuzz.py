@@ -607,6 +607,14 @@ class ProgramMachine(RuleBasedStateMachine):
     def _t(self, name):
         return self.p.th.ns[name]
 
+    def _is_leaf(self, name) -> bool:
+        """torch's is_leaf, False where torch refuses to read it (a stale view made under no_grad or
+        returned with others: every use of it raises)."""
+        try:
+            return self._t(name).is_leaf
+        except RuntimeError:
+            return False
+
     def _create_line(self, data, dtype, shape, requires_grad) -> str:
         lib_dtype = f"lib.{dtype}"
         rg = ", requires_grad=True" if requires_grad else ""
@@ -1030,10 +1038,12 @@ class ProgramMachine(RuleBasedStateMachine):
         mode = data.draw(st.sampled_from(["lib.no_grad()", "lib.set_grad_enabled(False)"]), label="mode")
         name = self.p.fresh()
         t = self._t(src)
-        body = data.draw(st.sampled_from(["out", "update", "nested"]), label="body")
+        body = data.draw(st.sampled_from(["out", "update", "nested", "view"]), label="body")
         family = "no_grad"
         if body == "out":
             inner = f"    {name} = {src} * 2 + 1\n"
+        elif body == "view":   # a view made without grad mode: requires grad as its base, refused once written
+            inner = f"    {name} = {self._view_expr(data, src, t)}\n"
         elif body == "update" and _is_float(t):  # an optimiser-style update of a leaf that requires grad
             inner = f"    {src}.mul_(0.5).add_(0.25)\n    {name} = {src} * 1\n"
             family = "no_grad_update"
@@ -1049,7 +1059,14 @@ class ProgramMachine(RuleBasedStateMachine):
         if src is None:
             return
         name = self.p.fresh()
-        self.p.run(f"with lib.inference_mode():\n    {name} = {src} * 3", "inference_mode", [name])
+        value = data.draw(st.sampled_from([f"{src} * 3", self._view_expr(data, src, self._t(src))]), label="value")
+        self.p.run(f"with lib.inference_mode():\n    {name} = {value}", "inference_mode", [name])
+
+    def _view_expr(self, data, src, t):
+        """A view of ``src``: one of one output, or (a dimension permitting) one of several."""
+        if t.dim() and t.shape[0]:
+            return data.draw(st.sampled_from([f"{src}.unsqueeze(0)", f"{src}.unbind(0)[0]"]), label="view")
+        return f"{src}.unsqueeze(0)"
 
     # -- detach, .data ----------------------------------------------------------------------------
     @precondition(lambda self: _on("detach") or _on("detach_inplace") or _on("detach_view"))
@@ -1169,7 +1186,7 @@ class ProgramMachine(RuleBasedStateMachine):
                                     max_size=2, unique=True), label="inputs")
         if self.p.run(f"{src}.sum().backward(inputs=[{', '.join(inputs)}], retain_graph=True)", "backward_inputs"):
             # a non-leaf input retains its gradient from now on: a hook, for the hook_root rules
-            self.hooked.update(n for n in inputs if not self._t(n).is_leaf)
+            self.hooked.update(n for n in inputs if not self._is_leaf(n))
 
     @precondition(lambda self: _on("grad"))
     @rule(data=st.data())
@@ -1178,7 +1195,7 @@ class ProgramMachine(RuleBasedStateMachine):
         if src is None:
             return
         pool = [n for n in self.p.tensors(lambda t: t.requires_grad)
-                if n not in self.hooked or self._t(n).is_leaf or _on("grad_hooked_inputs")]
+                if n not in self.hooked or self._is_leaf(n) or _on("grad_hooked_inputs")]
         inputs = data.draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=True), label="inputs")
         create = _on("create_graph") and data.draw(st.booleans(), label="create_graph") \
             and not any(_empty_with_grad(self._t(n)) for n in inputs + [src])
