@@ -24,7 +24,6 @@ CI_PROGRAMS, DEV_PROGRAMS, SLOW_PROGRAMS = 60, 100, 5000
 KNOWN_OPEN = {
     # deviations documented in docs/parity.md ("The program fuzzer"), kept out of CI
     "inplace_view_marking": "conv1d, conv_transpose1d, unbatched avg/max_pool2d return views of an internal tensor",
-    "no_grad_update": "torch's adaptive_avg_pool1d saves its input (a version error where minigrad computes)",
     "free_graph": "which second backward raises 'graph freed' depends on which nodes saved tensors",
     "inference_mode": "no inference tensors: in-place updates of them outside inference_mode do not raise",
     "data_write_saved": "a write through .data into a tensor a graph saved: torch's backward reads the new values, "
