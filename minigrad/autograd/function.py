@@ -608,6 +608,8 @@ def _wrap(raw, requires_grad, node, nr, args):
                     t._base = root = a if a._base is None else a._base
                     if _state.grad_enabled:  # so that a write into the base can re-derive this view
                         _inplace.register_view(root, t)
+                        if a._view_origin is not None:   # (a view of a view made under no_grad)
+                            _inplace.mark_view_of_no_grad_view(t, a)
                     else:
                         _inplace.mark_no_grad_view(t, requires_grad=not maybe_input)
                     break

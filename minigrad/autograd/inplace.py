@@ -62,6 +62,31 @@ MODIFIED_MULTI_OUTPUT_VIEW_MSG = (
     "to be modified inplace. You should replace the inplace operation by an out-of-place one.")
 
 
+def no_grad_view_message(template: str, t: Tensor) -> str:
+    """torch's message for a view made without grad mode (origin[0] None), or for a view made with grad
+    mode of such a view (origin[0] "view of": torch carries the creation mode over to it)."""
+    origin = t._view_origin
+    if origin[0] is None:
+        return template.format(**_NO_GRAD_WORDS[origin[1]])
+    message = template.format(**_NO_GRAD_WORDS[origin[1]])
+    node = origin[3] or t.grad_fn   # (the node the view was made with: a write since re-derives grad_fn)
+    name = node.name() if node is not None else "View"
+    name = name[:name.rfind("Backward")] if "Backward" in name else name
+    return f"Output {t._output_nr} of {name} is a view of a view which was" + message[len("A view was"):]
+
+
+def mark_view_of_no_grad_view(view: Tensor, source: Tensor) -> None:
+    """A view made with grad mode of a view made without it (mark_no_grad_view), or of such a view in
+    turn, keeps its creation mode (torch's propagate_creation_meta): a write into its memory, then a use
+    of it, or a write into it, raises torch's "... is a view of a view which was created in no_grad
+    mode ..." error naming its own op."""
+    origin = source._view_origin
+    if origin is None or (origin[0] is not None and origin[0] != "view of"):
+        return
+    # (the mode, "no_grad" or "inference", and the node the view was made with, for torch's message)
+    view._view_origin = ("view of", origin[1], view._vc[0], view.grad_fn)
+
+
 def mark_no_grad_view(view: Tensor, requires_grad: bool = True) -> None:
     """A view made while autograd does not record (no_grad, inference_mode) has no graph node, but
     requires grad when its base does (torch's CreationMeta NO_GRAD_MODE / INFERENCE_MODE): ops on
@@ -87,7 +112,10 @@ def mark_multi_output_views(outputs: tuple, fn) -> tuple:
     """Views returned together by one op (split, chunk, unbind) may not be written in place while
     autograd records (torch forbids it): remember which output of which op each one is."""
     for nr, t in enumerate(outputs):
-        if isinstance(t, Tensor) and t._base is not None and "_view_origin" not in t.__dict__:
+        # (over the mark of a view of a no_grad view: torch's multi-output mark wins there, but not
+        # over an inference-mode one: its propagate_creation_meta)
+        if isinstance(t, Tensor) and t._base is not None and ("_view_origin" not in t.__dict__ or (
+                t._view_origin[0] == "view of" and t._view_origin[1] != "inference")):
             t._view_origin = (nr, fn.__name__, t._vc[0])
     return outputs
 
@@ -100,8 +128,8 @@ def check_multi_output_view(t: Tensor) -> None:
     origin = t._view_origin
     if origin is not None and t._vc[0] != origin[2] \
             and (t.grad_fn is not None or (t._base is not None and t._base._requires_grad)):
-        if origin[0] is None:   # (a view made without grad mode: mark_no_grad_view)
-            raise RuntimeError(MODIFIED_NO_GRAD_VIEW_MSG.format(**_NO_GRAD_WORDS[origin[1]]))
+        if origin[0] is None or origin[0] == "view of":   # (made without grad mode: mark_no_grad_view)
+            raise RuntimeError(no_grad_view_message(MODIFIED_NO_GRAD_VIEW_MSG, t))
         raise RuntimeError(MODIFIED_MULTI_OUTPUT_VIEW_MSG.format(nr=origin[0], name=origin[1]))
 
 
@@ -359,8 +387,8 @@ def write(target: Tensor, result: Tensor, operands=(), fill=False) -> Tensor:
         # requires grad is a tensor without grad_fn that requires grad, but not a leaf to refuse)
         origin = target.__dict__.get("_view_origin") if base is not None else None
         if origin is not None and (base._requires_grad or result._requires_grad):
-            if origin[0] is None:
-                raise RuntimeError(NO_GRAD_VIEW_MSG.format(**_NO_GRAD_WORDS[origin[1]]))
+            if origin[0] is None or origin[0] == "view of":
+                raise RuntimeError(no_grad_view_message(NO_GRAD_VIEW_MSG, target))
             raise RuntimeError(MULTI_OUTPUT_VIEW_MSG.format(nr=origin[0], name=origin[1]))
         if target._requires_grad and target.grad_fn is None:
             raise RuntimeError(LEAF_MSG)
