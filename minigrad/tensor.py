@@ -1277,9 +1277,16 @@ class Tensor:
                   "deg2rad rad2deg frac sgn nan_to_num hypot nextafter xlogy copysign heaviside ldexp gcd lcm "
                   "addcmul addcdiv clamp_min clamp_max digamma lgamma mvlgamma i0 igamma igammac renorm exp expm1 "
                   "log log2 log10 log1p sqrt rsqrt reciprocal square sin cos tan atan arctan atan2 arctan2 sinh cosh "
-                  "tanh sigmoid erf abs absolute sign floor ceil trunc round fmod lerp").split():
+                  "tanh sigmoid erf abs absolute sign floor ceil trunc round fmod lerp "
+                  # torch's other in-place forms that write the out-of-place result: a comparison or a
+                  # logical op writes its bool result in self's dtype (1/0), as torch's
+                  "bitwise_not cumprod cumsum divide multiply subtract true_divide negative conj_physical relu "
+                  "eq ne lt le gt ge greater greater_equal less less_equal not_equal "
+                  "logical_and logical_not logical_or logical_xor tril triu addmm addmv addr addbmm baddbmm").split():
         if _name + "_" not in vars():
             vars()[_name + "_"] = _pointwise_inplace(_name)
+    fix_ = _pointwise_inplace("trunc")   # (torch.fix is trunc)
+    fix_.__name__ = fix_.__qualname__ = "fix_"
     del _name, _pointwise_method, _pointwise_inplace
 
     def polygamma(self, n):

@@ -148,6 +148,9 @@ class Node:
         """Call the Function's backward; returns one gradient (Tensor or None) per positional input."""
         if self._freed:
             raise RuntimeError(FREED_MSG)
+        if True not in self.needs_input_grad and self._fn.array_forward:
+            # (every input a view made under no_grad: torch's node computes none of its gradients)
+            return (None,) * len(self.next_functions)
         if _LOW_PRECISION and self._fn.array_forward and any(
                 g is not None and g._data.dtype in _LOW_PRECISION for g in grads):
             out = self._backward_in_float32(grads)
@@ -357,7 +360,11 @@ def _apply_recorded(cls, args, sources, kwargs):
     """apply for one of minigrad's own ops when it is recorded: forward, then _record."""
     needs = []   # (a plain loop: a comprehension costs a function call more, on every recorded op)
     for a in args:
-        needs.append(isinstance(a, Tensor) and a._requires_grad)
+        need = isinstance(a, Tensor) and a._requires_grad
+        if need and a._view_origin is not None and a.grad_fn is None and _inplace.is_no_grad_view(a):
+            _inplace.check_multi_output_view(a)   # (stale: raises)
+            need = False   # no edge (see _edge): torch's node neither saves for nor computes its gradient
+        needs.append(need)
     ctx = Node(cls, tuple(needs))
     if _anomaly["trace"]:
         ctx._anomaly_trace = "".join(traceback.format_stack()[:-2])

@@ -1346,14 +1346,23 @@ def _unmasked(mask):
 def _unsafe_masked_index(input: Tensor, mask: Tensor, indices, fill) -> Tensor:
     """``input[indices]`` (indices clamped into range) where ``mask``, ``fill`` elsewhere."""
     picked = getitem(input, _clamped_key(input, indices))
-    return overload(masked_fill(picked, _unmasked(mask), fill), "UnsafeMaskedIndexBackward0")
+    out = masked_fill(picked, _unmasked(mask), fill)
+    # one node saving mask and indices, as torch's (a write into them before backward: a version error)
+    return overload(SavesOperands.apply_to(out, _mask_and_indices(mask, indices)), "UnsafeMaskedIndexBackward0")
+
+
+def _mask_and_indices(mask, indices) -> tuple:
+    return (mask,) + tuple(k for k in indices if isinstance(k, Tensor))
 
 
 def _unsafe_masked_index_put_accumulate(input: Tensor, mask: Tensor, indices, values: Tensor) -> Tensor:
     """``input`` with ``values`` added at ``input[indices]`` (indices clamped into range) where ``mask``."""
     kept = masked_fill(values, _unmasked(mask), 0)
     key = tuple(None if isinstance(k, slice) else k for k in _clamped_key(input, indices))
-    return overload(index_put(input, key, kept, accumulate=True), "UnsafeMaskedIndexPutAccumulateBackward0")
+    # (torch's node saves mask and indices for the gradient of values alone)
+    saved = _mask_and_indices(mask, indices) if isinstance(values, Tensor) and values.requires_grad else ()
+    out = SavesOperands.apply_to(index_put(input, key, kept, accumulate=True), saved)
+    return overload(out, "UnsafeMaskedIndexPutAccumulateBackward0")
 
 
 __all__ += ["_unsafe_masked_index", "_unsafe_masked_index_put_accumulate"]

@@ -323,6 +323,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
         if t._data.dtype != mat2._data.dtype:
             raise RuntimeError(f"{name} and mat2 must have the same dtype, but got {dtypes.SCALAR_NAMES[t.dtype.name]} and "
                                f"{dtypes.SCALAR_NAMES[mat2.dtype.name]}")
+    _no_bool_kernel("mm", mat1._data)
     out_shape = (sa[0], sb[1])
     if input._data.shape != out_shape:
         ishape = input._data.shape
@@ -370,12 +371,22 @@ def _product_grads(kind, g, a, b, need_a, need_b):
     return ga, gb
 
 
+# torch's CPU kernels of the products that have no bool version (addr has one)
+_BOOL_REFUSED = {"mm": "addmm_impl_cpu_", "mv": "addmv_impl_cpu", "bmm": "baddbmm", "addbmm": "addmm_impl_cpu_"}
+
+
+def _no_bool_kernel(kind: str, a) -> None:
+    if a.dtype == np.bool_ and kind in _BOOL_REFUSED:
+        raise NotImplementedError(f"\"{_BOOL_REFUSED[kind]}\" not implemented for 'Bool'")
+
+
 class AddProduct(Op):
     """z = beta*c + alpha*P(a, b) with P one of mv, outer, bmm, summed bmm;  dz/dc = beta,
     dz/da = alpha dP/da, dz/db = alpha dP/db (the products' rules: g b^T, a^T g, ...)"""
 
     @staticmethod
     def forward(ctx, c, a, b, kind, beta, alpha):
+        _no_bool_kernel(kind, a)
         ctx.kind, ctx.beta, ctx.alpha = kind, beta, alpha
         ctx.node_name = {"mv": "AddmvBackward0", "outer": "AddrBackward0", "bmm": "BaddbmmBackward0",
                          "addbmm": "AddbmmBackward0"}[kind]
