@@ -150,3 +150,20 @@ def test_inplace_forms_write_the_result_in_self(name, args, dtype):
     else:
         for a, b in zip(tv, mv):
             np.testing.assert_array_equal(b, a)
+
+
+# -- index_select out of range: torch's exception class depends on the input's dims ----------------------
+# 0-d and 1-d inputs: IndexError "index out of range in self"; 2-d and more: RuntimeError "INDICES element
+# is out of DATA bounds". Fuzzer: 1 program.
+@pytest.mark.parametrize("shape", [(), (2,), (2, 3)])
+@pytest.mark.parametrize("index", [[1], [5], [-1], [0]])
+def test_index_select_out_of_range_error_class(shape, index):
+    def run(lib):
+        x = lib.arange(float(np.prod(shape))).reshape(shape)
+        return lib.index_select(x, -1, lib.tensor(index)).numpy(),
+    (tk, tv), (mk, mv) = _outcome(run, torch), _outcome(run, minigrad)
+    assert tk == mk, (tv, mv)
+    if tk == "err":
+        assert type(tv) is type(mv) and str(tv)[:20] == str(mv)[:20], (tv, mv)
+    else:
+        np.testing.assert_array_equal(mv[0], tv[0])

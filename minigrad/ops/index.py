@@ -670,6 +670,8 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     if idx.size:
         lo, hi = idx.min(), idx.max()
         if lo < 0 or hi >= size:
+            if ndim <= 1:   # (torch's kernel for 0-d and 1-d inputs: an IndexError)
+                raise IndexError("index out of range in self")
             raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(lo if lo < 0 else hi)} "
                                f"axis_dim={size}")
     if not ndim:
