@@ -148,8 +148,10 @@ class Node:
         """Call the Function's backward; returns one gradient (Tensor or None) per positional input."""
         if self._freed:
             raise RuntimeError(FREED_MSG)
-        if True not in self.needs_input_grad and self._fn.array_forward:
-            # (every input a view made under no_grad: torch's node computes none of its gradients)
+        if True not in self.needs_input_grad and self._fn.array_forward \
+                and not self.name().endswith("NotImplemented"):
+            # (every input a view made under no_grad: torch's node computes none of its gradients,
+            # but a node for an op without a derivative still raises)
             return (None,) * len(self.next_functions)
         if _LOW_PRECISION and self._fn.array_forward and any(
                 g is not None and g._data.dtype in _LOW_PRECISION for g in grads):
