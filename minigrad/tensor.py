@@ -613,7 +613,7 @@ class Tensor:
             return self.copy_(random.random_like(self, from_, to, generator))
 
     def __setitem__(self, index, value):
-        _check_setitem(self._data, index)
+        _check_setitem(self._data, index, value)
         _ops.index.setitem(self, index, value)  # writes in place directly when there is no graph to record
 
     def __iadd__(self, other):

@@ -247,6 +247,7 @@ class CopySlices(Function):
     node_name = "CopySlices"  # torch's name() adds its C++ namespace: torch::autograd::CopySlices
 
     array_forward = True
+    supports_complex = True   # (its gradient only moves elements)
 
     @staticmethod
     def forward(ctx, base, result, geom):
@@ -454,9 +455,10 @@ def has_internal_overlap(array) -> bool:
     return array.size > 0 and any(n > 1 and st == 0 for n, st in zip(array.shape, array.strides))
 
 
-def check_setitem(array, index) -> None:
+def check_setitem(array, index, value=None) -> None:
     """check_writable for ``t[index] = value``: a basic index (ints, slices, ..., None) writes
-    into a view of ``t``, and torch checks that view, not all of ``t``, for internal overlap."""
+    into a view of ``t``, and torch checks that view, not all of ``t``, for internal overlap
+    (after copy_'s early return for a value over the very same elements)."""
     basic = (int, slice, type(Ellipsis), type(None))
     if type(array) is np.ndarray and (isinstance(index, basic) or (
             type(index) is tuple and all(isinstance(i, basic) and not isinstance(i, bool) for i in index))) \
@@ -465,7 +467,8 @@ def check_setitem(array, index) -> None:
             region = array[index]
         except IndexError:
             return   # setitem raises it
-        if np.ndim(region) and has_internal_overlap(region):
+        if np.ndim(region) and has_internal_overlap(region) and not (
+                hasattr(value, "_data") and same_layout(region, value._data)):
             raise RuntimeError(INTERNAL_OVERLAP_MSG)
         check_writable(array, fill=True)
     else:   # advanced indexing: torch only warns on an expanded tensor
