@@ -1018,8 +1018,10 @@ def _as_1d(t):
     return t if t._data.ndim else Reshape.apply(t, (1,))
 
 
-def _named_back(out, input, node_name):
-    """``out`` in input's shape (0-d inputs were read as 1-d), its node named as torch's."""
+def _named_back(out, input, node_name, also=()):
+    """``out`` in input's shape (0-d inputs were read as 1-d), its node named as torch's. A reshaped
+    result's last node also saves what the op's node saved (torch has one node: backward(inputs=[out])
+    unpacks it, and a write into a saved tensor raises there)."""
     if out._data.shape != input._data.shape:
         from .shape import Reshape
         out = overload(out, node_name)
@@ -1027,6 +1029,9 @@ def _named_back(out, input, node_name):
         out = Reshape.apply(out, input._data.shape)
         if node is not None:
             out.grad_fn.node_name = node_name
+            if node._saved or also:   # (``also``: what torch's node saves beside that, e.g. index_add's index)
+                out = SavesOperands.apply_to(out, tuple(node.saved_tensors) + tuple(also))
+                out.grad_fn.node_name = node_name
         return out
     return overload(out, node_name)
 
@@ -1046,14 +1051,14 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
                              oob="index out of range in self" if input._data.ndim <= 1 else "runtime")
     scaled = source * alpha if alpha != 1 else source
     out = _saving_source(ScatterAdd.apply(_as_1d(input), _as_1d(scaled), idx, dim), source)
-    return _named_back(out, input, "IndexAddBackward0")
+    return _named_back(out, input, "IndexAddBackward0", (index,))
 
 
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     """``input`` with ``source[.., i, ..]`` written at position ``index[i]`` along ``dim``."""
     dim, idx = _index_vector("index_copy_", input, dim, index, source)
     out = _saving_source(Scatter.apply(_as_1d(input), _as_1d(source), idx, dim), source)
-    return _named_back(out, input, "IndexCopyBackward0")
+    return _named_back(out, input, "IndexCopyBackward0", (index,))
 
 
 def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
