@@ -64,11 +64,21 @@ class Add(Op):
     @staticmethod
     def forward(ctx, x, y, alpha=1):
         ctx.alpha = alpha
-        return x + y if alpha == 1 else x + alpha * y
+        return x + y if alpha == 1 else x + _scaled(alpha, y, x)
 
     @staticmethod
     def backward(ctx, g):
         return g, (g if ctx.alpha == 1 else g * conj_of(ctx.alpha))
+
+
+def _scaled(alpha, y, x):
+    """``alpha * y`` for add/sub; two Python ints for an integer tensor ``x`` wrap to its dtype, as
+    torch's integer kernels do (NumPy would refuse a number out of the dtype's range)."""
+    ay = alpha * y
+    if ay.__class__ is int and getattr(x, "dtype", None) is not None and x.dtype.kind in "iu":
+        return np.asarray(ay).astype(x.dtype) if -2**63 <= ay < 2**63 else np.asarray(ay & 0xFF_FF_FF_FF_FF_FF_FF_FF,
+                                                                                          np.uint64).astype(x.dtype)
+    return ay
 
 
 def _plain_pair(input, other) -> bool:
@@ -107,7 +117,7 @@ class Sub(Op):
     @staticmethod
     def forward(ctx, x, y, alpha=1):
         ctx.alpha = alpha
-        return x - y if alpha == 1 else x - alpha * y
+        return x - y if alpha == 1 else x - _scaled(alpha, y, x)
 
     @staticmethod
     def backward(ctx, g):
