@@ -72,7 +72,10 @@ class SelectAlong(Op):
 
     @staticmethod
     def backward(ctx, g, _g_index):
-        index = ctx.saved_tensors[0]
+        saved = ctx.saved_tensors
+        index = saved[0]
+        if len(saved) > 1 and not g._data.size:
+            return saved[1]   # an empty input is its own gradient in torch's cummaxmin_backward (it requires grad)
         if ctx.dim is None:   # a 0-d input: its only element was picked
             return g
         index = index.detach()
