@@ -10,7 +10,7 @@ from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor, _wrap_dim
 
-__all__ = ["Op", "Tensor", "overload", "promote", "as_tensor_arg", "wrap_dim", "norm_dims", "float_result", "xp", "broadcast_shape",
+__all__ = ["Op", "Tensor", "sign_array", "overload", "promote", "as_tensor_arg", "wrap_dim", "norm_dims", "float_result", "xp", "broadcast_shape",
            "broadcast_view", "conj_of"]
 
 wrap_dim = _wrap_dim
@@ -46,6 +46,11 @@ def xp(array):
         return np
     import cupy
     return cupy
+
+
+def sign_array(a):
+    """torch's sign of a real array, 0 for NaN (NumPy's sign gives NaN there)."""
+    return np.subtract(a > 0, a < 0, dtype=a.dtype) if a.dtype.kind == "f" else np.sign(a)
 
 
 def broadcast_view(x, shape):

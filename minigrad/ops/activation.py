@@ -245,13 +245,15 @@ def relu_(input: Tensor) -> Tensor:
 # Hardtanh, LeakyRelu, Hardsigmoid and Threshold keep the mask for backward, and x (their in-place
 # forms: the result, as torch) only for the graph of a gradient recorded with create_graph.
 class Hardtanh(Op):
-    """z = clip(x, lo, hi);  dz/dx = 1 if lo < x < hi else 0"""
+    """z = clip(x, lo, hi);  dz/dx = 0 if x <= lo or x >= hi else 1 (also for NaN x)"""
 
     @staticmethod
     def forward(ctx, x, lo, hi):
         z = np.clip(x, lo, hi)
         if ctx.needs_input_grad[0]:
-            ctx.keep = (x > lo) & (x < hi)
+            # (a NaN x passes the gradient, as torch's scalar kernel: its vectorized body, used for
+            # the leading multiples of the SIMD width in long contiguous tensors, gives 0 there)
+            ctx.keep = ~((x <= lo) | (x >= hi))
             # x, also for hardtanh_ (torch's HardtanhBackward0 keeps the old values, original_self):
             # a gradient taken with create_graph lies in the graph of the input, not of the result
             ctx.save_for_backward(x)
@@ -383,9 +385,10 @@ class EluBackward(Op):
         ctx.params = alpha, scale, input_scale
         ctx.save_for_backward(g, x)
         # torch's elu_backward (is_result false); exp of min(x, 0), so that the positive side does
-        # not overflow; a NaN x takes the negative branch: NaN, as torch's vectorized kernel
+        # not overflow; a NaN x takes the positive branch, as torch's scalar kernel (its vectorized
+        # body, used for the leading multiples of the SIMD width in long tensors, gives NaN)
         negative = g * x.dtype.type(input_scale * alpha * scale) * np.exp(np.minimum(x, 0) * x.dtype.type(input_scale))
-        return np.where(x > 0, g * x.dtype.type(scale), negative).astype(x.dtype, copy=False)
+        return np.where(x <= 0, negative, g * x.dtype.type(scale)).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, gg):
@@ -600,7 +603,7 @@ def softsign(input: Tensor) -> Tensor:
 
 
 class Hardswish(Op):
-    """z = x*clip(x + 3, 0, 6)/6;  dz/dx = 0 (x <= -3),  x/3 + 1/2 (-3 < x < 3),  1 (x >= 3)"""
+    """z = x*clip(x + 3, 0, 6)/6;  dz/dx = 0 (x <= -3),  x/3 + 1/2 (-3 < x < 3),  1 (x >= 3, and NaN x)"""
 
     @staticmethod
     def forward(ctx, x):
@@ -614,8 +617,9 @@ class Hardswish(Op):
         # selections, not products with a 0/1 mask (as torch's hardswish_backward): an infinite or
         # NaN gradient where x <= -3, or an infinite x >= 3, gives 0 (resp. g), not NaN
         zero = _const(xp(xa).zeros((), xa.dtype))
-        mid, live = _const((xa > -3) & (xa < 3)), _const(xa > -3)
-        slope = math_ops.where(mid, x / 3 + 0.5, _const((xa >= 3).astype(xa.dtype)))
+        # (a NaN x passes the gradient, as torch's scalar kernel; its vectorized body gives NaN)
+        mid, live = _const((xa > -3) & (xa < 3)), _const(~(xa <= -3))
+        slope = math_ops.where(mid, x / 3 + 0.5, _const((~(xa < 3)).astype(xa.dtype)))
         return math_ops.where(live, g, zero) * slope
 
 

@@ -18,8 +18,9 @@ import warnings
 import numpy as np
 
 from .. import dtypes
+from ..autograd import grad_mode
 from ..device import check_same_device
-from ._util import Op, overload, Tensor, broadcast_shape, conj_of, promote, xp, _cast_operand
+from ._util import Op, overload, Tensor, broadcast_shape, conj_of, promote, sign_array, xp, _cast_operand
 from .elementwise import div
 
 __all__ = [
@@ -581,9 +582,7 @@ class Sign(_Step):
 
     @staticmethod
     def forward(ctx, x):
-        if x.dtype.kind == "f":
-            return np.subtract(x > 0, x < 0, dtype=x.dtype)
-        return x.copy() if x.dtype == np.bool_ else np.sign(x)
+        return x.copy() if x.dtype == np.bool_ else sign_array(x)
 
 
 def sign(input):
@@ -1197,9 +1196,13 @@ class Logit(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         gx = g / (x * (1 - x))
-        # torch's: NaN outside [0, 1] without eps, 0 outside [eps, 1 - eps] with it (a NaN x: 0 too)
+        # torch's: NaN outside [0, 1] without eps, 0 outside [eps, 1 - eps] with it; a NaN x gives
+        # NaN (logit_backward), or 0 with eps when the gradient is recorded (create_graph: torch's
+        # infinitely_differentiable_logit_backward tests lo <= x <= hi instead)
         lo, outside = (0.0, math.nan) if ctx.eps is None else (ctx.eps, 0.0)
-        return where((x >= lo) & (x <= 1 - lo), gx, outside), None
+        if ctx.eps is not None and grad_mode.state.grad_enabled:
+            return where((x >= lo) & (x <= 1 - lo), gx, outside), None
+        return where(~((x < lo) | (x > 1 - lo)), gx, outside), None
 
 
 def logit(input, eps=None):
@@ -1565,12 +1568,12 @@ def heaviside(input, values):
 
 
 class Ldexp(Op):
-    """z = x 2^e;  dz/dx = 2^e  (torch: 0 for a negative integer e, its integer power),  dz/de = z ln 2"""
+    """z = x 2^e;  dz/dx = 2^e (for an integer e, torch's integer power in e's dtype: 0 for e < 0, wrapping
+    past its range),  dz/de = z ln 2"""
 
     @staticmethod
-    def forward(ctx, x, e, integer_exponent):
-        z = x * np.exp2(e)
-        ctx.integer_exponent = integer_exponent
+    def forward(ctx, x, e):
+        z = x * np.exp2(e.astype(x.dtype, copy=False))
         ctx.save_for_backward(e if ctx.needs_input_grad[0] else None, z)   # (e for x's gradient only, as torch saves it)
         return z
 
@@ -1579,15 +1582,27 @@ class Ldexp(Op):
         e, z = ctx.saved_tensors
         gx = None
         if ctx.needs_input_grad[0]:
-            scale = exp2(e)
-            gx = g * (where(e < 0, 0.0, scale) if ctx.integer_exponent else scale)
-        return gx, (g * z * math.log(2.0) if ctx.needs_input_grad[1] else None), None
+            gx = g * (exp2(e) if e.dtype.is_floating_point else Tensor._make(_integer_power_of_two(e._data)))
+        return gx, (g * z * math.log(2.0) if ctx.needs_input_grad[1] else None)
+
+
+def _integer_power_of_two(e):
+    """torch's pow(2, e) for an integer array e, in e's dtype: 0 for e < 0 and for e past the dtype's
+    width, the sign bit alone at e = width - 1 of a signed dtype."""
+    width = e.dtype.itemsize * 8
+    inside = (e >= 0) & (e < width)
+    shifts = xp(e).where(inside, e, 0).astype(e.dtype)
+    return xp(e).where(inside, xp(e).left_shift(xp(e).ones_like(e), shifts), 0).astype(e.dtype)
 
 
 def ldexp(input, other):
     """input * 2^other."""
     _tensor_arg(input, "ldexp"), _tensor_arg(other, "ldexp", 2, "other")
-    return Ldexp.apply(*promote(input, other, to_float=True), other._data.dtype.kind in "biu")
+    if other._data.dtype == np.bool_:
+        raise NotImplementedError('"ldexp_cpu_exp" not implemented for \'Bool\'')   # (torch's pow(2., bool))
+    x, e = promote(input, other, to_float=True)
+    # an integer exponent stays as it is (saved as torch saves it; x's gradient is its integer power)
+    return Ldexp.apply(x, e if other._data.dtype.kind not in "iu" else other)
 
 
 class Frexp(Op):

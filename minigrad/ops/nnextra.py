@@ -37,11 +37,11 @@ def _const(array) -> Tensor:
 
 # -- shrink activations -----------------------------------------------------------------------
 class Hardshrink(Op):
-    """z = x if |x| > lambd else 0;  dz/dx = 1 if |x| > lambd else 0"""
+    """z = x if |x| > lambd else 0;  dz/dx = 0 if |x| <= lambd else 1 (also for NaN x)"""
 
     @staticmethod
     def forward(ctx, x, lambd):
-        keep = (x > lambd) | (x < -lambd)
+        keep = ~((x >= -lambd) & (x <= lambd))   # (a NaN x is kept, as in torch's scalar backward kernel)
         ctx.keep = keep
         ctx.save_for_backward(x)
         return x * keep
@@ -59,11 +59,11 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
 
 
 class Softshrink(Op):
-    """z = x - lambd (x > lambd), x + lambd (x < -lambd), 0 otherwise;  dz/dx = 1 if |x| > lambd else 0"""
+    """z = x - lambd (x > lambd), x + lambd (x < -lambd), 0 otherwise;  dz/dx = 0 if |x| <= lambd else 1 (also for NaN x)"""
 
     @staticmethod
     def forward(ctx, x, lambd):
-        keep = (x > lambd) | (x < -lambd)
+        keep = ~((x >= -lambd) & (x <= lambd))   # (a NaN x is kept, as in torch's scalar backward kernel)
         ctx.keep = keep
         ctx.save_for_backward(x)
         shift = np.where(x > 0, x.dtype.type(lambd), x.dtype.type(-lambd))
@@ -244,7 +244,11 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
         out = (input[:0, 0] * 0).reshape(0) if n else input.reshape(0)
     else:
         rows_i, rows_j = (input.index_select(0, _const(k.astype(np.int64))) for k in (i, j))
-        out = (rows_i - rows_j).norm(p, 1)
+        from .reduce import VectorNorm
+        if x.shape[1] == 0:   # rows of no elements are at distance 0, for every p (inf included)
+            out = (rows_i - rows_j).sum(1)
+        else:
+            out = VectorNorm.apply(rows_i - rows_j, float(p), (1,), False, True)
     if out._requires_grad and grad_mode.state.grad_enabled:   # (torch's one node saves input and result)
         out = SavesOperands.apply_to(out, (input,), result=True)
     return overload(out, "PdistBackward0")

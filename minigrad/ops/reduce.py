@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from .. import dtypes
-from ._util import Op, overload, Tensor, float_result, norm_dims, wrap_dim, xp
+from ._util import Op, overload, Tensor, float_result, norm_dims, sign_array, wrap_dim, xp
 from ._args import autocast, differentiable_dtype
 from .shape import Expand
 
@@ -558,8 +558,11 @@ class VectorNorm(Op):
     node_name = "LinalgVectorNormBackward0"
 
     @staticmethod
-    def forward(ctx, x, p, dims, keepdim):
-        ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
+    def forward(ctx, x, p, dims, keepdim, pdist=False):
+        """``pdist``: the gradient of torch's pdist kernel instead of norm's: zeros for p = 0, every tie
+        for the largest |x| takes the whole gradient (p = inf), and a NaN's sign is NaN."""
+        ctx.p, ctx.dims, ctx.keepdim, ctx.pdist = p, dims, keepdim, pdist
+        sign = np.sign if pdist else sign_array
         a = np.abs(x)
         if _numel(x.shape, dims) == 1 and p != 0:
             # one element per result: torch returns |x| as it is, without squaring it first, so
@@ -584,10 +587,13 @@ class VectorNorm(Op):
             # before backward is a version error (p = 1 and +-inf need only the factor beside them)
             if p in (np.inf, -np.inf):
                 full = out if keepdim else np.expand_dims(out, dims)
-                hit = ((a == full) | np.isnan(a)).astype(x.dtype)
-                ctx.save_for_backward(np.sign(x) * hit / np.sum(hit, axis=dims, keepdims=True), x, out)
+                if pdist:
+                    ctx.save_for_backward(sign(x) * (a == full), x, out)
+                else:
+                    hit = ((a == full) | np.isnan(a)).astype(x.dtype)
+                    ctx.save_for_backward(sign(x) * hit / np.sum(hit, axis=dims, keepdims=True), x, out)
             elif p == 1:
-                ctx.save_for_backward(np.sign(x), x, out)
+                ctx.save_for_backward(sign(x), x, out)
             else:
                 ctx.save_for_backward(x, out)
         return out
@@ -596,8 +602,8 @@ class VectorNorm(Op):
     def backward(ctx, g):
         p = ctx.p
         g = _restore_dims(g, ctx.dims, ctx.keepdim)
-        if p == 0:
-            return None   # a count: torch gives no gradient at all (x.grad stays None)
+        if p == 0:   # a count: torch's norm gives no gradient at all (x.grad stays None), its pdist zeros
+            return Tensor._make(xp(g._data).zeros(ctx.saved_tensors[0].shape, g._data.dtype)) if ctx.pdist else None
         if p in (1, np.inf, -np.inf):   # the gradient's factor is piecewise constant
             factor, x, _result = ctx.saved_tensors
             # in x's graph with a zero derivative, as torch's norm_backward reads x (its sgn)
@@ -609,7 +615,7 @@ class VectorNorm(Op):
         zero = z._data == 0
         if p == 2:
             return g * _zero_where(x / z, zero)
-        sign = _const(np.sign(x._data))
+        sign = _const(sign_array(x._data))
         a = x * sign   # |x|, differentiable
         if p < 1:
             return _zero_where(sign * a ** (p - 1), x._data == 0) * g * z ** (1 - p)

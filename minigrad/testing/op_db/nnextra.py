@@ -117,9 +117,11 @@ def _pairwise_distance(dtype):
 def _pdist(dtype):
     def build(a):
         (n, m), p = a
-        # rows i and j differ by (j - i) * 0.8 +- 0.6 in every column: no coincident rows
+        # rows i and j differ by (j - i) * (0.8 + 0.1 k) +- 0.6 in column k: no coincident rows, and no
+        # tie for the largest difference when the noise is 0 (p = inf's gradient has a kink there)
+        slope = 0.8 + 0.1 * np.arange(m)
         return arrays(dtype, (n, m), -0.3, 0.3).map(
-            lambda x: Sample(((x + 0.8 * np.arange(n)[:, None]).astype(dtype),), {"p": p}))
+            lambda x: Sample((x + (np.arange(n)[:, None] * slope).astype(dtype),), {"p": p}))
     return st.tuples(_sizes(2, 1, 4), st.sampled_from([1.0, 2.0, 3.0, 1.5, float("inf")])).flatmap(build)
 
 
