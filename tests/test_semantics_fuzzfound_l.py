@@ -1,0 +1,238 @@
+"""Disagreements with torch found by the program fuzzer's run of 2026-12-07 at 1bd1734 (6,311
+programs, 22 records), each reduced to a few lines and run against torch and minigrad side by side
+(``lib`` is one or the other): values, dtypes, shapes, requires_grad, or the exception class must agree.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import minigrad
+
+from test_semantics_fuzzfound import OVERLAP, _same  # noqa: E402
+
+NAN, INF = float("nan"), float("inf")
+
+
+# -- an op without a derivative on a view made under no_grad -----------------------------------------
+# The view requires grad (its base does) but leads nowhere; floor_divide's node still raises its
+# "not implemented" error in backward (minigrad's node, having no input that needs a gradient,
+# returned Nones). Fuzzer: 2 programs.
+@pytest.mark.parametrize("op", ["floor_divide", "heaviside"])
+def test_op_without_derivative_on_a_no_grad_view_raises_in_backward(op):
+    def f(lib):
+        x = lib.tensor(3.0, dtype=lib.float64, requires_grad=True)
+        with lib.no_grad():
+            v = x.unsqueeze(0)
+        y = v // 3 if op == "floor_divide" else lib.heaviside(v, lib.tensor([0.5], dtype=lib.float64))
+        assert y.requires_grad
+        y.sum().backward()
+        return x.grad
+    _same(f, "is not implemented")
+
+
+# -- t[...] = t on an expanded tensor -------------------------------------------------------------------
+# torch's copy_ returns before its overlap checks when the source is the very same elements (same
+# address, sizes, strides, dtype): writing an expanded gradient (sum's) into itself is no error, any
+# other value still is. Fuzzer: 4 programs (autograd.grad of a sum, then ``g[...] = g``).
+@pytest.mark.parametrize("index", ["ellipsis", "slice", "int", "slice_part"])
+@pytest.mark.parametrize("value", ["itself", "clone", "number"])
+def test_setitem_of_an_expanded_tensor_from_the_same_elements(index, value):
+    key = {"ellipsis": Ellipsis, "slice": slice(None), "int": 0, "slice_part": slice(0, 2)}[index]
+
+    def f(lib):
+        x = lib.ones(3, 4, requires_grad=True)
+        (g,) = lib.autograd.grad(x.sum(), [x])   # expanded: strides (0, 0)
+        v = {"itself": g[key], "clone": g[key].clone(), "number": 2.0}[value]
+        g[key] = v
+        return g
+    _same(f, OVERLAP if value == "clone" and index != "int" or value == "number" and index != "int" else None)
+
+
+# -- a saved index under backward(inputs=[out]) for a 0-d input ---------------------------------------------
+# A 0-d input is read as 1-d and the result reshaped back: the last node is then that reshape, and
+# backward(inputs=[out]) unpacked nothing, so an index written in place went unnoticed. The reshaped
+# result's node now also saves what the op's node saved, as torch's single node. Fuzzer: 4 programs.
+@pytest.mark.parametrize("op", ["index_reduce", "index_add", "index_copy", "index_fill"])
+@pytest.mark.parametrize("inputs", [True, False])
+def test_zero_dim_index_ops_check_their_saved_index(op, inputs):
+    def f(lib):
+        x = lib.tensor(0.5, requires_grad=True)
+        idx = lib.tensor([0])
+        s = lib.tensor(0.75, requires_grad=True)
+        y = {"index_reduce": lambda: lib.index_reduce(x, 0, idx, s, "mean"),
+             "index_add": lambda: lib.index_add(x, 0, idx, s),
+             "index_copy": lambda: lib.index_copy(x, 0, idx, s),
+             "index_fill": lambda: lib.index_fill(x, 0, idx, s.detach())}[op]()
+        idx.fill_(1) if op != "index_fill" else idx.add_(0)
+        z = y / -2.5
+        if inputs:
+            z.sum().backward(inputs=[y])
+            return y.grad, y.shape, y.grad_fn.name()
+        z.sum().backward()
+        return x.grad, s.grad
+    _same(f)
+
+
+# -- add/sub with alpha on integer tensors ---------------------------------------------------------------------
+# alpha * other out of the dtype's range wraps as in torch's integer kernels (NumPy refused to convert
+# the Python product, 510 for uint8). Fuzzer: 1 program (``u8.sub_(-1, alpha=2)`` on an empty tensor).
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int16", "int32", "int64"])
+@pytest.mark.parametrize("call", ["sub_", "add_", "sub", "add"])
+@pytest.mark.parametrize("shape", [(2,), (4, 1, 0)])
+def test_integer_add_sub_with_alpha_wraps(dtype, call, shape):
+    def f(lib):
+        out = []
+        for other, alpha in [(-1, 2), (255, 2), (100, -3), (2**40, 3), (-(2**62), 4), (lib.tensor(7), 300)]:
+            t = lib.full(shape, 7, dtype=getattr(lib, dtype))
+            try:
+                out.append(getattr(t, call)(other, alpha=alpha))
+            except RuntimeError as e:   # (an alpha out of the dtype's range: torch's error, compared)
+                out.append(type(e).__name__)
+        return out
+    _same(f)
+
+
+# -- ldexp with an integer exponent ------------------------------------------------------------------------------
+# x's gradient is torch's integer pow(2, e) in e's dtype: 0 for e < 0 and past the dtype's width, the
+# sign bit alone at width - 1 (-2**63 for int64 e = 63). Fuzzer: 1 program (e = 204: minigrad gave inf).
+@pytest.mark.parametrize("dtype,exponents", [("int64", [204, 64, 63, 62, 40, -3]), ("int32", [30, 31, 32, 40, -1]),
+                                             ("int8", [6, 7, 8, -2]), ("uint8", [7, 8, 9, 200]),
+                                             ("int16", [14, 15, 16])])
+@pytest.mark.parametrize("xdtype", ["float32", "float64"])
+def test_ldexp_gradient_is_the_integer_power(dtype, exponents, xdtype):
+    def f(lib):
+        x = lib.tensor([1.5, -0.25] * len(exponents), dtype=getattr(lib, xdtype), requires_grad=True)
+        e = lib.tensor(sorted(exponents * 2), dtype=getattr(lib, dtype))
+        y = lib.ldexp(x, e)
+        y.sum().backward()
+        return y, x.grad
+    _same(f)
+
+
+def test_ldexp_with_a_bool_exponent_raises():
+    _same(lambda lib: lib.ldexp(lib.tensor([2.0]), lib.tensor([True])), "not implemented for 'Bool'")
+
+
+def test_ldexp_saves_its_integer_exponent():
+    def f(lib):
+        x = lib.tensor([1.5], requires_grad=True)
+        e = lib.tensor([3])
+        y = lib.ldexp(x, e)
+        e.add_(1)
+        y.sum().backward()
+        return x.grad
+    _same(f, "modified by an inplace operation")
+
+
+# -- in-place writes into views of complex tensors (CopySlices) -----------------------------------------------------
+# The write's node only moves gradient elements, so complex tensors take it as real ones (minigrad
+# refused them). Fuzzer: 1 program (``rfftn(x).squeeze(2) += 0.5``).
+def test_inplace_write_into_a_view_of_a_complex_tensor():
+    def f(lib):
+        x = lib.tensor([[[-0.0, 2.2, 2.5]], [[2.7, -2.8, 0.0]]], requires_grad=True)
+        c = lib.fft.rfftn(x, s=(4, 5, 1), norm="ortho")
+        v = c.squeeze(2)
+        v += 0.5
+        w = c[1:3, ::2]
+        w *= lib.tensor(1 + 2j)
+        v[0].mul_(v[1].detach().clone())
+        loss = (c.real ** 2 + 3 * c.imag).sum()
+        loss.backward()
+        return c, x.grad, c.grad_fn.name().split("::")[-1], v.grad_fn.name()
+    _same(f)
+
+
+def test_inplace_write_into_a_view_of_a_complex_leaf_product():
+    def f(lib):
+        z = lib.tensor([1 + 1j, 2 - 1j, -0.5j], requires_grad=True)
+        y = z * (2 - 1j)
+        y[0] += 1j
+        y[1:].mul_(1j)
+        (gz,) = lib.autograd.grad((y.real * y.imag).sum(), [z])
+        return y, gz
+    _same(f)
+
+
+# -- cummax/cummin of an empty input ----------------------------------------------------------------------------------
+# torch's cummaxmin_backward returns the (empty) input itself as its gradient, so autograd.grad hands
+# back a tensor that requires grad (the input). Fuzzer: 3 programs.
+@pytest.mark.parametrize("op", ["cummax", "cummin"])
+@pytest.mark.parametrize("through", ["leaf", "product"])
+def test_cummax_of_an_empty_input_gradient_is_the_input(op, through):
+    def f(lib):
+        x = lib.zeros((0, 1, 0), dtype=lib.float64, requires_grad=True)
+        y = getattr(lib, op)(x if through == "leaf" else x * 2, 0)[0]
+        (g,) = lib.autograd.grad(y.sum(), [x], allow_unused=True)
+        x2 = lib.zeros((0, 3), requires_grad=True)
+        getattr(lib, op)(x2, 1)[0].sum().backward()
+        return g, g is x, x2.grad
+    _same(f)
+
+
+# -- NaN inputs: the gradients of norms and activations -------------------------------------------------------------------
+# torch's sgn is 0 at NaN: norm(1) and norm(inf) give 0 there (minigrad's NumPy sign gave NaN). The
+# activations are in test_semantics_fuzzfound_j1.py (test_gradient_at_a_nan_input). Fuzzer: 1
+# program (hardswish of a NaN).
+@pytest.mark.parametrize("p", [1.0, INF, -INF, 2.0, 3.0, 0.5])
+@pytest.mark.parametrize("dim", [None, 1])
+def test_norm_gradient_at_a_nan_input(p, dim):
+    def f(lib):
+        x = lib.tensor([[NAN, 1.0, -2.0], [0.5, -2.0, 2.0]], dtype=lib.float64, requires_grad=True)
+        y = lib.linalg.vector_norm(x, p, dim)
+        y.sum().backward()
+        x2 = lib.tensor([[NAN, 1.0, -2.0], [0.5, -2.0, 2.0]], dtype=lib.float64, requires_grad=True)
+        x2.norm(p, dim).sum().backward()
+        return y, x.grad, x2.grad
+    _same(f)
+
+
+# pdist's backward is its own kernel: every tie for the largest |difference| takes the whole gradient
+# (norm shares it), p = 0 gives zeros (norm none), rows of no elements are at distance 0 for every p
+# (minigrad raised for p = inf), and a NaN's sign stays NaN. Found by a parity-test draw with a tie.
+@pytest.mark.parametrize("p", [0.0, 1.0, 2.0, INF, 0.5, 3.0])
+def test_pdist_gradient(p):
+    def f(lib):
+        x = lib.tensor([[0.0, 0.0], [0.8, 0.8], [0.1, 0.5]], dtype=lib.float64, requires_grad=True)
+        y = lib.pdist(x, p)
+        y.sum().backward()
+        e = lib.zeros(3, 0, requires_grad=True)
+        ye = lib.pdist(e, p)
+        ye.sum().backward()
+        n = lib.tensor([[NAN, 1.0, -2.0], [0.5, 2.0, 1.0], [1.0, 1.0, 1.0]], dtype=lib.float64, requires_grad=True)
+        lib.pdist(n, p).sum().backward()
+        return y, x.grad, ye, e.grad, n.grad if p in (1.0, 2.0, 3.0) else None
+    _same(f)
+
+
+# -- a stale view with bad arguments: a documented deviation ------------------------------------------------------------
+# torch collects a call's graph edges (raising its stale-view error) before its kernel checks the
+# arguments; minigrad's ops check their arguments first. Both raise; the class differs (docs/parity.md,
+# "Deviations"; the fuzzer counts the pair as agreeing). Fuzzer: 4 programs.
+def test_select_out_of_range_on_a_stale_no_grad_view_raises_in_both():
+    def run(lib):
+        x = lib.zeros((2, 0), requires_grad=True)
+        y = x * 1
+        with lib.no_grad():
+            v = y[0]
+        y.mul_(2)
+        try:
+            v.select(0, -1)
+        except Exception as e:  # noqa: BLE001 (the exception is what is compared)
+            return e
+        return None
+    t, m = run(torch), run(minigrad)
+    assert isinstance(t, RuntimeError) and "modified inplace" in str(t), t
+    assert isinstance(m, IndexError) and "out of range" in str(m), m
+    # with valid arguments both raise torch's view error
+    _same(lambda lib: _stale_then_select(lib), "modified inplace")
+
+
+def _stale_then_select(lib):
+    x = lib.zeros((2, 3), requires_grad=True)
+    y = x * 1
+    with lib.no_grad():
+        v = y[0]
+    y.mul_(2)
+    return v.select(0, -1)
