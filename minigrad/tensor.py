@@ -106,6 +106,8 @@ class Tensor:
         if value and not dtypes.is_inexact(self._data.dtype):
             raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
         self._requires_grad = value
+        if "_no_grad_views" in self.__dict__:
+            _follow_base_requires_grad(self)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if type(requires_grad) is not bool:
@@ -147,6 +149,8 @@ class Tensor:
     def is_leaf(self) -> bool:
         if self._view_origin is not None:
             _check_multi_output_view(self)
+        if self._retain_on_old is not None:
+            _drop_retain_on_old(self)   # (torch reads grad_fn: a use of a view re-derived after a write)
         return self.grad_fn is None
 
     @property
@@ -279,6 +283,8 @@ class Tensor:
             self._detached_edge = (self.grad_fn, self._output_nr)
         self.grad_fn = None
         self._requires_grad = False
+        if "_no_grad_views" in self.__dict__:
+            _follow_base_requires_grad(self)
         return self
 
     def clone(self, *, memory_format=None) -> Tensor:
@@ -1769,7 +1775,7 @@ def _shape_args(args):
 # Per-tensor autograd state kept in __dict__, which a deepcopy does not carry over (a copy is a new
 # leaf: no view base, no hooks, no gradient accumulator; its .grad is copied explicitly).
 _AUTOGRAD_STATE = frozenset(("grad", "_grad", "_base", "_accumulator", "_hooks", "_retains_grad", "_views",
-                             "_view_origin", "_post_accumulate_grad_hooks", "_counter_bases", "_retain_on_old",
+                             "_no_grad_views", "_view_origin", "_post_accumulate_grad_hooks", "_counter_bases", "_retain_on_old",
                              "_hooked"))
 
 
@@ -1835,5 +1841,7 @@ from . import ops as _ops  # noqa: E402
 from .autograd import engine as _engine  # noqa: E402
 from .autograd.inplace import check_setitem as _check_setitem, write as _inplace_write  # noqa: E402
 from .autograd.inplace import check_multi_output_view as _check_multi_output_view  # noqa: E402
+from .autograd.inplace import drop_retain_on_old as _drop_retain_on_old  # noqa: E402
+from .autograd.inplace import follow_base_requires_grad as _follow_base_requires_grad  # noqa: E402
 from .autograd.inplace import is_no_grad_view as _is_no_grad_view  # noqa: E402
 from .autograd.inplace import same_layout as _same_layout  # noqa: E402

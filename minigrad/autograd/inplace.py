@@ -96,8 +96,21 @@ def mark_no_grad_view(view: Tensor, requires_grad: bool = True) -> None:
     whether it follows its base's requires_grad). ``requires_grad``: False for a tensor a custom
     Function's forward returned (torch returns such an output of an unrecorded call without grad)."""
     view._view_origin = (None, "inference" if _state.inference else "no_grad", view._vc[0], requires_grad)
-    if requires_grad and view._base._requires_grad:
-        view._requires_grad = True
+    if requires_grad:
+        if view._base._requires_grad:
+            view._requires_grad = True
+        # (weakly, on the base: its later detach_() or requires_grad_() carries over to the view)
+        view._base.__dict__.setdefault("_no_grad_views", []).append(weakref.ref(view))
+
+
+def follow_base_requires_grad(base: Tensor) -> None:
+    """``base``'s requires_grad changed (detach_(), requires_grad_()): the views made of it under
+    no_grad follow it (see mark_no_grad_view), also in what ops on them record."""
+    views = [v for v in (r() for r in base.__dict__["_no_grad_views"]) if v is not None]
+    base.__dict__["_no_grad_views"] = [weakref.ref(v) for v in views]
+    for view in views:
+        if view.grad_fn is None:
+            view._requires_grad = base._requires_grad
 
 
 def is_no_grad_view(t: Tensor) -> bool:
