@@ -7,10 +7,11 @@ import numbers
 import numpy as np
 
 from .. import dtypes
+from ..autograd import grad_mode as _grad_mode
 from ..autograd.function import Function
 from ..tensor import Tensor, _wrap_dim
 
-__all__ = ["Op", "Tensor", "sign_array", "overload", "promote", "as_tensor_arg", "wrap_dim", "norm_dims", "float_result", "xp", "broadcast_shape",
+__all__ = ["Op", "Tensor", "sign_array", "saving", "overload", "promote", "as_tensor_arg", "wrap_dim", "norm_dims", "float_result", "xp", "broadcast_shape",
            "broadcast_view", "conj_of"]
 
 wrap_dim = _wrap_dim
@@ -258,3 +259,13 @@ class SavesOperands(Op):
     def backward(ctx, g):
         ctx.saved_tensors   # (the version check)
         return (g, None) + (None,) * (len(ctx.needs_input_grad) - 2)
+
+
+def saving(out: Tensor, operands: tuple, node_name: str | None = None) -> Tensor:
+    """``out`` (a composite's result), when it is recorded, through a SavesOperands node that saves
+    ``operands`` as torch's single node for the composite does (``node_name``: that node's name)."""
+    if out._requires_grad and _grad_mode.state.grad_enabled:
+        out = SavesOperands.apply_to(out, operands)
+        if node_name is not None:
+            out.grad_fn.node_name = node_name
+    return out

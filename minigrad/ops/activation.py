@@ -21,7 +21,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd import grad_mode
 from ._args import float_only as _float_only
-from ._util import Op, overload, Tensor, wrap_dim, xp
+from ._util import Op, overload, Tensor, saving, wrap_dim, xp
 from . import math as math_ops
 from .reduce import ROW_KERNELS_MIN, row_kernels
 
@@ -571,7 +571,7 @@ class Softplus(Op):
         x, = ctx.saved_tensors
         linear = ctx.linear
         soft = ScaleByConstant.apply(math_ops.sigmoid(x * ctx.beta), (~linear).astype(x._data.dtype))
-        return g * (soft + _const(linear.astype(x._data.dtype)))
+        return saving(g * (soft + _const(linear.astype(x._data.dtype))), (x, g), "SoftplusBackwardBackward0")
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -620,7 +620,8 @@ class Hardswish(Op):
         # (a NaN x passes the gradient, as torch's scalar kernel; its vectorized body gives NaN)
         mid, live = _const((xa > -3) & (xa < 3)), _const(~(xa <= -3))
         slope = math_ops.where(mid, x / 3 + 0.5, _const((~(xa < 3)).astype(xa.dtype)))
-        return math_ops.where(live, g, zero) * slope
+        # (torch's HardswishBackwardBackward0 saves x and g: a write into x before the next backward raises)
+        return saving(math_ops.where(live, g, zero) * slope, (x, g), "HardswishBackwardBackward0")
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -641,7 +642,7 @@ class Logsigmoid(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return g * math_ops.sigmoid(-x)
+        return saving(g * math_ops.sigmoid(-x), (x, g), "LogSigmoidBackwardBackward0")
 
 
 def logsigmoid(input: Tensor) -> Tensor:
