@@ -667,16 +667,23 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     ndim = x.ndim
     dim = wrap_dim(dim, ndim)
     size = x.shape[dim] if ndim else 1
+    if not ndim and idx.size != 1:
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
     if idx.size:
         lo, hi = idx.min(), idx.max()
         if lo < 0 or hi >= size:
-            if ndim <= 1:   # (torch's kernel for 0-d and 1-d inputs: an IndexError)
+            # torch's kernels: 0-d and 1-d inputs, and dims other than 1 of a non-empty input, check with
+            # an IndexError; dim 1 and empty inputs name the first bad index in a RuntimeError
+            if ndim <= 1:
                 raise IndexError("index out of range in self")
-            raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(lo if lo < 0 else hi)} "
-                               f"axis_dim={size}")
+            if size == 0:
+                raise RuntimeError("index_select(): self indexing axis dim should be positive")
+            if x.size == 0 or dim == 1:
+                bad = idx.reshape(-1)
+                first = int(bad[int(xp(bad).argmax((bad < 0) | (bad >= size)))])
+                raise RuntimeError(f"INDICES element is out of DATA bounds, id={first} axis_dim={size}")
+            raise IndexError("index out of range in self")
     if not ndim:
-        if idx.size != 1:
-            raise IndexError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
         from .shape import Reshape
         return Reshape.apply(Index.apply(input, (None, Ellipsis), (idx.reshape(1),), index), ())
     return overload(Index.apply(input, (), (slice(None),) * dim + (idx.reshape(-1),), index), "IndexSelectBackward0")
@@ -992,7 +999,13 @@ def _index_vector(name, input, dim, index, source=None, negative_ok=False, oob=N
             raise RuntimeError(f"{name}(): Source/destination tensor must have same slice shapes. Destination "
                                f"slice shape: {list(x.shape[:dim] + x.shape[dim + 1:])} at dimension {dim} and "
                                f"source slice shape: {list(s.shape[:dim] + s.shape[dim + 1:])} at dimension 0.")
-    if idx.size:
+    if idx.size and not x.size and name in ("index_fill_", "index_copy_") and size == 0:
+        # (torch's kernels fail restriding the empty storage along a dim of size 0)
+        raise RuntimeError(f"setStorage: {name}() of {idx.size} indices along dimension {dim} of size 0 is "
+                           f"out of bounds for storage of size 0")
+    if idx.size and not x.size and size and name in ("index_fill_", "index_copy_", "index_add_"):
+        pass   # another dim is empty: torch's kernels place nothing, so they check no index (docs/parity.md)
+    elif idx.size:
         lo, hi = int(idx.min()), int(idx.max())
         if hi >= size or lo < (-size if negative_ok else 0):
             bad = hi if hi >= size else lo
