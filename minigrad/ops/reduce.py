@@ -1158,7 +1158,7 @@ def cov(input: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> 
         if a.size != n_obs:
             raise RuntimeError(f"cov(): expected aweights to have the same numel as there are observations in the "
                              f"input but got {a.size} != {n_obs}")
-        if a.size and a.min() < 0:
+        if a.size and not (a >= 0).all():   # (torch's all(aweights >= 0): a NaN weight fails it too)
             raise RuntimeError("cov(): aweights cannot be negative")
         w = aweights if w is None else w * aweights
     if not dtypes.is_inexact(x._data.dtype):
