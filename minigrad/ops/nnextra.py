@@ -502,18 +502,44 @@ class ResampleAxis(Op):
         torch's adaptive_avg_pool backward, which reads self, gives interpolate's area mode."""
         ctx.axis, ctx.taps, ctx.weights, ctx.size = axis, taps, weights, x.shape[axis]
         ctx.save_for_backward(x if reads_input else None)
-        moved = np.moveaxis(x, axis, 0)                                # (in, ...)
-        picked = moved[taps]                                           # (out, K, ...)
-        w = weights.reshape(weights.shape + (1,) * (moved.ndim - 1)).astype(x.dtype, copy=False)
-        out = picked[:, 0] * w[:, 0]
-        for k in range(1, taps.shape[1]):                              # left to right, as torch sums its taps
-            out = out + picked[:, k] * w[:, k]
-        return xp(x).ascontiguousarray(np.moveaxis(out, 0, axis))
+        return _resample(x, axis, taps, weights)
 
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
         return in_graph_of(ResampleAxisBackward.apply(g, ctx.axis, ctx.taps, ctx.weights, ctx.size), x, zeros=True)
+
+
+class SameSizeBicubic(Op):
+    """z = bicubic resampling to the same size (the taps' weights 0, 1, 0, 0);  dz/dx = g, as torch's backward
+    copies the gradient for an unchanged size (its forward still reads the four taps: an inf gives NaN beside it)"""
+
+    node_name = "UpsampleBicubic2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, axes):
+        for axis, taps, weights in axes:
+            x = _resample(x, axis, taps, weights)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None
+
+
+def _resample(x, axis, taps, weights):
+    """z[o] = sum_k w[o, k] x[taps[o, k]] along ``axis`` (ResampleAxis's forward, on arrays)."""
+    moved = np.moveaxis(x, axis, 0)                                # (in, ...)
+    picked = moved[taps]                                           # (out, K, ...)
+    w = weights.reshape(weights.shape + (1,) * (moved.ndim - 1)).astype(x.dtype, copy=False)
+    padded = taps.min() < 0 if taps.size else False   # (-1: a window's padding, which reads nothing)
+    out = picked[:, 0] * w[:, 0]
+    for k in range(1, taps.shape[1]):                              # left to right, as torch sums its taps
+        term = picked[:, k] * w[:, k]
+        if padded:   # (so that an inf elsewhere does not turn into NaN)
+            term = xp(x).where((taps[:, k] >= 0).reshape((-1,) + (1,) * (moved.ndim - 1)), term, 0)
+        out = out + term
+    return xp(x).ascontiguousarray(np.moveaxis(out, 0, axis))
 
 
 class ResampleAxisBackward(Op):
@@ -522,10 +548,19 @@ class ResampleAxisBackward(Op):
     @staticmethod
     def forward(ctx, g, axis, taps, weights, size):
         ctx.axis, ctx.taps, ctx.weights = axis, taps, weights
+        moved = np.moveaxis(g, axis, 0)
+        if type(g) is np.ndarray and not np.isfinite(g).all():
+            # tap by tap, as torch's kernels add: an inf or NaN reaches only the taps of its output
+            # (a dense product would spread it, times 0, to every input position)
+            out = np.zeros((size,) + moved.shape[1:], g.dtype)
+            w = weights.astype(g.dtype, copy=False).reshape(weights.shape + (1,) * (moved.ndim - 1))
+            for k in range(taps.shape[1]):
+                real = taps[:, k] >= 0   # (not a window's padding)
+                np.add.at(out, taps[real, k], (moved * w[:, k])[real])
+            return np.ascontiguousarray(np.moveaxis(out, 0, axis))
         matrix = np.zeros((size, taps.shape[0]), g.dtype)             # input position x output position
         np.add.at(matrix, (taps, np.broadcast_to(np.arange(taps.shape[0])[:, None], taps.shape)),
                   weights.astype(g.dtype, copy=False))
-        moved = np.moveaxis(g, axis, 0)
         out = (xp(g).asarray(matrix) @ moved.reshape(moved.shape[0], -1)).reshape((size,) + moved.shape[1:])
         return xp(g).ascontiguousarray(np.moveaxis(out, 0, axis))
 
@@ -570,7 +605,12 @@ def _nearest_taps(in_size, out_size, scale, exact):
 
 
 def _linear_taps(in_size, out_size, scale, align_corners, T):
-    """Two taps: floor(src) and the next one (clamped), weights 1 - lambda and lambda."""
+    """Two taps: floor(src) and the next one (clamped), weights 1 - lambda and lambda; an axis that keeps
+    its size reads each position twice, with weights 1 and 0 (torch's compute_source_index_and_lambda:
+    an inf there gives NaN in place, not in its neighbour)."""
+    if in_size == out_size:
+        o = np.arange(out_size)
+        return np.stack([o, o], 1), np.stack([np.ones(out_size, T), np.zeros(out_size, T)], 1)
     src = _source_index(_source_scale(in_size, out_size, align_corners, scale, T), out_size, align_corners, False, T)
     i0 = np.minimum(src.astype(np.int64), in_size - 1)
     i1 = i0 + (i0 < in_size - 1)
@@ -605,8 +645,8 @@ def _area_taps(in_size, out_size, T):
     start = (o * in_size) // out_size
     end = -((-(o + 1) * in_size) // out_size)
     width = int((end - start).max())
-    taps = np.minimum(start[:, None] + np.arange(width), in_size - 1)
     inside = start[:, None] + np.arange(width) < end[:, None]
+    taps = np.where(inside, start[:, None] + np.arange(width), -1)   # (-1: padding, read as nothing)
     weights = np.where(inside, 1.0 / (end - start)[:, None], 0.0).astype(T)
     return taps, weights
 
@@ -697,6 +737,11 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         _float_only(input, f"upsample_{mode}{dim}d_out_frame" if mode != "area" else "adaptive_avg_pool2d")
     T = _opmath(x.dtype)
     out = input
+    if mode == "bicubic" and tuple(in_size) == tuple(out_size) and x.size:
+        # torch's bicubic backward copies the gradient when no side changes (its forward reads the taps)
+        axes = [(axis + 2,) + _cubic_taps(in_size[axis], out_size[axis], None if scales is None else scales[axis],
+                                          align_corners, T) for axis in reversed(range(dim))]
+        return SameSizeBicubic.apply(input, axes)
     for axis in reversed(range(dim)):   # the last axis first (torch's innermost loop)
         n, m = in_size[axis], out_size[axis]
         scale = None if scales is None else scales[axis]
