@@ -168,16 +168,20 @@ class ClonedCoefficient(Op):
     """z = A (triangular_solve's second output);  dz/dA = g, dz/db = 0  (torch's one node gives b zeros)"""
 
     @staticmethod
-    def forward(ctx, A, b):
+    def forward(ctx, A, b, solution):
+        # b, A and the solution, as torch's one node saves them: a write into any of them before a
+        # backward through this output raises too
+        ctx.save_for_backward(A, b, solution)
         return A.copy()
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors   # (the version check)
         zeros = None
         if ctx.needs_input_grad[1]:
             shape, dtype = ctx._input_meta[1]
             zeros = Tensor._make(np.zeros(shape, dtype))
-        return g, zeros
+        return g, zeros, None
 
 
 def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,
@@ -190,7 +194,7 @@ def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool =
     if x._requires_grad and grad_mode.state.grad_enabled:   # (torch's one node saves b, A and the solution)
         x = SavesOperands.apply_to(x, (b, A), result=True)
     return result_type("triangular_solve", ("solution", "cloned_coefficient"))(
-        overload(x, "TriangularSolveBackward0"), overload(ClonedCoefficient.apply(A, b), "TriangularSolveBackward0"))
+        overload(x, "TriangularSolveBackward0"), overload(ClonedCoefficient.apply(A, b, x), "TriangularSolveBackward0"))
 
 
 class Geqrf(Op):

@@ -351,3 +351,34 @@ def test_interpolation_with_non_finite_values(mode, align, size):
         y.backward(lib.tensor(g))
         return y, x.grad
     _same(f)
+
+
+# ==== the run at 3ced860 (6,216 programs, 4 records) ==========================================================
+
+# histogram's bin edges, given as a tensor that requires grad, make both results require grad (torch's
+# NotImplemented node has an edge to them). Fuzzer: 2 programs.
+def test_histogram_with_bin_edges_that_require_grad():
+    def f(lib):
+        b = lib.tensor([0.0, 1.0, 2.0], requires_grad=True)
+        h, e = lib.histogram(lib.tensor([0.5, 1.5, 1.7]), b)
+        hd, ed = lib.histogramdd(lib.tensor([[0.5], [1.5]]), [b])
+        out = [h, e, hd, ed[0], e is b]
+        h.sum().backward()
+        return out
+    _same(f, "is not implemented")
+
+
+# triangular_solve's second output shares torch's one node, which saves b, A and the solution: a write
+# into any of them before a backward through the cloned coefficient raises. Fuzzer: 1 program.
+@pytest.mark.filterwarnings("ignore:torch.triangular_solve is deprecated")
+@pytest.mark.parametrize("write", ["A", "b", "solution", "none"])
+def test_triangular_solve_cloned_coefficient_checks_saved_tensors(write):
+    def f(lib):
+        b = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        A = lib.tensor([[5.0, 1.0], [0.0, 5.0]], requires_grad=True)
+        x, c = lib.triangular_solve(b, A, upper=True)
+        {"A": A, "b": b, "solution": x, "none": None}[write] is not None and \
+            {"A": A, "b": b, "solution": x}[write].detach().add_(0)
+        c.sum().backward()
+        return A.grad, b.grad
+    _same(f, "modified by an inplace operation" if write != "none" else None)

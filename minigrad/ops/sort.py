@@ -527,8 +527,9 @@ def histogram(input: Tensor, bins=100, *, range=None, weight=None, density: bool
     hist = _counts(x.reshape(-1, 1), [edges], w, x.dtype)
     if density:
         hist = _density(hist, [edges])
-    return histogram_result(_no_derivative(hist.astype(x.dtype), "histogram", input, weight),
-                            _no_derivative(edges.copy(), "histogram", input, weight))
+    also = (bins,) if isinstance(bins, Tensor) else ()   # (bin edges that require grad make both results require it)
+    return histogram_result(_no_derivative(hist.astype(x.dtype), "histogram", input, weight, *also),
+                            _no_derivative(edges.copy(), "histogram", input, weight, *also))
 
 
 def histogramdd(input: Tensor, bins=10, *, range=None, weight=None, density: bool = False):
@@ -549,8 +550,10 @@ def histogramdd(input: Tensor, bins=10, *, range=None, weight=None, density: boo
     hist = _counts(points, edges_list, w, x.dtype)
     if density:
         hist = _density(hist, edges_list)
-    return histogramdd_result(_no_derivative(hist.astype(x.dtype), "_histogramdd_from_bin_cts", input, weight),
-                              [_no_derivative(e.copy(), "_histogramdd_bin_edges", input, weight) for e in edges_list])
+    also = tuple(b for b in bins if isinstance(b, Tensor)) if isinstance(bins, (list, tuple)) else ()
+    return histogramdd_result(_no_derivative(hist.astype(x.dtype), "_histogramdd_from_bin_cts", input, weight, *also),
+                              [_no_derivative(e.copy(), "_histogramdd_bin_edges", input, weight, *also)
+                               for e in edges_list])
 
 
 def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:
