@@ -503,7 +503,7 @@ _BCE_EPS = 1e-12
 
 class BinaryCrossEntropy(Op):
     """l = -w (t log x + (1-t) log(1-x)), logs clamped at -100;
-    dl/dx = w (x - t) / max(x (1-x), 1e-12),  dl/dt = w (log(1-x) - log x)"""
+    dl/dx = w (x - t) / max(x (1-x), 1e-12),  dl/dt = -w logit(x) = w (log(1-x) - log x), unclamped"""
 
     @staticmethod
     def forward(ctx, x, t, weight, reduction):
@@ -525,10 +525,37 @@ class BinaryCrossEntropy(Op):
             g = ScaleByConstant.apply(g, xp(weight._data).broadcast_to(weight._data, t.shape).astype(x._data.dtype))
         gx = gt = None
         if ctx.needs_input_grad[0]:
-            gx = g * (x - t) / math_ops.clamp((1 - x) * x, min=_BCE_EPS)
+            gx = BinaryCrossEntropyInputGrad.apply(g, x, t)
         if ctx.needs_input_grad[1]:
-            gt = g * (math_ops.clamp(math_ops.log1p(-x), min=-100) - math_ops.clamp(math_ops.log(x), min=-100))
+            gt = -math_ops.logit(x) * g   # (torch's binary_cross_entropy_target_backward: no clamp at -100)
         return gx, gt, None
+
+
+class BinaryCrossEntropyInputGrad(Op):
+    """z = g (x - t) / max(x (1 - x), 1e-12) (g already weighted and reduced);  torch's double backward:
+    dz/dg = (x - t) / max(x (1 - x), 1e-12),  dz/dx = g (x^2 - 2 x t + t) / ((x + 1e-12)^2 (1 - x + 1e-12)^2),
+    dz/dt = -g / max(x (1 - x), 1e-12)"""
+
+    node_name = "BinaryCrossEntropyBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, x, t):
+        ctx.save_for_backward(g, x, t)
+        return (g * (x - t) / np.maximum((1 - x) * x, x.dtype.type(_BCE_EPS))).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gg):
+        g, x, t = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        dg = BinaryCrossEntropyInputGrad.apply(gg, x, t) if need[0] else None
+        dx = dt = None
+        if need[1]:   # (torch's binary_cross_entropy_double_backward)
+            dx = (x * x - 2 * x * t + t) / ((x + _BCE_EPS) ** 2 * ((1 - x) + _BCE_EPS) ** 2) * (g * gg)
+        if need[2]:   # (torch's binary_cross_entropy_double_backward_target: (1 - x) x, clamped unrecorded)
+            denom = (1 - x) * x
+            lifted = np.maximum(denom._data, denom._data.dtype.type(_BCE_EPS)) - denom._data
+            dt = -(g * gg) / (denom + Tensor._make(lifted))
+        return dg, dx, dt
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None, reduce=None,
