@@ -348,7 +348,9 @@ def instance_norm(input: Tensor, running_mean=None, running_var=None, weight=Non
         mean = running_mean._data.reshape(stat_shape).astype(x.dtype, copy=False)
         rstd, backward_rstd = fixed_rstd(running_var._data.reshape(stat_shape), eps, x.dtype)
         out = Normalize.apply(input, dims, mean, rstd, False, eps, (), backward_rstd)
-    return overload(_affine(out, weight, bias, (input, weight)), "ViewBackward0")
+    # (copies of weight and bias, as torch's weight.repeat(N): writing them afterwards is no version error)
+    return overload(_affine(out, None if weight is None else weight.clone(), None if bias is None else bias.clone(),
+                            (input, weight)), "ViewBackward0")
 
 
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:

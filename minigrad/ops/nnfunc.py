@@ -15,7 +15,7 @@ from .. import dtypes, random as _random
 from ..autograd import grad_mode
 from ..device import check_same_device
 from ..kernels import blas
-from ._util import Op, overload, Tensor, broadcast_shape, xp
+from ._util import Op, overload, Tensor, broadcast_shape, saving, xp
 from ._args import autocast, not_differentiable, rounds_once
 from . import math as math_ops
 from .activation import KeepWhere, ScaleByConstant, gradient_in_graph_of, in_graph_of, torch_type_name
@@ -614,7 +614,8 @@ def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: flo
         out = out * gradient_in_graph_of(weight, input, weight, bias)
     if bias is not None:
         out = out + gradient_in_graph_of(bias, input, weight, bias)
-    return out
+    # (and its one node saves input, weight and bias: writing one before backward raises)
+    return saving(out, tuple(t for t in (input, weight, bias) if t is not None), "NativeLayerNormBackward0")
 
 
 @rounds_once("input", "weight", "bias")
