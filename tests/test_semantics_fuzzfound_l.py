@@ -382,3 +382,57 @@ def test_triangular_solve_cloned_coefficient_checks_saved_tensors(write):
         c.sum().backward()
         return A.grad, b.grad
     _same(f, "modified by an inplace operation" if write != "none" else None)
+
+
+# ==== the run at 424d5c1 (6,374 programs, 719 records of 6 causes) ===========================
+
+# binary_cross_entropy's target gradient is torch's -logit(x) (unclamped: inf at x = 0), and its input
+# gradient has torch's double backward (denominators (x + 1e-12)^2 (1 - x + 1e-12)^2; minigrad
+# differentiated the clamp). Fuzzer: ~715 records of one program family.
+@pytest.mark.parametrize("x0", [0.0, 0.3, 1.0, 0.999, 1e-45])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_binary_cross_entropy_target_gradient_and_double_backward(x0, reduction, weighted):
+    def f(lib):
+        x = lib.tensor([x0, 0.25], dtype=lib.float64, requires_grad=True)
+        t = lib.tensor([0.58, 0.5], dtype=lib.float64, requires_grad=True)
+        w = lib.tensor([0.5, 2.0], dtype=lib.float64) if weighted else None
+        loss = lib.nn.functional.binary_cross_entropy(x, t, weight=w, reduction=reduction)
+        gx, gt = lib.autograd.grad((loss * loss).sum(), [x, t], create_graph=True)
+        a = lib.autograd.grad(gx.sum(), [x, t], retain_graph=True)
+        b = lib.autograd.grad(gt.sum(), [x, t], allow_unused=True, materialize_grads=True)
+        return [gx, gt] + list(a) + list(b)
+    _same(f)
+
+
+# layer_norm of an input without elements (a composite in minigrad) saves weight and bias, as torch's one
+# node: a write into them before backward(inputs=...) raises. Fuzzer: 2 programs.
+@pytest.mark.parametrize("shape", [(0, 1, 2), (3, 2)])
+@pytest.mark.parametrize("write", ["weight", "input", "none"])
+def test_layer_norm_saves_weight_also_for_empty_inputs(shape, write):
+    def f(lib):
+        x = lib.zeros(shape, requires_grad=True) if shape[0] == 0 else \
+            lib.tensor([[1.0, 2.0], [3.0, 5.0], [0.0, 1.0]], requires_grad=True)
+        w = lib.tensor([-0.66, 0.5], requires_grad=True)
+        y = lib.nn.functional.layer_norm(x, (2,), w, w, eps=0.001)
+        with lib.no_grad():
+            if write != "none":
+                {"weight": w, "input": x}[write].mul_(0.5)
+        y.sum().backward(inputs=[w, y], retain_graph=True)
+        return w.grad, y.grad_fn.name()
+    _same(f)
+
+
+# instance_norm with running statistics (use_input_stats=False) affines with copies of weight and bias, as
+# torch's weight.repeat(N): writing the weight afterwards is no version error. Fuzzer: 1 program.
+def test_instance_norm_eval_does_not_save_the_weight():
+    def f(lib):
+        x = lib.tensor([[[-1.5, 1.4], [-1.3, 1.6], [-0.5, 1.5]]], dtype=lib.float64, requires_grad=True)
+        rm = lib.tensor([0.37, 0.0, -0.2], dtype=lib.float64)
+        rv = lib.tensor([1.1, 1.3, 2.0], dtype=lib.float64, requires_grad=True)
+        y = lib.nn.functional.instance_norm(x, rm, rv.detach(), weight=rv, bias=rm, use_input_stats=False)
+        with lib.no_grad():
+            rv.mul_(0.5)
+        y.sum().backward()
+        return y, x.grad, rv.grad
+    _same(f)

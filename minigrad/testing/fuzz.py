@@ -311,8 +311,11 @@ class DualProgram:
                 t_mg._data[...] = t_th.detach().numpy()
 
     def _partial_grads_differ(self) -> bool:
-        """A backward that raised partway has accumulated into the leaves its engine reached first,
-        and torch's order of nodes is not minigrad's (docs/parity.md): whether any .grad differs."""
+        """A backward that raised partway has accumulated into the leaves its engine reached first (and
+        run their hooks), and torch's order of nodes is not minigrad's (docs/parity.md): whether any
+        .grad or the hooks that ran differ."""
+        if sorted(e[:3] for e in self.mg.hooks.log) != sorted(e[:3] for e in self.th.hooks.log):
+            return True
         for name in self.names:
             t_th, t_mg = self.th.ns.get(name), self.mg.ns.get(name)
             if hasattr(t_th, "detach") and isinstance(t_mg, minigrad.Tensor):
