@@ -219,6 +219,8 @@ def _run_node(node, grads, pending, retain_graph, create_graph, capture, needed,
             if not accumulate:
                 capture[(node, 0)] = g
                 return
+        if leaf.grad_fn is not None:   # (an in-place op since made the leaf a result: torch's check)
+            raise RuntimeError("leaf variable has been moved into the graph interior")
         if not leaf._requires_grad:
             return   # detach_() since this graph was built: as torch, its hooks ran, nothing accumulates
         _accumulate(leaf, g, create_graph)

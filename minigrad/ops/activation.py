@@ -693,8 +693,10 @@ class Softmax(Op):
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
-        if x.size == 0:
-            return x.copy()
+        if x.size == 0:   # (saved all the same, as torch's node saves its result: a write raises at backward)
+            e = x.copy()
+            ctx.save_for_backward(e)
+            return e
         rows = row_kernels(x) if axis == x.ndim - 1 else None
         if rows is not None:   # blocks of rows that stay in the cache between the passes
             e = rows.softmax_rows(x.reshape(-1, x.shape[-1]), log=False).reshape(x.shape)
@@ -707,9 +709,9 @@ class Softmax(Op):
 
     @staticmethod
     def backward(ctx, g):
-        if ctx.saved_tensors == ():
-            return g
         z, = ctx.saved_tensors
+        if not z._data.size:
+            return g
         return SoftmaxBackwardData.apply(g, z, ctx.axis)
 
 
@@ -757,8 +759,10 @@ class LogSoftmax(Op):
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
-        if x.size == 0:
-            return x.copy()
+        if x.size == 0:   # (saved all the same, as torch's node saves its result: a write raises at backward)
+            s = x.copy()
+            ctx.save_for_backward(s)
+            return s
         rows = row_kernels(x) if axis == x.ndim - 1 else None
         if rows is not None:   # blocks of rows that stay in the cache between the passes
             s = rows.softmax_rows(x.reshape(-1, x.shape[-1]), log=True).reshape(x.shape)
@@ -770,9 +774,9 @@ class LogSoftmax(Op):
 
     @staticmethod
     def backward(ctx, g):
-        if ctx.saved_tensors == ():
-            return g
         z, = ctx.saved_tensors
+        if not z._data.size:
+            return g
         return LogSoftmaxBackwardData.apply(g, z, ctx.axis)
 
 

@@ -1003,7 +1003,8 @@ def _index_vector(name, input, dim, index, source=None, negative_ok=False, oob=N
         # (torch's kernels fail restriding the empty storage along a dim of size 0)
         raise RuntimeError(f"setStorage: {name}() of {idx.size} indices along dimension {dim} of size 0 is "
                            f"out of bounds for storage of size 0")
-    if idx.size and not x.size and size and name in ("index_fill_", "index_copy_", "index_add_"):
+    if idx.size and not x.size and (size or (name == "index_add_" and ndim > 1)) \
+            and name in ("index_fill_", "index_copy_", "index_add_"):
         pass   # another dim is empty: torch's kernels place nothing, so they check no index (docs/parity.md)
     elif idx.size:
         lo, hi = int(idx.min()), int(idx.max())
@@ -1059,10 +1060,16 @@ def _saving_source(out, source):
 
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     """``input`` with ``alpha * source[.., i, ..]`` added at position ``index[i]`` along ``dim``."""
-    # torch's kernel for 1-d inputs words it as index_reduce does; the general one as scatter
+    # torch's kernels: an IndexError as index_reduce's for 0-d/1-d inputs, an alpha other than 1 and the
+    # dims between the first and the last; a RuntimeError as scatter's for the first and last dims
+    nd = input._data.ndim
+    d = dim + nd if isinstance(dim, int) and dim < 0 else dim
+    middle = isinstance(d, int) and 0 < d < nd - 1
     dim, idx = _index_vector("index_add_", input, dim, index, source,
-                             oob="index out of range in self" if input._data.ndim <= 1 else "runtime")
+                             oob="index out of range in self" if nd <= 1 or alpha != 1 or middle else "runtime")
     scaled = source * alpha if alpha != 1 else source
+    if input._data.ndim > 1 and input._data.shape[dim] == 0:   # (nothing to add into, no index checked)
+        return overload(input.clone(), "IndexAddBackward0")
     out = _saving_source(ScatterAdd.apply(_as_1d(input), _as_1d(scaled), idx, dim), source)
     return _named_back(out, input, "IndexAddBackward0", (index,))
 
