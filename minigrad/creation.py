@@ -251,7 +251,43 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
             raise RuntimeError(f"torch.linspace(): inferred dtype {dtypes.c_name(inferred.np)} can't be safely cast "
                                f"to passed dtype {dtypes.scalar_name(dtypes.as_dtype(dtype).np)}")
         dtype = inferred if dtype is None else dtype
-    return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype)), device, requires_grad)
+    dt = np.dtype(_float_dtype(dtype))
+    if dt in (np.float32, np.float64) and not (isinstance(start, complex) or isinstance(end, complex)):
+        return _finish(_linspace_as_torch(float(start), float(end), int(steps), dt), device, requires_grad)
+    return _finish(np.linspace(start, end, steps).astype(dt), device, requires_grad)
+
+
+def _fma(a, b, c, dt):
+    """a * b + c rounded once to ``dt`` (the fused multiply-add torch's compiled kernels use): float32
+    through float64, where the product is exact; float64 by error-free transforms (Dekker's product,
+    Knuth's sum), which round once but for ties too rare to matter here."""
+    if dt == np.float32:
+        return (a.astype(np.float64) * b.astype(np.float64) + c.astype(np.float64)).astype(np.float32)
+    a, b, c = (np.asarray(v, np.float64) for v in (a, b, c))
+    p = a * b
+    split = 134217729.0   # 2**27 + 1 (Veltkamp's split of a double into two halves)
+    ah = a * split - (a * split - a)
+    bh = b * split - (b * split - b)
+    pe = ((ah * bh - p) + ah * (b - bh) + (a - ah) * bh) + (a - ah) * (b - bh)   # a * b = p + pe exactly
+    s = p + c
+    z = s - p
+    se = (p - (s - z)) + (c - z)   # p + c = s + se exactly
+    return s + (pe + se)
+
+
+def _linspace_as_torch(start: float, end: float, steps: int, dt) -> np.ndarray:
+    """torch's linspace_kernel for float32/float64, rounding as it rounds: step = (end - start) / (steps - 1)
+    in the dtype; element i is start + step * i before the halfway point and end - step * (steps - 1 - i)
+    from it on, each a fused multiply-add (one rounding)."""
+    T = dt.type
+    if steps <= 1:
+        return np.full(steps, T(start), dt)
+    s, e = T(start), T(end)
+    step = (e - s) / T(steps - 1)
+    i = np.arange(steps)
+    before = i < steps // 2
+    return _fma(np.where(before, step, -step).astype(dt), np.where(before, i, steps - 1 - i).astype(dt),
+                np.where(before, s, e).astype(dt), dt).astype(dt, copy=False)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
