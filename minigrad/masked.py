@@ -14,7 +14,7 @@ import numpy as np
 
 from . import dtypes
 from . import ops as _ops
-from .ops._util import Op, Tensor, norm_dims, overload
+from .ops._util import Tensor, norm_dims, overload
 
 __all__ = ["sum", "prod", "amax", "amin", "argmax", "argmin", "mean", "median", "var", "std", "norm", "logsumexp",
            "cumsum", "cumprod", "softmax", "log_softmax", "softmin", "normalize", "logaddexp"]
@@ -216,23 +216,8 @@ def normalize(input: Tensor, ord: float, dim: int, *, eps: float = 1e-12, dtype=
     return _filled(input, mask, 0) / _ops.clamp(nrm, min=eps)
 
 
-class Logaddexp(Op):
-    """z = log(exp(a) + exp(b));  dz/da = exp(a - z),  dz/db = exp(b - z)"""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        with np.errstate(invalid="ignore"):
-            z = np.logaddexp(a, b)
-        ctx.save_for_backward(a, b, z)
-        return z
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b, z = ctx.saved_tensors
-        return g * _ops.exp(a - z), g * _ops.exp(b - z)
-
-
 def logaddexp(input: Tensor, other: Tensor, *, dtype=None, input_mask=None, other_mask=None) -> Tensor:
     """log(exp(input) + exp(other)), each side's masked-out elements taken as -inf."""
     input, other = _cast(input, dtype), _cast(other, dtype)
-    return Logaddexp.apply(_filled(input, input_mask, -np.inf), _filled(other, other_mask, -np.inf))
+    # (torch's logaddexp of the filled inputs: its node saves them, not the result)
+    return _ops.logaddexp(_filled(input, input_mask, -np.inf), _filled(other, other_mask, -np.inf))

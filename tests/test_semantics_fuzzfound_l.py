@@ -501,3 +501,51 @@ def test_linspace_is_bit_identical(dtype, steps):
         t = torch.linspace(a, b, steps, dtype=getattr(torch, dtype)).numpy()
         m = minigrad.linspace(a, b, steps, dtype=getattr(minigrad, dtype)).numpy()
         assert t.dtype == m.dtype and np.array_equal(t.view(np.uint8), m.view(np.uint8)), (a, b, t, m)
+
+
+# ==== the run at 7c483b2 (6,228 programs, 6 records of 3 causes) ===================================
+
+# A view of one of several views returned together (split, chunk, unbind) is such a view too (torch's
+# propagate_creation_meta): after a write through detach(), reading is_leaf or using it raises, with
+# torch's message naming the view's own op. Fuzzer: 2 programs.
+@pytest.mark.parametrize("case", ["is_leaf", "t_of_index", "view_add_", "unsqueeze_sum", "slice_of_unbind"])
+def test_views_of_multi_output_views_stay_so(case):
+    def f(lib):
+        x = lib.tensor([[1.0, 2.0, 3.0]], dtype=lib.float64, requires_grad=True) * 1
+        a, b = x.split([1, 2], 1)
+        (c,) = lib.chunk(x, 4, 0)
+        v = {"is_leaf": lambda: c.select(0, 0), "t_of_index": lambda: c[0].unsqueeze(0).t(),
+             "view_add_": lambda: a.view(-1), "unsqueeze_sum": lambda: b.unsqueeze(0),
+             "slice_of_unbind": lambda: x.unbind(0)[0][1:]}[case]()
+        if case == "view_add_":
+            return v.add_(1)
+        x.detach().zero_()
+        return v.is_leaf if case == "is_leaf" else (v * 2).sum()
+    _same(f, "view")
+
+
+# A view made under no_grad of a tensor that an in-place op then made require grad: using it raises
+# torch's no_grad-view error (minigrad's view kept the flag it was made with). Fuzzer: 3 programs.
+def test_no_grad_view_of_a_base_that_an_inplace_op_made_require_grad():
+    def f(lib):
+        w = lib.tensor([0.5, 1.5], requires_grad=True)
+        t = lib.tensor([1.0, 2.0]) - 1
+        with lib.no_grad():
+            v = t.unsqueeze(0)
+        t **= w * w
+        return v[0]
+    _same(f, "no_grad mode")
+
+
+# masked.logaddexp is torch's logaddexp of the filled inputs: its node saves them, not the result
+# (minigrad's own node saved the result: a write into it raised). Fuzzer: 1 program.
+def test_masked_logaddexp_saves_its_inputs_only():
+    def f(lib):
+        x = lib.tensor([[[-3.375]], [[-1.0]], [[-5.125]]], dtype=lib.float64, requires_grad=True)
+        m = lib.tensor([[[False]], [[True]], [[True]]])
+        y = lib.masked.logaddexp(x, x * 2, input_mask=m, other_mask=m)
+        v = y.select(1, -1)
+        v.detach().zero_()
+        v.sum().backward()
+        return y, x.grad
+    _same(f)

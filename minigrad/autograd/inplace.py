@@ -81,10 +81,24 @@ def mark_view_of_no_grad_view(view: Tensor, source: Tensor) -> None:
     of it, or a write into it, raises torch's "... is a view of a view which was created in no_grad
     mode ..." error naming its own op."""
     origin = source._view_origin
-    if origin is None or (origin[0] is not None and origin[0] != "view of"):
+    if origin is None:
+        return
+    if origin[0] is not None and origin[0] != "view of":
+        # a view of one of several views returned together is such a view too (torch's
+        # propagate_creation_meta keeps MULTI_OUTPUT_NODE); torch's messages name its own op
+        view._view_origin = (view._output_nr, view.grad_fn, view._vc[0])
         return
     # (the mode, "no_grad" or "inference", and the node the view was made with, for torch's message)
     view._view_origin = ("view of", origin[1], view._vc[0], view.grad_fn)
+
+
+def _op_name(name_or_node) -> str:
+    """The op a multi-output view came from, as torch's messages name it ("Split", or "Select" for a
+    view of such a view: its node's name without "Backward0")."""
+    if isinstance(name_or_node, str):
+        return name_or_node
+    name = name_or_node.name() if name_or_node is not None else "View"
+    return name[:name.rfind("Backward")] if "Backward" in name else name
 
 
 def mark_no_grad_view(view: Tensor, requires_grad: bool = True) -> None:
@@ -143,7 +157,7 @@ def check_multi_output_view(t: Tensor) -> None:
             and (t.grad_fn is not None or (t._base is not None and t._base._requires_grad)):
         if origin[0] is None or origin[0] == "view of":   # (made without grad mode: mark_no_grad_view)
             raise RuntimeError(no_grad_view_message(MODIFIED_NO_GRAD_VIEW_MSG, t))
-        raise RuntimeError(MODIFIED_MULTI_OUTPUT_VIEW_MSG.format(nr=origin[0], name=origin[1]))
+        raise RuntimeError(MODIFIED_MULTI_OUTPUT_VIEW_MSG.format(nr=origin[0], name=_op_name(origin[1])))
 
 
 # The bases that have views, by their version counter, which detach() shares: a write through a
@@ -403,7 +417,7 @@ def write(target: Tensor, result: Tensor, operands=(), fill=False) -> Tensor:
         if origin is not None and (base._requires_grad or result._requires_grad):
             if origin[0] is None or origin[0] == "view of":
                 raise RuntimeError(no_grad_view_message(NO_GRAD_VIEW_MSG, target))
-            raise RuntimeError(MULTI_OUTPUT_VIEW_MSG.format(nr=origin[0], name=origin[1]))
+            raise RuntimeError(MULTI_OUTPUT_VIEW_MSG.format(nr=origin[0], name=_op_name(origin[1])))
         if target._requires_grad and target.grad_fn is None:
             raise RuntimeError(LEAF_MSG)
         # (after the checks above, as torch's check_inplace; the view's own requires_grad counts: it
@@ -512,6 +526,8 @@ def _set_grad_fn(t: Tensor, node, output_nr, until_next_use: bool = False) -> No
     calls drop_retain_on_old)."""
     old, old_nr = t.grad_fn, t._output_nr
     t.grad_fn, t._output_nr, t._requires_grad = node, output_nr, True
+    if "_no_grad_views" in t.__dict__:   # (a base that requires grad now: its no_grad views follow)
+        follow_base_requires_grad(t)
     if t._retains_grad and old is not None and old._pre_hooks:
         hooks = old._pre_hooks.get(old_nr, [])
         for hook in [h for h in hooks if getattr(h, "retains_grad", False)]:
