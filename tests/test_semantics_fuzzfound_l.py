@@ -549,3 +549,32 @@ def test_masked_logaddexp_saves_its_inputs_only():
         v.sum().backward()
         return y, x.grad
     _same(f)
+
+
+# ==== the run at 6135b37 (6,286 programs, 6 records of 3 causes) ===========================================
+
+# cross_entropy/nll_loss with an inf or NaN upstream gradient, as torch's two nodes compute it: nll_loss's
+# backward writes only the positions the loss reads (targets of rows not ignored; every class with label
+# smoothing), then log_softmax's backward gives h - softmax * sum(h): ignored rows stay 0 (every target
+# ignored: a NaN loss, zero gradients), an inf at a target gives NaN. Fuzzer: 1 program (loss ** 3).
+@pytest.mark.parametrize("fn", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("target", [[-100, -100, -100], [-100, 1, 0], [2, 1, 0]])
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_class_losses_with_non_finite_upstream_gradients(fn, reduction, target, smoothing, weighted):
+    if fn == "nll_loss" and smoothing:
+        pytest.skip("nll_loss has no label smoothing")
+
+    def f(lib):
+        x = lib.tensor([[1.0, 2.0, 0.5], [0.0, 1.0, 3.0], [2.0, 2.0, 1.0]], dtype=lib.float64, requires_grad=True)
+        w = lib.tensor([1.0, 0.0, 2.0], dtype=lib.float64) if weighted else None
+        kw = {"label_smoothing": smoothing} if fn == "cross_entropy" else {}
+        loss = getattr(lib.nn.functional, fn)(x, lib.tensor(target), weight=w, reduction=reduction, **kw)
+        g = lib.full(loss.shape, INF, dtype=lib.float64) if reduction != "none" else \
+            lib.tensor([INF, NAN, -2.0], dtype=lib.float64)
+        loss.backward(g)
+        (cubed,) = lib.autograd.grad((getattr(lib.nn.functional, fn)(x, lib.tensor(target), weight=w, **kw) ** 3),
+                                     [x])
+        return x.grad, cubed
+    _same(f)

@@ -124,6 +124,16 @@ def _unrows(rows, shape):
     return np.moveaxis(rows.reshape((shape[0],) + shape[2:] + (shape[1],)), -1, 1)
 
 
+def _only_where(out: Tensor, g: Tensor, rows_mask, shape) -> Tensor:
+    """``out`` (a gradient g times a coefficient) with 0 outside ``rows_mask`` (an (M, C) bool mask in
+    _rows' layout) when g holds an inf or NaN: torch's nll_loss_backward writes only the targets'
+    positions, so ignored rows (and, for nll_loss, the other classes) stay 0, not inf * 0."""
+    if type(g._data) is not np.ndarray or np.isfinite(g._data).all():
+        return out
+    return math_ops.where(Tensor._make(_unrows(np.ascontiguousarray(rows_mask), shape)), out,
+                          Tensor._make(np.zeros((), out._data.dtype)))
+
+
 def _picked_targets(t, ignore_index, n_classes):
     """(safe class index per row, valid mask or None); out-of-range targets raise torch's IndexError."""
     t = t.reshape(-1)
@@ -236,6 +246,8 @@ class CrossEntropy(Op):
         ctx.saved_tensor(0)  # the target, version-checked as torch's nll_loss saves it
         for i in range(2, len(ctx._saved)):
             ctx.saved_tensor(i)  # and the weight
+        if type(g._data) is np.ndarray and not np.isfinite(g._data).all():
+            return _cross_entropy_backward_in_two_steps(ctx, g), None
         if not grad_mode.state.grad_enabled:
             # plain backward: the coefficient from forward is exact. It does not read the saved
             # logits, so changing them in place after the loss is fine, as in torch (whose
@@ -252,6 +264,29 @@ class CrossEntropy(Op):
         p = softmax(x, class_dim)
         coeff = ScaleByConstant.apply(p, _unrows(np.broadcast_to(s, a.shape), shape)) - Tensor._make(_unrows(a, shape))
         return coeff * g, None
+
+
+def _cross_entropy_backward_in_two_steps(ctx, g: Tensor) -> Tensor:
+    """cross_entropy's gradient for an upstream g holding inf or NaN, as torch's two nodes compute it:
+    nll_loss_backward writes -A g at the positions the loss reads (the targets of rows not ignored;
+    every class with label smoothing) and 0 elsewhere, then log_softmax_backward gives
+    h - softmax * sum(h) (so an inf at a target gives NaN there, inf - inf, and ignored rows 0)."""
+    shape = ctx.shape
+    x = ctx.saved_tensor(1)
+    c = shape[0] if len(shape) == 1 else shape[1]
+    a, _ = _class_coefficients(ctx.safe, ctx.valid, ctx.weight, ctx.smoothing, (len(ctx.safe), c), x._data.dtype)
+    if ctx.reduction == "mean" and ctx.total_weight:
+        a = a / ctx.total_weight
+    rows = np.ones(len(ctx.safe), bool) if ctx.valid is None else ctx.valid
+    if ctx.smoothing > 0:   # (the smoothing term reads every class of the rows not ignored)
+        read = np.repeat(rows[:, None], c, 1)
+    else:
+        read = np.zeros((len(ctx.safe), c), bool)
+        read[np.arange(len(ctx.safe)), ctx.safe] = rows
+    h = math_ops.where(Tensor._make(_unrows(read, shape)), -(Tensor._make(_unrows(a, shape)) * g),
+                       Tensor._make(np.zeros((), x._data.dtype)))
+    class_dim = 0 if len(shape) == 1 else 1
+    return h - softmax(x, class_dim) * h.sum(class_dim, keepdim=True)
 
 
 class NllLoss(Op):
@@ -278,7 +313,7 @@ class NllLoss(Op):
             else:
                 out = loss.reshape(target.shape)
         ctx.coeff, ctx.reduction = _unrows(coeff, x.shape), reduction
-        ctx.shape = x.shape
+        ctx.shape, ctx.picked = x.shape, (ar, safe, valid)
         ctx.save_for_backward(x, target, *checked)  # (version-checked at backward, as torch saves them)
         return xp(x).asarray(out, dtype=x.dtype)
 
@@ -286,7 +321,12 @@ class NllLoss(Op):
     def backward(ctx, g):
         x = ctx.saved_tensors[0]
         # torch's nll_loss_backward(grad, self, ...): in x's graph with a zero derivative (create_graph)
-        return kink_scale(_upstream(g, ctx.reduction, ctx.shape), ctx.coeff, x), None
+        g = _upstream(g, ctx.reduction, ctx.shape)
+        out = kink_scale(g, ctx.coeff, x)
+        ar, safe, valid = ctx.picked
+        targets = np.zeros(ctx.coeff.shape if len(ctx.shape) <= 2 else (len(safe), ctx.shape[1]), bool)
+        targets.reshape(-1, targets.shape[-1])[ar, safe] = True if valid is None else valid
+        return _only_where(out, g, targets.reshape(-1, targets.shape[-1]), ctx.shape), None
 
 
 @autocast("fp32")
