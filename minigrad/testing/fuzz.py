@@ -532,6 +532,8 @@ def _torch_bug(name, sample) -> bool:
         return True  # without create_graph torch's backward drops the gradients of the mean and rstd outputs
     if name == "as_strided_scatter":
         return True  # torch's input gradient keeps g only inside the written region (its own gradcheck fails)
+    if name == "special.airy_ai" and getattr(sample.args[0], "dtype", None) == np.float32:
+        return True  # torch's float32 airy_ai is 2e-5 off at x = -30 (minigrad 3e-8): later ops carry it past tolerance
     if name == "linalg.cond_norms":
         # torch's backward of cond with p in (1, -1, inf, -inf, 'fro') always raises its version error (an
         # in-place write of an inverse its composite saved), also with no in-place op in the program
