@@ -578,3 +578,24 @@ def test_class_losses_with_non_finite_upstream_gradients(fn, reduction, target, 
                                      [x])
         return x.grad, cubed
     _same(f)
+
+
+# ==== the run at c4549f0 (6,258 programs, 3 records) ============================================================
+
+# scatter_reduce/index_reduce of a 0-d input (read as 1-d): the result their gradient formulas read is the
+# caller's 0-d tensor itself, as torch's formula reads `result`, so a create_graph gradient depends on it
+# as torch's does (minigrad's read the 1-d result the 0-d one was a reshape of). Fuzzer: 2 programs.
+@pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "sum"])
+@pytest.mark.parametrize("op", ["scatter_reduce", "index_reduce"])
+def test_zero_dim_scatter_reduce_gradient_reads_the_result(reduce, op):
+    if op == "index_reduce" and reduce == "sum":
+        pytest.skip("index_reduce has no sum")
+
+    def f(lib):
+        x = lib.tensor(-1.7790353083498673, dtype=lib.float64, requires_grad=True)
+        i = lib.tensor(0) if op == "scatter_reduce" else lib.tensor([0])
+        y = lib.scatter_reduce(x, 0, i, x, reduce) if op == "scatter_reduce" else lib.index_reduce(x, 0, i, x, reduce)
+        g, gy = lib.autograd.grad((y * y).sum(), [x, y], create_graph=True)
+        (gg,) = lib.autograd.grad(g * 0.75, [y], allow_unused=True, materialize_grads=True)
+        return y, g, gy, gg, y.grad_fn.name()
+    _same(f)

@@ -787,15 +787,21 @@ class ScatterReduce(Op):
     g shared among the ties that reach the result (amax, amin)"""
 
     @staticmethod
-    def forward(ctx, x, src, index, dim, reduce, include_self):
+    def forward(ctx, x, src, index, dim, reduce, include_self, out_shape=None):
+        """``out_shape``: the result's shape when it differs from x's (a 0-d input read as 1-d), so that
+        the result the formulas below read is the caller's tensor itself, as torch's formula reads it."""
         ctx.dim, ctx.reduce, ctx.include_self, ctx.src_shape = dim, reduce, include_self, src.shape
         out = _scatter_reduce_array(x, _scatter_key(index, dim), _src_part(src, index), reduce, include_self)
+        if out_shape is not None:
+            out = out.reshape(out_shape)
         ctx.save_for_backward(x, src, index, out)
         return out
 
     @staticmethod
     def backward(ctx, g):
         x, src, index, out = ctx.saved_tensors
+        if out.shape != x.shape:   # (a 0-d result of a 1-d computation)
+            g, out = g.reshape(x.shape), out.reshape(x.shape)
         dim, reduce, include_self = ctx.dim, ctx.reduce, ctx.include_self
         src = _narrow_to(src, index._data.shape)
         if reduce == "sum":
@@ -962,7 +968,8 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
     if not isinstance(src, Tensor):
         raise TypeError(f"scatter_reduce(): argument 'src' (position 4) must be Tensor, not {type(src).__name__}")
     dim, *shapes = _scatter_checks("scatter_reduce", input, dim, index, src)
-    return _as_1d_call(lambda x, i, s: ScatterReduce.apply(x, s, i, dim, reduce, bool(include_self)),
+    shape = input._data.shape if input._data.shape != shapes[0] else None   # (a 0-d input read as 1-d)
+    return _as_1d_call(lambda x, i, s: ScatterReduce.apply(x, s, i, dim, reduce, bool(include_self), shape),
                        input, index, src, shapes)
 
 
@@ -1110,7 +1117,8 @@ def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce:
     if reduce not in ("prod", "mean", "amax", "amin"):
         raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.")
     dim, idx = _index_vector("index_reduce_", input, dim, index, source, oob="index out of range in self")
-    out = ScatterReduce.apply(_as_1d(input), _as_1d(source), idx, dim, reduce, bool(include_self))
+    shape = input._data.shape if not input._data.ndim else None   # (a 0-d input read as 1-d: see ScatterReduce)
+    out = ScatterReduce.apply(_as_1d(input), _as_1d(source), idx, dim, reduce, bool(include_self), shape)
     return _named_back(out, input, "IndexReduceBackward0")
 
 
