@@ -599,3 +599,36 @@ def test_zero_dim_scatter_reduce_gradient_reads_the_result(reduce, op):
         (gg,) = lib.autograd.grad(g * 0.75, [y], allow_unused=True, materialize_grads=True)
         return y, g, gy, gg, y.grad_fn.name()
     _same(f)
+
+
+# ==== the run at e71734e (6,160 programs, 13 records of 3 causes) ===========================================
+
+# y.mul_(y.detach()): the node saves the detached alias (the same memory and version counter), so the
+# write raises at backward as torch's; minigrad's record named y itself and took the old values instead.
+# Fuzzer: 7 programs.
+@pytest.mark.parametrize("fn", ["gelu_tanh", "exp", "mul2"])
+@pytest.mark.parametrize("inputs", [True, False])
+def test_inplace_product_with_a_detached_alias_raises_at_backward(fn, inputs):
+    def f(lib):
+        x = lib.tensor(2.99, requires_grad=True)
+        y = {"gelu_tanh": lambda: lib.nn.functional.gelu(x, approximate="tanh"), "exp": lambda: x.exp(),
+             "mul2": lambda: x * 2}[fn]()
+        y.mul_(y.detach())
+        y.sum().backward(inputs=[y] if inputs else None)
+        return x.grad
+    _same(f, "modified by an inplace operation")
+
+
+# lstsq's node unpacks what it saved (A, B, the solution) even when only the empty residuals of gelsy get a
+# gradient: a write into A raises, as torch's. Fuzzer: 1 program.
+def test_lstsq_checks_its_saved_tensors_for_any_output():
+    def f(lib):
+        A = lib.tensor([[[-0.99], [-0.09], [-1e-69], [-0.09]], [[-0.98], [-0.09], [-0.09], [-0.09]]],
+                       dtype=lib.float64, requires_grad=True)
+        B = lib.tensor([[-2.15, 1.23, -3e-38, -1.07], [2.8e-140, -0.3, -2.78, 2.6e-164]], dtype=lib.float64,
+                       requires_grad=True)
+        out = lib.linalg.lstsq(A, B.unsqueeze(-1), driver="gelsy")
+        A.detach().mul_(2)
+        out.residuals.sum().backward()
+        return A.grad
+    _same(f, "modified by an inplace operation")

@@ -206,10 +206,16 @@ class AccumulateGrad:
         return f"<AccumulateGrad object at {id(self):#x}>"
 
 
-def _pack(item, args, sources, outputs, raws):
-    """A saved-tensor record: (kind, payload, version counter, version at save)."""
+def _pack(item, args, sources, outputs, raws, position=None):
+    """A saved-tensor record: (kind, payload, version counter, version at save). ``position``: the
+    item's place among the saved ones; where several arguments share the array (x and x.detach()),
+    the argument at that place is the one meant (ops save their inputs in argument order)."""
     if item is None:
         return None
+    if position is not None and position < len(args) and sources[position] is item \
+            and isinstance(args[position], Tensor):
+        a = args[position]
+        return (_INPUT, a, a._vc, a._vc[0])
     for a, s in zip(args, sources):
         if item is s and isinstance(a, Tensor):
             return (_INPUT, a, a._vc, a._vc[0])
@@ -551,14 +557,14 @@ def _record(ctx, args, sources, raw, dirty=()):
         saved = ctx._saved
         if saved:
             packed, outs, raws = [], (out,), (raw,)
-            for item in saved:
-                packed.append(_pack(item, args, sources, outs, raws))
+            for i, item in enumerate(saved):
+                packed.append(_pack(item, args, sources, outs, raws, i))
             ctx._saved = tuple(packed)
         return out
     outs = tuple([_link_output(ctx, nr, r, args, dirty) for nr, r in enumerate(raw)])
     ctx._outputs_meta = tuple([(t._data.shape, t._data.dtype) if isinstance(t, Tensor) else None for t in outs])
     if ctx._saved:
-        ctx._saved = tuple([_pack(item, args, sources, outs, raw) for item in ctx._saved])
+        ctx._saved = tuple([_pack(item, args, sources, outs, raw, i) for i, item in enumerate(ctx._saved)])
     return _inplace.mark_multi_output_views(outs, ctx._fn)
 
 

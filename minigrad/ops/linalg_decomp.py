@@ -1118,11 +1118,11 @@ class LinalgLstsq(Op):
 
     @staticmethod
     def backward(ctx, g, g_res, g_rank, g_sv):
+        a, b, _solution = ctx.saved_tensors   # (first: torch's node unpacks them, so a write raises, in any case)
         if g_res is not None and not ctx.has_residuals:
             g_res = None   # the gradient of an empty residuals tensor
         if g is None and g_res is None:
             return None, None
-        a, b, _solution = ctx.saved_tensors
         # pinv(A) and X again, as functions of A and B, so that this gradient can be differentiated
         p = LinalgPinv.apply(a, 0.0, float(np.finfo(a._data.dtype).eps) * max(a._data.shape[-2:]), False)
         bm = unsqueeze(b, -1) if ctx.vector else b

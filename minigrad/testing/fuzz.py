@@ -798,6 +798,8 @@ class ProgramMachine(RuleBasedStateMachine):
             return "inplace_view_marking"  # a view in one library only (an op's output cut from a buffer,
             # or a gradient that torch returns as an expanded view)
         if _is_view(t):
+            if isinstance(mine, minigrad.Tensor) and self._bases_differ(t, mine):
+                return "inplace_view_marking"  # a view of a tensor that is a view in torch only (a gradient)
             return "inplace_view"
         if t.is_leaf and not t.requires_grad and (self._shares_with_grad(t) or name in self.detached):
             return "detach_write"  # a detach() of a tensor that requires grad: same storage
@@ -806,6 +808,15 @@ class ProgramMachine(RuleBasedStateMachine):
         if name in self.hooked:
             return "inplace_hooked"
         return "inplace_leaf" if t.is_leaf else "inplace_nonleaf"
+
+    def _bases_differ(self, t, mine) -> bool:
+        """Views in both libraries whose bases are not the same program tensor: torch's base is one
+        minigrad does not have (a gradient autograd.grad returned as an expanded view of its own
+        buffer, whose views torch marks as made under no_grad)."""
+        names = self.p.names
+        theirs = {n for n in names if self.p.th.ns.get(n) is t._base}
+        ours = {n for n in names if self.p.mg.ns.get(n) is mine._base}
+        return theirs != ours
 
     def _shares_with_grad(self, t):
         ptr = t.untyped_storage().data_ptr()
