@@ -532,6 +532,10 @@ def _torch_bug(name, sample) -> bool:
         return True  # without create_graph torch's backward drops the gradients of the mean and rstd outputs
     if name == "as_strided_scatter":
         return True  # torch's input gradient keeps g only inside the written region (its own gradcheck fails)
+    if name in ("linalg.eig", "eig"):
+        # the table's entry returns |V| (its gauge fix): an eigenvector component near 0 sits at abs's kink,
+        # which last-bit different eigenvectors (LAPACK's, in two builds) reach from different sides
+        return True
     if name == "special.airy_ai" and getattr(sample.args[0], "dtype", None) == np.float32:
         return True  # torch's float32 airy_ai is 2e-5 off at x = -30 (minigrad 3e-8): later ops carry it past tolerance
     if name == "linalg.cond_norms":
