@@ -124,16 +124,6 @@ def _unrows(rows, shape):
     return np.moveaxis(rows.reshape((shape[0],) + shape[2:] + (shape[1],)), -1, 1)
 
 
-def _only_where(out: Tensor, g: Tensor, rows_mask, shape) -> Tensor:
-    """``out`` (a gradient g times a coefficient) with 0 outside ``rows_mask`` (an (M, C) bool mask in
-    _rows' layout) when g holds an inf or NaN: torch's nll_loss_backward writes only the targets'
-    positions, so ignored rows (and, for nll_loss, the other classes) stay 0, not inf * 0."""
-    if type(g._data) is not np.ndarray or np.isfinite(g._data).all():
-        return out
-    return math_ops.where(Tensor._make(_unrows(np.ascontiguousarray(rows_mask), shape)), out,
-                          Tensor._make(np.zeros((), out._data.dtype)))
-
-
 def _picked_targets(t, ignore_index, n_classes):
     """(safe class index per row, valid mask or None); out-of-range targets raise torch's IndexError."""
     t = t.reshape(-1)
@@ -323,10 +313,14 @@ class NllLoss(Op):
         # torch's nll_loss_backward(grad, self, ...): in x's graph with a zero derivative (create_graph)
         g = _upstream(g, ctx.reduction, ctx.shape)
         out = kink_scale(g, ctx.coeff, x)
+        if type(g._data) is not np.ndarray or np.isfinite(g._data).all():
+            return out, None
+        # an inf or NaN upstream: torch's kernel writes only the targets' positions (0 elsewhere, not inf * 0)
         ar, safe, valid = ctx.picked
-        targets = np.zeros(ctx.coeff.shape if len(ctx.shape) <= 2 else (len(safe), ctx.shape[1]), bool)
-        targets.reshape(-1, targets.shape[-1])[ar, safe] = True if valid is None else valid
-        return _only_where(out, g, targets.reshape(-1, targets.shape[-1]), ctx.shape), None
+        targets = np.zeros((len(safe), ctx.shape[0] if len(ctx.shape) == 1 else ctx.shape[1]), bool)
+        targets[ar, safe] = True if valid is None else valid
+        return math_ops.where(Tensor._make(_unrows(targets, ctx.shape)), out,
+                              Tensor._make(np.zeros((), out._data.dtype))), None
 
 
 @autocast("fp32")
