@@ -628,3 +628,27 @@ def test_lstsq_checks_its_saved_tensors_for_any_output():
         out.residuals.sum().backward()
         return A.grad
     _same(f, "modified by an inplace operation")
+
+
+# ==== the run at 4bab1ce (6,270 programs, 1 record) ==============================================================
+
+# conv with padding='same' and an even kernel (more padding after than before): torch pads a copy of the input
+# first and its node saves that copy, so writing the input before backward is no error (minigrad padded inside
+# its kernel and saved the input). Fuzzer: 1 program.
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
+@pytest.mark.parametrize("fn,xs,ws", [("conv2d", (2, 2, 4, 1), (1, 2, 2, 3)), ("conv2d", (1, 2, 5, 6), (3, 2, 2, 4)),
+                                      ("conv2d", (1, 2, 5, 6), (3, 2, 3, 3)), ("conv1d", (2, 3, 7), (4, 3, 4))])
+@pytest.mark.parametrize("dilation", [1, 2])
+@pytest.mark.parametrize("write", [False, True])
+def test_same_padding_with_an_even_kernel_pads_a_copy(fn, xs, ws, dilation, write):
+    rng = np.random.default_rng(0)
+    xa, wa = rng.standard_normal(xs), rng.standard_normal(ws)
+
+    def f(lib):
+        x, w = lib.tensor(xa, requires_grad=True), lib.tensor(wa, requires_grad=True)
+        y = getattr(lib.nn.functional, fn)(x, w, None, padding="same", dilation=dilation)
+        if write:
+            x.detach().mul_(2)
+        y.sum().backward()
+        return y, x.grad, w.grad
+    _same(f)

@@ -85,7 +85,24 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     _check_tensors("conv2d", input, weight, bias)
     plan = _conv_plan("conv2d", 2, input._data.shape, weight._data.shape, _shape(bias), stride, padding, dilation,
                       groups)
+    if padding == "same":   # (an uneven split: torch pads a copy first, which its node then saves)
+        input, padding = _pad_unevenly(input, 2, weight._data.shape[2:], dilation)
+        plan = _conv_plan("conv2d", 2, input._data.shape, weight._data.shape, _shape(bias), stride, padding,
+                          dilation, groups)
     return _run(Conv2d, input, weight, bias, plan)
+
+
+def _pad_unevenly(input, nd, kernel, dilation):
+    """(input, padding) for padding='same': where a dim's total d (k - 1) is odd, the one extra at its end is
+    padded onto a copy first (torch's _convolution_mode: constant_pad_nd), the rest stays the conv's own."""
+    before, after = _pads("same", int_tuple(dilation, nd, _conv_dims("dilation", nd)), kernel)
+    if before == after:
+        return input, "same"
+    from .nnfunc import pad as _pad
+    extra = []
+    for b, a in zip(reversed(before), reversed(after)):   # (F.pad's order: the last dim first)
+        extra += [0, a - b]
+    return _pad(input, tuple(extra)), before
 
 
 @autocast("lower")
@@ -94,6 +111,10 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     _check_tensors("conv1d", input, weight, bias)
     plan = _conv_plan("conv1d", 1, input._data.shape, weight._data.shape, _shape(bias), stride, padding, dilation,
                       groups)
+    if padding == "same":   # (as conv2d)
+        input, padding = _pad_unevenly(input, 1, weight._data.shape[2:], dilation)
+        plan = _conv_plan("conv1d", 1, input._data.shape, weight._data.shape, _shape(bias), stride, padding,
+                          dilation, groups)
     return _run(Conv2d, input, weight, bias, plan)
 
 
