@@ -19,7 +19,7 @@ from .. import dtypes
 from ..autograd import grad_mode
 from ..autograd.inplace import check_setitem_overlap, rederive_after_untracked_write
 from ..device import check_same_device
-from ._util import Op, SavesOperands, overload, Tensor, broadcast_shape, wrap_dim, xp
+from ._util import Op, SavesOperands, overload, saving, Tensor, broadcast_shape, wrap_dim, xp
 from .shape import Slice
 
 __all__ = ["getitem", "index_put", "gather", "scatter_add", "index_select", "masked_fill"]
@@ -1051,18 +1051,9 @@ def _named_back(out, input, node_name, also=()):
         if node is not None:
             out.grad_fn.node_name = node_name
             if node._saved or also:   # (``also``: what torch's node saves beside that, e.g. index_add's index)
-                out = SavesOperands.apply_to(out, tuple(node.saved_tensors) + tuple(also))
-                out.grad_fn.node_name = node_name
+                out = saving(out, tuple(node.saved_tensors) + tuple(also), node_name)
         return out
     return overload(out, node_name)
-
-
-def _saving_source(out, source):
-    """``out``, when recorded, through a node that saves ``source`` as torch's index_add and index_copy
-    nodes do (their formulas expand the gradient as source): writing it before backward raises."""
-    if out._requires_grad and grad_mode.state.grad_enabled:
-        return SavesOperands.apply_to(out, (source,))
-    return out
 
 
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
@@ -1077,14 +1068,14 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     scaled = source * alpha if alpha != 1 else source
     if input._data.ndim > 1 and input._data.shape[dim] == 0:   # (nothing to add into, no index checked)
         return overload(input.clone(), "IndexAddBackward0")
-    out = _saving_source(ScatterAdd.apply(_as_1d(input), _as_1d(scaled), idx, dim), source)
+    out = saving(ScatterAdd.apply(_as_1d(input), _as_1d(scaled), idx, dim), (source,))   # (torch's node saves source)
     return _named_back(out, input, "IndexAddBackward0", (index,))
 
 
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     """``input`` with ``source[.., i, ..]`` written at position ``index[i]`` along ``dim``."""
     dim, idx = _index_vector("index_copy_", input, dim, index, source)
-    out = _saving_source(Scatter.apply(_as_1d(input), _as_1d(source), idx, dim), source)
+    out = saving(Scatter.apply(_as_1d(input), _as_1d(source), idx, dim), (source,))   # (torch's node saves source)
     return _named_back(out, input, "IndexCopyBackward0", (index,))
 
 
